@@ -1,0 +1,77 @@
+"""The ASGI application: API routers, error handling, operations endpoints, and the web app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+
+from keyi.api import ops
+from keyi.api.context import Services
+from keyi.api.errors import install_error_handlers, problem
+from keyi.api.openapi import tenant_openapi
+from keyi.api.routes import auth, metadata, records, search
+from keyi.packages import register_all_hooks
+from keyi.platform.auth import AuthService
+from keyi.platform.i18n import negotiate
+from keyi.platform.tenancy import Platform
+from keyi.settings import Settings
+
+DEFAULT_WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
+
+
+def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
+    platform = platform or Platform(settings)
+    platform.init_control()
+    register_all_hooks()
+    app = FastAPI(
+        title="Keyi API",
+        version="1",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.services = Services(platform=platform, auth=AuthService(platform))
+    install_error_handlers(app)
+    ops.install_middleware(app)
+    for router in (ops.router, auth.router, metadata.router, records.router, search.router):
+        app.include_router(router)
+
+    @app.get("/api/v1/openapi.json", include_in_schema=False)
+    def openapi(request: Request) -> JSONResponse:
+        return JSONResponse(tenant_openapi(app, request))
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="Keyi API")
+
+    mount_web(app, settings.web_dist or DEFAULT_WEB_DIST)
+    return app
+
+
+def mount_web(app: FastAPI, dist: Path) -> None:
+    """Serve the built single-page app; unknown non-API paths get index.html (client routes)."""
+    index = dist / "index.html"
+
+    @app.get("/{path:path}", include_in_schema=False)
+    def web(path: str, request: Request) -> Any:
+        if path.startswith("api/"):
+            return problem(404, "not_found", negotiate(request.headers.get("accept-language")))
+        candidate = (dist / path).resolve()
+        if path and candidate.is_file() and dist.resolve() in candidate.parents:
+            headers = (
+                {"Cache-Control": "public, max-age=31536000, immutable"}
+                if "/assets/" in f"/{path}"
+                else {}
+            )
+            return FileResponse(candidate, headers=headers)
+        if index.is_file():
+            return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(
+            "<h1>Keyi</h1><p>The web app is not built. Run <code>make install</code>.</p>"
+            '<p>API: <a href="/api/docs">/api/docs</a></p>',
+            status_code=200,
+        )

@@ -1,0 +1,96 @@
+"""From an HTTP request to a platform Context: authentication, CSRF, locale, transaction.
+
+Routes call `request_context(...)` in a `with` block and build their answer inside it, so the
+transaction commits before the response leaves and any error rolls everything back.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from fastapi import Request
+
+from keyi.platform.auth import AuthService, Principal
+from keyi.platform.context import Context
+from keyi.platform.errors import Forbidden, Unauthenticated
+from keyi.platform.i18n import negotiate
+from keyi.platform.permissions import Actor
+from keyi.platform.tenancy import Platform
+
+SESSION_COOKIE = "keyi_session"
+CSRF_COOKIE = "keyi_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Services:
+    platform: Platform
+    auth: AuthService
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return None
+
+
+def authenticate(request: Request) -> tuple[Principal, str]:
+    """The caller's principal and token; cookie sessions must carry the CSRF header to write."""
+    svc = services(request)
+    token = bearer_token(request)
+    via_cookie = False
+    if token is None:
+        token = request.cookies.get(SESSION_COOKIE)
+        via_cookie = token is not None
+    if not token:
+        raise Unauthenticated()
+    principal = svc.auth.resolve(token)
+    if principal is None:
+        raise Unauthenticated()
+    if via_cookie and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not principal.csrf_token or not secrets.compare_digest(sent, principal.csrf_token):
+            raise Forbidden("csrf")
+    return principal, token
+
+
+def locale_of(request: Request) -> str:
+    return negotiate(request.headers.get("accept-language"))
+
+
+@contextmanager
+def request_context(
+    request: Request, *, write: bool = False, principal: Principal | None = None
+) -> Iterator[Context]:
+    if principal is None:
+        principal, _ = authenticate(request)
+    svc = services(request)
+    tenant = svc.platform.tenant_by_id(principal.tenant_id)
+    # The actor is built inside the tenant transaction from the user record, so a deactivated
+    # user or a revoked admin flag takes effect on the very next request.
+    placeholder = Actor(id=principal.user_id, name="", is_admin=False)
+    with svc.platform.context(tenant, placeholder, locale=locale_of(request), write=write) as ctx:
+        users = ctx.schema.get("user")
+        if users is None:
+            raise Unauthenticated()
+        row = ctx.conn.execute(
+            sa.select(users.table.c.name, users.table.c.is_admin, users.table.c.is_active).where(
+                users.table.c.id == principal.user_id, users.table.c.deleted_at.is_(None)
+            )
+        ).first()
+        if row is None or not row.is_active:
+            raise Unauthenticated()
+        actor = Actor(id=principal.user_id, name=row.name, is_admin=bool(row.is_admin))
+        ctx.act_as(actor)
+        request.state.principal = principal
+        yield ctx

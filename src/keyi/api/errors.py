@@ -1,0 +1,99 @@
+"""Domain errors → RFC 9457 problem+json, in one place, localised by Accept-Language."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from keyi.platform.errors import KeyiError, ValidationFailed
+from keyi.platform.i18n import message, negotiate
+
+log = logging.getLogger("keyi.api")
+PROBLEM = "application/problem+json"
+# Parameters that are safe and useful to echo to clients in the problem body.
+PUBLIC_PARAMS = ("tenants", "current")
+
+
+def problem(
+    status: int,
+    code: str,
+    locale: str,
+    *,
+    detail: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://keyi.dev/problems/{code}",
+        "title": message(code, locale, **(extra or {})),
+        "status": status,
+        "code": code,
+    }
+    if detail:
+        body["detail"] = detail
+    if errors is not None:
+        body["errors"] = errors
+    for key in PUBLIC_PARAMS:
+        if extra and key in extra:
+            body[key] = extra[key]
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def field_errors(exc: ValidationFailed, locale: str) -> list[dict[str, Any]]:
+    return [
+        {"field": e.field, "code": e.code, "message": message(e.code, locale, **e.params)}
+        for e in exc.errors
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(KeyiError)
+    async def keyi_error(request: Request, exc: KeyiError) -> JSONResponse:
+        locale = negotiate(request.headers.get("accept-language"))
+        if isinstance(exc, ValidationFailed):
+            errors = field_errors(exc, locale)
+            detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+            return problem(exc.status, exc.code, locale, detail=detail, errors=errors)
+        return problem(
+            exc.status,
+            exc.code,
+            locale,
+            detail=message(exc.code, locale, **exc.params),
+            extra=exc.params,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        locale = negotiate(request.headers.get("accept-language"))
+        errors = []
+        for error in exc.errors():
+            loc = [
+                str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")
+            ]
+            errors.append(
+                {
+                    "field": ".".join(loc) or "body",
+                    "code": "invalid_request",
+                    "message": str(error.get("msg", "")),
+                }
+            )
+        return problem(422, "invalid_request", locale, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        locale = negotiate(request.headers.get("accept-language"))
+        code = "not_found" if exc.status_code == 404 else "invalid_request"
+        return problem(
+            exc.status_code, code, locale, detail=str(exc.detail) if exc.detail else None
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        locale = negotiate(request.headers.get("accept-language"))
+        return problem(500, "internal_error", locale)

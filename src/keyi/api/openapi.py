@@ -1,0 +1,217 @@
+"""OpenAPI per tenant: the static routes plus a typed schema and paths for every object.
+
+An anonymous caller gets the generic document; a signed-in caller gets their tenant's objects,
+including custom ones, with field types, enums and required fields, so generated clients and
+schemathesis see the real shapes.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+
+from keyi.api.context import request_context
+from keyi.platform.errors import KeyiError
+from keyi.platform.fieldtypes import currency_column, impl_for
+from keyi.platform.metadata.model import FieldType
+from keyi.platform.permissions import Operation
+from keyi.platform.schema import CompiledObject
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
+def base_document(app: FastAPI) -> dict[str, Any]:
+    cached = getattr(app.state, "openapi_base", None)
+    if cached is None:
+        cached = get_openapi(
+            title="Keyi API", version="1", routes=app.routes, description="Keyi CRM REST API"
+        )
+        cached.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        cached["components"]["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "cookie": {"type": "apiKey", "in": "cookie", "name": "keyi_session"},
+        }
+        cached["security"] = [{"bearer": []}, {"cookie": []}]
+        app.state.openapi_base = cached
+    return copy.deepcopy(cached)
+
+
+def record_schemas(obj: CompiledObject) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(record as returned, record as written) JSON schemas of one object."""
+    read: dict[str, Any] = {}
+    write: dict[str, Any] = {}
+    required = []
+    for f in obj.fields.values():
+        schema = {
+            **impl_for(f).schema_for(f),
+            "nullable": True,
+            "title": f.labels.get("en", f.name),
+        }
+        read[f.name] = schema
+        if f.type == FieldType.CURRENCY:
+            code = {"type": "string", "pattern": "^[A-Z]{3}$", "nullable": True}
+            read[currency_column(f.name)] = code
+            write[currency_column(f.name)] = code
+        if f.writable or f.name == "owner_id":
+            write[f.name] = {k: v for k, v in schema.items() if k != "readOnly"}
+            if f.required:
+                required.append(f.name)
+    read["_display"] = {"type": "object", "additionalProperties": {"type": "string"}}
+    return (
+        {"type": "object", "properties": read},
+        {
+            "type": "object",
+            "properties": write,
+            "required": required,
+            "additionalProperties": False,
+        },
+    )
+
+
+def object_paths(obj: CompiledObject) -> dict[str, Any]:
+    name = obj.name
+    ref = {"$ref": f"#/components/schemas/{name}"}
+    ref_in = {"$ref": f"#/components/schemas/{name}_input"}
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    errors = {
+        "401": {"description": "Not signed in", "content": problem},
+        "422": {"description": "Invalid input", "content": problem},
+    }
+    list_schema = {
+        "type": "object",
+        "properties": {
+            "records": {"type": "array", "items": ref},
+            "next_cursor": {"type": "string", "nullable": True},
+        },
+    }
+    id_param = [
+        {
+            "name": "id",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "format": "uuid"},
+        }
+    ]
+    return {
+        f"/api/v1/records/{name}": {
+            "get": {
+                "tags": [name],
+                "summary": f"List {name}",
+                "parameters": [
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+                    },
+                    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+                    {"name": "sort", "in": "query", "schema": {"type": "string"}},
+                    {"name": "q", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "A page",
+                        "content": {"application/json": {"schema": list_schema}},
+                    },
+                    **errors,
+                },
+            },
+            "post": {
+                "tags": [name],
+                "summary": f"Create {name}",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": ref_in}},
+                },
+                "responses": {
+                    "201": {
+                        "description": "Created",
+                        "content": {"application/json": {"schema": ref}},
+                    },
+                    **errors,
+                },
+            },
+        },
+        f"/api/v1/records/{name}/{{id}}": {
+            "get": {
+                "tags": [name],
+                "parameters": id_param,
+                "responses": {
+                    "200": {
+                        "description": "The record",
+                        "content": {"application/json": {"schema": ref}},
+                    },
+                    "404": {"description": "Not found", "content": problem},
+                },
+            },
+            "patch": {
+                "tags": [name],
+                "parameters": id_param,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": f"#/components/schemas/{name}_patch"}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "Updated",
+                        "content": {"application/json": {"schema": ref}},
+                    },
+                    "412": {"description": "Stale version", "content": problem},
+                    **errors,
+                },
+            },
+            "delete": {
+                "tags": [name],
+                "parameters": id_param,
+                "responses": {
+                    "204": {"description": "Moved to the recycle bin"},
+                    "404": {"description": "Not found", "content": problem},
+                },
+            },
+        },
+    }
+
+
+def tenant_openapi(app: FastAPI, request: Request) -> dict[str, Any]:
+    document = base_document(app)
+    try:
+        with request_context(request) as ctx:
+            for obj in ctx.schema.objects.values():
+                if not ctx.policy.can(obj, Operation.READ):
+                    continue
+                read, write = record_schemas(obj)
+                document["components"]["schemas"][obj.name] = read
+                document["components"]["schemas"][f"{obj.name}_input"] = write
+                document["components"]["schemas"][f"{obj.name}_patch"] = {
+                    k: v for k, v in write.items() if k != "required"
+                }
+                document["paths"].update(object_paths(obj))
+    except KeyiError:
+        pass  # anonymous: the generic document
+    return document

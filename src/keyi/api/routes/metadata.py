@@ -1,0 +1,161 @@
+"""Objects and fields as data: read by everyone signed in, changed by administrators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Request, Response
+from pydantic import ValidationError
+
+from keyi.api.context import request_context
+from keyi.platform.context import Context
+from keyi.platform.errors import Forbidden
+from keyi.platform.metadata.model import FieldDef, ObjectDef
+from keyi.platform.metadata.service import MetadataService, pydantic_errors
+from keyi.platform.metadata.store import load_compiled
+from keyi.platform.permissions import Operation
+from keyi.platform.schema import CompiledObject, system_fields
+
+router = APIRouter(prefix="/api/v1/metadata", tags=["metadata"])
+
+FIELD_KEYS = (
+    "name",
+    "type",
+    "labels",
+    "help",
+    "required",
+    "unique",
+    "indexed",
+    "searchable",
+    "read_only",
+    "default",
+    "options",
+    "target",
+    "expression",
+    "return_type",
+    "pattern",
+    "max_length",
+    "precision",
+    "scale",
+    "rollup",
+    "custom",
+    "system",
+)
+
+
+def field_json(f: FieldDef) -> dict[str, Any]:
+    data = f.model_dump(mode="json")
+    data["read_only"] = not f.writable and f.name != "owner_id"
+    return {key: data.get(key) for key in FIELD_KEYS}
+
+
+def object_json(ctx: Context, obj: CompiledObject) -> dict[str, Any]:
+    d = obj.definition
+    readable = [f for f in (*system_fields(d), *d.fields) if ctx.policy.can_read_field(obj, f)]
+    return {
+        "name": d.name,
+        "labels": d.labels,
+        "plural_labels": d.plural_labels or d.labels,
+        "name_field": d.name_field,
+        "icon": d.icon,
+        "custom": d.custom,
+        "package": d.package,
+        "features": d.features.model_dump(),
+        "permissions": {op.value: ctx.policy.can(obj, op) for op in Operation},
+        "fields": [field_json(f) for f in readable],
+        "validation_rules": [r.model_dump(mode="json") for r in d.validation_rules],
+    }
+
+
+def _require_admin(ctx: Context) -> None:
+    if not ctx.policy.can_manage_metadata():
+        raise Forbidden()
+
+
+def _refresh(ctx: Context) -> None:
+    ctx.refresh_schema(load_compiled(ctx.conn))
+
+
+@router.get("/objects")
+def list_objects(request: Request) -> dict[str, Any]:
+    with request_context(request) as ctx:
+        visible = [o for o in ctx.schema.objects.values() if ctx.policy.can(o, Operation.READ)]
+        return {"objects": [object_json(ctx, o) for o in visible]}
+
+
+@router.post("/objects", status_code=201)
+def create_object(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+    with request_context(request, write=True) as ctx:
+        _require_admin(ctx)
+        data = {**body, "custom": True, "package": None}
+        for f in data.get("fields") or []:
+            if isinstance(f, dict):
+                f.update(custom=True, system=False)
+        try:
+            obj = ObjectDef.model_validate(data)
+        except ValidationError as exc:
+            raise pydantic_errors(exc) from None
+        MetadataService(ctx.conn, ctx.schema).create_object(obj)
+        _refresh(ctx)
+        return object_json(ctx, ctx.object(obj.name))
+
+
+@router.get("/objects/{object_name}")
+def get_object(object_name: str, request: Request) -> dict[str, Any]:
+    with request_context(request) as ctx:
+        return object_json(ctx, ctx.object(object_name))
+
+
+@router.patch("/objects/{object_name}")
+def update_object(
+    object_name: str, request: Request, body: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    with request_context(request, write=True) as ctx:
+        _require_admin(ctx)
+        MetadataService(ctx.conn, ctx.schema).update_object(object_name, body)
+        _refresh(ctx)
+        return object_json(ctx, ctx.object(object_name))
+
+
+@router.delete("/objects/{object_name}", status_code=204)
+def delete_object(object_name: str, request: Request) -> Response:
+    with request_context(request, write=True) as ctx:
+        _require_admin(ctx)
+        MetadataService(ctx.conn, ctx.schema).delete_object(object_name)
+    return Response(status_code=204)
+
+
+@router.post("/objects/{object_name}/fields", status_code=201)
+def add_field(
+    object_name: str, request: Request, body: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    with request_context(request, write=True) as ctx:
+        _require_admin(ctx)
+        ctx.object(object_name)
+        try:
+            f = FieldDef.model_validate({**body, "custom": True, "system": False})
+        except ValidationError as exc:
+            raise pydantic_errors(exc) from None
+        MetadataService(ctx.conn, ctx.schema).add_field(object_name, f)
+        _refresh(ctx)
+        return field_json(ctx.object(object_name).fields[f.name])
+
+
+@router.patch("/objects/{object_name}/fields/{field_name}")
+def update_field(
+    object_name: str, field_name: str, request: Request, body: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    with request_context(request, write=True) as ctx:
+        _require_admin(ctx)
+        changes = {k: v for k, v in body.items() if k not in ("custom", "system")}
+        f = MetadataService(ctx.conn, ctx.schema).update_field(object_name, field_name, changes)
+        _refresh(ctx)
+        return field_json(ctx.object(object_name).fields[f.name])
+
+
+@router.delete("/objects/{object_name}/fields/{field_name}", status_code=204)
+def delete_field(object_name: str, field_name: str, request: Request) -> Response:
+    with request_context(request, write=True) as ctx:
+        _require_admin(ctx)
+        MetadataService(ctx.conn, ctx.schema).delete_field(object_name, field_name)
+    return Response(status_code=204)

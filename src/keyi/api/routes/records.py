@@ -1,0 +1,255 @@
+"""REST for every object's records, generated from metadata at request time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from keyi.api.context import request_context
+from keyi.platform.context import Context
+from keyi.platform.errors import FieldError, ValidationFailed
+from keyi.platform.query import AggregateSpec, QuerySpec, run_aggregate, run_query
+from keyi.platform.records import RecordsService
+from keyi.platform.schema import idempotency_table
+
+router = APIRouter(prefix="/api/v1/records", tags=["records"])
+
+
+def parse_version(header: str | None, body: dict[str, Any] | None = None) -> int | None:
+    """If-Match: "3" / W/"3" / 3, or `version` in the body."""
+    raw: Any = header
+    if raw:
+        raw = raw.strip().removeprefix("W/").strip('"')
+    elif body is not None and "version" in body:
+        raw = body.get("version")
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise ValidationFailed([FieldError("version", "invalid_integer")]) from None
+
+
+def compact_filter(items: list[str]) -> dict[str, Any] | None:
+    """`f=amount:gt:1000&f=stage:in:won|lost` → an AND of conditions."""
+    conditions = []
+    for i, item in enumerate(items):
+        path, sep, rest = item.partition(":")
+        op, sep2, value = rest.partition(":")
+        if not sep or not path or not op:
+            raise ValidationFailed(
+                [FieldError(f"f.{i}", "invalid_filter", {"reason": "use field:op:value"})]
+            )
+        parsed: Any = value if sep2 else None
+        if op in ("in", "between"):
+            parsed = value.split("|")
+        elif op == "is_null":
+            parsed = value.lower() != "false"
+        conditions.append({"field": path, "op": op, "value": parsed})
+    return {"and": conditions} if conditions else None
+
+
+def json_filter(raw: str | None) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        raise ValidationFailed(
+            [FieldError("filter", "invalid_filter", {"reason": "not JSON"})]
+        ) from None
+
+
+def with_etag(record: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse(record, status_code=status, headers={"ETag": f'"{record["version"]}"'})
+
+
+@router.get("/{object_name}")
+def list_records(
+    object_name: str,
+    request: Request,
+    limit: int = Query(50, ge=1, le=500),
+    cursor: str | None = None,
+    sort: str | None = None,
+    fields: str | None = None,
+    q: str | None = Query(None, max_length=200),
+    filter: str | None = None,
+    f: list[str] = Query(default_factory=list),
+    deleted: bool = False,
+) -> dict[str, Any]:
+    tree = json_filter(filter)
+    compact = compact_filter(f)
+    if tree and compact:
+        tree = {"and": [tree, compact]}
+    spec = QuerySpec(
+        filter=tree or compact,
+        sort=[s for s in (sort or "").split(",") if s],
+        fields=[x for x in (fields or "").split(",") if x] or None,
+        limit=limit,
+        cursor=cursor,
+        q=q,
+        deleted=deleted,
+    )
+    with request_context(request) as ctx:
+        return run_query(ctx, object_name, spec)
+
+
+@router.post("/{object_name}/query")
+def query_records(
+    object_name: str, request: Request, body: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    unknown = set(body) - {"filter", "sort", "fields", "limit", "cursor", "q"}
+    if unknown:
+        raise ValidationFailed(
+            [FieldError(k, "unknown_field", {"field": k}) for k in sorted(unknown)]
+        )
+    spec = QuerySpec(
+        filter=body.get("filter"),
+        sort=body.get("sort") or [],
+        fields=body.get("fields"),
+        limit=body.get("limit", 50),
+        cursor=body.get("cursor"),
+        q=body.get("q"),
+    )
+    with request_context(request) as ctx:
+        return run_query(ctx, object_name, spec)
+
+
+@router.post("/{object_name}/aggregate")
+def aggregate_records(
+    object_name: str, request: Request, body: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    unknown = set(body) - {"filter", "group_by", "aggregates", "limit"}
+    if unknown:
+        raise ValidationFailed(
+            [FieldError(k, "unknown_field", {"field": k}) for k in sorted(unknown)]
+        )
+    spec = AggregateSpec(
+        filter=body.get("filter"),
+        group_by=body.get("group_by") or [],
+        aggregates=body.get("aggregates") or [{"op": "count"}],
+        limit=body.get("limit", 1000),
+    )
+    with request_context(request) as ctx:
+        return run_aggregate(ctx, object_name, spec)
+
+
+@router.post("/{object_name}", status_code=201)
+def create_record(
+    object_name: str, request: Request, body: dict[str, Any] = Body(...)
+) -> JSONResponse:
+    key = request.headers.get("idempotency-key")
+    with request_context(request, write=True) as ctx:
+        if key:
+            replay = _idempotent_replay(ctx, key, object_name, body)
+            if replay is not None:
+                return replay
+        record = RecordsService(ctx).create(object_name, body)
+        if key:
+            _remember(ctx, key, object_name, body, record)
+        return with_etag(record, 201)
+
+
+@router.post("/{object_name}/bulk", status_code=201)
+def create_many(
+    object_name: str, request: Request, body: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    rows = body.get("records")
+    if not isinstance(rows, list) or not 1 <= len(rows) <= 1000:
+        raise ValidationFailed([FieldError("records", "invalid_request")])
+    with request_context(request, write=True) as ctx:
+        ids = RecordsService(ctx).create_many(object_name, rows)
+        return {"ids": ids}
+
+
+@router.get("/{object_name}/{record_id}")
+def get_record(
+    object_name: str, record_id: str, request: Request, deleted: bool = False
+) -> JSONResponse:
+    with request_context(request) as ctx:
+        record = RecordsService(ctx).get(object_name, _uuid(record_id), deleted=deleted)
+        return with_etag(record)
+
+
+@router.patch("/{object_name}/{record_id}")
+def update_record(
+    object_name: str, record_id: str, request: Request, body: dict[str, Any] = Body(...)
+) -> JSONResponse:
+    version = parse_version(request.headers.get("if-match"), body)
+    data = {k: v for k, v in body.items() if k != "version"}
+    with request_context(request, write=True) as ctx:
+        record = RecordsService(ctx).update(
+            object_name, _uuid(record_id), data, expected_version=version
+        )
+        return with_etag(record)
+
+
+@router.delete("/{object_name}/{record_id}", status_code=204)
+def delete_record(object_name: str, record_id: str, request: Request) -> Response:
+    version = parse_version(request.headers.get("if-match"))
+    with request_context(request, write=True) as ctx:
+        RecordsService(ctx).delete(object_name, _uuid(record_id), expected_version=version)
+    return Response(status_code=204)
+
+
+@router.post("/{object_name}/{record_id}/restore")
+def restore_record(object_name: str, record_id: str, request: Request) -> JSONResponse:
+    with request_context(request, write=True) as ctx:
+        return with_etag(RecordsService(ctx).restore(object_name, _uuid(record_id)))
+
+
+@router.get("/{object_name}/{record_id}/history")
+def record_history(object_name: str, record_id: str, request: Request) -> dict[str, Any]:
+    with request_context(request) as ctx:
+        return {"entries": RecordsService(ctx).history(object_name, _uuid(record_id))}
+
+
+def _uuid(value: str) -> str:
+    from keyi.platform.errors import NotFound
+    from keyi.platform.fieldtypes import UUID_RE
+
+    if not UUID_RE.match(value):
+        raise NotFound("record_not_found")
+    return value.lower()
+
+
+def _request_hash(object_name: str, body: dict[str, Any]) -> str:
+    return hashlib.sha256(
+        json.dumps([object_name, body], sort_keys=True, default=str).encode()
+    ).hexdigest()
+
+
+def _idempotent_replay(
+    ctx: Context, key: str, object_name: str, body: dict[str, Any]
+) -> JSONResponse | None:
+    t = idempotency_table
+    row = ctx.conn.execute(
+        sa.select(t.c.request_hash, t.c.status, t.c.response).where(
+            t.c.key == key[:255], t.c.actor_id == ctx.actor.id
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != _request_hash(object_name, body):
+        raise ValidationFailed([FieldError("Idempotency-Key", "idempotency_conflict")])
+    return with_etag(row.response, row.status)
+
+
+def _remember(
+    ctx: Context, key: str, object_name: str, body: dict[str, Any], record: dict[str, Any]
+) -> None:
+    ctx.conn.execute(
+        sa.insert(idempotency_table).values(
+            key=key[:255],
+            actor_id=ctx.actor.id,
+            request_hash=_request_hash(object_name, body),
+            status=201,
+            response=record,
+            created_at=ctx.now(),
+        )
+    )

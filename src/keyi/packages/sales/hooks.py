@@ -1,0 +1,48 @@
+"""Behaviour of the sales objects that metadata alone does not express."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from keyi.platform.hooks import WriteEvent, registry
+
+if TYPE_CHECKING:
+    from keyi.platform.context import Context
+
+
+@registry.before_save("opportunity")
+def default_probability_from_stage(ctx: Context, event: WriteEvent) -> None:
+    """A stage change sets the stage's default probability unless the user set one too."""
+    stage = event.values.get("stage")
+    if stage is None or (event.old is not None and event.old.get("stage") == stage):
+        return
+    if event.values.get("probability") is not None:
+        return  # set explicitly in the same write: the user's number wins
+    field = ctx.object("opportunity").fields["stage"]
+    for option in field.options or ():
+        if option.value == stage and option.probability is not None:
+            event.values["probability"] = Decimal(option.probability)
+
+
+@registry.before_save("activity")
+def link_activity_to_account(ctx: Context, event: WriteEvent) -> None:
+    """An activity logged on a contact or opportunity also shows on its account's timeline."""
+    related_object = event.final("related_object")
+    related_id = event.final("related_id")
+    if not related_object or not related_id:
+        return
+    if (
+        related_object in ("account", "contact", "opportunity")
+        and event.final(related_object) is None
+    ):
+        event.values[related_object] = related_id
+    if event.final("account") is None and related_object in ("contact", "opportunity"):
+        parent = ctx.object(related_object)
+        account_id = ctx.conn.execute(
+            sa.select(parent.table.c.account).where(parent.table.c.id == related_id)
+        ).scalar()
+        if account_id:
+            event.values["account"] = account_id

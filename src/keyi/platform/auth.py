@@ -1,0 +1,247 @@
+"""Identities, sessions and API keys in the control database.
+
+Secrets are random 256-bit tokens; only their SHA-256 is stored, so a leaked database does not
+leak sessions or keys. Passwords use argon2id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from keyi.platform.errors import Conflict, FieldError, Unauthenticated, ValidationFailed
+from keyi.platform.ids import new_id
+from keyi.platform.tenancy import Platform, utcnow
+
+_hasher = PasswordHasher()
+# A hash to verify against when the email is unknown, so timing does not reveal which emails exist.
+_DUMMY_HASH = _hasher.hash("keyi-timing-equaliser")
+MIN_PASSWORD_LENGTH = 8
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: which tenant and which user, and how they signed in."""
+
+    tenant_id: str
+    user_id: str
+    identity_id: str | None
+    via: str  # "session" | "api_key"
+    csrf_token: str | None = None
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    csrf_token: str
+    principal: Principal
+    expires_at: datetime
+
+
+class AuthService:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.t = platform.t
+
+    # ------------------------------------------------------------ identities
+    def add_identity(self, conn: sa.Connection, email: str, password: str | None) -> str:
+        email = email.strip().lower()
+        row = conn.execute(
+            sa.select(self.t["identity"].c.id).where(self.t["identity"].c.email == email)
+        ).first()
+        if row:
+            return str(row[0])
+        if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+            raise ValidationFailed(
+                [FieldError("password", "too_short", {"min": MIN_PASSWORD_LENGTH})]
+            )
+        identity_id = new_id()
+        conn.execute(
+            sa.insert(self.t["identity"]).values(
+                id=identity_id,
+                email=email,
+                password_hash=_hasher.hash(password) if password else None,
+                created_at=utcnow(),
+            )
+        )
+        return identity_id
+
+    def set_password(self, email: str, password: str) -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise ValidationFailed(
+                [FieldError("password", "too_short", {"min": MIN_PASSWORD_LENGTH})]
+            )
+        with self.platform.db.control.begin() as conn:
+            conn.execute(
+                sa.update(self.t["identity"])
+                .where(self.t["identity"].c.email == email.strip().lower())
+                .values(password_hash=_hasher.hash(password))
+            )
+
+    def add_membership(
+        self, conn: sa.Connection, identity_id: str, tenant_id: str, user_id: str
+    ) -> None:
+        m = self.t["membership"]
+        exists = conn.execute(
+            sa.select(m.c.user_id).where(m.c.identity_id == identity_id, m.c.tenant_id == tenant_id)
+        ).first()
+        if exists:
+            conn.execute(
+                sa.update(m)
+                .where(m.c.identity_id == identity_id, m.c.tenant_id == tenant_id)
+                .values(user_id=user_id, active=True)
+            )
+        else:
+            conn.execute(
+                sa.insert(m).values(
+                    identity_id=identity_id, tenant_id=tenant_id, user_id=user_id, active=True
+                )
+            )
+
+    # ------------------------------------------------------------ login
+    def login(self, email: str, password: str, tenant_name: str | None) -> NewSession:
+        t_identity, t_member, t_tenant = self.t["identity"], self.t["membership"], self.t["tenant"]
+        with self.platform.db.control.begin() as conn:
+            identity = (
+                conn.execute(
+                    sa.select(t_identity).where(t_identity.c.email == email.strip().lower())
+                )
+                .mappings()
+                .first()
+            )
+            stored = (
+                identity["password_hash"] if identity and identity["password_hash"] else _DUMMY_HASH
+            )
+            try:
+                _hasher.verify(stored, password)
+                ok = identity is not None and identity["password_hash"] is not None
+            except (VerificationError, InvalidHashError):
+                ok = False
+            if not ok or identity is None:
+                raise Unauthenticated("bad_credentials")
+            memberships = conn.execute(
+                sa.select(t_member.c.tenant_id, t_member.c.user_id, t_tenant.c.name)
+                .join(t_tenant, t_tenant.c.id == t_member.c.tenant_id)
+                .where(
+                    t_member.c.identity_id == identity["id"],
+                    t_member.c.active.is_(True),
+                    t_tenant.c.status == "active",
+                )
+                .order_by(t_tenant.c.name)
+            ).all()
+            if tenant_name:
+                memberships = [m for m in memberships if m.name == tenant_name]
+            if not memberships:
+                raise Unauthenticated("bad_credentials")
+            if len(memberships) > 1:
+                raise Conflict("choose_tenant", tenants=[m.name for m in memberships])
+            chosen = memberships[0]
+            if _hasher.check_needs_rehash(identity["password_hash"]):
+                conn.execute(
+                    sa.update(t_identity)
+                    .where(t_identity.c.id == identity["id"])
+                    .values(password_hash=_hasher.hash(password))
+                )
+            conn.execute(
+                sa.update(t_identity)
+                .where(t_identity.c.id == identity["id"])
+                .values(last_login_at=utcnow())
+            )
+            return self._new_session(conn, identity["id"], chosen.tenant_id, chosen.user_id)
+
+    def _new_session(
+        self, conn: sa.Connection, identity_id: str, tenant_id: str, user_id: str
+    ) -> NewSession:
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(24)
+        now = utcnow()
+        expires = now + timedelta(hours=self.platform.settings.session_ttl_hours)
+        conn.execute(
+            sa.insert(self.t["session"]).values(
+                token_hash=token_hash(token),
+                identity_id=identity_id,
+                tenant_id=tenant_id,
+                user_id=user_id,
+                csrf_token=csrf,
+                created_at=now,
+                expires_at=expires,
+            )
+        )
+        principal = Principal(
+            tenant_id=tenant_id,
+            user_id=user_id,
+            identity_id=identity_id,
+            via="session",
+            csrf_token=csrf,
+        )
+        return NewSession(token=token, csrf_token=csrf, principal=principal, expires_at=expires)
+
+    def logout(self, token: str) -> None:
+        with self.platform.db.control.begin() as conn:
+            conn.execute(
+                sa.update(self.t["session"])
+                .where(self.t["session"].c.token_hash == token_hash(token))
+                .values(revoked_at=utcnow())
+            )
+
+    def resolve(self, token: str) -> Principal | None:
+        """The principal behind a session token or an API key, or None."""
+        digest = token_hash(token)
+        now = utcnow()
+        with self.platform.db.control.connect() as conn:
+            if token.startswith("keyi_"):
+                k = self.t["api_key"]
+                row = conn.execute(sa.select(k).where(k.c.key_hash == digest)).mappings().first()
+                if (
+                    row is None
+                    or row["revoked_at"] is not None
+                    or (row["expires_at"] and row["expires_at"] < now)
+                ):
+                    return None
+                return Principal(
+                    tenant_id=row["tenant_id"],
+                    user_id=row["user_id"],
+                    identity_id=None,
+                    via="api_key",
+                )
+            s = self.t["session"]
+            row = conn.execute(sa.select(s).where(s.c.token_hash == digest)).mappings().first()
+            if row is None or row["revoked_at"] is not None or row["expires_at"] < now:
+                return None
+            return Principal(
+                tenant_id=row["tenant_id"],
+                user_id=row["user_id"],
+                identity_id=row["identity_id"],
+                via="session",
+                csrf_token=row["csrf_token"],
+            )
+
+    # ------------------------------------------------------------ API keys
+    def create_api_key(
+        self, tenant_id: str, user_id: str, name: str, expires_at: datetime | None = None
+    ) -> str:
+        secret = "keyi_" + secrets.token_urlsafe(32)
+        with self.platform.db.control.begin() as conn:
+            conn.execute(
+                sa.insert(self.t["api_key"]).values(
+                    id=new_id(),
+                    key_hash=token_hash(secret),
+                    prefix=secret[:12],
+                    name=name,
+                    tenant_id=tenant_id,
+                    user_id=user_id,
+                    created_at=utcnow(),
+                    expires_at=expires_at,
+                )
+            )
+        return secret

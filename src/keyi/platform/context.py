@@ -1,0 +1,77 @@
+"""The request context: tenant, actor, connection and compiled schema, passed explicitly.
+
+No module keeps request state globally; whatever needs the tenant or the actor receives this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from keyi.platform.errors import NotFound
+from keyi.platform.permissions import AccessPolicy, Actor
+from keyi.platform.schema import CompiledObject, CompiledSchema
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    id: str
+    name: str
+    label: str
+    location: str
+
+
+@dataclass
+class Context:
+    tenant: TenantInfo
+    actor: Actor
+    conn: sa.Connection
+    schema: CompiledSchema
+    locale: str = "en"
+    policy: AccessPolicy = field(init=False)
+    # Fixed once per context so every value written by one request carries the same time.
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+
+    def __post_init__(self) -> None:
+        self.policy = AccessPolicy(self.actor)
+
+    @property
+    def dialect(self) -> str:
+        return self.conn.dialect.name
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return self.schema.settings
+
+    @property
+    def time_zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(str(self.settings.get("time_zone") or "UTC"))
+        except (KeyError, ValueError):
+            return ZoneInfo("UTC")
+
+    def now(self) -> datetime:
+        """Current UTC time, naive (the storage convention)."""
+        return self.started_at
+
+    def today(self) -> date:
+        """Today in the tenant's time zone: 'today' means the company's day, not the server's."""
+        return self.started_at.replace(tzinfo=UTC).astimezone(self.time_zone).date()
+
+    def object(self, name: str) -> CompiledObject:
+        obj = self.schema.get(name)
+        if obj is None:
+            raise NotFound("object_not_found", object=name)
+        return obj
+
+    def act_as(self, actor: Actor) -> None:
+        """Switch the actor (and so the policy), e.g. once the user record is loaded."""
+        self.actor = actor
+        self.policy = AccessPolicy(actor)
+
+    def refresh_schema(self, schema: CompiledSchema) -> None:
+        self.schema = schema

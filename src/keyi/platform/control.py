@@ -1,0 +1,74 @@
+"""The control database: tenants, global identities, memberships, sessions and API keys.
+
+In embedded mode it is one SQLite file beside the tenant files; on PostgreSQL it is one schema
+(`keyi_control` by default). Tenant data never lives here.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+
+def define_control_tables(schema: str | None) -> tuple[sa.MetaData, dict[str, sa.Table]]:
+    metadata = sa.MetaData(schema=schema)
+    tenants = sa.Table(
+        "tenant",
+        metadata,
+        sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+        sa.Column("name", sa.String(48), nullable=False, unique=True),
+        sa.Column("label", sa.String(200), nullable=False),
+        sa.Column("location", sa.String(500), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False, default="active"),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+    )
+    identities = sa.Table(
+        "identity",
+        metadata,
+        sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+        sa.Column("email", sa.String(320), nullable=False, unique=True),
+        sa.Column("password_hash", sa.String(255), nullable=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("last_login_at", sa.DateTime, nullable=True),
+    )
+    memberships = sa.Table(
+        "membership",
+        metadata,
+        sa.Column("identity_id", sa.Uuid(as_uuid=False), primary_key=True),
+        sa.Column("tenant_id", sa.Uuid(as_uuid=False), primary_key=True),
+        sa.Column("user_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("active", sa.Boolean, nullable=False, default=True),
+        sa.Index("ix_membership_tenant_user", "tenant_id", "user_id", unique=True),
+    )
+    sessions = sa.Table(
+        "session",
+        metadata,
+        sa.Column("token_hash", sa.String(64), primary_key=True),
+        sa.Column("identity_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("tenant_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("user_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("csrf_token", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("expires_at", sa.DateTime, nullable=False),
+        sa.Column("revoked_at", sa.DateTime, nullable=True),
+    )
+    api_keys = sa.Table(
+        "api_key",
+        metadata,
+        sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+        sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("prefix", sa.String(16), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("tenant_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("user_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("expires_at", sa.DateTime, nullable=True),
+        sa.Column("last_used_at", sa.DateTime, nullable=True),
+        sa.Column("revoked_at", sa.DateTime, nullable=True),
+    )
+    return metadata, {
+        "tenant": tenants,
+        "identity": identities,
+        "membership": memberships,
+        "session": sessions,
+        "api_key": api_keys,
+    }

@@ -1,0 +1,131 @@
+"""Engines and connections: one control engine, and per-tenant namespaces.
+
+SQLite (embedded): a file per tenant, WAL mode, and pysqlite's implicit transaction handling
+replaced by explicit BEGIN so DDL is transactional like on PostgreSQL.
+PostgreSQL: one engine; each tenant is a schema, selected with `SET LOCAL search_path` inside the
+transaction, so it reverts by itself at commit or rollback and a pooled connection can never
+carry one tenant's path into another tenant's request.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+def _sqlite_engine(path: Path) -> sa.Engine:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=8,
+        max_overflow=8,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Autocommit at the driver level; SQLAlchemy's begin event below issues BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking
+        # on a read-to-write upgrade. Reads are served by WAL snapshots either way.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write", True) else "BEGIN")
+
+    return engine
+
+
+class Databases:
+    """Owns every engine of one Keyi installation."""
+
+    def __init__(self, *, data_dir: Path, database_url: str | None) -> None:
+        self.data_dir = data_dir
+        self.database_url = database_url
+        self._lock = threading.Lock()
+        self._tenant_engines: dict[str, sa.Engine] = {}
+        if database_url:
+            self.control = sa.create_engine(
+                database_url, pool_size=10, max_overflow=10, pool_pre_ping=True
+            )
+        else:
+            self.control = _sqlite_engine(data_dir / "control.sqlite")
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.control.dialect.name == "postgresql"
+
+    def tenant_location(self, tenant_id: str) -> str:
+        """Schema name (PostgreSQL) or file path (SQLite) for a new tenant."""
+        if self.is_postgres:
+            return "t_" + tenant_id.replace("-", "")[:24]
+        return str(self.data_dir / "tenants" / f"{tenant_id}.sqlite")
+
+    def engine_for(self, location: str) -> sa.Engine:
+        if self.is_postgres:
+            return self.control
+        with self._lock:
+            engine = self._tenant_engines.get(location)
+            if engine is None:
+                engine = _sqlite_engine(Path(location))
+                self._tenant_engines[location] = engine
+            return engine
+
+    @contextmanager
+    def tenant_transaction(self, location: str, *, write: bool = True) -> Iterator[sa.Connection]:
+        """A connection in a transaction in the tenant's namespace; commits on success."""
+        engine = self.engine_for(location)
+        with engine.connect() as conn:
+            conn.info["write"] = write
+            with conn.begin():
+                if self.is_postgres:
+                    if not SCHEMA_RE.match(location):
+                        raise ValueError("invalid tenant schema")
+                    conn.exec_driver_sql(f'SET LOCAL search_path TO "{location}"')
+                yield conn
+
+    def create_namespace(self, location: str) -> None:
+        if self.is_postgres:
+            if not SCHEMA_RE.match(location):
+                raise ValueError("invalid tenant schema")
+            with self.control.begin() as conn:
+                conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{location}"')
+        else:
+            Path(location).parent.mkdir(parents=True, exist_ok=True)
+
+    def drop_namespace(self, location: str) -> None:
+        if self.is_postgres:
+            if not SCHEMA_RE.match(location):
+                raise ValueError("invalid tenant schema")
+            with self.control.begin() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{location}" CASCADE')
+        else:
+            with self._lock:
+                engine = self._tenant_engines.pop(location, None)
+            if engine is not None:
+                engine.dispose()
+            for suffix in ("", "-wal", "-shm"):
+                Path(location + suffix).unlink(missing_ok=True)
+
+    def dispose(self) -> None:
+        with self._lock:
+            for engine in self._tenant_engines.values():
+                engine.dispose()
+            self._tenant_engines.clear()
+        self.control.dispose()

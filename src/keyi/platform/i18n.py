@@ -1,0 +1,147 @@
+"""Message catalogue for server-side texts (errors), in English and Simplified Chinese.
+
+Labels of objects and fields live in metadata; only the platform's own messages are here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SUPPORTED = ("en", "zh-CN")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "required": {"en": "This field is required.", "zh-CN": "此字段为必填项。"},
+    "unknown_field": {"en": "Unknown field '{field}'.", "zh-CN": "未知字段“{field}”。"},
+    "read_only": {"en": "This field is read-only.", "zh-CN": "此字段为只读。"},
+    "invalid_text": {"en": "Must be text.", "zh-CN": "必须是文本。"},
+    "too_short": {
+        "en": "Must be at least {min} characters.",
+        "zh-CN": "长度不能少于 {min} 个字符。",
+    },
+    "internal_error": {
+        "en": "Something went wrong on our side; nothing was saved.",
+        "zh-CN": "服务器内部错误，未保存任何内容。",
+    },
+    "conflict": {"en": "The request conflicts with the current state.", "zh-CN": "请求与当前状态冲突。"},
+    "too_long": {
+        "en": "Must be at most {max} characters.",
+        "zh-CN": "长度不能超过 {max} 个字符。",
+    },
+    "invalid_integer": {"en": "Must be a whole number.", "zh-CN": "必须是整数。"},
+    "invalid_number": {"en": "Must be a number.", "zh-CN": "必须是数字。"},
+    "number_too_large": {"en": "The number is too large.", "zh-CN": "数值过大。"},
+    "invalid_boolean": {"en": "Must be true or false.", "zh-CN": "必须是“是”或“否”。"},
+    "invalid_date": {"en": "Must be a date (YYYY-MM-DD).", "zh-CN": "必须是日期（YYYY-MM-DD）。"},
+    "invalid_datetime": {
+        "en": "Must be a date and time (ISO 8601).",
+        "zh-CN": "必须是日期时间（ISO 8601）。",
+    },
+    "invalid_email": {"en": "Must be an email address.", "zh-CN": "必须是有效的邮箱地址。"},
+    "invalid_phone": {"en": "Must be a phone number.", "zh-CN": "必须是有效的电话号码。"},
+    "invalid_url": {
+        "en": "Must be a web address (http/https).",
+        "zh-CN": "必须是网址（http/https）。",
+    },
+    "invalid_option": {
+        "en": "'{value}' is not one of the allowed values.",
+        "zh-CN": "“{value}”不是允许的选项。",
+    },
+    "invalid_currency": {
+        "en": "Must be a three-letter currency code.",
+        "zh-CN": "必须是三位字母的币种代码。",
+    },
+    "invalid_reference": {
+        "en": "No such {target} record.",
+        "zh-CN": "找不到该{target}记录。",
+    },
+    "not_unique": {
+        "en": "Another record already has this value.",
+        "zh-CN": "已有其他记录使用了此值。",
+    },
+    "validation_rule": {"en": "{message}", "zh-CN": "{message}"},
+    "not_found": {"en": "Not found.", "zh-CN": "未找到。"},
+    "record_not_found": {"en": "No such record.", "zh-CN": "记录不存在。"},
+    "object_not_found": {"en": "No such object '{object}'.", "zh-CN": "对象“{object}”不存在。"},
+    "field_not_found": {"en": "No such field '{field}'.", "zh-CN": "字段“{field}”不存在。"},
+    "stale_version": {
+        "en": "Someone else changed this record (now version {current}); reload and retry.",
+        "zh-CN": "该记录已被他人修改（当前版本 {current}），请刷新后重试。",
+    },
+    "version_required": {
+        "en": "Send the version you edited (If-Match header or 'version').",
+        "zh-CN": "请提供所编辑的版本（If-Match 请求头或 version 字段）。",
+    },
+    "forbidden": {"en": "You are not allowed to do this.", "zh-CN": "您没有执行此操作的权限。"},
+    "unauthenticated": {"en": "Please sign in.", "zh-CN": "请先登录。"},
+    "bad_credentials": {"en": "Wrong email or password.", "zh-CN": "邮箱或密码错误。"},
+    "choose_tenant": {
+        "en": "This email belongs to several companies; choose one.",
+        "zh-CN": "该邮箱属于多个企业，请选择一个。",
+    },
+    "csrf": {"en": "Missing or wrong CSRF token.", "zh-CN": "缺少或错误的 CSRF 令牌。"},
+    "invalid_request": {"en": "The request is not valid.", "zh-CN": "请求无效。"},
+    "invalid_filter": {"en": "Invalid filter: {reason}", "zh-CN": "筛选条件无效：{reason}"},
+    "invalid_sort": {"en": "Cannot sort by '{field}'.", "zh-CN": "不能按“{field}”排序。"},
+    "invalid_cursor": {"en": "The cursor is not valid.", "zh-CN": "分页游标无效。"},
+    "invalid_expression": {"en": "Invalid expression: {reason}", "zh-CN": "表达式无效：{reason}"},
+    "invalid_name": {
+        "en": "Names are lower-case letters, digits and '_', starting with a letter.",
+        "zh-CN": "名称只能包含小写字母、数字和下划线，并以字母开头。",
+    },
+    "name_taken": {"en": "The name '{name}' is already used.", "zh-CN": "名称“{name}”已被使用。"},
+    "reserved_name": {"en": "The name '{name}' is reserved.", "zh-CN": "名称“{name}”为保留名称。"},
+    "invalid_metadata": {"en": "{reason}", "zh-CN": "{reason}"},
+    "in_use": {"en": "Still used by {by}.", "zh-CN": "仍被 {by} 使用。"},
+    "restore_conflict": {
+        "en": "The record cannot be restored: {reason}",
+        "zh-CN": "无法恢复该记录：{reason}",
+    },
+    "not_deleted": {"en": "The record is not in the recycle bin.", "zh-CN": "该记录不在回收站中。"},
+    "idempotency_conflict": {
+        "en": "This Idempotency-Key was used with a different request.",
+        "zh-CN": "该幂等键已用于另一个请求。",
+    },
+    "tenant_unknown": {"en": "No such company '{tenant}'.", "zh-CN": "企业“{tenant}”不存在。"},
+}
+
+
+def negotiate(accept_language: str | None) -> str:
+    """Pick en or zh-CN from an Accept-Language header (zh, zh-CN, zh-Hans all mean zh-CN)."""
+    if not accept_language:
+        return "en"
+    weighted: list[tuple[float, str]] = []
+    for part in accept_language.split(","):
+        piece = part.strip()
+        if not piece:
+            continue
+        tag, _, q = piece.partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        weighted.append((weight, tag.strip().lower()))
+    for _, tag in sorted(weighted, key=lambda item: -item[0]):
+        if tag.startswith("zh"):
+            return "zh-CN"
+        if tag.startswith("en"):
+            return "en"
+    return "en"
+
+
+def message(code: str, locale: str, **params: Any) -> str:
+    """The catalogue text for a code in a locale, falling back to English then to the code."""
+    entry = MESSAGES.get(code)
+    if entry is None:
+        return code
+    template = entry.get(locale) or entry["en"]
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template
+
+
+def label(labels: dict[str, str] | None, locale: str, fallback: str = "") -> str:
+    """The best label of a metadata label map for a locale."""
+    if not labels:
+        return fallback
+    return labels.get(locale) or labels.get("en") or next(iter(labels.values()), fallback)

@@ -1,0 +1,251 @@
+"""Metadata as immutable plain data: objects, fields, validation rules.
+
+Everything the engine knows about a tenant's data model is one of these values. They are
+validated once (from the API, from package files) and then compiled into SQLAlchemy tables; a
+change produces a new value and a new metadata version, never an in-place mutation.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+
+Labels = dict[str, str]
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    CURRENCY = "currency"
+    PERCENT = "percent"
+    BOOLEAN = "boolean"
+    DATE = "date"
+    DATETIME = "datetime"
+    EMAIL = "email"
+    PHONE = "phone"
+    URL = "url"
+    PICKLIST = "picklist"
+    MULTI_PICKLIST = "multi_picklist"
+    LOOKUP = "lookup"
+    MASTER_DETAIL = "master_detail"
+    OWNER = "owner"
+    AUTO_NUMBER = "auto_number"
+    FORMULA = "formula"
+    ROLLUP = "rollup"
+    # System-only types, not creatable through the API.
+    ID = "id"
+    VERSION = "version"
+
+
+# Column names every object table has; fields of these names are system fields.
+SYSTEM_FIELDS = ("id", "version", "created_at", "created_by", "updated_at", "updated_by")
+OWNER_FIELD = "owner_id"
+DELETED_AT = "deleted_at"
+RESERVED_NAMES = frozenset(
+    {*SYSTEM_FIELDS, OWNER_FIELD, DELETED_AT, "_display", "select", "from", "where", "order"}
+)
+REFERENCE_TYPES = frozenset({FieldType.LOOKUP, FieldType.MASTER_DETAIL, FieldType.OWNER})
+FORMULA_RETURN_TYPES = frozenset(
+    {
+        FieldType.TEXT,
+        FieldType.INTEGER,
+        FieldType.DECIMAL,
+        FieldType.CURRENCY,
+        FieldType.PERCENT,
+        FieldType.BOOLEAN,
+        FieldType.DATE,
+        FieldType.DATETIME,
+    }
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _check_labels(value: Labels) -> Labels:
+    if not value or not any(v.strip() for v in value.values()):
+        raise ValueError("at least one label is required (en or zh-CN)")
+    unknown = set(value) - {"en", "zh-CN"}
+    if unknown:
+        raise ValueError(f"unsupported label languages: {sorted(unknown)}")
+    return value
+
+
+def _check_name(value: str) -> str:
+    if not NAME_PATTERN.match(value):
+        raise ValueError(
+            "names are lower-case ASCII letters, digits and '_', starting with a letter, "
+            "at most 48 characters"
+        )
+    return value
+
+
+class PicklistOption(_Frozen):
+    value: str = Field(min_length=1, max_length=64)
+    labels: Labels
+    color: str | None = None
+    active: bool = True
+    # Opportunity stages carry a default probability; other picklists ignore it.
+    probability: int | None = Field(default=None, ge=0, le=100)
+
+    _labels = field_validator("labels")(_check_labels)
+
+
+class RollupSpec(_Frozen):
+    """A summary of child records kept in a stored column, recomputed on every child write."""
+
+    child_object: str
+    # The child's lookup/master-detail field that points at this object.
+    child_field: str
+    op: Literal["count", "sum", "min", "max"]
+    # Field of the child that is summarised (not needed for count).
+    aggregate_field: str | None = None
+
+    @model_validator(mode="after")
+    def _needs_field(self) -> RollupSpec:
+        if self.op != "count" and not self.aggregate_field:
+            raise ValueError(f"rollup '{self.op}' needs aggregate_field")
+        return self
+
+
+class FieldDef(_Frozen):
+    name: str
+    type: FieldType
+    labels: Labels
+    help: Labels | None = None
+    required: bool = False
+    unique: bool = False
+    indexed: bool = False
+    searchable: bool = False
+    read_only: bool = False
+    system: bool = False
+    custom: bool = True
+    default: Any = None
+    options: tuple[PicklistOption, ...] | None = None
+    target: str | None = None
+    expression: str | None = None
+    return_type: FieldType | None = None
+    pattern: str | None = None
+    max_length: int | None = Field(default=None, ge=1, le=10000)
+    precision: int | None = Field(default=None, ge=1, le=38)
+    scale: int | None = Field(default=None, ge=0, le=12)
+    rollup: RollupSpec | None = None
+
+    _name = field_validator("name")(_check_name)
+    _labels = field_validator("labels")(_check_labels)
+
+    @model_validator(mode="after")
+    def _type_options(self) -> FieldDef:
+        t = self.type
+        if t in (FieldType.PICKLIST, FieldType.MULTI_PICKLIST):
+            if not self.options:
+                raise ValueError("picklists need 'options'")
+            values = [o.value for o in self.options]
+            if len(values) != len(set(values)):
+                raise ValueError("picklist option values must be unique")
+        elif self.options:
+            raise ValueError("'options' only apply to picklists")
+        if t in (FieldType.LOOKUP, FieldType.MASTER_DETAIL) and not self.target:
+            raise ValueError(f"{t.value} fields need 'target'")
+        if t == FieldType.FORMULA:
+            if not self.expression:
+                raise ValueError("formula fields need 'expression'")
+            if self.return_type not in FORMULA_RETURN_TYPES:
+                raise ValueError(
+                    "formula fields need 'return_type', one of "
+                    + ", ".join(sorted(r.value for r in FORMULA_RETURN_TYPES))
+                )
+        if t == FieldType.AUTO_NUMBER and (
+            not self.pattern or not re.search(r"\{0+\}", self.pattern)
+        ):
+            raise ValueError("auto-number fields need a 'pattern' with a {000} counter")
+        if t == FieldType.ROLLUP and self.rollup is None:
+            raise ValueError("rollup fields need 'rollup'")
+        if t in (FieldType.FORMULA, FieldType.ROLLUP, FieldType.AUTO_NUMBER) and (
+            self.required or self.default is not None
+        ):
+            raise ValueError(f"{t.value} fields are computed: no 'required' or 'default'")
+        if self.unique and t in (
+            FieldType.LONG_TEXT,
+            FieldType.MULTI_PICKLIST,
+            FieldType.FORMULA,
+            FieldType.ROLLUP,
+            FieldType.BOOLEAN,
+        ):
+            raise ValueError(f"{t.value} fields cannot be unique")
+        return self
+
+    @property
+    def computed(self) -> bool:
+        """Formula and roll-up values are produced by the engine, never written by callers."""
+        return self.type in (FieldType.FORMULA, FieldType.ROLLUP, FieldType.AUTO_NUMBER)
+
+    @property
+    def writable(self) -> bool:
+        return not (self.system or self.read_only or self.computed)
+
+    @property
+    def stored(self) -> bool:
+        """Whether the field has columns (formulas are computed in SQL on read)."""
+        return self.type != FieldType.FORMULA
+
+
+class ValidationRule(_Frozen):
+    """Records where `condition` is true are rejected with `message` (Salesforce semantics)."""
+
+    name: str
+    condition: str
+    message: Labels
+    field: str | None = None
+    active: bool = True
+
+    _name = field_validator("name")(_check_name)
+
+
+class ObjectFeatures(_Frozen):
+    owner: bool = True
+    activities: bool = False
+    search: bool = True
+    history: bool = True
+
+
+class ObjectDef(_Frozen):
+    name: str
+    labels: Labels
+    plural_labels: Labels | None = None
+    name_field: str = "name"
+    icon: str | None = None
+    custom: bool = True
+    package: str | None = None
+    features: ObjectFeatures = ObjectFeatures()
+    fields: tuple[FieldDef, ...] = ()
+    validation_rules: tuple[ValidationRule, ...] = ()
+
+    _name = field_validator("name")(_check_name)
+    _labels = field_validator("labels")(_check_labels)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ObjectDef:
+        names = [f.name for f in self.fields]
+        if len(names) != len(set(names)):
+            raise ValueError("field names must be unique")
+        if self.fields and self.name_field not in names:
+            raise ValueError(f"name_field '{self.name_field}' is not a field")
+        return self
+
+    def field(self, name: str) -> FieldDef | None:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        return None
+
+    def label(self, locale: str) -> str:
+        return self.labels.get(locale) or self.labels.get("en") or self.name

@@ -1,0 +1,446 @@
+"""Changes to the data model: validate, run DDL, store, bump the version — one transaction.
+
+Each operation is plan → check → apply on the caller's connection. If any step fails the caller's
+transaction rolls back the DDL together with the metadata rows (both databases have transactional
+DDL), so a half-made field can never exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform.errors import Conflict, FieldErrors, NotFound, ValidationFailed
+from keyi.platform.expressions import ExpressionError, parse, references
+from keyi.platform.metadata import store
+from keyi.platform.metadata.model import (
+    NAME_PATTERN,
+    RESERVED_NAMES,
+    FieldDef,
+    FieldType,
+    ObjectDef,
+    ValidationRule,
+)
+from keyi.platform.schema import CompiledSchema, Ddl, compile_schema, system_fields
+
+RESERVED_OBJECT_PREFIXES = ("keyi_", "pg_", "sqlite_")
+NUMERIC_TYPES = frozenset(
+    {FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY, FieldType.PERCENT, FieldType.ROLLUP}
+)
+# In-place changes allowed between types without rewriting data.
+COMPATIBLE_TYPE_CHANGES = frozenset(
+    {(FieldType.TEXT, FieldType.LONG_TEXT), (FieldType.PICKLIST, FieldType.TEXT)}
+)
+
+
+def default_name_field() -> FieldDef:
+    return FieldDef(
+        name="name",
+        type=FieldType.TEXT,
+        labels={"en": "Name", "zh-CN": "名称"},
+        required=True,
+        searchable=True,
+        custom=False,
+    )
+
+
+def _definitions(schema: CompiledSchema) -> dict[str, ObjectDef]:
+    return {name: obj.definition for name, obj in schema.objects.items()}
+
+
+class MetadataService:
+    """Every data-model change goes through here (API, packages, CLI)."""
+
+    def __init__(self, conn: sa.Connection, schema: CompiledSchema) -> None:
+        self.conn = conn
+        self.schema = schema
+        self.defs = _definitions(schema)
+
+    # ------------------------------------------------------------ objects
+    def create_objects(self, objects: Iterable[ObjectDef]) -> list[ObjectDef]:
+        """Create several objects at once (packages: lookups may point at each other)."""
+        new = [self._with_name_field(o) for o in objects]
+        combined = {**self.defs, **{o.name: o for o in new}}
+        errors = FieldErrors()
+        for obj in new:
+            if not NAME_PATTERN.match(obj.name):
+                errors.add("name", "invalid_name")
+            elif obj.name in self.defs:
+                errors.add("name", "name_taken", name=obj.name)
+            elif obj.name.startswith(RESERVED_OBJECT_PREFIXES) or obj.name in RESERVED_NAMES:
+                errors.add("name", "reserved_name", name=obj.name)
+            for f in obj.fields:
+                self._check_field(combined, obj, f, errors, prefix=f"fields.{f.name}.")
+            self._check_rules(combined, obj, obj.validation_rules, errors)
+        errors.raise_if_any()
+        ddl = Ddl(self.conn)
+        for obj in new:
+            ddl.create_object_table(obj)
+            store.save_definition(self.conn, obj)
+        self._commit_change(combined)
+        return new
+
+    def create_object(self, obj: ObjectDef) -> ObjectDef:
+        return self.create_objects([obj])[0]
+
+    def update_object(self, name: str, changes: dict[str, Any]) -> ObjectDef:
+        """Labels, icon, name field, features and validation rules; not the API name."""
+        current = self._object(name)
+        allowed = {"labels", "plural_labels", "icon", "name_field", "features", "validation_rules"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValidationFailed([_err(k, "read_only") for k in sorted(unknown)])
+        merged = {**current.model_dump(mode="python"), **changes}
+        updated = _validate_object(merged)
+        errors = FieldErrors()
+        combined = {**self.defs, name: updated}
+        self._check_rules(combined, updated, updated.validation_rules, errors)
+        if updated.features.owner != current.features.owner:
+            errors.add("features.owner", "read_only")
+        errors.raise_if_any()
+        store.save_definition(self.conn, updated)
+        self._commit_change(combined)
+        return updated
+
+    def delete_object(self, name: str) -> None:
+        current = self._object(name)
+        if not current.custom:
+            raise Conflict("read_only")
+        users = [
+            f"{other.name}.{f.name}"
+            for other in self.defs.values()
+            if other.name != name
+            for f in other.fields
+            if f.target == name or (f.rollup and f.rollup.child_object == name)
+        ]
+        if users:
+            raise Conflict("in_use", by=", ".join(users))
+        Ddl(self.conn).drop_object_table(current)
+        store.delete_definition(self.conn, name)
+        combined = dict(self.defs)
+        del combined[name]
+        self._commit_change(combined)
+
+    # ------------------------------------------------------------ fields
+    def add_field(self, object_name: str, f: FieldDef) -> FieldDef:
+        current = self._object(object_name)
+        errors = FieldErrors()
+        if current.field(f.name) or f.name in {s.name for s in system_fields(current)}:
+            errors.add("name", "name_taken", name=f.name)
+        updated = current.model_copy(update={"fields": (*current.fields, f)})
+        combined = {**self.defs, object_name: updated}
+        self._check_field(combined, updated, f, errors)
+        errors.raise_if_any()
+        # A required column cannot appear on existing rows without a value to fill them.
+        if f.required and f.default is None and self._has_rows(current):
+            raise ValidationFailed(
+                [_err("required", "invalid_metadata", reason="existing records need a default")]
+            )
+        Ddl(self.conn).add_field(updated, f)
+        if f.default is not None and f.stored:
+            table = sa.table(object_name, sa.column(f.name))
+            self.conn.execute(sa.update(table).values({f.name: f.default}))
+        store.save_definition(self.conn, updated)
+        self._commit_change(combined)
+        if f.type == FieldType.ROLLUP:
+            from keyi.platform.records.rollups import recompute_all
+
+            recompute_all(self.conn, self._compiled(combined), object_name, f)
+        return f
+
+    def update_field(self, object_name: str, field_name: str, changes: dict[str, Any]) -> FieldDef:
+        current = self._object(object_name)
+        old = current.field(field_name)
+        if old is None:
+            raise NotFound("field_not_found", field=field_name)
+        if (
+            "type" in changes
+            and changes["type"] != old.type
+            and ((old.type, FieldType(changes["type"])) not in COMPATIBLE_TYPE_CHANGES)
+        ):
+            raise ValidationFailed([_err("type", "read_only")])
+        if "target" in changes and changes["target"] != old.target:
+            raise ValidationFailed([_err("target", "read_only")])
+        new = _validate_field({**old.model_dump(mode="python"), **changes})
+        fields = tuple(new if f.name == field_name else f for f in current.fields)
+        name_field = new.name if current.name_field == field_name else current.name_field
+        updated = current.model_copy(update={"fields": fields, "name_field": name_field})
+        combined = {**self.defs, object_name: updated}
+        errors = FieldErrors()
+        if new.name != old.name and (
+            current.field(new.name) or new.name in {s.name for s in system_fields(current)}
+        ):
+            errors.add("name", "name_taken", name=new.name)
+        if new.name != old.name:
+            self._check_unreferenced(object_name, old.name, errors, field_key="name")
+        self._check_field(combined, updated, new, errors)
+        errors.raise_if_any()
+        ddl = Ddl(self.conn)
+        if new.stored and new.name != old.name:
+            ddl.rename_field(current, old, new)
+            renamed = current.model_copy(
+                update={
+                    "fields": tuple(
+                        old.model_copy(update={"name": new.name}) if f.name == old.name else f
+                        for f in current.fields
+                    )
+                }
+            )
+            ddl.reindex_field(
+                renamed,
+                updated,
+                old.model_copy(update={"name": new.name, "unique": False, "indexed": False}),
+                new,
+            )
+        elif new.stored and (new.unique, new.indexed) != (old.unique, old.indexed):
+            ddl.reindex_field(current, updated, old, new)
+        if new.stored and (
+            new.max_length != old.max_length
+            or new.precision != old.precision
+            or new.scale != old.scale
+            or new.type != old.type
+        ):
+            ddl.alter_type(updated, new)
+        store.save_definition(self.conn, updated)
+        self._commit_change(combined)
+        return new
+
+    def delete_field(self, object_name: str, field_name: str) -> None:
+        current = self._object(object_name)
+        f = current.field(field_name)
+        if f is None:
+            raise NotFound("field_not_found", field=field_name)
+        errors = FieldErrors()
+        if current.name_field == field_name:
+            errors.add(field_name, "in_use", by="name_field")
+        if not f.custom:
+            errors.add(field_name, "read_only")
+        self._check_unreferenced(object_name, field_name, errors, field_key=field_name)
+        errors.raise_if_any()
+        updated = current.model_copy(
+            update={"fields": tuple(x for x in current.fields if x.name != field_name)}
+        )
+        if f.stored:
+            Ddl(self.conn).drop_field(current, f)
+        store.save_definition(self.conn, updated)
+        self._commit_change({**self.defs, object_name: updated})
+
+    # ------------------------------------------------------------ checks
+    def _check_field(
+        self,
+        defs: dict[str, ObjectDef],
+        obj: ObjectDef,
+        f: FieldDef,
+        errors: FieldErrors,
+        prefix: str = "",
+    ) -> None:
+        if f.name in RESERVED_NAMES:
+            errors.add(prefix + "name", "reserved_name", name=f.name)
+        if f.type in (FieldType.ID, FieldType.VERSION):
+            errors.add(prefix + "type", "invalid_metadata", reason="system type")
+        if f.type == FieldType.CURRENCY and obj.field(f"{f.name}_currency"):
+            errors.add(prefix + "name", "name_taken", name=f"{f.name}_currency")
+        if f.target and f.target not in defs and f.target != "user":
+            errors.add(prefix + "target", "object_not_found", object=f.target)
+        if f.type == FieldType.OWNER and f.target not in (None, "user"):
+            errors.add(prefix + "target", "invalid_metadata", reason="owner fields target user")
+        if f.type == FieldType.FORMULA and f.expression:
+            self._check_expression(
+                defs, obj, f.expression, errors, prefix + "expression", self_name=f.name
+            )
+        if f.type == FieldType.ROLLUP and f.rollup:
+            spec = f.rollup
+            child = defs.get(spec.child_object)
+            link = child.field(spec.child_field) if child else None
+            if child is None:
+                errors.add(
+                    prefix + "rollup.child_object", "object_not_found", object=spec.child_object
+                )
+            elif (
+                link is None
+                or link.target != obj.name
+                or link.type
+                not in (
+                    FieldType.LOOKUP,
+                    FieldType.MASTER_DETAIL,
+                )
+            ):
+                errors.add(
+                    prefix + "rollup.child_field",
+                    "invalid_metadata",
+                    reason=f"{spec.child_field} must reference {obj.name}",
+                )
+            if child is not None and spec.aggregate_field:
+                agg = child.field(spec.aggregate_field)
+                allowed = NUMERIC_TYPES | {FieldType.DATE, FieldType.DATETIME}
+                if (
+                    agg is None
+                    or agg.type not in allowed
+                    or (spec.op == "sum" and agg.type not in NUMERIC_TYPES)
+                ):
+                    errors.add(
+                        prefix + "rollup.aggregate_field",
+                        "invalid_metadata",
+                        reason="needs a numeric or date field",
+                    )
+        if f.default is not None and f.stored and not f.computed:
+            from keyi.platform.fieldtypes import Invalid, impl_for
+
+            try:
+                impl_for(f).coerce(f, f.default)
+            except Invalid as exc:
+                errors.add(prefix + "default", exc.code, **exc.params)
+
+    def _check_rules(
+        self,
+        defs: dict[str, ObjectDef],
+        obj: ObjectDef,
+        rules: Iterable[ValidationRule],
+        errors: FieldErrors,
+    ) -> None:
+        names: set[str] = set()
+        for i, rule in enumerate(rules):
+            if rule.name in names:
+                errors.add(f"validation_rules.{i}.name", "name_taken", name=rule.name)
+            names.add(rule.name)
+            self._check_expression(
+                defs, obj, rule.condition, errors, f"validation_rules.{i}.condition"
+            )
+            if rule.field and obj.field(rule.field) is None:
+                errors.add(f"validation_rules.{i}.field", "field_not_found", field=rule.field)
+
+    def _check_expression(
+        self,
+        defs: dict[str, ObjectDef],
+        obj: ObjectDef,
+        source: str,
+        errors: FieldErrors,
+        key: str,
+        self_name: str | None = None,
+    ) -> None:
+        try:
+            expr = parse(source)
+        except ExpressionError as exc:
+            errors.add(key, "invalid_expression", reason=str(exc))
+            return
+        for path in sorted(references(expr)):
+            problem = resolve_path(defs, obj, path)
+            if problem:
+                errors.add(key, "invalid_expression", reason=problem)
+            elif self_name and path == self_name:
+                errors.add(key, "invalid_expression", reason="a formula cannot refer to itself")
+
+    def _check_unreferenced(
+        self, object_name: str, field_name: str, errors: FieldErrors, field_key: str
+    ) -> None:
+        """A field used by formulas, rules or roll-ups cannot disappear from under them."""
+        for other in self.defs.values():
+            for f in other.fields:
+                used: set[str] = set()
+                if f.expression:
+                    try:
+                        used = set(references(parse(f.expression)))
+                    except ExpressionError:
+                        used = set()
+                if other.name == object_name and field_name in {p.split(".")[0] for p in used}:
+                    errors.add(field_key, "in_use", by=f"{other.name}.{f.name}")
+                if (
+                    f.rollup
+                    and f.rollup.child_object == object_name
+                    and field_name
+                    in (
+                        f.rollup.child_field,
+                        f.rollup.aggregate_field,
+                    )
+                ):
+                    errors.add(field_key, "in_use", by=f"{other.name}.{f.name}")
+            if other.name == object_name:
+                for rule in other.validation_rules:
+                    try:
+                        used = set(references(parse(rule.condition)))
+                    except ExpressionError:
+                        continue
+                    if field_name in {p.split(".")[0] for p in used}:
+                        errors.add(field_key, "in_use", by=f"{other.name}:{rule.name}")
+
+    # ------------------------------------------------------------ helpers
+    def _object(self, name: str) -> ObjectDef:
+        obj = self.defs.get(name)
+        if obj is None:
+            raise NotFound("object_not_found", object=name)
+        return obj
+
+    def _with_name_field(self, obj: ObjectDef) -> ObjectDef:
+        if obj.fields:
+            return obj
+        return obj.model_copy(update={"fields": (default_name_field(),), "name_field": "name"})
+
+    def _has_rows(self, obj: ObjectDef) -> bool:
+        table = sa.table(obj.name, sa.column("id"))
+        return self.conn.execute(sa.select(table.c.id).limit(1)).first() is not None
+
+    def _compiled(self, defs: dict[str, ObjectDef]) -> CompiledSchema:
+        return compile_schema(
+            self.schema.version + 1, "pending", list(defs.values()), self.schema.settings
+        )
+
+    def _commit_change(self, defs: dict[str, ObjectDef]) -> None:
+        store.bump_version(self.conn)
+        self.defs = defs
+
+
+def resolve_path(defs: dict[str, ObjectDef], obj: ObjectDef, path: str) -> str | None:
+    """None when `path` names a field (following lookups), else a reason it does not."""
+    current = obj
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        sys_names = {s.name: s for s in system_fields(current)}
+        f = current.field(part) or sys_names.get(part)
+        if f is None:
+            return f"unknown field '{'.'.join(parts[: i + 1])}'"
+        if i < len(parts) - 1:
+            if (
+                f.type not in (FieldType.LOOKUP, FieldType.MASTER_DETAIL, FieldType.OWNER)
+                or not f.target
+            ):
+                return f"'{part}' is not a lookup"
+            target = defs.get(f.target)
+            if target is None:
+                return f"unknown object '{f.target}'"
+            current = target
+    return None
+
+
+def _err(field_name: str, code: str, **params: Any) -> Any:
+    from keyi.platform.errors import FieldError
+
+    return FieldError(field_name, code, params)
+
+
+def _validate_object(data: dict[str, Any]) -> ObjectDef:
+    from pydantic import ValidationError
+
+    try:
+        return ObjectDef.model_validate(data)
+    except ValidationError as exc:
+        raise pydantic_errors(exc) from None
+
+
+def _validate_field(data: dict[str, Any]) -> FieldDef:
+    from pydantic import ValidationError
+
+    try:
+        return FieldDef.model_validate(data)
+    except ValidationError as exc:
+        raise pydantic_errors(exc) from None
+
+
+def pydantic_errors(exc: Any) -> ValidationFailed:
+    """Pydantic's errors as field errors, so metadata input fails like record input."""
+    items = []
+    for error in exc.errors():
+        loc = ".".join(str(p) for p in error.get("loc", ()) if p != "__root__") or "body"
+        items.append(_err(loc, "invalid_metadata", reason=error.get("msg", "invalid")))
+    return ValidationFailed(items)

@@ -1,0 +1,138 @@
+"""Persisted metadata and its per-process cache, keyed by the metadata version.
+
+Every request reads one integer (the version) and reuses the compiled schema when it matches, so
+a change made by another process is seen on the next request without any cross-process signal.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform.ids import new_id
+from keyi.platform.metadata.model import ObjectDef
+from keyi.platform.schema import (
+    CompiledSchema,
+    compile_schema,
+    meta_object_table,
+    meta_state_table,
+    system_metadata,
+)
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "currency": "CNY",
+    "locale": "zh-CN",
+    "time_zone": "Asia/Shanghai",
+    "fiscal_year_start_month": 1,
+}
+
+
+def install_system_tables(conn: sa.Connection, settings: dict[str, Any] | None = None) -> None:
+    system_metadata.create_all(conn)
+    conn.execute(
+        sa.insert(meta_state_table).values(
+            id=1, version=1, revision=new_id(), settings={**DEFAULT_SETTINGS, **(settings or {})}
+        )
+    )
+
+
+def current_version(conn: sa.Connection) -> int:
+    return int(
+        conn.execute(
+            sa.select(meta_state_table.c.version).where(meta_state_table.c.id == 1)
+        ).scalar_one()
+    )
+
+
+def bump_version(conn: sa.Connection) -> int:
+    conn.execute(
+        sa.update(meta_state_table)
+        .where(meta_state_table.c.id == 1)
+        .values(version=meta_state_table.c.version + 1, revision=new_id())
+    )
+    return current_version(conn)
+
+
+def load_definitions(conn: sa.Connection) -> list[ObjectDef]:
+    rows = conn.execute(
+        sa.select(meta_object_table.c.definition).order_by(
+            meta_object_table.c.position, meta_object_table.c.name
+        )
+    )
+    return [ObjectDef.model_validate(row.definition) for row in rows]
+
+
+def save_definition(conn: sa.Connection, obj: ObjectDef) -> None:
+    payload = obj.model_dump(mode="json", exclude_defaults=False)
+    updated = conn.execute(
+        sa.update(meta_object_table)
+        .where(meta_object_table.c.name == obj.name)
+        .values(definition=payload)
+    )
+    if updated.rowcount == 0:
+        position = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.max(meta_object_table.c.position), 0) + 1)
+        ).scalar_one()
+        conn.execute(
+            sa.insert(meta_object_table).values(
+                name=obj.name, definition=payload, position=position
+            )
+        )
+
+
+def delete_definition(conn: sa.Connection, name: str) -> None:
+    conn.execute(sa.delete(meta_object_table).where(meta_object_table.c.name == name))
+
+
+def load_settings(conn: sa.Connection) -> dict[str, Any]:
+    row = conn.execute(
+        sa.select(meta_state_table.c.settings).where(meta_state_table.c.id == 1)
+    ).one()
+    return {**DEFAULT_SETTINGS, **(row.settings or {})}
+
+
+def load_compiled(conn: sa.Connection) -> CompiledSchema:
+    """The schema as this transaction sees it, compiled afresh (used right after changes)."""
+    row = (
+        conn.execute(sa.select(meta_state_table).where(meta_state_table.c.id == 1)).mappings().one()
+    )
+    return compile_schema(
+        int(row["version"]),
+        row["revision"],
+        load_definitions(conn),
+        {**DEFAULT_SETTINGS, **(row["settings"] or {})},
+    )
+
+
+class SchemaCache:
+    """Compiled schemas per tenant location, replaced when the stored version moves."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[str, CompiledSchema] = {}
+
+    def get(self, conn: sa.Connection, location: str) -> CompiledSchema:
+        row = conn.execute(
+            sa.select(
+                meta_state_table.c.version, meta_state_table.c.revision, meta_state_table.c.settings
+            ).where(meta_state_table.c.id == 1)
+        ).one()
+        cached = self._entries.get(location)
+        if cached is not None and cached.revision == row.revision:
+            return cached
+        compiled = compile_schema(
+            int(row.version),
+            row.revision,
+            load_definitions(conn),
+            {**DEFAULT_SETTINGS, **(row.settings or {})},
+        )
+        # An uncommitted change has a revision nobody else can read, so caching it is harmless.
+        with self._lock:
+            self._entries[location] = compiled
+        return compiled
+
+    def forget(self, location: str) -> None:
+        with self._lock:
+            self._entries.pop(location, None)

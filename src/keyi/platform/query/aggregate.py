@@ -1,0 +1,187 @@
+"""Grouped aggregates: group by fields (dates bucketed), count/sum/avg/min/max."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform.context import Context
+from keyi.platform.errors import FieldError, Forbidden, ValidationFailed
+from keyi.platform.fieldtypes import impl_for
+from keyi.platform.metadata.model import FieldType
+from keyi.platform.permissions import Operation
+from keyi.platform.query.filters import compile_filter
+from keyi.platform.query.listing import visible_rows
+from keyi.platform.query.paths import PathError, PathResolver
+
+BUCKETS = ("day", "week", "month", "quarter", "year")
+AGG_OPS = ("count", "sum", "avg", "min", "max")
+NUMERIC = frozenset(
+    {FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY, FieldType.PERCENT, FieldType.ROLLUP}
+)
+MAX_GROUPS = 10000
+
+
+@dataclass
+class AggregateSpec:
+    filter: Any = None
+    group_by: list[dict[str, Any]] = field(default_factory=list)
+    aggregates: list[dict[str, Any]] = field(default_factory=lambda: [{"op": "count"}])
+    limit: int = 1000
+
+
+def bucket_expression(ctx: Context, column: Any, bucket: str, is_datetime: bool) -> Any:
+    """The start date of the bucket as 'YYYY-MM-DD' text, in the tenant's time zone."""
+    if ctx.dialect == "postgresql":
+        value = column
+        if is_datetime:
+            tz = str(ctx.time_zone)
+            value = sa.func.timezone(tz, sa.func.timezone("UTC", column))
+        truncated = sa.func.date_trunc(bucket, value)
+        return sa.func.to_char(truncated, "YYYY-MM-DD")
+    value = column
+    if is_datetime:
+        offset = ctx.time_zone.utcoffset(ctx.now())
+        minutes = int(offset.total_seconds() // 60) if offset else 0
+        value = sa.func.datetime(column, f"{minutes:+d} minutes")
+    if bucket == "day":
+        return sa.func.date(value)
+    if bucket == "week":
+        weekday = sa.cast(sa.func.strftime("%w", value), sa.Integer)
+        shift = sa.cast((weekday + 6) % 7, sa.String)
+        return sa.func.date(value, "-" + shift + " days")
+    if bucket == "month":
+        return sa.func.strftime("%Y-%m-01", value)
+    if bucket == "quarter":
+        month = sa.cast(sa.func.strftime("%m", value), sa.Integer)
+        first = ((month - 1) / 3) * 3 + 1
+        return sa.func.printf("%s-%02d-01", sa.func.strftime("%Y", value), first)
+    return sa.func.strftime("%Y-01-01", value)
+
+
+def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[str, Any]:
+    obj = ctx.object(object_name)
+    if not ctx.policy.can(obj, Operation.READ):
+        raise Forbidden()
+    resolver = PathResolver(ctx, obj)
+    if not isinstance(spec.group_by, list) or len(spec.group_by) > 3:
+        raise ValidationFailed([FieldError("group_by", "invalid_request")])
+    if not isinstance(spec.aggregates, list) or not spec.aggregates or len(spec.aggregates) > 10:
+        raise ValidationFailed([FieldError("aggregates", "invalid_request")])
+
+    group_columns: list[tuple[str, Any, Any]] = []  # (key, expression, field)
+    for i, item in enumerate(spec.group_by):
+        if not isinstance(item, dict) or not isinstance(item.get("field"), str):
+            raise ValidationFailed([FieldError(f"group_by.{i}", "invalid_request")])
+        path = item["field"]
+        try:
+            _, f = resolver.field(path)
+            column = resolver.column(path)
+        except PathError as exc:
+            raise ValidationFailed(
+                [FieldError(f"group_by.{i}.field", "invalid_filter", {"reason": exc.reason})]
+            ) from None
+        bucket = item.get("bucket")
+        ftype = f.return_type if f.type == FieldType.FORMULA and f.return_type else f.type
+        if bucket is not None:
+            if bucket not in BUCKETS or ftype not in (FieldType.DATE, FieldType.DATETIME):
+                raise ValidationFailed([FieldError(f"group_by.{i}.bucket", "invalid_request")])
+            column = bucket_expression(ctx, column, bucket, ftype == FieldType.DATETIME)
+        elif ftype in (FieldType.LONG_TEXT, FieldType.MULTI_PICKLIST):
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        f"group_by.{i}.field",
+                        "invalid_filter",
+                        {"reason": "cannot group by this field"},
+                    )
+                ]
+            )
+        group_columns.append((path, column, f if bucket is None else None))
+
+    agg_columns: list[tuple[str, Any, Any]] = []
+    for i, item in enumerate(spec.aggregates):
+        if not isinstance(item, dict) or item.get("op") not in AGG_OPS:
+            raise ValidationFailed([FieldError(f"aggregates.{i}.op", "invalid_request")])
+        op = item["op"]
+        path = item.get("field")
+        if op == "count" and not path:
+            agg_columns.append(("count", sa.func.count(), None))
+            continue
+        if not isinstance(path, str):
+            raise ValidationFailed([FieldError(f"aggregates.{i}.field", "invalid_request")])
+        try:
+            _, f = resolver.field(path)
+            column = resolver.column(path)
+        except PathError as exc:
+            raise ValidationFailed(
+                [FieldError(f"aggregates.{i}.field", "invalid_filter", {"reason": exc.reason})]
+            ) from None
+        ftype = f.return_type if f.type == FieldType.FORMULA and f.return_type else f.type
+        if op in ("sum", "avg") and ftype not in NUMERIC:
+            raise ValidationFailed(
+                [
+                    FieldError(
+                        f"aggregates.{i}.field",
+                        "invalid_filter",
+                        {"reason": f"{op} needs a number field"},
+                    )
+                ]
+            )
+        fn = {
+            "count": sa.func.count,
+            "sum": sa.func.sum,
+            "avg": sa.func.avg,
+            "min": sa.func.min,
+            "max": sa.func.max,
+        }[op]
+        agg_columns.append((f"{op}_{path.replace('.', '_')}", fn(column), f))
+
+    predicates = visible_rows(ctx, obj, obj.table)
+    where = compile_filter(resolver, spec.filter)
+    if where is not None:
+        predicates.append(where)
+    labels = [expr.label(f"g{i}") for i, (_, expr, _) in enumerate(group_columns)]
+    values = [expr.label(f"a{i}") for i, (_, expr, _) in enumerate(agg_columns)]
+    stmt = sa.select(*labels, *values).where(*predicates)
+    stmt = resolver.apply_joins(stmt)
+    if labels:
+        stmt = stmt.group_by(*[expr for _, expr, _ in group_columns]).order_by(
+            *[sa.text(f"g{i}") for i in range(len(labels))]
+        )
+    limit = min(max(int(spec.limit or 1000), 1), MAX_GROUPS)
+    stmt = stmt.limit(limit)
+    groups = []
+    for row in ctx.conn.execute(stmt):
+        key = {}
+        for i, (path, _, f) in enumerate(group_columns):
+            value = row[i]
+            key[path] = (
+                impl_for(f).to_json(f, value) if f is not None and value is not None else value
+            )
+        result = {}
+        for j, (name, _, f) in enumerate(agg_columns):
+            value = row[len(group_columns) + j]
+            if name == "count" or name.startswith("count_"):
+                result[name] = int(value or 0)
+            elif value is None:
+                result[name] = None
+            elif f is not None and f.type in (FieldType.DATE, FieldType.DATETIME):
+                result[name] = (
+                    impl_for(f).to_json(f, value) if not isinstance(value, str) else value
+                )
+            else:
+                result[name] = _number(value)
+        groups.append({"key": key, "values": result})
+    return {"groups": groups}
+
+
+def _number(value: Any) -> Any:
+    from decimal import Decimal
+
+    number = Decimal(str(value))
+    if number == number.to_integral_value() and abs(number) < 2**53:
+        return int(number)
+    return float(round(number, 6))

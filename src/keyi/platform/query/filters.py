@@ -1,0 +1,178 @@
+"""The JSON filter tree compiled to a SQLAlchemy predicate.
+
+F = {"and": [F...]} | {"or": [F...]} | {"not": F} | {"field": path, "op": op, "value": v}.
+Values are coerced by the field's type plug-in, so a filter can never carry SQL, and every error
+names where in the tree it is (`filter.and.1.value`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform.errors import FieldError, ValidationFailed
+from keyi.platform.fieldtypes import ALL_OPS, Invalid, impl_for
+from keyi.platform.metadata.model import FieldDef, FieldType
+from keyi.platform.query import dates
+from keyi.platform.query.paths import PathError, PathResolver
+
+MAX_NODES = 200
+MAX_IN_VALUES = 1000
+
+
+class FilterCompiler:
+    def __init__(self, resolver: PathResolver) -> None:
+        self.resolver = resolver
+        self.nodes = 0
+
+    def compile(self, node: Any, key: str = "filter") -> sa.ColumnElement[bool]:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _bad(key, "too many conditions")
+        if not isinstance(node, dict):
+            raise _bad(key, "a condition must be an object")
+        if "and" in node or "or" in node:
+            op = "and" if "and" in node else "or"
+            if len(node) != 1:
+                raise _bad(key, f"'{op}' must be alone in its object")
+            children = node[op]
+            if not isinstance(children, list):
+                raise _bad(f"{key}.{op}", "must be a list")
+            parts = [self.compile(child, f"{key}.{op}.{i}") for i, child in enumerate(children)]
+            if not parts:
+                return sa.true() if op == "and" else sa.false()
+            return sa.and_(*parts) if op == "and" else sa.or_(*parts)
+        if "not" in node:
+            if len(node) != 1:
+                raise _bad(key, "'not' must be alone in its object")
+            return sa.not_(self.compile(node["not"], f"{key}.not"))
+        return self._condition(node, key)
+
+    def _condition(self, node: dict[str, Any], key: str) -> sa.ColumnElement[bool]:
+        unknown = set(node) - {"field", "op", "value"}
+        if unknown:
+            raise _bad(key, f"unexpected keys {sorted(unknown)}")
+        path, op = node.get("field"), node.get("op", "eq")
+        if not isinstance(path, str):
+            raise _bad(f"{key}.field", "missing field")
+        if op not in ALL_OPS:
+            raise _bad(f"{key}.op", f"unknown operator '{op}'")
+        try:
+            _, f = self.resolver.field(path)
+            column = self.resolver.column(path)
+        except PathError as exc:
+            raise _bad(f"{key}.field", exc.reason) from None
+        impl = impl_for(f)
+        effective_ops = impl.operators
+        if f.type == FieldType.FORMULA:
+            effective_ops = impl.result_impl(f).operators  # type: ignore[attr-defined]
+        if op not in effective_ops:
+            raise _bad(f"{key}.op", f"'{op}' does not apply to {f.type.value} fields")
+        value = node.get("value")
+        if op == "is_null":
+            if not isinstance(value, bool):
+                value = True if value is None else value
+            if not isinstance(value, bool):
+                raise _bad(f"{key}.value", "is_null takes true or false")
+            empty = column.is_(None)
+            return empty if value else sa.not_(empty)
+        kind = _value_kind(f)
+        if kind in ("date", "datetime") and dates.is_relative(value):
+            return self._relative(column, op, str(value), kind, key)
+        if op == "in":
+            if not isinstance(value, list) or not value or len(value) > MAX_IN_VALUES:
+                raise _bad(f"{key}.value", f"'in' takes a list of 1 to {MAX_IN_VALUES} values")
+            return column.in_([self._coerce(f, v, f"{key}.value.{i}") for i, v in enumerate(value)])
+        if op == "between":
+            if not isinstance(value, list) or len(value) != 2:
+                raise _bad(f"{key}.value", "'between' takes [low, high]")
+            low = self._coerce(f, value[0], f"{key}.value.0")
+            high = self._coerce(f, value[1], f"{key}.value.1")
+            return sa.and_(column >= low, column <= high)
+        if value is None:
+            if op in ("eq", "ne"):
+                return column.is_(None) if op == "eq" else column.is_not(None)
+            raise _bad(f"{key}.value", "a value is required")
+        if op == "contains" and f.type == FieldType.MULTI_PICKLIST:
+            coerced = self._coerce(f, value, f"{key}.value")
+            return column.contains(f'"{coerced}"', autoescape=True)
+        if op in ("contains", "starts_with"):
+            text = self._coerce(f, value, f"{key}.value")
+            if op == "contains":
+                return column.icontains(str(text), autoescape=True)
+            return column.istartswith(str(text), autoescape=True)
+        coerced = self._coerce(f, value, f"{key}.value")
+        if (
+            kind == "datetime"
+            and isinstance(coerced, datetime) is False
+            and isinstance(coerced, date)
+        ):
+            coerced = datetime.combine(coerced, time())
+        if op == "ne":
+            # "not equal" includes empty values, as users expect from a list filter.
+            return sa.or_(column != coerced, column.is_(None))
+        return {
+            "eq": column == coerced,
+            "lt": column < coerced,
+            "lte": column <= coerced,
+            "gt": column > coerced,
+            "gte": column >= coerced,
+        }[op]
+
+    def _relative(
+        self, column: sa.ColumnElement[Any], op: str, value: str, kind: str, key: str
+    ) -> sa.ColumnElement[bool]:
+        ctx = self.resolver.ctx
+        start_day, end_day = dates.resolve(value, ctx.today())
+        start: Any = start_day
+        end: Any = end_day
+        if kind == "datetime":
+            tz = ctx.time_zone
+            start = _local_midnight_utc(start_day, tz)
+            end = _local_midnight_utc(end_day, tz)
+        if op in ("eq", "between", "in"):
+            return sa.and_(column >= start, column < end)
+        if op == "ne":
+            return sa.or_(column < start, column >= end, column.is_(None))
+        if op == "lt":
+            return column < start
+        if op == "lte":
+            return column < end
+        if op == "gt":
+            return column >= end
+        if op == "gte":
+            return column >= start
+        raise _bad(f"{key}.op", f"'{op}' does not take a relative date")
+
+    def _coerce(self, f: FieldDef, value: Any, key: str) -> Any:
+        try:
+            return impl_for(f).coerce_filter_value(f, value)
+        except Invalid as exc:
+            raise ValidationFailed([FieldError(key, exc.code, exc.params)]) from None
+
+
+def _local_midnight_utc(day: date, tz: Any) -> datetime:
+    from datetime import UTC
+
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC).replace(tzinfo=None)
+
+
+def _value_kind(f: FieldDef) -> str:
+    ftype = f.return_type if f.type == FieldType.FORMULA and f.return_type else f.type
+    if ftype == FieldType.DATE:
+        return "date"
+    if ftype == FieldType.DATETIME:
+        return "datetime"
+    return "other"
+
+
+def _bad(key: str, reason: str) -> ValidationFailed:
+    return ValidationFailed([FieldError(key, "invalid_filter", {"reason": reason})])
+
+
+def compile_filter(resolver: PathResolver, node: Any) -> sa.ColumnElement[bool] | None:
+    if node is None or node == {}:
+        return None
+    return FilterCompiler(resolver).compile(node)

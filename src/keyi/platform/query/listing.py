@@ -1,0 +1,227 @@
+"""List and get: SELECT with permission predicate, filter, quick search, keyset pagination."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform.context import Context
+from keyi.platform.errors import FieldError, ValidationFailed
+from keyi.platform.fieldtypes import impl_for
+from keyi.platform.metadata.model import FieldType
+from keyi.platform.permissions import Operation
+from keyi.platform.query import cursor as cursors
+from keyi.platform.query.filters import compile_filter
+from keyi.platform.query.paths import PathError, PathResolver
+from keyi.platform.query.serialize import RecordSerializer
+from keyi.platform.schema import CompiledObject, search_table
+from keyi.platform.search import search_candidates_query
+
+MAX_LIMIT = 500
+DEFAULT_SORT = [("created_at", "desc")]
+NON_NULL_COLUMNS = frozenset({"id", "created_at", "updated_at", "version"})
+
+
+@dataclass
+class QuerySpec:
+    filter: Any = None
+    sort: list[dict[str, Any]] = field(default_factory=list)
+    fields: list[str] | None = None
+    limit: int = 50
+    cursor: str | None = None
+    q: str | None = None
+    deleted: bool = False
+
+
+def parse_sort(sort: Any) -> list[tuple[str, str]]:
+    if not sort:
+        return list(DEFAULT_SORT)
+    if not isinstance(sort, list):
+        raise ValidationFailed([FieldError("sort", "invalid_request")])
+    keys: list[tuple[str, str]] = []
+    for i, item in enumerate(sort):
+        if isinstance(item, str):
+            item = {
+                "field": item.lstrip("-"),
+                "direction": "desc" if item.startswith("-") else "asc",
+            }
+        if not isinstance(item, dict) or not isinstance(item.get("field"), str):
+            raise ValidationFailed([FieldError(f"sort.{i}", "invalid_request")])
+        direction = item.get("direction", "asc")
+        if direction not in ("asc", "desc"):
+            raise ValidationFailed([FieldError(f"sort.{i}.direction", "invalid_request")])
+        keys.append((item["field"], direction))
+    if len(keys) > 5:
+        raise ValidationFailed([FieldError("sort", "invalid_request")])
+    return keys
+
+
+def visible_rows(
+    ctx: Context, obj: CompiledObject, table: Any, *, deleted: bool = False
+) -> list[Any]:
+    """Predicates every read of an object's rows carries: recycle-bin state and row access."""
+    predicates: list[Any] = [
+        table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None)
+    ]
+    access = ctx.policy.row_filter(obj, table, Operation.READ)
+    if access is not None:
+        predicates.append(access)
+    return predicates
+
+
+def quick_search_predicate(ctx: Context, obj: CompiledObject, table: Any, text: str) -> Any:
+    """`q` uses the search index when the object is searchable, else the name field prefix."""
+    text = text.strip()
+    if not text:
+        return None
+    if obj.definition.features.search:
+        candidates = search_candidates_query(search_table, text, objects=[obj.name])
+        if candidates is None:
+            return None
+        ids = candidates.with_only_columns(candidates.selected_columns.record_id)
+        return table.c.id.in_(ids)
+    name_field = obj.fields.get(obj.definition.name_field)
+    if name_field is None:
+        return None
+    return table.c[name_field.name].istartswith(text, autoescape=True)
+
+
+def selected_fields(ctx: Context, obj: CompiledObject, requested: list[str] | None) -> list[str]:
+    readable = [name for name, f in obj.fields.items() if ctx.policy.can_read_field(obj, f)]
+    if not requested:
+        return readable
+    unknown = [name for name in requested if name not in readable]
+    if unknown:
+        raise ValidationFailed(
+            [FieldError(f"fields.{name}", "unknown_field", {"field": name}) for name in unknown]
+        )
+    return list(dict.fromkeys(["id", "version", *requested]))
+
+
+def run_query(ctx: Context, object_name: str, spec: QuerySpec) -> dict[str, Any]:
+    obj = ctx.object(object_name)
+    if not ctx.policy.can(obj, Operation.READ):
+        from keyi.platform.errors import Forbidden
+
+        raise Forbidden()
+    limit = spec.limit
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed([FieldError("limit", "invalid_request")])
+    table = obj.table
+    resolver = PathResolver(ctx, obj)
+    names = selected_fields(ctx, obj, spec.fields)
+    serializer = RecordSerializer(ctx, obj, names, resolver)
+
+    sort_keys = parse_sort(spec.sort)
+    if ("id", "asc") not in sort_keys and ("id", "desc") not in sort_keys:
+        sort_keys.append(("id", sort_keys[-1][1]))
+    sort_columns = []
+    for i, (path, direction) in enumerate(sort_keys):
+        try:
+            _, f = resolver.field(path)
+            column = resolver.column(path)
+        except PathError:
+            raise ValidationFailed(
+                [FieldError(f"sort.{i}.field", "invalid_sort", {"field": path})]
+            ) from None
+        impl = impl_for(f)
+        sortable = impl.sortable if f.type != FieldType.FORMULA else impl.result_impl(f).sortable  # type: ignore[attr-defined]
+        if not sortable:
+            raise ValidationFailed([FieldError(f"sort.{i}.field", "invalid_sort", {"field": path})])
+        nullable = not (path in NON_NULL_COLUMNS or (f.required and "." not in path))
+        sort_columns.append((column, direction, nullable))
+
+    predicates = visible_rows(ctx, obj, table, deleted=spec.deleted)
+    where = compile_filter(resolver, spec.filter)
+    if where is not None:
+        predicates.append(where)
+    if spec.q:
+        quick = quick_search_predicate(ctx, obj, table, spec.q)
+        if quick is not None:
+            predicates.append(quick)
+
+    signature = cursors.sort_signature(sort_keys)
+    if spec.cursor:
+        last = cursors.decode(spec.cursor, signature, len(sort_columns))
+        predicates.append(keyset_after(sort_columns, last))
+
+    key_labels = [column.label(f"_k{i}") for i, (column, _, _) in enumerate(sort_columns)]
+    stmt = sa.select(*serializer.columns(), *key_labels).where(*predicates)
+    stmt = resolver.apply_joins(stmt)
+    order = []
+    for column, direction, nullable in sort_columns:
+        clause = column.asc() if direction == "asc" else column.desc()
+        if nullable:
+            clause = clause.nulls_last() if direction == "asc" else clause.nulls_first()
+        order.append(clause)
+    stmt = stmt.order_by(*order).limit(limit + 1)
+    rows = ctx.conn.execute(stmt).mappings().all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    records = serializer.serialize_rows(rows)
+    next_cursor = None
+    if has_more and rows:
+        last_row = rows[-1]
+        next_cursor = cursors.encode(
+            [last_row[f"_k{i}"] for i in range(len(sort_columns))], signature
+        )
+    return {"records": records, "next_cursor": next_cursor}
+
+
+def keyset_after(sort_columns: list[tuple[Any, str, bool]], last: list[Any]) -> Any:
+    """Rows strictly after `last` in the sort order, with NULLS LAST (asc) / FIRST (desc).
+
+    When every key is non-null and all go one direction, a row-value comparison lets
+    PostgreSQL and SQLite seek the index directly; otherwise the general OR-expansion is used.
+    """
+    directions = {direction for _, direction, _ in sort_columns}
+    if len(directions) == 1 and not any(nullable for _, _, nullable in sort_columns):
+        left = sa.tuple_(*[column for column, _, _ in sort_columns])
+        right = sa.tuple_(
+            *[
+                sa.bindparam(None, v, type_=c.type)
+                for (c, _, _), v in zip(sort_columns, last, strict=True)
+            ]
+        )
+        return left > right if directions == {"asc"} else left < right
+    alternatives = []
+    for i, (column, direction, nullable) in enumerate(sort_columns):
+        value = last[i]
+        equal_prefix = [
+            (c.is_(None) if v is None else c == v)
+            for (c, _, _), v in zip(sort_columns[:i], last[:i], strict=True)
+        ]
+        if direction == "asc":
+            after = (
+                sa.false()
+                if value is None
+                else (sa.or_(column > value, column.is_(None)) if nullable else column > value)
+            )
+        else:
+            after = column.is_not(None) if value is None else column < value
+        alternatives.append(sa.and_(*equal_prefix, after))
+    return sa.or_(*alternatives)
+
+
+def fetch_one(
+    ctx: Context,
+    object_name: str,
+    record_id: str,
+    *,
+    deleted: bool = False,
+    fields: list[str] | None = None,
+) -> dict[str, Any] | None:
+    """One record as the API shows it, or None if missing, deleted or not visible."""
+    obj = ctx.object(object_name)
+    resolver = PathResolver(ctx, obj)
+    serializer = RecordSerializer(ctx, obj, selected_fields(ctx, obj, fields), resolver)
+    stmt = sa.select(*serializer.columns()).where(
+        obj.table.c.id == record_id, *visible_rows(ctx, obj, obj.table, deleted=deleted)
+    )
+    stmt = resolver.apply_joins(stmt)
+    row = ctx.conn.execute(stmt).mappings().first()
+    if row is None:
+        return None
+    return serializer.serialize_rows([row])[0]

@@ -1,0 +1,77 @@
+"""Roll-up summaries stored on the parent and recomputed in the child's write transaction.
+
+Stored (not computed on read) so a list of accounts can be sorted and filtered by "total won
+amount" at a million rows; recomputed from the children each time, so it can never drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform.metadata.model import FieldDef
+from keyi.platform.schema import CompiledObject, CompiledSchema
+
+
+def rollups_fed_by(
+    schema: CompiledSchema, child_name: str
+) -> list[tuple[CompiledObject, FieldDef]]:
+    """(parent object, rollup field) pairs summarising `child_name`."""
+    found = []
+    for obj in schema.objects.values():
+        for f in obj.definition.fields:
+            if f.rollup and f.rollup.child_object == child_name:
+                found.append((obj, f))
+    return found
+
+
+def summary_expression(schema: CompiledSchema, parent: CompiledObject, f: FieldDef) -> Any:
+    spec = f.rollup
+    assert spec is not None
+    child = schema.objects[spec.child_object]
+    table = child.table
+    if spec.op == "count":
+        value: Any = sa.func.count(table.c.id)
+    else:
+        fn = {"sum": sa.func.sum, "min": sa.func.min, "max": sa.func.max}[spec.op]
+        value = fn(table.c[spec.aggregate_field or ""])
+    stmt = sa.select(value).where(
+        table.c[spec.child_field] == parent.table.c.id, table.c.deleted_at.is_(None)
+    )
+    summary = stmt.scalar_subquery()
+    if spec.op in ("count", "sum"):
+        return sa.func.coalesce(summary, 0)
+    return summary
+
+
+def recompute(
+    conn: sa.Connection,
+    schema: CompiledSchema,
+    child_name: str,
+    parent_ids_by_field: dict[str, set[str]],
+) -> None:
+    """Refresh the roll-ups of `child_name` on the given parents, keyed by link field."""
+    for parent, f in rollups_fed_by(schema, child_name):
+        assert f.rollup is not None
+        ids = parent_ids_by_field.get(f.rollup.child_field)
+        if not ids:
+            continue
+        conn.execute(
+            sa.update(parent.table)
+            .where(parent.table.c.id.in_(sorted(ids)))
+            .values({f.name: summary_expression(schema, parent, f)})
+        )
+
+
+def recompute_all(
+    conn: sa.Connection, schema: CompiledSchema, parent_name: str, f: FieldDef
+) -> None:
+    """Fill a newly added roll-up for every existing parent."""
+    parent = schema.objects[parent_name]
+    conn.execute(sa.update(parent.table).values({f.name: summary_expression(schema, parent, f)}))
+
+
+def linked_ids(rows: Iterable[dict[str, Any]], field_name: str) -> set[str]:
+    return {row[field_name] for row in rows if row.get(field_name)}

@@ -1,0 +1,669 @@
+"""The single write path for records (DESIGN.md §3).
+
+authorise → coerce and validate types → defaults, auto-numbers → references and uniqueness →
+hooks → validation rules → write with version check → roll-ups → history + outbox + search
+index, all in the caller's transaction. Every path that changes records — API, web app, import,
+automation, demo data — comes through here; batches are the normal case (one record is a batch
+of one), so imports get the same checks at bulk speed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform.context import Context
+from keyi.platform.errors import (
+    Conflict,
+    FieldErrors,
+    Forbidden,
+    NotFound,
+    StaleVersion,
+)
+from keyi.platform.expressions import ExpressionError, evaluate, is_truthy, parse, references
+from keyi.platform.fieldtypes import currency_column, impl_for
+from keyi.platform.hooks import WriteEvent, registry
+from keyi.platform.i18n import label
+from keyi.platform.ids import new_id
+from keyi.platform.metadata.model import (
+    OWNER_FIELD,
+    REFERENCE_TYPES,
+    FieldDef,
+    FieldType,
+)
+from keyi.platform.permissions import Operation
+from keyi.platform.query.listing import fetch_one, visible_rows
+from keyi.platform.query.paths import PathError, PathResolver
+from keyi.platform.records import autonumber, rollups
+from keyi.platform.records.values import apply_defaults, check_required, coerce_input
+from keyi.platform.schema import CompiledObject, history_table, outbox_table, search_table
+from keyi.platform.search import index_record, remove_record
+
+TEXT_LIKE = frozenset(
+    {
+        FieldType.TEXT,
+        FieldType.LONG_TEXT,
+        FieldType.EMAIL,
+        FieldType.PHONE,
+        FieldType.URL,
+        FieldType.AUTO_NUMBER,
+    }
+)
+NAME_WEIGHT = 3
+FIELD_WEIGHT = 1
+MAX_BATCH = 5000
+
+
+class RecordsService:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.conn = ctx.conn
+
+    # ================================================================ reads
+    def get(self, object_name: str, record_id: str, *, deleted: bool = False) -> dict[str, Any]:
+        record = fetch_one(self.ctx, object_name, record_id, deleted=deleted)
+        if record is None:
+            raise NotFound("record_not_found")
+        return record
+
+    def history(self, object_name: str, record_id: str) -> list[dict[str, Any]]:
+        obj = self.ctx.object(object_name)
+        # Visible (or in the recycle bin and visible): history follows record access.
+        if self._load(obj, record_id) is None and self._load(obj, record_id, deleted=True) is None:
+            raise NotFound("record_not_found")
+        readable = {n for n, f in obj.fields.items() if self.ctx.policy.can_read_field(obj, f)}
+        rows = self.conn.execute(
+            sa.select(history_table)
+            .where(history_table.c.object == object_name, history_table.c.record_id == record_id)
+            .order_by(history_table.c.id.desc())
+            .limit(500)
+        ).mappings()
+        entries = []
+        actor_ids = set()
+        for row in rows:
+            changes = [
+                c
+                for c in row["changes"]
+                if c["field"].removesuffix("_currency") in readable or c["field"] in readable
+            ]
+            entries.append(
+                {
+                    "id": row["id"],
+                    "at": impl_for(obj.fields["created_at"]).to_json(
+                        obj.fields["created_at"], row["at"]
+                    ),
+                    "by": row["actor_id"],
+                    "operation": row["operation"],
+                    "changes": changes,
+                }
+            )
+            if row["actor_id"]:
+                actor_ids.add(row["actor_id"])
+        names = self._user_names(actor_ids)
+        for entry in entries:
+            entry["by_name"] = names.get(entry["by"]) if entry["by"] else None
+        return entries
+
+    # ================================================================ create
+    def create(self, object_name: str, data: dict[str, Any]) -> dict[str, Any]:
+        record_id = self.create_many(object_name, [data])[0]
+        return self.get(object_name, record_id)
+
+    def create_many(self, object_name: str, rows: Sequence[dict[str, Any]]) -> list[str]:
+        """Create records in one batch; all or nothing. Errors are keyed `N.field` for N > 1."""
+        obj = self.ctx.object(object_name)
+        if not self.ctx.policy.can(obj, Operation.CREATE):
+            raise Forbidden()
+        if not rows:
+            return []
+        if len(rows) > MAX_BATCH:
+            raise Conflict("invalid_request")
+        many = len(rows) > 1
+        errors = FieldErrors()
+        batch: list[dict[str, Any]] = []
+        for i, data in enumerate(rows):
+            prefix = f"{i}." if many else ""
+            values = coerce_input(self.ctx, obj, data, errors, prefix)
+            apply_defaults(self.ctx, obj, values)
+            check_required(obj, values, errors, prefix)
+            batch.append(values)
+        self._check_references(obj, batch, errors, many)
+        self._check_unique(obj, batch, errors, many, existing_ids=None)
+        if errors:
+            errors.raise_if_any()
+        now, actor = self.ctx.now(), self.ctx.actor.id
+        ids = []
+        for values in batch:
+            record_id = new_id()
+            ids.append(record_id)
+            values.update(
+                id=record_id,
+                version=1,
+                created_at=now,
+                created_by=actor,
+                updated_at=now,
+                updated_by=actor,
+            )
+        self._assign_auto_numbers(obj, batch)
+        for i, values in enumerate(batch):
+            event = WriteEvent("create", obj.name, values["id"], None, values)
+            registry.run_before_save(self.ctx, event)
+            prefix = f"{i}." if many else ""
+            for item in event.errors.items:
+                errors.add(prefix + item.field, item.code, **item.params)
+            self._run_validation_rules(obj, values, errors, prefix)
+        errors.raise_if_any()
+        # Every row gets every column so executemany stays one statement shape.
+        stored = [c.name for c in obj.table.columns if c.name != "deleted_at"]
+        self.conn.execute(
+            sa.insert(obj.table), [{name: values.get(name) for name in stored} for values in batch]
+        )
+        self._refresh_rollups(obj, batch)
+        self._write_history(
+            obj,
+            [(values["id"], "create", self._changes(obj, {}, values)) for values in batch],
+        )
+        self._write_outbox(
+            obj,
+            "created",
+            [(values["id"], {"record": self._json_values(obj, values)}) for values in batch],
+        )
+        self._index(obj, batch)
+        return ids
+
+    # ================================================================ update
+    def update(
+        self,
+        object_name: str,
+        record_id: str,
+        data: dict[str, Any],
+        *,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        obj = self.ctx.object(object_name)
+        old = self._load_for_change(obj, record_id, Operation.EDIT)
+        if expected_version is not None and expected_version != old["version"]:
+            raise StaleVersion(current=old["version"])
+        errors = FieldErrors()
+        values = coerce_input(self.ctx, obj, data, errors)
+        changed = {k: v for k, v in values.items() if old.get(k) != v}
+        for f in obj.definition.fields:
+            if (
+                f.type == FieldType.CURRENCY
+                and changed.get(f.name) is not None
+                and not old.get(currency_column(f.name))
+            ):
+                changed.setdefault(
+                    currency_column(f.name), self.ctx.settings.get("currency", "CNY")
+                )
+        final = {**old, **changed}
+        check_required(obj, final, errors, only=set(changed))
+        self._check_references(obj, [changed], errors, False)
+        self._check_unique(obj, [changed], errors, False, existing_ids=[record_id])
+        errors.raise_if_any()
+        if not changed:
+            return self.get(object_name, record_id)
+        event = WriteEvent("update", obj.name, record_id, old, changed)
+        registry.run_before_save(self.ctx, event)
+        errors.items.extend(event.errors.items)
+        self._run_validation_rules(obj, {**old, **changed}, errors, "")
+        errors.raise_if_any()
+        changed.update(
+            version=old["version"] + 1, updated_at=self.ctx.now(), updated_by=self.ctx.actor.id
+        )
+        result = self.conn.execute(
+            sa.update(obj.table)
+            .where(
+                obj.table.c.id == record_id,
+                obj.table.c.version == old["version"],
+                obj.table.c.deleted_at.is_(None),
+            )
+            .values(changed)
+        )
+        if result.rowcount != 1:
+            # Someone committed between our read and our write.
+            current = self.conn.execute(
+                sa.select(obj.table.c.version).where(obj.table.c.id == record_id)
+            ).scalar()
+            raise StaleVersion(current=current)
+        new = {**old, **changed}
+        self._refresh_rollups(obj, [old, new])
+        self._write_history(obj, [(record_id, "update", self._changes(obj, old, changed))])
+        self._write_outbox(
+            obj, "updated", [(record_id, {"changes": self._changes(obj, old, changed)})]
+        )
+        if self._search_fields_changed(obj, changed):
+            self._index(obj, [new])
+        return self.get(object_name, record_id)
+
+    # ================================================================ delete / restore
+    def delete(
+        self, object_name: str, record_id: str, *, expected_version: int | None = None
+    ) -> None:
+        obj = self.ctx.object(object_name)
+        old = self._load_for_change(obj, record_id, Operation.DELETE)
+        if expected_version is not None and expected_version != old["version"]:
+            raise StaleVersion(current=old["version"])
+        deleted_at = self.ctx.now()
+        self._soft_delete(obj, [old], deleted_at)
+
+    def _soft_delete(
+        self, obj: CompiledObject, rows: list[dict[str, Any]], deleted_at: Any
+    ) -> None:
+        ids = [row["id"] for row in rows]
+        self.conn.execute(
+            sa.update(obj.table)
+            .where(obj.table.c.id.in_(ids), obj.table.c.deleted_at.is_(None))
+            .values(
+                deleted_at=deleted_at,
+                version=obj.table.c.version + 1,
+                updated_at=deleted_at,
+                updated_by=self.ctx.actor.id,
+            )
+        )
+        self._refresh_rollups(obj, rows)
+        self._write_history(obj, [(i, "delete", []) for i in ids])
+        self._write_outbox(obj, "deleted", [(i, {}) for i in ids])
+        for record_id in ids:
+            remove_record(self.conn, search_table, object_name=obj.name, record_id=record_id)
+        # Master-detail children go to the recycle bin with their master, marked with the same
+        # time, so restoring the master brings back exactly these children.
+        for child, link in self.ctx.schema.children_of(obj.name):
+            if link.type != FieldType.MASTER_DETAIL:
+                continue
+            children = (
+                self.conn.execute(
+                    sa.select(child.table).where(
+                        child.table.c[link.name].in_(ids), child.table.c.deleted_at.is_(None)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            if children:
+                self._soft_delete(child, [dict(c) for c in children], deleted_at)
+
+    def restore(self, object_name: str, record_id: str) -> dict[str, Any]:
+        obj = self.ctx.object(object_name)
+        if not self.ctx.policy.can(obj, Operation.DELETE):
+            raise Forbidden()
+        row = self._load(obj, record_id, deleted=True)
+        if row is None:
+            if self._load(obj, record_id) is not None:
+                raise Conflict("not_deleted")
+            raise NotFound("record_not_found")
+        self._check_row_access(obj, record_id, Operation.DELETE, deleted=True)
+        self._restore(obj, [row])
+        return self.get(object_name, record_id)
+
+    def _restore(self, obj: CompiledObject, rows: list[dict[str, Any]]) -> None:
+        errors = FieldErrors()
+        for f in obj.definition.fields:
+            if f.type == FieldType.MASTER_DETAIL:
+                parents = {r[f.name] for r in rows if r.get(f.name)}
+                target = self.ctx.object(f.target or "")
+                alive = (
+                    set(
+                        self.conn.execute(
+                            sa.select(target.table.c.id).where(
+                                target.table.c.id.in_(parents), target.table.c.deleted_at.is_(None)
+                            )
+                        ).scalars()
+                    )
+                    if parents
+                    else set()
+                )
+                if parents - alive:
+                    raise Conflict(
+                        "restore_conflict", reason=f"{f.name}: the master record is deleted"
+                    )
+        self._check_unique(
+            obj,
+            [{k: v for k, v in r.items() if k != "id"} for r in rows],
+            errors,
+            False,
+            existing_ids=[r["id"] for r in rows],
+        )
+        if errors:
+            raise Conflict(
+                "restore_conflict", reason=", ".join(sorted({e.field for e in errors.items}))
+            )
+        ids = [r["id"] for r in rows]
+        stamps = {r["deleted_at"] for r in rows}
+        now = self.ctx.now()
+        self.conn.execute(
+            sa.update(obj.table)
+            .where(obj.table.c.id.in_(ids))
+            .values(
+                deleted_at=None,
+                version=obj.table.c.version + 1,
+                updated_at=now,
+                updated_by=self.ctx.actor.id,
+            )
+        )
+        self._refresh_rollups(obj, rows)
+        self._write_history(obj, [(i, "restore", []) for i in ids])
+        self._write_outbox(obj, "restored", [(i, {}) for i in ids])
+        self._index(obj, rows)
+        for child, link in self.ctx.schema.children_of(obj.name):
+            if link.type != FieldType.MASTER_DETAIL:
+                continue
+            children = (
+                self.conn.execute(
+                    sa.select(child.table).where(
+                        child.table.c[link.name].in_(ids), child.table.c.deleted_at.in_(stamps)
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            if children:
+                self._restore(child, [dict(c) for c in children])
+
+    # ================================================================ checks
+    def _load(
+        self, obj: CompiledObject, record_id: str, *, deleted: bool = False
+    ) -> dict[str, Any] | None:
+        stmt = sa.select(obj.table).where(
+            obj.table.c.id == record_id, *visible_rows(self.ctx, obj, obj.table, deleted=deleted)
+        )
+        row = self.conn.execute(stmt).mappings().first()
+        return dict(row) if row else None
+
+    def _load_for_change(
+        self, obj: CompiledObject, record_id: str, op: Operation
+    ) -> dict[str, Any]:
+        if not self.ctx.policy.can(obj, op):
+            raise Forbidden()
+        old = self._load(obj, record_id)
+        if old is None:
+            raise NotFound("record_not_found")
+        self._check_row_access(obj, record_id, op)
+        return old
+
+    def _check_row_access(
+        self, obj: CompiledObject, record_id: str, op: Operation, *, deleted: bool = False
+    ) -> None:
+        access = self.ctx.policy.row_filter(obj, obj.table, op)
+        if access is None:
+            return
+        allowed = self.conn.execute(
+            sa.select(obj.table.c.id).where(obj.table.c.id == record_id, access)
+        ).first()
+        if allowed is None:
+            raise Forbidden()
+
+    def _check_references(
+        self, obj: CompiledObject, batch: list[dict[str, Any]], errors: FieldErrors, many: bool
+    ) -> None:
+        for f in obj.fields.values():
+            if f.type not in REFERENCE_TYPES or f.name in ("created_by", "updated_by"):
+                continue
+            wanted = {values[f.name] for values in batch if values.get(f.name)}
+            if not wanted:
+                continue
+            target = self.ctx.schema.get(f.target or "")
+            if target is None:
+                continue
+            found: set[str] = set()
+            for chunk in _chunks(sorted(wanted), 500):
+                found.update(
+                    self.conn.execute(
+                        sa.select(target.table.c.id).where(
+                            target.table.c.id.in_(chunk),
+                            *visible_rows(self.ctx, target, target.table),
+                        )
+                    ).scalars()
+                )
+            for i, values in enumerate(batch):
+                if values.get(f.name) and values[f.name] not in found:
+                    errors.add(
+                        (f"{i}." if many else "") + f.name,
+                        "invalid_reference",
+                        target=label(target.definition.labels, self.ctx.locale, target.name),
+                    )
+
+    def _check_unique(
+        self,
+        obj: CompiledObject,
+        batch: list[dict[str, Any]],
+        errors: FieldErrors,
+        many: bool,
+        existing_ids: list[str] | None,
+    ) -> None:
+        for f in obj.definition.fields:
+            if not f.unique:
+                continue
+            seen: dict[Any, int] = {}
+            for i, values in enumerate(batch):
+                value = values.get(f.name)
+                if value is None:
+                    continue
+                if value in seen:
+                    errors.add((f"{i}." if many else "") + f.name, "not_unique")
+                seen.setdefault(value, i)
+            if not seen:
+                continue
+            column = obj.table.c[f.name]
+            taken: set[Any] = set()
+            for chunk in _chunks(list(seen), 500):
+                stmt = sa.select(column).where(column.in_(chunk), obj.table.c.deleted_at.is_(None))
+                if existing_ids:
+                    stmt = stmt.where(obj.table.c.id.not_in(existing_ids))
+                taken.update(self.conn.execute(stmt).scalars())
+            for value in taken:
+                i = seen.get(value)
+                if i is not None:
+                    errors.add((f"{i}." if many else "") + f.name, "not_unique")
+
+    def _assign_auto_numbers(self, obj: CompiledObject, batch: list[dict[str, Any]]) -> None:
+        today = self.ctx.today()
+        for f in obj.definition.fields:
+            if f.type != FieldType.AUTO_NUMBER or not f.pattern:
+                continue
+            period = autonumber.period_key(f.pattern, today)
+            numbers = autonumber.take_numbers(self.conn, obj.name, f.name, period, len(batch))
+            for values, number in zip(batch, numbers, strict=True):
+                values[f.name] = autonumber.render(f.pattern, today, number)
+
+    def _run_validation_rules(
+        self, obj: CompiledObject, final: dict[str, Any], errors: FieldErrors, prefix: str
+    ) -> None:
+        for rule in obj.definition.validation_rules:
+            if not rule.active:
+                continue
+            try:
+                expr = parse(rule.condition)
+                values = self._expression_values(obj, final, references(expr))
+                failed = is_truthy(
+                    evaluate(expr, values, today=self.ctx.today(), now=self.ctx.now())
+                )
+            except (ExpressionError, PathError):
+                failed = False  # A rule that cannot be evaluated never blocks data entry.
+            if failed:
+                errors.add(
+                    prefix + (rule.field or "_record"),
+                    "validation_rule",
+                    message=label(rule.message, self.ctx.locale, rule.name),
+                    rule=rule.name,
+                )
+
+    def _expression_values(
+        self, obj: CompiledObject, final: dict[str, Any], paths: frozenset[str]
+    ) -> dict[str, Any]:
+        """Values for an expression: own fields from the row being written, others via lookups."""
+        values: dict[str, Any] = {}
+        remote: dict[str, list[str]] = defaultdict(list)
+        for path in paths:
+            head, _, rest = path.partition(".")
+            f = obj.fields.get(head)
+            if not rest:
+                if f is not None and f.type == FieldType.FORMULA:
+                    values[path] = self._formula_value(obj, final, f)
+                else:
+                    values[path] = final.get(head)
+            else:
+                remote[head].append(rest)
+        for head, rests in remote.items():
+            f = obj.fields[head]
+            target = self.ctx.object(f.target or "")
+            linked = final.get(head)
+            row: dict[str, Any] = {}
+            if linked:
+                resolver = PathResolver(self.ctx, target)
+                stmt = sa.select(*[resolver.column(r).label(r) for r in rests]).where(
+                    target.table.c.id == linked
+                )
+                found = self.conn.execute(resolver.apply_joins(stmt)).mappings().first()
+                row = dict(found) if found else {}
+            for r in rests:
+                values[f"{head}.{r}"] = row.get(r)
+        return values
+
+    def _formula_value(self, obj: CompiledObject, final: dict[str, Any], f: FieldDef) -> Any:
+        expr = parse(f.expression or "")
+        inner = self._expression_values(obj, final, references(expr))
+        return evaluate(expr, inner, today=self.ctx.today(), now=self.ctx.now())
+
+    # ================================================================ side effects
+    def _refresh_rollups(self, obj: CompiledObject, rows: list[dict[str, Any]]) -> None:
+        feeds = rollups.rollups_fed_by(self.ctx.schema, obj.name)
+        if not feeds:
+            return
+        parents = {
+            f.rollup.child_field: rollups.linked_ids(rows, f.rollup.child_field)
+            for _, f in feeds
+            if f.rollup is not None
+        }
+        rollups.recompute(self.conn, self.ctx.schema, obj.name, parents)
+
+    def _changes(
+        self, obj: CompiledObject, old: dict[str, Any], new: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        changes = []
+        for name, value in new.items():
+            f = obj.fields.get(name)
+            if name in ("id", "version", "created_at", "created_by", "updated_at", "updated_by"):
+                continue
+            if f is None:
+                if name.endswith("_currency"):
+                    changes.append({"field": name, "old": old.get(name), "new": value})
+                continue
+            if old.get(name) == value:
+                continue
+            impl = impl_for(f)
+            changes.append(
+                {
+                    "field": name,
+                    "old": impl.to_json(f, old.get(name)) if old.get(name) is not None else None,
+                    "new": impl.to_json(f, value) if value is not None else None,
+                }
+            )
+        return changes
+
+    def _json_values(self, obj: CompiledObject, values: dict[str, Any]) -> dict[str, Any]:
+        result = {}
+        for name, value in values.items():
+            f = obj.fields.get(name)
+            if f is None:
+                result[name] = value
+            else:
+                result[name] = impl_for(f).to_json(f, value) if value is not None else None
+        return result
+
+    def _write_history(
+        self, obj: CompiledObject, entries: list[tuple[str, str, list[dict[str, Any]]]]
+    ) -> None:
+        if not obj.definition.features.history or not entries:
+            return
+        now, actor = self.ctx.now(), self.ctx.actor.id
+        self.conn.execute(
+            sa.insert(history_table),
+            [
+                {
+                    "id": new_id(),
+                    "object": obj.name,
+                    "record_id": record_id,
+                    "operation": op,
+                    "changes": changes,
+                    "actor_id": actor,
+                    "at": now,
+                }
+                for record_id, op, changes in entries
+            ],
+        )
+
+    def _write_outbox(
+        self, obj: CompiledObject, event: str, entries: list[tuple[str, dict[str, Any]]]
+    ) -> None:
+        if not entries:
+            return
+        now, actor = self.ctx.now(), self.ctx.actor.id
+        self.conn.execute(
+            sa.insert(outbox_table),
+            [
+                {
+                    "id": new_id(),
+                    "event": f"record.{event}",
+                    "object": obj.name,
+                    "record_id": record_id,
+                    "actor_id": actor,
+                    "payload": payload,
+                    "created_at": now,
+                    "attempts": 0,
+                }
+                for record_id, payload in entries
+            ],
+        )
+
+    def _search_texts(
+        self, obj: CompiledObject, values: dict[str, Any]
+    ) -> list[tuple[str | None, int]]:
+        texts: list[tuple[str | None, int]] = []
+        name_field = obj.definition.name_field
+        for f in obj.definition.fields:
+            if f.type not in TEXT_LIKE:
+                continue
+            if f.name == name_field:
+                texts.append((values.get(f.name), NAME_WEIGHT))
+            elif f.searchable:
+                texts.append((values.get(f.name), FIELD_WEIGHT))
+        return texts
+
+    def _search_fields_changed(self, obj: CompiledObject, changed: dict[str, Any]) -> bool:
+        name_field = obj.definition.name_field
+        return any(
+            name == name_field or (obj.fields.get(name) is not None and obj.fields[name].searchable)
+            for name in changed
+        )
+
+    def _index(self, obj: CompiledObject, rows: list[dict[str, Any]]) -> None:
+        if not obj.definition.features.search:
+            return
+        for values in rows:
+            index_record(
+                self.conn,
+                search_table,
+                object_name=obj.name,
+                record_id=values["id"],
+                texts=self._search_texts(obj, values),
+            )
+
+    def _user_names(self, ids: set[str]) -> dict[str, str]:
+        users = self.ctx.schema.get("user")
+        if users is None or not ids:
+            return {}
+        rows = self.conn.execute(
+            sa.select(users.table.c.id, users.table.c.name).where(users.table.c.id.in_(sorted(ids)))
+        )
+        return {row[0]: row[1] for row in rows}
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+__all__ = ["OWNER_FIELD", "RecordsService"]

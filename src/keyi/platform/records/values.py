@@ -1,0 +1,85 @@
+"""Input values: coercion by field type, field-level write permission, defaults, required."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keyi.platform.context import Context
+from keyi.platform.errors import FieldErrors
+from keyi.platform.fieldtypes import Invalid, coerce_currency_code, currency_column, impl_for
+from keyi.platform.metadata.model import OWNER_FIELD, FieldType
+from keyi.platform.schema import CompiledObject
+
+# Keys a client may send back unchanged from a GET without being told they are read-only.
+ECHO_KEYS = frozenset(
+    {"id", "version", "created_at", "created_by", "updated_at", "updated_by", "_display"}
+)
+
+
+def coerce_input(
+    ctx: Context, obj: CompiledObject, data: Any, errors: FieldErrors, prefix: str = ""
+) -> dict[str, Any]:
+    """Typed values for the columns to write; every problem is added to `errors`."""
+    values: dict[str, Any] = {}
+    if not isinstance(data, dict):
+        errors.add(prefix.rstrip(".") or "body", "invalid_request")
+        return values
+    currency_keys = {
+        currency_column(f.name): f for f in obj.definition.fields if f.type == FieldType.CURRENCY
+    }
+    for key, raw in data.items():
+        if key in ECHO_KEYS:
+            continue
+        if key in currency_keys:
+            if raw is None or raw == "":
+                values[key] = None
+                continue
+            try:
+                values[key] = coerce_currency_code(raw)
+            except Invalid as exc:
+                errors.add(prefix + key, exc.code, **exc.params)
+            continue
+        f = obj.fields.get(key)
+        if f is None or not ctx.policy.can_read_field(obj, f):
+            errors.add(prefix + key, "unknown_field", field=key)
+            continue
+        if not ctx.policy.can_edit_field(obj, f) or (not f.writable and key != OWNER_FIELD):
+            errors.add(prefix + key, "read_only")
+            continue
+        if raw is None:
+            values[key] = None
+            continue
+        try:
+            values[key] = impl_for(f).coerce(f, raw)
+        except Invalid as exc:
+            errors.add(prefix + key, exc.code, **exc.params)
+    return values
+
+
+def apply_defaults(ctx: Context, obj: CompiledObject, values: dict[str, Any]) -> None:
+    for f in obj.definition.fields:
+        if f.name not in values and f.default is not None and f.stored and not f.computed:
+            try:
+                values[f.name] = impl_for(f).coerce(f, f.default)
+            except Invalid:
+                continue
+        if f.type == FieldType.CURRENCY and values.get(f.name) is not None:
+            values.setdefault(currency_column(f.name), ctx.settings.get("currency", "CNY"))
+    if obj.definition.features.owner and values.get(OWNER_FIELD) is None:
+        values[OWNER_FIELD] = ctx.actor.id
+
+
+def check_required(
+    obj: CompiledObject,
+    final: dict[str, Any],
+    errors: FieldErrors,
+    prefix: str = "",
+    only: set[str] | None = None,
+) -> None:
+    for f in obj.definition.fields:
+        if not f.required or f.computed:
+            continue
+        if only is not None and f.name not in only:
+            continue
+        if final.get(f.name) is None:
+            errors.add(prefix + f.name, "required")

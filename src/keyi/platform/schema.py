@@ -1,0 +1,306 @@
+"""From metadata to tables: system tables, object tables, and runtime DDL.
+
+Object tables are built from ObjectDef values (never by inspecting the live database) and cached
+with the metadata version. DDL runs on the caller's connection, inside the same transaction as the
+metadata change, so a failed change leaves neither metadata nor columns behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+
+from keyi.platform.fieldtypes import currency_column, impl_for
+from keyi.platform.metadata.model import (
+    DELETED_AT,
+    OWNER_FIELD,
+    FieldDef,
+    FieldType,
+    ObjectDef,
+)
+from keyi.platform.search import define_search_table
+
+# ---------------------------------------------------------------- system tables (per tenant)
+system_metadata = sa.MetaData()
+
+meta_object_table = sa.Table(
+    "keyi_meta_object",
+    system_metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+)
+
+meta_state_table = sa.Table(
+    "keyi_meta_state",
+    system_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    # A fresh random id at every change: a rolled-back change can reuse a version number but
+    # never a revision, so a cache keyed by revision cannot serve a schema that was undone.
+    sa.Column("revision", sa.String(36), nullable=False),
+    sa.Column("settings", sa.JSON, nullable=False),
+)
+
+history_table = sa.Table(
+    "keyi_history",
+    system_metadata,
+    sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("object", sa.String(64), nullable=False),
+    sa.Column("record_id", sa.Uuid(as_uuid=False), nullable=False),
+    sa.Column("operation", sa.String(16), nullable=False),
+    sa.Column("changes", sa.JSON, nullable=False),
+    sa.Column("actor_id", sa.Uuid(as_uuid=False), nullable=True),
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Index("ix_keyi_history_record", "object", "record_id", "id"),
+)
+
+outbox_table = sa.Table(
+    "keyi_outbox",
+    system_metadata,
+    sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("event", sa.String(32), nullable=False),
+    sa.Column("object", sa.String(64), nullable=False),
+    sa.Column("record_id", sa.Uuid(as_uuid=False), nullable=True),
+    sa.Column("actor_id", sa.Uuid(as_uuid=False), nullable=True),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("processed_at", sa.DateTime, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Index(
+        "ix_keyi_outbox_pending",
+        "id",
+        sqlite_where=sa.text("processed_at IS NULL"),
+        postgresql_where=sa.text("processed_at IS NULL"),
+    ),
+)
+
+counter_table = sa.Table(
+    "keyi_counter",
+    system_metadata,
+    sa.Column("object", sa.String(64), primary_key=True),
+    sa.Column("field", sa.String(64), primary_key=True),
+    sa.Column("period", sa.String(16), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+idempotency_table = sa.Table(
+    "keyi_idempotency",
+    system_metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("actor_id", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("response", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+search_table = define_search_table(system_metadata)
+
+
+# ---------------------------------------------------------------- system fields
+def _sys(name: str, ftype: FieldType, en: str, zh: str, target: str | None = None) -> FieldDef:
+    return FieldDef(
+        name=name,
+        type=ftype,
+        labels={"en": en, "zh-CN": zh},
+        read_only=True,
+        system=True,
+        custom=False,
+        target=target,
+    )
+
+
+ID_FIELD = _sys("id", FieldType.ID, "ID", "编号")
+VERSION_FIELD = _sys("version", FieldType.VERSION, "Version", "版本")
+CREATED_AT = _sys("created_at", FieldType.DATETIME, "Created", "创建时间")
+CREATED_BY = _sys("created_by", FieldType.OWNER, "Created by", "创建人", target="user")
+UPDATED_AT = _sys("updated_at", FieldType.DATETIME, "Last modified", "最后修改时间")
+UPDATED_BY = _sys("updated_by", FieldType.OWNER, "Last modified by", "最后修改人", target="user")
+OWNER = FieldDef(
+    name=OWNER_FIELD,
+    type=FieldType.OWNER,
+    labels={"en": "Owner", "zh-CN": "负责人"},
+    system=True,
+    custom=False,
+    target="user",
+)
+
+
+def system_fields(obj: ObjectDef) -> tuple[FieldDef, ...]:
+    base = (ID_FIELD, VERSION_FIELD, CREATED_AT, CREATED_BY, UPDATED_AT, UPDATED_BY)
+    return (*base, OWNER) if obj.features.owner else base
+
+
+# ---------------------------------------------------------------- object tables
+def field_columns(f: FieldDef) -> list[sa.Column[Any]]:
+    return impl_for(f).columns(f)
+
+
+def build_table(obj: ObjectDef, metadata: sa.MetaData) -> sa.Table:
+    """The SQLAlchemy table of an object: system columns, one or two columns per stored field."""
+    columns: list[Any] = [
+        sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+        sa.Column("version", sa.BigInteger, nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("created_by", sa.Uuid(as_uuid=False), nullable=True),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+        sa.Column("updated_by", sa.Uuid(as_uuid=False), nullable=True),
+        sa.Column(DELETED_AT, sa.DateTime, nullable=True),
+    ]
+    if obj.features.owner:
+        columns.append(sa.Column(OWNER_FIELD, sa.Uuid(as_uuid=False), nullable=True))
+    for f in obj.fields:
+        columns.extend(field_columns(f))
+    return sa.Table(obj.name, metadata, *columns)
+
+
+def index_name(obj: str, suffix: str) -> str:
+    # Index names are per schema in PostgreSQL; prefix with the table to keep them unique.
+    return f"ix_{obj}_{suffix}"[:63]
+
+
+def alive() -> sa.TextClause:
+    return sa.text(f"{DELETED_AT} IS NULL")
+
+
+def object_indexes(obj: ObjectDef, table: sa.Table) -> list[sa.Index]:
+    """Indexes an object table carries: list order, owner, references, unique and marked fields."""
+    indexes = [sa.Index(index_name(obj.name, "created"), table.c.created_at, table.c.id)]
+    if obj.features.owner:
+        indexes.append(sa.Index(index_name(obj.name, OWNER_FIELD), table.c[OWNER_FIELD]))
+    for f in obj.fields:
+        indexes.extend(field_indexes(obj, f, table))
+    return indexes
+
+
+def field_indexes(obj: ObjectDef, f: FieldDef, table: sa.Table) -> list[sa.Index]:
+    if not f.stored:
+        return []
+    column = table.c[f.name]
+    if f.unique:
+        return [
+            sa.Index(
+                index_name(obj.name, f"{f.name}_uq"),
+                column,
+                unique=True,
+                sqlite_where=alive(),
+                postgresql_where=alive(),
+            )
+        ]
+    wants_index = (
+        f.indexed
+        or f.type in (FieldType.LOOKUP, FieldType.MASTER_DETAIL, FieldType.OWNER)
+        or f.name == obj.name_field
+    )
+    if wants_index:
+        return [sa.Index(index_name(obj.name, f.name), column)]
+    return []
+
+
+@dataclass
+class CompiledObject:
+    """An object's definition with its table and a field map including system fields."""
+
+    definition: ObjectDef
+    table: sa.Table
+    fields: dict[str, FieldDef] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
+
+
+@dataclass
+class CompiledSchema:
+    """Every object of a tenant at one metadata version. Immutable once built."""
+
+    version: int
+    revision: str
+    objects: dict[str, CompiledObject]
+    settings: dict[str, Any]
+
+    def get(self, name: str) -> CompiledObject | None:
+        return self.objects.get(name)
+
+    def children_of(self, target: str) -> list[tuple[CompiledObject, FieldDef]]:
+        """(child object, reference field) pairs for every lookup/master-detail to target."""
+        found: list[tuple[CompiledObject, FieldDef]] = []
+        for obj in self.objects.values():
+            for f in obj.definition.fields:
+                if f.type in (FieldType.LOOKUP, FieldType.MASTER_DETAIL) and f.target == target:
+                    found.append((obj, f))
+        return found
+
+
+def compile_schema(
+    version: int, revision: str, definitions: list[ObjectDef], settings: dict[str, Any]
+) -> CompiledSchema:
+    metadata = sa.MetaData()
+    objects: dict[str, CompiledObject] = {}
+    for definition in definitions:
+        table = build_table(definition, metadata)
+        fields = {f.name: f for f in (*system_fields(definition), *definition.fields)}
+        objects[definition.name] = CompiledObject(definition, table, fields)
+    return CompiledSchema(version=version, revision=revision, objects=objects, settings=settings)
+
+
+# ---------------------------------------------------------------- DDL
+class Ddl:
+    """Schema changes on one connection; every method runs inside the caller's transaction."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+        self.ops = Operations(MigrationContext.configure(conn))
+
+    def create_object_table(self, obj: ObjectDef) -> None:
+        table = build_table(obj, sa.MetaData())
+        object_indexes(obj, table)  # binds the indexes to the table, created with it
+        table.create(self.conn)
+
+    def drop_object_table(self, obj: ObjectDef) -> None:
+        sa.Table(obj.name, sa.MetaData()).drop(self.conn)
+
+    def add_field(self, obj: ObjectDef, f: FieldDef) -> None:
+        for column in field_columns(f):
+            self.ops.add_column(obj.name, column)
+        table = build_table(obj, sa.MetaData())
+        for index in field_indexes(obj, f, table):
+            index.create(self.conn)
+
+    def drop_field(self, obj: ObjectDef, f: FieldDef) -> None:
+        table = build_table(obj, sa.MetaData())
+        for index in field_indexes(obj, f, table):
+            index.drop(self.conn)
+        for column in field_columns(f):
+            self.ops.drop_column(obj.name, column.name)
+
+    def rename_field(self, obj: ObjectDef, old: FieldDef, new: FieldDef) -> None:
+        table = build_table(obj, sa.MetaData())
+        for index in field_indexes(obj, old, table):
+            index.drop(self.conn)
+        self.ops.alter_column(obj.name, old.name, new_column_name=new.name)
+        if old.type == FieldType.CURRENCY:
+            self.ops.alter_column(
+                obj.name, currency_column(old.name), new_column_name=currency_column(new.name)
+            )
+
+    def reindex_field(
+        self, before: ObjectDef, after: ObjectDef, old: FieldDef, new: FieldDef
+    ) -> None:
+        """Drop the old field's indexes and create the new ones (unique/indexed flags changed)."""
+        for index in field_indexes(before, old, build_table(before, sa.MetaData())):
+            index.drop(self.conn)
+        for index in field_indexes(after, new, build_table(after, sa.MetaData())):
+            index.create(self.conn)
+
+    def alter_type(self, obj: ObjectDef, f: FieldDef) -> None:
+        """Widen a column (text length, numeric precision) in place."""
+        for column in field_columns(f):
+            if self.conn.dialect.name == "sqlite":
+                continue  # SQLite columns are not length- or precision-bound.
+            self.ops.alter_column(obj.name, column.name, type_=column.type)

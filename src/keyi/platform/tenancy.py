@@ -1,0 +1,165 @@
+"""The running platform: control database, tenants, and request contexts over them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform.context import Context, TenantInfo
+from keyi.platform.control import define_control_tables
+from keyi.platform.database import Databases
+from keyi.platform.errors import Conflict, FieldError, NotFound, ValidationFailed
+from keyi.platform.ids import new_id
+from keyi.platform.metadata import store
+from keyi.platform.permissions import Actor
+from keyi.settings import Settings
+
+TENANT_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{1,47}$")
+
+Installer = Callable[[Context], None]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Platform:
+    """One Keyi installation: its databases, its caches and its tenants."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db = Databases(data_dir=settings.data_dir, database_url=settings.database_url)
+        schema = settings.control_schema if self.db.is_postgres else None
+        self.control_metadata, self.t = define_control_tables(schema)
+        self.schemas = store.SchemaCache()
+        self._tenant_cache: dict[str, TenantInfo] = {}
+
+    # ------------------------------------------------------------ control database
+    def init_control(self) -> None:
+        with self.db.control.begin() as conn:
+            if self.db.is_postgres:
+                conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self._control_schema()}"')
+            self.control_metadata.create_all(conn, checkfirst=True)
+
+    def _control_schema(self) -> str:
+        schema = self.settings.control_schema
+        if not re.match(r"^[a-z][a-z0-9_]{0,62}$", schema):
+            raise ValueError("invalid control schema name")
+        return schema
+
+    def dispose(self) -> None:
+        self.db.dispose()
+
+    # ------------------------------------------------------------ tenants
+    def create_tenant(
+        self,
+        name: str,
+        *,
+        label: str | None = None,
+        installer: Installer | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> TenantInfo:
+        if not TENANT_NAME_RE.match(name):
+            raise ValidationFailed([FieldError("name", "invalid_name")])
+        with self.db.control.begin() as conn:
+            exists = conn.execute(
+                sa.select(self.t["tenant"].c.id).where(self.t["tenant"].c.name == name)
+            ).first()
+            if exists:
+                raise Conflict("name_taken", name=name)
+        tenant_id = new_id()
+        location = self.db.tenant_location(tenant_id)
+        tenant = TenantInfo(id=tenant_id, name=name, label=label or name, location=location)
+        self.db.create_namespace(location)
+        try:
+            with self.db.tenant_transaction(location) as conn:
+                store.install_system_tables(conn, settings)
+                if installer is not None:
+                    ctx = Context(
+                        tenant, Actor.system("installer"), conn, self.schemas.get(conn, location)
+                    )
+                    installer(ctx)
+            with self.db.control.begin() as conn:
+                conn.execute(
+                    sa.insert(self.t["tenant"]).values(
+                        id=tenant_id,
+                        name=name,
+                        label=tenant.label,
+                        location=location,
+                        status="active",
+                        created_at=utcnow(),
+                    )
+                )
+        except BaseException:
+            self.db.drop_namespace(location)
+            self.schemas.forget(location)
+            raise
+        return tenant
+
+    def list_tenants(self) -> list[TenantInfo]:
+        with self.db.control.connect() as conn:
+            rows = conn.execute(
+                sa.select(self.t["tenant"]).order_by(self.t["tenant"].c.name)
+            ).mappings()
+            return [self._tenant_info(row) for row in rows]
+
+    def tenant(self, name: str) -> TenantInfo:
+        with self.db.control.connect() as conn:
+            row = (
+                conn.execute(sa.select(self.t["tenant"]).where(self.t["tenant"].c.name == name))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise NotFound("tenant_unknown", tenant=name)
+        return self._tenant_info(row)
+
+    def tenant_by_id(self, tenant_id: str) -> TenantInfo:
+        cached = self._tenant_cache.get(tenant_id)
+        if cached is not None:
+            return cached
+        with self.db.control.connect() as conn:
+            row = (
+                conn.execute(sa.select(self.t["tenant"]).where(self.t["tenant"].c.id == tenant_id))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise NotFound("tenant_unknown", tenant=tenant_id)
+        info = self._tenant_info(row)
+        self._tenant_cache[tenant_id] = info
+        return info
+
+    def drop_tenant(self, name: str) -> None:
+        tenant = self.tenant(name)
+        with self.db.control.begin() as conn:
+            for table in ("session", "api_key", "membership"):
+                conn.execute(sa.delete(self.t[table]).where(self.t[table].c.tenant_id == tenant.id))
+            conn.execute(sa.delete(self.t["tenant"]).where(self.t["tenant"].c.id == tenant.id))
+        self._tenant_cache.pop(tenant.id, None)
+        self.schemas.forget(tenant.location)
+        self.db.drop_namespace(tenant.location)
+
+    @staticmethod
+    def _tenant_info(row: Any) -> TenantInfo:
+        return TenantInfo(
+            id=row["id"], name=row["name"], label=row["label"], location=row["location"]
+        )
+
+    # ------------------------------------------------------------ contexts
+    @contextmanager
+    def context(
+        self, tenant: TenantInfo, actor: Actor, *, locale: str = "en", write: bool = True
+    ) -> Iterator[Context]:
+        """A context in one transaction: committed when the block ends, rolled back on error."""
+        with self.db.tenant_transaction(tenant.location, write=write) as conn:
+            yield Context(tenant, actor, conn, self.schemas.get(conn, tenant.location), locale)
+
+    def reload_schema(self, ctx: Context) -> None:
+        """After a metadata change inside ctx's transaction, let ctx see the new schema."""
+        ctx.refresh_schema(self.schemas.get(ctx.conn, ctx.tenant.location))

@@ -1,0 +1,48 @@
+"""Runtime configuration, read once from the environment (and overridden by CLI flags).
+
+Kept as one frozen object passed explicitly: no module reads the environment on its own, so
+tests can run several differently configured apps in one process.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where Keyi keeps its data and how it serves it."""
+
+    data_dir: Path = Path("keyi-data")
+    # None means the embedded default: SQLite files under data_dir.
+    database_url: str | None = None
+    # PostgreSQL only: the schema holding the control tables (tenants, identities, sessions).
+    control_schema: str = "keyi_control"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    web_dist: Path | None = None
+    session_ttl_hours: int = 24 * 7
+    secure_cookies: bool = False
+    run_worker_in_process: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_postgres(self) -> bool:
+        return bool(self.database_url) and str(self.database_url).startswith("postgresql")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        base = cls()
+        return replace(
+            base,
+            data_dir=Path(env.get("KEYI_DATA_DIR", str(base.data_dir))),
+            database_url=env.get("KEYI_DATABASE_URL") or None,
+            control_schema=env.get("KEYI_CONTROL_SCHEMA", base.control_schema),
+            host=env.get("KEYI_HOST", base.host),
+            port=int(env.get("KEYI_PORT", str(base.port))),
+            web_dist=Path(env["KEYI_WEB_DIST"]) if env.get("KEYI_WEB_DIST") else None,
+            secure_cookies=env.get("KEYI_SECURE_COOKIES", "0") == "1",
+        )
