@@ -7,6 +7,7 @@ names where in the tree it is (`filter.and.1.value`).
 
 from __future__ import annotations
 
+import operator
 from datetime import date, datetime, time
 from typing import Any
 
@@ -19,6 +20,13 @@ from keyi.platform.query import dates
 from keyi.platform.query.paths import PathError, PathResolver
 
 MAX_NODES = 200
+COMPARISONS = {
+    "eq": operator.eq,
+    "lt": operator.lt,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "gte": operator.ge,
+}
 MAX_IN_VALUES = 1000
 
 
@@ -84,7 +92,11 @@ class FilterCompiler:
         if op == "in":
             if not isinstance(value, list) or not value or len(value) > MAX_IN_VALUES:
                 raise _bad(f"{key}.value", f"'in' takes a list of 1 to {MAX_IN_VALUES} values")
-            return column.in_([self._coerce(f, v, f"{key}.value.{i}") for i, v in enumerate(value)])
+            coerced_values = [self._coerce(f, v, f"{key}.value.{i}") for i, v in enumerate(value)]
+            if any(isinstance(v, bool) for v in coerced_values):
+                # SQLAlchemy treats True/False as SQL constants; compare one by one instead.
+                return sa.or_(*(column == v for v in dict.fromkeys(coerced_values)))
+            return column.in_(coerced_values)
         if op == "between":
             if not isinstance(value, list) or len(value) != 2:
                 raise _bad(f"{key}.value", "'between' takes [low, high]")
@@ -104,22 +116,12 @@ class FilterCompiler:
                 return column.icontains(str(text), autoescape=True)
             return column.istartswith(str(text), autoescape=True)
         coerced = self._coerce(f, value, f"{key}.value")
-        if (
-            kind == "datetime"
-            and isinstance(coerced, datetime) is False
-            and isinstance(coerced, date)
-        ):
+        if kind == "datetime" and isinstance(coerced, date) and not isinstance(coerced, datetime):
             coerced = datetime.combine(coerced, time())
         if op == "ne":
             # "not equal" includes empty values, as users expect from a list filter.
             return sa.or_(column != coerced, column.is_(None))
-        return {
-            "eq": column == coerced,
-            "lt": column < coerced,
-            "lte": column <= coerced,
-            "gt": column > coerced,
-            "gte": column >= coerced,
-        }[op]
+        return COMPARISONS[op](column, coerced)  # type: ignore[no-any-return]
 
     def _relative(
         self, column: sa.ColumnElement[Any], op: str, value: str, kind: str, key: str

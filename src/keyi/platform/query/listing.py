@@ -189,18 +189,20 @@ def keyset_after(sort_columns: list[tuple[Any, str, bool]], last: list[Any]) -> 
     alternatives = []
     for i, (column, direction, nullable) in enumerate(sort_columns):
         value = last[i]
+        # Typed binds: a bare True/False/None would be taken for a SQL constant.
         equal_prefix = [
-            (c.is_(None) if v is None else c == v)
+            (c.is_(None) if v is None else c == sa.bindparam(None, v, type_=c.type))
             for (c, _, _), v in zip(sort_columns[:i], last[:i], strict=True)
         ]
+        bound = None if value is None else sa.bindparam(None, value, type_=column.type)
+        after: Any
         if direction == "asc":
-            after = (
-                sa.false()
-                if value is None
-                else (sa.or_(column > value, column.is_(None)) if nullable else column > value)
-            )
+            if bound is None:
+                after = sa.false()
+            else:
+                after = sa.or_(column > bound, column.is_(None)) if nullable else column > bound
         else:
-            after = column.is_not(None) if value is None else column < value
+            after = column.is_not(None) if bound is None else column < bound
         alternatives.append(sa.and_(*equal_prefix, after))
     return sa.or_(*alternatives)
 

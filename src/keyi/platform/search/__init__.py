@@ -1,0 +1,42 @@
+"""Full-text search index shared by SQLite and PostgreSQL (DESIGN.md §5 "Search").
+
+CJK text is indexed as overlapping bigrams (plus a trailing unigram), other text as words and
+word suffixes, phone numbers also as their digit strings; queries AND their terms and rank by
+field weight. See :mod:`.tokenize` for the token rules and :mod:`.index` for the storage and SQL.
+"""
+
+from keyi.platform.search.index import (
+    MAX_WEIGHT,
+    SEARCH_TABLE_NAME,
+    SearchHit,
+    define_search_table,
+    index_record,
+    remove_record,
+    search,
+    search_candidates_query,
+)
+from keyi.platform.search.tokenize import (
+    MAX_TOKEN_LEN,
+    QueryTerms,
+    normalize,
+    prefix_upper_bound,
+    tokenize_document,
+    tokenize_query,
+)
+
+__all__ = [
+    "MAX_TOKEN_LEN",
+    "MAX_WEIGHT",
+    "SEARCH_TABLE_NAME",
+    "QueryTerms",
+    "SearchHit",
+    "define_search_table",
+    "index_record",
+    "normalize",
+    "prefix_upper_bound",
+    "remove_record",
+    "search",
+    "search_candidates_query",
+    "tokenize_document",
+    "tokenize_query",
+]
