@@ -46,7 +46,12 @@ OPTIONS = (
         ("picklist", {"options": OPTIONS}, "a", "a"),
         ("multi_picklist", {"options": OPTIONS}, ["b", "a", "b"], '["a", "b"]'),
         ("multi_picklist", {"options": OPTIONS}, "a;b", '["a", "b"]'),
-        ("lookup", {"target": "account"}, "0190F5A0-0000-7000-8000-000000000001", "0190f5a0-0000-7000-8000-000000000001"),
+        (
+            "lookup",
+            {"target": "account"},
+            "0190F5A0-0000-7000-8000-000000000001",
+            "0190f5a0-0000-7000-8000-000000000001",
+        ),
     ],
 )
 def test_coerce_accepts(ftype: str, extra: dict[str, Any], raw: Any, expected: Any) -> None:

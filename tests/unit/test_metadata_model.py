@@ -20,7 +20,10 @@ def make_field(**data: Any) -> FieldDef:
     "data",
     [
         {"type": "picklist"},
-        {"type": "picklist", "options": [{"value": "a", "labels": LABELS}, {"value": "a", "labels": LABELS}]},
+        {
+            "type": "picklist",
+            "options": [{"value": "a", "labels": LABELS}, {"value": "a", "labels": LABELS}],
+        },
         {"type": "text", "options": [{"value": "a", "labels": LABELS}]},
         {"type": "lookup"},
         {"type": "formula", "return_type": "decimal"},
@@ -44,7 +47,9 @@ def test_invalid_fields(data: dict[str, Any]) -> None:
 def test_valid_field_kinds() -> None:
     assert make_field(type="auto_number", pattern="HT-{YYYY}-{0000}").computed
     assert not make_field(type="formula", expression="a + 1", return_type="decimal").stored
-    rollup = make_field(type="rollup", rollup={"child_object": "o", "child_field": "p", "op": "count"})
+    rollup = make_field(
+        type="rollup", rollup={"child_object": "o", "child_field": "p", "op": "count"}
+    )
     assert rollup.computed and rollup.stored
     with pytest.raises(ValidationError):
         make_field(type="rollup", rollup={"child_object": "o", "child_field": "p", "op": "sum"})
@@ -52,8 +57,27 @@ def test_valid_field_kinds() -> None:
 
 def test_object_name_field_must_exist() -> None:
     with pytest.raises(ValidationError):
-        ObjectDef.model_validate({"name": "o", "labels": LABELS, "name_field": "title", "fields": [{"name": "name", "type": "text", "labels": LABELS}]})
+        ObjectDef.model_validate(
+            {
+                "name": "o",
+                "labels": LABELS,
+                "name_field": "title",
+                "fields": [{"name": "name", "type": "text", "labels": LABELS}],
+            }
+        )
     with pytest.raises(ValidationError):
-        ObjectDef.model_validate({"name": "o", "labels": LABELS, "fields": [{"name": "name", "type": "text", "labels": LABELS}] * 2})
-    obj = ObjectDef.model_validate({"name": "o", "labels": LABELS, "fields": [{"name": "name", "type": "text", "labels": LABELS}]})
+        ObjectDef.model_validate(
+            {
+                "name": "o",
+                "labels": LABELS,
+                "fields": [{"name": "name", "type": "text", "labels": LABELS}] * 2,
+            }
+        )
+    obj = ObjectDef.model_validate(
+        {
+            "name": "o",
+            "labels": LABELS,
+            "fields": [{"name": "name", "type": "text", "labels": LABELS}],
+        }
+    )
     assert obj.field("name") is not None and obj.field("nope") is None

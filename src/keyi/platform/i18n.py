@@ -22,7 +22,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Something went wrong on our side; nothing was saved.",
         "zh-CN": "服务器内部错误，未保存任何内容。",
     },
-    "conflict": {"en": "The request conflicts with the current state.", "zh-CN": "请求与当前状态冲突。"},
+    "conflict": {
+        "en": "The request conflicts with the current state.",
+        "zh-CN": "请求与当前状态冲突。",
+    },
     "too_long": {
         "en": "Must be at most {max} characters.",
         "zh-CN": "长度不能超过 {max} 个字符。",
