@@ -74,8 +74,8 @@ class AccessPolicy:
         if op == Operation.CREATE:
             return None
         if obj.definition.features.owner:
-            return table.c[OWNER_FIELD] == self.actor.id  # type: ignore[no-any-return]
-        return table.c.created_by == self.actor.id  # type: ignore[no-any-return]
+            return table.c[OWNER_FIELD] == self.actor.id
+        return table.c.created_by == self.actor.id
 
     def can_read_field(self, obj: CompiledObject, f: FieldDef) -> bool:
         return True

@@ -130,7 +130,7 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
                     )
                 ]
             )
-        fn = {
+        fn: Any = {
             "count": sa.func.count,
             "sum": sa.func.sum,
             "avg": sa.func.avg,
@@ -155,13 +155,13 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
     stmt = stmt.limit(limit)
     groups = []
     for row in ctx.conn.execute(stmt):
-        key = {}
+        key: dict[str, Any] = {}
         for i, (path, _, f) in enumerate(group_columns):
             value = row[i]
             key[path] = (
                 impl_for(f).to_json(f, value) if f is not None and value is not None else value
             )
-        result = {}
+        result: dict[str, Any] = {}
         for j, (name, _, f) in enumerate(agg_columns):
             value = row[len(group_columns) + j]
             if name == "count" or name.startswith("count_"):

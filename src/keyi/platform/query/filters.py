@@ -121,7 +121,7 @@ class FilterCompiler:
         if op == "ne":
             # "not equal" includes empty values, as users expect from a list filter.
             return sa.or_(column != coerced, column.is_(None))
-        return COMPARISONS[op](column, coerced)  # type: ignore[no-any-return]
+        return COMPARISONS[op](column, coerced)
 
     def _relative(
         self, column: sa.ColumnElement[Any], op: str, value: str, kind: str, key: str

@@ -27,7 +27,7 @@ NON_NULL_COLUMNS = frozenset({"id", "created_at", "updated_at", "version"})
 @dataclass
 class QuerySpec:
     filter: Any = None
-    sort: list[dict[str, Any]] = field(default_factory=list)
+    sort: list[Any] = field(default_factory=list)
     fields: list[str] | None = None
     limit: int = 50
     cursor: str | None = None

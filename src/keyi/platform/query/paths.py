@@ -50,7 +50,7 @@ class PathResolver:
         _, f, table = self._walk(path)
         if f.type != FieldType.CURRENCY:
             return None
-        return table.c[f"{f.name}_currency"]  # type: ignore[no-any-return]
+        return table.c[f"{f.name}_currency"]
 
     def apply_joins(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
         if not self._joins:
@@ -93,7 +93,7 @@ class PathResolver:
 
     def _field_column(self, obj: CompiledObject, f: FieldDef, table: Any) -> sa.ColumnElement[Any]:
         if f.type != FieldType.FORMULA:
-            return table.c[f.name]  # type: ignore[no-any-return]
+            return table.c[f.name]
         key = f"{obj.name}.{f.name}"
         if key in self._formula_stack:
             raise PathError(f.name, "formula refers to itself")

@@ -7,6 +7,7 @@ joined into the main SELECT, so the list query keeps the plan of its raw-SQL equ
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,7 +38,7 @@ class RecordSerializer:
                 cols.append(self.obj.table.c[name].label(name))
         return cols
 
-    def serialize_rows(self, rows: list[Any]) -> list[dict[str, Any]]:
+    def serialize_rows(self, rows: Sequence[Any]) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
         references: dict[str, set[str]] = defaultdict(set)
         reference_fields = [f for f in self.fields if f.type in REFERENCE_TYPES and f.target]

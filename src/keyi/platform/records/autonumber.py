@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from datetime import date
 
 import sqlalchemy as sa
@@ -47,7 +48,9 @@ def take_numbers(
     """Reserve `count` consecutive numbers atomically (the row lock serialises writers)."""
     dialect = conn.dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(counter_table).values(object=object_name, field=field, period=period, value=count)
+    stmt: Any = insert(counter_table).values(
+        object=object_name, field=field, period=period, value=count
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=[counter_table.c.object, counter_table.c.field, counter_table.c.period],
         set_={"value": counter_table.c.value + count},

@@ -35,7 +35,7 @@ def summary_expression(schema: CompiledSchema, parent: CompiledObject, f: FieldD
     if spec.op == "count":
         value: Any = sa.func.count(table.c.id)
     else:
-        fn = {"sum": sa.func.sum, "min": sa.func.min, "max": sa.func.max}[spec.op]
+        fn: Any = {"sum": sa.func.sum, "min": sa.func.min, "max": sa.func.max}[spec.op]
         value = fn(table.c[spec.aggregate_field or ""])
     stmt = sa.select(value).where(
         table.c[spec.child_field] == parent.table.c.id, table.c.deleted_at.is_(None)

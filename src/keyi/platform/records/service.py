@@ -455,9 +455,9 @@ class RecordsService:
                     stmt = stmt.where(obj.table.c.id.not_in(existing_ids))
                 taken.update(self.conn.execute(stmt).scalars())
             for value in taken:
-                i = seen.get(value)
-                if i is not None:
-                    errors.add((f"{i}." if many else "") + f.name, "not_unique")
+                row_index = seen.get(value)
+                if row_index is not None:
+                    errors.add((f"{row_index}." if many else "") + f.name, "not_unique")
 
     def _assign_auto_numbers(self, obj: CompiledObject, batch: list[dict[str, Any]]) -> None:
         today = self.ctx.today()
