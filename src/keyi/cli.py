@@ -42,7 +42,25 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
 
 
-@click.group()
+class KeyiGroup(click.Group):
+    """Shows domain errors as one readable line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from keyi.platform.errors import KeyiError, ValidationFailed
+        from keyi.platform.i18n import message
+
+        try:
+            return super().invoke(ctx)
+        except ValidationFailed as exc:
+            details = "; ".join(
+                f"{e.field}: {message(e.code, 'en', **e.params)}" for e in exc.errors
+            )
+            raise click.ClickException(details) from None
+        except KeyiError as exc:
+            raise click.ClickException(message(exc.code, "en", **exc.params)) from None
+
+
+@click.group(cls=KeyiGroup)
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path),
@@ -90,7 +108,7 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
 
-@main.group()
+@main.group(cls=KeyiGroup)
 def tenant() -> None:
     """Create and list tenants (companies)."""
 
@@ -132,7 +150,7 @@ def tenant_list(settings: Settings) -> None:
         click.echo(f"{info.name}\t{info.label}\t{info.id}")
 
 
-@main.group()
+@main.group(cls=KeyiGroup)
 def apikey() -> None:
     """API keys for integrations (sent as `Authorization: Bearer <key>`)."""
 

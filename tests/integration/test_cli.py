@@ -1,0 +1,71 @@
+"""The `keyi` command line, run in-process against temporary data directories."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from keyi.cli import main
+from keyi.platform.auth import AuthService
+from keyi.platform.tenancy import Platform
+from keyi.settings import Settings
+
+
+def run(data_dir: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEYI_")}
+    result = CliRunner(env={**env, "KEYI_DATA_DIR": str(data_dir)}).invoke(
+        main, list(args), catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_tenant_create_list_and_api_key(tmp_path: Path) -> None:
+    name = "acme-" + uuid.uuid4().hex[:6]
+    out = run(
+        tmp_path,
+        "tenant",
+        "create",
+        name,
+        "--admin-email",
+        "boss@acme.example",
+        "--admin-password",
+        "s3cret-pass",
+        "--label",
+        "艾克米",
+    )
+    assert f"created tenant {name}" in out
+    listed = run(tmp_path, "tenant", "list")
+    assert name in listed and "艾克米" in listed
+    key = run(tmp_path, "apikey", "create", "--tenant", name, "--user", "boss@acme.example").strip()
+    assert key.startswith("keyi_")
+    platform = Platform(Settings(data_dir=tmp_path))
+    try:
+        principal = AuthService(platform).resolve(key)
+        assert principal is not None and principal.via == "api_key"
+        session = AuthService(platform).login("boss@acme.example", "s3cret-pass", None)
+        assert session.principal.tenant_id == platform.tenant(name).id
+    finally:
+        platform.dispose()
+
+
+def test_tenant_create_rejects_bad_input(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEYI_")}
+    result = CliRunner(env={**env, "KEYI_DATA_DIR": str(tmp_path)}).invoke(
+        main,
+        [
+            "tenant",
+            "create",
+            "Bad Name",
+            "--admin-email",
+            "a@b.cn",
+            "--admin-password",
+            "long-enough",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "name: Names are lower-case letters" in result.output
+    assert Platform(Settings(data_dir=tmp_path)).list_tenants() == []
