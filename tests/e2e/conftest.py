@@ -1,0 +1,136 @@
+"""End-to-end fixtures: a real `keyi serve` process on SQLite and headless Debian Chromium.
+
+The server runs from a fresh data directory with a small demo company; Playwright drives the
+system Chromium (`/usr/bin/chromium`), so no browser is downloaded. Screenshots land in
+`docs/screenshots/` for the user guide.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+DEMO_EMAIL = "admin@demo.keyi.dev"
+DEMO_PASSWORD = "keyi-demo"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"keyi serve exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("keyi serve did not become ready")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not (ROOT / "web" / "dist" / "index.html").exists():
+        pytest.fail("web/dist is not built: run `make install` (make test does)")
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEYI_")}
+    env["KEYI_DATA_DIR"] = str(data_dir)
+    keyi = [sys.executable, "-m", "keyi.cli"]
+    subprocess.run(
+        [*keyi, "demo", "--accounts", "40"], env=env, check=True, capture_output=True, timeout=300
+    )
+    port = free_port()
+    log = (data_dir / "server.log").open("wb")
+    process = subprocess.Popen(
+        [*keyi, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make install-browser` installs Debian's package")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()
+
+
+def new_page(
+    browser: Browser, *, locale: str = "zh-CN", width: int = 1440, height: int = 900
+) -> Page:
+    context = browser.new_context(
+        locale=locale, viewport={"width": width, "height": height}, device_scale_factor=1
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    return page
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    p = new_page(browser)
+    yield p
+    p.context.close()
+
+
+def sign_in(
+    page: Page, server: str, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD
+) -> None:
+    page.goto(server + "/login")
+    page.locator("input#email, input[autocomplete=username]").first.fill(email)
+    page.locator("input[type=password]").fill(password)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
