@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from keyi.api import ops
 from keyi.api.context import Services
@@ -44,9 +46,18 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     def openapi(request: Request) -> JSONResponse:
         return JSONResponse(tenant_openapi(app, request))
 
+    # Swagger UI from a Python package, not a CDN: self-hosted installs may have no internet.
+    app.mount("/api/docs/assets", StaticFiles(directory=swagger_ui_path), name="swagger-assets")
+
     @app.get("/api/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="Keyi API")
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="Keyi API",
+            swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs/assets/favicon-32x32.png",
+        )
 
     mount_web(app, settings.web_dist or DEFAULT_WEB_DIST)
     return app
