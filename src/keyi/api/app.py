@@ -15,7 +15,7 @@ from keyi.api import ops
 from keyi.api.context import Services
 from keyi.api.errors import install_error_handlers, problem
 from keyi.api.openapi import tenant_openapi
-from keyi.api.routes import auth, metadata, records, search
+from keyi.api.routes import auth, metadata, records, search, views
 from keyi.packages import register_all_hooks
 from keyi.platform.auth import AuthService
 from keyi.platform.i18n import negotiate
@@ -39,7 +39,14 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.state.services = Services(platform=platform, auth=AuthService(platform))
     install_error_handlers(app)
     ops.install_middleware(app)
-    for router in (ops.router, auth.router, metadata.router, records.router, search.router):
+    for router in (
+        ops.router,
+        auth.router,
+        metadata.router,
+        records.router,
+        search.router,
+        views.router,
+    ):
         app.include_router(router)
 
     @app.get("/api/v1/openapi.json", include_in_schema=False)

@@ -99,6 +99,20 @@ idempotency_table = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
+list_view_table = sa.Table(
+    "keyi_list_view",
+    system_metadata,
+    sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+    sa.Column("object", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("owner_id", sa.Uuid(as_uuid=False), nullable=True),
+    sa.Column("shared", sa.Boolean, nullable=False),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("ix_keyi_list_view_object", "object", "owner_id"),
+)
+
 search_table = define_search_table(system_metadata)
 
 

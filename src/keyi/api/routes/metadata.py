@@ -11,7 +11,7 @@ from keyi.api.context import request_context
 from keyi.platform.context import Context
 from keyi.platform.errors import Forbidden
 from keyi.platform.metadata.model import FieldDef, ObjectDef
-from keyi.platform.metadata.service import MetadataService, pydantic_errors
+from keyi.platform.metadata.service import MetadataService, default_layout, pydantic_errors
 from keyi.platform.metadata.store import load_compiled
 from keyi.platform.permissions import Operation
 from keyi.platform.schema import CompiledObject, system_fields
@@ -64,6 +64,12 @@ def object_json(ctx: Context, obj: CompiledObject) -> dict[str, Any]:
         "permissions": {op.value: ctx.policy.can(obj, op) for op in Operation},
         "fields": [field_json(f) for f in readable],
         "validation_rules": [r.model_dump(mode="json") for r in d.validation_rules],
+        "layout": (d.layout or default_layout(d)).model_dump(mode="json"),
+        "related": [
+            {"object": child.name, "field": link.name}
+            for child, link in ctx.schema.children_of(d.name)
+            if ctx.policy.can(child, Operation.READ)
+        ],
     }
 
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Body, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from keyi.api.context import request_context
+from keyi.api.params import uuid_param
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, ValidationFailed
+from keyi.platform.export import export_csv
 from keyi.platform.query import AggregateSpec, QuerySpec, run_aggregate, run_query
 from keyi.platform.records import RecordsService
 from keyi.platform.schema import idempotency_table
@@ -69,10 +72,7 @@ def with_etag(record: dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(record, status_code=status, headers={"ETag": f'"{record["version"]}"'})
 
 
-@router.get("/{object_name}")
-def list_records(
-    object_name: str,
-    request: Request,
+def list_spec(
     limit: int = Query(50, ge=1, le=500),
     cursor: str | None = None,
     sort: str | None = None,
@@ -81,12 +81,13 @@ def list_records(
     filter: str | None = None,
     f: list[str] = Query(default_factory=list),
     deleted: bool = False,
-) -> dict[str, Any]:
+) -> QuerySpec:
+    """The list parameters of the URL form, shared by list and export."""
     tree = json_filter(filter)
     compact = compact_filter(f)
     if tree and compact:
         tree = {"and": [tree, compact]}
-    spec = QuerySpec(
+    return QuerySpec(
         filter=tree or compact,
         sort=[s for s in (sort or "").split(",") if s],
         fields=[x for x in (fields or "").split(",") if x] or None,
@@ -95,8 +96,31 @@ def list_records(
         q=q,
         deleted=deleted,
     )
+
+
+@router.get("/{object_name}")
+def list_records(
+    object_name: str, request: Request, spec: QuerySpec = Depends(list_spec)
+) -> dict[str, Any]:
     with request_context(request) as ctx:
         return run_query(ctx, object_name, spec)
+
+
+@router.get("/{object_name}/export")
+def export_records(
+    object_name: str, request: Request, spec: QuerySpec = Depends(list_spec)
+) -> StreamingResponse:
+    # Check access and parameters before the first byte is sent: errors after that point
+    # could no longer become a proper problem response.
+    with request_context(request) as ctx:
+        run_query(ctx, object_name, replace(spec, limit=1))
+        filename = f"{object_name}-{ctx.now():%Y%m%d-%H%M}.csv"
+    chunks = export_csv(lambda: request_context(request), object_name, spec)
+    return StreamingResponse(
+        chunks,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.post("/{object_name}/query")
@@ -172,7 +196,9 @@ def get_record(
     object_name: str, record_id: str, request: Request, deleted: bool = False
 ) -> JSONResponse:
     with request_context(request) as ctx:
-        record = RecordsService(ctx).get(object_name, _uuid(record_id), deleted=deleted)
+        record = RecordsService(ctx).get(
+            object_name, uuid_param(record_id, "record_not_found"), deleted=deleted
+        )
         return with_etag(record)
 
 
@@ -184,7 +210,7 @@ def update_record(
     data = {k: v for k, v in body.items() if k != "version"}
     with request_context(request, write=True) as ctx:
         record = RecordsService(ctx).update(
-            object_name, _uuid(record_id), data, expected_version=version
+            object_name, uuid_param(record_id, "record_not_found"), data, expected_version=version
         )
         return with_etag(record)
 
@@ -193,29 +219,28 @@ def update_record(
 def delete_record(object_name: str, record_id: str, request: Request) -> Response:
     version = parse_version(request.headers.get("if-match"))
     with request_context(request, write=True) as ctx:
-        RecordsService(ctx).delete(object_name, _uuid(record_id), expected_version=version)
+        RecordsService(ctx).delete(
+            object_name, uuid_param(record_id, "record_not_found"), expected_version=version
+        )
     return Response(status_code=204)
 
 
 @router.post("/{object_name}/{record_id}/restore")
 def restore_record(object_name: str, record_id: str, request: Request) -> JSONResponse:
     with request_context(request, write=True) as ctx:
-        return with_etag(RecordsService(ctx).restore(object_name, _uuid(record_id)))
+        return with_etag(
+            RecordsService(ctx).restore(object_name, uuid_param(record_id, "record_not_found"))
+        )
 
 
 @router.get("/{object_name}/{record_id}/history")
 def record_history(object_name: str, record_id: str, request: Request) -> dict[str, Any]:
     with request_context(request) as ctx:
-        return {"entries": RecordsService(ctx).history(object_name, _uuid(record_id))}
-
-
-def _uuid(value: str) -> str:
-    from keyi.platform.errors import NotFound
-    from keyi.platform.fieldtypes import UUID_RE
-
-    if not UUID_RE.match(value):
-        raise NotFound("record_not_found")
-    return value.lower()
+        return {
+            "entries": RecordsService(ctx).history(
+                object_name, uuid_param(record_id, "record_not_found")
+            )
+        }
 
 
 def _request_hash(object_name: str, body: dict[str, Any]) -> str:

@@ -217,6 +217,37 @@ class ObjectFeatures(_Frozen):
     history: bool = True
 
 
+class LayoutSection(_Frozen):
+    """A titled group of fields on the record page, laid out in 1 to 3 columns."""
+
+    key: str
+    labels: Labels
+    fields: tuple[str, ...]
+    columns: int = Field(default=2, ge=1, le=3)
+    collapsed: bool = False
+
+    _key = field_validator("key")(_check_name)
+    _labels = field_validator("labels")(_check_labels)
+
+
+class Layout(_Frozen):
+    """The record page of an object: sections of fields, and which related lists to show
+    (as `child_object.lookup_field`; None shows every child)."""
+
+    sections: tuple[LayoutSection, ...]
+    related_lists: tuple[str, ...] | None = None
+
+    @model_validator(mode="after")
+    def _no_repeats(self) -> Layout:
+        keys = [s.key for s in self.sections]
+        if len(keys) != len(set(keys)):
+            raise ValueError("section keys must be unique")
+        placed = [f for s in self.sections for f in s.fields]
+        if len(placed) != len(set(placed)):
+            raise ValueError("a field may appear in one section only")
+        return self
+
+
 class ObjectDef(_Frozen):
     name: str
     labels: Labels
@@ -228,6 +259,7 @@ class ObjectDef(_Frozen):
     features: ObjectFeatures = ObjectFeatures()
     fields: tuple[FieldDef, ...] = ()
     validation_rules: tuple[ValidationRule, ...] = ()
+    layout: Layout | None = None
 
     _name = field_validator("name")(_check_name)
     _labels = field_validator("labels")(_check_labels)

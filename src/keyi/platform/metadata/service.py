@@ -20,6 +20,8 @@ from keyi.platform.metadata.model import (
     RESERVED_NAMES,
     FieldDef,
     FieldType,
+    Layout,
+    LayoutSection,
     ObjectDef,
     ValidationRule,
 )
@@ -74,6 +76,7 @@ class MetadataService:
             for f in obj.fields:
                 self._check_field(combined, obj, f, errors, prefix=f"fields.{f.name}.")
             self._check_rules(combined, obj, obj.validation_rules, errors)
+            self._check_layout(combined, obj, errors)
         errors.raise_if_any()
         ddl = Ddl(self.conn)
         for obj in new:
@@ -88,7 +91,15 @@ class MetadataService:
     def update_object(self, name: str, changes: dict[str, Any]) -> ObjectDef:
         """Labels, icon, name field, features and validation rules; not the API name."""
         current = self._object(name)
-        allowed = {"labels", "plural_labels", "icon", "name_field", "features", "validation_rules"}
+        allowed = {
+            "labels",
+            "plural_labels",
+            "icon",
+            "name_field",
+            "features",
+            "validation_rules",
+            "layout",
+        }
         unknown = set(changes) - allowed
         if unknown:
             raise ValidationFailed([_err(k, "read_only") for k in sorted(unknown)])
@@ -99,6 +110,7 @@ class MetadataService:
         self._check_rules(combined, updated, updated.validation_rules, errors)
         if updated.features.owner != current.features.owner:
             errors.add("features.owner", "read_only")
+        self._check_layout(combined, updated, errors)
         errors.raise_if_any()
         store.save_definition(self.conn, updated)
         self._commit_change(combined)
@@ -166,7 +178,13 @@ class MetadataService:
         new = _validate_field({**old.model_dump(mode="python"), **changes})
         fields = tuple(new if f.name == field_name else f for f in current.fields)
         name_field = new.name if current.name_field == field_name else current.name_field
-        updated = current.model_copy(update={"fields": fields, "name_field": name_field})
+        updated = current.model_copy(
+            update={
+                "fields": fields,
+                "name_field": name_field,
+                "layout": _layout_renamed(current.layout, field_name, new.name),
+            }
+        )
         combined = {**self.defs, object_name: updated}
         errors = FieldErrors()
         if new.name != old.name and (
@@ -220,7 +238,10 @@ class MetadataService:
         self._check_unreferenced(object_name, field_name, errors, field_key=field_name)
         errors.raise_if_any()
         updated = current.model_copy(
-            update={"fields": tuple(x for x in current.fields if x.name != field_name)}
+            update={
+                "fields": tuple(x for x in current.fields if x.name != field_name),
+                "layout": _layout_renamed(current.layout, field_name, None),
+            }
         )
         if f.stored:
             Ddl(self.conn).drop_field(current, f)
@@ -292,6 +313,27 @@ class MetadataService:
                 impl_for(f).coerce(f, f.default)
             except Invalid as exc:
                 errors.add(prefix + "default", exc.code, **exc.params)
+
+    def _check_layout(
+        self, defs: dict[str, ObjectDef], obj: ObjectDef, errors: FieldErrors
+    ) -> None:
+        if obj.layout is None:
+            return
+        known = {f.name for f in (*system_fields(obj), *obj.fields)}
+        for i, section in enumerate(obj.layout.sections):
+            for name in section.fields:
+                if name not in known:
+                    errors.add(f"layout.sections.{i}.fields", "field_not_found", field=name)
+        for i, related in enumerate(obj.layout.related_lists or ()):
+            child_name, _, link = related.partition(".")
+            child = defs.get(child_name)
+            target = child.field(link) if child else None
+            if target is None or target.target != obj.name:
+                errors.add(
+                    f"layout.related_lists.{i}",
+                    "invalid_metadata",
+                    reason=f"{related} does not point at {obj.name}",
+                )
 
     def _check_rules(
         self,
@@ -389,6 +431,41 @@ class MetadataService:
     def _commit_change(self, defs: dict[str, ObjectDef]) -> None:
         store.bump_version(self.conn)
         self.defs = defs
+
+
+def _layout_renamed(layout: Layout | None, old: str, new: str | None) -> Layout | None:
+    """The layout with a field renamed (or removed when `new` is None)."""
+    if layout is None:
+        return None
+    sections = tuple(
+        section.model_copy(
+            update={
+                "fields": tuple(new if f == old else f for f in section.fields if new or f != old)
+            }
+        )
+        for section in layout.sections
+    )
+    return layout.model_copy(update={"sections": sections})
+
+
+def default_layout(obj: ObjectDef) -> Layout:
+    """Every field in one section, then the system information: what an object starts with."""
+    system = [f.name for f in system_fields(obj) if f.name not in ("id", "version")]
+    return Layout(
+        sections=(
+            LayoutSection(
+                key="details",
+                labels={"en": "Details", "zh-CN": "详细信息"},
+                fields=tuple(f.name for f in obj.fields),
+            ),
+            LayoutSection(
+                key="system",
+                labels={"en": "System information", "zh-CN": "系统信息"},
+                fields=tuple(system),
+                collapsed=True,
+            ),
+        )
+    )
 
 
 def resolve_path(defs: dict[str, ObjectDef], obj: ObjectDef, path: str) -> str | None:
