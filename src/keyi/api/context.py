@@ -14,11 +14,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from fastapi import Request
 
+from keyi.platform.access.principal import load_principal, load_role_permissions
 from keyi.platform.auth import AuthService, Principal
 from keyi.platform.context import Context
 from keyi.platform.errors import Forbidden, Unauthenticated
 from keyi.platform.i18n import negotiate
-from keyi.platform.permissions import Actor
+from keyi.platform.permissions import AccessPolicy, Actor
 from keyi.platform.tenancy import Platform
 
 SESSION_COOKIE = "keyi_session"
@@ -84,13 +85,15 @@ def request_context(
         if users is None:
             raise Unauthenticated()
         row = ctx.conn.execute(
-            sa.select(users.table.c.name, users.table.c.is_admin, users.table.c.is_active).where(
+            sa.select(users.table).where(
                 users.table.c.id == principal.user_id, users.table.c.deleted_at.is_(None)
             )
         ).first()
         if row is None or not row.is_active:
             raise Unauthenticated()
         actor = Actor(id=principal.user_id, name=row.name, is_admin=bool(row.is_admin))
-        ctx.act_as(actor)
+        org = load_principal(ctx.conn, ctx.schema, row)
+        permissions = load_role_permissions(ctx.conn, org.role_id)
+        ctx.act_as(actor, AccessPolicy(actor, org, permissions))
         request.state.principal = principal
         yield ctx

@@ -38,6 +38,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self.policy = AccessPolicy(self.actor)
+        self.policy.ctx = self
 
     @property
     def dialect(self) -> str:
@@ -68,10 +69,22 @@ class Context:
             raise NotFound("object_not_found", object=name)
         return obj
 
-    def act_as(self, actor: Actor) -> None:
+    def act_as(self, actor: Actor, policy: AccessPolicy | None = None) -> None:
         """Switch the actor (and so the policy), e.g. once the user record is loaded."""
         self.actor = actor
-        self.policy = AccessPolicy(actor)
+        self.policy = policy or AccessPolicy(actor)
+        self.policy.ctx = self
+
+    def as_system(self) -> Context:
+        """The same transaction seen by the system actor (for compiling rule criteria)."""
+        return Context(
+            self.tenant,
+            Actor.system("rules"),
+            self.conn,
+            self.schema,
+            self.locale,
+            started_at=self.started_at,
+        )
 
     def refresh_schema(self, schema: CompiledSchema) -> None:
         self.schema = schema

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 
 from keyi.api.context import request_context
 from keyi.platform.permissions import Operation
-from keyi.platform.query.listing import visible_rows
+from keyi.platform.query.listing import masked_text_predicate, visible_rows
 from keyi.platform.schema import search_table
 from keyi.platform.search import search
 
@@ -47,11 +47,11 @@ def global_search(
             obj = ctx.object(name)
             table = obj.table
             title_column = table.c[obj.definition.name_field]
-            rows = ctx.conn.execute(
-                sa.select(table.c.id, title_column).where(
-                    table.c.id.in_(ids), *visible_rows(ctx, obj, table)
-                )
-            )
+            conditions = [table.c.id.in_(ids), *visible_rows(ctx, obj, table)]
+            masked = masked_text_predicate(ctx, obj, table, q)
+            if masked is not None:
+                conditions.append(masked)
+            rows = ctx.conn.execute(sa.select(table.c.id, title_column).where(*conditions))
             for row in rows:
                 titles[(name, row[0])] = row[1]
         results = [

@@ -210,6 +210,22 @@ class ValidationRule(_Frozen):
     _name = field_validator("name")(_check_name)
 
 
+class SharingRule(_Frozen):
+    """Records meeting `criteria` (a filter tree) are shared with a department (and below),
+    role, team or user, for reading or editing."""
+
+    name: str
+    criteria: Any = None
+    access: Literal["read", "edit"] = "read"
+    principal_type: Literal["user", "department", "role", "team"]
+    principal_id: str = Field(
+        pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    )
+    active: bool = True
+
+    _name = field_validator("name")(_check_name)
+
+
 class ObjectFeatures(_Frozen):
     owner: bool = True
     activities: bool = False
@@ -259,6 +275,7 @@ class ObjectDef(_Frozen):
     features: ObjectFeatures = ObjectFeatures()
     fields: tuple[FieldDef, ...] = ()
     validation_rules: tuple[ValidationRule, ...] = ()
+    sharing_rules: tuple[SharingRule, ...] = ()
     layout: Layout | None = None
 
     _name = field_validator("name")(_check_name)

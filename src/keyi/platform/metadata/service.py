@@ -98,6 +98,7 @@ class MetadataService:
             "name_field",
             "features",
             "validation_rules",
+            "sharing_rules",
             "layout",
         }
         unknown = set(changes) - allowed
@@ -111,6 +112,7 @@ class MetadataService:
         if updated.features.owner != current.features.owner:
             errors.add("features.owner", "read_only")
         self._check_layout(combined, updated, errors)
+        self._check_sharing_rules(updated, errors)
         errors.raise_if_any()
         store.save_definition(self.conn, updated)
         self._commit_change(combined)
@@ -313,6 +315,42 @@ class MetadataService:
                 impl_for(f).coerce(f, f.default)
             except Invalid as exc:
                 errors.add(prefix + "default", exc.code, **exc.params)
+
+    def _check_sharing_rules(self, obj: ObjectDef, errors: FieldErrors) -> None:
+        """Criteria must compile against the object; principals must exist."""
+        if not obj.sharing_rules:
+            return
+        from keyi.platform.context import Context, TenantInfo
+        from keyi.platform.permissions import Actor
+        from keyi.platform.query.filters import compile_filter
+        from keyi.platform.query.paths import PathResolver
+
+        schema = self._compiled({**self.defs, obj.name: obj})
+        ctx = Context(TenantInfo("", "", "", ""), Actor.system("metadata"), self.conn, schema)
+        names = set()
+        for i, rule in enumerate(obj.sharing_rules):
+            if rule.name in names:
+                errors.add(f"sharing_rules.{i}.name", "name_taken", name=rule.name)
+            names.add(rule.name)
+            try:
+                compile_filter(PathResolver(ctx, schema.objects[obj.name]), rule.criteria)
+            except ValidationFailed as exc:
+                for e in exc.errors:
+                    errors.add(f"sharing_rules.{i}.criteria", e.code, **e.params)
+            target = schema.get(rule.principal_type)
+            found = None
+            if target is not None:
+                found = self.conn.execute(
+                    sa.select(target.table.c.id).where(
+                        target.table.c.id == rule.principal_id, target.table.c.deleted_at.is_(None)
+                    )
+                ).first()
+            if found is None:
+                errors.add(
+                    f"sharing_rules.{i}.principal_id",
+                    "invalid_reference",
+                    target=rule.principal_type,
+                )
 
     def _check_layout(
         self, defs: dict[str, ObjectDef], obj: ObjectDef, errors: FieldErrors

@@ -71,6 +71,31 @@ def visible_rows(
     return predicates
 
 
+def masked_text_predicate(ctx: Context, obj: CompiledObject, table: Any, text: str) -> Any:
+    """None, or — when some searchable field is hidden from the actor — a condition that the
+    query words occur in fields the actor may read.
+
+    The token index does not record which field a token came from; without this a search for a
+    hidden value (a credit code, a private phone) would reveal which records hold it.
+    """
+    from keyi.platform.records.service import TEXT_LIKE
+
+    searchable = [
+        f
+        for f in obj.definition.fields
+        if f.type in TEXT_LIKE and (f.searchable or f.name == obj.definition.name_field)
+    ]
+    visible = [f for f in searchable if ctx.policy.can_read_field(obj, f)]
+    if len(visible) == len(searchable):
+        return None
+    words = [w for w in text.split() if w]
+    if not visible or not words:
+        return sa.false()
+    return sa.and_(
+        *[sa.or_(*[table.c[f.name].icontains(w, autoescape=True) for f in visible]) for w in words]
+    )
+
+
 def quick_search_predicate(ctx: Context, obj: CompiledObject, table: Any, text: str) -> Any:
     """`q` uses the search index when the object is searchable, else the name field prefix."""
     text = text.strip()
@@ -81,7 +106,8 @@ def quick_search_predicate(ctx: Context, obj: CompiledObject, table: Any, text: 
         if candidates is None:
             return None
         ids = candidates.with_only_columns(candidates.selected_columns.record_id)
-        return table.c.id.in_(ids)
+        masked = masked_text_predicate(ctx, obj, table, text)
+        return table.c.id.in_(ids) if masked is None else sa.and_(table.c.id.in_(ids), masked)
     name_field = obj.fields.get(obj.definition.name_field)
     if name_field is None:
         return None

@@ -1,0 +1,56 @@
+"""Organisation behaviour: department tree paths, copied onto users.
+
+`path` ("/<root id>/<child id>/.../") is derived data like a search index: it exists so access
+checks can take "everyone below department D" as one LIKE-prefix condition. It is therefore
+maintained here with set-based UPDATEs on the subtree rather than record by record, and it is
+read-only to everyone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from keyi.platform.hooks import WriteEvent, registry
+
+if TYPE_CHECKING:
+    from keyi.platform.context import Context
+
+
+def _path_of(ctx: Context, department_id: str | None) -> str | None:
+    if not department_id:
+        return None
+    table = ctx.object("department").table
+    return ctx.conn.execute(sa.select(table.c.path).where(table.c.id == department_id)).scalar()
+
+
+@registry.before_save("department")
+def department_path(ctx: Context, event: WriteEvent) -> None:
+    if event.operation == "update" and "parent" not in event.values:
+        return
+    parent_path = _path_of(ctx, event.final("parent")) or "/"
+    own_path = f"{parent_path}{event.record_id}/"
+    old_path = (event.old or {}).get("path")
+    if old_path and parent_path.startswith(old_path):
+        event.errors.add("parent", "invalid_metadata", reason="a department cannot contain itself")
+        return
+    event.values["path"] = own_path
+    if not old_path or old_path == own_path:
+        return
+    departments = ctx.object("department").table
+    users = ctx.object("user").table
+    # Move the subtree (and its members): every path under the old prefix gets the new one.
+    for table, column in ((departments, departments.c.path), (users, users.c.department_path)):
+        ctx.conn.execute(
+            sa.update(table)
+            .where(column.startswith(old_path, autoescape=True), table.c.id != event.record_id)
+            .values({column.name: sa.literal(own_path) + sa.func.substr(column, len(old_path) + 1)})
+        )
+
+
+@registry.before_save("user")
+def user_department_path(ctx: Context, event: WriteEvent) -> None:
+    if event.operation == "update" and "department" not in event.values:
+        return
+    event.values["department_path"] = _path_of(ctx, event.final("department"))

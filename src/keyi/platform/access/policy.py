@@ -1,0 +1,234 @@
+"""The access policy: every read and write of records asks it, and its answers are SQL.
+
+Decisions, in order:
+1. Administrators and named system actors may do everything.
+2. Object permission: the role grants read/create/edit/delete on the object (users without a
+   role get DEFAULT_PERMISSION; organisation objects are read-only for non-administrators).
+3. Row access, as one predicate OR-ed from:
+   - the data scope of the operation on the owner column (own / subordinates / department / all);
+   - the manager chain: for reading, a department manager sees what anyone in the departments
+     they manage owns (at any depth);
+   - shares (manual shares and record-team memberships) to the user, their subordinates (the
+     manager chain again), their departments (a share to a department reaches its subtree),
+     their role or their teams, with edit shares also granting edit;
+   - sharing rules of the object whose criteria the record meets, granted to a principal the
+     user belongs to.
+4. Field masks: hidden fields are unreadable everywhere; read-only fields are not writable.
+
+Department subtrees are materialised paths on users and departments, so each "everyone below
+D" is one index range scan whatever the depth of the tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from keyi.platform.access.model import (
+    ADMINISTERED_OBJECTS,
+    DEFAULT_PERMISSION,
+    READ_ONLY,
+    FieldAccess,
+    ObjectPermission,
+    Operation,
+    Principal,
+    PrincipalType,
+    Scope,
+    ShareAccess,
+)
+from keyi.platform.access.tables import share_table
+from keyi.platform.metadata.model import OWNER_FIELD, FieldDef, SharingRule
+from keyi.platform.schema import CompiledObject
+
+if TYPE_CHECKING:
+    from keyi.platform.context import Context
+    from keyi.platform.permissions import Actor
+
+
+class AccessPolicy:
+    def __init__(
+        self,
+        actor: Actor,
+        principal: Principal | None = None,
+        role_permissions: dict[str, ObjectPermission] | None = None,
+    ) -> None:
+        self.actor = actor
+        self.principal = principal
+        self.role_permissions = role_permissions
+        self.ctx: Context | None = None
+
+    # ------------------------------------------------------------ object level
+    @property
+    def unrestricted(self) -> bool:
+        from keyi.platform.permissions import ActorKind
+
+        return self.actor.is_admin or self.actor.kind == ActorKind.SYSTEM
+
+    def permission(self, obj: CompiledObject) -> ObjectPermission:
+        if obj.name in ADMINISTERED_OBJECTS:
+            return READ_ONLY
+        if self.role_permissions is None:
+            return DEFAULT_PERMISSION
+        return self.role_permissions.get(obj.name, ObjectPermission())
+
+    def can(self, obj: CompiledObject, op: Operation) -> bool:
+        return self.unrestricted or self.permission(obj).allows(op)
+
+    def can_manage_metadata(self) -> bool:
+        return self.unrestricted
+
+    # ------------------------------------------------------------ field level
+    def field_access(self, obj: CompiledObject, f: FieldDef) -> FieldAccess:
+        if self.unrestricted or f.system:
+            return FieldAccess.EDIT
+        return self.permission(obj).fields.get(f.name, FieldAccess.EDIT)
+
+    def can_read_field(self, obj: CompiledObject, f: FieldDef) -> bool:
+        return self.field_access(obj, f) != FieldAccess.HIDDEN
+
+    def can_edit_field(self, obj: CompiledObject, f: FieldDef) -> bool:
+        if f.name == OWNER_FIELD:
+            return True
+        return f.writable and self.field_access(obj, f) == FieldAccess.EDIT
+
+    # ------------------------------------------------------------ row level
+    def row_filter(
+        self, obj: CompiledObject, table: Any, op: Operation
+    ) -> sa.ColumnElement[bool] | None:
+        """A predicate on `table` (the object's table or an alias) limiting rows, or None."""
+        if self.unrestricted or op == Operation.CREATE:
+            return None
+        principal = self.principal
+        if principal is None:
+            return sa.false()
+        scope = self.permission(obj).scope_for(op)
+        if scope == Scope.ALL:
+            return None
+        owner = table.c[OWNER_FIELD] if obj.definition.features.owner else table.c.created_by
+        grants = [self._scope_predicate(owner, scope, principal)]
+        if op == Operation.READ and principal.managed_paths and scope == Scope.OWN:
+            grants.append(owner.in_(self._users_below(principal.managed_paths)))
+        grants.append(table.c.id.in_(self._shared_ids(obj, op, principal)))
+        grants.extend(predicate for _, predicate in self.rule_predicates(obj, table, op, principal))
+        return sa.or_(*grants)
+
+    def _scope_predicate(self, owner: Any, scope: Scope, principal: Principal) -> Any:
+        if scope == Scope.OWN:
+            return owner == principal.user_id
+        if scope == Scope.SUBORDINATES:
+            if not principal.managed_paths:
+                return owner == principal.user_id
+            return sa.or_(
+                owner == principal.user_id, owner.in_(self._users_below(principal.managed_paths))
+            )
+        # Department: everyone in the user's department and below it.
+        if not principal.department_path:
+            return owner == principal.user_id
+        return sa.or_(
+            owner == principal.user_id, owner.in_(self._users_below((principal.department_path,)))
+        )
+
+    def _users_below(self, paths: Iterable[str]) -> Any:
+        users = self._object("user")
+        column = users.table.c.department_path
+        return sa.select(users.table.c.id).where(
+            sa.or_(*[_path_range(column, path) for path in paths])
+        )
+
+    def _principal_match(self, principal: Principal) -> Any:
+        share = share_table
+        clauses = [
+            sa.and_(
+                share.c.principal_type == PrincipalType.USER.value,
+                share.c.principal_id == principal.user_id,
+            )
+        ]
+        if principal.managed_paths:
+            clauses.append(
+                sa.and_(
+                    share.c.principal_type == PrincipalType.USER.value,
+                    share.c.principal_id.in_(self._users_below(principal.managed_paths)),
+                )
+            )
+        if principal.ancestor_department_ids:
+            clauses.append(
+                sa.and_(
+                    share.c.principal_type == PrincipalType.DEPARTMENT.value,
+                    share.c.principal_id.in_(list(principal.ancestor_department_ids)),
+                )
+            )
+        if principal.role_id:
+            clauses.append(
+                sa.and_(
+                    share.c.principal_type == PrincipalType.ROLE.value,
+                    share.c.principal_id == principal.role_id,
+                )
+            )
+        if principal.team_ids:
+            clauses.append(
+                sa.and_(
+                    share.c.principal_type == PrincipalType.TEAM.value,
+                    share.c.principal_id.in_(list(principal.team_ids)),
+                )
+            )
+        return sa.or_(*clauses)
+
+    def _shared_ids(self, obj: CompiledObject, op: Operation, principal: Principal) -> Any:
+        share = share_table
+        stmt = sa.select(share.c.record_id).where(
+            share.c.object == obj.name, self._principal_match(principal)
+        )
+        if op != Operation.READ:
+            stmt = stmt.where(share.c.access == ShareAccess.EDIT.value)
+        return stmt
+
+    def applicable_rules(
+        self, obj: CompiledObject, op: Operation, principal: Principal
+    ) -> list[SharingRule]:
+        """Active sharing rules of `obj` granting `op` to a principal the user belongs to."""
+        return [
+            r
+            for r in obj.definition.sharing_rules
+            if r.active
+            and self._member_of(principal, r.principal_type, r.principal_id)
+            and (op == Operation.READ or r.access == ShareAccess.EDIT.value)
+        ]
+
+    def rule_predicates(
+        self, obj: CompiledObject, table: Any, op: Operation, principal: Principal
+    ) -> list[tuple[SharingRule, Any]]:
+        """Each applicable rule with its criteria compiled on `table`."""
+        rules = self.applicable_rules(obj, op, principal)
+        if not rules or self.ctx is None:
+            return []
+        from keyi.platform.query.filters import compile_filter
+        from keyi.platform.query.paths import PathResolver
+
+        system = self.ctx.as_system()
+        compiled = []
+        for rule in rules:
+            predicate = compile_filter(PathResolver(system, obj, table), rule.criteria)
+            compiled.append((rule, predicate if predicate is not None else sa.true()))
+        return compiled
+
+    @staticmethod
+    def _member_of(principal: Principal, principal_type: str, principal_id: str) -> bool:
+        if principal_type == PrincipalType.USER.value:
+            return principal_id == principal.user_id
+        if principal_type == PrincipalType.DEPARTMENT.value:
+            return principal_id in principal.ancestor_department_ids
+        if principal_type == PrincipalType.ROLE.value:
+            return principal_id == principal.role_id
+        return principal_id in principal.team_ids
+
+    def _object(self, name: str) -> CompiledObject:
+        assert self.ctx is not None, "policy not bound to a context"
+        return self.ctx.object(name)
+
+
+def _path_range(column: Any, path: str) -> Any:
+    """`column` starts with `path`. LIKE, not a range: ranges depend on the collation, and
+    paths hold only UUID characters, so there is nothing to escape."""
+    return column.startswith(path, autoescape=True)
