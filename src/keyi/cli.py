@@ -104,6 +104,10 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     configure_logging()
     settings = replace(settings, host=host or settings.host, port=port or settings.port)
     app = create_app(settings)
+    if settings.run_worker_in_process:
+        from keyi.jobs import Scheduler
+
+        Scheduler(app.state.services.platform).start()
     click.echo(f"Keyi at http://{settings.host}:{settings.port}  (API docs: /api/docs)", err=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
 
@@ -178,6 +182,21 @@ def apikey_create(settings: Settings, tenant_name: str, email: str, name: str) -
         raise click.ClickException(f"no user {email} in tenant {tenant_name}")
     secret = AuthService(platform).create_api_key(info.id, row[0], name)
     click.echo(secret)
+
+
+@main.group(cls=KeyiGroup)
+def jobs() -> None:
+    """Scheduled jobs (the server also runs them every 10 minutes)."""
+
+
+@jobs.command("run")
+@click.pass_obj
+def jobs_run(settings: Settings) -> None:
+    """Run every scheduled job once for every tenant (for cron in multi-process deployments)."""
+    from keyi.jobs import run_all
+
+    for name, count in run_all(_platform(settings)).items():
+        click.echo(f"{name}: {count}")
 
 
 @main.command()

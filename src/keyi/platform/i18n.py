@@ -26,6 +26,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The request conflicts with the current state.",
         "zh-CN": "请求与当前状态冲突。",
     },
+    "not_pooled": {
+        "en": "'{object}' records do not belong to a public pool.",
+        "zh-CN": "“{object}”记录不属于公海。",
+    },
+    "already_claimed": {"en": "Someone already owns this record.", "zh-CN": "该记录已被他人领取。"},
+    "claim_limit": {
+        "en": "You may hold at most {limit} records from this pool (you hold {held}).",
+        "zh-CN": "您最多可从该公海持有 {limit} 条记录（当前 {held} 条）。",
+    },
     "too_long": {
         "en": "Must be at most {max} characters.",
         "zh-CN": "长度不能超过 {max} 个字符。",

@@ -16,8 +16,11 @@ from alembic.runtime.migration import MigrationContext
 
 from keyi.platform.fieldtypes import currency_column, impl_for
 from keyi.platform.metadata.model import (
+    CLAIMED_AT_FIELD,
     DELETED_AT,
+    LAST_ACTIVITY_FIELD,
     OWNER_FIELD,
+    POOL_FIELD,
     FieldDef,
     FieldType,
     ObjectDef,
@@ -145,9 +148,25 @@ OWNER = FieldDef(
 )
 
 
+POOL = _sys(POOL_FIELD, FieldType.LOOKUP, "Public pool", "公海", target="pool")
+LAST_ACTIVITY = _sys(LAST_ACTIVITY_FIELD, FieldType.DATETIME, "Last activity", "最后跟进时间")
+CLAIMED_AT = _sys(CLAIMED_AT_FIELD, FieldType.DATETIME, "Claimed", "领取时间")
+
+
 def system_fields(obj: ObjectDef) -> tuple[FieldDef, ...]:
-    base = (ID_FIELD, VERSION_FIELD, CREATED_AT, CREATED_BY, UPDATED_AT, UPDATED_BY)
-    return (*base, OWNER) if obj.features.owner else base
+    fields: tuple[FieldDef, ...] = (
+        ID_FIELD,
+        VERSION_FIELD,
+        CREATED_AT,
+        CREATED_BY,
+        UPDATED_AT,
+        UPDATED_BY,
+    )
+    if obj.features.owner:
+        fields = (*fields, OWNER)
+    if obj.features.pool:
+        fields = (*fields, POOL, LAST_ACTIVITY, CLAIMED_AT)
+    return fields
 
 
 # ---------------------------------------------------------------- object tables
@@ -168,6 +187,10 @@ def build_table(obj: ObjectDef, metadata: sa.MetaData) -> sa.Table:
     ]
     if obj.features.owner:
         columns.append(sa.Column(OWNER_FIELD, sa.Uuid(as_uuid=False), nullable=True))
+    if obj.features.pool:
+        columns.append(sa.Column(POOL_FIELD, sa.Uuid(as_uuid=False), nullable=True))
+        columns.append(sa.Column(LAST_ACTIVITY_FIELD, sa.DateTime, nullable=True))
+        columns.append(sa.Column(CLAIMED_AT_FIELD, sa.DateTime, nullable=True))
     for f in obj.fields:
         columns.extend(field_columns(f))
     return sa.Table(obj.name, metadata, *columns)
@@ -187,6 +210,11 @@ def object_indexes(obj: ObjectDef, table: sa.Table) -> list[sa.Index]:
     indexes = [sa.Index(index_name(obj.name, "created"), table.c.created_at, table.c.id)]
     if obj.features.owner:
         indexes.append(sa.Index(index_name(obj.name, OWNER_FIELD), table.c[OWNER_FIELD]))
+    if obj.features.pool:
+        # Pool lists (unowned records of a pool) and the return job (owned, stale) both start here.
+        indexes.append(
+            sa.Index(index_name(obj.name, "pool"), table.c[POOL_FIELD], table.c[OWNER_FIELD])
+        )
     for f in obj.fields:
         indexes.extend(field_indexes(obj, f, table))
     return indexes

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from keyi.platform import pools
 from keyi.platform.hooks import WriteEvent, registry
 
 if TYPE_CHECKING:
@@ -39,6 +40,9 @@ def link_activity_to_account(ctx: Context, event: WriteEvent) -> None:
         and event.final(related_object) is None
     ):
         event.values[related_object] = related_id
+    # A follow-up keeps a claimed account or lead from going back to the public pool.
+    if event.operation == "create" and related_object in ("account", "lead"):
+        pools.touch(ctx, related_object, related_id)
     if event.final("account") is None and related_object in ("contact", "opportunity"):
         parent = ctx.object(related_object)
         account_id = ctx.conn.execute(
@@ -46,3 +50,5 @@ def link_activity_to_account(ctx: Context, event: WriteEvent) -> None:
         ).scalar()
         if account_id:
             event.values["account"] = account_id
+        if event.operation == "create" and account_id:
+            pools.touch(ctx, "account", account_id)

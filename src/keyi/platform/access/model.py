@@ -94,7 +94,7 @@ DEFAULT_PERMISSION = ObjectPermission(
     read=True, create=True, edit=True, delete=True, read_scope=Scope.ALL, edit_scope=Scope.OWN
 )
 # Organisation objects are administered, never edited by ordinary roles.
-ADMINISTERED_OBJECTS = frozenset({"user", "department", "role"})
+ADMINISTERED_OBJECTS = frozenset({"user", "department", "role", "pool", "pool_member"})
 READ_ONLY = ObjectPermission(read=True, read_scope=Scope.ALL)
 
 
@@ -110,3 +110,4 @@ class Principal:
     managed_paths: tuple[str, ...] = ()
     ancestor_department_ids: tuple[str, ...] = ()
     team_ids: tuple[str, ...] = ()
+    pool_ids: tuple[str, ...] = ()

@@ -39,7 +39,7 @@ from keyi.platform.access.model import (
     ShareAccess,
 )
 from keyi.platform.access.tables import share_table
-from keyi.platform.metadata.model import OWNER_FIELD, FieldDef, SharingRule
+from keyi.platform.metadata.model import OWNER_FIELD, POOL_FIELD, FieldDef, SharingRule
 from keyi.platform.schema import CompiledObject
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ class AccessPolicy:
         return self.field_access(obj, f) != FieldAccess.HIDDEN
 
     def can_edit_field(self, obj: CompiledObject, f: FieldDef) -> bool:
-        if f.name == OWNER_FIELD:
+        if f.name in (OWNER_FIELD, POOL_FIELD):
             return True
         return f.writable and self.field_access(obj, f) == FieldAccess.EDIT
 
@@ -111,6 +111,14 @@ class AccessPolicy:
         if op == Operation.READ and principal.managed_paths and scope == Scope.OWN:
             grants.append(owner.in_(self._users_below(principal.managed_paths)))
         grants.append(table.c.id.in_(self._shared_ids(obj, op, principal)))
+        if op == Operation.READ and obj.definition.features.pool and principal.pool_ids:
+            # 公海: unowned records of the pools the user belongs to.
+            grants.append(
+                sa.and_(
+                    table.c[OWNER_FIELD].is_(None),
+                    table.c[POOL_FIELD].in_(list(principal.pool_ids)),
+                )
+            )
         grants.extend(predicate for _, predicate in self.rule_predicates(obj, table, op, principal))
         return sa.or_(*grants)
 

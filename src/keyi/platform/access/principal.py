@@ -42,6 +42,15 @@ def load_principal(conn: sa.Connection, schema: CompiledSchema, user_row: Any) -
                 sa.select(t.c.team).where(t.c.user == user_id, t.c.deleted_at.is_(None))
             ).scalars()
         )
+    pools: tuple[str, ...] = ()
+    pool_members = schema.get("pool_member")
+    if pool_members is not None:
+        t = pool_members.table
+        pools = tuple(
+            conn.execute(
+                sa.select(t.c.pool).where(t.c.user == user_id, t.c.deleted_at.is_(None))
+            ).scalars()
+        )
     ancestors = tuple(part for part in (path or "").split("/") if part)
     department_id = ancestors[-1] if ancestors else None
     del users
@@ -54,6 +63,7 @@ def load_principal(conn: sa.Connection, schema: CompiledSchema, user_row: Any) -
         managed_paths=_outermost(managed),
         ancestor_department_ids=ancestors,
         team_ids=teams,
+        pool_ids=pools,
     )
 
 

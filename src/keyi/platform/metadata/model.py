@@ -47,9 +47,24 @@ class FieldType(StrEnum):
 # Column names every object table has; fields of these names are system fields.
 SYSTEM_FIELDS = ("id", "version", "created_at", "created_by", "updated_at", "updated_by")
 OWNER_FIELD = "owner_id"
+POOL_FIELD = "pool_id"
+LAST_ACTIVITY_FIELD = "last_activity_at"
+CLAIMED_AT_FIELD = "claimed_at"
 DELETED_AT = "deleted_at"
 RESERVED_NAMES = frozenset(
-    {*SYSTEM_FIELDS, OWNER_FIELD, DELETED_AT, "_display", "select", "from", "where", "order"}
+    {
+        *SYSTEM_FIELDS,
+        OWNER_FIELD,
+        POOL_FIELD,
+        LAST_ACTIVITY_FIELD,
+        CLAIMED_AT_FIELD,
+        DELETED_AT,
+        "_display",
+        "select",
+        "from",
+        "where",
+        "order",
+    }
 )
 REFERENCE_TYPES = frozenset({FieldType.LOOKUP, FieldType.MASTER_DETAIL, FieldType.OWNER})
 FORMULA_RETURN_TYPES = frozenset(
@@ -231,6 +246,14 @@ class ObjectFeatures(_Frozen):
     activities: bool = False
     search: bool = True
     history: bool = True
+    # Public pool (公海): unowned records sit in a pool whose members may claim them.
+    pool: bool = False
+
+    @model_validator(mode="after")
+    def _pool_needs_owner(self) -> ObjectFeatures:
+        if self.pool and not self.owner:
+            raise ValueError("pooled objects need owners")
+        return self
 
 
 class LayoutSection(_Frozen):

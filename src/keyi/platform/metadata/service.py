@@ -111,6 +111,8 @@ class MetadataService:
         self._check_rules(combined, updated, updated.validation_rules, errors)
         if updated.features.owner != current.features.owner:
             errors.add("features.owner", "read_only")
+        if updated.features.pool != current.features.pool:
+            errors.add("features.pool", "read_only")
         self._check_layout(combined, updated, errors)
         self._check_sharing_rules(updated, errors)
         errors.raise_if_any()

@@ -182,13 +182,14 @@ class RecordsService:
         data: dict[str, Any],
         *,
         expected_version: int | None = None,
+        trusted_fields: frozenset[str] = frozenset(),
     ) -> dict[str, Any]:
         obj = self.ctx.object(object_name)
         old = self._load_for_change(obj, record_id, Operation.EDIT)
         if expected_version is not None and expected_version != old["version"]:
             raise StaleVersion(current=old["version"])
         errors = FieldErrors()
-        values = coerce_input(self.ctx, obj, data, errors)
+        values = coerce_input(self.ctx, obj, data, errors, trusted_fields=trusted_fields)
         changed = {k: v for k, v in values.items() if old.get(k) != v}
         for f in obj.definition.fields:
             if (

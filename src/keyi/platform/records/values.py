@@ -7,8 +7,11 @@ from typing import Any
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldErrors
 from keyi.platform.fieldtypes import Invalid, coerce_currency_code, currency_column, impl_for
-from keyi.platform.metadata.model import OWNER_FIELD, FieldType
+from keyi.platform.metadata.model import OWNER_FIELD, POOL_FIELD, FieldType
 from keyi.platform.schema import CompiledObject
+
+# System fields a caller may set directly: who owns a record, and which pool it sits in.
+ASSIGNABLE = frozenset({OWNER_FIELD, POOL_FIELD})
 
 # Keys a client may send back unchanged from a GET without being told they are read-only.
 ECHO_KEYS = frozenset(
@@ -17,9 +20,17 @@ ECHO_KEYS = frozenset(
 
 
 def coerce_input(
-    ctx: Context, obj: CompiledObject, data: Any, errors: FieldErrors, prefix: str = ""
+    ctx: Context,
+    obj: CompiledObject,
+    data: Any,
+    errors: FieldErrors,
+    prefix: str = "",
+    trusted_fields: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
-    """Typed values for the columns to write; every problem is added to `errors`."""
+    """Typed values for the columns to write; every problem is added to `errors`.
+
+    `trusted_fields` are read-only system fields a platform service (never a request) sets.
+    """
     values: dict[str, Any] = {}
     if not isinstance(data, dict):
         errors.add(prefix.rstrip(".") or "body", "invalid_request")
@@ -43,7 +54,10 @@ def coerce_input(
         if f is None or not ctx.policy.can_read_field(obj, f):
             errors.add(prefix + key, "unknown_field", field=key)
             continue
-        if not ctx.policy.can_edit_field(obj, f) or (not f.writable and key != OWNER_FIELD):
+        trusted = key in trusted_fields
+        if not trusted and (
+            not ctx.policy.can_edit_field(obj, f) or (not f.writable and key not in ASSIGNABLE)
+        ):
             errors.add(prefix + key, "read_only")
             continue
         if raw is None:
@@ -65,7 +79,11 @@ def apply_defaults(ctx: Context, obj: CompiledObject, values: dict[str, Any]) ->
                 continue
         if f.type == FieldType.CURRENCY and values.get(f.name) is not None:
             values.setdefault(currency_column(f.name), ctx.settings.get("currency", "CNY"))
-    if obj.definition.features.owner and values.get(OWNER_FIELD) is None:
+    # A record is owned by its creator unless it is put straight into a public pool unowned.
+    unowned_in_pool = (
+        OWNER_FIELD in values and values[OWNER_FIELD] is None and values.get(POOL_FIELD)
+    )
+    if obj.definition.features.owner and values.get(OWNER_FIELD) is None and not unowned_in_pool:
         values[OWNER_FIELD] = ctx.actor.id
 
 
