@@ -1,0 +1,227 @@
+import { HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined } from '@ant-design/icons';
+import { Avatar, Button, Drawer, Dropdown, Grid, Layout, Menu, Skeleton, Tooltip } from 'antd';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { useI18n } from '../i18n';
+import { useMetadata } from '../state/metadata';
+import { useSession } from '../state/session';
+import { initials } from '../fields/display';
+import { LanguageSwitch } from './LanguageSwitch';
+import { ObjectIcon } from './ObjectIcon';
+import { FullPageSpinner } from './Status';
+
+const SearchModal = lazy(() => import('./SearchModal'));
+
+const COLLAPSE_KEY = 'keyi.nav.collapsed';
+
+function Brand({ collapsed }: { collapsed?: boolean }) {
+  const { t } = useI18n();
+  return (
+    <Link to="/" className="ky-brand">
+      <img src="/favicon.svg" alt="" width={28} height={28} />
+      {!collapsed && <span className="ky-brand-name">{t('app.name')}</span>}
+    </Link>
+  );
+}
+
+function NavMenu({ onNavigate, collapsed }: { onNavigate?: () => void; collapsed?: boolean }) {
+  const { objects, loading } = useMetadata();
+  const { t, label } = useI18n();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const selected = useMemo(() => {
+    const m = /^\/o\/([^/]+)/.exec(location.pathname);
+    return m ? `o:${decodeURIComponent(m[1])}` : location.pathname === '/' ? 'home' : '';
+  }, [location.pathname]);
+
+  if (loading && objects.length === 0) return <Skeleton active paragraph={{ rows: 6 }} className="ky-nav-skeleton" />;
+
+  const items = [
+    { key: 'home', icon: <HomeOutlined />, label: t('nav.home') },
+    {
+      type: 'group' as const,
+      key: 'objects',
+      label: collapsed ? null : t('nav.objects'),
+      children: objects.map((o) => ({
+        key: `o:${o.name}`,
+        icon: <ObjectIcon name={o.name} icon={o.icon} size={22} />,
+        label: label(o.plural_labels ?? o.labels, o.name),
+      })),
+    },
+  ];
+
+  return (
+    <Menu
+      mode="inline"
+      className="ky-nav"
+      selectedKeys={[selected]}
+      inlineCollapsed={collapsed}
+      items={items}
+      onClick={({ key }) => {
+        navigate(key === 'home' ? '/' : `/o/${key.slice(2)}`);
+        onNavigate?.();
+      }}
+    />
+  );
+}
+
+function UserMenu() {
+  const { session, logout } = useSession();
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  if (!session) return null;
+  const { user, tenant } = session;
+  return (
+    <Dropdown
+      trigger={['click']}
+      placement="bottomRight"
+      menu={{
+        items: [
+          {
+            key: 'who',
+            disabled: true,
+            label: (
+              <div className="ky-usermenu-head">
+                <div className="ky-usermenu-name">{user.name}</div>
+                <div className="ky-usermenu-sub">{user.email}</div>
+                <div className="ky-usermenu-sub">
+                  {t('user.workspace')}: {tenant.label || tenant.name}
+                  {user.is_admin ? ` · ${t('user.admin')}` : ''}
+                </div>
+              </div>
+            ),
+          },
+          { type: 'divider' },
+          { key: 'logout', icon: <LogoutOutlined />, label: t('user.logout'), danger: true },
+        ],
+        onClick: async ({ key }) => {
+          if (key === 'logout') {
+            await logout();
+            navigate('/login', { replace: true });
+          }
+        },
+      }}
+    >
+      <Button type="text" className="ky-userbtn" aria-label={t('user.menu')} data-testid="user-menu">
+        <Avatar size={28} className="ky-user-avatar">
+          {initials(user.name || user.email)}
+        </Avatar>
+      </Button>
+    </Dropdown>
+  );
+}
+
+export default function Shell() {
+  const screens = Grid.useBreakpoint();
+  const mobile = !screens.md;
+  const { t } = useI18n();
+  const { session } = useSession();
+  const location = useLocation();
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  const [searchOpen, setSearchOpen] = useState(false);
+  const [searchLoaded, setSearchLoaded] = useState(false);
+  const [collapsed, setCollapsed] = useState(() => {
+    try {
+      return localStorage.getItem(COLLAPSE_KEY) === '1';
+    } catch {
+      return false;
+    }
+  });
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        setSearchLoaded(true);
+        setSearchOpen(true);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  useEffect(() => setDrawerOpen(false), [location.pathname]);
+
+  const toggleCollapsed = () => {
+    setCollapsed((c) => {
+      try {
+        localStorage.setItem(COLLAPSE_KEY, c ? '0' : '1');
+      } catch {
+        /* ignore */
+      }
+      return !c;
+    });
+  };
+
+  const openSearch = () => {
+    setSearchLoaded(true);
+    setSearchOpen(true);
+  };
+  const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+
+  return (
+    <Layout className="ky-shell">
+      {!mobile && (
+        <Layout.Sider width={232} collapsedWidth={68} collapsed={collapsed} className="ky-sider" theme="light">
+          <div className="ky-sider-inner">
+            <Brand collapsed={collapsed} />
+            <div className="ky-sider-scroll">
+              <NavMenu collapsed={collapsed} />
+            </div>
+            <div className="ky-sider-foot">
+              <Tooltip title={collapsed ? t('nav.expand') : t('nav.collapse')} placement="right">
+                <Button
+                  type="text"
+                  icon={collapsed ? <MenuUnfoldOutlined /> : <MenuFoldOutlined />}
+                  onClick={toggleCollapsed}
+                  aria-label={collapsed ? t('nav.expand') : t('nav.collapse')}
+                />
+              </Tooltip>
+            </div>
+          </div>
+        </Layout.Sider>
+      )}
+      {mobile && (
+        <Drawer
+          open={drawerOpen}
+          onClose={() => setDrawerOpen(false)}
+          placement="left"
+          width={272}
+          closable={false}
+          className="ky-nav-drawer"
+          styles={{ body: { padding: 8 } }}
+          title={<Brand />}
+        >
+          <NavMenu onNavigate={() => setDrawerOpen(false)} />
+        </Drawer>
+      )}
+      <Layout className="ky-main">
+        <Layout.Header className="ky-header">
+          {mobile && (
+            <Button type="text" icon={<MenuOutlined />} onClick={() => setDrawerOpen(true)} aria-label={t('nav.menu')} data-testid="nav-toggle" />
+          )}
+          {mobile && <Brand collapsed />}
+          <button type="button" className="ky-search-trigger" onClick={openSearch} data-testid="search-trigger">
+            <SearchOutlined />
+            <span className="ky-search-trigger-text">{t('search.placeholder')}</span>
+            {!mobile && <kbd className="ky-kbd">{isMac ? '⌘' : 'Ctrl'} K</kbd>}
+          </button>
+          <div className="ky-header-right">
+            <LanguageSwitch compact={mobile} />
+            <UserMenu />
+          </div>
+        </Layout.Header>
+        <Layout.Content className="ky-content">
+          <Suspense fallback={<FullPageSpinner />}>
+            <Outlet />
+          </Suspense>
+        </Layout.Content>
+      </Layout>
+      {searchLoaded && (
+        <Suspense fallback={null}>
+          <SearchModal open={searchOpen} onClose={() => setSearchOpen(false)} tenant={session?.tenant.name ?? ''} />
+        </Suspense>
+      )}
+    </Layout>
+  );
+}

@@ -1,0 +1,83 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIELD_TYPES } from '../api/types';
+import { RELATIVE_N, RELATIVE_PERIODS, type UiOp } from '../lib/filter';
+import en from './en';
+import { humanize, interpolate, MESSAGES, normaliseLang, pickLabel, translate } from './index';
+import zhCN from './zh-CN';
+
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('i18n completeness', () => {
+  it('zh-CN and en have exactly the same keys', () => {
+    const a = Object.keys(en).sort();
+    const b = Object.keys(zhCN).sort();
+    expect(b.filter((k) => !a.includes(k))).toEqual([]);
+    expect(a.filter((k) => !b.includes(k))).toEqual([]);
+  });
+  it('no message is empty and placeholders match', () => {
+    for (const [key, text] of Object.entries(en)) {
+      const zh = (zhCN as Record<string, string>)[key];
+      expect(text.trim(), `en ${key}`).not.toBe('');
+      expect(zh.trim(), `zh-CN ${key}`).not.toBe('');
+      expect(placeholders(zh), `placeholders of ${key}`).toEqual(placeholders(text));
+    }
+  });
+  it('zh-CN is actually translated (mostly CJK)', () => {
+    const untranslated = Object.entries(zhCN).filter(([k, v]) => v === (en as Record<string, string>)[k] && /[a-z]{4,}/i.test(v.replace(/\{\w+\}/g, '')));
+    // only the language names and the app tag may be identical
+    expect(untranslated.map(([k]) => k)).toEqual(['lang.en']);
+  });
+  it('every filter operator and relative period has a label', () => {
+    const ops: UiOp[] = [
+      'eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'between', 'in', 'not_in', 'contains', 'not_contains', 'starts_with', 'includes',
+      'is_empty', 'is_not_empty', 'is_true', 'is_false', 'on', 'before', 'after', 'on_or_before', 'on_or_after', 'within',
+    ];
+    for (const lang of ['en', 'zh-CN'] as const) {
+      for (const op of ops) expect(MESSAGES[lang][`op.${op}` as keyof typeof en], op).toBeTruthy();
+      for (const r of [...RELATIVE_PERIODS, ...RELATIVE_N]) expect(MESSAGES[lang][`rel.${r}` as keyof typeof en], r).toBeTruthy();
+    }
+    expect(FIELD_TYPES.length).toBe(20);
+  });
+  it('every t() key used in the source exists', () => {
+    const root = join(__dirname, '..');
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (/\.tsx?$/.test(name) && !/\.test\./.test(name)) files.push(p);
+      }
+    };
+    walk(root);
+    const missing: string[] = [];
+    for (const f of files) {
+      const src = readFileSync(f, 'utf8');
+      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en)) missing.push(`${f}: ${m[1]}`);
+    }
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('i18n helpers', () => {
+  it('interpolates', () => {
+    expect(interpolate('Hello {name}, {n}', { name: '张伟', n: 3 })).toBe('Hello 张伟, 3');
+    expect(interpolate('{missing}', {})).toBe('{missing}');
+    expect(translate('zh-CN', 'common.records', { count: 5 })).toBe('5 条记录');
+    expect(translate('en', 'common.records', { count: 5 })).toBe('5 records');
+  });
+  it('picks labels with fallbacks', () => {
+    expect(pickLabel({ en: 'Account', 'zh-CN': '客户' }, 'zh-CN')).toBe('客户');
+    expect(pickLabel({ en: 'Account', 'zh-CN': '客户' }, 'en')).toBe('Account');
+    expect(pickLabel({ 'zh-CN': '客户' }, 'en')).toBe('客户');
+    expect(pickLabel(null, 'en', 'serial_no')).toBe('Serial no');
+    expect(humanize('annual_revenue')).toBe('Annual revenue');
+  });
+  it('normalises language tags', () => {
+    expect(normaliseLang('zh')).toBe('zh-CN');
+    expect(normaliseLang('zh-Hans-CN')).toBe('zh-CN');
+    expect(normaliseLang('en-GB')).toBe('en');
+    expect(normaliseLang('fr')).toBeNull();
+  });
+});

@@ -1,0 +1,129 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { setApiLanguage } from '../api/client';
+import type { Labels, Lang } from '../api/types';
+import en, { type MessageKey, type Messages } from './en';
+import zhCN from './zh-CN';
+
+export type { MessageKey } from './en';
+export const LANGS: Lang[] = ['zh-CN', 'en'];
+export const MESSAGES: Record<Lang, Messages> = { 'zh-CN': zhCN, en };
+export const LANG_STORAGE_KEY = 'keyi.lang';
+
+export type TParams = Record<string, string | number | null | undefined>;
+export type TFunction = (key: MessageKey, params?: TParams) => string;
+
+export function normaliseLang(value: string | null | undefined): Lang | null {
+  if (!value) return null;
+  const v = value.toLowerCase();
+  if (v.startsWith('zh')) return 'zh-CN';
+  if (v.startsWith('en')) return 'en';
+  return null;
+}
+
+export function detectLang(): Lang {
+  try {
+    const stored = normaliseLang(localStorage.getItem(LANG_STORAGE_KEY));
+    if (stored) return stored;
+  } catch {
+    /* storage unavailable */
+  }
+  if (typeof navigator !== 'undefined') {
+    for (const l of navigator.languages ?? [navigator.language]) {
+      const n = normaliseLang(l);
+      if (n) return n;
+    }
+  }
+  return 'zh-CN';
+}
+
+export function interpolate(template: string, params?: TParams): string {
+  if (!params) return template;
+  return template.replace(/\{(\w+)\}/g, (m, name: string) => {
+    const v = params[name];
+    return v === undefined || v === null ? m : String(v);
+  });
+}
+
+export function translate(lang: Lang, key: MessageKey, params?: TParams): string {
+  const msg = MESSAGES[lang][key] ?? MESSAGES.en[key] ?? key;
+  return interpolate(msg, params);
+}
+
+/** Turn snake_case API names into a readable fallback label. */
+export function humanize(name: string): string {
+  const s = name.replace(/_/g, ' ').trim();
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** Pick the label for the language, falling back to en, zh-CN, any, then the API name. */
+export function pickLabel(labels: Labels | null | undefined, lang: Lang, fallback = ''): string {
+  if (labels) {
+    const direct = labels[lang];
+    if (direct) return direct;
+    if (labels.en) return labels.en;
+    if (labels['zh-CN']) return labels['zh-CN'];
+    for (const v of Object.values(labels)) if (v) return v;
+  }
+  return fallback ? humanize(fallback) : '';
+}
+
+interface I18nValue {
+  lang: Lang;
+  setLang: (lang: Lang) => void;
+  /** Use the user's server-side preference unless a language was chosen in this browser. */
+  adoptLang: (lang: string | null | undefined) => void;
+  t: TFunction;
+  label: (labels: Labels | null | undefined, fallback?: string) => string;
+}
+
+const I18nContext = createContext<I18nValue | null>(null);
+
+export function I18nProvider({ children, initial }: { children: ReactNode; initial?: Lang }) {
+  const [lang, setLangState] = useState<Lang>(() => initial ?? detectLang());
+  setApiLanguage(lang);
+
+  useEffect(() => {
+    setApiLanguage(lang);
+    if (typeof document !== 'undefined') document.documentElement.lang = lang;
+  }, [lang]);
+
+  const setLang = useCallback((next: Lang) => {
+    try {
+      localStorage.setItem(LANG_STORAGE_KEY, next);
+    } catch {
+      /* ignore */
+    }
+    setApiLanguage(next);
+    setLangState(next);
+  }, []);
+
+  const adoptLang = useCallback((preferred: string | null | undefined) => {
+    const next = normaliseLang(preferred);
+    if (!next) return;
+    try {
+      if (normaliseLang(localStorage.getItem(LANG_STORAGE_KEY))) return;
+    } catch {
+      /* ignore */
+    }
+    setApiLanguage(next);
+    setLangState(next);
+  }, []);
+
+  const value = useMemo<I18nValue>(
+    () => ({
+      lang,
+      setLang,
+      adoptLang,
+      t: (key, params) => translate(lang, key, params),
+      label: (labels, fallback) => pickLabel(labels, lang, fallback),
+    }),
+    [lang, setLang, adoptLang],
+  );
+  return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;
+}
+
+export function useI18n(): I18nValue {
+  const ctx = useContext(I18nContext);
+  if (!ctx) throw new Error('useI18n outside I18nProvider');
+  return ctx;
+}

@@ -1,0 +1,78 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api } from '../api/endpoints';
+import type { QueryBody, RecordData } from '../api/types';
+
+export interface ListState {
+  records: RecordData[];
+  nextCursor: string | null;
+  loading: boolean;
+  loadingMore: boolean;
+  error: unknown;
+  loadMore: () => void;
+  reload: () => void;
+  /** Replace/insert one record locally (after a create elsewhere). */
+  prepend: (r: RecordData) => void;
+}
+
+/** Cursor-paginated query of one object; re-runs whenever `key` (the serialised query) changes. */
+export function useRecordList(object: string | undefined, body: QueryBody | null, key: string): ListState {
+  const [records, setRecords] = useState<RecordData[]>([]);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [loadingMore, setLoadingMore] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [tick, setTick] = useState(0);
+  const seq = useRef(0);
+  const bodyRef = useRef(body);
+  bodyRef.current = body;
+
+  useEffect(() => {
+    if (!object || !bodyRef.current) return;
+    const my = ++seq.current;
+    const ctrl = new AbortController();
+    setLoading(true);
+    setError(null);
+    api
+      .query(object, { ...bodyRef.current, cursor: null }, ctrl.signal)
+      .then((page) => {
+        if (my !== seq.current) return;
+        setRecords(page.records ?? []);
+        setNextCursor(page.next_cursor ?? null);
+      })
+      .catch((e) => {
+        if (my !== seq.current || ctrl.signal.aborted) return;
+        setRecords([]);
+        setNextCursor(null);
+        setError(e);
+      })
+      .finally(() => {
+        if (my === seq.current) setLoading(false);
+      });
+    return () => ctrl.abort();
+  }, [object, key, tick]);
+
+  const loadMore = useCallback(() => {
+    if (!object || !bodyRef.current || !nextCursor || loadingMore) return;
+    const my = seq.current;
+    setLoadingMore(true);
+    api
+      .query(object, { ...bodyRef.current, cursor: nextCursor })
+      .then((page) => {
+        if (my !== seq.current) return;
+        setRecords((prev) => {
+          const seen = new Set(prev.map((r) => r.id));
+          return [...prev, ...(page.records ?? []).filter((r) => !seen.has(r.id))];
+        });
+        setNextCursor(page.next_cursor ?? null);
+      })
+      .catch((e) => {
+        if (my === seq.current) setError(e);
+      })
+      .finally(() => setLoadingMore(false));
+  }, [object, nextCursor, loadingMore]);
+
+  const reload = useCallback(() => setTick((x) => x + 1), []);
+  const prepend = useCallback((r: RecordData) => setRecords((prev) => [r, ...prev.filter((p) => p.id !== r.id)]), []);
+
+  return { records, nextCursor, loading, loadingMore, error, loadMore, reload, prepend };
+}

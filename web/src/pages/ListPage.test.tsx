@@ -1,0 +1,66 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Route, Routes } from 'react-router-dom';
+import { FilterBuilder } from '../components/FilterBuilder';
+import { serializeFilterState, type FilterState } from '../lib/filter';
+import { opportunity } from '../test/fixtures';
+import { renderWith } from '../test/render';
+import ListPage from './ListPage';
+
+afterEach(() => vi.unstubAllGlobals());
+
+const json = (b: unknown) => new Response(JSON.stringify(b), { status: 200, headers: { 'Content-Type': 'application/json' } });
+
+describe('ListPage', () => {
+  it('queries with the filter tree, sort and columns from the URL and renders rows', async () => {
+    const queries: { url: string; body: Record<string, unknown> }[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init: RequestInit) => {
+        const body = init.body ? JSON.parse(String(init.body)) : {};
+        queries.push({ url, body });
+        if (url.endsWith('/aggregate')) return json({ groups: [{ key: {}, values: { count: 1 } }] });
+        return json({
+          records: [{ id: 'o1', name: 'ERP rollout', account: 'a1', stage: 'won', amount: 10, amount_currency: 'CNY', _display: { account: '华为' } }],
+          next_cursor: 'c2',
+        });
+      }),
+    );
+    const f = serializeFilterState({ match: 'and', conditions: [{ id: 'x', field: 'stage', op: 'in', value: ['won', 'lost'] }] });
+    renderWith(
+      <Routes>
+        <Route path="/o/:object" element={<ListPage />} />
+      </Routes>,
+      { path: `/o/opportunity?sort=-amount&f=${encodeURIComponent(f)}` },
+    );
+    expect(await screen.findByText('ERP rollout')).toBeTruthy();
+    expect(screen.getByText('华为')).toBeTruthy();
+    const q = queries.find((x) => x.url === '/api/v1/records/opportunity/query')!;
+    expect(q.body.filter).toEqual({ field: 'stage', op: 'in', value: ['won', 'lost'] });
+    expect(q.body.sort).toEqual([{ field: 'amount', direction: 'desc' }]);
+    expect(q.body.limit).toBe(50);
+    expect(q.body.fields).toEqual(expect.arrayContaining(['id', 'name', 'account', 'stage', 'amount']));
+    const agg = queries.find((x) => x.url.endsWith('/aggregate'))!;
+    expect(agg.body).toEqual({ filter: { field: 'stage', op: 'in', value: ['won', 'lost'] }, aggregates: [{ op: 'count' }] });
+    expect(await screen.findByText('1 records')).toBeTruthy();
+    // chip for the active condition
+    expect(screen.getByText('stage is any of Closed won, Closed lost')).toBeTruthy();
+    // load more sends the cursor
+    fireEvent.click(screen.getByTestId('list-more'));
+    await waitFor(() => expect(queries.some((x) => x.body.cursor === 'c2')).toBe(true));
+  });
+});
+
+describe('FilterBuilder', () => {
+  it('adds a condition on the first non-name field and removes it', () => {
+    let state: FilterState = { match: 'and', conditions: [] };
+    const onChange = (s: FilterState) => (state = s);
+    const { rerender } = renderWith(<FilterBuilder object={opportunity} value={state} onChange={onChange} />);
+    fireEvent.click(screen.getByTestId('filter-add'));
+    expect(state.conditions).toHaveLength(1);
+    expect(state.conditions[0]).toMatchObject({ field: 'account', op: 'in' });
+    rerender(<FilterBuilder object={opportunity} value={state} onChange={onChange} />);
+    fireEvent.click(screen.getByLabelText('Remove condition'));
+    expect(state.conditions).toHaveLength(0);
+  });
+});

@@ -1,0 +1,421 @@
+import { FilterOutlined, PlusOutlined, ReloadOutlined, SearchOutlined, TableOutlined } from '@ant-design/icons';
+import { Alert, Badge, Button, Checkbox, Drawer, Empty, Grid, Input, Popover, Skeleton, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import type { ColumnsType } from 'antd/es/table';
+import type { SorterResult } from 'antd/es/table/interface';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { api } from '../api/endpoints';
+import type { FieldMeta, ObjectMeta, QueryBody, RecordData, SortSpec } from '../api/types';
+import { describeCondition, FilterBuilder, filterableFields } from '../components/FilterBuilder';
+import { InfiniteSentinel } from '../components/InfiniteSentinel';
+import { ObjectIcon } from '../components/ObjectIcon';
+import { errorMessage, FullPageSpinner } from '../components/Status';
+import { FieldDisplay, isNumericField } from '../fields/registry';
+import { useI18n } from '../i18n';
+import { defaultColumns, getField, recordTitle } from '../lib/fields';
+import {
+  buildFilter,
+  EMPTY_FILTER,
+  isComplete,
+  parseFilterState,
+  serializeFilterState,
+  sortFromParam,
+  sortToParam,
+  type FilterState,
+} from '../lib/filter';
+import { can } from '../lib/layout';
+import { useRecordList } from '../lib/useRecordList';
+import { useMetadata } from '../state/metadata';
+import { useFormatSettings } from '../state/session';
+import NotFoundPage from './NotFoundPage';
+
+const RecordFormDrawer = lazy(() => import('../components/RecordFormDrawer'));
+
+const PAGE_SIZE = 50;
+const columnsKey = (o: string) => `keyi.columns.${o}`;
+
+function loadColumns(obj: ObjectMeta): string[] {
+  try {
+    const raw = localStorage.getItem(columnsKey(obj.name));
+    const list = raw ? (JSON.parse(raw) as string[]) : null;
+    if (Array.isArray(list)) {
+      const valid = list.filter((n) => getField(obj, n));
+      if (valid.length) return valid;
+    }
+  } catch {
+    /* ignore */
+  }
+  return defaultColumns(obj);
+}
+
+function ColumnChooser({ object, value, onChange }: { object: ObjectMeta; value: string[]; onChange: (v: string[]) => void }) {
+  const { t, label } = useI18n();
+  const all = filterableFields(object);
+  return (
+    <div className="ky-colchooser">
+      <Typography.Text type="secondary">{t('list.columnsHelp')}</Typography.Text>
+      <Checkbox.Group
+        value={value}
+        onChange={(v) => {
+          const chosen = new Set(v as string[]);
+          chosen.add(object.name_field);
+          onChange(all.map((f) => f.name).filter((n) => chosen.has(n)));
+        }}
+      >
+        <div className="ky-colchooser-list">
+          {all.map((f) => (
+            <Checkbox key={f.name} value={f.name} disabled={f.name === object.name_field}>
+              {label(f.labels, f.name)}
+            </Checkbox>
+          ))}
+        </div>
+      </Checkbox.Group>
+      <Button size="small" onClick={() => onChange(defaultColumns(object))}>
+        {t('common.reset')}
+      </Button>
+    </div>
+  );
+}
+
+function MobileCards({ object, records, columns }: { object: ObjectMeta; records: RecordData[]; columns: FieldMeta[] }) {
+  const { t, label } = useI18n();
+  const rest = columns.filter((c) => c.name !== object.name_field).slice(0, 4);
+  return (
+    <div className="ky-cards" data-testid="list-cards">
+      {records.map((r) => (
+        <Link key={r.id} to={`/o/${object.name}/${encodeURIComponent(r.id)}`} className="ky-card">
+          <div className="ky-card-title">{recordTitle(object, r) || t('record.untitled')}</div>
+          <dl className="ky-card-fields">
+            {rest.map((f) => (
+              <div key={f.name} className="ky-card-field">
+                <dt>{label(f.labels, f.name)}</dt>
+                <dd>
+                  <FieldDisplay field={f} record={r} compact plain />
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </Link>
+      ))}
+    </div>
+  );
+}
+
+export default function ListPage() {
+  const { object: objectName = '' } = useParams();
+  const { getObject, loading: metaLoading } = useMetadata();
+  const obj = getObject(objectName);
+  if (!obj) {
+    if (metaLoading) return <FullPageSpinner />;
+    return <NotFoundPage title={undefined} />;
+  }
+  return <ObjectList key={obj.name} object={obj} />;
+}
+
+function ObjectList({ object }: { object: ObjectMeta }) {
+  const { t, label, lang } = useI18n();
+  const fmt = useFormatSettings();
+  const navigate = useNavigate();
+  const screens = Grid.useBreakpoint();
+  const mobile = !screens.md;
+  const [params, setParams] = useSearchParams();
+
+  const q = params.get('q') ?? '';
+  const sort = useMemo(() => sortFromParam(params.get('sort')), [params]);
+  const filterState = useMemo(() => parseFilterState(params.get('f')), [params]);
+  const [qDraft, setQDraft] = useState(q);
+  const [columns, setColumns] = useState<string[]>(() => loadColumns(object));
+  const [filterOpen, setFilterOpen] = useState(false);
+  const [draft, setDraft] = useState<FilterState>(filterState);
+  const [createOpen, setCreateOpen] = useState(false);
+  const [count, setCount] = useState<number | null>(null);
+
+  const plural = label(object.plural_labels ?? object.labels, object.name);
+  useEffect(() => {
+    document.title = `${plural} · ${t('app.name')}`;
+  }, [plural, t]);
+
+  const setParam = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
+
+  // debounce the quick search into the URL
+  useEffect(() => {
+    if (qDraft === q) return;
+    const h = setTimeout(() => setParam('q', qDraft.trim()), 300);
+    return () => clearTimeout(h);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [qDraft]);
+  useEffect(() => setQDraft(q), [q]);
+
+  const resolve = (path: string) => getField(object, path);
+  const filter = useMemo(() => buildFilter(filterState, resolve, { timeZone: fmt.timeZone }), [filterState, fmt.timeZone]); // eslint-disable-line react-hooks/exhaustive-deps
+  const columnFields = columns.map((n) => getField(object, n)).filter((f): f is FieldMeta => !!f);
+  const requested = Array.from(new Set(['id', object.name_field, ...columns]));
+  const body: QueryBody = { filter, sort, fields: requested, limit: PAGE_SIZE, q: q || null };
+  const key = JSON.stringify(body);
+  const list = useRecordList(object.name, body, key);
+
+  // total count (aggregate) for the header; q is not part of aggregates so skip then
+  const countKey = JSON.stringify(filter);
+  useEffect(() => {
+    setCount(null);
+    if (q) return;
+    const ctrl = new AbortController();
+    api
+      .aggregate(object.name, { filter, aggregates: [{ op: 'count' }] }, ctrl.signal)
+      .then((res) => {
+        const v = res.groups?.[0]?.values?.count;
+        setCount(typeof v === 'number' ? v : null);
+      })
+      .catch(() => setCount(null));
+    return () => ctrl.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [object.name, countKey, q]);
+
+  const saveColumns = (cols: string[]) => {
+    setColumns(cols);
+    try {
+      localStorage.setItem(columnsKey(object.name), JSON.stringify(cols));
+    } catch {
+      /* ignore */
+    }
+  };
+
+  const applyFilter = (state: FilterState) => {
+    const complete = { ...state, conditions: state.conditions.filter((c) => isComplete(c, resolve(c.field))) };
+    setParam('f', serializeFilterState(complete));
+    setFilterOpen(false);
+  };
+
+  const sortOrderOf = (name: string) => {
+    const s = sort.find((x) => x.field === name);
+    return s ? (s.direction === 'asc' ? ('ascend' as const) : ('descend' as const)) : null;
+  };
+
+  const tableColumns: ColumnsType<RecordData> = columnFields.map((f, i) => ({
+    key: f.name,
+    dataIndex: f.name,
+    title: label(f.labels, f.name),
+    sorter: f.type !== 'multi_picklist' && f.type !== 'long_text',
+    sortOrder: sortOrderOf(f.name),
+    sortDirections: ['ascend', 'descend'],
+    showSorterTooltip: false,
+    align: isNumericField(f) ? 'right' : 'left',
+    fixed: i === 0 && !mobile ? 'left' : undefined,
+    width: i === 0 ? 260 : f.type === 'boolean' ? 110 : 180,
+    ellipsis: f.type !== 'multi_picklist',
+    render: (_v, r) =>
+      f.name === object.name_field ? (
+        <Link to={`/o/${object.name}/${encodeURIComponent(r.id)}`} className="ky-namecell" onClick={(e) => e.stopPropagation()}>
+          {recordTitle(object, r) || t('record.untitled')}
+        </Link>
+      ) : (
+        <FieldDisplay field={f} record={r} compact />
+      ),
+  }));
+
+  const onTableChange = (_p: unknown, _f: unknown, sorter: SorterResult<RecordData> | SorterResult<RecordData>[]) => {
+    const s = Array.isArray(sorter) ? sorter[0] : sorter;
+    const field = (s?.columnKey as string | undefined) ?? undefined;
+    const next: SortSpec[] = field && s.order ? [{ field, direction: s.order === 'ascend' ? 'asc' : 'desc' }] : [];
+    setParam('sort', sortToParam(next));
+  };
+
+  const conditionChips = filterState.conditions.map((c) => (
+    <Tag
+      key={c.id}
+      closable
+      className="ky-chip"
+      onClose={(e) => {
+        e.preventDefault();
+        applyFilter({ ...filterState, conditions: filterState.conditions.filter((x) => x.id !== c.id) });
+      }}
+    >
+      {describeCondition(c, resolve(c.field), t, lang, (f) => label(f.labels, f.name))}
+    </Tag>
+  ));
+
+  const filterPanel = (
+    <div className="ky-filter-panel">
+      <FilterBuilder object={object} value={draft} onChange={setDraft} />
+      <div className="ky-filter-actions">
+        <Button onClick={() => setDraft(EMPTY_FILTER)}>{t('common.clear')}</Button>
+        <Button type="primary" onClick={() => applyFilter(draft)} data-testid="filter-apply">
+          {t('common.apply')}
+        </Button>
+      </div>
+    </div>
+  );
+
+  const countText =
+    count !== null
+      ? t('common.records', { count: count.toLocaleString(fmt.locale) })
+      : !list.loading
+        ? t(list.nextCursor ? 'common.recordsMore' : 'common.records', { count: list.records.length })
+        : '';
+
+  const filterButton = (
+    <Badge count={filterState.conditions.length} size="small" color="#3358d4">
+      <Button
+        icon={<FilterOutlined />}
+        onClick={() => {
+          setDraft(filterState.conditions.length ? filterState : { match: 'and', conditions: [] });
+          setFilterOpen(true);
+        }}
+        data-testid="filter-open"
+      >
+        {mobile ? null : t('list.filter')}
+      </Button>
+    </Badge>
+  );
+
+  return (
+    <div className="ky-page ky-list-page">
+      <div className="ky-page-head">
+        <div className="ky-page-title">
+          <ObjectIcon name={object.name} icon={object.icon} size={36} />
+          <div>
+            <h1>{plural}</h1>
+            <div className="ky-page-sub">{countText || '\u00a0'}</div>
+          </div>
+        </div>
+        {can(object, 'create') && (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreateOpen(true)} data-testid="list-new">
+            {t('common.new')}
+          </Button>
+        )}
+      </div>
+
+      <div className="ky-toolbar">
+        <Input
+          className="ky-toolbar-search"
+          prefix={<SearchOutlined />}
+          placeholder={t('list.search')}
+          allowClear
+          value={qDraft}
+          onChange={(e) => setQDraft(e.target.value)}
+          onPressEnter={() => setParam('q', qDraft.trim())}
+          data-testid="list-search"
+        />
+        <Space size={8}>
+          {mobile ? (
+            filterButton
+          ) : (
+            <Popover
+              open={filterOpen}
+              onOpenChange={(o) => {
+                if (!o) setFilterOpen(false);
+              }}
+              trigger="click"
+              placement="bottomRight"
+              content={filterPanel}
+              title={t('filter.title', { object: plural })}
+              destroyOnHidden
+            >
+              {filterButton}
+            </Popover>
+          )}
+          {!mobile && (
+            <Popover trigger="click" placement="bottomRight" content={<ColumnChooser object={object} value={columns} onChange={saveColumns} />} title={t('list.columns')}>
+              <Button icon={<TableOutlined />}>{t('list.columns')}</Button>
+            </Popover>
+          )}
+          <Tooltip title={t('common.reload')}>
+            <Button icon={<ReloadOutlined />} onClick={list.reload} aria-label={t('common.reload')} />
+          </Tooltip>
+        </Space>
+      </div>
+
+      {conditionChips.length > 0 && (
+        <div className="ky-chips">
+          {conditionChips}
+          <Button type="link" size="small" onClick={() => applyFilter(EMPTY_FILTER)}>
+            {t('list.clearFilters')}
+          </Button>
+        </div>
+      )}
+
+      {list.error !== null && list.records.length === 0 ? (
+        <Alert
+          type="error"
+          showIcon
+          message={t('list.loadError')}
+          description={errorMessage(list.error, t)}
+          action={<Button onClick={list.reload}>{t('app.retry')}</Button>}
+        />
+      ) : mobile ? (
+        list.loading ? (
+          <Skeleton active paragraph={{ rows: 8 }} />
+        ) : list.records.length === 0 ? (
+          <Empty description={t('list.empty', { object: plural })} />
+        ) : (
+          <MobileCards object={object} records={list.records} columns={columnFields} />
+        )
+      ) : (
+        <div className="ky-table-card">
+          <Table<RecordData>
+            rowKey="id"
+            size="middle"
+            columns={tableColumns}
+            dataSource={list.records}
+            loading={list.loading}
+            pagination={false}
+            sticky={{ offsetHeader: 56 }}
+            scroll={{ x: 'max-content' }}
+            onChange={(p, f, s) => onTableChange(p, f, s)}
+            onRow={(r) => ({
+              onClick: () => navigate(`/o/${object.name}/${encodeURIComponent(r.id)}`),
+              className: 'ky-row',
+            })}
+            locale={{
+              emptyText: (
+                <Empty description={<span>{t('list.empty', { object: plural })}</span>} image={Empty.PRESENTED_IMAGE_SIMPLE}>
+                  <Typography.Text type="secondary">{t('list.emptyHelp')}</Typography.Text>
+                </Empty>
+              ),
+            }}
+          />
+        </div>
+      )}
+
+      {!list.loading && list.records.length > 0 && (
+        <div className="ky-list-foot">
+          {list.nextCursor ? (
+            <>
+              <InfiniteSentinel onVisible={list.loadMore} disabled={list.loadingMore} />
+              <Button onClick={list.loadMore} loading={list.loadingMore} data-testid="list-more">
+                {t('common.loadMore')}
+              </Button>
+            </>
+          ) : (
+            <Typography.Text type="secondary">{t('list.end')}</Typography.Text>
+          )}
+        </div>
+      )}
+
+      {mobile && (
+        <Drawer open={filterOpen} onClose={() => setFilterOpen(false)} placement="bottom" height="85%" title={t('filter.title', { object: plural })} destroyOnHidden>
+          {filterPanel}
+        </Drawer>
+      )}
+
+      {createOpen && (
+        <Suspense fallback={null}>
+          <RecordFormDrawer
+            object={object}
+            open={createOpen}
+            onClose={() => setCreateOpen(false)}
+            onCreated={(r) => {
+              setCreateOpen(false);
+              navigate(`/o/${object.name}/${encodeURIComponent(r.id)}`);
+            }}
+          />
+        </Suspense>
+      )}
+    </div>
+  );
+}

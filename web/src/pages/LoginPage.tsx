@@ -1,0 +1,164 @@
+import { ArrowLeftOutlined, CheckCircleFilled, LockOutlined, MailOutlined } from '@ant-design/icons';
+import { Alert, Button, Form, Input, Radio, Typography } from 'antd';
+import { useEffect, useState } from 'react';
+import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
+import { ApiError } from '../api/client';
+import { api } from '../api/endpoints';
+import { LanguageSwitch } from '../components/LanguageSwitch';
+import { errorMessage } from '../components/Status';
+import { useI18n } from '../i18n';
+import { useSession } from '../state/session';
+
+interface Creds {
+  email: string;
+  password: string;
+}
+
+/** Only same-app paths are allowed as a redirect target after login. */
+export function safeNext(next: string | null): string {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/login')) return '/';
+  return next;
+}
+
+export default function LoginPage() {
+  const { t } = useI18n();
+  const { status, signedIn } = useSession();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const next = safeNext(params.get('next'));
+  const [form] = Form.useForm<Creds>();
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [tenants, setTenants] = useState<string[] | null>(null);
+  const [tenant, setTenant] = useState<string | null>(null);
+  const [creds, setCreds] = useState<Creds | null>(null);
+
+  useEffect(() => {
+    document.title = `${t('login.title')} · ${t('app.name')}`;
+  }, [t]);
+
+  if (status === 'authenticated') return <Navigate to={next} replace />;
+
+  const attempt = async (c: Creds, chosenTenant?: string | null) => {
+    setSubmitting(true);
+    setError(null);
+    try {
+      const res = await api.login(c.email.trim(), c.password, chosenTenant);
+      signedIn(res);
+      navigate(next, { replace: true });
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409 && Array.isArray(e.problem.tenants)) {
+        const list = (e.problem.tenants as unknown[]).map(String);
+        setCreds(c);
+        setTenants(list);
+        setTenant(list[0] ?? null);
+      } else {
+        setError(errorMessage(e, t));
+      }
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <div className="ky-login">
+      <div className="ky-login-hero">
+        <div className="ky-login-hero-inner">
+          <div className="ky-login-brand">
+            <img src="/favicon.svg" alt="" width={40} height={40} />
+            <span>{t('app.name')}</span>
+          </div>
+          <h1>{t('login.hero.title')}</h1>
+          <ul>
+            <li>
+              <CheckCircleFilled /> {t('login.hero.point1')}
+            </li>
+            <li>
+              <CheckCircleFilled /> {t('login.hero.point2')}
+            </li>
+            <li>
+              <CheckCircleFilled /> {t('login.hero.point3')}
+            </li>
+          </ul>
+        </div>
+      </div>
+      <div className="ky-login-panel">
+        <div className="ky-login-top">
+          <div className="ky-login-brand ky-login-brand-mobile">
+            <img src="/favicon.svg" alt="" width={32} height={32} />
+            <span>{t('app.name')}</span>
+          </div>
+          <LanguageSwitch />
+        </div>
+        <div className="ky-login-card">
+          {tenants ? (
+            <>
+              <Typography.Title level={3}>{t('login.chooseTenant')}</Typography.Title>
+              <Typography.Paragraph type="secondary">{t('login.chooseTenantHelp')}</Typography.Paragraph>
+              {error && <Alert type="error" showIcon message={error} className="ky-mb" />}
+              <Radio.Group
+                className="ky-tenant-list"
+                value={tenant}
+                onChange={(e) => setTenant(e.target.value as string)}
+                aria-label={t('login.tenant')}
+              >
+                {tenants.map((name) => (
+                  <Radio key={name} value={name} className="ky-tenant-option">
+                    {name}
+                  </Radio>
+                ))}
+              </Radio.Group>
+              <Button
+                type="primary"
+                size="large"
+                block
+                loading={submitting}
+                disabled={!tenant}
+                onClick={() => creds && void attempt(creds, tenant)}
+                data-testid="tenant-submit"
+              >
+                {t('login.submit')}
+              </Button>
+              <Button
+                type="link"
+                icon={<ArrowLeftOutlined />}
+                onClick={() => {
+                  setTenants(null);
+                  setError(null);
+                }}
+                className="ky-mt"
+              >
+                {t('login.back')}
+              </Button>
+            </>
+          ) : (
+            <>
+              <Typography.Title level={3}>{t('login.title')}</Typography.Title>
+              <Typography.Paragraph type="secondary">{t('login.subtitle')}</Typography.Paragraph>
+              {error && <Alert type="error" showIcon message={error} className="ky-mb" data-testid="login-error" />}
+              <Form<Creds> form={form} layout="vertical" requiredMark={false} onFinish={(v) => void attempt(v)} size="large">
+                <Form.Item
+                  name="email"
+                  label={t('login.email')}
+                  rules={[
+                    { required: true, message: t('login.emailRequired') },
+                    { type: 'email', message: t('login.emailInvalid') },
+                  ]}
+                >
+                  <Input prefix={<MailOutlined />} autoComplete="username" inputMode="email" autoFocus />
+                </Form.Item>
+                <Form.Item name="password" label={t('login.password')} rules={[{ required: true, message: t('login.passwordRequired') }]}>
+                  <Input.Password prefix={<LockOutlined />} autoComplete="current-password" />
+                </Form.Item>
+                <Button type="primary" htmlType="submit" block loading={submitting} data-testid="login-submit">
+                  {t('login.submit')}
+                </Button>
+              </Form>
+            </>
+          )}
+        </div>
+        <div className="ky-login-foot">{t('app.tagline')}</div>
+      </div>
+    </div>
+  );
+}

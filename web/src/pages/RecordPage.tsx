@@ -1,0 +1,251 @@
+import { DeleteOutlined, EditOutlined, LinkOutlined, MoreOutlined, RightOutlined } from '@ant-design/icons';
+import { App, Badge, Button, Col, Dropdown, Grid, Row, Skeleton, Space, Tabs } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
+import { api } from '../api/endpoints';
+import type { ObjectMeta, RecordData } from '../api/types';
+import { HistoryList } from '../components/HistoryList';
+import { ObjectIcon } from '../components/ObjectIcon';
+import { RecordDetails, SystemInfo } from '../components/RecordDetails';
+import { RelatedList } from '../components/RelatedList';
+import { ErrorResult, errorMessage, FullPageSpinner } from '../components/Status';
+import { Timeline } from '../components/Timeline';
+import { FieldDisplay } from '../fields/registry';
+import { useI18n } from '../i18n';
+import { highlightFields, recordTitle, type Relation } from '../lib/fields';
+import { can, orderRelations } from '../lib/layout';
+import { pushRecent, removeRecent } from '../lib/recent';
+import { useMetadata } from '../state/metadata';
+import { useSession } from '../state/session';
+import NotFoundPage from './NotFoundPage';
+
+export default function RecordPage() {
+  const { object: objectName = '', id = '' } = useParams();
+  const { getObject, loading } = useMetadata();
+  const obj = getObject(objectName);
+  if (!obj) return loading ? <FullPageSpinner /> : <NotFoundPage />;
+  return <RecordView key={`${obj.name}:${id}`} object={obj} id={id} />;
+}
+
+function relationLabel(rel: Relation, all: Relation[], label: (l: ObjectMeta['labels'], f?: string) => string, t: ReturnType<typeof useI18n>['t']) {
+  const base = label(rel.object.plural_labels ?? rel.object.labels, rel.object.name);
+  const dup = all.filter((r) => r.object.name === rel.object.name).length > 1 || rel.object.name === rel.field.target;
+  return dup ? `${base} (${t('related.via', { field: label(rel.field.labels, rel.field.name) })})` : base;
+}
+
+function useRelatedCounts(relations: Relation[], id: string, tick: number) {
+  const [counts, setCounts] = useState<Record<string, number>>({});
+  useEffect(() => {
+    const ctrl = new AbortController();
+    for (const rel of relations) {
+      const key = `${rel.object.name}.${rel.field.name}`;
+      api
+        .aggregate(rel.object.name, { filter: { field: rel.field.name, op: 'eq', value: id }, aggregates: [{ op: 'count' }] }, ctrl.signal)
+        .then((res) => {
+          const c = res.groups?.[0]?.values?.count;
+          if (typeof c === 'number') setCounts((prev) => ({ ...prev, [key]: c }));
+        })
+        .catch(() => undefined);
+    }
+    return () => ctrl.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [relations.map((r) => `${r.object.name}.${r.field.name}`).join(','), id, tick]);
+  return counts;
+}
+
+function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
+  const { t, label } = useI18n();
+  const { session } = useSession();
+  const { relationsOf } = useMetadata();
+  const { message, modal } = App.useApp();
+  const navigate = useNavigate();
+  const screens = Grid.useBreakpoint();
+  const wide = !!screens.lg;
+  const [record, setRecord] = useState<RecordData | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [editing, setEditing] = useState(false);
+  const [tab, setTab] = useState('details');
+  const [relTick, setRelTick] = useState(0);
+  const tenant = session?.tenant.name ?? '';
+
+  const load = useCallback(() => {
+    const ctrl = new AbortController();
+    setError(null);
+    api
+      .get(object.name, id, ctrl.signal)
+      .then(setRecord)
+      .catch((e) => {
+        if (!ctrl.signal.aborted) setError(e);
+      });
+    return () => ctrl.abort();
+  }, [object.name, id]);
+  useEffect(() => load(), [load]);
+
+  const title = record ? recordTitle(object, record) || t('record.untitled') : '';
+  const objectLabel = label(object.labels, object.name);
+  useEffect(() => {
+    if (!record) return;
+    document.title = `${title} · ${objectLabel}`;
+    pushRecent(tenant, { object: object.name, id, title });
+  }, [record, title, objectLabel, tenant, object.name, id]);
+
+  const relations = orderRelations(object, relationsOf(object.name));
+  const counts = useRelatedCounts(relations, id, relTick);
+  const hasActivities = object.features?.activities !== false && object.name !== 'activity';
+
+  if (error) return <ErrorResult error={error} onRetry={load} />;
+  if (!record) return <Skeleton active avatar paragraph={{ rows: 10 }} className="ky-page" />;
+
+  const remove = () => {
+    modal.confirm({
+      title: t('common.confirmDelete', { object: objectLabel }),
+      content: t('common.confirmDeleteHelp'),
+      okText: t('common.delete'),
+      okButtonProps: { danger: true },
+      cancelText: t('common.cancel'),
+      onOk: async () => {
+        try {
+          await api.remove(object.name, id);
+          removeRecent(tenant, object.name, id);
+          message.success({
+            content: (
+              <span>
+                {t('common.deleted', { object: objectLabel })}{' '}
+                <Button
+                  type="link"
+                  size="small"
+                  onClick={async () => {
+                    await api.restore(object.name, id);
+                    message.success(t('common.restored'));
+                    navigate(`/o/${object.name}/${encodeURIComponent(id)}`);
+                  }}
+                >
+                  {t('common.undo')}
+                </Button>
+              </span>
+            ),
+            duration: 6,
+          });
+          navigate(`/o/${object.name}`);
+        } catch (e) {
+          message.error(errorMessage(e, t));
+        }
+      },
+    });
+  };
+
+  const copyLink = async () => {
+    try {
+      await navigator.clipboard.writeText(window.location.href);
+      message.success(t('record.linkCopied'));
+    } catch {
+      /* clipboard not available */
+    }
+  };
+
+  const highlights = highlightFields(object, wide ? 4 : 3).filter((f) => f.name !== object.name_field);
+
+  const details = (
+    <div className="ky-section">
+      <RecordDetails object={object} record={record} onSaved={setRecord} editing={editing} setEditing={setEditing} canEdit={can(object, 'edit')} />
+      {!editing && <SystemInfo object={object} record={record} />}
+    </div>
+  );
+
+  const tabs = [
+    { key: 'details', label: t('record.details'), children: details },
+    ...(!wide && hasActivities ? [{ key: 'activity', label: t('record.activity'), children: <Timeline object={object.name} recordId={id} /> }] : []),
+    ...relations.map((rel) => {
+      const key = `${rel.object.name}.${rel.field.name}`;
+      return {
+        key: `rel:${key}`,
+        label: (
+          <span>
+            {relationLabel(rel, relations, label, t)}{' '}
+            {counts[key] !== undefined && <Badge count={counts[key]} showZero color="#eef1f7" className="ky-tabcount" overflowCount={999} />}
+          </span>
+        ),
+        children: <RelatedList relation={rel} parentId={id} parentTitle={title} onChanged={() => setRelTick((x) => x + 1)} />,
+      };
+    }),
+    { key: 'history', label: t('record.history'), children: <HistoryList object={object} recordId={id} version={record.version} /> },
+  ];
+
+  return (
+    <div className="ky-page ky-record-page">
+      <div className="ky-record-head">
+        <div className="ky-crumbs">
+          <Link to={`/o/${object.name}`}>{label(object.plural_labels ?? object.labels, object.name)}</Link>
+          <RightOutlined />
+          <span className="ky-crumb-current">{title}</span>
+        </div>
+        <div className="ky-record-titlebar">
+          <div className="ky-page-title">
+            <ObjectIcon name={object.name} icon={object.icon} size={44} />
+            <div className="ky-record-titletext">
+              <div className="ky-page-sub">{objectLabel}</div>
+              <h1 data-testid="record-title">{title}</h1>
+            </div>
+          </div>
+          <Space>
+            {!editing && can(object, 'edit') && (
+              <Button
+                type="primary"
+                icon={<EditOutlined />}
+                onClick={() => {
+                  setTab('details');
+                  setEditing(true);
+                }}
+                data-testid="record-edit"
+              >
+                {t('common.edit')}
+              </Button>
+            )}
+            <Dropdown
+              trigger={['click']}
+              menu={{
+                items: [
+                  { key: 'link', icon: <LinkOutlined />, label: t('record.copyLink') },
+                  ...(can(object, 'delete')
+                    ? [{ type: 'divider' as const }, { key: 'delete', icon: <DeleteOutlined />, label: t('common.delete'), danger: true }]
+                    : []),
+                ],
+                onClick: ({ key }) => (key === 'delete' ? remove() : void copyLink()),
+              }}
+            >
+              <Button icon={<MoreOutlined />} aria-label={t('common.more')} data-testid="record-more" />
+            </Dropdown>
+          </Space>
+        </div>
+        {highlights.length > 0 && (
+          <div className="ky-highlights">
+            {highlights.map((f) => (
+              <div key={f.name} className="ky-highlight">
+                <div className="ky-readfield-label">{label(f.labels, f.name)}</div>
+                <div className="ky-highlight-value">
+                  <FieldDisplay field={f} record={record} compact />
+                </div>
+              </div>
+            ))}
+          </div>
+        )}
+      </div>
+
+      <Row gutter={[16, 16]}>
+        <Col xs={24} lg={hasActivities ? 16 : 24}>
+          <div className="ky-panel">
+            <Tabs activeKey={tab} onChange={setTab} items={tabs} className="ky-record-tabs" />
+          </div>
+        </Col>
+        {wide && hasActivities && (
+          <Col lg={8}>
+            <div className="ky-panel ky-side">
+              <div className="ky-panel-title">{t('timeline.title')}</div>
+              <Timeline object={object.name} recordId={id} />
+            </div>
+          </Col>
+        )}
+      </Row>
+    </div>
+  );
+}

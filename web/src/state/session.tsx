@@ -1,0 +1,95 @@
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { ApiError, onUnauthorized } from '../api/client';
+import { api } from '../api/endpoints';
+import type { Session } from '../api/types';
+import { useI18n } from '../i18n';
+import { DEFAULT_FORMAT, type FormatSettings } from '../lib/format';
+
+type Status = 'loading' | 'anonymous' | 'authenticated' | 'offline';
+
+interface SessionValue {
+  status: Status;
+  session: Session | null;
+  /** Re-read /api/v1/me. */
+  refresh: () => Promise<void>;
+  /** Store the answer of a successful login. */
+  signedIn: (session: Session) => void;
+  logout: () => Promise<void>;
+}
+
+const SessionContext = createContext<SessionValue | null>(null);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const { adoptLang } = useI18n();
+  const [status, setStatus] = useState<Status>('loading');
+  const [session, setSession] = useState<Session | null>(null);
+
+  const refresh = useCallback(async () => {
+    try {
+      const me = await api.me();
+      adoptLang(me.user?.language);
+      setSession({ user: me.user, tenant: me.tenant });
+      setStatus('authenticated');
+    } catch (e) {
+      setSession(null);
+      if (e instanceof ApiError && (e.status === 0 || e.status >= 500)) setStatus('offline');
+      else setStatus('anonymous');
+    }
+  }, [adoptLang]);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  useEffect(() => {
+    onUnauthorized(() => {
+      setSession(null);
+      setStatus('anonymous');
+    });
+    return () => onUnauthorized(null);
+  }, []);
+
+  const signedIn = useCallback(
+    (s: Session) => {
+      adoptLang(s.user?.language);
+      setSession({ user: s.user, tenant: s.tenant });
+      setStatus('authenticated');
+    },
+    [adoptLang],
+  );
+
+  const logout = useCallback(async () => {
+    try {
+      await api.logout();
+    } catch {
+      /* the session is gone either way */
+    }
+    setSession(null);
+    setStatus('anonymous');
+  }, []);
+
+  const value = useMemo(() => ({ status, session, refresh, signedIn, logout }), [status, session, refresh, signedIn, logout]);
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionValue {
+  const ctx = useContext(SessionContext);
+  if (!ctx) throw new Error('useSession outside SessionProvider');
+  return ctx;
+}
+
+/** Formatting settings: tenant locale/currency/time zone + UI language. */
+export function useFormatSettings(): FormatSettings {
+  const { lang } = useI18n();
+  const ctx = useContext(SessionContext);
+  const tenant = ctx?.session?.tenant;
+  return useMemo(
+    () => ({
+      lang,
+      locale: tenant?.locale || DEFAULT_FORMAT.locale,
+      currency: tenant?.currency || DEFAULT_FORMAT.currency,
+      timeZone: tenant?.time_zone || DEFAULT_FORMAT.timeZone,
+    }),
+    [lang, tenant?.locale, tenant?.currency, tenant?.time_zone],
+  );
+}

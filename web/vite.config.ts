@@ -1,0 +1,55 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+const apiTarget = process.env.KEYI_API ?? 'http://127.0.0.1:8000';
+
+export default defineConfig({
+  base: '/',
+  plugins: [react()],
+  server: {
+    port: 5173,
+    proxy: {
+      '/api': { target: apiTarget, changeOrigin: false },
+    },
+  },
+  preview: {
+    proxy: {
+      '/api': { target: apiTarget, changeOrigin: false },
+    },
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: false,
+    chunkSizeWarningLimit: 900,
+    rollupOptions: {
+      output: {
+        // Shared chunks that are mostly third-party code get a neutral name instead of the
+        // name of whichever app module rollup happened to put in them.
+        chunkFileNames(info) {
+          const ids = info.moduleIds;
+          const vendor = ids.filter((id) => id.includes('node_modules')).length;
+          return !info.isDynamicEntry && ids.length && vendor / ids.length > 0.8 && info.name !== 'react' && info.name !== 'echarts'
+            ? 'assets/vendor-[hash].js'
+            : 'assets/[name]-[hash].js';
+        },
+        manualChunks(id) {
+          if (!id.includes('node_modules')) return undefined;
+          if (id.includes('/echarts/') || id.includes('/zrender/')) return 'echarts';
+          if (/node_modules\/(react|react-dom|scheduler|react-router|react-router-dom)\//.test(id)) return 'react';
+          return undefined;
+        },
+      },
+    },
+  },
+  test: {
+    environment: 'jsdom',
+    globals: false,
+    setupFiles: ['./src/test/setup.ts'],
+    include: ['src/**/*.test.{ts,tsx}'],
+    css: false,
+    // antd renders are slow on a 2-core CI machine
+    testTimeout: 20000,
+  },
+});
