@@ -328,6 +328,8 @@ def test_opportunity_stage_sets_probability_and_rules(client: TestClient) -> Non
         f"/api/v1/records/opportunity/{opp['id']}", json={"stage": "negotiation"}
     ).json()
     assert moved["probability"] == 60 and moved["expected_revenue"] == 600
+    wild = client.patch(f"/api/v1/records/opportunity/{opp['id']}", json={"probability": 250})
+    assert wild.status_code == 422 and wild.json()["errors"][0]["field"] == "probability"
     lost = client.patch(f"/api/v1/records/opportunity/{opp['id']}", json={"stage": "lost"})
     assert lost.status_code == 422 and lost.json()["errors"][0]["field"] == "lost_reason"
     lost = client.patch(

@@ -66,6 +66,7 @@ RESERVED_NAMES = frozenset(
         "order",
     }
 )
+ROLLUP_DISPLAY_TYPES = (FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY, FieldType.PERCENT)
 REFERENCE_TYPES = frozenset({FieldType.LOOKUP, FieldType.MASTER_DETAIL, FieldType.OWNER})
 FORMULA_RETURN_TYPES = frozenset(
     {
@@ -184,6 +185,11 @@ class FieldDef(_Frozen):
             raise ValueError("auto-number fields need a 'pattern' with a {000} counter")
         if t == FieldType.ROLLUP and self.rollup is None:
             raise ValueError("rollup fields need 'rollup'")
+        # Roll-ups may say how to show their number (a sum of amounts is money).
+        if t == FieldType.ROLLUP and self.return_type not in (None, *ROLLUP_DISPLAY_TYPES):
+            raise ValueError("a rollup's return_type is integer, decimal, currency or percent")
+        if t not in (FieldType.FORMULA, FieldType.ROLLUP) and self.return_type is not None:
+            raise ValueError("'return_type' only applies to formulas and roll-ups")
         if t in (FieldType.FORMULA, FieldType.ROLLUP, FieldType.AUTO_NUMBER) and (
             self.required or self.default is not None
         ):
