@@ -1,0 +1,223 @@
+"""Text functions: LEN, UPPER, LOWER, TRIM, LEFT, RIGHT, CONTAINS, BEGINS, CONCAT, TEXT, VALUE,
+REGEX. Lengths and offsets count Unicode code points in every backend."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform.expressions import runtime as rt
+from keyi.platform.expressions.errors import ExpressionError
+from keyi.platform.expressions.kinds import ANY, NUMBER, TEXT, ValueType
+from keyi.platform.expressions.lib_operators import concat_sql
+from keyi.platform.expressions.nodes import Literal
+from keyi.platform.expressions.spec import Spec, py1, signature
+from keyi.platform.expressions.sqlgen import SqlContext, SqlExpr, Typed, binop
+
+_MAX_PATTERN = 1000
+
+
+def _len_sql(ctx: SqlContext, args: Sequence[Typed], _kind: ValueType) -> SqlExpr:
+    name = "char_length" if ctx.pg else "length"
+    return getattr(sa.func, name)(args[0].el, type_=sa.BigInteger())
+
+
+def _case_sql(upper: bool) -> Any:
+    """ASCII-only case mapping: SQLite's upper() is ASCII-only, so PostgreSQL uses the "C"
+    collation and Python a translation table to agree with it."""
+
+    def build(ctx: SqlContext, args: Sequence[Typed], _kind: ValueType) -> SqlExpr:
+        name = "upper" if upper else "lower"
+        return getattr(sa.func, name)(ctx.collate_c(args[0]), type_=sa.Text())
+
+    return build
+
+
+def _left_py(text: str, count: Any) -> str:
+    return text[: max(rt.truncate(count), 0)]
+
+
+def _right_py(text: str, count: Any) -> str:
+    length = rt.truncate(count)
+    return text[-length:] if length > 0 else ""
+
+
+def _non_negative(count: SqlExpr) -> SqlExpr:
+    """max(count, 0) that stays NULL for NULL (PostgreSQL's GREATEST would ignore the NULL)."""
+    return sa.case((count < 0, 0), else_=count)
+
+
+def _left_sql(ctx: SqlContext, args: Sequence[Typed], _kind: ValueType) -> SqlExpr:
+    text, count = args[0].el, ctx.trunc_int(args[1])
+    if ctx.pg:
+        return sa.func.left(text, _non_negative(count), type_=sa.Text())
+    return sa.func.substr(text, 1, _non_negative(count), type_=sa.Text())
+
+
+def _right_sql(ctx: SqlContext, args: Sequence[Typed], _kind: ValueType) -> SqlExpr:
+    text, count = args[0].el, ctx.trunc_int(args[1])
+    if ctx.pg:
+        return sa.func.right(text, _non_negative(count), type_=sa.Text())
+    # A NULL count must give NULL, so the non-positive case is tested explicitly (no ELSE).
+    return sa.case(
+        (count > 0, sa.func.substr(text, binop(count, "*", -1), type_=sa.Text())),
+        (count <= 0, sa.func.substr(text, 1, 0, type_=sa.Text())),
+    )
+
+
+def _contains_sql(ctx: SqlContext, args: Sequence[Typed], _kind: ValueType) -> SqlExpr:
+    name = "strpos" if ctx.pg else "instr"
+    return getattr(sa.func, name)(args[0].el, args[1].el, type_=sa.Integer()) > 0
+
+
+def _begins_sql(ctx: SqlContext, args: Sequence[Typed], _kind: ValueType) -> SqlExpr:
+    text, prefix = args[0].el, args[1].el
+    if ctx.pg:
+        return sa.func.starts_with(text, prefix, type_=sa.Boolean())
+    head = sa.func.substr(text, 1, sa.func.length(prefix), type_=sa.Text())
+    return binop(head, "=", prefix, comparison=True)
+
+
+def _value_sql(ctx: SqlContext, args: Sequence[Typed], _kind: ValueType) -> SqlExpr:
+    """VALUE(): only plain numerals convert; anything else is NULL (never an SQL error)."""
+    trimmed = ctx.trim(args[0].el)
+    if ctx.pg:
+        pattern = ctx.text(r"^[+-]?[0-9]+(\.[0-9]+)?$")
+        valid = binop(trimmed, "~", pattern, comparison=True)
+    else:
+        # SQLite has no regular expressions; these GLOBs together accept exactly the pattern
+        # above: a digit somewhere, only digits/dot/sign, a sign only in front, at most one dot,
+        # and the dot neither first (after an optional sign) nor last.
+        def glob(subject: SqlExpr, pattern: str) -> SqlExpr:
+            return binop(subject, "GLOB", ctx.text(pattern), comparison=True)
+
+        valid = sa.and_(
+            glob(trimmed, "*[0-9]*"),
+            sa.not_(glob(sa.func.substr(trimmed, 2), "*[+-]*")),
+            *(sa.not_(glob(trimmed, p)) for p in ("*[^0-9.+-]*", "*.*.*", "*.", ".*", "[+-].*")),
+        )
+    return sa.case((valid, sa.cast(trimmed, sa.Numeric())))
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_pattern(pattern: str) -> re.Pattern[str]:
+    if len(pattern) > _MAX_PATTERN:
+        raise ExpressionError(f"Regular expression longer than {_MAX_PATTERN} characters")
+    try:
+        return re.compile(pattern)
+    except re.error as error:
+        raise ExpressionError(f"Invalid regular expression: {error}") from None
+
+
+def _regex_py(text: str, pattern: str) -> bool:
+    """Whole-string match (like Salesforce REGEX / Java ``matches``)."""
+    return _compile_pattern(pattern).fullmatch(text) is not None
+
+
+def _regex_static(args: Sequence[Any]) -> tuple[str, int] | None:
+    pattern = args[1]
+    if isinstance(pattern, Literal) and isinstance(pattern.value, str):
+        try:
+            _compile_pattern(pattern.value)
+        except ExpressionError as error:
+            return error.message, 1
+    return None
+
+
+SPECS: list[Spec] = [
+    Spec("LEN", 1, 1, signature(TEXT, returns=ValueType.INTEGER, name="LEN"), py1(len), _len_sql),
+    Spec(
+        "UPPER",
+        1,
+        1,
+        signature(TEXT, returns=ValueType.TEXT, name="UPPER"),
+        py1(rt.ascii_upper),
+        _case_sql(upper=True),
+    ),
+    Spec(
+        "LOWER",
+        1,
+        1,
+        signature(TEXT, returns=ValueType.TEXT, name="LOWER"),
+        py1(rt.ascii_lower),
+        _case_sql(upper=False),
+    ),
+    Spec(
+        "TRIM",
+        1,
+        1,
+        signature(TEXT, returns=ValueType.TEXT, name="TRIM"),
+        py1(lambda text: text.strip(rt.TRIM_CHARS)),
+        lambda ctx, args, _kind: ctx.trim(args[0].el),
+    ),
+    Spec(
+        "LEFT",
+        2,
+        2,
+        signature(TEXT, NUMBER, returns=ValueType.TEXT, name="LEFT"),
+        py1(_left_py),
+        _left_sql,
+    ),
+    Spec(
+        "RIGHT",
+        2,
+        2,
+        signature(TEXT, NUMBER, returns=ValueType.TEXT, name="RIGHT"),
+        py1(_right_py),
+        _right_sql,
+    ),
+    Spec(
+        "CONTAINS",
+        2,
+        2,
+        signature(TEXT, TEXT, returns=ValueType.BOOLEAN, name="CONTAINS"),
+        py1(lambda text, part: part in text),
+        _contains_sql,
+    ),
+    Spec(
+        "BEGINS",
+        2,
+        2,
+        signature(TEXT, TEXT, returns=ValueType.BOOLEAN, name="BEGINS"),
+        py1(lambda text, prefix: text.startswith(prefix)),
+        _begins_sql,
+    ),
+    Spec(
+        "CONCAT",
+        1,
+        None,
+        signature(rest=ANY, returns=ValueType.TEXT, name="CONCAT"),
+        lambda _ctx, args: "".join(rt.to_text(value) or "" for value in args),
+        concat_sql,
+        strict=False,
+    ),
+    Spec(
+        "TEXT",
+        1,
+        1,
+        signature(ANY, returns=ValueType.TEXT, name="TEXT"),
+        py1(rt.to_text),
+        lambda ctx, args, _kind: ctx.to_text(args[0]),
+    ),
+    Spec(
+        "VALUE",
+        1,
+        1,
+        signature(TEXT, returns=ValueType.DECIMAL, name="VALUE"),
+        py1(rt.parse_number),
+        _value_sql,
+    ),
+    Spec(
+        "REGEX",
+        2,
+        2,
+        signature(TEXT, TEXT, returns=ValueType.BOOLEAN, name="REGEX"),
+        py1(_regex_py),
+        None,
+        static_check=_regex_static,
+    ),
+]
