@@ -43,7 +43,7 @@ test: install install-browser
 	$(MAKE) test-python
 
 lint:
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests $(wildcard bench)
 	$(VENV)/bin/mypy
 
 test-web:

@@ -15,7 +15,7 @@ from keyi.api import ops
 from keyi.api.context import Services
 from keyi.api.errors import install_error_handlers, problem
 from keyi.api.openapi import tenant_openapi
-from keyi.api.routes import access, auth, metadata, pools, records, search, views
+from keyi.api.routes import access, audit, auth, metadata, pools, records, search, views
 from keyi.packages import register_all_hooks
 from keyi.platform.auth import AuthService
 from keyi.platform.i18n import negotiate
@@ -48,6 +48,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         views.router,
         access.router,
         pools.router,
+        audit.router,
     ):
         app.include_router(router)
 

@@ -18,6 +18,7 @@ from prometheus_client import (
 )
 
 from keyi.api.context import services
+from keyi.platform.audit import Origin, current_origin
 
 log = logging.getLogger("keyi.access")
 router = APIRouter(tags=["operations"])
@@ -80,7 +81,10 @@ def install_middleware(app: FastAPI) -> None:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        request.state.request_id = request_id
+        request.state.request_id = request_id[:64]
+        current_origin.set(
+            Origin(ip=request.client.host if request.client else None, request_id=request_id[:64])
+        )
         started = time.perf_counter()
         response = await call_next(request)
         elapsed = time.perf_counter() - started

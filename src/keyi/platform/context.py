@@ -86,5 +86,27 @@ class Context:
             started_at=self.started_at,
         )
 
+    def audit(
+        self,
+        action: str,
+        *,
+        object_name: str | None = None,
+        record_id: str | None = None,
+        **details: Any,
+    ) -> None:
+        """Append to the audit log in this transaction."""
+        from keyi.platform import audit
+
+        audit.record(
+            self.conn,
+            actor_id=self.actor.id,
+            actor_name=self.actor.name,
+            action=action,
+            at=self.now(),
+            object_name=object_name,
+            record_id=record_id,
+            details=details,
+        )
+
     def refresh_schema(self, schema: CompiledSchema) -> None:
         self.schema = schema

@@ -69,7 +69,8 @@ def login(body: LoginBody, request: Request, response: Response) -> dict[str, An
         secure=secure,
         path="/",
     )
-    with request_context(request, principal=session.principal) as ctx:
+    with request_context(request, principal=session.principal, write=True) as ctx:
+        ctx.audit("auth.login", via="password")
         payload = me_payload(ctx)
     return {"token": session.token, **payload}
 

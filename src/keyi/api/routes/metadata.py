@@ -102,6 +102,9 @@ def create_object(request: Request, body: dict[str, Any] = Body(...)) -> dict[st
         except ValidationError as exc:
             raise pydantic_errors(exc) from None
         MetadataService(ctx.conn, ctx.schema).create_object(obj)
+        ctx.audit(
+            "metadata.object.create", object_name=obj.name, definition=obj.model_dump(mode="json")
+        )
         _refresh(ctx)
         return object_json(ctx, ctx.object(obj.name))
 
@@ -119,6 +122,7 @@ def update_object(
     with request_context(request, write=True) as ctx:
         _require_admin(ctx)
         MetadataService(ctx.conn, ctx.schema).update_object(object_name, body)
+        ctx.audit("metadata.object.update", object_name=object_name, changes=body)
         _refresh(ctx)
         return object_json(ctx, ctx.object(object_name))
 
@@ -128,6 +132,7 @@ def delete_object(object_name: str, request: Request) -> Response:
     with request_context(request, write=True) as ctx:
         _require_admin(ctx)
         MetadataService(ctx.conn, ctx.schema).delete_object(object_name)
+        ctx.audit("metadata.object.delete", object_name=object_name)
     return Response(status_code=204)
 
 
@@ -143,6 +148,7 @@ def add_field(
         except ValidationError as exc:
             raise pydantic_errors(exc) from None
         MetadataService(ctx.conn, ctx.schema).add_field(object_name, f)
+        ctx.audit("metadata.field.create", object_name=object_name, field=f.model_dump(mode="json"))
         _refresh(ctx)
         return field_json(ctx.object(object_name).fields[f.name])
 
@@ -155,6 +161,9 @@ def update_field(
         _require_admin(ctx)
         changes = {k: v for k, v in body.items() if k not in ("custom", "system")}
         f = MetadataService(ctx.conn, ctx.schema).update_field(object_name, field_name, changes)
+        ctx.audit(
+            "metadata.field.update", object_name=object_name, field=field_name, changes=changes
+        )
         _refresh(ctx)
         return field_json(ctx.object(object_name).fields[f.name])
 
@@ -164,4 +173,5 @@ def delete_field(object_name: str, field_name: str, request: Request) -> Respons
     with request_context(request, write=True) as ctx:
         _require_admin(ctx)
         MetadataService(ctx.conn, ctx.schema).delete_field(object_name, field_name)
+        ctx.audit("metadata.field.delete", object_name=object_name, field=field_name)
     return Response(status_code=204)

@@ -112,8 +112,11 @@ def export_records(
 ) -> StreamingResponse:
     # Check access and parameters before the first byte is sent: errors after that point
     # could no longer become a proper problem response.
-    with request_context(request) as ctx:
+    with request_context(request, write=True) as ctx:
         run_query(ctx, object_name, replace(spec, limit=1))
+        ctx.audit(
+            "data.export", object_name=object_name, filter=spec.filter, fields=spec.fields, q=spec.q
+        )
         filename = f"{object_name}-{ctx.now():%Y%m%d-%H%M}.csv"
     chunks = export_csv(lambda: request_context(request), object_name, spec)
     return StreamingResponse(

@@ -101,6 +101,12 @@ def set_role_permissions(ctx: Context, role_id: str, objects: Any) -> dict[str, 
         if not errors:
             parsed[name] = ObjectPermission.from_json(data)
     errors.raise_if_any()
+    ctx.audit(
+        "permission.role.update",
+        object_name="role",
+        record_id=role_id,
+        objects={k: v.to_json() for k, v in parsed.items()},
+    )
     ctx.conn.execute(
         sa.delete(role_permission_table).where(role_permission_table.c.role_id == role_id)
     )
@@ -227,6 +233,15 @@ def add_share(ctx: Context, object_name: str, record_id: str, data: Any) -> dict
                 created_at=ctx.now(),
             )
         )
+    ctx.audit(
+        "permission.share.grant",
+        object_name=object_name,
+        record_id=record_id,
+        principal_type=kind,
+        principal_id=principal_id,
+        access=access,
+        source=source,
+    )
     return next(s for s in list_shares(ctx, object_name, record_id) if s["id"] == share_id)
 
 
@@ -241,3 +256,6 @@ def remove_share(ctx: Context, object_name: str, record_id: str, share_id: str) 
     )
     if deleted.rowcount == 0:
         raise NotFound()
+    ctx.audit(
+        "permission.share.revoke", object_name=object_name, record_id=record_id, share_id=share_id
+    )

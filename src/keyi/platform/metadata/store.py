@@ -30,7 +30,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 
 
 def install_system_tables(conn: sa.Connection, settings: dict[str, Any] | None = None) -> None:
+    from keyi.platform import audit  # registers its table on system_metadata
+
     system_metadata.create_all(conn)
+    audit.install_append_only(conn)
     conn.execute(
         sa.insert(meta_state_table).values(
             id=1, version=1, revision=new_id(), settings={**DEFAULT_SETTINGS, **(settings or {})}

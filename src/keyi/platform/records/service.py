@@ -578,6 +578,18 @@ class RecordsService:
     def _write_history(
         self, obj: CompiledObject, entries: list[tuple[str, str, list[dict[str, Any]]]]
     ) -> None:
+        if entries:
+            # One audit entry per write call (a batch names up to 100 ids); the field-level
+            # detail lives in the history.
+            operation = entries[0][1]
+            ids = [record_id for record_id, _, _ in entries]
+            self.ctx.audit(
+                f"record.{operation}",
+                object_name=obj.name,
+                record_id=ids[0] if len(ids) == 1 else None,
+                count=len(ids),
+                ids=ids[:100] if len(ids) > 1 else None,
+            )
         if not obj.definition.features.history or not entries:
             return
         now, actor = self.ctx.now(), self.ctx.actor.id
