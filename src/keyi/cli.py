@@ -163,8 +163,19 @@ def apikey() -> None:
 @click.option("--tenant", "tenant_name", required=True)
 @click.option("--user", "email", required=True, help="Email of the user the key acts as.")
 @click.option("--name", default="api key")
+@click.option("--scope", type=click.Choice(["read", "write"]), default="write", show_default=True)
+@click.option(
+    "--expires-days", type=int, default=None, help="Expire after N days (never by default)."
+)
 @click.pass_obj
-def apikey_create(settings: Settings, tenant_name: str, email: str, name: str) -> None:
+def apikey_create(
+    settings: Settings,
+    tenant_name: str,
+    email: str,
+    name: str,
+    scope: str,
+    expires_days: int | None,
+) -> None:
     import sqlalchemy as sa
 
     from keyi.platform.auth import AuthService
@@ -180,7 +191,12 @@ def apikey_create(settings: Settings, tenant_name: str, email: str, name: str) -
         ).first()
     if row is None:
         raise click.ClickException(f"no user {email} in tenant {tenant_name}")
-    secret = AuthService(platform).create_api_key(info.id, row[0], name)
+    from datetime import timedelta
+
+    from keyi.platform.tenancy import utcnow
+
+    expires = utcnow() + timedelta(days=expires_days) if expires_days else None
+    secret = AuthService(platform).create_api_key(info.id, row[0], name, expires, scope)
     click.echo(secret)
 
 

@@ -26,6 +26,8 @@ class Settings:
     session_ttl_hours: int = 24 * 7
     secure_cookies: bool = False
     run_worker_in_process: bool = True
+    # Sign-in attempts allowed per client address per minute (per server process).
+    login_attempts_per_minute: int = 20
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -45,4 +47,7 @@ class Settings:
             port=int(env.get("KEYI_PORT", str(base.port))),
             web_dist=Path(env["KEYI_WEB_DIST"]) if env.get("KEYI_WEB_DIST") else None,
             secure_cookies=env.get("KEYI_SECURE_COOKIES", "0") == "1",
+            login_attempts_per_minute=int(
+                env.get("KEYI_LOGIN_RATE_LIMIT", str(base.login_attempts_per_minute))
+            ),
         )

@@ -15,6 +15,7 @@ from keyi.api import ops
 from keyi.api.context import Services
 from keyi.api.errors import install_error_handlers, problem
 from keyi.api.openapi import tenant_openapi
+from keyi.api.ratelimit import LoginRateLimiter
 from keyi.api.routes import access, audit, auth, metadata, pools, records, search, views
 from keyi.packages import register_all_hooks
 from keyi.platform.auth import AuthService
@@ -22,6 +23,11 @@ from keyi.platform.i18n import negotiate
 from keyi.platform.tenancy import Platform
 from keyi.settings import Settings
 
+# The app's own scripts only; inline styles are needed by Ant Design's CSS-in-JS.
+SPA_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'"
+)
 DEFAULT_WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 
 
@@ -36,7 +42,11 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.state.services = Services(platform=platform, auth=AuthService(platform))
+    app.state.services = Services(
+        platform=platform,
+        auth=AuthService(platform),
+        login_limiter=LoginRateLimiter(limit=settings.login_attempts_per_minute),
+    )
     install_error_handlers(app)
     ops.install_middleware(app)
     for router in (
@@ -90,7 +100,9 @@ def mount_web(app: FastAPI, dist: Path) -> None:
             )
             return FileResponse(candidate, headers=headers)
         if index.is_file():
-            return FileResponse(index, headers={"Cache-Control": "no-cache"})
+            return FileResponse(
+                index, headers={"Cache-Control": "no-cache", "Content-Security-Policy": SPA_CSP}
+            )
         return HTMLResponse(
             "<h1>Keyi</h1><p>The web app is not built. Run <code>make install</code>.</p>"
             '<p>API: <a href="/api/docs">/api/docs</a></p>',

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from fastapi import Request
 
+from keyi.api.ratelimit import LoginRateLimiter
 from keyi.platform.access.principal import load_principal, load_role_permissions
 from keyi.platform.auth import AuthService, Principal
 from keyi.platform.context import Context
@@ -32,6 +33,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 class Services:
     platform: Platform
     auth: AuthService
+    login_limiter: LoginRateLimiter
 
 
 def services(request: Request) -> Services:
@@ -58,6 +60,8 @@ def authenticate(request: Request) -> tuple[Principal, str]:
     principal = svc.auth.resolve(token)
     if principal is None:
         raise Unauthenticated()
+    if principal.scope == "read" and request.method not in SAFE_METHODS:
+        raise Forbidden("read_only_key")
     if via_cookie and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not principal.csrf_token or not secrets.compare_digest(sent, principal.csrf_token):

@@ -11,11 +11,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import pyotp
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from keyi.platform.errors import Conflict, FieldError, Unauthenticated, ValidationFailed
+from keyi.platform.errors import (
+    Conflict,
+    FieldError,
+    TooManyAttempts,
+    Unauthenticated,
+    ValidationFailed,
+)
 from keyi.platform.ids import new_id
 from keyi.platform.tenancy import Platform, utcnow
 
@@ -23,6 +30,42 @@ _hasher = PasswordHasher()
 # A hash to verify against when the email is unknown, so timing does not reveal which emails exist.
 _DUMMY_HASH = _hasher.hash("keyi-timing-equaliser")
 MIN_PASSWORD_LENGTH = 8
+LOCK_AFTER_FAILURES = 5
+LOCK_MINUTES = 15
+COMMON_PASSWORDS = frozenset(
+    {"password", "12345678", "123456789", "1234567890", "qwertyui", "11111111", "88888888"}
+    | {"abc12345", "password1", "iloveyou", "a1234567", "qwerty123"}
+)
+SCOPES = ("read", "write")
+
+
+def check_password_policy(password: str, email: str | None = None) -> None:
+    """At least 8 characters, two kinds of character, not a common password, not the email."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(FieldError("password", "too_short", {"min": MIN_PASSWORD_LENGTH}))
+    kinds = sum(
+        (
+            any(c.isalpha() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
+    lowered = password.lower()
+    own = {email.lower(), email.split("@")[0].lower()} if email else set()
+    if kinds < 2 or lowered in COMMON_PASSWORDS or lowered in own:
+        problems.append(FieldError("password", "weak_password"))
+    if problems:
+        raise ValidationFailed(problems)
+
+
+class _BadCredentials(Exception):
+    """A wrong password or code for a known identity: counted towards its lock-out."""
+
+    def __init__(self, identity_id: str, failures: int | None) -> None:
+        super().__init__(identity_id)
+        self.identity_id = identity_id
+        self.failures = failures
 
 
 def token_hash(token: str) -> str:
@@ -38,6 +81,7 @@ class Principal:
     identity_id: str | None
     via: str  # "session" | "api_key"
     csrf_token: str | None = None
+    scope: str = "write"
 
 
 @dataclass(frozen=True)
@@ -61,10 +105,8 @@ class AuthService:
         ).first()
         if row:
             return str(row[0])
-        if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-            raise ValidationFailed(
-                [FieldError("password", "too_short", {"min": MIN_PASSWORD_LENGTH})]
-            )
+        if password is not None:
+            check_password_policy(password, email)
         identity_id = new_id()
         conn.execute(
             sa.insert(self.t["identity"]).values(
@@ -77,10 +119,7 @@ class AuthService:
         return identity_id
 
     def set_password(self, email: str, password: str) -> None:
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise ValidationFailed(
-                [FieldError("password", "too_short", {"min": MIN_PASSWORD_LENGTH})]
-            )
+        check_password_policy(password, email)
         with self.platform.db.control.begin() as conn:
             conn.execute(
                 sa.update(self.t["identity"])
@@ -109,7 +148,23 @@ class AuthService:
             )
 
     # ------------------------------------------------------------ login
-    def login(self, email: str, password: str, tenant_name: str | None) -> NewSession:
+    def login(
+        self, email: str, password: str, tenant_name: str | None, totp: str | None = None
+    ) -> NewSession:
+        """Check the credentials; a failure is counted after the login's transaction ends.
+
+        The control database is written from one transaction at a time (SQLite takes the write
+        lock at BEGIN), so the failure count cannot be written from inside the login's own one.
+        """
+        try:
+            return self._login(email, password, tenant_name, totp)
+        except _BadCredentials as failure:
+            self._record_failure(failure.identity_id, failure.failures)
+            raise Unauthenticated("bad_credentials") from None
+
+    def _login(
+        self, email: str, password: str, tenant_name: str | None, totp: str | None
+    ) -> NewSession:
         t_identity, t_member, t_tenant = self.t["identity"], self.t["membership"], self.t["tenant"]
         with self.platform.db.control.begin() as conn:
             identity = (
@@ -119,6 +174,13 @@ class AuthService:
                 .mappings()
                 .first()
             )
+            if (
+                identity is not None
+                and identity["locked_until"]
+                and identity["locked_until"] > utcnow()
+            ):
+                # Locked: even the right password is refused, so guessing gains nothing.
+                raise TooManyAttempts("locked", minutes=LOCK_MINUTES)
             stored = (
                 identity["password_hash"] if identity and identity["password_hash"] else _DUMMY_HASH
             )
@@ -127,7 +189,14 @@ class AuthService:
                 ok = identity is not None and identity["password_hash"] is not None
             except (VerificationError, InvalidHashError):
                 ok = False
+            if ok and identity is not None and identity["totp_enabled"]:
+                if not totp:
+                    raise Unauthenticated("totp_required")
+                if not pyotp.TOTP(identity["totp_secret"]).verify(totp.strip(), valid_window=1):
+                    ok = False
             if not ok or identity is None:
+                if identity is not None:
+                    raise _BadCredentials(identity["id"], identity["failed_logins"])
                 raise Unauthenticated("bad_credentials")
             memberships = conn.execute(
                 sa.select(t_member.c.tenant_id, t_member.c.user_id, t_tenant.c.name)
@@ -155,9 +224,79 @@ class AuthService:
             conn.execute(
                 sa.update(t_identity)
                 .where(t_identity.c.id == identity["id"])
-                .values(last_login_at=utcnow())
+                .values(last_login_at=utcnow(), failed_logins=0, locked_until=None)
             )
             return self._new_session(conn, identity["id"], chosen.tenant_id, chosen.user_id)
+
+    def _record_failure(self, identity_id: str, failures: int | None) -> None:
+        """Count a failure in its own transaction (the login's own transaction rolls back)."""
+        t = self.t["identity"]
+        count = (failures or 0) + 1
+        locked = (
+            utcnow() + timedelta(minutes=LOCK_MINUTES) if count >= LOCK_AFTER_FAILURES else None
+        )
+        with self.platform.db.control.begin() as conn:
+            conn.execute(
+                sa.update(t)
+                .where(t.c.id == identity_id)
+                .values(failed_logins=count, locked_until=locked)
+            )
+
+    # ------------------------------------------------------------ TOTP
+    def totp_setup(self, identity_id: str, email: str) -> dict[str, str]:
+        """A new pending secret; it takes effect once confirmed with a valid code."""
+        secret = pyotp.random_base32()
+        t = self.t["identity"]
+        with self.platform.db.control.begin() as conn:
+            row = conn.execute(sa.select(t.c.totp_enabled).where(t.c.id == identity_id)).first()
+            if row is None or row.totp_enabled:
+                raise Conflict("totp_already_enabled")
+            conn.execute(sa.update(t).where(t.c.id == identity_id).values(totp_secret=secret))
+        uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="Keyi")
+        return {"secret": secret, "uri": uri}
+
+    def totp_enable(self, identity_id: str, code: str) -> None:
+        t = self.t["identity"]
+        with self.platform.db.control.begin() as conn:
+            secret = conn.execute(sa.select(t.c.totp_secret).where(t.c.id == identity_id)).scalar()
+            if not secret or not pyotp.TOTP(secret).verify(str(code).strip(), valid_window=1):
+                raise ValidationFailed([FieldError("code", "bad_totp")])
+            conn.execute(sa.update(t).where(t.c.id == identity_id).values(totp_enabled=True))
+
+    def totp_disable(self, identity_id: str, password: str) -> None:
+        t = self.t["identity"]
+        with self.platform.db.control.begin() as conn:
+            stored = conn.execute(
+                sa.select(t.c.password_hash).where(t.c.id == identity_id)
+            ).scalar()
+            try:
+                _hasher.verify(stored or _DUMMY_HASH, password)
+            except (VerificationError, InvalidHashError):
+                raise ValidationFailed([FieldError("password", "bad_credentials")]) from None
+            conn.execute(
+                sa.update(t)
+                .where(t.c.id == identity_id)
+                .values(totp_enabled=False, totp_secret=None)
+            )
+
+    def revoke_sessions(
+        self,
+        *,
+        identity_id: str | None = None,
+        tenant_id: str | None = None,
+        user_id: str | None = None,
+    ) -> int:
+        """Sign out everywhere: every session of an identity, or of one user of one tenant."""
+        s = self.t["session"]
+        stmt = sa.update(s).where(s.c.revoked_at.is_(None))
+        if identity_id is not None:
+            stmt = stmt.where(s.c.identity_id == identity_id)
+        elif tenant_id is not None and user_id is not None:
+            stmt = stmt.where(s.c.tenant_id == tenant_id, s.c.user_id == user_id)
+        else:
+            raise ValueError("say whose sessions to revoke")
+        with self.platform.db.control.begin() as conn:
+            return int(conn.execute(stmt.values(revoked_at=utcnow())).rowcount)
 
     def _new_session(
         self, conn: sa.Connection, identity_id: str, tenant_id: str, user_id: str
@@ -213,6 +352,7 @@ class AuthService:
                     user_id=row["user_id"],
                     identity_id=None,
                     via="api_key",
+                    scope=row["scope"],
                 )
             s = self.t["session"]
             row = conn.execute(sa.select(s).where(s.c.token_hash == digest)).mappings().first()
@@ -228,8 +368,15 @@ class AuthService:
 
     # ------------------------------------------------------------ API keys
     def create_api_key(
-        self, tenant_id: str, user_id: str, name: str, expires_at: datetime | None = None
+        self,
+        tenant_id: str,
+        user_id: str,
+        name: str,
+        expires_at: datetime | None = None,
+        scope: str = "write",
     ) -> str:
+        if scope not in SCOPES:
+            raise ValidationFailed([FieldError("scope", "invalid_option", {"value": scope})])
         secret = "keyi_" + secrets.token_urlsafe(32)
         with self.platform.db.control.begin() as conn:
             conn.execute(
@@ -238,6 +385,7 @@ class AuthService:
                     key_hash=token_hash(secret),
                     prefix=secret[:12],
                     name=name,
+                    scope=scope,
                     tenant_id=tenant_id,
                     user_id=user_id,
                     created_at=utcnow(),

@@ -29,6 +29,12 @@ def define_control_tables(schema: str | None) -> tuple[sa.MetaData, dict[str, sa
         sa.Column("password_hash", sa.String(255), nullable=True),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("last_login_at", sa.DateTime, nullable=True),
+        # Lock-out after repeated failures (counted per identity, reset by a success).
+        sa.Column("failed_logins", sa.Integer, nullable=False, default=0),
+        sa.Column("locked_until", sa.DateTime, nullable=True),
+        # TOTP second factor: a pending secret until confirmed by a first valid code.
+        sa.Column("totp_secret", sa.String(64), nullable=True),
+        sa.Column("totp_enabled", sa.Boolean, nullable=False, default=False),
     )
     memberships = sa.Table(
         "membership",
@@ -58,6 +64,8 @@ def define_control_tables(schema: str | None) -> tuple[sa.MetaData, dict[str, sa
         sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("prefix", sa.String(16), nullable=False),
         sa.Column("name", sa.String(200), nullable=False),
+        # "read" keys may only read; "write" keys may also change data.
+        sa.Column("scope", sa.String(16), nullable=False, default="write"),
         sa.Column("tenant_id", sa.Uuid(as_uuid=False), nullable=False),
         sa.Column("user_id", sa.Uuid(as_uuid=False), nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),

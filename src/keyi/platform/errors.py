@@ -65,6 +65,11 @@ class Conflict(KeyiError):
     code = "conflict"
 
 
+class TooManyAttempts(KeyiError):
+    status = 429
+    code = "rate_limited"
+
+
 class StaleVersion(KeyiError):
     """Optimistic concurrency: the caller edited an older version than the stored one."""
 

@@ -35,6 +35,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "You may hold at most {limit} records from this pool (you hold {held}).",
         "zh-CN": "您最多可从该公海持有 {limit} 条记录（当前 {held} 条）。",
     },
+    "weak_password": {
+        "en": "Choose a less guessable password: mix letters with digits or symbols, "
+        "not your email.",
+        "zh-CN": "密码过于简单：请混合字母与数字或符号，且不要使用邮箱。",
+    },
+    "locked": {
+        "en": "Too many failed sign-ins; try again in {minutes} minutes.",
+        "zh-CN": "登录失败次数过多，请 {minutes} 分钟后再试。",
+    },
+    "rate_limited": {"en": "Too many requests; slow down.", "zh-CN": "请求过于频繁，请稍后再试。"},
+    "totp_required": {
+        "en": "Enter the code from your authenticator app.",
+        "zh-CN": "请输入身份验证器中的动态码。",
+    },
+    "bad_totp": {"en": "That code is not valid.", "zh-CN": "动态码无效。"},
+    "totp_already_enabled": {
+        "en": "Two-factor sign-in is already on.",
+        "zh-CN": "已开启双因素登录。",
+    },
+    "read_only_key": {"en": "This API key may only read.", "zh-CN": "该 API 密钥只有读取权限。"},
     "too_long": {
         "en": "Must be at most {max} characters.",
         "zh-CN": "长度不能超过 {max} 个字符。",

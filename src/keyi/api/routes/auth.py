@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from keyi.api.context import CSRF_COOKIE, SESSION_COOKIE, authenticate, request_context, services
 from keyi.platform.context import Context
+from keyi.platform.errors import Forbidden
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -17,6 +18,15 @@ class LoginBody(BaseModel):
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=1024)
     tenant: str | None = None
+    totp: str | None = Field(default=None, max_length=12)
+
+
+class CodeBody(BaseModel):
+    code: str = Field(min_length=6, max_length=12)
+
+
+class PasswordBody(BaseModel):
+    password: str = Field(min_length=1, max_length=1024)
 
 
 def me_payload(ctx: Context) -> dict[str, Any]:
@@ -48,7 +58,8 @@ def me_payload(ctx: Context) -> dict[str, Any]:
 @router.post("/auth/login")
 def login(body: LoginBody, request: Request, response: Response) -> dict[str, Any]:
     svc = services(request)
-    session = svc.auth.login(body.email, body.password, body.tenant)
+    svc.login_limiter.check(request.client.host if request.client else "unknown")
+    session = svc.auth.login(body.email, body.password, body.tenant, body.totp)
     secure = svc.platform.settings.secure_cookies
     max_age = svc.platform.settings.session_ttl_hours * 3600
     response.set_cookie(
@@ -83,6 +94,47 @@ def logout(request: Request, response: Response) -> Response:
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
     return response
+
+
+@router.post("/auth/logout-everywhere", status_code=204)
+def logout_everywhere(request: Request) -> Response:
+    principal, _ = authenticate(request)
+    if principal.identity_id is None:
+        raise Forbidden()
+    services(request).auth.revoke_sessions(identity_id=principal.identity_id)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+def _identity(request: Request) -> tuple[str, str]:
+    principal, _ = authenticate(request)
+    if principal.identity_id is None:  # API keys cannot manage sign-in factors
+        raise Forbidden()
+    with request_context(request, principal=principal) as ctx:
+        email = me_payload(ctx)["user"]["email"]
+    return principal.identity_id, str(email)
+
+
+@router.post("/auth/totp/setup")
+def totp_setup(request: Request) -> dict[str, str]:
+    identity_id, email = _identity(request)
+    return services(request).auth.totp_setup(identity_id, email)
+
+
+@router.post("/auth/totp/enable", status_code=204)
+def totp_enable(body: CodeBody, request: Request) -> Response:
+    identity_id, _ = _identity(request)
+    services(request).auth.totp_enable(identity_id, body.code)
+    return Response(status_code=204)
+
+
+@router.post("/auth/totp/disable", status_code=204)
+def totp_disable(body: PasswordBody, request: Request) -> Response:
+    identity_id, _ = _identity(request)
+    services(request).auth.totp_disable(identity_id, body.password)
+    return Response(status_code=204)
 
 
 @router.get("/me")
