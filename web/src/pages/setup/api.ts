@@ -1,0 +1,147 @@
+/**
+ * Administrator endpoints used only by the Setup area. Kept apart from api/endpoints.ts so this
+ * code is loaded with the (lazy) Setup chunk and never weighs on the login page or first list.
+ */
+import { qs, request } from '../../api/client';
+import type { FieldMeta, Labels, Layout, ObjectMeta, PicklistOption, RecordData, RecordPage } from '../../api/types';
+
+const enc = encodeURIComponent;
+
+/** A picklist option as the server returns it (with the activity flag the generic type omits). */
+export interface SetupOption extends PicklistOption {
+  active?: boolean;
+  probability?: number | null;
+}
+
+export interface RollupSpec {
+  child_object: string;
+  child_field: string;
+  op: 'count' | 'sum' | 'min' | 'max';
+  aggregate_field?: string | null;
+}
+
+/** A field with every attribute the metadata API answers (GET /metadata/objects/{o}). */
+export interface SetupField extends Omit<FieldMeta, 'options'> {
+  options?: SetupOption[] | null;
+  indexed?: boolean;
+  searchable?: boolean;
+  system?: boolean;
+  custom?: boolean;
+  rollup?: RollupSpec | null;
+}
+
+export interface ObjectFeaturesInput {
+  owner?: boolean;
+  activities?: boolean;
+  search?: boolean;
+  history?: boolean;
+  pool?: boolean;
+}
+
+export interface NewObject {
+  name: string;
+  labels: Labels;
+  plural_labels?: Labels;
+  icon?: string | null;
+  features?: ObjectFeaturesInput;
+}
+
+export type Scope = 'own' | 'subordinates' | 'department' | 'all';
+export type FieldAccess = 'edit' | 'read' | 'hidden';
+export interface ObjectPermission {
+  read: boolean;
+  create: boolean;
+  edit: boolean;
+  delete: boolean;
+  read_scope: Scope;
+  edit_scope: Scope;
+  fields: Record<string, FieldAccess>;
+}
+export interface RolePermissions {
+  objects: Record<string, ObjectPermission>;
+}
+
+export interface AccessReason {
+  kind: 'administrator' | 'object_permission' | 'scope' | 'manager_chain' | 'share' | 'sharing_rule' | string;
+  grants: boolean;
+  role?: string | null;
+  scope?: Scope;
+  rule?: string;
+  source?: string;
+  principal_type?: string;
+  access?: string;
+  share_id?: string;
+}
+export interface AccessExplanation {
+  user: { id: string; name: string; is_admin: boolean };
+  operations: Record<string, { allowed: boolean; reasons: AccessReason[] }>;
+  fields: Record<string, FieldAccess>;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  action: string;
+  object: string | null;
+  record_id: string | null;
+  ip: string | null;
+  request_id: string | null;
+  details: Record<string, unknown> | null;
+}
+export interface AuditFilter {
+  action?: string;
+  actor?: string;
+  object?: string;
+  record_id?: string;
+}
+
+export const setupApi = {
+  object(name: string) {
+    return request<ObjectMeta & { fields: SetupField[] }>(`/api/v1/metadata/objects/${enc(name)}`);
+  },
+  createObject(body: NewObject) {
+    return request<ObjectMeta>('/api/v1/metadata/objects', { method: 'POST', body });
+  },
+  updateObject(name: string, patch: { labels?: Labels; plural_labels?: Labels; icon?: string | null; layout?: Layout }) {
+    return request<ObjectMeta>(`/api/v1/metadata/objects/${enc(name)}`, { method: 'PATCH', body: patch });
+  },
+  deleteObject(name: string) {
+    return request<void>(`/api/v1/metadata/objects/${enc(name)}`, { method: 'DELETE' });
+  },
+  addField(object: string, body: Record<string, unknown>) {
+    return request<SetupField>(`/api/v1/metadata/objects/${enc(object)}/fields`, { method: 'POST', body });
+  },
+  updateField(object: string, field: string, body: Record<string, unknown>) {
+    return request<SetupField>(`/api/v1/metadata/objects/${enc(object)}/fields/${enc(field)}`, { method: 'PATCH', body });
+  },
+  deleteField(object: string, field: string) {
+    return request<void>(`/api/v1/metadata/objects/${enc(object)}/fields/${enc(field)}`, { method: 'DELETE' });
+  },
+
+  roles() {
+    return request<RecordPage>(`/api/v1/records/role${qs({ limit: 200, sort: 'name' })}`);
+  },
+  createRole(values: { name: string; description?: string }) {
+    return request<RecordData>('/api/v1/records/role', { method: 'POST', body: values });
+  },
+  rolePermissions(roleId: string) {
+    return request<RolePermissions>(`/api/v1/roles/${enc(roleId)}/permissions`);
+  },
+  setRolePermissions(roleId: string, body: RolePermissions) {
+    return request<RolePermissions>(`/api/v1/roles/${enc(roleId)}/permissions`, { method: 'PUT', body });
+  },
+
+  explainAccess(object: string, id: string, user: string) {
+    return request<AccessExplanation>(`/api/v1/records/${enc(object)}/${enc(id)}/access${qs({ user })}`);
+  },
+
+  audit(filter: AuditFilter, cursor?: string | null, limit = 50) {
+    return request<{ entries: AuditEntry[]; next_cursor: string | null }>(`/api/v1/audit${qs({ ...filter, cursor, limit })}`);
+  },
+  /** The CSV export is a plain GET link: the session cookie authenticates it. */
+  auditExportUrl(filter: AuditFilter): string {
+    return `/api/v1/audit/export${qs({ action: filter.action, actor: filter.actor, object: filter.object })}`;
+  },
+};
