@@ -55,6 +55,9 @@ class AccessPolicy:
         role_permissions: dict[str, ObjectPermission] | None = None,
     ) -> None:
         self.actor = actor
+        # Asked for every field of every record written: computed once. ActorKind is a StrEnum
+        # (compared by value here because keyi.platform.permissions imports this module).
+        self._unrestricted = bool(actor.is_admin or actor.kind == "system")
         self.principal = principal
         self.role_permissions = role_permissions
         self.ctx: Context | None = None
@@ -62,9 +65,7 @@ class AccessPolicy:
     # ------------------------------------------------------------ object level
     @property
     def unrestricted(self) -> bool:
-        from keyi.platform.permissions import ActorKind
-
-        return self.actor.is_admin or self.actor.kind == ActorKind.SYSTEM
+        return self._unrestricted
 
     def permission(self, obj: CompiledObject) -> ObjectPermission:
         if obj.name in ADMINISTERED_OBJECTS:

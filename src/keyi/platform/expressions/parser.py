@@ -9,6 +9,7 @@ operator, which binds looser than comparisons (``NOT a = b`` is ``NOT (a = b)``)
 from __future__ import annotations
 
 import difflib
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -184,9 +185,18 @@ _PARSER = Lark(
 
 
 def parse(source: str) -> Expression:
-    """Parse expression text into an immutable tree; raise :class:`ExpressionError` on problems."""
+    """Parse expression text into an immutable tree; raise :class:`ExpressionError` on problems.
+
+    Trees are cached by source text: formulas and validation rules are evaluated for every record
+    written, and parsing costs far more than evaluating. Trees are immutable, so sharing is safe.
+    """
     if not isinstance(source, str):
         raise TypeError("expression source must be a string")
+    return _parse_cached(source)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(source: str) -> Expression:
     if len(source) > MAX_LENGTH:
         raise ExpressionError(f"Expression longer than {MAX_LENGTH} characters", MAX_LENGTH)
     if not source.strip():

@@ -40,7 +40,7 @@ from keyi.platform.query.paths import PathError, PathResolver
 from keyi.platform.records import autonumber, rollups
 from keyi.platform.records.values import apply_defaults, check_required, coerce_input
 from keyi.platform.schema import CompiledObject, history_table, outbox_table, search_table
-from keyi.platform.search import index_record, remove_record
+from keyi.platform.search import index_records, remove_record
 
 TEXT_LIKE = frozenset(
     {
@@ -171,7 +171,7 @@ class RecordsService:
             "created",
             [(values["id"], {"record": self._json_values(obj, values)}) for values in batch],
         )
-        self._index(obj, batch)
+        self._index(obj, batch, fresh=True)
         return ids
 
     # ================================================================ update
@@ -653,17 +653,16 @@ class RecordsService:
             for name in changed
         )
 
-    def _index(self, obj: CompiledObject, rows: list[dict[str, Any]]) -> None:
+    def _index(self, obj: CompiledObject, rows: list[dict[str, Any]], fresh: bool = False) -> None:
         if not obj.definition.features.search:
             return
-        for values in rows:
-            index_record(
-                self.conn,
-                search_table,
-                object_name=obj.name,
-                record_id=values["id"],
-                texts=self._search_texts(obj, values),
-            )
+        index_records(
+            self.conn,
+            search_table,
+            object_name=obj.name,
+            documents=[(values["id"], self._search_texts(obj, values)) for values in rows],
+            fresh=fresh,
+        )
 
     def _user_names(self, ids: set[str]) -> dict[str, str]:
         users = self.ctx.schema.get("user")

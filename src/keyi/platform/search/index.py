@@ -39,6 +39,7 @@ __all__ = [
     "SearchHit",
     "define_search_table",
     "index_record",
+    "index_records",
     "remove_record",
     "search",
     "search_candidates_query",
@@ -131,6 +132,38 @@ def index_record(
     """
     rows = _document_rows(object_name, record_id, texts)
     remove_record(conn, table, object_name=object_name, record_id=record_id)
+    if rows:
+        conn.execute(table.insert(), rows)
+
+
+def index_records(
+    conn: Connection,
+    table: sa.Table,
+    *,
+    object_name: str,
+    documents: Sequence[tuple[str, Sequence[tuple[str | None, int]]]],
+    fresh: bool = False,
+) -> None:
+    """:func:`index_record` for many records at once: one delete and one batched insert.
+
+    ``fresh`` says the records were created in this transaction and have no tokens yet, so the
+    delete is skipped (it is a third of the cost of a bulk create otherwise).
+    """
+    if not documents:
+        return
+    if not fresh:
+        ids = [record_id for record_id, _ in documents]
+        for start in range(0, len(ids), 500):
+            conn.execute(
+                table.delete().where(
+                    table.c.object == object_name, table.c.record_id.in_(ids[start : start + 500])
+                )
+            )
+    rows = [
+        row
+        for record_id, texts in documents
+        for row in _document_rows(object_name, record_id, texts)
+    ]
     if rows:
         conn.execute(table.insert(), rows)
 
