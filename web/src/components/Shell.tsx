@@ -1,4 +1,4 @@
-import { HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined } from '@ant-design/icons';
+import { HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined } from '@ant-design/icons';
 import { Avatar, Button, Drawer, Dropdown, Grid, Layout, Menu, Skeleton, Tooltip } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -27,10 +27,12 @@ function Brand({ collapsed }: { collapsed?: boolean }) {
 function NavMenu({ onNavigate, collapsed }: { onNavigate?: () => void; collapsed?: boolean }) {
   const { objects, loading } = useMetadata();
   const { t, label } = useI18n();
+  const { session } = useSession();
   const location = useLocation();
   const navigate = useNavigate();
   const selected = useMemo(() => {
     const m = /^\/o\/([^/]+)/.exec(location.pathname);
+    if (location.pathname.startsWith('/setup')) return 'setup';
     return m ? `o:${decodeURIComponent(m[1])}` : location.pathname === '/' ? 'home' : '';
   }, [location.pathname]);
 
@@ -48,6 +50,7 @@ function NavMenu({ onNavigate, collapsed }: { onNavigate?: () => void; collapsed
         label: label(o.plural_labels ?? o.labels, o.name),
       })),
     },
+    ...(session?.user.is_admin ? [{ type: 'divider' as const }, { key: 'setup', icon: <SettingOutlined />, label: t('setup.title') }] : []),
   ];
 
   return (
@@ -58,7 +61,7 @@ function NavMenu({ onNavigate, collapsed }: { onNavigate?: () => void; collapsed
       inlineCollapsed={collapsed}
       items={items}
       onClick={({ key }) => {
-        navigate(key === 'home' ? '/' : `/o/${key.slice(2)}`);
+        navigate(key === 'home' ? '/' : key === 'setup' ? '/setup' : `/o/${key.slice(2)}`);
         onNavigate?.();
       }}
     />
@@ -92,9 +95,11 @@ function UserMenu() {
             ),
           },
           { type: 'divider' },
+          ...(user.is_admin ? [{ key: 'setup', icon: <SettingOutlined />, label: t('setup.title') }] : []),
           { key: 'logout', icon: <LogoutOutlined />, label: t('user.logout'), danger: true },
         ],
         onClick: async ({ key }) => {
+          if (key === 'setup') navigate('/setup');
           if (key === 'logout') {
             await logout();
             navigate('/login', { replace: true });

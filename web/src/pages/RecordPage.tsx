@@ -8,6 +8,7 @@ import { HistoryList } from '../components/HistoryList';
 import { ObjectIcon } from '../components/ObjectIcon';
 import { RecordDetails, SystemInfo } from '../components/RecordDetails';
 import { RelatedList } from '../components/RelatedList';
+import { AccessExplainButton } from '../components/setup/AccessExplainButton';
 import { ErrorResult, errorMessage, FullPageSpinner } from '../components/Status';
 import { Timeline } from '../components/Timeline';
 import { FieldDisplay } from '../fields/registry';
@@ -201,6 +202,7 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
                 {t('common.edit')}
               </Button>
             )}
+            <AccessExplainButton object={object} id={id} />
             <Dropdown
               trigger={['click']}
               menu={{

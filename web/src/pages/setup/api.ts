@@ -104,7 +104,10 @@ export const setupApi = {
   createObject(body: NewObject) {
     return request<ObjectMeta>('/api/v1/metadata/objects', { method: 'POST', body });
   },
-  updateObject(name: string, patch: { labels?: Labels; plural_labels?: Labels; icon?: string | null; layout?: Layout }) {
+  updateObject(
+    name: string,
+    patch: { labels?: Labels; plural_labels?: Labels; icon?: string | null; name_field?: string; features?: ObjectFeaturesInput; layout?: Layout },
+  ) {
     return request<ObjectMeta>(`/api/v1/metadata/objects/${enc(name)}`, { method: 'PATCH', body: patch });
   },
   deleteObject(name: string) {

@@ -82,6 +82,8 @@ export function capabilities(type: string): TypeCapabilities {
 /** One row of the picklist editor. `saved` rows exist on the server: their value is fixed. */
 export interface OptionRow {
   value: string;
+  /** The value was typed by hand, so the label no longer suggests it. */
+  touched?: boolean;
   en?: string;
   zh?: string;
   active: boolean;
@@ -270,10 +272,6 @@ export function errorTarget(key: string | null | undefined): NamePath | null {
   const known = new Set([
     'name',
     'type',
-    'required',
-    'unique',
-    'indexed',
-    'searchable',
     'max_length',
     'precision',
     'scale',

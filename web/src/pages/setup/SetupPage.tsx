@@ -1,0 +1,70 @@
+import { AppstoreOutlined, AuditOutlined, SafetyCertificateOutlined, SettingOutlined } from '@ant-design/icons';
+import { Menu, Result } from 'antd';
+import { lazy, Suspense } from 'react';
+import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
+import { FullPageSpinner } from '../../components/Status';
+import { useI18n } from '../../i18n';
+import { useSession } from '../../state/session';
+import './setup.css';
+
+const ObjectsPage = lazy(() => import('./ObjectsPage'));
+const ObjectSetupPage = lazy(() => import('./ObjectSetupPage'));
+const RolesPage = lazy(() => import('./RolesPage'));
+const AuditPage = lazy(() => import('./AuditPage'));
+
+/**
+ * The administrator's Setup area: objects and fields, page layouts, roles and the audit log.
+ * Everything here is loaded on demand, so none of it weighs on the workspace pages.
+ */
+export default function SetupPage() {
+  const { t } = useI18n();
+  const { session } = useSession();
+  const location = useLocation();
+  const navigate = useNavigate();
+
+  if (!session?.user.is_admin) {
+    return <Result status="403" title={t('common.forbidden')} subTitle={t('setup.adminOnly')} />;
+  }
+
+  const section = location.pathname.split('/')[2] || 'objects';
+  return (
+    <div className="ky-page ky-setup">
+      <div className="ky-page-head">
+        <div className="ky-page-title">
+          <SettingOutlined className="ky-setup-titleicon" />
+          <div>
+            <h1>{t('setup.title')}</h1>
+            <div className="ky-page-sub">{t('setup.subtitle')}</div>
+          </div>
+        </div>
+      </div>
+      <div className="ky-setup-body">
+        <Menu
+          className="ky-setup-menu"
+          mode="inline"
+          selectedKeys={[section]}
+          data-testid="setup-menu"
+          items={[
+            { key: 'objects', icon: <AppstoreOutlined />, label: t('setup.nav.objects') },
+            { key: 'roles', icon: <SafetyCertificateOutlined />, label: t('setup.nav.roles') },
+            { key: 'audit', icon: <AuditOutlined />, label: t('setup.nav.audit') },
+          ]}
+          onClick={({ key }) => navigate(`/setup/${key}`)}
+        />
+        <div className="ky-setup-content">
+          <Suspense fallback={<FullPageSpinner />}>
+            <Routes>
+              <Route index element={<Navigate to="objects" replace />} />
+              <Route path="objects" element={<ObjectsPage />} />
+              <Route path="objects/:object" element={<ObjectSetupPage />} />
+              <Route path="roles" element={<RolesPage />} />
+              <Route path="roles/:roleId" element={<RolesPage />} />
+              <Route path="audit" element={<AuditPage />} />
+              <Route path="*" element={<Navigate to="objects" replace />} />
+            </Routes>
+          </Suspense>
+        </div>
+      </div>
+    </div>
+  );
+}
