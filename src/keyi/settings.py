@@ -28,6 +28,12 @@ class Settings:
     run_worker_in_process: bool = True
     # Sign-in attempts allowed per client address per minute (per server process).
     login_attempts_per_minute: int = 20
+    # Outgoing mail (invitations). No host means no mail is sent; links are still returned.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "Keyi <no-reply@localhost>"
+    # The address users reach the web app at, for links in emails ("https://crm.example.com").
+    public_url: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -50,4 +56,8 @@ class Settings:
             login_attempts_per_minute=int(
                 env.get("KEYI_LOGIN_RATE_LIMIT", str(base.login_attempts_per_minute))
             ),
+            smtp_host=env.get("KEYI_SMTP_HOST") or None,
+            smtp_port=int(env.get("KEYI_SMTP_PORT", str(base.smtp_port))),
+            smtp_from=env.get("KEYI_SMTP_FROM", base.smtp_from),
+            public_url=env.get("KEYI_PUBLIC_URL") or None,
         )

@@ -16,7 +16,18 @@ from keyi.api.context import Services
 from keyi.api.errors import install_error_handlers, problem
 from keyi.api.openapi import tenant_openapi
 from keyi.api.ratelimit import LoginRateLimiter
-from keyi.api.routes import access, audit, auth, mass, metadata, pools, records, search, views
+from keyi.api.routes import (
+    access,
+    audit,
+    auth,
+    mass,
+    metadata,
+    pools,
+    records,
+    search,
+    users,
+    views,
+)
 from keyi.packages import register_all_hooks
 from keyi.platform.auth import AuthService
 from keyi.platform.i18n import negotiate
@@ -60,6 +71,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         access.router,
         pools.router,
         audit.router,
+        users.router,
     ):
         app.include_router(router)
 

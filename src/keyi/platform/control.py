@@ -73,10 +73,28 @@ def define_control_tables(schema: str | None) -> tuple[sa.MetaData, dict[str, sa
         sa.Column("last_used_at", sa.DateTime, nullable=True),
         sa.Column("revoked_at", sa.DateTime, nullable=True),
     )
+    # Invitations to join a tenant: one-time tokens (only the SHA-256 is kept) that let the
+    # invited person choose a password and activate their membership.
+    invitations = sa.Table(
+        "invitation",
+        metadata,
+        sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+        sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("tenant_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("user_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("identity_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("invited_by", sa.Uuid(as_uuid=False), nullable=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("expires_at", sa.DateTime, nullable=False),
+        sa.Column("accepted_at", sa.DateTime, nullable=True),
+        sa.Column("revoked_at", sa.DateTime, nullable=True),
+        sa.Index("ix_invitation_tenant_user", "tenant_id", "user_id"),
+    )
     return metadata, {
         "tenant": tenants,
         "identity": identities,
         "membership": memberships,
         "session": sessions,
         "api_key": api_keys,
+        "invitation": invitations,
     }

@@ -134,6 +134,52 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "该幂等键已用于另一个请求。",
     },
     "tenant_unknown": {"en": "No such company '{tenant}'.", "zh-CN": "企业“{tenant}”不存在。"},
+    # Users: invitations, deactivation, ownership transfer.
+    "user_exists": {
+        "en": "A user with this email already exists in this company.",
+        "zh-CN": "本企业已有使用该邮箱的用户。",
+    },
+    "invitation_invalid": {
+        "en": "This invitation is not valid (already used or withdrawn).",
+        "zh-CN": "该邀请无效（已被使用或已撤回）。",
+    },
+    "invitation_expired": {
+        "en": "This invitation has expired; ask for a new one.",
+        "zh-CN": "该邀请已过期，请联系管理员重新邀请。",
+    },
+    "no_invitation": {
+        "en": "This user has no pending invitation.",
+        "zh-CN": "该用户没有待接受的邀请。",
+    },
+    "already_active": {"en": "This user is already active.", "zh-CN": "该用户已处于启用状态。"},
+    "invitation_pending": {
+        "en": "This user has not accepted the invitation yet.",
+        "zh-CN": "该用户尚未接受邀请。",
+    },
+    "cannot_deactivate_self": {
+        "en": "You cannot deactivate yourself.",
+        "zh-CN": "不能停用您自己的账号。",
+    },
+    "last_admin": {
+        "en": "This is the last active administrator; make someone else an administrator first.",
+        "zh-CN": "这是最后一位启用的管理员，请先指定其他管理员。",
+    },
+    "user_inactive": {
+        "en": "This user is not active.",
+        "zh-CN": "该用户未启用。",
+    },
+    "same_user": {
+        "en": "Choose a different user to transfer to.",
+        "zh-CN": "请选择另一位用户作为接收人。",
+    },
+    "not_owned": {
+        "en": "'{object}' records have no owner.",
+        "zh-CN": "“{object}”记录没有负责人。",
+    },
+    "circular_manager": {
+        "en": "A user cannot report to themselves, directly or indirectly.",
+        "zh-CN": "用户不能直接或间接地向自己汇报。",
+    },
 }
 
 

@@ -54,3 +54,26 @@ def user_department_path(ctx: Context, event: WriteEvent) -> None:
     if event.operation == "update" and "department" not in event.values:
         return
     event.values["department_path"] = _path_of(ctx, event.final("department"))
+
+
+# Deep enough for any real reporting line; a longer walk means the data already has a loop.
+MAX_MANAGER_DEPTH = 100
+
+
+@registry.before_save("user")
+def user_manager_not_circular(ctx: Context, event: WriteEvent) -> None:
+    """A user cannot report to themselves, directly or through their own reports."""
+    if "manager" not in event.values or not event.values["manager"]:
+        return
+    users = ctx.object("user").table
+    if "manager" not in users.c:
+        return
+    current: str | None = event.values["manager"]
+    for _ in range(MAX_MANAGER_DEPTH):
+        if current is None:
+            return
+        if current == event.record_id:
+            event.errors.add("manager", "circular_manager")
+            return
+        current = ctx.conn.execute(sa.select(users.c.manager).where(users.c.id == current)).scalar()
+    event.errors.add("manager", "circular_manager")

@@ -1,0 +1,187 @@
+"""User administration over HTTP: list, invite, accept, deactivate, reactivate, transfer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from keyi.api.context import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    authenticate,
+    request_context,
+    services,
+)
+from keyi.api.params import uuid_param
+from keyi.api.routes.auth import me_payload
+from keyi.platform.errors import FieldError, ValidationFailed
+from keyi.platform.fieldtypes import datetime_json
+from keyi.platform.mail import Mail, mail_configured, send
+from keyi.platform.users import IssuedInvitation, UsersService
+
+router = APIRouter(prefix="/api/v1", tags=["users"])
+
+
+class AcceptBody(BaseModel):
+    token: str = Field(min_length=10, max_length=200)
+    password: str = Field(min_length=1, max_length=1024)
+    totp: str | None = Field(default=None, max_length=12)
+
+
+def _users(request: Request) -> UsersService:
+    svc = services(request)
+    return UsersService(svc.platform, svc.auth)
+
+
+def _accept_url(request: Request, token: str) -> str:
+    """Absolute when the public address is known (configured, or the one the admin used)."""
+    base = services(request).platform.settings.public_url or str(request.base_url)
+    return f"{base.rstrip('/')}/accept-invite?token={token}"
+
+
+INVITE_TEXT = {
+    "zh-CN": (
+        "{inviter} 邀请您加入“{company}”的客易 CRM。\n\n"
+        "请在 {days} 天内打开以下链接设置密码并登录：\n{url}\n\n"
+        "如果您不认识邀请人，请忽略本邮件。\n"
+    ),
+    "en": (
+        "{inviter} invited you to {company} on Keyi CRM.\n\n"
+        "Open this link within {days} days to choose a password and sign in:\n{url}\n\n"
+        "If you do not know the sender, ignore this email.\n"
+    ),
+}
+INVITE_SUBJECT = {
+    "zh-CN": "邀请您加入“{company}”（客易 CRM）",
+    "en": "You are invited to {company} on Keyi CRM",
+}
+
+
+def _issued(
+    request: Request, issued: IssuedInvitation, inviter: str, company: str
+) -> dict[str, Any]:
+    """Mail the link when SMTP is set up (after commit) and hand it to the admin either way."""
+    settings = services(request).platform.settings
+    url = _accept_url(request, issued.token)
+    locale = "en" if issued.user.get("language") == "en" else "zh-CN"
+    sent = False
+    if mail_configured(settings):
+        params = {"inviter": inviter, "company": company, "days": 7, "url": url}
+        sent = send(
+            settings,
+            Mail(
+                to=issued.email,
+                subject=INVITE_SUBJECT[locale].format(**params),
+                text=INVITE_TEXT[locale].format(**params),
+            ),
+        )
+    return {
+        "user": issued.user,
+        "accept_url": url,
+        "expires_at": datetime_json(issued.expires_at),
+        "email_sent": sent,
+    }
+
+
+@router.get("/users")
+def list_users(
+    request: Request,
+    status: str | None = Query(None, max_length=16),
+    q: str | None = Query(None, max_length=200),
+    limit: int = Query(100, ge=1, le=500),
+    cursor: str | None = Query(None, max_length=36),
+) -> dict[str, Any]:
+    with request_context(request) as ctx:
+        return _users(request).list_users(ctx, status=status, q=q, limit=limit, cursor=cursor)
+
+
+@router.post("/users/invite", status_code=201)
+def invite(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+    with request_context(request, write=True) as ctx:
+        issued = _users(request).invite(ctx, body)
+        inviter, company = ctx.actor.name, ctx.tenant.label
+    return _issued(request, issued, inviter, company)
+
+
+@router.post("/users/{user_id}/reinvite")
+def reinvite(user_id: str, request: Request) -> dict[str, Any]:
+    with request_context(request, write=True) as ctx:
+        issued = _users(request).reinvite(ctx, uuid_param(user_id, "record_not_found"))
+        inviter, company = ctx.actor.name, ctx.tenant.label
+    return _issued(request, issued, inviter, company)
+
+
+@router.delete("/users/{user_id}/invitation", status_code=204)
+def revoke_invitation(user_id: str, request: Request) -> Response:
+    with request_context(request, write=True) as ctx:
+        _users(request).revoke_invitation(ctx, uuid_param(user_id, "record_not_found"))
+    return Response(status_code=204)
+
+
+@router.post("/users/{user_id}/deactivate")
+def deactivate(user_id: str, request: Request) -> dict[str, Any]:
+    with request_context(request, write=True) as ctx:
+        return _users(request).deactivate(ctx, uuid_param(user_id, "record_not_found"))
+
+
+@router.post("/users/{user_id}/reactivate")
+def reactivate(user_id: str, request: Request) -> dict[str, Any]:
+    with request_context(request, write=True) as ctx:
+        return _users(request).reactivate(ctx, uuid_param(user_id, "record_not_found"))
+
+
+@router.post("/users/{user_id}/transfer")
+def transfer(user_id: str, request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+    """Move ownership in batches; each batch re-checks that the caller may still manage users."""
+    principal, _ = authenticate(request)
+    users = _users(request)
+    unknown = sorted(set(body) - {"to_user", "objects"})
+    if unknown:
+        raise ValidationFailed(
+            [FieldError(name, "unknown_field", {"field": name}) for name in unknown]
+        )
+    with request_context(request, principal=principal) as ctx:
+        source, target, items = users.parse_transfer(
+            ctx, uuid_param(user_id, "record_not_found"), body.get("to_user"), body.get("objects")
+        )
+    return users.transfer(
+        lambda: request_context(request, write=True, principal=principal), source, target, items
+    )
+
+
+# ------------------------------------------------------------------ the invited person
+@router.get("/auth/invitation")
+def describe_invitation(
+    request: Request, token: str = Query(..., max_length=200)
+) -> dict[str, Any]:
+    return _users(request).describe_invitation(token)
+
+
+@router.post("/auth/accept-invite")
+def accept_invite(body: AcceptBody, request: Request, response: Response) -> dict[str, Any]:
+    """Choose a password (or prove the existing one), activate the membership, sign in."""
+    svc = services(request)
+    svc.login_limiter.check(request.client.host if request.client else "unknown")
+    accepted = _users(request).accept(body.token, body.password, body.totp)
+    session = svc.auth.login(accepted.email, body.password, accepted.tenant.name, body.totp)
+    settings = svc.platform.settings
+    max_age = settings.session_ttl_hours * 3600
+    for name, value, http_only in (
+        (SESSION_COOKIE, session.token, True),
+        (CSRF_COOKIE, session.csrf_token, False),
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            httponly=http_only,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/",
+        )
+    with request_context(request, principal=session.principal, write=True) as ctx:
+        ctx.audit("auth.login", via="invitation")
+        payload = me_payload(ctx)
+    return {"token": session.token, **payload}

@@ -1,0 +1,765 @@
+"""Managing a company's users: invite, accept, deactivate, reactivate, transfer ownership.
+
+A person is two things in two databases: the tenant's `user` record (name, department, role,
+`is_active`) and, in the control database, a global identity (email, password) with a
+membership linking it to that record. Changes that touch both are ordered so that a crash in
+between leaves a state that is safe (nobody gains access) and repaired by retrying: the tenant
+transaction stays open while the control transaction commits, so a failure of the control
+write rolls the tenant write back.
+
+Invitation tokens are random 256-bit secrets; only their SHA-256 is stored, they expire after
+seven days and can be used once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pyotp
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from keyi.platform.auth import LOCK_MINUTES, AuthService, check_password_policy, token_hash
+from keyi.platform.context import Context, TenantInfo
+from keyi.platform.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    KeyiError,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+    ValidationFailed,
+)
+from keyi.platform.fieldtypes import UUID_RE, datetime_json
+from keyi.platform.ids import new_id
+from keyi.platform.metadata.model import OWNER_FIELD
+from keyi.platform.permissions import Actor, Operation
+from keyi.platform.query.filters import compile_filter
+from keyi.platform.query.paths import PathError, PathResolver, path_error_to_validation
+from keyi.platform.records import RecordsService
+from keyi.platform.tenancy import Platform, utcnow
+
+INVITATION_DAYS = 7
+TRANSFER_BATCH = 200
+MAX_REPORTED_FAILURES = 100
+MAX_LIST_LIMIT = 500
+STATUSES = ("invited", "active", "inactive")
+# Fields an invitation may not set: activation is what accepting the invitation does.
+NOT_INVITABLE = frozenset({"is_active"})
+_hasher = PasswordHasher()
+
+ContextFactory = Callable[[], AbstractContextManager[Context]]
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """What the administrator gets back: the user and the one-time link's token."""
+
+    user: dict[str, Any]
+    token: str
+    expires_at: datetime
+    email: str
+
+
+@dataclass(frozen=True)
+class AcceptedInvitation:
+    tenant: TenantInfo
+    user_id: str
+    email: str
+
+
+@dataclass(frozen=True)
+class TransferItem:
+    """One object to transfer, optionally narrowed by a query-language filter."""
+
+    object_name: str
+    filter: Any = None
+
+
+class UsersService:
+    """User administration for one installation; every admin method takes the caller's context."""
+
+    def __init__(self, platform: Platform, auth: AuthService | None = None) -> None:
+        self.platform = platform
+        self.auth = auth or AuthService(platform)
+        self.t = platform.t
+
+    # ================================================================ guards
+    @staticmethod
+    def require_manager(ctx: Context, op: Operation = Operation.EDIT) -> None:
+        """Managing users is the permission to change `user` records (administrators today)."""
+        if not ctx.policy.can(ctx.object("user"), op):
+            raise Forbidden()
+
+    @staticmethod
+    def _user(ctx: Context, user_id: str) -> dict[str, Any]:
+        """A live user of ctx's tenant; any other id (another tenant's too) is not found."""
+        if not isinstance(user_id, str) or not UUID_RE.match(user_id):
+            raise NotFound("record_not_found")
+        table = ctx.object("user").table
+        row = (
+            ctx.conn.execute(
+                sa.select(table).where(table.c.id == user_id.lower(), table.c.deleted_at.is_(None))
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFound("record_not_found")
+        return dict(row)
+
+    # ================================================================ invite
+    def invite(self, ctx: Context, data: dict[str, Any]) -> IssuedInvitation:
+        """Create the inactive user record, its membership and a one-time invitation token."""
+        self.require_manager(ctx, Operation.CREATE)
+        if not isinstance(data, dict):
+            raise ValidationFailed([FieldError("body", "invalid_request")])
+        errors = [FieldError(name, "read_only") for name in sorted(NOT_INVITABLE & set(data))]
+        email = data.get("email")
+        if isinstance(email, str):
+            email = email.strip().lower()
+            users = ctx.object("user").table
+            taken = ctx.conn.execute(
+                sa.select(users.c.id).where(
+                    sa.func.lower(users.c.email) == email, users.c.deleted_at.is_(None)
+                )
+            ).first()
+            if taken is not None:
+                errors.append(FieldError("email", "user_exists"))
+        if errors:
+            raise ValidationFailed(errors)
+        values = {**data, "email": email, "is_active": False}
+        user = RecordsService(ctx).create("user", values)
+        email = str(user["email"]).lower()
+        with self.platform.db.control.begin() as conn:
+            identity_id = self._identity_for(conn, email)
+            self._link_membership(ctx, conn, identity_id, user["id"])
+            token, expires = self._issue(conn, ctx, user["id"], identity_id)
+        ctx.audit("user.invite", object_name="user", record_id=user["id"], email=email)
+        return IssuedInvitation(user=user, token=token, expires_at=expires, email=email)
+
+    def reinvite(self, ctx: Context, user_id: str) -> IssuedInvitation:
+        """A fresh token for a user who is not active; earlier tokens stop working."""
+        self.require_manager(ctx)
+        user = self._user(ctx, user_id)
+        if user["is_active"]:
+            raise Conflict("already_active")
+        email = str(user["email"]).strip().lower()
+        with self.platform.db.control.begin() as conn:
+            identity_id = self._identity_for(conn, email)
+            self._link_membership(ctx, conn, identity_id, user["id"])
+            token, expires = self._issue(conn, ctx, user["id"], identity_id)
+        ctx.audit("user.reinvite", object_name="user", record_id=user["id"], email=email)
+        return IssuedInvitation(
+            user=RecordsService(ctx).get("user", user["id"]),
+            token=token,
+            expires_at=expires,
+            email=email,
+        )
+
+    def revoke_invitation(self, ctx: Context, user_id: str) -> None:
+        self.require_manager(ctx)
+        user = self._user(ctx, user_id)
+        inv = self.t["invitation"]
+        with self.platform.db.control.begin() as conn:
+            revoked = conn.execute(
+                sa.update(inv)
+                .where(
+                    inv.c.tenant_id == ctx.tenant.id,
+                    inv.c.user_id == user["id"],
+                    inv.c.accepted_at.is_(None),
+                    inv.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=utcnow())
+            ).rowcount
+        if not revoked:
+            raise NotFound("no_invitation")
+        ctx.audit("user.invitation_revoke", object_name="user", record_id=user["id"])
+
+    def _identity_for(self, conn: sa.Connection, email: str) -> str:
+        """The identity with this email, or a new one without a password."""
+        identity = self.t["identity"]
+        found = conn.execute(sa.select(identity.c.id).where(identity.c.email == email)).scalar()
+        if found is not None:
+            return str(found)
+        identity_id = new_id()
+        conn.execute(
+            sa.insert(identity).values(
+                id=identity_id, email=email, password_hash=None, created_at=utcnow()
+            )
+        )
+        return identity_id
+
+    def _link_membership(
+        self, ctx: Context, conn: sa.Connection, identity_id: str, user_id: str
+    ) -> None:
+        """An inactive membership of the identity in ctx's tenant, pointing at `user_id`.
+
+        An identity has at most one membership per tenant; if it already points at another
+        live user of the tenant, that user owns the email and the invitation is refused.
+        """
+        m = self.t["membership"]
+        current = conn.execute(
+            sa.select(m.c.user_id).where(
+                m.c.identity_id == identity_id, m.c.tenant_id == ctx.tenant.id
+            )
+        ).scalar()
+        if current is None:
+            conn.execute(
+                sa.insert(m).values(
+                    identity_id=identity_id, tenant_id=ctx.tenant.id, user_id=user_id, active=False
+                )
+            )
+            return
+        if str(current) != user_id:
+            users = ctx.object("user").table
+            other = ctx.conn.execute(
+                sa.select(users.c.id).where(users.c.id == current, users.c.deleted_at.is_(None))
+            ).first()
+            if other is not None:
+                raise ValidationFailed([FieldError("email", "user_exists")])
+        conn.execute(
+            sa.update(m)
+            .where(m.c.identity_id == identity_id, m.c.tenant_id == ctx.tenant.id)
+            .values(user_id=user_id, active=False)
+        )
+
+    def _issue(
+        self, conn: sa.Connection, ctx: Context, user_id: str, identity_id: str
+    ) -> tuple[str, datetime]:
+        inv = self.t["invitation"]
+        now = utcnow()
+        conn.execute(
+            sa.update(inv)
+            .where(
+                inv.c.tenant_id == ctx.tenant.id,
+                inv.c.user_id == user_id,
+                inv.c.accepted_at.is_(None),
+                inv.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        token = secrets.token_urlsafe(32)
+        expires = now + timedelta(days=INVITATION_DAYS)
+        conn.execute(
+            sa.insert(inv).values(
+                id=new_id(),
+                token_hash=token_hash(token),
+                tenant_id=ctx.tenant.id,
+                user_id=user_id,
+                identity_id=identity_id,
+                invited_by=ctx.actor.id,
+                created_at=now,
+                expires_at=expires,
+            )
+        )
+        return token, expires
+
+    # ================================================================ accept
+    def _pending(self, conn: sa.Connection, token: str) -> Any:
+        inv, identity, tenant = self.t["invitation"], self.t["identity"], self.t["tenant"]
+        row = conn.execute(
+            sa.select(
+                inv,
+                identity.c.email,
+                identity.c.password_hash,
+                identity.c.totp_enabled,
+                identity.c.totp_secret,
+                identity.c.failed_logins,
+                identity.c.locked_until,
+                tenant.c.status.label("tenant_status"),
+            )
+            .join(identity, identity.c.id == inv.c.identity_id)
+            .join(tenant, tenant.c.id == inv.c.tenant_id)
+            .where(inv.c.token_hash == token_hash(token))
+        ).first()
+        if (
+            row is None
+            or row.accepted_at is not None
+            or row.revoked_at is not None
+            or row.tenant_status != "active"
+        ):
+            raise ValidationFailed([FieldError("token", "invitation_invalid")])
+        if row.expires_at <= utcnow():
+            raise ValidationFailed([FieldError("token", "invitation_expired")])
+        return row
+
+    def describe_invitation(self, token: str) -> dict[str, Any]:
+        """What the accept page shows before the person chooses a password."""
+        with self.platform.db.control.connect() as conn:
+            row = self._pending(conn, token)
+        tenant = self.platform.tenant_by_id(row.tenant_id)
+        return {
+            "email": row.email,
+            "tenant": {"name": tenant.name, "label": tenant.label},
+            "expires_at": datetime_json(row.expires_at),
+            # An existing Keyi identity joins with its current password instead of a new one.
+            "needs_new_password": row.password_hash is None,
+        }
+
+    def accept(self, token: str, password: str, totp: str | None = None) -> AcceptedInvitation:
+        """Check the token and the password, then activate the user and the membership.
+
+        Someone who already has a Keyi password (in another company) proves it and keeps it:
+        an invitation link must not become a way to replace an existing password.
+        """
+        with self.platform.db.control.connect() as conn:
+            row = self._pending(conn, token)
+        if row.password_hash is not None:
+            self._verify_existing(row, password, totp)
+        else:
+            check_password_policy(password, row.email)
+        tenant = self.platform.tenant_by_id(row.tenant_id)
+        with self.platform.context(tenant, Actor.system("invitation")) as ctx:
+            users = ctx.object("user").table
+            alive = ctx.conn.execute(
+                sa.select(users.c.id).where(users.c.id == row.user_id, users.c.deleted_at.is_(None))
+            ).first()
+            if alive is None:
+                raise ValidationFailed([FieldError("token", "invitation_invalid")])
+            RecordsService(ctx).update("user", row.user_id, {"is_active": True})
+            with self.platform.db.control.begin() as conn:
+                self._consume(conn, row, password)
+            ctx.audit(
+                "user.invitation_accept", object_name="user", record_id=row.user_id, email=row.email
+            )
+        return AcceptedInvitation(tenant=tenant, user_id=row.user_id, email=row.email)
+
+    def _verify_existing(self, row: Any, password: str, totp: str | None) -> None:
+        if row.locked_until and row.locked_until > utcnow():
+            raise TooManyAttempts("locked", minutes=LOCK_MINUTES)
+        try:
+            ok: bool = _hasher.verify(row.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if ok and row.totp_enabled:
+            if not totp:
+                raise Unauthenticated("totp_required")
+            ok = pyotp.TOTP(row.totp_secret).verify(totp.strip(), valid_window=1)
+        if not ok:
+            # Counted like a failed sign-in, so the link cannot be used to guess the password.
+            self.auth._record_failure(row.identity_id, row.failed_logins)
+            raise ValidationFailed([FieldError("password", "bad_credentials")])
+
+    def _consume(self, conn: sa.Connection, row: Any, password: str) -> None:
+        inv, identity, m = self.t["invitation"], self.t["identity"], self.t["membership"]
+        now = utcnow()
+        used = conn.execute(
+            sa.update(inv)
+            .where(
+                inv.c.id == row.id,
+                inv.c.accepted_at.is_(None),
+                inv.c.revoked_at.is_(None),
+                inv.c.expires_at > now,
+            )
+            .values(accepted_at=now)
+        ).rowcount
+        if used != 1:  # used or withdrawn a moment ago, by another request
+            raise ValidationFailed([FieldError("token", "invitation_invalid")])
+        if row.password_hash is None:
+            conn.execute(
+                sa.update(identity)
+                .where(identity.c.id == row.identity_id, identity.c.password_hash.is_(None))
+                .values(password_hash=_hasher.hash(password))
+            )
+        conn.execute(
+            sa.update(m)
+            .where(m.c.identity_id == row.identity_id, m.c.tenant_id == row.tenant_id)
+            .values(user_id=row.user_id, active=True)
+        )
+
+    # ================================================================ deactivate
+    def deactivate(self, ctx: Context, user_id: str) -> dict[str, Any]:
+        """Block sign-in at once: user and membership inactive, sessions and API keys revoked.
+
+        The user's records keep their owner; ownership moves only by an explicit transfer.
+        """
+        self.require_manager(ctx)
+        user = self._user(ctx, user_id)
+        if user["id"] == ctx.actor.id:
+            raise Conflict("cannot_deactivate_self")
+        if user["is_admin"] and user["is_active"]:
+            self._keep_an_admin(ctx, user["id"])
+        if user["is_active"]:
+            RecordsService(ctx).update("user", user["id"], {"is_active": False})
+        now = utcnow()
+        m, k, inv = self.t["membership"], self.t["api_key"], self.t["invitation"]
+        with self.platform.db.control.begin() as conn:
+            conn.execute(
+                sa.update(m)
+                .where(m.c.tenant_id == ctx.tenant.id, m.c.user_id == user["id"])
+                .values(active=False)
+            )
+            keys = conn.execute(
+                sa.update(k)
+                .where(
+                    k.c.tenant_id == ctx.tenant.id,
+                    k.c.user_id == user["id"],
+                    k.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=now)
+            ).rowcount
+            conn.execute(
+                sa.update(inv)
+                .where(
+                    inv.c.tenant_id == ctx.tenant.id,
+                    inv.c.user_id == user["id"],
+                    inv.c.accepted_at.is_(None),
+                    inv.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=now)
+            )
+        sessions = self.auth.revoke_sessions(tenant_id=ctx.tenant.id, user_id=user["id"])
+        ctx.audit(
+            "user.deactivate",
+            object_name="user",
+            record_id=user["id"],
+            sessions_revoked=sessions,
+            api_keys_revoked=keys,
+        )
+        return self.describe(ctx, user["id"])
+
+    def _keep_an_admin(self, ctx: Context, leaving: str) -> None:
+        """Refuse to remove the last active administrator.
+
+        The other administrators' rows are locked (PostgreSQL) so two administrators cannot
+        deactivate each other at the same moment; SQLite serialises writers anyway.
+        """
+        users = ctx.object("user").table
+        stmt = sa.select(users.c.id).where(
+            users.c.is_admin.is_(True),
+            users.c.is_active.is_(True),
+            users.c.deleted_at.is_(None),
+            users.c.id != leaving,
+        )
+        if ctx.dialect == "postgresql":
+            stmt = stmt.with_for_update()
+        if not ctx.conn.execute(stmt).first():
+            raise Conflict("last_admin")
+
+    def reactivate(self, ctx: Context, user_id: str) -> dict[str, Any]:
+        """Allow sign-in again (with the same password); revoked keys stay revoked."""
+        self.require_manager(ctx)
+        user = self._user(ctx, user_id)
+        if user["is_active"]:
+            raise Conflict("already_active")
+        if self._pending_invitations(ctx.tenant.id, [user["id"]]):
+            raise Conflict("invitation_pending")
+        RecordsService(ctx).update("user", user["id"], {"is_active": True})
+        m = self.t["membership"]
+        with self.platform.db.control.begin() as conn:
+            conn.execute(
+                sa.update(m)
+                .where(m.c.tenant_id == ctx.tenant.id, m.c.user_id == user["id"])
+                .values(active=True)
+            )
+        ctx.audit("user.reactivate", object_name="user", record_id=user["id"])
+        return self.describe(ctx, user["id"])
+
+    # ================================================================ list
+    def _pending_invitations(
+        self, tenant_id: str, user_ids: Iterable[str] | None = None
+    ) -> dict[str, datetime]:
+        """user id → expiry of their unaccepted, unrevoked invitation (expired ones included)."""
+        inv = self.t["invitation"]
+        stmt = sa.select(inv.c.user_id, inv.c.expires_at).where(
+            inv.c.tenant_id == tenant_id,
+            inv.c.accepted_at.is_(None),
+            inv.c.revoked_at.is_(None),
+        )
+        if user_ids is not None:
+            ids = list(user_ids)
+            if not ids:
+                return {}
+            stmt = stmt.where(inv.c.user_id.in_(ids))
+        with self.platform.db.control.connect() as conn:
+            return {str(r.user_id): r.expires_at for r in conn.execute(stmt)}
+
+    def _last_logins(self, tenant_id: str, user_ids: list[str]) -> dict[str, datetime | None]:
+        if not user_ids:
+            return {}
+        m, identity = self.t["membership"], self.t["identity"]
+        with self.platform.db.control.connect() as conn:
+            rows = conn.execute(
+                sa.select(m.c.user_id, identity.c.last_login_at)
+                .join(identity, identity.c.id == m.c.identity_id)
+                .where(m.c.tenant_id == tenant_id, m.c.user_id.in_(user_ids))
+            )
+            return {str(r.user_id): r.last_login_at for r in rows}
+
+    def list_users(
+        self,
+        ctx: Context,
+        *,
+        status: str | None = None,
+        q: str | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> dict[str, Any]:
+        """Users in creation order with their status, for the administration screen."""
+        self.require_manager(ctx)
+        problems = []
+        if status is not None and status not in STATUSES:
+            problems.append(FieldError("status", "invalid_option", {"value": status}))
+        if not 1 <= limit <= MAX_LIST_LIMIT:
+            problems.append(FieldError("limit", "invalid_request"))
+        if cursor is not None and not UUID_RE.match(cursor):
+            problems.append(FieldError("cursor", "invalid_cursor"))
+        if problems:
+            raise ValidationFailed(problems)
+        users = ctx.object("user").table
+        stmt = sa.select(users.c.id).where(users.c.deleted_at.is_(None))
+        if status == "active":
+            stmt = stmt.where(users.c.is_active.is_(True))
+        elif status in ("invited", "inactive"):
+            invited = list(self._pending_invitations(ctx.tenant.id))
+            stmt = stmt.where(users.c.is_active.is_not(True))
+            if status == "invited":
+                stmt = stmt.where(users.c.id.in_(invited))
+            elif invited:
+                stmt = stmt.where(users.c.id.not_in(invited))
+        if q:
+            pattern = q.strip().lower()
+            stmt = stmt.where(
+                sa.or_(
+                    sa.func.lower(users.c.name).contains(pattern, autoescape=True),
+                    sa.func.lower(users.c.email).contains(pattern, autoescape=True),
+                )
+            )
+        if cursor:
+            stmt = stmt.where(users.c.id > cursor.lower())
+        ids = [
+            str(i) for i in ctx.conn.execute(stmt.order_by(users.c.id).limit(limit + 1)).scalars()
+        ]
+        page = ids[:limit]
+        return {
+            "users": self._describe_many(ctx, page),
+            "next_cursor": page[-1] if len(ids) > limit else None,
+        }
+
+    def describe(self, ctx: Context, user_id: str) -> dict[str, Any]:
+        return self._describe_many(ctx, [user_id])[0]
+
+    def _describe_many(self, ctx: Context, ids: list[str]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        users = ctx.object("user")
+        table = users.table
+        names: dict[str, Any] = {}
+        columns: list[Any] = [table]
+        joins: Any = table
+        for field_name, target in (
+            ("department", "department"),
+            ("role", "role"),
+            ("manager", "user"),
+        ):
+            target_obj = ctx.schema.get(target)
+            if field_name not in table.c or target_obj is None:
+                continue
+            alias = target_obj.table.alias(f"{field_name}_ref")
+            name_field = target_obj.definition.name_field or "name"
+            names[field_name] = alias.c[name_field].label(f"{field_name}_name")
+            columns.append(names[field_name])
+            joins = joins.outerjoin(alias, alias.c.id == table.c[field_name])
+        rows = {
+            str(r["id"]): r
+            for r in ctx.conn.execute(
+                sa.select(*columns).select_from(joins).where(table.c.id.in_(ids))
+            ).mappings()
+        }
+        pending = self._pending_invitations(ctx.tenant.id, ids)
+        logins = self._last_logins(ctx.tenant.id, ids)
+        now = utcnow()
+        result = []
+        for user_id in ids:
+            row = rows[user_id]
+            expires = pending.get(user_id)
+            if row["is_active"]:
+                status = "active"
+            elif expires is not None:
+                status = "invited"
+            else:
+                status = "inactive"
+            item: dict[str, Any] = {
+                "id": user_id,
+                "name": row["name"],
+                "email": row["email"],
+                "title": row.get("title"),
+                "is_admin": bool(row["is_admin"]),
+                "status": status,
+                "last_login_at": datetime_json(logins.get(user_id)),
+                "invitation": (
+                    {"expires_at": datetime_json(expires), "expired": expires <= now}
+                    if expires is not None and status == "invited"
+                    else None
+                ),
+            }
+            for field_name in ("department", "role", "manager"):
+                if field_name in table.c:
+                    item[field_name] = row[field_name]
+                    item[f"{field_name}_name"] = row.get(f"{field_name}_name")
+            result.append(item)
+        return result
+
+    # ================================================================ transfer
+    def parse_transfer(
+        self, ctx: Context, from_user: str, to_user: Any, objects: Any
+    ) -> tuple[str, str, list[TransferItem]]:
+        """Check a transfer: both users of this tenant, the receiver active, objects owned."""
+        self.require_manager(ctx)
+        source = self._user(ctx, from_user)
+        problems: list[FieldError] = []
+        target: dict[str, Any] | None = None
+        if not isinstance(to_user, str) or not to_user:
+            problems.append(FieldError("to_user", "required"))
+        else:
+            try:
+                target = self._user(ctx, to_user)
+            except NotFound:
+                problems.append(FieldError("to_user", "invalid_reference", {"target": "user"}))
+        if target is not None:
+            if target["id"] == source["id"]:
+                problems.append(FieldError("to_user", "same_user"))
+            elif not target["is_active"]:
+                problems.append(FieldError("to_user", "user_inactive"))
+        items = self._transfer_items(ctx, objects, problems)
+        if problems:
+            raise ValidationFailed(problems)
+        assert target is not None
+        return source["id"], target["id"], items
+
+    @staticmethod
+    def _transfer_items(
+        ctx: Context, objects: Any, problems: list[FieldError]
+    ) -> list[TransferItem]:
+        if objects is None:
+            return [
+                TransferItem(name)
+                for name, obj in ctx.schema.objects.items()
+                if obj.definition.features.owner
+            ]
+        if not isinstance(objects, list) or not objects:
+            problems.append(FieldError("objects", "invalid_request"))
+            return []
+        items: list[TransferItem] = []
+        for i, entry in enumerate(objects):
+            key = f"objects.{i}"
+            if isinstance(entry, str):
+                entry = {"object": entry}
+            if not isinstance(entry, dict) or not isinstance(entry.get("object"), str):
+                problems.append(FieldError(key, "invalid_request"))
+                continue
+            unknown = set(entry) - {"object", "filter"}
+            for extra in sorted(unknown):
+                problems.append(FieldError(f"{key}.{extra}", "unknown_field", {"field": extra}))
+            obj = ctx.schema.get(entry["object"])
+            if obj is None:
+                problems.append(FieldError(key, "object_not_found", {"object": entry["object"]}))
+                continue
+            if not obj.definition.features.owner:
+                problems.append(FieldError(key, "not_owned", {"object": obj.name}))
+                continue
+            try:
+                compile_filter(PathResolver(ctx, obj), entry.get("filter"))
+            except PathError as exc:
+                problems.append(path_error_to_validation(exc, f"{key}.filter").errors[0])
+                continue
+            except ValidationFailed as exc:
+                problems.extend(
+                    FieldError(f"{key}.{e.field}", e.code, e.params) for e in exc.errors
+                )
+                continue
+            items.append(TransferItem(obj.name, entry.get("filter")))
+        return items
+
+    def transfer(
+        self,
+        open_context: ContextFactory,
+        from_user: str,
+        to_user: str,
+        items: list[TransferItem],
+        *,
+        batch_size: int = TRANSFER_BATCH,
+    ) -> dict[str, Any]:
+        """Give B every live record A owns (of the chosen objects), through the records service.
+
+        Each batch is its own transaction opened by `open_context` (which re-authenticates the
+        caller), so a long transfer never holds the tenant's write lock for long, and history,
+        audit, outbox and search stay exact per record. A record the write path refuses (a
+        validation rule it no longer meets, say) is skipped and reported; the rest move on.
+        Running the same transfer again picks up whatever is still owned by A.
+        """
+        transferred = dict.fromkeys((item.object_name for item in items), 0)
+        failed: list[dict[str, Any]] = []
+        failures = 0
+        for item in items:
+            after: str | None = None
+            while True:
+                with open_context() as ctx:
+                    self.require_manager(ctx)
+                    ids = self._owned_batch(ctx, item, from_user, after, batch_size)
+                    if not ids:
+                        break
+                    after = ids[-1]
+                    service = RecordsService(ctx)
+                    for record_id in ids:
+                        try:
+                            with ctx.conn.begin_nested():
+                                service.update(item.object_name, record_id, {OWNER_FIELD: to_user})
+                        except KeyiError as exc:
+                            failures += 1
+                            if len(failed) < MAX_REPORTED_FAILURES:
+                                failed.append(_failure(item.object_name, record_id, exc))
+                            continue
+                        transferred[item.object_name] += 1
+                if len(ids) < batch_size:
+                    break
+        with open_context() as ctx:
+            ctx.audit(
+                "user.transfer",
+                object_name="user",
+                record_id=from_user,
+                to_user=to_user,
+                transferred=transferred,
+                failed=failures,
+            )
+        return {
+            "from_user": from_user,
+            "to_user": to_user,
+            "transferred": transferred,
+            "total": sum(transferred.values()),
+            "failed": failed,
+            "failed_count": failures,
+        }
+
+    @staticmethod
+    def _owned_batch(
+        ctx: Context, item: TransferItem, owner: str, after: str | None, size: int
+    ) -> list[str]:
+        obj = ctx.object(item.object_name)
+        table = obj.table
+        resolver = PathResolver(ctx, obj)
+        stmt = sa.select(table.c.id).where(
+            table.c[OWNER_FIELD] == owner, table.c.deleted_at.is_(None)
+        )
+        where = compile_filter(resolver, item.filter)
+        if where is not None:
+            stmt = stmt.where(where)
+        if after is not None:
+            stmt = stmt.where(table.c.id > after)
+        stmt = resolver.apply_joins(stmt).order_by(table.c.id).limit(size)
+        return [str(i) for i in ctx.conn.execute(stmt).scalars()]
+
+
+def _failure(object_name: str, record_id: str, exc: KeyiError) -> dict[str, Any]:
+    entry: dict[str, Any] = {"object": object_name, "id": record_id, "code": exc.code}
+    if isinstance(exc, ValidationFailed):
+        entry["errors"] = [{"field": e.field, "code": e.code} for e in exc.errors]
+    return entry
