@@ -202,6 +202,9 @@ class DecimalType(FieldTypeImpl):
         if not value.is_finite():
             raise Invalid("invalid_number")
         precision, scale = self.precision_scale(field)
+        # Reject huge values before quantize: beyond the decimal context's 28 digits it raises.
+        if value.adjusted() >= precision - scale:
+            raise Invalid("number_too_large")
         value = value.quantize(Decimal(1).scaleb(-scale)) if scale else value.quantize(Decimal(1))
         if value.adjusted() >= precision - scale:
             raise Invalid("number_too_large")
