@@ -43,6 +43,34 @@ PROBLEM_SCHEMA = {
 }
 
 
+# Every operation can answer these with a problem document; FastAPI's own 422 schema is replaced
+# because the error handler answers problem+json, not FastAPI's default shape.
+ERROR_RESPONSES = {
+    "400": "Malformed request body",
+    "401": "Not signed in",
+    "403": "Not allowed",
+    "404": "Not found",
+    "409": "Conflict",
+    "412": "Stale version",
+    "422": "Invalid input",
+    "429": "Too many requests",
+}
+# Operations that answer without a session (the login itself and operations probes).
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/api/v1/auth/login"})
+
+
+def document_errors(document: dict[str, Any]) -> None:
+    """Declare the problem+json error answers (and public operations) on every operation."""
+    content = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, item in document["paths"].items():
+        for operation in item.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in ERROR_RESPONSES.items():
+                responses[status] = {"description": description, "content": content}
+            if path in PUBLIC_PATHS:
+                operation["security"] = []
+
+
 def base_document(app: FastAPI) -> dict[str, Any]:
     cached = getattr(app.state, "openapi_base", None)
     if cached is None:
@@ -214,4 +242,5 @@ def tenant_openapi(app: FastAPI, request: Request) -> dict[str, Any]:
                 document["paths"].update(object_paths(obj))
     except KeyiError:
         pass  # anonymous: the generic document
+    document_errors(document)
     return document

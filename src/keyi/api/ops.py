@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -49,7 +50,13 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    responses={
+        200: {"content": {"application/json": {}}},
+        503: {"description": "Database unreachable", "content": {"application/json": {}}},
+    },
+)
 def readyz(request: Request) -> Response:
     try:
         with services(request).platform.db.control.connect() as conn:
@@ -59,7 +66,7 @@ def readyz(request: Request) -> Response:
     return Response('{"status":"ok"}', media_type="application/json")
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 def metrics(request: Request) -> Response:
     return Response(
         generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST

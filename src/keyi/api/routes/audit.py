@@ -18,6 +18,10 @@ from keyi.platform.errors import Forbidden
 from keyi.platform.fieldtypes import datetime_json
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+# Exports stream CSV, not JSON: say so in the OpenAPI document.
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "CSV (UTF-8)", "content": {"text/csv": {}}}
+}
 COLUMNS = (
     "id",
     "at",
@@ -84,7 +88,7 @@ def list_audit(
         return {"entries": entries, "next_cursor": entries[-1]["id"] if len(rows) > limit else None}
 
 
-@router.get("/export")
+@router.get("/export", response_class=StreamingResponse, responses=CSV_RESPONSE)
 def export_audit(
     request: Request,
     action: str | None = Query(None, max_length=48),

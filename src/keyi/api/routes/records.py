@@ -21,6 +21,10 @@ from keyi.platform.records import RecordsService
 from keyi.platform.schema import idempotency_table
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"])
+# Exports stream CSV, not JSON: say so in the OpenAPI document.
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "CSV (UTF-8)", "content": {"text/csv": {}}}
+}
 
 
 def parse_version(header: str | None, body: dict[str, Any] | None = None) -> int | None:
@@ -106,7 +110,7 @@ def list_records(
         return run_query(ctx, object_name, spec)
 
 
-@router.get("/{object_name}/export")
+@router.get("/{object_name}/export", response_class=StreamingResponse, responses=CSV_RESPONSE)
 def export_records(
     object_name: str, request: Request, spec: QuerySpec = Depends(list_spec)
 ) -> StreamingResponse:
