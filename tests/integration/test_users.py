@@ -24,11 +24,13 @@ from keyi.api.app import create_app
 from keyi.platform.audit import audit_table
 from keyi.platform.auth import AuthService, token_hash
 from keyi.platform.context import TenantInfo
-from keyi.platform.errors import Conflict
+from keyi.platform.errors import Conflict, ValidationFailed
+from keyi.platform.ownership import TransferItem, transfer
 from keyi.platform.permissions import Actor
+from keyi.platform.records import RecordsService
 from keyi.platform.schema import history_table, outbox_table
 from keyi.platform.tenancy import Platform, utcnow
-from keyi.platform.users import TransferItem, UsersService
+from keyi.platform.users import UsersService
 from keyi.provisioning import add_user, create_tenant
 from tests.conftest import ADMIN_PASSWORD, admin_email_of, login, new_tenant_name
 
@@ -402,6 +404,20 @@ def test_cannot_deactivate_yourself_or_the_last_administrator(
     with platform.context(tenant, Actor.system("cli")) as ctx, pytest.raises(Conflict) as raised:
         service.deactivate(ctx, me)
     assert raised.value.code == "last_admin"
+    # The record edit path keeps the same rule.
+    own = client.get(f"/api/v1/records/user/{me}").json()
+    for change in ({"is_admin": False}, {"is_active": False}):
+        response = client.patch(
+            f"/api/v1/records/user/{me}", json=change, headers={"If-Match": str(own["version"])}
+        )
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["code"] == "cannot_deactivate_self"
+    with (
+        platform.context(tenant, Actor.system("import")) as ctx,
+        pytest.raises(ValidationFailed) as failed,
+    ):
+        RecordsService(ctx).update("user", me, {"is_admin": False})
+    assert [(e.field, e.code) for e in failed.value.errors] == [("is_admin", "last_admin")]
     assert _status(client, me) == "active"
 
 
@@ -529,7 +545,6 @@ def test_transfer_by_object_and_filter_in_batches(
     patched = client.patch("/api/v1/metadata/objects/account", json={"validation_rules": rules})
     assert patched.status_code == 200, patched.text
 
-    service = UsersService(platform)
     admin = client.get("/api/v1/me").json()["user"]
     item = TransferItem("account", {"field": "province", "op": "eq", "value": "浙江"})
     opened = 0
@@ -539,7 +554,7 @@ def test_transfer_by_object_and_filter_in_batches(
         opened += 1
         return platform.context(tenant, Actor(id=admin["id"], name=admin["name"], is_admin=True))
 
-    result = service.transfer(open_context, leaver_id, heir_id, [item], batch_size=2)
+    result = transfer(open_context, leaver_id, heir_id, [item], batch_size=2)
     assert result["transferred"] == {"account": 3}
     assert [(f["id"], f["code"]) for f in result["failed"]] == [(ids[1], "invalid_request")]
     assert opened >= 3  # four matching records in batches of two, plus the audit entry

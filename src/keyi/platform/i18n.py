@@ -157,8 +157,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "该用户尚未接受邀请。",
     },
     "cannot_deactivate_self": {
-        "en": "You cannot deactivate yourself.",
-        "zh-CN": "不能停用您自己的账号。",
+        "en": "You cannot deactivate yourself or remove your own administrator rights.",
+        "zh-CN": "不能停用自己的账号或取消自己的管理员权限。",
     },
     "last_admin": {
         "en": "This is the last active administrator; make someone else an administrator first.",

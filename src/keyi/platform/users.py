@@ -1,4 +1,4 @@
-"""Managing a company's users: invite, accept, deactivate, reactivate, transfer ownership.
+"""Managing a company's users: invite, accept, deactivate, reactivate, list.
 
 A person is two things in two databases: the tenant's `user` record (name, department, role,
 `is_active`) and, in the control database, a global identity (email, password) with a
@@ -14,8 +14,7 @@ seven days and can be used once.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,7 +30,6 @@ from keyi.platform.errors import (
     Conflict,
     FieldError,
     Forbidden,
-    KeyiError,
     NotFound,
     TooManyAttempts,
     Unauthenticated,
@@ -39,23 +37,16 @@ from keyi.platform.errors import (
 )
 from keyi.platform.fieldtypes import UUID_RE, datetime_json
 from keyi.platform.ids import new_id
-from keyi.platform.metadata.model import OWNER_FIELD
 from keyi.platform.permissions import Actor, Operation
-from keyi.platform.query.filters import compile_filter
-from keyi.platform.query.paths import PathError, PathResolver, path_error_to_validation
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform, utcnow
 
 INVITATION_DAYS = 7
-TRANSFER_BATCH = 200
-MAX_REPORTED_FAILURES = 100
 MAX_LIST_LIMIT = 500
 STATUSES = ("invited", "active", "inactive")
 # Fields an invitation may not set: activation is what accepting the invitation does.
 NOT_INVITABLE = frozenset({"is_active"})
 _hasher = PasswordHasher()
-
-ContextFactory = Callable[[], AbstractContextManager[Context]]
 
 
 @dataclass(frozen=True)
@@ -75,12 +66,27 @@ class AcceptedInvitation:
     email: str
 
 
-@dataclass(frozen=True)
-class TransferItem:
-    """One object to transfer, optionally narrowed by a query-language filter."""
+def require_manager(ctx: Context, op: Operation = Operation.EDIT) -> None:
+    """Managing users is the permission to change `user` records (administrators today)."""
+    if not ctx.policy.can(ctx.object("user"), op):
+        raise Forbidden()
 
-    object_name: str
-    filter: Any = None
+
+def live_user(ctx: Context, user_id: str) -> dict[str, Any]:
+    """A live user of ctx's tenant; any other id (another tenant's too) is not found."""
+    if not isinstance(user_id, str) or not UUID_RE.match(user_id):
+        raise NotFound("record_not_found")
+    table = ctx.object("user").table
+    row = (
+        ctx.conn.execute(
+            sa.select(table).where(table.c.id == user_id.lower(), table.c.deleted_at.is_(None))
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound("record_not_found")
+    return dict(row)
 
 
 class UsersService:
@@ -91,34 +97,10 @@ class UsersService:
         self.auth = auth or AuthService(platform)
         self.t = platform.t
 
-    # ================================================================ guards
-    @staticmethod
-    def require_manager(ctx: Context, op: Operation = Operation.EDIT) -> None:
-        """Managing users is the permission to change `user` records (administrators today)."""
-        if not ctx.policy.can(ctx.object("user"), op):
-            raise Forbidden()
-
-    @staticmethod
-    def _user(ctx: Context, user_id: str) -> dict[str, Any]:
-        """A live user of ctx's tenant; any other id (another tenant's too) is not found."""
-        if not isinstance(user_id, str) or not UUID_RE.match(user_id):
-            raise NotFound("record_not_found")
-        table = ctx.object("user").table
-        row = (
-            ctx.conn.execute(
-                sa.select(table).where(table.c.id == user_id.lower(), table.c.deleted_at.is_(None))
-            )
-            .mappings()
-            .first()
-        )
-        if row is None:
-            raise NotFound("record_not_found")
-        return dict(row)
-
     # ================================================================ invite
     def invite(self, ctx: Context, data: dict[str, Any]) -> IssuedInvitation:
         """Create the inactive user record, its membership and a one-time invitation token."""
-        self.require_manager(ctx, Operation.CREATE)
+        require_manager(ctx, Operation.CREATE)
         if not isinstance(data, dict):
             raise ValidationFailed([FieldError("body", "invalid_request")])
         errors = [FieldError(name, "read_only") for name in sorted(NOT_INVITABLE & set(data))]
@@ -147,8 +129,8 @@ class UsersService:
 
     def reinvite(self, ctx: Context, user_id: str) -> IssuedInvitation:
         """A fresh token for a user who is not active; earlier tokens stop working."""
-        self.require_manager(ctx)
-        user = self._user(ctx, user_id)
+        require_manager(ctx)
+        user = live_user(ctx, user_id)
         if user["is_active"]:
             raise Conflict("already_active")
         email = str(user["email"]).strip().lower()
@@ -165,8 +147,8 @@ class UsersService:
         )
 
     def revoke_invitation(self, ctx: Context, user_id: str) -> None:
-        self.require_manager(ctx)
-        user = self._user(ctx, user_id)
+        require_manager(ctx)
+        user = live_user(ctx, user_id)
         inv = self.t["invitation"]
         with self.platform.db.control.begin() as conn:
             revoked = conn.execute(
@@ -381,8 +363,8 @@ class UsersService:
 
         The user's records keep their owner; ownership moves only by an explicit transfer.
         """
-        self.require_manager(ctx)
-        user = self._user(ctx, user_id)
+        require_manager(ctx)
+        user = live_user(ctx, user_id)
         if user["id"] == ctx.actor.id:
             raise Conflict("cannot_deactivate_self")
         if user["is_admin"] and user["is_active"]:
@@ -446,8 +428,8 @@ class UsersService:
 
     def reactivate(self, ctx: Context, user_id: str) -> dict[str, Any]:
         """Allow sign-in again (with the same password); revoked keys stay revoked."""
-        self.require_manager(ctx)
-        user = self._user(ctx, user_id)
+        require_manager(ctx)
+        user = live_user(ctx, user_id)
         if user["is_active"]:
             raise Conflict("already_active")
         if self._pending_invitations(ctx.tenant.id, [user["id"]]):
@@ -504,7 +486,7 @@ class UsersService:
         cursor: str | None = None,
     ) -> dict[str, Any]:
         """Users in creation order with their status, for the administration screen."""
-        self.require_manager(ctx)
+        require_manager(ctx)
         problems = []
         if status is not None and status not in STATUSES:
             problems.append(FieldError("status", "invalid_option", {"value": status}))
@@ -607,159 +589,3 @@ class UsersService:
                     item[f"{field_name}_name"] = row.get(f"{field_name}_name")
             result.append(item)
         return result
-
-    # ================================================================ transfer
-    def parse_transfer(
-        self, ctx: Context, from_user: str, to_user: Any, objects: Any
-    ) -> tuple[str, str, list[TransferItem]]:
-        """Check a transfer: both users of this tenant, the receiver active, objects owned."""
-        self.require_manager(ctx)
-        source = self._user(ctx, from_user)
-        problems: list[FieldError] = []
-        target: dict[str, Any] | None = None
-        if not isinstance(to_user, str) or not to_user:
-            problems.append(FieldError("to_user", "required"))
-        else:
-            try:
-                target = self._user(ctx, to_user)
-            except NotFound:
-                problems.append(FieldError("to_user", "invalid_reference", {"target": "user"}))
-        if target is not None:
-            if target["id"] == source["id"]:
-                problems.append(FieldError("to_user", "same_user"))
-            elif not target["is_active"]:
-                problems.append(FieldError("to_user", "user_inactive"))
-        items = self._transfer_items(ctx, objects, problems)
-        if problems:
-            raise ValidationFailed(problems)
-        assert target is not None
-        return source["id"], target["id"], items
-
-    @staticmethod
-    def _transfer_items(
-        ctx: Context, objects: Any, problems: list[FieldError]
-    ) -> list[TransferItem]:
-        if objects is None:
-            return [
-                TransferItem(name)
-                for name, obj in ctx.schema.objects.items()
-                if obj.definition.features.owner
-            ]
-        if not isinstance(objects, list) or not objects:
-            problems.append(FieldError("objects", "invalid_request"))
-            return []
-        items: list[TransferItem] = []
-        for i, entry in enumerate(objects):
-            key = f"objects.{i}"
-            if isinstance(entry, str):
-                entry = {"object": entry}
-            if not isinstance(entry, dict) or not isinstance(entry.get("object"), str):
-                problems.append(FieldError(key, "invalid_request"))
-                continue
-            unknown = set(entry) - {"object", "filter"}
-            for extra in sorted(unknown):
-                problems.append(FieldError(f"{key}.{extra}", "unknown_field", {"field": extra}))
-            obj = ctx.schema.get(entry["object"])
-            if obj is None:
-                problems.append(FieldError(key, "object_not_found", {"object": entry["object"]}))
-                continue
-            if not obj.definition.features.owner:
-                problems.append(FieldError(key, "not_owned", {"object": obj.name}))
-                continue
-            try:
-                compile_filter(PathResolver(ctx, obj), entry.get("filter"))
-            except PathError as exc:
-                problems.append(path_error_to_validation(exc, f"{key}.filter").errors[0])
-                continue
-            except ValidationFailed as exc:
-                problems.extend(
-                    FieldError(f"{key}.{e.field}", e.code, e.params) for e in exc.errors
-                )
-                continue
-            items.append(TransferItem(obj.name, entry.get("filter")))
-        return items
-
-    def transfer(
-        self,
-        open_context: ContextFactory,
-        from_user: str,
-        to_user: str,
-        items: list[TransferItem],
-        *,
-        batch_size: int = TRANSFER_BATCH,
-    ) -> dict[str, Any]:
-        """Give B every live record A owns (of the chosen objects), through the records service.
-
-        Each batch is its own transaction opened by `open_context` (which re-authenticates the
-        caller), so a long transfer never holds the tenant's write lock for long, and history,
-        audit, outbox and search stay exact per record. A record the write path refuses (a
-        validation rule it no longer meets, say) is skipped and reported; the rest move on.
-        Running the same transfer again picks up whatever is still owned by A.
-        """
-        transferred = dict.fromkeys((item.object_name for item in items), 0)
-        failed: list[dict[str, Any]] = []
-        failures = 0
-        for item in items:
-            after: str | None = None
-            while True:
-                with open_context() as ctx:
-                    self.require_manager(ctx)
-                    ids = self._owned_batch(ctx, item, from_user, after, batch_size)
-                    if not ids:
-                        break
-                    after = ids[-1]
-                    service = RecordsService(ctx)
-                    for record_id in ids:
-                        try:
-                            with ctx.conn.begin_nested():
-                                service.update(item.object_name, record_id, {OWNER_FIELD: to_user})
-                        except KeyiError as exc:
-                            failures += 1
-                            if len(failed) < MAX_REPORTED_FAILURES:
-                                failed.append(_failure(item.object_name, record_id, exc))
-                            continue
-                        transferred[item.object_name] += 1
-                if len(ids) < batch_size:
-                    break
-        with open_context() as ctx:
-            ctx.audit(
-                "user.transfer",
-                object_name="user",
-                record_id=from_user,
-                to_user=to_user,
-                transferred=transferred,
-                failed=failures,
-            )
-        return {
-            "from_user": from_user,
-            "to_user": to_user,
-            "transferred": transferred,
-            "total": sum(transferred.values()),
-            "failed": failed,
-            "failed_count": failures,
-        }
-
-    @staticmethod
-    def _owned_batch(
-        ctx: Context, item: TransferItem, owner: str, after: str | None, size: int
-    ) -> list[str]:
-        obj = ctx.object(item.object_name)
-        table = obj.table
-        resolver = PathResolver(ctx, obj)
-        stmt = sa.select(table.c.id).where(
-            table.c[OWNER_FIELD] == owner, table.c.deleted_at.is_(None)
-        )
-        where = compile_filter(resolver, item.filter)
-        if where is not None:
-            stmt = stmt.where(where)
-        if after is not None:
-            stmt = stmt.where(table.c.id > after)
-        stmt = resolver.apply_joins(stmt).order_by(table.c.id).limit(size)
-        return [str(i) for i in ctx.conn.execute(stmt).scalars()]
-
-
-def _failure(object_name: str, record_id: str, exc: KeyiError) -> dict[str, Any]:
-    entry: dict[str, Any] = {"object": object_name, "id": record_id, "code": exc.code}
-    if isinstance(exc, ValidationFailed):
-        entry["errors"] = [{"field": e.field, "code": e.code} for e in exc.errors]
-    return entry

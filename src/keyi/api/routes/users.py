@@ -16,6 +16,7 @@ from keyi.api.context import (
 )
 from keyi.api.params import uuid_param
 from keyi.api.routes.auth import me_payload
+from keyi.platform import ownership
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.fieldtypes import datetime_json
 from keyi.platform.mail import Mail, mail_configured, send
@@ -136,17 +137,16 @@ def reactivate(user_id: str, request: Request) -> dict[str, Any]:
 def transfer(user_id: str, request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
     """Move ownership in batches; each batch re-checks that the caller may still manage users."""
     principal, _ = authenticate(request)
-    users = _users(request)
     unknown = sorted(set(body) - {"to_user", "objects"})
     if unknown:
         raise ValidationFailed(
             [FieldError(name, "unknown_field", {"field": name}) for name in unknown]
         )
     with request_context(request, principal=principal) as ctx:
-        source, target, items = users.parse_transfer(
+        source, target, items = ownership.parse_transfer(
             ctx, uuid_param(user_id, "record_not_found"), body.get("to_user"), body.get("objects")
         )
-    return users.transfer(
+    return ownership.transfer(
         lambda: request_context(request, write=True, principal=principal), source, target, items
     )
 

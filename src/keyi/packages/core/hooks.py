@@ -77,3 +77,30 @@ def user_manager_not_circular(ctx: Context, event: WriteEvent) -> None:
             return
         current = ctx.conn.execute(sa.select(users.c.manager).where(users.c.id == current)).scalar()
     event.errors.add("manager", "circular_manager")
+
+
+@registry.before_save("user")
+def user_keep_an_administrator(ctx: Context, event: WriteEvent) -> None:
+    """Whatever the path (user administration, record edit, import): a company always keeps an
+    active administrator, and nobody switches off their own access by editing their record."""
+    if event.operation != "update" or event.old is None:
+        return
+    was_admin = bool(event.old.get("is_admin")) and bool(event.old.get("is_active"))
+    still_admin = bool(event.final("is_admin")) and bool(event.final("is_active"))
+    if not was_admin or still_admin:
+        return
+    field_name = "is_active" if not event.final("is_active") else "is_admin"
+    if event.record_id == ctx.actor.id:
+        event.errors.add(field_name, "cannot_deactivate_self")
+        return
+    users = ctx.object("user").table
+    other = ctx.conn.execute(
+        sa.select(users.c.id).where(
+            users.c.is_admin.is_(True),
+            users.c.is_active.is_(True),
+            users.c.deleted_at.is_(None),
+            users.c.id != event.record_id,
+        )
+    ).first()
+    if other is None:
+        event.errors.add(field_name, "last_admin")
