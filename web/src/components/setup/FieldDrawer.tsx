@@ -142,7 +142,6 @@ export function FieldDrawer({ object, field, open, onClose, onSaved }: Props) {
       <Form
         form={form}
         layout="vertical"
-        requiredMark="optional"
         onValuesChange={(changed: Partial<FieldFormValues>) => {
           if ('label_en' in changed && !nameTouched) form.setFieldValue('name', suggestName(changed.label_en ?? ''));
           if ('name' in changed) setNameTouched(true);

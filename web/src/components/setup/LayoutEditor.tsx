@@ -128,7 +128,7 @@ export default function LayoutEditor({ object }: { object: ObjectMeta }) {
                 <Select
                   size="small"
                   value={s.columns ?? 2}
-                  style={{ width: 92 }}
+                  style={{ width: 118 }}
                   aria-label={t('setup.layout.columns')}
                   options={[1, 2, 3].map((n) => ({ value: n, label: `${n} ${t('setup.layout.columns')}` }))}
                   onChange={(n) => setLayout((l) => updateSection(l, s.key, { columns: n }))}

@@ -73,6 +73,7 @@ export default function AuditPage() {
           allowClear
           placeholder={t('setup.audit.actionFilter')}
           options={ACTIONS.map((a) => ({ value: a }))}
+          filterOption={(input, option) => String(option?.value ?? '').startsWith(input.trim())}
           data-testid="audit-action"
         />
         <div style={{ width: 200 }}>

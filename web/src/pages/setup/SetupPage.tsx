@@ -41,7 +41,7 @@ export default function SetupPage() {
       <div className="ky-setup-body">
         <Menu
           className="ky-setup-menu"
-          mode="inline"
+          mode="horizontal"
           selectedKeys={[section]}
           data-testid="setup-menu"
           items={[

@@ -1,0 +1,207 @@
+"""An administrator shapes the CRM in Setup, and the workspace follows without a reload.
+
+The flow: create a custom object with a text field, a picklist and a lookup (seeing the API's
+field error next to the input on the way), open it from the navigation, create a record and find
+it in the list, rearrange its page layout, grant a role permissions, ask who can access the
+record, and read the audit log — in English, with one screenshot in Chinese.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import new_page, screenshot, sign_in
+
+
+def english_page(browser: Browser) -> Page:
+    page = new_page(browser, locale="en-US")
+    page.context.add_init_script("window.localStorage.setItem('keyi.lang', 'en')")
+    return page
+
+
+def choose(page: Page, select_testid: str, text: str) -> None:
+    """Pick an option of an antd Select by typing its text."""
+    page.get_by_test_id(select_testid).click()
+    page.keyboard.type(text)
+    page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter(
+        has_text=text
+    ).first.click()
+
+
+def add_field(page: Page, type_label: str, label_en: str, label_zh: str) -> None:
+    page.get_by_test_id("field-new").click()
+    if type_label != "Text":
+        choose(page, "field-type", type_label)
+    page.get_by_test_id("field-label-en").fill(label_en)
+    page.get_by_test_id("field-label-zh").fill(label_zh)
+
+
+def save_field(page: Page, api_name: str) -> None:
+    page.get_by_test_id("field-save").click()
+    expect(page.get_by_test_id(f"field-edit-{api_name}")).to_be_visible()
+
+
+def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
+    page = english_page(browser)
+    try:
+        sign_in(page, server)
+        # Setup is reached from the account menu.
+        page.get_by_test_id("user-menu").click()
+        page.get_by_role("menuitem", name="Setup").click()
+        expect(page).to_have_url(re.compile(r"/setup/objects$"))
+        expect(page.get_by_role("cell", name="opportunity", exact=True)).to_be_visible()
+
+        # A custom object with labels in both languages; its API name follows the English label.
+        page.get_by_test_id("object-new").click()
+        page.get_by_test_id("object-label-en").fill("Warranty")
+        page.get_by_test_id("object-label-zh").fill("保修")
+        expect(page.get_by_test_id("object-name")).to_have_value("warranty")
+        screenshot(page, "setup-new-object")
+        page.get_by_test_id("object-save").click()
+        expect(page.get_by_test_id("setup-object-title")).to_have_text("Warranty")
+        # The navigation shows it at once (metadata state refreshed, no page reload).
+        nav = page.locator(".ky-nav")
+        expect(nav.get_by_text("Warranty", exact=True)).to_be_visible()
+
+        # The server's field error appears next to the input it concerns.
+        add_field(page, "Text", "Name", "名称")
+        page.get_by_test_id("field-save").click()
+        name_item = page.locator(".ant-form-item").filter(has=page.get_by_test_id("field-name"))
+        expect(name_item.locator(".ant-form-item-explain-error")).to_contain_text("name")
+        page.get_by_test_id("field-name").fill("serial_no")
+        page.get_by_test_id("field-label-en").fill("Serial No")
+        page.get_by_test_id("field-label-zh").fill("序列号")
+        page.get_by_test_id("field-name").fill("serial_no")
+        save_field(page, "serial_no")
+
+        # A picklist: values get their API value from the English label.
+        add_field(page, "Picklist", "Level", "级别")
+        rows = page.get_by_test_id("picklist-row")
+        rows.nth(0).get_by_label("English").fill("Gold")
+        rows.nth(0).get_by_label("Chinese").fill("金牌")
+        page.get_by_test_id("picklist-add").click()
+        rows.nth(1).get_by_label("English").fill("Silver")
+        rows.nth(1).get_by_label("Chinese").fill("银牌")
+        expect(rows.nth(1).get_by_label("Value")).to_have_value("silver")
+        screenshot(page, "setup-picklist-field")
+        save_field(page, "level")
+
+        # A lookup to accounts.
+        add_field(page, "Lookup", "Account", "客户")
+        choose(page, "field-target", "account")
+        save_field(page, "account")
+        screenshot(page, "setup-object-fields")
+
+        # Page layout: a new section holding the lookup, and the picklist moved first.
+        page.get_by_role("tab", name="Page layout").click()
+        expect(page.get_by_test_id("layout-field-level")).to_be_visible()
+        page.get_by_test_id("layout-up-level").click()
+        page.get_by_test_id("layout-up-level").click()
+        page.get_by_test_id("layout-add-section").click()
+        page.get_by_test_id("section-label-en").fill("Coverage")
+        page.get_by_test_id("section-label-zh").fill("保障范围")
+        page.get_by_test_id("section-name-ok").click()
+        coverage = page.get_by_test_id("layout-section-section_3")
+        expect(coverage).to_contain_text("Coverage")
+        page.get_by_test_id("layout-field-account").drag_to(coverage.locator(".ky-layout-drop"))
+        expect(coverage.get_by_test_id("layout-field-account")).to_be_visible()
+        details = page.get_by_test_id("layout-section-details")
+        expect(details.locator(".ky-layout-field").first).to_contain_text("Level")
+        screenshot(page, "setup-layout")
+        page.get_by_test_id("layout-save").click()
+        expect(page.get_by_text("Page layout saved")).to_be_visible()
+
+        # Open the new object from the navigation, create a record, see it in the list.
+        nav.get_by_text("Warranty", exact=True).click()
+        expect(page).to_have_url(re.compile(r"/o/warranty$"))
+        page.get_by_test_id("list-new").click()
+        drawer = page.locator(".ant-drawer-content")
+        drawer.get_by_label("Name").fill("WX-1001 保修单")
+        drawer.get_by_label("Serial No").fill("SN-88231")
+        drawer.get_by_label("Level").click()
+        page.locator(".ant-select-dropdown:visible").get_by_text("Gold", exact=True).click()
+        page.get_by_test_id("form-save").click()
+        expect(page.get_by_test_id("record-title")).to_have_text("WX-1001 保修单")
+        # The saved layout drives the record page: the lookup sits in its own section.
+        expect(page.get_by_text("Coverage", exact=True)).to_be_visible()
+        record_url = page.url
+
+        page.goto(server + "/o/warranty")
+        expect(page.get_by_text("WX-1001 保修单")).to_be_visible()
+        expect(page.get_by_text("SN-88231")).to_be_visible()
+
+        # Who can access this record, and why.
+        page.goto(record_url)
+        page.get_by_test_id("access-explain").click()
+        panel = page.get_by_test_id("access-panel")
+        panel.get_by_test_id("access-user").locator(".ant-select").click()
+        page.keyboard.type("Emily")
+        page.locator(".ant-select-dropdown:visible .ant-select-item-option").first.click()
+        expect(panel.get_by_test_id("access-op-read")).to_contain_text(re.compile("Allowed|Denied"))
+        expect(panel.get_by_test_id("access-reason").first).to_be_visible()
+        screenshot(page, "setup-access-explanation")
+    finally:
+        page.context.close()
+
+
+def test_admin_grants_a_role_and_reads_the_audit_log(browser: Browser, server: str) -> None:
+    page = english_page(browser)
+    try:
+        sign_in(page, server)
+        page.goto(server + "/setup/roles")
+        page.get_by_test_id("role-new").click()
+        page.get_by_test_id("role-name").fill("After-sales engineer")
+        page.get_by_test_id("role-save").click()
+        expect(page.get_by_test_id("role-title")).to_have_text("After-sales engineer")
+        page.get_by_test_id("perm-account-edit").check()
+        expect(page.get_by_test_id("perm-account-read")).to_be_checked()
+        page.get_by_test_id("permissions-save").click()
+        expect(page.get_by_text("Permissions saved")).to_be_visible()
+        page.reload()
+        expect(page.get_by_test_id("perm-account-edit")).to_be_checked()
+        expect(page.get_by_test_id("perm-contact-read")).not_to_be_checked()
+        screenshot(page, "setup-roles")
+
+        page.goto(server + "/setup/audit")
+        page.get_by_test_id("audit-action").locator("input").fill("permission.")
+        page.keyboard.press("Escape")
+        table = page.get_by_test_id("audit-table")
+        expect(table.get_by_text("permission.role.update").first).to_be_visible()
+        href = page.get_by_test_id("audit-export").get_attribute("href")
+        assert href is not None and href.startswith("/api/v1/audit/export?action=permission.")
+        screenshot(page, "setup-audit")
+    finally:
+        page.context.close()
+
+
+def test_setup_in_chinese_and_closed_to_non_admins(browser: Browser, server: str) -> None:
+    page = new_page(browser)  # zh-CN
+    try:
+        sign_in(page, server)
+        page.goto(server + "/setup/objects")
+        expect(page.get_by_role("heading", name="系统设置")).to_be_visible()
+        expect(page.get_by_role("button", name="新建对象")).to_be_visible()
+        page.get_by_role("link", name="商机").click()
+        expect(page.get_by_role("tab", name="页面布局")).to_be_visible()
+        expect(page.get_by_text("opportunity_no")).to_be_visible()
+        screenshot(page, "setup-objects-zh")
+    finally:
+        page.context.close()
+
+    # A sales user sees no Setup entry, is turned away from its URL, and gets no access panel.
+    page = english_page(browser)
+    try:
+        sign_in(page, server, email="emily.wang@demo.keyi.dev")
+        page.get_by_test_id("user-menu").click()
+        expect(page.get_by_role("menuitem", name="Sign out")).to_be_visible()
+        expect(page.get_by_role("menuitem", name="Setup")).to_have_count(0)
+        page.goto(server + "/setup/objects")
+        expect(page.get_by_text("Only administrators can open Setup.")).to_be_visible()
+        page.goto(server + "/o/account")
+        page.locator(".ant-table-row a").first.click()
+        expect(page.get_by_test_id("record-title")).to_be_visible()
+        expect(page.get_by_test_id("access-explain")).to_have_count(0)
+    finally:
+        page.context.close()
