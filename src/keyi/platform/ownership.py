@@ -126,6 +126,8 @@ def transfer(
         while True:
             with open_context() as ctx:
                 require_manager(ctx)
+                if not live_user(ctx, to_user)["is_active"]:  # deactivated meanwhile
+                    raise ValidationFailed([FieldError("to_user", "user_inactive")])
                 ids = _owned_batch(ctx, item, from_user, after, batch_size)
                 if not ids:
                     break
