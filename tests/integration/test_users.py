@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
+from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -319,6 +320,19 @@ def test_invitation_email_is_delivered_over_smtp(
             link = next(w for w in body.split() if w.startswith("https://crm.example.com/"))
             person = _accept(mail_app, _token(link))
             assert person.get("/api/v1/me").json()["user"]["email"] == "li.lei@example.com"
+
+            # Chinese-speaking invitees (the default language) get Chinese mail, properly encoded.
+            chinese = _invite(client, email="zhang.wei@example.com")
+            assert chinese["email_sent"] is True
+            received = [
+                m for m in mailbox.Maildir(str(maildir), create=False) if "zhang" in m["To"]
+            ]
+            assert len(received) == 1
+            subject = str(make_header(decode_header(received[0]["Subject"])))
+            assert subject == f"邀请您加入“{tenant.label}”（客易 CRM）"
+            text = received[0].get_payload(decode=True).decode(received[0].get_content_charset())
+            assert "请在 7 天内打开以下链接设置密码并登录" in text
+            assert chinese["accept_url"] in text
     finally:
         mailing.dispose()
 
