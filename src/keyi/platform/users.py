@@ -115,10 +115,19 @@ class UsersService:
             ).first()
             if taken is not None:
                 errors.append(FieldError("email", "user_exists"))
+        values = {k: v for k, v in data.items() if k not in NOT_INVITABLE}
+        try:
+            user = RecordsService(ctx).create(
+                "user", {**values, "email": email, "is_active": False}
+            )
+        except ValidationFailed as exc:
+            # Every problem at once; the record service's "not unique" says less than ours.
+            mine = {e.field for e in errors}
+            raise ValidationFailed(
+                errors + [e for e in exc.errors if not (e.field in mine and e.code == "not_unique")]
+            ) from None
         if errors:
-            raise ValidationFailed(errors)
-        values = {**data, "email": email, "is_active": False}
-        user = RecordsService(ctx).create("user", values)
+            raise ValidationFailed(errors)  # rolls the created record back with the transaction
         email = str(user["email"]).lower()
         with self.platform.db.control.begin() as conn:
             identity_id = self._identity_for(conn, email)
