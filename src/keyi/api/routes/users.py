@@ -20,7 +20,7 @@ from keyi.platform import ownership
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.fieldtypes import datetime_json
 from keyi.platform.mail import Mail, mail_configured, send
-from keyi.platform.users import IssuedInvitation, UsersService
+from keyi.platform.users import IssuedInvitation, UsersService, require_manager
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
 
@@ -137,12 +137,13 @@ def reactivate(user_id: str, request: Request) -> dict[str, Any]:
 def transfer(user_id: str, request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
     """Move ownership in batches; each batch re-checks that the caller may still manage users."""
     principal, _ = authenticate(request)
-    unknown = sorted(set(body) - {"to_user", "objects"})
-    if unknown:
-        raise ValidationFailed(
-            [FieldError(name, "unknown_field", {"field": name}) for name in unknown]
-        )
     with request_context(request, principal=principal) as ctx:
+        require_manager(ctx)
+        unknown = sorted(set(body) - {"to_user", "objects"})
+        if unknown:
+            raise ValidationFailed(
+                [FieldError(name, "unknown_field", {"field": name}) for name in unknown]
+            )
         source, target, items = ownership.parse_transfer(
             ctx, uuid_param(user_id, "record_not_found"), body.get("to_user"), body.get("objects")
         )
