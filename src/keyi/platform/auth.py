@@ -298,6 +298,21 @@ class AuthService:
         with self.platform.db.control.begin() as conn:
             return int(conn.execute(stmt.values(revoked_at=utcnow())).rowcount)
 
+    def session_for(self, identity_id: str, tenant_id: str, user_id: str) -> NewSession:
+        """A session for someone another party vouched for (single sign-on).
+
+        The caller has already checked the membership; no password or TOTP is asked here,
+        the identity provider did its own checks.
+        """
+        t_identity = self.t["identity"]
+        with self.platform.db.control.begin() as conn:
+            conn.execute(
+                sa.update(t_identity)
+                .where(t_identity.c.id == identity_id)
+                .values(last_login_at=utcnow())
+            )
+            return self._new_session(conn, identity_id, tenant_id, user_id)
+
     def _new_session(
         self, conn: sa.Connection, identity_id: str, tenant_id: str, user_id: str
     ) -> NewSession:
@@ -337,7 +352,7 @@ class AuthService:
         """The principal behind a session token or an API key, or None."""
         digest = token_hash(token)
         now = utcnow()
-        with self.platform.db.control.connect() as conn:
+        with self.platform.db.control_read() as conn:
             if token.startswith("keyi_"):
                 k = self.t["api_key"]
                 row = conn.execute(sa.select(k).where(k.c.key_hash == digest)).mappings().first()

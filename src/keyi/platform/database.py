@@ -43,6 +43,12 @@ def _sqlite_engine(path: Path) -> sa.Engine:
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(_dbapi: Any, record: Any, _proxy: Any) -> None:
+        # A pooled connection forgets how it was last used: a transaction writes unless the
+        # caller said it only reads (see Databases.control_read).
+        record.info["write"] = True
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
         # IMMEDIATE takes the write lock up front: two writers queue instead of deadlocking
@@ -70,6 +76,14 @@ class Databases:
     @property
     def is_postgres(self) -> bool:
         return self.control.dialect.name == "postgresql"
+
+    @contextmanager
+    def control_read(self) -> Iterator[sa.Connection]:
+        """A read-only control connection: on SQLite a plain BEGIN (a WAL snapshot), so the
+        session lookup of every request does not queue behind sign-ins for the write lock."""
+        with self.control.connect() as conn:
+            conn.info["write"] = False
+            yield conn
 
     def tenant_location(self, tenant_id: str) -> str:
         """Schema name (PostgreSQL) or file path (SQLite) for a new tenant."""
