@@ -25,6 +25,7 @@ from keyi.api.routes import (
     pools,
     records,
     search,
+    sso,
     users,
     views,
 )
@@ -72,6 +73,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         pools.router,
         audit.router,
         users.router,
+        sso.router,
     ):
         app.include_router(router)
 

@@ -12,16 +12,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from fastapi import Request
+from fastapi import Request, Response
 
 from keyi.api.ratelimit import LoginRateLimiter
 from keyi.platform.access.principal import load_principal, load_role_permissions
-from keyi.platform.auth import AuthService, Principal
+from keyi.platform.auth import AuthService, NewSession, Principal
 from keyi.platform.context import Context
 from keyi.platform.errors import Forbidden, Unauthenticated
 from keyi.platform.i18n import negotiate
 from keyi.platform.permissions import AccessPolicy, Actor
 from keyi.platform.tenancy import Platform
+from keyi.settings import Settings
 
 SESSION_COOKIE = "keyi_session"
 CSRF_COOKIE = "keyi_csrf"
@@ -67,6 +68,24 @@ def authenticate(request: Request) -> tuple[Principal, str]:
         if not principal.csrf_token or not secrets.compare_digest(sent, principal.csrf_token):
             raise Forbidden("csrf")
     return principal, token
+
+
+def set_session_cookies(response: Response, settings: Settings, session: NewSession) -> None:
+    """The web app's session: an HttpOnly token cookie and a script-readable CSRF cookie."""
+    max_age = settings.session_ttl_hours * 3600
+    for name, value, http_only in (
+        (SESSION_COOKIE, session.token, True),
+        (CSRF_COOKIE, session.csrf_token, False),
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            httponly=http_only,
+            samesite="lax",
+            secure=settings.secure_cookies,
+            path="/",
+        )
 
 
 def locale_of(request: Request) -> str:

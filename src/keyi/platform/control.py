@@ -90,6 +90,7 @@ def define_control_tables(schema: str | None) -> tuple[sa.MetaData, dict[str, sa
         sa.Column("revoked_at", sa.DateTime, nullable=True),
         sa.Index("ix_invitation_tenant_user", "tenant_id", "user_id"),
     )
+    sso_providers, sso_links, sso_flows = _sso_tables(metadata)
     return metadata, {
         "tenant": tenants,
         "identity": identities,
@@ -97,4 +98,61 @@ def define_control_tables(schema: str | None) -> tuple[sa.MetaData, dict[str, sa
         "session": sessions,
         "api_key": api_keys,
         "invitation": invitations,
+        "sso_provider": sso_providers,
+        "sso_link": sso_links,
+        "sso_flow": sso_flows,
     }
+
+
+def _sso_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
+    """Single sign-on: providers per tenant, identity links, and sign-ins in progress."""
+    providers = sa.Table(
+        "sso_provider",
+        metadata,
+        sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+        sa.Column("tenant_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("name", sa.String(48), nullable=False),
+        sa.Column("issuer", sa.String(500), nullable=False),
+        sa.Column("client_id", sa.String(255), nullable=False),
+        # Never returned by the API nor logged; None for public clients (PKCE only).
+        sa.Column("client_secret", sa.String(1000), nullable=True),
+        sa.Column("scopes", sa.String(500), nullable=False),
+        sa.Column("labels", sa.JSON, nullable=False),
+        # Create a user on first sign-in (with default_role_id), or only link existing members.
+        sa.Column("provision_users", sa.Boolean, nullable=False, default=False),
+        sa.Column("default_role_id", sa.Uuid(as_uuid=False), nullable=True),
+        sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+        sa.Index("ix_sso_provider_tenant_name", "tenant_id", "name", unique=True),
+    )
+    # The provider's subject for a person, bound to a Keyi identity (one per provider+subject).
+    links = sa.Table(
+        "sso_link",
+        metadata,
+        sa.Column("provider_id", sa.Uuid(as_uuid=False), primary_key=True),
+        sa.Column("subject", sa.String(255), primary_key=True),
+        sa.Column("identity_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("tenant_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("last_login_at", sa.DateTime, nullable=True),
+        sa.Index("ix_sso_link_identity", "identity_id"),
+    )
+    # A sign-in between the redirect to the provider and its callback. Only hashes of the
+    # state and of the browser-binding cookie are kept; a row is used once.
+    flows = sa.Table(
+        "sso_flow",
+        metadata,
+        sa.Column("state_hash", sa.String(64), primary_key=True),
+        sa.Column("browser_hash", sa.String(64), nullable=False),
+        sa.Column("provider_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("tenant_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("nonce", sa.String(128), nullable=False),
+        sa.Column("code_verifier", sa.String(128), nullable=False),
+        sa.Column("redirect_uri", sa.String(1000), nullable=False),
+        sa.Column("next_path", sa.String(1000), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("expires_at", sa.DateTime, nullable=False),
+        sa.Index("ix_sso_flow_expires", "expires_at"),
+    )
+    return providers, links, flows
