@@ -65,7 +65,7 @@ class FilterCompiler:
         path, op = node.get("field"), node.get("op", "eq")
         if not isinstance(path, str):
             raise _bad(f"{key}.field", "missing field")
-        if op not in ALL_OPS:
+        if not isinstance(op, str) or op not in ALL_OPS:
             raise _bad(f"{key}.op", f"unknown operator '{op}'")
         try:
             _, f = self.resolver.field(path)
