@@ -83,6 +83,8 @@ class TextType(FieldTypeImpl):
         if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
             raise Invalid("invalid_text")
         text = str(raw).strip()
+        if "\x00" in text:  # PostgreSQL text cannot hold NUL; refuse it on every backend
+            raise Invalid("invalid_text")
         if text == "":
             return None
         limit = field.max_length or self.default_length
@@ -95,6 +97,8 @@ class TextType(FieldTypeImpl):
 
     def coerce_filter_value(self, field: FieldDef, raw: Any) -> Any:
         if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
+            raise Invalid("invalid_text")
+        if "\x00" in str(raw):
             raise Invalid("invalid_text")
         return str(raw)
 
