@@ -267,6 +267,9 @@ class MetadataService:
             errors.add(prefix + "type", "invalid_metadata", reason="system type")
         if f.type == FieldType.CURRENCY and obj.field(f"{f.name}_currency"):
             errors.add(prefix + "name", "name_taken", name=f"{f.name}_currency")
+        # The reverse: a field named like an existing currency field's code column.
+        if any(o.type == FieldType.CURRENCY and f"{o.name}_currency" == f.name for o in obj.fields):
+            errors.add(prefix + "name", "name_taken", name=f.name)
         if f.target and f.target not in defs and f.target != "user":
             errors.add(prefix + "target", "object_not_found", object=f.target)
         if f.type == FieldType.OWNER and f.target not in (None, "user"):
