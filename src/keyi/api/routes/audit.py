@@ -14,8 +14,8 @@ from fastapi.responses import StreamingResponse
 from keyi.api.context import request_context
 from keyi.platform.audit import audit_table
 from keyi.platform.context import Context
-from keyi.platform.errors import Forbidden
-from keyi.platform.fieldtypes import datetime_json
+from keyi.platform.errors import FieldError, Forbidden, ValidationFailed
+from keyi.platform.fieldtypes import UUID_RE, datetime_json
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 # Exports stream CSV, not JSON: say so in the OpenAPI document.
@@ -43,6 +43,20 @@ def _query(
     record_id: str | None,
     before: str | None,
 ) -> Any:
+    # Ids are UUID columns on PostgreSQL and text cannot hold NUL: refuse such filters up front.
+    errors = [
+        FieldError(key, "invalid_request")
+        for key, value, is_id in (
+            ("actor", actor, True),
+            ("cursor", before, True),
+            ("action", action, False),
+            ("object", object_name, False),
+            ("record_id", record_id, False),
+        )
+        if value and ("\x00" in value or (is_id and not UUID_RE.match(value)))
+    ]
+    if errors:
+        raise ValidationFailed(errors)
     t = audit_table
     stmt = sa.select(t).order_by(t.c.id.desc())
     if action:
