@@ -236,5 +236,124 @@ def demo(settings: Settings, accounts: int, seed: int) -> None:
     click.echo(f"Demo company ready. Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}", err=True)
 
 
+@main.group(cls=KeyiGroup)
+def sso() -> None:
+    """Single sign-on providers (OpenID Connect) of a company."""
+
+
+@sso.command("add")
+@click.option("--tenant", "tenant_name", required=True)
+@click.option("--name", required=True, help="Short name, in the sign-in link (e.g. corp).")
+@click.option("--issuer", required=True, help="Issuer URL; discovery is read from it.")
+@click.option("--client-id", required=True)
+@click.option(
+    "--client-secret",
+    envvar="KEYI_SSO_CLIENT_SECRET",
+    default=None,
+    help="Or KEYI_SSO_CLIENT_SECRET; '-' reads it from standard input. Omit for a public client.",
+)
+@click.option("--scope", "scopes", multiple=True, help="Repeatable; default openid email profile.")
+@click.option("--label-en", default=None, help="Button text in English.")
+@click.option("--label-zh", default=None, help="Button text in Chinese.")
+@click.option(
+    "--provision/--no-provision",
+    default=False,
+    help="Create unknown people on first sign-in (needs --default-role).",
+)
+@click.option("--default-role", default=None, help="Role name for people created on sign-in.")
+@click.option("--disabled", is_flag=True, help="Add it switched off.")
+@click.pass_obj
+def sso_add(
+    settings: Settings,
+    tenant_name: str,
+    name: str,
+    issuer: str,
+    client_id: str,
+    client_secret: str | None,
+    scopes: tuple[str, ...],
+    label_en: str | None,
+    label_zh: str | None,
+    provision: bool,
+    default_role: str | None,
+    disabled: bool,
+) -> None:
+    """Add a provider; prints the redirect URI to register at the provider."""
+    import sqlalchemy as sa
+
+    from keyi.platform.permissions import Actor
+    from keyi.platform.sso.providers import SsoProviders
+
+    if client_secret == "-":  # noqa: S105 - "-" means: read it from standard input
+        client_secret = sys.stdin.readline().strip()
+    platform = _platform(settings)
+    info = platform.tenant(tenant_name)
+    body: dict[str, object] = {
+        "name": name,
+        "issuer": issuer,
+        "client_id": client_id,
+        "client_secret": client_secret or None,
+        "provision_users": provision,
+        "enabled": not disabled,
+    }
+    if scopes:
+        body["scopes"] = list(scopes)
+    labels = {k: v for k, v in (("en", label_en), ("zh-CN", label_zh)) if v}
+    if labels:
+        body["labels"] = labels
+    with platform.context(info, Actor.system("cli")) as ctx:
+        if default_role:
+            role = ctx.object("role").table
+            role_id = ctx.conn.execute(
+                sa.select(role.c.id).where(role.c.name == default_role, role.c.deleted_at.is_(None))
+            ).scalar()
+            if role_id is None:
+                raise click.ClickException(f"no role named {default_role!r}")
+            body["default_role"] = str(role_id)
+        created = SsoProviders(platform).create(ctx, body)
+    base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    click.echo(f"added {created['name']} ({created['id']})")
+    click.echo(f"redirect URI: {base}/api/v1/auth/sso/callback")
+
+
+@sso.command("list")
+@click.option("--tenant", "tenant_name", required=True)
+@click.pass_obj
+def sso_list(settings: Settings, tenant_name: str) -> None:
+    """Providers of a company (never their secrets)."""
+    from keyi.platform.permissions import Actor
+    from keyi.platform.sso.providers import SsoProviders
+
+    platform = _platform(settings)
+    with platform.context(platform.tenant(tenant_name), Actor.system("cli"), write=False) as ctx:
+        providers = SsoProviders(platform).list(ctx)
+    for p in providers:
+        click.echo(
+            f"{p['name']}\t{p['issuer']}\t{p['client_id']}\t"
+            f"secret={'set' if p['has_client_secret'] else 'none'}\t"
+            f"provision={'yes' if p['provision_users'] else 'no'}\t"
+            f"{'enabled' if p['enabled'] else 'disabled'}"
+        )
+
+
+@sso.command("remove")
+@click.option("--tenant", "tenant_name", required=True)
+@click.option("--name", required=True)
+@click.pass_obj
+def sso_remove(settings: Settings, tenant_name: str, name: str) -> None:
+    """Remove a provider and the links of people to it."""
+    from keyi.platform.permissions import Actor
+    from keyi.platform.sso.providers import SsoProviders
+
+    platform = _platform(settings)
+    info = platform.tenant(tenant_name)
+    providers = SsoProviders(platform)
+    found = providers.config_by_name(info.id, name)
+    if found is None:
+        raise click.ClickException(f"no provider {name!r} in tenant {tenant_name}")
+    with platform.context(info, Actor.system("cli")) as ctx:
+        providers.delete(ctx, found.id)
+    click.echo(f"removed {name}")
+
+
 if __name__ == "__main__":
     main()

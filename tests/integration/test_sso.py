@@ -8,26 +8,31 @@ subject whose claims it stored beforehand (`PUT /users/<sub>`).
 from __future__ import annotations
 
 import dataclasses
+import os
 import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from keyi.cli import main
 from keyi.platform.audit import audit_table
 from keyi.platform.context import TenantInfo
 from keyi.platform.permissions import Actor
 from keyi.platform.sso.oidc import OidcClient, OidcError
-from keyi.platform.sso.providers import ProviderConfig
+from keyi.platform.sso.providers import ProviderConfig, SsoProviders
 from keyi.platform.tenancy import Platform
+from keyi.settings import Settings
 from tests.conftest import admin_email_of
 
 SECRET = "s3cr3t-never-shown-" + uuid.uuid4().hex
@@ -399,3 +404,73 @@ def test_provider_administration_validates_hides_secrets_and_isolates_tenants(
 
     assert client.delete(path).status_code == 204
     assert client.get(path).status_code == 404
+
+
+# ------------------------------------------------------------------ command line
+def test_cli_adds_lists_and_removes_providers(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEYI_")}
+    runner = CliRunner(env={**env, "KEYI_DATA_DIR": str(tmp_path)})
+
+    def run(*args: str, ok: bool = True, **extra: Any) -> str:
+        result = runner.invoke(main, list(args), catch_exceptions=False, **extra)
+        assert (result.exit_code == 0) is ok, result.output
+        return result.output
+
+    run(
+        "tenant",
+        "create",
+        "acme",
+        "--admin-email",
+        "it@acme.example",
+        "--admin-password",
+        "pw-12345678",
+    )
+    added = run(
+        "sso",
+        "add",
+        "--tenant",
+        "acme",
+        "--name",
+        "corp",
+        "--issuer",
+        "https://login.acme.example",
+        "--client-id",
+        "keyi",
+        "--label-zh",
+        "企业账号",
+        "--scope",
+        "openid",
+        "--scope",
+        "email",
+        env={"KEYI_SSO_CLIENT_SECRET": SECRET},
+    )
+    assert "added corp" in added and "/api/v1/auth/sso/callback" in added
+    refused = run(
+        "sso",
+        "add",
+        "--tenant",
+        "acme",
+        "--name",
+        "jit",
+        "--issuer",
+        "https://login.acme.example",
+        "--client-id",
+        "keyi",
+        "--provision",
+        "--default-role",
+        "nobody",
+        ok=False,
+    )
+    assert "no role named 'nobody'" in refused
+    listed = run("sso", "list", "--tenant", "acme")
+    assert "corp\thttps://login.acme.example\tkeyi\tsecret=set" in listed
+    assert SECRET not in listed + added
+    platform = Platform(Settings(data_dir=tmp_path))
+    try:
+        found = SsoProviders(platform).config_by_name(platform.tenant("acme").id, "corp")
+        assert found is not None and found.client_secret == SECRET
+        assert found.scopes == ("openid", "email") and found.labels == {"zh-CN": "企业账号"}
+    finally:
+        platform.dispose()
+    assert "removed corp" in run("sso", "remove", "--tenant", "acme", "--name", "corp")
+    assert run("sso", "list", "--tenant", "acme") == ""
