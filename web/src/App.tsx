@@ -15,6 +15,8 @@ const Shell = lazy(() => import('./components/Shell'));
 const HomePage = lazy(() => import('./pages/HomePage'));
 const ListPage = lazy(() => import('./pages/ListPage'));
 const RecordPage = lazy(() => import('./pages/RecordPage'));
+const KanbanPage = lazy(() => import('./pages/KanbanPage'));
+const RecycleBinPage = lazy(() => import('./pages/RecycleBinPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 const SetupPage = lazy(() => import('./pages/setup/SetupPage'));
 
@@ -76,6 +78,8 @@ export function AppRoutes() {
         >
           <Route index element={<HomePage />} />
           <Route path="o/:object" element={<ListPage />} />
+          <Route path="o/:object/kanban" element={<KanbanPage />} />
+          <Route path="o/:object/bin" element={<RecycleBinPage />} />
           <Route path="o/:object/:id" element={<RecordPage />} />
           <Route path="setup/*" element={<SetupPage />} />
           <Route path="*" element={<NotFoundPage />} />

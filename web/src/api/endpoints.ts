@@ -11,8 +11,11 @@ import type {
   QueryBody,
   RecordData,
   RecordPage,
+  SavedView,
+  SavedViewInput,
   SearchHit,
   Session,
+  SortSpec,
 } from './types';
 
 const enc = encodeURIComponent;
@@ -55,7 +58,16 @@ export const api = {
   /** Quick list (GET form), used by lookups' type-ahead. */
   list(
     object: string,
-    params: { limit?: number; cursor?: string | null; sort?: string; fields?: string[]; q?: string; filter?: FilterNode | null },
+    params: {
+      limit?: number;
+      cursor?: string | null;
+      sort?: string;
+      fields?: string[];
+      q?: string;
+      filter?: FilterNode | null;
+      /** The recycle bin instead of live records. */
+      deleted?: boolean;
+    },
     signal?: AbortSignal,
   ) {
     return request<RecordPage>(
@@ -66,6 +78,7 @@ export const api = {
         fields: params.fields?.join(','),
         q: params.q,
         filter: params.filter ? JSON.stringify(params.filter) : undefined,
+        deleted: params.deleted ? 'true' : undefined,
       })}`,
       { signal },
     );
@@ -93,6 +106,39 @@ export const api = {
   restore(object: string, id: string) {
     return request<RecordData>(`/api/v1/records/${enc(object)}/${enc(id)}/restore`, { method: 'POST' });
   },
+  /** Same values on many records; all or nothing (errors keyed "N.field" by position). */
+  massUpdate(object: string, ids: string[], values: Record<string, unknown>, versions?: Record<string, number>) {
+    return request<{ ids: string[]; versions: Record<string, number> }>(`/api/v1/records/${enc(object)}/mass-update`, {
+      method: 'POST',
+      body: versions ? { ids, values, versions } : { ids, values },
+    });
+  },
+  massDelete(object: string, ids: string[]) {
+    return request<{ deleted: number }>(`/api/v1/records/${enc(object)}/mass-delete`, { method: 'POST', body: { ids } });
+  },
+  /** URL of the streaming CSV export of a list (GET, so the browser downloads it with the session cookie). */
+  exportUrl(object: string, params: { filter?: FilterNode | null; sort?: SortSpec[]; fields?: string[]; q?: string | null }) {
+    return `/api/v1/records/${enc(object)}/export${qs({
+      filter: params.filter ? JSON.stringify(params.filter) : undefined,
+      sort: params.sort?.length ? params.sort.map((s) => (s.direction === 'desc' ? `-${s.field}` : s.field)).join(',') : undefined,
+      fields: params.fields?.join(','),
+      q: params.q,
+    })}`;
+  },
+
+  views(object: string, signal?: AbortSignal) {
+    return request<{ views: SavedView[] }>(`/api/v1/views${qs({ object })}`, { signal });
+  },
+  createView(body: SavedViewInput & { object: string; name: string }) {
+    return request<SavedView>('/api/v1/views', { method: 'POST', body });
+  },
+  updateView(id: string, body: SavedViewInput) {
+    return request<SavedView>(`/api/v1/views/${enc(id)}`, { method: 'PATCH', body });
+  },
+  deleteView(id: string) {
+    return request<void>(`/api/v1/views/${enc(id)}`, { method: 'DELETE' });
+  },
+
   history(object: string, id: string, signal?: AbortSignal) {
     return request<{ entries: HistoryEntry[] }>(`/api/v1/records/${enc(object)}/${enc(id)}/history`, { signal });
   },

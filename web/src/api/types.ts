@@ -203,3 +203,18 @@ export interface Problem {
   errors?: ProblemFieldError[];
   [k: string]: unknown;
 }
+
+/** A saved list view (GET/POST/PATCH /api/v1/views): personal, or shared by an administrator. */
+export interface SavedView {
+  id: string;
+  object: string;
+  name: string;
+  owner_id: string;
+  shared: boolean;
+  filter: FilterNode | null;
+  sort: SortSpec[] | null;
+  columns: string[] | null;
+  q: string | null;
+  updated_at?: string;
+}
+export type SavedViewInput = Partial<Pick<SavedView, 'name' | 'shared' | 'filter' | 'sort' | 'columns' | 'q'>> & { object?: string };

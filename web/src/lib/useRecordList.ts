@@ -12,6 +12,8 @@ export interface ListState {
   reload: () => void;
   /** Replace/insert one record locally (after a create elsewhere). */
   prepend: (r: RecordData) => void;
+  /** Replace one record in place (after an inline edit), keeping its position. */
+  replace: (r: RecordData) => void;
 }
 
 /** Cursor-paginated query of one object; re-runs whenever `key` (the serialised query) changes. */
@@ -74,5 +76,7 @@ export function useRecordList(object: string | undefined, body: QueryBody | null
   const reload = useCallback(() => setTick((x) => x + 1), []);
   const prepend = useCallback((r: RecordData) => setRecords((prev) => [r, ...prev.filter((p) => p.id !== r.id)]), []);
 
-  return { records, nextCursor, loading, loadingMore, error, loadMore, reload, prepend };
+  const replace = useCallback((r: RecordData) => setRecords((prev) => prev.map((p) => (p.id === r.id ? { ...p, ...r } : p))), []);
+
+  return { records, nextCursor, loading, loadingMore, error, loadMore, reload, prepend, replace };
 }

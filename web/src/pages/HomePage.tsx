@@ -5,7 +5,9 @@ import { Link } from 'react-router-dom';
 import { api } from '../api/endpoints';
 import type { FieldMeta, ObjectMeta } from '../api/types';
 import type { EChartOption } from '../charts/EChart';
+import { MyTasks } from '../components/MyTasks';
 import { ObjectIcon, objectColor } from '../components/ObjectIcon';
+import '../components/records.css';
 import { optionLabel } from '../fields/text';
 import { useI18n } from '../i18n';
 import { formatCompactCurrency, formatCurrency } from '../lib/format';
@@ -214,7 +216,10 @@ export default function HomePage() {
           <PipelineChart objects={objects} />
         </Col>
         <Col xs={24} lg={8}>
-          <Recent />
+          <div className="ky-home-side">
+            <MyTasks />
+            <Recent />
+          </div>
         </Col>
       </Row>
     </div>

@@ -1,19 +1,25 @@
-import { FilterOutlined, PlusOutlined, ReloadOutlined, SearchOutlined, TableOutlined } from '@ant-design/icons';
-import { Alert, Badge, Button, Checkbox, Drawer, Empty, Grid, Input, Popover, Skeleton, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import { DeleteOutlined, DownloadOutlined, FilterOutlined, MoreOutlined, PlusOutlined, ReloadOutlined, SearchOutlined, TableOutlined } from '@ant-design/icons';
+import { Alert, Badge, Button, Checkbox, Drawer, Dropdown, Empty, Grid, Input, Popover, Skeleton, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import '../components/records.css';
 import type { ColumnsType } from 'antd/es/table';
 import type { SorterResult } from 'antd/es/table/interface';
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api } from '../api/endpoints';
-import type { FieldMeta, ObjectMeta, QueryBody, RecordData, SortSpec } from '../api/types';
+import type { FieldMeta, FilterNode, ObjectMeta, QueryBody, RecordData, SavedView, SortSpec } from '../api/types';
 import { describeCondition, FilterBuilder, filterableFields } from '../components/FilterBuilder';
 import { InfiniteSentinel } from '../components/InfiniteSentinel';
+import { InlineEditCell } from '../components/InlineEditCell';
+import { ListModeSwitch } from '../components/ListModeSwitch';
+import { MassActions } from '../components/MassActions';
+import { SavedViews } from '../components/SavedViews';
 import { ObjectIcon } from '../components/ObjectIcon';
 import { errorMessage, FullPageSpinner } from '../components/Status';
 import { FieldDisplay, isNumericField } from '../fields/registry';
 import { useI18n } from '../i18n';
 import { defaultColumns, getField, recordTitle } from '../lib/fields';
 import {
+  andFilters,
   buildFilter,
   EMPTY_FILTER,
   isComplete,
@@ -23,7 +29,9 @@ import {
   sortToParam,
   type FilterState,
 } from '../lib/filter';
+import { inlineEditable } from '../lib/inline';
 import { can } from '../lib/layout';
+import { treeToFilterState, type ListDefinition } from '../lib/views';
 import { useRecordList } from '../lib/useRecordList';
 import { useMetadata } from '../state/metadata';
 import { useFormatSettings } from '../state/session';
@@ -129,6 +137,10 @@ function ObjectList({ object }: { object: ObjectMeta }) {
   const [draft, setDraft] = useState<FilterState>(filterState);
   const [createOpen, setCreateOpen] = useState(false);
   const [count, setCount] = useState<number | null>(null);
+  const [selectedIds, setSelectedIds] = useState<string[]>([]);
+  /** A saved view's filter the builder cannot show (made through the API): applied as is. */
+  const [fixedFilter, setFixedFilter] = useState<FilterNode | null>(null);
+  const viewId = params.get('view');
 
   const plural = label(object.plural_labels ?? object.labels, object.name);
   useEffect(() => {
@@ -152,12 +164,43 @@ function ObjectList({ object }: { object: ObjectMeta }) {
   useEffect(() => setQDraft(q), [q]);
 
   const resolve = (path: string) => getField(object, path);
-  const filter = useMemo(() => buildFilter(filterState, resolve, { timeZone: fmt.timeZone }), [filterState, fmt.timeZone]); // eslint-disable-line react-hooks/exhaustive-deps
+  const built = useMemo(() => buildFilter(filterState, resolve, { timeZone: fmt.timeZone }), [filterState, fmt.timeZone]); // eslint-disable-line react-hooks/exhaustive-deps
+  const filter = useMemo(() => andFilters(fixedFilter, built), [fixedFilter, built]);
   const columnFields = columns.map((n) => getField(object, n)).filter((f): f is FieldMeta => !!f);
   const requested = Array.from(new Set(['id', object.name_field, ...columns]));
   const body: QueryBody = { filter, sort, fields: requested, limit: PAGE_SIZE, q: q || null };
   const key = JSON.stringify(body);
   const list = useRecordList(object.name, body, key);
+  const selected = list.records.filter((r) => selectedIds.includes(r.id));
+  useEffect(() => setSelectedIds([]), [key]);
+
+  const definition: ListDefinition = { filter, sort, columns, q };
+
+  /** Open a saved view: its filter, sort and search go to the URL, its columns to the table. */
+  const selectView = (view: SavedView | null) => {
+    const next = new URLSearchParams();
+    if (view) {
+      next.set('view', view.id);
+      const state = treeToFilterState(view.filter, resolve);
+      setFixedFilter(state ? null : (view.filter ?? null));
+      if (state && state.conditions.length) next.set('f', serializeFilterState(state));
+      if (view.sort?.length) next.set('sort', sortToParam(view.sort));
+      if (view.q) next.set('q', view.q);
+      setColumns(view.columns?.length ? view.columns.filter((n) => getField(object, n)) : defaultColumns(object));
+    } else {
+      setFixedFilter(null);
+      setColumns(loadColumns(object));
+    }
+    setParams(next, { replace: true });
+  };
+
+  /** Reopening a page on ?view=…: the URL holds filter and sort; restore the view's columns. */
+  const restoreView = (view: SavedView) => {
+    if (!treeToFilterState(view.filter, resolve)) setFixedFilter(view.filter ?? null);
+    if (view.columns?.length) setColumns(view.columns.filter((n) => getField(object, n)));
+  };
+
+  const exportHref = api.exportUrl(object.name, { filter, sort, fields: columns, q: q || null });
 
   // total count (aggregate) for the header; q is not part of aggregates so skip then
   const countKey = JSON.stringify(filter);
@@ -196,11 +239,12 @@ function ObjectList({ object }: { object: ObjectMeta }) {
     return s ? (s.direction === 'asc' ? ('ascend' as const) : ('descend' as const)) : null;
   };
 
+  const canEdit = can(object, 'edit');
   const tableColumns: ColumnsType<RecordData> = columnFields.map((f, i) => ({
     key: f.name,
     dataIndex: f.name,
     title: label(f.labels, f.name),
-    sorter: f.type !== 'multi_picklist' && f.type !== 'long_text',
+    sorter: f.type !== 'multi_picklist' && f.type !== 'long_text' && f.type !== 'formula',
     sortOrder: sortOrderOf(f.name),
     sortDirections: ['ascend', 'descend'],
     showSorterTooltip: false,
@@ -213,6 +257,8 @@ function ObjectList({ object }: { object: ObjectMeta }) {
         <Link to={`/o/${object.name}/${encodeURIComponent(r.id)}`} className="ky-namecell" onClick={(e) => e.stopPropagation()}>
           {recordTitle(object, r) || t('record.untitled')}
         </Link>
+      ) : canEdit && inlineEditable(f) ? (
+        <InlineEditCell object={object} field={f} record={r} onSaved={list.replace} />
       ) : (
         <FieldDisplay field={f} record={r} compact />
       ),
@@ -283,14 +329,32 @@ function ObjectList({ object }: { object: ObjectMeta }) {
             <div className="ky-page-sub">{countText || '\u00a0'}</div>
           </div>
         </div>
-        {can(object, 'create') && (
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreateOpen(true)} data-testid="list-new">
-            {t('common.new')}
-          </Button>
-        )}
+        <Space wrap className="ky-head-actions">
+          <ListModeSwitch object={object} mode="list" />
+          <Dropdown
+            trigger={['click']}
+            menu={{
+              items: [
+                { key: 'export', icon: <DownloadOutlined />, label: <a href={exportHref} download data-testid="list-export">{t('list.export')}</a> },
+                ...(can(object, 'delete') ? [{ key: 'bin', icon: <DeleteOutlined />, label: t('bin.title') }] : []),
+              ],
+              onClick: ({ key }) => {
+                if (key === 'bin') navigate(`/o/${object.name}/bin`);
+              },
+            }}
+          >
+            <Button icon={<MoreOutlined />} aria-label={t('common.more')} data-testid="list-more-actions" />
+          </Dropdown>
+          {can(object, 'create') && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setCreateOpen(true)} data-testid="list-new">
+              {t('common.new')}
+            </Button>
+          )}
+        </Space>
       </div>
 
       <div className="ky-toolbar">
+        <SavedViews object={object} activeId={viewId} current={definition} defaultColumns={defaultColumns(object)} onSelect={selectView} onRestore={restoreView} />
         <Input
           className="ky-toolbar-search"
           prefix={<SearchOutlined />}
@@ -339,6 +403,18 @@ function ObjectList({ object }: { object: ObjectMeta }) {
         </div>
       )}
 
+      {!mobile && (
+        <MassActions
+          object={object}
+          selected={selected}
+          onClear={() => setSelectedIds([])}
+          onDone={() => {
+            setSelectedIds([]);
+            list.reload();
+          }}
+        />
+      )}
+
       {list.error !== null && list.records.length === 0 ? (
         <Alert
           type="error"
@@ -367,8 +443,18 @@ function ObjectList({ object }: { object: ObjectMeta }) {
             sticky={{ offsetHeader: 56 }}
             scroll={{ x: 'max-content' }}
             onChange={(p, f, s) => onTableChange(p, f, s)}
+            rowSelection={
+              can(object, 'edit') || can(object, 'delete')
+                ? { selectedRowKeys: selectedIds, onChange: (keys) => setSelectedIds(keys as string[]), columnWidth: 44, fixed: true }
+                : undefined
+            }
             onRow={(r) => ({
-              onClick: () => navigate(`/o/${object.name}/${encodeURIComponent(r.id)}`),
+              onClick: (e) => {
+                // Clicks on the checkbox, an inline editor or its popover are not "open the record".
+                const target = e.target as HTMLElement;
+                if (target.closest('.ant-table-selection-column, .ky-inline-edit, .ant-popover')) return;
+                navigate(`/o/${object.name}/${encodeURIComponent(r.id)}`);
+              },
               className: 'ky-row',
             })}
             locale={{

@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, onUnauthorized } from '../api/client';
 import { api } from '../api/endpoints';
-import type { Session } from '../api/types';
+import type { Session, User } from '../api/types';
 import { useI18n } from '../i18n';
 import { DEFAULT_FORMAT, type FormatSettings } from '../lib/format';
 
@@ -76,6 +76,11 @@ export function useSession(): SessionValue {
   const ctx = useContext(SessionContext);
   if (!ctx) throw new Error('useSession outside SessionProvider');
   return ctx;
+}
+
+/** The signed-in user, or null (also outside a SessionProvider, e.g. in component tests). */
+export function useCurrentUser(): User | null {
+  return useContext(SessionContext)?.session?.user ?? null;
 }
 
 /** Formatting settings: tenant locale/currency/time zone + UI language. */
