@@ -5,6 +5,7 @@ import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { api } from '../api/endpoints';
 import { LanguageSwitch } from '../components/LanguageSwitch';
+import SsoButtons, { rememberTenant, ssoErrorKey } from '../components/SsoButtons';
 import { errorMessage } from '../components/Status';
 import { useI18n } from '../i18n';
 import { useSession } from '../state/session';
@@ -26,6 +27,7 @@ export default function LoginPage() {
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const next = safeNext(params.get('next'));
+  const ssoError = ssoErrorKey(params.get('sso_error'));
   const [form] = Form.useForm<Creds>();
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -44,6 +46,7 @@ export default function LoginPage() {
     setError(null);
     try {
       const res = await api.login(c.email.trim(), c.password, chosenTenant);
+      rememberTenant(res.tenant?.name);
       signedIn(res);
       navigate(next, { replace: true });
     } catch (e) {
@@ -136,6 +139,7 @@ export default function LoginPage() {
               <Typography.Title level={3}>{t('login.title')}</Typography.Title>
               <Typography.Paragraph type="secondary">{t('login.subtitle')}</Typography.Paragraph>
               {error && <Alert type="error" showIcon message={error} className="ky-mb" data-testid="login-error" />}
+              {ssoError && !error && <Alert type="error" showIcon message={t(ssoError)} className="ky-mb" data-testid="sso-error" />}
               <Form<Creds> form={form} layout="vertical" requiredMark={false} onFinish={(v) => void attempt(v)} size="large">
                 <Form.Item
                   name="email"
@@ -154,6 +158,7 @@ export default function LoginPage() {
                   {t('login.submit')}
                 </Button>
               </Form>
+              <SsoButtons tenant={params.get('tenant')} next={next} />
             </>
           )}
         </div>
