@@ -1,0 +1,606 @@
+"""Cross-tenant probes: tenant B's administrator aims every route of the app at tenant A's data.
+
+Every route is enumerated from the app itself. Each one either has probes here — called as B
+with A's ids (records, views, roles, shares, users, SSO providers, pools, custom objects and
+fields) in its path and body — or sits on an explicit allow-list of routes that carry no
+tenant data. A route added to the app without being classified fails the coverage test.
+
+A probe aimed at one of A's resources must answer 403 or 404; every probe's body must be free
+of A's marker strings; afterwards A's data must be exactly as it was. Finally, A's session and
+API key must stay in A whatever tenant switch a caller tries.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute, Mount
+
+from keyi.platform.auth import AuthService
+from keyi.platform.permissions import Actor
+from keyi.platform.records import RecordsService
+from keyi.platform.tenancy import Platform
+from keyi.provisioning import add_user
+from tests.conftest import ADMIN_PASSWORD, login
+from tests.security.conftest import World, module_app, open_world
+
+# Text only tenant A holds; no response to B may ever contain it.
+MARK = "amark" + uuid.uuid4().hex[:10]
+# A's custom object and field names. B sends these itself, so an answer may echo them back.
+A_OBJECT = "aobj_" + uuid.uuid4().hex[:8]
+A_FIELD = "afield_" + uuid.uuid4().hex[:8]
+SYSTEM = Actor.system("cross-tenant-test")
+
+# A body naming another tenant's record is refused as a bad reference or "not found".
+REFERENCES = (403, 404, 422)
+# Routes that carry no tenant data, each with the reason. Anything else must have probes.
+NO_TENANT_DATA: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): "process liveness",
+    ("GET", "/readyz"): "database reachability",
+    ("GET", "/metrics"): "request counters by route template",
+    ("GET", "/api/docs"): "Swagger UI page",
+    ("MOUNT", "/api/docs/assets"): "Swagger UI static files",
+    ("GET", "/{path:path}"): "the web app's static files",
+    ("POST", "/api/v1/auth/login"): "signs in; tenant choice tested in test_tenant_switch",
+    ("POST", "/api/v1/auth/logout"): "revokes the caller's own token only",
+    ("POST", "/api/v1/auth/logout-everywhere"): "revokes the caller's own sessions only",
+    ("POST", "/api/v1/auth/totp/setup"): "the caller's own sign-in factor",
+    ("POST", "/api/v1/auth/totp/enable"): "the caller's own sign-in factor",
+    ("POST", "/api/v1/auth/totp/disable"): "the caller's own sign-in factor",
+    ("GET", "/api/v1/auth/invitation"): "addressed by the invitee's secret token",
+    ("POST", "/api/v1/auth/accept-invite"): "addressed by the invitee's secret token",
+    ("GET", "/api/v1/auth/sso/providers"): "public sign-in buttons of a company by design",
+    ("GET", "/api/v1/auth/sso/{tenant}/{provider}/start"): "public sign-in start by design",
+    ("GET", "/api/v1/auth/sso/callback"): "addressed by the sign-in flow's secret state",
+}
+
+
+@dataclass
+class TenantA:
+    """Ids of everything tenant A holds that B will aim at."""
+
+    account: str
+    record: str  # a record of A's custom object
+    pooled: str  # an account sitting in A's pool
+    pool: str
+    view: str
+    role: str
+    share: str
+    user: str  # A's second user
+    admin: str
+    provider: str
+    invited: str
+    api_key: str
+    versions: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Probe:
+    method: str
+    path: str  # template, as registered
+    params: dict[str, str]
+    body: Any = None
+    query: dict[str, Any] | None = None
+    # The answers that will do: aimed at one of A's resources, only "not there" or "not
+    # allowed"; None for reads of B's own data (any non-error answer, free of A's data).
+    allowed: tuple[int, ...] | None = (403, 404)
+
+
+def iter_routes(routes: list[BaseRoute]) -> Iterator[tuple[str, str]]:
+    """(method, path) of every route, through included routers and mounts."""
+    for route in routes:
+        original = getattr(route, "original_router", None)
+        if original is not None:
+            yield from iter_routes(original.routes)
+        elif isinstance(route, Mount):
+            yield "MOUNT", route.path
+        else:
+            for method in sorted(getattr(route, "methods", None) or []):
+                if method != "HEAD":
+                    yield method, route.path  # type: ignore[attr-defined]
+
+
+def app_routes(app: FastAPI) -> set[tuple[str, str]]:
+    return set(iter_routes(app.routes))
+
+
+@pytest.fixture(scope="module")
+def app(platform: Platform) -> FastAPI:  # overrides the function-scoped app of tests/conftest
+    return module_app(platform)
+
+
+@pytest.fixture(scope="module")
+def tenants(platform: Platform, app: FastAPI) -> Iterator[tuple[World, World, TenantA]]:
+    with (
+        open_world(platform, app, admin_name=f"{MARK}-admin") as a,
+        open_world(platform, app, admin_name="B admin") as b,
+    ):
+        yield a, b, seed_a(platform, a)
+
+
+def seed_a(platform: Platform, a: World) -> TenantA:
+    """Tenant A: records, a custom object, a view, a role, a share, a pool, an SSO provider."""
+    c = a.client
+
+    def ok(response: Any, status: int = 201) -> dict[str, Any]:
+        assert response.status_code == status, response.text
+        return dict(response.json()) if response.content else {}
+
+    ok(
+        c.post(
+            "/api/v1/metadata/objects",
+            json={"name": A_OBJECT, "labels": {"en": f"{MARK} object", "zh-CN": f"{MARK}对象"}},
+        )
+    )
+    ok(
+        c.post(
+            f"/api/v1/metadata/objects/{A_OBJECT}/fields",
+            json={"name": A_FIELD, "type": "text", "labels": {"en": f"{MARK} field"}},
+        )
+    )
+    record = ok(c.post(f"/api/v1/records/{A_OBJECT}", json={"name": f"{MARK} record"}))
+    account = ok(c.post("/api/v1/records/account", json={"name": f"{MARK} 客户"}))
+    ok(c.patch(f"/api/v1/records/account/{account['id']}", json={"phone": "010-12345678"}), 200)
+    user = add_user(
+        platform,
+        a.tenant,
+        email=f"{MARK}-rep@a.example",
+        name=f"{MARK} rep",
+        password=ADMIN_PASSWORD,
+    )
+    role = ok(c.post("/api/v1/records/role", json={"name": f"{MARK} role"}))
+    share = ok(
+        c.post(
+            f"/api/v1/records/account/{account['id']}/shares",
+            json={"principal_type": "user", "principal_id": user["id"], "access": "read"},
+        )
+    )
+    view = ok(
+        c.post(
+            "/api/v1/views",
+            json={
+                "object": "account",
+                "name": f"{MARK} view",
+                "filter": {"field": "name", "op": "contains", "value": MARK},
+                "shared": True,
+            },
+        )
+    )
+    pool = ok(
+        c.post("/api/v1/records/pool", json={"name": f"{MARK} pool", "object_name": "account"})
+    )
+    ok(c.post("/api/v1/records/pool_member", json={"pool": pool["id"], "user": a_admin(c)}))
+    pooled = ok(
+        c.post(
+            "/api/v1/records/account",
+            json={"name": f"{MARK} pooled", "owner_id": None, "pool_id": pool["id"]},
+        )
+    )
+    provider = ok(
+        c.post(
+            "/api/v1/sso/providers",
+            json={
+                "name": "corp",
+                "issuer": f"https://{MARK}.example",
+                "client_id": f"{MARK}-client",
+                "client_secret": f"{MARK}-secret",
+                "labels": {"en": f"{MARK} SSO"},
+            },
+        )
+    )
+    invited = ok(
+        c.post("/api/v1/users/invite", json={"email": f"{MARK}-new@a.example", "name": MARK})
+    )
+    invited_id = invited.get("user", invited).get("id")
+    assert isinstance(invited_id, str), invited
+    key = AuthService(platform).create_api_key(a.tenant.id, a_admin(c), f"{MARK} key")
+    return TenantA(
+        account=account["id"],
+        record=record["id"],
+        pooled=pooled["id"],
+        pool=pool["id"],
+        view=view["id"],
+        role=role["id"],
+        share=share["id"],
+        user=user["id"],
+        admin=a_admin(c),
+        provider=provider["id"],
+        invited=invited_id,
+        api_key=key,
+    )
+
+
+def a_admin(client: TestClient) -> str:
+    return str(client.get("/api/v1/me").json()["user"]["id"])
+
+
+def state_of_a(a: World, ids: TenantA) -> dict[str, Any]:
+    """What B must not be able to change: A's records, view, role matrix, share, users, SSO."""
+    c = a.client
+    got: dict[str, Any] = {}
+    for name, path in (
+        ("account", f"/api/v1/records/account/{ids.account}"),
+        ("pooled", f"/api/v1/records/account/{ids.pooled}"),
+        ("record", f"/api/v1/records/{A_OBJECT}/{ids.record}"),
+        ("role", f"/api/v1/records/role/{ids.role}"),
+        ("user", f"/api/v1/records/user/{ids.user}"),
+        ("admin", f"/api/v1/records/user/{ids.admin}"),
+        ("pool", f"/api/v1/records/pool/{ids.pool}"),
+        ("permissions", f"/api/v1/roles/{ids.role}/permissions"),
+        ("shares", f"/api/v1/records/account/{ids.account}/shares"),
+        ("object", f"/api/v1/metadata/objects/{A_OBJECT}"),
+        ("provider", f"/api/v1/sso/providers/{ids.provider}"),
+    ):
+        response = c.get(path)
+        assert response.status_code == 200, (name, response.text)
+        got[name] = response.json()
+    got["views"] = c.get("/api/v1/views", params={"object": "account"}).json()
+    got["users"] = sorted(
+        (u["id"], u.get("is_active"), u.get("status"))
+        for u in c.get("/api/v1/users").json().get("users", [])
+    )
+    return got
+
+
+def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
+    """For every route with tenant data, B's attempts at A's resources."""
+    rec = "/api/v1/records/{object_name}/{record_id}"
+    # (object, id) pairs of A's: a standard object's record, A's own custom object's record,
+    # org records (role, user, pool) and a record in A's pool.
+    pairs = [
+        ("account", ids.account),
+        (A_OBJECT, ids.record),
+        ("role", ids.role),
+        ("user", ids.user),
+        ("pool", ids.pool),
+        ("account", ids.pooled),
+    ]
+    all_ids = [ids.account, ids.record, ids.pooled, ids.role, ids.user, ids.pool]
+
+    def per_record(method: str, suffix: str = "", body: Any = None, **extra: Any) -> list[Probe]:
+        return [
+            Probe(method, rec + suffix, {"object_name": o, "record_id": i}, body, **extra)
+            for o, i in pairs
+        ]
+
+    def per_object(
+        method: str, suffix: str, body: Any = None, query: Any = None, writes: bool = True
+    ) -> list[Probe]:
+        """Aimed at A's custom object (404), and at B's own account table with A's ids in the
+        body: a write naming A's records must be refused, a read just finds nothing of A's."""
+        path = "/api/v1/records/{object_name}" + suffix
+        return [
+            Probe(method, path, {"object_name": A_OBJECT}, body, query),
+            Probe(
+                method,
+                path,
+                {"object_name": "account"},
+                body,
+                query,
+                REFERENCES if writes else None,
+            ),
+        ]
+
+    mark_filter = {"field": "name", "op": "contains", "value": MARK}
+    id_filter = {"field": "id", "op": "in", "value": all_ids}
+    share_path = rec + "/shares/{share_id}"
+    user_path = "/api/v1/users/{user_id}"
+    users = [ids.user, ids.admin, ids.invited]
+    return {
+        # --- who am I, metadata
+        ("GET", "/api/v1/me"): [Probe("GET", "/api/v1/me", {}, allowed=None)],
+        ("GET", "/api/v1/openapi.json"): [Probe("GET", "/api/v1/openapi.json", {}, allowed=None)],
+        ("GET", "/api/v1/metadata/objects"): [
+            Probe("GET", "/api/v1/metadata/objects", {}, allowed=None)
+        ],
+        ("POST", "/api/v1/metadata/objects"): [
+            Probe(
+                "POST",
+                "/api/v1/metadata/objects",
+                {},
+                {
+                    "name": "b_probe",
+                    "labels": {"en": "B"},
+                    "fields": [
+                        {"name": "name", "type": "text", "labels": {"en": "N"}},
+                        {"name": "a", "type": "lookup", "target": A_OBJECT, "labels": {"en": "A"}},
+                    ],
+                },
+                allowed=REFERENCES,
+            )
+        ],
+        **{
+            (m, "/api/v1/metadata/objects/{object_name}"): [
+                Probe(m, "/api/v1/metadata/objects/{object_name}", {"object_name": A_OBJECT}, b)
+            ]
+            for m, b in (("GET", None), ("PATCH", {"labels": {"en": "hijack"}}), ("DELETE", None))
+        },
+        ("POST", "/api/v1/metadata/objects/{object_name}/fields"): [
+            Probe(
+                "POST",
+                "/api/v1/metadata/objects/{object_name}/fields",
+                {"object_name": A_OBJECT},
+                {"name": "hijack", "type": "text", "labels": {"en": "x"}},
+            )
+        ],
+        **{
+            (m, "/api/v1/metadata/objects/{object_name}/fields/{field_name}"): [
+                Probe(
+                    m,
+                    "/api/v1/metadata/objects/{object_name}/fields/{field_name}",
+                    {"object_name": o, "field_name": A_FIELD},
+                    b,
+                )
+                for o in (A_OBJECT, "account")
+            ]
+            for m, b in (("PATCH", {"labels": {"en": "hijack"}}), ("DELETE", None))
+        },
+        # --- records
+        ("GET", "/api/v1/records/{object_name}"): per_object(
+            "GET",
+            "",
+            query={
+                "q": MARK,
+                "filter": '{"field": "name", "op": "contains", "value": "' + MARK + '"}',
+            },
+            writes=False,
+        ),
+        ("GET", "/api/v1/records/{object_name}/export"): per_object(
+            "GET", "/export", query={"q": MARK}, writes=False
+        ),
+        ("POST", "/api/v1/records/{object_name}/query"): per_object(
+            "POST", "/query", {"filter": {"or": [mark_filter, id_filter]}}, writes=False
+        ),
+        ("POST", "/api/v1/records/{object_name}/aggregate"): per_object(
+            "POST",
+            "/aggregate",
+            {"filter": id_filter, "group_by": [{"field": "name"}]},
+            writes=False,
+        ),
+        ("POST", "/api/v1/records/{object_name}"): per_object(
+            "POST", "", {"name": "B", "owner_id": ids.admin, "pool_id": ids.pool}
+        ),
+        ("POST", "/api/v1/records/{object_name}/bulk"): per_object(
+            "POST", "/bulk", {"records": [{"name": "B", "owner_id": ids.user}]}
+        ),
+        ("POST", "/api/v1/records/{object_name}/mass-update"): per_object(
+            "POST", "/mass-update", {"ids": all_ids, "values": {"name": "hijack"}}
+        ),
+        ("POST", "/api/v1/records/{object_name}/mass-delete"): per_object(
+            "POST", "/mass-delete", {"ids": all_ids}
+        ),
+        ("POST", "/api/v1/records/{object_name}/claim"): per_object(
+            "POST", "/claim", {"ids": [ids.pooled]}
+        ),
+        ("POST", "/api/v1/records/{object_name}/return"): per_object(
+            "POST", "/return", {"ids": [ids.account], "pool_id": ids.pool}
+        ),
+        ("GET", rec): per_record("GET") + per_record("GET", query={"deleted": "true"}),
+        ("PATCH", rec): per_record("PATCH", body={"name": "hijack", "owner_id": None}),
+        ("DELETE", rec): per_record("DELETE"),
+        ("POST", rec + "/restore"): per_record("POST", "/restore"),
+        ("GET", rec + "/history"): per_record("GET", "/history"),
+        # --- access
+        ("GET", rec + "/shares"): per_record("GET", "/shares"),
+        ("POST", rec + "/shares"): per_record(
+            "POST",
+            "/shares",
+            {"principal_type": "user", "principal_id": ids.user, "access": "edit"},
+        ),
+        ("DELETE", share_path): [
+            Probe(
+                "DELETE",
+                share_path,
+                {"object_name": "account", "record_id": ids.account, "share_id": ids.share},
+            )
+        ],
+        ("GET", rec + "/access"): per_record("GET", "/access", query={"user": ids.user}),
+        ("GET", "/api/v1/roles/{role_id}/permissions"): [
+            Probe("GET", "/api/v1/roles/{role_id}/permissions", {"role_id": ids.role})
+        ],
+        ("PUT", "/api/v1/roles/{role_id}/permissions"): [
+            Probe(
+                "PUT",
+                "/api/v1/roles/{role_id}/permissions",
+                {"role_id": ids.role},
+                {"objects": {"account": {"read": True, "read_scope": "all"}}},
+            )
+        ],
+        # --- views, search, pools, audit
+        ("GET", "/api/v1/views"): [
+            Probe("GET", "/api/v1/views", {}, query={"object": A_OBJECT}),
+            Probe("GET", "/api/v1/views", {}, query={"object": "account"}, allowed=None),
+        ],
+        ("POST", "/api/v1/views"): [
+            Probe("POST", "/api/v1/views", {}, {"object": A_OBJECT, "name": "B"}),
+            Probe(
+                "POST",
+                "/api/v1/views",
+                {},
+                {"object": "account", "name": "B", "filter": id_filter},
+                allowed=None,
+            ),
+        ],
+        **{
+            (m, "/api/v1/views/{view_id}"): [
+                Probe(m, "/api/v1/views/{view_id}", {"view_id": ids.view}, b)
+            ]
+            for m, b in (("PATCH", {"name": "hijack", "shared": False}), ("DELETE", None))
+        },
+        ("GET", "/api/v1/search"): [
+            Probe("GET", "/api/v1/search", {}, query={"q": MARK}, allowed=None),
+            Probe(
+                "GET", "/api/v1/search", {}, query={"q": MARK, "objects": A_OBJECT}, allowed=None
+            ),
+        ],
+        ("GET", "/api/v1/pools"): [
+            Probe("GET", "/api/v1/pools", {}, allowed=None),
+            Probe("GET", "/api/v1/pools", {}, query={"object": A_OBJECT}, allowed=None),
+        ],
+        ("GET", "/api/v1/audit"): [
+            Probe("GET", "/api/v1/audit", {}, allowed=None),
+            Probe("GET", "/api/v1/audit", {}, query={"actor": ids.admin}, allowed=None),
+            Probe("GET", "/api/v1/audit", {}, query={"record_id": ids.account}, allowed=None),
+        ],
+        ("GET", "/api/v1/audit/export"): [
+            Probe("GET", "/api/v1/audit/export", {}, query={"actor": ids.admin}, allowed=None)
+        ],
+        # --- users
+        ("GET", "/api/v1/users"): [Probe("GET", "/api/v1/users", {}, allowed=None)],
+        ("POST", "/api/v1/users/invite"): [
+            Probe(
+                "POST",
+                "/api/v1/users/invite",
+                {},
+                {"email": "b-probe@b.example", "name": "B", "role": ids.role, "manager": ids.admin},
+                allowed=REFERENCES,
+            )
+        ],
+        **{
+            (m, user_path + suffix): [
+                Probe(m, user_path + suffix, {"user_id": u}, body) for u in users
+            ]
+            for m, suffix, body in (
+                ("POST", "/reinvite", None),
+                ("DELETE", "/invitation", None),
+                ("POST", "/deactivate", None),
+                ("POST", "/reactivate", None),
+                ("POST", "/transfer", {"to_user": ids.admin, "objects": ["account"]}),
+            )
+        },
+        # --- single sign-on providers
+        ("GET", "/api/v1/sso/providers"): [Probe("GET", "/api/v1/sso/providers", {}, allowed=None)],
+        ("POST", "/api/v1/sso/providers"): [
+            Probe(
+                "POST",
+                "/api/v1/sso/providers",
+                {},
+                {
+                    "name": "corp2",
+                    "issuer": "https://b.example",
+                    "client_id": "b",
+                    "client_secret": "b-secret",
+                    "default_role": ids.role,
+                },
+                allowed=REFERENCES,
+            )
+        ],
+        **{
+            (m, "/api/v1/sso/providers/{provider_id}"): [
+                Probe(m, "/api/v1/sso/providers/{provider_id}", {"provider_id": ids.provider}, b)
+            ]
+            for m, b in (("GET", None), ("PATCH", {"enabled": False}), ("DELETE", None))
+        },
+    }
+
+
+def call(client: TestClient, probe: Probe) -> Any:
+    url = probe.path
+    for name, value in probe.params.items():
+        url = url.replace("{" + name + "}", value)
+    assert "{" not in url, f"no value for a path parameter of {probe.path}"
+    kwargs: dict[str, Any] = {"params": probe.query}
+    if probe.body is not None:
+        kwargs["json"] = probe.body
+    return client.request(probe.method, url, **kwargs)
+
+
+def test_every_route_is_classified(app: FastAPI) -> None:
+    """A new route must get probes below or a reasoned place on the no-tenant-data list."""
+    dummy = TenantA(*(str(uuid.uuid4()) for _ in range(12)))
+    covered = set(probes(dummy)) | set(NO_TENANT_DATA)
+    routes = app_routes(app)
+    assert routes - covered == set(), "routes without cross-tenant probes"
+    assert covered - routes == set(), "probes for routes that no longer exist"
+    for key, found in probes(dummy).items():
+        assert found and all((p.method, p.path) == key for p in found), key
+
+
+def test_b_cannot_reach_a(tenants: tuple[World, World, TenantA], platform: Platform) -> None:
+    a, b, ids = tenants
+    before = state_of_a(a, ids)
+    # Sanity: A's markers are really visible to A, so their absence for B means something.
+    assert MARK in a.client.get("/api/v1/search", params={"q": MARK}).text
+    assert MARK in a.client.get(f"/api/v1/records/account/{ids.account}").text
+    problems: list[str] = []
+    for (method, path), found in sorted(probes(ids).items()):
+        for probe in found:
+            response = call(b.client, probe)
+            label = f"{method} {path} {probe.params} {probe.query or ''}"
+            status = response.status_code
+            expected = status < 300 if probe.allowed is None else status in probe.allowed
+            if not expected:
+                problems.append(f"{label}: {status} {response.text[:200]}")
+            if MARK.lower() in response.text.lower():
+                problems.append(f"{label}: leaks A's data: {response.text[:300]}")
+            for header, value in response.headers.items():
+                if MARK.lower() in value.lower():
+                    problems.append(f"{label}: leaks A's data in {header}")
+    assert not problems, "\n".join(problems)
+    # B's own tenant still works, and A's data is exactly as it was.
+    assert b.client.get("/api/v1/me").json()["tenant"]["name"] == b.tenant.name
+    assert state_of_a(a, ids) == before
+    with platform.context(a.tenant, SYSTEM) as ctx:
+        assert RecordsService(ctx).get("account", ids.account)["name"] == f"{MARK} 客户"
+
+
+SWITCHES: list[Callable[[str], dict[str, Any]]] = [
+    lambda b: {"headers": {"X-Tenant": b}},
+    lambda b: {"headers": {"X-Keyi-Tenant": b, "Host": f"{b}.keyi.example"}},
+    lambda b: {"params": {"tenant": b}},
+    lambda b: {"headers": {"Cookie": f"keyi_tenant={b}"}},
+]
+
+
+def test_tenant_switch_never_reaches_the_other_tenant(
+    tenants: tuple[World, World, TenantA], app: FastAPI, platform: Platform
+) -> None:
+    a, b, ids = tenants
+    b_account = b.client.post("/api/v1/records/account", json={"name": "B only"}).json()["id"]
+    for credential in (a.token, ids.api_key):
+        with TestClient(app) as caller:
+            caller.headers["Authorization"] = f"Bearer {credential}"
+            for switch in SWITCHES:
+                kwargs = switch(b.tenant.name)
+                me = caller.get("/api/v1/me", **kwargs)
+                assert me.status_code == 200 and me.json()["tenant"]["name"] == a.tenant.name
+                got = caller.get(f"/api/v1/records/account/{b_account}", **kwargs)
+                assert got.status_code == 404, got.text
+                listed = caller.get("/api/v1/records/account", **kwargs).json()["records"]
+                assert b_account not in {r["id"] for r in listed}
+    # A's password with B's tenant name: A's identity has no membership in B.
+    with TestClient(app) as browser:
+        refused = browser.post(
+            "/api/v1/auth/login",
+            json={"email": a.email, "password": ADMIN_PASSWORD, "tenant": b.tenant.name},
+        )
+        assert refused.status_code in (401, 403, 404), refused.text
+        assert "token" not in refused.json()
+    # A person in both companies chooses one; that session stays in the chosen company.
+    both = f"both-{uuid.uuid4().hex[:6]}@security.example"
+    add_user(platform, a.tenant, email=both, name="Both", password=ADMIN_PASSWORD)
+    add_user(platform, b.tenant, email=both, name="Both", password=None)
+    with TestClient(app) as person:
+        login(person, both, tenant=a.tenant.name)
+        assert person.get(f"/api/v1/records/account/{b_account}").status_code == 404
+        assert (
+            person.get("/api/v1/me", params={"tenant": b.tenant.name}).json()["tenant"]["name"]
+            == a.tenant.name
+        )
+        # A B session cookie planted next to A's bearer token does not change the tenant.
+        person.cookies.set("keyi_session", b.token)
+        assert person.get(f"/api/v1/records/account/{b_account}").status_code == 404
+
+
+def test_routes_are_enumerated_from_the_app(app: FastAPI) -> None:
+    """The enumeration sees included routers (not only top-level routes)."""
+    routes = app_routes(app)
+    assert ("GET", "/api/v1/records/{object_name}/{record_id}") in routes
+    assert any(re.match(r"^/api/v1/records/.*/shares", p) for _, p in routes)
