@@ -49,7 +49,7 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         sign_in(page, server)
         # Setup is reached from the account menu.
         page.get_by_test_id("user-menu").click()
-        page.get_by_role("menuitem", name="Setup").click()
+        page.locator(".ant-dropdown-menu").get_by_role("menuitem", name="Setup").click()
         expect(page).to_have_url(re.compile(r"/setup/objects$"))
         expect(page.get_by_role("cell", name="opportunity", exact=True)).to_be_visible()
 
@@ -94,6 +94,28 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         save_field(page, "account")
         screenshot(page, "setup-object-fields")
 
+        # Edit the picklist: saved values keep their API value; rename, reorder, deactivate.
+        page.get_by_test_id("field-edit-level").click()
+        rows = page.get_by_test_id("picklist-row")
+        expect(rows.nth(0).get_by_label("Value")).to_be_disabled()
+        rows.nth(0).get_by_label("English").fill("Gold plus")
+        rows.nth(1).get_by_role("button", name="Move up").click()
+        rows.nth(0).get_by_role("switch").click()
+        page.get_by_test_id("field-save").click()
+        expect(page.get_by_text("Field saved")).to_be_visible()
+        page.get_by_test_id("field-edit-level").click()
+        expect(rows.nth(0).get_by_label("Value")).to_have_value("silver")
+        expect(rows.nth(0).get_by_role("switch")).to_have_attribute("aria-checked", "false")
+        expect(rows.nth(1).get_by_label("English")).to_have_value("Gold plus")
+        page.get_by_role("button", name="Cancel").click()
+
+        # A custom field can be deleted, after confirming.
+        add_field(page, "Checkbox", "Extended", "延保")
+        save_field(page, "extended")
+        page.get_by_test_id("field-delete-extended").click()
+        page.get_by_test_id("confirm-delete-field").click()
+        expect(page.get_by_test_id("field-edit-extended")).to_have_count(0)
+
         # Page layout: a new section holding the lookup, and the picklist moved first.
         page.get_by_role("tab", name="Page layout").click()
         expect(page.get_by_test_id("layout-field-level")).to_be_visible()
@@ -105,10 +127,16 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         page.get_by_test_id("section-name-ok").click()
         coverage = page.get_by_test_id("layout-section-section_3")
         expect(coverage).to_contain_text("Coverage")
-        page.get_by_test_id("layout-field-account").drag_to(coverage.locator(".ky-layout-drop"))
+        page.get_by_label("Move to… account").click()
+        page.locator(".ant-dropdown-menu:visible").get_by_text("Coverage").click()
         expect(coverage.get_by_test_id("layout-field-account")).to_be_visible()
+        # Drag and drop reorders too: Serial No dropped onto Name goes before it.
+        page.get_by_test_id("layout-field-serial_no").drag_to(
+            page.get_by_test_id("layout-field-name")
+        )
         details = page.get_by_test_id("layout-section-details")
-        expect(details.locator(".ky-layout-field").first).to_contain_text("Level")
+        expect(details.locator(".ky-layout-field")).to_have_count(3)
+        expect(details.locator(".ky-layout-field")).to_contain_text(["Level", "Serial No", "Name"])
         screenshot(page, "setup-layout")
         page.get_by_test_id("layout-save").click()
         expect(page.get_by_text("Page layout saved")).to_be_visible()
@@ -121,7 +149,7 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         drawer.get_by_label("Name").fill("WX-1001 保修单")
         drawer.get_by_label("Serial No").fill("SN-88231")
         drawer.get_by_label("Level").click()
-        page.locator(".ant-select-dropdown:visible").get_by_text("Gold", exact=True).click()
+        page.locator(".ant-select-dropdown:visible").get_by_text("Gold plus", exact=True).click()
         page.get_by_test_id("form-save").click()
         expect(page.get_by_test_id("record-title")).to_have_text("WX-1001 保修单")
         # The saved layout drives the record page: the lookup sits in its own section.
@@ -166,7 +194,7 @@ def test_admin_grants_a_role_and_reads_the_audit_log(browser: Browser, server: s
 
         page.goto(server + "/setup/audit")
         page.get_by_test_id("audit-action").locator("input").fill("permission.")
-        page.keyboard.press("Escape")
+        page.get_by_role("heading", name="Audit log").click()  # close the suggestions
         table = page.get_by_test_id("audit-table")
         expect(table.get_by_text("permission.role.update").first).to_be_visible()
         href = page.get_by_test_id("audit-export").get_attribute("href")

@@ -354,6 +354,7 @@ export function FieldDrawer({ object, field, open, onClose, onSaved }: Props) {
           </Form.Item>
         )}
 
+        {(caps.required || caps.unique || caps.searchable || (type !== 'formula' && type !== 'rollup')) && (
         <Form.Item label={t('setup.fields.flags')} style={{ marginBottom: 8 }}>
           <div style={{ display: 'grid', gap: 4 }}>
             {caps.required && (
@@ -378,6 +379,7 @@ export function FieldDrawer({ object, field, open, onClose, onSaved }: Props) {
             )}
           </div>
         </Form.Item>
+        )}
 
         <Row gutter={12}>
           <Col span={12}>

@@ -107,7 +107,10 @@ function FieldsTab({ object }: { object: ObjectMeta }) {
   const { message, modal } = App.useApp();
   const [editing, setEditing] = useState<SetupField | null>(null);
   const [open, setOpen] = useState(false);
-  const fields = object.fields as SetupField[];
+  // Business fields first; the system columns every object has come last.
+  const all = object.fields as SetupField[];
+  const fields = [...all.filter((f) => !f.system), ...all.filter((f) => f.system)];
+  const { getObject } = useMetadata();
 
   const remove = (f: SetupField) => {
     modal.confirm({
@@ -170,7 +173,10 @@ function FieldsTab({ object }: { object: ObjectMeta }) {
             key: 'type',
             render: (_, f) => {
               const base = t(`setup.type.${f.type}` as MessageKey);
-              if (f.target && (f.type === 'lookup' || f.type === 'master_detail')) return `${base} → ${f.target}`;
+              if (f.target && (f.type === 'lookup' || f.type === 'master_detail')) {
+                const target = getObject(f.target);
+                return `${base} → ${target ? label(target.labels, target.name) : f.target}`;
+              }
               if (f.type === 'picklist' || f.type === 'multi_picklist') return `${base} (${f.options?.length ?? 0})`;
               return base;
             },
