@@ -11,6 +11,7 @@ import { MetadataProvider } from './state/metadata';
 import { SessionProvider, useSession } from './state/session';
 
 const LoginPage = lazy(() => import('./pages/LoginPage'));
+const AcceptInvitePage = lazy(() => import('./pages/AcceptInvitePage'));
 const Shell = lazy(() => import('./components/Shell'));
 const HomePage = lazy(() => import('./pages/HomePage'));
 const ListPage = lazy(() => import('./pages/ListPage'));
@@ -67,6 +68,7 @@ export function AppRoutes() {
     <Suspense fallback={<FullPageSpinner />}>
       <Routes>
         <Route path="/login" element={<LoginPage />} />
+        <Route path="/accept-invite" element={<AcceptInvitePage />} />
         <Route
           element={
             <RequireAuth>

@@ -1,4 +1,4 @@
-import { AppstoreOutlined, AuditOutlined, SafetyCertificateOutlined, SettingOutlined } from '@ant-design/icons';
+import { AppstoreOutlined, AuditOutlined, SafetyCertificateOutlined, SettingOutlined, TeamOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
@@ -11,6 +11,7 @@ const ObjectsPage = lazy(() => import('./ObjectsPage'));
 const ObjectSetupPage = lazy(() => import('./ObjectSetupPage'));
 const RolesPage = lazy(() => import('./RolesPage'));
 const AuditPage = lazy(() => import('./AuditPage'));
+const UsersPage = lazy(() => import('./UsersPage'));
 
 /**
  * The administrator's Setup area: objects and fields, page layouts, roles and the audit log.
@@ -46,6 +47,7 @@ export default function SetupPage() {
           data-testid="setup-menu"
           items={[
             { key: 'objects', icon: <AppstoreOutlined />, label: t('setup.nav.objects') },
+            { key: 'users', icon: <TeamOutlined />, label: t('setup.nav.users') },
             { key: 'roles', icon: <SafetyCertificateOutlined />, label: t('setup.nav.roles') },
             { key: 'audit', icon: <AuditOutlined />, label: t('setup.nav.audit') },
           ]}
@@ -60,6 +62,7 @@ export default function SetupPage() {
               <Route path="roles" element={<RolesPage />} />
               <Route path="roles/:roleId" element={<RolesPage />} />
               <Route path="audit" element={<AuditPage />} />
+              <Route path="users" element={<UsersPage />} />
               <Route path="*" element={<Navigate to="objects" replace />} />
             </Routes>
           </Suspense>
