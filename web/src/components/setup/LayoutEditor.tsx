@@ -130,7 +130,7 @@ export default function LayoutEditor({ object }: { object: ObjectMeta }) {
                   value={s.columns ?? 2}
                   style={{ width: 118 }}
                   aria-label={t('setup.layout.columns')}
-                  options={[1, 2, 3].map((n) => ({ value: n, label: `${n} ${t('setup.layout.columns')}` }))}
+                  options={[1, 2, 3].map((n) => ({ value: n, label: t('setup.layout.columnsN', { n }) }))}
                   onChange={(n) => setLayout((l) => updateSection(l, s.key, { columns: n }))}
                 />
                 <Checkbox checked={!!s.collapsed} onChange={(e) => setLayout((l) => updateSection(l, s.key, { collapsed: e.target.checked }))}>
