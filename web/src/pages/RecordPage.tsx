@@ -8,6 +8,7 @@ import { HistoryList } from '../components/HistoryList';
 import { ObjectIcon } from '../components/ObjectIcon';
 import { RecordDetails, SystemInfo } from '../components/RecordDetails';
 import { RelatedList } from '../components/RelatedList';
+import '../components/records.css';
 import { AccessExplainButton } from '../components/setup/AccessExplainButton';
 import { ErrorResult, errorMessage, FullPageSpinner } from '../components/Status';
 import { Timeline } from '../components/Timeline';
