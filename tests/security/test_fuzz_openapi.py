@@ -11,6 +11,7 @@ together, so one run shows every problem.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import pytest
@@ -32,8 +33,10 @@ from keyi.platform.tenancy import Platform
 from tests.conftest import admin_email_of, login
 from tests.integration.helpers import create_warranty_object, make_account
 
-# Examples per operation and mode; ~60 operations × 2 modes keeps a run near a minute.
-EXAMPLES = int(os.environ.get("KEYI_FUZZ_EXAMPLES", "6"))
+# Examples per operation and mode (raise KEYI_FUZZ_EXAMPLES for a deeper run); about 100
+# operations at 4 keeps a run well under a minute per backend on an idle 2-core machine.
+EXAMPLES = int(os.environ.get("KEYI_FUZZ_EXAMPLES", "4"))
+TYPED_RECORD_PATH = re.compile(r"^/api/v1/records/([a-z][a-z0-9_]*)(?:/\{id\})?$")
 # Positive-data acceptance and negative-data rejection are left out on purpose: bodies are free
 # JSON objects validated by metadata (so "schema-valid" data is often rightly refused), and
 # lenient coercion (a number sent to a text field) is a product choice, not a defect.
@@ -117,7 +120,13 @@ def test_every_operation_answers_without_server_errors(app, admin_token: str) ->
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        typed = TYPED_RECORD_PATH.match(operation.path)
+        modes = [GenerationMode.POSITIVE]
+        # Every object's typed routes share one handler: negative cases on the custom object
+        # (all field types) cover that handler; the other objects get schema-valid cases.
+        if typed is None or typed.group(1) == "warranty":
+            modes.append(GenerationMode.NEGATIVE)
+        for mode in modes:
             fuzz(operation, mode, auth, failures)
     assert operations > 50
     assert not failures, "\n".join(
