@@ -12,6 +12,7 @@ API key must stay in A whatever tenant switch a caller tries.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -530,6 +531,7 @@ def test_b_cannot_reach_a(tenants: tuple[World, World, TenantA], platform: Platf
     assert MARK in a.client.get("/api/v1/search", params={"q": MARK}).text
     assert MARK in a.client.get(f"/api/v1/records/account/{ids.account}").text
     problems: list[str] = []
+    secrets = [value for value in vars(ids).values() if isinstance(value, str)]
     for (method, path), found in sorted(probes(ids).items()):
         for probe in found:
             response = call(b.client, probe)
@@ -543,7 +545,14 @@ def test_b_cannot_reach_a(tenants: tuple[World, World, TenantA], platform: Platf
             for header, value in response.headers.items():
                 if MARK.lower() in value.lower():
                     problems.append(f"{label}: leaks A's data in {header}")
+            # A's ids and names may only come back as an echo of what B itself sent.
+            sent = json.dumps([probe.params, probe.body, probe.query])
+            for secret in (*secrets, A_OBJECT, A_FIELD):
+                if secret not in sent and secret in response.text:
+                    problems.append(f"{label}: leaks A's {secret}: {response.text[:300]}")
     assert not problems, "\n".join(problems)
+    for path in ("/api/v1/openapi.json", "/api/v1/metadata/objects"):
+        assert A_OBJECT not in b.client.get(path).text
     # B's own tenant still works, and A's data is exactly as it was.
     assert b.client.get("/api/v1/me").json()["tenant"]["name"] == b.tenant.name
     assert state_of_a(a, ids) == before
