@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
+from bench.access import AccessFixture, ensure_access_fixture
+from bench.access_operations import access_operations, visible_counts
 from bench.environment import Backend, load_average, machine_info
 from bench.operations import Operation, ServerTimer, Subject, all_operations, canonical
 from keyi.api.app import create_app
@@ -130,6 +132,9 @@ def run_backend(config: Config, name: str, echo: Echo) -> dict[str, Any]:
             team_password=None,
         )
         tenant = report.tenant
+        started = time.perf_counter()
+        fixture = ensure_access_fixture(backend.platform, tenant)
+        access_seconds = time.perf_counter() - started
         seeding: dict[str, Any] = {
             "reused": report.rows == 0,
             "accounts_before": report.accounts_before,
@@ -144,14 +149,19 @@ def run_backend(config: Config, name: str, echo: Echo) -> dict[str, Any]:
         started = time.perf_counter()
         backend.analyze(tenant)
         seeding["analyze_seconds"] = round(time.perf_counter() - started, 1)
+        seeding["access_setup_seconds"] = round(access_seconds, 1)
         sizes = backend.sizes(tenant, ("account", "opportunity", "contact", "activity", "lead"))
         echo(f"[{name}] data: {sizes['rows']}, {sizes['bytes'] / 1e6:,.0f} MB")
         with _subject(backend, tenant, config) as subject:
             operations = [
                 op
-                for op in all_operations(subject)
+                for op in default_operations(subject, fixture)
                 if config.operations is None or op.name in config.operations
             ]
+            access = {
+                "chain_depth": len(fixture.chain),
+                "visible": visible_counts(subject, fixture),
+            }
             measured = {
                 op.name: measure(subject, op, config, echo=lambda t: echo(f"[{name}] {t}"))
                 for op in operations
@@ -162,11 +172,18 @@ def run_backend(config: Config, name: str, echo: Echo) -> dict[str, Any]:
             "tenant": tenant.name,
             "seeding": seeding,
             "sizes": sizes,
+            "access": access,
             "operations": measured,
             "plans": plans,
         }
     finally:
         backend.close(drop=config.drop)
+
+
+def default_operations(subject: Subject, fixture: AccessFixture) -> list[Operation]:
+    """Everything measured by default: the sales user's operations (no row predicate: users
+    without a role read everything), then reads as the access fixture's two people."""
+    return [*all_operations(subject), *access_operations(subject, fixture)]
 
 
 @contextmanager
@@ -317,7 +334,7 @@ def explain(subject: Subject, op: Operation) -> dict[str, Any]:
     for kind, statements in (("platform", platform_statements), ("raw", raw_statements)):
         for sql, params in statements:
             text = sql.strip()
-            if not text.upper().startswith("SELECT") or not MEASURED_TABLE.search(text):
+            if not text.upper().startswith(("SELECT", "WITH")) or not MEASURED_TABLE.search(text):
                 continue  # the schema-version check and the caller's user/role lookups
             with subject.raw() as conn:
                 rows = conn.exec_driver_sql(prefix + text, params if params else ()).all()
@@ -361,6 +378,18 @@ def markdown(result: dict[str, Any]) -> str:
                 f"| {m['raw']['p50_ms']:.2f} / {m['raw']['p95_ms']:.2f} "
                 f"| {m['platform_over_raw']}× | {m['api_over_raw']}× "
                 f"| {m['statements']['platform']} / {m['statements']['api']} |"
+            )
+        access = data.get("access")
+        if access:
+            seen = access["visible"]
+            lines.append(
+                f"\nAccess fixture: the *subordinates* manager heads a "
+                f"{access['chain_depth']}-level department chain and sees "
+                f"{seen['subordinates']['account']:,} accounts / "
+                f"{seen['subordinates']['opportunity']:,} opportunities; the *own_scope* "
+                f"representative (sharing rule + manual shares) sees "
+                f"{seen['own_scope']['account']:,} accounts / "
+                f"{seen['own_scope']['opportunity']:,} opportunities."
             )
         seeding = data["seeding"]
         if not seeding["reused"]:

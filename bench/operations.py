@@ -96,6 +96,8 @@ class Subject:
     owned_ids: list[str]
     searchable: list[str]
     rng: random.Random = field(default_factory=lambda: random.Random(time.time_ns()))
+    # Sent with every API request: another user's API key (the client's default is the actor's).
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def postgres(self) -> bool:
@@ -118,7 +120,7 @@ class Subject:
             yield conn
 
     def http(self, method: str, url: str, expect: int = 200, **kwargs: Any) -> Any:
-        response = self.client.request(method, url, **kwargs)
+        response = self.client.request(method, url, headers=self.headers or None, **kwargs)
         if response.status_code != expect:
             raise AssertionError(f"{method} {url}: {response.status_code} {response.text[:500]}")
         return response.json()
@@ -153,8 +155,38 @@ def act_as_user(ctx: Context, actor: Actor) -> None:
     ctx.act_as(actor, AccessPolicy(actor, org, load_role_permissions(ctx.conn, org.role_id)))
 
 
-def _rows(result: sa.CursorResult[Any]) -> list[dict[str, Any]]:
+def rows_of(result: sa.CursorResult[Any]) -> list[dict[str, Any]]:
     return [dict(r) for r in result.mappings()]
+
+
+def attach_names(
+    conn: sa.Connection,
+    rows: list[dict[str, Any]],
+    parent_condition: str = "",
+    params: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """An account page's owner and parent names, read by id after the page (the shape the
+    platform uses too: joined before the LIMIT, SQLite may sort every matching row instead).
+
+    `parent_condition` (on alias `a`, with `params`) limits parents to those the reader may
+    see: a restricted reader gets no name for an invisible parent, as from the platform."""
+    for table, key in (('"user"', "owner_id"), ("account", "parent_account")):
+        ids = sorted({r[key] for r in rows if r[key]})
+        if ids:
+            sql = f"SELECT a.id, a.name FROM {table} a WHERE a.id IN :ids"
+            values: dict[str, Any] = {"ids": ids}
+            if key == "parent_account" and parent_condition:
+                sql += f" AND a.deleted_at IS NULL AND {parent_condition}"
+                values.update(params or {})
+            expanding: list[sa.BindParameter[Any]] = [
+                sa.bindparam(k, expanding=True) for k, v in values.items() if isinstance(v, list)
+            ]
+            names: dict[Any, Any] = dict(
+                conn.execute(sa.text(sql).bindparams(*expanding), values).all()
+            )
+            for r in rows:
+                r[f"{key}_name"] = names.get(r[key])
+    return rows
 
 
 def canonical(value: Any) -> str:
@@ -162,7 +194,7 @@ def canonical(value: Any) -> str:
     return str(uuid.UUID(str(value)))
 
 
-def _same(label: str, platform: Any, raw: Any) -> None:
+def same(label: str, platform: Any, raw: Any) -> None:
     if platform != raw:
         raise AssertionError(f"{label}: platform and raw SQL disagree:\n{platform!r}\n{raw!r}")
 
@@ -223,7 +255,7 @@ def create_op(s: Subject) -> Operation:
             + ", :currency, :tags) RETURNING *"
         )
         with s.raw(write=True) as conn:
-            return _rows(conn.execute(sa.text(sql), params))
+            return rows_of(conn.execute(sa.text(sql), params))
 
     return Operation(
         "create",
@@ -271,7 +303,7 @@ def update_op(s: Subject) -> Operation:
             "now": datetime.now(UTC).replace(tzinfo=None),
         }
         with s.raw(write=True) as conn:
-            return _rows(conn.execute(sa.text(sql), params))
+            return rows_of(conn.execute(sa.text(sql), params))
 
     return Operation(
         "update",
@@ -301,12 +333,12 @@ def get_op(s: Subject) -> Operation:
 
     def raw(i: int) -> Any:
         with s.raw() as conn:
-            return _rows(
+            return rows_of(
                 conn.execute(sa.text(sql), {"id": s.db_id(s.read_ids[i % len(s.read_ids)])})
             )
 
     def check(platform_result: Any, raw_result: Any) -> None:
-        _same(
+        same(
             "get",
             (platform_result["id"], platform_result["name"]),
             (canonical(raw_result[0]["id"]), raw_result[0]["name"]),
@@ -348,24 +380,12 @@ def _list_op(
 
     def raw(i: int) -> Any:
         with s.raw() as conn:
-            rows = _rows(conn.execute(sa.text(sql), {"value": value(i), "limit": 51}))
-            for table, key in (('"user"', "owner_id"), ("account", "parent_account")):
-                ids = sorted({r[key] for r in rows if r[key]})
-                if ids:
-                    names = dict(
-                        conn.execute(
-                            sa.text(f"SELECT id, name FROM {table} WHERE id IN :ids").bindparams(
-                                sa.bindparam("ids", expanding=True)
-                            ),
-                            {"ids": ids},
-                        ).all()
-                    )
-                    for r in rows:
-                        r[f"{key}_name"] = names.get(r[key])
-            return rows
+            return attach_names(
+                conn, rows_of(conn.execute(sa.text(sql), {"value": value(i), "limit": 51}))
+            )
 
     def check(platform_result: Any, raw_result: Any) -> None:
-        _same(
+        same(
             name,
             [r["id"] for r in platform_result["records"]],
             [canonical(r["id"]) for r in raw_result[:50]],
@@ -417,7 +437,15 @@ def _aggregate_op(
 
     def raw(i: int) -> Any:
         with s.raw() as conn:
-            return _rows(conn.execute(sa.text(sql)))
+            return rows_of(conn.execute(sa.text(sql)))
+
+    return Operation(
+        name, label, platform, api, raw, aggregate_check(name, key, value), explain=True
+    )
+
+
+def aggregate_check(name: str, key: str, value: str) -> Callable[[Any, Any], None]:
+    """Groups of run_aggregate against raw rows (k, n, total): same keys, counts and sums."""
 
     def check(platform_result: Any, raw_result: Any) -> None:
         mine = {
@@ -425,9 +453,9 @@ def _aggregate_op(
             for g in platform_result["groups"]
         }
         theirs = {str(r["k"]): (int(r["n"]), _num(r["total"])) for r in raw_result}
-        _same(name, mine, theirs)
+        same(name, mine, theirs)
 
-    return Operation(name, label, platform, api, raw, check, explain=True)
+    return check
 
 
 def aggregate_ops(s: Subject) -> list[Operation]:
@@ -521,10 +549,10 @@ def _search_op(s: Subject, name: str, label: str, queries: list[str]) -> Operati
     def raw(i: int) -> Any:
         sql, params = raw_sql(query(i))
         with s.raw() as conn:
-            return _rows(conn.execute(sa.text(sql), params))
+            return rows_of(conn.execute(sa.text(sql), params))
 
     def check(platform_result: Any, raw_result: Any) -> None:
-        _same(
+        same(
             name,
             [h.record_id for h in platform_result],
             [canonical(r["record_id"]) for r in raw_result],

@@ -7,8 +7,16 @@ import os
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from bench.__main__ import parse_args
-from bench.harness import KINDS, Config, run
+from bench.access import CHAIN_DEPTH, MOVED, ensure_access_fixture
+from bench.harness import KINDS, MIXES, Config, run
+
+from keyi.demo import ensure_demo
+from keyi.demo.seed import email_domain
+from keyi.platform.access.principal import load_principal
+from keyi.platform.permissions import Actor
+from keyi.platform.tenancy import Platform
 
 POSTGRES_URL = os.environ.get("KEYI_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
@@ -24,6 +32,13 @@ EXPECTED = {
     "search_cjk_brand",
     "search_cjk_common",
     "search_latin_prefix",
+}
+# Reads as the access fixture's manager (scope subordinates over a deep department chain) and
+# representative (scope own + a sharing rule + manual shares).
+ACCESS = {
+    f"{op}_{persona}"
+    for op in ("list", "get", "get_hidden", "aggregate", "search")
+    for persona in ("subordinates", "own_scope")
 }
 
 
@@ -46,7 +61,7 @@ def test_every_measurement_is_present_and_positive(backend: str, tmp_path: Path)
     data = result["backends"][backend]
     assert data["sizes"]["rows"]["account"] >= 200
     assert data["seeding"]["records"] > 200 and data["seeding"]["records_per_second"] > 0
-    assert set(data["operations"]) == EXPECTED
+    assert set(data["operations"]) == EXPECTED | ACCESS
     for name, measured in data["operations"].items():
         for kind in (*KINDS, "api_client"):
             summary = measured[kind]
@@ -54,18 +69,78 @@ def test_every_measurement_is_present_and_positive(backend: str, tmp_path: Path)
             assert 0 < summary["p50_ms"] <= summary["p95_ms"], (name, kind, summary)
         assert measured["platform_over_raw"] > 0 and measured["api_over_raw"] > 0
         assert measured["statements"]["platform"] > 0 and measured["statements"]["api"] > 0
-    for name in ("list_industry", "list_province", "search_cjk_brand", "search_latin_prefix"):
+    named = ("list_industry", "list_province", "search_cjk_brand", "search_latin_prefix")
+    for name in (*named, *sorted(ACCESS)):
         plans = data["plans"][name]
         assert plans["platform"] and plans["raw"], name
         assert all(p["plan"] for p in plans["platform"] + plans["raw"])
+    for name in ACCESS:
+        # Every run compared the platform's ids with the raw SQL's (a mismatch raises).
+        assert data["operations"][name]["verified"], name
+    # The hand-written visibility keeps a real part of the data, not all, not nothing.
+    rows = data["sizes"]["rows"]
+    for persona, seen in data["access"]["visible"].items():
+        assert 0 < seen["account"] < rows["account"], (persona, seen)
+        assert 0 < seen["opportunity"] < rows["opportunity"], (persona, seen)
+    assert data["access"]["chain_depth"] == CHAIN_DEPTH
     if backend == "postgresql":
         assert "actual time" in data["plans"]["list_industry"]["raw"][0]["plan"]
+        assert "actual time" in data["plans"]["search_own_scope"]["raw"][0]["plan"]
 
     saved = json.loads(Path(result["path"]).read_text())
-    assert set(saved["backends"][backend]["operations"]) == EXPECTED
+    assert set(saved["backends"][backend]["operations"]) == EXPECTED | ACCESS
     assert saved["machine"]["nproc"] >= 1
     table = "\n".join(lines)
     assert "| list_industry |" in table and "platform ÷ raw" in table
+    assert "| get_hidden_own_scope |" in table and "12-level department chain" in table
+    plans_file = Path(result["path"]).with_suffix(".plans.txt").read_text()
+    assert f"{backend} · search_subordinates · raw" in plans_file
+
+
+def test_access_fixture_is_built_by_the_hooks_and_idempotent(platform: Platform) -> None:
+    """The chain's paths come from the department hooks, the manager's principal heads it, and
+    a second setup writes nothing (a reused benchmark tenant keeps one copy)."""
+    report = ensure_demo(
+        platform,
+        accounts=40,
+        tenant_name=f"benchaccess{platform.db.is_postgres:d}",
+        mix=MIXES["lean"],
+        team_password=None,
+    )
+    tenant = report.tenant
+    fixture = ensure_access_fixture(platform, tenant)
+
+    def written() -> tuple[int, ...]:
+        with platform.db.tenant_transaction(tenant.location, write=False) as conn:
+            return tuple(
+                int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
+                for table in ("keyi_history", "keyi_share", "department", "role", '"user"')
+            )
+
+    before = written()
+    again = ensure_access_fixture(platform, tenant)
+    assert written() == before
+    assert again == fixture
+    assert before[1] > 0  # shares were made
+
+    manager = fixture.manager
+    assert manager.managed_path is not None and manager.managed_path.endswith(
+        f"/{fixture.chain[0]}/"
+    )
+    deepest_login, level = MOVED[0]
+    with platform.context(tenant, Actor.system("test"), write=False) as ctx:
+        users = ctx.object("user").table
+        row = ctx.conn.execute(
+            sa.select(users).where(users.c.email == f"{deepest_login}@{email_domain(tenant.name)}")
+        ).one()
+        # 销售中心 / L01 / ... / L12: the path the hooks maintain, one segment per level.
+        assert row.department_path.startswith(manager.managed_path)
+        assert len([p for p in row.department_path.split("/") if p]) == level + 1
+        boss = ctx.conn.execute(sa.select(users).where(users.c.id == manager.user_id)).one()
+        principal = load_principal(ctx.conn, ctx.schema, boss)
+    assert principal.managed_paths == (manager.managed_path,)
+    assert principal.role_id == manager.role_id
+    assert fixture.restricted.managed_path is None
 
 
 def test_command_line_defaults() -> None:
