@@ -352,6 +352,19 @@ def test_provider_administration_validates_hides_secrets_and_isolates_tenants(
         "colour": "unknown_field",
     }
     assert client.get("/api/v1/sso/providers").json()["providers"] == []
+    # NUL cannot be stored by PostgreSQL: refused as a field error, never a server error.
+    nul = client.post(
+        "/api/v1/sso/providers",
+        json={
+            "name": "n",
+            "issuer": issuer + "\x00",
+            "client_id": "a\x00",
+            "labels": {"en": "\x00"},
+        },
+    )
+    assert {e["field"] for e in nul.json()["errors"]} == {"issuer", "client_id", "labels"}
+    odd = client.get("/api/v1/auth/sso/providers", params={"tenant": "\x00"})
+    assert odd.json() == {"tenant": None, "providers": []}
 
     created = add_provider(client, issuer, scopes=["email"])
     assert created["scopes"] == ["openid", "email"]

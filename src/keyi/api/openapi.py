@@ -56,7 +56,18 @@ ERROR_RESPONSES = {
     "429": "Too many requests",
 }
 # Operations that answer without a session (the login itself and operations probes).
-PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/api/v1/auth/login"})
+PUBLIC_PATHS = frozenset(
+    {
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/api/v1/auth/login",
+        # Single sign-on: the login page's buttons and the browser's redirects.
+        "/api/v1/auth/sso/providers",
+        "/api/v1/auth/sso/{tenant}/{provider}/start",
+        "/api/v1/auth/sso/callback",
+    }
+)
 
 
 def document_errors(document: dict[str, Any]) -> None:

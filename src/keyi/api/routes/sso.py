@@ -96,7 +96,15 @@ def login_buttons(
     return _providers(request).buttons(tenant)
 
 
-@router.get("/auth/sso/{tenant}/{provider}/start", status_code=302)
+@router.get(
+    "/auth/sso/{tenant}/{provider}/start",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses={
+        302: {"description": "To the identity provider"},
+        303: {"description": "Back to the login page with ?sso_error=CODE"},
+    },
+)
 def start(
     tenant: str,
     provider: str,
@@ -127,7 +135,12 @@ def start(
     return response
 
 
-@router.get("/auth/sso/callback", status_code=303)
+@router.get(
+    "/auth/sso/callback",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses={303: {"description": "Into the web app, or to the login page with ?sso_error"}},
+)
 def callback(
     request: Request,
     state: str | None = Query(None, max_length=200),

@@ -19,11 +19,13 @@ from keyi.platform.context import Context
 from keyi.platform.errors import FieldErrors, Forbidden, NotFound
 from keyi.platform.fieldtypes import UUID_RE, datetime_json
 from keyi.platform.ids import new_id
-from keyi.platform.tenancy import Platform, utcnow
+from keyi.platform.tenancy import TENANT_NAME_RE, Platform, utcnow
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,47}$")
 # RFC 6749 scope-token characters.
 SCOPE_RE = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]{1,100}$")
+# Control characters (PostgreSQL text cannot even hold NUL).
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 DEFAULT_SCOPES = ("openid", "email", "profile")
 LABEL_LOCALES = ("en", "zh-CN")
 FIELDS = frozenset(
@@ -202,7 +204,12 @@ class SsoProviders:
             errors.add("name", "invalid_text")
         if data.get("issuer") not in (None, ""):
             issuer = data["issuer"]
-            if not isinstance(issuer, str) or len(issuer) > 500 or not valid_issuer(issuer):
+            if (
+                not isinstance(issuer, str)
+                or len(issuer) > 500
+                or CONTROL_RE.search(issuer)
+                or not valid_issuer(issuer.strip())
+            ):
                 errors.add("issuer", "invalid_url")
             else:
                 values["issuer"] = issuer.strip()
@@ -210,7 +217,7 @@ class SsoProviders:
             errors.add("issuer", "required")
         if data.get("client_id") not in (None, ""):
             client_id = data["client_id"]
-            if not isinstance(client_id, str):
+            if not isinstance(client_id, str) or CONTROL_RE.search(client_id):
                 errors.add("client_id", "invalid_text")
             elif len(client_id) > 255:
                 errors.add("client_id", "too_long", max=255)
@@ -220,7 +227,7 @@ class SsoProviders:
             errors.add("client_id", "required")
         if "client_secret" in data:
             secret = data["client_secret"]
-            if secret is not None and not isinstance(secret, str):
+            if secret is not None and (not isinstance(secret, str) or "\x00" in secret):
                 errors.add("client_secret", "invalid_text")
             elif secret is not None and len(secret) > 1000:
                 errors.add("client_secret", "too_long", max=1000)
@@ -241,7 +248,10 @@ class SsoProviders:
                 not isinstance(labels, dict)
                 or not labels
                 or not all(
-                    k in LABEL_LOCALES and isinstance(v, str) and 0 < len(v.strip()) <= 100
+                    k in LABEL_LOCALES
+                    and isinstance(v, str)
+                    and 0 < len(v.strip()) <= 100
+                    and not CONTROL_RE.search(v)
                     for k, v in labels.items()
                 )
             ):
@@ -327,6 +337,8 @@ class SsoProviders:
         """
         tenants = self.platform.t["tenant"]
         stmt = sa.select(tenants.c.id, tenants.c.name).where(tenants.c.status == "active")
+        if tenant_name and not TENANT_NAME_RE.match(tenant_name):
+            return {"tenant": None, "providers": []}
         with self.platform.db.control.connect() as conn:
             if tenant_name:
                 found = conn.execute(stmt.where(tenants.c.name == tenant_name)).all()

@@ -31,8 +31,8 @@ from keyi.platform.errors import KeyiError
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.sso.oidc import OidcClient, OidcError
-from keyi.platform.sso.providers import ProviderConfig, SsoProviders
-from keyi.platform.tenancy import Platform, utcnow
+from keyi.platform.sso.providers import NAME_RE, ProviderConfig, SsoProviders
+from keyi.platform.tenancy import TENANT_NAME_RE, Platform, utcnow
 
 FLOW_MINUTES = 10
 MAX_SUBJECT = 255
@@ -120,7 +120,8 @@ class SsoSignIn:
     def start(
         self, tenant_name: str, provider_name: str, *, redirect_uri: str, next_path: str | None
     ) -> Started:
-        tenant_id = self._active_tenant_id(tenant_name)
+        valid = TENANT_NAME_RE.match(tenant_name) and NAME_RE.match(provider_name)
+        tenant_id = self._active_tenant_id(tenant_name) if valid else None
         provider = self.providers.config_by_name(tenant_id, provider_name) if tenant_id else None
         if provider is None or not provider.enabled:
             raise SsoFailure("provider_unavailable")
