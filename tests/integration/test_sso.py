@@ -406,6 +406,7 @@ def test_provider_administration_validates_hides_secrets_and_isolates_tenants(
             assert outsider.patch(path, json={"enabled": True}).status_code == 404
             assert outsider.delete(path).status_code == 404
             assert outsider.get("/api/v1/sso/providers").json()["providers"] == []
+            add_provider(outsider, issuer)  # the same name in another company is fine
         rep_email = f"rep-{uuid.uuid4().hex[:6]}@example.com"
         add_user(platform, tenant, email=rep_email, name="Rep", password="correct-horse-9")
         with TestClient(app, follow_redirects=False) as rep:
@@ -414,6 +415,10 @@ def test_provider_administration_validates_hides_secrets_and_isolates_tenants(
             assert rep.post("/api/v1/sso/providers", json={}).status_code == 403
     finally:
         platform.drop_tenant(other.name)
+    providers = platform.t["sso_provider"]
+    with platform.db.control.connect() as conn:
+        left = conn.execute(sa.select(providers.c.id).where(providers.c.tenant_id == other.id))
+        assert left.all() == []  # a dropped company's secrets go with it
 
     assert client.delete(path).status_code == 204
     assert client.get(path).status_code == 404

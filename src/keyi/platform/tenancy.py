@@ -138,7 +138,15 @@ class Platform:
     def drop_tenant(self, name: str) -> None:
         tenant = self.tenant(name)
         with self.db.control.begin() as conn:
-            for table in ("session", "api_key", "invitation", "membership"):
+            for table in (
+                "session",
+                "api_key",
+                "invitation",
+                "membership",
+                "sso_flow",
+                "sso_link",
+                "sso_provider",  # with its client secret
+            ):
                 conn.execute(sa.delete(self.t[table]).where(self.t[table].c.tenant_id == tenant.id))
             conn.execute(sa.delete(self.t["tenant"]).where(self.t["tenant"].c.id == tenant.id))
         self._tenant_cache.pop(tenant.id, None)
