@@ -23,6 +23,7 @@ from keyi.platform.search import (
     SearchHit,
     define_search_table,
     index_record,
+    index_records,
     remove_record,
     search,
     search_candidates_query,
@@ -458,3 +459,29 @@ def test_plans_use_the_index_at_scale_and_results_match_oracle(
         hits = _search(conn, table, q, limit=len(docs))
         assert {h.record_id for h in hits} == expected_ids, q
         assert hits == sorted(hits, key=lambda h: (-h.score, h.record_id)), q
+
+
+def test_bulk_index_records_replaces_and_finds(conn: Connection, table: sa.Table) -> None:
+    """Hundreds of records in one call: on PostgreSQL the tokens go through COPY."""
+    ids = [_new_id() for _ in range(120)]
+    documents = [
+        (rid, [(f"北京纷享销客科技有限公司 第{i}分部 Branch{i:03d} office", 3)])
+        for i, rid in enumerate(ids)
+    ]
+    index_records(conn, table, object_name="account", documents=documents, fresh=True)
+    rows = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    assert rows > 500  # above the COPY threshold
+    assert {
+        h.record_id for h in search(conn, table, "纷享", objects=["account"], limit=500)
+    } == set(ids)
+    assert [
+        h.record_id for h in search(conn, table, "branch007", objects=["account"], limit=5)
+    ] == [ids[7]]
+    # Re-indexing (not fresh) replaces the old tokens of exactly those records.
+    index_records(
+        conn, table, object_name="account", documents=[(rid, [("Zenith", 3)]) for rid in ids[:60]]
+    )
+    assert {
+        h.record_id for h in search(conn, table, "纷享", objects=["account"], limit=500)
+    } == set(ids[60:])
+    assert len(search(conn, table, "zenith", objects=["account"], limit=500)) == 60

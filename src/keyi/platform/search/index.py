@@ -94,6 +94,10 @@ def define_search_table(metadata: sa.MetaData) -> sa.Table:
     )
 
 
+# Below this many rows a plain INSERT is as quick as COPY and keeps one code path.
+COPY_THRESHOLD = 500
+
+
 def _document_rows(
     object_name: str, record_id: str, texts: Sequence[tuple[str | None, int]]
 ) -> list[dict[str, object]]:
@@ -164,8 +168,33 @@ def index_records(
         for record_id, texts in documents
         for row in _document_rows(object_name, record_id, texts)
     ]
-    if rows:
+    if len(rows) >= COPY_THRESHOLD and conn.dialect.name == "postgresql":
+        _copy_rows(conn, table, rows)
+    elif rows:
         conn.execute(table.insert(), rows)
+
+
+def _copy_rows(conn: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
+    """Bulk tokens through PostgreSQL's COPY on the caller's connection (same transaction).
+
+    A bulk create writes ~18 token rows per record; as one statement per row (psycopg's
+    pipelined executemany) that was most of the time of a large import.
+    """
+    from psycopg import sql
+
+    columns = ("token", "object", "record_id", "weight")
+    # Tenants select their schema with SET LOCAL search_path; a caller that maps it with
+    # schema_translate_map instead (SQL that SQLAlchemy compiles) gets it named explicitly.
+    schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(table.schema)
+    name = sql.Identifier(schema, table.name) if schema else sql.Identifier(table.name)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        name, sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in columns])
 
 
 def remove_record(conn: Connection, table: sa.Table, *, object_name: str, record_id: str) -> None:
