@@ -14,6 +14,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import new_page, screenshot, sign_in
 
+# Lazy chunks load while other work runs on a 2-core machine: allow more than expect's 5 s.
+SLOW = 15_000
+
 
 def english_page(browser: Browser) -> Page:
     page = new_page(browser, locale="en-US")
@@ -40,7 +43,7 @@ def add_field(page: Page, type_label: str, label_en: str, label_zh: str) -> None
 
 def save_field(page: Page, api_name: str) -> None:
     page.get_by_test_id("field-save").click()
-    expect(page.get_by_test_id(f"field-edit-{api_name}")).to_be_visible()
+    expect(page.get_by_test_id(f"field-edit-{api_name}")).to_be_visible(timeout=SLOW)
 
 
 def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
@@ -50,8 +53,8 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         # Setup is reached from the account menu.
         page.get_by_test_id("user-menu").click()
         page.locator(".ant-dropdown-menu").get_by_role("menuitem", name="Setup").click()
-        expect(page).to_have_url(re.compile(r"/setup/objects$"))
-        expect(page.get_by_role("cell", name="opportunity", exact=True)).to_be_visible()
+        expect(page).to_have_url(re.compile(r"/setup/objects$"), timeout=SLOW)
+        expect(page.get_by_role("cell", name="opportunity", exact=True)).to_be_visible(timeout=SLOW)
 
         # A custom object with labels in both languages; its API name follows the English label.
         page.get_by_test_id("object-new").click()
@@ -60,10 +63,10 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         expect(page.get_by_test_id("object-name")).to_have_value("warranty")
         screenshot(page, "setup-new-object")
         page.get_by_test_id("object-save").click()
-        expect(page.get_by_test_id("setup-object-title")).to_have_text("Warranty")
+        expect(page.get_by_test_id("setup-object-title")).to_have_text("Warranty", timeout=SLOW)
         # The navigation shows it at once (metadata state refreshed, no page reload).
         nav = page.locator(".ky-nav")
-        expect(nav.get_by_text("Warranty", exact=True)).to_be_visible()
+        expect(nav.get_by_text("Warranty", exact=True)).to_be_visible(timeout=SLOW)
 
         # The server's field error appears next to the input it concerns.
         add_field(page, "Text", "Name", "名称")
@@ -102,7 +105,7 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         rows.nth(1).get_by_role("button", name="Move up").click()
         rows.nth(0).get_by_role("switch").click()
         page.get_by_test_id("field-save").click()
-        expect(page.get_by_text("Field saved")).to_be_visible()
+        expect(page.get_by_text("Field saved")).to_be_visible(timeout=SLOW)
         page.get_by_test_id("field-edit-level").click()
         expect(rows.nth(0).get_by_label("Value")).to_have_value("silver")
         expect(rows.nth(0).get_by_role("switch")).to_have_attribute("aria-checked", "false")
@@ -118,7 +121,7 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
 
         # Page layout: a new section holding the lookup, and the picklist moved first.
         page.get_by_role("tab", name="Page layout").click()
-        expect(page.get_by_test_id("layout-field-level")).to_be_visible()
+        expect(page.get_by_test_id("layout-field-level")).to_be_visible(timeout=SLOW)
         page.get_by_test_id("layout-up-level").click()
         page.get_by_test_id("layout-up-level").click()
         page.get_by_test_id("layout-add-section").click()
@@ -129,7 +132,7 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         expect(coverage).to_contain_text("Coverage")
         page.get_by_label("Move to… account").click()
         page.locator(".ant-dropdown-menu:visible").get_by_text("Coverage").click()
-        expect(coverage.get_by_test_id("layout-field-account")).to_be_visible()
+        expect(coverage.get_by_test_id("layout-field-account")).to_be_visible(timeout=SLOW)
         # Drag and drop reorders too: Serial No dropped onto Name goes before it.
         page.get_by_test_id("layout-field-serial_no").drag_to(
             page.get_by_test_id("layout-field-name")
@@ -139,11 +142,11 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         expect(details.locator(".ky-layout-field")).to_contain_text(["Level", "Serial No", "Name"])
         screenshot(page, "setup-layout")
         page.get_by_test_id("layout-save").click()
-        expect(page.get_by_text("Page layout saved")).to_be_visible()
+        expect(page.get_by_text("Page layout saved")).to_be_visible(timeout=SLOW)
 
         # Open the new object from the navigation, create a record, see it in the list.
         nav.get_by_text("Warranty", exact=True).click()
-        expect(page).to_have_url(re.compile(r"/o/warranty$"))
+        expect(page).to_have_url(re.compile(r"/o/warranty$"), timeout=SLOW)
         page.get_by_test_id("list-new").click()
         drawer = page.locator(".ant-drawer-content")
         drawer.get_by_label("Name").fill("WX-1001 保修单")
@@ -151,14 +154,14 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         drawer.get_by_label("Level").click()
         page.locator(".ant-select-dropdown:visible").get_by_text("Gold plus", exact=True).click()
         page.get_by_test_id("form-save").click()
-        expect(page.get_by_test_id("record-title")).to_have_text("WX-1001 保修单")
+        expect(page.get_by_test_id("record-title")).to_have_text("WX-1001 保修单", timeout=SLOW)
         # The saved layout drives the record page: the lookup sits in its own section.
-        expect(page.get_by_text("Coverage", exact=True)).to_be_visible()
+        expect(page.get_by_text("Coverage", exact=True)).to_be_visible(timeout=SLOW)
         record_url = page.url
 
         page.goto(server + "/o/warranty")
-        expect(page.get_by_text("WX-1001 保修单")).to_be_visible()
-        expect(page.get_by_text("SN-88231")).to_be_visible()
+        expect(page.get_by_text("WX-1001 保修单")).to_be_visible(timeout=SLOW)
+        expect(page.get_by_text("SN-88231")).to_be_visible(timeout=SLOW)
 
         # Who can access this record, and why.
         page.goto(record_url)
@@ -168,7 +171,7 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         page.keyboard.type("Emily")
         page.locator(".ant-select-dropdown:visible .ant-select-item-option").first.click()
         expect(panel.get_by_test_id("access-op-read")).to_contain_text(re.compile("Allowed|Denied"))
-        expect(panel.get_by_test_id("access-reason").first).to_be_visible()
+        expect(panel.get_by_test_id("access-reason").first).to_be_visible(timeout=SLOW)
         screenshot(page, "setup-access-explanation")
     finally:
         page.context.close()
@@ -182,11 +185,11 @@ def test_admin_grants_a_role_and_reads_the_audit_log(browser: Browser, server: s
         page.get_by_test_id("role-new").click()
         page.get_by_test_id("role-name").fill("After-sales engineer")
         page.get_by_test_id("role-save").click()
-        expect(page.get_by_test_id("role-title")).to_have_text("After-sales engineer")
+        expect(page.get_by_test_id("role-title")).to_have_text("After-sales engineer", timeout=SLOW)
         page.get_by_test_id("perm-account-edit").check()
         expect(page.get_by_test_id("perm-account-read")).to_be_checked()
         page.get_by_test_id("permissions-save").click()
-        expect(page.get_by_text("Permissions saved")).to_be_visible()
+        expect(page.get_by_text("Permissions saved")).to_be_visible(timeout=SLOW)
         page.reload()
         expect(page.get_by_test_id("perm-account-edit")).to_be_checked()
         expect(page.get_by_test_id("perm-contact-read")).not_to_be_checked()
@@ -196,7 +199,7 @@ def test_admin_grants_a_role_and_reads_the_audit_log(browser: Browser, server: s
         page.get_by_test_id("audit-action").locator("input").fill("permission.")
         page.get_by_role("heading", name="Audit log").click()  # close the suggestions
         table = page.get_by_test_id("audit-table")
-        expect(table.get_by_text("permission.role.update").first).to_be_visible()
+        expect(table.get_by_text("permission.role.update").first).to_be_visible(timeout=SLOW)
         href = page.get_by_test_id("audit-export").get_attribute("href")
         assert href is not None and href.startswith("/api/v1/audit/export?action=permission.")
         screenshot(page, "setup-audit")
@@ -209,11 +212,11 @@ def test_setup_in_chinese_and_closed_to_non_admins(browser: Browser, server: str
     try:
         sign_in(page, server)
         page.goto(server + "/setup/objects")
-        expect(page.get_by_role("heading", name="系统设置")).to_be_visible()
-        expect(page.get_by_role("button", name="新建对象")).to_be_visible()
+        expect(page.get_by_role("heading", name="系统设置")).to_be_visible(timeout=SLOW)
+        expect(page.get_by_role("button", name="新建对象")).to_be_visible(timeout=SLOW)
         page.get_by_role("link", name="商机").click()
-        expect(page.get_by_role("tab", name="页面布局")).to_be_visible()
-        expect(page.get_by_text("opportunity_no")).to_be_visible()
+        expect(page.get_by_role("tab", name="页面布局")).to_be_visible(timeout=SLOW)
+        expect(page.get_by_text("opportunity_no")).to_be_visible(timeout=SLOW)
         screenshot(page, "setup-objects-zh")
     finally:
         page.context.close()
@@ -223,13 +226,13 @@ def test_setup_in_chinese_and_closed_to_non_admins(browser: Browser, server: str
     try:
         sign_in(page, server, email="emily.wang@demo.keyi.dev")
         page.get_by_test_id("user-menu").click()
-        expect(page.get_by_role("menuitem", name="Sign out")).to_be_visible()
+        expect(page.get_by_role("menuitem", name="Sign out")).to_be_visible(timeout=SLOW)
         expect(page.get_by_role("menuitem", name="Setup")).to_have_count(0)
         page.goto(server + "/setup/objects")
-        expect(page.get_by_text("Only administrators can open Setup.")).to_be_visible()
+        expect(page.get_by_text("Only administrators can open Setup.")).to_be_visible(timeout=SLOW)
         page.goto(server + "/o/account")
         page.locator(".ant-table-row a").first.click()
-        expect(page.get_by_test_id("record-title")).to_be_visible()
+        expect(page.get_by_test_id("record-title")).to_be_visible(timeout=SLOW)
         expect(page.get_by_test_id("access-explain")).to_have_count(0)
     finally:
         page.context.close()
