@@ -19,6 +19,14 @@ from tests.e2e.conftest import new_page, screenshot, sign_in
 expect.set_options(timeout=20_000)
 
 
+@pytest.fixture(autouse=True)
+def _patient_pages(request: pytest.FixtureRequest) -> None:
+    """Lazy chunks and API calls can be slow when the machine is busy: wait up to 30 s."""
+    for name in ("page", "en_page"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).set_default_timeout(30_000)
+
+
 @pytest.fixture(scope="module")
 def api(server: str) -> Api:
     return Api(server)
@@ -109,6 +117,7 @@ def test_kanban_drag_moves_the_stage_and_asks_for_the_lost_reason(
     expect(
         page.get_by_test_id("kanban-col-qualification").locator(f"[data-id='{record_id}']")
     ).to_be_visible()
+    page.wait_for_timeout(400)  # let the dialog finish its opening animation
     screenshot(page, "kanban-lost-reason-en")
     dialog.locator("#lost_reason").click()
     page.locator(".ant-select-dropdown:visible").get_by_text("Price", exact=True).click()
@@ -177,6 +186,7 @@ def test_list_views_inline_edit_mass_actions_export_and_recycle_bin(
     rows.first.get_by_test_id("inline-edit-phone").click()
     editor = page.get_by_test_id("inline-editor")
     editor.locator("input").first.fill("021-55501234")
+    page.wait_for_timeout(300)
     screenshot(page, "list-inline-edit-en")
     editor.get_by_test_id("inline-save").click()
     expect(editor).to_be_hidden()
@@ -232,6 +242,7 @@ def test_list_views_inline_edit_mass_actions_export_and_recycle_bin(
     page.locator(".ant-select-dropdown:visible").get_by_text("Grade", exact=True).click()
     page.locator(".ant-modal #value").click()
     page.locator(".ant-select-dropdown:visible").get_by_text("D (inactive)").click()
+    page.wait_for_timeout(400)
     screenshot(page, "list-mass-update-en")
     page.get_by_test_id("mass-update-ok").click()
     expect(page.get_by_test_id("mass-bar")).to_be_hidden()
@@ -277,6 +288,7 @@ def test_phone_list_record_and_activity(
     browser: Browser, server: str, api: Api, locale: str, suffix: str
 ) -> None:
     page = new_page(browser, locale=locale, width=390, height=844)
+    page.set_default_timeout(30_000)
     lang = "zh-CN" if suffix == "zh" else "en"
     page.context.add_init_script(f"window.localStorage.setItem('keyi.lang', '{lang}')")
     try:
