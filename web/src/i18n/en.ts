@@ -318,7 +318,7 @@ const en = {
   'setup.users.transfer.objectsHelp': 'Leave empty to transfer the records of every object that has an owner.',
   'setup.users.transfer.allObjects': 'All objects with an owner',
   'setup.users.transfer.submit': 'Transfer',
-  'setup.users.transfer.done': '{total} records transferred',
+  'setup.users.transfer.done': 'Records transferred: {total}',
   'setup.users.transfer.doneTo': 'New owner: {name}',
   'setup.users.transfer.none': 'There was nothing to transfer',
   'setup.users.transfer.object': 'Object',

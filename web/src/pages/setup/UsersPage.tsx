@@ -177,7 +177,7 @@ export default function UsersPage() {
         <>
           <Table<AdminUser>
             rowKey="id"
-            size="middle"
+            size="small"
             loading={loading && users.length === 0}
             dataSource={users}
             pagination={false}
@@ -217,7 +217,7 @@ export default function UsersPage() {
               {
                 title: t('setup.users.col.actions'),
                 key: 'actions',
-                width: 260,
+                width: 300,
                 render: (_, u) => (
                   <Space size={0} wrap className="ky-users-actions">
                     {userActions(u).map((a) => (
