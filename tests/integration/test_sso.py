@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit, urlunsplit
@@ -215,6 +216,15 @@ def test_refusals_redirect_to_the_login_page_with_a_code(
         assert sso_error(browser.get(authorize(forged, sub), follow_redirects=False)) == (
             "invalid_token"
         )
+        # A code the provider never issued cannot be redeemed.
+        bogus = with_param(authorize(begin(browser, tenant.name), sub), code="not-a-code")
+        assert sso_error(browser.get(bogus)) == "token_exchange_failed"
+        # A sign-in left waiting too long has expired.
+        late = authorize(begin(browser, tenant.name), sub)
+        flows = platform.t["sso_flow"]
+        with platform.db.control.begin() as conn:
+            conn.execute(sa.update(flows).values(expires_at=datetime(2000, 1, 1)))
+        assert sso_error(browser.get(late)) == "expired"
         # An unverified email is not proof of anything.
         unverified = "emp-" + uuid.uuid4().hex
         set_claims(issuer, unverified, email=admin_email, email_verified=False)
@@ -226,6 +236,12 @@ def test_refusals_redirect_to_the_login_page_with_a_code(
         # Unknown provider or company: back to the login page, nothing revealed.
         missing = browser.get(f"/api/v1/auth/sso/{tenant.name}/nope/start", follow_redirects=False)
         assert sso_error(missing) == "provider_unavailable"
+        # A provider that does not answer: back to the login page, not an error page.
+        down = add_provider(client, "http://127.0.0.1:9", name="down")
+        unreachable = browser.get(
+            f"/api/v1/auth/sso/{tenant.name}/{down['name']}/start", follow_redirects=False
+        )
+        assert sso_error(unreachable) == "provider_unreachable"
         assert browser.get("/api/v1/me").status_code == 401
     users = client.get("/api/v1/users", params={"q": "corp.example"}).json()["users"]
     assert users == []

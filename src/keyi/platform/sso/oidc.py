@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import requests
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
-from authlib.oauth2.rfc6749.errors import OAuth2Error
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
@@ -156,7 +156,7 @@ class OidcClient:
                     code_verifier=code_verifier,
                     redirect_uri=redirect_uri,
                 )
-        except OAuth2Error as exc:
+        except AuthlibBaseError as exc:  # the provider's error answer (invalid_grant, …)
             raise OidcError("token_exchange_failed", str(exc.error)) from None
         except requests.RequestException as exc:
             raise OidcError("provider_unreachable", type(exc).__name__) from None
@@ -197,6 +197,6 @@ class OidcClient:
                 {"nonce": nonce, "client_id": provider.client_id, "access_token": access_token},
             )
             claims.validate(now=now, leeway=LEEWAY_SECONDS)
-        except (JoseError, ValueError) as exc:
+        except (JoseError, ValueError, KeyError, TypeError) as exc:  # incl. a malformed key set
             raise OidcError("invalid_token", type(exc).__name__) from None
         return dict(claims)

@@ -301,15 +301,18 @@ class SsoSignIn:
         user_id, active = membership
         if not active or not self._user_active(tenant, user_id):
             raise SsoFailure("inactive")
-        with self.platform.db.control.begin() as conn:
-            if linked:
-                conn.execute(
-                    sa.update(links)
-                    .where(links.c.provider_id == provider.id, links.c.subject == subject)
-                    .values(last_login_at=utcnow())
-                )
-            else:
-                self._link(conn, provider, subject, identity_id)
+        try:
+            with self.platform.db.control.begin() as conn:
+                if linked:
+                    conn.execute(
+                        sa.update(links)
+                        .where(links.c.provider_id == provider.id, links.c.subject == subject)
+                        .values(last_login_at=utcnow())
+                    )
+                else:
+                    self._link(conn, provider, subject, identity_id)
+        except sa.exc.IntegrityError:
+            pass  # a simultaneous first sign-in of the same person linked them already
         return identity_id, user_id, False
 
     def _membership(
