@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
+from re import _constants as _c
+from re import _parser
 from typing import Any
 
 import sqlalchemy as sa
@@ -103,14 +105,38 @@ def _value_sql(ctx: SqlContext, args: Sequence[Typed], _kind: ValueType) -> SqlE
     return sa.case((valid, sa.cast(trimmed, sa.Numeric())))
 
 
+def _nested_repetition(items: Any, inside: bool = False) -> bool:
+    """Whether an unbounded repetition sits inside another, like `(a+)+`: Python's backtracking
+    engine takes exponential time on such patterns (ReDoS) and cannot be interrupted."""
+    for op, arg in items:
+        children: list[tuple[Any, bool]] = []
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            unbounded = arg[1] == _c.MAXREPEAT
+            if inside and unbounded:
+                return True
+            children = [(arg[2], inside or unbounded)]
+        elif op == _c.SUBPATTERN:
+            children = [(arg[-1], inside)]
+        elif op == _c.BRANCH:
+            children = [(branch, inside) for branch in arg[1]]
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            children = [(arg[1], inside)]
+        if any(_nested_repetition(sub, within) for sub, within in children):
+            return True
+    return False
+
+
 @functools.lru_cache(maxsize=256)
 def _compile_pattern(pattern: str) -> re.Pattern[str]:
     if len(pattern) > _MAX_PATTERN:
         raise ExpressionError(f"Regular expression longer than {_MAX_PATTERN} characters")
     try:
-        return re.compile(pattern)
+        compiled = re.compile(pattern)
     except re.error as error:
         raise ExpressionError(f"Invalid regular expression: {error}") from None
+    if _nested_repetition(_parser.parse(pattern)):
+        raise ExpressionError("Regular expression repeats a repetition, like (a+)+")
+    return compiled
 
 
 def _regex_py(text: str, pattern: str) -> bool:
