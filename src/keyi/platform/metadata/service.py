@@ -13,7 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from keyi.platform.errors import Conflict, FieldErrors, NotFound, ValidationFailed
-from keyi.platform.expressions import ExpressionError, parse, references
+from keyi.platform.expressions import PYTHON_ONLY, Call, ExpressionError, parse, references
+from keyi.platform.expressions.nodes import children
 from keyi.platform.metadata import store
 from keyi.platform.metadata.model import (
     NAME_PATTERN,
@@ -278,6 +279,15 @@ class MetadataService:
             self._check_expression(
                 defs, obj, f.expression, errors, prefix + "expression", self_name=f.name
             )
+            # Formulas are computed in SQL on every read: a Python-only function would break
+            # every listing of the object.
+            python_only = _python_only_call(f.expression)
+            if python_only:
+                errors.add(
+                    prefix + "expression",
+                    "invalid_expression",
+                    reason=f"{python_only} cannot be used in a formula",
+                )
         if f.type == FieldType.ROLLUP and f.rollup:
             spec = f.rollup
             child = defs.get(spec.child_object)
@@ -564,3 +574,17 @@ def pydantic_errors(exc: Any) -> ValidationFailed:
         loc = ".".join(str(p) for p in error.get("loc", ()) if p != "__root__") or "body"
         items.append(_err(loc, "invalid_metadata", reason=error.get("msg", "invalid")))
     return ValidationFailed(items)
+
+
+def _python_only_call(source: str) -> str | None:
+    """The first function in `source` that has no SQL form (REGEX), if any."""
+    try:
+        stack: list[Any] = [parse(source)]
+    except ExpressionError:
+        return None
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Call) and node.name in PYTHON_ONLY:
+            return str(node.name)
+        stack.extend(children(node))
+    return None
