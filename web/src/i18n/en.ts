@@ -323,7 +323,7 @@ const en = {
   'setup.users.transfer.none': 'There was nothing to transfer',
   'setup.users.transfer.object': 'Object',
   'setup.users.transfer.count': 'Transferred',
-  'setup.users.transfer.failed': '{count} records could not be transferred and still belong to {name}:',
+  'setup.users.transfer.failed': 'Not transferred: {count}. These records still belong to {name}:',
   'setup.users.transfer.failedMore': '…and {count} more',
   'invite.pageTitle': 'Accept invitation',
   'invite.title': 'Join {company}',
