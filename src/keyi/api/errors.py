@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy.exc as sa_exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -91,6 +92,23 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(
             exc.status_code, code, locale, detail=str(exc.detail) if exc.detail else None
         )
+
+    @app.exception_handler(sa_exc.DataError)
+    async def data_error(request: Request, exc: sa_exc.DataError) -> JSONResponse:
+        # PostgreSQL text cannot hold NUL bytes; wherever one slips through (a query parameter,
+        # a name), the caller sent invalid text: a 422, not a server error.
+        locale = negotiate(request.headers.get("accept-language"))
+        if "NUL (0x00)" in str(exc.orig):
+            errors = [
+                {
+                    "field": "request",
+                    "code": "invalid_text",
+                    "message": message("invalid_text", locale),
+                }
+            ]
+            return problem(422, "invalid_request", locale, errors=errors)
+        log.exception("database rejected a value", extra={"path": request.url.path})
+        return problem(500, "internal_error", locale)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
