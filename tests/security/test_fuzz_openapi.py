@@ -33,8 +33,8 @@ from keyi.platform.tenancy import Platform
 from tests.conftest import admin_email_of, login
 from tests.integration.helpers import create_warranty_object, make_account
 
-# Examples per operation and mode (raise KEYI_FUZZ_EXAMPLES for a deeper run); about 100
-# operations at 4 keeps a run well under a minute per backend on an idle 2-core machine.
+# Examples per operation and mode (raise KEYI_FUZZ_EXAMPLES for a deeper run); kept small so
+# the suite stays about a minute per backend on an idle 2-core machine.
 EXAMPLES = int(os.environ.get("KEYI_FUZZ_EXAMPLES", "4"))
 TYPED_RECORD_PATH = re.compile(r"^/api/v1/records/([a-z][a-z0-9_]*)(?:/\{id\})?$")
 # Positive-data acceptance and negative-data rejection are left out on purpose: bodies are free
@@ -121,14 +121,16 @@ def test_every_operation_answers_without_server_errors(app, admin_token: str) ->
         operation = result.ok()
         operations += 1
         typed = TYPED_RECORD_PATH.match(operation.path)
-        modes = [GenerationMode.POSITIVE]
-        # Every object's typed routes share one handler: negative cases on the custom object
-        # (all field types) cover that handler; the other objects get schema-valid cases.
-        if typed is None or typed.group(1) == "warranty":
-            modes.append(GenerationMode.NEGATIVE)
+        modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+        # Every object's typed routes share one handler: the custom object (all field types)
+        # gets everything; other objects only schema-valid writes, the part that differs.
+        if typed is not None and typed.group(1) != "warranty":
+            if operation.method.upper() not in ("POST", "PATCH"):
+                continue
+            modes = [GenerationMode.POSITIVE]
         for mode in modes:
             fuzz(operation, mode, auth, failures)
-    assert operations > 50
+    assert operations > 40
     assert not failures, "\n".join(
         f"{label} — {title}: {text}" for (label, title), text in failures.items()
     )

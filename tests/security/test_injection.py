@@ -558,3 +558,17 @@ def test_regular_expressions_cannot_hang_the_server(seeded: TestClient) -> None:
     )
     assert_refused(formula, "expression")
     assert client.get("/api/v1/records/warranty").status_code == 200
+
+
+def test_nul_bytes_in_query_parameters_are_client_errors(seeded: TestClient) -> None:
+    """Found by fuzzing on PostgreSQL: a NUL in any query parameter reached the database."""
+    client = seeded
+    for path, params in (
+        ("/api/v1/pools", {"object": NUL}),
+        ("/api/v1/views", {"object": NUL}),
+        ("/api/v1/audit", {"object": NUL}),
+        ("/api/v1/records/account", {"q": NUL}),
+        ("/api/v1/search", {"q": NUL}),
+    ):
+        response = client.get(path, params=params)
+        assert response.status_code < 500, (path, response.text)
