@@ -144,8 +144,15 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         page.get_by_test_id("layout-save").click()
         expect(page.get_by_text("Page layout saved")).to_be_visible(timeout=SLOW)
 
+        # Settings: a plural label, which the navigation uses at once.
+        page.get_by_role("tab", name="Settings").click()
+        page.get_by_label("Plural label (English)").fill("Warranties")
+        page.get_by_test_id("settings-save").click()
+        expect(page.get_by_text("Object settings saved")).to_be_visible(timeout=SLOW)
+        expect(nav.get_by_text("Warranties", exact=True)).to_be_visible(timeout=SLOW)
+
         # Open the new object from the navigation, create a record, see it in the list.
-        nav.get_by_text("Warranty", exact=True).click()
+        nav.get_by_text("Warranties", exact=True).click()
         expect(page).to_have_url(re.compile(r"/o/warranty$"), timeout=SLOW)
         page.get_by_test_id("list-new").click()
         drawer = page.locator(".ant-drawer-content")
