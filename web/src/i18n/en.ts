@@ -311,7 +311,7 @@ const en = {
   'setup.users.copied': 'Copied',
   'setup.users.pickUser': 'Search active users',
   'setup.users.transfer.title': 'Transfer the records of {name}',
-  'setup.users.transfer.help': 'Every record this person owns (of the chosen objects) gets a new owner. History, audit log and notifications record each change.',
+  'setup.users.transfer.help': 'Every record this person owns (of the chosen objects) gets a new owner. Each change is recorded in the record’s history and in the audit log.',
   'setup.users.transfer.to': 'New owner',
   'setup.users.transfer.toRequired': 'Choose who receives the records',
   'setup.users.transfer.objects': 'Objects',

@@ -313,7 +313,7 @@ const zhCN: Messages = {
   'setup.users.copied': '已复制',
   'setup.users.pickUser': '搜索启用的用户',
   'setup.users.transfer.title': '转移 {name} 的记录',
-  'setup.users.transfer.help': '将此人负责的记录（所选对象）全部交给新的负责人。每条变更都会记入历史、审计日志并触发通知。',
+  'setup.users.transfer.help': '将此人负责的记录（所选对象）全部交给新的负责人。每条变更都会记入记录历史和审计日志。',
   'setup.users.transfer.to': '新负责人',
   'setup.users.transfer.toRequired': '请选择接收记录的用户',
   'setup.users.transfer.objects': '对象',

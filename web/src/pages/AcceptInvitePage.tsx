@@ -115,7 +115,9 @@ export default function AcceptInvitePage() {
           {t('invite.title', { company })}
         </Typography.Title>
         <Typography.Paragraph type="secondary">
-          {t('invite.subtitle', { email: info.email })} {t('invite.expires', { at: formatDateTime(info.expires_at, fmt) })}
+          {t('invite.subtitle', { email: info.email })}
+          <br />
+          {t('invite.expires', { at: formatDateTime(info.expires_at, fmt) })}
         </Typography.Paragraph>
         {!fresh && <Alert type="info" showIcon className="ky-mb" message={t('invite.existing', { company })} data-testid="invite-existing" />}
         {error && <Alert type="error" showIcon className="ky-mb" message={error} data-testid="invite-error" />}
