@@ -164,6 +164,7 @@ def test_edit_conflict_keeps_what_was_typed(page: Page, server: str, api: Api) -
     expect(page.locator("#next_step")).to_have_value("周五前发送最终报价")
     screenshot(page, "edit-conflict-zh")
     page.get_by_test_id("stale-reload").click()
+    expect(page.get_by_test_id("stale-alert")).to_be_hidden()  # their version is loaded
     expect(page.locator("#next_step")).to_have_value("周五前发送最终报价")
     page.get_by_test_id("record-save").click()
     expect(page.get_by_test_id("record-edit")).to_be_visible()
