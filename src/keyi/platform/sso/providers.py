@@ -269,7 +269,7 @@ class SsoProviders:
             if role is None:
                 values["default_role_id"] = None
             elif not isinstance(role, str) or not self._role_exists(ctx, role):
-                errors.add("default_role", "invalid_reference")
+                errors.add("default_role", "invalid_reference", target="role")
             else:
                 values["default_role_id"] = role.lower()
         provision = values.get("provision_users", current["provision_users"] if current else False)
