@@ -133,11 +133,16 @@ def test_switch_language(page: Page, server: str) -> None:
     sign_in(page, server)
     page.goto(server + "/")
     expect(page.get_by_test_id("my-tasks")).to_contain_text("今日待办")
+    expect(page.locator(".ky-home .ant-skeleton")).to_have_count(0)  # chart and lists loaded
+    page.wait_for_timeout(1200)  # the chart's bars finish growing
     screenshot(page, "home-zh")
     page.get_by_test_id("lang-switch").click()
     page.get_by_role("menuitem", name="English").click()
     expect(page.get_by_test_id("my-tasks")).to_contain_text("My tasks today")
     expect(page.locator(".ky-nav")).to_contain_text("Home")
+    expect(page.locator(".ky-home .ant-skeleton")).to_have_count(0)
+    expect(page.locator(".ant-dropdown:visible")).to_have_count(0)
+    page.wait_for_timeout(1200)
     screenshot(page, "home-en")
     page.get_by_test_id("lang-switch").click()
     page.get_by_role("menuitem", name="简体中文").click()

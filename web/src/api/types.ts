@@ -82,6 +82,8 @@ export interface ObjectMeta {
   name_field: string;
   icon?: string | null;
   custom?: boolean;
+  /** The package that defined it: 'core' (organisation), 'sales', ...; null for custom objects. */
+  package?: string | null;
   features?: ObjectFeatures;
   fields: FieldMeta[];
   /** Optional extensions the server may send. */

@@ -1,8 +1,10 @@
-import { HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined } from '@ant-design/icons';
 import { Avatar, Button, Drawer, Dropdown, Grid, Layout, Menu, Skeleton, Tooltip } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import type { ObjectMeta } from '../api/types';
 import { useI18n } from '../i18n';
+import { groupObjects } from '../lib/navigation';
 import { useMetadata } from '../state/metadata';
 import { useSession } from '../state/session';
 import { initials } from '../fields/display';
@@ -38,18 +40,30 @@ function NavMenu({ onNavigate, collapsed }: { onNavigate?: () => void; collapsed
 
   if (loading && objects.length === 0) return <Skeleton active paragraph={{ rows: 6 }} className="ky-nav-skeleton" />;
 
+  const { business, organisation } = groupObjects(objects);
+  const objectItem = (o: ObjectMeta) => ({
+    key: `o:${o.name}`,
+    icon: <ObjectIcon name={o.name} icon={o.icon} size={22} />,
+    label: label(o.plural_labels ?? o.labels, o.name),
+  });
   const items = [
     { key: 'home', icon: <HomeOutlined />, label: t('nav.home') },
     {
       type: 'group' as const,
       key: 'objects',
       label: collapsed ? null : t('nav.objects'),
-      children: objects.map((o) => ({
-        key: `o:${o.name}`,
-        icon: <ObjectIcon name={o.name} icon={o.icon} size={22} />,
-        label: label(o.plural_labels ?? o.labels, o.name),
-      })),
+      children: business.map(objectItem),
     },
+    ...(organisation.length
+      ? [
+          {
+            key: 'organisation',
+            icon: <ApartmentOutlined />,
+            label: t('nav.organisation'),
+            children: organisation.map(objectItem),
+          },
+        ]
+      : []),
     ...(session?.user.is_admin ? [{ type: 'divider' as const }, { key: 'setup', icon: <SettingOutlined />, label: t('setup.title') }] : []),
   ];
 
@@ -59,6 +73,7 @@ function NavMenu({ onNavigate, collapsed }: { onNavigate?: () => void; collapsed
       className="ky-nav"
       selectedKeys={[selected]}
       inlineCollapsed={collapsed}
+      defaultOpenKeys={organisation.some((o) => selected === `o:${o.name}`) ? ['organisation'] : []}
       items={items}
       onClick={({ key }) => {
         navigate(key === 'home' ? '/' : key === 'setup' ? '/setup' : `/o/${key.slice(2)}`);

@@ -47,6 +47,7 @@ const en = {
 
   'nav.home': 'Home',
   'nav.objects': 'Objects',
+  'nav.organisation': 'Organisation',
   'nav.collapse': 'Collapse navigation',
   'nav.expand': 'Expand navigation',
   'nav.menu': 'Menu',
@@ -108,7 +109,7 @@ const en = {
   'home.greeting.morning': 'Good morning, {name}',
   'home.greeting.afternoon': 'Good afternoon, {name}',
   'home.greeting.evening': 'Good evening, {name}',
-  'home.subtitle': 'Here is what is happening in {tenant}.',
+  'home.subtitle': 'What is happening at {tenant}',
   'home.objects': 'Your objects',
   'home.pipeline': 'Pipeline by stage',
   'home.pipelineEmpty': 'No data for a chart yet',

@@ -49,6 +49,7 @@ const zhCN: Messages = {
 
   'nav.home': '首页',
   'nav.objects': '对象',
+  'nav.organisation': '组织架构',
   'nav.collapse': '收起导航',
   'nav.expand': '展开导航',
   'nav.menu': '菜单',
@@ -110,7 +111,7 @@ const zhCN: Messages = {
   'home.greeting.morning': '早上好，{name}',
   'home.greeting.afternoon': '下午好，{name}',
   'home.greeting.evening': '晚上好，{name}',
-  'home.subtitle': '{tenant} 的最新动态。',
+  'home.subtitle': '{tenant} 的最新动态',
   'home.objects': '业务对象',
   'home.pipeline': '各阶段商机',
   'home.pipelineEmpty': '暂无可用于图表的数据',

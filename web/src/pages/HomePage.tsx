@@ -6,6 +6,7 @@ import { api } from '../api/endpoints';
 import type { FieldMeta, ObjectMeta } from '../api/types';
 import type { EChartOption } from '../charts/EChart';
 import { MyTasks } from '../components/MyTasks';
+import { groupObjects } from '../lib/navigation';
 import { ObjectIcon, objectColor } from '../components/ObjectIcon';
 import '../components/records.css';
 import { optionLabel } from '../fields/text';
@@ -210,7 +211,7 @@ export default function HomePage() {
   return (
     <div className="ky-page ky-home">
       <Greeting />
-      <ObjectTiles objects={objects} />
+      <ObjectTiles objects={groupObjects(objects).business} />
       <Row gutter={[16, 16]}>
         <Col xs={24} lg={16}>
           <PipelineChart objects={objects} />

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { ObjectMeta } from '../api/types';
+import { groupObjects } from './navigation';
+
+const meta = (name: string, pkg: string | null): ObjectMeta => ({
+  name,
+  labels: { en: name },
+  name_field: 'name',
+  package: pkg,
+  fields: [],
+});
+
+describe('groupObjects', () => {
+  it('puts sales objects first in working order, then custom ones, and organisation apart', () => {
+    const objects = [
+      meta('user', 'core'),
+      meta('department', 'core'),
+      meta('team_member', 'core'),
+      meta('pool_member', 'core'),
+      meta('activity', 'sales'),
+      meta('warranty', null),
+      meta('opportunity', 'sales'),
+      meta('account', 'sales'),
+      meta('contact', 'sales'),
+      meta('lead', 'sales'),
+      meta('pool', 'core'),
+    ];
+    const { business, organisation } = groupObjects(objects);
+    expect(business.map((o) => o.name)).toEqual([
+      'account',
+      'contact',
+      'lead',
+      'opportunity',
+      'activity',
+      'warranty',
+    ]);
+    expect(organisation.map((o) => o.name)).toEqual(['user', 'department', 'pool']);
+  });
+
+  it('keeps the server order of custom objects', () => {
+    const { business } = groupObjects([meta('b_thing', null), meta('a_thing', null)]);
+    expect(business.map((o) => o.name)).toEqual(['b_thing', 'a_thing']);
+  });
+});
