@@ -97,6 +97,8 @@ def admin_email_of(platform: Platform, tenant: TenantInfo) -> str:
                 sa.select(t["identity"].c.email)
                 .join(t["membership"], t["membership"].c.identity_id == t["identity"].c.id)
                 .where(t["membership"].c.tenant_id == tenant.id)
+                # The tenant's first user: its administrator (ids are time-ordered UUIDv7).
+                .order_by(t["membership"].c.user_id)
                 .limit(1)
             ).scalar_one()
         )
