@@ -1,0 +1,54 @@
+"""Page weight: sign-in page and first list view under 500 kB of JavaScript on the wire."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, Request
+
+from tests.e2e.conftest import sign_in
+
+LIMIT_BYTES = 500 * 1024
+
+
+def _script_bytes(requests: list[Request]) -> int:
+    """Bytes of JavaScript as transferred (compressed), from the browser's own accounting."""
+    total = 0
+    for request in requests:
+        if request.resource_type == "script":
+            total += request.sizes()["responseBodySize"]
+    return total
+
+
+def test_login_and_first_list_view_weigh_under_500_kb(page: Page, server: str) -> None:
+    seen: list[Request] = []
+    page.on("requestfinished", lambda request: seen.append(request))
+    page.goto(server + "/login")
+    page.get_by_test_id("login-submit").wait_for()
+    login_weight = _script_bytes(seen)
+    assert 0 < login_weight < LIMIT_BYTES, login_weight
+
+    sign_in(page, server)
+    fresh = page.context.browser.new_context()  # type: ignore[union-attr]
+    try:
+        fresh.add_cookies(page.context.cookies())  # type: ignore[arg-type]
+        list_page = fresh.new_page()
+        loaded: list[Request] = []
+        list_page.on("requestfinished", lambda request: loaded.append(request))
+        list_page.goto(server + "/o/account")
+        list_page.locator(".ant-table-row").first.wait_for()
+        list_weight = _script_bytes(loaded)
+        assert 0 < list_weight < LIMIT_BYTES, list_weight
+        big = [r for r in loaded if r.resource_type == "script" and _decoded_size(r) > 1024]
+        encodings = {r.url: _encoding(r) for r in big}
+        assert encodings and all(e == "gzip" for e in encodings.values()), encodings
+    finally:
+        fresh.close()
+
+
+def _encoding(request: Request) -> str | None:
+    response = request.response()
+    return None if response is None else response.headers.get("content-encoding")
+
+
+def _decoded_size(request: Request) -> int:
+    response = request.response()
+    return 0 if response is None else len(response.body())
