@@ -8,11 +8,10 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from keyi.api.context import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
     authenticate,
     request_context,
     services,
+    set_session_cookies,
 )
 from keyi.api.params import uuid_param
 from keyi.api.routes.auth import me_payload
@@ -167,21 +166,7 @@ def accept_invite(body: AcceptBody, request: Request, response: Response) -> dic
     svc.login_limiter.check(request.client.host if request.client else "unknown")
     accepted = _users(request).accept(body.token, body.password, body.totp)
     session = svc.auth.login(accepted.email, body.password, accepted.tenant.name, body.totp)
-    settings = svc.platform.settings
-    max_age = settings.session_ttl_hours * 3600
-    for name, value, http_only in (
-        (SESSION_COOKIE, session.token, True),
-        (CSRF_COOKIE, session.csrf_token, False),
-    ):
-        response.set_cookie(
-            name,
-            value,
-            max_age=max_age,
-            httponly=http_only,
-            samesite="lax",
-            secure=settings.secure_cookies,
-            path="/",
-        )
+    set_session_cookies(response, svc.platform.settings, session)
     with request_context(request, principal=session.principal, write=True) as ctx:
         ctx.audit("auth.login", via="invitation")
         payload = me_payload(ctx)

@@ -3,32 +3,11 @@
  * values become the metadata API payload, and how the API's field errors find their inputs.
  * Pure functions so the rules are tested without rendering a form.
  */
-import type { FieldType, Labels } from '../../api/types';
+import { FIELD_TYPES, type FieldType, type Labels } from '../../api/types';
 import type { RollupSpec, SetupField, SetupOption } from './api';
 
 /** Types an administrator can create (the server owns id/version). */
-export const CREATABLE_TYPES: FieldType[] = [
-  'text',
-  'long_text',
-  'integer',
-  'decimal',
-  'currency',
-  'percent',
-  'boolean',
-  'date',
-  'datetime',
-  'email',
-  'phone',
-  'url',
-  'picklist',
-  'multi_picklist',
-  'lookup',
-  'master_detail',
-  'owner',
-  'auto_number',
-  'formula',
-  'rollup',
-];
+export const CREATABLE_TYPES: FieldType[] = [...FIELD_TYPES];
 
 export const FORMULA_RETURN_TYPES = ['text', 'integer', 'decimal', 'currency', 'percent', 'boolean', 'date', 'datetime'] as const;
 export const ROLLUP_RETURN_TYPES = ['integer', 'decimal', 'currency', 'percent'] as const;
