@@ -1,9 +1,9 @@
-import { CheckCircleFilled, LockOutlined, SafetyOutlined } from '@ant-design/icons';
+import { LockOutlined, SafetyOutlined } from '@ant-design/icons';
 import { Alert, Button, Form, Input, Result, Spin, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { ApiError } from '../api/client';
-import { LanguageSwitch } from '../components/LanguageSwitch';
+import { AuthLayout } from '../components/AuthLayout';
 import { errorMessage } from '../components/Status';
 import { useI18n, type TFunction } from '../i18n';
 import { formatDateTime } from '../lib/format';
@@ -162,37 +162,8 @@ export default function AcceptInvitePage() {
   }
 
   return (
-    <div className="ky-login">
-      <div className="ky-login-hero">
-        <div className="ky-login-hero-inner">
-          <div className="ky-login-brand">
-            <img src="/favicon.svg" alt="" width={40} height={40} />
-            <span>{t('app.name')}</span>
-          </div>
-          <h1>{company ? t('invite.heroCompany', { company }) : t('login.hero.title')}</h1>
-          <ul>
-            <li>
-              <CheckCircleFilled /> {t('login.hero.point1')}
-            </li>
-            <li>
-              <CheckCircleFilled /> {t('login.hero.point3')}
-            </li>
-          </ul>
-        </div>
-      </div>
-      <div className="ky-login-panel">
-        <div className="ky-login-top">
-          <div className="ky-login-brand ky-login-brand-mobile">
-            <img src="/favicon.svg" alt="" width={32} height={32} />
-            <span>{t('app.name')}</span>
-          </div>
-          <LanguageSwitch />
-        </div>
-        <div className="ky-login-card" data-testid="accept-invite">
+    <AuthLayout title={company ? t('invite.heroCompany', { company }) : t('login.hero.title')} points={[t('login.hero.point1'), t('login.hero.point3')]} cardTestId="accept-invite">
           {body}
-        </div>
-        <div className="ky-login-foot">{t('app.tagline')}</div>
-      </div>
-    </div>
+    </AuthLayout>
   );
 }

@@ -1,10 +1,10 @@
-import { ArrowLeftOutlined, CheckCircleFilled, LockOutlined, MailOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, LockOutlined, MailOutlined } from '@ant-design/icons';
 import { Alert, Button, Form, Input, Radio, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { api } from '../api/endpoints';
-import { LanguageSwitch } from '../components/LanguageSwitch';
+import { AuthLayout } from '../components/AuthLayout';
 import SsoButtons, { rememberTenant, ssoErrorKey } from '../components/SsoButtons';
 import { errorMessage } from '../components/Status';
 import { useI18n } from '../i18n';
@@ -64,36 +64,7 @@ export default function LoginPage() {
   };
 
   return (
-    <div className="ky-login">
-      <div className="ky-login-hero">
-        <div className="ky-login-hero-inner">
-          <div className="ky-login-brand">
-            <img src="/favicon.svg" alt="" width={40} height={40} />
-            <span>{t('app.name')}</span>
-          </div>
-          <h1>{t('login.hero.title')}</h1>
-          <ul>
-            <li>
-              <CheckCircleFilled /> {t('login.hero.point1')}
-            </li>
-            <li>
-              <CheckCircleFilled /> {t('login.hero.point2')}
-            </li>
-            <li>
-              <CheckCircleFilled /> {t('login.hero.point3')}
-            </li>
-          </ul>
-        </div>
-      </div>
-      <div className="ky-login-panel">
-        <div className="ky-login-top">
-          <div className="ky-login-brand ky-login-brand-mobile">
-            <img src="/favicon.svg" alt="" width={32} height={32} />
-            <span>{t('app.name')}</span>
-          </div>
-          <LanguageSwitch />
-        </div>
-        <div className="ky-login-card">
+    <AuthLayout title={t('login.hero.title')} points={[t('login.hero.point1'), t('login.hero.point2'), t('login.hero.point3')]}>
           {tenants ? (
             <>
               <Typography.Title level={3}>{t('login.chooseTenant')}</Typography.Title>
@@ -161,9 +132,6 @@ export default function LoginPage() {
               <SsoButtons tenant={params.get('tenant')} next={next} />
             </>
           )}
-        </div>
-        <div className="ky-login-foot">{t('app.tagline')}</div>
-      </div>
-    </div>
+    </AuthLayout>
   );
 }

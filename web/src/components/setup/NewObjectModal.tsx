@@ -13,6 +13,18 @@ export const OBJECT_ICONS = [
   'wallet', 'dollar', 'idcard', 'team', 'global', 'home', 'mail', 'phone', 'flag', 'safety-certificate',
 ];
 
+/** The icon picker's choices, each shown with its icon (new object and object settings). */
+export function objectIconOptions() {
+  return OBJECT_ICONS.map((i) => ({
+    value: i,
+    label: (
+      <span style={{ display: 'inline-flex', alignItems: 'center', gap: 8 }}>
+        <ObjectIcon name="x" icon={i} size={20} /> {i}
+      </span>
+    ),
+  }));
+}
+
 interface Values {
   name: string;
   label_en?: string;
@@ -123,14 +135,7 @@ export function NewObjectModal({ open, onClose, onCreated }: { open: boolean; on
             <Form.Item name="icon" label={t('setup.objects.icon')}>
               <Select
                 showSearch
-                options={OBJECT_ICONS.map((i) => ({
-                  value: i,
-                  label: (
-                    <span style={{ display: 'inline-flex', alignItems: 'center', gap: 8 }}>
-                      <ObjectIcon name="x" icon={i} size={20} /> {i}
-                    </span>
-                  ),
-                }))}
+                options={objectIconOptions()}
               />
             </Form.Item>
           </Col>

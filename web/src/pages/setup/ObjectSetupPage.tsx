@@ -6,7 +6,7 @@ import { ApiError } from '../../api/client';
 import type { ObjectMeta } from '../../api/types';
 import { ObjectIcon } from '../../components/ObjectIcon';
 import { FieldDrawer } from '../../components/setup/FieldDrawer';
-import { labelRule, OBJECT_ICONS } from '../../components/setup/NewObjectModal';
+import { labelRule, objectIconOptions } from '../../components/setup/NewObjectModal';
 import { errorMessage, FullPageSpinner } from '../../components/Status';
 import { useI18n, type MessageKey } from '../../i18n';
 import { useMetadata } from '../../state/metadata';
@@ -321,14 +321,7 @@ function SettingsTab({ object }: { object: ObjectMeta }) {
               <Select
                 allowClear
                 showSearch
-                options={OBJECT_ICONS.map((i) => ({
-                  value: i,
-                  label: (
-                    <span style={{ display: 'inline-flex', alignItems: 'center', gap: 8 }}>
-                      <ObjectIcon name="x" icon={i} size={20} /> {i}
-                    </span>
-                  ),
-                }))}
+                options={objectIconOptions()}
               />
             </Form.Item>
           </Col>
