@@ -30,9 +30,10 @@ from fastapi.testclient import TestClient
 from keyi.demo.generator import DemoGenerator
 from keyi.demo.regions import PROVINCES
 from keyi.demo.words import INDUSTRY_WEIGHTS, SHOWCASE_BRANDS
+from keyi.platform.access.principal import load_role_permissions, load_user
 from keyi.platform.context import Context, TenantInfo
 from keyi.platform.ids import new_id
-from keyi.platform.permissions import Actor
+from keyi.platform.permissions import AccessPolicy, Actor
 from keyi.platform.query import AggregateSpec, QuerySpec, run_aggregate, run_query
 from keyi.platform.records import RecordsService
 from keyi.platform.schema import search_table
@@ -137,21 +138,10 @@ class Subject:
 
 def act_as_user(ctx: Context, actor: Actor) -> None:
     """What keyi.api.context.request_context does once the token is resolved."""
-    users = ctx.object("user")
-    row = ctx.conn.execute(
-        sa.select(users.table).where(
-            users.table.c.id == actor.id, users.table.c.deleted_at.is_(None)
-        )
-    ).first()
-    if row is None:
+    loaded = load_user(ctx.conn, ctx.schema, actor.id or "")
+    if loaded is None:
         raise LookupError(f"no user {actor.id}")
-    try:
-        from keyi.platform.access.principal import load_principal, load_role_permissions
-        from keyi.platform.permissions import AccessPolicy
-    except ImportError:  # the organisation model is not there: the actor alone decides
-        ctx.act_as(actor)
-        return
-    org = load_principal(ctx.conn, ctx.schema, row)
+    org = loaded[1]
     ctx.act_as(actor, AccessPolicy(actor, org, load_role_permissions(ctx.conn, org.role_id)))
 
 

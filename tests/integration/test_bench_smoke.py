@@ -14,7 +14,7 @@ from bench.harness import KINDS, MIXES, Config, run
 
 from keyi.demo import ensure_demo
 from keyi.demo.seed import email_domain
-from keyi.platform.access.principal import load_principal
+from keyi.platform.access.principal import load_user
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
 
@@ -136,8 +136,9 @@ def test_access_fixture_is_built_by_the_hooks_and_idempotent(platform: Platform)
         # 销售中心 / L01 / ... / L12: the path the hooks maintain, one segment per level.
         assert row.department_path.startswith(manager.managed_path)
         assert len([p for p in row.department_path.split("/") if p]) == level + 1
-        boss = ctx.conn.execute(sa.select(users).where(users.c.id == manager.user_id)).one()
-        principal = load_principal(ctx.conn, ctx.schema, boss)
+        loaded = load_user(ctx.conn, ctx.schema, manager.user_id)
+    assert loaded is not None
+    principal = loaded[1]
     assert principal.managed_paths == (manager.managed_path,)
     assert principal.role_id == manager.role_id
     assert fixture.restricted.managed_path is None

@@ -11,11 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from fastapi import Request, Response
 
 from keyi.api.ratelimit import LoginRateLimiter
-from keyi.platform.access.principal import load_principal, load_role_permissions
+from keyi.platform.access.principal import load_role_permissions, load_user
 from keyi.platform.auth import AuthService, NewSession, Principal
 from keyi.platform.context import Context
 from keyi.platform.errors import Forbidden, Unauthenticated
@@ -104,18 +103,11 @@ def request_context(
     # user or a revoked admin flag takes effect on the very next request.
     placeholder = Actor(id=principal.user_id, name="", is_admin=False)
     with svc.platform.context(tenant, placeholder, locale=locale_of(request), write=write) as ctx:
-        users = ctx.schema.get("user")
-        if users is None:
+        loaded = load_user(ctx.conn, ctx.schema, principal.user_id)
+        if loaded is None or not loaded[0]["is_active"]:
             raise Unauthenticated()
-        row = ctx.conn.execute(
-            sa.select(users.table).where(
-                users.table.c.id == principal.user_id, users.table.c.deleted_at.is_(None)
-            )
-        ).first()
-        if row is None or not row.is_active:
-            raise Unauthenticated()
-        actor = Actor(id=principal.user_id, name=row.name, is_admin=bool(row.is_admin))
-        org = load_principal(ctx.conn, ctx.schema, row)
+        row, org = loaded
+        actor = Actor(id=principal.user_id, name=row["name"], is_admin=bool(row["is_admin"]))
         permissions = load_role_permissions(ctx.conn, org.role_id)
         ctx.act_as(actor, AccessPolicy(actor, org, permissions))
         request.state.principal = principal

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from keyi.platform.access.model import Operation, Scope
 from keyi.platform.access.policy import AccessPolicy
-from keyi.platform.access.principal import load_principal, load_role_permissions
+from keyi.platform.access.principal import load_role_permissions, load_user
 from keyi.platform.access.tables import share_table
 from keyi.platform.context import Context
 from keyi.platform.errors import Forbidden, NotFound
@@ -23,14 +23,13 @@ OPERATIONS = (Operation.READ, Operation.EDIT, Operation.DELETE)
 
 
 def policy_for_user(ctx: Context, user_id: str) -> tuple[Actor, AccessPolicy]:
-    users = ctx.object("user").table
-    row = ctx.conn.execute(
-        sa.select(users).where(users.c.id == user_id, users.c.deleted_at.is_(None))
-    ).first()
-    if row is None:
+    loaded = load_user(ctx.conn, ctx.schema, user_id)
+    if loaded is None:
         raise NotFound("record_not_found")
-    actor = Actor(id=row.id, name=row.name, is_admin=bool(row.is_admin) and bool(row.is_active))
-    principal = load_principal(ctx.conn, ctx.schema, row)
+    row, principal = loaded
+    actor = Actor(
+        id=row["id"], name=row["name"], is_admin=bool(row["is_admin"]) and bool(row["is_active"])
+    )
     policy = AccessPolicy(actor, principal, load_role_permissions(ctx.conn, principal.role_id))
     policy.ctx = ctx
     return actor, policy

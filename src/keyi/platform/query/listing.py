@@ -244,7 +244,9 @@ def fetch_one(
     """One record as the API shows it, or None if missing, deleted or not visible."""
     obj = ctx.object(object_name)
     resolver = PathResolver(ctx, obj)
-    serializer = RecordSerializer(ctx, obj, selected_fields(ctx, obj, fields), resolver)
+    serializer = RecordSerializer(
+        ctx, obj, selected_fields(ctx, obj, fields), resolver, inline_titles=True
+    )
     stmt = sa.select(*serializer.columns()).where(
         obj.table.c.id == record_id, *visible_rows(ctx, obj, obj.table, deleted=deleted)
     )

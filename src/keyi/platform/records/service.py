@@ -404,6 +404,8 @@ class RecordsService:
             if f.type not in REFERENCE_TYPES or f.name in ("created_by", "updated_by"):
                 continue
             wanted = {values[f.name] for values in batch if values.get(f.name)}
+            if f.target == "user":
+                wanted.discard(self._signed_in_user())
             if not wanted:
                 continue
             target = self.ctx.schema.get(f.target or "")
@@ -426,6 +428,14 @@ class RecordsService:
                         "invalid_reference",
                         target=label(target.definition.labels, self.ctx.locale, target.name),
                     )
+
+    def _signed_in_user(self) -> str | None:
+        """The acting user's id when this transaction loaded them as a live user (the request
+        did, to build the access policy): a reference to them needs no further check."""
+        principal = getattr(self.ctx.policy, "principal", None)
+        if principal is None or principal.user_id != self.ctx.actor.id:
+            return None
+        return str(principal.user_id)
 
     def _check_unique(
         self,
