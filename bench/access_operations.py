@@ -17,7 +17,6 @@ the platform loads it once per request too. Checks compare the platform's and th
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,7 +25,6 @@ from bench.access import ACCESS_OBJECTS, RULE_GRADE, RULE_PROVINCE, AccessFixtur
 from bench.operations import (
     CJK_COMMON,
     INDUSTRIES,
-    SEARCH_LIMIT,
     Operation,
     Subject,
     aggregate_check,
@@ -40,12 +38,11 @@ from keyi.platform.errors import NotFound
 from keyi.platform.permissions import Actor
 from keyi.platform.permissions import Operation as Access
 from keyi.platform.query import AggregateSpec, QuerySpec, run_aggregate, run_query
-from keyi.platform.query.listing import visible_rows
+from keyi.platform.query.search import search_records
 from keyi.platform.records import RecordsService
-from keyi.platform.schema import search_table
-from keyi.platform.search import search, tokenize_query
+from keyi.platform.search import tokenize_query
 
-API_SEARCH_LIMIT = 20  # GET /api/v1/search?limit=20 ranks SEARCH_LIMIT hits, keeps 20 visible
+API_SEARCH_LIMIT = 20  # GET /api/v1/search?limit=20
 SAMPLE = 200  # visible and invisible ids to rotate through
 SUBTREE_USERS = 'SELECT id FROM "user" WHERE department_path LIKE :subtree'
 NAME_FIELDS = {"account": "name", "opportunity": "name", "user": "name", "department": "name"}
@@ -281,8 +278,8 @@ def aggregate_op(r: Reader) -> Operation:
 
 # ---------------------------------------------------------------- search
 def search_op(r: Reader) -> Operation:
-    """What GET /api/v1/search does: rank SEARCH_LIMIT hits over the objects the caller may read,
-    keep those the caller can see, return the first 20."""
+    """What GET /api/v1/search does: the best 20 hits among the records the caller may read,
+    over every searchable object they may read (access applies before ranking)."""
     s, key = r.subject, r.persona.key
     with s.context() as ctx:
         objects = sorted(
@@ -293,43 +290,23 @@ def search_op(r: Reader) -> Operation:
     unknown = set(objects) - set(NAME_FIELDS)
     if unknown:
         raise LookupError(f"search_{key}: no raw SQL for {sorted(unknown)}")
-    listed = ", ".join(f"'{o}'" for o in objects)
     branches = [
-        f"SELECT h.object, h.record_id, h.score, t.{NAME_FIELDS[o]} AS title FROM hits h "
-        f"JOIN \"{o}\" t ON t.id = h.record_id WHERE h.object = '{o}' AND t.deleted_at IS NULL"
+        f"SELECT * FROM (SELECT h.object, h.record_id, h.weight AS score, "
+        f"t.{NAME_FIELDS[o]} AS title FROM keyi_search_token h "
+        f"JOIN \"{o}\" t ON t.id = h.record_id WHERE h.token = :token AND h.object = '{o}' "
+        "AND t.deleted_at IS NULL"
         + (f" AND {visible(r.persona, o, 't')}" if o in ACCESS_OBJECTS else "")
+        + f" ORDER BY score DESC, h.record_id LIMIT :limit) b_{o}"
         for o in objects
     ]
-    sql = (
-        "WITH hits AS (SELECT object, record_id, weight AS score FROM keyi_search_token "
-        f"WHERE token = :token AND object IN ({listed}) "
-        "ORDER BY score DESC, record_id, object LIMIT :ranked) "
-        + " UNION ALL ".join(branches)
-        + " ORDER BY score DESC, record_id, object LIMIT :limit"
-    )
+    sql = " UNION ALL ".join(branches) + " ORDER BY score DESC, record_id, object LIMIT :limit"
 
     def query(i: int) -> str:
         return CJK_COMMON[i % len(CJK_COMMON)]
 
     def platform(i: int) -> Any:
         with s.context() as ctx:
-            hits = search(ctx.conn, search_table, query(i), objects=objects, limit=SEARCH_LIMIT)
-            by_object: dict[str, list[str]] = defaultdict(list)
-            for hit in hits:
-                by_object[hit.object_name].append(hit.record_id)
-            seen: set[tuple[str, str]] = set()
-            for object_name, ids in by_object.items():
-                obj = ctx.object(object_name)
-                t = obj.table
-                rows = ctx.conn.execute(
-                    sa.select(t.c.id, t.c[obj.definition.name_field]).where(
-                        t.c.id.in_(ids), *visible_rows(ctx, obj, t)
-                    )
-                )
-                seen.update((object_name, canonical(row[0])) for row in rows)
-            return [h.record_id for h in hits if (h.object_name, canonical(h.record_id)) in seen][
-                :API_SEARCH_LIMIT
-            ]
+            return [h["id"] for h in search_records(ctx, query(i), limit=API_SEARCH_LIMIT)]
 
     def api(i: int) -> Any:
         return s.http("GET", "/api/v1/search", params={"q": query(i), "limit": API_SEARCH_LIMIT})
@@ -338,9 +315,7 @@ def search_op(r: Reader) -> Operation:
         terms = tokenize_query(query(i))
         if len(terms.exact) != 1 or terms.prefixes:
             raise ValueError(f"raw search SQL is written for one exact term, not {query(i)!r}")
-        params = r.params(
-            token=next(iter(terms.exact)), ranked=SEARCH_LIMIT, limit=API_SEARCH_LIMIT
-        )
+        params = r.params(token=next(iter(terms.exact)), limit=API_SEARCH_LIMIT)
         with s.raw() as conn:
             return rows_of(conn.execute(statement(sql), params))
 
@@ -353,14 +328,14 @@ def search_op(r: Reader) -> Operation:
 
     return Operation(
         f"search_{key}",
-        f"Search as {key}: common 2-char CJK word, visible hits of the top {SEARCH_LIMIT}",
+        f"Search as {key}: common 2-char CJK word, the best {API_SEARCH_LIMIT} visible hits",
         platform,
         api,
         raw,
         check,
         explain=True,
-        notes="as the API: the index ranks the top hits over every readable object, then "
-        "each object's access predicate keeps the visible ones",
+        notes="as the API: each object's candidates joined with its table under the access "
+        "predicate, ranked per object and then together",
     )
 
 

@@ -504,3 +504,105 @@ def test_role_permission_matrix_validation(platform: Platform, org: Org, app) ->
         login(rep, org.emails["rep_east"], tenant=org.tenant.name)
         assert rep.get(f"/api/v1/roles/{org.roles['own']}/permissions").status_code == 403
         assert rep.post("/api/v1/records/department", json={"name": "rogue"}).status_code == 403
+
+
+def _search(client: TestClient, q: str, limit: int, **params: str) -> list[dict[str, Any]]:
+    response = client.get("/api/v1/search", params={"q": q, "limit": limit, **params})
+    assert response.status_code == 200, response.text
+    hits: list[dict[str, Any]] = response.json()["hits"]
+    return hits
+
+
+def test_search_ranks_among_visible_records_only(
+    platform: Platform, org: Org, clients: dict[str, TestClient]
+) -> None:
+    """Access applies before ranking: 100 invisible hits that rank first (same score, earlier
+    ids) must not crowd out the 30 a restricted user may see; list quick search agrees."""
+    grant(
+        platform,
+        org,
+        "own",
+        {
+            "account": {"read": True, "read_scope": "own"},
+            "lead": {"read": True, "read_scope": "own"},
+        },
+    )
+    set_role(platform, org, "rep_east", "own")
+    with platform.context(org.tenant, SYSTEM) as ctx:
+        records = RecordsService(ctx)
+        # Same score everywhere (the term in the name), so ties go by record id (time-ordered):
+        # a hidden lead, a visible lead, 100 hidden accounts, then the 30 visible accounts.
+        # The union over objects is ranked as one list.
+        records.create("lead", {"name": "Xinghe other", "owner_id": org.users["rep_north"]})
+        lead = records.create("lead", {"name": "Xinghe lead", "owner_id": org.users["rep_east"]})
+        hidden = records.create_many(
+            "account",
+            [
+                {"name": f"Xinghe hidden {i:03}", "owner_id": org.users["rep_north"]}
+                for i in range(100)
+            ],
+        )
+        visible = records.create_many(
+            "account",
+            [{"name": f"Xinghe mine {i:03}", "owner_id": org.users["rep_east"]} for i in range(30)],
+        )
+    rep = clients["rep_east"]
+    hits = _search(rep, "xinghe", 20)
+    assert len(hits) == 20
+    assert [(h["object"], h["id"]) for h in hits] == [("lead", lead["id"])] + [
+        ("account", i) for i in visible[:19]
+    ]
+    assert hits[1]["title"] == "Xinghe mine 000"
+    assert {h["id"] for h in _search(rep, "xinghe", 50, objects="account")} == set(visible)
+    # The administrator sees everything, ranked the same way.
+    with TestClient(rep.app) as boss:
+        login(boss, admin_email_of(platform, org.tenant))
+        top = _search(boss, "xinghe", 20, objects="account")
+        assert [h["id"] for h in top] == hidden[:20]
+    # List quick search (`q`) carries the same access predicate.
+    listed = rep.get("/api/v1/records/account", params={"q": "xinghe", "limit": 200}).json()
+    assert {r["id"] for r in listed["records"]} == set(visible)
+    queried = rep.post("/api/v1/records/account/query", json={"q": "xinghe hidden"}).json()
+    assert queried["records"] == []
+
+
+def test_search_hits_reveal_no_hidden_field(
+    platform: Platform, org: Org, clients: dict[str, TestClient]
+) -> None:
+    """Matches in a hidden field are dropped before ranking, and a hidden name field leaves
+    hits untitled: 100 records matching only in the hidden phone (ranking first) must not
+    crowd out the 30 matching in the readable email."""
+    grant(
+        platform,
+        org,
+        "all",
+        {
+            "account": {
+                "read": True,
+                "read_scope": "all",
+                "fields": {"phone": "hidden", "name": "hidden"},
+            }
+        },
+    )
+    set_role(platform, org, "rep_east", "all")
+    with platform.context(org.tenant, SYSTEM) as ctx:
+        records = RecordsService(ctx)
+        records.create_many(
+            "account", [{"name": f"Alpha {i:03}", "phone": "139-1234-5678"} for i in range(100)]
+        )
+        by_email = records.create_many(
+            "account",
+            [
+                {"name": f"Secret {i:03}", "email": f"x{i:03}.13912345678@example.com"}
+                for i in range(30)
+            ],
+        )
+    rep = clients["rep_east"]
+    response = rep.get("/api/v1/search", params={"q": "13912345678", "limit": 20})
+    hits = response.json()["hits"]
+    assert [h["id"] for h in hits] == by_email[:20]
+    assert all(h["title"] is None for h in hits)
+    assert "Secret" not in response.text and "Alpha" not in response.text
+    # A value only the hidden name holds finds nothing.
+    assert _search(rep, "secret", 20) == []
+

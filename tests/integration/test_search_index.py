@@ -26,6 +26,7 @@ from keyi.platform.search import (
     index_records,
     remove_record,
     search,
+    search_candidates_by_object,
     search_candidates_query,
     tokenize_document,
     tokenize_query,
@@ -370,6 +371,37 @@ def test_candidates_query_joins_with_a_permission_predicate(
             .where(account.c.owner == "me")
         ).all()
     assert [tuple(r) for r in rows] == [(mine, 3)]
+
+
+@pytest.mark.parametrize("query", ["纷享", "纷享 acme", "acme 纷享销客", "ac"])
+def test_candidates_by_object_split_the_candidates_query(
+    conn: Connection, table: sa.Table, query: str
+) -> None:
+    """Per-object statements (one shape choice for all) find exactly the candidates of the
+    all-objects statement, each only its own object's."""
+    for i in range(12):
+        for name in ("account", "lead", "contact"):
+            index_record(
+                conn,
+                table,
+                object_name=name,
+                record_id=_new_id(),
+                texts=[("纷享销客" if i % 2 else "纷享科技", 3), (f"acme{i} ac", 1 + i % 3)],
+            )
+
+    def rows(stmt: sa.Select[tuple[str, str, int]]) -> set[tuple[str, str, int]]:
+        return {(o, r, int(s)) for o, r, s in conn.execute(stmt)}
+
+    whole = search_candidates_query(table, query, objects=["account", "lead"], conn=conn)
+    split = search_candidates_by_object(table, query, ["lead", "account", "lead"], conn=conn)
+    assert whole is not None and sorted(split) == ["account", "lead"]
+    # Measured (the probe shape here) and unmeasured (the merge shape) alike.
+    merged = search_candidates_by_object(table, query, ["account", "lead"])
+    for shape in (split, merged):
+        assert all({o for o, _, _ in rows(stmt)} == {name} for name, stmt in shape.items())
+        assert set().union(*(rows(stmt) for stmt in shape.values())) == rows(whole)
+    assert search_candidates_by_object(table, query, []) == {}
+    assert search_candidates_by_object(table, "  ", ["account"]) == {}
 
 
 # --- scale and plans ---------------------------------------------------------------------------

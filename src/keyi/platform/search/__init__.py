@@ -14,6 +14,7 @@ from keyi.platform.search.index import (
     index_records,
     remove_record,
     search,
+    search_candidates_by_object,
     search_candidates_query,
 )
 from keyi.platform.search.tokenize import (
@@ -38,6 +39,7 @@ __all__ = [
     "prefix_upper_bound",
     "remove_record",
     "search",
+    "search_candidates_by_object",
     "search_candidates_query",
     "tokenize_document",
     "tokenize_query",

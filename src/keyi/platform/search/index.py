@@ -21,7 +21,7 @@ One row per (token, object, record): ``keyi_search_token(token, object, record_i
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -42,6 +42,7 @@ __all__ = [
     "index_records",
     "remove_record",
     "search",
+    "search_candidates_by_object",
     "search_candidates_query",
 ]
 
@@ -301,15 +302,54 @@ def search_candidates_query(
     object_filter = _object_filter(table, objects)
     if not terms or object_filter is None:
         return None
+    build, ordered = _choose_shape(table, terms, object_filter, conn)
+    return build(table, ordered, object_filter)
+
+
+def search_candidates_by_object(
+    table: sa.Table,
+    query: str,
+    objects: Collection[str],
+    *,
+    conn: Connection | None = None,
+) -> dict[str, sa.Select[tuple[str, str, int]]]:
+    """:func:`search_candidates_query` for each of ``objects`` separately (same columns).
+
+    For permission-filtered search: each object has its own table and access predicate, so the
+    caller joins each object's candidates with its table and ranks the union. The query shape is
+    chosen once, from posting counts over all ``objects`` together (an upper bound of each
+    object's, so a probe chosen for all is a probe bounded for each), and each statement keeps
+    ``object = name`` on the index's second key column. Empty when nothing can match.
+    """
+    terms = _query_terms(query)
+    names = sorted(set(objects))
+    if not terms or not names:
+        return {}
+    build, ordered = _choose_shape(table, terms, [table.c.object.in_(names)], conn)
+    return {name: build(table, ordered, [table.c.object == name]) for name in names}
+
+
+_Shape = Callable[
+    [sa.Table, Sequence[_Term], Sequence[sa.ColumnElement[bool]]], sa.Select[tuple[str, str, int]]
+]
+
+
+def _choose_shape(
+    table: sa.Table,
+    terms: Sequence[_Term],
+    object_filter: Sequence[sa.ColumnElement[bool]],
+    conn: Connection | None,
+) -> tuple[_Shape, Sequence[_Term]]:
+    """Probe or merge (see :func:`search_candidates_query`), with the terms in driving order."""
     if len(terms) == 1:
-        return _probed_candidates(table, terms, object_filter)
+        return _probed_candidates, terms
     if conn is not None:
         counts = _estimate_postings(conn, table, terms, object_filter)
         rarest = min(range(len(terms)), key=counts.__getitem__)
         if counts[rarest] < ESTIMATE_CAP:
             ordered = [term for _, term in sorted(zip(counts, terms, strict=True), key=_first)]
-            return _probed_candidates(table, ordered, object_filter)
-    return _merged_candidates(table, terms, object_filter)
+            return _probed_candidates, ordered
+    return _merged_candidates, terms
 
 
 def _first(pair: tuple[int, _Term]) -> int:
@@ -400,8 +440,9 @@ def search(
     Measures the terms' posting counts first (``conn`` is passed on) so the cheaper query shape is
     used; that is one extra, bounded round trip for multi-term queries.
 
-    For user-facing search, build on :func:`search_candidates_query` and join the permission
-    predicate instead (DESIGN.md §4: search must not bypass record access).
+    For user-facing search use :func:`keyi.platform.query.search.search_records`, which joins
+    each object's permission predicate before ranking (DESIGN.md §4: search must not bypass
+    record access).
     """
     if limit <= 0:
         return []

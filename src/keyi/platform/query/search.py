@@ -1,0 +1,140 @@
+"""Global search as a user: the best hits among the records the caller may read.
+
+Record access is applied *inside* the ranking statement, not afterwards: ranking the top
+candidates over all records and then dropping the invisible ones would give a user who sees few
+records fewer hits than exist (or none, when many records they cannot see score higher).
+
+One statement, a ``UNION ALL`` with one branch per searchable object the caller may read:
+
+* **restricted** branch (a row predicate applies, or a searchable field is hidden): the object's
+  candidates (:func:`~keyi.platform.search.search_candidates_by_object`) joined with its table,
+  filtered by the same predicates a list view carries (:func:`visible_rows`: not deleted, record
+  access; plus :func:`masked_text_predicate`), then ranked and cut to ``limit``. The planner
+  decides whether to drive from the candidates (rare term) or from the visible rows (a user
+  who sees little: the access predicate's ``= ANY(ARRAY(...))`` grants become a bitmap scan).
+* **unrestricted** branch (administrators, scope *all* with every searchable field readable):
+  candidates are ranked and cut to ``limit`` first and only those few rows are joined for their
+  titles. Deleted records have no tokens (the records service removes them), so joining after
+  the cut loses nothing, and a common term does not cost a table lookup per candidate.
+
+The union is ranked again (score, then record id, then object) and cut to ``limit``; each branch
+holds its own best ``limit``, so the global best ``limit`` are among them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform.context import Context
+from keyi.platform.permissions import Operation
+from keyi.platform.query.listing import masked_text_predicate, visible_rows
+from keyi.platform.schema import CompiledObject, search_table
+from keyi.platform.search import search_candidates_by_object
+
+__all__ = ["search_records", "searchable_objects"]
+
+
+def searchable_objects(ctx: Context, wanted: Collection[str] | None = None) -> list[CompiledObject]:
+    """Objects with search enabled that the caller may read (restricted to ``wanted`` if given)."""
+    return [
+        obj
+        for obj in ctx.schema.objects.values()
+        if obj.definition.features.search
+        and ctx.policy.can(obj, Operation.READ)
+        and (wanted is None or obj.name in wanted)
+    ]
+
+
+def search_records(
+    ctx: Context, text: str, *, limit: int = 20, objects: Collection[str] | None = None
+) -> list[dict[str, Any]]:
+    """Hits ``{"object", "id", "title", "score"}``, best first, only records the caller may read.
+
+    ``title`` is the record's name, or ``None`` when the caller may not read the name field.
+    A search for a value held only in fields hidden from the caller finds nothing (see
+    :func:`masked_text_predicate`).
+    """
+    if limit <= 0:
+        return []
+    readable = searchable_objects(ctx, objects)
+    candidates = search_candidates_by_object(
+        search_table, text, [o.name for o in readable], conn=ctx.conn
+    )
+    branches = [
+        _branch(ctx, obj, candidates[obj.name], text, limit, i)
+        for i, obj in enumerate(readable)
+        if obj.name in candidates
+    ]
+    if not branches:
+        return []
+    union = branches[0] if len(branches) == 1 else sa.union_all(*branches)
+    hits = union.subquery("hits")
+    stmt = (
+        sa.select(hits.c.object_name, hits.c.record_id, hits.c.title, hits.c.score)
+        .order_by(hits.c.score.desc(), hits.c.record_id, hits.c.object_name)
+        .limit(limit)
+    )
+    return [
+        {"object": str(o), "id": str(r), "title": t, "score": int(s)}
+        for o, r, t, s in ctx.conn.execute(stmt)
+    ]
+
+
+def _branch(
+    ctx: Context,
+    obj: CompiledObject,
+    candidates: sa.Select[tuple[str, str, int]],
+    text: str,
+    limit: int,
+    index: int,
+) -> sa.Select[Any]:
+    """One object's best ``limit`` visible hits: object_name, record_id, title, score."""
+    table = obj.table
+    conditions = visible_rows(ctx, obj, table)
+    masked = masked_text_predicate(ctx, obj, table, text)
+    if masked is not None:
+        conditions.append(masked)
+    restricted = len(conditions) > 1  # more than "not deleted"
+    name_field = obj.fields.get(obj.definition.name_field)
+    title: Any = (
+        sa.cast(table.c[name_field.name], sa.Text)
+        if name_field is not None and ctx.policy.can_read_field(obj, name_field)
+        else sa.null()
+    )
+    c = candidates.subquery(f"c{index}")
+    if restricted:
+        ranked = (
+            sa.select(
+                sa.literal(obj.name, sa.Text).label("object_name"),
+                c.c.record_id,
+                title.label("title"),
+                c.c.score,
+            )
+            .select_from(c.join(table, table.c.id == c.c.record_id))
+            .where(*conditions)
+            .order_by(c.c.score.desc(), c.c.record_id)
+            .limit(limit)
+        )
+    else:
+        top = (
+            sa.select(c.c.record_id, c.c.score)
+            .order_by(c.c.score.desc(), c.c.record_id)
+            .limit(limit)
+            .subquery(f"top{index}")
+        )
+        ranked = (
+            sa.select(
+                sa.literal(obj.name, sa.Text).label("object_name"),
+                top.c.record_id,
+                title.label("title"),
+                top.c.score,
+            )
+            .select_from(top.join(table, table.c.id == top.c.record_id))
+            .where(*conditions)
+        )
+    # A compound SELECT cannot hold a branch's own ORDER BY/LIMIT on SQLite: wrap it.
+    wrapped = ranked.subquery(f"b{index}")
+    return sa.select(wrapped.c.object_name, wrapped.c.record_id, wrapped.c.title, wrapped.c.score)
