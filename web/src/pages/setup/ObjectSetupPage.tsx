@@ -14,8 +14,9 @@ import { setupApi, type SetupField } from './api';
 import { labelsOf } from './fieldForm';
 
 const LayoutEditor = lazy(() => import('../../components/setup/LayoutEditor'));
+const ValidationRules = lazy(() => import('../../components/setup/ValidationRules'));
 
-/** One object's setup: its fields, its page layout and its labels. */
+/** One object's setup: its fields, its page layout, its rules and its labels. */
 export default function ObjectSetupPage() {
   const { object: name = '' } = useParams();
   const { getObject, loading } = useMetadata();
@@ -91,6 +92,15 @@ function ObjectSetup({ object }: { object: ObjectMeta }) {
             children: (
               <Suspense fallback={<FullPageSpinner />}>
                 <LayoutEditor object={object} />
+              </Suspense>
+            ),
+          },
+          {
+            key: 'validation',
+            label: t('setup.tab.validation'),
+            children: (
+              <Suspense fallback={<FullPageSpinner />}>
+                <ValidationRules object={object} />
               </Suspense>
             ),
           },

@@ -4,6 +4,7 @@
  */
 import { qs, request } from '../../api/client';
 import type { FieldMeta, Labels, Layout, ObjectMeta, PicklistOption, RecordData, RecordPage } from '../../api/types';
+import type { SharingRuleDef, ValidationRuleDef } from './rules';
 
 const enc = encodeURIComponent;
 
@@ -28,6 +29,12 @@ export interface SetupField extends Omit<FieldMeta, 'options'> {
   system?: boolean;
   custom?: boolean;
   rollup?: RollupSpec | null;
+}
+
+/** An object as administrators get it: the rules come with it (sharing rules only for them). */
+export interface SetupObject extends ObjectMeta {
+  validation_rules?: ValidationRuleDef[];
+  sharing_rules?: SharingRuleDef[];
 }
 
 export interface ObjectFeaturesInput {
@@ -106,9 +113,18 @@ export const setupApi = {
   },
   updateObject(
     name: string,
-    patch: { labels?: Labels; plural_labels?: Labels; icon?: string | null; name_field?: string; features?: ObjectFeaturesInput; layout?: Layout },
+    patch: {
+      labels?: Labels;
+      plural_labels?: Labels;
+      icon?: string | null;
+      name_field?: string;
+      features?: ObjectFeaturesInput;
+      layout?: Layout;
+      validation_rules?: ValidationRuleDef[];
+      sharing_rules?: SharingRuleDef[];
+    },
   ) {
-    return request<ObjectMeta>(`/api/v1/metadata/objects/${enc(name)}`, { method: 'PATCH', body: patch });
+    return request<SetupObject>(`/api/v1/metadata/objects/${enc(name)}`, { method: 'PATCH', body: patch });
   },
   deleteObject(name: string) {
     return request<void>(`/api/v1/metadata/objects/${enc(name)}`, { method: 'DELETE' });
