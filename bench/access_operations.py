@@ -40,11 +40,15 @@ from keyi.platform.permissions import Operation as Access
 from keyi.platform.query import AggregateSpec, QuerySpec, run_aggregate, run_query
 from keyi.platform.query.search import search_records
 from keyi.platform.records import RecordsService
-from keyi.platform.search import tokenize_query
+from keyi.platform.search import prefix_upper_bound, tokenize_query
 
 API_SEARCH_LIMIT = 20  # GET /api/v1/search?limit=20
 SAMPLE = 200  # visible and invisible ids to rotate through
-SUBTREE_USERS = 'SELECT id FROM "user" WHERE department_path LIKE :subtree'
+# A range, not LIKE 'path%': LIKE cannot use the path index under C.UTF-8 (see
+# keyi.platform.access.subtree).
+SUBTREE_USERS = (
+    'SELECT id FROM "user" WHERE department_path >= :subtree AND department_path < :subtree_end'
+)
 NAME_FIELDS = {"account": "name", "opportunity": "name", "user": "name", "department": "name"}
 
 
@@ -104,7 +108,8 @@ class Reader:
             **extra,
         }
         if p.managed_path:
-            values["subtree"] = p.managed_path + "%"
+            values["subtree"] = p.managed_path
+            values["subtree_end"] = prefix_upper_bound(p.managed_path)
         else:
             values.update(rule_grade=RULE_GRADE, rule_province=RULE_PROVINCE)
         return values

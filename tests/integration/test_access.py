@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from keyi.platform.access import admin
+from keyi.platform.access.subtree import orders_by_code_point
 from keyi.platform.context import TenantInfo
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
@@ -606,3 +607,61 @@ def test_search_hits_reveal_no_hidden_field(
     # A value only the hidden name holds finds nothing.
     assert _search(rep, "secret", 20) == []
 
+
+def _set_path(platform: Platform, org: Org, person: str, path: str) -> None:
+    """Overwrite a user's materialised department path (the hooks never write such a path)."""
+    with platform.context(org.tenant, SYSTEM) as ctx:
+        users = ctx.object("user").table
+        ctx.conn.execute(
+            users.update().where(users.c.id == org.users[person]).values(department_path=path)
+        )
+
+
+def _department_path(platform: Platform, org: Org, department: str) -> str:
+    with platform.context(org.tenant, SYSTEM) as ctx:
+        return str(RecordsService(ctx).get("department", org.departments[department])["path"])
+
+
+def test_department_subtree_is_an_index_range_that_stops_at_its_path(
+    platform: Platform, org: Org, clients: dict[str, TestClient]
+) -> None:
+    """`everyone below D` is `path >= D AND path < bound(D)` (so the path index serves it on
+    both databases); a sibling whose path merely starts with the same characters is outside."""
+    east = _department_path(platform, org, "east")
+    assert east.endswith("/")
+    # Paths sharing the string prefix of east's path without its final "/": a sibling id
+    # that starts with east's id, and ids just past the range's upper bound.
+    _set_path(platform, org, "rep_north", east[:-1] + "0/")
+    _set_path(platform, org, "outsider", east[:-1] + "a/")
+    with platform.context(org.tenant, SYSTEM) as ctx:
+        assert orders_by_code_point(ctx.conn)
+        stmt = ctx.policy._users_below((east,))  # what every subtree grant selects
+        below = set(ctx.conn.execute(stmt).scalars())
+        assert below == {org.users["lead_east"], org.users["rep_east"]}
+        sql = str(stmt.compile(ctx.conn, compile_kwargs={"literal_binds": True}))
+        assert " LIKE " not in sql.upper()
+        if ctx.dialect == "postgresql":
+            ctx.conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = "\n".join(r[0] for r in ctx.conn.exec_driver_sql("EXPLAIN " + sql))
+        else:
+            plan = "\n".join(
+                str(r[-1]) for r in ctx.conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
+            )
+        assert "ix_user_department_path" in plan, plan
+    # Through the API: the head of east, scoped to subordinates, sees east's accounts only.
+    grant(platform, org, "subordinates", {"account": {"read": True, "read_scope": "subordinates"}})
+    set_role(platform, org, "lead_east", "subordinates")
+    listed = clients["lead_east"].get("/api/v1/records/account").json()["records"]
+    assert {r["id"] for r in listed} == {org.accounts["lead_east"], org.accounts["rep_east"]}
+    # Moving east moves its members' paths, not those of the look-alike paths.
+    with platform.context(org.tenant, SYSTEM) as ctx:
+        RecordsService(ctx).update(
+            "department", org.departments["east"], {"parent": org.departments["finance"]}
+        )
+        paths = {
+            person: RecordsService(ctx).get("user", org.users[person])["department_path"]
+            for person in ("rep_east", "rep_north", "outsider")
+        }
+    moved = _department_path(platform, org, "east")
+    assert moved != east and paths["rep_east"] == moved
+    assert paths["rep_north"] == east[:-1] + "0/" and paths["outsider"] == east[:-1] + "a/"

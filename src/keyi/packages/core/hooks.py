@@ -1,9 +1,9 @@
 """Organisation behaviour: department tree paths, copied onto users.
 
 `path` ("/<root id>/<child id>/.../") is derived data like a search index: it exists so access
-checks can take "everyone below department D" as one LIKE-prefix condition. It is therefore
-maintained here with set-based UPDATEs on the subtree rather than record by record, and it is
-read-only to everyone.
+checks can take "everyone below department D" as one index range condition
+(`keyi.platform.access.subtree`). It is therefore maintained here with set-based UPDATEs on the
+subtree rather than record by record, and it is read-only to everyone.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from keyi.platform.access.subtree import subtree_predicate
 from keyi.platform.hooks import WriteEvent, registry
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def department_path(ctx: Context, event: WriteEvent) -> None:
     for table, column in ((departments, departments.c.path), (users, users.c.department_path)):
         ctx.conn.execute(
             sa.update(table)
-            .where(column.startswith(old_path, autoescape=True), table.c.id != event.record_id)
+            .where(subtree_predicate(ctx.conn, column, old_path), table.c.id != event.record_id)
             .values({column.name: sa.literal(own_path) + sa.func.substr(column, len(old_path) + 1)})
         )
 

@@ -16,7 +16,7 @@ Decisions, in order:
 4. Field masks: hidden fields are unreadable everywhere; read-only fields are not writable.
 
 Department subtrees are materialised paths on users and departments, so each "everyone below
-D" is one index range scan whatever the depth of the tree.
+D" is one index range scan whatever the depth of the tree (see keyi.platform.access.subtree).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from keyi.platform.access.model import (
     Scope,
     ShareAccess,
 )
+from keyi.platform.access.subtree import subtree_predicate
 from keyi.platform.access.tables import share_table
 from keyi.platform.metadata.model import OWNER_FIELD, POOL_FIELD, FieldDef, SharingRule
 from keyi.platform.schema import CompiledObject
@@ -157,8 +158,10 @@ class AccessPolicy:
     def _users_below(self, paths: Iterable[str]) -> Any:
         users = self._object("user")
         column = users.table.c.department_path
+        assert self.ctx is not None
+        conn = self.ctx.conn
         return sa.select(users.table.c.id).where(
-            sa.or_(*[_path_range(column, path) for path in paths])
+            sa.or_(*[subtree_predicate(conn, column, path) for path in paths])
         )
 
     def _principal_match(self, principal: Principal) -> Any:
@@ -250,9 +253,3 @@ class AccessPolicy:
     def _object(self, name: str) -> CompiledObject:
         assert self.ctx is not None, "policy not bound to a context"
         return self.ctx.object(name)
-
-
-def _path_range(column: Any, path: str) -> Any:
-    """`column` starts with `path`. LIKE, not a range: ranges depend on the collation, and
-    paths hold only UUID characters, so there is nothing to escape."""
-    return column.startswith(path, autoescape=True)
