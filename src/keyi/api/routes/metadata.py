@@ -52,7 +52,7 @@ def field_json(f: FieldDef) -> dict[str, Any]:
 def object_json(ctx: Context, obj: CompiledObject) -> dict[str, Any]:
     d = obj.definition
     readable = [f for f in (*system_fields(d), *d.fields) if ctx.policy.can_read_field(obj, f)]
-    return {
+    data: dict[str, Any] = {
         "name": d.name,
         "labels": d.labels,
         "plural_labels": d.plural_labels or d.labels,
@@ -71,6 +71,11 @@ def object_json(ctx: Context, obj: CompiledObject) -> dict[str, Any]:
             if ctx.policy.can(child, Operation.READ)
         ],
     }
+    # Who is granted what by which criteria is access configuration: shown to the people who
+    # edit it (Setup), not to everyone who reads the object.
+    if ctx.policy.can_manage_metadata():
+        data["sharing_rules"] = [r.model_dump(mode="json") for r in d.sharing_rules]
+    return data
 
 
 def _require_admin(ctx: Context) -> None:

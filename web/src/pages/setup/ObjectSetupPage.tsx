@@ -15,6 +15,7 @@ import { labelsOf } from './fieldForm';
 
 const LayoutEditor = lazy(() => import('../../components/setup/LayoutEditor'));
 const ValidationRules = lazy(() => import('../../components/setup/ValidationRules'));
+const SharingRules = lazy(() => import('../../components/setup/SharingRules'));
 
 /** One object's setup: its fields, its page layout, its rules and its labels. */
 export default function ObjectSetupPage() {
@@ -101,6 +102,15 @@ function ObjectSetup({ object }: { object: ObjectMeta }) {
             children: (
               <Suspense fallback={<FullPageSpinner />}>
                 <ValidationRules object={object} />
+              </Suspense>
+            ),
+          },
+          {
+            key: 'sharing',
+            label: t('setup.tab.sharing'),
+            children: (
+              <Suspense fallback={<FullPageSpinner />}>
+                <SharingRules object={object} />
               </Suspense>
             ),
           },
