@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -13,13 +14,16 @@ import sqlalchemy as sa
 from keyi.platform.expressions import (
     FUNCTION_NAMES,
     PYTHON_ONLY,
+    REGEX_TIMEOUT,
     ExpressionError,
+    RegexTimeout,
     ValueType,
     compile_sql,
     evaluate,
     infer_type,
     is_truthy,
     parse,
+    regex_time_budget,
 )
 
 TODAY = date(2024, 5, 17)
@@ -418,6 +422,48 @@ def test_regex_errors() -> None:
     assert caught.value.position == 0
     with pytest.raises(ExpressionError, match="longer than"):
         run("REGEX(name, p)", {"name": "x", "p": "a" * 2000})
+
+
+# Overlapping alternatives under a repetition: not nested repetition, so not refused up front,
+# yet exponential for a backtracking engine on a run of "a" that finally fails.
+BACKTRACKING = [
+    ("(a|a)+$", "aaa", True),
+    ("(a|aa)+", "aaa", True),
+    ("([a-z]|a)+$", "abc", True),
+    ("(.*a){12}", "aaa", False),
+]
+
+
+@pytest.mark.parametrize(("pattern", "ordinary", "matches"), BACKTRACKING)
+def test_backtracking_regex_stops_at_its_time_limit(
+    pattern: str, ordinary: str, matches: bool
+) -> None:
+    run("REGEX(name, p)", {"name": "aaa", "p": pattern})  # accepted as a pattern
+    started = time.perf_counter()
+    with pytest.raises(RegexTimeout, match="took longer than") as caught:
+        run("REGEX(name, p)", {"name": "a" * 5000 + "!", "p": pattern})
+    assert time.perf_counter() - started < 1 + 20 * REGEX_TIMEOUT
+    assert caught.value.position == 0 and isinstance(caught.value, ExpressionError)
+    # The same pattern still answers for ordinary values.
+    assert run("REGEX(name, p)", {"name": ordinary, "p": pattern}) is matches
+
+
+def test_regex_time_budget_bounds_many_evaluations() -> None:
+    """Within a budget, evaluations share it: once spent, REGEX refuses at once."""
+    expr = parse("REGEX(name, '(a|a)+$')")
+    values = {"name": "a" * 5000 + "!"}
+    started = time.perf_counter()
+    outcomes = []
+    # The inner budget is ignored: a nested block cannot extend the one around it.
+    with regex_time_budget(0.3), regex_time_budget(100):
+        for _ in range(50):
+            try:
+                evaluate(expr, values)
+            except RegexTimeout as error:
+                outcomes.append(error.message)
+    assert len(outcomes) == 50 and "used up" in outcomes[-1]
+    assert time.perf_counter() - started < 3  # 50 x 0.1 s without the budget
+    assert evaluate(parse("REGEX('ab', 'a.')"), {}) is True  # the budget ended with its block
 
 
 def test_numeric_overflow_is_an_expression_error() -> None:

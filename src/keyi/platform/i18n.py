@@ -91,6 +91,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "已有其他记录使用了此值。",
     },
     "validation_rule": {"en": "{message}", "zh-CN": "{message}"},
+    "rule_timeout": {
+        "en": "The rule '{rule}' took too long to check this value; change the value.",
+        "zh-CN": "规则“{rule}”校验此值超时，请修改该值。",
+    },
     "not_found": {"en": "Not found.", "zh-CN": "未找到。"},
     "record_not_found": {"en": "No such record.", "zh-CN": "记录不存在。"},
     "object_not_found": {"en": "No such object '{object}'.", "zh-CN": "对象“{object}”不存在。"},

@@ -8,10 +8,11 @@ PostgreSQL, with the same results. Every function and operator is one row of a s
 
 from keyi.platform.expressions.analysis import infer_type, references
 from keyi.platform.expressions.compiler import compile_sql
-from keyi.platform.expressions.errors import ExpressionError
+from keyi.platform.expressions.errors import ExpressionError, RegexTimeout
 from keyi.platform.expressions.evaluator import evaluate, is_truthy
 from keyi.platform.expressions.functions import FUNCTION_NAMES, PYTHON_ONLY
 from keyi.platform.expressions.kinds import ValueType
+from keyi.platform.expressions.lib_text import REGEX_TIMEOUT, regex_time_budget
 from keyi.platform.expressions.nodes import Binary, Call, Expression, FieldRef, Literal, Unary
 from keyi.platform.expressions.parser import parse
 from keyi.platform.expressions.render import render
@@ -19,12 +20,14 @@ from keyi.platform.expressions.render import render
 __all__ = [
     "FUNCTION_NAMES",
     "PYTHON_ONLY",
+    "REGEX_TIMEOUT",
     "Binary",
     "Call",
     "Expression",
     "ExpressionError",
     "FieldRef",
     "Literal",
+    "RegexTimeout",
     "Unary",
     "ValueType",
     "compile_sql",
@@ -33,5 +36,6 @@ __all__ = [
     "is_truthy",
     "parse",
     "references",
+    "regex_time_budget",
     "render",
 ]

@@ -21,3 +21,11 @@ class ExpressionError(Exception):
         self.message = message
         self.position = position
         super().__init__(message if position is None else f"{message} (at position {position})")
+
+
+class RegexTimeout(ExpressionError):
+    """REGEX ran out of time on a value: its pattern backtracks too much on that input.
+
+    Distinct from other evaluation problems because the value, not the rule, is to blame: a
+    validation rule must not silently pass a value it could not check (fail closed).
+    """

@@ -128,7 +128,8 @@ def _call_plan(node: Unary | Binary | Call) -> Plan:
             return implementation(context, args), kind
         except ExpressionError as error:
             if error.position is None:
-                raise ExpressionError(error.message, position) from None
+                # The same kind of error (a RegexTimeout stays one), now located.
+                raise type(error)(error.message, position) from None
             raise
         except (DecimalException, OverflowError, ValueError) as error:
             # ValueError: e.g. Python refuses to print integers of more than 4300 digits.

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from re import _constants as _c
 from re import _parser
 from typing import Any
 
+import regex
 import sqlalchemy as sa
 
 from keyi.platform.expressions import runtime as rt
-from keyi.platform.expressions.errors import ExpressionError
+from keyi.platform.expressions.errors import ExpressionError, RegexTimeout
 from keyi.platform.expressions.kinds import ANY, NUMBER, TEXT, ValueType
 from keyi.platform.expressions.lib_operators import concat_sql
 from keyi.platform.expressions.nodes import Literal
@@ -127,21 +132,71 @@ def _nested_repetition(items: Any, inside: bool = False) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def _compile_pattern(pattern: str) -> re.Pattern[str]:
+def _compile_pattern(pattern: str) -> Any:
+    """The pattern compiled by the ``regex`` engine (its ``VERSION0`` is ``re``'s syntax), after
+    ``re`` has vetted it: the language documents Python ``re`` patterns, and nested repetition
+    is refused up front with a clear message rather than left to the time limit."""
     if len(pattern) > _MAX_PATTERN:
         raise ExpressionError(f"Regular expression longer than {_MAX_PATTERN} characters")
     try:
-        compiled = re.compile(pattern)
+        re.compile(pattern)
     except re.error as error:
         raise ExpressionError(f"Invalid regular expression: {error}") from None
     if _nested_repetition(_parser.parse(pattern)):
         raise ExpressionError("Regular expression repeats a repetition, like (a+)+")
-    return compiled
+    try:
+        return regex.compile(pattern, regex.VERSION0)
+    except regex.error as error:
+        raise ExpressionError(f"Invalid regular expression: {error}") from None
+
+
+REGEX_TIMEOUT = 0.1
+"""Seconds one REGEX evaluation may take. Refusing nested repetition does not catch every
+pattern that backtracks exponentially (``(a|a)+`` on a long run of ``a`` followed by ``!``),
+and Python's ``re`` cannot be interrupted; the ``regex`` engine checks a deadline as it goes."""
+
+
+@dataclass
+class _Budget:
+    remaining: float
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("keyi_regex_budget", default=None)
+
+
+@contextmanager
+def regex_time_budget(seconds: float) -> Iterator[None]:
+    """Bound the total time REGEX may take inside the block (one bulk write, say), on top of
+    :data:`REGEX_TIMEOUT` per evaluation: 10,000 imported rows that each time out must not
+    hold a transaction (on SQLite, the tenant's write lock) for 1,000 s. An enclosing budget
+    stays in force (a nested block cannot extend it)."""
+    if _budget.get() is not None:
+        yield
+        return
+    token = _budget.set(_Budget(seconds))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
 
 
 def _regex_py(text: str, pattern: str) -> bool:
-    """Whole-string match (like Salesforce REGEX / Java ``matches``)."""
-    return _compile_pattern(pattern).fullmatch(text) is not None
+    """Whole-string match (like Salesforce REGEX / Java ``matches``), within the time limits."""
+    compiled = _compile_pattern(pattern)
+    budget = _budget.get()
+    timeout = REGEX_TIMEOUT if budget is None else min(REGEX_TIMEOUT, budget.remaining)
+    if timeout <= 0:
+        raise RegexTimeout("Regular expressions used up their time for this operation")
+    started = time.perf_counter()
+    try:
+        return compiled.fullmatch(text, timeout=timeout) is not None
+    except TimeoutError:
+        raise RegexTimeout(
+            f"Regular expression took longer than {timeout:.2g} s on this value"
+        ) from None
+    finally:
+        if budget is not None:
+            budget.remaining -= time.perf_counter() - started
 
 
 def _regex_static(args: Sequence[Any]) -> tuple[str, int] | None:

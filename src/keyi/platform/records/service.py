@@ -23,7 +23,15 @@ from keyi.platform.errors import (
     NotFound,
     StaleVersion,
 )
-from keyi.platform.expressions import ExpressionError, evaluate, is_truthy, parse, references
+from keyi.platform.expressions import (
+    ExpressionError,
+    RegexTimeout,
+    evaluate,
+    is_truthy,
+    parse,
+    references,
+    regex_time_budget,
+)
 from keyi.platform.fieldtypes import currency_column, impl_for
 from keyi.platform.hooks import WriteEvent, registry
 from keyi.platform.i18n import label
@@ -55,6 +63,10 @@ TEXT_LIKE = frozenset(
 NAME_WEIGHT = 3
 FIELD_WEIGHT = 1
 MAX_BATCH = 5000
+REGEX_BATCH_SECONDS = 1.0
+"""Total time REGEX in validation rules may take for one create batch or update (each
+evaluation also stops at REGEX_TIMEOUT): past it, rows that still need a REGEX are refused with
+`rule_timeout`, so pathological values cannot hold the transaction for long."""
 
 
 class RecordsService:
@@ -148,13 +160,14 @@ class RecordsService:
                 updated_by=actor,
             )
         self._assign_auto_numbers(obj, batch)
-        for i, values in enumerate(batch):
-            event = WriteEvent("create", obj.name, values["id"], None, values)
-            registry.run_before_save(self.ctx, event)
-            prefix = f"{i}." if many else ""
-            for item in event.errors.items:
-                errors.add(prefix + item.field, item.code, **item.params)
-            self._run_validation_rules(obj, values, errors, prefix)
+        with regex_time_budget(REGEX_BATCH_SECONDS):
+            for i, values in enumerate(batch):
+                event = WriteEvent("create", obj.name, values["id"], None, values)
+                registry.run_before_save(self.ctx, event)
+                prefix = f"{i}." if many else ""
+                for item in event.errors.items:
+                    errors.add(prefix + item.field, item.code, **item.params)
+                self._run_validation_rules(obj, values, errors, prefix)
         errors.raise_if_any()
         # Every row gets every column so executemany stays one statement shape.
         stored = [c.name for c in obj.table.columns if c.name != "deleted_at"]
@@ -210,7 +223,8 @@ class RecordsService:
         event = WriteEvent("update", obj.name, record_id, old, changed)
         registry.run_before_save(self.ctx, event)
         errors.items.extend(event.errors.items)
-        self._run_validation_rules(obj, {**old, **changed}, errors, "")
+        with regex_time_budget(REGEX_BATCH_SECONDS):
+            self._run_validation_rules(obj, {**old, **changed}, errors, "")
         errors.raise_if_any()
         changed.update(
             version=old["version"] + 1, updated_at=self.ctx.now(), updated_by=self.ctx.actor.id
@@ -492,6 +506,11 @@ class RecordsService:
                 failed = is_truthy(
                     evaluate(expr, values, today=self.ctx.today(), now=self.ctx.now())
                 )
+            except RegexTimeout:
+                # The value, not the rule, is at fault (a pattern that backtracks on it):
+                # refuse it rather than let it through unchecked.
+                errors.add(prefix + (rule.field or "_record"), "rule_timeout", rule=rule.name)
+                continue
             except (ExpressionError, PathError):
                 failed = False  # A rule that cannot be evaluated never blocks data entry.
             if failed:
