@@ -1,4 +1,4 @@
-import { AppstoreOutlined, AuditOutlined, SafetyCertificateOutlined, SettingOutlined, TeamOutlined } from '@ant-design/icons';
+import { AppstoreOutlined, AuditOutlined, KeyOutlined, SafetyCertificateOutlined, SettingOutlined, TeamOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
@@ -12,9 +12,11 @@ const ObjectSetupPage = lazy(() => import('./ObjectSetupPage'));
 const RolesPage = lazy(() => import('./RolesPage'));
 const AuditPage = lazy(() => import('./AuditPage'));
 const UsersPage = lazy(() => import('./UsersPage'));
+const SsoPage = lazy(() => import('./SsoPage'));
 
 /**
- * The administrator's Setup area: objects and fields, page layouts, roles and the audit log.
+ * The administrator's Setup area: objects and fields, page layouts, users, roles, single sign-on
+ * and the audit log.
  * Everything here is loaded on demand, so none of it weighs on the workspace pages.
  */
 export default function SetupPage() {
@@ -49,6 +51,7 @@ export default function SetupPage() {
             { key: 'objects', icon: <AppstoreOutlined />, label: t('setup.nav.objects') },
             { key: 'users', icon: <TeamOutlined />, label: t('setup.nav.users') },
             { key: 'roles', icon: <SafetyCertificateOutlined />, label: t('setup.nav.roles') },
+            { key: 'sso', icon: <KeyOutlined />, label: t('setup.nav.sso') },
             { key: 'audit', icon: <AuditOutlined />, label: t('setup.nav.audit') },
           ]}
           onClick={({ key }) => navigate(`/setup/${key}`)}
@@ -63,6 +66,7 @@ export default function SetupPage() {
               <Route path="roles/:roleId" element={<RolesPage />} />
               <Route path="audit" element={<AuditPage />} />
               <Route path="users" element={<UsersPage />} />
+              <Route path="sso" element={<SsoPage />} />
               <Route path="*" element={<Navigate to="objects" replace />} />
             </Routes>
           </Suspense>

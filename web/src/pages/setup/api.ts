@@ -104,6 +104,22 @@ export interface AuditFilter {
   record_id?: string;
 }
 
+/** A single sign-on provider as GET /sso/providers describes it: never its secret. */
+export interface SsoProvider {
+  id: string;
+  name: string;
+  issuer: string;
+  client_id: string;
+  has_client_secret: boolean;
+  scopes: string[];
+  labels: Labels;
+  provision_users: boolean;
+  default_role: string | null;
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
 export const setupApi = {
   object(name: string) {
     return request<ObjectMeta & { fields: SetupField[] }>(`/api/v1/metadata/objects/${enc(name)}`);
@@ -162,5 +178,18 @@ export const setupApi = {
   /** The CSV export is a plain GET link: the session cookie authenticates it. */
   auditExportUrl(filter: AuditFilter): string {
     return `/api/v1/audit/export${qs({ action: filter.action, actor: filter.actor, object: filter.object })}`;
+  },
+
+  ssoProviders() {
+    return request<{ providers: SsoProvider[]; redirect_uri: string }>('/api/v1/sso/providers');
+  },
+  createSsoProvider(body: Record<string, unknown>) {
+    return request<SsoProvider>('/api/v1/sso/providers', { method: 'POST', body });
+  },
+  updateSsoProvider(id: string, body: Record<string, unknown>) {
+    return request<SsoProvider>(`/api/v1/sso/providers/${enc(id)}`, { method: 'PATCH', body });
+  },
+  deleteSsoProvider(id: string) {
+    return request<void>(`/api/v1/sso/providers/${enc(id)}`, { method: 'DELETE' });
   },
 };
