@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from tests.integration.helpers import WARRANTY_FIELDS, count, create_warranty_object, make_account
@@ -319,3 +321,72 @@ def test_validation_rule_added_at_runtime(client: TestClient) -> None:
         ).status_code
         == 201
     )
+
+
+def test_validation_rule_conditions_must_be_boolean(client: TestClient) -> None:
+    """A condition that yields a number or text would never decide anything: refused when
+    saved, at the rule's condition, like a type error; boolean ones (fields, lookups, REGEX,
+    formulas returning true/false) are accepted."""
+    create_warranty_object(client)
+
+    def rule(condition: str) -> dict[str, Any]:
+        return {"name": "r", "condition": condition, "message": {"en": "No."}}
+
+    for condition, kind in (
+        ("units + 1", "integer"),
+        ("name", "text"),
+        ("price * 2", "decimal"),
+        ("IF(active, starts_on, NULL)", "date"),
+        ("account.name", "text"),
+        ("NULL", "null"),
+    ):
+        refused = client.patch(
+            "/api/v1/metadata/objects/warranty",
+            json={"validation_rules": [rule("units > 0"), rule(condition) | {"name": "bad"}]},
+        )
+        assert refused.status_code == 422, (condition, refused.text)
+        assert refused.json()["errors"] == [
+            {
+                "field": "validation_rules.1.condition",
+                "code": "not_boolean",
+                "message": f"The condition must be true or false; this one gives {kind}.",
+            }
+        ], condition
+    zh = client.patch(
+        "/api/v1/metadata/objects/warranty",
+        json={"validation_rules": [rule("name")]},
+        headers={"Accept-Language": "zh-CN"},
+    )
+    assert zh.json()["errors"][0]["message"] == "条件的结果必须是真或假，此条件的结果是 text。"
+    typo = client.patch(
+        "/api/v1/metadata/objects/warranty", json={"validation_rules": [rule("name > 5")]}
+    )
+    assert [(e["field"], e["code"]) for e in typo.json()["errors"]] == [
+        ("validation_rules.0.condition", "invalid_expression")
+    ]
+    for condition in (
+        "active",
+        "NOT active",
+        "ISBLANK(account)",
+        "account.name = 'Acme' AND units > 2",
+        "REGEX(serial_no, '[A-Z]+')",
+        "IF(units > 1, TRUE, NULL)",
+        "owner_id = created_by",
+    ):
+        accepted = client.patch(
+            "/api/v1/metadata/objects/warranty", json={"validation_rules": [rule(condition)]}
+        )
+        assert accepted.status_code == 200, (condition, accepted.text)
+    # Creating an object checks its rules the same way.
+    created = client.post(
+        "/api/v1/metadata/objects",
+        json={
+            "name": "gadget",
+            "labels": {"en": "Gadget"},
+            "fields": [{"name": "name", "type": "text", "labels": {"en": "Name"}}],
+            "validation_rules": [rule("LEN(name)")],
+        },
+    )
+    assert created.status_code == 422, created.text
+    assert created.json()["errors"][0]["field"].endswith("validation_rules.0.condition")
+    assert created.json()["errors"][0]["code"] == "not_boolean"

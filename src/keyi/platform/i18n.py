@@ -120,6 +120,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "invalid_sort": {"en": "Cannot sort by '{field}'.", "zh-CN": "不能按“{field}”排序。"},
     "invalid_cursor": {"en": "The cursor is not valid.", "zh-CN": "分页游标无效。"},
     "invalid_expression": {"en": "Invalid expression: {reason}", "zh-CN": "表达式无效：{reason}"},
+    "not_boolean": {
+        "en": "The condition must be true or false; this one gives {type}.",
+        "zh-CN": "条件的结果必须是真或假，此条件的结果是 {type}。",
+    },
     "invalid_name": {
         "en": "Names are lower-case letters, digits and '_', starting with a letter.",
         "zh-CN": "名称只能包含小写字母、数字和下划线，并以字母开头。",

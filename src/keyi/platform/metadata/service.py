@@ -13,8 +13,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from keyi.platform.errors import Conflict, FieldErrors, NotFound, ValidationFailed
-from keyi.platform.expressions import PYTHON_ONLY, Call, ExpressionError, parse, references
+from keyi.platform.expressions import (
+    PYTHON_ONLY,
+    Call,
+    Expression,
+    ExpressionError,
+    ValueType,
+    infer_type,
+    parse,
+    references,
+)
 from keyi.platform.expressions.nodes import children
+from keyi.platform.expressions.sqlgen import kind_of_sql_type
 from keyi.platform.metadata import store
 from keyi.platform.metadata.model import (
     NAME_PATTERN,
@@ -26,7 +36,13 @@ from keyi.platform.metadata.model import (
     ObjectDef,
     ValidationRule,
 )
-from keyi.platform.schema import CompiledSchema, Ddl, compile_schema, system_fields
+from keyi.platform.schema import (
+    CompiledSchema,
+    Ddl,
+    compile_schema,
+    field_columns,
+    system_fields,
+)
 
 RESERVED_OBJECT_PREFIXES = ("keyi_", "pg_", "sqlite_")
 NUMERIC_TYPES = frozenset(
@@ -400,9 +416,10 @@ class MetadataService:
             if rule.name in names:
                 errors.add(f"validation_rules.{i}.name", "name_taken", name=rule.name)
             names.add(rule.name)
-            self._check_expression(
-                defs, obj, rule.condition, errors, f"validation_rules.{i}.condition"
-            )
+            key = f"validation_rules.{i}.condition"
+            expr = self._check_expression(defs, obj, rule.condition, errors, key)
+            if expr is not None:
+                _check_boolean(defs, obj, expr, errors, key)
             if rule.field and obj.field(rule.field) is None:
                 errors.add(f"validation_rules.{i}.field", "field_not_found", field=rule.field)
 
@@ -414,18 +431,23 @@ class MetadataService:
         errors: FieldErrors,
         key: str,
         self_name: str | None = None,
-    ) -> None:
+    ) -> Expression | None:
+        """Report syntax and field errors at `key`; the parsed tree when there are none."""
         try:
             expr = parse(source)
         except ExpressionError as exc:
             errors.add(key, "invalid_expression", reason=str(exc))
-            return
+            return None
+        ok = True
         for path in sorted(references(expr)):
             problem = resolve_path(defs, obj, path)
             if problem:
                 errors.add(key, "invalid_expression", reason=problem)
+                ok = False
             elif self_name and path == self_name:
                 errors.add(key, "invalid_expression", reason="a formula cannot refer to itself")
+                ok = False
+        return expr if ok else None
 
     def _check_unreferenced(
         self, object_name: str, field_name: str, errors: FieldErrors, field_key: str
@@ -541,6 +563,71 @@ def resolve_path(defs: dict[str, ObjectDef], obj: ObjectDef, path: str) -> str |
                 return f"unknown object '{f.target}'"
             current = target
     return None
+
+
+def path_field(defs: dict[str, ObjectDef], obj: ObjectDef, path: str) -> FieldDef | None:
+    """The field a valid path (see :func:`resolve_path`) ends at, following lookups."""
+    current: ObjectDef | None = obj
+    f: FieldDef | None = None
+    for part in path.split("."):
+        if current is None:
+            return None
+        f = current.field(part) or {s.name: s for s in system_fields(current)}.get(part)
+        if f is None:
+            return None
+        current = defs.get(f.target) if f.target else None
+    return f
+
+
+# Formula results by return type, as the expression language types them.
+_RETURN_KINDS = {
+    FieldType.TEXT: ValueType.TEXT,
+    FieldType.INTEGER: ValueType.INTEGER,
+    FieldType.DECIMAL: ValueType.DECIMAL,
+    FieldType.CURRENCY: ValueType.DECIMAL,
+    FieldType.PERCENT: ValueType.DECIMAL,
+    FieldType.BOOLEAN: ValueType.BOOLEAN,
+    FieldType.DATE: ValueType.DATE,
+    FieldType.DATETIME: ValueType.DATETIME,
+}
+
+
+def field_value_type(f: FieldDef) -> ValueType | None:
+    """The expression-language type of a field's value (None: no counterpart).
+
+    As the SQL compiler types a column (kind_of_sql_type), except that record ids (lookups,
+    owner, id) are text, as the records service hands them to rules; formulas by return type.
+    """
+    if f.type == FieldType.FORMULA:
+        return _RETURN_KINDS.get(f.return_type) if f.return_type else None
+    columns = field_columns(f)
+    if not columns:
+        return None
+    sql_type = columns[0].type
+    if isinstance(sql_type, sa.Uuid):
+        return ValueType.TEXT
+    return kind_of_sql_type(sql_type)
+
+
+def _check_boolean(
+    defs: dict[str, ObjectDef], obj: ObjectDef, expr: Expression, errors: FieldErrors, key: str
+) -> None:
+    """A condition (validation rule) must be true or false: `amount + 1` or `name` would never
+    decide anything, silently. Type errors are reported too (the rule could never run)."""
+    types: dict[str, ValueType] = {}
+    for path in references(expr):
+        f = path_field(defs, obj, path)
+        kind = field_value_type(f) if f is not None else None
+        if kind is None:
+            return  # a field type the language has no name for: leave it to evaluation
+        types[path] = kind
+    try:
+        kind = infer_type(expr, types)
+    except ExpressionError as exc:
+        errors.add(key, "invalid_expression", reason=str(exc))
+        return
+    if kind is not ValueType.BOOLEAN:
+        errors.add(key, "not_boolean", type=kind.label)
 
 
 def _err(field_name: str, code: str, **params: Any) -> Any:
