@@ -403,6 +403,99 @@ def test_deactivation_blocks_sign_in_at_once_and_keeps_ownership(
     assert "user.reactivate" in _audit_actions(platform, tenant, user_id)
 
 
+def _open_sessions(platform: Platform, user_id: str) -> int:
+    session = platform.t["session"]
+    with platform.db.control.connect() as conn:
+        return int(
+            conn.execute(
+                sa.select(sa.func.count())
+                .select_from(session)
+                .where(session.c.user_id == user_id, session.c.revoked_at.is_(None))
+            ).scalar_one()
+        )
+
+
+@pytest.mark.parametrize("path", ["patch", "mass_update", "delete", "service"])
+def test_every_deactivation_path_revokes_sessions_and_keys(
+    app: Any, client: TestClient, platform: Platform, tenant: TenantInfo, path: str
+) -> None:
+    """Switching `is_active` off by editing the user record (one PATCH, a mass update, deleting
+    the record, or the records service as a system process) ends sessions and API keys and
+    blocks sign-in exactly as the deactivate endpoint does; switching it back on restores
+    sign-in only."""
+    user_id, email, person = _member(app, client)
+    key = AuthService(platform).create_api_key(tenant.id, user_id, "sync")
+    with_key = TestClient(app, headers={"Authorization": f"Bearer {key}"})
+    assert with_key.get("/api/v1/me").status_code == 200 and _open_sessions(platform, user_id)
+    version = client.get(f"/api/v1/records/user/{user_id}").json()["version"]
+    if path == "patch":
+        response = client.patch(
+            f"/api/v1/records/user/{user_id}",
+            json={"is_active": False},
+            headers={"If-Match": str(version)},
+        )
+        assert response.status_code == 200, response.text
+    elif path == "mass_update":
+        response = client.post(
+            "/api/v1/records/user/mass-update",
+            json={"ids": [user_id], "values": {"is_active": False}},
+        )
+        assert response.status_code == 200, response.text
+    elif path == "delete":
+        response = client.delete(
+            f"/api/v1/records/user/{user_id}", headers={"If-Match": str(version)}
+        )
+        assert response.status_code == 204, response.text
+    else:
+        with platform.context(tenant, Actor.system("import")) as ctx:
+            RecordsService(ctx).update("user", user_id, {"is_active": False})
+    assert _open_sessions(platform, user_id) == 0
+    # The key is revoked, not merely refused while the record says inactive.
+    keys = platform.t["api_key"]
+    with platform.db.control.connect() as conn:
+        revoked = conn.execute(
+            sa.select(keys.c.revoked_at).where(keys.c.user_id == user_id)
+        ).scalar_one()
+    assert revoked is not None
+    assert person.get("/api/v1/me").status_code == 401
+    assert with_key.get("/api/v1/me").status_code == 401
+    assert _login_status(client, email, NEW_PASSWORD, tenant.name) == 401
+    assert path == "delete" or _status(client, user_id) == "inactive"
+    assert "user.deactivate" in _audit_actions(platform, tenant, user_id)
+    # Back on (restored from the recycle bin, or `is_active` true): sign-in works again; the
+    # key stays revoked.
+    if path == "delete":
+        again = client.post(f"/api/v1/records/user/{user_id}/restore")
+    else:
+        version = client.get(f"/api/v1/records/user/{user_id}").json()["version"]
+        again = client.patch(
+            f"/api/v1/records/user/{user_id}",
+            json={"is_active": True},
+            headers={"If-Match": str(version)},
+        )
+    assert again.status_code == 200, again.text
+    assert _login_status(client, email, NEW_PASSWORD, tenant.name) == 200
+    assert with_key.get("/api/v1/me").status_code == 401
+    assert _audit_actions(platform, tenant, user_id)[-1] == "user.reactivate"
+
+
+def test_a_record_edit_does_not_activate_a_pending_invitation(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    """As with the reactivate endpoint: an invited user becomes active by accepting."""
+    invited = _invite(client)
+    user_id = invited["user"]["id"]
+    version = client.get(f"/api/v1/records/user/{user_id}").json()["version"]
+    response = client.patch(
+        f"/api/v1/records/user/{user_id}",
+        json={"is_active": True},
+        headers={"If-Match": str(version)},
+    )
+    assert response.status_code == 409 and response.json()["code"] == "invitation_pending"
+    assert client.get(f"/api/v1/records/user/{user_id}").json()["is_active"] is False
+    assert _status(client, user_id) == "invited"
+
+
 def test_cannot_deactivate_yourself_or_the_last_administrator(
     app: Any, client: TestClient, platform: Platform, tenant: TenantInfo
 ) -> None:

@@ -35,6 +35,10 @@ class Context:
     policy: AccessPolicy = field(init=False)
     # Fixed once per context so every value written by one request carries the same time.
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+    # Users whose `is_active` this transaction changed (False also for a deleted user): their
+    # sign-in state lives in the control database, which Platform.context brings in line
+    # before the tenant transaction commits (keyi.platform.users.apply_user_status).
+    user_status_changes: dict[str, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.policy = AccessPolicy(self.actor)

@@ -164,9 +164,19 @@ class Platform:
     def context(
         self, tenant: TenantInfo, actor: Actor, *, locale: str = "en", write: bool = True
     ) -> Iterator[Context]:
-        """A context in one transaction: committed when the block ends, rolled back on error."""
+        """A context in one transaction: committed when the block ends, rolled back on error.
+
+        Users activated or deactivated by the block (whatever the path: user administration, a
+        record edit, a mass update) get their sessions, API keys and membership brought in line
+        first, while the tenant transaction is still open: if that fails, the change rolls back.
+        """
         with self.db.tenant_transaction(tenant.location, write=write) as conn:
-            yield Context(tenant, actor, conn, self.schemas.get(conn, tenant.location), locale)
+            ctx = Context(tenant, actor, conn, self.schemas.get(conn, tenant.location), locale)
+            yield ctx
+            if ctx.user_status_changes:
+                from keyi.platform.users import apply_user_status
+
+                apply_user_status(self, ctx)
 
     def reload_schema(self, ctx: Context) -> None:
         """After a metadata change inside ctx's transaction, let ctx see the new schema."""

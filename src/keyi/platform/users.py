@@ -89,6 +89,96 @@ def live_user(ctx: Context, user_id: str) -> dict[str, Any]:
     return dict(row)
 
 
+def revoke_access(platform: Platform, ctx: Context, user_id: str) -> tuple[int, int]:
+    """Block sign-in at once: membership inactive, API keys, pending invitations and sessions
+    revoked. Answers (sessions, API keys) revoked.
+
+    The one way a user loses access, whether through the deactivate endpoint or an edit of the
+    user record (``is_active`` false, or the record deleted). The caller's tenant transaction
+    stays open meanwhile, so a failure here rolls the user change back.
+    """
+    ctx.user_status_changes.pop(user_id, None)
+    now = utcnow()
+    m, k, inv = platform.t["membership"], platform.t["api_key"], platform.t["invitation"]
+    with platform.db.control.begin() as conn:
+        conn.execute(
+            sa.update(m)
+            .where(m.c.tenant_id == ctx.tenant.id, m.c.user_id == user_id)
+            .values(active=False)
+        )
+        keys = conn.execute(
+            sa.update(k)
+            .where(
+                k.c.tenant_id == ctx.tenant.id,
+                k.c.user_id == user_id,
+                k.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        ).rowcount
+        conn.execute(
+            sa.update(inv)
+            .where(
+                inv.c.tenant_id == ctx.tenant.id,
+                inv.c.user_id == user_id,
+                inv.c.accepted_at.is_(None),
+                inv.c.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+    sessions = AuthService(platform).revoke_sessions(tenant_id=ctx.tenant.id, user_id=user_id)
+    return sessions, int(keys)
+
+
+def activate_membership(platform: Platform, ctx: Context, user_id: str) -> None:
+    """Allow sign-in again (same password; revoked keys and sessions stay revoked). A user
+    whose invitation is still pending activates by accepting it, not by an edit."""
+    ctx.user_status_changes.pop(user_id, None)
+    inv, m = platform.t["invitation"], platform.t["membership"]
+    with platform.db.control.begin() as conn:
+        pending = conn.execute(
+            sa.select(inv.c.id).where(
+                inv.c.tenant_id == ctx.tenant.id,
+                inv.c.user_id == user_id,
+                inv.c.accepted_at.is_(None),
+                inv.c.revoked_at.is_(None),  # expired ones too, as reactivate() counts them
+            )
+        ).first()
+        if pending is not None:
+            raise Conflict("invitation_pending")
+        conn.execute(
+            sa.update(m)
+            .where(m.c.tenant_id == ctx.tenant.id, m.c.user_id == user_id)
+            .values(active=True)
+        )
+
+
+def apply_user_status(platform: Platform, ctx: Context) -> None:
+    """Bring sign-in in line with user records changed in ctx's transaction by any path other
+    than the user administration methods (which do it themselves): run by Platform.context
+    just before the tenant transaction commits."""
+    users = ctx.object("user").table
+    while ctx.user_status_changes:
+        user_id = next(iter(ctx.user_status_changes))
+        # The record as it stands now decides, not the note: a change undone since (a rolled
+        # back savepoint, a later edit in the same transaction) must not act.
+        active = ctx.conn.execute(
+            sa.select(users.c.is_active).where(users.c.id == user_id, users.c.deleted_at.is_(None))
+        ).scalar()
+        if active:
+            activate_membership(platform, ctx, user_id)
+            ctx.audit("user.reactivate", object_name="user", record_id=user_id, via="record")
+        else:
+            sessions, keys = revoke_access(platform, ctx, user_id)
+            ctx.audit(
+                "user.deactivate",
+                object_name="user",
+                record_id=user_id,
+                via="record",
+                sessions_revoked=sessions,
+                api_keys_revoked=keys,
+            )
+
+
 class UsersService:
     """User administration for one installation; every admin method takes the caller's context."""
 
@@ -317,7 +407,8 @@ class UsersService:
                 raise ValidationFailed([FieldError("token", "invitation_invalid")])
             RecordsService(ctx).update("user", row.user_id, {"is_active": True})
             with self.platform.db.control.begin() as conn:
-                self._consume(conn, row, password)
+                self._consume(conn, row, password)  # activates the membership
+            ctx.user_status_changes.pop(row.user_id, None)
             ctx.audit(
                 "user.invitation_accept", object_name="user", record_id=row.user_id, email=row.email
             )
@@ -380,34 +471,7 @@ class UsersService:
             self._keep_an_admin(ctx, user["id"])
         if user["is_active"]:
             RecordsService(ctx).update("user", user["id"], {"is_active": False})
-        now = utcnow()
-        m, k, inv = self.t["membership"], self.t["api_key"], self.t["invitation"]
-        with self.platform.db.control.begin() as conn:
-            conn.execute(
-                sa.update(m)
-                .where(m.c.tenant_id == ctx.tenant.id, m.c.user_id == user["id"])
-                .values(active=False)
-            )
-            keys = conn.execute(
-                sa.update(k)
-                .where(
-                    k.c.tenant_id == ctx.tenant.id,
-                    k.c.user_id == user["id"],
-                    k.c.revoked_at.is_(None),
-                )
-                .values(revoked_at=now)
-            ).rowcount
-            conn.execute(
-                sa.update(inv)
-                .where(
-                    inv.c.tenant_id == ctx.tenant.id,
-                    inv.c.user_id == user["id"],
-                    inv.c.accepted_at.is_(None),
-                    inv.c.revoked_at.is_(None),
-                )
-                .values(revoked_at=now)
-            )
-        sessions = self.auth.revoke_sessions(tenant_id=ctx.tenant.id, user_id=user["id"])
+        sessions, keys = revoke_access(self.platform, ctx, user["id"])
         ctx.audit(
             "user.deactivate",
             object_name="user",
@@ -444,13 +508,7 @@ class UsersService:
         if self._pending_invitations(ctx.tenant.id, [user["id"]]):
             raise Conflict("invitation_pending")
         RecordsService(ctx).update("user", user["id"], {"is_active": True})
-        m = self.t["membership"]
-        with self.platform.db.control.begin() as conn:
-            conn.execute(
-                sa.update(m)
-                .where(m.c.tenant_id == ctx.tenant.id, m.c.user_id == user["id"])
-                .values(active=True)
-            )
+        activate_membership(self.platform, ctx, user["id"])
         ctx.audit("user.reactivate", object_name="user", record_id=user["id"])
         return self.describe(ctx, user["id"])
 

@@ -252,6 +252,9 @@ class RecordsService:
         )
         if self._search_fields_changed(obj, changed):
             self._index(obj, [new])
+        if obj.name == "user" and "is_active" in changed:
+            # Sign-in state lives in the control database: applied before commit (Platform.context).
+            self.ctx.user_status_changes[record_id] = bool(changed["is_active"])
         return self.get(object_name, record_id)
 
     # ================================================================ delete / restore
@@ -284,6 +287,8 @@ class RecordsService:
         self._write_outbox(obj, "deleted", [(i, {}) for i in ids])
         for record_id in ids:
             remove_record(self.conn, search_table, object_name=obj.name, record_id=record_id)
+            if obj.name == "user":
+                self.ctx.user_status_changes[record_id] = False
         # Master-detail children go to the recycle bin with their master, marked with the same
         # time, so restoring the master brings back exactly these children.
         for child, link in self.ctx.schema.children_of(obj.name):
@@ -312,6 +317,8 @@ class RecordsService:
             raise NotFound("record_not_found")
         self._check_row_access(obj, record_id, Operation.DELETE, deleted=True)
         self._restore(obj, [row])
+        if obj.name == "user":
+            self.ctx.user_status_changes[record_id] = bool(row.get("is_active"))
         return self.get(object_name, record_id)
 
     def _restore(self, obj: CompiledObject, rows: list[dict[str, Any]]) -> None:
