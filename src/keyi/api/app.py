@@ -13,6 +13,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from swagger_ui_bundle import swagger_ui_path
 
 from keyi.api import ops
+from keyi.api.assets import CompressedFiles, asset_response
 from keyi.api.context import Services
 from keyi.api.errors import install_error_handlers, problem
 from keyi.api.openapi import tenant_openapi
@@ -62,7 +63,9 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     # Compressed answers: the web app's scripts shrink to a third, list pages and exports too.
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Level 6, not Starlette's 9: API answers are compressed on every request, and 9 costs about
+    # twice the CPU for a few percent. Built assets come pre-compressed (keyi.api.assets).
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     ops.install_middleware(app)
     for router in (
         ops.router,
@@ -104,6 +107,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
 def mount_web(app: FastAPI, dist: Path) -> None:
     """Serve the built single-page app; unknown non-API paths get index.html (client routes)."""
     index = dist / "index.html"
+    compressed = CompressedFiles()
 
     @app.get("/{path:path}", include_in_schema=False)
     def web(path: str, request: Request) -> Any:
@@ -111,12 +115,9 @@ def mount_web(app: FastAPI, dist: Path) -> None:
             return problem(404, "not_found", negotiate(request.headers.get("accept-language")))
         candidate = (dist / path).resolve()
         if path and candidate.is_file() and dist.resolve() in candidate.parents:
-            headers = (
-                {"Cache-Control": "public, max-age=31536000, immutable"}
-                if "/assets/" in f"/{path}"
-                else {}
+            return asset_response(
+                candidate, request, compressed, immutable="/assets/" in f"/{path}"
             )
-            return FileResponse(candidate, headers=headers)
         if index.is_file():
             return FileResponse(
                 index, headers={"Cache-Control": "no-cache", "Content-Security-Policy": SPA_CSP}
