@@ -40,6 +40,7 @@ def test_login_and_first_list_view_weigh_under_500_kb(page: Page, server: str) -
         big = [r for r in loaded if r.resource_type == "script" and _decoded_size(r) > 1024]
         encodings = {r.url: _encoding(r) for r in big}
         assert encodings and all(e == "gzip" for e in encodings.values()), encodings
+        _assert_no_boot_waterfall(list_page, loaded)
     finally:
         fresh.close()
 
@@ -52,3 +53,19 @@ def _encoding(request: Request) -> str | None:
 def _decoded_size(request: Request) -> int:
     response = request.response()
     return 0 if response is None else len(response.body())
+
+
+def _assert_no_boot_waterfall(page: Page, loaded: list[Request]) -> None:
+    """The session and metadata are asked for once each (index.html's preloads are reused by
+    the app's own requests), and before the main bundle has arrived: without the preloads they
+    were asked for only after it ran, and the shell's code only after the session came back."""
+    paths = [r.url.split("://", 1)[1].split("/", 1)[1] for r in loaded]
+    assert paths.count("api/v1/me") == 1, paths
+    assert paths.count("api/v1/metadata/objects") == 1, paths
+    timings = page.evaluate(
+        """() => Object.fromEntries(performance.getEntriesByType('resource')
+            .map(e => [new URL(e.name).pathname, [e.startTime, e.responseEnd]]))"""
+    )
+    main_bundle_done = max(end for path, (_, end) in timings.items() if "/vendor-" in path)
+    for api_path in ("/api/v1/me", "/api/v1/metadata/objects"):
+        assert timings[api_path][0] < main_bundle_done, (api_path, timings)

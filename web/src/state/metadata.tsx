@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api } from '../api/endpoints';
+import { takeBootObjects } from '../boot';
 import type { ObjectMeta } from '../api/types';
 import { childRelations, type Relation } from '../lib/fields';
 
@@ -23,7 +24,7 @@ export function MetadataProvider({ children }: { children: ReactNode }) {
   const reload = useCallback(async () => {
     setLoading(true);
     try {
-      const res = await api.objects();
+      const res = await (takeBootObjects() ?? api.objects());
       setObjects(res.objects ?? []);
       setError(null);
     } catch (e) {

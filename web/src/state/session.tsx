@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, onUnauthorized } from '../api/client';
 import { api } from '../api/endpoints';
+import { takeBootSession } from '../boot';
 import type { Session, User } from '../api/types';
 import { useI18n } from '../i18n';
 import { DEFAULT_FORMAT, type FormatSettings } from '../lib/format';
@@ -26,7 +27,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const refresh = useCallback(async () => {
     try {
-      const me = await api.me();
+      const me = await (takeBootSession() ?? api.me());
       adoptLang(me.user?.language);
       setSession({ user: me.user, tenant: me.tenant });
       setStatus('authenticated');
