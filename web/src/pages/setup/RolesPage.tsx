@@ -11,7 +11,7 @@ import { setupApi } from './api';
 
 /**
  * Roles are records of the `role` object; their permission matrix lives behind
- * /roles/{id}/permissions. Departments and users are ordinary records, edited in the workspace.
+ * /roles/{id}/permissions. Departments (a tree) and users have their own Setup screens.
  */
 export default function RolesPage() {
   const { t } = useI18n();
@@ -60,7 +60,7 @@ export default function RolesPage() {
           />
         )}
         <div style={{ marginTop: 12, display: 'grid', gap: 4 }}>
-          <Link to="/o/department">
+          <Link to="/setup/departments">
             <ApartmentOutlined /> {t('setup.roles.departments')}
           </Link>
           <Link to="/o/user">

@@ -1,4 +1,4 @@
-import { AppstoreOutlined, AuditOutlined, KeyOutlined, SafetyCertificateOutlined, SettingOutlined, TeamOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, AppstoreOutlined, AuditOutlined, KeyOutlined, SafetyCertificateOutlined, SettingOutlined, TeamOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
@@ -13,10 +13,11 @@ const RolesPage = lazy(() => import('./RolesPage'));
 const AuditPage = lazy(() => import('./AuditPage'));
 const UsersPage = lazy(() => import('./UsersPage'));
 const SsoPage = lazy(() => import('./SsoPage'));
+const DepartmentsPage = lazy(() => import('./DepartmentsPage'));
 
 /**
- * The administrator's Setup area: objects and fields, page layouts, users, roles, single sign-on
- * and the audit log.
+ * The administrator's Setup area: objects and fields, page layouts, users, departments, roles,
+ * single sign-on and the audit log.
  * Everything here is loaded on demand, so none of it weighs on the workspace pages.
  */
 export default function SetupPage() {
@@ -50,6 +51,7 @@ export default function SetupPage() {
           items={[
             { key: 'objects', icon: <AppstoreOutlined />, label: t('setup.nav.objects') },
             { key: 'users', icon: <TeamOutlined />, label: t('setup.nav.users') },
+            { key: 'departments', icon: <ApartmentOutlined />, label: t('setup.nav.departments') },
             { key: 'roles', icon: <SafetyCertificateOutlined />, label: t('setup.nav.roles') },
             { key: 'sso', icon: <KeyOutlined />, label: t('setup.nav.sso') },
             { key: 'audit', icon: <AuditOutlined />, label: t('setup.nav.audit') },
@@ -67,6 +69,7 @@ export default function SetupPage() {
               <Route path="audit" element={<AuditPage />} />
               <Route path="users" element={<UsersPage />} />
               <Route path="sso" element={<SsoPage />} />
+              <Route path="departments" element={<DepartmentsPage />} />
               <Route path="*" element={<Navigate to="objects" replace />} />
             </Routes>
           </Suspense>

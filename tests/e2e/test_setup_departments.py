@@ -1,0 +1,123 @@
+"""An administrator shapes the organisation in Setup › Departments.
+
+The flow: the demo company's departments show as a tree with their managers; selecting one
+lists its people. A sub-department is added under 华东销售部 with a manager picked by name and
+appears in the tree; it is moved under 华北销售部 with "Move to…", renamed, and dragged onto
+大客户部. The department is deleted through the API at the end, leaving the demo company as
+other tests expect it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import new_page, screenshot, sign_in
+
+SLOW = 15_000  # lazy chunks on a busy 2-core machine
+
+
+def english_page(browser: Browser) -> Page:
+    page = new_page(browser, locale="en-US")
+    page.context.add_init_script("window.localStorage.setItem('keyi.lang', 'en')")
+    return page
+
+
+def api_call(page: Page, method: str, path: str) -> dict[str, Any]:
+    """Call the API from inside the page with its session cookie and CSRF token."""
+    result: dict[str, Any] = page.evaluate(
+        """async ([method, path]) => {
+            const csrf = (document.cookie.match(/(?:^|; )keyi_csrf=([^;]*)/) || [])[1];
+            const headers = csrf ? {'X-CSRF-Token': decodeURIComponent(csrf)} : {};
+            const res = await fetch(path, {method, headers});
+            const text = await res.text();
+            return {status: res.status, body: text ? JSON.parse(text) : null};
+        }""",
+        [method, path],
+    )
+    return result
+
+
+def test_admin_adds_moves_and_renames_a_department(browser: Browser, server: str) -> None:
+    page = english_page(browser)
+    name = f"E2E 上海组 {uuid.uuid4().hex[:4]}"
+    renamed = name.replace("上海组", "长三角组")
+    try:
+        sign_in(page, server)
+        page.goto(server + "/setup/departments")
+        tree = page.get_by_test_id("dept-tree")
+        node = tree.get_by_test_id("dept-node")
+        expect(node.filter(has_text="华东销售部")).to_contain_text("李娜", timeout=SLOW)
+        expect(node.filter(has_text="销售中心")).to_be_visible()
+
+        # Selecting a department lists its people.
+        node.filter(has_text="华东销售部").click()
+        expect(page.get_by_test_id("dept-title")).to_have_text("华东销售部")
+        expect(page.get_by_test_id("dept-users")).to_contain_text("张伟", timeout=SLOW)
+
+        # A sub-department with a manager picked by name.
+        page.get_by_test_id("dept-add-child").click()
+        page.get_by_test_id("dept-name").fill(name)
+        manager = page.locator(".ant-modal .ant-form-item", has=page.locator("#manager"))
+        manager.locator(".ant-select-selector").click()
+        page.keyboard.type("张伟")
+        page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter(
+            has_text="张伟"
+        ).first.click()
+        page.get_by_test_id("dept-save").click()
+        created = node.filter(has_text=name)
+        expect(created).to_contain_text("张伟", timeout=SLOW)
+        expect(page.get_by_test_id("dept-title")).to_have_text(name)
+        expect(page.get_by_text(f"销售中心 / 华东销售部 / {name}")).to_be_visible()
+        node.filter(has_text="华东销售部").click()
+        page.get_by_test_id("dept-with-subtree").check()
+        expect(page.get_by_test_id("dept-users")).to_contain_text("张伟", timeout=SLOW)
+        page.wait_for_timeout(400)  # messages fade out before the screenshot
+        screenshot(page, "setup-departments")
+        created.click()
+        expect(page.get_by_test_id("dept-title")).to_have_text(name)
+
+        # Move to… another parent (PATCH of `parent`).
+        page.get_by_test_id("dept-move").click()
+        page.get_by_test_id("dept-move-target").click()
+        page.keyboard.type("华北")
+        page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter(
+            has_text="华北销售部"
+        ).first.click()
+        page.get_by_test_id("dept-move-save").click()
+        expect(page.get_by_text(f"销售中心 / 华北销售部 / {name}")).to_be_visible(timeout=SLOW)
+
+        # Rename.
+        page.get_by_test_id("dept-edit").click()
+        page.get_by_test_id("dept-name").fill(renamed)
+        page.get_by_test_id("dept-save").click()
+        expect(page.get_by_test_id("dept-title")).to_have_text(renamed, timeout=SLOW)
+        expect(node.filter(has_text=renamed)).to_be_visible()
+
+        # Dragged onto the lower half of another department and to the right (how antd trees
+        # nest), it becomes a sub-department there.
+        source = node.filter(has_text=renamed).bounding_box()
+        target = node.filter(has_text="大客户部").bounding_box()
+        assert source and target
+        start_x = source["x"] + 20
+        page.mouse.move(start_x, source["y"] + source["height"] / 2)
+        page.mouse.down()
+        drop_y = target["y"] + target["height"] * 0.75
+        page.mouse.move(start_x + 20, drop_y, steps=8)
+        page.mouse.move(start_x + 80, drop_y, steps=8)
+        page.mouse.up()
+        expect(page.get_by_text(f"销售中心 / 大客户部 / {renamed}")).to_be_visible(timeout=SLOW)
+        page.reload()
+        node.filter(has_text=renamed).click()
+        expect(page.get_by_text(f"销售中心 / 大客户部 / {renamed}")).to_be_visible(timeout=SLOW)
+    finally:
+        found = api_call(
+            page,
+            "GET",
+            '/api/v1/records/department?filter={"field":"name","op":"starts_with","value":"E2E "}',
+        )
+        for record in (found.get("body") or {}).get("records", []):
+            api_call(page, "DELETE", f"/api/v1/records/department/{record['id']}")
+        page.context.close()
