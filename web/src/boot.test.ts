@@ -60,13 +60,14 @@ describe('boot', () => {
     expect(fetch).toHaveBeenCalledTimes(3);
   });
 
-  it('starts nothing on signed-out pages', () => {
-    const fetch = vi.fn();
+  it('on signed-out pages only drains the preloaded metadata, so it cannot answer after sign-in', () => {
+    const fetch = vi.fn(() => Promise.resolve(json(401, {})));
     vi.stubGlobal('fetch', fetch);
     const load = loaders();
     startBoot('/login', load);
-    expect(fetch).not.toHaveBeenCalled();
+    expect(fetch.mock.calls.map((c) => (c as unknown[])[0])).toEqual(['/api/v1/metadata/objects']);
     expect(load.shell).not.toHaveBeenCalled();
     expect(takeBootSession()).toBeNull();
+    expect(takeBootObjects()).toBeNull();
   });
 });

@@ -14,6 +14,7 @@ const LIST = /^\/o\/[^/]+\/?$/;
 const KANBAN = /^\/o\/[^/]+\/kanban\/?$/;
 const RECORD = /^\/o\/[^/]+\/[^/]+\/?$/;
 const SIGNED_OUT = /^\/(login|accept-invite)(\/|$)/;
+const PRELOADED_OBJECTS = '/api/v1/metadata/objects';
 
 let session: Promise<Session> | null = null;
 let objects: Promise<{ objects: ObjectMeta[] }> | null = null;
@@ -30,7 +31,13 @@ export function pageModulesFor(path: string): Array<'list' | 'kanban' | 'record'
 
 /** Start the session and metadata requests and the route's code (once, at startup). */
 export function startBoot(path: string, loaders: Record<'shell' | 'list' | 'kanban' | 'record' | 'home', () => Promise<unknown>>): void {
-  if (SIGNED_OUT.test(path)) return;
+  if (SIGNED_OUT.test(path)) {
+    // Take index.html's preloaded metadata answer (a 401 here) and drop it: left in the
+    // browser's preload cache, it would answer the app's first metadata request after signing
+    // in, and that 401 would send the person straight back to the login page.
+    void fetch(PRELOADED_OBJECTS, { credentials: 'same-origin' }).catch(() => undefined);
+    return;
+  }
   session = api.me();
   objects = api.objects();
   // A signed-out visitor gets 401s here; whoever takes the promise sees the error.
