@@ -1,5 +1,5 @@
 import { ApartmentOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined } from '@ant-design/icons';
-import { Avatar, Button, Drawer, Dropdown, Grid, Layout, Menu, Skeleton, Tooltip } from 'antd';
+import { Button, Drawer, Dropdown, Grid, Layout, Menu, Skeleton, Tooltip } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import type { ObjectMeta } from '../api/types';
@@ -123,9 +123,12 @@ function UserMenu() {
       }}
     >
       <Button type="text" className="ky-userbtn" aria-label={t('user.menu')} data-testid="user-menu">
-        <Avatar size={28} className="ky-user-avatar">
+        {/* Not antd's Avatar: it measures its text on mount, a forced layout of the whole page
+            right while a list renders its first rows (~100 ms on a busy machine). Initials of
+            at most two characters fit a fixed circle without measuring. */}
+        <span className="ky-user-avatar" aria-hidden>
           {initials(user.name || user.email)}
-        </Avatar>
+        </span>
       </Button>
     </Dropdown>
   );

@@ -1,5 +1,5 @@
 import { CheckCircleFilled, ExportOutlined, MinusCircleOutlined } from '@ant-design/icons';
-import { Avatar, Space, Tag, Typography } from 'antd';
+import { Space, Tag, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import type { FieldMeta, FieldType, Lang, RecordData } from '../api/types';
@@ -165,12 +165,16 @@ export function initials(name: string): string {
   return ((parts[0]?.[0] ?? '') + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase();
 }
 
+/**
+ * A person's initials in a circle and their name. Not antd's Avatar, which measures its text in
+ * a layout effect: fifty owner cells forced fifty synchronous layouts while a list first rendered.
+ */
 export function UserChip({ name, size = 20 }: { name: string; size?: number }) {
   return (
     <span className="ky-user">
-      <Avatar size={size} className="ky-user-avatar">
+      <span className="ky-user-avatar" style={{ width: size, height: size, fontSize: size <= 20 ? 9 : 11 }} aria-hidden>
         {initials(name)}
-      </Avatar>
+      </span>
       <span>{name}</span>
     </span>
   );
