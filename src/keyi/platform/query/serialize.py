@@ -4,10 +4,17 @@ Titles are fetched in one extra query per referenced object for the whole page, 
 joined into the main SELECT, so the list query keeps the plan of its raw-SQL equivalent. A single
 record (``inline_titles``) gets them as correlated subqueries of its own SELECT instead: one
 round trip for a record page rather than one per referenced object.
+
+A title is the referenced record's name field, so it is shown only when the reader could read
+that value through the target object itself: the object is readable (object permission), the
+name field is not hidden from the reader (field permission) and the record is within the
+reader's record access (the row filter). Any one missing and the title is left out; the
+reference (an id, the reader's own record's data) stays.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +29,29 @@ from keyi.platform.query.paths import PathResolver
 from keyi.platform.schema import CompiledObject
 
 _TITLE = "_title__"
+
+
+@functools.lru_cache(maxsize=4096)
+def _alias(table: sa.Table, name: str) -> sa.FromClause:
+    """One alias per table version and name, reused by every request: building an alias's
+    column collection cost ~0.7 ms, five times per record page."""
+    return table.alias(name)
+
+
+def readable_name_column(ctx: Context, target: CompiledObject) -> str | None:
+    """The column naming ``target``'s records, or None when the reader may not see names of
+    that object at all (no read permission on it, or its name field hidden from the reader).
+
+    Record access is the caller's to add: it is a predicate on the table or alias it selects
+    from (``ctx.policy.row_filter``).
+    """
+    name = target.definition.name_field
+    f = target.fields.get(name)
+    if f is None or name not in target.table.c:
+        return None
+    if not ctx.policy.can(target, Operation.READ) or not ctx.policy.can_read_field(target, f):
+        return None
+    return name
 
 
 class RecordSerializer:
@@ -60,10 +90,11 @@ class RecordSerializer:
     def _title_subquery(self, f: FieldDef) -> Any:
         """The referenced record's name if the reader may see it, as a correlated subquery."""
         target = self.ctx.schema.get(f.target or "")
-        if target is None or target.definition.name_field not in target.table.c:
+        name = readable_name_column(self.ctx, target) if target is not None else None
+        if target is None or name is None:
             return None
-        alias = target.table.alias(f"t_{f.name}")
-        stmt = sa.select(alias.c[target.definition.name_field]).where(
+        alias = _alias(target.table, f"t_{f.name}")
+        stmt = sa.select(alias.c[name]).where(
             alias.c.id == self.resolver.column(f.name), alias.c.deleted_at.is_(None)
         )
         access = self.ctx.policy.row_filter(target, alias, Operation.READ)
@@ -110,10 +141,8 @@ class RecordSerializer:
         titles: dict[tuple[str | None, str], str] = {}
         for target_name, ids in references.items():
             target = self.ctx.schema.get(target_name)
-            if target is None:
-                continue
-            name_field = target.definition.name_field
-            if name_field not in target.table.c:
+            name_field = readable_name_column(self.ctx, target) if target is not None else None
+            if target is None or name_field is None:
                 continue
             table = target.table
             stmt = sa.select(table.c.id, table.c[name_field]).where(
