@@ -104,6 +104,11 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
     configure_logging()
     settings = replace(settings, host=host or settings.host, port=port or settings.port)
     app = create_app(settings)
+    # Tenants created by an earlier release get what the standard packages have added since;
+    # one log line per tenant, and a tenant that fails is logged without stopping the others.
+    from keyi.packages.upgrade import upgrade_all
+
+    upgrade_all(app.state.services.platform)
     if settings.run_worker_in_process:
         from keyi.jobs import Scheduler
 
@@ -152,6 +157,33 @@ def tenant_list(settings: Settings) -> None:
     platform = _platform(settings)
     for info in platform.list_tenants():
         click.echo(f"{info.name}\t{info.label}\t{info.id}")
+
+
+@tenant.command("upgrade")
+@click.argument("name", required=False)
+@click.option("--all", "all_tenants", is_flag=True, help="Every tenant.")
+@click.option("--dry-run", is_flag=True, help="Print what would change; change nothing.")
+@click.pass_obj
+def tenant_upgrade(settings: Settings, name: str | None, all_tenants: bool, dry_run: bool) -> None:
+    """Bring tenants up to this release's standard packages (additions only; an administrator's
+    changes are kept and conflicts reported). `keyi serve` does this at start."""
+    from keyi.packages.upgrade import upgrade_tenant
+
+    if bool(name) == all_tenants:
+        raise click.UsageError("give a tenant NAME or --all")
+    platform = _platform(settings)
+    tenants = platform.list_tenants() if all_tenants else [platform.tenant(name or "")]
+    failed = 0
+    for info in tenants:
+        try:
+            report = upgrade_tenant(platform, info, dry_run=dry_run)
+        except Exception as exc:  # one tenant's failure must not stop the others
+            failed += 1
+            click.echo(f"tenant {info.name}: upgrade failed: {exc!r}", err=True)
+            continue
+        click.echo("\n".join(report.lines()))
+    if failed:
+        raise click.ClickException(f"{failed} tenant(s) failed")
 
 
 @main.group(cls=KeyiGroup)

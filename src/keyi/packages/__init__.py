@@ -4,21 +4,30 @@ A package is a folder with `package.yaml` (name, labels, dependencies), `objects
 ObjectDef each) and optionally `hooks.py` registering typed hooks. Installing a package is an
 ordinary metadata change through the MetadataService, so standard objects live on exactly the
 same platform as a tenant's own objects.
+
+Each tenant remembers, per package, the definitions it received (`keyi_package`): a later release
+brings older tenants up to date from that baseline (keyi.packages.upgrade).
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 import yaml
 
 from keyi.platform.context import Context
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.service import MetadataService
 from keyi.platform.metadata.store import load_compiled
+from keyi.platform.schema import package_table
 
 PACKAGES_DIR = Path(__file__).parent
 DEFAULT_PACKAGES = ("core", "sales")
@@ -30,6 +39,15 @@ class Package:
     labels: dict[str, str]
     depends: tuple[str, ...]
     objects: tuple[ObjectDef, ...]
+
+    def definition(self) -> dict[str, Any]:
+        """The definitions as plain JSON: what a tenant stores as its baseline."""
+        return {"objects": [o.model_dump(mode="json") for o in self.objects]}
+
+    def digest(self) -> str:
+        """A content hash: any change to any definition in the package changes it."""
+        text = json.dumps(self.definition(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @cache
@@ -64,7 +82,10 @@ def load_package(name: str) -> Package:
     )
 
 
-def resolve_order(names: tuple[str, ...]) -> list[Package]:
+def resolve_order(
+    names: tuple[str, ...], load: Callable[[str], Package] = load_package
+) -> list[Package]:
+    """The packages and their dependencies, each after the packages it depends on."""
     ordered: list[Package] = []
 
     def visit(name: str, trail: tuple[str, ...]) -> None:
@@ -72,7 +93,7 @@ def resolve_order(names: tuple[str, ...]) -> list[Package]:
             return
         if name in trail:
             raise ValueError(f"package dependency cycle: {' -> '.join((*trail, name))}")
-        package = load_package(name)
+        package = load(name)
         for dep in package.depends:
             visit(dep, (*trail, name))
         ordered.append(package)
@@ -84,10 +105,35 @@ def resolve_order(names: tuple[str, ...]) -> list[Package]:
 
 def install_packages(ctx: Context, names: tuple[str, ...] = DEFAULT_PACKAGES) -> None:
     """Install packages (and their dependencies) into the tenant of `ctx`, in one transaction."""
-    for package in resolve_order(names):
+    install_resolved(ctx, resolve_order(names))
+
+
+def install_resolved(ctx: Context, packages: list[Package]) -> None:
+    """Install packages given in dependency order (tests pass an older release's here)."""
+    for package in packages:
         service = MetadataService(ctx.conn, ctx.schema)
         service.create_objects(o for o in package.objects if ctx.schema.get(o.name) is None)
         ctx.refresh_schema(load_compiled(ctx.conn))
+        save_baseline(ctx.conn, package, ctx.now(), installed=True)
+
+
+def save_baseline(conn: sa.Connection, package: Package, at: Any, *, installed: bool) -> None:
+    """Record what the tenant now has of `package` (at install, or after an upgrade)."""
+    values = {"digest": package.digest(), "definition": package.definition()}
+    done = conn.execute(
+        sa.update(package_table)
+        .where(package_table.c.name == package.name)
+        .values(**values, **({} if installed else {"upgraded_at": at}))
+    )
+    if done.rowcount == 0:
+        conn.execute(
+            sa.insert(package_table).values(
+                name=package.name,
+                **values,
+                installed_at=at,
+                upgraded_at=None if installed else at,
+            )
+        )
 
 
 def register_all_hooks() -> None:

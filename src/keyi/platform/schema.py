@@ -118,6 +118,20 @@ list_view_table = sa.Table(
 
 search_table = define_search_table(system_metadata)
 
+# The standard packages a tenant has, each with the definitions it last received (at install or
+# upgrade): the baseline that tells a tenant's own edits from the package's (keyi.packages.upgrade).
+# Tenants created before this table existed get it from their first upgrade.
+package_table = sa.Table(
+    "keyi_package",
+    system_metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    # sha256 of the definitions: equal to the release's → nothing to upgrade.
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("installed_at", sa.DateTime, nullable=False),
+    sa.Column("upgraded_at", sa.DateTime, nullable=True),
+)
+
 
 # ---------------------------------------------------------------- system fields
 def _sys(name: str, ftype: FieldType, en: str, zh: str, target: str | None = None) -> FieldDef:
