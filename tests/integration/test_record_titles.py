@@ -1,18 +1,22 @@
 """Titles of referenced records (`_display`) follow record access on every read path.
 
 A record page gets them inside its own SELECT and a list page in one query per referenced
-object; both must name a referenced record only to people who may see it.
+object; both must name a referenced record only to people who may see it: the object readable,
+its name field not hidden, the record within their access.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
+from keyi.platform.access import admin
 from keyi.platform.context import TenantInfo
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
 from tests.conftest import login
-from tests.integration.test_access import SYSTEM, build_org, grant, set_role
+from tests.integration.test_access import SYSTEM, Org, build_org, grant, set_role
 
 
 def test_titles_of_invisible_references_are_withheld(
@@ -62,3 +66,122 @@ def test_titles_of_invisible_references_are_withheld(
     by_id = {r["id"]: r["_display"] for r in page}
     assert "parent_account" not in by_id[child_of_hidden]
     assert by_id[child_of_visible]["parent_account"] == "rep_east的客户"
+
+
+def _contact_reads(client: TestClient, contact_id: str) -> tuple[dict[str, Any], ...]:
+    """The contact's `_display` through the record page, a list page and a query page."""
+    got = client.get(f"/api/v1/records/contact/{contact_id}").json()["_display"]
+    page = client.get("/api/v1/records/contact").json()["records"]
+    listed = {r["id"]: r["_display"] for r in page}
+    queried = {
+        r["id"]: r["_display"]
+        for r in client.post(
+            "/api/v1/records/contact/query", json={"fields": ["name", "account", "owner_id"]}
+        ).json()["records"]
+    }
+    return got, listed[contact_id], queried[contact_id]
+
+
+def _contact_of(platform: Platform, org: Org, person: str) -> str:
+    with platform.context(org.tenant, SYSTEM) as ctx:
+        return str(
+            RecordsService(ctx).create(
+                "contact",
+                {
+                    "name": "王经理",
+                    "owner_id": org.users[person],
+                    "account": org.accounts[person],
+                },
+            )["id"]
+        )
+
+
+READ_ALL = {"read": True, "create": True, "edit": True, "read_scope": "all", "edit_scope": "own"}
+
+
+def test_titles_follow_the_name_fields_permission(
+    app, platform: Platform, tenant: TenantInfo
+) -> None:  # type: ignore[no-untyped-def]
+    """An account whose name is hidden from the reader is not named through a contact either:
+    not on the record page, list and query pages, nor in an export."""
+    org = build_org(platform, tenant)
+    grant(
+        platform,
+        org,
+        "all",
+        {"contact": READ_ALL, "account": {**READ_ALL, "fields": {"name": "hidden"}}},
+    )
+    set_role(platform, org, "rep_east", "all")
+    contact_id = _contact_of(platform, org, "rep_east")
+    account_name = "rep_east的客户"
+    with TestClient(app) as client:
+        login(client, org.emails["rep_east"], tenant=org.tenant.name)
+        for display in _contact_reads(client, contact_id):
+            assert "account" not in display
+            assert display["owner_id"] == "rep_east"  # user names stay readable
+        export = client.get("/api/v1/records/contact/export").content.decode()
+        assert account_name not in export and org.accounts["rep_east"] in export
+        # The account itself is readable, its name is not: the title rule matches that.
+        account = client.get(f"/api/v1/records/account/{org.accounts['rep_east']}").json()
+        assert "name" not in account
+    # Same set-up with the name readable: the title is back (the test above is not vacuous).
+    grant(platform, org, "all", {"contact": READ_ALL, "account": READ_ALL})
+    with TestClient(app) as client:
+        login(client, org.emails["rep_east"], tenant=org.tenant.name)
+        for display in _contact_reads(client, contact_id):
+            assert display["account"] == account_name
+        assert account_name in client.get("/api/v1/records/contact/export").content.decode()
+
+
+def test_titles_follow_the_objects_permission(app, platform: Platform, tenant: TenantInfo) -> None:  # type: ignore[no-untyped-def]
+    """A role without read permission on accounts sees no account names through contacts,
+    nor an account by its id, though its (absent) account permission has no row filter."""
+    org = build_org(platform, tenant)
+    grant(platform, org, "all", {"contact": READ_ALL})
+    set_role(platform, org, "rep_east", "all")
+    contact_id = _contact_of(platform, org, "rep_east")
+    with TestClient(app) as client:
+        login(client, org.emails["rep_east"], tenant=org.tenant.name)
+        # Not through the list (403), nor one record at a time, nor its history.
+        account_url = f"/api/v1/records/account/{org.accounts['rep_east']}"
+        assert client.get("/api/v1/records/account").status_code == 403
+        assert client.get(account_url).status_code == 404
+        assert client.get(f"{account_url}/history").status_code == 404
+        for display in _contact_reads(client, contact_id):
+            assert "account" not in display
+            assert display["owner_id"] == "rep_east"
+        export = client.get("/api/v1/records/contact/export").content.decode()
+        assert "rep_east的客户" not in export
+
+
+def test_share_principal_names_follow_the_same_rule(
+    app, platform: Platform, tenant: TenantInfo
+) -> None:  # type: ignore[no-untyped-def]
+    """The shares of a record name the team shared with only to people who may read teams."""
+    org = build_org(platform, tenant)
+    grant(platform, org, "all", {"account": READ_ALL})
+    set_role(platform, org, "rep_east", "all")
+    with platform.context(org.tenant, SYSTEM) as ctx:
+        team_id = RecordsService(ctx).create("team", {"name": "大客户攻坚组"})["id"]
+        admin.add_share(
+            ctx,
+            "account",
+            org.accounts["rep_east"],
+            {"principal_type": "team", "principal_id": team_id, "access": "read"},
+        )
+        admin.add_share(
+            ctx,
+            "account",
+            org.accounts["rep_east"],
+            {"principal_type": "user", "principal_id": org.users["rep_north"], "access": "read"},
+        )
+
+    def names() -> dict[str, str | None]:
+        with TestClient(app) as client:
+            login(client, org.emails["rep_east"], tenant=org.tenant.name)
+            shares = client.get(f"/api/v1/records/account/{org.accounts['rep_east']}/shares")
+            return {s["principal_id"]: s["principal_name"] for s in shares.json()["shares"]}
+
+    assert names() == {team_id: None, org.users["rep_north"]: "rep_north"}
+    grant(platform, org, "all", {"account": READ_ALL, "team": READ_ALL})
+    assert names() == {team_id: "大客户攻坚组", org.users["rep_north"]: "rep_north"}

@@ -20,6 +20,7 @@ from keyi.platform.errors import FieldErrors, Forbidden, NotFound
 from keyi.platform.fieldtypes import datetime_json
 from keyi.platform.ids import new_id
 from keyi.platform.query.listing import visible_rows
+from keyi.platform.query.serialize import readable_name_column
 
 SHARE_SOURCES = ("manual", "team")
 
@@ -162,15 +163,22 @@ def list_shares(ctx: Context, object_name: str, record_id: str) -> list[dict[str
         .where(share_table.c.object == object_name, share_table.c.record_id == record_id)
         .order_by(share_table.c.created_at)
     ).all()
+    # Names of the users, departments, roles and teams shared with, as `_display` titles are:
+    # only where the reader may read that object's name field and that record.
     names: dict[tuple[str, str], str] = {}
     for kind in {r.principal_type for r in rows}:
         target = ctx.schema.get(kind)
-        if target is None:
+        name_column = readable_name_column(ctx, target) if target is not None else None
+        if target is None or name_column is None:
             continue
         ids = [r.principal_id for r in rows if r.principal_type == kind]
-        for rid, name in ctx.conn.execute(
-            sa.select(target.table.c.id, target.table.c.name).where(target.table.c.id.in_(ids))
-        ):
+        stmt = sa.select(target.table.c.id, target.table.c[name_column]).where(
+            target.table.c.id.in_(ids)
+        )
+        access = ctx.policy.row_filter(target, target.table, Operation.READ)
+        if access is not None:
+            stmt = stmt.where(access)
+        for rid, name in ctx.conn.execute(stmt):
             names[(kind, rid)] = name
     return [_share_json(r, names) for r in rows]
 

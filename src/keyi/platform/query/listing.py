@@ -61,10 +61,20 @@ def parse_sort(sort: Any) -> list[tuple[str, str]]:
 def visible_rows(
     ctx: Context, obj: CompiledObject, table: Any, *, deleted: bool = False
 ) -> list[Any]:
-    """Predicates every read of an object's rows carries: recycle-bin state and row access."""
+    """Predicates every read of an object's rows carries: recycle-bin state, object permission
+    and row access.
+
+    A role without read permission on the object sees none of its rows. Lists refuse such a
+    reader outright (403); the predicate is what keeps the one-record paths — get, history,
+    shares, references checked on write — from answering where the list would not (a role's
+    missing object entry has the widest read scope, so the row filter alone would let them in).
+    """
     predicates: list[Any] = [
         table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None)
     ]
+    if not ctx.policy.can(obj, Operation.READ):
+        predicates.append(sa.false())
+        return predicates
     access = ctx.policy.row_filter(obj, table, Operation.READ)
     if access is not None:
         predicates.append(access)

@@ -45,6 +45,7 @@ from keyi.platform.metadata.model import (
 from keyi.platform.permissions import Operation
 from keyi.platform.query.listing import fetch_one, visible_rows
 from keyi.platform.query.paths import PathError, PathResolver
+from keyi.platform.query.serialize import readable_name_column
 from keyi.platform.records import autonumber, rollups
 from keyi.platform.records.values import apply_defaults, check_required, coerce_input
 from keyi.platform.schema import CompiledObject, history_table, outbox_table, search_table
@@ -701,13 +702,20 @@ class RecordsService:
         )
 
     def _user_names(self, ids: set[str]) -> dict[str, str]:
+        """Names of the users behind history entries, as far as the reader may read them: the
+        same rule as `_display` titles (object and name-field permission, record access)."""
         users = self.ctx.schema.get("user")
         if users is None or not ids:
             return {}
-        rows = self.conn.execute(
-            sa.select(users.table.c.id, users.table.c.name).where(users.table.c.id.in_(sorted(ids)))
-        )
-        return {row[0]: row[1] for row in rows}
+        name = readable_name_column(self.ctx, users)
+        if name is None:
+            return {}
+        table = users.table
+        stmt = sa.select(table.c.id, table.c[name]).where(table.c.id.in_(sorted(ids)))
+        access = self.ctx.policy.row_filter(users, table, Operation.READ)
+        if access is not None:
+            stmt = stmt.where(access)
+        return {row[0]: row[1] for row in self.conn.execute(stmt)}
 
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:
