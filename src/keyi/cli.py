@@ -293,6 +293,12 @@ def sso() -> None:
     help="Create unknown people on first sign-in (needs --default-role).",
 )
 @click.option("--default-role", default=None, help="Role name for people created on sign-in.")
+@click.option(
+    "--trust-email",
+    is_flag=True,
+    help="Take the email as verified without email_verified (only for an IdP that verifies "
+    "emails itself, such as your company's).",
+)
 @click.option("--disabled", is_flag=True, help="Add it switched off.")
 @click.pass_obj
 def sso_add(
@@ -307,6 +313,7 @@ def sso_add(
     label_zh: str | None,
     provision: bool,
     default_role: str | None,
+    trust_email: bool,
     disabled: bool,
 ) -> None:
     """Add a provider; prints the redirect URI to register at the provider."""
@@ -325,6 +332,7 @@ def sso_add(
         "client_id": client_id,
         "client_secret": client_secret or None,
         "provision_users": provision,
+        "trust_email": trust_email,
         "enabled": not disabled,
     }
     if scopes:
@@ -363,6 +371,7 @@ def sso_list(settings: Settings, tenant_name: str) -> None:
             f"{p['name']}\t{p['issuer']}\t{p['client_id']}\t"
             f"secret={'set' if p['has_client_secret'] else 'none'}\t"
             f"provision={'yes' if p['provision_users'] else 'no'}\t"
+            f"trust_email={'yes' if p['trust_email'] else 'no'}\t"
             f"{'enabled' if p['enabled'] else 'disabled'}"
         )
 

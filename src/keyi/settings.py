@@ -34,6 +34,9 @@ class Settings:
     smtp_from: str = "Keyi <no-reply@localhost>"
     # The address users reach the web app at, for links in emails ("https://crm.example.com").
     public_url: str | None = None
+    # Key for secrets stored at rest (SSO client secrets); None means a key file generated in
+    # data_dir (see keyi.platform.crypto). Kept out of repr so it cannot reach a log.
+    secret_key: str | None = field(default=None, repr=False)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -60,4 +63,5 @@ class Settings:
             smtp_port=int(env.get("KEYI_SMTP_PORT", str(base.smtp_port))),
             smtp_from=env.get("KEYI_SMTP_FROM", base.smtp_from),
             public_url=env.get("KEYI_PUBLIC_URL") or None,
+            secret_key=env.get("KEYI_SECRET_KEY") or None,
         )

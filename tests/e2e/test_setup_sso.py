@@ -2,7 +2,8 @@
 
 The flow: Setup › Single sign-on shows the redirect URI to register at the provider; a new
 provider with a bad issuer URL gets the server's error under that input, then saves with a
-client secret, which is never shown again (editing keeps it when the input is left blank).
+client secret, which is never shown again (editing keeps it when the input is left blank) and
+switches on trusting the provider's emails.
 After signing out the login page offers "Sign in with Acme ID"; deleting the provider removes
 the button.
 """
@@ -68,9 +69,14 @@ def test_admin_adds_a_provider_whose_button_appears_on_the_login_page(
         expect(secret).to_have_attribute("placeholder", re.compile("Leave blank"))
         expect(page.get_by_test_id("sso-name")).to_be_disabled()
         page.get_by_test_id("sso-client-id").fill("keyi-web-2")
+        # Emails are not trusted unless the administrator says so (a company IdP).
+        trust = page.get_by_test_id("sso-trust-email")
+        expect(trust).to_have_attribute("aria-checked", "false")
+        trust.click()
         page.get_by_test_id("sso-save").click()
         expect(row).to_contain_text("keyi-web-2", timeout=SLOW)
         expect(row).to_contain_text("Stored")
+        expect(page.get_by_test_id("sso-trusts-email-acme-id")).to_be_visible()
 
         # Signed out, the login page offers the provider.
         sign_out(page)

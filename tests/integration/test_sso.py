@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -29,6 +30,7 @@ from fastapi.testclient import TestClient
 from keyi.cli import main
 from keyi.platform.audit import audit_table
 from keyi.platform.context import TenantInfo
+from keyi.platform.crypto import KEY_FILE, SecretBox, load_or_create_key
 from keyi.platform.permissions import Actor
 from keyi.platform.sso.oidc import OidcClient, OidcError
 from keyi.platform.sso.providers import ProviderConfig, SsoProviders
@@ -476,6 +478,7 @@ def test_cli_adds_lists_and_removes_providers(tmp_path: Path) -> None:
         "openid",
         "--scope",
         "email",
+        "--trust-email",
         env={"KEYI_SSO_CLIENT_SECRET": SECRET},
     )
     assert "added corp" in added and "/api/v1/auth/sso/callback" in added
@@ -498,13 +501,233 @@ def test_cli_adds_lists_and_removes_providers(tmp_path: Path) -> None:
     assert "no role named 'nobody'" in refused
     listed = run("sso", "list", "--tenant", "acme")
     assert "corp\thttps://login.acme.example\tkeyi\tsecret=set" in listed
+    assert "trust_email=yes" in listed
     assert SECRET not in listed + added
     platform = Platform(Settings(data_dir=tmp_path))
     try:
         found = SsoProviders(platform).config_by_name(platform.tenant("acme").id, "corp")
-        assert found is not None and found.client_secret == SECRET
+        assert found is not None and found.client_secret == SECRET and found.trust_email
+        # Encrypted at rest with the key file the CLI made in the data directory.
+        key_file = tmp_path / KEY_FILE
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        table = platform.t["sso_provider"]
+        with platform.db.control.connect() as conn:
+            stored = conn.execute(sa.select(table.c.client_secret)).scalar_one()
+        assert SECRET not in stored
         assert found.scopes == ("openid", "email") and found.labels == {"zh-CN": "企业账号"}
     finally:
         platform.dispose()
     assert "removed corp" in run("sso", "remove", "--tenant", "acme", "--name", "corp")
     assert run("sso", "list", "--tenant", "acme") == ""
+
+
+# ------------------------------------------------------------------ invitations
+def test_invited_person_accepts_the_invitation_by_signing_in(
+    app: Any, client: TestClient, platform: Platform, tenant: TenantInfo, issuer: str
+) -> None:
+    role = client.post("/api/v1/records/role", json={"name": "SSO 受邀"})
+    assert role.status_code == 201, role.text
+    # Provisioning is on too: the invited person must become their user, not a second one.
+    add_provider(client, issuer, provision_users=True, default_role=role.json()["id"])
+
+    def invite(email: str) -> tuple[str, str]:
+        invited = client.post("/api/v1/users/invite", json={"name": "李雷", "email": email})
+        assert invited.status_code == 201, invited.text
+        token = parse_qs(urlsplit(invited.json()["accept_url"]).query)["token"][0]
+        return invited.json()["user"]["id"], token
+
+    def status(email: str) -> list[tuple[str, str]]:
+        users = client.get("/api/v1/users", params={"q": email}).json()["users"]
+        return [(u["id"], u["status"]) for u in users]
+
+    email = f"inv-{uuid.uuid4().hex[:8]}@corp.example"
+    user_id, token = invite(email)
+    sub = "inv-" + uuid.uuid4().hex
+    set_claims(issuer, sub, email=email.upper(), email_verified=True, name="Li Lei")
+    with TestClient(app, follow_redirects=False) as browser:
+        assert sso_error(sign_in(browser, tenant.name, sub)) is None
+        me = browser.get("/api/v1/me").json()["user"]
+        assert me["id"] == user_id and me["email"] == email
+    assert status(email) == [(user_id, "active")]
+    # The record the administrator made, role and name as they set them: nothing provisioned.
+    user = client.get(f"/api/v1/records/user/{user_id}").json()
+    assert user["name"] == "李雷" and user["role"] is None and user["is_active"] is True
+    # The invitation is used up: its link no longer works.
+    used = client.get("/api/v1/auth/invitation", params={"token": token})
+    assert used.status_code == 422 and used.json()["errors"][0]["code"] == "invitation_invalid"
+    actions = audit_actions(platform, tenant)
+    accepted = [d for a, d in actions if a == "user.invitation_accept"]
+    assert accepted == [{"email": email, "via": "sso", "provider": "corp"}]
+    assert not [d for a, d in actions if a == "user.provision"]
+    # Signing in again goes by the (provider, subject) link.
+    with TestClient(app, follow_redirects=False) as browser:
+        assert sso_error(sign_in(browser, tenant.name, sub)) is None
+
+    # An expired invitation is not accepted by signing in either; a revoked one means no access.
+    late_email = f"late-{uuid.uuid4().hex[:8]}@corp.example"
+    late_id, _ = invite(late_email)
+    invitations = platform.t["invitation"]
+    with platform.db.control.begin() as conn:
+        conn.execute(
+            sa.update(invitations)
+            .where(invitations.c.user_id == late_id)
+            .values(expires_at=datetime(2000, 1, 1))
+        )
+    late_sub = "late-" + uuid.uuid4().hex
+    set_claims(issuer, late_sub, email=late_email, email_verified=True)
+    with TestClient(app, follow_redirects=False) as browser:
+        assert sso_error(sign_in(browser, tenant.name, late_sub)) == "invitation_expired"
+        assert browser.get("/api/v1/me").status_code == 401
+    assert status(late_email) == [(late_id, "invited")]
+    assert client.delete(f"/api/v1/users/{late_id}/invitation").status_code == 204
+    with TestClient(app, follow_redirects=False) as browser:
+        assert sso_error(sign_in(browser, tenant.name, late_sub)) == "inactive"
+    assert status(late_email) == [(late_id, "inactive")]
+
+
+# ------------------------------------------------------------------ trusting a provider's emails
+def test_trust_email_for_providers_that_send_no_email_verified(
+    app: Any, client: TestClient, platform: Platform, tenant: TenantInfo, issuer: str
+) -> None:
+    admin_email = admin_email_of(platform, tenant)
+    provider = add_provider(client, issuer)
+    assert provider["trust_email"] is False  # strict unless an administrator says otherwise
+    path = f"/api/v1/sso/providers/{provider['id']}"
+    sub = "idp-" + uuid.uuid4().hex
+    set_claims(issuer, sub, email=admin_email)  # no email_verified claim at all
+    with TestClient(app, follow_redirects=False) as browser:
+        assert sso_error(sign_in(browser, tenant.name, sub)) == "email_unverified"
+    bad = client.patch(path, json={"trust_email": "yes"})
+    assert bad.status_code == 422
+    assert {e["field"]: e["code"] for e in bad.json()["errors"]} == {
+        "trust_email": "invalid_boolean"
+    }
+    changed = client.patch(path, json={"trust_email": True})
+    assert changed.status_code == 200 and changed.json()["trust_email"] is True
+    with TestClient(app, follow_redirects=False) as browser:
+        assert sso_error(sign_in(browser, tenant.name, sub)) is None
+        assert browser.get("/api/v1/me").json()["user"]["email"] == admin_email
+    updates = [d for a, d in audit_actions(platform, tenant) if a == "sso.provider_update"]
+    assert updates[-1]["changed"] == ["trust_email"] and updates[-1]["trust_email"] is True
+    # Trust covers a missing claim, not a missing address.
+    nameless = "idp-" + uuid.uuid4().hex
+    set_claims(issuer, nameless, name="No Email")
+    with TestClient(app, follow_redirects=False) as browser:
+        assert sso_error(sign_in(browser, tenant.name, nameless)) == "email_unverified"
+    document = client.get("/api/v1/openapi.json").json()
+    body = document["paths"]["/api/v1/sso/providers"]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    assert schema["properties"]["trust_email"]["type"] == "boolean"
+
+
+# ------------------------------------------------------------------ secrets at rest
+def test_client_secret_is_encrypted_at_rest(
+    app: Any, client: TestClient, platform: Platform, tenant: TenantInfo, issuer: str
+) -> None:
+    provider = add_provider(client, issuer)
+    table = platform.t["sso_provider"]
+
+    def stored() -> str:
+        with platform.db.control.connect() as conn:
+            return str(
+                conn.execute(
+                    sa.select(table.c.client_secret).where(table.c.id == provider["id"])
+                ).scalar_one()
+            )
+
+    assert stored().startswith("fernet:") and SECRET not in stored()
+    # No KEYI_SECRET_KEY here: the key is a file made once in the data directory, owner-only.
+    key_file = platform.settings.data_dir / KEY_FILE
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert SECRET.encode() not in key_file.read_bytes()
+    providers = SsoProviders(platform)
+
+    def secret() -> str | None:
+        found = providers.config(provider["id"])
+        assert found is not None and not found.secret_unreadable
+        assert found.client_secret is None or found.client_secret not in repr(found)
+        return found.client_secret
+
+    assert secret() == SECRET
+    # The sign-in flow redeems codes with the decrypted secret.
+    admin_email = admin_email_of(platform, tenant)
+    sub = "enc-" + uuid.uuid4().hex
+    set_claims(issuer, sub, email=admin_email, email_verified=True)
+    with TestClient(app, follow_redirects=False) as browser:
+        assert sso_error(sign_in(browser, tenant.name, sub)) is None
+
+    # A secret stored in plain text by an earlier version still works, and the next start
+    # encrypts it in place.
+    with platform.db.control.begin() as conn:
+        conn.execute(
+            sa.update(table).where(table.c.id == provider["id"]).values(client_secret=SECRET)
+        )
+    assert secret() == SECRET
+    platform.init_control()
+    assert stored().startswith("fernet:") and SECRET not in stored()
+    assert secret() == SECRET
+    # Saving a new secret stores it encrypted too.
+    rotated = "rotated-" + SECRET
+    assert (
+        client.patch(
+            f"/api/v1/sso/providers/{provider['id']}", json={"client_secret": rotated}
+        ).status_code
+        == 200
+    )
+    assert SECRET not in stored()
+    assert secret() == rotated
+    # Over the limit that still fits the column once encrypted: a field error.
+    too_long = client.patch(
+        f"/api/v1/sso/providers/{provider['id']}", json={"client_secret": "秘" * 200}
+    )
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"][0]["field"] == "client_secret"
+
+    # Under another key (KEYI_SECRET_KEY set later, or the key file lost) the secret cannot be
+    # read: the provider is unavailable rather than trying the provider with no secret.
+    other = Platform(dataclasses.replace(platform.settings, secret_key="k-" + uuid.uuid4().hex))
+    try:
+        unreadable = SsoProviders(other).config(provider["id"])
+        assert unreadable is not None and unreadable.secret_unreadable
+        assert unreadable.client_secret is None
+    finally:
+        other.dispose()
+
+
+def test_secret_key_from_the_environment_or_a_key_file(tmp_path: Path) -> None:
+    settings = Settings.from_env({"KEYI_SECRET_KEY": "correct horse battery staple"})
+    assert settings.secret_key == "correct horse battery staple"
+    assert "correct horse" not in repr(settings)
+    box = SecretBox.from_passphrase("correct horse battery staple")
+    token = box.encrypt("client-secret")
+    assert "client-secret" not in token
+    assert SecretBox.from_passphrase("correct horse battery staple").decrypt(token) == (
+        "client-secret"
+    )
+    assert box.decrypt("legacy-plain-text") == "legacy-plain-text"
+    # With KEYI_SECRET_KEY no key file is written; without it one is, once, and reused.
+    platform = Platform(dataclasses.replace(Settings(data_dir=tmp_path), secret_key="k"))
+    try:
+        platform.secret_box.encrypt("x")
+        assert not (tmp_path / KEY_FILE).exists()
+    finally:
+        platform.dispose()
+    first = load_or_create_key(tmp_path / "keys" / KEY_FILE)
+    assert load_or_create_key(tmp_path / "keys" / KEY_FILE) == first
+    assert stat.S_IMODE((tmp_path / "keys" / KEY_FILE).stat().st_mode) == 0o600
+    assert [p.name for p in (tmp_path / "keys").iterdir()] == [KEY_FILE]  # no temporary left
+
+
+def test_start_adds_columns_an_older_control_database_lacks(platform: Platform) -> None:
+    """trust_email came after the table: starting on an older database adds it (false)."""
+    table = platform.t["sso_provider"]
+    engine = platform.db.control
+    with engine.begin() as conn:
+        name = conn.dialect.identifier_preparer.format_table(table)
+        conn.exec_driver_sql(f"ALTER TABLE {name} DROP COLUMN trust_email")
+    platform.init_control()
+    with engine.connect() as conn:
+        columns = {
+            c["name"]: c for c in sa.inspect(conn).get_columns(table.name, schema=table.schema)
+        }
+    assert "trust_email" in columns and columns["trust_email"]["nullable"] is False

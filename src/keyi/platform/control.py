@@ -114,7 +114,8 @@ def _sso_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
         sa.Column("name", sa.String(48), nullable=False),
         sa.Column("issuer", sa.String(500), nullable=False),
         sa.Column("client_id", sa.String(255), nullable=False),
-        # Never returned by the API nor logged; None for public clients (PKCE only).
+        # Encrypted with the installation's key (keyi.platform.crypto); never returned by the
+        # API nor logged; None for public clients (PKCE only).
         sa.Column("client_secret", sa.String(1000), nullable=True),
         sa.Column("scopes", sa.String(500), nullable=False),
         sa.Column("labels", sa.JSON, nullable=False),
@@ -124,6 +125,11 @@ def _sso_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
         sa.Column("enabled", sa.Boolean, nullable=False, default=True),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
+        # Take the email claim as verified without `email_verified` (a company's own IdP that
+        # assigns the addresses). Added after the table: a server default for old databases.
+        sa.Column(
+            "trust_email", sa.Boolean, nullable=False, default=False, server_default=sa.false()
+        ),
         sa.Index("ix_sso_provider_tenant_name", "tenant_id", "name", unique=True),
     )
     # The provider's subject for a person, bound to a Keyi identity (one per provider+subject).

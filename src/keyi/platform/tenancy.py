@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from keyi.platform.context import Context, TenantInfo
 from keyi.platform.control import define_control_tables
+from keyi.platform.crypto import SecretBox, is_encrypted
 from keyi.platform.database import Databases
 from keyi.platform.errors import Conflict, FieldError, NotFound, ValidationFailed
 from keyi.platform.ids import new_id
@@ -38,6 +39,20 @@ class Platform:
         self.control_metadata, self.t = define_control_tables(schema)
         self.schemas = store.SchemaCache()
         self._tenant_cache: dict[str, TenantInfo] = {}
+        self._secret_box: SecretBox | None = None
+
+    @property
+    def secret_box(self) -> SecretBox:
+        """The key stored secrets are encrypted with: KEYI_SECRET_KEY, else the data
+        directory's key file (made on first need, so installations without secrets have none)."""
+        if self._secret_box is None:
+            key = self.settings.secret_key
+            self._secret_box = (
+                SecretBox.from_passphrase(key)
+                if key
+                else SecretBox.from_key_file(self.settings.data_dir)
+            )
+        return self._secret_box
 
     # ------------------------------------------------------------ control database
     def init_control(self) -> None:
@@ -45,6 +60,42 @@ class Platform:
             if self.db.is_postgres:
                 conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self._control_schema()}"')
             self.control_metadata.create_all(conn, checkfirst=True)
+            self._add_missing_columns(conn)
+            self._encrypt_stored_secrets(conn)
+
+    def _add_missing_columns(self, conn: sa.Connection) -> None:
+        """Columns added to control tables since the database was made (create_all only makes
+        missing tables). New columns are nullable or carry a server default, so this is safe
+        on a live database."""
+        inspector = sa.inspect(conn)
+        preparer = conn.dialect.identifier_preparer
+        for table in self.control_metadata.sorted_tables:
+            present = {c["name"] for c in inspector.get_columns(table.name, schema=table.schema)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                if not column.nullable and column.server_default is None:
+                    raise RuntimeError(f"cannot add {table.name}.{column.name}: no default")
+                spec = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN {spec}"
+                )
+
+    def _encrypt_stored_secrets(self, conn: sa.Connection) -> None:
+        """Client secrets saved in plain text by an earlier version, encrypted in place."""
+        providers = self.t["sso_provider"]
+        rows = conn.execute(
+            sa.select(providers.c.id, providers.c.client_secret).where(
+                providers.c.client_secret.is_not(None)
+            )
+        ).all()
+        for provider_id, stored in rows:
+            if stored and not is_encrypted(stored):
+                conn.execute(
+                    sa.update(providers)
+                    .where(providers.c.id == provider_id)
+                    .values(client_secret=self.secret_box.encrypt(stored))
+                )
 
     def _control_schema(self) -> str:
         schema = self.settings.control_schema

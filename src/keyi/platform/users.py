@@ -345,8 +345,22 @@ class UsersService:
 
     # ================================================================ accept
     def _pending(self, conn: sa.Connection, token: str) -> Any:
+        row = self._invitation(conn, self.t["invitation"].c.token_hash == token_hash(token))
+        if (
+            row is None
+            or row.accepted_at is not None
+            or row.revoked_at is not None
+            or row.tenant_status != "active"
+        ):
+            raise ValidationFailed([FieldError("token", "invitation_invalid")])
+        if row.expires_at <= utcnow():
+            raise ValidationFailed([FieldError("token", "invitation_expired")])
+        return row
+
+    def _invitation(self, conn: sa.Connection, where: Any) -> Any:
+        """One invitation with what accepting it needs to know of the identity and tenant."""
         inv, identity, tenant = self.t["invitation"], self.t["identity"], self.t["tenant"]
-        row = conn.execute(
+        return conn.execute(
             sa.select(
                 inv,
                 identity.c.email,
@@ -359,18 +373,10 @@ class UsersService:
             )
             .join(identity, identity.c.id == inv.c.identity_id)
             .join(tenant, tenant.c.id == inv.c.tenant_id)
-            .where(inv.c.token_hash == token_hash(token))
+            .where(where)
+            .order_by(inv.c.created_at.desc())
+            .limit(1)
         ).first()
-        if (
-            row is None
-            or row.accepted_at is not None
-            or row.revoked_at is not None
-            or row.tenant_status != "active"
-        ):
-            raise ValidationFailed([FieldError("token", "invitation_invalid")])
-        if row.expires_at <= utcnow():
-            raise ValidationFailed([FieldError("token", "invitation_expired")])
-        return row
 
     def describe_invitation(self, token: str) -> dict[str, Any]:
         """What the accept page shows before the person chooses a password."""
@@ -398,7 +404,51 @@ class UsersService:
         else:
             check_password_policy(password, row.email)
         tenant = self.platform.tenant_by_id(row.tenant_id)
-        with self.platform.context(tenant, Actor.system("invitation")) as ctx:
+        self._activate(tenant, row, password, actor="invitation")
+        return AcceptedInvitation(tenant=tenant, user_id=row.user_id, email=row.email)
+
+    def accept_signed_in(
+        self, tenant: TenantInfo, identity_id: str, user_id: str, *, provider: str
+    ) -> bool:
+        """Accept the pending invitation of someone who proved the invited identity by single
+        sign-on: the user and membership become active, the invitation is used up and audited.
+
+        False when there is no invitation waiting (a deactivated user: the caller refuses).
+        An expired one is refused with ``invitation_expired`` — an administrator re-invites,
+        as for the link. No password is set: the identity keeps signing in through SSO (or
+        with the password it already had).
+        """
+        inv = self.t["invitation"]
+        with self.platform.db.control.connect() as conn:
+            row = self._invitation(
+                conn,
+                sa.and_(
+                    inv.c.tenant_id == tenant.id,
+                    inv.c.user_id == user_id,
+                    inv.c.identity_id == identity_id,
+                    inv.c.accepted_at.is_(None),
+                    inv.c.revoked_at.is_(None),
+                ),
+            )
+        if row is None or row.tenant_status != "active":
+            return False
+        if row.expires_at <= utcnow():
+            raise ValidationFailed([FieldError("token", "invitation_expired")])
+        self._activate(tenant, row, None, actor="sso", via="sso", provider=provider)
+        return True
+
+    def _activate(
+        self,
+        tenant: TenantInfo,
+        row: Any,
+        password: str | None,
+        *,
+        actor: str,
+        **audit: Any,
+    ) -> None:
+        """The user record active, then the invitation consumed and the membership on (the
+        control transaction inside the tenant one: a failure of either leaves neither)."""
+        with self.platform.context(tenant, Actor.system(actor)) as ctx:
             users = ctx.object("user").table
             alive = ctx.conn.execute(
                 sa.select(users.c.id).where(users.c.id == row.user_id, users.c.deleted_at.is_(None))
@@ -410,9 +460,12 @@ class UsersService:
                 self._consume(conn, row, password)  # activates the membership
             ctx.user_status_changes.pop(row.user_id, None)
             ctx.audit(
-                "user.invitation_accept", object_name="user", record_id=row.user_id, email=row.email
+                "user.invitation_accept",
+                object_name="user",
+                record_id=row.user_id,
+                email=row.email,
+                **audit,
             )
-        return AcceptedInvitation(tenant=tenant, user_id=row.user_id, email=row.email)
 
     def _verify_existing(self, row: Any, password: str, totp: str | None) -> None:
         if row.locked_until and row.locked_until > utcnow():
@@ -430,7 +483,7 @@ class UsersService:
             self.auth._record_failure(row.identity_id, row.failed_logins)
             raise ValidationFailed([FieldError("password", "bad_credentials")])
 
-    def _consume(self, conn: sa.Connection, row: Any, password: str) -> None:
+    def _consume(self, conn: sa.Connection, row: Any, password: str | None) -> None:
         inv, identity, m = self.t["invitation"], self.t["identity"], self.t["membership"]
         now = utcnow()
         used = conn.execute(
@@ -445,7 +498,7 @@ class UsersService:
         ).rowcount
         if used != 1:  # used or withdrawn a moment ago, by another request
             raise ValidationFailed([FieldError("token", "invitation_invalid")])
-        if row.password_hash is None:
+        if row.password_hash is None and password is not None:
             conn.execute(
                 sa.update(identity)
                 .where(identity.c.id == row.identity_id, identity.c.password_hash.is_(None))

@@ -41,6 +41,7 @@ export const SSO_ERROR_CODES = [
   'inactive',
   'provisioning_failed',
   'rate_limited',
+  'invitation_expired',
 ] as const;
 
 export function ssoErrorKey(code: string | null): MessageKey | null {

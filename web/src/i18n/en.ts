@@ -44,6 +44,7 @@ const en = {
   'sso.error.inactive': 'Your account is deactivated. Contact your administrator.',
   'sso.error.provisioning_failed': 'Your account could not be created. Contact your administrator.',
   'sso.error.rate_limited': 'Too many sign-in attempts. Please wait a minute.',
+  'sso.error.invitation_expired': 'Your invitation has expired. Ask your administrator to invite you again.',
 
   'nav.home': 'Home',
   'nav.objects': 'Objects',
@@ -474,6 +475,9 @@ const en = {
   'setup.sso.enabled': 'Enabled',
   'setup.sso.disabled': 'Disabled',
   'setup.sso.enabledLabel': 'Show the button on the sign-in page',
+  'setup.sso.trustEmail': 'Trust the email address without a verification claim',
+  'setup.sso.trustEmailHelp': 'Only for providers that verify emails themselves, such as your company’s IdP. Off: Keyi matches a person by email only when the provider confirms the address (email_verified).',
+  'setup.sso.trustsEmail': 'Trusts emails',
   'setup.sso.redirectUri': 'Register this redirect URI at the identity provider:',
   'setup.sso.created': 'Provider added',
   'setup.sso.saved': 'Provider saved',

@@ -46,6 +46,7 @@ const zhCN: Messages = {
   'sso.error.inactive': '您的账号已停用，请联系管理员。',
   'sso.error.provisioning_failed': '无法为您创建账号，请联系管理员。',
   'sso.error.rate_limited': '登录尝试过于频繁，请一分钟后再试。',
+  'sso.error.invitation_expired': '您的邀请已过期，请联系管理员重新邀请。',
 
   'nav.home': '首页',
   'nav.objects': '对象',
@@ -476,6 +477,9 @@ const zhCN: Messages = {
   'setup.sso.enabled': '已启用',
   'setup.sso.disabled': '已停用',
   'setup.sso.enabledLabel': '在登录页显示按钮',
+  'setup.sso.trustEmail': '无需验证声明即信任邮箱地址',
+  'setup.sso.trustEmailHelp': '仅适用于自行验证邮箱的身份提供方，例如贵公司自己的 IdP。关闭时，只有身份提供方确认了邮箱（email_verified）时，客易才按邮箱匹配用户。',
+  'setup.sso.trustsEmail': '信任邮箱',
   'setup.sso.redirectUri': '请在身份提供方处登记此回调地址（Redirect URI）：',
   'setup.sso.created': '已添加提供方',
   'setup.sso.saved': '提供方已保存',

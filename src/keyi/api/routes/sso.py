@@ -26,6 +26,63 @@ FLOW_COOKIE_PATH = "/api/v1/auth/sso"
 CALLBACK_PATH = "/api/v1/auth/sso/callback"
 
 
+# The provider body and answer as the OpenAPI document shows them. The routes take a plain
+# object and SsoProviders validates it, so every problem comes back at once as field errors.
+_PROVIDER_FIELDS: dict[str, Any] = {
+    "name": {
+        "type": "string",
+        "pattern": "^[a-z][a-z0-9_-]{0,47}$",
+        "description": "In sign-in links; set on creation only.",
+    },
+    "issuer": {"type": "string", "maxLength": 500, "description": "OpenID Connect issuer URL."},
+    "client_id": {"type": "string", "maxLength": 255},
+    "scopes": {"type": "array", "items": {"type": "string"}},
+    "labels": {
+        "type": "object",
+        "properties": {"en": {"type": "string"}, "zh-CN": {"type": "string"}},
+        "additionalProperties": False,
+    },
+    "provision_users": {"type": "boolean", "description": "Create unknown people on sign-in."},
+    "default_role": {"type": "string", "format": "uuid", "nullable": True},
+    "enabled": {"type": "boolean"},
+    "trust_email": {
+        "type": "boolean",
+        "default": False,
+        "description": (
+            "Take the provider's email claim as verified even without email_verified: true. "
+            "Only for providers that verify emails themselves, such as your company's IdP."
+        ),
+    },
+}
+PROVIDER_INPUT = {
+    "type": "object",
+    "properties": {
+        **_PROVIDER_FIELDS,
+        "client_secret": {
+            "type": "string",
+            "nullable": True,
+            "description": "Write-only, stored encrypted; null removes it (public client).",
+        },
+    },
+    "additionalProperties": False,
+}
+PROVIDER = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        **_PROVIDER_FIELDS,
+        "has_client_secret": {"type": "boolean"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+    },
+}
+_INPUT_DOC = {"requestBody": {"content": {"application/json": {"schema": PROVIDER_INPUT}}}}
+
+
+def _answer(status: int, schema: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
+    return {status: {"content": {"application/json": {"schema": schema}}}}
+
+
 def _providers(request: Request) -> SsoProviders:
     return SsoProviders(services(request).platform)
 
@@ -53,26 +110,42 @@ def _to_login(code: str, tenant: str | None = None) -> RedirectResponse:
 
 
 # ------------------------------------------------------------------ administration
-@router.get("/sso/providers")
+@router.get(
+    "/sso/providers",
+    responses=_answer(
+        200,
+        {
+            "type": "object",
+            "properties": {
+                "providers": {"type": "array", "items": PROVIDER},
+                "redirect_uri": {"type": "string"},
+            },
+        },
+    ),
+)
 def list_providers(request: Request) -> dict[str, Any]:
     with request_context(request) as ctx:
         providers = _providers(request).list(ctx)
     return {"providers": providers, "redirect_uri": callback_url(request)}
 
 
-@router.post("/sso/providers", status_code=201)
+@router.post(
+    "/sso/providers", status_code=201, openapi_extra=_INPUT_DOC, responses=_answer(201, PROVIDER)
+)
 def create_provider(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
     with request_context(request, write=True) as ctx:
         return _providers(request).create(ctx, body)
 
 
-@router.get("/sso/providers/{provider_id}")
+@router.get("/sso/providers/{provider_id}", responses=_answer(200, PROVIDER))
 def get_provider(provider_id: str, request: Request) -> dict[str, Any]:
     with request_context(request) as ctx:
         return _providers(request).get(ctx, uuid_param(provider_id, "not_found"))
 
 
-@router.patch("/sso/providers/{provider_id}")
+@router.patch(
+    "/sso/providers/{provider_id}", openapi_extra=_INPUT_DOC, responses=_answer(200, PROVIDER)
+)
 def update_provider(
     provider_id: str, request: Request, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:

@@ -1,13 +1,15 @@
 """Single sign-on providers of a tenant: validated configuration in the control database.
 
 A provider is an OpenID Connect issuer that a tenant's administrators trust to say who someone
-is. Its client secret is write-only: stored so Keyi can redeem authorisation codes, but never
-returned by `describe`, never logged; the API only says whether one is set.
+is. Its client secret is write-only: stored encrypted with the installation's key (see
+keyi.platform.crypto) so Keyi can redeem authorisation codes, but never returned by `describe`,
+never logged; the API only says whether one is set.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +18,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from keyi.platform.context import Context
+from keyi.platform.crypto import SecretUnreadable
 from keyi.platform.errors import FieldErrors, Forbidden, NotFound
 from keyi.platform.fieldtypes import UUID_RE, datetime_json
 from keyi.platform.ids import new_id
@@ -27,6 +30,9 @@ SCOPE_RE = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]{1,100}$")
 # Control characters (PostgreSQL text cannot even hold NUL).
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 DEFAULT_SCOPES = ("openid", "email", "profile")
+# Plain-text bytes; its Fernet token (about 4/3 as long plus 76 characters) fits the column.
+MAX_SECRET_BYTES = 500
+log = logging.getLogger(__name__)
 LABEL_LOCALES = ("en", "zh-CN")
 FIELDS = frozenset(
     {
@@ -39,6 +45,7 @@ FIELDS = frozenset(
         "provision_users",
         "default_role",
         "enabled",
+        "trust_email",
     }
 )
 
@@ -58,6 +65,10 @@ class ProviderConfig:
     provision_users: bool
     default_role_id: str | None
     enabled: bool
+    # The email claim counts as verified without `email_verified` (see verified_email).
+    trust_email: bool = False
+    # A secret is stored but this installation's key cannot decrypt it (key changed or lost).
+    secret_unreadable: bool = False
 
     def __repr__(self) -> str:  # keep the secret out of logs and tracebacks
         return f"ProviderConfig(name={self.name!r}, issuer={self.issuer!r})"
@@ -119,6 +130,7 @@ class SsoProviders:
         values.setdefault("labels", {"en": values.get("name", "")})
         values.setdefault("provision_users", False)
         values.setdefault("enabled", True)
+        values.setdefault("trust_email", False)
         row = {
             **values,
             "id": new_id(),
@@ -127,7 +139,7 @@ class SsoProviders:
             "updated_at": now,
         }
         with self.platform.db.control.begin() as conn:
-            conn.execute(sa.insert(self.table).values(**row))
+            conn.execute(sa.insert(self.table).values(**self._stored(row)))
         ctx.audit("sso.provider_create", record_id=row["id"], **_audit_details(row))
         return describe(row)
 
@@ -139,12 +151,28 @@ class SsoProviders:
             values["updated_at"] = utcnow()
             with self.platform.db.control.begin() as conn:
                 conn.execute(
-                    sa.update(self.table).where(self.table.c.id == current["id"]).values(**values)
+                    sa.update(self.table)
+                    .where(self.table.c.id == current["id"])
+                    .values(**self._stored(values))
                 )
         row = {**current, **values}
         changed = sorted(set(values) - {"updated_at"})
-        ctx.audit("sso.provider_update", record_id=row["id"], name=row["name"], changed=changed)
+        ctx.audit(
+            "sso.provider_update",
+            record_id=row["id"],
+            name=row["name"],
+            changed=changed,
+            trust_email=bool(row["trust_email"]),
+        )
         return describe(row)
+
+    def _stored(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Column values as written: the client secret encrypted (a plain-text one left by an
+        earlier version is replaced by the next save that sets a secret)."""
+        secret = values.get("client_secret")
+        if secret:
+            return {**values, "client_secret": self.platform.secret_box.encrypt(secret)}
+        return values
 
     def delete(self, ctx: Context, provider_id: str) -> None:
         """Remove the provider and its identity links; sessions already made stay valid."""
@@ -229,8 +257,8 @@ class SsoProviders:
             secret = data["client_secret"]
             if secret is not None and (not isinstance(secret, str) or "\x00" in secret):
                 errors.add("client_secret", "invalid_text")
-            elif secret is not None and len(secret) > 1000:
-                errors.add("client_secret", "too_long", max=1000)
+            elif secret is not None and len(secret.encode()) > MAX_SECRET_BYTES:
+                errors.add("client_secret", "too_long", max=MAX_SECRET_BYTES)
             else:
                 values["client_secret"] = secret or None
         if "scopes" in data:
@@ -258,7 +286,7 @@ class SsoProviders:
                 errors.add("labels", "invalid_request")
             else:
                 values["labels"] = {k: v.strip() for k, v in labels.items()}
-        for key in ("provision_users", "enabled"):
+        for key in ("provision_users", "enabled", "trust_email"):
             if key in data:
                 if not isinstance(data[key], bool):
                     errors.add(key, "invalid_boolean")
@@ -314,7 +342,7 @@ class SsoProviders:
                 .mappings()
                 .first()
             )
-        return _config(dict(row)) if row else None
+        return self._config(dict(row)) if row else None
 
     def config_by_name(self, tenant_id: str, name: str) -> ProviderConfig | None:
         with self.platform.db.control.connect() as conn:
@@ -327,7 +355,39 @@ class SsoProviders:
                 .mappings()
                 .first()
             )
-        return _config(dict(row)) if row else None
+        return self._config(dict(row)) if row else None
+
+    def _config(self, row: dict[str, Any]) -> ProviderConfig:
+        """The sign-in view of a row, its secret decrypted (plain text from before encryption
+        reads as is)."""
+        secret, unreadable = row["client_secret"], False
+        if secret:
+            try:
+                secret = self.platform.secret_box.decrypt(secret)
+            except SecretUnreadable:
+                # Never the value: only that this installation's key does not open it.
+                log.error(
+                    "sso provider %s: the stored client secret cannot be decrypted with this "
+                    "installation's key (KEYI_SECRET_KEY or the data directory's secret.key "
+                    "changed); save the secret again",
+                    row["name"],
+                )
+                secret, unreadable = None, True
+        return ProviderConfig(
+            id=str(row["id"]),
+            tenant_id=str(row["tenant_id"]),
+            name=row["name"],
+            issuer=row["issuer"],
+            client_id=row["client_id"],
+            client_secret=secret,
+            scopes=tuple(row["scopes"].split()),
+            labels=dict(row["labels"]),
+            provision_users=bool(row["provision_users"]),
+            default_role_id=row["default_role_id"],
+            enabled=bool(row["enabled"]),
+            trust_email=bool(row.get("trust_email")),
+            secret_unreadable=unreadable,
+        )
 
     def buttons(self, tenant_name: str | None) -> dict[str, Any]:
         """The login page's buttons: enabled providers of an active tenant, nothing secret.
@@ -378,25 +438,10 @@ def describe(row: dict[str, Any]) -> dict[str, Any]:
         "provision_users": bool(row["provision_users"]),
         "default_role": row.get("default_role_id"),
         "enabled": bool(row["enabled"]),
+        "trust_email": bool(row.get("trust_email")),
         "created_at": datetime_json(row["created_at"]),
         "updated_at": datetime_json(row["updated_at"]),
     }
-
-
-def _config(row: dict[str, Any]) -> ProviderConfig:
-    return ProviderConfig(
-        id=str(row["id"]),
-        tenant_id=str(row["tenant_id"]),
-        name=row["name"],
-        issuer=row["issuer"],
-        client_id=row["client_id"],
-        client_secret=row["client_secret"],
-        scopes=tuple(row["scopes"].split()),
-        labels=dict(row["labels"]),
-        provision_users=bool(row["provision_users"]),
-        default_role_id=row["default_role_id"],
-        enabled=bool(row["enabled"]),
-    )
 
 
 def _audit_details(row: dict[str, Any]) -> dict[str, Any]:
@@ -407,4 +452,5 @@ def _audit_details(row: dict[str, Any]) -> dict[str, Any]:
         "client_id": row["client_id"],
         "provision_users": bool(row["provision_users"]),
         "default_role": row.get("default_role_id"),
+        "trust_email": bool(row.get("trust_email")),
     }

@@ -10,6 +10,11 @@ person:
    link is then remembered, so a later change of email at the provider does not matter;
 3. else, when the provider allows it, a new user with the provider's default role.
 
+A person found in 1 or 2 whose invitation to the tenant is pending accepts it by signing in:
+the provider has proved the invited address, which is all the invitation link would prove.
+An email is *verified* when the token says `email_verified: true`, or — for a provider whose
+administrators set `trust_email`, such as the company's own IdP — whenever it has one.
+
 Every refusal is an `SsoFailure` whose code the login page translates. Nothing here logs or
 stores codes or tokens; the state and the browser token are kept only as SHA-256 hashes and a
 pending sign-in is used once.
@@ -27,12 +32,13 @@ import sqlalchemy as sa
 
 from keyi.platform.auth import AuthService, NewSession, token_hash
 from keyi.platform.context import TenantInfo
-from keyi.platform.errors import KeyiError
+from keyi.platform.errors import KeyiError, ValidationFailed
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.sso.oidc import OidcClient, OidcError
-from keyi.platform.sso.providers import NAME_RE, ProviderConfig, SsoProviders
+from keyi.platform.sso.providers import CONTROL_RE, NAME_RE, ProviderConfig, SsoProviders
 from keyi.platform.tenancy import TENANT_NAME_RE, Platform, utcnow
+from keyi.platform.users import UsersService
 
 FLOW_MINUTES = 10
 MAX_SUBJECT = 255
@@ -54,6 +60,7 @@ ERROR_CODES = frozenset(
         "inactive",
         "provisioning_failed",
         "rate_limited",
+        "invitation_expired",
     }
 )
 
@@ -123,7 +130,7 @@ class SsoSignIn:
         valid = TENANT_NAME_RE.match(tenant_name) and NAME_RE.match(provider_name)
         tenant_id = self._active_tenant_id(tenant_name) if valid else None
         provider = self.providers.config_by_name(tenant_id, provider_name) if tenant_id else None
-        if provider is None or not provider.enabled:
+        if provider is None or not provider.enabled or provider.secret_unreadable:
             raise SsoFailure("provider_unavailable")
         state = secrets.token_urlsafe(32)
         nonce = secrets.token_urlsafe(32)
@@ -183,7 +190,7 @@ class SsoSignIn:
             raise SsoFailure(_provider_error(error), error)
         flow = self._consume(state, browser_token)
         provider = self.providers.config(flow.provider_id)
-        if provider is None or not provider.enabled:
+        if provider is None or not provider.enabled or provider.secret_unreadable:
             raise SsoFailure("provider_unavailable")
         try:
             return self._complete(flow, provider, code, error)
@@ -281,7 +288,7 @@ class SsoSignIn:
             ).scalar()
             linked = identity_id is not None
             if not linked:
-                email = verified_email(claims)
+                email = verified_email(claims, trust=provider.trust_email)
                 identity_id = conn.execute(
                     sa.select(identities.c.id).where(identities.c.email == email)
                 ).scalar()
@@ -299,7 +306,9 @@ class SsoSignIn:
         if not membership:
             raise SsoFailure("unknown_user", "no membership")
         user_id, active = membership
-        if not active or not self._user_active(tenant, user_id):
+        if not active:
+            self._accept_invitation(provider, tenant, identity_id, user_id)
+        elif not self._user_active(tenant, user_id):
             raise SsoFailure("inactive")
         try:
             with self.platform.db.control.begin() as conn:
@@ -314,6 +323,24 @@ class SsoSignIn:
         except sa.exc.IntegrityError:
             pass  # a simultaneous first sign-in of the same person linked them already
         return identity_id, user_id, False
+
+    def _accept_invitation(
+        self, provider: ProviderConfig, tenant: TenantInfo, identity_id: str, user_id: str
+    ) -> None:
+        """Accept the person's pending invitation, or refuse: a membership that is off and has
+        no invitation waiting belongs to someone deactivated."""
+        try:
+            accepted = UsersService(self.platform, self.auth).accept_signed_in(
+                tenant, identity_id, user_id, provider=provider.name
+            )
+        except KeyiError as exc:  # expired, or the user record refused activation
+            expired = isinstance(exc, ValidationFailed) and any(
+                e.code == "invitation_expired" for e in exc.errors
+            )
+            code = "invitation_expired" if expired else "inactive"
+            raise SsoFailure(code, type(exc).__name__) from None
+        if not accepted:
+            raise SsoFailure("inactive")
 
     def _membership(
         self, conn: sa.Connection, identity_id: str, tenant_id: str
@@ -359,7 +386,7 @@ class SsoSignIn:
         The tenant transaction stays open while the control one commits, so a failed control
         write leaves no user behind.
         """
-        email = verified_email(claims)
+        email = verified_email(claims, trust=provider.trust_email)
         try:
             with self.platform.context(tenant, Actor.system("sso")) as ctx:
                 user = RecordsService(ctx).create(
@@ -399,11 +426,21 @@ def _provider_error(error: str) -> str:
     return "denied" if error == "access_denied" else "provider_error"
 
 
-def verified_email(claims: dict[str, Any]) -> str:
+def verified_email(claims: dict[str, Any], *, trust: bool = False) -> str:
     """The token's email, only if the provider says it verified it (else anyone could claim
-    an address and take over the account that has it)."""
+    an address and take over the account that has it).
+
+    ``trust`` is the provider's `trust_email` setting: its administrators vouch that every
+    address it issues belongs to the person (a company IdP that assigns them), so the email
+    counts without an `email_verified` claim — many such IdPs (Azure AD / Entra ID, ADFS)
+    send none, and Keycloak sends `false` for accounts an administrator created.
+    """
     email = claims.get("email")
-    if not isinstance(email, str) or "@" not in email or claims.get("email_verified") is not True:
+    if not isinstance(email, str) or "@" not in email or CONTROL_RE.search(email):
+        raise SsoFailure("email_unverified")
+    # Some providers (older Cognito pools) send the claim as the string "true".
+    said = claims.get("email_verified")
+    if not (trust or said is True or said == "true"):
         raise SsoFailure("email_unverified")
     return email.strip().lower()
 

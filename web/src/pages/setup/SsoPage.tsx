@@ -123,8 +123,18 @@ export default function SsoPage() {
             {
               title: t('setup.sso.newUsers'),
               key: 'provision',
-              render: (_, p) =>
-                p.provision_users ? t('setup.sso.provisionAs', { role: roleName(p.default_role) ?? '—' }) : <span className="ky-page-sub">{t('setup.sso.existingOnly')}</span>,
+              render: (_, p) => (
+                <Space size={4} wrap>
+                  {p.provision_users ? t('setup.sso.provisionAs', { role: roleName(p.default_role) ?? '—' }) : <span className="ky-page-sub">{t('setup.sso.existingOnly')}</span>}
+                  {p.trust_email && (
+                    <Tooltip title={t('setup.sso.trustEmailHelp')}>
+                      <Tag color="orange" data-testid={`sso-trusts-email-${p.name}`}>
+                        {t('setup.sso.trustsEmail')}
+                      </Tag>
+                    </Tooltip>
+                  )}
+                </Space>
+              ),
             },
             {
               title: t('setup.sso.status'),
@@ -309,7 +319,7 @@ function ProviderModal({ provider, open, roles, redirectUri, onClose, onSaved }:
             >
               <Input.Password
                 autoComplete="new-password"
-                maxLength={1000}
+                maxLength={500}
                 disabled={!!clearing}
                 placeholder={provider?.has_client_secret ? t('setup.sso.secretKeep') : undefined}
                 data-testid="sso-client-secret"
@@ -348,6 +358,9 @@ function ProviderModal({ provider, open, roles, redirectUri, onClose, onSaved }:
             </Form.Item>
           </Col>
         </Row>
+        <Form.Item name="trust_email" label={t('setup.sso.trustEmail')} valuePropName="checked" extra={t('setup.sso.trustEmailHelp')}>
+          <Switch data-testid="sso-trust-email" />
+        </Form.Item>
         <Form.Item name="enabled" label={t('setup.sso.enabledLabel')} valuePropName="checked">
           <Switch data-testid="sso-enabled" />
         </Form.Item>

@@ -116,6 +116,8 @@ export interface SsoProvider {
   provision_users: boolean;
   default_role: string | null;
   enabled: boolean;
+  /** The email claim counts as verified without `email_verified` (a company IdP). */
+  trust_email: boolean;
   created_at: string;
   updated_at: string;
 }

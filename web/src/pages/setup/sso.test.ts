@@ -13,6 +13,7 @@ const STORED: SsoProvider = {
   provision_users: false,
   default_role: null,
   enabled: true,
+  trust_email: false,
   created_at: '2030-01-01T00:00:00Z',
   updated_at: '2030-01-01T00:00:00Z',
 };
@@ -30,7 +31,16 @@ describe('single sign-on provider form', () => {
       enabled: true,
       provision_users: false,
       default_role: null,
+      trust_email: false, // strict unless an administrator says otherwise
     });
+  });
+
+  it('keeps and sends the trust-email setting', () => {
+    const form = providerToForm({ ...STORED, trust_email: true });
+    expect(form.trust_email).toBe(true);
+    expect(providerPayload(form, STORED).trust_email).toBe(true);
+    expect(providerPayload({ ...form, trust_email: false }, STORED).trust_email).toBe(false);
+    expect(providerErrorTarget('trust_email')).toBe('trust_email');
   });
 
   it('never starts with the secret, and a blank secret keeps the stored one', () => {

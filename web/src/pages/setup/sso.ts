@@ -22,6 +22,8 @@ export interface SsoProviderForm {
   enabled: boolean;
   provision_users: boolean;
   default_role?: string | null;
+  /** Take the provider's email as verified without `email_verified` (its own IdP only). */
+  trust_email: boolean;
 }
 
 /** Provider API names: lower-case letters, digits, '_' and '-', starting with a letter. */
@@ -41,7 +43,7 @@ export function suggestProviderName(label: string): string {
 }
 
 export function providerToForm(p: SsoProvider | null): SsoProviderForm {
-  if (!p) return { name: '', label_en: '', label_zh: '', issuer: '', client_id: '', client_secret: '', clear_secret: false, scopes: [...DEFAULT_SCOPES], enabled: true, provision_users: false, default_role: null };
+  if (!p) return { name: '', label_en: '', label_zh: '', issuer: '', client_id: '', client_secret: '', clear_secret: false, scopes: [...DEFAULT_SCOPES], enabled: true, provision_users: false, default_role: null, trust_email: false };
   return {
     name: p.name,
     label_en: p.labels.en ?? '',
@@ -54,6 +56,7 @@ export function providerToForm(p: SsoProvider | null): SsoProviderForm {
     enabled: p.enabled,
     provision_users: p.provision_users,
     default_role: p.default_role,
+    trust_email: !!p.trust_email,
   };
 }
 
@@ -80,6 +83,7 @@ export function providerPayload(v: SsoProviderForm, current: SsoProvider | null)
   body.enabled = !!v.enabled;
   body.provision_users = !!v.provision_users;
   body.default_role = v.default_role || null;
+  body.trust_email = !!v.trust_email;
   return body;
 }
 
@@ -87,6 +91,6 @@ export function providerPayload(v: SsoProviderForm, current: SsoProvider | null)
 export function providerErrorTarget(key: string | null | undefined): keyof SsoProviderForm | null {
   const head = (key ?? '').split('.')[0];
   if (head === 'labels') return 'label_en';
-  const known: (keyof SsoProviderForm)[] = ['name', 'issuer', 'client_id', 'client_secret', 'scopes', 'enabled', 'provision_users', 'default_role'];
+  const known: (keyof SsoProviderForm)[] = ['name', 'issuer', 'client_id', 'client_secret', 'scopes', 'enabled', 'provision_users', 'default_role', 'trust_email'];
   return (known as string[]).includes(head) ? (head as keyof SsoProviderForm) : null;
 }
