@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { pageModulesFor, startBoot, takeBootObjects, takeBootSession } from './boot';
+import type { ObjectMeta } from './api/types';
+import { pageModulesFor, startBoot, takeBootObjects, takeBootSession, takePrefetchedList } from './boot';
+import { listQueryBody, loadColumns } from './lib/listQuery';
 
 function loaders() {
   return {
@@ -69,5 +71,49 @@ describe('boot', () => {
     expect(load.shell).not.toHaveBeenCalled();
     expect(takeBootSession()).toBeNull();
     expect(takeBootObjects()).toBeNull();
+  });
+});
+
+describe('list prefetch', () => {
+  it('hands a plain list page the first page the boot asked for, once, with the same body the page builds', async () => {
+    const account = {
+      name: 'account',
+      name_field: 'name',
+      labels: { en: 'Account' },
+      fields: [
+        { name: 'name', type: 'text', labels: { en: 'Name' } },
+        { name: 'industry', type: 'picklist', labels: { en: 'Industry' } },
+      ],
+    } as unknown as ObjectMeta;
+    const page = { records: [{ id: 'r1', version: 1, name: '华为' }], next_cursor: 'c2' };
+    const fetch = vi.fn((url: string) =>
+      Promise.resolve(
+        url.endsWith('/me') ? json(200, { user: { id: 'u1' } }) : url.endsWith('/objects') ? json(200, { objects: [account] }) : json(200, page),
+      ),
+    );
+    vi.stubGlobal('fetch', fetch);
+    window.history.replaceState(null, '', '/o/account');
+    startBoot('/o/account', loaders());
+    await takeBootObjects();
+    await new Promise((r) => setTimeout(r, 0));
+    const queries = fetch.mock.calls.filter((c) => String((c as unknown[])[0]).endsWith('/query'));
+    expect(queries).toHaveLength(1);
+    const body = listQueryBody(account, loadColumns(account), null, [], '');
+    expect(JSON.parse(String(((queries[0] as unknown[])[1] as RequestInit).body))).toEqual(body);
+    const taken = takePrefetchedList('account', body);
+    expect(await taken?.promise).toEqual(page);
+    expect(taken?.page).toEqual(page);
+    expect(takePrefetchedList('account', body)).toBeUndefined();
+  });
+
+  it('asks nothing ahead for a list URL with its own filter, sort or search', async () => {
+    const fetch = vi.fn(() => Promise.resolve(json(200, { objects: [] })));
+    vi.stubGlobal('fetch', fetch);
+    window.history.replaceState(null, '', '/o/account?sort=-name');
+    startBoot('/o/account', loaders());
+    await takeBootObjects();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(fetch.mock.calls.some((c) => String((c as unknown[])[0]).endsWith('/query'))).toBe(false);
+    window.history.replaceState(null, '', '/');
   });
 });

@@ -8,7 +8,8 @@
  * route's code as soon as the bundle runs, so those waits overlap instead of adding up.
  */
 import { api } from './api/endpoints';
-import type { ObjectMeta, Session } from './api/types';
+import type { ObjectMeta, QueryBody, RecordPage, Session } from './api/types';
+import { plainListQueryBody } from './lib/listQuery';
 
 const LIST = /^\/o\/[^/]+\/?$/;
 const KANBAN = /^\/o\/[^/]+\/kanban\/?$/;
@@ -16,7 +17,14 @@ const RECORD = /^\/o\/[^/]+\/[^/]+\/?$/;
 const SIGNED_OUT = /^\/(login|accept-invite)(\/|$)/;
 const PRELOADED_OBJECTS = '/api/v1/metadata/objects';
 
+/** A list's first page asked for at boot; `page` is set once it has arrived. */
+export interface PrefetchedList {
+  promise: Promise<RecordPage>;
+  page?: RecordPage;
+}
+
 let session: Promise<Session> | null = null;
+const lists = new Map<string, PrefetchedList>();
 let objects: Promise<{ objects: ObjectMeta[] }> | null = null;
 
 /** Which lazily loaded page modules the path will render, besides the shell. */
@@ -43,8 +51,49 @@ export function startBoot(path: string, loaders: Record<'shell' | 'list' | 'kanb
   // A signed-out visitor gets 401s here; whoever takes the promise sees the error.
   session.catch(() => undefined);
   objects.catch(() => undefined);
+  const list = LIST.exec(path);
+  if (list && !window.location.search) {
+    // A plain list URL: its query needs only the metadata, so it can be asked for as soon as
+    // the metadata arrives, and its rows be there for the page's very first render.
+    const name = decodeURIComponent(path.split('/')[2]);
+    objects
+      .then((res) => {
+        const obj = res.objects.find((o) => o.name === name);
+        if (obj) prefetchList(name, plainListQueryBody(obj));
+      })
+      .catch(() => undefined);
+  }
   void loaders.shell().catch(() => undefined);
   for (const page of pageModulesFor(path)) void loaders[page]().catch(() => undefined);
+}
+
+function listKey(object: string, body: QueryBody): string {
+  return `${object} ${JSON.stringify(body)}`;
+}
+
+export function prefetchList(object: string, body: QueryBody): void {
+  const key = listKey(object, body);
+  const entry: PrefetchedList = { promise: api.query(object, body) };
+  entry.promise.then(
+    (page) => {
+      entry.page = page;
+    },
+    () => lists.delete(key),
+  );
+  lists.set(key, entry);
+}
+
+/** The boot's first page of this exact list query, left in place for whoever takes it. */
+export function peekPrefetchedList(object: string, body: QueryBody): PrefetchedList | undefined {
+  return lists.get(listKey(object, body));
+}
+
+/** The boot's first page of this exact list query, once; undefined when there is none. */
+export function takePrefetchedList(object: string, body: QueryBody): PrefetchedList | undefined {
+  const key = listKey(object, body);
+  const entry = lists.get(key);
+  lists.delete(key);
+  return entry;
 }
 
 /** The session request started at boot, once; later reads ask the server again. */

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../api/endpoints';
 import type { QueryBody, RecordData } from '../api/types';
+import { peekPrefetchedList, takePrefetchedList } from '../boot';
 
 export interface ListState {
   records: RecordData[];
@@ -18,9 +19,13 @@ export interface ListState {
 
 /** Cursor-paginated query of one object; re-runs whenever `key` (the serialised query) changes. */
 export function useRecordList(object: string | undefined, body: QueryBody | null, key: string): ListState {
-  const [records, setRecords] = useState<RecordData[]>([]);
-  const [nextCursor, setNextCursor] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
+  // The page the boot asked for (src/boot.ts): when it has arrived, the first render shows it.
+  // Only peeked at here (a render can be discarded and retried); the effect takes it.
+  const [initial] = useState(() => (object && body ? peekPrefetchedList(object, body)?.page : undefined));
+  const shownAtFirst = useRef(initial);
+  const [records, setRecords] = useState<RecordData[]>(initial?.records ?? []);
+  const [nextCursor, setNextCursor] = useState<string | null>(initial?.next_cursor ?? null);
+  const [loading, setLoading] = useState(!initial);
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [tick, setTick] = useState(0);
@@ -32,10 +37,13 @@ export function useRecordList(object: string | undefined, body: QueryBody | null
     if (!object || !bodyRef.current) return;
     const my = ++seq.current;
     const ctrl = new AbortController();
+    const fromBoot = takePrefetchedList(object, bodyRef.current);
+    const shown = shownAtFirst.current;
+    shownAtFirst.current = undefined;
+    if (shown && fromBoot?.page === shown) return; // the first render showed it already
     setLoading(true);
     setError(null);
-    api
-      .query(object, { ...bodyRef.current, cursor: null }, ctrl.signal)
+    (fromBoot ? fromBoot.promise : api.query(object, { ...bodyRef.current, cursor: null }, ctrl.signal))
       .then((page) => {
         if (my !== seq.current) return;
         setRecords(page.records ?? []);

@@ -32,29 +32,13 @@ import {
 import { inlineEditable } from '../lib/inline';
 import { can } from '../lib/layout';
 import { treeToFilterState, type ListDefinition } from '../lib/views';
+import { listQueryBody, loadColumns, saveColumns } from '../lib/listQuery';
 import { useRecordList } from '../lib/useRecordList';
 import { useMetadata } from '../state/metadata';
 import { useFormatSettings } from '../state/session';
 import NotFoundPage from './NotFoundPage';
 
 const RecordFormDrawer = lazy(() => import('../components/RecordFormDrawer'));
-
-const PAGE_SIZE = 50;
-const columnsKey = (o: string) => `keyi.columns.${o}`;
-
-function loadColumns(obj: ObjectMeta): string[] {
-  try {
-    const raw = localStorage.getItem(columnsKey(obj.name));
-    const list = raw ? (JSON.parse(raw) as string[]) : null;
-    if (Array.isArray(list)) {
-      const valid = list.filter((n) => getField(obj, n));
-      if (valid.length) return valid;
-    }
-  } catch {
-    /* ignore */
-  }
-  return defaultColumns(obj);
-}
 
 function ColumnChooser({ object, value, onChange }: { object: ObjectMeta; value: string[]; onChange: (v: string[]) => void }) {
   const { t, label } = useI18n();
@@ -167,8 +151,7 @@ function ObjectList({ object }: { object: ObjectMeta }) {
   const built = useMemo(() => buildFilter(filterState, resolve, { timeZone: fmt.timeZone }), [filterState, fmt.timeZone]); // eslint-disable-line react-hooks/exhaustive-deps
   const filter = useMemo(() => andFilters(fixedFilter, built), [fixedFilter, built]);
   const columnFields = columns.map((n) => getField(object, n)).filter((f): f is FieldMeta => !!f);
-  const requested = Array.from(new Set(['id', object.name_field, ...columns]));
-  const body: QueryBody = { filter, sort, fields: requested, limit: PAGE_SIZE, q: q || null };
+  const body: QueryBody = listQueryBody(object, columns, filter, sort, q);
   const key = JSON.stringify(body);
   const list = useRecordList(object.name, body, key);
   const selected = list.records.filter((r) => selectedIds.includes(r.id));
@@ -219,13 +202,9 @@ function ObjectList({ object }: { object: ObjectMeta }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [object.name, countKey, q]);
 
-  const saveColumns = (cols: string[]) => {
+  const chooseColumns = (cols: string[]) => {
     setColumns(cols);
-    try {
-      localStorage.setItem(columnsKey(object.name), JSON.stringify(cols));
-    } catch {
-      /* ignore */
-    }
+    saveColumns(object.name, cols);
   };
 
   const applyFilter = (state: FilterState) => {
@@ -384,7 +363,7 @@ function ObjectList({ object }: { object: ObjectMeta }) {
             </Popover>
           )}
           {!mobile && (
-            <Popover trigger="click" placement="bottomRight" content={<ColumnChooser object={object} value={columns} onChange={saveColumns} />} title={t('list.columns')}>
+            <Popover trigger="click" placement="bottomRight" content={<ColumnChooser object={object} value={columns} onChange={chooseColumns} />} title={t('list.columns')}>
               <Button icon={<TableOutlined />}>{t('list.columns')}</Button>
             </Popover>
           )}
