@@ -390,3 +390,83 @@ def test_validation_rule_conditions_must_be_boolean(client: TestClient) -> None:
     assert created.status_code == 422, created.text
     assert created.json()["errors"][0]["field"].endswith("validation_rules.0.condition")
     assert created.json()["errors"][0]["code"] == "not_boolean"
+
+
+def test_formula_types_are_checked_when_saved(client: TestClient) -> None:
+    """A formula must type-check and give its declared return type: shown, sorted and
+    filtered as that type, a mismatch would otherwise break or garble every read."""
+    create_warranty_object(client)
+    path = "/api/v1/metadata/objects/warranty/fields"
+
+    def formula(expression: str, return_type: str, name: str = "calc") -> dict[str, Any]:
+        return {
+            "name": name,
+            "type": "formula",
+            "expression": expression,
+            "return_type": return_type,
+            "labels": {"en": "Calc"},
+        }
+
+    for expression, return_type, actual in (
+        ('name & "-x"', "decimal", "text"),
+        ("price * 2", "date", "decimal"),
+        ("price / 2", "integer", "decimal"),  # FLOOR() says "drop the fraction" on purpose
+        ("units > 2", "text", "boolean"),
+        ("starts_on", "datetime", "date"),
+        ("ADDDAYS(starts_on, units)", "currency", "date"),
+    ):
+        refused = client.post(path, json=formula(expression, return_type))
+        assert refused.status_code == 422, (expression, refused.text)
+        assert refused.json()["errors"] == [
+            {
+                "field": "expression",
+                "code": "type_mismatch",
+                "message": f"The formula gives {actual}, but its return type is {return_type}.",
+            }
+        ], expression
+    zh = client.post(
+        path, json=formula('name & "-x"', "decimal"), headers={"Accept-Language": "zh-CN"}
+    )
+    assert zh.json()["errors"][0]["message"] == "公式的结果是 text，与返回类型 decimal 不符。"
+    # A type error is an invalid expression: it could never be computed.
+    for expression in ("name + 1", 'UPPER(units) & "x"', "IF(active, 1, name)"):
+        typo = client.post(path, json=formula(expression, "text"))
+        assert [(e["field"], e["code"]) for e in typo.json()["errors"]] == [
+            ("expression", "invalid_expression")
+        ], (expression, typo.text)
+    fields = {f["name"] for f in client.get("/api/v1/metadata/objects/warranty").json()["fields"]}
+    assert "calc" not in fields
+    for expression, return_type in (
+        ("units * 2", "integer"),
+        ("units * 2", "currency"),  # integers widen to the decimal types
+        ("FLOOR(price / 2)", "integer"),
+        ("price * (1 - BLANKVALUE(discount, 0) / 100)", "currency"),
+        ('name & " / " & BLANKVALUE(account.name, "-")', "text"),
+        ("ADDDAYS(starts_on, 30)", "date"),
+        ("units > 2 AND active", "boolean"),
+        ("IF(active, registered_at, NULL)", "datetime"),
+        ("NULL", "percent"),
+        ("net_price * 2", "decimal"),  # another formula, by its return type
+    ):
+        made = client.post(path, json=formula(expression, return_type))
+        assert made.status_code == 201, (expression, made.text)
+        assert client.delete(f"{path}/calc").status_code == 204
+    # Changing a formula's return type may not break the formulas and rules that use it.
+    assert client.post(path, json=formula("units * 2", "integer", name="double")).status_code == 201
+    assert client.post(path, json=formula("double + 1", "integer", name="plus")).status_code == 201
+    changed = client.patch(
+        f"{path}/double", json={"expression": "TEXT(units)", "return_type": "text"}
+    )
+    assert changed.status_code == 422, changed.text
+    assert [(e["field"], e["code"]) for e in changed.json()["errors"]] == [
+        ("return_type", "in_use")
+    ]
+    assert "warranty.plus" in changed.json()["errors"][0]["message"]
+    # And a change that does not type-check is refused like a new field.
+    bad = client.patch(f"{path}/plus", json={"return_type": "date"})
+    assert [(e["field"], e["code"]) for e in bad.json()["errors"]] == [
+        ("expression", "type_mismatch")
+    ]
+    made = client.post("/api/v1/records/warranty", json={"name": "W", "serial_no": "S", "units": 3})
+    assert made.status_code == 201, made.text
+    assert (made.json()["double"], made.json()["plus"]) == (6, 7)

@@ -120,6 +120,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "invalid_sort": {"en": "Cannot sort by '{field}'.", "zh-CN": "不能按“{field}”排序。"},
     "invalid_cursor": {"en": "The cursor is not valid.", "zh-CN": "分页游标无效。"},
     "invalid_expression": {"en": "Invalid expression: {reason}", "zh-CN": "表达式无效：{reason}"},
+    "type_mismatch": {
+        "en": "The formula gives {actual}, but its return type is {expected}.",
+        "zh-CN": "公式的结果是 {actual}，与返回类型 {expected} 不符。",
+    },
     "not_boolean": {
         "en": "The condition must be true or false; this one gives {type}.",
         "zh-CN": "条件的结果必须是真或假，此条件的结果是 {type}。",

@@ -215,6 +215,8 @@ class MetadataService:
         if new.name != old.name:
             self._check_unreferenced(object_name, old.name, errors, field_key="name")
         self._check_field(combined, updated, new, errors)
+        if field_value_type(new) != field_value_type(old):
+            self._check_dependents(combined, new, errors)
         errors.raise_if_any()
         ddl = Ddl(self.conn)
         if new.stored and new.name != old.name:
@@ -292,9 +294,11 @@ class MetadataService:
         if f.type == FieldType.OWNER and f.target not in (None, "user"):
             errors.add(prefix + "target", "invalid_metadata", reason="owner fields target user")
         if f.type == FieldType.FORMULA and f.expression:
-            self._check_expression(
+            expr = self._check_expression(
                 defs, obj, f.expression, errors, prefix + "expression", self_name=f.name
             )
+            if expr is not None and f.return_type is not None:
+                _check_return_type(defs, obj, expr, f.return_type, errors, prefix + "expression")
             # Formulas are computed in SQL on every read: a Python-only function would break
             # every listing of the object.
             python_only = _python_only_call(f.expression)
@@ -448,6 +452,33 @@ class MetadataService:
                 errors.add(key, "invalid_expression", reason="a formula cannot refer to itself")
                 ok = False
         return expr if ok else None
+
+    def _check_dependents(
+        self, defs: dict[str, ObjectDef], changed: FieldDef, errors: FieldErrors
+    ) -> None:
+        """A formula whose return type changes must not break the formulas and validation rules
+        that use it (`expected + 1` once `expected` gives text): they are checked again."""
+        for other in defs.values():
+            uses: list[tuple[str, str, FieldType | None]] = [
+                (f"{other.name}.{g.name}", g.expression, g.return_type)
+                for g in other.fields
+                if g.type == FieldType.FORMULA and g.expression and g is not changed
+            ]
+            uses += [(f"{other.name}:{r.name}", r.condition, None) for r in other.validation_rules]
+            for name, source, return_type in uses:
+                try:
+                    expr = parse(source)
+                except ExpressionError:
+                    continue
+                if not any(path_field(defs, other, p) is changed for p in references(expr)):
+                    continue
+                scratch = FieldErrors()
+                if return_type is None:
+                    _check_boolean(defs, other, expr, scratch, name)
+                else:
+                    _check_return_type(defs, other, expr, return_type, scratch, name)
+                if scratch.items:
+                    errors.add("return_type", "in_use", by=name)
 
     def _check_unreferenced(
         self, object_name: str, field_name: str, errors: FieldErrors, field_key: str
@@ -609,25 +640,58 @@ def field_value_type(f: FieldDef) -> ValueType | None:
     return kind_of_sql_type(sql_type)
 
 
-def _check_boolean(
+def _infer(
     defs: dict[str, ObjectDef], obj: ObjectDef, expr: Expression, errors: FieldErrors, key: str
-) -> None:
-    """A condition (validation rule) must be true or false: `amount + 1` or `name` would never
-    decide anything, silently. Type errors are reported too (the rule could never run)."""
+) -> ValueType | None:
+    """The expression's type over its fields' types; a type error is reported at `key` with
+    `invalid_expression` (it could never be evaluated). None when there is nothing to say:
+    an error, or a field whose type the language has no name for (left to evaluation)."""
     types: dict[str, ValueType] = {}
     for path in references(expr):
         f = path_field(defs, obj, path)
         kind = field_value_type(f) if f is not None else None
         if kind is None:
-            return  # a field type the language has no name for: leave it to evaluation
+            return None
         types[path] = kind
     try:
-        kind = infer_type(expr, types)
+        return infer_type(expr, types)
     except ExpressionError as exc:
         errors.add(key, "invalid_expression", reason=str(exc))
-        return
-    if kind is not ValueType.BOOLEAN:
+        return None
+
+
+def _check_boolean(
+    defs: dict[str, ObjectDef], obj: ObjectDef, expr: Expression, errors: FieldErrors, key: str
+) -> None:
+    """A condition (validation rule) must be true or false: `amount + 1` or `name` would never
+    decide anything, silently. Type errors are reported too (the rule could never run)."""
+    kind = _infer(defs, obj, expr, errors, key)
+    if kind is not None and kind is not ValueType.BOOLEAN:
         errors.add(key, "not_boolean", type=kind.label)
+
+
+def _check_return_type(
+    defs: dict[str, ObjectDef],
+    obj: ObjectDef,
+    expr: Expression,
+    return_type: FieldType,
+    errors: FieldErrors,
+    key: str,
+) -> None:
+    """A formula must give what its return type says: it is shown, sorted, filtered and
+    exported as that type, so `name & "x"` declared a number, or `amount * 2` declared a
+    date, would break every read of the object (or show nonsense) rather than fail here.
+
+    Integers widen to the decimal types (`units * 2` may be money); the literal NULL fits any
+    type. Nothing else converts: TEXT(), VALUE(), FLOOR() and DATE() say it on purpose.
+    """
+    kind = _infer(defs, obj, expr, errors, key)
+    expected = _RETURN_KINDS.get(return_type)
+    if kind is None or expected is None or kind in (expected, ValueType.NULL):
+        return
+    if kind is ValueType.INTEGER and expected is ValueType.DECIMAL:
+        return
+    errors.add(key, "type_mismatch", expected=return_type.value, actual=kind.label)
 
 
 def _err(field_name: str, code: str, **params: Any) -> Any:
