@@ -185,3 +185,56 @@ def test_share_principal_names_follow_the_same_rule(
     assert names() == {team_id: None, org.users["rep_north"]: "rep_north"}
     grant(platform, org, "all", {"account": READ_ALL, "team": READ_ALL})
     assert names() == {team_id: "大客户攻坚组", org.users["rep_north"]: "rep_north"}
+
+
+def test_lookup_paths_see_only_referenced_records_the_reader_may_see(
+    app, platform: Platform, tenant: TenantInfo
+) -> None:  # type: ignore[no-untyped-def]
+    """Filtering, sorting or grouping contacts by `account.grade` must not tell a reader the
+    grade of an account they cannot see; without read on accounts the path does not exist."""
+    org = build_org(platform, tenant)
+    all_contacts = {"read": True, "create": True, "edit": True, "delete": False}
+    grant(
+        platform,
+        org,
+        "own",
+        {
+            "account": {**all_contacts, "read_scope": "own", "edit_scope": "own"},
+            "contact": {**all_contacts, "read_scope": "all", "edit_scope": "own"},
+        },
+    )
+    grant(platform, org, "all", {"contact": {**all_contacts, "read_scope": "all"}})
+    set_role(platform, org, "rep_east", "own")
+    set_role(platform, org, "rep_north", "all")  # contacts only, no accounts at all
+    with platform.context(org.tenant, SYSTEM) as ctx:
+        records = RecordsService(ctx)
+        records.update("account", org.accounts["outsider"], {"grade": "A"})
+        records.update("account", org.accounts["rep_east"], {"grade": "B"})
+        records.create("contact", {"name": "看得见", "account": org.accounts["rep_east"]})
+        records.create("contact", {"name": "看不见的客户", "account": org.accounts["outsider"]})
+    with TestClient(app) as rep, TestClient(app) as other:
+        login(rep, org.emails["rep_east"], tenant=org.tenant.name)
+        login(other, org.emails["rep_north"], tenant=org.tenant.name)
+        grade_a = rep.post(
+            "/api/v1/records/contact/query",
+            json={"filter": {"field": "account.grade", "op": "eq", "value": "A"}},
+        ).json()["records"]
+        grade_b = rep.post(
+            "/api/v1/records/contact/query",
+            json={"filter": {"field": "account.grade", "op": "eq", "value": "B"}},
+        ).json()["records"]
+        groups = rep.post(
+            "/api/v1/records/contact/aggregate",
+            json={"group_by": [{"field": "account.grade"}], "aggregates": [{"op": "count"}]},
+        ).json()["groups"]
+        no_accounts = other.post(
+            "/api/v1/records/contact/query",
+            json={"filter": {"field": "account.grade", "op": "eq", "value": "A"}},
+        )
+        listed = other.post("/api/v1/records/contact/query", json={}).json()["records"]
+    assert grade_a == []
+    assert [r["name"] for r in grade_b] == ["看得见"]
+    by_grade = {g["key"]["account.grade"]: g["values"]["count"] for g in groups}
+    assert "A" not in by_grade and by_grade["B"] == 1 and by_grade[None] == 1
+    assert no_accounts.status_code == 422
+    assert {r["name"] for r in listed} == {"看得见", "看不见的客户"}

@@ -1,8 +1,9 @@
 """Field paths to SQL columns: `amount`, `account.industry`, `owner_id.name`, formulas.
 
 A resolver belongs to one SELECT. Following a lookup adds one LEFT OUTER JOIN per distinct path
-prefix; formulas are compiled from the expression language into SQL in place, so they can be
-selected, filtered, sorted and grouped like stored columns.
+prefix, limited to the referenced records the reader may see; formulas are compiled from the
+expression language into SQL in place, so they can be selected, filtered, sorted and grouped
+like stored columns.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.expressions import ExpressionError, compile_sql, parse
 from keyi.platform.metadata.model import REFERENCE_TYPES, FieldDef, FieldType
+from keyi.platform.permissions import Operation
 from keyi.platform.schema import CompiledObject
 
 MAX_DEPTH = 3
@@ -79,13 +81,18 @@ class PathResolver:
             if f.type not in REFERENCE_TYPES or not f.target:
                 raise PathError(path, f"'{part}' is not a lookup")
             target = self.ctx.schema.get(f.target)
-            if target is None:
-                raise PathError(path, f"unknown object '{f.target}'")
+            if target is None or not self.ctx.policy.can(target, Operation.READ):
+                raise PathError(path, f"unknown field '{'.'.join(parts[: i + 2])}'")
             prefix = ".".join(parts[: i + 1])
             joined = self._joins.get(prefix)
             if joined is None:
                 alias = target.table.alias(f"j{len(self._joins)}_{target.name}"[:60])
                 on = sa.and_(alias.c.id == table.c[f.name], alias.c.deleted_at.is_(None))
+                # A referenced record the reader may not see joins as if absent: its fields are
+                # NULL to filters, sorts, groupings and formulas, as they are in `_display`.
+                access = self.ctx.policy.row_filter(target, alias, Operation.READ)
+                if access is not None:
+                    on = sa.and_(on, access)
                 self._joins[prefix] = (alias, on)
                 joined = (alias, on)
             obj, table = target, joined[0]
