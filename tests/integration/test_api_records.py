@@ -360,3 +360,22 @@ def test_activity_links_to_account(client: TestClient) -> None:
         json={"filter": {"field": "account", "op": "eq", "value": acme["id"]}},
     ).json()["records"]
     assert [a["subject"] for a in timeline] == ["拜访张总"]
+
+
+def test_aggregates_take_the_lists_quick_search(client: TestClient) -> None:
+    """A list's count and a kanban's totals describe the rows the quick search shows."""
+    for name, grade in (("纷享销客科技", "A"), ("纷享软件", "B"), ("华为技术", "A")):
+        make_account(client, name=name, grade=grade)
+    listed = client.post("/api/v1/records/account/query", json={"q": "纷享"}).json()["records"]
+    totals = client.post(
+        "/api/v1/records/account/aggregate",
+        json={"q": "纷享", "group_by": [{"field": "grade"}], "aggregates": [{"op": "count"}]},
+    ).json()["groups"]
+    assert sorted(r["name"] for r in listed) == ["纷享软件", "纷享销客科技"]
+    assert {g["key"]["grade"]: g["values"]["count"] for g in totals} == {"A": 1, "B": 1}
+    everything = client.post("/api/v1/records/account/aggregate", json={"q": "  "}).json()
+    assert everything["groups"][0]["values"]["count"] == 3
+    for path in ("query", "aggregate"):
+        bad = client.post(f"/api/v1/records/account/{path}", json={"q": ["纷享"]})
+        assert bad.status_code == 422, (path, bad.text)
+        assert bad.json()["errors"][0]["field"] == "q"

@@ -147,6 +147,8 @@ export interface AggregateBody {
   filter?: FilterNode | null;
   group_by?: { field: string; bucket?: string }[];
   aggregates: { op: 'count' | 'sum' | 'avg' | 'min' | 'max'; field?: string }[];
+  /** The list's quick search, so counts and totals match the rows shown. */
+  q?: string | null;
 }
 export interface AggregateResult {
   groups: { key: Record<string, unknown>; values: Record<string, number | null> }[];

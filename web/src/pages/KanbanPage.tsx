@@ -135,11 +135,11 @@ function Board({ object }: { object: ObjectMeta }) {
 
   const loadTotals = useCallback(
     (signal?: AbortSignal) => {
-      // Search (q) is not part of aggregates: totals then describe the filter only.
+      // The same filter and quick search as the cards: totals describe what the board shows.
       const aggregates: { op: 'count' | 'sum'; field?: string }[] = [{ op: 'count' }];
       if (amount) aggregates.push({ op: 'sum', field: amount.name });
       api
-        .aggregate(object.name, { filter: base, group_by: [{ field: field.name }], aggregates }, signal)
+        .aggregate(object.name, { filter: base, group_by: [{ field: field.name }], aggregates, q: q || null }, signal)
         .then((r) => setTotals(columnTotals(r, field.name, amount?.name)))
         .catch(() => undefined);
     },

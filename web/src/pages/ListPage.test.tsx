@@ -41,7 +41,7 @@ describe('ListPage', () => {
     expect(q.body.limit).toBe(50);
     expect(q.body.fields).toEqual(expect.arrayContaining(['id', 'name', 'account', 'stage', 'amount']));
     const agg = queries.find((x) => x.url.endsWith('/aggregate'))!;
-    expect(agg.body).toEqual({ filter: { field: 'stage', op: 'in', value: ['won', 'lost'] }, aggregates: [{ op: 'count' }] });
+    expect(agg.body).toEqual({ filter: { field: 'stage', op: 'in', value: ['won', 'lost'] }, aggregates: [{ op: 'count' }], q: null });
     expect(await screen.findByText('1 records')).toBeTruthy();
     // chip for the active condition
     expect(screen.getByText('stage is any of Closed won, Closed lost')).toBeTruthy();

@@ -185,14 +185,13 @@ function ObjectList({ object }: { object: ObjectMeta }) {
 
   const exportHref = api.exportUrl(object.name, { filter, sort, fields: columns, q: q || null });
 
-  // total count (aggregate) for the header; q is not part of aggregates so skip then
+  // total count (aggregate) for the header: the same filter and quick search as the rows
   const countKey = JSON.stringify(filter);
   useEffect(() => {
     setCount(null);
-    if (q) return;
     const ctrl = new AbortController();
     api
-      .aggregate(object.name, { filter, aggregates: [{ op: 'count' }] }, ctrl.signal)
+      .aggregate(object.name, { filter, aggregates: [{ op: 'count' }], q: q || null }, ctrl.signal)
       .then((res) => {
         const v = res.groups?.[0]?.values?.count;
         setCount(typeof v === 'number' ? v : null);

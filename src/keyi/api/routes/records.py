@@ -155,7 +155,7 @@ def query_records(
 def aggregate_records(
     object_name: str, request: Request, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
-    unknown = set(body) - {"filter", "group_by", "aggregates", "limit"}
+    unknown = set(body) - {"filter", "group_by", "aggregates", "limit", "q"}
     if unknown:
         raise ValidationFailed(
             [FieldError(k, "unknown_field", {"field": k}) for k in sorted(unknown)]
@@ -165,6 +165,7 @@ def aggregate_records(
         group_by=body.get("group_by") or [],
         aggregates=body.get("aggregates") or [{"op": "count"}],
         limit=body.get("limit", 1000),
+        q=body.get("q"),
     )
     with request_context(request) as ctx:
         return run_aggregate(ctx, object_name, spec)

@@ -13,7 +13,7 @@ from keyi.platform.fieldtypes import impl_for
 from keyi.platform.metadata.model import FieldType
 from keyi.platform.permissions import Operation
 from keyi.platform.query.filters import compile_filter
-from keyi.platform.query.listing import visible_rows
+from keyi.platform.query.listing import quick_search_predicate, visible_rows
 from keyi.platform.query.paths import PathError, PathResolver
 
 BUCKETS = ("day", "week", "month", "quarter", "year")
@@ -30,6 +30,7 @@ class AggregateSpec:
     group_by: list[dict[str, Any]] = field(default_factory=list)
     aggregates: list[dict[str, Any]] = field(default_factory=lambda: [{"op": "count"}])
     limit: int = 1000
+    q: str | None = None  # the list's quick search, as in QuerySpec
 
 
 def bucket_expression(ctx: Context, column: Any, bucket: str, is_datetime: bool) -> Any:
@@ -143,6 +144,9 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
     where = compile_filter(resolver, spec.filter)
     if where is not None:
         predicates.append(where)
+    quick = quick_search_predicate(ctx, obj, obj.table, spec.q)
+    if quick is not None:
+        predicates.append(quick)
     labels = [expr.label(f"g{i}") for i, (_, expr, _) in enumerate(group_columns)]
     values = [expr.label(f"a{i}") for i, (_, expr, _) in enumerate(agg_columns)]
     stmt = sa.select(*labels, *values).where(*predicates)

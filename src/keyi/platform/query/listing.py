@@ -106,8 +106,15 @@ def masked_text_predicate(ctx: Context, obj: CompiledObject, table: Any, text: s
     )
 
 
-def quick_search_predicate(ctx: Context, obj: CompiledObject, table: Any, text: str) -> Any:
-    """`q` uses the search index when the object is searchable, else the name field prefix."""
+def quick_search_predicate(ctx: Context, obj: CompiledObject, table: Any, text: object) -> Any:
+    """`q` uses the search index when the object is searchable, else the name field prefix.
+
+    Shared by list queries and aggregates, so a list's count and a kanban's column totals
+    describe the same records as the rows shown."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise ValidationFailed([FieldError("q", "invalid_request")])
     text = text.strip()
     if not text:
         return None
