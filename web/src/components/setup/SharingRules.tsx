@@ -1,5 +1,5 @@
-import { DeleteOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Empty, Form, Input, Modal, Radio, Space, Switch, Table, Tag, Tooltip } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Empty, Form, Input, Modal, Radio, Space, Switch, Table, Tag } from 'antd';
 import { useEffect, useMemo, useState, type HTMLAttributes } from 'react';
 import { api } from '../../api/endpoints';
 import { ApiError } from '../../api/client';
@@ -7,6 +7,7 @@ import type { FieldMeta, ObjectMeta } from '../../api/types';
 import { LookupSelect, type LookupValue } from '../../fields/LookupSelect';
 import { useI18n, type TFunction } from '../../i18n';
 import { getField } from '../../lib/fields';
+import { RowActions } from './RowActions';
 import { setupApi, type SetupObject } from '../../pages/setup/api';
 import { PRINCIPAL_TYPES, removeRule, ruleErrors, setRuleActive, upsertRule, type PrincipalType, type SharingRuleDef } from '../../pages/setup/rules';
 import {
@@ -183,23 +184,15 @@ export default function SharingRules({ object }: { object: ObjectMeta }) {
             align: 'right',
             width: 96,
             render: (_, r, i) => (
-              <Space size={0}>
-                <Tooltip title={t('common.edit')}>
-                  <Button
-                    type="text"
-                    icon={<EditOutlined />}
-                    aria-label={`${t('common.edit')} ${r.name}`}
-                    data-testid={`sharing-edit-${r.name}`}
-                    onClick={() => {
-                      setEditing(i);
-                      setOpen(true);
-                    }}
-                  />
-                </Tooltip>
-                <Tooltip title={t('common.delete')}>
-                  <Button type="text" danger icon={<DeleteOutlined />} aria-label={`${t('common.delete')} ${r.name}`} data-testid={`sharing-delete-${r.name}`} onClick={() => remove(i)} />
-                </Tooltip>
-              </Space>
+              <RowActions
+                name={r.name}
+                testId="sharing"
+                onEdit={() => {
+                  setEditing(i);
+                  setOpen(true);
+                }}
+                onDelete={() => remove(i)}
+              />
             ),
           },
         ]}

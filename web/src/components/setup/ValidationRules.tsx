@@ -1,5 +1,5 @@
-import { DeleteOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Col, Empty, Form, Input, Modal, Row, Select, Space, Switch, Table, Tooltip } from 'antd';
+import { PlusOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Col, Empty, Form, Input, Modal, Row, Select, Switch, Table } from 'antd';
 import { useEffect, useState, type HTMLAttributes } from 'react';
 import { ApiError } from '../../api/client';
 import type { ObjectMeta } from '../../api/types';
@@ -21,6 +21,7 @@ import {
 import { useMetadata } from '../../state/metadata';
 import { errorMessage } from '../Status';
 import { labelRule, nameRules } from './NewObjectModal';
+import { RowActions } from './RowActions';
 
 /** Where each key of a rule shows its server error in the form. */
 const INPUTS: Record<string, string> = { name: 'name', condition: 'condition', message: 'message_en', field: 'field', active: 'active' };
@@ -137,23 +138,15 @@ export default function ValidationRules({ object }: { object: ObjectMeta }) {
             align: 'right',
             width: 96,
             render: (_, r, i) => (
-              <Space size={0}>
-                <Tooltip title={t('common.edit')}>
-                  <Button
-                    type="text"
-                    icon={<EditOutlined />}
-                    aria-label={`${t('common.edit')} ${r.name}`}
-                    data-testid={`rule-edit-${r.name}`}
-                    onClick={() => {
-                      setEditing(i);
-                      setOpen(true);
-                    }}
-                  />
-                </Tooltip>
-                <Tooltip title={t('common.delete')}>
-                  <Button type="text" danger icon={<DeleteOutlined />} aria-label={`${t('common.delete')} ${r.name}`} data-testid={`rule-delete-${r.name}`} onClick={() => remove(i)} />
-                </Tooltip>
-              </Space>
+              <RowActions
+                name={r.name}
+                testId="rule"
+                onEdit={() => {
+                  setEditing(i);
+                  setOpen(true);
+                }}
+                onDelete={() => remove(i)}
+              />
             ),
           },
         ]}

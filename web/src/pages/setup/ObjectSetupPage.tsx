@@ -1,5 +1,5 @@
-import { DeleteOutlined, EditOutlined, ExportOutlined, PlusOutlined, RightOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Checkbox, Col, Form, Input, Result, Row, Select, Space, Table, Tabs, Tag, Tooltip } from 'antd';
+import { DeleteOutlined, ExportOutlined, PlusOutlined, RightOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Checkbox, Col, Form, Input, Result, Row, Select, Space, Table, Tabs, Tag } from 'antd';
 import { lazy, Suspense, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../../api/client';
@@ -7,6 +7,7 @@ import type { ObjectMeta } from '../../api/types';
 import { ObjectIcon } from '../../components/ObjectIcon';
 import { FieldDrawer } from '../../components/setup/FieldDrawer';
 import { labelRule, objectIconOptions } from '../../components/setup/NewObjectModal';
+import { RowActions } from '../../components/setup/RowActions';
 import { errorMessage, FullPageSpinner } from '../../components/Status';
 import { useI18n, type MessageKey } from '../../i18n';
 import { useMetadata } from '../../state/metadata';
@@ -212,25 +213,16 @@ function FieldsTab({ object }: { object: ObjectMeta }) {
             width: 96,
             render: (_, f) =>
               f.system ? null : (
-                <Space size={0}>
-                  <Tooltip title={t('common.edit')}>
-                    <Button
-                      type="text"
-                      icon={<EditOutlined />}
-                      aria-label={`${t('common.edit')} ${f.name}`}
-                      data-testid={`field-edit-${f.name}`}
-                      onClick={() => {
-                        setEditing(f);
-                        setOpen(true);
-                      }}
-                    />
-                  </Tooltip>
-                  {f.custom && f.name !== object.name_field && (
-                    <Tooltip title={t('setup.fields.delete')}>
-                      <Button type="text" danger icon={<DeleteOutlined />} aria-label={`${t('setup.fields.delete')} ${f.name}`} data-testid={`field-delete-${f.name}`} onClick={() => remove(f)} />
-                    </Tooltip>
-                  )}
-                </Space>
+                <RowActions
+                  name={f.name}
+                  testId="field"
+                  onEdit={() => {
+                    setEditing(f);
+                    setOpen(true);
+                  }}
+                  onDelete={f.custom && f.name !== object.name_field ? () => remove(f) : undefined}
+                  deleteLabel={t('setup.fields.delete')}
+                />
               ),
           },
         ]}

@@ -1,9 +1,10 @@
-import { DeleteOutlined, EditOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
+import { KeyOutlined, PlusOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Checkbox, Col, Empty, Form, Input, Modal, Row, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
 import { useCallback, useEffect, useState, type HTMLAttributes } from 'react';
 import { ApiError } from '../../api/client';
 import type { RecordData } from '../../api/types';
 import { labelRule } from '../../components/setup/NewObjectModal';
+import { RowActions } from '../../components/setup/RowActions';
 import { ErrorResult, errorMessage } from '../../components/Status';
 import { useI18n } from '../../i18n';
 import { setupApi, type SsoProvider } from './api';
@@ -147,23 +148,15 @@ export default function SsoPage() {
               align: 'right',
               width: 96,
               render: (_, p) => (
-                <Space size={0}>
-                  <Tooltip title={t('common.edit')}>
-                    <Button
-                      type="text"
-                      icon={<EditOutlined />}
-                      aria-label={`${t('common.edit')} ${p.name}`}
-                      data-testid={`sso-edit-${p.name}`}
-                      onClick={() => {
-                        setEditing(p);
-                        setOpen(true);
-                      }}
-                    />
-                  </Tooltip>
-                  <Tooltip title={t('common.delete')}>
-                    <Button type="text" danger icon={<DeleteOutlined />} aria-label={`${t('common.delete')} ${p.name}`} data-testid={`sso-delete-${p.name}`} onClick={() => remove(p)} />
-                  </Tooltip>
-                </Space>
+                <RowActions
+                  name={p.name}
+                  testId="sso"
+                  onEdit={() => {
+                    setEditing(p);
+                    setOpen(true);
+                  }}
+                  onDelete={() => remove(p)}
+                />
               ),
             },
           ]}
