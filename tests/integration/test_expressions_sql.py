@@ -225,6 +225,9 @@ EXAMPLES = [
     "ISBLANK(i)",
     "ISBLANK(dt)",
     "ISBLANK(NULL)",
+    # NOT inside ISBLANK: rendered without parentheses, NOT x IS NULL meant NOT (x IS NULL).
+    "ISBLANK(NOT (dt = dt))",
+    "ISBLANK(NOT b)",
     "BLANKVALUE(s, 'none')",
     "BLANKVALUE(i, 42)",
     "BLANKVALUE(d, i)",

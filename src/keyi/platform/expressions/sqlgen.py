@@ -270,7 +270,7 @@ class SqlContext:
         stripped = sa.func.rtrim(sa.func.rtrim(fixed, self.text("0")), self.text("."))
         # printf() turns NULL into 0.000..., so NULL is tested first.
         return sa.case(
-            (el.is_(None), self.null(ValueType.TEXT)),
+            (Grouping(el).is_(None), self.null(ValueType.TEXT)),
             (sa.func.typeof(el) == "integer", as_text),
             (sa.func.round(el, TEXT_DECIMALS) == 0, self.text("0")),
             else_=stripped,
@@ -319,4 +319,6 @@ class SqlContext:
         if arg.kind is ValueType.TEXT:
             blank = sa.func.coalesce(arg.el, self.text(""), type_=sa.Text())
             return binop(blank, "=", self.text(""), comparison=True)
-        return arg.el.is_(None)
+        # Parenthesised: SQLAlchemy renders NOT x IS NULL for not_(x).is_(None), which both
+        # databases read as NOT (x IS NULL) (ISBLANK(NOT (d = d)) was FALSE for a NULL d).
+        return Grouping(arg.el).is_(None)
