@@ -1,6 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ObjectMeta } from './api/types';
-import { pageModulesFor, startBoot, takeBootObjects, takeBootSession, takePrefetchedList } from './boot';
+import {
+  pageModulesFor,
+  peekPrefetchedList,
+  PREFETCH_TTL_MS,
+  prefetchList,
+  startBoot,
+  takeBootObjects,
+  takeBootSession,
+  takePrefetchedList,
+} from './boot';
 import { listQueryBody, loadColumns } from './lib/listQuery';
 
 function loaders() {
@@ -104,6 +113,20 @@ describe('list prefetch', () => {
     expect(await taken?.promise).toEqual(page);
     expect(taken?.page).toEqual(page);
     expect(takePrefetchedList('account', body)).toBeUndefined();
+  });
+
+  it('drops a prefetched page nobody took in time, so a later visit asks afresh', async () => {
+    const page = { records: [{ id: 'r1', version: 1 }], next_cursor: null };
+    vi.stubGlobal('fetch', vi.fn(() => Promise.resolve(json(200, page))));
+    const body = { filter: null, sort: [], fields: ['id', 'name'], limit: 50, q: null };
+    const clock = vi.spyOn(performance, 'now').mockReturnValue(1_000);
+    prefetchList('account', body);
+    clock.mockReturnValue(1_000 + PREFETCH_TTL_MS - 1);
+    expect(peekPrefetchedList('account', body)).toBeDefined();
+    clock.mockReturnValue(1_000 + PREFETCH_TTL_MS + 1);
+    expect(peekPrefetchedList('account', body)).toBeUndefined();
+    expect(takePrefetchedList('account', body)).toBeUndefined();
+    clock.mockRestore();
   });
 
   it('asks nothing ahead for a list URL with its own filter, sort or search', async () => {

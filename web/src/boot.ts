@@ -21,7 +21,15 @@ const PRELOADED_OBJECTS = '/api/v1/metadata/objects';
 export interface PrefetchedList {
   promise: Promise<RecordPage>;
   page?: RecordPage;
+  /** When it was asked for (ms since page load). */
+  at: number;
 }
+
+/**
+ * A prefetched page is for the first render right after boot. One nobody took in that time
+ * (the person went elsewhere first) is dropped: shown later it could miss newer records.
+ */
+export const PREFETCH_TTL_MS = 10_000;
 
 let session: Promise<Session> | null = null;
 const lists = new Map<string, PrefetchedList>();
@@ -73,7 +81,7 @@ function listKey(object: string, body: QueryBody): string {
 
 export function prefetchList(object: string, body: QueryBody): void {
   const key = listKey(object, body);
-  const entry: PrefetchedList = { promise: api.query(object, body) };
+  const entry: PrefetchedList = { promise: api.query(object, body), at: performance.now() };
   entry.promise.then(
     (page) => {
       entry.page = page;
@@ -85,14 +93,19 @@ export function prefetchList(object: string, body: QueryBody): void {
 
 /** The boot's first page of this exact list query, left in place for whoever takes it. */
 export function peekPrefetchedList(object: string, body: QueryBody): PrefetchedList | undefined {
-  return lists.get(listKey(object, body));
+  const key = listKey(object, body);
+  const entry = lists.get(key);
+  if (entry && performance.now() - entry.at > PREFETCH_TTL_MS) {
+    lists.delete(key);
+    return undefined;
+  }
+  return entry;
 }
 
 /** The boot's first page of this exact list query, once; undefined when there is none. */
 export function takePrefetchedList(object: string, body: QueryBody): PrefetchedList | undefined {
-  const key = listKey(object, body);
-  const entry = lists.get(key);
-  lists.delete(key);
+  const entry = peekPrefetchedList(object, body);
+  lists.delete(listKey(object, body));
   return entry;
 }
 
