@@ -1,12 +1,13 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { antdStaticCss } from './build/vite-antd-css';
 
 const apiTarget = process.env.KEYI_API ?? 'http://127.0.0.1:8000';
 
 export default defineConfig({
   base: '/',
-  plugins: [react()],
+  plugins: [react(), antdStaticCss('/src/theme.ts', '/build/antd-catalog.tsx')],
   server: {
     port: 5173,
     proxy: {

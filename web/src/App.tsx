@@ -1,4 +1,4 @@
-import { App as AntApp, ConfigProvider, theme as antTheme } from 'antd';
+import { App as AntApp, ConfigProvider } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import dayjs from 'dayjs';
@@ -10,6 +10,7 @@ import { FullPageSpinner, OfflinePage } from './components/Status';
 import { I18nProvider, useI18n } from './i18n';
 import { MetadataProvider } from './state/metadata';
 import { SessionProvider, useSession } from './state/session';
+import { THEME } from './theme';
 
 const loaders = {
   shell: () => import('./components/Shell'),
@@ -31,23 +32,6 @@ const RecycleBinPage = lazy(() => import('./pages/RecycleBinPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 const SetupPage = lazy(() => import('./pages/setup/SetupPage'));
 
-export const THEME = {
-  token: {
-    colorPrimary: '#3358d4',
-    colorInfo: '#3358d4',
-    colorSuccess: '#0f9d76',
-    borderRadius: 8,
-    colorBgLayout: '#f4f6fa',
-    fontFamily:
-      '-apple-system, BlinkMacSystemFont, "Segoe UI", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Helvetica Neue", Arial, sans-serif',
-  },
-  components: {
-    Layout: { headerBg: '#ffffff', siderBg: '#ffffff', headerHeight: 56, headerPadding: '0 16px' },
-    Table: { headerBg: '#f8f9fc', rowHoverBg: '#f3f6ff' },
-    Menu: { itemBorderRadius: 8, itemSelectedBg: '#edf2ff', itemSelectedColor: '#2a46b8', itemHeight: 38 },
-  },
-  algorithm: antTheme.defaultAlgorithm,
-};
 
 function Localised({ children }: { children: ReactNode }) {
   const { lang } = useI18n();
