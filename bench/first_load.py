@@ -70,7 +70,7 @@ def measure(data_dir: Path, tenant: str, email: str, password: str, runs: int) -
                 for bucket in (cold, warm):  # first with an empty cache, then again
                     started = time.perf_counter()
                     page.goto(url + "/o/account")
-                    page.locator(".ant-table-row").first.wait_for(timeout=30000)
+                    page.locator(".ky-row").first.wait_for(timeout=30000)
                     bucket.append(time.perf_counter() - started)
                 context.close()
             browser.close()

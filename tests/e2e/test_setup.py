@@ -238,7 +238,7 @@ def test_setup_in_chinese_and_closed_to_non_admins(browser: Browser, server: str
         page.goto(server + "/setup/objects")
         expect(page.get_by_text("Only administrators can open Setup.")).to_be_visible(timeout=SLOW)
         page.goto(server + "/o/account")
-        page.locator(".ant-table-row a").first.click()
+        page.locator(".ky-row a").first.click()
         expect(page.get_by_test_id("record-title")).to_be_visible(timeout=SLOW)
         expect(page.get_by_test_id("access-explain")).to_have_count(0)
     finally:

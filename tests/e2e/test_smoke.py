@@ -17,6 +17,6 @@ def test_sign_in_and_see_accounts(page: Page, server: str) -> None:
     expect(page.get_by_test_id("login-error")).to_be_visible()
     sign_in(page, server)
     page.goto(server + "/o/account")
-    expect(page.locator(".ant-table-row").first).to_be_visible()
-    assert page.locator(".ant-table-row").count() >= 20
+    expect(page.locator(".ky-row").first).to_be_visible()
+    assert page.locator(".ky-row").count() >= 20
     screenshot(page, "accounts-list-zh")

@@ -35,7 +35,7 @@ def test_login_and_first_list_view_weigh_under_500_kb(page: Page, server: str) -
         loaded: list[Request] = []
         list_page.on("requestfinished", lambda request: loaded.append(request))
         list_page.goto(server + "/o/account")
-        list_page.locator(".ant-table-row").first.wait_for()
+        list_page.locator(".ky-row").first.wait_for()
         list_weight = _script_bytes(loaded)
         assert 0 < list_weight < LIMIT_BYTES, list_weight
         big = [r for r in loaded if r.resource_type == "script" and _decoded_size(r) > 1024]

@@ -182,9 +182,20 @@ def test_list_views_inline_edit_mass_actions_export_and_recycle_bin(
 ) -> None:
     page = en_page
     sign_in(page, server)
-    page.goto(server + "/o/account?sort=-name")
-    rows = page.locator(".ant-table-row")
+    page.goto(server + "/o/account")
+    rows = page.locator(".ky-row")
     expect(rows.first).to_be_visible()
+
+    # Sorting from the column header: ascending, then descending, kept in the URL.
+    page.get_by_test_id("sort-name").click()
+    expect(page).to_have_url(re.compile(r"sort=name(&|$)"))
+    page.get_by_test_id("sort-name").click()
+    expect(page).to_have_url(re.compile(r"sort=-name(&|$)"))
+    top = api.query("account", sort=[{"field": "name", "direction": "desc"}], limit=1)[0]
+    expect(rows.first).to_contain_text(top["name"])
+    expect(page.get_by_role("columnheader", name=re.compile("Account name"))).to_have_attribute(
+        "aria-sort", "descending"
+    )
 
     # Inline edit of one cell, saved with the record's version.
     first_id = api.query("account", sort=[{"field": "name", "direction": "desc"}], limit=1)[0]["id"]
@@ -240,8 +251,8 @@ def test_list_views_inline_edit_mass_actions_export_and_recycle_bin(
         r["id"]
         for r in api.query("account", sort=[{"field": "name", "direction": "desc"}], limit=3)
     ][1:]
-    rows.nth(1).locator(".ant-checkbox-input").check()
-    rows.nth(2).locator(".ant-checkbox-input").check()
+    rows.nth(1).locator(".ky-dt-check").check()
+    rows.nth(2).locator(".ky-dt-check").check()
     expect(page.get_by_test_id("mass-bar")).to_contain_text("2 selected")
     page.get_by_test_id("mass-update").click()
     page.get_by_test_id("mass-field").click()
@@ -254,8 +265,12 @@ def test_list_views_inline_edit_mass_actions_export_and_recycle_bin(
     expect(page.get_by_test_id("mass-bar")).to_be_hidden()
     assert [api.record("account", i)["grade"] for i in ids] == ["D", "D"]
 
-    rows.nth(1).locator(".ant-checkbox-input").check()
-    rows.nth(2).locator(".ant-checkbox-input").check()
+    # Shift-click selects the rows in between; a plain click clears one again.
+    rows.nth(1).locator(".ky-dt-check").check()
+    rows.nth(3).locator(".ky-dt-check").click(modifiers=["Shift"])
+    expect(page.get_by_test_id("mass-bar")).to_contain_text("3 selected")
+    rows.nth(3).locator(".ky-dt-check").uncheck()
+    expect(page.get_by_test_id("mass-bar")).to_contain_text("2 selected")
     page.get_by_test_id("mass-delete").click()
     page.get_by_test_id("mass-delete-ok").click()
     expect(page.get_by_test_id("mass-bar")).to_be_hidden()
@@ -302,7 +317,7 @@ def test_phone_list_record_and_activity(
         page.goto(server + "/o/account")
         cards = page.get_by_test_id("list-cards").locator(".ky-card")
         expect(cards.first).to_be_visible()
-        assert page.locator(".ant-table").count() == 0
+        assert page.locator(".ky-dt").count() == 0
         screenshot(page, f"phone-list-{suffix}")
         title = cards.first.locator(".ky-card-title").inner_text()
         cards.first.click()

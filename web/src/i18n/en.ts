@@ -129,6 +129,8 @@ const en = {
   'list.sortDesc': 'Descending',
   'list.empty': 'No {object} match',
   'list.emptyHelp': 'Try another search or filter, or create a new one.',
+  'list.selectAll': 'Select all rows shown',
+  'list.selectRow': 'Select {name}',
   'list.end': 'That is all',
   'list.clearFilters': 'Clear filters',
   'list.loadError': 'Could not load the list',

@@ -131,6 +131,8 @@ const zhCN: Messages = {
   'list.sortDesc': '降序',
   'list.empty': '没有符合条件的{object}',
   'list.emptyHelp': '换个关键字或筛选条件试试，或新建一条。',
+  'list.selectAll': '选择显示的全部行',
+  'list.selectRow': '选择 {name}',
   'list.end': '已经到底了',
   'list.clearFilters': '清除筛选',
   'list.loadError': '列表加载失败',

@@ -1,19 +1,18 @@
 import { DeleteOutlined, DownloadOutlined, FilterOutlined, MoreOutlined, PlusOutlined, ReloadOutlined, SearchOutlined, TableOutlined } from '@ant-design/icons';
-import { Alert, Badge, Button, Checkbox, Drawer, Dropdown, Empty, Grid, Input, Popover, Skeleton, Space, Table, Tag, Tooltip, Typography } from 'antd';
+import { Alert, Badge, Button, Checkbox, Drawer, Dropdown, Empty, Grid, Input, Popover, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
 import '../components/records.css';
-import type { ColumnsType } from 'antd/es/table';
-import type { SorterResult } from 'antd/es/table/interface';
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { api } from '../api/endpoints';
-import type { FieldMeta, FilterNode, ObjectMeta, QueryBody, RecordData, SavedView, SortSpec } from '../api/types';
+import type { FieldMeta, FilterNode, ObjectMeta, QueryBody, RecordData, SavedView } from '../api/types';
 import { describeCondition, FilterBuilder, filterableFields } from '../components/FilterBuilder';
-import { InfiniteSentinel } from '../components/InfiniteSentinel';
 import { InlineEditCell } from '../components/InlineEditCell';
 import { ListModeSwitch } from '../components/ListModeSwitch';
 import { MassActions } from '../components/MassActions';
 import { SavedViews } from '../components/SavedViews';
+import { InfiniteSentinel } from '../components/InfiniteSentinel';
 import { ObjectIcon } from '../components/ObjectIcon';
+import { RecordTable, type SortDirection, type TableColumn } from '../components/RecordTable';
 import { errorMessage, FullPageSpinner } from '../components/Status';
 import { FieldDisplay, isNumericField } from '../fields/registry';
 import { useI18n } from '../i18n';
@@ -212,25 +211,15 @@ function ObjectList({ object }: { object: ObjectMeta }) {
     setFilterOpen(false);
   };
 
-  const sortOrderOf = (name: string) => {
-    const s = sort.find((x) => x.field === name);
-    return s ? (s.direction === 'asc' ? ('ascend' as const) : ('descend' as const)) : null;
-  };
-
   const canEdit = can(object, 'edit');
-  const tableColumns: ColumnsType<RecordData> = columnFields.map((f, i) => ({
+  const tableColumns: TableColumn<RecordData>[] = columnFields.map((f, i) => ({
     key: f.name,
-    dataIndex: f.name,
     title: label(f.labels, f.name),
-    sorter: f.type !== 'multi_picklist' && f.type !== 'long_text' && f.type !== 'formula',
-    sortOrder: sortOrderOf(f.name),
-    sortDirections: ['ascend', 'descend'],
-    showSorterTooltip: false,
+    sortable: f.type !== 'multi_picklist' && f.type !== 'long_text' && f.type !== 'formula',
     align: isNumericField(f) ? 'right' : 'left',
-    fixed: i === 0 && !mobile ? 'left' : undefined,
     width: i === 0 ? 260 : f.type === 'boolean' ? 110 : 180,
-    ellipsis: f.type !== 'multi_picklist',
-    render: (_v, r) =>
+    wrap: f.type === 'multi_picklist',
+    render: (r) =>
       f.name === object.name_field ? (
         <Link to={`/o/${object.name}/${encodeURIComponent(r.id)}`} className="ky-namecell" onClick={(e) => e.stopPropagation()}>
           {recordTitle(object, r) || t('record.untitled')}
@@ -242,11 +231,8 @@ function ObjectList({ object }: { object: ObjectMeta }) {
       ),
   }));
 
-  const onTableChange = (_p: unknown, _f: unknown, sorter: SorterResult<RecordData> | SorterResult<RecordData>[]) => {
-    const s = Array.isArray(sorter) ? sorter[0] : sorter;
-    const field = (s?.columnKey as string | undefined) ?? undefined;
-    const next: SortSpec[] = field && s.order ? [{ field, direction: s.order === 'ascend' ? 'asc' : 'desc' }] : [];
-    setParam('sort', sortToParam(next));
+  const onSort = (field: string, direction: SortDirection | null) => {
+    setParam('sort', sortToParam(direction ? [{ field, direction }] : []));
   };
 
   const conditionChips = filterState.conditions.map((c) => (
@@ -297,8 +283,22 @@ function ObjectList({ object }: { object: ObjectMeta }) {
     </Badge>
   );
 
+  const listFoot =
+    !list.loading && list.records.length > 0 ? (
+      <div className="ky-list-foot">
+        {list.nextCursor ? (
+          <Button onClick={list.loadMore} loading={list.loadingMore} data-testid="list-more">
+            {t('common.loadMore')}
+          </Button>
+        ) : (
+          <Typography.Text type="secondary">{t('list.end')}</Typography.Text>
+        )}
+      </div>
+    ) : null;
+
   return (
-    <div className="ky-page ky-list-page">
+    <div className={`ky-page ky-list-page${mobile ? '' : ' ky-list-fill'}`}>
+
       <div className="ky-page-head">
         <div className="ky-page-title">
           <ObjectIcon name={object.name} icon={object.icon} size={36} />
@@ -411,54 +411,47 @@ function ObjectList({ object }: { object: ObjectMeta }) {
         )
       ) : (
         <div className="ky-table-card">
-          <Table<RecordData>
-            rowKey="id"
-            size="middle"
+          <RecordTable<RecordData>
+            label={plural}
             columns={tableColumns}
-            dataSource={list.records}
+            rows={list.records}
             loading={list.loading}
-            pagination={false}
-            sticky={{ offsetHeader: 56 }}
-            scroll={{ x: 'max-content' }}
-            onChange={(p, f, s) => onTableChange(p, f, s)}
-            rowSelection={
+            stickyFirstColumn
+            sort={sort[0] ? { key: sort[0].field, direction: sort[0].direction } : null}
+            onSort={onSort}
+            selection={
               can(object, 'edit') || can(object, 'delete')
-                ? { selectedRowKeys: selectedIds, onChange: (keys) => setSelectedIds(keys as string[]), columnWidth: 44, fixed: true }
+                ? {
+                    selected: selectedIds,
+                    onChange: setSelectedIds,
+                    labels: { all: t('list.selectAll'), row: (r) => t('list.selectRow', { name: recordTitle(object, r) || t('record.untitled') }) },
+                  }
                 : undefined
             }
-            onRow={(r) => ({
-              onClick: (e) => {
-                // Clicks on the checkbox, an inline editor or its popover are not "open the record".
-                const target = e.target as HTMLElement;
-                if (target.closest('.ant-table-selection-column, .ky-inline-edit, .ant-popover')) return;
-                navigate(`/o/${object.name}/${encodeURIComponent(r.id)}`);
-              },
-              className: 'ky-row',
-            })}
-            locale={{
-              emptyText: (
-                <Empty description={<span>{t('list.empty', { object: plural })}</span>} image={Empty.PRESENTED_IMAGE_SIMPLE}>
-                  <Typography.Text type="secondary">{t('list.emptyHelp')}</Typography.Text>
-                </Empty>
-              ),
+            onRowClick={(r, e) => {
+              // Clicks on an inline editor or its popover (a portal, but its events bubble
+              // through React) are not "open the record".
+              const target = e.target as HTMLElement;
+              if (target.closest('.ky-inline-edit, .ant-popover')) return;
+              navigate(`/o/${object.name}/${encodeURIComponent(r.id)}`);
             }}
+            empty={
+              <Empty description={<span>{t('list.empty', { object: plural })}</span>} image={Empty.PRESENTED_IMAGE_SIMPLE}>
+                <Typography.Text type="secondary">{t('list.emptyHelp')}</Typography.Text>
+              </Empty>
+            }
+            onEndReached={list.nextCursor ? list.loadMore : undefined}
+            endReachedDisabled={list.loadingMore}
+            footer={listFoot}
           />
         </div>
       )}
 
-      {!list.loading && list.records.length > 0 && (
-        <div className="ky-list-foot">
-          {list.nextCursor ? (
-            <>
-              <InfiniteSentinel onVisible={list.loadMore} disabled={list.loadingMore} />
-              <Button onClick={list.loadMore} loading={list.loadingMore} data-testid="list-more">
-                {t('common.loadMore')}
-              </Button>
-            </>
-          ) : (
-            <Typography.Text type="secondary">{t('list.end')}</Typography.Text>
-          )}
-        </div>
+      {mobile && (
+        <>
+          {list.nextCursor && !list.loading && <InfiniteSentinel onVisible={list.loadMore} disabled={list.loadingMore} />}
+          {listFoot}
+        </>
       )}
 
       {mobile && (
