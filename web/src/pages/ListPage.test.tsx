@@ -51,6 +51,36 @@ describe('ListPage', () => {
   });
 });
 
+describe('ListPage reference filters', () => {
+  it('shows the titles of records a shared filter names by id, without changing the query', async () => {
+    const queries: { url: string; body: Record<string, unknown> }[] = [];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (url: string, init: RequestInit) => {
+        const body = init.body ? JSON.parse(String(init.body)) : {};
+        queries.push({ url, body });
+        if (url.endsWith('/aggregate')) return json({ groups: [{ key: {}, values: { count: 0 } }] });
+        if (url === '/api/v1/records/account/query') return json({ records: [{ id: 'a1', name: '华为' }], next_cursor: null });
+        return json({ records: [], next_cursor: null });
+      }),
+    );
+    const f = serializeFilterState({ match: 'and', conditions: [{ id: 'x', field: 'account', op: 'in', value: ['a1', 'gone'] }] });
+    renderWith(
+      <Routes>
+        <Route path="/o/:object" element={<ListPage />} />
+      </Routes>,
+      { path: `/o/opportunity?f=${encodeURIComponent(f)}` },
+    );
+    expect(await screen.findByText('account is any of 华为, gone')).toBeTruthy();
+    const titles = queries.find((x) => x.url === '/api/v1/records/account/query')!;
+    expect(titles.body.filter).toEqual({ field: 'id', op: 'in', value: ['a1', 'gone'] });
+    // the list itself is asked for with the ids, before and after the titles arrive
+    const lists = queries.filter((x) => x.url === '/api/v1/records/opportunity/query');
+    expect(lists.length).toBeGreaterThan(0);
+    for (const q of lists) expect(q.body.filter).toEqual({ field: 'account', op: 'in', value: ['a1', 'gone'] });
+  });
+});
+
 describe('FilterBuilder', () => {
   it('adds a condition on the first non-name field and removes it', () => {
     let state: FilterState = { match: 'and', conditions: [] };

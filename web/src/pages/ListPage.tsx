@@ -32,6 +32,7 @@ import { inlineEditable } from '../lib/inline';
 import { can } from '../lib/layout';
 import { treeToFilterState, type ListDefinition } from '../lib/views';
 import { listQueryBody, loadColumns, saveColumns } from '../lib/listQuery';
+import { fetchTitles, unlabelledReferences, withLabels } from '../lib/referenceLabels';
 import { useRecordList } from '../lib/useRecordList';
 import { useMetadata } from '../state/metadata';
 import { useFormatSettings } from '../state/session';
@@ -105,6 +106,7 @@ export default function ListPage() {
 
 function ObjectList({ object }: { object: ObjectMeta }) {
   const { t, label, lang } = useI18n();
+  const { getObject } = useMetadata();
   const fmt = useFormatSettings();
   const navigate = useNavigate();
   const screens = Grid.useBreakpoint();
@@ -149,6 +151,28 @@ function ObjectList({ object }: { object: ObjectMeta }) {
   const resolve = (path: string) => getField(object, path);
   const built = useMemo(() => buildFilter(filterState, resolve, { timeZone: fmt.timeZone }), [filterState, fmt.timeZone]); // eslint-disable-line react-hooks/exhaustive-deps
   const filter = useMemo(() => andFilters(fixedFilter, built), [fixedFilter, built]);
+
+  // A filter from a saved view or a shared link names referenced records by id: put their
+  // titles in (chips and pickers show them), leaving the query itself unchanged.
+  const rawFilterParam = params.get('f');
+  useEffect(() => {
+    const wanted = unlabelledReferences(filterState, resolve);
+    if (!wanted.size) return;
+    const ctrl = new AbortController();
+    void fetchTitles(wanted, getObject, ctrl.signal).then((titles) => {
+      if (ctrl.signal.aborted) return;
+      const labelled = serializeFilterState(withLabels(filterState, resolve, titles));
+      setParams(
+        (prev) => {
+          const next = new URLSearchParams(prev);
+          if (next.get('f') === rawFilterParam) next.set('f', labelled);
+          return next;
+        },
+        { replace: true },
+      );
+    });
+    return () => ctrl.abort();
+  }, [rawFilterParam]); // eslint-disable-line react-hooks/exhaustive-deps
   const columnFields = columns.map((n) => getField(object, n)).filter((f): f is FieldMeta => !!f);
   const body: QueryBody = listQueryBody(object, columns, filter, sort, q);
   const key = JSON.stringify(body);
