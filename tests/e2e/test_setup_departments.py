@@ -110,6 +110,20 @@ def test_admin_adds_moves_and_renames_a_department(browser: Browser, server: str
         page.reload()
         node.filter(has_text=renamed).click()
         expect(page.get_by_text(f"销售中心 / {renamed}")).to_be_visible(timeout=SLOW)
+
+        # Deleting: a department with people is refused with what to do; an empty one goes.
+        node.filter(has_text="华东销售部").click()
+        expect(page.get_by_test_id("dept-title")).to_have_text("华东销售部")
+        page.get_by_test_id("dept-delete").click()
+        page.get_by_test_id("dept-delete-ok").click()
+        expect(page.locator(".ant-message")).to_contain_text("Move its", timeout=SLOW)
+        expect(node.filter(has_text="华东销售部")).to_be_visible()
+        node.filter(has_text=renamed).click()
+        expect(page.get_by_test_id("dept-title")).to_have_text(renamed)
+        page.get_by_test_id("dept-delete").click()
+        page.get_by_test_id("dept-delete-ok").click()
+        expect(node.filter(has_text=renamed)).to_have_count(0, timeout=SLOW)
+        expect(page.get_by_test_id("dept-title")).to_have_text("销售中心")
     finally:
         found = api_call(
             page,

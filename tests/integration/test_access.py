@@ -392,6 +392,28 @@ def test_moving_a_department_moves_access(
         )
 
 
+def test_a_department_with_sub_departments_or_members_is_not_deleted(
+    platform: Platform, org: Org, client: TestClient
+) -> None:
+    """They would point at a binned department and stay inside its subtree for access."""
+    sales = org.departments["sales"]
+    refused = client.delete(f"/api/v1/records/department/{sales}")
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "department_not_empty"
+    assert "2 sub-department(s) and 1 user(s)" in refused.json()["detail"]
+    assert client.get(f"/api/v1/records/department/{sales}").status_code == 200
+    # 财务部 still has a member; once they move, the empty department goes to the bin.
+    finance = org.departments["finance"]
+    assert client.delete(f"/api/v1/records/department/{finance}").status_code == 409
+    with platform.context(org.tenant, SYSTEM) as ctx:
+        RecordsService(ctx).update(
+            "user", org.users["outsider"], {"department": org.departments["hq"]}
+        )
+    assert client.delete(f"/api/v1/records/department/{finance}").status_code == 204
+    binned = client.get("/api/v1/records/department", params={"deleted": "true"}).json()["records"]
+    assert [d["id"] for d in binned] == [finance]
+
+
 def test_field_permissions_everywhere(
     platform: Platform, org: Org, clients: dict[str, TestClient]
 ) -> None:

@@ -136,6 +136,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "reserved_name": {"en": "The name '{name}' is reserved.", "zh-CN": "名称“{name}”为保留名称。"},
     "invalid_metadata": {"en": "{reason}", "zh-CN": "{reason}"},
     "in_use": {"en": "Still used by {by}.", "zh-CN": "仍被 {by} 使用。"},
+    "department_not_empty": {
+        "en": "Move its {departments} sub-department(s) and {users} user(s) elsewhere first.",
+        "zh-CN": "请先将其下的 {departments} 个子部门和 {users} 名用户移到其他部门。",
+    },
     "restore_conflict": {
         "en": "The record cannot be restored: {reason}",
         "zh-CN": "无法恢复该记录：{reason}",

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from keyi.platform.access.subtree import subtree_predicate
-from keyi.platform.hooks import WriteEvent, registry
+from keyi.platform.errors import Conflict
+from keyi.platform.hooks import DeleteEvent, WriteEvent, registry
 
 if TYPE_CHECKING:
     from keyi.platform.context import Context
@@ -48,6 +49,26 @@ def department_path(ctx: Context, event: WriteEvent) -> None:
             .where(subtree_predicate(ctx.conn, column, old_path), table.c.id != event.record_id)
             .values({column.name: sa.literal(own_path) + sa.func.substr(column, len(old_path) + 1)})
         )
+
+
+@registry.before_delete("department")
+def department_delete_only_when_empty(ctx: Context, event: DeleteEvent) -> None:
+    """A department with sub-departments or members is not deleted: they would be left pointing
+    at a department in the recycle bin, and (by their paths) still inside its subtree for record
+    access. The administrator moves them first; the error says how many there are."""
+    departments = ctx.object("department").table
+    users = ctx.object("user").table
+    count = sa.func.count()
+    children = ctx.conn.execute(
+        sa.select(count).where(
+            departments.c.parent == event.record_id, departments.c.deleted_at.is_(None)
+        )
+    ).scalar_one()
+    members = ctx.conn.execute(
+        sa.select(count).where(users.c.department == event.record_id, users.c.deleted_at.is_(None))
+    ).scalar_one()
+    if children or members:
+        raise Conflict("department_not_empty", departments=children, users=members)
 
 
 @registry.before_save("user")

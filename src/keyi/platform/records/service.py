@@ -33,7 +33,7 @@ from keyi.platform.expressions import (
     regex_time_budget,
 )
 from keyi.platform.fieldtypes import currency_column, impl_for
-from keyi.platform.hooks import WriteEvent, registry
+from keyi.platform.hooks import DeleteEvent, WriteEvent, registry
 from keyi.platform.i18n import label
 from keyi.platform.ids import new_id
 from keyi.platform.metadata.model import (
@@ -266,6 +266,7 @@ class RecordsService:
         old = self._load_for_change(obj, record_id, Operation.DELETE)
         if expected_version is not None and expected_version != old["version"]:
             raise StaleVersion(current=old["version"])
+        registry.run_before_delete(self.ctx, DeleteEvent(obj.name, record_id, dict(old)))
         deleted_at = self.ctx.now()
         self._soft_delete(obj, [old], deleted_at)
 

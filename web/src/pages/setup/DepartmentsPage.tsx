@@ -1,5 +1,5 @@
-import { ApartmentOutlined, DragOutlined, EditOutlined, ExportOutlined, PlusOutlined, UserOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Checkbox, Empty, Form, Input, Modal, Select, Space, Table, Tag, Tree } from 'antd';
+import { ApartmentOutlined, DeleteOutlined, DragOutlined, EditOutlined, ExportOutlined, PlusOutlined, UserOutlined } from '@ant-design/icons';
+import { Alert, App, Button, Checkbox, Empty, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Tree } from 'antd';
 import { useCallback, useEffect, useMemo, useState, type HTMLAttributes, type Key, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { ApiError } from '../../api/client';
@@ -167,6 +167,18 @@ export default function DepartmentsPage() {
             onAddChild={() => setEditing({ mode: 'create', parent: current })}
             onEdit={() => setEditing({ mode: 'edit', department: current })}
             onMove={() => setMoving(current)}
+            onDelete={async () => {
+              try {
+                await api.remove('department', current.id);
+              } catch (e) {
+                // A department with sub-departments or members is refused with how many there are.
+                message.error(errorMessage(e, t));
+                return;
+              }
+              message.success(t('setup.departments.deleted', { name: current.name }));
+              setSelected(current.parent ?? null);
+              await load();
+            }}
           />
         ) : (
           <Empty description={t('setup.departments.pick')} />
@@ -205,12 +217,14 @@ function DepartmentDetail({
   onAddChild,
   onEdit,
   onMove,
+  onDelete,
 }: {
   department: Department;
   departments: Department[];
   onAddChild: () => void;
   onEdit: () => void;
   onMove: () => void;
+  onDelete: () => Promise<void>;
 }) {
   const { t } = useI18n();
   const [withSubtree, setWithSubtree] = useState(false);
@@ -263,6 +277,18 @@ function DepartmentDetail({
           <Link to={`/o/department/${department.id}`}>
             <Button icon={<ExportOutlined />}>{t('setup.departments.openRecord')}</Button>
           </Link>
+          <Popconfirm
+            title={t('setup.departments.deleteConfirm', { name: department.name })}
+            description={t('setup.departments.deleteHelp')}
+            okText={t('common.delete')}
+            okButtonProps={{ danger: true, ...({ 'data-testid': 'dept-delete-ok' } as Record<string, string>) }}
+            cancelText={t('common.cancel')}
+            onConfirm={onDelete}
+          >
+            <Button danger icon={<DeleteOutlined />} data-testid="dept-delete">
+              {t('common.delete')}
+            </Button>
+          </Popconfirm>
         </Space>
       </div>
       <p data-testid="dept-manager">
