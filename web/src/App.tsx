@@ -5,29 +5,15 @@ import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router-dom';
-import { startBoot } from './boot';
 import { FullPageSpinner, OfflinePage } from './components/Status';
 import { I18nProvider, useI18n } from './i18n';
 import { MetadataProvider } from './state/metadata';
 import { SessionProvider, useSession } from './state/session';
+import { HomePage, KanbanPage, ListPage, RecordPage, Shell } from './lazyRoutes';
 import { THEME } from './theme';
-
-const loaders = {
-  shell: () => import('./components/Shell'),
-  home: () => import('./pages/HomePage'),
-  list: () => import('./pages/ListPage'),
-  record: () => import('./pages/RecordPage'),
-  kanban: () => import('./pages/KanbanPage'),
-};
-if (typeof window !== 'undefined' && import.meta.env.MODE !== 'test') startBoot(window.location.pathname, loaders);
 
 const LoginPage = lazy(() => import('./pages/LoginPage'));
 const AcceptInvitePage = lazy(() => import('./pages/AcceptInvitePage'));
-const Shell = lazy(loaders.shell);
-const HomePage = lazy(loaders.home);
-const ListPage = lazy(loaders.list);
-const RecordPage = lazy(loaders.record);
-const KanbanPage = lazy(loaders.kanban);
 const RecycleBinPage = lazy(() => import('./pages/RecycleBinPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 const SetupPage = lazy(() => import('./pages/setup/SetupPage'));

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ObjectMeta } from './api/types';
 import {
   pageModulesFor,
+  peekBootObjects,
+  peekBootSession,
   peekPrefetchedList,
   PREFETCH_TTL_MS,
   prefetchList,
@@ -58,6 +60,30 @@ describe('boot', () => {
     expect(takeBootSession()).toBeNull();
     expect((await takeBootObjects())?.objects).toEqual([{ name: 'account' }]);
     expect(takeBootObjects()).toBeNull();
+  });
+
+  it('settles once the code, session and metadata are in, and lets the first render peek at them', async () => {
+    const fetch = vi.fn((url: string) =>
+      Promise.resolve(url.endsWith('/me') ? json(200, { user: { id: 'u1' }, tenant: { name: 'demo' } }) : json(200, { objects: [{ name: 'account' }] })),
+    );
+    vi.stubGlobal('fetch', fetch);
+    let codeArrived!: () => void;
+    const load = loaders();
+    load.list.mockReturnValue(new Promise<object>((resolve) => (codeArrived = () => resolve({}))));
+    let settled = false;
+    const ready = startBoot('/o/account', load).then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(settled).toBe(false); // the list page's code is still on its way
+    expect(peekBootSession()?.user).toEqual({ id: 'u1' });
+    expect(peekBootObjects()?.objects).toEqual([{ name: 'account' }]);
+    codeArrived();
+    await ready;
+    expect(settled).toBe(true);
+    // taking an answer ends peeking at it: a later provider asks the server again
+    await takeBootSession();
+    expect(peekBootSession()).toBeUndefined();
+    await takeBootObjects();
+    expect(peekBootObjects()).toBeUndefined();
   });
 
   it('asks again for metadata that failed at boot (signed in afterwards)', async () => {

@@ -34,6 +34,9 @@ export const PREFETCH_TTL_MS = 10_000;
 let session: Promise<Session> | null = null;
 const lists = new Map<string, PrefetchedList>();
 let objects: Promise<{ objects: ObjectMeta[] }> | null = null;
+/** The boot answers once they have arrived, so the first render can start with them. */
+let sessionValue: Session | undefined;
+let objectsValue: { objects: ObjectMeta[] } | undefined;
 
 /** Which lazily loaded page modules the path will render, besides the shell. */
 export function pageModulesFor(path: string): Array<'list' | 'kanban' | 'record' | 'home'> {
@@ -45,20 +48,24 @@ export function pageModulesFor(path: string): Array<'list' | 'kanban' | 'record'
   return [];
 }
 
-/** Start the session and metadata requests and the route's code (once, at startup). */
-export function startBoot(path: string, loaders: Record<'shell' | 'list' | 'kanban' | 'record' | 'home', () => Promise<unknown>>): void {
+/**
+ * Start the session and metadata requests and the route's code (once, at startup). The promise
+ * settles when the route's code and the session and metadata answers are in (failed or not):
+ * main.tsx renders then, so the first render has what it needs instead of a spinner per step.
+ */
+export function startBoot(path: string, loaders: Record<'shell' | 'list' | 'kanban' | 'record' | 'home', () => Promise<unknown>>): Promise<unknown> {
   if (SIGNED_OUT.test(path)) {
     // Take index.html's preloaded metadata answer (a 401 here) and drop it: left in the
     // browser's preload cache, it would answer the app's first metadata request after signing
     // in, and that 401 would send the person straight back to the login page.
     void fetch(PRELOADED_OBJECTS, { credentials: 'same-origin' }).catch(() => undefined);
-    return;
+    return Promise.resolve();
   }
   session = api.me();
   objects = api.objects();
   // A signed-out visitor gets 401s here; whoever takes the promise sees the error.
-  session.catch(() => undefined);
-  objects.catch(() => undefined);
+  session.then((v) => (sessionValue = v)).catch(() => undefined);
+  objects.then((v) => (objectsValue = v)).catch(() => undefined);
   const list = LIST.exec(path);
   if (list && !window.location.search) {
     // A plain list URL: its query needs only the metadata, so it can be asked for as soon as
@@ -71,8 +78,8 @@ export function startBoot(path: string, loaders: Record<'shell' | 'list' | 'kanb
       })
       .catch(() => undefined);
   }
-  void loaders.shell().catch(() => undefined);
-  for (const page of pageModulesFor(path)) void loaders[page]().catch(() => undefined);
+  const code = [loaders.shell(), ...pageModulesFor(path).map((page) => loaders[page]())];
+  return Promise.allSettled([...code, session, objects]);
 }
 
 function listKey(object: string, body: QueryBody): string {
@@ -113,7 +120,18 @@ export function takePrefetchedList(object: string, body: QueryBody): PrefetchedL
 export function takeBootSession(): Promise<Session> | null {
   const pending = session;
   session = null;
+  sessionValue = undefined;
   return pending;
+}
+
+/** The boot's session answer if it has arrived (and was not taken yet), without taking it. */
+export function peekBootSession(): Session | undefined {
+  return session ? sessionValue : undefined;
+}
+
+/** The boot's metadata answer if it has arrived (and was not taken yet), without taking it. */
+export function peekBootObjects(): { objects: ObjectMeta[] } | undefined {
+  return objects ? objectsValue : undefined;
 }
 
 /**
@@ -123,5 +141,6 @@ export function takeBootSession(): Promise<Session> | null {
 export function takeBootObjects(): Promise<{ objects: ObjectMeta[] }> | null {
   const pending = objects;
   objects = null;
+  objectsValue = undefined;
   return pending && pending.catch(() => api.objects());
 }

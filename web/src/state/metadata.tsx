@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { api } from '../api/endpoints';
-import { takeBootObjects } from '../boot';
+import { peekBootObjects, takeBootObjects } from '../boot';
 import type { ObjectMeta } from '../api/types';
 import { childRelations, type Relation } from '../lib/fields';
 
@@ -17,8 +17,10 @@ interface MetadataValue {
 const MetadataContext = createContext<MetadataValue | null>(null);
 
 export function MetadataProvider({ children }: { children: ReactNode }) {
-  const [objects, setObjects] = useState<ObjectMeta[]>([]);
-  const [loading, setLoading] = useState(true);
+  // The boot's answer when it is already in: the first render has the metadata.
+  const [booted] = useState(peekBootObjects);
+  const [objects, setObjects] = useState<ObjectMeta[]>(booted?.objects ?? []);
+  const [loading, setLoading] = useState(!booted);
   const [error, setError] = useState<unknown>(null);
 
   const reload = useCallback(async () => {
@@ -35,8 +37,9 @@ export function MetadataProvider({ children }: { children: ReactNode }) {
   }, []);
 
   useEffect(() => {
+    if (booted && takeBootObjects()) return;
     void reload();
-  }, [reload]);
+  }, [reload]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const value = useMemo<MetadataValue>(() => {
     const byName = new Map(objects.map((o) => [o.name, o]));

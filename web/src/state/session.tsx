@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, onUnauthorized } from '../api/client';
 import { api } from '../api/endpoints';
-import { takeBootSession } from '../boot';
+import { peekBootSession, takeBootSession } from '../boot';
 import type { Session, User } from '../api/types';
 import { useI18n } from '../i18n';
 import { DEFAULT_FORMAT, type FormatSettings } from '../lib/format';
@@ -22,8 +22,10 @@ const SessionContext = createContext<SessionValue | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const { adoptLang } = useI18n();
-  const [status, setStatus] = useState<Status>('loading');
-  const [session, setSession] = useState<Session | null>(null);
+  // The boot's answer when it is already in: the first render is signed in, not a spinner.
+  const [booted] = useState(peekBootSession);
+  const [status, setStatus] = useState<Status>(booted ? 'authenticated' : 'loading');
+  const [session, setSession] = useState<Session | null>(booted ? { user: booted.user, tenant: booted.tenant } : null);
 
   const refresh = useCallback(async () => {
     try {
@@ -39,8 +41,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, [adoptLang]);
 
   useEffect(() => {
-    void refresh();
-  }, [refresh]);
+    if (booted && takeBootSession()) adoptLang(booted.user?.language);
+    else void refresh();
+  }, [refresh]); // eslint-disable-line react-hooks/exhaustive-deps
 
   useEffect(() => {
     onUnauthorized(() => {
