@@ -1,7 +1,7 @@
 import { fireEvent, render, screen } from '@testing-library/react';
 import { useState } from 'react';
 import { describe, expect, it, vi } from 'vitest';
-import { RecordTable, type SortDirection, type TableColumn } from './RecordTable';
+import { RecordTable, ROW_HEIGHT, visibleRange, type SortDirection, type TableColumn } from './RecordTable';
 
 interface Row {
   id: string;
@@ -101,5 +101,30 @@ describe('RecordTable', () => {
     const table = screen.getByRole('table');
     expect(table.style.width).toBe(`${44 + 200 + 120 + 120}px`);
     expect([...table.querySelectorAll('col')].map((c) => c.style.width)).toEqual(['44px', '200px', '120px', '120px']);
+  });
+
+  it('renders only the rows in view and a few more, with spacers standing for the rest', () => {
+    const many: Row[] = Array.from({ length: 500 }, (_, i) => ({ id: `r${i}`, name: `Row ${i}`, amount: i }));
+    const { container } = render(<RecordTable<Row> label="Rows" columns={COLUMNS} rows={many} />);
+    const rendered = container.querySelectorAll('tr.ky-row');
+    const [, last] = visibleRange(500, 0, window.innerHeight);
+    expect(rendered.length).toBe(last);
+    expect(rendered.length).toBeLessThan(60);
+    expect(rendered[0].getAttribute('aria-rowindex')).toBe('2');
+    const below = container.querySelector('tr.ky-dt-spacer td') as HTMLElement;
+    expect(below.style.height).toBe(`${(500 - last) * ROW_HEIGHT}px`);
+    expect(screen.getByRole('table').getAttribute('aria-rowcount')).toBe('501');
+  });
+});
+
+describe('visibleRange', () => {
+  it('covers the viewport plus the overscan, clamped to the rows there are', () => {
+    // 900 px of viewport at the top: 19 rows visible, 8 more below
+    expect(visibleRange(1000, 0, 900)).toEqual([0, 27]);
+    // scrolled to row 100 (plus the header): 8 rows above stay rendered
+    expect(visibleRange(1000, 45 + 100 * ROW_HEIGHT, 900)).toEqual([92, 127]);
+    expect(visibleRange(10, 0, 900)).toEqual([0, 10]);
+    expect(visibleRange(0, 0, 900)).toEqual([0, 0]);
+    expect(visibleRange(50, 45 + 49 * ROW_HEIGHT, 900)).toEqual([41, 50]);
   });
 });

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type MouseEvent, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type MouseEvent, type ReactNode } from 'react';
 import { InfiniteSentinel } from './InfiniteSentinel';
 import './recordTable.css';
 
@@ -9,8 +9,6 @@ export interface TableColumn<T> {
   width: number;
   align?: 'left' | 'right';
   sortable?: boolean;
-  /** Let the cell wrap (tags of a multi-select) instead of cutting it with an ellipsis. */
-  wrap?: boolean;
   render: (row: T) => ReactNode;
 }
 
@@ -34,10 +32,25 @@ interface Props<T extends { id: string }> {
   endReachedDisabled?: boolean;
   /** Keep the first column in view while scrolling sideways (desktop). */
   stickyFirstColumn?: boolean;
+  /** When this changes (another query), the table scrolls back to its first row. */
+  scrollResetKey?: string;
 }
 
 const CHECK_WIDTH = 44;
 const SKELETON_ROWS = 8;
+/** Every row is one line this tall (recordTable.css), so which rows are in view is arithmetic. */
+export const ROW_HEIGHT = 48;
+const HEADER_HEIGHT = 45;
+/** Rows rendered beyond the visible ones, above and below, so a scroll shows rows at once. */
+const OVERSCAN = 8;
+
+/** The rows [first, last) to render for a scroll position: the visible ones and some more. */
+export function visibleRange(count: number, scrollTop: number, viewportHeight: number): [number, number] {
+  const top = Math.max(0, scrollTop - HEADER_HEIGHT);
+  const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+  const last = Math.min(count, Math.ceil((top + viewportHeight) / ROW_HEIGHT) + OVERSCAN);
+  return [first, Math.max(first, last)];
+}
 
 /**
  * The list view's table: a plain <table> laid out from its column widths.
@@ -47,10 +60,55 @@ const SKELETON_ROWS = 8;
  * per cell; on a cold first load of a list it was most of the ~0.9 s between the page's code
  * arriving and the first rows on screen. Here the header and first column stay in place with CSS
  * `position: sticky` inside the table's own scrolling area, so nothing is measured in script.
+ *
+ * Only the rows in view (and a few around them) are rendered: rows are one line of a fixed
+ * height, and spacer rows stand for the others. A first page shows as many rows as fit the
+ * window instead of all 50, and a list scrolled through thousands of rows keeps a small page.
  */
 export function RecordTable<T extends { id: string }>(props: Props<T>) {
-  const { columns, rows, selection, sort, onSort, onRowClick, loading, stickyFirstColumn } = props;
+  const { columns, rows, selection, sort, onSort, onRowClick, loading, stickyFirstColumn, scrollResetKey } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
+  // Before the first layout the window's height bounds the table's: enough rows to fill it.
+  const [view, setView] = useState(() => ({ top: 0, height: typeof window === 'undefined' ? 1000 : window.innerHeight }));
+  const frame = useRef(0);
+
+  const rendered = useRef<[number, number]>([0, 0]);
+  const rowCount = useRef(rows.length);
+  rowCount.current = rows.length;
+
+  useLayoutEffect(() => {
+    const el = scrollRef.current;
+    if (!el) return;
+    // A new scroll position or size re-renders only when it needs rows that are not rendered
+    // yet: a few rows' scroll, or a first layout smaller than the window, change nothing.
+    const measure = () => {
+      const [first, last] = visibleRange(rowCount.current, el.scrollTop, el.clientHeight);
+      const [shownFirst, shownLast] = rendered.current;
+      if (first >= shownFirst && last <= shownLast) return;
+      setView({ top: el.scrollTop, height: el.clientHeight });
+    };
+    const onScroll = () => {
+      cancelAnimationFrame(frame.current);
+      frame.current = requestAnimationFrame(measure);
+    };
+    el.addEventListener('scroll', onScroll, { passive: true });
+    const ro = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(onScroll);
+    ro?.observe(el);
+    return () => {
+      el.removeEventListener('scroll', onScroll);
+      ro?.disconnect();
+      cancelAnimationFrame(frame.current);
+    };
+  }, []);
+
+  const firstReset = useRef(true);
+  useEffect(() => {
+    if (firstReset.current) {
+      firstReset.current = false;
+      return;
+    }
+    if (scrollRef.current) scrollRef.current.scrollTop = 0;
+  }, [scrollResetKey]);
   const lastClicked = useRef<number | null>(null);
   const allRef = useRef<HTMLInputElement>(null);
 
@@ -81,18 +139,26 @@ export function RecordTable<T extends { id: string }>(props: Props<T>) {
   };
 
   const stickyClass = (i: number) => (stickyFirstColumn && i === 0 ? ' ky-dt-sticky' : '');
+  const [first, last] = visibleRange(rows.length, view.top, view.height);
+  rendered.current = [first, last];
+  const spacer = (key: string, count: number) =>
+    count > 0 ? (
+      <tr key={key} className="ky-dt-spacer" aria-hidden>
+        <td colSpan={widths.length} style={{ height: count * ROW_HEIGHT }} />
+      </tr>
+    ) : null;
   const stickyLeft = selection ? CHECK_WIDTH : 0;
 
   return (
     <div className={`ky-dt-scroll${loading && rows.length ? ' is-loading' : ''}`} ref={scrollRef}>
-      <table className="ky-dt" style={{ width: total }} aria-label={props.label} aria-busy={loading || undefined}>
+      <table className="ky-dt" style={{ width: total }} aria-label={props.label} aria-busy={loading || undefined} aria-rowcount={rows.length + 1}>
         <colgroup>
           {widths.map((w, i) => (
             <col key={i} style={{ width: w }} />
           ))}
         </colgroup>
         <thead>
-          <tr>
+          <tr aria-rowindex={1}>
             {selection && (
               <th className={`ky-dt-check-cell${stickyFirstColumn ? ' ky-dt-sticky' : ''}`} style={{ left: 0 }}>
                 <input
@@ -136,10 +202,17 @@ export function RecordTable<T extends { id: string }>(props: Props<T>) {
           </tr>
         </thead>
         <tbody>
-          {rows.map((r, index) => {
+          {spacer('above', first)}
+          {rows.slice(first, last).map((r, offset) => {
+            const index = first + offset;
             const isSelected = selected.has(r.id);
             return (
-              <tr key={r.id} className={`ky-row${isSelected ? ' is-selected' : ''}`} onClick={onRowClick ? (e) => onRowClick(r, e) : undefined}>
+              <tr
+                key={r.id}
+                className={`ky-row${isSelected ? ' is-selected' : ''}`}
+                aria-rowindex={index + 2}
+                onClick={onRowClick ? (e) => onRowClick(r, e) : undefined}
+              >
                 {selection && (
                   <td className={`ky-dt-check-cell${stickyFirstColumn ? ' ky-dt-sticky' : ''}`} style={{ left: 0 }} onClick={(e) => e.stopPropagation()}>
                     <input
@@ -155,7 +228,7 @@ export function RecordTable<T extends { id: string }>(props: Props<T>) {
                 {columns.map((c, i) => (
                   <td
                     key={c.key}
-                    className={`ky-dt-td${c.align === 'right' ? ' is-right' : ''}${c.wrap ? ' is-wrap' : ''}${stickyClass(i)}`}
+                    className={`ky-dt-td${c.align === 'right' ? ' is-right' : ''}${stickyClass(i)}`}
                     style={stickyFirstColumn && i === 0 ? { left: stickyLeft } : undefined}
                   >
                     {c.render(r)}
@@ -164,6 +237,7 @@ export function RecordTable<T extends { id: string }>(props: Props<T>) {
               </tr>
             );
           })}
+          {spacer('below', rows.length - last)}
           {loading &&
             rows.length === 0 &&
             Array.from({ length: SKELETON_ROWS }, (_, i) => (

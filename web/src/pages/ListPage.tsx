@@ -242,7 +242,6 @@ function ObjectList({ object }: { object: ObjectMeta }) {
     sortable: f.type !== 'multi_picklist' && f.type !== 'long_text' && f.type !== 'formula',
     align: isNumericField(f) ? 'right' : 'left',
     width: i === 0 ? 260 : f.type === 'boolean' ? 110 : 180,
-    wrap: f.type === 'multi_picklist',
     render: (r) =>
       f.name === object.name_field ? (
         <Link to={`/o/${object.name}/${encodeURIComponent(r.id)}`} className="ky-namecell" onClick={(e) => e.stopPropagation()}>
@@ -441,6 +440,7 @@ function ObjectList({ object }: { object: ObjectMeta }) {
             rows={list.records}
             loading={list.loading}
             stickyFirstColumn
+            scrollResetKey={key}
             sort={sort[0] ? { key: sort[0].field, direction: sort[0].direction } : null}
             onSort={onSort}
             selection={
