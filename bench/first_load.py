@@ -2,8 +2,10 @@
 
 Starts ``keyi serve`` on an existing data directory (e.g. the benchmark's seeded SQLite data),
 signs in through the API in a fresh browser context each run (so nothing is cached), then times
-from navigation start to the first rows of the accounts list on screen. What a person waits for
-when they open the CRM, measured with Debian's Chromium driven by Playwright.
+what a person waits for when they open the CRM: from the browser's navigation start to the
+paint of the first rows of the accounts list, as the browser itself reports it (Element
+Timing). Measured with Debian's Chromium driven by Playwright; `wall` is from the driver's
+side: its navigation request until it has seen the rows, including its own round trips.
 """
 
 from __future__ import annotations
@@ -20,6 +22,20 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
+
+# In the page before any of its scripts: the paint time of the first list row's title, as the
+# browser reports it through Element Timing (the list page marks the rows' first cells
+# elementtiming="list-row").
+ROWS_PAINTED = """
+window.__rowsPainted = null;
+new PerformanceObserver((entries) => {
+  for (const entry of entries.getEntries()) {
+    if (entry.identifier === 'list-row' && window.__rowsPainted === null) {
+      window.__rowsPainted = entry.renderTime || entry.loadTime;
+    }
+  }
+}).observe({ type: 'element', buffered: true });
+"""
 
 
 def _free_port() -> int:
@@ -55,6 +71,7 @@ def measure(data_dir: Path, tenant: str, email: str, password: str, runs: int) -
     )
     cold: list[float] = []
     warm: list[float] = []
+    wall: list[float] = []
     try:
         _wait_ready(url, server)
         with sync_playwright() as pw:
@@ -66,12 +83,15 @@ def measure(data_dir: Path, tenant: str, email: str, password: str, runs: int) -
                     data={"email": email, "password": password, "tenant": tenant},
                 )
                 assert login.ok, login.text()
+                context.add_init_script(ROWS_PAINTED)
                 page = context.new_page()
                 for bucket in (cold, warm):  # first with an empty cache, then again
                     started = time.perf_counter()
-                    page.goto(url + "/o/account")
-                    page.locator(".ky-row").first.wait_for(timeout=30000)
-                    bucket.append(time.perf_counter() - started)
+                    page.goto(url + "/o/account", wait_until="commit")
+                    page.wait_for_function("() => window.__rowsPainted !== null", timeout=30000)
+                    if bucket is cold:
+                        wall.append(time.perf_counter() - started)
+                    bucket.append(page.evaluate("window.__rowsPainted") / 1000)
                 context.close()
             browser.close()
     finally:
@@ -81,6 +101,7 @@ def measure(data_dir: Path, tenant: str, email: str, password: str, runs: int) -
         "cold_p50_ms": round(statistics.median(cold) * 1000, 1),
         "cold_max_ms": round(max(cold) * 1000, 1),
         "warm_p50_ms": round(statistics.median(warm) * 1000, 1),
+        "cold_wall_p50_ms": round(statistics.median(wall) * 1000, 1),
         "runs": runs,
     }
 

@@ -100,6 +100,11 @@ function Catalog() {
         <Col span={12} />
       </Row>
       <Tabs items={[{ key: 'a', label: 'a', children: 'a' }]} />
+      {/* A ConfigProvider inside the app's registers antd's icon reset under the app's theme
+          (the outer one registers it under antd's default theme). */}
+      <ConfigProvider>
+        <span />
+      </ConfigProvider>
     </App>
   );
 }

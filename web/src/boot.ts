@@ -9,6 +9,8 @@
  */
 import { api } from './api/endpoints';
 import type { ObjectMeta, QueryBody, RecordPage, Session } from './api/types';
+import { detectLang, LANG_STORAGE_KEY, normaliseLang } from './i18n/detect';
+import { DEFAULT_FORMAT, warmFormatters } from './lib/format';
 import { plainListQueryBody } from './lib/listQuery';
 
 const LIST = /^\/o\/[^/]+\/?$/;
@@ -78,8 +80,28 @@ export function startBoot(path: string, loaders: Record<'shell' | 'list' | 'kanb
       })
       .catch(() => undefined);
   }
+  // While the code downloads the main thread is idle: build the number and date formatters.
+  Promise.all([session, objects])
+    .then(([me]) => setTimeout(() => warmFormatters(formatSettingsOf(me)), 0))
+    .catch(() => undefined);
   const code = [loaders.shell(), ...pageModulesFor(path).map((page) => loaders[page]())];
   return Promise.allSettled([...code, session, objects]);
+}
+
+/** The settings useFormatSettings will give the first page (language as I18nProvider picks it). */
+function formatSettingsOf(me: Session) {
+  let stored: string | null = null;
+  try {
+    stored = localStorage.getItem(LANG_STORAGE_KEY);
+  } catch {
+    /* storage unavailable */
+  }
+  return {
+    lang: normaliseLang(stored) ?? normaliseLang(me.user?.language) ?? detectLang(),
+    locale: me.tenant?.locale || DEFAULT_FORMAT.locale,
+    currency: me.tenant?.currency || DEFAULT_FORMAT.currency,
+    timeZone: me.tenant?.time_zone || DEFAULT_FORMAT.timeZone,
+  };
 }
 
 function listKey(object: string, body: QueryBody): string {

@@ -1,4 +1,3 @@
-import { EditOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Form, Popover, Space } from 'antd';
 import { useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
@@ -40,9 +39,7 @@ export function InlineEditCell(props: Props) {
         setEditing(true);
       }}
       data-testid={`inline-edit-${field.name}`}
-    >
-      <EditOutlined />
-    </button>
+    />
   );
   return (
     <div className="ky-inline-cell">

@@ -34,6 +34,12 @@ interface Props<T extends { id: string }> {
   stickyFirstColumn?: boolean;
   /** When this changes (another query), the table scrolls back to its first row. */
   scrollResetKey?: string;
+  /**
+   * An Element Timing name (https://wicg.github.io/element-timing/) on the rows' first cells:
+   * the browser then reports when rows are first painted. bench/first_load.py reads it, and so
+   * can any real-user monitoring of how fast lists appear.
+   */
+  paintTiming?: string;
 }
 
 const CHECK_WIDTH = 44;
@@ -79,27 +85,40 @@ export function RecordTable<T extends { id: string }>(props: Props<T>) {
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
-    // A new scroll position or size re-renders only when it needs rows that are not rendered
-    // yet: a few rows' scroll, or a first layout smaller than the window, change nothing.
-    const measure = () => {
-      const [first, last] = visibleRange(rowCount.current, el.scrollTop, el.clientHeight);
+    // Positions come from the scroll event and sizes from the ResizeObserver's entries, never
+    // from reading layout in a frame callback (a forced layout of the whole page). A new
+    // position re-renders only when it needs rows that are not rendered yet: a few rows' scroll,
+    // or a first layout smaller than the window, change nothing.
+    const latest = { top: 0, height: view.height };
+    const apply = () => {
+      const [first, last] = visibleRange(rowCount.current, latest.top, latest.height);
       const [shownFirst, shownLast] = rendered.current;
       if (first >= shownFirst && last <= shownLast) return;
-      setView({ top: el.scrollTop, height: el.clientHeight });
+      setView({ ...latest });
+    };
+    const schedule = () => {
+      cancelAnimationFrame(frame.current);
+      frame.current = requestAnimationFrame(apply);
     };
     const onScroll = () => {
-      cancelAnimationFrame(frame.current);
-      frame.current = requestAnimationFrame(measure);
+      latest.top = el.scrollTop;
+      schedule();
     };
     el.addEventListener('scroll', onScroll, { passive: true });
-    const ro = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(onScroll);
+    const ro =
+      typeof ResizeObserver === 'undefined'
+        ? null
+        : new ResizeObserver((entries) => {
+            latest.height = entries[entries.length - 1].contentRect.height;
+            schedule();
+          });
     ro?.observe(el);
     return () => {
       el.removeEventListener('scroll', onScroll);
       ro?.disconnect();
       cancelAnimationFrame(frame.current);
     };
-  }, []);
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   const firstReset = useRef(true);
   useEffect(() => {
@@ -230,6 +249,7 @@ export function RecordTable<T extends { id: string }>(props: Props<T>) {
                     key={c.key}
                     className={`ky-dt-td${c.align === 'right' ? ' is-right' : ''}${stickyClass(i)}`}
                     style={stickyFirstColumn && i === 0 ? { left: stickyLeft } : undefined}
+                    {...(i === 0 && props.paintTiming ? { elementtiming: props.paintTiming } : {})}
                   >
                     {c.render(r)}
                   </td>

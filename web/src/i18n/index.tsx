@@ -3,38 +3,16 @@ import { setApiLanguage } from '../api/client';
 import type { Labels, Lang } from '../api/types';
 import en, { type MessageKey, type Messages } from './en';
 import zhCN from './zh-CN';
+import { detectLang, LANG_STORAGE_KEY, normaliseLang } from './detect';
+
+export { detectLang, LANG_STORAGE_KEY, normaliseLang };
 
 export type { MessageKey } from './en';
 export const LANGS: Lang[] = ['zh-CN', 'en'];
 export const MESSAGES: Record<Lang, Messages> = { 'zh-CN': zhCN, en };
-export const LANG_STORAGE_KEY = 'keyi.lang';
 
 export type TParams = Record<string, string | number | null | undefined>;
 export type TFunction = (key: MessageKey, params?: TParams) => string;
-
-export function normaliseLang(value: string | null | undefined): Lang | null {
-  if (!value) return null;
-  const v = value.toLowerCase();
-  if (v.startsWith('zh')) return 'zh-CN';
-  if (v.startsWith('en')) return 'en';
-  return null;
-}
-
-export function detectLang(): Lang {
-  try {
-    const stored = normaliseLang(localStorage.getItem(LANG_STORAGE_KEY));
-    if (stored) return stored;
-  } catch {
-    /* storage unavailable */
-  }
-  if (typeof navigator !== 'undefined') {
-    for (const l of navigator.languages ?? [navigator.language]) {
-      const n = normaliseLang(l);
-      if (n) return n;
-    }
-  }
-  return 'zh-CN';
-}
 
 export function interpolate(template: string, params?: TParams): string {
   if (!params) return template;

@@ -169,3 +169,18 @@ export function todayIn(timeZone: string, now: Date = new Date()): string {
     return now.toISOString().slice(0, 10);
   }
 }
+
+/**
+ * Build the formatters a first page uses while the browser is still waiting for its code. A
+ * locale's first Intl formatter loads ICU data on the main thread (~25 ms measured on a cold
+ * load), which otherwise landed inside the first render of a list with money or dates. The
+ * formatters are cached (above), so the page's own calls reuse them.
+ */
+export function warmFormatters(s: FormatSettings): void {
+  const now = new Date().toISOString();
+  formatCurrency(1, s);
+  formatNumber(1.5, s);
+  formatInteger(1, s);
+  formatDate(now.slice(0, 10), s);
+  formatDateTime(now, s);
+}

@@ -40,6 +40,7 @@ import NotFoundPage from './NotFoundPage';
 
 const RecordFormDrawer = lazy(() => import('../components/RecordFormDrawer'));
 
+
 function ColumnChooser({ object, value, onChange }: { object: ObjectMeta; value: string[]; onChange: (v: string[]) => void }) {
   const { t, label } = useI18n();
   const all = filterableFields(object);
@@ -441,6 +442,7 @@ function ObjectList({ object }: { object: ObjectMeta }) {
             loading={list.loading}
             stickyFirstColumn
             scrollResetKey={key}
+            paintTiming="list-row"
             sort={sort[0] ? { key: sort[0].field, direction: sort[0].direction } : null}
             onSort={onSort}
             selection={
