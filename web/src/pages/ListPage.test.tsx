@@ -40,6 +40,8 @@ describe('ListPage', () => {
     expect(q.body.sort).toEqual([{ field: 'amount', direction: 'desc' }]);
     expect(q.body.limit).toBe(50);
     expect(q.body.fields).toEqual(expect.arrayContaining(['id', 'name', 'account', 'stage', 'amount']));
+    // the count is asked for once the rows are painted
+    await waitFor(() => expect(queries.some((x) => x.url.endsWith('/aggregate'))).toBe(true));
     const agg = queries.find((x) => x.url.endsWith('/aggregate'))!;
     expect(agg.body).toEqual({ filter: { field: 'stage', op: 'in', value: ['won', 'lost'] }, aggregates: [{ op: 'count' }], q: null });
     expect(await screen.findByText('1 records')).toBeTruthy();

@@ -32,6 +32,7 @@ import { inlineEditable } from '../lib/inline';
 import { can } from '../lib/layout';
 import { treeToFilterState, type ListDefinition } from '../lib/views';
 import { listQueryBody, loadColumns, saveColumns } from '../lib/listQuery';
+import { afterPaint } from '../lib/afterPaint';
 import { fetchTitles, unlabelledReferences, withLabels } from '../lib/referenceLabels';
 import { useRecordList } from '../lib/useRecordList';
 import { useMetadata } from '../state/metadata';
@@ -211,17 +212,23 @@ function ObjectList({ object }: { object: ObjectMeta }) {
 
   // total count (aggregate) for the header: the same filter and quick search as the rows
   const countKey = JSON.stringify(filter);
+  // (asked for once the rows are painted: nobody waits for it, and it is the slow query)
   useEffect(() => {
     setCount(null);
     const ctrl = new AbortController();
-    api
-      .aggregate(object.name, { filter, aggregates: [{ op: 'count' }], q: q || null }, ctrl.signal)
-      .then((res) => {
-        const v = res.groups?.[0]?.values?.count;
-        setCount(typeof v === 'number' ? v : null);
-      })
-      .catch(() => setCount(null));
-    return () => ctrl.abort();
+    const cancel = afterPaint(() => {
+      api
+        .aggregate(object.name, { filter, aggregates: [{ op: 'count' }], q: q || null }, ctrl.signal)
+        .then((res) => {
+          const v = res.groups?.[0]?.values?.count;
+          setCount(typeof v === 'number' ? v : null);
+        })
+        .catch(() => setCount(null));
+    });
+    return () => {
+      cancel();
+      ctrl.abort();
+    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [object.name, countKey, q]);
 
