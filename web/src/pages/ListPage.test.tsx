@@ -11,20 +11,33 @@ afterEach(() => vi.unstubAllGlobals());
 
 const json = (b: unknown) => new Response(JSON.stringify(b), { status: 200, headers: { 'Content-Type': 'application/json' } });
 
+interface Sent {
+  url: string;
+  body: Record<string, unknown>;
+}
+
+/** Stub fetch: records every request (URL and JSON body) and answers with `answer`'s JSON. */
+function stubApi(answer: (url: string) => unknown): Sent[] {
+  const sent: Sent[] = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init: RequestInit) => {
+      sent.push({ url, body: init.body ? JSON.parse(String(init.body)) : {} });
+      return json(answer(url));
+    }),
+  );
+  return sent;
+}
+
 describe('ListPage', () => {
   it('queries with the filter tree, sort and columns from the URL and renders rows', async () => {
-    const queries: { url: string; body: Record<string, unknown> }[] = [];
-    vi.stubGlobal(
-      'fetch',
-      vi.fn(async (url: string, init: RequestInit) => {
-        const body = init.body ? JSON.parse(String(init.body)) : {};
-        queries.push({ url, body });
-        if (url.endsWith('/aggregate')) return json({ groups: [{ key: {}, values: { count: 1 } }] });
-        return json({
-          records: [{ id: 'o1', name: 'ERP rollout', account: 'a1', stage: 'won', amount: 10, amount_currency: 'CNY', _display: { account: '华为' } }],
-          next_cursor: 'c2',
-        });
-      }),
+    const queries = stubApi((url) =>
+      url.endsWith('/aggregate')
+        ? { groups: [{ key: {}, values: { count: 1 } }] }
+        : {
+            records: [{ id: 'o1', name: 'ERP rollout', account: 'a1', stage: 'won', amount: 10, amount_currency: 'CNY', _display: { account: '华为' } }],
+            next_cursor: 'c2',
+          },
     );
     const f = serializeFilterState({ match: 'and', conditions: [{ id: 'x', field: 'stage', op: 'in', value: ['won', 'lost'] }] });
     renderWith(
@@ -55,16 +68,12 @@ describe('ListPage', () => {
 
 describe('ListPage reference filters', () => {
   it('shows the titles of records a shared filter names by id, without changing the query', async () => {
-    const queries: { url: string; body: Record<string, unknown> }[] = [];
-    vi.stubGlobal(
-      'fetch',
-      vi.fn(async (url: string, init: RequestInit) => {
-        const body = init.body ? JSON.parse(String(init.body)) : {};
-        queries.push({ url, body });
-        if (url.endsWith('/aggregate')) return json({ groups: [{ key: {}, values: { count: 0 } }] });
-        if (url === '/api/v1/records/account/query') return json({ records: [{ id: 'a1', name: '华为' }], next_cursor: null });
-        return json({ records: [], next_cursor: null });
-      }),
+    const queries = stubApi((url) =>
+      url.endsWith('/aggregate')
+        ? { groups: [{ key: {}, values: { count: 0 } }] }
+        : url === '/api/v1/records/account/query'
+          ? { records: [{ id: 'a1', name: '华为' }], next_cursor: null }
+          : { records: [], next_cursor: null },
     );
     const f = serializeFilterState({ match: 'and', conditions: [{ id: 'x', field: 'account', op: 'in', value: ['a1', 'gone'] }] });
     renderWith(
