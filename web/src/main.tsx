@@ -13,6 +13,7 @@ import 'virtual:antd.css';
 import './styles.css';
 import { startBoot } from './boot';
 import { routeLoaders } from './routes';
+import { mountWhenReady } from './start';
 
 const ready = startBoot(window.location.pathname, routeLoaders);
-void Promise.all([import('./root'), ready]).then(([{ mount }]) => mount(document.getElementById('root')!));
+void mountWhenReady(document.getElementById('root')!, import('./root'), ready);
