@@ -1,5 +1,5 @@
 import { DeleteOutlined, EditOutlined } from '@ant-design/icons';
-import { Button, Space, Tooltip } from 'antd';
+import { Button, Space, Tooltip, type TableColumnType } from 'antd';
 import { useI18n } from '../../i18n';
 
 interface Props {
@@ -29,4 +29,14 @@ export function RowActions({ name, testId, onEdit, onDelete, deleteLabel }: Prop
       )}
     </Space>
   );
+}
+
+/** The right-aligned column of these buttons, for the Setup tables whose every row can be edited and deleted. */
+export function actionsColumn<T extends { name: string }>(testId: string, onEdit: (row: T, index: number) => void, onDelete: (row: T, index: number) => void): TableColumnType<T> {
+  return {
+    key: 'actions',
+    align: 'right',
+    width: 96,
+    render: (_, r, i) => <RowActions name={r.name} testId={testId} onEdit={() => onEdit(r, i)} onDelete={() => onDelete(r, i)} />,
+  };
 }

@@ -1,5 +1,5 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Empty, Form, Input, Modal, Radio, Space, Switch, Table, Tag } from 'antd';
+import { Alert, Button, Empty, Form, Input, Modal, Radio, Space, Switch, Table, Tag } from 'antd';
 import { useEffect, useMemo, useState, type HTMLAttributes } from 'react';
 import { api } from '../../api/endpoints';
 import { ApiError } from '../../api/client';
@@ -7,9 +7,8 @@ import type { FieldMeta, ObjectMeta } from '../../api/types';
 import { LookupSelect, type LookupValue } from '../../fields/LookupSelect';
 import { useI18n, type TFunction } from '../../i18n';
 import { getField } from '../../lib/fields';
-import { RowActions } from './RowActions';
 import { setupApi, type SetupObject } from '../../pages/setup/api';
-import { PRINCIPAL_TYPES, removeRule, ruleErrors, setRuleActive, upsertRule, type PrincipalType, type SharingRuleDef } from '../../pages/setup/rules';
+import { PRINCIPAL_TYPES, ruleErrors, upsertRule, type PrincipalType, type SharingRuleDef } from '../../pages/setup/rules';
 import {
   criteriaValue,
   incompleteConditions,
@@ -25,6 +24,7 @@ import { useFormatSettings } from '../../state/session';
 import { describeCondition, FilterBuilder } from '../FilterBuilder';
 import { errorMessage } from '../Status';
 import { nameRules } from './NewObjectModal';
+import { useRuleList } from './ruleTable';
 
 const INPUTS: Record<string, string> = {
   name: 'name',
@@ -68,14 +68,19 @@ function principalLabel(t: TFunction, type: PrincipalType): string {
  */
 export default function SharingRules({ object }: { object: ObjectMeta }) {
   const { t, label, lang } = useI18n();
-  const { reload } = useMetadata();
-  const { message, modal } = App.useApp();
   const rules = useMemo(() => (object as SetupObject).sharing_rules ?? [], [object]);
   const resolve = (path: string) => getField(object, path);
   const titles = useTitles(rules, resolve);
-  const [editing, setEditing] = useState<number | null>(null);
-  const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState<string | null>(null);
+  const list = useRuleList(rules, (next) => setupApi.updateObject(object.name, { sharing_rules: next }), 'sharing', {
+    created: t('setup.sharing.created'),
+    saved: t('setup.sharing.saved'),
+    deleted: t('setup.sharing.deleted'),
+    confirm: (name) => ({
+      title: t('setup.sharing.deleteConfirm', { name }),
+      content: t('setup.sharing.deleteHelp'),
+      okButtonProps: { 'data-testid': 'confirm-delete-sharing' } as never,
+    }),
+  });
 
   const summary = (rule: SharingRuleDef) => {
     const value = criteriaValue(rule.criteria, resolve);
@@ -86,55 +91,11 @@ export default function SharingRules({ object }: { object: ObjectMeta }) {
     return state.conditions.map((c) => describeCondition(c, resolve(c.field), t, lang, (f) => label(f.labels, f.name))).join(joiner);
   };
 
-  const save = async (next: SharingRuleDef[], done: string) => {
-    await setupApi.updateObject(object.name, { sharing_rules: next });
-    message.success(done);
-    await reload();
-  };
-
-  const toggle = async (index: number, active: boolean) => {
-    setBusy(rules[index].name);
-    try {
-      await save(setRuleActive(rules, index, active), t('setup.sharing.saved'));
-    } catch (e) {
-      message.error(errorMessage(e, t));
-    } finally {
-      setBusy(null);
-    }
-  };
-
-  const remove = (index: number) => {
-    modal.confirm({
-      title: t('setup.sharing.deleteConfirm', { name: rules[index].name }),
-      content: t('setup.sharing.deleteHelp'),
-      okType: 'danger',
-      okText: t('common.delete'),
-      cancelText: t('common.cancel'),
-      okButtonProps: { 'data-testid': 'confirm-delete-sharing' } as never,
-      onOk: async () => {
-        try {
-          await save(removeRule(rules, index), t('setup.sharing.deleted'));
-        } catch (e) {
-          message.error(errorMessage(e, t));
-          throw e;
-        }
-      },
-    });
-  };
-
   return (
     <div className="ky-setup-panel" data-testid="sharing-rules">
       <div className="ky-setup-toolbar">
         <span className="ky-page-sub">{t('setup.sharing.help')}</span>
-        <Button
-          type="primary"
-          icon={<PlusOutlined />}
-          data-testid="sharing-new"
-          onClick={() => {
-            setEditing(null);
-            setOpen(true);
-          }}
-        >
+        <Button type="primary" icon={<PlusOutlined />} data-testid="sharing-new" onClick={() => list.edit(null)}>
           {t('setup.sharing.new')}
         </Button>
       </div>
@@ -164,52 +125,10 @@ export default function SharingRules({ object }: { object: ObjectMeta }) {
             width: 120,
             render: (a: 'read' | 'edit') => <Tag color={a === 'edit' ? 'blue' : undefined}>{t(`setup.sharing.access.${a}`)}</Tag>,
           },
-          {
-            title: t('setup.rules.active'),
-            key: 'active',
-            width: 80,
-            render: (_, r, i) => (
-              <Switch
-                size="small"
-                checked={r.active !== false}
-                loading={busy === r.name}
-                onChange={(on) => void toggle(i, on)}
-                aria-label={`${t('setup.rules.active')} ${r.name}`}
-                data-testid={`sharing-active-${r.name}`}
-              />
-            ),
-          },
-          {
-            key: 'actions',
-            align: 'right',
-            width: 96,
-            render: (_, r, i) => (
-              <RowActions
-                name={r.name}
-                testId="sharing"
-                onEdit={() => {
-                  setEditing(i);
-                  setOpen(true);
-                }}
-                onDelete={() => remove(i)}
-              />
-            ),
-          },
+          ...list.columns,
         ]}
       />
-      <SharingRuleModal
-        object={object}
-        rules={rules}
-        titles={titles}
-        index={editing}
-        open={open}
-        onClose={() => setOpen(false)}
-        onSaved={async (created) => {
-          setOpen(false);
-          message.success(created ? t('setup.sharing.created') : t('setup.sharing.saved'));
-          await reload();
-        }}
-      />
+      <SharingRuleModal object={object} rules={rules} titles={titles} {...list.modal} />
     </div>
   );
 }

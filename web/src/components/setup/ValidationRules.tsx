@@ -1,5 +1,5 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { Alert, App, Button, Col, Empty, Form, Input, Modal, Row, Select, Switch, Table } from 'antd';
+import { Alert, Button, Col, Empty, Form, Input, Modal, Row, Select, Switch, Table } from 'antd';
 import { useEffect, useState, type HTMLAttributes } from 'react';
 import { ApiError } from '../../api/client';
 import type { ObjectMeta } from '../../api/types';
@@ -8,9 +8,7 @@ import { isSystemField } from '../../lib/fields';
 import { setupApi, type SetupObject } from '../../pages/setup/api';
 import {
   insertIntoCondition,
-  removeRule,
   ruleErrors,
-  setRuleActive,
   suggestRuleName,
   upsertRule,
   validationRuleFromForm,
@@ -18,10 +16,9 @@ import {
   type ValidationRuleDef,
   type ValidationRuleForm,
 } from '../../pages/setup/rules';
-import { useMetadata } from '../../state/metadata';
 import { errorMessage } from '../Status';
 import { labelRule, nameRules } from './NewObjectModal';
-import { RowActions } from './RowActions';
+import { useRuleList } from './ruleTable';
 
 /** Where each key of a rule shows its server error in the form. */
 const INPUTS: Record<string, string> = { name: 'name', condition: 'condition', message: 'message_en', field: 'field', active: 'active' };
@@ -33,12 +30,13 @@ const INPUTS: Record<string, string> = { name: 'name', condition: 'condition', m
  */
 export default function ValidationRules({ object }: { object: ObjectMeta }) {
   const { t, label } = useI18n();
-  const { reload } = useMetadata();
-  const { message, modal } = App.useApp();
   const rules = (object as SetupObject).validation_rules ?? [];
-  const [editing, setEditing] = useState<number | null>(null);
-  const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState<string | null>(null);
+  const list = useRuleList(rules, (next) => setupApi.updateObject(object.name, { validation_rules: next }), 'rule', {
+    created: t('setup.rules.created'),
+    saved: t('setup.rules.saved'),
+    deleted: t('setup.rules.deleted'),
+    confirm: (name) => ({ title: t('setup.rules.deleteConfirm', { name }), okButtonProps: { 'data-testid': 'confirm-delete-rule' } as never }),
+  });
 
   const fieldLabel = (name: string | null | undefined) => {
     if (!name) return <span className="ky-page-sub">{t('setup.rules.wholeRecord')}</span>;
@@ -46,55 +44,11 @@ export default function ValidationRules({ object }: { object: ObjectMeta }) {
     return f ? label(f.labels, f.name) : name;
   };
 
-  const save = async (next: ValidationRuleDef[], done: string) => {
-    await setupApi.updateObject(object.name, { validation_rules: next });
-    message.success(done);
-    await reload();
-  };
-
-  const toggle = async (index: number, active: boolean) => {
-    setBusy(rules[index].name);
-    try {
-      await save(setRuleActive(rules, index, active), t('setup.rules.saved'));
-    } catch (e) {
-      message.error(errorMessage(e, t));
-    } finally {
-      setBusy(null);
-    }
-  };
-
-  const remove = (index: number) => {
-    const rule = rules[index];
-    modal.confirm({
-      title: t('setup.rules.deleteConfirm', { name: rule.name }),
-      okType: 'danger',
-      okText: t('common.delete'),
-      cancelText: t('common.cancel'),
-      okButtonProps: { 'data-testid': 'confirm-delete-rule' } as never,
-      onOk: async () => {
-        try {
-          await save(removeRule(rules, index), t('setup.rules.deleted'));
-        } catch (e) {
-          message.error(errorMessage(e, t));
-          throw e;
-        }
-      },
-    });
-  };
-
   return (
     <div className="ky-setup-panel" data-testid="validation-rules">
       <div className="ky-setup-toolbar">
         <span className="ky-page-sub">{t('setup.rules.help')}</span>
-        <Button
-          type="primary"
-          icon={<PlusOutlined />}
-          data-testid="rule-new"
-          onClick={() => {
-            setEditing(null);
-            setOpen(true);
-          }}
-        >
+        <Button type="primary" icon={<PlusOutlined />} data-testid="rule-new" onClick={() => list.edit(null)}>
           {t('setup.rules.new')}
         </Button>
       </div>
@@ -118,51 +72,10 @@ export default function ValidationRules({ object }: { object: ObjectMeta }) {
           },
           { title: t('setup.rules.condition'), dataIndex: 'condition', render: (c: string) => <code className="ky-setup-mono">{c}</code> },
           { title: t('setup.rules.field'), key: 'field', render: (_, r) => fieldLabel(r.field) },
-          {
-            title: t('setup.rules.active'),
-            key: 'active',
-            width: 80,
-            render: (_, r, i) => (
-              <Switch
-                size="small"
-                checked={r.active !== false}
-                loading={busy === r.name}
-                onChange={(on) => void toggle(i, on)}
-                aria-label={`${t('setup.rules.active')} ${r.name}`}
-                data-testid={`rule-active-${r.name}`}
-              />
-            ),
-          },
-          {
-            key: 'actions',
-            align: 'right',
-            width: 96,
-            render: (_, r, i) => (
-              <RowActions
-                name={r.name}
-                testId="rule"
-                onEdit={() => {
-                  setEditing(i);
-                  setOpen(true);
-                }}
-                onDelete={() => remove(i)}
-              />
-            ),
-          },
+          ...list.columns,
         ]}
       />
-      <ValidationRuleModal
-        object={object}
-        rules={rules}
-        index={editing}
-        open={open}
-        onClose={() => setOpen(false)}
-        onSaved={async (created) => {
-          setOpen(false);
-          message.success(created ? t('setup.rules.created') : t('setup.rules.saved'));
-          await reload();
-        }}
-      />
+      <ValidationRuleModal object={object} rules={rules} {...list.modal} />
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useState, type HTMLAttributes } from 'react';
 import { ApiError } from '../../api/client';
 import type { RecordData } from '../../api/types';
 import { labelRule } from '../../components/setup/NewObjectModal';
-import { RowActions } from '../../components/setup/RowActions';
+import { actionsColumn } from '../../components/setup/RowActions';
 import { ErrorResult, errorMessage } from '../../components/Status';
 import { useI18n } from '../../i18n';
 import { setupApi, type SsoProvider } from './api';
@@ -48,6 +48,11 @@ export default function SsoPage() {
     return role ? String(role.name ?? role.id) : id;
   };
 
+  const edit = (p: SsoProvider | null) => {
+    setEditing(p);
+    setOpen(true);
+  };
+
   const remove = (p: SsoProvider) => {
     modal.confirm({
       title: t('setup.sso.deleteConfirm', { name: label(p.labels, p.name) }),
@@ -77,10 +82,7 @@ export default function SsoPage() {
           type="primary"
           icon={<PlusOutlined />}
           data-testid="sso-new"
-          onClick={() => {
-            setEditing(null);
-            setOpen(true);
-          }}
+          onClick={() => edit(null)}
         >
           {t('setup.sso.new')}
         </Button>
@@ -143,22 +145,7 @@ export default function SsoPage() {
               width: 100,
               render: (_, p) => (p.enabled ? <Tag color="blue">{t('setup.sso.enabled')}</Tag> : <Tag>{t('setup.sso.disabled')}</Tag>),
             },
-            {
-              key: 'actions',
-              align: 'right',
-              width: 96,
-              render: (_, p) => (
-                <RowActions
-                  name={p.name}
-                  testId="sso"
-                  onEdit={() => {
-                    setEditing(p);
-                    setOpen(true);
-                  }}
-                  onDelete={() => remove(p)}
-                />
-              ),
-            },
+            actionsColumn<SsoProvider>('sso', edit, remove),
           ]}
         />
       )}
