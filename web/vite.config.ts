@@ -3,12 +3,25 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { antdStaticCss } from './build/vite-antd-css';
 import { preloadDynamicEntry } from './build/vite-preload-app';
+import { routePreloads } from './build/vite-route-preloads';
 
 const apiTarget = process.env.KEYI_API ?? 'http://127.0.0.1:8000';
 
 export default defineConfig({
   base: '/',
-  plugins: [react(), antdStaticCss('/src/theme.ts', '/build/antd-catalog.tsx'), preloadDynamicEntry('/src/root.tsx')],
+  plugins: [
+    react(),
+    antdStaticCss('/src/theme.ts', '/build/antd-catalog.tsx'),
+    preloadDynamicEntry('/src/root.tsx'),
+    // the modules of src/routes.ts's routeLoaders; the server puts the URL's page's files in index.html
+    routePreloads({
+      shell: '/src/components/Shell.tsx',
+      home: '/src/pages/HomePage.tsx',
+      list: '/src/pages/ListPage.tsx',
+      record: '/src/pages/RecordPage.tsx',
+      kanban: '/src/pages/KanbanPage.tsx',
+    }),
+  ],
   server: {
     port: 5173,
     proxy: {

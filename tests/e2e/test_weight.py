@@ -58,19 +58,25 @@ def _decoded_size(request: Request) -> int:
 
 
 def _assert_no_boot_waterfall(page: Page, loaded: list[Request]) -> None:
-    """The session and metadata are asked for once each (index.html's preloads are reused by
-    the app's own requests), and before the main bundle has arrived: without the preloads they
-    were asked for only after it ran, and the shell's code only after the session came back."""
+    """The session, the metadata and the list's first page are asked for once each (index.html's
+    preloads are reused by the app's own requests), and, with the shell's and the list page's
+    code, before the main bundle has arrived: without the server's hints they were asked for
+    only after it ran, and the shell's code only after the session came back."""
     paths = [r.url.split("://", 1)[1].split("/", 1)[1] for r in loaded]
     assert paths.count("api/v1/me") == 1, paths
     assert paths.count("api/v1/metadata/objects") == 1, paths
+    assert paths.count("api/v1/records/account?limit=50") == 1, paths
+    assert not any(p.startswith("api/v1/records/account/query") for p in paths), paths
     timings = page.evaluate(
         """() => Object.fromEntries(performance.getEntriesByType('resource')
             .map(e => [new URL(e.name).pathname, [e.startTime, e.responseEnd]]))"""
     )
     main_bundle_done = max(end for path, (_, end) in timings.items() if "/vendor-" in path)
-    for api_path in ("/api/v1/me", "/api/v1/metadata/objects"):
+    for api_path in ("/api/v1/me", "/api/v1/metadata/objects", "/api/v1/records/account"):
         assert timings[api_path][0] < main_bundle_done, (api_path, timings)
+    for page_code in ("/Shell-", "/ListPage-"):
+        started = [start for path, (start, _) in timings.items() if page_code in path]
+        assert started and started[0] < main_bundle_done, (page_code, timings)
 
 
 def _antd_styles_generated_in_browser(page: Page) -> list[str]:

@@ -1,16 +1,21 @@
 """The web app's files: gzip computed once and served as-is, identity when not accepted,
-hashed assets cached for a year, index.html never cached, client routes fall back to it."""
+hashed assets cached for a year, index.html never cached, client routes fall back to it, with
+the URL's page's code and first records hinted to a signed-in visitor."""
 
 from __future__ import annotations
 
 import gzip
+import json
 import os
+import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from keyi.api.app import create_app
 from keyi.api.assets import CompressedFiles
+from keyi.api.context import SESSION_COOKIE
+from keyi.api.page_hints import page_of
 from keyi.settings import Settings
 
 BUNDLE = ("export const greeting = '你好 Keyi';\n" * 400).encode()
@@ -69,3 +74,69 @@ def test_each_file_version_is_compressed_once(tmp_path: Path) -> None:
     cache = CompressedFiles()
     assert gzip.decompress(cache.gzipped(path)) == BUNDLE
     assert cache.gzipped(path) is cache.gzipped(path)
+
+
+ROUTES = {
+    "shell": {"js": ["assets/Shell-1.js", "assets/index-abc123.js"], "css": []},
+    "list": {"js": ["assets/ListPage-1.js", "assets/vendor-1.js"], "css": ["assets/List-1.css"]},
+    "record": {"js": ["assets/RecordPage-1.js", "assets/vendor-1.js"], "css": []},
+}
+
+
+def _hinted_app(tmp_path: Path) -> TestClient:
+    client, dist = _app(tmp_path)
+    (dist / "index.html").write_text(
+        '<!doctype html><head><script type="module" src="/assets/index-abc123.js"></script>'
+        "</head><div id=root></div>"
+    )
+    (dist / "route-preloads.json").write_text(json.dumps(ROUTES))
+    return client
+
+
+def _links(page: str) -> list[str]:
+    return re.findall(r"<link [^>]*>", page)
+
+
+def test_a_signed_in_list_url_gets_its_code_and_first_page_hinted(tmp_path: Path) -> None:
+    client = _hinted_app(tmp_path)
+    with client:
+        client.cookies.set(SESSION_COOKIE, "any")
+        page = client.get("/o/account")
+    links = _links(page.text)
+    assert links == [
+        '<link rel="preload" href="/api/v1/records/account?limit=50" as="fetch" crossorigin>',
+        '<link rel="modulepreload" crossorigin href="/assets/Shell-1.js">',
+        '<link rel="stylesheet" crossorigin href="/assets/List-1.css">',
+        '<link rel="modulepreload" crossorigin href="/assets/ListPage-1.js">',
+        '<link rel="modulepreload" crossorigin href="/assets/vendor-1.js">',
+    ]  # the entry, already a <script> of the page, is not repeated
+    assert page.text.index("</head>") > page.text.index("ListPage-1.js")
+    assert page.headers["vary"].startswith("Cookie")
+
+
+def test_hints_follow_the_page_and_leave_filtered_lists_and_signed_out_pages_alone(
+    tmp_path: Path,
+) -> None:
+    client = _hinted_app(tmp_path)
+    with client:
+        signed_out = client.get("/o/account")
+        client.cookies.set(SESSION_COOKIE, "any")
+        login = client.get("/login")
+        filtered = client.get("/o/account?sort=-name")
+        record = client.get("/o/account/0193c0de-aaaa-7bbb-8ccc-000000000001")
+        setup = client.get("/setup/objects")
+        odd = client.get("/o/a%22b")
+    assert _links(signed_out.text) == [] and _links(login.text) == []
+    assert "api/v1/records" not in filtered.text and "ListPage-1.js" in filtered.text
+    assert "RecordPage-1.js" in record.text and "ListPage-1.js" not in record.text
+    assert "Shell-1.js" in setup.text and "Page-1.js" not in setup.text
+    # an object name is URL-encoded into the hint, never markup
+    assert 'href="/api/v1/records/a%22b?limit=50"' in odd.text
+
+
+def test_pages_of_client_paths() -> None:
+    assert page_of("") == "home"
+    assert page_of("o/account") == page_of("o/account/") == "list"
+    assert page_of("o/opportunity/kanban") == "kanban"
+    assert page_of("o/account/0193c0de") == "record"
+    assert page_of("setup/objects") is None

@@ -4,9 +4,11 @@ import {
   pageModulesFor,
   peekBootObjects,
   peekBootSession,
+  firstPageUrl,
+  isPlainFirstPage,
   peekPrefetchedList,
   PREFETCH_TTL_MS,
-  prefetchList,
+  prefetchFirstPage,
   startBoot,
   takeBootObjects,
   takeBootSession,
@@ -52,7 +54,7 @@ describe('boot', () => {
     vi.stubGlobal('fetch', fetch);
     const load = loaders();
     startBoot('/o/account', load);
-    expect(fetch.mock.calls.map((c) => c[0])).toEqual(['/api/v1/me', '/api/v1/metadata/objects']);
+    expect(fetch.mock.calls.map((c) => c[0])).toEqual(['/api/v1/me', '/api/v1/metadata/objects', '/api/v1/records/account?limit=50']);
     expect(load.shell).toHaveBeenCalledOnce();
     expect(load.list).toHaveBeenCalledOnce();
     expect(load.record).not.toHaveBeenCalled();
@@ -94,7 +96,7 @@ describe('boot', () => {
     await expect(takeBootSession()).rejects.toMatchObject({ status: 401 });
     signedIn = true;
     expect((await takeBootObjects())?.objects).toEqual([{ name: 'lead' }]);
-    expect(fetch).toHaveBeenCalledTimes(3);
+    expect(fetch.mock.calls.filter((c) => String((c as unknown[])[0]).includes('/metadata/'))).toHaveLength(2);
   });
 
   it('on signed-out pages only drains the preloaded metadata, so it cannot answer after sign-in', () => {
@@ -110,17 +112,18 @@ describe('boot', () => {
 });
 
 describe('list prefetch', () => {
-  it('hands a plain list page the first page the boot asked for, once, with the same body the page builds', async () => {
-    const account = {
-      name: 'account',
-      name_field: 'name',
-      labels: { en: 'Account' },
-      fields: [
-        { name: 'name', type: 'text', labels: { en: 'Name' } },
-        { name: 'industry', type: 'picklist', labels: { en: 'Industry' } },
-      ],
-    } as unknown as ObjectMeta;
-    const page = { records: [{ id: 'r1', version: 1, name: '华为' }], next_cursor: 'c2' };
+  const account = {
+    name: 'account',
+    name_field: 'name',
+    labels: { en: 'Account' },
+    fields: [
+      { name: 'name', type: 'text', labels: { en: 'Name' } },
+      { name: 'industry', type: 'picklist', labels: { en: 'Industry' } },
+    ],
+  } as unknown as ObjectMeta;
+
+  it('asks for a plain list first page at once, by the URL the server preloads, and hands it to the page once', async () => {
+    const page = { records: [{ id: 'r1', version: 1, name: '华为', industry: 'it' }], next_cursor: 'c2' };
     const fetch = vi.fn((url: string) =>
       Promise.resolve(
         url.endsWith('/me') ? json(200, { user: { id: 'u1' } }) : url.endsWith('/objects') ? json(200, { objects: [account] }) : json(200, page),
@@ -129,16 +132,29 @@ describe('list prefetch', () => {
     vi.stubGlobal('fetch', fetch);
     window.history.replaceState(null, '', '/o/account');
     startBoot('/o/account', loaders());
-    await takeBootObjects();
-    await new Promise((r) => setTimeout(r, 0));
-    const queries = fetch.mock.calls.filter((c) => String((c as unknown[])[0]).endsWith('/query'));
-    expect(queries).toHaveLength(1);
+    // asked before the metadata has arrived: it does not depend on it
+    const lists = fetch.mock.calls.filter((c) => String((c as unknown[])[0]).startsWith('/api/v1/records/'));
+    expect(lists.map((c) => (c as unknown[])[0])).toEqual([firstPageUrl('account')]);
+    // whichever columns this browser shows, the page's plain first query is this one
     const body = listQueryBody(account, loadColumns(account), null, [], '');
-    expect(JSON.parse(String(((queries[0] as unknown[])[1] as RequestInit).body))).toEqual(body);
+    expect(isPlainFirstPage(body)).toBe(true);
+    expect(peekPrefetchedList('account', body)).toBeDefined();
     const taken = takePrefetchedList('account', body);
     expect(await taken?.promise).toEqual(page);
     expect(taken?.page).toEqual(page);
     expect(takePrefetchedList('account', body)).toBeUndefined();
+  });
+
+  it('hands nothing to a query that is not the plain first page', () => {
+    vi.stubGlobal('fetch', vi.fn(() => Promise.resolve(json(200, { records: [], next_cursor: null }))));
+    prefetchFirstPage('account');
+    const plain = listQueryBody(account, ['name'], null, [], '');
+    expect(peekPrefetchedList('account', { ...plain, q: 'hua' })).toBeUndefined();
+    expect(peekPrefetchedList('account', { ...plain, sort: [{ field: 'name', direction: 'asc' }] })).toBeUndefined();
+    expect(peekPrefetchedList('account', { ...plain, filter: { field: 'industry', op: 'eq', value: 'it' } })).toBeUndefined();
+    expect(peekPrefetchedList('account', { ...plain, cursor: 'c2' })).toBeUndefined();
+    expect(peekPrefetchedList('contact', plain)).toBeUndefined();
+    expect(takePrefetchedList('account', plain)).toBeDefined();
   });
 
   it('drops a prefetched page nobody took in time, so a later visit asks afresh', async () => {
@@ -146,7 +162,7 @@ describe('list prefetch', () => {
     vi.stubGlobal('fetch', vi.fn(() => Promise.resolve(json(200, page))));
     const body = { filter: null, sort: [], fields: ['id', 'name'], limit: 50, q: null };
     const clock = vi.spyOn(performance, 'now').mockReturnValue(1_000);
-    prefetchList('account', body);
+    prefetchFirstPage('account');
     clock.mockReturnValue(1_000 + PREFETCH_TTL_MS - 1);
     expect(peekPrefetchedList('account', body)).toBeDefined();
     clock.mockReturnValue(1_000 + PREFETCH_TTL_MS + 1);
@@ -162,7 +178,7 @@ describe('list prefetch', () => {
     startBoot('/o/account', loaders());
     await takeBootObjects();
     await new Promise((r) => setTimeout(r, 0));
-    expect(fetch.mock.calls.some((c) => String((c as unknown[])[0]).endsWith('/query'))).toBe(false);
+    expect(fetch.mock.calls.some((c) => String((c as unknown[])[0]).startsWith('/api/v1/records/'))).toBe(false);
     window.history.replaceState(null, '', '/');
   });
 });

@@ -7,11 +7,12 @@
  * (`<link rel="preload" as="fetch">`, reused by the fetch below), and this module asks for the
  * route's code as soon as the bundle runs, so those waits overlap instead of adding up.
  */
+import { request } from './api/client';
 import { api } from './api/endpoints';
 import type { ObjectMeta, QueryBody, RecordPage, Session } from './api/types';
 import { detectLang, LANG_STORAGE_KEY, normaliseLang } from './i18n/detect';
 import { DEFAULT_FORMAT, warmFormatters } from './lib/format';
-import { plainListQueryBody } from './lib/listQuery';
+import { PAGE_SIZE } from './lib/listQuery';
 
 const LIST = /^\/o\/[^/]+\/?$/;
 const KANBAN = /^\/o\/[^/]+\/kanban\/?$/;
@@ -19,7 +20,7 @@ const RECORD = /^\/o\/[^/]+\/[^/]+\/?$/;
 const SIGNED_OUT = /^\/(login|accept-invite)(\/|$)/;
 const PRELOADED_OBJECTS = '/api/v1/metadata/objects';
 
-/** A list's first page asked for at boot; `page` is set once it has arrived. */
+/** A plain list's first page asked for at boot; `page` is set once it has arrived. */
 export interface PrefetchedList {
   promise: Promise<RecordPage>;
   page?: RecordPage;
@@ -68,24 +69,32 @@ export function startBoot(path: string, loaders: Record<'shell' | 'list' | 'kanb
   // A signed-out visitor gets 401s here; whoever takes the promise sees the error.
   session.then((v) => (sessionValue = v)).catch(() => undefined);
   objects.then((v) => (objectsValue = v)).catch(() => undefined);
-  const list = LIST.exec(path);
-  if (list && !window.location.search) {
-    // A plain list URL: its query needs only the metadata, so it can be asked for as soon as
-    // the metadata arrives, and its rows be there for the page's very first render.
-    const name = decodeURIComponent(path.split('/')[2]);
-    objects
-      .then((res) => {
-        const obj = res.objects.find((o) => o.name === name);
-        if (obj) prefetchList(name, plainListQueryBody(obj));
-      })
-      .catch(() => undefined);
-  }
+  // A plain list URL (no filter, sort or search): its first page is asked for at once, all
+  // fields (so whichever columns this browser shows are in it), by the URL index.html may
+  // already have preloaded, and its rows are there for the page's very first render.
+  const firstPage = LIST.test(path) && !window.location.search ? prefetchFirstPage(decodeURIComponent(path.split('/')[2])).promise : Promise.resolve();
   // While the code downloads the main thread is idle: build the number and date formatters.
   Promise.all([session, objects])
     .then(([me]) => setTimeout(() => warmFormatters(formatSettingsOf(me)), 0))
     .catch(() => undefined);
   const code = [loaders.shell(), ...pageModulesFor(path).map((page) => loaders[page]())];
-  return Promise.allSettled([...code, session, objects]);
+  return Promise.allSettled([...code, session, objects, withinFirstPageWait(firstPage)]);
+}
+
+/**
+ * The longest the first render waits (from boot) for a plain list's first page.
+ *
+ * The first render of a page is the costly one (a cold start compiles most of the app's code as
+ * it runs): measured on a 1M-account list, mounting as soon as the code was in, ahead of rows
+ * still on their way, rendered the whole page with skeleton rows (~0.3 s of a busy main thread,
+ * which also held back the arriving answer) and then again with the rows. The answer is usually
+ * ~10-50 ms behind the code, so waiting for it gives one render, with rows; a slow or failed
+ * answer is not waited for beyond this (the page then shows its own loading state or error).
+ */
+export const FIRST_PAGE_WAIT_MS = 800;
+
+function withinFirstPageWait(page: Promise<unknown>): Promise<unknown> {
+  return Promise.race([page, new Promise((resolve) => setTimeout(resolve, FIRST_PAGE_WAIT_MS))]);
 }
 
 /** The settings useFormatSettings will give the first page (language as I18nProvider picks it). */
@@ -104,37 +113,44 @@ function formatSettingsOf(me: Session) {
   };
 }
 
-function listKey(object: string, body: QueryBody): string {
-  return `${object} ${JSON.stringify(body)}`;
+/** The first page of a plain list's query, whichever its fields: the one thing boot prefetches. */
+export function isPlainFirstPage(body: QueryBody): boolean {
+  return !body.filter && !body.sort?.length && !body.q && !body.cursor && (body.limit ?? PAGE_SIZE) === PAGE_SIZE;
 }
 
-export function prefetchList(object: string, body: QueryBody): void {
-  const key = listKey(object, body);
-  const entry: PrefetchedList = { promise: api.query(object, body), at: performance.now() };
+/** The URL of a plain list's first page, all fields; the server preloads it from index.html. */
+export function firstPageUrl(object: string): string {
+  return `/api/v1/records/${encodeURIComponent(object)}?limit=${PAGE_SIZE}`;
+}
+
+/** Ask for a plain list's first page (boot does, for a list URL); kept for the page to take. */
+export function prefetchFirstPage(object: string): PrefetchedList {
+  const entry: PrefetchedList = { promise: request<RecordPage>(firstPageUrl(object)), at: performance.now() };
   entry.promise.then(
     (page) => {
       entry.page = page;
     },
-    () => lists.delete(key),
+    () => lists.delete(object),
   );
-  lists.set(key, entry);
+  lists.set(object, entry);
+  return entry;
 }
 
-/** The boot's first page of this exact list query, left in place for whoever takes it. */
+/** The boot's first page when `body` is that list's plain first page, left for whoever takes it. */
 export function peekPrefetchedList(object: string, body: QueryBody): PrefetchedList | undefined {
-  const key = listKey(object, body);
-  const entry = lists.get(key);
+  if (!isPlainFirstPage(body)) return undefined;
+  const entry = lists.get(object);
   if (entry && performance.now() - entry.at > PREFETCH_TTL_MS) {
-    lists.delete(key);
+    lists.delete(object);
     return undefined;
   }
   return entry;
 }
 
-/** The boot's first page of this exact list query, once; undefined when there is none. */
+/** The boot's first page for this list query, once; undefined when there is none. */
 export function takePrefetchedList(object: string, body: QueryBody): PrefetchedList | undefined {
   const entry = peekPrefetchedList(object, body);
-  lists.delete(listKey(object, body));
+  if (entry) lists.delete(object);
   return entry;
 }
 

@@ -7,16 +7,17 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.gzip import GZipMiddleware
 from swagger_ui_bundle import swagger_ui_path
 
 from keyi.api import ops
 from keyi.api.assets import CompressedFiles, asset_response
-from keyi.api.context import Services
+from keyi.api.context import SESSION_COOKIE, Services
 from keyi.api.errors import install_error_handlers, problem
 from keyi.api.openapi import tenant_openapi
+from keyi.api.page_hints import PageHints
 from keyi.api.ratelimit import LoginRateLimiter
 from keyi.api.routes import (
     access,
@@ -108,6 +109,7 @@ def mount_web(app: FastAPI, dist: Path) -> None:
     """Serve the built single-page app; unknown non-API paths get index.html (client routes)."""
     index = dist / "index.html"
     compressed = CompressedFiles()
+    hints = PageHints(dist)
 
     @app.get("/{path:path}", include_in_schema=False)
     def web(path: str, request: Request) -> Any:
@@ -119,8 +121,17 @@ def mount_web(app: FastAPI, dist: Path) -> None:
                 candidate, request, compressed, immutable="/assets/" in f"/{path}"
             )
         if index.is_file():
-            return FileResponse(
-                index, headers={"Cache-Control": "no-cache", "Content-Security-Policy": SPA_CSP}
+            page = hints.render(
+                path, request.url.query, signed_in=SESSION_COOKIE in request.cookies
+            )
+            return HTMLResponse(
+                page,
+                headers={
+                    "Cache-Control": "no-cache",
+                    "Content-Security-Policy": SPA_CSP,
+                    # the hints differ with and without a session
+                    "Vary": "Cookie",
+                },
             )
         return HTMLResponse(
             "<h1>Keyi</h1><p>The web app is not built. Run <code>make install</code>.</p>"

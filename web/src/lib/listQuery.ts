@@ -42,8 +42,3 @@ export function listQueryBody(
 ): QueryBody {
   return { filter, sort, fields: Array.from(new Set(['id', obj.name_field, ...columns])), limit: PAGE_SIZE, q: q || null };
 }
-
-/** The first page of a list opened without filters, sort or search in its URL. */
-export function plainListQueryBody(obj: ObjectMeta): QueryBody {
-  return listQueryBody(obj, loadColumns(obj), null, [], '');
-}
