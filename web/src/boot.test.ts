@@ -4,6 +4,7 @@ import {
   pageModulesFor,
   peekBootObjects,
   peekBootSession,
+  FIRST_PAGE_WAIT_MS,
   firstPageUrl,
   isPlainFirstPage,
   peekPrefetchedList,
@@ -143,6 +144,37 @@ describe('list prefetch', () => {
     expect(await taken?.promise).toEqual(page);
     expect(taken?.page).toEqual(page);
     expect(takePrefetchedList('account', body)).toBeUndefined();
+  });
+
+  it('renders first once the plain list first page is in too, but not later than FIRST_PAGE_WAIT_MS', async () => {
+    let answer!: () => void;
+    const fetch = vi.fn((url: string) =>
+      url.startsWith('/api/v1/records/')
+        ? new Promise<Response>((resolve) => (answer = () => resolve(json(200, { records: [], next_cursor: null }))))
+        : Promise.resolve(url.endsWith('/me') ? json(200, { user: { id: 'u1' } }) : json(200, { objects: [account] })),
+    );
+    vi.stubGlobal('fetch', fetch);
+    window.history.replaceState(null, '', '/o/account');
+    let settled = false;
+    const ready = startBoot('/o/account', loaders()).then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toBe(false); // code, session and metadata are in; the rows are not
+    answer();
+    await ready;
+    expect(settled).toBe(true);
+
+    vi.useFakeTimers();
+    try {
+      let late = false;
+      const slow = startBoot('/o/account', loaders()).then(() => (late = true));
+      await vi.advanceTimersByTimeAsync(FIRST_PAGE_WAIT_MS - 50);
+      expect(late).toBe(false);
+      await vi.advanceTimersByTimeAsync(100);
+      await slow;
+      expect(late).toBe(true); // a slow first page is not waited for beyond the limit
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('hands nothing to a query that is not the plain first page', () => {
