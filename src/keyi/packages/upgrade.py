@@ -42,7 +42,7 @@ from keyi.platform.metadata.model import FieldDef, ObjectDef
 from keyi.platform.metadata.service import MetadataService
 from keyi.platform.metadata.store import load_compiled, load_definitions
 from keyi.platform.permissions import Actor
-from keyi.platform.schema import meta_state_table, package_table
+from keyi.platform.schema import Ddl, meta_state_table, package_table
 from keyi.platform.tenancy import Platform
 
 log = logging.getLogger("keyi.upgrade")
@@ -414,6 +414,10 @@ def upgrade(
     report = UpgradeReport(ctx.tenant.name, dry_run, plans)
     if not dry_run and any(p.package is not None and not p.up_to_date for p in plans):
         _apply(ctx, report)
+    if not dry_run:
+        added = Ddl(conn).create_missing_indexes(load_definitions(conn))
+        if added:
+            log.info("tenant %s: created indexes %s", ctx.tenant.name, ", ".join(added))
     return report
 
 

@@ -7,6 +7,7 @@ metadata change, so a failed change leaves neither metadata nor columns behind.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -221,7 +222,21 @@ def alive() -> sa.TextClause:
 
 def object_indexes(obj: ObjectDef, table: sa.Table) -> list[sa.Index]:
     """Indexes an object table carries: list order, owner, references, unique and marked fields."""
-    indexes = [sa.Index(index_name(obj.name, "created"), table.c.created_at, table.c.id)]
+    indexes = [
+        sa.Index(index_name(obj.name, "created"), table.c.created_at, table.c.id),
+        # The live records in list order. A list view's count of a whole object scans this
+        # (~40-60 ms at 1M rows on SQLite instead of ~0.3 s over the table), and a plain list's
+        # first page reads it without stepping over deleted rows. Partial, not an index on
+        # `deleted_at`: that one would look selective to a planner without statistics, and
+        # SQLite took it over an owner index for owner-filtered queries (measured 0.1 → 0.28 s).
+        sa.Index(
+            index_name(obj.name, "live"),
+            table.c.created_at,
+            table.c.id,
+            sqlite_where=alive(),
+            postgresql_where=alive(),
+        ),
+    ]
     if obj.features.owner:
         indexes.append(sa.Index(index_name(obj.name, OWNER_FIELD), table.c[OWNER_FIELD]))
     if obj.features.pool:
@@ -317,6 +332,37 @@ class Ddl:
         table = build_table(obj, sa.MetaData())
         object_indexes(obj, table)  # binds the indexes to the table, created with it
         table.create(self.conn)
+
+    def create_missing_indexes(self, objects: Iterable[ObjectDef]) -> list[str]:
+        """Create the indexes `object_indexes` asks for that a table lacks; their names.
+
+        A release may add an index every object table carries (`ix_<object>_live` came after
+        tenants existed); tables created before it get it here, at the upgrade on server start.
+        One catalogue read per tenant; nothing is dropped.
+        """
+        # On PostgreSQL the tenant is the schema `SET LOCAL search_path` chose, not the
+        # connection's default one that the inspector would otherwise read.
+        schema = (
+            self.conn.exec_driver_sql("SELECT current_schema()").scalar()
+            if self.conn.dialect.name == "postgresql"
+            else None
+        )
+        inspector = sa.inspect(self.conn)
+        existing = {
+            index["name"]
+            for indexes in inspector.get_multi_indexes(schema=schema).values()
+            for index in indexes
+        }
+        tables = set(inspector.get_table_names(schema=schema))
+        created: list[str] = []
+        for obj in objects:
+            if obj.name not in tables:
+                continue
+            for index in object_indexes(obj, build_table(obj, sa.MetaData())):
+                if index.name not in existing:
+                    index.create(self.conn)
+                    created.append(str(index.name))
+        return created
 
     def drop_object_table(self, obj: ObjectDef) -> None:
         sa.Table(obj.name, sa.MetaData()).drop(self.conn)
