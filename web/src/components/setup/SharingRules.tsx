@@ -2,7 +2,6 @@ import { PlusOutlined } from '@ant-design/icons';
 import { Alert, Button, Empty, Form, Input, Modal, Radio, Space, Switch, Table, Tag } from 'antd';
 import { useEffect, useMemo, useState, type HTMLAttributes } from 'react';
 import { api } from '../../api/endpoints';
-import { ApiError } from '../../api/client';
 import type { FieldMeta, ObjectMeta } from '../../api/types';
 import { LookupSelect, type LookupValue } from '../../fields/LookupSelect';
 import { useI18n, type TFunction } from '../../i18n';
@@ -22,8 +21,8 @@ import {
 import { useMetadata } from '../../state/metadata';
 import { useFormatSettings } from '../../state/session';
 import { describeCondition, FilterBuilder } from '../FilterBuilder';
-import { errorMessage } from '../Status';
 import { nameRules } from './NewObjectModal';
+import { useModalSubmit } from './modalSubmit';
 import { useRuleList } from './ruleTable';
 
 const INPUTS: Record<string, string> = {
@@ -174,43 +173,26 @@ export function SharingRuleModal({ object, rules, titles, index, open, onClose, 
   const { t } = useI18n();
   const fmt = useFormatSettings();
   const [form] = Form.useForm<SharingRuleForm>();
-  const [saving, setSaving] = useState(false);
-  const [general, setGeneral] = useState<string[]>([]);
   const editing = index !== null ? rules[index] ?? null : null;
   const principalType = (Form.useWatch('principal_type', form) ?? editing?.principal_type ?? 'department') as PrincipalType;
   const resolve = (path: string) => getField(object, path);
 
   useEffect(() => {
     if (!open) return;
-    setGeneral([]);
     form.resetFields();
     form.setFieldsValue(sharingRuleToForm(editing, resolve, titles) as Parameters<typeof form.setFieldsValue>[0]);
   }, [open, editing, form]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const submit = async () => {
-    let values: SharingRuleForm;
-    try {
-      values = await form.validateFields();
-    } catch {
-      return;
-    }
-    setSaving(true);
-    setGeneral([]);
-    const at = index ?? rules.length;
-    try {
+  const { modalProps, errors } = useModalSubmit(
+    form,
+    open,
+    async (values) => {
       const rule = sharingRuleFromForm(values, resolve, { timeZone: fmt.timeZone });
       await setupApi.updateObject(object.name, { sharing_rules: upsertRule(rules, index, rule) });
       await onSaved(index === null);
-    } catch (e) {
-      if (e instanceof ApiError && e.fieldErrors.length) {
-        const mapped = ruleErrors(e.fieldErrors, 'sharing_rules', at, INPUTS);
-        form.setFields(mapped.fields.map((f) => ({ name: f.name as keyof SharingRuleForm, errors: f.errors })));
-        setGeneral(mapped.general.length ? mapped.general : [t('setup.fixErrors')]);
-      } else setGeneral([errorMessage(e, t)]);
-    } finally {
-      setSaving(false);
-    }
-  };
+    },
+    (errs) => ruleErrors(errs, 'sharing_rules', index ?? rules.length, INPUTS),
+  );
 
   return (
     <Modal
@@ -218,16 +200,9 @@ export function SharingRuleModal({ object, rules, titles, index, open, onClose, 
       width={820}
       title={editing ? t('setup.sharing.edit', { name: editing.name }) : t('setup.sharing.new')}
       onCancel={onClose}
-      onOk={() => void submit()}
-      confirmLoading={saving}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      destroyOnHidden
-      okButtonProps={{ 'data-testid': 'sharing-save' } as never}
+      {...modalProps('sharing-save')}
     >
-      {general.length > 0 && (
-        <Alert type="error" showIcon style={{ marginBottom: 12 }} message={general.map((g, i) => <div key={i}>{g}</div>)} data-testid="sharing-errors" />
-      )}
+      {errors('sharing-errors')}
       <Form
         form={form}
         layout="vertical"

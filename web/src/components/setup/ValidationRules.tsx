@@ -1,7 +1,6 @@
 import { PlusOutlined } from '@ant-design/icons';
-import { Alert, Button, Col, Empty, Form, Input, Modal, Row, Select, Switch, Table } from 'antd';
+import { Button, Col, Empty, Form, Input, Modal, Row, Select, Switch, Table } from 'antd';
 import { useEffect, useState, type HTMLAttributes } from 'react';
-import { ApiError } from '../../api/client';
 import type { ObjectMeta } from '../../api/types';
 import { useI18n } from '../../i18n';
 import { isSystemField } from '../../lib/fields';
@@ -16,8 +15,8 @@ import {
   type ValidationRuleDef,
   type ValidationRuleForm,
 } from '../../pages/setup/rules';
-import { errorMessage } from '../Status';
 import { labelRule, nameRules } from './NewObjectModal';
+import { useModalSubmit } from './modalSubmit';
 import { useRuleList } from './ruleTable';
 
 /** Where each key of a rule shows its server error in the form. */
@@ -94,43 +93,26 @@ interface ModalProps {
 export function ValidationRuleModal({ object, rules, index, open, onClose, onSaved }: ModalProps) {
   const { t, label } = useI18n();
   const [form] = Form.useForm<ValidationRuleForm>();
-  const [saving, setSaving] = useState(false);
-  const [general, setGeneral] = useState<string[]>([]);
   const [nameTouched, setNameTouched] = useState(false);
   const editing = index !== null ? rules[index] ?? null : null;
   const fields = object.fields.filter((f) => !isSystemField(f));
 
   useEffect(() => {
     if (!open) return;
-    setGeneral([]);
     setNameTouched(!!editing);
     form.resetFields();
     form.setFieldsValue(validationRuleToForm(editing));
   }, [open, editing, form]);
 
-  const submit = async () => {
-    let values: ValidationRuleForm;
-    try {
-      values = await form.validateFields();
-    } catch {
-      return;
-    }
-    setSaving(true);
-    setGeneral([]);
-    const at = index ?? rules.length;
-    try {
+  const { modalProps, errors } = useModalSubmit(
+    form,
+    open,
+    async (values) => {
       await setupApi.updateObject(object.name, { validation_rules: upsertRule(rules, index, validationRuleFromForm(values)) });
       await onSaved(index === null);
-    } catch (e) {
-      if (e instanceof ApiError && e.fieldErrors.length) {
-        const mapped = ruleErrors(e.fieldErrors, 'validation_rules', at, INPUTS);
-        form.setFields(mapped.fields.map((f) => ({ name: f.name as keyof ValidationRuleForm, errors: f.errors })));
-        setGeneral(mapped.general.length ? mapped.general : [t('setup.fixErrors')]);
-      } else setGeneral([errorMessage(e, t)]);
-    } finally {
-      setSaving(false);
-    }
-  };
+    },
+    (errs) => ruleErrors(errs, 'validation_rules', index ?? rules.length, INPUTS),
+  );
 
   return (
     <Modal
@@ -138,16 +120,9 @@ export function ValidationRuleModal({ object, rules, index, open, onClose, onSav
       width={680}
       title={editing ? t('setup.rules.edit', { name: editing.name }) : t('setup.rules.new')}
       onCancel={onClose}
-      onOk={() => void submit()}
-      confirmLoading={saving}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      destroyOnHidden
-      okButtonProps={{ 'data-testid': 'rule-save' } as never}
+      {...modalProps('rule-save')}
     >
-      {general.length > 0 && (
-        <Alert type="error" showIcon style={{ marginBottom: 12 }} message={general.map((g, i) => <div key={i}>{g}</div>)} data-testid="rule-errors" />
-      )}
+      {errors('rule-errors')}
       <Form
         form={form}
         layout="vertical"

@@ -1,9 +1,9 @@
 import { KeyOutlined, PlusOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Checkbox, Col, Empty, Form, Input, Modal, Row, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
 import { useCallback, useEffect, useState, type HTMLAttributes } from 'react';
-import { ApiError } from '../../api/client';
 import type { RecordData } from '../../api/types';
 import { labelRule } from '../../components/setup/NewObjectModal';
+import { useModalSubmit, type FormErrors } from '../../components/setup/modalSubmit';
 import { actionsColumn } from '../../components/setup/RowActions';
 import { ErrorResult, errorMessage } from '../../components/Status';
 import { useI18n } from '../../i18n';
@@ -194,8 +194,6 @@ interface ModalProps {
 function ProviderModal({ provider, open, roles, redirectUri, onClose, onSaved }: ModalProps) {
   const { t } = useI18n();
   const [form] = Form.useForm<SsoProviderForm>();
-  const [saving, setSaving] = useState(false);
-  const [general, setGeneral] = useState<string[]>([]);
   const [nameTouched, setNameTouched] = useState(false);
   const provision = Form.useWatch('provision_users', form) as boolean | undefined;
   const clearing = Form.useWatch('clear_secret', form) as boolean | undefined;
@@ -203,39 +201,29 @@ function ProviderModal({ provider, open, roles, redirectUri, onClose, onSaved }:
 
   useEffect(() => {
     if (!open) return;
-    setGeneral([]);
     setNameTouched(editing);
     form.resetFields();
     form.setFieldsValue(providerToForm(provider));
   }, [open, provider, editing, form]);
 
-  const submit = async () => {
-    let values: SsoProviderForm;
-    try {
-      values = await form.validateFields();
-    } catch {
-      return;
-    }
-    setSaving(true);
-    setGeneral([]);
-    try {
+  const { modalProps, errors } = useModalSubmit(
+    form,
+    open,
+    async (values) => {
       const body = providerPayload(values, provider);
       const saved = provider ? await setupApi.updateSsoProvider(provider.id, body) : await setupApi.createSsoProvider(body);
       onSaved(saved, !provider);
-    } catch (e) {
-      if (e instanceof ApiError && e.fieldErrors.length) {
-        const rest: string[] = [];
-        for (const fe of e.fieldErrors) {
-          const target = providerErrorTarget(fe.field);
-          if (target) form.setFields([{ name: target, errors: [fe.message] }]);
-          else rest.push(fe.message);
-        }
-        setGeneral(rest.length ? rest : [t('setup.fixErrors')]);
-      } else setGeneral([errorMessage(e, t)]);
-    } finally {
-      setSaving(false);
-    }
-  };
+    },
+    (errs) => {
+      const mapped: FormErrors = { fields: [], general: [] };
+      for (const fe of errs) {
+        const target = providerErrorTarget(fe.field);
+        if (target) mapped.fields.push({ name: target, errors: [fe.message] });
+        else mapped.general.push(fe.message);
+      }
+      return mapped;
+    },
+  );
 
   return (
     <Modal
@@ -243,14 +231,9 @@ function ProviderModal({ provider, open, roles, redirectUri, onClose, onSaved }:
       width={720}
       title={provider ? t('setup.sso.edit', { name: provider.name }) : t('setup.sso.new')}
       onCancel={onClose}
-      onOk={() => void submit()}
-      confirmLoading={saving}
-      okText={t('common.save')}
-      cancelText={t('common.cancel')}
-      destroyOnHidden
-      okButtonProps={{ 'data-testid': 'sso-save' } as never}
+      {...modalProps('sso-save')}
     >
-      {general.length > 0 && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={general.map((g, i) => <div key={i}>{g}</div>)} data-testid="sso-errors" />}
+      {errors('sso-errors')}
       <Form
         form={form}
         layout="vertical"
