@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
+import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -94,27 +96,62 @@ def _platform(settings: Settings):  # type: ignore[no-untyped-def]
 @main.command()
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Server processes sharing the port (KEYI_WORKERS, default 1).",
+)
 @click.pass_obj
-def serve(settings: Settings, host: str | None, port: int | None) -> None:
+def serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the web app and the API."""
     import uvicorn
 
     from keyi.api.app import create_app
-
-    configure_logging()
-    settings = replace(settings, host=host or settings.host, port=port or settings.port)
-    app = create_app(settings)
-    # Tenants created by an earlier release get what the standard packages have added since;
-    # one log line per tenant, and a tenant that fails is logged without stopping the others.
+    from keyi.packages import register_all_hooks
     from keyi.packages.upgrade import upgrade_all
 
-    upgrade_all(app.state.services.platform)
+    configure_logging()
+    settings = replace(
+        settings,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+    )
+    platform = _platform(settings)
+    register_all_hooks()
+    # Tenants created by an earlier release get what the standard packages have added since;
+    # one log line per tenant, and a tenant that fails is logged without stopping the others.
+    # Done once here, before any server process takes requests.
+    upgrade_all(platform)
     if settings.run_worker_in_process:
         from keyi.jobs import Scheduler
 
-        Scheduler(app.state.services.platform).start()
-    click.echo(f"Keyi at http://{settings.host}:{settings.port}  (API docs: /api/docs)", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+        Scheduler(platform).start()
+    click.echo(
+        f"Keyi at http://{settings.host}:{settings.port}  (API docs: /api/docs)"
+        + (f"  {settings.workers} processes" if settings.workers > 1 else ""),
+        err=True,
+    )
+    if settings.workers == 1:
+        app = create_app(settings, platform)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+        return
+    # Each process builds its own app from the environment (keyi.api.asgi); the flags given
+    # here must reach them that way. Their metrics meet in a fresh folder (keyi.api.ops).
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="keyi-metrics-")
+    os.environ["KEYI_DATA_DIR"] = str(settings.data_dir)
+    if settings.database_url:
+        os.environ["KEYI_DATABASE_URL"] = settings.database_url
+    uvicorn.run(
+        "keyi.api.asgi:create_from_env",
+        factory=True,
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 @main.group(cls=KeyiGroup)

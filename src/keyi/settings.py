@@ -22,6 +22,8 @@ class Settings:
     control_schema: str = "keyi_control"
     host: str = "127.0.0.1"
     port: int = 8000
+    # Server processes sharing the port (`keyi serve --workers N`); 1 serves in this process.
+    workers: int = 1
     web_dist: Path | None = None
     session_ttl_hours: int = 24 * 7
     secure_cookies: bool = False
@@ -54,6 +56,7 @@ class Settings:
             control_schema=env.get("KEYI_CONTROL_SCHEMA", base.control_schema),
             host=env.get("KEYI_HOST", base.host),
             port=int(env.get("KEYI_PORT", str(base.port))),
+            workers=int(env.get("KEYI_WORKERS", str(base.workers))),
             web_dist=Path(env["KEYI_WEB_DIST"]) if env.get("KEYI_WEB_DIST") else None,
             secure_cookies=env.get("KEYI_SECURE_COOKIES", "0") == "1",
             login_attempts_per_minute=int(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,7 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 
 from keyi.api.context import services
@@ -23,6 +25,7 @@ from keyi.platform.audit import Origin, current_origin
 
 log = logging.getLogger("keyi.access")
 router = APIRouter(tags=["operations"])
+MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Metrics:
@@ -68,9 +71,22 @@ def readyz(request: Request) -> Response:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 def metrics(request: Request) -> Response:
-    return Response(
-        generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST
-    )
+    return Response(generate_latest(scrape_registry(request)), media_type=CONTENT_TYPE_LATEST)
+
+
+def scrape_registry(request: Request) -> CollectorRegistry:
+    """What a scrape reports: this process's metrics, or every server process's.
+
+    Under `keyi serve --workers N` a scrape reaches one process at random; prometheus_client's
+    multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by `keyi serve` for its processes) keeps
+    each process's values in a shared folder so any one of them can report the sum.
+    """
+    if os.environ.get(MULTIPROCESS_DIR_ENV):
+        shared = CollectorRegistry()
+        multiprocess.MultiProcessCollector(shared)
+        return shared
+    own: CollectorRegistry = request.app.state.metrics.registry
+    return own
 
 
 SECURITY_HEADERS = {
