@@ -148,3 +148,22 @@ def test_command_line_defaults() -> None:
     config = parse_args(["--accounts", "500", "--backend", "sqlite", "--runs", "7"])
     assert (config.accounts, config.backends, config.runs) == (500, ("sqlite",), 7)
     assert parse_args([]).backends == ("sqlite", "postgresql")
+
+
+def test_http_throughput_bench_end_to_end(tmp_path: Path) -> None:
+    """bench.http starts `keyi serve --workers 2`, drives it from a client process, reports."""
+    from bench.http import main as http_main
+
+    out = tmp_path / "out"
+    http_main(
+        [
+            *("--accounts", "120", "--backend", "sqlite", "--processes", "2"),
+            *("--clients", "2", "--seconds", "1", "--warmup", "0.2"),
+            *("--data-dir", str(tmp_path / "data"), "--out", str(out)),
+        ]
+    )
+    [report_file] = out.glob("http-120-sqlite-*.json")
+    [row] = json.loads(report_file.read_text())["rows"]
+    assert row["processes"] == 2 and row["clients"] == 2
+    assert row["requests"] > 0 and row["errors"] == 0
+    assert 0 < row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"]
