@@ -1,6 +1,7 @@
 """Everyday record work in the browser, checked against the API: create, relate, list views,
 inline and mass edits, kanban drag and drop, recycle bin, tasks, conflicts, both languages and
-a phone-sized screen. Each test leaves screenshots for the user guide in docs/screenshots/."""
+a phone-sized screen. Each test takes screenshots for the user guide (docs/screenshots/ with
+KEYI_UPDATE_SCREENSHOTS=1, see conftest.screenshot_dir)."""
 
 from __future__ import annotations
 
