@@ -175,6 +175,9 @@ export const FIELD_REGISTRY: Record<FieldType, FieldTypeSpec> = {
 
 export function specFor(field: FieldMeta): FieldTypeSpec {
   if (field.type === 'version') return FIELD_REGISTRY.integer;
+  // A text field whose allowed values the server lists (a pool's object: an object's API name)
+  // is chosen from them, never typed: free text there was accepted and led nowhere.
+  if (field.type === 'text' && field.options?.length) return FIELD_REGISTRY.picklist;
   return FIELD_REGISTRY[field.type as FieldType] ?? FIELD_REGISTRY.text;
 }
 
