@@ -155,8 +155,12 @@ function Board({ object }: { object: ObjectMeta }) {
     return () => ctrl.abort();
   }, [columns, loadColumn, loadTotals]);
 
-  /** PATCH the card's picklist (plus any fields the user just filled), with its version. */
-  const commit = async (card: RecordData, from: string, index: number, to: KanbanColumnDef, extra: Record<string, unknown> = {}) => {
+  /**
+   * PATCH the card's picklist (plus any fields the user just filled), with its version. A move
+   * from the board that needs more fields opens the small form; a save from that form
+   * (`fromDialog`) throws the refusal back to it, so the form shows it and stays open.
+   */
+  const commit = async (card: RecordData, from: string, index: number, to: KanbanColumnDef, extra: Record<string, unknown> = {}, fromDialog = false) => {
     setSaving(card.id);
     try {
       const updated = await api.update(object.name, card.id, card.version, { [field.name]: to.value, ...extra });
@@ -166,13 +170,12 @@ function Board({ object }: { object: ObjectMeta }) {
     } catch (e) {
       setBoard((b) => rollbackCard(b, card, from, index, to.key));
       setTotals((tt) => shiftTotals(tt, to.key, from, amount ? (card[amount.name] as number | null) : null));
+      if (fromDialog) throw e;
       const needed = missingFields(e, object, field.name);
-      if (needed.length && Object.keys(extra).length === 0) {
+      if (needed.length) {
         setPendingError(null);
         form.resetFields();
         setPending({ card, from, index, to, fields: needed });
-      } else if (Object.keys(extra).length) {
-        throw e;
       } else {
         message.error({ content: errorMessage(e, t), key: 'kanban-error' });
       }
@@ -208,7 +211,7 @@ function Board({ object }: { object: ObjectMeta }) {
     setBoard((b) => moveCard(b, card.id, from, to.key, { [field.name]: to.value, ...extra }));
     setTotals((tt) => shiftTotals(tt, from, to.key, amount ? (card[amount.name] as number | null) : null));
     try {
-      await commit(card, from, index, to, extra);
+      await commit(card, from, index, to, extra, true);
       setPending(null);
     } catch (e) {
       const rest = applyFieldErrors(
