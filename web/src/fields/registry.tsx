@@ -19,7 +19,9 @@ import type { LookupValue } from './LookupSelect';
 
 export interface FieldTypeSpec {
   Display: (p: DisplayProps) => ReactNode;
-  Input: ComponentType<InputProps<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // Each type's input takes its own value type (string, number, Dayjs…); the registry holds them
+  // all, and `unknown` would not accept InputProps<string>: `any` is the honest type here.
+  Input: ComponentType<InputProps<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any -- see above
   /** record → form-control value */
   toForm: (record: RecordData | null | undefined, field: FieldMeta, fmt: FormatSettings) => unknown;
   /** form-control value → fields of the record to send */
