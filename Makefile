@@ -45,6 +45,7 @@ test: install install-browser
 lint:
 	$(VENV)/bin/ruff check src tests $(wildcard bench)
 	$(VENV)/bin/mypy
+	cd web && npm run lint
 
 test-web:
 	cd web && npm test

@@ -1,8 +1,10 @@
 """End-to-end fixtures: a real `keyi serve` process on SQLite and headless Debian Chromium.
 
 The server runs from a fresh data directory with a small demo company; Playwright drives the
-system Chromium (`/usr/bin/chromium`), so no browser is downloaded. Screenshots land in
-`docs/screenshots/` for the user guide.
+system Chromium (`/usr/bin/chromium`), so no browser is downloaded. Screenshots for the user
+guide are rewritten in `docs/screenshots/` (tracked) only when KEYI_UPDATE_SCREENSHOTS=1; an
+ordinary run writes them to a temporary directory, so running the tests leaves the working tree
+clean.
 """
 
 from __future__ import annotations
@@ -12,16 +14,18 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+DOC_SCREENSHOTS = ROOT / "docs" / "screenshots"
+UPDATE_SCREENSHOTS = "KEYI_UPDATE_SCREENSHOTS"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 DEMO_EMAIL = "admin@demo.keyi.dev"
 DEMO_PASSWORD = "keyi-demo"
@@ -132,6 +136,15 @@ def sign_in(
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def screenshot_dir(env: Mapping[str, str] = os.environ) -> Path:
+    """Where screenshots go: the tracked user-guide images only when asked for explicitly (a
+    test run must not rewrite files in the repository), else a directory outside it."""
+    if env.get(UPDATE_SCREENSHOTS) == "1":
+        return DOC_SCREENSHOTS
+    return Path(tempfile.gettempdir()) / "keyi-e2e-screenshots"
+
+
 def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=False)
+    target = screenshot_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target / f"{name}.png"), full_page=False)

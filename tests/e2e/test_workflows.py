@@ -1,6 +1,7 @@
 """Everyday record work in the browser, checked against the API: create, relate, list views,
 inline and mass edits, kanban drag and drop, recycle bin, tasks, conflicts, both languages and
-a phone-sized screen. Each test leaves screenshots for the user guide in docs/screenshots/."""
+a phone-sized screen. Each test takes screenshots for the user guide (docs/screenshots/ with
+KEYI_UPDATE_SCREENSHOTS=1, see conftest.screenshot_dir)."""
 
 from __future__ import annotations
 
@@ -237,6 +238,13 @@ def test_list_views_inline_edit_mass_actions_export_and_recycle_bin(
         [{"field": "name", "direction": "desc"}]
     ]
     screenshot(page, "list-views-en")
+
+    # A bookmark of the view (its id alone) opens it as saved: sorted Z to A again.
+    view_id = next(v["id"] for v in views if v["name"] == "Z to A")
+    page.goto(server + f"/o/account?view={view_id}")
+    expect(page).to_have_url(re.compile(r"sort=-name(&|$)"))
+    expect(page.get_by_test_id("views-picker")).to_contain_text("Z to A")
+    expect(rows.first).to_contain_text(top["name"])
 
     # Export of the current view: the CSV link carries its sort and columns.
     page.get_by_test_id("list-more-actions").click()

@@ -185,6 +185,7 @@ def test_stale_records_return_unless_followed_up(
             "field": "owner_id",
             "old": pool_setup["rep1"],
             "new": None,
+            "_display": {"old": "王芳"},
         }
     # The job runner covers every tenant; nothing is due right now.
     assert run_all(platform)["pool_return"] == 0

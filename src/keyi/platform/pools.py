@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, FieldErrors, Forbidden, ValidationFailed
+from keyi.platform.hooks import WriteEvent
 from keyi.platform.metadata.model import (
     CLAIMED_AT_FIELD,
     LAST_ACTIVITY_FIELD,
@@ -27,8 +28,30 @@ from keyi.platform.records import RecordsService
 from keyi.platform.schema import CompiledObject
 
 MAX_IDS = 200
+# The pool record's field naming the object whose records it holds.
+POOL_OBJECT_FIELD = "object_name"
 # The system columns a pool move writes besides owner and pool.
 POOL_MOVE = frozenset({CLAIMED_AT_FIELD})
+
+
+def pooled_objects(ctx: Context) -> list[CompiledObject]:
+    """The objects whose records can sit in a public pool (the `pool` feature), by name."""
+    return sorted(
+        (o for o in ctx.schema.objects.values() if o.definition.features.pool),
+        key=lambda o: o.name,
+    )
+
+
+def check_pool_object(ctx: Context, event: WriteEvent) -> None:
+    """A pool names an object that has pools, by its API name. Anything else (its label, such
+    as 客户, or a typo) would make a pool whose records nobody ever sees, so it is refused."""
+    if POOL_OBJECT_FIELD not in event.values:
+        return
+    value = event.values[POOL_OBJECT_FIELD]
+    if value is None:
+        return  # the required check names the field
+    if value not in {o.name for o in pooled_objects(ctx)}:
+        event.errors.add(POOL_OBJECT_FIELD, "invalid_option", value=value)
 
 
 def _pooled(ctx: Context, object_name: str) -> CompiledObject:

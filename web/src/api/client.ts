@@ -90,7 +90,7 @@ export function buildHeaders(method: string, hasBody: boolean, extra?: Record<st
 
 export async function parseProblem(res: Response): Promise<Problem> {
   const type = res.headers.get('Content-Type') || '';
-  let text = '';
+  let text: string;
   try {
     text = await res.text();
   } catch {

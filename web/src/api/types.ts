@@ -160,7 +160,8 @@ export interface HistoryEntry {
   by?: string | null;
   by_name?: string | null;
   operation: 'create' | 'update' | 'delete' | 'restore';
-  changes: { field: string; old: unknown; new: unknown }[];
+  /** `_display`: titles of the records a changed reference names (when the reader may see them). */
+  changes: { field: string; old: unknown; new: unknown; _display?: { old?: string; new?: string } }[];
 }
 
 export interface SearchHit {

@@ -2,6 +2,7 @@ import { CloseOutlined, PlusOutlined } from '@ant-design/icons';
 import { Button, DatePicker, Input, InputNumber, Select, Space } from 'antd';
 import dayjs from 'dayjs';
 import type { FieldMeta, ObjectMeta } from '../api/types';
+import { GuardedInputNumber, GuardedNumberRange } from '../fields/numberGuard';
 import { useI18n, type TFunction } from '../i18n';
 import { LookupSelect, type LookupValue } from '../fields/LookupSelect';
 import { optionLabel } from '../fields/text';
@@ -62,15 +63,10 @@ export function ValueInput({ field, cond, onChange }: { field: FieldMeta; cond: 
     case 'none':
       return null;
     case 'number':
-      return <InputNumber className="ky-fullwidth" value={(v as number) ?? null} onChange={(x) => onChange(x ?? undefined)} />;
+      return <GuardedInputNumber className="ky-fullwidth" value={(v as number) ?? null} onChange={(x) => onChange(x ?? undefined)} />;
     case 'number_range': {
       const [a, b] = Array.isArray(v) ? (v as (number | null)[]) : [null, null];
-      return (
-        <Space.Compact className="ky-fullwidth">
-          <InputNumber className="ky-fullwidth" placeholder={t('filter.from')} value={a ?? null} onChange={(x) => onChange([x, b])} />
-          <InputNumber className="ky-fullwidth" placeholder={t('filter.to')} value={b ?? null} onChange={(x) => onChange([a, x])} />
-        </Space.Compact>
-      );
+      return <GuardedNumberRange value={[a ?? null, b ?? null]} onChange={onChange} placeholders={[t('filter.from'), t('filter.to')]} />;
     }
     case 'date':
       return (

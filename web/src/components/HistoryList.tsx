@@ -5,7 +5,7 @@ import type { HistoryEntry, ObjectMeta } from '../api/types';
 import { UserChip } from '../fields/display';
 import { formatValue } from '../fields/text';
 import { useI18n } from '../i18n';
-import { getField, valueType } from '../lib/fields';
+import { getField, isReference, valueType } from '../lib/fields';
 import { formatDateTime } from '../lib/format';
 import { useFormatSettings } from '../state/session';
 import { errorMessage } from './Status';
@@ -34,11 +34,18 @@ export function HistoryList({ object, recordId, version }: { object: ObjectMeta;
   if (!entries) return <Skeleton active paragraph={{ rows: 4 }} />;
   if (entries.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('history.empty')} />;
 
-  const show = (fieldName: string, v: unknown) => {
+  /** One side of a change; references show the title the server sent, never a bare id. */
+  const show = (fieldName: string, v: unknown, title: string | undefined) => {
     if (v === null || v === undefined || v === '') return <span className="ky-empty">—</span>;
     const f = getField(object, fieldName);
     if (!f) return <span>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</span>;
-    return <span>{formatValue(valueType(f), f, v, fmt, lang)}</span>;
+    if (isReference(f) && title === undefined)
+      return (
+        <span className="ky-empty" title={String(v)}>
+          {t('history.unknownRecord')}
+        </span>
+      );
+    return <span>{formatValue(valueType(f), f, v, fmt, lang, { title })}</span>;
   };
 
   return (
@@ -72,9 +79,9 @@ export function HistoryList({ object, recordId, version }: { object: ObjectMeta;
                     {e.changes.map((c) => (
                       <tr key={c.field}>
                         <th>{fieldLabel(c.field)}</th>
-                        <td className="ky-history-old">{show(c.field, c.old)}</td>
+                        <td className="ky-history-old">{show(c.field, c.old, c._display?.old)}</td>
                         <td className="ky-history-arrow">→</td>
-                        <td>{show(c.field, c.new)}</td>
+                        <td>{show(c.field, c.new, c._display?.new)}</td>
                       </tr>
                     ))}
                   </tbody>

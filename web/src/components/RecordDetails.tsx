@@ -134,7 +134,9 @@ export function RecordDetails({ object, record, onSaved, editing, setEditing, ca
       form.resetFields();
       form.setFieldsValue(toFormValues(object, record, fmt, 'edit'));
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Only when editing starts or stops: a record refreshed during an edit must not overwrite
+    // what the user typed (the stale-record banner offers the reload instead).
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- see above
   }, [editing]);
 
   useEffect(() => {

@@ -29,7 +29,7 @@ export function RecordForm({ object, form, mode, record, columns = 2, fields, on
   const shown = fields ?? formFields(object, mode);
   const sections = recordSections(object, shown);
   // Initial values only on mount (the parent resets the form explicitly when reloading).
-  // eslint-disable-next-line react-hooks/exhaustive-deps
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- on mount only, as said above
   const initialValues = useMemo(() => toFormValues(object, record, fmt, mode), [object.name, mode]);
 
   return (

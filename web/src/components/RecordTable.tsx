@@ -118,7 +118,9 @@ export function RecordTable<T extends { id: string }>(props: Props<T>) {
       ro?.disconnect();
       cancelAnimationFrame(frame.current);
     };
-  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+    // Set up once per mount: view.height only seeds the first measurement, after which the
+    // ResizeObserver's entries are the source; re-subscribing on each resize would drop frames.
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps -- see above
 
   const firstReset = useRef(true);
   useEffect(() => {

@@ -16,14 +16,12 @@ interface Props {
   defaultColumns: string[];
   /** Open a view (null: all records, no saved view). */
   onSelect: (view: SavedView | null) => void;
-  /** Called once the active view (from the URL, e.g. after a reload) is known, to restore its columns. */
-  onRestore?: (view: SavedView) => void;
 }
 
 type Dialog = { mode: 'create' | 'rename'; name: string; shared: boolean } | null;
 
 /** The saved views of a list: pick one, save the current filter/sort/columns, rename, delete. */
-export function SavedViews({ object, activeId, current, defaultColumns, onSelect, onRestore }: Props) {
+export function SavedViews({ object, activeId, current, defaultColumns, onSelect }: Props) {
   const { t } = useI18n();
   const user = useCurrentUser();
   const { message, modal } = App.useApp();
@@ -38,13 +36,9 @@ export function SavedViews({ object, activeId, current, defaultColumns, onSelect
     try {
       const list = (await api.views(object.name)).views ?? [];
       setViews(list);
-      const opened = list.find((v) => v.id === activeId);
-      if (opened) onRestore?.(opened);
     } catch {
       setViews([]);
     }
-    // Only on the first load of this object's views: later selections come through onSelect.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [object.name]);
   useEffect(() => {
     void load();

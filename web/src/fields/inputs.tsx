@@ -5,6 +5,7 @@ import { useI18n } from '../i18n';
 import { useFormatSettings } from '../state/session';
 import { optionColor } from './display';
 import { LookupSelect, type LookupValue } from './LookupSelect';
+import { useNumberGuard } from './numberGuard';
 
 export interface InputProps<V = unknown> {
   field: FieldMeta;
@@ -52,6 +53,7 @@ export function LongTextInput({ field, value, onChange, disabled, id, placeholde
 
 export function NumberInput({ field, value, onChange, disabled, id }: InputProps<number | null>) {
   const { lang } = useI18n();
+  const guard = useNumberGuard();
   const precision = field.type === 'integer' ? 0 : (field.scale ?? undefined);
   const input = (
     <InputNumber<number>
@@ -63,14 +65,24 @@ export function NumberInput({ field, value, onChange, disabled, id }: InputProps
       precision={precision}
       decimalSeparator={lang === 'en' ? '.' : undefined}
       inputMode={field.type === 'integer' ? 'numeric' : 'decimal'}
+      {...guard.inputProps}
     />
   );
-  if (field.type !== 'percent') return input;
+  if (field.type !== 'percent')
+    return (
+      <>
+        {input}
+        {guard.message}
+      </>
+    );
   return (
-    <Space.Compact className="ky-fullwidth">
-      {input}
-      <Space.Addon>%</Space.Addon>
-    </Space.Compact>
+    <>
+      <Space.Compact className="ky-fullwidth">
+        {input}
+        <Space.Addon>%</Space.Addon>
+      </Space.Compact>
+      {guard.message}
+    </>
   );
 }
 
@@ -83,9 +95,11 @@ export const COMMON_CURRENCIES = ['CNY', 'USD', 'EUR', 'HKD', 'JPY', 'GBP', 'SGD
 
 export function CurrencyInput({ field, value, onChange, disabled, id }: InputProps<CurrencyValue | null>) {
   const fmt = useFormatSettings();
+  const guard = useNumberGuard();
   const current: CurrencyValue = value ?? { amount: null, currency: fmt.currency };
   const codes = Array.from(new Set([fmt.currency, ...(current.currency ? [current.currency] : []), ...COMMON_CURRENCIES]));
   return (
+    <>
     <Space.Compact className="ky-fullwidth">
       <Select
         aria-label="currency"
@@ -104,8 +118,11 @@ export function CurrencyInput({ field, value, onChange, disabled, id }: InputPro
         disabled={disabled}
         precision={field.scale ?? 2}
         inputMode="decimal"
+        {...guard.inputProps}
       />
     </Space.Compact>
+    {guard.message}
+    </>
   );
 }
 

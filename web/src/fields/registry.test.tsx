@@ -172,3 +172,29 @@ describe('form conversions', () => {
     expect(specFor(f('code')).fromForm('OPP-9', f('code'), fmt)).toEqual({});
   });
 });
+
+describe('text fields with server-listed options', () => {
+  const objectField = field('object_name', 'text', {
+    required: true,
+    options: [
+      { value: 'account', labels: { en: 'Account', 'zh-CN': '客户' } },
+      { value: 'lead', labels: { en: 'Lead', 'zh-CN': '线索' } },
+    ],
+  });
+  it('are chosen from a select of the options and shown by their labels', () => {
+    expect(specFor(objectField)).toBe(FIELD_REGISTRY.picklist);
+    expect(specFor(field('t', 'text'))).toBe(FIELD_REGISTRY.text);
+    renderWith(
+      <Form>
+        <Form.Item name="object_name">
+          <FieldInput field={objectField} />
+        </Form.Item>
+      </Form>,
+      { lang: 'zh-CN' },
+    );
+    expect(document.querySelector('.ant-select')).toBeTruthy();
+    expect(document.querySelector('input[type=text]:not([role=combobox])')).toBeNull();
+    renderWith(<FieldDisplay field={objectField} record={{ id: 'p1', object_name: 'account' }} />, { lang: 'zh-CN' });
+    expect(screen.getByText('客户')).toBeTruthy();
+  });
+});

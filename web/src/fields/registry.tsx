@@ -19,7 +19,9 @@ import type { LookupValue } from './LookupSelect';
 
 export interface FieldTypeSpec {
   Display: (p: DisplayProps) => ReactNode;
-  Input: ComponentType<InputProps<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // Each type's input takes its own value type (string, number, Dayjs…); the registry holds them
+  // all, and `unknown` would not accept InputProps<string>: `any` is the honest type here.
+  Input: ComponentType<InputProps<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any -- see above
   /** record → form-control value */
   toForm: (record: RecordData | null | undefined, field: FieldMeta, fmt: FormatSettings) => unknown;
   /** form-control value → fields of the record to send */
@@ -175,6 +177,9 @@ export const FIELD_REGISTRY: Record<FieldType, FieldTypeSpec> = {
 
 export function specFor(field: FieldMeta): FieldTypeSpec {
   if (field.type === 'version') return FIELD_REGISTRY.integer;
+  // A text field whose allowed values the server lists (a pool's object: an object's API name)
+  // is chosen from them, never typed: free text there was accepted and led nowhere.
+  if (field.type === 'text' && field.options?.length) return FIELD_REGISTRY.picklist;
   return FIELD_REGISTRY[field.type as FieldType] ?? FIELD_REGISTRY.text;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCurrency, formatDate, formatDateTime, formatNumber, formatPercent, formatRelative, todayIn, type FormatSettings } from './format';
+import { formatCompactCurrency, formatCompactNumber, formatCurrency, formatDate, formatDateTime, formatNumber, formatPercent, formatRelative, todayIn, type FormatSettings } from './format';
 import { addDays, wallClockIn, zonedMidnightIso, zonedToUtcMs } from './tz';
 
 const zh: FormatSettings = { lang: 'zh-CN', locale: 'zh-CN', currency: 'CNY', timeZone: 'Asia/Shanghai' };
@@ -18,6 +18,19 @@ describe('formatting', () => {
   it('formats numbers and percents', () => {
     expect(formatNumber(1234567.891, zh, 2)).toBe('1,234,567.89');
     expect(formatPercent(12.5, zh)).toBe('12.5%');
+  });
+  it('writes compact amounts in the units of the UI language, not of the tenant locale', () => {
+    // a Chinese company (zh-CN numbers, CNY) read in English: K/M/B, never 万/亿
+    const enOnZh: FormatSettings = { ...zh, lang: 'en' };
+    expect(formatCompactCurrency(1_200_000, enOnZh)).toBe('CN¥1.2M');
+    expect(formatCompactCurrency(3_400, enOnZh)).toBe('CN¥3.4K');
+    expect(formatCompactNumber(2_500_000_000, enOnZh)).toBe('2.5B');
+    // the same company read in Chinese: 万/亿
+    expect(formatCompactCurrency(1_200_000, zh)).toBe('¥120万');
+    expect(formatCompactNumber(250_000_000, zh)).toBe('2.5亿');
+    // an English company read in Chinese
+    expect(formatCompactCurrency(50_000, { ...en, lang: 'zh-CN' })).toBe('US$5万');
+    expect(formatCompactNumber(null, zh)).toBe('');
   });
   it('never shifts calendar dates', () => {
     expect(formatDate('2024-01-01', { ...en, timeZone: 'Pacific/Honolulu' })).toBe('Jan 1, 2024');

@@ -88,13 +88,29 @@ export function formatCurrency(value: unknown, s: FormatSettings, currency?: str
   }
 }
 
-/** Compact money for charts/KPIs: ¥1.2M / ¥120万. */
+/**
+ * The locale of compact notation. Its units are words of the UI language (万/亿 in Chinese,
+ * K/M/B in English), so they follow the language the person reads, not the tenant's number
+ * locale: an English UI on a Chinese company would otherwise show amounts in 万.
+ */
+function compactLocale(s: FormatSettings): string {
+  return s.lang || s.locale;
+}
+
+/** Compact numbers for charts/KPIs: 1.2M in English, 120万 in Chinese. */
+export function formatCompactNumber(value: unknown, s: FormatSettings): string {
+  const n = toNumber(value);
+  if (n === null) return '';
+  return numberFormat(compactLocale(s), { notation: 'compact', maximumFractionDigits: 1 }).format(n);
+}
+
+/** Compact money for charts/KPIs: CN¥1.2M in English, ¥120万 in Chinese. */
 export function formatCompactCurrency(value: unknown, s: FormatSettings, currency?: string | null): string {
   const n = toNumber(value);
   if (n === null) return '';
   const code = (currency || s.currency || 'CNY').toUpperCase();
   try {
-    return numberFormat(s.locale, { style: 'currency', currency: code, notation: 'compact', maximumFractionDigits: 1 }).format(n);
+    return numberFormat(compactLocale(s), { style: 'currency', currency: code, notation: 'compact', minimumFractionDigits: 0, maximumFractionDigits: 1 }).format(n);
   } catch {
     return formatCurrency(n, s, code);
   }

@@ -11,7 +11,7 @@ import { ObjectIcon, objectColor } from '../components/ObjectIcon';
 import '../components/records.css';
 import { optionLabel } from '../fields/text';
 import { useI18n } from '../i18n';
-import { formatCompactCurrency, formatCurrency } from '../lib/format';
+import { formatCompactCurrency, formatCompactNumber, formatCurrency } from '../lib/format';
 import { loadRecent } from '../lib/recent';
 import { wallClockIn } from '../lib/tz';
 import { useMetadata } from '../state/metadata';
@@ -124,7 +124,7 @@ function PipelineChart({ objects }: { objects: ObjectMeta[] }) {
           },
           yAxis: {
             type: 'value',
-            axisLabel: { formatter: (v: number) => (useAmount ? formatCompactCurrency(v, fmt) : String(v)) },
+            axisLabel: { formatter: (v: number) => (useAmount ? formatCompactCurrency(v, fmt) : formatCompactNumber(v, fmt)) },
             splitLine: { lineStyle: { color: '#eef1f6' } },
           },
           series: [

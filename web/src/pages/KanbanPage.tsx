@@ -1,7 +1,7 @@
 import { MoreOutlined, SearchOutlined } from '@ant-design/icons';
 import { Alert, App, Badge, Button, Dropdown, Empty, Form, Input, Modal, Select, Skeleton, Space, Tag } from 'antd';
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
-import { Link, useParams, useSearchParams } from 'react-router-dom';
+import { Link, useParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { api } from '../api/endpoints';
 import type { FieldMeta, FilterNode, ObjectMeta, RecordData } from '../api/types';
@@ -17,7 +17,7 @@ import { FieldDisplay } from '../fields/registry';
 import { optionLabel } from '../fields/text';
 import { useI18n } from '../i18n';
 import { getField, highlightFields, recordTitle } from '../lib/fields';
-import { buildFilter, parseFilterState } from '../lib/filter';
+import { andFilters, buildFilter } from '../lib/filter';
 import { formatCompactCurrency } from '../lib/format';
 import {
   amountField,
@@ -36,6 +36,7 @@ import {
   type KanbanColumnDef,
 } from '../lib/kanban';
 import { can } from '../lib/layout';
+import { useListUrlState, useSearchDraft } from '../lib/useListUrlState';
 import { useMetadata } from '../state/metadata';
 import { useFormatSettings } from '../state/session';
 import NotFoundPage from './NotFoundPage';
@@ -64,17 +65,17 @@ function Board({ object }: { object: ObjectMeta }) {
   const { t, label, lang } = useI18n();
   const fmt = useFormatSettings();
   const { message } = App.useApp();
-  const [params, setParams] = useSearchParams();
+  const url = useListUrlState(object);
+  const { q, filterState, fixedFilter, resolve, setParam, ready } = url;
   const groupable = kanbanFields(object);
-  const field = groupable.find((f) => f.name === params.get('by')) ?? defaultKanbanField(object)!;
+  const field = groupable.find((f) => f.name === url.by) ?? defaultKanbanField(object)!;
   const amount = amountField(object);
   const columns = useMemo(() => kanbanColumns(field), [field]);
-  const q = params.get('q') ?? '';
-  const [qDraft, setQDraft] = useState(q);
-  const filterState = useMemo(() => parseFilterState(params.get('f')), [params]);
-  const resolve = (p: string) => getField(object, p);
-  const base: FilterNode | null = useMemo(() => buildFilter(filterState, resolve, { timeZone: fmt.timeZone }), [filterState, fmt.timeZone]); // eslint-disable-line react-hooks/exhaustive-deps
-  const baseKey = JSON.stringify([base, q, field.name]);
+  const search = useSearchDraft(q, useCallback((v: string) => setParam('q', v), [setParam]));
+  const base: FilterNode | null = useMemo(
+    () => andFilters(fixedFilter, buildFilter(filterState, resolve, { timeZone: fmt.timeZone })),
+    [fixedFilter, filterState, resolve, fmt.timeZone],
+  );
   const [board, setBoard] = useState<BoardState>({});
   const [totals, setTotals] = useState<Record<string, ColumnTotal>>({});
   const [over, setOver] = useState<string | null>(null);
@@ -101,18 +102,6 @@ function Board({ object }: { object: ObjectMeta }) {
     document.title = `${plural} · ${t('app.name')}`;
   }, [plural, t]);
 
-  useEffect(() => {
-    const h = setTimeout(() => {
-      if (qDraft.trim() === q) return;
-      const next = new URLSearchParams(params);
-      if (qDraft.trim()) next.set('q', qDraft.trim());
-      else next.delete('q');
-      setParams(next, { replace: true });
-    }, 300);
-    return () => clearTimeout(h);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [qDraft]);
-
   const loadColumn = useCallback(
     async (col: KanbanColumnDef, cursor: string | null, signal?: AbortSignal) => {
       setBoard((b) => ({ ...b, [col.key]: { records: cursor ? (b[col.key]?.records ?? []) : [], nextCursor: b[col.key]?.nextCursor ?? null, loading: true } }));
@@ -129,8 +118,7 @@ function Board({ object }: { object: ObjectMeta }) {
         message.error(errorMessage(e, t));
       }
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [object.name, baseKey, fieldsToLoad],
+    [object.name, field, base, q, fieldsToLoad, message, t],
   );
 
   const loadTotals = useCallback(
@@ -143,20 +131,25 @@ function Board({ object }: { object: ObjectMeta }) {
         .then((r) => setTotals(columnTotals(r, field.name, amount?.name)))
         .catch(() => undefined);
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [object.name, baseKey],
+    [object.name, field.name, base, q, amount],
   );
 
   useEffect(() => {
+    // Nothing is asked for while a view named by the URL is still being opened.
+    if (!ready) return;
     const ctrl = new AbortController();
     setBoard({});
     for (const col of columns) void loadColumn(col, null, ctrl.signal);
     loadTotals(ctrl.signal);
     return () => ctrl.abort();
-  }, [columns, loadColumn, loadTotals]);
+  }, [columns, loadColumn, loadTotals, ready]);
 
-  /** PATCH the card's picklist (plus any fields the user just filled), with its version. */
-  const commit = async (card: RecordData, from: string, index: number, to: KanbanColumnDef, extra: Record<string, unknown> = {}) => {
+  /**
+   * PATCH the card's picklist (plus any fields the user just filled), with its version. A move
+   * from the board that needs more fields opens the small form; a save from that form
+   * (`fromDialog`) throws the refusal back to it, so the form shows it and stays open.
+   */
+  const commit = async (card: RecordData, from: string, index: number, to: KanbanColumnDef, extra: Record<string, unknown> = {}, fromDialog = false) => {
     setSaving(card.id);
     try {
       const updated = await api.update(object.name, card.id, card.version, { [field.name]: to.value, ...extra });
@@ -166,13 +159,12 @@ function Board({ object }: { object: ObjectMeta }) {
     } catch (e) {
       setBoard((b) => rollbackCard(b, card, from, index, to.key));
       setTotals((tt) => shiftTotals(tt, to.key, from, amount ? (card[amount.name] as number | null) : null));
+      if (fromDialog) throw e;
       const needed = missingFields(e, object, field.name);
-      if (needed.length && Object.keys(extra).length === 0) {
+      if (needed.length) {
         setPendingError(null);
         form.resetFields();
         setPending({ card, from, index, to, fields: needed });
-      } else if (Object.keys(extra).length) {
-        throw e;
       } else {
         message.error({ content: errorMessage(e, t), key: 'kanban-error' });
       }
@@ -208,7 +200,7 @@ function Board({ object }: { object: ObjectMeta }) {
     setBoard((b) => moveCard(b, card.id, from, to.key, { [field.name]: to.value, ...extra }));
     setTotals((tt) => shiftTotals(tt, from, to.key, amount ? (card[amount.name] as number | null) : null));
     try {
-      await commit(card, from, index, to, extra);
+      await commit(card, from, index, to, extra, true);
       setPending(null);
     } catch (e) {
       const rest = applyFieldErrors(
@@ -262,18 +254,15 @@ function Board({ object }: { object: ObjectMeta }) {
           prefix={<SearchOutlined />}
           placeholder={t('list.search')}
           allowClear
-          value={qDraft}
-          onChange={(e) => setQDraft(e.target.value)}
+          value={search.draft}
+          onChange={(e) => search.change(e.target.value)}
+          onPressEnter={search.flush}
           data-testid="kanban-search"
         />
         {groupable.length > 1 && (
           <Select
             value={field.name}
-            onChange={(v: string) => {
-              const next = new URLSearchParams(params);
-              next.set('by', v);
-              setParams(next, { replace: true });
-            }}
+            onChange={(v: string) => setParam('by', v)}
             options={groupable.map((f) => ({ value: f.name, label: t('kanban.by', { field: label(f.labels, f.name) }) }))}
             style={{ minWidth: 180 }}
             data-testid="kanban-by"
@@ -286,11 +275,7 @@ function Board({ object }: { object: ObjectMeta }) {
           <Button
             type="link"
             size="small"
-            onClick={() => {
-              const next = new URLSearchParams(params);
-              next.delete('f');
-              setParams(next, { replace: true });
-            }}
+            onClick={() => setParam('f', '')}
           >
             {t('list.clearFilters')}
           </Button>

@@ -82,13 +82,76 @@ describe('ListPage reference filters', () => {
       </Routes>,
       { path: `/o/opportunity?f=${encodeURIComponent(f)}` },
     );
-    expect(await screen.findByText('account is any of 华为, gone')).toBeTruthy();
+    // (the titles take two round trips; a busy machine needs more than the default second)
+    expect(await screen.findByText('account is any of 华为, gone', {}, { timeout: 5000 })).toBeTruthy();
     const titles = queries.find((x) => x.url === '/api/v1/records/account/query')!;
     expect(titles.body.filter).toEqual({ field: 'id', op: 'in', value: ['a1', 'gone'] });
     // the list itself is asked for with the ids, before and after the titles arrive
     const lists = queries.filter((x) => x.url === '/api/v1/records/opportunity/query');
     expect(lists.length).toBeGreaterThan(0);
     for (const q of lists) expect(q.body.filter).toEqual({ field: 'account', op: 'in', value: ['a1', 'gone'] });
+  });
+});
+
+describe('ListPage saved views from the URL', () => {
+  const VIEW = {
+    id: 'v1',
+    object: 'opportunity',
+    name: 'Big won deals',
+    owner_id: 'u1',
+    shared: true,
+    filter: { field: 'stage', op: 'eq', value: 'won' },
+    sort: [{ field: 'amount', direction: 'desc' }],
+    columns: ['name', 'amount', 'close_date'],
+    q: 'ERP',
+  };
+
+  it('applies a bookmarked view (?view=<id>): its filter, sort, search and columns, before any records are asked for', async () => {
+    const sent = stubApi((url) =>
+      url.startsWith('/api/v1/views')
+        ? { views: [VIEW] }
+        : url.endsWith('/aggregate')
+          ? { groups: [{ key: {}, values: { count: 1 } }] }
+          : { records: [{ id: 'o1', name: 'ERP rollout', stage: 'won', amount: 10, close_date: '2024-05-01' }], next_cursor: null },
+    );
+    renderWith(
+      <Routes>
+        <Route path="/o/:object" element={<ListPage />} />
+      </Routes>,
+      { path: '/o/opportunity?view=v1' },
+    );
+    expect(await screen.findByText('ERP rollout', {}, { timeout: 5000 })).toBeTruthy();
+    const queries = sent.filter((x) => x.url === '/api/v1/records/opportunity/query');
+    expect(queries.length).toBeGreaterThan(0);
+    // every list query had the view applied: no "all records" page first
+    for (const q of queries) {
+      expect(q.body.filter).toEqual({ field: 'stage', op: 'eq', value: 'won' });
+      expect(q.body.sort).toEqual([{ field: 'amount', direction: 'desc' }]);
+      expect(q.body.q).toBe('ERP');
+    }
+    expect(queries[0].body.fields).toEqual(['id', 'name', 'amount', 'close_date']);
+    await waitFor(() => expect(sent.some((x) => x.url.endsWith('/aggregate'))).toBe(true));
+    expect(sent.find((x) => x.url.endsWith('/aggregate'))!.body.filter).toEqual({ field: 'stage', op: 'eq', value: 'won' });
+    // the view's name and the search box show what is applied; the filter has its chip
+    expect(screen.getByTestId('views-picker').textContent).toContain('Big won deals');
+    expect((screen.getByTestId('list-search') as HTMLInputElement).value).toBe('ERP');
+    expect(screen.getByText('stage is any of Closed won')).toBeTruthy();
+  });
+
+  it('shows all records without the id when the view no longer exists', async () => {
+    const sent = stubApi((url) =>
+      url.startsWith('/api/v1/views') ? { views: [] } : url.endsWith('/aggregate') ? { groups: [] } : { records: [{ id: 'o1', name: 'ERP rollout' }], next_cursor: null },
+    );
+    renderWith(
+      <Routes>
+        <Route path="/o/:object" element={<ListPage />} />
+      </Routes>,
+      { path: '/o/opportunity?view=gone' },
+    );
+    expect(await screen.findByText('ERP rollout', {}, { timeout: 5000 })).toBeTruthy();
+    const q = sent.find((x) => x.url === '/api/v1/records/opportunity/query')!;
+    expect(q.body.filter).toBeNull();
+    expect(screen.getByTestId('views-picker').textContent).toContain('All records');
   });
 });
 

@@ -1,10 +1,10 @@
 import { DeleteOutlined, DownloadOutlined, FilterOutlined, MoreOutlined, PlusOutlined, ReloadOutlined, SearchOutlined, TableOutlined } from '@ant-design/icons';
 import { Alert, Badge, Button, Checkbox, Drawer, Dropdown, Empty, Grid, Input, Popover, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
 import '../components/records.css';
-import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../api/endpoints';
-import type { FieldMeta, FilterNode, ObjectMeta, QueryBody, RecordData, SavedView } from '../api/types';
+import type { FieldMeta, ObjectMeta, QueryBody, RecordData, SavedView } from '../api/types';
 import { describeCondition, FilterBuilder, filterableFields } from '../components/FilterBuilder';
 import { InlineEditCell } from '../components/InlineEditCell';
 import { ListModeSwitch } from '../components/ListModeSwitch';
@@ -17,24 +17,15 @@ import { errorMessage, FullPageSpinner } from '../components/Status';
 import { FieldDisplay, isNumericField } from '../fields/registry';
 import { useI18n } from '../i18n';
 import { defaultColumns, getField, recordTitle } from '../lib/fields';
-import {
-  andFilters,
-  buildFilter,
-  EMPTY_FILTER,
-  isComplete,
-  parseFilterState,
-  serializeFilterState,
-  sortFromParam,
-  sortToParam,
-  type FilterState,
-} from '../lib/filter';
+import { andFilters, buildFilter, EMPTY_FILTER, isComplete, serializeFilterState, sortToParam, type FilterState } from '../lib/filter';
 import { inlineEditable } from '../lib/inline';
 import { can } from '../lib/layout';
-import { treeToFilterState, type ListDefinition } from '../lib/views';
+import type { ListDefinition } from '../lib/views';
 import { listQueryBody, loadColumns, saveColumns } from '../lib/listQuery';
 import { afterPaint } from '../lib/afterPaint';
 import { fetchTitles, unlabelledReferences, withLabels } from '../lib/referenceLabels';
 import { useRecordList } from '../lib/useRecordList';
+import { useListUrlState, useSearchDraft } from '../lib/useListUrlState';
 import { useMetadata } from '../state/metadata';
 import { useFormatSettings } from '../state/session';
 import NotFoundPage from './NotFoundPage';
@@ -113,50 +104,33 @@ function ObjectList({ object }: { object: ObjectMeta }) {
   const navigate = useNavigate();
   const screens = Grid.useBreakpoint();
   const mobile = !screens.md;
-  const [params, setParams] = useSearchParams();
-
-  const q = params.get('q') ?? '';
-  const sort = useMemo(() => sortFromParam(params.get('sort')), [params]);
-  const filterState = useMemo(() => parseFilterState(params.get('f')), [params]);
-  const [qDraft, setQDraft] = useState(q);
   const [columns, setColumns] = useState<string[]>(() => loadColumns(object));
+  /** The columns of the view the page now shows (opened, or restored from the URL). */
+  const showViewColumns = useCallback(
+    (view: SavedView | null) =>
+      setColumns(view ? (view.columns?.length ? view.columns.filter((n) => getField(object, n)) : defaultColumns(object)) : loadColumns(object)),
+    [object],
+  );
+  const url = useListUrlState(object, showViewColumns);
+  const { q, sort, filterState, fixedFilter, resolve, setParam, setParams, viewId, ready } = url;
+  const search = useSearchDraft(q, useCallback((v: string) => setParam('q', v), [setParam]));
   const [filterOpen, setFilterOpen] = useState(false);
   const [draft, setDraft] = useState<FilterState>(filterState);
   const [createOpen, setCreateOpen] = useState(false);
   const [count, setCount] = useState<number | null>(null);
   const [selectedIds, setSelectedIds] = useState<string[]>([]);
-  /** A saved view's filter the builder cannot show (made through the API): applied as is. */
-  const [fixedFilter, setFixedFilter] = useState<FilterNode | null>(null);
-  const viewId = params.get('view');
 
   const plural = label(object.plural_labels ?? object.labels, object.name);
   useEffect(() => {
     document.title = `${plural} · ${t('app.name')}`;
   }, [plural, t]);
 
-  const setParam = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setParams(next, { replace: true });
-  };
-
-  // debounce the quick search into the URL
-  useEffect(() => {
-    if (qDraft === q) return;
-    const h = setTimeout(() => setParam('q', qDraft.trim()), 300);
-    return () => clearTimeout(h);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [qDraft]);
-  useEffect(() => setQDraft(q), [q]);
-
-  const resolve = (path: string) => getField(object, path);
-  const built = useMemo(() => buildFilter(filterState, resolve, { timeZone: fmt.timeZone }), [filterState, fmt.timeZone]); // eslint-disable-line react-hooks/exhaustive-deps
+  const built = useMemo(() => buildFilter(filterState, resolve, { timeZone: fmt.timeZone }), [filterState, resolve, fmt.timeZone]);
   const filter = useMemo(() => andFilters(fixedFilter, built), [fixedFilter, built]);
 
   // A filter from a saved view or a shared link names referenced records by id: put their
   // titles in (chips and pickers show them), leaving the query itself unchanged.
-  const rawFilterParam = params.get('f');
+  const rawFilterParam = url.rawFilter;
   useEffect(() => {
     const wanted = unlabelledReferences(filterState, resolve);
     if (!wanted.size) return;
@@ -174,47 +148,25 @@ function ObjectList({ object }: { object: ObjectMeta }) {
       );
     });
     return () => ctrl.abort();
-  }, [rawFilterParam]); // eslint-disable-line react-hooks/exhaustive-deps
+    // filterState is parsed from rawFilterParam (the same text, the same object)
+  }, [rawFilterParam, filterState, resolve, getObject, setParams]);
   const columnFields = columns.map((n) => getField(object, n)).filter((f): f is FieldMeta => !!f);
   const body: QueryBody = listQueryBody(object, columns, filter, sort, q);
-  const key = JSON.stringify(body);
-  const list = useRecordList(object.name, body, key);
+  // Nothing is asked for while a view named by the URL is still being opened.
+  const key = ready ? JSON.stringify(body) : '';
+  const list = useRecordList(object.name, ready ? body : null, key);
   const selected = list.records.filter((r) => selectedIds.includes(r.id));
   useEffect(() => setSelectedIds([]), [key]);
 
   const definition: ListDefinition = { filter, sort, columns, q };
 
-  /** Open a saved view: its filter, sort and search go to the URL, its columns to the table. */
-  const selectView = (view: SavedView | null) => {
-    const next = new URLSearchParams();
-    if (view) {
-      next.set('view', view.id);
-      const state = treeToFilterState(view.filter, resolve);
-      setFixedFilter(state ? null : (view.filter ?? null));
-      if (state && state.conditions.length) next.set('f', serializeFilterState(state));
-      if (view.sort?.length) next.set('sort', sortToParam(view.sort));
-      if (view.q) next.set('q', view.q);
-      setColumns(view.columns?.length ? view.columns.filter((n) => getField(object, n)) : defaultColumns(object));
-    } else {
-      setFixedFilter(null);
-      setColumns(loadColumns(object));
-    }
-    setParams(next, { replace: true });
-  };
-
-  /** Reopening a page on ?view=…: the URL holds filter and sort; restore the view's columns. */
-  const restoreView = (view: SavedView) => {
-    if (!treeToFilterState(view.filter, resolve)) setFixedFilter(view.filter ?? null);
-    if (view.columns?.length) setColumns(view.columns.filter((n) => getField(object, n)));
-  };
-
   const exportHref = api.exportUrl(object.name, { filter, sort, fields: columns, q: q || null });
 
   // total count (aggregate) for the header: the same filter and quick search as the rows
-  const countKey = JSON.stringify(filter);
   // (asked for once the rows are painted: nobody waits for it, and it is the slow query)
   useEffect(() => {
     setCount(null);
+    if (!ready) return;
     const ctrl = new AbortController();
     const cancel = afterPaint(() => {
       api
@@ -229,8 +181,7 @@ function ObjectList({ object }: { object: ObjectMeta }) {
       cancel();
       ctrl.abort();
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [object.name, countKey, q]);
+  }, [object.name, filter, q, ready]);
 
   const chooseColumns = (cols: string[]) => {
     setColumns(cols);
@@ -363,15 +314,15 @@ function ObjectList({ object }: { object: ObjectMeta }) {
       </div>
 
       <div className="ky-toolbar">
-        <SavedViews object={object} activeId={viewId} current={definition} defaultColumns={defaultColumns(object)} onSelect={selectView} onRestore={restoreView} />
+        <SavedViews object={object} activeId={viewId} current={definition} defaultColumns={defaultColumns(object)} onSelect={url.openView} />
         <Input
           className="ky-toolbar-search"
           prefix={<SearchOutlined />}
           placeholder={t('list.search')}
           allowClear
-          value={qDraft}
-          onChange={(e) => setQDraft(e.target.value)}
-          onPressEnter={() => setParam('q', qDraft.trim())}
+          value={search.draft}
+          onChange={(e) => search.change(e.target.value)}
+          onPressEnter={search.flush}
           data-testid="list-search"
         />
         <Space size={8}>

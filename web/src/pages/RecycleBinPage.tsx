@@ -40,13 +40,12 @@ function Bin({ object }: { object: ObjectMeta }) {
   const [error, setError] = useState<unknown>(null);
   const [restoring, setRestoring] = useState<string | null>(null);
   const plural = label(object.plural_labels ?? object.labels, object.name);
-  const fields = ['id', object.name_field, 'updated_at', 'updated_by'];
-
   const load = useCallback(
     async (from: string | null) => {
       setLoading(true);
       setError(null);
       try {
+        const fields = ['id', object.name_field, 'updated_at', 'updated_by'];
         const page = await api.list(object.name, { deleted: true, sort: '-updated_at', fields, limit: PAGE, cursor: from });
         setRecords((prev) => (from ? [...prev, ...page.records] : page.records));
         setCursor(page.next_cursor);
@@ -56,8 +55,7 @@ function Bin({ object }: { object: ObjectMeta }) {
         setLoading(false);
       }
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [object.name],
+    [object.name, object.name_field],
   );
   useEffect(() => {
     document.title = `${t('bin.title')} · ${plural}`;

@@ -39,7 +39,7 @@ export function MetadataProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (booted && takeBootObjects()) return;
     void reload();
-  }, [reload]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [reload, booted]);
 
   const value = useMemo<MetadataValue>(() => {
     const byName = new Map(objects.map((o) => [o.name, o]));

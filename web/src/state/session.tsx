@@ -43,7 +43,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (booted && takeBootSession()) adoptLang(booted.user?.language);
     else void refresh();
-  }, [refresh]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [refresh, booted, adoptLang]);
 
   useEffect(() => {
     onUnauthorized(() => {

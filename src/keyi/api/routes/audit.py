@@ -13,6 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from keyi.api.context import request_context
 from keyi.platform.audit import audit_table
+from keyi.platform.audit_display import add_titles
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, Forbidden, ValidationFailed
 from keyi.platform.fieldtypes import UUID_RE, datetime_json
@@ -99,6 +100,7 @@ def list_audit(
             _query(action, actor, object, record_id, cursor).limit(limit + 1)
         ).all()
         entries = [_entry(r) for r in rows[:limit]]
+        add_titles(ctx, entries)
         return {"entries": entries, "next_cursor": entries[-1]["id"] if len(rows) > limit else None}
 
 

@@ -14,6 +14,7 @@ from keyi.platform.metadata.model import FieldDef, ObjectDef
 from keyi.platform.metadata.service import MetadataService, default_layout, pydantic_errors
 from keyi.platform.metadata.store import load_compiled
 from keyi.platform.permissions import Operation
+from keyi.platform.pools import POOL_OBJECT_FIELD, pooled_objects
 from keyi.platform.schema import CompiledObject, system_fields
 
 router = APIRouter(prefix="/api/v1/metadata", tags=["metadata"])
@@ -43,15 +44,33 @@ FIELD_KEYS = (
 )
 
 
-def field_json(f: FieldDef) -> dict[str, Any]:
+def field_json(f: FieldDef, *, editable: bool = True) -> dict[str, Any]:
+    """A field as the web app and integrations read it. `read_only` says whether *this reader*
+    may write it: computed and system fields, and fields their role may only read (`editable`
+    False) — forms then show them read-only instead of letting a value be typed and refused."""
     data = f.model_dump(mode="json")
-    data["read_only"] = not f.writable and f.name != "owner_id"
+    data["read_only"] = (not f.writable and f.name != "owner_id") or not editable
     return {key: data.get(key) for key in FIELD_KEYS}
+
+
+def _pool_object_options(ctx: Context) -> list[dict[str, Any]]:
+    """The objects a pool can name, as picklist-like options (value: API name, labels)."""
+    return [
+        {"value": o.name, "labels": o.definition.labels}
+        for o in pooled_objects(ctx)
+        if ctx.policy.can(o, Operation.READ)
+    ]
 
 
 def object_json(ctx: Context, obj: CompiledObject) -> dict[str, Any]:
     d = obj.definition
     readable = [f for f in (*system_fields(d), *d.fields) if ctx.policy.can_read_field(obj, f)]
+    fields = [field_json(f, editable=ctx.policy.can_edit_field(obj, f)) for f in readable]
+    if d.name == "pool":
+        # A pool's object is an object's API name: offered as a choice, never free text.
+        for f in fields:
+            if f["name"] == POOL_OBJECT_FIELD:
+                f["options"] = _pool_object_options(ctx)
     data: dict[str, Any] = {
         "name": d.name,
         "labels": d.labels,
@@ -62,7 +81,7 @@ def object_json(ctx: Context, obj: CompiledObject) -> dict[str, Any]:
         "package": d.package,
         "features": d.features.model_dump(),
         "permissions": {op.value: ctx.policy.can(obj, op) for op in Operation},
-        "fields": [field_json(f) for f in readable],
+        "fields": fields,
         "validation_rules": [r.model_dump(mode="json") for r in d.validation_rules],
         "layout": (d.layout or default_layout(d)).model_dump(mode="json"),
         "related": [

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from keyi.platform.access.subtree import subtree_predicate
 from keyi.platform.errors import Conflict
 from keyi.platform.hooks import DeleteEvent, WriteEvent, registry
+from keyi.platform.pools import check_pool_object
 
 if TYPE_CHECKING:
     from keyi.platform.context import Context
@@ -69,6 +70,9 @@ def department_delete_only_when_empty(ctx: Context, event: DeleteEvent) -> None:
     ).scalar_one()
     if children or members:
         raise Conflict("department_not_empty", departments=children, users=members)
+
+
+registry.before_save("pool")(check_pool_object)
 
 
 @registry.before_save("user")

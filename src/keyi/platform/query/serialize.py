@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -138,19 +138,29 @@ class RecordSerializer:
         return records
 
     def _titles(self, references: dict[str, set[str]]) -> dict[tuple[str | None, str], str]:
-        titles: dict[tuple[str | None, str], str] = {}
-        for target_name, ids in references.items():
-            target = self.ctx.schema.get(target_name)
-            name_field = readable_name_column(self.ctx, target) if target is not None else None
-            if target is None or name_field is None:
-                continue
-            table = target.table
-            stmt = sa.select(table.c.id, table.c[name_field]).where(
-                table.c.id.in_(sorted(ids)), table.c.deleted_at.is_(None)
-            )
-            access = self.ctx.policy.row_filter(target, table, Operation.READ)
-            if access is not None:
-                stmt = stmt.where(access)
-            for row in self.ctx.conn.execute(stmt):
-                titles[(target_name, row[0])] = row[1]
-        return titles
+        return reference_titles(self.ctx, references)
+
+
+def reference_titles(
+    ctx: Context, references: Mapping[str, Iterable[str]]
+) -> dict[tuple[str | None, str], str]:
+    """Titles of referenced records by (object, id), as far as the reader may see them (the rule
+    in this module's docstring); one query per referenced object. Shared by record pages, lists,
+    history and the audit log, so every screen shows the same names to the same reader."""
+    titles: dict[tuple[str | None, str], str] = {}
+    for target_name, ids in references.items():
+        target = ctx.schema.get(target_name)
+        name_field = readable_name_column(ctx, target) if target is not None else None
+        wanted = sorted(set(ids))
+        if target is None or name_field is None or not wanted:
+            continue
+        table = target.table
+        stmt = sa.select(table.c.id, table.c[name_field]).where(
+            table.c.id.in_(wanted), table.c.deleted_at.is_(None)
+        )
+        access = ctx.policy.row_filter(target, table, Operation.READ)
+        if access is not None:
+            stmt = stmt.where(access)
+        for row in ctx.conn.execute(stmt):
+            titles[(target_name, row[0])] = row[1]
+    return titles

@@ -32,7 +32,7 @@ from keyi.platform.expressions import (
     references,
     regex_time_budget,
 )
-from keyi.platform.fieldtypes import currency_column, impl_for
+from keyi.platform.fieldtypes import UUID_RE, currency_column, impl_for
 from keyi.platform.hooks import DeleteEvent, WriteEvent, registry
 from keyi.platform.i18n import label
 from keyi.platform.ids import new_id
@@ -45,7 +45,7 @@ from keyi.platform.metadata.model import (
 from keyi.platform.permissions import Operation
 from keyi.platform.query.listing import fetch_one, visible_rows
 from keyi.platform.query.paths import PathError, PathResolver
-from keyi.platform.query.serialize import readable_name_column
+from keyi.platform.query.serialize import readable_name_column, reference_titles
 from keyi.platform.records import autonumber, rollups
 from keyi.platform.records.values import apply_defaults, check_required, coerce_input
 from keyi.platform.schema import CompiledObject, history_table, outbox_table, search_table
@@ -118,7 +118,34 @@ class RecordsService:
         names = self._user_names(actor_ids)
         for entry in entries:
             entry["by_name"] = names.get(entry["by"]) if entry["by"] else None
+        self._title_references(obj, [c for e in entries for c in e["changes"]])
         return entries
+
+    def _title_references(self, obj: CompiledObject, changes: list[dict[str, Any]]) -> None:
+        """Give changed references (owner, pool, lookups) the titles of the records they name,
+        as `_display: {old, new}`, so history reads "王芳 → 李雷" rather than two ids. Titles
+        follow the `_display` rule: a record the reader may not see stays an id."""
+        wanted: dict[str, set[str]] = defaultdict(set)
+        targets: list[tuple[dict[str, Any], str]] = []
+        for change in changes:
+            f = obj.fields.get(change["field"])
+            if f is None or f.type not in REFERENCE_TYPES or not f.target:
+                continue
+            targets.append((change, f.target))
+            for side in ("old", "new"):
+                if isinstance(change.get(side), str) and UUID_RE.match(change[side]):
+                    wanted[f.target].add(change[side])
+        if not wanted:
+            return
+        titles = reference_titles(self.ctx, wanted)
+        for change, target in targets:
+            shown = {
+                side: titles[(target, change[side])]
+                for side in ("old", "new")
+                if isinstance(change.get(side), str) and (target, change[side]) in titles
+            }
+            if shown:
+                change["_display"] = shown
 
     # ================================================================ create
     def create(self, object_name: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 import { PlusOutlined } from '@ant-design/icons';
 import { Alert, Button, Empty, Form, Input, Modal, Radio, Space, Switch, Table, Tag } from 'antd';
-import { useEffect, useMemo, useState, type HTMLAttributes } from 'react';
+import { useCallback, useEffect, useMemo, useState, type HTMLAttributes } from 'react';
 import { api } from '../../api/endpoints';
 import type { FieldMeta, ObjectMeta } from '../../api/types';
 import { LookupSelect, type LookupValue } from '../../fields/LookupSelect';
@@ -38,7 +38,7 @@ const INPUTS: Record<string, string> = {
 function useTitles(rules: readonly SharingRuleDef[], resolve: (p: string) => FieldMeta | undefined): Record<string, string> {
   const { getObject } = useMetadata();
   const [titles, setTitles] = useState<Record<string, string>>({});
-  const wanted = useMemo(() => referencedIds(rules, resolve), [rules]); // eslint-disable-line react-hooks/exhaustive-deps
+  const wanted = useMemo(() => referencedIds(rules, resolve), [rules, resolve]);
   useEffect(() => {
     const ctrl = new AbortController();
     for (const [object, ids] of wanted) {
@@ -68,7 +68,7 @@ function principalLabel(t: TFunction, type: PrincipalType): string {
 export default function SharingRules({ object }: { object: ObjectMeta }) {
   const { t, label, lang } = useI18n();
   const rules = useMemo(() => (object as SetupObject).sharing_rules ?? [], [object]);
-  const resolve = (path: string) => getField(object, path);
+  const resolve = useCallback((path: string) => getField(object, path), [object]);
   const titles = useTitles(rules, resolve);
   const list = useRuleList(rules, (next) => setupApi.updateObject(object.name, { sharing_rules: next }), 'sharing', {
     created: t('setup.sharing.created'),
@@ -181,7 +181,9 @@ export function SharingRuleModal({ object, rules, titles, index, open, onClose, 
     if (!open) return;
     form.resetFields();
     form.setFieldsValue(sharingRuleToForm(editing, resolve, titles) as Parameters<typeof form.setFieldsValue>[0]);
-  }, [open, editing, form]); // eslint-disable-line react-hooks/exhaustive-deps
+    // Filled when the dialog opens or another rule is edited, not when titles arrive or the page
+    // re-renders: that would overwrite what the administrator is typing.
+  }, [open, editing, form]); // eslint-disable-line react-hooks/exhaustive-deps -- see above
 
   const { modalProps, errors } = useModalSubmit(
     form,

@@ -1,5 +1,5 @@
 import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
-import { AutoComplete, Button, Input, Select, Space, Table, Tag } from 'antd';
+import { AutoComplete, Button, Descriptions, Input, Select, Space, Table, Tag } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { ErrorResult } from '../../components/Status';
@@ -9,6 +9,7 @@ import { formatDateTime } from '../../lib/format';
 import { useMetadata } from '../../state/metadata';
 import { useFormatSettings } from '../../state/session';
 import { setupApi, type AuditEntry, type AuditFilter } from './api';
+import { actionLabel, detailLines } from './auditText';
 
 /** Families of audited actions (the filter matches any action that starts with the text). */
 const ACTIONS = ['auth.', 'record.', 'metadata.', 'permission.', 'share.', 'user.', 'export', 'audit.export', 'pool.'];
@@ -29,6 +30,10 @@ export default function AuditPage() {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<unknown>(null);
 
+  const fieldLabel = (objectName: string, field: string) => {
+    const f = getObject(objectName)?.fields.find((x) => x.name === field);
+    return f ? label(f.labels, f.name) : field;
+  };
   const filter: AuditFilter = { action: action.trim() || undefined, actor: actor?.value, object, record_id: recordId.trim() || undefined };
   const key = JSON.stringify(filter);
 
@@ -105,7 +110,15 @@ export default function AuditPage() {
             scroll={{ x: 900 }}
             data-testid="audit-table"
             expandable={{
-              expandedRowRender: (e) => <pre className="ky-setup-mono" style={{ margin: 0, whiteSpace: 'pre-wrap' }}>{JSON.stringify(e.details, null, 2)}</pre>,
+              expandedRowRender: (e) => (
+                <Descriptions size="small" column={1} title={t('audit.details')} data-testid="audit-details">
+                  {detailLines(e, t, fieldLabel).map((line) => (
+                    <Descriptions.Item key={line.key} label={line.label}>
+                      <span style={{ whiteSpace: 'pre-wrap' }}>{line.text}</span>
+                    </Descriptions.Item>
+                  ))}
+                </Descriptions>
+              ),
               rowExpandable: (e) => !!e.details && Object.keys(e.details).length > 0,
             }}
             columns={[
@@ -115,7 +128,11 @@ export default function AuditPage() {
                 title: t('setup.audit.action'),
                 dataIndex: 'action',
                 width: 200,
-                render: (a: string) => <Tag color={COLORS[a.split('.')[0]] ?? 'default'}>{a}</Tag>,
+                render: (a: string) => (
+                  <Tag color={COLORS[a.split('.')[0]] ?? 'default'} title={a}>
+                    {actionLabel(t, a)}
+                  </Tag>
+                ),
               },
               {
                 title: t('setup.audit.object'),
@@ -129,14 +146,18 @@ export default function AuditPage() {
               {
                 title: t('setup.audit.record'),
                 dataIndex: 'record_id',
-                render: (id: string | null, e) =>
-                  id && e.object && getObject(e.object) ? (
-                    <Link to={`/o/${e.object}/${id}`} className="ky-setup-mono">
-                      {id}
+                render: (id: string | null, e) => {
+                  // The record's title when the server could name it; its id otherwise.
+                  const title = id ? e._display?.[id] : undefined;
+                  const text = title ?? id;
+                  return id && e.object && getObject(e.object) ? (
+                    <Link to={`/o/${e.object}/${id}`} className={title ? undefined : 'ky-setup-mono'} title={id}>
+                      {text}
                     </Link>
                   ) : (
-                    <span className="ky-setup-mono">{id || '—'}</span>
-                  ),
+                    <span className={title ? undefined : 'ky-setup-mono'}>{text || '—'}</span>
+                  );
+                },
               },
               { title: t('setup.audit.ip'), dataIndex: 'ip', width: 120, render: (ip: string | null) => ip || '—' },
             ]}

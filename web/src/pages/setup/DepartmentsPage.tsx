@@ -231,7 +231,6 @@ function DepartmentDetail({
   const [users, setUsers] = useState<RecordData[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const ids = useMemo(() => (withSubtree ? [...subtreeIds(departments, department.id)] : [department.id]), [withSubtree, departments, department.id]);
-  const key = ids.join(',');
 
   useEffect(() => {
     const ctrl = new AbortController();
@@ -253,7 +252,7 @@ function DepartmentDetail({
         if (!ctrl.signal.aborted) setError(e);
       });
     return () => ctrl.abort();
-  }, [key]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [ids]);
 
   return (
     <div>

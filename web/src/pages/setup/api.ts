@@ -96,6 +96,8 @@ export interface AuditEntry {
   ip: string | null;
   request_id: string | null;
   details: Record<string, unknown> | null;
+  /** Titles of the records the entry names (its record, a new owner, whom a share grants), by id. */
+  _display?: Record<string, string>;
 }
 export interface AuditFilter {
   action?: string;
