@@ -294,6 +294,9 @@ class CompiledSchema:
     revision: str
     objects: dict[str, CompiledObject]
     settings: dict[str, Any]
+    # Values derived from this schema alone and asked for on every request (the inputs of
+    # computed fields, field masks per role): computed once per revision, dropped with it.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def get(self, name: str) -> CompiledObject | None:
         return self.objects.get(name)

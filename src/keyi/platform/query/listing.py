@@ -128,6 +128,9 @@ def quick_search_predicate(ctx: Context, obj: CompiledObject, table: Any, text: 
     name_field = obj.fields.get(obj.definition.name_field)
     if name_field is None:
         return None
+    if not ctx.policy.can_read_field(obj, name_field):
+        # A prefix search over a hidden name would tell, record by record, how it starts.
+        return sa.false()
     return table.c[name_field.name].istartswith(text, autoescape=True)
 
 
