@@ -31,6 +31,7 @@ from keyi.demo.generator import DemoGenerator
 from keyi.demo.regions import PROVINCES
 from keyi.demo.words import INDUSTRY_WEIGHTS, SHOWCASE_BRANDS
 from keyi.platform.access.principal import load_role_permissions, load_user
+from keyi.platform.collation import sort_collation
 from keyi.platform.context import Context, TenantInfo
 from keyi.platform.ids import new_id
 from keyi.platform.permissions import AccessPolicy, Actor
@@ -397,6 +398,11 @@ def list_industry_op(s: Subject) -> Operation:
 
 
 def list_province_op(s: Subject) -> Operation:
+    # Text sorts by pinyin where the database has the collation (keyi.platform.collation):
+    # the raw statement sorts the same way, or the two would disagree on the page.
+    with s.raw() as conn:
+        collation = sort_collation(conn)
+    name = f'name COLLATE "{collation}"' if collation else "name"
     return _list_op(
         s,
         "list_province",
@@ -404,7 +410,7 @@ def list_province_op(s: Subject) -> Operation:
         "province",
         PROVINCE_NAMES,
         "name",
-        "name ASC, id ASC",
+        f"{name} ASC, id ASC",
     )
 
 

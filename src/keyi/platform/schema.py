@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 
+from keyi.platform.collation import PINYIN, has_sort_collation, sort_collation, sorts_linguistically
 from keyi.platform.fieldtypes import currency_column, impl_for
 from keyi.platform.metadata.model import (
     CLAIMED_AT_FIELD,
@@ -269,8 +270,64 @@ def field_indexes(obj: ObjectDef, f: FieldDef, table: sa.Table) -> list[sa.Index
         or f.name == obj.name_field
     )
     if wants_index:
-        return [sa.Index(index_name(obj.name, f.name), column)]
+        plain = sa.Index(index_name(obj.name, f.name), column)
+        # Text people sort lists by: the name and fields marked indexed, not the paths and
+        # codes the platform maintains itself (read-only).
+        sorted_by_people = f.name == obj.name_field or not f.read_only
+        indexes = [plain]
+        if sorts_linguistically(f) and sorted_by_people:
+            indexes.append(sort_index(obj, f, table))
+        if f.indexed and sorted_by_people and f.name != obj.name_field:
+            indexes.extend(filtered_sort_index(obj, f, table))
+        return indexes
     return []
+
+
+def filtered_sort_index(obj: ObjectDef, f: FieldDef, table: sa.Table) -> list[sa.Index]:
+    """A list filtered by an indexed field and sorted by name: ``(field, name COLLATE …, id)``.
+
+    Without it the planner reads the name index in order and drops rows of other values; in
+    code-point order that happened to be quick (Latin names come first, spread over every
+    province), in pinyin order names start with their city and so cluster by province: at
+    200,000 accounts `province = 湖北省` by name stepped over 62,000 rows (284 ms), with this
+    index 0.1 ms. Equality on the field still uses its leading column. Only for text fields: a
+    picklist's values do not follow the names (reading the name index and dropping other values
+    stays short, as it was in code-point order), and each index costs every write.
+    """
+    name = obj.field(obj.name_field)
+    if (
+        name is None
+        or not name.stored
+        or not sorts_linguistically(name)
+        or f.type != FieldType.TEXT
+    ):
+        return []
+    return [
+        sa.Index(
+            index_name(obj.name, f"{f.name}_{name.name}_zh"),
+            table.c[f.name],
+            sa.collate(table.c[name.name], PINYIN),
+            table.c.id,
+            postgresql_where=alive(),
+            info={"collation": PINYIN},
+        ).ddl_if(dialect="postgresql", callable_=has_sort_collation)
+    ]
+
+
+def sort_index(obj: ObjectDef, f: FieldDef, table: sa.Table) -> sa.Index:
+    """A list sorted by a text field, read in order: live rows by ``(field COLLATE pinyin, id)``.
+
+    The plain index keeps serving equality (it has the column's own collation); this one serves
+    ``ORDER BY field COLLATE …, id`` and the keyset cursor's row comparison (keyi.platform.
+    collation). Created only on a PostgreSQL that has the collation (``ddl_if``).
+    """
+    return sa.Index(
+        index_name(obj.name, f"{f.name}_zh"),
+        sa.collate(table.c[f.name], PINYIN),
+        table.c.id,
+        postgresql_where=alive(),
+        info={"collation": PINYIN},
+    ).ddl_if(dialect="postgresql", callable_=has_sort_collation)
 
 
 @dataclass
@@ -294,6 +351,9 @@ class CompiledSchema:
     revision: str
     objects: dict[str, CompiledObject]
     settings: dict[str, Any]
+    # Values derived from this schema alone and asked for on every request (the inputs of
+    # computed fields, field masks per role): computed once per revision, dropped with it.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def get(self, name: str) -> CompiledObject | None:
         return self.objects.get(name)
@@ -321,6 +381,13 @@ def compile_schema(
 
 
 # ---------------------------------------------------------------- DDL
+def _applies(index: sa.Index, conn: sa.Connection) -> bool:
+    """Whether this database gets ``index`` (collated sort indexes need the collation)."""
+    if index.info.get("collation"):
+        return sort_collation(conn) == index.info["collation"]
+    return True
+
+
 class Ddl:
     """Schema changes on one connection; every method runs inside the caller's transaction."""
 
@@ -359,7 +426,7 @@ class Ddl:
             if obj.name not in tables:
                 continue
             for index in object_indexes(obj, build_table(obj, sa.MetaData())):
-                if index.name not in existing:
+                if index.name not in existing and _applies(index, self.conn):
                     index.create(self.conn)
                     created.append(str(index.name))
         return created

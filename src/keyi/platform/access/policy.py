@@ -13,7 +13,9 @@ Decisions, in order:
      their role or their teams, with edit shares also granting edit;
    - sharing rules of the object whose criteria the record meets, granted to a principal the
      user belongs to.
-4. Field masks: hidden fields are unreadable everywhere; read-only fields are not writable.
+4. Field masks: hidden fields are unreadable everywhere, and so are formulas and roll-ups
+   computed from them or from objects the role may not read (keyi.platform.access.masks);
+   read-only fields are not writable.
 
 Department subtrees are materialised paths on users and departments, so each "everyone below
 D" is one index range scan whatever the depth of the tree (see keyi.platform.access.subtree).
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from keyi.platform.access.masks import Masks, field_masks, role_key
 from keyi.platform.access.model import (
     ADMINISTERED_OBJECTS,
     DEFAULT_PERMISSION,
@@ -62,6 +65,8 @@ class AccessPolicy:
         self.principal = principal
         self.role_permissions = role_permissions
         self.ctx: Context | None = None
+        self._masks: Masks = {}
+        self._masks_schema: object = None  # the schema `_masks` was computed for
 
     # ------------------------------------------------------------ object level
     @property
@@ -85,7 +90,21 @@ class AccessPolicy:
     def field_access(self, obj: CompiledObject, f: FieldDef) -> FieldAccess:
         if self.unrestricted or f.system:
             return FieldAccess.EDIT
+        if f.name in self.masks().get(obj.name, ()):
+            return FieldAccess.HIDDEN
         return self.permission(obj).fields.get(f.name, FieldAccess.EDIT)
+
+    def masks(self) -> Masks:
+        """Fields hidden from this reader per object, computed values included (see
+        keyi.platform.access.masks); shared by every request of the same role grants and
+        metadata revision."""
+        if self.unrestricted or self.ctx is None:
+            return {}
+        schema = self.ctx.schema
+        if self._masks_schema is not schema:
+            self._masks = field_masks(schema, self.permission, role_key(self.role_permissions))
+            self._masks_schema = schema
+        return self._masks
 
     def can_read_field(self, obj: CompiledObject, f: FieldDef) -> bool:
         return self.field_access(obj, f) != FieldAccess.HIDDEN

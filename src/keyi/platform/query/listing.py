@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from keyi.platform.collation import sorted_by_collation
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.fieldtypes import impl_for
@@ -128,6 +129,9 @@ def quick_search_predicate(ctx: Context, obj: CompiledObject, table: Any, text: 
     name_field = obj.fields.get(obj.definition.name_field)
     if name_field is None:
         return None
+    if not ctx.policy.can_read_field(obj, name_field):
+        # A prefix search over a hidden name would tell, record by record, how it starts.
+        return sa.false()
     return table.c[name_field.name].istartswith(text, autoescape=True)
 
 
@@ -161,6 +165,7 @@ def run_query(ctx: Context, object_name: str, spec: QuerySpec) -> dict[str, Any]
     if ("id", "asc") not in sort_keys and ("id", "desc") not in sort_keys:
         sort_keys.append(("id", sort_keys[-1][1]))
     sort_columns = []
+    signed: list[tuple[str, str]] = []  # what a cursor is tied to: path, direction, collation
     for i, (path, direction) in enumerate(sort_keys):
         try:
             _, f = resolver.field(path)
@@ -174,7 +179,11 @@ def run_query(ctx: Context, object_name: str, spec: QuerySpec) -> dict[str, Any]
         if not sortable:
             raise ValidationFailed([FieldError(f"sort.{i}.field", "invalid_sort", {"field": path})])
         nullable = not (path in NON_NULL_COLUMNS or (f.required and "." not in path))
-        sort_columns.append((column, direction, nullable))
+        # Text sorts by pinyin where the database can; the cursor's comparison is made on the
+        # same collated expression, so a next page reads on from the same index position.
+        collated = sorted_by_collation(ctx.conn, f, column)
+        signed.append((path, direction if collated is column else f"{direction}~collated"))
+        sort_columns.append((collated, direction, nullable))
 
     predicates = visible_rows(ctx, obj, table, deleted=spec.deleted)
     where = compile_filter(resolver, spec.filter)
@@ -185,7 +194,7 @@ def run_query(ctx: Context, object_name: str, spec: QuerySpec) -> dict[str, Any]
         if quick is not None:
             predicates.append(quick)
 
-    signature = cursors.sort_signature(sort_keys)
+    signature = cursors.sort_signature(signed)
     if spec.cursor:
         last = cursors.decode(spec.cursor, signature, len(sort_columns))
         predicates.append(keyset_after(sort_columns, last))

@@ -579,7 +579,10 @@ class RecordsService:
             linked = final.get(head)
             row: dict[str, Any] = {}
             if linked:
-                resolver = PathResolver(self.ctx, target)
+                # Rules guard the data whoever writes it: they read linked records as the
+                # system does, not through the writer's field masks and record access (a field
+                # hidden from the writer made the path fail and the rule silently pass).
+                resolver = PathResolver(self.ctx.as_system(), target)
                 stmt = sa.select(*[resolver.column(r).label(r) for r in rests]).where(
                     target.table.c.id == linked
                 )
