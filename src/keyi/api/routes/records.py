@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from keyi.api.context import request_context
 from keyi.api.params import uuid_param
+from keyi.api.traits import BodyClass, body_class, read_only
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.export import export_csv
@@ -131,6 +132,7 @@ def export_records(
 
 
 @router.post("/{object_name}/query")
+@read_only
 def query_records(
     object_name: str, request: Request, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
@@ -152,6 +154,7 @@ def query_records(
 
 
 @router.post("/{object_name}/aggregate")
+@read_only
 def aggregate_records(
     object_name: str, request: Request, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
@@ -188,6 +191,7 @@ def create_record(
 
 
 @router.post("/{object_name}/bulk", status_code=201)
+@body_class(BodyClass.UPLOAD)
 def create_many(
     object_name: str, request: Request, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
