@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -19,6 +19,7 @@ from keyi.api.edge import KeyiAPI
 from keyi.api.errors import install_error_handlers, problem
 from keyi.api.openapi import tenant_openapi
 from keyi.api.page_hints import PageHints
+from keyi.api.params import valid_body_text
 from keyi.api.ratelimit import LoginRateLimiter
 from keyi.api.routes import (
     access,
@@ -58,6 +59,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(valid_body_text)],
     )
     app.state.services = Services(
         platform=platform,

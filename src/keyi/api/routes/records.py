@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from keyi.api.context import request_context
-from keyi.api.params import uuid_param
+from keyi.api.params import json_param, uuid_param
 from keyi.api.traits import BodyClass, body_class, read_only
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, ValidationFailed
@@ -63,14 +63,7 @@ def compact_filter(items: list[str]) -> dict[str, Any] | None:
 
 
 def json_filter(raw: str | None) -> Any:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
-        raise ValidationFailed(
-            [FieldError("filter", "invalid_filter", {"reason": "not JSON"})]
-        ) from None
+    return json_param(raw, "filter")
 
 
 def with_etag(record: dict[str, Any], status: int = 200) -> JSONResponse:
