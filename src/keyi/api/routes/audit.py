@@ -15,6 +15,7 @@ from keyi.api.context import request_context
 from keyi.platform.audit import audit_table
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, Forbidden, ValidationFailed
+from keyi.platform.export import spreadsheet_safe
 from keyi.platform.fieldtypes import UUID_RE, datetime_json
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -122,7 +123,7 @@ def export_audit(
         writer = csv.writer(buffer)
         writer.writerow(COLUMNS)
         for row in rows:
-            writer.writerow([row[c] for c in COLUMNS])
+            writer.writerow([spreadsheet_safe(row[c]) for c in COLUMNS])
         yield "\ufeff" + buffer.getvalue()
 
     return StreamingResponse(
