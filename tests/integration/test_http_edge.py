@@ -126,6 +126,7 @@ def test_every_error_carries_request_id_and_security_headers(
             client.put("/api/v1/records/account"), 405, "method_not_allowed"
         )
         assert not_allowed["status"] == 405
+        assert "GET" in client.put("/api/v1/records/account").headers["allow"]
         assert_problem(
             client.post("/api/v1/records/account", json={"description": "x" * 9000}),
             413,
