@@ -99,6 +99,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         locale = negotiate(request.headers.get("accept-language"))
         code = HTTP_CODES.get(exc.status_code, "invalid_request")
+        if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+            # FastAPI's body parser hit Python's recursion limit: JSON nested past any use.
+            errors = [{"field": "body", "code": "too_deep", "message": message("too_deep", locale)}]
+            return problem(422, "invalid_request", locale, errors=errors)
         if isinstance(exc, RequestTooLarge):
             limit = {"limit": exc.limit}
             return problem(413, code, locale, detail=message(code, locale, **limit), extra=limit)

@@ -43,6 +43,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Contains characters that are not valid Unicode text.",
         "zh-CN": "包含无效的 Unicode 字符。",
     },
+    "too_deep": {"en": "Nested too deeply.", "zh-CN": "嵌套层级过深。"},
     "conflict": {
         "en": "The request conflicts with the current state.",
         "zh-CN": "请求与当前状态冲突。",
