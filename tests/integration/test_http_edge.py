@@ -7,7 +7,7 @@ import socket
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
@@ -149,13 +149,14 @@ def test_every_error_carries_request_id_and_security_headers(
 
 
 @contextmanager
-def tcp_proxy(target: tuple[str, int]) -> Iterator[tuple[int, threading.Event]]:
-    """A TCP forwarder to PostgreSQL; setting the event closes it and every connection, so
-    the server looks gone (connection refused) to everyone using the proxy's port."""
+def tcp_proxy(target: tuple[str, int]) -> Iterator[tuple[int, Callable[[], None]]]:
+    """A TCP forwarder to PostgreSQL; calling `stop()` closes it and every connection before it
+    returns, so the server looks gone (refused, reset) to everyone using the proxy's port."""
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    stop = threading.Event()
     open_sockets: list[socket.socket] = [listener]
+    lock = threading.Lock()
+    stopped = False
 
     def pipe(source: socket.socket, sink: socket.socket) -> None:
         with suppress(OSError):
@@ -166,30 +167,35 @@ def tcp_proxy(target: tuple[str, int]) -> Iterator[tuple[int, threading.Event]]:
                 s.shutdown(socket.SHUT_RDWR)
 
     def accept() -> None:
-        while not stop.is_set():
+        while True:
             try:
                 client, _ = listener.accept()
             except OSError:
                 return
             upstream = socket.create_connection(target)
-            open_sockets.extend((client, upstream))
+            with lock:
+                if stopped:
+                    client.close()
+                    upstream.close()
+                    return
+                open_sockets.extend((client, upstream))
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=pipe, args=(a, b), daemon=True).start()
 
+    def stop() -> None:
+        nonlocal stopped
+        with lock:
+            stopped = True
+            for s in open_sockets:
+                with suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                s.close()
+
     threading.Thread(target=accept, daemon=True).start()
-
-    def closer() -> None:
-        stop.wait()
-        for s in open_sockets:
-            with suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
-            s.close()
-
-    threading.Thread(target=closer, daemon=True).start()
     try:
         yield port, stop
     finally:
-        stop.set()
+        stop()
 
 
 def _signed_in(platform: Platform, settings: Settings) -> tuple[TestClient, TenantInfo]:
@@ -237,7 +243,7 @@ def test_database_unavailable_answers_503_with_retry_after(
     assert POSTGRES_URL
     url = sa.make_url(POSTGRES_URL)
     schema = f"keyi_test_{uuid.uuid4().hex[:10]}"
-    with tcp_proxy((url.host or "127.0.0.1", url.port or 5432)) as (port, stop):
+    with tcp_proxy((url.host or "127.0.0.1", url.port or 5432)) as (port, stop_proxy):
         settings = Settings(
             data_dir=tmp_path,
             database_url=url.set(host="127.0.0.1", port=port).render_as_string(hide_password=False),
@@ -247,7 +253,7 @@ def test_database_unavailable_answers_503_with_retry_after(
         local.init_control()
         client, tenant = _signed_in(local, settings)
         assert client.get("/api/v1/records/account").status_code == 200
-        stop.set()
+        stop_proxy()
         try:
             assert_unavailable(client.get("/api/v1/records/account"))
             assert_unavailable(client.post("/api/v1/records/account", json={"name": "断"}))
