@@ -39,6 +39,19 @@ class Settings:
     # Key for secrets stored at rest (SSO client secrets); None means a key file generated in
     # data_dir (see keyi.platform.crypto). Kept out of repr so it cannot reach a log.
     secret_key: str | None = field(default=None, repr=False)
+    # Largest request body per route class (keyi.api.traits.BodyClass), in bytes; larger
+    # bodies are refused with 413 before any of them is read.
+    max_body_auth: int = 16 * 1024
+    max_body_json: int = 1024 * 1024
+    max_body_upload: int = 32 * 1024 * 1024
+    # SQLite only: how long a write waits for another writer's lock before the request is
+    # answered 503 (database busy).
+    sqlite_busy_timeout_ms: int = 30_000
+    # Prometheus /metrics: a bearer token, and/or client networks allowed without one.
+    # Empty by default: behind a reverse proxy every request comes from the proxy's
+    # (often loopback) address, so no address is trusted unless configured.
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_allow: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -67,4 +80,16 @@ class Settings:
             smtp_from=env.get("KEYI_SMTP_FROM", base.smtp_from),
             public_url=env.get("KEYI_PUBLIC_URL") or None,
             secret_key=env.get("KEYI_SECRET_KEY") or None,
+            max_body_auth=int(env.get("KEYI_MAX_BODY_AUTH", str(base.max_body_auth))),
+            max_body_json=int(env.get("KEYI_MAX_BODY_JSON", str(base.max_body_json))),
+            max_body_upload=int(env.get("KEYI_MAX_BODY_UPLOAD", str(base.max_body_upload))),
+            sqlite_busy_timeout_ms=int(
+                env.get("KEYI_SQLITE_BUSY_TIMEOUT_MS", str(base.sqlite_busy_timeout_ms))
+            ),
+            metrics_token=env.get("KEYI_METRICS_TOKEN") or None,
+            metrics_allow=tuple(
+                part.strip()
+                for part in env.get("KEYI_METRICS_ALLOW", "").split(",")
+                if part.strip()
+            ),
         )

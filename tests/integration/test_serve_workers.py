@@ -22,6 +22,7 @@ from keyi.platform.tenancy import Platform
 from tests.conftest import ADMIN_PASSWORD, admin_email_of
 
 WORKERS = 2
+METRICS_TOKEN = "metrics-" + "x" * 24
 
 
 def _free_port() -> int:
@@ -50,7 +51,11 @@ def server(platform: Platform, tenant: TenantInfo, tmp_path: Path) -> Iterator[s
     settings = platform.settings
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KEYI_", "PROMETHEUS_"))}
-    env.update(KEYI_DATA_DIR=str(settings.data_dir), KEYI_CONTROL_SCHEMA=settings.control_schema)
+    env.update(
+        KEYI_DATA_DIR=str(settings.data_dir),
+        KEYI_CONTROL_SCHEMA=settings.control_schema,
+        KEYI_METRICS_TOKEN=METRICS_TOKEN,
+    )
     if settings.database_url:
         env["KEYI_DATABASE_URL"] = settings.database_url
     log = (tmp_path / "serve.log").open("wb")
@@ -120,7 +125,9 @@ def test_processes_share_sessions_metadata_and_metrics(
         # A scrape reaching any one process counts every process's requests.
         counted = []
         for _ in range(4):
-            text = client.get("/metrics").text
+            scrape = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+            assert scrape.status_code == 200, scrape.text
+            text = scrape.text
             counted.append(
                 sum(
                     float(line.rsplit(" ", 1)[1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -15,9 +15,11 @@ from swagger_ui_bundle import swagger_ui_path
 from keyi.api import ops
 from keyi.api.assets import CompressedFiles, asset_response
 from keyi.api.context import SESSION_COOKIE, Services
+from keyi.api.edge import KeyiAPI
 from keyi.api.errors import install_error_handlers, problem
 from keyi.api.openapi import tenant_openapi
 from keyi.api.page_hints import PageHints
+from keyi.api.params import valid_body_text
 from keyi.api.ratelimit import LoginRateLimiter
 from keyi.api.routes import (
     access,
@@ -32,6 +34,7 @@ from keyi.api.routes import (
     users,
     views,
 )
+from keyi.api.traits import BodyClass
 from keyi.packages import register_all_hooks
 from keyi.platform.auth import AuthService
 from keyi.platform.i18n import negotiate
@@ -50,12 +53,13 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     platform = platform or Platform(settings)
     platform.init_control()
     register_all_hooks()
-    app = FastAPI(
+    app = KeyiAPI(
         title="Keyi API",
         version="1",
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(valid_body_text)],
     )
     app.state.services = Services(
         platform=platform,
@@ -67,7 +71,15 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     # Level 6, not Starlette's 9: API answers are compressed on every request, and 9 costs about
     # twice the CPU for a few percent. Built assets come pre-compressed (keyi.api.assets).
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
-    ops.install_middleware(app)
+    # Read by the Edge (keyi.api.edge), which wraps the whole stack when it is first built.
+    app.state.metrics = ops.Metrics()
+    app.state.observe = app.state.metrics.observe
+    app.state.metrics_access = ops.MetricsAccess(settings)
+    app.state.body_limits = {
+        BodyClass.AUTH: settings.max_body_auth,
+        BodyClass.JSON: settings.max_body_json,
+        BodyClass.UPLOAD: settings.max_body_upload,
+    }
     for router in (
         ops.router,
         auth.router,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fastapi import Request, Response
 
 from keyi.api.ratelimit import LoginRateLimiter
+from keyi.api.traits import is_read_only
 from keyi.platform.access.principal import load_role_permissions, load_user
 from keyi.platform.auth import AuthService, NewSession, Principal
 from keyi.platform.context import Context
@@ -60,7 +61,13 @@ def authenticate(request: Request) -> tuple[Principal, str]:
     principal = svc.auth.resolve(token)
     if principal is None:
         raise Unauthenticated()
-    if principal.scope == "read" and request.method not in SAFE_METHODS:
+    # A read key may call the POST routes marked read-only (a query sent as a body); every
+    # other non-GET route writes and is refused.
+    if (
+        principal.scope == "read"
+        and request.method not in SAFE_METHODS
+        and not is_read_only(request.scope)
+    ):
         raise Forbidden("read_only_key")
     if via_cookie and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")

@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from keyi.api.edge import RequestTooLarge, current_request_id
+from keyi.api.unavailable import RETRY_AFTER_SECONDS, is_unavailable
 from keyi.platform.errors import KeyiError, ValidationFailed
 from keyi.platform.i18n import message, negotiate
 
@@ -18,6 +20,8 @@ log = logging.getLogger("keyi.api")
 PROBLEM = "application/problem+json"
 # Parameters that are safe and useful to echo to clients in the problem body.
 PUBLIC_PARAMS = ("tenants", "current")
+# Framework errors (unknown route, wrong method, body too large) by status.
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
 def problem(
@@ -28,7 +32,10 @@ def problem(
     detail: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    """The one way an error is answered; it carries the request id so a user's report can be
+    matched with the server log (the Edge adds the same id as a header)."""
     body: dict[str, Any] = {
         "type": f"https://keyi.dev/problems/{code}",
         "title": message(code, locale, **(extra or {})),
@@ -42,7 +49,10 @@ def problem(
     for key in PUBLIC_PARAMS:
         if extra and key in extra:
             body[key] = extra[key]
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    request_id = current_request_id()
+    if request_id:
+        body["request_id"] = request_id
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
 def field_errors(exc: ValidationFailed, locale: str) -> list[dict[str, Any]]:
@@ -88,10 +98,38 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         locale = negotiate(request.headers.get("accept-language"))
-        code = "not_found" if exc.status_code == 404 else "invalid_request"
+        code = HTTP_CODES.get(exc.status_code, "invalid_request")
+        if exc.status_code == 400 and isinstance(exc.__cause__, RecursionError):
+            # FastAPI's body parser hit Python's recursion limit: JSON nested past any use.
+            errors = [{"field": "body", "code": "too_deep", "message": message("too_deep", locale)}]
+            return problem(422, "invalid_request", locale, errors=errors)
+        if isinstance(exc, RequestTooLarge):
+            limit = {"limit": exc.limit}
+            return problem(413, code, locale, detail=message(code, locale, **limit), extra=limit)
         return problem(
-            exc.status_code, code, locale, detail=str(exc.detail) if exc.detail else None
+            exc.status_code,
+            code,
+            locale,
+            detail=str(exc.detail) if exc.detail else None,
+            headers=dict(exc.headers or {}),  # e.g. Allow on a 405
         )
+
+    @app.exception_handler(sa_exc.OperationalError)
+    @app.exception_handler(sa_exc.TimeoutError)
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
+        # The database is down, restarting, out of connections or (SQLite) locked by another
+        # writer past the busy timeout: a temporary condition the client should retry.
+        locale = negotiate(request.headers.get("accept-language"))
+        if is_unavailable(exc):
+            log.warning("database unavailable: %s", type(exc).__name__)
+            return problem(
+                503,
+                "database_unavailable",
+                locale,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        log.exception("database error", extra={"path": request.url.path})
+        return problem(500, "internal_error", locale)
 
     @app.exception_handler(sa_exc.DataError)
     async def data_error(request: Request, exc: sa_exc.DataError) -> JSONResponse:

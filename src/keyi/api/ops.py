@@ -1,15 +1,13 @@
-"""Health, readiness, Prometheus metrics and the request-id + access-log middleware."""
+"""Health, readiness and Prometheus metrics (request ids and the access log: keyi.api.edge)."""
 
 from __future__ import annotations
 
-import logging
+import ipaddress
 import os
-import time
-import uuid
-from collections.abc import Awaitable, Callable
+import secrets
 
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -20,10 +18,10 @@ from prometheus_client import (
     multiprocess,
 )
 
-from keyi.api.context import services
-from keyi.platform.audit import Origin, current_origin
+from keyi.api.context import bearer_token, services
+from keyi.platform.errors import Unauthenticated
+from keyi.settings import Settings
 
-log = logging.getLogger("keyi.access")
 router = APIRouter(tags=["operations"])
 MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -46,6 +44,33 @@ class Metrics:
             registry=self.registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.latency.labels(method, route).observe(seconds)
+
+
+class MetricsAccess:
+    """Who may read /metrics: a caller with KEYI_METRICS_TOKEN, or a client address inside
+    KEYI_METRICS_ALLOW. Route names, status counts and latencies tell an attacker what is
+    installed and how busy it is, so by default nobody may without configuration."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.token = settings.metrics_token
+        # A malformed network fails at start, not silently at the first scrape.
+        self.networks = [ipaddress.ip_network(n, strict=False) for n in settings.metrics_allow]
+
+    def check(self, request: Request) -> None:
+        token = bearer_token(request)
+        if self.token and token and secrets.compare_digest(token, self.token):
+            return
+        host = request.client.host if request.client else ""
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            raise Unauthenticated("metrics_token_required") from None
+        if not any(address in network for network in self.networks):
+            raise Unauthenticated("metrics_token_required")
 
 
 @router.get("/healthz")
@@ -71,6 +96,7 @@ def readyz(request: Request) -> Response:
 
 @router.get("/metrics", response_class=PlainTextResponse)
 def metrics(request: Request) -> Response:
+    request.app.state.metrics_access.check(request)
     return Response(generate_latest(scrape_registry(request)), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -87,48 +113,3 @@ def scrape_registry(request: Request) -> CollectorRegistry:
         return shared
     own: CollectorRegistry = request.app.state.metrics.registry
     return own
-
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
-
-
-def install_middleware(app: FastAPI) -> None:
-    app.state.metrics = Metrics()
-
-    @app.middleware("http")
-    async def observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        request.state.request_id = request_id[:64]
-        current_origin.set(
-            Origin(ip=request.client.host if request.client else None, request_id=request_id[:64])
-        )
-        started = time.perf_counter()
-        response = await call_next(request)
-        elapsed = time.perf_counter() - started
-        route = request.scope.get("route")
-        route_name = getattr(route, "path", "unmatched")
-        app.state.metrics.requests.labels(
-            request.method, route_name, str(response.status_code)
-        ).inc()
-        app.state.metrics.latency.labels(request.method, route_name).observe(elapsed)
-        response.headers["X-Request-Id"] = request_id
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        # Paths and ids only: query strings, bodies and headers may carry secrets.
-        log.info(
-            "request",
-            extra={
-                "request_id": request_id,
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round(elapsed * 1000, 1),
-            },
-        )
-        return response

@@ -22,11 +22,11 @@ from sqlalchemy import event
 SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
-def _sqlite_engine(path: Path) -> sa.Engine:
+def _sqlite_engine(path: Path, busy_timeout_ms: int = 30_000) -> sa.Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
         f"sqlite:///{path}",
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
         pool_size=8,
         max_overflow=8,
     )
@@ -38,7 +38,7 @@ def _sqlite_engine(path: Path) -> sa.Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
@@ -61,8 +61,11 @@ def _sqlite_engine(path: Path) -> sa.Engine:
 class Databases:
     """Owns every engine of one Keyi installation."""
 
-    def __init__(self, *, data_dir: Path, database_url: str | None) -> None:
+    def __init__(
+        self, *, data_dir: Path, database_url: str | None, busy_timeout_ms: int = 30_000
+    ) -> None:
         self.data_dir = data_dir
+        self.busy_timeout_ms = busy_timeout_ms
         self.database_url = database_url
         self._lock = threading.Lock()
         self._tenant_engines: dict[str, sa.Engine] = {}
@@ -71,7 +74,7 @@ class Databases:
                 database_url, pool_size=10, max_overflow=10, pool_pre_ping=True
             )
         else:
-            self.control = _sqlite_engine(data_dir / "control.sqlite")
+            self.control = _sqlite_engine(data_dir / "control.sqlite", busy_timeout_ms)
 
     @property
     def is_postgres(self) -> bool:
@@ -97,7 +100,7 @@ class Databases:
         with self._lock:
             engine = self._tenant_engines.get(location)
             if engine is None:
-                engine = _sqlite_engine(Path(location))
+                engine = _sqlite_engine(Path(location), self.busy_timeout_ms)
                 self._tenant_engines[location] = engine
             return engine
 

@@ -3,6 +3,12 @@
 Pages are read by keyset cursor in short transactions, so exporting a million rows neither
 holds one long transaction nor loads everything into memory. A UTF-8 byte-order mark leads the
 file because Excel, still the most common consumer, otherwise shows Chinese as mojibake.
+
+The file is read by people in a spreadsheet, so it shows what the screen shows: date-times in
+the tenant's time zone ("2026-03-01 16:30:00"), not UTC ISO strings. And any text a user typed
+is data, never a formula: a text cell starting with = + - @, a tab or a carriage return gets a
+leading single quote (OWASP's advice against CSV injection), which spreadsheets hide; number
+fields stay numbers, so a negative amount is still -5.
 """
 
 from __future__ import annotations
@@ -12,17 +18,30 @@ import io
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import replace
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from keyi.platform.context import Context
 from keyi.platform.fieldtypes import currency_column
 from keyi.platform.i18n import label
-from keyi.platform.metadata.model import REFERENCE_TYPES, FieldType
+from keyi.platform.metadata.model import REFERENCE_TYPES, FieldDef, FieldType
 from keyi.platform.query.listing import QuerySpec, run_query, selected_fields
 
 PAGE = 500  # the query limit cap
 MAX_ROWS = 1_000_000
 BOM = "\ufeff"
+# Leading characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER_TYPES = frozenset(
+    {
+        FieldType.INTEGER,
+        FieldType.DECIMAL,
+        FieldType.CURRENCY,
+        FieldType.PERCENT,
+        FieldType.ROLLUP,
+    }
+)
+LOCAL_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def export_columns(ctx: Context, object_name: str, fields: list[str] | None) -> list[str]:
@@ -44,6 +63,42 @@ def _cell(record: dict[str, Any], name: str, ftype: FieldType | None) -> Any:
     return value
 
 
+def value_kind(f: FieldDef | None) -> FieldType | None:
+    """The type a column's values have: a formula's result type, else the field's."""
+    if f is None:
+        return None
+    if f.type == FieldType.FORMULA and f.return_type:
+        return f.return_type
+    return f.type
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula, quoted so it shows as typed."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def local_time(value: Any, zone: tzinfo) -> Any:
+    """An API date-time ("2026-03-01T08:30:00.000Z") in the tenant's zone, as people read it."""
+    if not isinstance(value, str) or not value:
+        return value
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).strftime(LOCAL_FORMAT)
+
+
+def csv_cell(record: dict[str, Any], name: str, f: FieldDef | None, zone: tzinfo) -> Any:
+    kind = value_kind(f)
+    value = _cell(record, name, f.type if f is not None else None)
+    if kind in NUMBER_TYPES and not isinstance(value, str):
+        return value
+    if kind == FieldType.DATETIME:
+        return local_time(value, zone)
+    return spreadsheet_safe(value)
+
+
 def export_csv(
     open_context: Callable[[], AbstractContextManager[Context]],
     object_name: str,
@@ -53,12 +108,13 @@ def export_csv(
     with open_context() as ctx:
         columns = export_columns(ctx, object_name, spec.fields)
         obj = ctx.object(object_name)
+        zone = ctx.time_zone
         header: list[str] = []
-        kinds: list[tuple[str, FieldType | None]] = []
+        kinds: list[tuple[str, FieldDef | None]] = []
         for name in columns:
             f = obj.fields[name]
             header.append(label(f.labels, ctx.locale, name))
-            kinds.append((name, f.type))
+            kinds.append((name, f))
             if f.type == FieldType.CURRENCY:
                 header.append(
                     label(f.labels, ctx.locale, name)
@@ -67,7 +123,7 @@ def export_csv(
                 kinds.append((currency_column(name), None))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow([spreadsheet_safe(text) for text in header])
     yield BOM + buffer.getvalue()
     page_spec = replace(spec, limit=PAGE, cursor=None)
     written = 0
@@ -77,7 +133,7 @@ def export_csv(
         buffer.seek(0)
         buffer.truncate()
         for record in page["records"]:
-            writer.writerow([_cell(record, name, ftype) for name, ftype in kinds])
+            writer.writerow([csv_cell(record, name, f, zone) for name, f in kinds])
         written += len(page["records"])
         yield buffer.getvalue()
         if not page["next_cursor"]:

@@ -22,6 +22,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Something went wrong on our side; nothing was saved.",
         "zh-CN": "服务器内部错误，未保存任何内容。",
     },
+    # The HTTP edge (keyi.api.edge, keyi.api.errors)
+    "method_not_allowed": {
+        "en": "This method is not allowed here.",
+        "zh-CN": "此地址不支持该请求方法。",
+    },
+    "payload_too_large": {
+        "en": "The request body is larger than {limit} bytes.",
+        "zh-CN": "请求内容超过 {limit} 字节的上限。",
+    },
+    "database_unavailable": {
+        "en": "The database is busy or unavailable; please retry shortly. Nothing was saved.",
+        "zh-CN": "数据库繁忙或暂不可用，请稍后重试。未保存任何内容。",
+    },
+    "metrics_token_required": {
+        "en": "Metrics need the metrics token or an allowed address.",
+        "zh-CN": "查看监控指标需要指标令牌或来自允许的地址。",
+    },
+    "invalid_unicode": {
+        "en": "Contains characters that are not valid Unicode text.",
+        "zh-CN": "包含无效的 Unicode 字符。",
+    },
+    "too_deep": {"en": "Nested too deeply.", "zh-CN": "嵌套层级过深。"},
     "conflict": {
         "en": "The request conflicts with the current state.",
         "zh-CN": "请求与当前状态冲突。",

@@ -34,7 +34,11 @@ class Platform:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.db = Databases(data_dir=settings.data_dir, database_url=settings.database_url)
+        self.db = Databases(
+            data_dir=settings.data_dir,
+            database_url=settings.database_url,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        )
         schema = settings.control_schema if self.db.is_postgres else None
         self.control_metadata, self.t = define_control_tables(schema)
         self.schemas = store.SchemaCache()

@@ -16,6 +16,7 @@ from keyi.platform.audit import audit_table
 from keyi.platform.audit_display import add_titles
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, Forbidden, ValidationFailed
+from keyi.platform.export import spreadsheet_safe
 from keyi.platform.fieldtypes import UUID_RE, datetime_json
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -124,7 +125,7 @@ def export_audit(
         writer = csv.writer(buffer)
         writer.writerow(COLUMNS)
         for row in rows:
-            writer.writerow([row[c] for c in COLUMNS])
+            writer.writerow([spreadsheet_safe(row[c]) for c in COLUMNS])
         yield "\ufeff" + buffer.getvalue()
 
     return StreamingResponse(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from keyi.api.context import CSRF_COOKIE, SESSION_COOKIE, authenticate, request_context, services
+from keyi.api.traits import BodyClass, body_class
 from keyi.platform.context import Context
 from keyi.platform.errors import Forbidden
 
@@ -56,6 +57,7 @@ def me_payload(ctx: Context) -> dict[str, Any]:
 
 
 @router.post("/auth/login")
+@body_class(BodyClass.AUTH)
 def login(body: LoginBody, request: Request, response: Response) -> dict[str, Any]:
     svc = services(request)
     svc.login_limiter.check(request.client.host if request.client else "unknown")
@@ -87,6 +89,7 @@ def login(body: LoginBody, request: Request, response: Response) -> dict[str, An
 
 
 @router.post("/auth/logout", status_code=204)
+@body_class(BodyClass.AUTH)
 def logout(request: Request, response: Response) -> Response:
     _, token = authenticate(request)
     services(request).auth.logout(token)
@@ -97,6 +100,7 @@ def logout(request: Request, response: Response) -> Response:
 
 
 @router.post("/auth/logout-everywhere", status_code=204)
+@body_class(BodyClass.AUTH)
 def logout_everywhere(request: Request) -> Response:
     principal, _ = authenticate(request)
     if principal.identity_id is None:
@@ -118,12 +122,14 @@ def _identity(request: Request) -> tuple[str, str]:
 
 
 @router.post("/auth/totp/setup")
+@body_class(BodyClass.AUTH)
 def totp_setup(request: Request) -> dict[str, str]:
     identity_id, email = _identity(request)
     return services(request).auth.totp_setup(identity_id, email)
 
 
 @router.post("/auth/totp/enable", status_code=204)
+@body_class(BodyClass.AUTH)
 def totp_enable(body: CodeBody, request: Request) -> Response:
     identity_id, _ = _identity(request)
     services(request).auth.totp_enable(identity_id, body.code)
@@ -131,6 +137,7 @@ def totp_enable(body: CodeBody, request: Request) -> Response:
 
 
 @router.post("/auth/totp/disable", status_code=204)
+@body_class(BodyClass.AUTH)
 def totp_disable(body: PasswordBody, request: Request) -> Response:
     identity_id, _ = _identity(request)
     services(request).auth.totp_disable(identity_id, body.password)

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from keyi.api.context import request_context
-from keyi.api.params import uuid_param
+from keyi.api.params import json_param, uuid_param
+from keyi.api.traits import BodyClass, body_class, read_only
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.export import export_csv
@@ -62,14 +63,7 @@ def compact_filter(items: list[str]) -> dict[str, Any] | None:
 
 
 def json_filter(raw: str | None) -> Any:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError:
-        raise ValidationFailed(
-            [FieldError("filter", "invalid_filter", {"reason": "not JSON"})]
-        ) from None
+    return json_param(raw, "filter")
 
 
 def with_etag(record: dict[str, Any], status: int = 200) -> JSONResponse:
@@ -131,6 +125,7 @@ def export_records(
 
 
 @router.post("/{object_name}/query")
+@read_only
 def query_records(
     object_name: str, request: Request, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
@@ -152,6 +147,7 @@ def query_records(
 
 
 @router.post("/{object_name}/aggregate")
+@read_only
 def aggregate_records(
     object_name: str, request: Request, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
@@ -188,6 +184,7 @@ def create_record(
 
 
 @router.post("/{object_name}/bulk", status_code=201)
+@body_class(BodyClass.UPLOAD)
 def create_many(
     object_name: str, request: Request, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from keyi.api.context import (
 )
 from keyi.api.params import uuid_param
 from keyi.api.routes.auth import me_payload
+from keyi.api.traits import BodyClass, body_class
 from keyi.platform import ownership
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.fieldtypes import datetime_json
@@ -160,6 +161,7 @@ def describe_invitation(
 
 
 @router.post("/auth/accept-invite")
+@body_class(BodyClass.AUTH)
 def accept_invite(body: AcceptBody, request: Request, response: Response) -> dict[str, Any]:
     """Choose a password (or prove the existing one), activate the membership, sign in."""
     svc = services(request)

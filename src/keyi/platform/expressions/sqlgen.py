@@ -17,6 +17,7 @@ Design notes (each point was forced by a Python-vs-SQL difference found in testi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -112,16 +113,27 @@ class DecimalResult(TypeDecorator[Decimal]):
         return _to_decimal
 
 
+# A formula result past what its type holds (SQLite computes in floats and overflows to
+# infinity; PostgreSQL's NUMERIC has no such bound) reads as empty, never as a server error,
+# the same on both databases.
+INTEGER_RANGE = range(-(2**63), 2**63)
+
+
 def _to_int(value: Any) -> int | None:
-    return None if value is None else int(value)
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    number = int(value)
+    return number if number in INTEGER_RANGE else None
 
 
 def _to_decimal(value: Any) -> Decimal | None:
-    if value is None or isinstance(value, Decimal):
-        return value
+    if value is None:
+        return None
     if isinstance(value, float):
-        return Decimal(repr(value))
-    return Decimal(value)
+        value = Decimal(repr(value))
+    number = value if isinstance(value, Decimal) else Decimal(value)
+    # Past the double range (about 1.8e308) no JSON client could read it back.
+    return number if number.is_finite() and math.isfinite(float(number)) else None
 
 
 def result_type(kind: ValueType) -> TypeEngine[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,7 +156,10 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
         stmt = stmt.group_by(*[expr for _, expr, _ in group_columns]).order_by(
             *[sa.text(f"g{i}") for i in range(len(labels))]
         )
-    limit = min(max(int(spec.limit or 1000), 1), MAX_GROUPS)
+    limit = 1000 if spec.limit is None else spec.limit
+    if not isinstance(limit, int) or isinstance(limit, bool):
+        raise ValidationFailed([FieldError("limit", "invalid_integer")])
+    limit = min(max(limit, 1), MAX_GROUPS)
     stmt = stmt.limit(limit)
     groups = []
     for row in ctx.conn.execute(stmt):
@@ -183,9 +187,15 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
 
 
 def _number(value: Any) -> Any:
-    from decimal import Decimal
+    from decimal import Decimal, InvalidOperation
 
     number = Decimal(str(value))
+    if not number.is_finite():  # a sum past the float range on SQLite: no number to show
+        return None
     if number == number.to_integral_value() and abs(number) < 2**53:
         return int(number)
-    return float(round(number, 6))
+    try:
+        return float(round(number, 6))
+    except InvalidOperation:  # too many digits to round (a huge formula result): as it is
+        result = float(number)
+        return result if math.isfinite(result) else None

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import json
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from keyi.platform.errors import FieldError, ValidationFailed
@@ -29,7 +29,10 @@ def _decode_value(value: Any) -> Any:
         if "d" in value:
             return date.fromisoformat(value["d"])
         if "n" in value:
-            return Decimal(value["n"])
+            number = Decimal(value["n"])
+            if not number.is_finite():
+                raise ValueError("not a finite number")
+            return number
     return value
 
 
@@ -52,5 +55,40 @@ def decode(cursor: str, signature: str, count: int) -> list[Any]:
         if data["s"] != signature or len(data["v"]) != count:
             raise ValueError("cursor made for another sort")
         return [_decode_value(v) for v in data["v"]]
-    except (ValueError, KeyError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        InvalidOperation,
+        json.JSONDecodeError,
+        UnicodeDecodeError,
+    ):
         raise ValidationFailed([FieldError("cursor", "invalid_cursor")]) from None
+
+
+def check_types(values: list[Any], columns: list[Any]) -> None:
+    """Refuse a cursor whose values do not fit the sort columns.
+
+    Cursors come back from clients, so a forged one may carry any JSON: a string where the
+    column holds times, a number for an id. Bound as they are, those would fail inside the
+    database driver (a server error) instead of being refused as a bad cursor.
+    """
+    for value, column in zip(values, columns, strict=True):
+        if value is None:
+            continue
+        try:
+            expected = column.type.python_type
+        except NotImplementedError:  # an expression without a Python type: nothing to check
+            continue
+        if expected is bool:
+            fits = isinstance(value, bool)
+        elif isinstance(value, bool):
+            fits = False
+        elif expected in (float, Decimal):
+            fits = isinstance(value, int | float | Decimal)
+        elif expected is date:
+            fits = isinstance(value, date)
+        else:
+            fits = isinstance(value, expected)
+        if not fits:
+            raise ValidationFailed([FieldError("cursor", "invalid_cursor")])

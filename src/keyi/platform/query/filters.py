@@ -20,6 +20,9 @@ from keyi.platform.query import dates
 from keyi.platform.query.paths import PathError, PathResolver
 
 MAX_NODES = 200
+# Nesting deeper than any filter a person builds; bounds the compiler's recursion (and the SQL
+# it writes) whatever the node count.
+MAX_DEPTH = 16
 COMPARISONS = {
     "eq": operator.eq,
     "lt": operator.lt,
@@ -35,10 +38,12 @@ class FilterCompiler:
         self.resolver = resolver
         self.nodes = 0
 
-    def compile(self, node: Any, key: str = "filter") -> sa.ColumnElement[bool]:
+    def compile(self, node: Any, key: str = "filter", depth: int = 0) -> sa.ColumnElement[bool]:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _bad(key, "too many conditions")
+        if depth > MAX_DEPTH:
+            raise _bad(key, f"nested deeper than {MAX_DEPTH} levels")
         if not isinstance(node, dict):
             raise _bad(key, "a condition must be an object")
         if "and" in node or "or" in node:
@@ -48,14 +53,17 @@ class FilterCompiler:
             children = node[op]
             if not isinstance(children, list):
                 raise _bad(f"{key}.{op}", "must be a list")
-            parts = [self.compile(child, f"{key}.{op}.{i}") for i, child in enumerate(children)]
+            parts = [
+                self.compile(child, f"{key}.{op}.{i}", depth + 1)
+                for i, child in enumerate(children)
+            ]
             if not parts:
                 return sa.true() if op == "and" else sa.false()
             return sa.and_(*parts) if op == "and" else sa.or_(*parts)
         if "not" in node:
             if len(node) != 1:
                 raise _bad(key, "'not' must be alone in its object")
-            return sa.not_(self.compile(node["not"], f"{key}.not"))
+            return sa.not_(self.compile(node["not"], f"{key}.not", depth + 1))
         return self._condition(node, key)
 
     def _condition(self, node: dict[str, Any], key: str) -> sa.ColumnElement[bool]:

@@ -197,6 +197,7 @@ def run_query(ctx: Context, object_name: str, spec: QuerySpec) -> dict[str, Any]
     signature = cursors.sort_signature(signed)
     if spec.cursor:
         last = cursors.decode(spec.cursor, signature, len(sort_columns))
+        cursors.check_types(last, [column for column, _, _ in sort_columns])
         predicates.append(keyset_after(sort_columns, last))
 
     key_labels = [column.label(f"_k{i}") for i, (column, _, _) in enumerate(sort_columns)]
