@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from keyi.platform.errors import KeyiError, ValidationFailed
+from keyi.platform.errors import KeyiError, RetryLater, ValidationFailed
 from keyi.platform.i18n import message, negotiate
 
 log = logging.getLogger("keyi.api")
@@ -60,13 +60,16 @@ def install_error_handlers(app: FastAPI) -> None:
             errors = field_errors(exc, locale)
             detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
             return problem(exc.status, exc.code, locale, detail=detail, errors=errors)
-        return problem(
+        response = problem(
             exc.status,
             exc.code,
             locale,
             detail=message(exc.code, locale, **exc.params),
             extra=exc.params,
         )
+        if isinstance(exc, RetryLater):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

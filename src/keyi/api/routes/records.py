@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import replace
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from keyi.api.context import request_context
 from keyi.api.params import uuid_param
-from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.export import export_csv
+from keyi.platform.idempotency import IdempotencyService
 from keyi.platform.query import AggregateSpec, QuerySpec, run_aggregate, run_query
 from keyi.platform.records import RecordsService
-from keyi.platform.schema import idempotency_table
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"])
 # Exports stream CSV, not JSON: say so in the OpenAPI document.
@@ -177,13 +174,14 @@ def create_record(
 ) -> JSONResponse:
     key = request.headers.get("idempotency-key")
     with request_context(request, write=True) as ctx:
+        keys = IdempotencyService(ctx)
         if key:
-            replay = _idempotent_replay(ctx, key, object_name, body)
+            replay = keys.claim(key, object_name, body)
             if replay is not None:
-                return replay
+                return with_etag(replay.body, replay.status)
         record = RecordsService(ctx).create(object_name, body)
         if key:
-            _remember(ctx, key, object_name, body, record)
+            keys.complete(key, 201, record)
         return with_etag(record, 201)
 
 
@@ -249,40 +247,3 @@ def record_history(object_name: str, record_id: str, request: Request) -> dict[s
                 object_name, uuid_param(record_id, "record_not_found")
             )
         }
-
-
-def _request_hash(object_name: str, body: dict[str, Any]) -> str:
-    return hashlib.sha256(
-        json.dumps([object_name, body], sort_keys=True, default=str).encode()
-    ).hexdigest()
-
-
-def _idempotent_replay(
-    ctx: Context, key: str, object_name: str, body: dict[str, Any]
-) -> JSONResponse | None:
-    t = idempotency_table
-    row = ctx.conn.execute(
-        sa.select(t.c.request_hash, t.c.status, t.c.response).where(
-            t.c.key == key[:255], t.c.actor_id == ctx.actor.id
-        )
-    ).first()
-    if row is None:
-        return None
-    if row.request_hash != _request_hash(object_name, body):
-        raise ValidationFailed([FieldError("Idempotency-Key", "idempotency_conflict")])
-    return with_etag(row.response, row.status)
-
-
-def _remember(
-    ctx: Context, key: str, object_name: str, body: dict[str, Any], record: dict[str, Any]
-) -> None:
-    ctx.conn.execute(
-        sa.insert(idempotency_table).values(
-            key=key[:255],
-            actor_id=ctx.actor.id,
-            request_hash=_request_hash(object_name, body),
-            status=201,
-            response=record,
-            created_at=ctx.now(),
-        )
-    )

@@ -57,7 +57,9 @@ def bucket_expression(ctx: Context, column: Any, bucket: str, is_datetime: bool)
         return sa.func.strftime("%Y-%m-01", value)
     if bucket == "quarter":
         month = sa.cast(sa.func.strftime("%m", value), sa.Integer)
-        first = ((month - 1) / 3) * 3 + 1
+        # Floor division: SQLAlchemy's `/` is true division (x / (3 + 0.0)), and printf's
+        # %02d of 4.33 gave the month, not the quarter's first month.
+        first = ((month - 1) // 3) * 3 + 1
         return sa.func.printf("%s-%02d-01", sa.func.strftime("%Y", value), first)
     return sa.func.strftime("%Y-01-01", value)
 

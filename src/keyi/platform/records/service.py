@@ -10,18 +10,23 @@ of one), so imports get the same checks at bulk speed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
 
 from keyi.platform.context import Context
+from keyi.platform.dbconflicts import unique_field
 from keyi.platform.errors import (
     Conflict,
+    FieldError,
     FieldErrors,
     Forbidden,
     NotFound,
     StaleVersion,
+    ValidationFailed,
 )
 from keyi.platform.expressions import (
     ExpressionError,
@@ -144,6 +149,7 @@ class RecordsService:
             check_required(obj, values, errors, prefix)
             batch.append(values)
         self._check_references(obj, batch, errors, many)
+        self._check_owners(obj, batch, errors, many)
         self._check_unique(obj, batch, errors, many, existing_ids=None)
         if errors:
             errors.raise_if_any()
@@ -172,9 +178,11 @@ class RecordsService:
         errors.raise_if_any()
         # Every row gets every column so executemany stays one statement shape.
         stored = [c.name for c in obj.table.columns if c.name != "deleted_at"]
-        self.conn.execute(
-            sa.insert(obj.table), [{name: values.get(name) for name in stored} for values in batch]
-        )
+        with self._unique_violation_as_error(obj):
+            self.conn.execute(
+                sa.insert(obj.table),
+                [{name: values.get(name) for name in stored} for values in batch],
+            )
         self._refresh_rollups(obj, batch)
         self._write_history(
             obj,
@@ -217,6 +225,8 @@ class RecordsService:
         final = {**old, **changed}
         check_required(obj, final, errors, only=set(changed))
         self._check_references(obj, [changed], errors, False)
+        if changed.get(OWNER_FIELD) is not None:
+            self._check_owners(obj, [changed], errors, False)
         self._check_unique(obj, [changed], errors, False, existing_ids=[record_id])
         errors.raise_if_any()
         if not changed:
@@ -230,17 +240,19 @@ class RecordsService:
         changed.update(
             version=old["version"] + 1, updated_at=self.ctx.now(), updated_by=self.ctx.actor.id
         )
-        result = self.conn.execute(
-            sa.update(obj.table)
-            .where(
-                obj.table.c.id == record_id,
-                obj.table.c.version == old["version"],
-                obj.table.c.deleted_at.is_(None),
+        with self._unique_violation_as_error(obj):
+            result = self.conn.execute(
+                sa.update(obj.table)
+                .where(
+                    obj.table.c.id == record_id,
+                    obj.table.c.version == old["version"],
+                    obj.table.c.deleted_at.is_(None),
+                )
+                .values(changed)
             )
-            .values(changed)
-        )
         if result.rowcount != 1:
-            # Someone committed between our read and our write.
+            # The row is locked since _load_for_change, so this should not happen; kept as a
+            # guard should a path ever write without the lock.
             current = self.conn.execute(
                 sa.select(obj.table.c.version).where(obj.table.c.id == record_id)
             ).scalar()
@@ -312,7 +324,8 @@ class RecordsService:
         obj = self.ctx.object(object_name)
         if not self.ctx.policy.can(obj, Operation.DELETE):
             raise Forbidden()
-        row = self._load(obj, record_id, deleted=True)
+        # Locked: of two concurrent restores, the second waits, then finds the record alive.
+        row = self._load(obj, record_id, deleted=True, lock=True)
         if row is None:
             if self._load(obj, record_id) is not None:
                 raise Conflict("not_deleted")
@@ -358,16 +371,23 @@ class RecordsService:
         ids = [r["id"] for r in rows]
         stamps = {r["deleted_at"] for r in rows}
         now = self.ctx.now()
-        self.conn.execute(
-            sa.update(obj.table)
-            .where(obj.table.c.id.in_(ids))
-            .values(
-                deleted_at=None,
-                version=obj.table.c.version + 1,
-                updated_at=now,
-                updated_by=self.ctx.actor.id,
+        try:
+            self.conn.execute(
+                sa.update(obj.table)
+                .where(obj.table.c.id.in_(ids))
+                .values(
+                    deleted_at=None,
+                    version=obj.table.c.version + 1,
+                    updated_at=now,
+                    updated_by=self.ctx.actor.id,
+                )
             )
-        )
+        except sa_exc.IntegrityError as exc:
+            # A live record took the value between the check above and this write.
+            name = unique_field(obj, exc)
+            if name is None:
+                raise
+            raise Conflict("restore_conflict", reason=name) from exc
         self._refresh_rollups(obj, rows)
         self._write_history(obj, [(i, "restore", []) for i in ids])
         self._write_outbox(obj, "restored", [(i, {}) for i in ids])
@@ -389,11 +409,20 @@ class RecordsService:
 
     # ================================================================ checks
     def _load(
-        self, obj: CompiledObject, record_id: str, *, deleted: bool = False
+        self, obj: CompiledObject, record_id: str, *, deleted: bool = False, lock: bool = False
     ) -> dict[str, Any] | None:
+        """The row if the actor sees it; `lock` holds it (FOR UPDATE) until the transaction ends.
+
+        Writers lock the row they change: a concurrent writer of the same record waits, then
+        re-reads the committed row (PostgreSQL re-checks the WHERE on the new version), so two
+        deletes cannot both succeed and an update applies to the current version. SQLite needs
+        no lock: BEGIN IMMEDIATE already serialises writing transactions.
+        """
         stmt = sa.select(obj.table).where(
             obj.table.c.id == record_id, *visible_rows(self.ctx, obj, obj.table, deleted=deleted)
         )
+        if lock:
+            stmt = stmt.with_for_update(of=obj.table)
         row = self.conn.execute(stmt).mappings().first()
         return dict(row) if row else None
 
@@ -402,11 +431,50 @@ class RecordsService:
     ) -> dict[str, Any]:
         if not self.ctx.policy.can(obj, op):
             raise Forbidden()
-        old = self._load(obj, record_id)
+        old = self._load(obj, record_id, lock=True)
         if old is None:
             raise NotFound("record_not_found")
         self._check_row_access(obj, record_id, op)
         return old
+
+    @contextmanager
+    def _unique_violation_as_error(self, obj: CompiledObject) -> Iterator[None]:
+        """A unique index refusing the write becomes `not_unique` on its field.
+
+        _check_unique answers the usual case; this one the race it cannot see: a concurrent
+        transaction that inserted the same value and committed after our check."""
+        try:
+            yield
+        except sa_exc.IntegrityError as exc:
+            name = unique_field(obj, exc)
+            if name is None:
+                raise
+            raise ValidationFailed([FieldError(name, "not_unique")]) from exc
+
+    def _check_owners(
+        self, obj: CompiledObject, batch: list[dict[str, Any]], errors: FieldErrors, many: bool
+    ) -> None:
+        """Owners the actor may assign: refused before anything is written, rather than after
+        the insert when the record turns out to be invisible to its own creator."""
+        if not obj.definition.features.owner:
+            return
+        wanted = {v[OWNER_FIELD] for v in batch if v.get(OWNER_FIELD)} - {self.ctx.actor.id}
+        if not wanted:
+            return
+        users = self.ctx.schema.get("user")
+        if users is None:
+            return
+        predicate = self.ctx.policy.assignable_owners(obj, users.table.c.id)
+        if predicate is None:
+            return
+        allowed = set(
+            self.conn.execute(
+                sa.select(users.table.c.id).where(users.table.c.id.in_(sorted(wanted)), predicate)
+            ).scalars()
+        )
+        for i, values in enumerate(batch):
+            if values.get(OWNER_FIELD) in wanted - allowed:
+                errors.add((f"{i}." if many else "") + OWNER_FIELD, "owner_out_of_scope")
 
     def _check_row_access(
         self, obj: CompiledObject, record_id: str, op: Operation, *, deleted: bool = False
