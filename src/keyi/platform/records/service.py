@@ -495,14 +495,17 @@ class RecordsService:
             if f.type not in REFERENCE_TYPES or f.name in ("created_by", "updated_by"):
                 continue
             wanted = {values[f.name] for values in batch if values.get(f.name)}
+            found: set[str] = set()
             if f.target == "user":
-                wanted.discard(self._signed_in_user())
+                signed_in = self._signed_in_user()
+                if signed_in is not None and signed_in in wanted:
+                    wanted.discard(signed_in)
+                    found.add(signed_in)
             if not wanted:
                 continue
             target = self.ctx.schema.get(f.target or "")
             if target is None:
                 continue
-            found: set[str] = set()
             for chunk in _chunks(sorted(wanted), 500):
                 found.update(
                     self.conn.execute(
