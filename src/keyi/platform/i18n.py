@@ -157,6 +157,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The request collided with another change and was not applied; send it again.",
         "zh-CN": "该请求与其他修改冲突，未被执行，请重新提交。",
     },
+    "precision_exceeded": {
+        "en": "This database keeps numbers to {digits} significant digits; shorten the value.",
+        "zh-CN": "此数据库的数字最多保留 {digits} 位有效数字，请缩短该值。",
+    },
     "owner_out_of_scope": {
         "en": "You cannot assign records to this user.",
         "zh-CN": "您不能将记录分配给该用户。",

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from keyi.api.context import request_context
+from keyi.api.exactjson import ExactJSONResponse, ExactNumbersRoute
 from keyi.api.params import uuid_param
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.export import export_csv
@@ -17,7 +18,8 @@ from keyi.platform.idempotency import IdempotencyService
 from keyi.platform.query import AggregateSpec, QuerySpec, run_aggregate, run_query
 from keyi.platform.records import RecordsService
 
-router = APIRouter(prefix="/api/v1/records", tags=["records"])
+# Record values carry exact decimals both ways (keyi.api.exactjson).
+router = APIRouter(prefix="/api/v1/records", tags=["records"], route_class=ExactNumbersRoute)
 # Exports stream CSV, not JSON: say so in the OpenAPI document.
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"description": "CSV (UTF-8)", "content": {"text/csv": {}}}
@@ -70,7 +72,7 @@ def json_filter(raw: str | None) -> Any:
 
 
 def with_etag(record: dict[str, Any], status: int = 200) -> JSONResponse:
-    return JSONResponse(record, status_code=status, headers={"ETag": f'"{record["version"]}"'})
+    return ExactJSONResponse(record, status_code=status, headers={"ETag": f'"{record["version"]}"'})
 
 
 def list_spec(
@@ -99,12 +101,12 @@ def list_spec(
     )
 
 
-@router.get("/{object_name}")
+@router.get("/{object_name}", response_model=dict[str, Any])
 def list_records(
     object_name: str, request: Request, spec: QuerySpec = Depends(list_spec)
-) -> dict[str, Any]:
+) -> JSONResponse:
     with request_context(request) as ctx:
-        return run_query(ctx, object_name, spec)
+        return ExactJSONResponse(run_query(ctx, object_name, spec))
 
 
 @router.get("/{object_name}/export", response_class=StreamingResponse, responses=CSV_RESPONSE)
@@ -127,10 +129,10 @@ def export_records(
     )
 
 
-@router.post("/{object_name}/query")
+@router.post("/{object_name}/query", response_model=dict[str, Any])
 def query_records(
     object_name: str, request: Request, body: dict[str, Any] = Body(...)
-) -> dict[str, Any]:
+) -> JSONResponse:
     unknown = set(body) - {"filter", "sort", "fields", "limit", "cursor", "q"}
     if unknown:
         raise ValidationFailed(
@@ -145,13 +147,13 @@ def query_records(
         q=body.get("q"),
     )
     with request_context(request) as ctx:
-        return run_query(ctx, object_name, spec)
+        return ExactJSONResponse(run_query(ctx, object_name, spec))
 
 
-@router.post("/{object_name}/aggregate")
+@router.post("/{object_name}/aggregate", response_model=dict[str, Any])
 def aggregate_records(
     object_name: str, request: Request, body: dict[str, Any] = Body(...)
-) -> dict[str, Any]:
+) -> JSONResponse:
     unknown = set(body) - {"filter", "group_by", "aggregates", "limit", "q"}
     if unknown:
         raise ValidationFailed(
@@ -165,7 +167,7 @@ def aggregate_records(
         q=body.get("q"),
     )
     with request_context(request) as ctx:
-        return run_aggregate(ctx, object_name, spec)
+        return ExactJSONResponse(run_aggregate(ctx, object_name, spec))
 
 
 @router.post("/{object_name}", status_code=201)

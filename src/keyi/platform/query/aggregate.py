@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ NUMERIC = frozenset(
     {FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY, FieldType.PERCENT, FieldType.ROLLUP}
 )
 MAX_GROUPS = 10000
+AVG_PLACES = 6
 
 
 @dataclass
@@ -185,9 +187,10 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
 
 
 def _number(value: Any) -> Any:
-    from decimal import Decimal
-
-    number = Decimal(str(value))
-    if number == number.to_integral_value() and abs(number) < 2**53:
+    """Sums stay exact (Decimal, written verbatim); averages are cut to 6 decimal places."""
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    if number == number.to_integral_value():
         return int(number)
-    return float(round(number, 6))
+    if number.as_tuple().exponent < -AVG_PLACES:  # type: ignore[operator]
+        number = round(number, AVG_PLACES)
+    return number
