@@ -114,6 +114,10 @@ def test_patch_mass_update_list_query_aggregate_export_and_history(
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))[1:]
     assert sorted(row[1] for row in rows) == [amount, amount]
 
+    history = exact(client.get(f"/api/v1/records/warranty/{created['id']}/history"))
+    change = next(c for c in history["entries"][0]["changes"] if c["field"] == "price")
+    assert (change["old"], change["new"]) == (1, Decimal(amount))
+
 
 def test_idempotent_replay_keeps_the_digits(
     client: TestClient, platform: Platform, warranty: None

@@ -241,11 +241,10 @@ def restore_record(object_name: str, record_id: str, request: Request) -> JSONRe
         )
 
 
-@router.get("/{object_name}/{record_id}/history")
-def record_history(object_name: str, record_id: str, request: Request) -> dict[str, Any]:
+@router.get("/{object_name}/{record_id}/history", response_model=dict[str, Any])
+def record_history(object_name: str, record_id: str, request: Request) -> JSONResponse:
     with request_context(request) as ctx:
-        return {
-            "entries": RecordsService(ctx).history(
-                object_name, uuid_param(record_id, "record_not_found")
-            )
-        }
+        entries = RecordsService(ctx).history(
+            object_name, uuid_param(record_id, "record_not_found")
+        )
+        return ExactJSONResponse({"entries": entries})

@@ -41,6 +41,7 @@ from keyi.platform.fieldtypes import currency_column, impl_for
 from keyi.platform.hooks import DeleteEvent, WriteEvent, registry
 from keyi.platform.i18n import label
 from keyi.platform.ids import new_id
+from keyi.platform.jsoncodec import loads_exact
 from keyi.platform.metadata.model import (
     OWNER_FIELD,
     REFERENCE_TYPES,
@@ -93,10 +94,18 @@ class RecordsService:
         if self._load(obj, record_id) is None and self._load(obj, record_id, deleted=True) is None:
             raise NotFound("record_not_found")
         readable = {n for n, f in obj.fields.items() if self.ctx.policy.can_read_field(obj, f)}
+        h = history_table
         rows = self.conn.execute(
-            sa.select(history_table)
-            .where(history_table.c.object == object_name, history_table.c.record_id == record_id)
-            .order_by(history_table.c.id.desc())
+            # The changes as stored text, parsed here so decimals keep their digits.
+            sa.select(
+                h.c.id,
+                h.c.at,
+                h.c.actor_id,
+                h.c.operation,
+                sa.cast(h.c.changes, sa.Text).label("changes"),
+            )
+            .where(h.c.object == object_name, h.c.record_id == record_id)
+            .order_by(h.c.id.desc())
             .limit(500)
         ).mappings()
         entries = []
@@ -104,7 +113,7 @@ class RecordsService:
         for row in rows:
             changes = [
                 c
-                for c in row["changes"]
+                for c in loads_exact(row["changes"])
                 if c["field"].removesuffix("_currency") in readable or c["field"] in readable
             ]
             entries.append(
