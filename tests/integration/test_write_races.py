@@ -145,6 +145,33 @@ def test_concurrent_update_to_a_taken_unique_value(
     )
 
 
+def test_mass_update_losing_a_unique_race_names_the_field(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    """Mass update carries on past a record's error to report them all; after a unique
+    violation PostgreSQL runs nothing more in that transaction: still a 422, never a 500."""
+    create_warranty_object(client)
+    ids = [
+        client.post("/api/v1/records/warranty", json={"name": n, "serial_no": n}).json()["id"]
+        for n in ("m1", "m2")
+    ]
+    actor = admin_actor(client)
+    with first_writer(platform, tenant, actor) as ctx:
+        RecordsService(ctx).create("warranty", {"name": "先到", "serial_no": "SN-MASS"})
+        second = Background(
+            lambda: client.post(
+                "/api/v1/records/warranty/mass-update",
+                json={"ids": ids[:1] + ids[1:], "values": {"serial_no": "SN-MASS"}},
+            )
+        )
+        wait_until_blocked_by(ctx)
+    response = second.result()
+    assert response.status_code == 422, response.text
+    assert {e["field"].rpartition(".")[2] for e in response.json()["errors"]} == {"serial_no"}
+    names = {r["serial_no"] for r in client.get("/api/v1/records/warranty").json()["records"]}
+    assert names == {"m1", "m2", "SN-MASS"}
+
+
 # ------------------------------------------------------------------ idempotency keys
 def test_concurrent_posts_with_one_idempotency_key(
     client: TestClient, platform: Platform, tenant: TenantInfo

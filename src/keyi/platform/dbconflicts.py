@@ -23,6 +23,7 @@ RETRYABLE_SQLSTATES = frozenset(
     }
 )
 UNIQUE_VIOLATION = "23505"
+IN_FAILED_TRANSACTION = "25P02"
 
 
 def _sqlstate(exc: sa_exc.DBAPIError) -> str | None:
@@ -37,6 +38,11 @@ def is_retryable(exc: BaseException) -> bool:
         return True
     # SQLite: the busy timeout ran out waiting for another writer.
     return isinstance(exc, sa_exc.OperationalError) and "database is locked" in str(exc.orig)
+
+
+def is_aborted_transaction(exc: BaseException) -> bool:
+    """PostgreSQL refusing a statement because an earlier one already failed the transaction."""
+    return isinstance(exc, sa_exc.DBAPIError) and _sqlstate(exc) == IN_FAILED_TRANSACTION
 
 
 def unique_field(obj: CompiledObject, exc: BaseException) -> str | None:

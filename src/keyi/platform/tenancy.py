@@ -15,7 +15,7 @@ from keyi.platform.context import Context, TenantInfo
 from keyi.platform.control import define_control_tables
 from keyi.platform.crypto import SecretBox, is_encrypted
 from keyi.platform.database import Databases
-from keyi.platform.dbconflicts import is_retryable
+from keyi.platform.dbconflicts import is_aborted_transaction, is_retryable
 from keyi.platform.errors import Conflict, FieldError, NotFound, RetryLater, ValidationFailed
 from keyi.platform.ids import new_id
 from keyi.platform.metadata import store
@@ -225,6 +225,7 @@ class Platform:
         A transaction the database aborted as a deadlock or serialization failure raises
         RetryLater (nothing was written).
         """
+        ctx: Context | None = None
         try:
             with self.db.tenant_transaction(tenant.location, write=write) as conn:
                 ctx = Context(tenant, actor, conn, self.schemas.get(conn, tenant.location), locale)
@@ -238,6 +239,8 @@ class Platform:
             # transaction back: the caller may send the same request again.
             if is_retryable(exc):
                 raise RetryLater() from exc
+            if ctx is not None and ctx.aborted_by is not None and is_aborted_transaction(exc):
+                raise ctx.aborted_by from exc
             raise
 
     def reload_schema(self, ctx: Context) -> None:

@@ -458,7 +458,9 @@ class RecordsService:
             name = unique_field(obj, exc)
             if name is None:
                 raise
-            raise ValidationFailed([FieldError(name, "not_unique")]) from exc
+            failure = ValidationFailed([FieldError(name, "not_unique")])
+            self.ctx.aborted_by = failure
+            raise failure from exc
 
     def _check_owners(
         self, obj: CompiledObject, batch: list[dict[str, Any]], errors: FieldErrors, many: bool
