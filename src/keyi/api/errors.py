@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from keyi.api.edge import RequestTooLarge, current_request_id
 from keyi.api.unavailable import RETRY_AFTER_SECONDS, is_unavailable
-from keyi.platform.errors import KeyiError, ValidationFailed
+from keyi.platform.errors import KeyiError, RetryLater, ValidationFailed
 from keyi.platform.i18n import message, negotiate
 
 log = logging.getLogger("keyi.api")
@@ -70,13 +70,16 @@ def install_error_handlers(app: FastAPI) -> None:
             errors = field_errors(exc, locale)
             detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
             return problem(exc.status, exc.code, locale, detail=detail, errors=errors)
-        return problem(
+        response = problem(
             exc.status,
             exc.code,
             locale,
             detail=message(exc.code, locale, **exc.params),
             extra=exc.params,
         )
+        if isinstance(exc, RetryLater):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

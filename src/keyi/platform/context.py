@@ -39,6 +39,10 @@ class Context:
     # sign-in state lives in the control database, which Platform.context brings in line
     # before the tenant transaction commits (keyi.platform.users.apply_user_status).
     user_status_changes: dict[str, bool] = field(default_factory=dict)
+    # The refusal that aborted this transaction (PostgreSQL runs nothing after an error): if a
+    # caller catches it and carries on, the next statement fails, and Platform.context answers
+    # with this error instead of a server error.
+    aborted_by: Exception | None = None
 
     def __post_init__(self) -> None:
         self.policy = AccessPolicy(self.actor)

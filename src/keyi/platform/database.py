@@ -19,6 +19,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from keyi.platform.jsoncodec import dumps_text
+
 SCHEMA_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -29,6 +31,7 @@ def _sqlite_engine(path: Path, busy_timeout_ms: int = 30_000) -> sa.Engine:
         connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
         pool_size=8,
         max_overflow=8,
+        json_serializer=dumps_text,
     )
 
     @event.listens_for(engine, "connect")
@@ -71,7 +74,12 @@ class Databases:
         self._tenant_engines: dict[str, sa.Engine] = {}
         if database_url:
             self.control = sa.create_engine(
-                database_url, pool_size=10, max_overflow=10, pool_pre_ping=True
+                database_url,
+                pool_size=10,
+                max_overflow=10,
+                pool_pre_ping=True,
+                # JSON columns (history, outbox, idempotency answers) keep decimals exact.
+                json_serializer=dumps_text,
             )
         else:
             self.control = _sqlite_engine(data_dir / "control.sqlite", busy_timeout_ms)

@@ -65,6 +65,15 @@ class Conflict(KeyiError):
     code = "conflict"
 
 
+class RetryLater(KeyiError):
+    """The database gave up on the transaction (deadlock, serialization failure, lock wait):
+    nothing was written and the same request can simply be sent again after `retry_after`."""
+
+    status = 409
+    code = "conflict_retry"
+    retry_after = 1
+
+
 class TooManyAttempts(KeyiError):
     status = 429
     code = "rate_limited"

@@ -215,14 +215,15 @@ class DecimalType(FieldTypeImpl):
         return value
 
     def to_json(self, field: FieldDef, value: Any) -> Any:
+        """An int when whole, else the exact Decimal (written verbatim by jsoncodec): never a
+        float, which would round 1234567890123456.78 to …6.8."""
         if value is None:
             return None
-        value = Decimal(str(value))
-        return (
-            int(value)
-            if value == value.to_integral_value() and abs(value) < 2**53
-            else float(value)
-        )
+        if not isinstance(value, Decimal):
+            value = Decimal(str(value))
+        if value == value.to_integral_value():
+            return int(value)
+        return value
 
 
 class PercentType(DecimalType):

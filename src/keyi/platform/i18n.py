@@ -171,6 +171,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This Idempotency-Key was used with a different request.",
         "zh-CN": "该幂等键已用于另一个请求。",
     },
+    "idempotency_in_progress": {
+        "en": "A request with this Idempotency-Key is still being processed; retry shortly.",
+        "zh-CN": "使用该幂等键的请求仍在处理中，请稍后重试。",
+    },
+    "conflict_retry": {
+        "en": "The request collided with another change and was not applied; send it again.",
+        "zh-CN": "该请求与其他修改冲突，未被执行，请重新提交。",
+    },
+    "precision_exceeded": {
+        "en": "This database keeps numbers to {digits} significant digits; shorten the value.",
+        "zh-CN": "此数据库的数字最多保留 {digits} 位有效数字，请缩短该值。",
+    },
+    "owner_out_of_scope": {
+        "en": "You cannot assign records to this user.",
+        "zh-CN": "您不能将记录分配给该用户。",
+    },
     "tenant_unknown": {"en": "No such company '{tenant}'.", "zh-CN": "企业“{tenant}”不存在。"},
     # Users: invitations, deactivation, ownership transfer.
     "user_exists": {

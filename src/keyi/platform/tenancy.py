@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
 
 from keyi.platform.context import Context, TenantInfo
 from keyi.platform.control import define_control_tables
 from keyi.platform.crypto import SecretBox, is_encrypted
 from keyi.platform.database import Databases
-from keyi.platform.errors import Conflict, FieldError, NotFound, ValidationFailed
+from keyi.platform.dbconflicts import is_aborted_transaction, is_retryable
+from keyi.platform.errors import Conflict, FieldError, NotFound, RetryLater, ValidationFailed
 from keyi.platform.ids import new_id
 from keyi.platform.metadata import store
 from keyi.platform.permissions import Actor
@@ -224,14 +226,26 @@ class Platform:
         Users activated or deactivated by the block (whatever the path: user administration, a
         record edit, a mass update) get their sessions, API keys and membership brought in line
         first, while the tenant transaction is still open: if that fails, the change rolls back.
+        A transaction the database aborted as a deadlock or serialization failure raises
+        RetryLater (nothing was written).
         """
-        with self.db.tenant_transaction(tenant.location, write=write) as conn:
-            ctx = Context(tenant, actor, conn, self.schemas.get(conn, tenant.location), locale)
-            yield ctx
-            if ctx.user_status_changes:
-                from keyi.platform.users import apply_user_status
+        ctx: Context | None = None
+        try:
+            with self.db.tenant_transaction(tenant.location, write=write) as conn:
+                ctx = Context(tenant, actor, conn, self.schemas.get(conn, tenant.location), locale)
+                yield ctx
+                if ctx.user_status_changes:
+                    from keyi.platform.users import apply_user_status
 
-                apply_user_status(self, ctx)
+                    apply_user_status(self, ctx)
+        except sa_exc.DBAPIError as exc:
+            # A deadlock or serialization failure (also one raised at COMMIT) rolled the whole
+            # transaction back: the caller may send the same request again.
+            if is_retryable(exc):
+                raise RetryLater() from exc
+            if ctx is not None and ctx.aborted_by is not None and is_aborted_transaction(exc):
+                raise ctx.aborted_by from exc
+            raise
 
     def reload_schema(self, ctx: Context) -> None:
         """After a metadata change inside ctx's transaction, let ctx see the new schema."""

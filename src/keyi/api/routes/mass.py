@@ -14,11 +14,12 @@ from typing import Any
 from fastapi import APIRouter, Body, Request
 
 from keyi.api.context import request_context
+from keyi.api.exactjson import ExactNumbersRoute
 from keyi.platform.errors import FieldError, NotFound, ValidationFailed
 from keyi.platform.fieldtypes import UUID_RE
 from keyi.platform.records import RecordsService
 
-router = APIRouter(prefix="/api/v1/records", tags=["records"])
+router = APIRouter(prefix="/api/v1/records", tags=["records"], route_class=ExactNumbersRoute)
 
 MAX_IDS = 500
 

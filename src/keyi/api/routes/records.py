@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import replace
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from keyi.api.context import request_context
+from keyi.api.exactjson import ExactJSONResponse, ExactNumbersRoute
 from keyi.api.params import json_param, uuid_param
 from keyi.api.traits import BodyClass, body_class, read_only
-from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.export import export_csv
+from keyi.platform.idempotency import IdempotencyService
 from keyi.platform.query import AggregateSpec, QuerySpec, run_aggregate, run_query
 from keyi.platform.records import RecordsService
-from keyi.platform.schema import idempotency_table
 
-router = APIRouter(prefix="/api/v1/records", tags=["records"])
+# Record values carry exact decimals both ways (keyi.api.exactjson).
+router = APIRouter(prefix="/api/v1/records", tags=["records"], route_class=ExactNumbersRoute)
 # Exports stream CSV, not JSON: say so in the OpenAPI document.
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"description": "CSV (UTF-8)", "content": {"text/csv": {}}}
@@ -67,7 +65,7 @@ def json_filter(raw: str | None) -> Any:
 
 
 def with_etag(record: dict[str, Any], status: int = 200) -> JSONResponse:
-    return JSONResponse(record, status_code=status, headers={"ETag": f'"{record["version"]}"'})
+    return ExactJSONResponse(record, status_code=status, headers={"ETag": f'"{record["version"]}"'})
 
 
 def list_spec(
@@ -96,12 +94,12 @@ def list_spec(
     )
 
 
-@router.get("/{object_name}")
+@router.get("/{object_name}", response_model=dict[str, Any])
 def list_records(
     object_name: str, request: Request, spec: QuerySpec = Depends(list_spec)
-) -> dict[str, Any]:
+) -> JSONResponse:
     with request_context(request) as ctx:
-        return run_query(ctx, object_name, spec)
+        return ExactJSONResponse(run_query(ctx, object_name, spec))
 
 
 @router.get("/{object_name}/export", response_class=StreamingResponse, responses=CSV_RESPONSE)
@@ -124,11 +122,11 @@ def export_records(
     )
 
 
-@router.post("/{object_name}/query")
+@router.post("/{object_name}/query", response_model=dict[str, Any])
 @read_only
 def query_records(
     object_name: str, request: Request, body: dict[str, Any] = Body(...)
-) -> dict[str, Any]:
+) -> JSONResponse:
     unknown = set(body) - {"filter", "sort", "fields", "limit", "cursor", "q"}
     if unknown:
         raise ValidationFailed(
@@ -143,14 +141,14 @@ def query_records(
         q=body.get("q"),
     )
     with request_context(request) as ctx:
-        return run_query(ctx, object_name, spec)
+        return ExactJSONResponse(run_query(ctx, object_name, spec))
 
 
-@router.post("/{object_name}/aggregate")
+@router.post("/{object_name}/aggregate", response_model=dict[str, Any])
 @read_only
 def aggregate_records(
     object_name: str, request: Request, body: dict[str, Any] = Body(...)
-) -> dict[str, Any]:
+) -> JSONResponse:
     unknown = set(body) - {"filter", "group_by", "aggregates", "limit", "q"}
     if unknown:
         raise ValidationFailed(
@@ -164,7 +162,7 @@ def aggregate_records(
         q=body.get("q"),
     )
     with request_context(request) as ctx:
-        return run_aggregate(ctx, object_name, spec)
+        return ExactJSONResponse(run_aggregate(ctx, object_name, spec))
 
 
 @router.post("/{object_name}", status_code=201)
@@ -173,13 +171,14 @@ def create_record(
 ) -> JSONResponse:
     key = request.headers.get("idempotency-key")
     with request_context(request, write=True) as ctx:
+        keys = IdempotencyService(ctx)
         if key:
-            replay = _idempotent_replay(ctx, key, object_name, body)
+            replay = keys.claim(key, object_name, body)
             if replay is not None:
-                return replay
+                return with_etag(replay.body, replay.status)
         record = RecordsService(ctx).create(object_name, body)
         if key:
-            _remember(ctx, key, object_name, body, record)
+            keys.complete(key, 201, record)
         return with_etag(record, 201)
 
 
@@ -238,48 +237,10 @@ def restore_record(object_name: str, record_id: str, request: Request) -> JSONRe
         )
 
 
-@router.get("/{object_name}/{record_id}/history")
-def record_history(object_name: str, record_id: str, request: Request) -> dict[str, Any]:
+@router.get("/{object_name}/{record_id}/history", response_model=dict[str, Any])
+def record_history(object_name: str, record_id: str, request: Request) -> JSONResponse:
     with request_context(request) as ctx:
-        return {
-            "entries": RecordsService(ctx).history(
-                object_name, uuid_param(record_id, "record_not_found")
-            )
-        }
-
-
-def _request_hash(object_name: str, body: dict[str, Any]) -> str:
-    return hashlib.sha256(
-        json.dumps([object_name, body], sort_keys=True, default=str).encode()
-    ).hexdigest()
-
-
-def _idempotent_replay(
-    ctx: Context, key: str, object_name: str, body: dict[str, Any]
-) -> JSONResponse | None:
-    t = idempotency_table
-    row = ctx.conn.execute(
-        sa.select(t.c.request_hash, t.c.status, t.c.response).where(
-            t.c.key == key[:255], t.c.actor_id == ctx.actor.id
+        entries = RecordsService(ctx).history(
+            object_name, uuid_param(record_id, "record_not_found")
         )
-    ).first()
-    if row is None:
-        return None
-    if row.request_hash != _request_hash(object_name, body):
-        raise ValidationFailed([FieldError("Idempotency-Key", "idempotency_conflict")])
-    return with_etag(row.response, row.status)
-
-
-def _remember(
-    ctx: Context, key: str, object_name: str, body: dict[str, Any], record: dict[str, Any]
-) -> None:
-    ctx.conn.execute(
-        sa.insert(idempotency_table).values(
-            key=key[:255],
-            actor_id=ctx.actor.id,
-            request_hash=_request_hash(object_name, body),
-            status=201,
-            response=record,
-            created_at=ctx.now(),
-        )
-    )
+        return ExactJSONResponse({"entries": entries})

@@ -143,6 +143,24 @@ class AccessPolicy:
         grants.extend(predicate for _, predicate in self.rule_predicates(obj, table, op, principal))
         return sa.or_(*grants)
 
+    def assignable_owners(self, obj: CompiledObject, user_id: Any) -> sa.ColumnElement[bool] | None:
+        """A predicate on a user id column: the users records of `obj` may be assigned to.
+
+        Those whose records the actor's read scope reaches, so a record the actor creates or
+        reassigns never vanishes from their own view; None when any user will do."""
+        if self.unrestricted:
+            return None
+        principal = self.principal
+        if principal is None:
+            return sa.false()
+        scope = self.permission(obj).scope_for(Operation.READ)
+        if scope == Scope.ALL:
+            return None
+        grants = [self._scope_predicate(user_id, scope, principal)]
+        if principal.managed_paths and scope == Scope.OWN:
+            grants.append(self._in(user_id, self._users_below(principal.managed_paths)))
+        return sa.or_(*grants)
+
     def _scope_predicate(self, owner: Any, scope: Scope, principal: Principal) -> Any:
         if scope == Scope.OWN:
             return owner == principal.user_id

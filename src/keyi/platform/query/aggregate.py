@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,6 +23,8 @@ NUMERIC = frozenset(
     {FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY, FieldType.PERCENT, FieldType.ROLLUP}
 )
 MAX_GROUPS = 10000
+AVG_PLACES = 6
+LARGEST_DOUBLE = Decimal("1.7976931348623157e308")
 
 
 @dataclass
@@ -58,7 +60,9 @@ def bucket_expression(ctx: Context, column: Any, bucket: str, is_datetime: bool)
         return sa.func.strftime("%Y-%m-01", value)
     if bucket == "quarter":
         month = sa.cast(sa.func.strftime("%m", value), sa.Integer)
-        first = ((month - 1) / 3) * 3 + 1
+        # Floor division: SQLAlchemy's `/` is true division (x / (3 + 0.0)), and printf's
+        # %02d of 4.33 gave the month, not the quarter's first month.
+        first = ((month - 1) // 3) * 3 + 1
         return sa.func.printf("%s-%02d-01", sa.func.strftime("%Y", value), first)
     return sa.func.strftime("%Y-01-01", value)
 
@@ -187,15 +191,19 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
 
 
 def _number(value: Any) -> Any:
-    from decimal import Decimal, InvalidOperation
+    """Sums stay exact (Decimal, written verbatim); averages are cut to 6 decimal places.
 
-    number = Decimal(str(value))
-    if not number.is_finite():  # a sum past the float range on SQLite: no number to show
+    A value no client can read as a number (a sum past a double's range, infinite or NaN on
+    SQLite, a huge formula result) is no number: None.
+    """
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    if not number.is_finite() or abs(number) > LARGEST_DOUBLE:
         return None
-    if number == number.to_integral_value() and abs(number) < 2**53:
+    if number == number.to_integral_value():
         return int(number)
-    try:
-        return float(round(number, 6))
-    except InvalidOperation:  # too many digits to round (a huge formula result): as it is
-        result = float(number)
-        return result if math.isfinite(result) else None
+    if number.as_tuple().exponent < -AVG_PLACES:  # type: ignore[operator]
+        try:
+            number = round(number, AVG_PLACES)
+        except InvalidOperation:  # more digits than the context holds: exact as it is
+            return number
+    return number

@@ -10,18 +10,23 @@ of one), so imports get the same checks at bulk speed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
 
 from keyi.platform.context import Context
+from keyi.platform.dbconflicts import unique_field
 from keyi.platform.errors import (
     Conflict,
+    FieldError,
     FieldErrors,
     Forbidden,
     NotFound,
     StaleVersion,
+    ValidationFailed,
 )
 from keyi.platform.expressions import (
     ExpressionError,
@@ -36,6 +41,7 @@ from keyi.platform.fieldtypes import UUID_RE, currency_column, impl_for
 from keyi.platform.hooks import DeleteEvent, WriteEvent, registry
 from keyi.platform.i18n import label
 from keyi.platform.ids import new_id
+from keyi.platform.jsoncodec import loads_exact
 from keyi.platform.metadata.model import (
     OWNER_FIELD,
     REFERENCE_TYPES,
@@ -88,10 +94,18 @@ class RecordsService:
         if self._load(obj, record_id) is None and self._load(obj, record_id, deleted=True) is None:
             raise NotFound("record_not_found")
         readable = {n for n, f in obj.fields.items() if self.ctx.policy.can_read_field(obj, f)}
+        h = history_table
         rows = self.conn.execute(
-            sa.select(history_table)
-            .where(history_table.c.object == object_name, history_table.c.record_id == record_id)
-            .order_by(history_table.c.id.desc())
+            # The changes as stored text, parsed here so decimals keep their digits.
+            sa.select(
+                h.c.id,
+                h.c.at,
+                h.c.actor_id,
+                h.c.operation,
+                sa.cast(h.c.changes, sa.Text).label("changes"),
+            )
+            .where(h.c.object == object_name, h.c.record_id == record_id)
+            .order_by(h.c.id.desc())
             .limit(500)
         ).mappings()
         entries = []
@@ -99,7 +113,7 @@ class RecordsService:
         for row in rows:
             changes = [
                 c
-                for c in row["changes"]
+                for c in loads_exact(row["changes"])
                 if c["field"].removesuffix("_currency") in readable or c["field"] in readable
             ]
             entries.append(
@@ -171,6 +185,7 @@ class RecordsService:
             check_required(obj, values, errors, prefix)
             batch.append(values)
         self._check_references(obj, batch, errors, many)
+        self._check_owners(obj, batch, errors, many)
         self._check_unique(obj, batch, errors, many, existing_ids=None)
         if errors:
             errors.raise_if_any()
@@ -199,9 +214,11 @@ class RecordsService:
         errors.raise_if_any()
         # Every row gets every column so executemany stays one statement shape.
         stored = [c.name for c in obj.table.columns if c.name != "deleted_at"]
-        self.conn.execute(
-            sa.insert(obj.table), [{name: values.get(name) for name in stored} for values in batch]
-        )
+        with self._unique_violation_as_error(obj):
+            self.conn.execute(
+                sa.insert(obj.table),
+                [{name: values.get(name) for name in stored} for values in batch],
+            )
         self._refresh_rollups(obj, batch)
         self._write_history(
             obj,
@@ -244,6 +261,8 @@ class RecordsService:
         final = {**old, **changed}
         check_required(obj, final, errors, only=set(changed))
         self._check_references(obj, [changed], errors, False)
+        if changed.get(OWNER_FIELD) is not None:
+            self._check_owners(obj, [changed], errors, False)
         self._check_unique(obj, [changed], errors, False, existing_ids=[record_id])
         errors.raise_if_any()
         if not changed:
@@ -257,17 +276,19 @@ class RecordsService:
         changed.update(
             version=old["version"] + 1, updated_at=self.ctx.now(), updated_by=self.ctx.actor.id
         )
-        result = self.conn.execute(
-            sa.update(obj.table)
-            .where(
-                obj.table.c.id == record_id,
-                obj.table.c.version == old["version"],
-                obj.table.c.deleted_at.is_(None),
+        with self._unique_violation_as_error(obj):
+            result = self.conn.execute(
+                sa.update(obj.table)
+                .where(
+                    obj.table.c.id == record_id,
+                    obj.table.c.version == old["version"],
+                    obj.table.c.deleted_at.is_(None),
+                )
+                .values(changed)
             )
-            .values(changed)
-        )
         if result.rowcount != 1:
-            # Someone committed between our read and our write.
+            # The row is locked since _load_for_change, so this should not happen; kept as a
+            # guard should a path ever write without the lock.
             current = self.conn.execute(
                 sa.select(obj.table.c.version).where(obj.table.c.id == record_id)
             ).scalar()
@@ -339,7 +360,8 @@ class RecordsService:
         obj = self.ctx.object(object_name)
         if not self.ctx.policy.can(obj, Operation.DELETE):
             raise Forbidden()
-        row = self._load(obj, record_id, deleted=True)
+        # Locked: of two concurrent restores, the second waits, then finds the record alive.
+        row = self._load(obj, record_id, deleted=True, lock=True)
         if row is None:
             if self._load(obj, record_id) is not None:
                 raise Conflict("not_deleted")
@@ -385,16 +407,23 @@ class RecordsService:
         ids = [r["id"] for r in rows]
         stamps = {r["deleted_at"] for r in rows}
         now = self.ctx.now()
-        self.conn.execute(
-            sa.update(obj.table)
-            .where(obj.table.c.id.in_(ids))
-            .values(
-                deleted_at=None,
-                version=obj.table.c.version + 1,
-                updated_at=now,
-                updated_by=self.ctx.actor.id,
+        try:
+            self.conn.execute(
+                sa.update(obj.table)
+                .where(obj.table.c.id.in_(ids))
+                .values(
+                    deleted_at=None,
+                    version=obj.table.c.version + 1,
+                    updated_at=now,
+                    updated_by=self.ctx.actor.id,
+                )
             )
-        )
+        except sa_exc.IntegrityError as exc:
+            # A live record took the value between the check above and this write.
+            name = unique_field(obj, exc)
+            if name is None:
+                raise
+            raise Conflict("restore_conflict", reason=name) from exc
         self._refresh_rollups(obj, rows)
         self._write_history(obj, [(i, "restore", []) for i in ids])
         self._write_outbox(obj, "restored", [(i, {}) for i in ids])
@@ -416,11 +445,20 @@ class RecordsService:
 
     # ================================================================ checks
     def _load(
-        self, obj: CompiledObject, record_id: str, *, deleted: bool = False
+        self, obj: CompiledObject, record_id: str, *, deleted: bool = False, lock: bool = False
     ) -> dict[str, Any] | None:
+        """The row if the actor sees it; `lock` holds it (FOR UPDATE) until the transaction ends.
+
+        Writers lock the row they change: a concurrent writer of the same record waits, then
+        re-reads the committed row (PostgreSQL re-checks the WHERE on the new version), so two
+        deletes cannot both succeed and an update applies to the current version. SQLite needs
+        no lock: BEGIN IMMEDIATE already serialises writing transactions.
+        """
         stmt = sa.select(obj.table).where(
             obj.table.c.id == record_id, *visible_rows(self.ctx, obj, obj.table, deleted=deleted)
         )
+        if lock:
+            stmt = stmt.with_for_update(of=obj.table)
         row = self.conn.execute(stmt).mappings().first()
         return dict(row) if row else None
 
@@ -429,11 +467,52 @@ class RecordsService:
     ) -> dict[str, Any]:
         if not self.ctx.policy.can(obj, op):
             raise Forbidden()
-        old = self._load(obj, record_id)
+        old = self._load(obj, record_id, lock=True)
         if old is None:
             raise NotFound("record_not_found")
         self._check_row_access(obj, record_id, op)
         return old
+
+    @contextmanager
+    def _unique_violation_as_error(self, obj: CompiledObject) -> Iterator[None]:
+        """A unique index refusing the write becomes `not_unique` on its field.
+
+        _check_unique answers the usual case; this one the race it cannot see: a concurrent
+        transaction that inserted the same value and committed after our check."""
+        try:
+            yield
+        except sa_exc.IntegrityError as exc:
+            name = unique_field(obj, exc)
+            if name is None:
+                raise
+            failure = ValidationFailed([FieldError(name, "not_unique")])
+            self.ctx.aborted_by = failure
+            raise failure from exc
+
+    def _check_owners(
+        self, obj: CompiledObject, batch: list[dict[str, Any]], errors: FieldErrors, many: bool
+    ) -> None:
+        """Owners the actor may assign: refused before anything is written, rather than after
+        the insert when the record turns out to be invisible to its own creator."""
+        if not obj.definition.features.owner:
+            return
+        wanted = {v[OWNER_FIELD] for v in batch if v.get(OWNER_FIELD)} - {self.ctx.actor.id}
+        if not wanted:
+            return
+        users = self.ctx.schema.get("user")
+        if users is None:
+            return
+        predicate = self.ctx.policy.assignable_owners(obj, users.table.c.id)
+        if predicate is None:
+            return
+        allowed = set(
+            self.conn.execute(
+                sa.select(users.table.c.id).where(users.table.c.id.in_(sorted(wanted)), predicate)
+            ).scalars()
+        )
+        for i, values in enumerate(batch):
+            if values.get(OWNER_FIELD) in wanted - allowed:
+                errors.add((f"{i}." if many else "") + OWNER_FIELD, "owner_out_of_scope")
 
     def _check_row_access(
         self, obj: CompiledObject, record_id: str, op: Operation, *, deleted: bool = False
@@ -454,14 +533,17 @@ class RecordsService:
             if f.type not in REFERENCE_TYPES or f.name in ("created_by", "updated_by"):
                 continue
             wanted = {values[f.name] for values in batch if values.get(f.name)}
+            found: set[str] = set()
             if f.target == "user":
-                wanted.discard(self._signed_in_user())
+                signed_in = self._signed_in_user()
+                if signed_in is not None and signed_in in wanted:
+                    wanted.discard(signed_in)
+                    found.add(signed_in)
             if not wanted:
                 continue
             target = self.ctx.schema.get(f.target or "")
             if target is None:
                 continue
-            found: set[str] = set()
             for chunk in _chunks(sorted(wanted), 500):
                 found.update(
                     self.conn.execute(

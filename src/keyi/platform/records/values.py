@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from keyi.platform.context import Context
@@ -67,7 +68,21 @@ def coerce_input(
             values[key] = impl_for(f).coerce(f, raw)
         except Invalid as exc:
             errors.add(prefix + key, exc.code, **exc.params)
+            continue
+        if isinstance(values[key], Decimal) and not _storable(ctx, values[key]):
+            errors.add(prefix + key, "precision_exceeded", digits=SQLITE_DIGITS)
     return values
+
+
+SQLITE_DIGITS = 15
+"""Significant digits a number keeps in SQLite, which stores NUMERIC values as 8-byte floats
+(PostgreSQL's numeric is exact to the field's precision)."""
+
+
+def _storable(ctx: Context, value: Decimal) -> bool:
+    """Whether the database stores `value` exactly: a longer number is refused on SQLite,
+    where it would silently come back rounded (1234567890123456.78 → …6.75)."""
+    return ctx.dialect != "sqlite" or len(value.as_tuple().digits) <= SQLITE_DIGITS
 
 
 def apply_defaults(ctx: Context, obj: CompiledObject, values: dict[str, Any]) -> None:
