@@ -49,7 +49,8 @@ def test_export_neutralises_formulas_and_keeps_numbers(client: TestClient) -> No
     assert [r[0] for r in rows[1:]] == ["'" + text for text in DANGEROUS]
     for row in rows[1:]:
         # Numbers stay numbers; plain text stays as typed; a lookup's name is text too.
-        assert row[1:] == ["safe text", "-5", "-12.5", "CNY", "'=cmd|' /C calc'!A0"]
+        # Currency keeps its stored digits (exact decimals, keyi.platform.export).
+        assert row[1:] == ["safe text", "-5", "-12.50", "CNY", "'=cmd|' /C calc'!A0"]
     # Text fields are trimmed on save, so leading tabs and returns cannot be stored through
     # the API; the export quotes them all the same (imports may write them one day).
     assert [spreadsheet_safe(t) for t in ("\tx", "\rx", "a=b")] == ["'\tx", "'\rx", "a=b"]

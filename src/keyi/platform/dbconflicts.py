@@ -31,13 +31,15 @@ def _sqlstate(exc: sa_exc.DBAPIError) -> str | None:
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """A deadlock, serialization failure or lock wait timeout: nothing was written."""
+    """A deadlock, serialization failure or lock wait timeout: nothing was written.
+
+    SQLite's "database is locked" (the busy timeout ran out behind another writer) is not one:
+    it says the embedded database is too busy right now, answered as 503 with the other
+    unavailable states (keyi.api.unavailable).
+    """
     if not isinstance(exc, sa_exc.DBAPIError):
         return False
-    if _sqlstate(exc) in RETRYABLE_SQLSTATES:
-        return True
-    # SQLite: the busy timeout ran out waiting for another writer.
-    return isinstance(exc, sa_exc.OperationalError) and "database is locked" in str(exc.orig)
+    return _sqlstate(exc) in RETRYABLE_SQLSTATES
 
 
 def is_aborted_transaction(exc: BaseException) -> bool:
