@@ -172,9 +172,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This user has not accepted the invitation yet.",
         "zh-CN": "该用户尚未接受邀请。",
     },
+    "invitation_not_accepted": {
+        "en": "This person never accepted an invitation as this user; invite them again.",
+        "zh-CN": "此人从未以该用户身份接受邀请，请重新邀请。",
+    },
     "cannot_deactivate_self": {
         "en": "You cannot deactivate yourself or remove your own administrator rights.",
         "zh-CN": "不能停用自己的账号或取消自己的管理员权限。",
+    },
+    "cannot_delete_self": {
+        "en": "You cannot delete your own user.",
+        "zh-CN": "不能删除自己的用户。",
     },
     "last_admin": {
         "en": "This is the last active administrator; make someone else an administrator first.",
