@@ -114,7 +114,16 @@ def serve(settings: Settings, host: str | None, port: int | None) -> None:
 
         Scheduler(app.state.services.platform).start()
     click.echo(f"Keyi at http://{settings.host}:{settings.port}  (API docs: /api/docs)", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    # proxy_headers off: uvicorn would otherwise take X-Forwarded-For from any local peer as
+    # the client address; Keyi believes it only from KEYI_TRUSTED_PROXIES (keyi.api.ratelimit).
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 @main.group(cls=KeyiGroup)

@@ -518,7 +518,7 @@ class UsersService:
             ok = pyotp.TOTP(row.totp_secret).verify(totp.strip(), valid_window=1)
         if not ok:
             # Counted like a failed sign-in, so the link cannot be used to guess the password.
-            self.auth._record_failure(row.identity_id, row.failed_logins)
+            self.auth.record_failure(row.identity_id)
             raise ValidationFailed([FieldError("password", "bad_credentials")])
 
     def _consume(self, conn: sa.Connection, row: Any, password: str | None) -> None:
