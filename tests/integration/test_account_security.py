@@ -422,6 +422,8 @@ def test_profile_edits_own_fields_within_field_permissions(
     rep_user = add_user(platform, tenant, email=email, name="Rep", password=ADMIN_PASSWORD)
     with TestClient(app) as rep:
         login(rep, email)
+        security = rep.get("/api/v1/me/security").json()
+        assert security == {"totp_enabled": False, "has_password": True}
         changed = rep.patch("/api/v1/me", json={"name": "李雷", "language": "en"})
         assert changed.status_code == 200, changed.text
         assert changed.json()["user"]["name"] == "李雷"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from pydantic import BaseModel, Field
 
@@ -137,6 +138,26 @@ def change_password(body: ChangePasswordBody, request: Request) -> Response:
     with request_context(request, principal=principal, write=True) as ctx:
         ctx.audit("auth.password_change", object_name="user", record_id=ctx.actor.id)
     return Response(status_code=204)
+
+
+@router.get("/me/security")
+def my_security(request: Request) -> dict[str, Any]:
+    """What the profile's security section shows: whether two-factor sign-in is on, and
+    whether the caller has a password to change (API keys and SSO-only people do not)."""
+    principal, _ = authenticate(request)
+    if principal.identity_id is None:
+        raise Forbidden()
+    identity = services(request).platform.t["identity"]
+    with services(request).platform.db.control_read() as conn:
+        row = conn.execute(
+            sa.select(identity.c.totp_enabled, identity.c.password_hash).where(
+                identity.c.id == principal.identity_id
+            )
+        ).first()
+    return {
+        "totp_enabled": bool(row and row.totp_enabled),
+        "has_password": bool(row and row.password_hash),
+    }
 
 
 @router.patch("/me")
