@@ -64,8 +64,13 @@ RESET_TEXT = {
 }
 
 
-def _reset_url(request: Request, token: str) -> str:
-    base = services(request).platform.settings.public_url or str(request.base_url)
+def reset_url(settings: Settings, token: str) -> str:
+    """The link to mail: on the configured public address, else the server's own one.
+
+    Never the request's Host header: whoever asks for a reset chooses that header, and a link
+    pointing at their site would hand them the victim's token (reset poisoning).
+    """
+    base = settings.public_url or f"http://{settings.host}:{settings.port}"
     return f"{base.rstrip('/')}/reset-password?token={token}"
 
 
@@ -105,7 +110,7 @@ def forgot_password(body: ForgotBody, request: Request, background: BackgroundTa
     if link is not None and mail_configured(settings):
         # After the response (and so after the commit): timing does not tell known emails.
         background.add_task(
-            _mail_reset, settings, link.email, _reset_url(request, link.token), locale_of(request)
+            _mail_reset, settings, link.email, reset_url(settings, link.token), locale_of(request)
         )
     return Response(status_code=202)
 
