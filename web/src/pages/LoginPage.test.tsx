@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { configure, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { App as AntApp } from 'antd';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
@@ -9,6 +9,9 @@ import { groupHits } from '../components/SearchModal';
 
 const problem = (status: number, body: object) =>
   new Response(JSON.stringify({ status, ...body }), { status, headers: { 'Content-Type': 'application/problem+json' } });
+
+// antd forms validate asynchronously; on a loaded machine that takes more than the default 1 s.
+configure({ asyncUtilTimeout: 10000 });
 
 afterEach(() => vi.unstubAllGlobals());
 
