@@ -87,7 +87,12 @@ def _mail_reset(settings: Settings, to: str, url: str, locale: str) -> None:
     )
 
 
-@router.post("/auth/password/forgot", status_code=202)
+@router.post(
+    "/auth/password/forgot",
+    status_code=202,
+    response_class=Response,
+    responses={202: {"description": "Accepted (whether or not the email is known); no body"}},
+)
 def forgot_password(body: ForgotBody, request: Request, background: BackgroundTasks) -> Response:
     """Always 202, known email or not; the link goes out by mail after the response."""
     svc = services(request)
