@@ -25,6 +25,7 @@ POSTGRES_URL = os.environ.get("KEYI_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct-horse-battery"
+TEST_LOGIN_LIMIT = 1_000_000
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -46,11 +47,16 @@ def platform(
 ) -> Iterator[Platform]:
     backend = request.param
     data_dir = tmp_path_factory.mktemp(f"keyi-{backend}")
+    # Sign-in rate limits are shared by every app on the platform (as by server processes),
+    # and every TestClient comes from one address: tests of the limit set their own.
+    limits = {"login_attempts_per_minute": TEST_LOGIN_LIMIT}
     if backend == "postgresql":
         schema = f"keyi_test_{uuid.uuid4().hex[:10]}"
-        settings = Settings(data_dir=data_dir, database_url=POSTGRES_URL, control_schema=schema)
+        settings = Settings(
+            data_dir=data_dir, database_url=POSTGRES_URL, control_schema=schema, **limits
+        )
     else:
-        settings = Settings(data_dir=data_dir)
+        settings = Settings(data_dir=data_dir, **limits)
     instance = Platform(settings)
     instance.init_control()
     yield instance

@@ -135,7 +135,14 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     )
     if settings.workers == 1:
         app = create_app(settings, platform)
-        uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+        )
         return
     # Each process builds its own app from the environment (keyi.api.asgi); the flags given
     # here must reach them that way. Their metrics meet in a fresh folder (keyi.api.ops).
@@ -151,6 +158,10 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
         port=settings.port,
         log_config=None,
         access_log=False,
+        # proxy_headers off: uvicorn would otherwise take X-Forwarded-For from any local peer
+        # as the client address; Keyi believes it only from KEYI_TRUSTED_PROXIES
+        # (keyi.api.ratelimit).
+        proxy_headers=False,
     )
 
 

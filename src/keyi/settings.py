@@ -26,10 +26,19 @@ class Settings:
     workers: int = 1
     web_dist: Path | None = None
     session_ttl_hours: int = 24 * 7
-    secure_cookies: bool = False
+    # A session not used for this long stops working (0: only the TTL above applies).
+    session_idle_minutes: int = 120
+    # None: Secure cookies exactly when public_url is https; True/False force it either way.
+    secure_cookies: bool | None = None
     run_worker_in_process: bool = True
-    # Sign-in attempts allowed per client address per minute (per server process).
+    # Sign-in attempts allowed per client address per minute, counted in the control database
+    # (or Redis when redis_url is set) so every server process shares the count.
     login_attempts_per_minute: int = 20
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks). Empty:
+    # the header is ignored and the peer address is the client, so nobody can spoof theirs.
+    trusted_proxies: tuple[str, ...] = ()
+    # Redis for shared counters (rate limits); None keeps them in the control database.
+    redis_url: str | None = field(default=None, repr=False)
     # Outgoing mail (invitations). No host means no mail is sent; links are still returned.
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -55,6 +64,13 @@ class Settings:
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
+    def cookies_secure(self) -> bool:
+        """Whether cookies carry the Secure flag: explicit setting, else an https public URL."""
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return bool(self.public_url) and str(self.public_url).lower().startswith("https://")
+
+    @property
     def is_postgres(self) -> bool:
         return bool(self.database_url) and str(self.database_url).startswith("postgresql")
 
@@ -71,7 +87,18 @@ class Settings:
             port=int(env.get("KEYI_PORT", str(base.port))),
             workers=int(env.get("KEYI_WORKERS", str(base.workers))),
             web_dist=Path(env["KEYI_WEB_DIST"]) if env.get("KEYI_WEB_DIST") else None,
-            secure_cookies=env.get("KEYI_SECURE_COOKIES", "0") == "1",
+            session_idle_minutes=int(
+                env.get("KEYI_SESSION_IDLE_MINUTES", str(base.session_idle_minutes))
+            ),
+            secure_cookies=(
+                env["KEYI_SECURE_COOKIES"] == "1" if env.get("KEYI_SECURE_COOKIES") else None
+            ),
+            trusted_proxies=tuple(
+                part.strip()
+                for part in env.get("KEYI_TRUSTED_PROXIES", "").split(",")
+                if part.strip()
+            ),
+            redis_url=env.get("KEYI_REDIS_URL") or None,
             login_attempts_per_minute=int(
                 env.get("KEYI_LOGIN_RATE_LIMIT", str(base.login_attempts_per_minute))
             ),

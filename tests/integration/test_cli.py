@@ -33,7 +33,7 @@ def test_tenant_create_list_and_api_key(tmp_path: Path) -> None:
         "--admin-email",
         "boss@acme.example",
         "--admin-password",
-        "s3cret-pass",
+        "Acme-lantern-2026",
         "--label",
         "艾克米",
     )
@@ -46,7 +46,7 @@ def test_tenant_create_list_and_api_key(tmp_path: Path) -> None:
     try:
         principal = AuthService(platform).resolve(key)
         assert principal is not None and principal.via == "api_key"
-        session = AuthService(platform).login("boss@acme.example", "s3cret-pass", None)
+        session = AuthService(platform).login("boss@acme.example", "Acme-lantern-2026", None)
         assert session.principal.tenant_id == platform.tenant(name).id
     finally:
         platform.dispose()
@@ -63,7 +63,7 @@ def test_tenant_create_rejects_bad_input(tmp_path: Path) -> None:
             "--admin-email",
             "a@b.cn",
             "--admin-password",
-            "long-enough",
+            "Acme-lantern-2026",
         ],
     )
     assert result.exit_code == 1

@@ -459,7 +459,7 @@ def test_cli_adds_lists_and_removes_providers(tmp_path: Path) -> None:
         "--admin-email",
         "it@acme.example",
         "--admin-password",
-        "pw-12345678",
+        "Acme-lantern-2026",
     )
     added = run(
         "sso",

@@ -17,6 +17,9 @@ const AcceptInvitePage = lazy(() => import('./pages/AcceptInvitePage'));
 const RecycleBinPage = lazy(() => import('./pages/RecycleBinPage'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 const SetupPage = lazy(() => import('./pages/setup/SetupPage'));
+const ForgotPasswordPage = lazy(() => import('./pages/ForgotPasswordPage'));
+const ResetPasswordPage = lazy(() => import('./pages/ResetPasswordPage'));
+const ProfilePage = lazy(() => import('./pages/ProfilePage'));
 
 
 function Localised({ children }: { children: ReactNode }) {
@@ -49,6 +52,8 @@ export function AppRoutes() {
       <Routes>
         <Route path="/login" element={<LoginPage />} />
         <Route path="/accept-invite" element={<AcceptInvitePage />} />
+        <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+        <Route path="/reset-password" element={<ResetPasswordPage />} />
         <Route
           element={
             <RequireAuth>
@@ -64,6 +69,7 @@ export function AppRoutes() {
           <Route path="o/:object/bin" element={<RecycleBinPage />} />
           <Route path="o/:object/:id" element={<RecordPage />} />
           <Route path="setup/*" element={<SetupPage />} />
+          <Route path="profile" element={<ProfilePage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

@@ -20,9 +20,10 @@ from keyi.api.errors import install_error_handlers, problem
 from keyi.api.openapi import tenant_openapi
 from keyi.api.page_hints import PageHints
 from keyi.api.params import valid_body_text
-from keyi.api.ratelimit import LoginRateLimiter
+from keyi.api.ratelimit import LoginRateLimiter, parse_networks
 from keyi.api.routes import (
     access,
+    account,
     audit,
     auth,
     mass,
@@ -38,6 +39,7 @@ from keyi.api.traits import BodyClass
 from keyi.packages import register_all_hooks
 from keyi.platform.auth import AuthService
 from keyi.platform.i18n import negotiate
+from keyi.platform.ratelimits import rate_store
 from keyi.platform.tenancy import Platform
 from keyi.settings import Settings
 
@@ -64,7 +66,11 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.state.services = Services(
         platform=platform,
         auth=AuthService(platform),
-        login_limiter=LoginRateLimiter(limit=settings.login_attempts_per_minute),
+        login_limiter=LoginRateLimiter(
+            rate_store(platform.db, platform.t["rate_limit"], settings.redis_url),
+            limit=settings.login_attempts_per_minute,
+            trusted_proxies=parse_networks(settings.trusted_proxies),
+        ),
     )
     install_error_handlers(app)
     # Compressed answers: the web app's scripts shrink to a third, list pages and exports too.
@@ -83,6 +89,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     for router in (
         ops.router,
         auth.router,
+        account.router,
         metadata.router,
         records.router,
         mass.router,

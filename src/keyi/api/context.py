@@ -89,7 +89,7 @@ def set_session_cookies(response: Response, settings: Settings, session: NewSess
             max_age=max_age,
             httponly=http_only,
             samesite="lax",
-            secure=settings.secure_cookies,
+            secure=settings.cookies_secure,
             path="/",
         )
 

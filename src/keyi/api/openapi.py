@@ -62,6 +62,9 @@ PUBLIC_PATHS = frozenset(
         "/readyz",
         "/metrics",
         "/api/v1/auth/login",
+        # Forgotten password: the person is, by definition, not signed in.
+        "/api/v1/auth/password/forgot",
+        "/api/v1/auth/password/reset",
         # Single sign-on: the login page's buttons and the browser's redirects.
         "/api/v1/auth/sso/providers",
         "/api/v1/auth/sso/{tenant}/{provider}/start",

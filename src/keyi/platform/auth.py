@@ -24,48 +24,28 @@ from keyi.platform.errors import (
     ValidationFailed,
 )
 from keyi.platform.ids import new_id
+from keyi.platform.passwords import check_password_policy
 from keyi.platform.tenancy import Platform, utcnow
+
+__all__ = ["AuthService", "NewSession", "Principal", "check_password_policy", "token_hash"]
 
 _hasher = PasswordHasher()
 # A hash to verify against when the email is unknown, so timing does not reveal which emails exist.
 _DUMMY_HASH = _hasher.hash("keyi-timing-equaliser")
-MIN_PASSWORD_LENGTH = 8
 LOCK_AFTER_FAILURES = 5
 LOCK_MINUTES = 15
-COMMON_PASSWORDS = frozenset(
-    {"password", "12345678", "123456789", "1234567890", "qwertyui", "11111111", "88888888"}
-    | {"abc12345", "password1", "iloveyou", "a1234567", "qwerty123"}
-)
 SCOPES = ("read", "write")
-
-
-def check_password_policy(password: str, email: str | None = None) -> None:
-    """At least 8 characters, two kinds of character, not a common password, not the email."""
-    problems = []
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(FieldError("password", "too_short", {"min": MIN_PASSWORD_LENGTH}))
-    kinds = sum(
-        (
-            any(c.isalpha() for c in password),
-            any(c.isdigit() for c in password),
-            any(not c.isalnum() for c in password),
-        )
-    )
-    lowered = password.lower()
-    own = {email.lower(), email.split("@")[0].lower()} if email else set()
-    if kinds < 2 or lowered in COMMON_PASSWORDS or lowered in own:
-        problems.append(FieldError("password", "weak_password"))
-    if problems:
-        raise ValidationFailed(problems)
+# A session's "last used" time is written at most this often, so the idle timeout costs one
+# small UPDATE per session per minute rather than one per request.
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 class _BadCredentials(Exception):
     """A wrong password or code for a known identity: counted towards its lock-out."""
 
-    def __init__(self, identity_id: str, failures: int | None) -> None:
+    def __init__(self, identity_id: str) -> None:
         super().__init__(identity_id)
         self.identity_id = identity_id
-        self.failures = failures
 
 
 def token_hash(token: str) -> str:
@@ -159,7 +139,7 @@ class AuthService:
         try:
             return self._login(email, password, tenant_name, totp)
         except _BadCredentials as failure:
-            self._record_failure(failure.identity_id, failure.failures)
+            self.record_failure(failure.identity_id)
             raise Unauthenticated("bad_credentials") from None
 
     def _login(
@@ -196,7 +176,7 @@ class AuthService:
                     ok = False
             if not ok or identity is None:
                 if identity is not None:
-                    raise _BadCredentials(identity["id"], identity["failed_logins"])
+                    raise _BadCredentials(identity["id"])
                 raise Unauthenticated("bad_credentials")
             memberships = conn.execute(
                 sa.select(t_member.c.tenant_id, t_member.c.user_id, t_tenant.c.name)
@@ -228,19 +208,30 @@ class AuthService:
             )
             return self._new_session(conn, identity["id"], chosen.tenant_id, chosen.user_id)
 
-    def _record_failure(self, identity_id: str, failures: int | None) -> None:
-        """Count a failure in its own transaction (the login's own transaction rolls back)."""
+    def record_failure(self, identity_id: str) -> int:
+        """Count a failure in its own transaction (the login's own transaction rolls back).
+
+        One atomic UPDATE ... SET failed_logins = failed_logins + 1 RETURNING: parallel wrong
+        passwords each add one (a read-then-write lost updates on PostgreSQL and let an
+        attacker guess more often than LOCK_AFTER_FAILURES), and the lock is set in the same
+        statement from the incremented value. Answers the new count.
+        """
         t = self.t["identity"]
-        count = (failures or 0) + 1
-        locked = (
-            utcnow() + timedelta(minutes=LOCK_MINUTES) if count >= LOCK_AFTER_FAILURES else None
-        )
+        locked = utcnow() + timedelta(minutes=LOCK_MINUTES)
+        incremented = t.c.failed_logins + 1
         with self.platform.db.control.begin() as conn:
-            conn.execute(
+            count = conn.execute(
                 sa.update(t)
                 .where(t.c.id == identity_id)
-                .values(failed_logins=count, locked_until=locked)
-            )
+                .values(
+                    failed_logins=incremented,
+                    locked_until=sa.case(
+                        (incremented >= LOCK_AFTER_FAILURES, locked), else_=t.c.locked_until
+                    ),
+                )
+                .returning(t.c.failed_logins)
+            ).scalar()
+        return int(count or 0)
 
     # ------------------------------------------------------------ TOTP
     def totp_setup(self, identity_id: str, email: str) -> dict[str, str]:
@@ -329,6 +320,7 @@ class AuthService:
                 csrf_token=csrf,
                 created_at=now,
                 expires_at=expires,
+                last_used_at=now,
             )
         )
         principal = Principal(
@@ -371,14 +363,34 @@ class AuthService:
                 )
             s = self.t["session"]
             row = conn.execute(sa.select(s).where(s.c.token_hash == digest)).mappings().first()
-            if row is None or row["revoked_at"] is not None or row["expires_at"] < now:
-                return None
-            return Principal(
-                tenant_id=row["tenant_id"],
-                user_id=row["user_id"],
-                identity_id=row["identity_id"],
-                via="session",
-                csrf_token=row["csrf_token"],
+        if row is None or row["revoked_at"] is not None or row["expires_at"] < now:
+            return None
+        last_used = row["last_used_at"] or row["created_at"]
+        idle_minutes = self.platform.settings.session_idle_minutes
+        if idle_minutes > 0 and last_used < now - timedelta(minutes=idle_minutes):
+            return None
+        if now - last_used >= TOUCH_EVERY:
+            self._touch(digest, now)
+        return Principal(
+            tenant_id=row["tenant_id"],
+            user_id=row["user_id"],
+            identity_id=row["identity_id"],
+            via="session",
+            csrf_token=row["csrf_token"],
+        )
+
+    def _touch(self, digest: str, now: datetime) -> None:
+        """Note that the session was used; at most once a minute, and only one of several
+        concurrent requests writes (the condition re-checks the stored time)."""
+        s = self.t["session"]
+        with self.platform.db.control.begin() as conn:
+            conn.execute(
+                sa.update(s)
+                .where(
+                    s.c.token_hash == digest,
+                    sa.or_(s.c.last_used_at.is_(None), s.c.last_used_at < now - TOUCH_EVERY),
+                )
+                .values(last_used_at=now)
             )
 
     # ------------------------------------------------------------ API keys

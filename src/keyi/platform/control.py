@@ -56,6 +56,9 @@ def define_control_tables(schema: str | None) -> tuple[sa.MetaData, dict[str, sa
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("expires_at", sa.DateTime, nullable=False),
         sa.Column("revoked_at", sa.DateTime, nullable=True),
+        # For the idle timeout; written at most once a minute (AuthService.resolve). Added
+        # after the table: nullable, so older databases get it at start.
+        sa.Column("last_used_at", sa.DateTime, nullable=True),
     )
     api_keys = sa.Table(
         "api_key",
@@ -91,7 +94,10 @@ def define_control_tables(schema: str | None) -> tuple[sa.MetaData, dict[str, sa
         sa.Index("ix_invitation_tenant_user", "tenant_id", "user_id"),
     )
     sso_providers, sso_links, sso_flows = _sso_tables(metadata)
+    password_resets, rate_limits = _account_security_tables(metadata)
     return metadata, {
+        "password_reset": password_resets,
+        "rate_limit": rate_limits,
         "tenant": tenants,
         "identity": identities,
         "membership": memberships,
@@ -162,3 +168,31 @@ def _sso_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table, sa.Table]:
         sa.Index("ix_sso_flow_expires", "expires_at"),
     )
     return providers, links, flows
+
+
+def _account_security_tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
+    """Password reset links, and rate-limit counters shared by every server process."""
+    # One-time links mailed by "forgot password": only the SHA-256 of the token is kept; a row
+    # is used once (used_at) and expires within the hour.
+    password_resets = sa.Table(
+        "password_reset",
+        metadata,
+        sa.Column("id", sa.Uuid(as_uuid=False), primary_key=True),
+        sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("identity_id", sa.Uuid(as_uuid=False), nullable=False),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("expires_at", sa.DateTime, nullable=False),
+        sa.Column("used_at", sa.DateTime, nullable=True),
+        sa.Index("ix_password_reset_identity", "identity_id"),
+    )
+    # Fixed-window counters (keyi.platform.ratelimits): a hashed key such as "login address
+    # 203.0.113.7", the window's start (Unix seconds) and the hits counted in it.
+    rate_limits = sa.Table(
+        "rate_limit",
+        metadata,
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("window_start", sa.BigInteger, primary_key=True),
+        sa.Column("hits", sa.Integer, nullable=False),
+        sa.Index("ix_rate_limit_window", "window_start"),
+    )
+    return password_resets, rate_limits

@@ -58,10 +58,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "您最多可从该公海持有 {limit} 条记录（当前 {held} 条）。",
     },
     "weak_password": {
-        "en": "Choose a less guessable password: mix letters with digits or symbols, "
-        "not your email.",
-        "zh-CN": "密码过于简单：请混合字母与数字或符号，且不要使用邮箱。",
+        "en": "This password is too easy to guess: use a longer phrase or mix in unusual "
+        "words, digits and symbols.",
+        "zh-CN": "密码太容易被猜到：请使用更长的短语，或混合不常见的词、数字与符号。",
     },
+    # ---- account security (identity helper, issue 11)
+    "password_common": {
+        "en": "This is one of the most common passwords; choose another.",
+        "zh-CN": "这是最常见的密码之一，请换一个。",
+    },
+    "password_personal": {
+        "en": "The password must not contain your email or name.",
+        "zh-CN": "密码不能包含您的邮箱或姓名。",
+    },
+    "password_control_characters": {
+        "en": "The password must not contain control or invisible characters.",
+        "zh-CN": "密码不能包含控制字符或不可见字符。",
+    },
+    "password_unchanged": {
+        "en": "Choose a password different from the current one.",
+        "zh-CN": "新密码不能与当前密码相同。",
+    },
+    "reset_link_invalid": {
+        "en": "This reset link is not valid or was already used; ask for a new one.",
+        "zh-CN": "重置链接无效或已被使用，请重新申请。",
+    },
+    "reset_link_expired": {
+        "en": "This reset link has expired; ask for a new one.",
+        "zh-CN": "重置链接已过期，请重新申请。",
+    },
+    # ---- end account security
     "locked": {
         "en": "Too many failed sign-ins; try again in {minutes} minutes.",
         "zh-CN": "登录失败次数过多，请 {minutes} 分钟后再试。",
@@ -210,9 +236,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This user has not accepted the invitation yet.",
         "zh-CN": "该用户尚未接受邀请。",
     },
+    "invitation_not_accepted": {
+        "en": "This person never accepted an invitation as this user; invite them again.",
+        "zh-CN": "此人从未以该用户身份接受邀请，请重新邀请。",
+    },
     "cannot_deactivate_self": {
         "en": "You cannot deactivate yourself or remove your own administrator rights.",
         "zh-CN": "不能停用自己的账号或取消自己的管理员权限。",
+    },
+    "cannot_delete_self": {
+        "en": "You cannot delete your own user.",
+        "zh-CN": "不能删除自己的用户。",
     },
     "last_admin": {
         "en": "This is the last active administrator; make someone else an administrator first.",

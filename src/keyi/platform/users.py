@@ -145,11 +145,49 @@ def activate_membership(platform: Platform, ctx: Context, user_id: str) -> None:
         ).first()
         if pending is not None:
             raise Conflict("invitation_pending")
+        identity_id = conn.execute(
+            sa.select(m.c.identity_id).where(m.c.tenant_id == ctx.tenant.id, m.c.user_id == user_id)
+        ).scalar()
+        if identity_id is None:
+            return
+        if not _joined(conn, inv, ctx.tenant.id, str(identity_id), user_id):
+            raise Conflict("invitation_not_accepted")
         conn.execute(
             sa.update(m)
             .where(m.c.tenant_id == ctx.tenant.id, m.c.user_id == user_id)
             .values(active=True)
         )
+
+
+def _joined(
+    conn: sa.Connection, inv: sa.Table, tenant_id: str, identity_id: str, user_id: str
+) -> bool:
+    """Whether the person behind `identity_id` ever agreed to be `user_id` in this tenant.
+
+    A membership is switched on only by its person accepting an invitation, or when it was
+    made directly for the tenant's own person (the tenant's creation, `keyi user add`, single
+    sign-on provisioning: no invitation ever issued for the identity here). Otherwise an
+    administrator could attach another company's identity by invite → revoke → reactivate
+    (or a record edit of `is_active`) without the person ever saying yes.
+    """
+    accepted = conn.execute(
+        sa.select(inv.c.id)
+        .where(
+            inv.c.tenant_id == tenant_id,
+            inv.c.identity_id == identity_id,
+            inv.c.user_id == user_id,
+            inv.c.accepted_at.is_not(None),
+        )
+        .limit(1)
+    ).first()
+    if accepted is not None:
+        return True
+    issued = conn.execute(
+        sa.select(inv.c.id)
+        .where(inv.c.tenant_id == tenant_id, inv.c.identity_id == identity_id)
+        .limit(1)
+    ).first()
+    return issued is None
 
 
 def apply_user_status(platform: Platform, ctx: Context) -> None:
@@ -480,7 +518,7 @@ class UsersService:
             ok = pyotp.TOTP(row.totp_secret).verify(totp.strip(), valid_window=1)
         if not ok:
             # Counted like a failed sign-in, so the link cannot be used to guess the password.
-            self.auth._record_failure(row.identity_id, row.failed_logins)
+            self.auth.record_failure(row.identity_id)
             raise ValidationFailed([FieldError("password", "bad_credentials")])
 
     def _consume(self, conn: sa.Connection, row: Any, password: str | None) -> None:
@@ -520,10 +558,16 @@ class UsersService:
         user = live_user(ctx, user_id)
         if user["id"] == ctx.actor.id:
             raise Conflict("cannot_deactivate_self")
-        if user["is_admin"] and user["is_active"]:
-            self._keep_an_admin(ctx, user["id"])
         if user["is_active"]:
-            RecordsService(ctx).update("user", user["id"], {"is_active": False})
+            try:
+                RecordsService(ctx).update("user", user["id"], {"is_active": False})
+            except ValidationFailed as failed:
+                # The last-administrator rule lives in the user record's before-save hook (every
+                # path goes through it); this endpoint has always answered it as a 409.
+                for error in failed.errors:
+                    if error.code in ("last_admin", "cannot_deactivate_self"):
+                        raise Conflict(error.code) from None
+                raise
         sessions, keys = revoke_access(self.platform, ctx, user["id"])
         ctx.audit(
             "user.deactivate",
@@ -533,24 +577,6 @@ class UsersService:
             api_keys_revoked=keys,
         )
         return self.describe(ctx, user["id"])
-
-    def _keep_an_admin(self, ctx: Context, leaving: str) -> None:
-        """Refuse to remove the last active administrator.
-
-        The other administrators' rows are locked (PostgreSQL) so two administrators cannot
-        deactivate each other at the same moment; SQLite serialises writers anyway.
-        """
-        users = ctx.object("user").table
-        stmt = sa.select(users.c.id).where(
-            users.c.is_admin.is_(True),
-            users.c.is_active.is_(True),
-            users.c.deleted_at.is_(None),
-            users.c.id != leaving,
-        )
-        if ctx.dialect == "postgresql":
-            stmt = stmt.with_for_update()
-        if not ctx.conn.execute(stmt).first():
-            raise Conflict("last_admin")
 
     def reactivate(self, ctx: Context, user_id: str) -> dict[str, Any]:
         """Allow sign-in again (with the same password); revoked keys stay revoked."""

@@ -21,9 +21,10 @@ import type {
 const enc = encodeURIComponent;
 
 export const api = {
-  login(email: string, password: string, tenant?: string | null) {
+  login(email: string, password: string, tenant?: string | null, totp?: string | null) {
     const body: Record<string, string> = { email, password };
     if (tenant) body.tenant = tenant;
+    if (totp) body.totp = totp;
     return request<LoginAnswer>('/api/v1/auth/login', { method: 'POST', body, skipAuthRedirect: true });
   },
   logout() {

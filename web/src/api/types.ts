@@ -178,6 +178,7 @@ export interface User {
   is_admin?: boolean;
   /** The user's preferred UI language, if the server knows it. */
   language?: string | null;
+  phone?: string | null;
 }
 export interface Tenant {
   name: string;

@@ -1,4 +1,4 @@
-import { ApartmentOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, UserOutlined } from '@ant-design/icons';
 import { Button, Drawer, Dropdown, Grid, Layout, Skeleton, Tooltip } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -129,11 +129,13 @@ function UserMenu() {
             ),
           },
           { type: 'divider' },
+          { key: 'profile', icon: <UserOutlined />, label: <span data-testid="menu-profile">{t('user.profile')}</span> },
           ...(user.is_admin ? [{ key: 'setup', icon: <SettingOutlined />, label: t('setup.title') }] : []),
           { key: 'logout', icon: <LogoutOutlined />, label: t('user.logout'), danger: true },
         ],
         onClick: async ({ key }) => {
           if (key === 'setup') navigate('/setup');
+          if (key === 'profile') navigate('/profile');
           if (key === 'logout') {
             await logout();
             navigate('/login', { replace: true });

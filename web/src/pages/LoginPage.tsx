@@ -1,7 +1,7 @@
-import { ArrowLeftOutlined, LockOutlined, MailOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, LockOutlined, MailOutlined, SafetyOutlined } from '@ant-design/icons';
 import { Alert, Button, Form, Input, Radio, Typography } from 'antd';
 import { useEffect, useState } from 'react';
-import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { api } from '../api/endpoints';
 import { AuthLayout } from '../components/AuthLayout';
@@ -13,6 +13,8 @@ import { useSession } from '../state/session';
 interface Creds {
   email: string;
   password: string;
+  /** The authenticator code, asked for once the server answers totp_required. */
+  totp?: string;
 }
 
 /** Only same-app paths are allowed as a redirect target after login. */
@@ -34,6 +36,7 @@ export default function LoginPage() {
   const [tenants, setTenants] = useState<string[] | null>(null);
   const [tenant, setTenant] = useState<string | null>(null);
   const [creds, setCreds] = useState<Creds | null>(null);
+  const [needTotp, setNeedTotp] = useState(false);
 
   useEffect(() => {
     document.title = `${t('login.title')} · ${t('app.name')}`;
@@ -45,7 +48,7 @@ export default function LoginPage() {
     setSubmitting(true);
     setError(null);
     try {
-      const res = await api.login(c.email.trim(), c.password, chosenTenant);
+      const res = await api.login(c.email.trim(), c.password, chosenTenant, needTotp ? c.totp?.trim() : null);
       rememberTenant(res.tenant?.name);
       signedIn(res);
       navigate(next, { replace: true });
@@ -55,6 +58,10 @@ export default function LoginPage() {
         setCreds(c);
         setTenants(list);
         setTenant(list[0] ?? null);
+      } else if (e instanceof ApiError && e.code === 'totp_required') {
+        // Two-factor sign-in: the password was right; ask for the code and send both again.
+        setNeedTotp(true);
+        if (needTotp) form.setFields([{ name: 'totp', errors: [errorMessage(e, t)] }]);
       } else {
         setError(errorMessage(e, t));
       }
@@ -125,10 +132,32 @@ export default function LoginPage() {
                 <Form.Item name="password" label={t('login.password')} rules={[{ required: true, message: t('login.passwordRequired') }]}>
                   <Input.Password prefix={<LockOutlined />} autoComplete="current-password" />
                 </Form.Item>
+                {needTotp && (
+                  <Form.Item
+                    name="totp"
+                    label={t('login.totp')}
+                    extra={t('login.totpHelp')}
+                    rules={[{ required: true, pattern: /^\s*\d{6,8}\s*$/, message: t('login.totpRequired') }]}
+                  >
+                    <Input
+                      prefix={<SafetyOutlined />}
+                      autoComplete="one-time-code"
+                      inputMode="numeric"
+                      maxLength={8}
+                      autoFocus
+                      data-testid="login-totp"
+                    />
+                  </Form.Item>
+                )}
                 <Button type="primary" htmlType="submit" block loading={submitting} data-testid="login-submit">
                   {t('login.submit')}
                 </Button>
               </Form>
+              <div className="ky-mt">
+                <Link to="/forgot-password" data-testid="forgot-link">
+                  {t('login.forgot')}
+                </Link>
+              </div>
               <SsoButtons tenant={params.get('tenant')} next={next} />
             </>
           )}

@@ -7,7 +7,14 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from keyi.api.context import CSRF_COOKIE, SESSION_COOKIE, authenticate, request_context, services
+from keyi.api.context import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    authenticate,
+    request_context,
+    services,
+    set_session_cookies,
+)
 from keyi.api.traits import BodyClass, body_class
 from keyi.platform.context import Context
 from keyi.platform.errors import Forbidden
@@ -41,8 +48,10 @@ def me_payload(ctx: Context) -> dict[str, Any]:
     return {
         "user": {
             "id": ctx.actor.id,
-            "name": ctx.actor.name,
+            # From the record, not the actor: a profile edit in this transaction shows at once.
+            "name": row["name"] if row else ctx.actor.name,
             "email": row["email"] if row else None,
+            "phone": row.get("phone") if row else None,
             "is_admin": ctx.actor.is_admin,
             "language": row["language"] if row else None,
         },
@@ -60,28 +69,9 @@ def me_payload(ctx: Context) -> dict[str, Any]:
 @body_class(BodyClass.AUTH)
 def login(body: LoginBody, request: Request, response: Response) -> dict[str, Any]:
     svc = services(request)
-    svc.login_limiter.check(request.client.host if request.client else "unknown")
+    svc.login_limiter.check_request(request)
     session = svc.auth.login(body.email, body.password, body.tenant, body.totp)
-    secure = svc.platform.settings.secure_cookies
-    max_age = svc.platform.settings.session_ttl_hours * 3600
-    response.set_cookie(
-        SESSION_COOKIE,
-        session.token,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-        path="/",
-    )
-    response.set_cookie(
-        CSRF_COOKIE,
-        session.csrf_token,
-        max_age=max_age,
-        httponly=False,
-        samesite="lax",
-        secure=secure,
-        path="/",
-    )
+    set_session_cookies(response, svc.platform.settings, session)
     with request_context(request, principal=session.principal, write=True) as ctx:
         ctx.audit("auth.login", via="password")
         payload = me_payload(ctx)

@@ -187,7 +187,7 @@ def start(
     svc = services(request)
     try:
         # Each start writes a pending sign-in: limited like password attempts.
-        svc.login_limiter.check(request.client.host if request.client else "unknown")
+        svc.login_limiter.check_request(request)
         started = _signin(request).start(
             tenant, provider, redirect_uri=callback_url(request), next_path=next
         )
@@ -202,7 +202,7 @@ def start(
         max_age=600,
         httponly=True,
         samesite="lax",
-        secure=svc.platform.settings.secure_cookies,
+        secure=svc.platform.settings.cookies_secure,
         path=FLOW_COOKIE_PATH,
     )
     return response

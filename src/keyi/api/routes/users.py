@@ -165,7 +165,7 @@ def describe_invitation(
 def accept_invite(body: AcceptBody, request: Request, response: Response) -> dict[str, Any]:
     """Choose a password (or prove the existing one), activate the membership, sign in."""
     svc = services(request)
-    svc.login_limiter.check(request.client.host if request.client else "unknown")
+    svc.login_limiter.check_request(request)
     accepted = _users(request).accept(body.token, body.password, body.totp)
     session = svc.auth.login(accepted.email, body.password, accepted.tenant.name, body.totp)
     set_session_cookies(response, svc.platform.settings, session)

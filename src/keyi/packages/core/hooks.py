@@ -105,10 +105,34 @@ def user_manager_not_circular(ctx: Context, event: WriteEvent) -> None:
     event.errors.add("manager", "circular_manager")
 
 
+def _admins_left_without(ctx: Context, leaving: str) -> bool:
+    """Whether an active administrator other than `leaving` remains.
+
+    On PostgreSQL the check is serialised per tenant with a transaction-scoped advisory lock:
+    two administrators removing each other at the same moment would otherwise each see the
+    other still there (READ COMMITTED). Locking the administrators' rows instead would deadlock
+    with the row lock the write itself takes. SQLite serialises writers anyway.
+    """
+    users = ctx.object("user").table
+    if ctx.dialect == "postgresql":
+        key = sa.func.hashtext(sa.literal(f"keyi.last_admin:{ctx.tenant.id}"))
+        ctx.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+    other = ctx.conn.execute(
+        sa.select(users.c.id).where(
+            users.c.is_admin.is_(True),
+            users.c.is_active.is_(True),
+            users.c.deleted_at.is_(None),
+            users.c.id != leaving,
+        )
+    ).first()
+    return other is not None
+
+
 @registry.before_save("user")
 def user_keep_an_administrator(ctx: Context, event: WriteEvent) -> None:
-    """Whatever the path (user administration, record edit, import): a company always keeps an
-    active administrator, and nobody switches off their own access by editing their record."""
+    """Whatever the path (user administration, record edit, mass update, import): a company
+    always keeps an active administrator, and nobody switches off their own access by editing
+    their record. Deletion is guarded by `user_delete_keeps_an_administrator` below."""
     if event.operation != "update" or event.old is None:
         return
     was_admin = bool(event.old.get("is_admin")) and bool(event.old.get("is_active"))
@@ -119,14 +143,17 @@ def user_keep_an_administrator(ctx: Context, event: WriteEvent) -> None:
     if event.record_id == ctx.actor.id:
         event.errors.add(field_name, "cannot_deactivate_self")
         return
-    users = ctx.object("user").table
-    other = ctx.conn.execute(
-        sa.select(users.c.id).where(
-            users.c.is_admin.is_(True),
-            users.c.is_active.is_(True),
-            users.c.deleted_at.is_(None),
-            users.c.id != event.record_id,
-        )
-    ).first()
-    if other is None:
+    if not _admins_left_without(ctx, event.record_id):
         event.errors.add(field_name, "last_admin")
+
+
+@registry.before_delete("user")
+def user_delete_keeps_an_administrator(ctx: Context, event: DeleteEvent) -> None:
+    """Deleting a user record (one, or many in a mass delete: each goes through here) is the
+    other way to remove an administrator; the same rule as for an edit applies, as a 409."""
+    if event.record_id == ctx.actor.id:
+        raise Conflict("cannot_delete_self")
+    if not (event.old.get("is_admin") and event.old.get("is_active")):
+        return
+    if not _admins_left_without(ctx, event.record_id):
+        raise Conflict("last_admin")

@@ -1,0 +1,73 @@
+import { MailOutlined } from '@ant-design/icons';
+import { Alert, Button, Form, Input, Result, Typography } from 'antd';
+import { useEffect, useState } from 'react';
+import { Link } from 'react-router-dom';
+import { AuthLayout } from '../components/AuthLayout';
+import { errorMessage } from '../components/Status';
+import { useI18n } from '../i18n';
+import { accountApi } from '../lib/account';
+
+/**
+ * "Forgot password": asks for the email and always says the same thing afterwards — the
+ * server answers 202 whether or not the email has an account, so the page cannot tell either.
+ */
+export default function ForgotPasswordPage() {
+  const { t } = useI18n();
+  const [sent, setSent] = useState<string | null>(null);
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    document.title = `${t('forgot.title')} · ${t('app.name')}`;
+  }, [t]);
+
+  const submit = async ({ email }: { email: string }) => {
+    setSubmitting(true);
+    setError(null);
+    try {
+      await accountApi.forgotPassword(email.trim());
+      setSent(email.trim());
+    } catch (e) {
+      setError(errorMessage(e, t));
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <AuthLayout title={t('login.hero.title')} points={[t('login.hero.point1'), t('login.hero.point2'), t('login.hero.point3')]}>
+      {sent ? (
+        <Result
+          status="success"
+          title={t('forgot.sentTitle')}
+          subTitle={<span data-testid="forgot-sent">{t('forgot.sent', { email: sent })}</span>}
+          extra={<Link to="/login">{t('forgot.toLogin')}</Link>}
+        />
+      ) : (
+        <>
+          <Typography.Title level={3}>{t('forgot.title')}</Typography.Title>
+          <Typography.Paragraph type="secondary">{t('forgot.subtitle')}</Typography.Paragraph>
+          {error && <Alert type="error" showIcon message={error} className="ky-mb" />}
+          <Form layout="vertical" requiredMark={false} onFinish={(v: { email: string }) => void submit(v)} size="large">
+            <Form.Item
+              name="email"
+              label={t('login.email')}
+              rules={[
+                { required: true, message: t('login.emailRequired') },
+                { type: 'email', message: t('login.emailInvalid') },
+              ]}
+            >
+              <Input prefix={<MailOutlined />} autoComplete="username" inputMode="email" autoFocus />
+            </Form.Item>
+            <Button type="primary" htmlType="submit" block loading={submitting} data-testid="forgot-submit">
+              {t('forgot.submit')}
+            </Button>
+          </Form>
+          <div className="ky-mt">
+            <Link to="/login">{t('forgot.toLogin')}</Link>
+          </div>
+        </>
+      )}
+    </AuthLayout>
+  );
+}
