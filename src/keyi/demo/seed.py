@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from keyi.demo.generator import FULL, GROUP_EVERY, Bundle, DemoGenerator, Mix, Owners
+from keyi.demo.org import ensure_org
 from keyi.demo.words import DEPARTMENTS, SALES_TEAM
 from keyi.packages import register_all_hooks
 from keyi.platform.context import Context, TenantInfo
@@ -198,9 +199,20 @@ def _ensure_users(
     if departments:
         with platform.context(tenant, Actor.system("demo")) as ctx:
             _assign_managers(ctx, departments, existing, domain)
+    team = tuple(f"{login}@{domain}" for _, login, _, _ in SALES_TEAM)
+    with platform.context(tenant, Actor.system("demo")) as ctx:
+        org = ensure_org(
+            ctx,
+            existing,
+            admin_email=admin_email(tenant.name),
+            manager_emails=frozenset(
+                f"{login}@{domain}" for _, _, login in DEPARTMENTS if login != "admin"
+            ),
+            rep_emails=team,
+        )
     admin_id = existing.get(admin_email(tenant.name))
-    sales = tuple(existing[f"{login}@{domain}"] for _, login, _, _ in SALES_TEAM)
-    return Owners(admin_id=admin_id or sales[0], sales_ids=sales)
+    sales = tuple(existing[email] for email in team)
+    return Owners(admin_id=admin_id or sales[0], sales_ids=sales, pool_id=org.pool_id)
 
 
 def _ensure_departments(ctx: Context) -> dict[str, str]:
