@@ -17,7 +17,7 @@ import { useI18n } from '../i18n';
 import { highlightFields, recordTitle, type Relation } from '../lib/fields';
 import { can, orderRelations } from '../lib/layout';
 import { pushRecent, removeRecent } from '../lib/recent';
-import { timelineFilter } from '../lib/timeline';
+import { activityLink, timelineFilter } from '../lib/timeline';
 import { useMetadata } from '../state/metadata';
 import { useSession } from '../state/session';
 import NotFoundPage from './NotFoundPage';
@@ -110,7 +110,12 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
   const relations = orderRelations(object, relationsOf(object.name));
   const hasActivities = object.features?.activities !== false && object.name !== 'activity';
   const activityMeta = getObject('activity');
-  const counts = useRelatedCounts(relations, id, relTick, hasActivities && activityMeta ? timelineFilter(activityMeta, object.name, id) : null);
+  // The timeline's count: the related list's when it is the same query (an account's activities
+  // by their account lookup), else one more count.
+  const link = activityLink(activityMeta, object.name);
+  const sameAsRelated = link && relations.some((r) => r.object.name === activityMeta?.name && r.field.name === link) ? `${activityMeta?.name}.${link}` : null;
+  const counts = useRelatedCounts(relations, id, relTick, hasActivities && activityMeta && !sameAsRelated ? timelineFilter(activityMeta, object.name, id) : null);
+  const timelineCount = counts[sameAsRelated ?? TIMELINE_COUNT];
   const onLogged = () => setRelTick((x) => x + 1);
   const onRelatedChanged = (child: string) => {
     setRelTick((x) => x + 1);
@@ -186,7 +191,7 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
             key: 'activity',
             label: (
               <span>
-                {t('record.activity')} <TabCount count={counts[TIMELINE_COUNT]} />
+                {t('record.activity')} <TabCount count={timelineCount} />
               </span>
             ),
             children: timeline,
@@ -279,7 +284,7 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
           <Col lg={8}>
             <div className="ky-panel ky-side">
               <div className="ky-panel-title">
-                {t('timeline.title')} <TabCount count={counts[TIMELINE_COUNT]} />
+                {t('timeline.title')} <TabCount count={timelineCount} />
               </div>
               {timeline}
             </div>
