@@ -37,8 +37,9 @@ $(UV):
 
 install-python: $(PY_STAMP)
 
+# Bytecode compiled once here: every later `keyi` start (demo check, serve) skips compiling.
 $(PY_STAMP): uv.lock pyproject.toml | $(UV)
-	$(UV) sync --locked --quiet
+	$(UV) sync --locked --quiet --compile-bytecode
 	touch $@
 
 install-web: $(WEB_BUILD)
