@@ -132,4 +132,32 @@ describe('Timeline', () => {
     rerender(<Timeline object={contact} recordId="c1" record={{ id: 'c1', account: 'a1' }} refreshKey={1} />);
     await waitFor(() => expect(queries()).toHaveLength(2));
   }, 60_000);
+
+  it('sends the time the user picked for a visit; a task gets no time', async () => {
+    const sent = stubApi((s) => (s.url === '/api/v1/records/activity' ? { id: 'n', subject: s.body.subject, created_at: '2026-03-06T01:00:00Z' } : { records: [], next_cursor: null }));
+    renderWith(<Timeline object={lead} recordId="l1" record={{ id: 'l1' }} />, { objects: OBJECTS });
+    await screen.findByText('No activity yet. Log a call, visit or note.');
+    fireEvent.click(screen.getByTestId('composer-type').querySelector('[title="visit"]')!);
+    const picker = screen.getByTestId('composer-when') as HTMLInputElement;
+    fireEvent.mouseDown(picker);
+    fireEvent.focus(picker);
+    fireEvent.change(picker, { target: { value: '2026-03-02 14:30' } });
+    fireEvent.keyDown(picker, { key: 'Enter', code: 'Enter' });
+    fireEvent.change(screen.getByTestId('composer-subject'), { target: { value: 'Plant visit' } });
+    fireEvent.click(screen.getByTestId('composer-save'));
+    await waitFor(() => expect(sent.some((s) => s.method === 'POST' && s.url === '/api/v1/records/activity')).toBe(true));
+    const visit = sent.find((s) => s.method === 'POST' && s.url === '/api/v1/records/activity')!;
+    expect(visit.body).toMatchObject({ type: 'visit', related_object: 'lead', related_id: 'l1' });
+    const picked = new Date(String(visit.body.start_at));
+    expect([picked.getFullYear(), picked.getMonth(), picked.getDate(), picked.getHours(), picked.getMinutes()]).toEqual([2026, 2, 2, 14, 30]);
+
+    fireEvent.click(screen.getByTestId('composer-type').querySelector('[title="task"]')!);
+    expect(screen.queryByTestId('composer-when')).toBeNull();
+    fireEvent.change(screen.getByTestId('composer-subject'), { target: { value: 'Send the quote' } });
+    fireEvent.click(screen.getByTestId('composer-save'));
+    await waitFor(() => expect(sent.filter((s) => s.method === 'POST' && s.url === '/api/v1/records/activity')).toHaveLength(2));
+    const task = sent.filter((s) => s.method === 'POST' && s.url === '/api/v1/records/activity')[1];
+    expect(task.body).toMatchObject({ type: 'task', subject: 'Send the quote' });
+    expect(task.body).not.toHaveProperty('start_at');
+  }, 60_000);
 });

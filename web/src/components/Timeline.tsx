@@ -138,8 +138,10 @@ function Composer({
       if (typeField) payload.type = type;
       if (hasDescription && v.description?.trim()) payload.description = v.description.trim();
       if (hasDue && type === 'task' && v.due_date) payload.due_date = v.due_date.format('YYYY-MM-DD');
-      // When the call or visit happened; the server says "now" and "done" when not told.
-      if (timed && v.start_at) payload.start_at = v.start_at.toISOString();
+      // When the call or visit happened: what the user picked, else the moment of saving (the
+      // picker's "now" was when the page opened). Done is the server's default for these types.
+      const when = form.isFieldTouched('start_at') ? v.start_at : dayjs();
+      if (timed && when) payload.start_at = when.toISOString();
       const contact = typeof v.contact === 'string' ? v.contact : v.contact?.value;
       if (hasContact && contact) payload.contact = contact;
       const created = await api.create(activity.name, payload);
