@@ -28,7 +28,7 @@ install: install-python install-web
 PY_STAMP := $(VENV)/.keyi-installed
 NPM_STAMP := web/node_modules/.keyi-installed
 WEB_BUILD := web/dist/index.html
-WEB_SOURCES := $(shell find web/src web/public web/build -type f 2>/dev/null) \
+WEB_SOURCES := $(filter-out %.test.ts %.test.tsx,$(shell find web/src web/public web/build -type f 2>/dev/null)) \
 	web/index.html web/vite.config.ts web/tsconfig.json web/package.json
 
 $(UV):
