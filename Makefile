@@ -21,15 +21,36 @@ run: install
 
 install: install-python install-web
 
+# Installs are incremental: each step leaves a stamp file and reruns only when what it depends
+# on changed (the lock files, the web app's sources), so a second `make run` starts serving in
+# seconds. A fresh clone has no stamps and installs everything. The Python package is installed
+# editable, so source changes need no reinstall.
+PY_STAMP := $(VENV)/.keyi-installed
+NPM_STAMP := web/node_modules/.keyi-installed
+WEB_BUILD := web/dist/index.html
+WEB_SOURCES := $(filter-out %.test.ts %.test.tsx,$(shell find web/src web/public web/build -type f 2>/dev/null)) \
+	web/index.html web/vite.config.ts web/tsconfig.json web/package.json
+
 $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-install-python: $(UV)
-	$(UV) sync --locked --quiet
+install-python: $(PY_STAMP)
 
-install-web:
-	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build
+# Bytecode compiled once here: every later `keyi` start (demo check, serve) skips compiling.
+$(PY_STAMP): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --locked --quiet --compile-bytecode
+	touch $@
+
+install-web: $(WEB_BUILD)
+
+$(NPM_STAMP): web/package-lock.json web/package.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEB_BUILD): $(NPM_STAMP) $(WEB_SOURCES)
+	cd web && npm run build
+	touch $@
 
 # Debian's Chromium (Playwright drives it; no browser download) and a CJK font for screenshots.
 install-browser:

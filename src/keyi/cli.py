@@ -16,6 +16,7 @@ from keyi.settings import Settings
 
 DEMO_TENANT = "demo"
 DEMO_EMAIL = "admin@demo.keyi.dev"
+DEMO_REP_EMAIL = "zhao.lei@demo.keyi.dev"
 DEMO_PASSWORD = "keyi-demo"  # noqa: S105 - a published local-demo password, printed at start
 
 
@@ -314,6 +315,10 @@ def demo(settings: Settings, accounts: int, seed: int) -> None:
         platform, accounts=accounts, seed=seed, echo=lambda text: click.echo(text, err=True)
     )
     click.echo(f"Demo company ready. Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}", err=True)
+    click.echo(
+        f"A sales rep (own accounts and the public pool): {DEMO_REP_EMAIL} / {DEMO_PASSWORD}",
+        err=True,
+    )
 
 
 @main.group(cls=KeyiGroup)

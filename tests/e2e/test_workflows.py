@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from keyi.platform.expressions.lib_codes import uscc_check_char
 from tests.e2e.api import Api
 from tests.e2e.conftest import new_page, screenshot, sign_in
 
@@ -64,6 +65,16 @@ def test_create_account_with_field_errors_then_add_a_contact(
     screenshot(page, "account-create-errors-zh")
     assert not api.query("account", filter={"field": "name", "op": "eq", "value": name})
     page.locator("#email").fill("info@example.cn")
+    # A credit code with a wrong check character: the sales package's rule names the field.
+    page.locator("#credit_code").fill("914403001922038217")
+    page.get_by_test_id("form-save").click()
+    expect(form_item(page, "credit_code").locator(".ant-form-item-explain-error")).to_contain_text(
+        "统一社会信用代码"
+    )
+    assert not api.query("account", filter={"field": "name", "op": "eq", "value": name})
+    head = f"91110108{uuid.uuid4().int % 10**8:08d}Q"
+    code = head + uscc_check_char(head)
+    page.locator("#credit_code").fill(code)
     page.get_by_test_id("form-save").click()
     expect(page.get_by_test_id("record-title")).to_have_text(name)
     account = api.query("account", filter={"field": "name", "op": "eq", "value": name})[0]
@@ -79,6 +90,40 @@ def test_create_account_with_field_errors_then_add_a_contact(
     screenshot(page, "account-contacts-zh")
     contacts = api.query("contact", filter={"field": "account", "op": "eq", "value": account["id"]})
     assert [c["name"] for c in contacts] == ["李雷"]
+
+    # A call logged on the contact is on the account's timeline too, done and timed.
+    related.get_by_text("李雷").click()
+    expect(page.get_by_test_id("record-title")).to_have_text("李雷")
+    call = f"电话回访 {uuid.uuid4().hex[:4]}"
+    page.get_by_test_id("composer-subject").fill(call)
+    page.get_by_test_id("composer-save").click()
+    expect(page.get_by_test_id("timeline")).to_contain_text(call)
+    page.go_back()
+    expect(page.get_by_test_id("record-title")).to_have_text(name)
+    timeline = page.get_by_test_id("timeline")
+    expect(timeline).to_contain_text(call)
+    activities_tab = page.get_by_role("tab", name=re.compile("活动记录"))
+    expect(activities_tab.locator(".ky-tabcount")).to_have_text("1")
+    # A visit logged on the account naming the contact: the count follows without a reload.
+    page.get_by_test_id("composer-type").locator('[title="拜访"]').click()
+    page.get_by_test_id("composer-contact").click()
+    page.locator(".ant-select-item-option", has_text="李雷").click()
+    visit = f"上门拜访 {uuid.uuid4().hex[:4]}"
+    page.get_by_test_id("composer-subject").fill(visit)
+    page.get_by_test_id("composer-save").click()
+    expect(timeline).to_contain_text(visit)
+    expect(activities_tab.locator(".ky-tabcount")).to_have_text("2")
+    screenshot(page, "account-timeline-zh")
+    logged = {
+        a["subject"]: a
+        for a in api.query(
+            "activity", filter={"field": "account", "op": "eq", "value": account["id"]}
+        )
+    }
+    assert set(logged) == {call, visit}
+    assert all(a["status"] == "completed" and a["start_at"] for a in logged.values())
+    assert logged[call]["related_object"] == "contact"
+    assert logged[visit]["contact"] == contacts[0]["id"]
 
 
 def test_kanban_drag_moves_the_stage_and_asks_for_the_lost_reason(

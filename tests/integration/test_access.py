@@ -437,7 +437,7 @@ def test_field_permissions_everywhere(
     record_id = org.accounts["rep_east"]
     with platform.context(org.tenant, SYSTEM) as ctx:
         RecordsService(ctx).update(
-            "account", record_id, {"annual_revenue": 123456, "credit_code": "91310000MA1FL4XQ3K"}
+            "account", record_id, {"annual_revenue": 123456, "credit_code": "91310000MA1FL4XQ3A"}
         )
     got = rep.get(f"/api/v1/records/account/{record_id}").json()
     assert (

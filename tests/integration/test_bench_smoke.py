@@ -106,6 +106,7 @@ def test_access_fixture_is_built_by_the_hooks_and_idempotent(platform: Platform)
         tenant_name=f"benchaccess{platform.db.is_postgres:d}",
         mix=MIXES["lean"],
         team_password=None,
+        access_model=False,  # as the benchmark seeds it
     )
     tenant = report.tenant
     fixture = ensure_access_fixture(platform, tenant)

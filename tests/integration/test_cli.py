@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from keyi.cli import main
 from keyi.platform.auth import AuthService
+from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
 from keyi.settings import Settings
 
@@ -69,3 +72,24 @@ def test_tenant_create_rejects_bad_input(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "name: Names are lower-case letters" in result.output
     assert Platform(Settings(data_dir=tmp_path)).list_tenants() == []
+
+
+def test_demo_prints_an_admin_and_a_rep_login_that_work(tmp_path: Path) -> None:
+    """The logins the demo prints (and the README names) sign in; the second is a sales rep."""
+    out = run(tmp_path, "demo", "--accounts", "3")
+    logins = re.findall(r"(\S+@demo\.keyi\.dev) / (\S+)", out)
+    assert [email for email, _ in logins] == ["admin@demo.keyi.dev", "zhao.lei@demo.keyi.dev"]
+    platform = Platform(Settings(data_dir=tmp_path))
+    try:
+        auth = AuthService(platform)
+        admin, rep = (auth.login(e, p, "demo").principal for e, p in logins)
+        with platform.context(platform.tenant("demo"), Actor.system("test"), write=False) as ctx:
+            users, roles = ctx.object("user").table, ctx.object("role").table
+            role = ctx.conn.execute(
+                sa.select(roles.c.name)
+                .join(users, users.c.role == roles.c.id)
+                .where(users.c.id == rep.user_id)
+            ).scalar_one()
+        assert role == "销售代表" and admin.user_id != rep.user_id
+    finally:
+        platform.dispose()

@@ -316,3 +316,63 @@ def test_cjk_and_latin_search_find_demo_companies(platform: Platform, demo: Demo
 
 def date_of(value: str) -> date:
     return date.fromisoformat(value)
+
+
+def test_roles_pool_and_what_a_rep_sees(platform: Platform, demo: DemoTenants, app: Any) -> None:
+    """Reps see their own accounts and the pool's unowned ones; a manager their department's;
+    the administrator everything. Set up the same way in a fresh and a topped-up company."""
+    from fastapi.testclient import TestClient
+
+    from keyi.demo.generator import POOL_AT, POOL_EVERY
+    from keyi.demo.org import ADMIN_ROLE, MANAGER_ROLE, POOL_NAME, REP_ROLE
+    from tests.conftest import login
+
+    pooled = sum(1 for k in range(LARGE) if k % POOL_EVERY == POOL_AT)
+    for name in (demo.fresh, demo.topped_up):
+        with read(platform, name) as ctx:
+            roles = {r["id"]: r["name"] for r in all_records(ctx, "role", ["name"])}
+            users = {u["email"]: u for u in all_records(ctx, "user", ["email", "role"])}
+            pools = all_records(ctx, "pool", ["name", "object_name"])
+            members = all_records(ctx, "pool_member", ["user"])
+            unowned = run_query(
+                ctx,
+                "account",
+                QuerySpec(
+                    fields=["owner_id", "pool_id"],
+                    filter={"field": "owner_id", "op": "is_null", "value": True},
+                    limit=500,
+                ),
+            )["records"]
+        assert set(roles.values()) == {ADMIN_ROLE, MANAGER_ROLE, REP_ROLE}
+        by_role = {roles[u["role"]] for u in users.values()}
+        assert by_role == {ADMIN_ROLE, MANAGER_ROLE, REP_ROLE}  # every user has a role
+        domain = admin_email(name).split("@")[1]
+        assert roles[users[f"li.na@{domain}"]["role"]] == MANAGER_ROLE
+        assert roles[users[f"zhao.lei@{domain}"]["role"]] == REP_ROLE
+        assert roles[users[admin_email(name)]["role"]] == ADMIN_ROLE
+        assert [(p["name"], p["object_name"]) for p in pools] == [(POOL_NAME, "account")]
+        assert len(members) == 12
+        assert len(unowned) == pooled and {a["pool_id"] for a in unowned} == {pools[0]["id"]}
+
+    with TestClient(app) as client:
+        domain = admin_email(demo.fresh).split("@")[1]
+
+        def visible_owners(email: str) -> tuple[int, set[str | None]]:
+            login(client, email, DEMO_PASSWORD, demo.fresh)
+            total = client.post(
+                "/api/v1/records/account/aggregate", json={"aggregates": [{"op": "count"}]}
+            ).json()["groups"][0]["values"]["count"]
+            rows = client.post(
+                "/api/v1/records/account/query", json={"fields": ["owner_id"], "limit": 200}
+            ).json()["records"]
+            return total, {r["owner_id"] for r in rows}
+
+        everyone, _ = visible_owners(admin_email(demo.fresh))
+        assert everyone == LARGE
+        rep_total, rep_owners = visible_owners(f"zhao.lei@{domain}")
+        me = client.get("/api/v1/me").json()
+        rep_id = me["user"]["id"]
+        assert rep_owners <= {rep_id, None} and None in rep_owners
+        manager_total, manager_owners = visible_owners(f"liu.yang@{domain}")
+        assert rep_total < manager_total < everyone
+        assert rep_id in manager_owners  # 赵磊 works in 刘洋's department

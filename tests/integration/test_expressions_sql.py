@@ -319,13 +319,20 @@ EXAMPLES = [
     "DAYSBETWEEN(dt, TODAY())",
     "DAYSBETWEEN(ts, dt)",
     "DAYSBETWEEN(ts, NOW())",
+    "IS_USCC(s)",
+    "IS_USCC(account.name)",
+    "IS_USCC('914403001922038216')",
+    "IS_USCC('914403001922038217')",
+    "IS_USCC('91350100M000100Y43' & s)",
+    "IS_USCC(LOWER('91350100M000100Y43'))",
+    "IS_USCC('9135010OM000100Y43')",
 ]
 
 
 def test_examples_cover_every_sql_function() -> None:
     import re
 
-    used = {name for source in EXAMPLES for name in re.findall(r"([A-Z]+)\(", source)}
+    used = {name for source in EXAMPLES for name in re.findall(r"([A-Z_]+)\(", source)}
     assert (FUNCTION_NAMES - PYTHON_ONLY) - used == set()
 
 
@@ -352,6 +359,9 @@ def test_examples_match_python(db: Database, source: str) -> None:
         ("ROUND(1250, -2)", 1300),
         ("ADDDAYS(DATE(2024, 2, 28), 2)", date(2024, 3, 1)),
         ("VALUE(' 12.50 ')", Decimal("12.5")),
+        ("IS_USCC('91110108551385082Q')", True),
+        ("IS_USCC('91110108551385082R')", False),
+        ("IS_USCC('9111010855138508')", False),
     ],
 )
 def test_known_sql_results(db: Database, source: str, expected: Any) -> None:

@@ -170,6 +170,7 @@ def test_upgrade_adds_what_is_new_and_keeps_admin_changes(
         "account.city labels (en) updated",
         "account.industry=energy new picklist value",
         "account:revenue_not_negative new validation rule",
+        "account:credit_code_valid new validation rule",
     }
     assert _targets(dry) == expected
     assert {(n.target, n.reason) for n in dry.conflicts} == {
@@ -177,7 +178,7 @@ def test_upgrade_adds_what_is_new_and_keeps_admin_changes(
         ("account.region", "name_taken"),  # the administrator's own field stays
         ("account.address", "structural"),  # never retyped or resized
     }
-    assert "would apply 7 change(s), 3 conflict(s)" in dry.summary()
+    assert "would apply 8 change(s), 3 conflict(s)" in dry.summary()
     # A dry run changes nothing.
     assert _version(platform, old_tenant) == version
     with platform.context(old_tenant, SYSTEM, write=False) as ctx:
@@ -337,3 +338,66 @@ def test_upgrade_creates_indexes_a_release_added_to_existing_tables(
                 "EXPLAIN QUERY PLAN SELECT count(*) FROM contact WHERE contact.deleted_at IS NULL"
             ).all()
             assert [row[-1] for row in plan] == ["SCAN contact USING INDEX ix_contact_live"]
+
+
+def sales_before_issue_11() -> Package:
+    """Sales as shipped before issue 11: no credit-code rule on accounts, no help on the
+    activity's time and contact fields."""
+    sales = load_package("sales")
+    objects = []
+    for obj in sales.objects:
+        if obj.name == "account":
+            rules = tuple(r for r in obj.validation_rules if r.name != "credit_code_valid")
+            obj = obj.model_copy(update={"validation_rules": rules})
+        elif obj.name == "activity":
+            fields = tuple(
+                f.model_copy(update={"help": None}) if f.name in ("start_at", "contact") else f
+                for f in obj.fields
+            )
+            obj = obj.model_copy(update={"fields": fields})
+        objects.append(obj)
+    return replace(sales, objects=tuple(objects))
+
+
+def test_tenant_from_before_issue_11_gets_the_sales_changes(platform: Platform) -> None:
+    older = [load_package("core"), sales_before_issue_11()]
+    info = platform.create_tenant(
+        new_tenant_name(), installer=lambda ctx: install_resolved(ctx, older)
+    )
+    try:
+        with platform.context(info, SYSTEM) as ctx:
+            assert [r.name for r in ctx.object("account").definition.validation_rules] == [
+                "revenue_not_negative"
+            ]
+            # Accepted before the rule existed; stays readable and editable afterwards.
+            legacy = RecordsService(ctx).create(
+                "account", {"name": "旧数据", "credit_code": "914403001922038217"}
+            )
+        report = upgrade_tenant(platform, info)
+        assert {
+            "account:credit_code_valid new validation rule",
+            "activity.start_at help (en) updated",
+            "activity.start_at help (zh-CN) updated",
+            "activity.contact help (en) updated",
+            "activity.contact help (zh-CN) updated",
+        } <= _targets(report)
+        assert report.conflicts == []
+        with platform.context(info, SYSTEM) as ctx:
+            activity = ctx.object("activity").definition
+            assert _field(activity, "start_at").help is not None
+            assert _field(activity, "contact").help is not None
+            records = RecordsService(ctx)
+            with pytest.raises(ValidationFailed) as refused:
+                records.create("account", {"name": "新数据", "credit_code": "914403001922038217"})
+            assert [e.field for e in refused.value.errors] == ["credit_code"]
+            assert records.create("account", {"name": "华为", "credit_code": "914403001922038216"})
+            # Rules judge the whole record on every save: an old record with a bad code reads as
+            # before, and its next edit asks for the code to be corrected.
+            assert records.get("account", legacy["id"])["credit_code"] == "914403001922038217"
+            with pytest.raises(ValidationFailed):
+                records.update("account", legacy["id"], {"city": "深圳"})
+            fixed = {"city": "北京", "credit_code": "91110108551385082Q"}
+            assert records.update("account", legacy["id"], fixed)["city"] == "北京"
+        assert upgrade_tenant(platform, info).changes == []
+    finally:
+        platform.drop_tenant(info.name)

@@ -227,6 +227,8 @@ CASES: list[tuple[str, Any]] = [
     ("VALUE(TEXT(amount)) = amount", True),
     ("REGEX(name, '[A-Z][a-z]+ [A-Z][a-z]+')", True),
     ("REGEX(name, 'Acme')", False),
+    ("IS_USCC('91350100M000100Y43')", True),
+    ("IS_USCC(name)", False),
     ("REGEX('AB-123', '[A-Z]{2}-\\d{3}')", True),
     ("REGEX(n, '.*')", None),
     # ---- math functions
@@ -311,7 +313,7 @@ def test_evaluate(source: str, expected: Any) -> None:
 
 
 def test_every_function_is_covered() -> None:
-    used = {name for source, _ in CASES for name in re.findall(r"([A-Z]+)\(", source)}
+    used = {name for source, _ in CASES for name in re.findall(r"([A-Z_]+)\(", source)}
     assert FUNCTION_NAMES - used == set()
 
 

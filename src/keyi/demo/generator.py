@@ -27,6 +27,7 @@ CHINA_TZ = timezone(timedelta(hours=8))
 GROUP_EVERY = 50  # account k with k % 50 == 0 is a group; the next two are its subsidiaries
 SUBSIDIARIES = 2
 ADMIN_TODAY_EVERY = 20  # every 20th account gives the administrator a task due today
+POOL_EVERY, POOL_AT = 16, 5  # account k with k % 16 == 5 sits unowned in the public pool
 
 
 class Picker:
@@ -143,6 +144,8 @@ class Owners:
 
     admin_id: str
     sales_ids: tuple[str, ...]
+    # The public pool (公海) unowned accounts sit in; None: every account has an owner.
+    pool_id: str | None = None
 
     def picker(self) -> Picker:
         ids = [self.admin_id, *self.sales_ids]
@@ -219,6 +222,11 @@ class DemoGenerator:
         bundle = self._account(k, rng)
         account = bundle.account
         owner = account["owner_id"]
+        if self.owners.pool_id is not None and k % POOL_EVERY == POOL_AT:
+            # Returned to the public pool: nobody owns the account; what its last rep logged
+            # (contacts, deals, activities) stays theirs.
+            account["owner_id"] = None
+            account["pool_id"] = self.owners.pool_id
         english = account["_english"]
         contacts: list[Person] = []
         if self.mix.contacts:

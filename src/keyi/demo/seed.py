@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from keyi.demo.generator import FULL, GROUP_EVERY, Bundle, DemoGenerator, Mix, Owners
+from keyi.demo.org import ensure_org
 from keyi.demo.words import DEPARTMENTS, SALES_TEAM
 from keyi.packages import register_all_hooks
 from keyi.platform.context import Context, TenantInfo
@@ -82,6 +83,7 @@ def ensure_demo(
     mix: Mix = FULL,
     today: date | None = None,
     team_password: str | None = DEMO_PASSWORD,
+    access_model: bool = True,
 ) -> SeedReport:
     """Make sure the demo tenant exists and has at least ``accounts`` live accounts.
 
@@ -90,7 +92,9 @@ def ensure_demo(
 
     The administrator always signs in with ``DEMO_PASSWORD``; ``team_password=None`` creates the
     sales users without a password (each argon2 hash costs ~0.1-0.6 s, which tests and
-    benchmarks that never sign in as them can skip).
+    benchmarks that never sign in as them can skip). ``access_model=False`` leaves out the
+    roles and the public pool (:mod:`keyi.demo.org`): every user keeps the role-less default of
+    reading everything, as the benchmarks measure it.
     """
     say: Echo = echo or (lambda _text: None)
     if accounts < 0:
@@ -99,7 +103,7 @@ def ensure_demo(
         raise ValueError(f"batch_size must be between 1 and {MAX_BATCH}")
     register_all_hooks()  # a top-up in a fresh process needs the packages' hooks too
     tenant = _ensure_tenant(platform, tenant_name, say)
-    owners = _ensure_users(platform, tenant, say, team_password)
+    owners = _ensure_users(platform, tenant, say, team_password, access_model=access_model)
     with platform.context(tenant, Actor.system("demo"), write=False) as ctx:
         alive, total = _account_counts(ctx)
         today = today or ctx.today()
@@ -156,7 +160,12 @@ def _ensure_tenant(platform: Platform, name: str, say: Echo) -> TenantInfo:
 
 
 def _ensure_users(
-    platform: Platform, tenant: TenantInfo, say: Echo, password: str | None
+    platform: Platform,
+    tenant: TenantInfo,
+    say: Echo,
+    password: str | None,
+    *,
+    access_model: bool = True,
 ) -> Owners:
     """The sales team (added if missing, so an interrupted setup completes) and the admin.
 
@@ -198,9 +207,22 @@ def _ensure_users(
     if departments:
         with platform.context(tenant, Actor.system("demo")) as ctx:
             _assign_managers(ctx, departments, existing, domain)
+    team = tuple(f"{login}@{domain}" for _, login, _, _ in SALES_TEAM)
+    pool_id = None
+    if access_model:
+        with platform.context(tenant, Actor.system("demo")) as ctx:
+            pool_id = ensure_org(
+                ctx,
+                existing,
+                admin_email=admin_email(tenant.name),
+                manager_emails=frozenset(
+                    f"{login}@{domain}" for _, _, login in DEPARTMENTS if login != "admin"
+                ),
+                rep_emails=team,
+            ).pool_id
     admin_id = existing.get(admin_email(tenant.name))
-    sales = tuple(existing[f"{login}@{domain}"] for _, login, _, _ in SALES_TEAM)
-    return Owners(admin_id=admin_id or sales[0], sales_ids=sales)
+    sales = tuple(existing[email] for email in team)
+    return Owners(admin_id=admin_id or sales[0], sales_ids=sales, pool_id=pool_id)
 
 
 def _ensure_departments(ctx: Context) -> dict[str, str]:

@@ -30,6 +30,9 @@ class WriteEvent:
     old: dict[str, Any] | None
     values: dict[str, Any]  # mutable: the hook may set fields
     errors: FieldErrors = field(default_factory=FieldErrors)
+    # Fields a create filled from their metadata default (the caller did not send them), so a
+    # hook can choose a better default from other values without overriding an explicit one.
+    defaulted: frozenset[str] = frozenset()
 
     def final(self, name: str) -> Any:
         """The value the row will have after the write."""

@@ -26,7 +26,20 @@ export function relatedListUrl(rel: Relation, parentId: string, parentTitle: str
   return `/o/${rel.object.name}?f=${encodeURIComponent(f)}`;
 }
 
-export function RelatedList({ relation, parentId, parentTitle, onChanged }: { relation: Relation; parentId: string; parentTitle: string; onChanged?: () => void }) {
+export function RelatedList({
+  relation,
+  parentId,
+  parentTitle,
+  refreshKey = 0,
+  onChanged,
+}: {
+  relation: Relation;
+  parentId: string;
+  parentTitle: string;
+  /** Changes when the page created related records elsewhere (the timeline): reload. */
+  refreshKey?: number;
+  onChanged?: () => void;
+}) {
   const { t, label } = useI18n();
   const navigate = useNavigate();
   const screens = Grid.useBreakpoint();
@@ -46,7 +59,7 @@ export function RelatedList({ relation, parentId, parentTitle, onChanged }: { re
     fields: Array.from(new Set(['id', child.name_field, ...cols.map((c) => c.name)])),
     limit: 10,
   };
-  const list = useRecordList(child.name, body, JSON.stringify(body));
+  const list = useRecordList(child.name, body, `${JSON.stringify(body)}#${refreshKey}`);
 
   return (
     <div className="ky-related" data-testid={`related-${child.name}-${relation.field.name}`}>

@@ -7,16 +7,18 @@ import {
   PhoneOutlined,
   ScheduleOutlined,
 } from '@ant-design/icons';
-import { App, Button, DatePicker, Empty, Form, Input, Segmented, Skeleton } from 'antd';
-import type { Dayjs } from 'dayjs';
-import { useMemo, useState, type ComponentType } from 'react';
+import { App, Button, DatePicker, Empty, Form, Input, Segmented, Select, Skeleton } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
+import { useEffect, useMemo, useState, type ComponentType } from 'react';
 import { api } from '../api/endpoints';
-import type { FilterNode, ObjectMeta, RecordData } from '../api/types';
+import type { ObjectMeta, RecordData } from '../api/types';
 import { PicklistDisplay } from '../fields/display';
+import { LookupSelect, type LookupValue } from '../fields/LookupSelect';
 import { optionLabel } from '../fields/text';
 import { useI18n, type MessageKey } from '../i18n';
 import { getField } from '../lib/fields';
-import { formatDate, formatRelative } from '../lib/format';
+import { formatDate, formatDateTime, formatRelative } from '../lib/format';
+import { activityLink, contactScope, TIMED_TYPES, timelineFilter } from '../lib/timeline';
 import { useRecordList } from '../lib/useRecordList';
 import { useMetadata } from '../state/metadata';
 import { useFormatSettings } from '../state/session';
@@ -38,23 +40,77 @@ const TYPE_COLORS: Record<string, string> = {
 };
 const COMPOSER_TYPES = ['call', 'visit', 'note', 'task', 'email'] as const;
 
-/** Activities linked to a record (polymorphic related_object + related_id). */
-export function timelineFilter(object: string, id: string): FilterNode {
-  return {
-    and: [
-      { field: 'related_object', op: 'eq', value: object },
-      { field: 'related_id', op: 'eq', value: id },
-    ],
-  };
-}
-
 interface ComposerValues {
   subject: string;
   description?: string;
   due_date?: Dayjs | null;
+  start_at?: Dayjs | null;
+  contact?: string | LookupValue | null;
 }
 
-function Composer({ activity, object, recordId, onCreated }: { activity: ObjectMeta; object: string; recordId: string; onCreated: (r: RecordData) => void }) {
+/** The account's contacts to pick from (accounts have a handful), or a type-ahead over all. */
+function ContactPicker({ accountId, value, onChange }: { accountId: string | null; value?: string | LookupValue | null; onChange?: (v: string | LookupValue | null) => void }) {
+  const { t } = useI18n();
+  const { getObject } = useMetadata();
+  const contact = getObject('contact');
+  const scopeField = activityLink(contact, 'account');
+  const [options, setOptions] = useState<{ value: string; label: string }[] | null>(null);
+  const scoped = !!(accountId && contact && scopeField);
+  useEffect(() => {
+    if (!scoped || !contact || !scopeField || !accountId) return;
+    const ctrl = new AbortController();
+    const name = contact.name_field ?? 'name';
+    api
+      .query(contact.name, { filter: { field: scopeField, op: 'eq', value: accountId }, fields: ['id', name], sort: [{ field: name, direction: 'asc' }], limit: 100 }, ctrl.signal)
+      .then((page) => setOptions(page.records.map((r) => ({ value: r.id, label: String(r[name] ?? r.id) }))))
+      .catch(() => {
+        if (!ctrl.signal.aborted) setOptions([]);
+      });
+    return () => ctrl.abort();
+  }, [scoped, contact, scopeField, accountId]);
+  if (!contact) return null;
+  if (scoped) {
+    return (
+      <Select
+        size="small"
+        allowClear
+        showSearch
+        optionFilterProp="label"
+        placeholder={t('timeline.contact')}
+        loading={options === null}
+        options={options ?? []}
+        value={typeof value === 'string' ? value : undefined}
+        onChange={(v) => onChange?.(v ?? null)}
+        className="ky-composer-contact"
+        data-testid="composer-contact"
+      />
+    );
+  }
+  return (
+    <LookupSelect
+      target={contact.name}
+      value={value && typeof value === 'object' ? value : null}
+      onChange={(v) => onChange?.(v)}
+      allowClear
+      placeholder={t('timeline.contact')}
+      className="ky-composer-contact"
+    />
+  );
+}
+
+function Composer({
+  activity,
+  object,
+  recordId,
+  accountId,
+  onCreated,
+}: {
+  activity: ObjectMeta;
+  object: string;
+  recordId: string;
+  accountId: string | null;
+  onCreated: (r: RecordData) => void;
+}) {
   const { t, lang } = useI18n();
   const { message } = App.useApp();
   const [form] = Form.useForm<ComposerValues>();
@@ -65,6 +121,10 @@ function Composer({ activity, object, recordId, onCreated }: { activity: ObjectM
   const [error, setError] = useState<string | null>(null);
   const hasDue = !!getField(activity, 'due_date');
   const hasDescription = !!getField(activity, 'description');
+  const hasWhen = !!getField(activity, 'start_at');
+  // Naming a contact: not on a contact's own page (the record is the contact).
+  const hasContact = getField(activity, 'contact')?.target === 'contact' && object !== 'contact';
+  const timed = hasWhen && TIMED_TYPES.has(type);
 
   const submit = async (v: ComposerValues) => {
     setSaving(true);
@@ -77,13 +137,20 @@ function Composer({ activity, object, recordId, onCreated }: { activity: ObjectM
       };
       if (typeField) payload.type = type;
       if (hasDescription && v.description?.trim()) payload.description = v.description.trim();
-      if (hasDue && v.due_date) payload.due_date = v.due_date.format('YYYY-MM-DD');
+      if (hasDue && type === 'task' && v.due_date) payload.due_date = v.due_date.format('YYYY-MM-DD');
+      // When the call or visit happened: what the user picked, else the moment of saving (the
+      // picker's "now" was when the page opened). Done is the server's default for these types.
+      const when = form.isFieldTouched('start_at') ? v.start_at : dayjs();
+      if (timed && when) payload.start_at = when.toISOString();
+      const contact = typeof v.contact === 'string' ? v.contact : v.contact?.value;
+      if (hasContact && contact) payload.contact = contact;
       const created = await api.create(activity.name, payload);
       form.resetFields();
+      form.setFieldsValue({ start_at: dayjs() });
       message.success(t('timeline.saved'));
       onCreated(created);
     } catch (e) {
-      setError(errorBanner(e, applyFieldErrors(form, e, ['subject', 'description', 'due_date']), t).join(' '));
+      setError(errorBanner(e, applyFieldErrors(form, e, ['subject', 'description', 'due_date', 'start_at', 'contact']), t).join(' '));
     } finally {
       setSaving(false);
     }
@@ -109,7 +176,14 @@ function Composer({ activity, object, recordId, onCreated }: { activity: ObjectM
         })}
         data-testid="composer-type"
       />
-      <Form form={form} layout="vertical" onFinish={(v) => void submit(v)} className="ky-composer-form" requiredMark={false}>
+      <Form
+        form={form}
+        layout="vertical"
+        onFinish={(v) => void submit(v)}
+        className="ky-composer-form"
+        requiredMark={false}
+        initialValues={{ start_at: dayjs() }}
+      >
         <Form.Item name="subject" rules={[{ required: true, whitespace: true, message: t('timeline.subjectRequired') }]} className="ky-composer-item">
           <Input placeholder={t(`timeline.log.${type}` as MessageKey)} maxLength={200} data-testid="composer-subject" />
         </Form.Item>
@@ -123,8 +197,25 @@ function Composer({ activity, object, recordId, onCreated }: { activity: ObjectM
             <Form.Item name="due_date" className="ky-composer-item" noStyle>
               <DatePicker placeholder={t('timeline.dueDate')} size="small" />
             </Form.Item>
+          ) : timed ? (
+            <Form.Item name="start_at" className="ky-composer-item" noStyle rules={[{ required: true, message: t('timeline.whenRequired') }]}>
+              <DatePicker
+                showTime={{ format: 'HH:mm' }}
+                format="YYYY-MM-DD HH:mm"
+                placeholder={t('timeline.when')}
+                aria-label={t('timeline.when')}
+                size="small"
+                allowClear={false}
+                data-testid="composer-when"
+              />
+            </Form.Item>
           ) : (
             <span />
+          )}
+          {hasContact && (
+            <Form.Item name="contact" className="ky-composer-item" noStyle>
+              <ContactPicker accountId={accountId} />
+            </Form.Item>
           )}
           <Button type="primary" htmlType="submit" loading={saving} size="small" data-testid="composer-save">
             {t('timeline.submit')}
@@ -144,6 +235,9 @@ function TimelineItem({ activity, rec }: { activity: ObjectMeta; rec: RecordData
   const typeField = getField(activity, 'type');
   const statusField = getField(activity, 'status');
   const who = rec._display?.owner_id ?? rec._display?.created_by ?? null;
+  const contact = rec.contact ? (rec._display?.contact ?? null) : null;
+  // When it happened (a call's or visit's own time), else when it was logged.
+  const when = rec.start_at ?? rec.created_at;
   return (
     <li className="ky-tl-item">
       <span className="ky-tl-icon" style={{ background: `${TYPE_COLORS[type] ?? '#8a93a6'}1a`, color: TYPE_COLORS[type] ?? '#8a93a6' }}>
@@ -152,13 +246,14 @@ function TimelineItem({ activity, rec }: { activity: ObjectMeta; rec: RecordData
       <div className="ky-tl-body">
         <div className="ky-tl-head">
           <span className="ky-tl-subject">{String(rec.subject ?? '') || t('record.untitled')}</span>
-          <span className="ky-tl-time" title={String(rec.created_at ?? '')}>
-            {formatRelative(rec.created_at, fmt)}
+          <span className="ky-tl-time" title={formatDateTime(when, fmt)} data-testid="timeline-when">
+            {formatRelative(when, fmt)}
           </span>
         </div>
         <div className="ky-tl-meta">
           {typeField && <span>{optionLabel(typeField, type, lang)}</span>}
           {who && <span>· {who}</span>}
+          {contact && <span>· {t('timeline.with', { name: contact })}</span>}
           {rec.due_date ? (
             <span>
               · <CalendarOutlined /> {t('timeline.due', { date: formatDate(rec.due_date, fmt) })}
@@ -172,21 +267,48 @@ function TimelineItem({ activity, rec }: { activity: ObjectMeta; rec: RecordData
   );
 }
 
-export function Timeline({ object, recordId }: { object: string; recordId: string }) {
+/**
+ * A record's activities with a form to log one. `refreshKey` changes when something else on the
+ * page created related records (it reloads the list); `onLogged` tells the page an activity was
+ * logged here, so its tab counts follow.
+ */
+export function Timeline({
+  object,
+  recordId,
+  record,
+  refreshKey = 0,
+  onLogged,
+}: {
+  object: ObjectMeta;
+  recordId: string;
+  record?: RecordData | null;
+  refreshKey?: number;
+  onLogged?: () => void;
+}) {
   const { t } = useI18n();
   const { getObject } = useMetadata();
   const meta = getObject('activity');
   const body = useMemo(
-    () => ({ filter: timelineFilter(object, recordId), sort: [{ field: 'created_at', direction: 'desc' as const }], limit: 30 }),
-    [object, recordId],
+    () => ({ filter: timelineFilter(meta, object.name, recordId), sort: [{ field: 'created_at', direction: 'desc' as const }], limit: 30 }),
+    [meta, object.name, recordId],
   );
-  const list = useRecordList(meta ? meta.name : undefined, meta ? body : null, JSON.stringify(body));
+  const list = useRecordList(meta ? meta.name : undefined, meta ? body : null, `${JSON.stringify(body)}#${refreshKey}`);
+  const accountId = contactScope(object, recordId, record);
 
   if (!meta) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('timeline.unavailable')} />;
 
   return (
     <div className="ky-timeline" data-testid="timeline">
-      <Composer activity={meta} object={object} recordId={recordId} onCreated={(r) => list.prepend(r)} />
+      <Composer
+        activity={meta}
+        object={object.name}
+        recordId={recordId}
+        accountId={accountId}
+        onCreated={(r) => {
+          list.prepend(r);
+          onLogged?.();
+        }}
+      />
       {list.loading ? (
         <Skeleton active avatar paragraph={{ rows: 2 }} />
       ) : list.records.length === 0 ? (

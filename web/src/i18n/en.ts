@@ -282,6 +282,12 @@ const en = {
   'timeline.past': 'Past activity',
   'timeline.due': 'Due {date}',
 
+  // sales: logging activities (issue 11)
+  'timeline.when': 'When',
+  'timeline.whenRequired': 'When did it happen?',
+  'timeline.contact': 'Contact',
+  'timeline.with': 'with {name}',
+
   'history.empty': 'No changes recorded yet.',
   'history.create': 'created the record',
   'history.update': 'changed {count} fields',

@@ -284,6 +284,12 @@ const zhCN: Messages = {
   'timeline.past': '历史动态',
   'timeline.due': '截止 {date}',
 
+  // sales: logging activities (issue 11)
+  'timeline.when': '发生时间',
+  'timeline.whenRequired': '请选择发生时间',
+  'timeline.contact': '联系人',
+  'timeline.with': '对接人：{name}',
+
   'history.empty': '暂无修改记录。',
   'history.create': '创建了记录',
   'history.update': '修改了 {count} 个字段',

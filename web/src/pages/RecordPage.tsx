@@ -3,7 +3,7 @@ import { App, Badge, Button, Col, Dropdown, Grid, Row, Skeleton, Space, Tabs } f
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../api/endpoints';
-import type { ObjectMeta, RecordData } from '../api/types';
+import type { FilterNode, ObjectMeta, RecordData } from '../api/types';
 import { HistoryList } from '../components/HistoryList';
 import { ObjectIcon } from '../components/ObjectIcon';
 import { RecordDetails, SystemInfo } from '../components/RecordDetails';
@@ -17,6 +17,7 @@ import { useI18n } from '../i18n';
 import { highlightFields, recordTitle, type Relation } from '../lib/fields';
 import { can, orderRelations } from '../lib/layout';
 import { pushRecent, removeRecent } from '../lib/recent';
+import { activityLink, timelineFilter } from '../lib/timeline';
 import { useMetadata } from '../state/metadata';
 import { useSession } from '../state/session';
 import NotFoundPage from './NotFoundPage';
@@ -35,14 +36,22 @@ function relationLabel(rel: Relation, all: Relation[], label: (l: ObjectMeta['la
   return dup ? `${base} (${t('related.via', { field: label(rel.field.labels, rel.field.name) })})` : base;
 }
 
-function useRelatedCounts(relations: Relation[], id: string, tick: number) {
+/** Key of the activity tab's count among the related counts. */
+const TIMELINE_COUNT = 'timeline';
+
+function useRelatedCounts(relations: Relation[], id: string, tick: number, timeline: FilterNode | null) {
   const [counts, setCounts] = useState<Record<string, number>>({});
   useEffect(() => {
     const ctrl = new AbortController();
-    for (const rel of relations) {
-      const key = `${rel.object.name}.${rel.field.name}`;
+    const wanted: [string, string, FilterNode][] = relations.map((rel) => [
+      `${rel.object.name}.${rel.field.name}`,
+      rel.object.name,
+      { field: rel.field.name, op: 'eq', value: id },
+    ]);
+    if (timeline) wanted.push([TIMELINE_COUNT, 'activity', timeline]);
+    for (const [key, object, filter] of wanted) {
       api
-        .aggregate(rel.object.name, { filter: { field: rel.field.name, op: 'eq', value: id }, aggregates: [{ op: 'count' }] }, ctrl.signal)
+        .aggregate(object, { filter, aggregates: [{ op: 'count' }] }, ctrl.signal)
         .then((res) => {
           const c = res.groups?.[0]?.values?.count;
           if (typeof c === 'number') setCounts((prev) => ({ ...prev, [key]: c }));
@@ -51,14 +60,18 @@ function useRelatedCounts(relations: Relation[], id: string, tick: number) {
     }
     return () => ctrl.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [relations.map((r) => `${r.object.name}.${r.field.name}`).join(','), id, tick]);
+  }, [relations.map((r) => `${r.object.name}.${r.field.name}`).join(','), id, tick, JSON.stringify(timeline)]);
   return counts;
+}
+
+function TabCount({ count }: { count: number | undefined }) {
+  return count !== undefined ? <Badge count={count} showZero color="#eef1f7" className="ky-tabcount" overflowCount={999} /> : null;
 }
 
 function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
   const { t, label } = useI18n();
   const { session } = useSession();
-  const { relationsOf } = useMetadata();
+  const { relationsOf, getObject } = useMetadata();
   const { message, modal } = App.useApp();
   const navigate = useNavigate();
   const screens = Grid.useBreakpoint();
@@ -67,7 +80,10 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
   const [error, setError] = useState<unknown>(null);
   const [editing, setEditing] = useState(false);
   const [tab, setTab] = useState('details');
+  // Bumped when a record related to this one is created here: counts and related lists reload;
+  // timelineTick also reloads the timeline (an activity created from a related list).
   const [relTick, setRelTick] = useState(0);
+  const [timelineTick, setTimelineTick] = useState(0);
   const tenant = session?.tenant.name ?? '';
 
   const load = useCallback(() => {
@@ -92,8 +108,21 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
   }, [record, title, objectLabel, tenant, object.name, id]);
 
   const relations = orderRelations(object, relationsOf(object.name));
-  const counts = useRelatedCounts(relations, id, relTick);
   const hasActivities = object.features?.activities !== false && object.name !== 'activity';
+  const activityMeta = getObject('activity');
+  // The timeline's count: the related list's when it is the same query (an account's activities
+  // by their account lookup), else one more count.
+  const link = activityLink(activityMeta, object.name);
+  const sameAsRelated = link && relations.some((r) => r.object.name === activityMeta?.name && r.field.name === link) ? `${activityMeta?.name}.${link}` : null;
+  const counts = useRelatedCounts(relations, id, relTick, hasActivities && activityMeta && !sameAsRelated ? timelineFilter(activityMeta, object.name, id) : null);
+  const timelineCount = counts[sameAsRelated ?? TIMELINE_COUNT];
+  const onLogged = () => setRelTick((x) => x + 1);
+  const onRelatedChanged = (child: string) => {
+    setRelTick((x) => x + 1);
+    if (child === 'activity') setTimelineTick((x) => x + 1);
+    if (!editing) load(); // roll-ups on this record (an opportunity count, a pipeline sum)
+  };
+  const timeline = <Timeline object={object} recordId={id} record={record} refreshKey={timelineTick} onLogged={onLogged} />;
 
   if (error) return <ErrorResult error={error} onRetry={load} />;
   if (!record) return <Skeleton active avatar paragraph={{ rows: 10 }} className="ky-page" />;
@@ -156,18 +185,29 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
 
   const tabs = [
     { key: 'details', label: t('record.details'), children: details },
-    ...(!wide && hasActivities ? [{ key: 'activity', label: t('record.activity'), children: <Timeline object={object.name} recordId={id} /> }] : []),
+    ...(!wide && hasActivities
+      ? [
+          {
+            key: 'activity',
+            label: (
+              <span>
+                {t('record.activity')} <TabCount count={timelineCount} />
+              </span>
+            ),
+            children: timeline,
+          },
+        ]
+      : []),
     ...relations.map((rel) => {
       const key = `${rel.object.name}.${rel.field.name}`;
       return {
         key: `rel:${key}`,
         label: (
           <span>
-            {relationLabel(rel, relations, label, t)}{' '}
-            {counts[key] !== undefined && <Badge count={counts[key]} showZero color="#eef1f7" className="ky-tabcount" overflowCount={999} />}
+            {relationLabel(rel, relations, label, t)} <TabCount count={counts[key]} />
           </span>
         ),
-        children: <RelatedList relation={rel} parentId={id} parentTitle={title} onChanged={() => setRelTick((x) => x + 1)} />,
+        children: <RelatedList relation={rel} parentId={id} parentTitle={title} refreshKey={relTick} onChanged={() => onRelatedChanged(rel.object.name)} />,
       };
     }),
     { key: 'history', label: t('record.history'), children: <HistoryList object={object} recordId={id} version={record.version} /> },
@@ -243,8 +283,10 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
         {wide && hasActivities && (
           <Col lg={8}>
             <div className="ky-panel ky-side">
-              <div className="ky-panel-title">{t('timeline.title')}</div>
-              <Timeline object={object.name} recordId={id} />
+              <div className="ky-panel-title">
+                {t('timeline.title')} <TabCount count={timelineCount} />
+              </div>
+              {timeline}
             </div>
           </Col>
         )}

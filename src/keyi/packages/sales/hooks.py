@@ -28,6 +28,37 @@ def default_probability_from_stage(ctx: Context, event: WriteEvent) -> None:
             event.values["probability"] = Decimal(option.probability)
 
 
+# Activity types that are logged after they happened (a task is planned instead).
+LOGGED_TYPES = frozenset({"call", "visit", "note", "email"})
+# Logged types that happen at a moment worth recording (when the call or visit took place).
+TIMED_TYPES = frozenset({"call", "visit"})
+
+
+@registry.before_save("activity")
+def logged_activity_defaults(ctx: Context, event: WriteEvent) -> None:
+    """A logged call or visit is done and happened now, unless the caller said otherwise.
+
+    The status picklist's metadata default (open) suits tasks; which default applies depends on
+    the type, which metadata defaults cannot express. Only values the caller left out change.
+    """
+    if event.operation != "create" or event.values.get("type") not in LOGGED_TYPES:
+        return
+    fields = ctx.object("activity").fields
+    status = fields.get("status")
+    if (
+        "status" in event.defaulted
+        and status is not None
+        and any(o.value == "completed" for o in status.options or ())
+    ):
+        event.values["status"] = "completed"
+    if (
+        event.values["type"] in TIMED_TYPES
+        and "start_at" in fields
+        and "start_at" not in event.values  # an explicit null (time unknown) stays
+    ):
+        event.values["start_at"] = ctx.now()
+
+
 @registry.before_save("activity")
 def link_activity_to_account(ctx: Context, event: WriteEvent) -> None:
     """An activity logged on a contact or opportunity also shows on its account's timeline."""

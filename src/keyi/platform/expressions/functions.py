@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from keyi.platform.expressions import lib_dates, lib_logic, lib_math, lib_operators, lib_text
+from keyi.platform.expressions import (
+    lib_codes,
+    lib_dates,
+    lib_logic,
+    lib_math,
+    lib_operators,
+    lib_text,
+)
 from keyi.platform.expressions.spec import Spec
 
 
 def _build() -> dict[str, Spec]:
     table: dict[str, Spec] = {}
-    for module in (lib_operators, lib_logic, lib_math, lib_text, lib_dates):
+    for module in (lib_operators, lib_logic, lib_math, lib_text, lib_dates, lib_codes):
         for spec in module.SPECS:
             if spec.name in table:  # pragma: no cover - guards against copy-paste mistakes
                 raise RuntimeError(f"duplicate expression function {spec.name}")

@@ -178,10 +178,13 @@ class RecordsService:
         many = len(rows) > 1
         errors = FieldErrors()
         batch: list[dict[str, Any]] = []
+        defaulted: list[frozenset[str]] = []
         for i, data in enumerate(rows):
             prefix = f"{i}." if many else ""
             values = coerce_input(self.ctx, obj, data, errors, prefix)
+            given = set(values)
             apply_defaults(self.ctx, obj, values)
+            defaulted.append(frozenset(values.keys() - given))
             check_required(obj, values, errors, prefix)
             batch.append(values)
         self._check_references(obj, batch, errors, many)
@@ -205,7 +208,9 @@ class RecordsService:
         self._assign_auto_numbers(obj, batch)
         with regex_time_budget(REGEX_BATCH_SECONDS):
             for i, values in enumerate(batch):
-                event = WriteEvent("create", obj.name, values["id"], None, values)
+                event = WriteEvent(
+                    "create", obj.name, values["id"], None, values, defaulted=defaulted[i]
+                )
                 registry.run_before_save(self.ctx, event)
                 prefix = f"{i}." if many else ""
                 for item in event.errors.items:
