@@ -62,6 +62,32 @@ def test_every_change_writes_history_and_outbox_in_its_transaction(
     assert events[0].payload["record"]["name"] == "Outbox Co"
 
 
+def test_a_creation_is_recorded_without_a_copy_of_its_values(
+    platform: Platform, tenant: TenantInfo
+) -> None:
+    """History stores changes: a creation says who created the record and when, the record
+    holds its values, and the first update records old → new for the fields it changed."""
+    with platform.context(tenant, SYSTEM) as ctx:
+        service = RecordsService(ctx)
+        ids = service.create_many(
+            "account", [{"name": "Hist Co", "phone": "010-1"}, {"name": "Hist Two"}]
+        )
+        service.update("account", ids[0], {"grade": "A"})
+        stored = ctx.conn.execute(
+            sa.select(history_table.c.record_id, history_table.c.operation, history_table.c.changes)
+            .where(history_table.c.record_id.in_(ids))
+            .order_by(history_table.c.id)
+        ).all()
+        entries = service.history("account", ids[0])
+    assert [(r.record_id, r.operation, r.changes) for r in stored] == [
+        (ids[0], "create", []),
+        (ids[1], "create", []),
+        (ids[0], "update", [{"field": "grade", "old": None, "new": "A"}]),
+    ]
+    assert [e["operation"] for e in entries] == ["update", "create"]
+    assert entries[1]["changes"] == [] and entries[1]["at"] and entries[1]["by"] == SYSTEM.id
+
+
 def test_a_failure_late_in_the_transaction_leaves_nothing(
     platform: Platform, tenant: TenantInfo
 ) -> None:

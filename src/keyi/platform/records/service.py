@@ -225,10 +225,9 @@ class RecordsService:
                 [{name: values.get(name) for name in stored} for values in batch],
             )
         self._refresh_rollups(obj, batch)
-        self._write_history(
-            obj,
-            [(values["id"], "create", self._changes(obj, {}, values)) for values in batch],
-        )
+        # A creation is recorded as such, not as a copy of every value: the record holds them,
+        # and later updates record old → new per field (a full copy was a fifth of a tenant).
+        self._write_history(obj, [(values["id"], "create", []) for values in batch])
         self._write_outbox(
             obj,
             "created",
