@@ -9,22 +9,34 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
 
-from keyi.platform import pools
+from keyi.platform import outbox, pools
 from keyi.platform.context import Context
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
+from keyi.settings import Settings
 
 log = logging.getLogger("keyi.jobs")
 
-JOBS: dict[str, Callable[[Context], int]] = {"pool_return": pools.return_stale}
+
+def jobs(settings: Settings) -> dict[str, Callable[[Context], int]]:
+    """The jobs by name, configured from ``settings``."""
+    return {
+        "pool_return": pools.return_stale,
+        "outbox_prune": partial(
+            outbox.prune_delivered, retention=timedelta(days=settings.outbox_retention_days)
+        ),
+    }
 
 
 def run_all(platform: Platform) -> dict[str, int]:
     """Run every job once for every tenant; returns how many records each job touched."""
-    totals = dict.fromkeys(JOBS, 0)
+    configured = jobs(platform.settings)
+    totals = dict.fromkeys(configured, 0)
     for tenant in platform.list_tenants():
-        for name, job in JOBS.items():
+        for name, job in configured.items():
             try:
                 with platform.context(tenant, Actor.system(f"job:{name}")) as ctx:
                     totals[name] += job(ctx)

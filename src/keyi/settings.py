@@ -61,6 +61,8 @@ class Settings:
     # (often loopback) address, so no address is trusted unless configured.
     metrics_token: str | None = field(default=None, repr=False)
     metrics_allow: tuple[str, ...] = ()
+    # Days a delivered outbox event is kept before the `outbox_prune` job deletes it.
+    outbox_retention_days: float = 7
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -118,5 +120,8 @@ class Settings:
                 part.strip()
                 for part in env.get("KEYI_METRICS_ALLOW", "").split(",")
                 if part.strip()
+            ),
+            outbox_retention_days=float(
+                env.get("KEYI_OUTBOX_RETENTION_DAYS", str(base.outbox_retention_days))
             ),
         )

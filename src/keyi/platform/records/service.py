@@ -228,11 +228,8 @@ class RecordsService:
         # A creation is recorded as such, not as a copy of every value: the record holds them,
         # and later updates record old → new per field (a full copy was a fifth of a tenant).
         self._write_history(obj, [(values["id"], "create", []) for values in batch])
-        self._write_outbox(
-            obj,
-            "created",
-            [(values["id"], {"record": self._json_values(obj, values)}) for values in batch],
-        )
+        # Events are small (ids, object, event, changed field names): consumers re-read the record.
+        self._write_outbox(obj, "created", [(values["id"], {}) for values in batch])
         self._index(obj, batch, fresh=True)
         return ids
 
@@ -299,10 +296,9 @@ class RecordsService:
             raise StaleVersion(current=current)
         new = {**old, **changed}
         self._refresh_rollups(obj, [old, new])
-        self._write_history(obj, [(record_id, "update", self._changes(obj, old, changed))])
-        self._write_outbox(
-            obj, "updated", [(record_id, {"changes": self._changes(obj, old, changed)})]
-        )
+        diff = self._changes(obj, old, changed)
+        self._write_history(obj, [(record_id, "update", diff)])
+        self._write_outbox(obj, "updated", [(record_id, {"fields": [c["field"] for c in diff]})])
         if self._search_fields_changed(obj, changed):
             self._index(obj, [new])
         if obj.name == "user" and "is_active" in changed:
@@ -718,16 +714,6 @@ class RecordsService:
                 }
             )
         return changes
-
-    def _json_values(self, obj: CompiledObject, values: dict[str, Any]) -> dict[str, Any]:
-        result = {}
-        for name, value in values.items():
-            f = obj.fields.get(name)
-            if f is None:
-                result[name] = value
-            else:
-                result[name] = impl_for(f).to_json(f, value) if value is not None else None
-        return result
 
     def _write_history(
         self, obj: CompiledObject, entries: list[tuple[str, str, list[dict[str, Any]]]]
