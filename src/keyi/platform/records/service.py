@@ -52,7 +52,7 @@ from keyi.platform.permissions import Operation
 from keyi.platform.query.listing import fetch_one, visible_rows
 from keyi.platform.query.paths import PathError, PathResolver
 from keyi.platform.query.serialize import readable_name_column, reference_titles
-from keyi.platform.records import autonumber, rollups
+from keyi.platform.records import autonumber, rollups, statistics
 from keyi.platform.records.values import apply_defaults, check_required, coerce_input
 from keyi.platform.schema import CompiledObject, history_table, outbox_table, search_table
 from keyi.platform.search import index_records, remove_record
@@ -231,6 +231,14 @@ class RecordsService:
         # Events are small (ids, object, event, changed field names): consumers re-read the record.
         self._write_outbox(obj, "created", [(values["id"], {}) for values in batch])
         self._index(obj, batch, fresh=True)
+        # A large batch may leave the planner statistics of a much smaller table (autovacuum off
+        # or behind): refresh them now rather than let later statements plan for an empty table.
+        statistics.analyze_if_stale(
+            self.conn,
+            obj.table.name,
+            len(batch),
+            also=(search_table.name, history_table.name, outbox_table.name),
+        )
         return ids
 
     # ================================================================ update
