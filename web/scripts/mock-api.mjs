@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * A small in-memory stand-in for the Keyi API (DESIGN.md §9), for front-end work and
+ * A small in-memory stand-in for the Keyi API (docs/api.md), for front-end work and
  * screenshots while the real server is not running. Not used by the product.
  *
  *   node scripts/mock-api.mjs [port]        (default 8787)

@@ -46,10 +46,6 @@ class Picker:
         return self.items[bisect.bisect_right(self.cum, rng.random() * self.total)]
 
 
-def _uniform_picker(items: tuple[Any, ...] | list[Any]) -> Picker:
-    return Picker(items, [1.0] * len(items))
-
-
 PROVINCE = Picker(PROVINCES, [p.weight for p in PROVINCES])
 INDUSTRY = Picker(list(w.INDUSTRY_WEIGHTS), list(w.INDUSTRY_WEIGHTS.values()))
 SURNAME = Picker(w.SURNAMES, [1.0 / (rank + 6) for rank in range(len(w.SURNAMES))])

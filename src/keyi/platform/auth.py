@@ -98,15 +98,6 @@ class AuthService:
         )
         return identity_id
 
-    def set_password(self, email: str, password: str) -> None:
-        check_password_policy(password, email)
-        with self.platform.db.control.begin() as conn:
-            conn.execute(
-                sa.update(self.t["identity"])
-                .where(self.t["identity"].c.email == email.strip().lower())
-                .values(password_hash=_hasher.hash(password))
-            )
-
     def add_membership(
         self, conn: sa.Connection, identity_id: str, tenant_id: str, user_id: str
     ) -> None:

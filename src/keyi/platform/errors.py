@@ -86,11 +86,6 @@ class StaleVersion(KeyiError):
     code = "stale_version"
 
 
-class PreconditionRequired(KeyiError):
-    status = 428
-    code = "version_required"
-
-
 class FieldErrors:
     """Accumulates field errors during a validation pass."""
 

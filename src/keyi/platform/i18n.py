@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-SUPPORTED = ("en", "zh-CN")
-
 MESSAGES: dict[str, dict[str, str]] = {
     "required": {"en": "This field is required.", "zh-CN": "此字段为必填项。"},
     "unknown_field": {"en": "Unknown field '{field}'.", "zh-CN": "未知字段“{field}”。"},
@@ -150,10 +148,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "stale_version": {
         "en": "Someone else changed this record (now version {current}); reload and retry.",
         "zh-CN": "该记录已被他人修改（当前版本 {current}），请刷新后重试。",
-    },
-    "version_required": {
-        "en": "Send the version you edited (If-Match header or 'version').",
-        "zh-CN": "请提供所编辑的版本（If-Match 请求头或 version 字段）。",
     },
     "forbidden": {"en": "You are not allowed to do this.", "zh-CN": "您没有执行此操作的权限。"},
     "unauthenticated": {"en": "Please sign in.", "zh-CN": "请先登录。"},

@@ -1,4 +1,4 @@
-/** Shapes of the Keyi HTTP API (see DESIGN.md §9). */
+/** Shapes of the Keyi HTTP API (see docs/api.md). */
 
 export type Lang = 'zh-CN' | 'en';
 export type Labels = Partial<Record<Lang, string>> & Record<string, string | undefined>;

@@ -1,6 +1,6 @@
 /**
  * The filter builder's model (a flat list of conditions joined by and/or) and its
- * translation to the API's filter tree (DESIGN.md §3 "Query language").
+ * translation to the API's filter tree (docs/api.md, "Filters").
  */
 import type { FieldMeta, FieldType, FilterNode } from '../api/types';
 import { NUMBER_TYPES, valueType } from './fields';

@@ -23,9 +23,6 @@ class Scope(StrEnum):
     ALL = "all"
 
 
-SCOPE_ORDER = (Scope.OWN, Scope.SUBORDINATES, Scope.DEPARTMENT, Scope.ALL)
-
-
 class FieldAccess(StrEnum):
     EDIT = "edit"
     READ = "read"  # visible, not writable

@@ -89,13 +89,6 @@ def delete_definition(conn: sa.Connection, name: str) -> None:
     conn.execute(sa.delete(meta_object_table).where(meta_object_table.c.name == name))
 
 
-def load_settings(conn: sa.Connection) -> dict[str, Any]:
-    row = conn.execute(
-        sa.select(meta_state_table.c.settings).where(meta_state_table.c.id == 1)
-    ).one()
-    return {**DEFAULT_SETTINGS, **(row.settings or {})}
-
-
 def load_compiled(conn: sa.Connection) -> CompiledSchema:
     """The schema as this transaction sees it, compiled afresh (used right after changes)."""
     row = (

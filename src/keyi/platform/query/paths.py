@@ -62,10 +62,6 @@ class PathResolver:
             source = source.outerjoin(alias, on)
         return stmt.select_from(source)
 
-    @property
-    def has_joins(self) -> bool:
-        return bool(self._joins)
-
     # ------------------------------------------------------------ internals
     def _walk(self, path: str) -> tuple[CompiledObject, FieldDef, Any]:
         parts = path.split(".")

@@ -1,4 +1,4 @@
-"""The single write path for records (DESIGN.md §3).
+"""The single write path for records (docs/architecture.md, "One write path, one read path").
 
 authorise → coerce and validate types → defaults, auto-numbers → references and uniqueness →
 hooks → validation rules → write with version check → roll-ups → history + outbox + search

@@ -1,4 +1,4 @@
-"""Full-text search index shared by SQLite and PostgreSQL (DESIGN.md §5 "Search").
+"""Full-text search index shared by SQLite and PostgreSQL (docs/architecture.md).
 
 CJK text is indexed as overlapping bigrams (plus a trailing unigram), other text as words and
 word suffixes, phone numbers also as their digit strings; queries AND their terms and rank by

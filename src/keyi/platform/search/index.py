@@ -1,7 +1,7 @@
 """The search index: an inverted index stored in an ordinary table, same on SQLite and PostgreSQL.
 
 Why a plain table rather than ``tsvector``/GIN or FTS5: the same code, tokens and ranking on both
-databases (DESIGN.md §5), CJK bigrams that neither built-in offers, and it lives inside the tenant's
+databases, CJK bigrams that neither built-in offers, and it lives inside the tenant's
 namespace (a PostgreSQL schema or the tenant's SQLite file) so it is backed up, restored and
 dropped with the tenant's data.
 
@@ -441,7 +441,7 @@ def search(
     used; that is one extra, bounded round trip for multi-term queries.
 
     For user-facing search use :func:`keyi.platform.query.search.search_records`, which joins
-    each object's permission predicate before ranking (DESIGN.md §4: search must not bypass
+    each object's permission predicate before ranking (search must not bypass
     record access).
     """
     if limit <= 0:

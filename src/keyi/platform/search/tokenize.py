@@ -1,7 +1,7 @@
 """Tokenizer for the search index: pure functions, no database.
 
 Why a home-made tokenizer instead of PostgreSQL ``tsvector`` / SQLite FTS5: the index must behave
-identically on both databases (DESIGN.md §5 "Search"), and neither built-in handles Chinese well —
+identically on both databases, and neither built-in handles Chinese well —
 ``pg_trgm`` and FTS5's trigram tokenizer cannot answer two-character queries, and two-character
 Chinese names (王芳) are the most common thing people type. So text is cut into tokens here and the
 tokens are stored in an ordinary B-tree-indexed table (see :mod:`keyi.platform.search.index`),
