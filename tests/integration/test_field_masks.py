@@ -31,7 +31,7 @@ from keyi.provisioning import add_user
 from tests.conftest import ADMIN_PASSWORD, admin_email_of, login
 
 SYSTEM = Actor.system("test")
-CREDIT_CODE = "91310000MA1FL4XQ3K"
+CREDIT_CODE = "91310000MA1FL4XQ3A"
 
 
 def _labels(text: str) -> dict[str, str]:
