@@ -1,5 +1,6 @@
 import { LockOutlined, MailOutlined } from '@ant-design/icons';
-import { Form, Input } from 'antd';
+import { Button, Form, Input } from 'antd';
+import type { ReactNode } from 'react';
 import { useI18n } from '../i18n';
 
 /**
@@ -80,5 +81,14 @@ export function NewPasswordFields({
         testId={confirmTestId}
       />
     </>
+  );
+}
+
+/** The full-width primary button that sends a signed-out page's form. */
+export function SubmitButton({ loading, testId, children }: { loading: boolean; testId: string; children: ReactNode }) {
+  return (
+    <Button type="primary" htmlType="submit" block loading={loading} data-testid={testId}>
+      {children}
+    </Button>
   );
 }

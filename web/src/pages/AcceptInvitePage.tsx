@@ -1,9 +1,9 @@
 import { LockOutlined, SafetyOutlined } from '@ant-design/icons';
-import { Alert, Button, Form, Input, Result, Spin, Typography } from 'antd';
+import { Alert, Form, Input, Result, Spin, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { ApiError } from '../api/client';
-import { ConfirmPasswordField } from '../components/AuthFormFields';
+import { ConfirmPasswordField, SubmitButton } from '../components/AuthFormFields';
 import { AuthLayout } from '../components/AuthLayout';
 import { errorMessage } from '../components/Status';
 import { useI18n, type TFunction } from '../i18n';
@@ -148,9 +148,9 @@ export default function AcceptInvitePage() {
               <Input prefix={<SafetyOutlined />} inputMode="numeric" autoComplete="one-time-code" maxLength={12} autoFocus data-testid="invite-totp" />
             </Form.Item>
           )}
-          <Button type="primary" htmlType="submit" block loading={submitting} data-testid="invite-accept">
+          <SubmitButton loading={submitting} testId="invite-accept">
             {t('invite.submit')}
-          </Button>
+          </SubmitButton>
         </Form>
       </>
     );

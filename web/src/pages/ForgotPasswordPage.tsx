@@ -1,7 +1,7 @@
-import { Alert, Button, Form, Result, Typography } from 'antd';
+import { Alert, Form, Result, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { EmailField } from '../components/AuthFormFields';
+import { EmailField, SubmitButton } from '../components/AuthFormFields';
 import { AuthLayout } from '../components/AuthLayout';
 import { errorMessage } from '../components/Status';
 import { useI18n } from '../i18n';
@@ -31,7 +31,7 @@ export default function ForgotPasswordPage() {
     );
 
   return (
-    <AuthLayout title={t('login.hero.title')} points={[t('login.hero.point1'), t('login.hero.point2'), t('login.hero.point3')]}>
+    <AuthLayout>
       {sent ? (
         <Result
           status="success"
@@ -46,9 +46,9 @@ export default function ForgotPasswordPage() {
           {error && <Alert type="error" showIcon message={error} className="ky-mb" />}
           <Form layout="vertical" requiredMark={false} onFinish={(v: { email: string }) => void submit(v)} size="large">
             <EmailField />
-            <Button type="primary" htmlType="submit" block loading={submitting} data-testid="forgot-submit">
+            <SubmitButton loading={submitting} testId="forgot-submit">
               {t('forgot.submit')}
-            </Button>
+            </SubmitButton>
           </Form>
           <div className="ky-mt">
             <Link to="/login">{t('forgot.toLogin')}</Link>

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { api } from '../api/endpoints';
-import { EmailField } from '../components/AuthFormFields';
+import { EmailField, SubmitButton } from '../components/AuthFormFields';
 import { AuthLayout } from '../components/AuthLayout';
 import SsoButtons, { rememberTenant, ssoErrorKey } from '../components/SsoButtons';
 import { errorMessage } from '../components/Status';
@@ -72,7 +72,7 @@ export default function LoginPage() {
     );
 
   return (
-    <AuthLayout title={t('login.hero.title')} points={[t('login.hero.point1'), t('login.hero.point2'), t('login.hero.point3')]}>
+    <AuthLayout>
           {tenants ? (
             <>
               <Typography.Title level={3}>{t('login.chooseTenant')}</Typography.Title>
@@ -141,9 +141,9 @@ export default function LoginPage() {
                     />
                   </Form.Item>
                 )}
-                <Button type="primary" htmlType="submit" block loading={submitting} data-testid="login-submit">
+                <SubmitButton loading={submitting} testId="login-submit">
                   {t('login.submit')}
-                </Button>
+                </SubmitButton>
               </Form>
               <div className="ky-mt">
                 <Link to="/forgot-password" data-testid="forgot-link">

@@ -1,8 +1,8 @@
-import { Alert, Button, Form, Result, Typography } from 'antd';
+import { Alert, Form, Result, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useLocation } from 'react-router-dom';
 import { ApiError } from '../api/client';
-import { NewPasswordFields } from '../components/AuthFormFields';
+import { NewPasswordFields, SubmitButton } from '../components/AuthFormFields';
 import { AuthLayout } from '../components/AuthLayout';
 import { errorMessage } from '../components/Status';
 import { useI18n } from '../i18n';
@@ -79,15 +79,15 @@ export default function ResetPasswordPage() {
         )}
         <Form<Values> form={form} layout="vertical" requiredMark={false} onFinish={(v) => void submit(v)} size="large">
           <NewPasswordFields autoFocus />
-          <Button type="primary" htmlType="submit" block loading={submitting} data-testid="reset-submit">
+          <SubmitButton loading={submitting} testId="reset-submit">
             {t('reset.submit')}
-          </Button>
+          </SubmitButton>
         </Form>
       </>
     );
   }
   return (
-    <AuthLayout title={t('login.hero.title')} points={[t('login.hero.point1'), t('login.hero.point2'), t('login.hero.point3')]}>
+    <AuthLayout>
       {body}
     </AuthLayout>
   );
