@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+
+from keyi.platform.access import admin
+from keyi.platform.auth import token_hash
+from keyi.platform.context import TenantInfo
+from keyi.platform.permissions import Actor
+from keyi.platform.records import RecordsService
+from keyi.platform.tenancy import Platform, utcnow
+from keyi.provisioning import add_user
+from tests.conftest import ADMIN_PASSWORD
 
 WARRANTY_FIELDS: list[dict[str, Any]] = [
     {
@@ -95,9 +106,78 @@ def make_account(client: TestClient, **values: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
+def make_contact(client: TestClient, **values: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/records/contact", json={"name": "张伟", **values})
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
 def count(client: TestClient, object_name: str) -> int:
     response = client.post(
         f"/api/v1/records/{object_name}/aggregate", json={"aggregates": [{"op": "count"}]}
     )
     assert response.status_code == 200, response.text
     return int(response.json()["groups"][0]["values"]["count"])
+
+
+def rights(
+    scope: str | None = None, *, delete: bool = False, fields: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """One object's permissions for a role that reads, creates and edits (and, with `delete`,
+    deletes) records within `scope` ("own", "all", ...; None: the default scope), with
+    `fields` as its field-level rights. Most access tests grant this shape and differ only
+    there, so the tests name the difference instead of repeating the dictionary."""
+    granted: dict[str, Any] = {"read": True, "create": True, "edit": True}
+    if delete:
+        granted["delete"] = True
+    if scope is not None:
+        granted["read_scope"] = scope
+        granted["edit_scope"] = scope
+    if fields is not None:
+        granted["fields"] = fields
+    return granted
+
+
+def add_role(
+    platform: Platform,
+    tenant: TenantInfo,
+    name: str,
+    permissions: dict[str, Any],
+    users: list[dict[str, Any]],
+) -> str:
+    """Create a role with `permissions` (object name → rights) and give it to `users`; the
+    role's id. Done as the system, as an administrator would set it up."""
+    with platform.context(tenant, Actor.system("test")) as ctx:
+        records = RecordsService(ctx)
+        role = records.create("role", {"name": name})
+        admin.set_role_permissions(ctx, role["id"], permissions)
+        for user in users:
+            records.update("user", user["id"], {"role": role["id"]})
+    return str(role["id"])
+
+
+def add_member(
+    platform: Platform,
+    tenant: TenantInfo,
+    email: str,
+    permissions: dict[str, Any],
+    name: str = "李雷",
+    role: str = "代表",
+) -> dict[str, Any]:
+    """A user who signs in with ADMIN_PASSWORD and holds a role of their own granting
+    `permissions` — the restricted reader most access tests sign in as."""
+    user = add_user(platform, tenant, email=email, name=name, password=ADMIN_PASSWORD)
+    add_role(platform, tenant, role, permissions, [user])
+    return user
+
+
+def expire_link(platform: Platform, table: str, token: str) -> None:
+    """Make the mailed link `token` (stored by its hash in control table `table`, e.g.
+    invitation or password_reset) expire a minute ago, instead of waiting for it."""
+    links = platform.t[table]
+    with platform.db.control.begin() as conn:
+        conn.execute(
+            sa.update(links)
+            .where(links.c.token_hash == token_hash(token))
+            .values(expires_at=utcnow() - timedelta(minutes=1))
+        )

@@ -19,6 +19,7 @@ from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
 from keyi.provisioning import add_user
 from tests.conftest import ADMIN_PASSWORD, admin_email_of, login
+from tests.integration.helpers import rights
 
 SYSTEM = Actor.system("test")
 PEOPLE = ("manager", "lead_east", "rep_east", "rep_north", "outsider")
@@ -222,21 +223,7 @@ def test_authorisation_matrix(platform: Platform, org: Org, clients: dict[str, T
 def test_shares_teams_and_sharing_rules(
     platform: Platform, org: Org, clients: dict[str, TestClient]
 ) -> None:
-    grant(
-        platform,
-        org,
-        "own",
-        {
-            "account": {
-                "read": True,
-                "create": True,
-                "edit": True,
-                "delete": True,
-                "read_scope": "own",
-                "edit_scope": "own",
-            }
-        },
-    )
+    grant(platform, org, "own", {"account": rights("own", delete=True)})
     for person in PEOPLE:
         set_role(platform, org, person, "own")
     rep_east, rep_north, outsider, manager = (
@@ -422,14 +409,9 @@ def test_field_permissions_everywhere(
         org,
         "all",
         {
-            "account": {
-                "read": True,
-                "create": True,
-                "edit": True,
-                "read_scope": "all",
-                "edit_scope": "all",
-                "fields": {"annual_revenue": "hidden", "credit_code": "hidden", "grade": "read"},
-            }
+            "account": rights(
+                "all", fields={"annual_revenue": "hidden", "credit_code": "hidden", "grade": "read"}
+            )
         },
     )
     set_role(platform, org, "rep_east", "all")

@@ -30,6 +30,7 @@ from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform, utcnow
 from keyi.provisioning import add_user
 from tests.conftest import ADMIN_PASSWORD, admin_email_of, login
+from tests.integration.helpers import expire_link
 from tests.integration.test_users import smtp_server  # noqa: F401 - a fixture
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -275,6 +276,14 @@ def test_secure_cookies_follow_an_https_public_url(platform: Platform, tenant: T
 
 
 # ------------------------------------------------------------------ forgotten password
+def _new_user(platform: Platform, tenant: TenantInfo, prefix: str, name: str) -> str:
+    """Add a user who signs in with ADMIN_PASSWORD under a fresh `prefix-…@example.com`
+    address (unique, so the tests never share an identity); the address."""
+    email = f"{prefix}-{uuid.uuid4().hex[:6]}@example.com"
+    add_user(platform, tenant, email=email, name=name, password=ADMIN_PASSWORD)
+    return email
+
+
 def _mails(maildir: Path) -> list[Any]:
     return list(mailbox.Maildir(str(maildir), create=False)) if maildir.exists() else []
 
@@ -286,14 +295,21 @@ def _reset_token(message: Any) -> str:
     return found.group(1)
 
 
-def test_forgot_password_mails_a_one_time_link_that_signs_out_everywhere(
+@pytest.fixture
+def forgetful(
     platform: Platform,
     tenant: TenantInfo,
     smtp_server: tuple[int, Path],  # noqa: F811
-) -> None:
+) -> tuple[int, Path, str]:
+    """The test mail server (its port and the folder it delivers to) and a fresh user's email."""
     port, maildir = smtp_server
-    email = f"forgot-{uuid.uuid4().hex[:6]}@example.com"
-    add_user(platform, tenant, email=email, name="Forgetful", password=ADMIN_PASSWORD)
+    return port, maildir, _new_user(platform, tenant, "forgot", "Forgetful")
+
+
+def test_forgot_password_mails_a_one_time_link_that_signs_out_everywhere(
+    platform: Platform, forgetful: tuple[int, Path, str]
+) -> None:
+    port, maildir, email = forgetful
     with (
         configured(
             platform, smtp_host="127.0.0.1", smtp_port=port, public_url="https://crm.test"
@@ -343,12 +359,7 @@ def test_forgot_password_mails_a_one_time_link_that_signs_out_everywhere(
         # An expired link is refused.
         browser.post("/api/v1/auth/password/forgot", json={"email": email})
         (expired_token,) = {_reset_token(m) for m in _mails(maildir)} - {token}
-        with platform.db.control.begin() as conn:
-            conn.execute(
-                sa.update(resets)
-                .where(resets.c.token_hash == token_hash(expired_token))
-                .values(expires_at=utcnow() - timedelta(minutes=1))
-            )
+        expire_link(platform, "password_reset", expired_token)
         expired = browser.post(
             "/api/v1/auth/password/reset",
             json={"token": expired_token, "password": "Other-orbit-58"},
@@ -363,13 +374,9 @@ def _status(client: TestClient, email: str, password: str) -> int:
 
 
 def test_forgot_password_is_rate_limited_per_mailbox_without_telling(
-    platform: Platform,
-    tenant: TenantInfo,
-    smtp_server: tuple[int, Path],  # noqa: F811
+    platform: Platform, forgetful: tuple[int, Path, str]
 ) -> None:
-    port, maildir = smtp_server
-    email = f"flood-{uuid.uuid4().hex[:6]}@example.com"
-    add_user(platform, tenant, email=email, name="Flooded", password=ADMIN_PASSWORD)
+    port, maildir, email = forgetful
     peer = (f"198.18.0.{uuid.uuid4().int % 250 + 1}", 1)
     with (
         configured(platform, smtp_host="127.0.0.1", smtp_port=port) as (_, app),
@@ -387,8 +394,7 @@ def test_forgot_password_is_rate_limited_per_mailbox_without_telling(
 def test_change_password_needs_the_current_one_and_signs_out_other_sessions(
     app: Any, platform: Platform, tenant: TenantInfo
 ) -> None:
-    email = f"changer-{uuid.uuid4().hex[:6]}@example.com"
-    add_user(platform, tenant, email=email, name="Changer", password=ADMIN_PASSWORD)
+    email = _new_user(platform, tenant, "changer", "Changer")
     with TestClient(app) as laptop, TestClient(app) as phone:
         login(laptop, email)
         login(phone, email)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.integration.helpers import count, make_account
+from tests.integration.helpers import count, make_account, make_contact
 
 
 def test_update_with_versions(client: TestClient) -> None:
@@ -342,9 +342,7 @@ def test_opportunity_stage_sets_probability_and_rules(client: TestClient) -> Non
 
 def test_activity_links_to_account(client: TestClient) -> None:
     acme = make_account(client, name="Acme")
-    contact = client.post(
-        "/api/v1/records/contact", json={"name": "张伟", "account": acme["id"]}
-    ).json()
+    contact = make_contact(client, account=acme["id"])
     activity = client.post(
         "/api/v1/records/activity",
         json={

@@ -10,19 +10,10 @@ from keyi.platform.context import TenantInfo
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
 from tests.conftest import login
-from tests.integration.helpers import create_warranty_object
+from tests.integration.helpers import create_warranty_object, rights
 from tests.integration.test_access import build_org, grant, set_role
 
-OWN_ACCOUNTS = {
-    "account": {
-        "read": True,
-        "create": True,
-        "edit": True,
-        "delete": True,
-        "read_scope": "own",
-        "edit_scope": "own",
-    }
-}
+OWN_ACCOUNTS = {"account": rights("own", delete=True)}
 
 
 def writes(platform: Platform, tenant: TenantInfo) -> int:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from keyi.platform.access import admin
 from keyi.platform.context import TenantInfo
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
 from keyi.provisioning import add_user
-from tests.conftest import ADMIN_PASSWORD, admin_email_of, login
+from tests.conftest import admin_email_of, login
+from tests.integration.helpers import add_member
 
 SYSTEM = Actor.system("test")
 
@@ -55,22 +55,17 @@ def test_history_shows_names_of_owners_pools_and_lookups(
             "new": "远山集团",
         }
     # A reader who may see only their own accounts sees the title of the one they own only.
-    rep = add_user(
-        platform, tenant, email="rep@titles.example", name="李雷", password=ADMIN_PASSWORD
+    rep = add_member(
+        platform,
+        tenant,
+        "rep@titles.example",
+        {
+            "account": {"read": True, "read_scope": "own"},
+            "contact": {"read": True, "read_scope": "all"},
+        },
     )
     with platform.context(tenant, SYSTEM) as ctx:
-        records = RecordsService(ctx)
-        role = records.create("role", {"name": "代表"})
-        admin.set_role_permissions(
-            ctx,
-            role["id"],
-            {
-                "account": {"read": True, "read_scope": "own"},
-                "contact": {"read": True, "read_scope": "all"},
-            },
-        )
-        records.update("user", rep["id"], {"role": role["id"]})
-        records.update("account", other["id"], {"owner_id": rep["id"]})
+        RecordsService(ctx).update("account", other["id"], {"owner_id": rep["id"]})
     with TestClient(app) as client:
         login(client, "rep@titles.example", tenant=tenant.name)
         contact_history = client.get(f"/api/v1/records/contact/{contact['id']}/history").json()

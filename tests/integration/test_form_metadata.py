@@ -6,15 +6,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from keyi.platform.access import admin
 from keyi.platform.context import TenantInfo
-from keyi.platform.permissions import Actor
-from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
-from keyi.provisioning import add_user
-from tests.conftest import ADMIN_PASSWORD, admin_email_of, login
-
-SYSTEM = Actor.system("test")
+from tests.conftest import admin_email_of, login
+from tests.integration.helpers import add_member, rights
 
 
 def _fields(client: TestClient, object_name: str) -> dict[str, dict]:  # type: ignore[type-arg]
@@ -25,25 +20,12 @@ def _fields(client: TestClient, object_name: str) -> dict[str, dict]:  # type: i
 def test_fields_a_role_may_only_read_are_read_only_in_its_metadata(
     app, platform: Platform, tenant: TenantInfo
 ) -> None:  # type: ignore[no-untyped-def]
-    rep = add_user(
-        platform, tenant, email="rep@forms.example", name="李雷", password=ADMIN_PASSWORD
+    add_member(
+        platform,
+        tenant,
+        "rep@forms.example",
+        {"account": rights(fields={"industry": "read", "phone": "hidden"})},
     )
-    with platform.context(tenant, SYSTEM) as ctx:
-        records = RecordsService(ctx)
-        role = records.create("role", {"name": "代表"})
-        admin.set_role_permissions(
-            ctx,
-            role["id"],
-            {
-                "account": {
-                    "read": True,
-                    "create": True,
-                    "edit": True,
-                    "fields": {"industry": "read", "phone": "hidden"},
-                }
-            },
-        )
-        records.update("user", rep["id"], {"role": role["id"]})
     with TestClient(app) as client:
         login(client, "rep@forms.example", tenant=tenant.name)
         fields = _fields(client, "account")

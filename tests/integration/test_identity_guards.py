@@ -44,6 +44,14 @@ def _active_admins(platform: Platform, tenant: TenantInfo) -> int:
 
 
 # ------------------------------------------------------------------ the last administrator
+@pytest.fixture
+def two_admins(app: Any, client: TestClient) -> tuple[str, str]:
+    """The signed-in administrator's user id and a second administrator's: the smallest
+    company where removing an administrator is allowed once."""
+    other_id, _, _ = _member(app, client, is_admin=True)
+    return _me(client), other_id
+
+
 def test_the_only_admin_cannot_delete_themselves_by_any_path(
     client: TestClient, platform: Platform, tenant: TenantInfo
 ) -> None:
@@ -114,11 +122,10 @@ def test_mass_actions_cannot_remove_every_admin_at_once(
 
 
 def test_concurrent_removal_of_two_admins_leaves_one(
-    app: Any, client: TestClient, platform: Platform, tenant: TenantInfo
+    two_admins: tuple[str, str], platform: Platform, tenant: TenantInfo
 ) -> None:
     """Two administrators removing each other at the same moment: one wins, one is refused."""
-    me = _me(client)
-    other_id, _, _ = _member(app, client, is_admin=True)
+    me, other_id = two_admins
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -144,10 +151,9 @@ def test_concurrent_removal_of_two_admins_leaves_one(
 
 
 def test_deactivate_route_and_record_patch_keep_an_admin(
-    app: Any, client: TestClient, platform: Platform, tenant: TenantInfo
+    client: TestClient, two_admins: tuple[str, str], platform: Platform, tenant: TenantInfo
 ) -> None:
-    me = _me(client)
-    second_id, _, _ = _member(app, client, is_admin=True)
+    me, second_id = two_admins
     assert client.post(f"/api/v1/users/{second_id}/deactivate").status_code == 200
     refused = client.patch(
         f"/api/v1/records/user/{me}",

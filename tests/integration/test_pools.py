@@ -12,13 +12,13 @@ from fastapi.testclient import TestClient
 
 from keyi.jobs import run_all
 from keyi.platform import pools
-from keyi.platform.access import admin
 from keyi.platform.context import Context, TenantInfo
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform, utcnow
 from keyi.provisioning import add_user
 from tests.conftest import ADMIN_PASSWORD, login
+from tests.integration.helpers import add_role, rights
 
 SYSTEM = Actor.system("test")
 
@@ -44,24 +44,9 @@ def pool_setup(platform: Platform, tenant: TenantInfo) -> dict[str, str]:
     rep2 = add_user(
         platform, tenant, email="rep2@pool.example", name="李雷", password=ADMIN_PASSWORD
     )
+    add_role(platform, tenant, "销售代表", {"account": rights("own")}, [rep1, rep2])
     with platform.context(tenant, SYSTEM) as ctx:
         records = RecordsService(ctx)
-        role = records.create("role", {"name": "销售代表"})
-        admin.set_role_permissions(
-            ctx,
-            role["id"],
-            {
-                "account": {
-                    "read": True,
-                    "create": True,
-                    "edit": True,
-                    "read_scope": "own",
-                    "edit_scope": "own",
-                }
-            },
-        )
-        for user in (rep1, rep2):
-            records.update("user", user["id"], {"role": role["id"]})
         pool = records.create(
             "pool",
             {

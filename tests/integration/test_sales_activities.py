@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from keyi.platform.context import TenantInfo
 from keyi.platform.tenancy import Platform
-from tests.integration.helpers import make_account
+from tests.integration.helpers import make_account, make_contact
 
 
 def _log(client: TestClient, **values: Any) -> dict[str, Any]:
@@ -61,9 +61,7 @@ def test_account_timeline_has_its_contacts_and_opportunities_activities(
     fills for activities logged on the account's contacts and opportunities too."""
     acme = make_account(client, name="Acme")
     other = make_account(client, name="Other")
-    contact = client.post(
-        "/api/v1/records/contact", json={"name": "张伟", "account": acme["id"]}
-    ).json()
+    contact = make_contact(client, account=acme["id"])
     opp = client.post(
         "/api/v1/records/opportunity",
         json={"name": "ERP", "account": acme["id"], "close_date": "2030-01-01"},
@@ -153,9 +151,7 @@ def test_account_timeline_is_one_statement_on_the_account_index(
     """The timeline's rows come from one SELECT on activity, filtered by the indexed lookup (no
     OR over the polymorphic pair, no subquery per contact or opportunity)."""
     acme = make_account(client, name="Acme")
-    contact = client.post(
-        "/api/v1/records/contact", json={"name": "张伟", "account": acme["id"]}
-    ).json()
+    contact = make_contact(client, account=acme["id"])
     for related_object, related_id in (("account", acme["id"]), ("contact", contact["id"])):
         _log(client, subject="x", type="call", related_object=related_object, related_id=related_id)
     engine = platform.db.engine_for(tenant.location)

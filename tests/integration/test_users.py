@@ -34,6 +34,7 @@ from keyi.platform.tenancy import Platform, utcnow
 from keyi.platform.users import UsersService
 from keyi.provisioning import add_user, create_tenant
 from tests.conftest import ADMIN_PASSWORD, admin_email_of, login, new_tenant_name
+from tests.integration.helpers import expire_link
 
 NEW_PASSWORD = "Spring-2026-keyi"
 
@@ -189,13 +190,7 @@ def test_expired_reinvited_and_revoked_invitations(
     invited = _invite(client)
     user_id = invited["user"]["id"]
     first = _token(invited["accept_url"])
-    inv = platform.t["invitation"]
-    with platform.db.control.begin() as conn:
-        conn.execute(
-            sa.update(inv)
-            .where(inv.c.token_hash == token_hash(first))
-            .values(expires_at=utcnow() - timedelta(minutes=1))
-        )
+    expire_link(platform, "invitation", first)
     expired = client.post(
         "/api/v1/auth/accept-invite", json={"token": first, "password": NEW_PASSWORD}
     )

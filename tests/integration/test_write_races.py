@@ -90,6 +90,27 @@ def first_writer(platform: Platform, tenant: TenantInfo, actor: Actor) -> Iterat
         yield ctx
 
 
+Race = Callable[[Callable[[RecordsService], object], Callable[[], httpx.Response]], httpx.Response]
+
+
+@pytest.fixture
+def race(client: TestClient, platform: Platform, tenant: TenantInfo) -> Race:
+    """The race most tests here stage: `race(first, second)` runs `first` as the signed-in
+    administrator in a transaction held open until `second` (an HTTP request, in a thread)
+    waits behind it; then the first commits and the second's response is returned."""
+
+    def run(
+        first: Callable[[RecordsService], object], second: Callable[[], httpx.Response]
+    ) -> httpx.Response:
+        with first_writer(platform, tenant, admin_actor(client)) as ctx:
+            first(RecordsService(ctx))
+            pending = Background(second)
+            wait_until_blocked_by(ctx)
+        return pending.result()
+
+    return run
+
+
 def count_rows(platform: Platform, tenant: TenantInfo, table: sa.Table, *where: Any) -> int:
     with platform.context(tenant, Actor.system("test"), write=False) as ctx:
         return int(
@@ -100,20 +121,14 @@ def count_rows(platform: Platform, tenant: TenantInfo, table: sa.Table, *where: 
 
 
 # ------------------------------------------------------------------ unique values
-def test_concurrent_creates_with_one_unique_value(
-    client: TestClient, platform: Platform, tenant: TenantInfo
-) -> None:
+def test_concurrent_creates_with_one_unique_value(client: TestClient, race: Race) -> None:
     create_warranty_object(client)
-    actor = admin_actor(client)
-    with first_writer(platform, tenant, actor) as ctx:
-        RecordsService(ctx).create("warranty", {"name": "一号", "serial_no": "SN-RACE"})
-        second = Background(
-            lambda: client.post(
-                "/api/v1/records/warranty", json={"name": "二号", "serial_no": "SN-RACE"}
-            )
-        )
-        wait_until_blocked_by(ctx)
-    response = second.result()
+    response = race(
+        lambda records: records.create("warranty", {"name": "一号", "serial_no": "SN-RACE"}),
+        lambda: client.post(
+            "/api/v1/records/warranty", json={"name": "二号", "serial_no": "SN-RACE"}
+        ),
+    )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [
@@ -123,21 +138,15 @@ def test_concurrent_creates_with_one_unique_value(
     assert [r["name"] for r in listed["records"]] == ["一号"]
 
 
-def test_concurrent_update_to_a_taken_unique_value(
-    client: TestClient, platform: Platform, tenant: TenantInfo
-) -> None:
+def test_concurrent_update_to_a_taken_unique_value(client: TestClient, race: Race) -> None:
     create_warranty_object(client)
     other = client.post("/api/v1/records/warranty", json={"name": "b", "serial_no": "SN-B"})
-    actor = admin_actor(client)
-    with first_writer(platform, tenant, actor) as ctx:
-        RecordsService(ctx).create("warranty", {"name": "a", "serial_no": "SN-A"})
-        second = Background(
-            lambda: client.patch(
-                f"/api/v1/records/warranty/{other.json()['id']}", json={"serial_no": "SN-A"}
-            )
-        )
-        wait_until_blocked_by(ctx)
-    response = second.result()
+    response = race(
+        lambda records: records.create("warranty", {"name": "a", "serial_no": "SN-A"}),
+        lambda: client.patch(
+            f"/api/v1/records/warranty/{other.json()['id']}", json={"serial_no": "SN-A"}
+        ),
+    )
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "serial_no"
     assert client.get(f"/api/v1/records/warranty/{other.json()['id']}").json()["serial_no"] == (
@@ -145,9 +154,7 @@ def test_concurrent_update_to_a_taken_unique_value(
     )
 
 
-def test_mass_update_losing_a_unique_race_names_the_field(
-    client: TestClient, platform: Platform, tenant: TenantInfo
-) -> None:
+def test_mass_update_losing_a_unique_race_names_the_field(client: TestClient, race: Race) -> None:
     """Mass update carries on past a record's error to report them all; after a unique
     violation PostgreSQL runs nothing more in that transaction: still a 422, never a 500."""
     create_warranty_object(client)
@@ -155,17 +162,13 @@ def test_mass_update_losing_a_unique_race_names_the_field(
         client.post("/api/v1/records/warranty", json={"name": n, "serial_no": n}).json()["id"]
         for n in ("m1", "m2")
     ]
-    actor = admin_actor(client)
-    with first_writer(platform, tenant, actor) as ctx:
-        RecordsService(ctx).create("warranty", {"name": "先到", "serial_no": "SN-MASS"})
-        second = Background(
-            lambda: client.post(
-                "/api/v1/records/warranty/mass-update",
-                json={"ids": ids[:1] + ids[1:], "values": {"serial_no": "SN-MASS"}},
-            )
-        )
-        wait_until_blocked_by(ctx)
-    response = second.result()
+    response = race(
+        lambda records: records.create("warranty", {"name": "先到", "serial_no": "SN-MASS"}),
+        lambda: client.post(
+            "/api/v1/records/warranty/mass-update",
+            json={"ids": ids[:1] + ids[1:], "values": {"serial_no": "SN-MASS"}},
+        ),
+    )
     assert response.status_code == 422, response.text
     assert {e["field"].rpartition(".")[2] for e in response.json()["errors"]} == {"serial_no"}
     names = {r["serial_no"] for r in client.get("/api/v1/records/warranty").json()["records"]}
@@ -249,56 +252,38 @@ def test_parallel_http_posts_with_one_idempotency_key(client: TestClient) -> Non
 
 # ------------------------------------------------------------------ delete / restore
 def side_effects(platform: Platform, tenant: TenantInfo, record_id: str, op: str) -> list[int]:
+    """How many history, outbox and audit rows `op` left for the record (each once: [1, 1, 1])."""
     return [
-        count_rows(
-            platform,
-            tenant,
-            history_table,
-            history_table.c.record_id == record_id,
-            history_table.c.operation == op,
-        ),
-        count_rows(
-            platform,
-            tenant,
-            outbox_table,
-            outbox_table.c.record_id == record_id,
-            outbox_table.c.event == f"record.{op}d",
-        ),
-        count_rows(
-            platform,
-            tenant,
-            audit_table,
-            audit_table.c.record_id == record_id,
-            audit_table.c.action == f"record.{op}",
-        ),
+        count_rows(platform, tenant, table, table.c.record_id == record_id, column == value)
+        for table, column, value in (
+            (history_table, history_table.c.operation, op),
+            (outbox_table, outbox_table.c.event, f"record.{op}d"),
+            (audit_table, audit_table.c.action, f"record.{op}"),
+        )
     ]
 
 
 def test_concurrent_deletes_of_one_record(
-    client: TestClient, platform: Platform, tenant: TenantInfo
+    client: TestClient, platform: Platform, tenant: TenantInfo, race: Race
 ) -> None:
     account = make_account(client, name="删两次")
-    actor = admin_actor(client)
-    with first_writer(platform, tenant, actor) as ctx:
-        RecordsService(ctx).delete("account", account["id"])
-        second = Background(lambda: client.delete(f"/api/v1/records/account/{account['id']}"))
-        wait_until_blocked_by(ctx)
-    response = second.result()
+    response = race(
+        lambda records: records.delete("account", account["id"]),
+        lambda: client.delete(f"/api/v1/records/account/{account['id']}"),
+    )
     assert response.status_code == 404, response.text
     assert side_effects(platform, tenant, account["id"], "delete") == [1, 1, 1]
 
 
 def test_concurrent_restores_of_one_record(
-    client: TestClient, platform: Platform, tenant: TenantInfo
+    client: TestClient, platform: Platform, tenant: TenantInfo, race: Race
 ) -> None:
     account = make_account(client, name="恢复两次")
     assert client.delete(f"/api/v1/records/account/{account['id']}").status_code == 204
-    actor = admin_actor(client)
-    with first_writer(platform, tenant, actor) as ctx:
-        RecordsService(ctx).restore("account", account["id"])
-        second = Background(lambda: client.post(f"/api/v1/records/account/{account['id']}/restore"))
-        wait_until_blocked_by(ctx)
-    response = second.result()
+    response = race(
+        lambda records: records.restore("account", account["id"]),
+        lambda: client.post(f"/api/v1/records/account/{account['id']}/restore"),
+    )
     assert response.status_code == 409, response.text
     assert response.json()["code"] == "not_deleted"
     assert side_effects(platform, tenant, account["id"], "restore") == [1, 1, 1]
@@ -306,40 +291,28 @@ def test_concurrent_restores_of_one_record(
 
 
 # ------------------------------------------------------------------ PATCH and versions
-def test_patch_without_if_match_applies_to_the_current_row(
-    client: TestClient, platform: Platform, tenant: TenantInfo
-) -> None:
+def test_patch_without_if_match_applies_to_the_current_row(client: TestClient, race: Race) -> None:
     account = make_account(client, name="并发编辑")
-    actor = admin_actor(client)
-    with first_writer(platform, tenant, actor) as ctx:
-        RecordsService(ctx).update("account", account["id"], {"grade": "A"})
-        second = Background(
-            lambda: client.patch(f"/api/v1/records/account/{account['id']}", json={"city": "苏州"})
-        )
-        wait_until_blocked_by(ctx)
-    response = second.result()
+    response = race(
+        lambda records: records.update("account", account["id"], {"grade": "A"}),
+        lambda: client.patch(f"/api/v1/records/account/{account['id']}", json={"city": "苏州"}),
+    )
     assert response.status_code == 200, response.text
     assert response.json()["version"] == 3
     final = client.get(f"/api/v1/records/account/{account['id']}").json()
     assert (final["grade"], final["city"], final["version"]) == ("A", "苏州", 3)
 
 
-def test_patch_with_a_stale_if_match_still_answers_412(
-    client: TestClient, platform: Platform, tenant: TenantInfo
-) -> None:
+def test_patch_with_a_stale_if_match_still_answers_412(client: TestClient, race: Race) -> None:
     account = make_account(client, name="并发编辑版本")
-    actor = admin_actor(client)
-    with first_writer(platform, tenant, actor) as ctx:
-        RecordsService(ctx).update("account", account["id"], {"grade": "A"})
-        second = Background(
-            lambda: client.patch(
-                f"/api/v1/records/account/{account['id']}",
-                json={"city": "苏州"},
-                headers={"If-Match": '"1"'},
-            )
-        )
-        wait_until_blocked_by(ctx)
-    response = second.result()
+    response = race(
+        lambda records: records.update("account", account["id"], {"grade": "A"}),
+        lambda: client.patch(
+            f"/api/v1/records/account/{account['id']}",
+            json={"city": "苏州"},
+            headers={"If-Match": '"1"'},
+        ),
+    )
     assert response.status_code == 412, response.text
     assert response.json()["current"] == 2
     assert client.get(f"/api/v1/records/account/{account['id']}").json()["city"] != "苏州"

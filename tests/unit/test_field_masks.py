@@ -15,56 +15,49 @@ def _f(name: str, ftype: str, **extra: Any) -> FieldDef:
     return FieldDef.model_validate({"name": name, "type": ftype, "labels": {"en": name}, **extra})
 
 
+def _object(name: str, *fields: FieldDef) -> ObjectDef:
+    """An object titled by a `name` text field, then `fields`."""
+    return ObjectDef(name=name, labels={"en": name.title()}, fields=(_f("name", "text"), *fields))
+
+
 def _schema() -> CompiledSchema:
-    account = ObjectDef(
-        name="account",
-        labels={"en": "Account"},
-        fields=(
-            _f("name", "text"),
-            _f("revenue", "decimal"),
-            _f("staff", "integer"),
-            _f("wan", "formula", expression="revenue / 10000", return_type="decimal"),
-            _f("band", "formula", expression="IF(wan > 1, 'big', 'small')", return_type="text"),
-            _f("staff2", "formula", expression="staff * 2", return_type="integer"),
-            _f(
-                "deal_total",
-                "rollup",
-                rollup={
-                    "child_object": "deal",
-                    "child_field": "account",
-                    "op": "sum",
-                    "aggregate_field": "amount",
-                },
-            ),
-            _f(
-                "deal_count",
-                "rollup",
-                rollup={"child_object": "deal", "child_field": "account", "op": "count"},
-            ),
-            _f(
-                "note_count",
-                "rollup",
-                rollup={"child_object": "note", "child_field": "account", "op": "count"},
-            ),
+    account = _object(
+        "account",
+        _f("revenue", "decimal"),
+        _f("staff", "integer"),
+        _f("wan", "formula", expression="revenue / 10000", return_type="decimal"),
+        _f("band", "formula", expression="IF(wan > 1, 'big', 'small')", return_type="text"),
+        _f("staff2", "formula", expression="staff * 2", return_type="integer"),
+        _f(
+            "deal_total",
+            "rollup",
+            rollup={
+                "child_object": "deal",
+                "child_field": "account",
+                "op": "sum",
+                "aggregate_field": "amount",
+            },
+        ),
+        _f(
+            "deal_count",
+            "rollup",
+            rollup={"child_object": "deal", "child_field": "account", "op": "count"},
+        ),
+        _f(
+            "note_count",
+            "rollup",
+            rollup={"child_object": "note", "child_field": "account", "op": "count"},
         ),
     )
-    deal = ObjectDef(
-        name="deal",
-        labels={"en": "Deal"},
-        fields=(
-            _f("name", "text"),
-            _f("amount", "decimal"),
-            _f("account", "lookup", target="account"),
-            _f("account_band", "formula", expression="account.band", return_type="text"),
-            _f("account_staff", "formula", expression="account.staff", return_type="integer"),
-            _f("owner_name", "formula", expression="account.name", return_type="text"),
-        ),
+    deal = _object(
+        "deal",
+        _f("amount", "decimal"),
+        _f("account", "lookup", target="account"),
+        _f("account_band", "formula", expression="account.band", return_type="text"),
+        _f("account_staff", "formula", expression="account.staff", return_type="integer"),
+        _f("owner_name", "formula", expression="account.name", return_type="text"),
     )
-    note = ObjectDef(
-        name="note",
-        labels={"en": "Note"},
-        fields=(_f("name", "text"), _f("account", "lookup", target="account")),
-    )
+    note = _object("note", _f("account", "lookup", target="account"))
     return compile_schema(1, "r1", [account, deal, note], {})
 
 

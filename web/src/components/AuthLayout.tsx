@@ -14,12 +14,15 @@ export function AuthLayout({
   cardTestId,
   children,
 }: {
-  title: string;
-  points: string[];
+  /** The hero's heading and selling points; the sign-in page's unless a page has its own. */
+  title?: string;
+  points?: string[];
   cardTestId?: string;
   children: ReactNode;
 }) {
   const { t } = useI18n();
+  const heading = title ?? t('login.hero.title');
+  const selling = points ?? [t('login.hero.point1'), t('login.hero.point2'), t('login.hero.point3')];
   return (
     <div className="ky-login">
       <div className="ky-login-hero">
@@ -28,9 +31,9 @@ export function AuthLayout({
             <img src="/favicon.svg" alt="" width={40} height={40} />
             <span>{t('app.name')}</span>
           </div>
-          <h1>{title}</h1>
+          <h1>{heading}</h1>
           <ul>
-            {points.map((point) => (
+            {selling.map((point) => (
               <li key={point}>
                 <CheckCircleFilled /> {point}
               </li>

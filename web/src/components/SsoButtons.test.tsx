@@ -1,18 +1,9 @@
-import { render, screen } from '@testing-library/react';
-import { App as AntApp } from 'antd';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import { screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { I18nProvider } from '../i18n';
 import type { Lang } from '../api/types';
 import LoginPage from '../pages/LoginPage';
-import { SessionProvider } from '../state/session';
+import { json, renderRoutes, SIGNED_OUT } from '../test/session';
 import { ssoErrorKey, startHref } from './SsoButtons';
-
-const json = (body: object, status = 200) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': status < 400 ? 'application/json' : 'application/problem+json' },
-  });
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -23,10 +14,10 @@ function renderLogin(url: string, lang: Lang, providerUrls: string[]) {
   vi.stubGlobal(
     'fetch',
     vi.fn(async (input: string) => {
-      if (input === '/api/v1/me') return json({ status: 401, title: 'Unauthorized' }, 401);
+      if (input === '/api/v1/me') return SIGNED_OUT();
       if (input.startsWith('/api/v1/auth/sso/providers')) {
         providerUrls.push(input);
-        return json({
+        return json(200, {
           tenant: 'acme',
           providers: [{ name: 'corp', labels: { en: 'Corporate account', 'zh-CN': '企业账号' }, start_url: '/api/v1/auth/sso/acme/corp/start' }],
         });
@@ -34,19 +25,7 @@ function renderLogin(url: string, lang: Lang, providerUrls: string[]) {
       throw new Error('unexpected ' + input);
     }),
   );
-  render(
-    <I18nProvider initial={lang}>
-      <AntApp>
-        <SessionProvider>
-          <MemoryRouter initialEntries={[url]}>
-            <Routes>
-              <Route path="/login" element={<LoginPage />} />
-            </Routes>
-          </MemoryRouter>
-        </SessionProvider>
-      </AntApp>
-    </I18nProvider>,
-  );
+  renderRoutes(url, { '/login': <LoginPage /> }, lang);
 }
 
 describe('single sign-on on the login page', () => {

@@ -2,6 +2,7 @@ import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ObjectMeta } from '../api/types';
 import { contactScope, timelineFilter } from '../lib/timeline';
+import { stubApi, type Sent } from '../test/fetch';
 import { account, contact, field, opportunity } from '../test/fixtures';
 import { renderWith } from '../test/render';
 import { Timeline } from './Timeline';
@@ -34,27 +35,9 @@ const activity: ObjectMeta = {
 const lead: ObjectMeta = { name: 'lead', labels: { en: 'Lead', 'zh-CN': '线索' }, name_field: 'name', fields: [field('name', 'text')] };
 const OBJECTS = [account, opportunity, contact, activity, lead];
 
-const json = (b: unknown, status = 200) => new Response(JSON.stringify(b), { status, headers: { 'Content-Type': 'application/json' } });
-
-interface Sent {
-  url: string;
-  method: string;
-  body: Record<string, unknown>;
-}
-
-function stubApi(answer: (s: Sent) => unknown): Sent[] {
-  const sent: Sent[] = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (url: string, init: RequestInit) => {
-      const s = { url, method: init.method ?? 'GET', body: init.body ? JSON.parse(String(init.body)) : {} };
-      sent.push(s);
-      const b = answer(s);
-      return s.method === 'POST' && url === '/api/v1/records/activity' ? json(b, 201) : json(b);
-    }),
-  );
-  return sent;
-}
+/** Stub the API; logging an activity answers 201, like the server, everything else 200. */
+const stubTimelineApi = (answer: (s: Sent) => unknown) =>
+  stubApi(answer, (s) => (s.method === 'POST' && s.url === '/api/v1/records/activity' ? 201 : 200));
 
 describe('timeline filter', () => {
   it('follows the activity lookup to the record object, else the polymorphic pair', () => {
@@ -80,7 +63,7 @@ describe('timeline filter', () => {
 
 describe('Timeline', () => {
   it("shows an account's activities by its account lookup and logs a call with its time and contact", async () => {
-    const sent = stubApi((s) => {
+    const sent = stubTimelineApi((s) => {
       if (s.url === '/api/v1/records/activity/query')
         return {
           records: [
@@ -123,7 +106,7 @@ describe('Timeline', () => {
   }, 60_000);
 
   it('on a contact page names no contact and uses the contact lookup; reloads when told', async () => {
-    const sent = stubApi(() => ({ records: [], next_cursor: null }));
+    const sent = stubTimelineApi(() => ({ records: [], next_cursor: null }));
     const { rerender } = renderWith(<Timeline object={contact} recordId="c1" record={{ id: 'c1', account: 'a1' }} />, { objects: OBJECTS });
     await screen.findByText('No activity yet. Log a call, visit or note.');
     expect(screen.queryByTestId('composer-contact')).toBeNull();
@@ -134,7 +117,7 @@ describe('Timeline', () => {
   }, 60_000);
 
   it('sends the time the user picked for a visit; a task gets no time', async () => {
-    const sent = stubApi((s) => (s.url === '/api/v1/records/activity' ? { id: 'n', subject: s.body.subject, created_at: '2026-03-06T01:00:00Z' } : { records: [], next_cursor: null }));
+    const sent = stubTimelineApi((s) => (s.url === '/api/v1/records/activity' ? { id: 'n', subject: s.body.subject, created_at: '2026-03-06T01:00:00Z' } : { records: [], next_cursor: null }));
     renderWith(<Timeline object={lead} recordId="l1" record={{ id: 'l1' }} />, { objects: OBJECTS });
     await screen.findByText('No activity yet. Log a call, visit or note.');
     fireEvent.click(screen.getByTestId('composer-type').querySelector('[title="visit"]')!);

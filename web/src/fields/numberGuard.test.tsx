@@ -1,20 +1,11 @@
 import { fireEvent, screen } from '@testing-library/react';
-import { Form } from 'antd';
 import { describe, expect, it } from 'vitest';
 import { field } from '../test/fixtures';
-import { renderWith } from '../test/render';
+import { renderFieldInput } from '../test/fieldInput';
 import { isNumberText, refusesKey } from './numberGuard';
-import { FieldInput } from './registry';
 
 function renderNumber(type: 'integer' | 'currency') {
-  const f = field('n', type);
-  renderWith(
-    <Form>
-      <Form.Item name="n">
-        <FieldInput field={f} />
-      </Form.Item>
-    </Form>,
-  );
+  renderFieldInput(field('n', type));
   return screen.getAllByRole('spinbutton')[0] as HTMLInputElement;
 }
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FIELD_TYPES, type FieldMeta, type RecordData } from '../api/types';
 import { DEFAULT_FORMAT, type FormatSettings } from '../lib/format';
 import { field, opportunity } from '../test/fixtures';
+import { renderFieldInput } from '../test/fieldInput';
 import { renderWith } from '../test/render';
 import { dateTimeFromForm, dateTimeToForm, FIELD_REGISTRY, FieldDisplay, FieldInput, isNumericField, specFor } from './registry';
 import { displayText } from './text';
@@ -184,14 +185,7 @@ describe('text fields with server-listed options', () => {
   it('are chosen from a select of the options and shown by their labels', () => {
     expect(specFor(objectField)).toBe(FIELD_REGISTRY.picklist);
     expect(specFor(field('t', 'text'))).toBe(FIELD_REGISTRY.text);
-    renderWith(
-      <Form>
-        <Form.Item name="object_name">
-          <FieldInput field={objectField} />
-        </Form.Item>
-      </Form>,
-      { lang: 'zh-CN' },
-    );
+    renderFieldInput(objectField, { lang: 'zh-CN' });
     expect(document.querySelector('.ant-select')).toBeTruthy();
     expect(document.querySelector('input[type=text]:not([role=combobox])')).toBeNull();
     renderWith(<FieldDisplay field={objectField} record={{ id: 'p1', object_name: 'account' }} />, { lang: 'zh-CN' });

@@ -1,14 +1,7 @@
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { App as AntApp } from 'antd';
+import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
-import { I18nProvider } from '../i18n';
-import { SessionProvider } from '../state/session';
+import { json, problem, renderRoutes, SIGNED_OUT } from '../test/session';
 import AcceptInvitePage from './AcceptInvitePage';
-
-const json = (status: number, body: object, type = 'application/json') =>
-  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': type } });
-const problem = (status: number, body: object) => json(status, { status, ...body }, 'application/problem+json');
 
 const INFO = { email: 'new@acme.cn', tenant: { name: 'acme', label: 'Acme 科技' }, expires_at: '2030-01-08T00:00:00Z' };
 const SIGNED_IN = { token: 't', user: { id: 'u2', name: 'New', email: 'new@acme.cn' }, tenant: { name: 'acme' } };
@@ -20,7 +13,7 @@ function stub(info: object | Response, accept: Handler) {
   vi.stubGlobal(
     'fetch',
     vi.fn(async (url: string, init: RequestInit) => {
-      if (url === '/api/v1/me') return problem(401, { title: 'Unauthorized' });
+      if (url === '/api/v1/me') return SIGNED_OUT();
       if (url === '/api/v1/auth/invitation?token=tok-123') return info instanceof Response ? info : json(200, info);
       if (url === '/api/v1/auth/accept-invite') {
         const body = JSON.parse(String(init.body)) as Record<string, string>;
@@ -34,20 +27,7 @@ function stub(info: object | Response, accept: Handler) {
 }
 
 function renderAt(path: string) {
-  render(
-    <I18nProvider initial="en">
-      <AntApp>
-        <SessionProvider>
-          <MemoryRouter initialEntries={[path]}>
-            <Routes>
-              <Route path="/accept-invite" element={<AcceptInvitePage />} />
-              <Route path="/" element={<div>workspace home</div>} />
-            </Routes>
-          </MemoryRouter>
-        </SessionProvider>
-      </AntApp>
-    </I18nProvider>,
-  );
+  renderRoutes(path, { '/accept-invite': <AcceptInvitePage />, '/': <div>workspace home</div> });
 }
 
 /** antd forms are slow to settle on a busy 2-core machine. */

@@ -1,12 +1,14 @@
 import { LockOutlined, SafetyOutlined } from '@ant-design/icons';
-import { Alert, Button, Form, Input, Result, Spin, Typography } from 'antd';
+import { Alert, Form, Input, Result, Spin, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { ApiError } from '../api/client';
+import { ConfirmPasswordField, SubmitButton } from '../components/AuthFormFields';
 import { AuthLayout } from '../components/AuthLayout';
 import { errorMessage } from '../components/Status';
 import { useI18n, type TFunction } from '../i18n';
 import { formatDateTime } from '../lib/format';
+import { useSubmission } from '../lib/useSubmission';
 import { tokenFrom, usersApi, type InvitationInfo } from '../lib/users';
 import { useFormatSettings, useSession } from '../state/session';
 
@@ -37,8 +39,7 @@ export default function AcceptInvitePage() {
   const [form] = Form.useForm<Values>();
   const [info, setInfo] = useState<InvitationInfo | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
-  const [submitting, setSubmitting] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { submitting, error, run } = useSubmission();
   const [needTotp, setNeedTotp] = useState(false);
 
   useEffect(() => {
@@ -63,29 +64,31 @@ export default function AcceptInvitePage() {
 
   const submit = async (values: Values) => {
     if (!token) return;
-    setSubmitting(true);
-    setError(null);
-    try {
-      const answer = await usersApi.accept(token, values.password, needTotp ? values.totp : null);
-      signedIn(answer);
-      navigate('/', { replace: true });
-    } catch (e) {
-      if (e instanceof ApiError && e.code === 'totp_required') {
-        setNeedTotp(true);
-        if (needTotp) form.setFields([{ name: 'totp', errors: [problemText(e, t)] }]);
-      } else if (e instanceof ApiError && e.fieldErrors.length) {
-        const onForm = e.fieldErrors.filter((f) => f.field === 'password' || f.field === 'totp');
-        form.setFields(
-          ['password', 'totp']
-            .map((name) => ({ name: name as keyof Values, errors: onForm.filter((f) => f.field === name).map((f) => f.message) }))
-            .filter((f) => f.errors.length),
-        );
-        const rest = e.fieldErrors.filter((f) => f.field !== 'password' && f.field !== 'totp');
-        if (rest.length) setError(rest.map((f) => f.message).join(' '));
-      } else setError(problemText(e, t));
-    } finally {
-      setSubmitting(false);
-    }
+    await run(
+      async () => {
+        const answer = await usersApi.accept(token, values.password, needTotp ? values.totp : null);
+        signedIn(answer);
+        navigate('/', { replace: true });
+      },
+      (e) => {
+        if (e instanceof ApiError && e.code === 'totp_required') {
+          setNeedTotp(true);
+          if (needTotp) form.setFields([{ name: 'totp', errors: [problemText(e, t)] }]);
+          return null;
+        }
+        if (e instanceof ApiError && e.fieldErrors.length) {
+          const onForm = e.fieldErrors.filter((f) => f.field === 'password' || f.field === 'totp');
+          form.setFields(
+            ['password', 'totp']
+              .map((name) => ({ name: name as keyof Values, errors: onForm.filter((f) => f.field === name).map((f) => f.message) }))
+              .filter((f) => f.errors.length),
+          );
+          const rest = e.fieldErrors.filter((f) => f.field !== 'password' && f.field !== 'totp');
+          return rest.length ? rest.map((f) => f.message).join(' ') : null;
+        }
+        return problemText(e, t);
+      },
+    );
   };
 
   const company = info ? info.tenant.label || info.tenant.name : '';
@@ -133,29 +136,21 @@ export default function AcceptInvitePage() {
             <Input.Password prefix={<LockOutlined />} autoComplete={fresh ? 'new-password' : 'current-password'} autoFocus data-testid="invite-password" />
           </Form.Item>
           {fresh && (
-            <Form.Item
-              name="confirm"
+            <ConfirmPasswordField
               label={t('invite.confirm')}
-              dependencies={['password']}
-              rules={[
-                { required: true, message: t('invite.confirmRequired') },
-                ({ getFieldValue }) => ({
-                  validator: (_, value: string | undefined) =>
-                    !value || value === getFieldValue('password') ? Promise.resolve() : Promise.reject(new Error(t('invite.mismatch'))),
-                }),
-              ]}
-            >
-              <Input.Password prefix={<LockOutlined />} autoComplete="new-password" data-testid="invite-confirm" />
-            </Form.Item>
+              requiredMessage={t('invite.confirmRequired')}
+              mismatchMessage={t('invite.mismatch')}
+              testId="invite-confirm"
+            />
           )}
           {needTotp && (
             <Form.Item name="totp" label={t('invite.totp')} extra={t('invite.totpHelp')} rules={[{ required: true, message: t('invite.totpRequired') }]}>
               <Input prefix={<SafetyOutlined />} inputMode="numeric" autoComplete="one-time-code" maxLength={12} autoFocus data-testid="invite-totp" />
             </Form.Item>
           )}
-          <Button type="primary" htmlType="submit" block loading={submitting} data-testid="invite-accept">
+          <SubmitButton loading={submitting} testId="invite-accept">
             {t('invite.submit')}
-          </Button>
+          </SubmitButton>
         </Form>
       </>
     );

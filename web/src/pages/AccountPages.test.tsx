@@ -1,18 +1,9 @@
-import { configure, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { App as AntApp } from 'antd';
+import { configure, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
-import { I18nProvider } from '../i18n';
-import { SessionProvider } from '../state/session';
+import { json, renderRoutes } from '../test/session';
 import ForgotPasswordPage from './ForgotPasswordPage';
 import ProfilePage from './ProfilePage';
 import ResetPasswordPage from './ResetPasswordPage';
-
-const json = (status: number, body: unknown) =>
-  new Response(status === 204 || status === 202 ? null : JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': status >= 400 ? 'application/problem+json' : 'application/json' },
-  });
 
 const ME = { user: { id: 'u1', name: '李雷', email: 'li.lei@example.com', language: 'en', phone: null }, tenant: { name: 'acme' } };
 
@@ -35,19 +26,7 @@ function stubFetch(handler: Handler) {
 }
 
 function renderAt(path: string, element: JSX.Element, route: string) {
-  return render(
-    <I18nProvider initial="en">
-      <AntApp>
-        <SessionProvider>
-          <MemoryRouter initialEntries={[path]}>
-            <Routes>
-              <Route path={route} element={element} />
-            </Routes>
-          </MemoryRouter>
-        </SessionProvider>
-      </AntApp>
-    </I18nProvider>,
-  );
+  return renderRoutes(path, { [route]: element });
 }
 
 // antd forms validate asynchronously; on a loaded machine that takes more than the default 1 s.

@@ -1,11 +1,12 @@
-import { MailOutlined } from '@ant-design/icons';
-import { Alert, Button, Form, Input, Result, Typography } from 'antd';
+import { Alert, Form, Result, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
+import { EmailField, SubmitButton } from '../components/AuthFormFields';
 import { AuthLayout } from '../components/AuthLayout';
 import { errorMessage } from '../components/Status';
 import { useI18n } from '../i18n';
 import { accountApi } from '../lib/account';
+import { useSubmission } from '../lib/useSubmission';
 
 /**
  * "Forgot password": asks for the email and always says the same thing afterwards — the
@@ -14,28 +15,23 @@ import { accountApi } from '../lib/account';
 export default function ForgotPasswordPage() {
   const { t } = useI18n();
   const [sent, setSent] = useState<string | null>(null);
-  const [submitting, setSubmitting] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { submitting, error, run } = useSubmission();
 
   useEffect(() => {
     document.title = `${t('forgot.title')} · ${t('app.name')}`;
   }, [t]);
 
-  const submit = async ({ email }: { email: string }) => {
-    setSubmitting(true);
-    setError(null);
-    try {
-      await accountApi.forgotPassword(email.trim());
-      setSent(email.trim());
-    } catch (e) {
-      setError(errorMessage(e, t));
-    } finally {
-      setSubmitting(false);
-    }
-  };
+  const submit = ({ email }: { email: string }) =>
+    run(
+      async () => {
+        await accountApi.forgotPassword(email.trim());
+        setSent(email.trim());
+      },
+      (e) => errorMessage(e, t),
+    );
 
   return (
-    <AuthLayout title={t('login.hero.title')} points={[t('login.hero.point1'), t('login.hero.point2'), t('login.hero.point3')]}>
+    <AuthLayout>
       {sent ? (
         <Result
           status="success"
@@ -49,19 +45,10 @@ export default function ForgotPasswordPage() {
           <Typography.Paragraph type="secondary">{t('forgot.subtitle')}</Typography.Paragraph>
           {error && <Alert type="error" showIcon message={error} className="ky-mb" />}
           <Form layout="vertical" requiredMark={false} onFinish={(v: { email: string }) => void submit(v)} size="large">
-            <Form.Item
-              name="email"
-              label={t('login.email')}
-              rules={[
-                { required: true, message: t('login.emailRequired') },
-                { type: 'email', message: t('login.emailInvalid') },
-              ]}
-            >
-              <Input prefix={<MailOutlined />} autoComplete="username" inputMode="email" autoFocus />
-            </Form.Item>
-            <Button type="primary" htmlType="submit" block loading={submitting} data-testid="forgot-submit">
+            <EmailField />
+            <SubmitButton loading={submitting} testId="forgot-submit">
               {t('forgot.submit')}
-            </Button>
+            </SubmitButton>
           </Form>
           <div className="ky-mt">
             <Link to="/login">{t('forgot.toLogin')}</Link>

@@ -4,34 +4,25 @@ import { Route, Routes } from 'react-router-dom';
 import { FilterBuilder } from '../components/FilterBuilder';
 import { serializeFilterState, type FilterState } from '../lib/filter';
 import { opportunity } from '../test/fixtures';
+import { stubApi } from '../test/fetch';
 import { renderWith } from '../test/render';
 import ListPage from './ListPage';
 
 afterEach(() => vi.unstubAllGlobals());
 
-const json = (b: unknown) => new Response(JSON.stringify(b), { status: 200, headers: { 'Content-Type': 'application/json' } });
-
-interface Sent {
-  url: string;
-  body: Record<string, unknown>;
-}
-
-/** Stub fetch: records every request (URL and JSON body) and answers with `answer`'s JSON. */
-function stubApi(answer: (url: string) => unknown): Sent[] {
-  const sent: Sent[] = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (url: string, init: RequestInit) => {
-      sent.push({ url, body: init.body ? JSON.parse(String(init.body)) : {} });
-      return json(answer(url));
-    }),
+/** Render the list page at `path` (/o/<object>?…), as the app routes it. */
+function renderList(path: string) {
+  renderWith(
+    <Routes>
+      <Route path="/o/:object" element={<ListPage />} />
+    </Routes>,
+    { path },
   );
-  return sent;
 }
 
 describe('ListPage', () => {
   it('queries with the filter tree, sort and columns from the URL and renders rows', async () => {
-    const queries = stubApi((url) =>
+    const queries = stubApi(({ url }) =>
       url.endsWith('/aggregate')
         ? { groups: [{ key: {}, values: { count: 1 } }] }
         : {
@@ -40,12 +31,7 @@ describe('ListPage', () => {
           },
     );
     const f = serializeFilterState({ match: 'and', conditions: [{ id: 'x', field: 'stage', op: 'in', value: ['won', 'lost'] }] });
-    renderWith(
-      <Routes>
-        <Route path="/o/:object" element={<ListPage />} />
-      </Routes>,
-      { path: `/o/opportunity?sort=-amount&f=${encodeURIComponent(f)}` },
-    );
+    renderList(`/o/opportunity?sort=-amount&f=${encodeURIComponent(f)}`);
     expect(await screen.findByText('ERP rollout')).toBeTruthy();
     expect(screen.getByText('华为')).toBeTruthy();
     const q = queries.find((x) => x.url === '/api/v1/records/opportunity/query')!;
@@ -68,7 +54,7 @@ describe('ListPage', () => {
 
 describe('ListPage reference filters', () => {
   it('shows the titles of records a shared filter names by id, without changing the query', async () => {
-    const queries = stubApi((url) =>
+    const queries = stubApi(({ url }) =>
       url.endsWith('/aggregate')
         ? { groups: [{ key: {}, values: { count: 0 } }] }
         : url === '/api/v1/records/account/query'
@@ -76,12 +62,7 @@ describe('ListPage reference filters', () => {
           : { records: [], next_cursor: null },
     );
     const f = serializeFilterState({ match: 'and', conditions: [{ id: 'x', field: 'account', op: 'in', value: ['a1', 'gone'] }] });
-    renderWith(
-      <Routes>
-        <Route path="/o/:object" element={<ListPage />} />
-      </Routes>,
-      { path: `/o/opportunity?f=${encodeURIComponent(f)}` },
-    );
+    renderList(`/o/opportunity?f=${encodeURIComponent(f)}`);
     // (the titles take two round trips; a busy machine needs more than the default second)
     expect(await screen.findByText('account is any of 华为, gone', {}, { timeout: 5000 })).toBeTruthy();
     const titles = queries.find((x) => x.url === '/api/v1/records/account/query')!;
@@ -107,19 +88,14 @@ describe('ListPage saved views from the URL', () => {
   };
 
   it('applies a bookmarked view (?view=<id>): its filter, sort, search and columns, before any records are asked for', async () => {
-    const sent = stubApi((url) =>
+    const sent = stubApi(({ url }) =>
       url.startsWith('/api/v1/views')
         ? { views: [VIEW] }
         : url.endsWith('/aggregate')
           ? { groups: [{ key: {}, values: { count: 1 } }] }
           : { records: [{ id: 'o1', name: 'ERP rollout', stage: 'won', amount: 10, close_date: '2024-05-01' }], next_cursor: null },
     );
-    renderWith(
-      <Routes>
-        <Route path="/o/:object" element={<ListPage />} />
-      </Routes>,
-      { path: '/o/opportunity?view=v1' },
-    );
+    renderList('/o/opportunity?view=v1');
     expect(await screen.findByText('ERP rollout', {}, { timeout: 5000 })).toBeTruthy();
     const queries = sent.filter((x) => x.url === '/api/v1/records/opportunity/query');
     expect(queries.length).toBeGreaterThan(0);
@@ -139,15 +115,10 @@ describe('ListPage saved views from the URL', () => {
   });
 
   it('shows all records without the id when the view no longer exists', async () => {
-    const sent = stubApi((url) =>
+    const sent = stubApi(({ url }) =>
       url.startsWith('/api/v1/views') ? { views: [] } : url.endsWith('/aggregate') ? { groups: [] } : { records: [{ id: 'o1', name: 'ERP rollout' }], next_cursor: null },
     );
-    renderWith(
-      <Routes>
-        <Route path="/o/:object" element={<ListPage />} />
-      </Routes>,
-      { path: '/o/opportunity?view=gone' },
-    );
+    renderList('/o/opportunity?view=gone');
     expect(await screen.findByText('ERP rollout', {}, { timeout: 5000 })).toBeTruthy();
     const q = sent.find((x) => x.url === '/api/v1/records/opportunity/query')!;
     expect(q.body.filter).toBeNull();

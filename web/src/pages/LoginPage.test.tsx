@@ -1,14 +1,38 @@
-import { configure, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { App as AntApp } from 'antd';
+import { configure, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
-import { I18nProvider } from '../i18n';
-import { SessionProvider } from '../state/session';
 import LoginPage, { safeNext } from './LoginPage';
 import { groupHits } from '../components/SearchModal';
+import { json, problem, renderRoutes, SIGNED_OUT } from '../test/session';
 
-const problem = (status: number, body: object) =>
-  new Response(JSON.stringify({ status, ...body }), { status, headers: { 'Content-Type': 'application/problem+json' } });
+type LoginBody = Record<string, string>;
+
+/**
+ * Stub the API for a signed-out browser whose login requests `answer` replies to; returns the
+ * bodies the page sent, in order.
+ */
+function stubLogin(answer: (body: LoginBody) => Response): LoginBody[] {
+  const bodies: LoginBody[] = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init: RequestInit) => {
+      if (url === '/api/v1/me') return SIGNED_OUT();
+      if (url === '/api/v1/auth/login') {
+        const body = JSON.parse(String(init.body)) as LoginBody;
+        bodies.push(body);
+        return answer(body);
+      }
+      throw new Error('unexpected ' + url);
+    }),
+  );
+  return bodies;
+}
+
+/** Fill in the sign-in form and send it. */
+async function signIn(email: string, password: string) {
+  fireEvent.change(await screen.findByLabelText('Email'), { target: { value: email } });
+  fireEvent.change(screen.getByLabelText('Password'), { target: { value: password } });
+  fireEvent.click(screen.getByTestId('login-submit'));
+}
 
 // antd forms validate asynchronously; on a loaded machine that takes more than the default 1 s.
 configure({ asyncUtilTimeout: 10000 });
@@ -17,40 +41,13 @@ afterEach(() => vi.unstubAllGlobals());
 
 describe('LoginPage', () => {
   it('shows a tenant picker on 409 and signs in to the chosen tenant', async () => {
-    const bodies: unknown[] = [];
-    vi.stubGlobal(
-      'fetch',
-      vi.fn(async (url: string, init: RequestInit) => {
-        if (url === '/api/v1/me') return problem(401, { title: 'Unauthorized' });
-        if (url === '/api/v1/auth/login') {
-          const body = JSON.parse(String(init.body));
-          bodies.push(body);
-          if (!body.tenant) return problem(409, { title: 'Choose', tenants: ['acme', 'globex'] });
-          return new Response(JSON.stringify({ token: 't', user: { id: 'u', name: 'N', email: body.email }, tenant: { name: body.tenant } }), {
-            status: 200,
-            headers: { 'Content-Type': 'application/json' },
-          });
-        }
-        throw new Error('unexpected ' + url);
-      }),
+    const bodies = stubLogin((body) =>
+      body.tenant
+        ? json(200, { token: 't', user: { id: 'u', name: 'N', email: body.email }, tenant: { name: body.tenant } })
+        : problem(409, { title: 'Choose', tenants: ['acme', 'globex'] }),
     );
-    render(
-      <I18nProvider initial="en">
-        <AntApp>
-          <SessionProvider>
-            <MemoryRouter initialEntries={['/login?next=/o/account']}>
-              <Routes>
-                <Route path="/login" element={<LoginPage />} />
-                <Route path="/o/account" element={<div>accounts page</div>} />
-              </Routes>
-            </MemoryRouter>
-          </SessionProvider>
-        </AntApp>
-      </I18nProvider>,
-    );
-    fireEvent.change(await screen.findByLabelText('Email'), { target: { value: 'a@b.cn' } });
-    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'pw' } });
-    fireEvent.click(screen.getByTestId('login-submit'));
+    renderRoutes('/login?next=/o/account', { '/login': <LoginPage />, '/o/account': <div>accounts page</div> });
+    await signIn('a@b.cn', 'pw');
     expect(await screen.findByText('Choose a workspace')).toBeTruthy();
     fireEvent.click(screen.getByText('globex'));
     fireEvent.click(screen.getByTestId('tenant-submit'));
@@ -59,42 +56,14 @@ describe('LoginPage', () => {
   });
 
   it('asks for the authenticator code when the server says it is required, then sends it', async () => {
-    const bodies: Record<string, string>[] = [];
-    vi.stubGlobal(
-      'fetch',
-      vi.fn(async (url: string, init: RequestInit) => {
-        if (url === '/api/v1/me') return problem(401, { title: 'Unauthorized' });
-        if (url === '/api/v1/auth/login') {
-          const body = JSON.parse(String(init.body));
-          bodies.push(body);
-          if (!body.totp) return problem(401, { code: 'totp_required', detail: 'Enter the code from your authenticator app.' });
-          if (body.totp !== '123456') return problem(401, { code: 'bad_credentials', detail: 'Wrong email or password.' });
-          return new Response(JSON.stringify({ token: 't', user: { id: 'u', name: 'N', email: body.email }, tenant: { name: 'acme' } }), {
-            status: 200,
-            headers: { 'Content-Type': 'application/json' },
-          });
-        }
-        throw new Error('unexpected ' + url);
-      }),
-    );
-    render(
-      <I18nProvider initial="en">
-        <AntApp>
-          <SessionProvider>
-            <MemoryRouter initialEntries={['/login']}>
-              <Routes>
-                <Route path="/login" element={<LoginPage />} />
-                <Route path="/" element={<div>home page</div>} />
-              </Routes>
-            </MemoryRouter>
-          </SessionProvider>
-        </AntApp>
-      </I18nProvider>,
-    );
+    const bodies = stubLogin((body) => {
+      if (!body.totp) return problem(401, { code: 'totp_required', detail: 'Enter the code from your authenticator app.' });
+      if (body.totp !== '123456') return problem(401, { code: 'bad_credentials', detail: 'Wrong email or password.' });
+      return json(200, { token: 't', user: { id: 'u', name: 'N', email: body.email }, tenant: { name: 'acme' } });
+    });
+    renderRoutes('/login', { '/login': <LoginPage />, '/': <div>home page</div> });
     expect(screen.queryByTestId('login-totp')).toBeNull();
-    fireEvent.change(await screen.findByLabelText('Email'), { target: { value: 'a@b.cn' } });
-    fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'pw' } });
-    fireEvent.click(screen.getByTestId('login-submit'));
+    await signIn('a@b.cn', 'pw');
     const code = await screen.findByTestId('login-totp');
     expect(screen.queryByTestId('login-error')).toBeNull(); // not an error: a next step
     fireEvent.change(code, { target: { value: '654321' } });
@@ -107,20 +76,8 @@ describe('LoginPage', () => {
   });
 
   it('links to the forgotten-password page', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => problem(401, { title: 'Unauthorized' })));
-    render(
-      <I18nProvider initial="en">
-        <AntApp>
-          <SessionProvider>
-            <MemoryRouter initialEntries={['/login']}>
-              <Routes>
-                <Route path="/login" element={<LoginPage />} />
-              </Routes>
-            </MemoryRouter>
-          </SessionProvider>
-        </AntApp>
-      </I18nProvider>,
-    );
+    vi.stubGlobal('fetch', vi.fn(async () => SIGNED_OUT()));
+    renderRoutes('/login', { '/login': <LoginPage /> });
     expect((await screen.findByTestId('forgot-link')).getAttribute('href')).toBe('/forgot-password');
   });
 

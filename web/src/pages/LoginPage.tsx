@@ -1,13 +1,15 @@
-import { ArrowLeftOutlined, LockOutlined, MailOutlined, SafetyOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, LockOutlined, SafetyOutlined } from '@ant-design/icons';
 import { Alert, Button, Form, Input, Radio, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { api } from '../api/endpoints';
+import { EmailField, SubmitButton } from '../components/AuthFormFields';
 import { AuthLayout } from '../components/AuthLayout';
 import SsoButtons, { rememberTenant, ssoErrorKey } from '../components/SsoButtons';
 import { errorMessage } from '../components/Status';
 import { useI18n } from '../i18n';
+import { useSubmission } from '../lib/useSubmission';
 import { useSession } from '../state/session';
 
 interface Creds {
@@ -31,8 +33,7 @@ export default function LoginPage() {
   const next = safeNext(params.get('next'));
   const ssoError = ssoErrorKey(params.get('sso_error'));
   const [form] = Form.useForm<Creds>();
-  const [submitting, setSubmitting] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { submitting, error, setError, run } = useSubmission();
   const [tenants, setTenants] = useState<string[] | null>(null);
   const [tenant, setTenant] = useState<string | null>(null);
   const [creds, setCreds] = useState<Creds | null>(null);
@@ -44,34 +45,34 @@ export default function LoginPage() {
 
   if (status === 'authenticated') return <Navigate to={next} replace />;
 
-  const attempt = async (c: Creds, chosenTenant?: string | null) => {
-    setSubmitting(true);
-    setError(null);
-    try {
-      const res = await api.login(c.email.trim(), c.password, chosenTenant, needTotp ? c.totp?.trim() : null);
-      rememberTenant(res.tenant?.name);
-      signedIn(res);
-      navigate(next, { replace: true });
-    } catch (e) {
-      if (e instanceof ApiError && e.status === 409 && Array.isArray(e.problem.tenants)) {
-        const list = (e.problem.tenants as unknown[]).map(String);
-        setCreds(c);
-        setTenants(list);
-        setTenant(list[0] ?? null);
-      } else if (e instanceof ApiError && e.code === 'totp_required') {
-        // Two-factor sign-in: the password was right; ask for the code and send both again.
-        setNeedTotp(true);
-        if (needTotp) form.setFields([{ name: 'totp', errors: [errorMessage(e, t)] }]);
-      } else {
-        setError(errorMessage(e, t));
-      }
-    } finally {
-      setSubmitting(false);
-    }
-  };
+  const attempt = (c: Creds, chosenTenant?: string | null) =>
+    run(
+      async () => {
+        const res = await api.login(c.email.trim(), c.password, chosenTenant, needTotp ? c.totp?.trim() : null);
+        rememberTenant(res.tenant?.name);
+        signedIn(res);
+        navigate(next, { replace: true });
+      },
+      (e) => {
+        if (e instanceof ApiError && e.status === 409 && Array.isArray(e.problem.tenants)) {
+          const list = (e.problem.tenants as unknown[]).map(String);
+          setCreds(c);
+          setTenants(list);
+          setTenant(list[0] ?? null);
+          return null;
+        }
+        if (e instanceof ApiError && e.code === 'totp_required') {
+          // Two-factor sign-in: the password was right; ask for the code and send both again.
+          setNeedTotp(true);
+          if (needTotp) form.setFields([{ name: 'totp', errors: [errorMessage(e, t)] }]);
+          return null;
+        }
+        return errorMessage(e, t);
+      },
+    );
 
   return (
-    <AuthLayout title={t('login.hero.title')} points={[t('login.hero.point1'), t('login.hero.point2'), t('login.hero.point3')]}>
+    <AuthLayout>
           {tenants ? (
             <>
               <Typography.Title level={3}>{t('login.chooseTenant')}</Typography.Title>
@@ -119,16 +120,7 @@ export default function LoginPage() {
               {error && <Alert type="error" showIcon message={error} className="ky-mb" data-testid="login-error" />}
               {ssoError && !error && <Alert type="error" showIcon message={t(ssoError)} className="ky-mb" data-testid="sso-error" />}
               <Form<Creds> form={form} layout="vertical" requiredMark={false} onFinish={(v) => void attempt(v)} size="large">
-                <Form.Item
-                  name="email"
-                  label={t('login.email')}
-                  rules={[
-                    { required: true, message: t('login.emailRequired') },
-                    { type: 'email', message: t('login.emailInvalid') },
-                  ]}
-                >
-                  <Input prefix={<MailOutlined />} autoComplete="username" inputMode="email" autoFocus />
-                </Form.Item>
+                <EmailField />
                 <Form.Item name="password" label={t('login.password')} rules={[{ required: true, message: t('login.passwordRequired') }]}>
                   <Input.Password prefix={<LockOutlined />} autoComplete="current-password" />
                 </Form.Item>
@@ -149,9 +141,9 @@ export default function LoginPage() {
                     />
                   </Form.Item>
                 )}
-                <Button type="primary" htmlType="submit" block loading={submitting} data-testid="login-submit">
+                <SubmitButton loading={submitting} testId="login-submit">
                   {t('login.submit')}
-                </Button>
+                </SubmitButton>
               </Form>
               <div className="ky-mt">
                 <Link to="/forgot-password" data-testid="forgot-link">

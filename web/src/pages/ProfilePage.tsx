@@ -3,9 +3,11 @@ import { App as AntApp, Alert, Button, Card, Form, Input, Select, Space, Tag, Ty
 import QRCode from 'qrcode';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError } from '../api/client';
+import { NewPasswordFields } from '../components/AuthFormFields';
 import { errorMessage } from '../components/Status';
 import { useI18n, type TFunction } from '../i18n';
 import { accountApi, type TotpSetup } from '../lib/account';
+import { useSubmission } from '../lib/useSubmission';
 import { useSession } from '../state/session';
 
 type FormLike = { setFields: (fields: { name: string; errors: string[] }[]) => void };
@@ -35,23 +37,18 @@ function ProfileCard() {
   const { message } = AntApp.useApp();
   const { session, signedIn } = useSession();
   const [form] = Form.useForm<ProfileValues>();
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { submitting: saving, error, run } = useSubmission();
   const user = session?.user;
   if (!user) return null;
-  const save = async (values: ProfileValues) => {
-    setSaving(true);
-    setError(null);
-    try {
-      const next = await accountApi.updateProfile({ name: values.name.trim(), phone: values.phone?.trim() || null, language: values.language });
-      signedIn(next);
-      void message.success(t('profile.saved'));
-    } catch (e) {
-      setError(placeErrors(e, form as unknown as FormLike, ['name', 'phone', 'language'], t));
-    } finally {
-      setSaving(false);
-    }
-  };
+  const save = (values: ProfileValues) =>
+    run(
+      async () => {
+        const next = await accountApi.updateProfile({ name: values.name.trim(), phone: values.phone?.trim() || null, language: values.language });
+        signedIn(next);
+        void message.success(t('profile.saved'));
+      },
+      (e) => placeErrors(e, form as unknown as FormLike, ['name', 'phone', 'language'], t),
+    );
   return (
     <Card title={t('profile.details')} className="ky-mb">
       {error && <Alert type="error" showIcon message={error} className="ky-mb" />}
@@ -97,21 +94,16 @@ function PasswordCard() {
   const { t } = useI18n();
   const { message } = AntApp.useApp();
   const [form] = Form.useForm<PasswordValues>();
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const save = async (values: PasswordValues) => {
-    setSaving(true);
-    setError(null);
-    try {
-      await accountApi.changePassword(values.current_password, values.password);
-      form.resetFields();
-      void message.success(t('account.passwordChanged'));
-    } catch (e) {
-      setError(placeErrors(e, form as unknown as FormLike, ['current_password', 'password'], t));
-    } finally {
-      setSaving(false);
-    }
-  };
+  const { submitting: saving, error, run } = useSubmission();
+  const save = (values: PasswordValues) =>
+    run(
+      async () => {
+        await accountApi.changePassword(values.current_password, values.password);
+        form.resetFields();
+        void message.success(t('account.passwordChanged'));
+      },
+      (e) => placeErrors(e, form as unknown as FormLike, ['current_password', 'password'], t),
+    );
   return (
     <Card title={t('account.changePassword')} className="ky-mb">
       <Typography.Paragraph type="secondary">{t('account.changePasswordHelp')}</Typography.Paragraph>
@@ -120,23 +112,7 @@ function PasswordCard() {
         <Form.Item name="current_password" label={t('account.currentPassword')} rules={[{ required: true, message: t('login.passwordRequired') }]}>
           <Input.Password prefix={<LockOutlined />} autoComplete="current-password" data-testid="current-password" />
         </Form.Item>
-        <Form.Item name="password" label={t('account.newPassword')} rules={[{ required: true, message: t('login.passwordRequired') }]}>
-          <Input.Password prefix={<LockOutlined />} autoComplete="new-password" data-testid="new-password" />
-        </Form.Item>
-        <Form.Item
-          name="confirm"
-          label={t('account.confirmPassword')}
-          dependencies={['password']}
-          rules={[
-            { required: true, message: t('login.passwordRequired') },
-            ({ getFieldValue }) => ({
-              validator: (_, value) =>
-                !value || value === getFieldValue('password') ? Promise.resolve() : Promise.reject(new Error(t('account.mismatch'))),
-            }),
-          ]}
-        >
-          <Input.Password prefix={<LockOutlined />} autoComplete="new-password" data-testid="confirm-password" />
-        </Form.Item>
+        <NewPasswordFields passwordTestId="new-password" confirmTestId="confirm-password" />
         <Button type="primary" htmlType="submit" loading={saving} data-testid="password-save">
           {t('account.changePassword')}
         </Button>
@@ -152,8 +128,7 @@ function TotpCard() {
   const [enabled, setEnabled] = useState<boolean | null>(null);
   const [setup, setSetup] = useState<TotpSetup | null>(null);
   const [qr, setQr] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { submitting: busy, error, setError, run: submit } = useSubmission();
   const [codeForm] = Form.useForm<{ code: string }>();
   const [offForm] = Form.useForm<{ password: string }>();
 
@@ -162,7 +137,7 @@ function TotpCard() {
       .security()
       .then((s) => setEnabled(s.totp_enabled))
       .catch((e: unknown) => setError(errorMessage(e, t)));
-  }, [t]);
+  }, [t, setError]);
   useEffect(load, [load]);
 
   useEffect(() => {
@@ -180,17 +155,8 @@ function TotpCard() {
     };
   }, [setup]);
 
-  const run = async (action: () => Promise<void>, form: FormLike, fields: string[]) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-    } catch (e) {
-      setError(placeErrors(e, form, fields, t));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const run = (action: () => Promise<void>, form: FormLike, fields: string[]) =>
+    submit(action, (e) => placeErrors(e, form, fields, t));
 
   const start = () =>
     run(async () => setSetup(await accountApi.totpSetup()), codeForm as unknown as FormLike, []);

@@ -1,12 +1,13 @@
-import { LockOutlined } from '@ant-design/icons';
-import { Alert, Button, Form, Input, Result, Typography } from 'antd';
+import { Alert, Form, Result, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useLocation } from 'react-router-dom';
 import { ApiError } from '../api/client';
+import { NewPasswordFields, SubmitButton } from '../components/AuthFormFields';
 import { AuthLayout } from '../components/AuthLayout';
 import { errorMessage } from '../components/Status';
 import { useI18n } from '../i18n';
 import { accountApi, resetTokenFrom } from '../lib/account';
+import { useSubmission } from '../lib/useSubmission';
 
 interface Values {
   password: string;
@@ -24,8 +25,7 @@ export default function ResetPasswordPage() {
   const token = resetTokenFrom(location.search);
   const [form] = Form.useForm<Values>();
   const [done, setDone] = useState(false);
-  const [submitting, setSubmitting] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { submitting, error, run } = useSubmission();
 
   useEffect(() => {
     document.title = `${t('reset.title')} · ${t('app.name')}`;
@@ -33,19 +33,21 @@ export default function ResetPasswordPage() {
 
   const submit = async (values: Values) => {
     if (!token) return;
-    setSubmitting(true);
-    setError(null);
-    try {
-      await accountApi.resetPassword(token, values.password);
-      setDone(true);
-    } catch (e) {
-      const onPassword = e instanceof ApiError ? e.fieldErrors.filter((f) => f.field === 'password') : [];
-      if (onPassword.length) form.setFields([{ name: 'password', errors: onPassword.map((f) => f.message) }]);
-      else if (e instanceof ApiError && e.fieldErrors.length) setError(e.fieldErrors.map((f) => f.message).join(' '));
-      else setError(errorMessage(e, t));
-    } finally {
-      setSubmitting(false);
-    }
+    await run(
+      async () => {
+        await accountApi.resetPassword(token, values.password);
+        setDone(true);
+      },
+      (e) => {
+        const onPassword = e instanceof ApiError ? e.fieldErrors.filter((f) => f.field === 'password') : [];
+        if (onPassword.length) {
+          form.setFields([{ name: 'password', errors: onPassword.map((f) => f.message) }]);
+          return null;
+        }
+        if (e instanceof ApiError && e.fieldErrors.length) return e.fieldErrors.map((f) => f.message).join(' ');
+        return errorMessage(e, t);
+      },
+    );
   };
 
   let body;
@@ -76,32 +78,16 @@ export default function ResetPasswordPage() {
           />
         )}
         <Form<Values> form={form} layout="vertical" requiredMark={false} onFinish={(v) => void submit(v)} size="large">
-          <Form.Item name="password" label={t('account.newPassword')} rules={[{ required: true, message: t('login.passwordRequired') }]}>
-            <Input.Password prefix={<LockOutlined />} autoComplete="new-password" autoFocus />
-          </Form.Item>
-          <Form.Item
-            name="confirm"
-            label={t('account.confirmPassword')}
-            dependencies={['password']}
-            rules={[
-              { required: true, message: t('login.passwordRequired') },
-              ({ getFieldValue }) => ({
-                validator: (_, value) =>
-                  !value || value === getFieldValue('password') ? Promise.resolve() : Promise.reject(new Error(t('account.mismatch'))),
-              }),
-            ]}
-          >
-            <Input.Password prefix={<LockOutlined />} autoComplete="new-password" />
-          </Form.Item>
-          <Button type="primary" htmlType="submit" block loading={submitting} data-testid="reset-submit">
+          <NewPasswordFields autoFocus />
+          <SubmitButton loading={submitting} testId="reset-submit">
             {t('reset.submit')}
-          </Button>
+          </SubmitButton>
         </Form>
       </>
     );
   }
   return (
-    <AuthLayout title={t('login.hero.title')} points={[t('login.hero.point1'), t('login.hero.point2'), t('login.hero.point3')]}>
+    <AuthLayout>
       {body}
     </AuthLayout>
   );
