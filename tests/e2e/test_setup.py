@@ -25,12 +25,20 @@ def english_page(browser: Browser) -> Page:
 
 
 def choose(page: Page, select_testid: str, text: str) -> None:
-    """Pick an option of an antd Select by typing its text."""
-    page.get_by_test_id(select_testid).click()
+    """Pick an option of an antd Select by typing its text.
+
+    Each step waits on the state the next one needs — the select open before typing, the
+    option in the dropdown that is open now (not one still fading out), the choice shown in
+    the select afterwards — so a slow machine only makes it slower.
+    """
+    select = page.get_by_test_id(select_testid)
+    select.click()
+    expect(select.get_by_role("combobox")).to_have_attribute("aria-expanded", "true")
     page.keyboard.type(text)
-    page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter(
-        has_text=text
-    ).first.click()
+    page.locator(
+        ".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option"
+    ).filter(has_text=text).first.click()
+    expect(select).to_contain_text(re.compile(re.escape(text), re.IGNORECASE))
 
 
 def add_field(page: Page, type_label: str, label_en: str, label_zh: str) -> None:

@@ -40,6 +40,17 @@ def api_call(page: Page, method: str, path: str) -> dict[str, Any]:
     return result
 
 
+def confirm_delete(page: Page) -> None:
+    """Delete the selected department through its confirmation, waiting on each state."""
+    page.get_by_test_id("dept-delete").click()
+    ok = page.get_by_test_id("dept-delete-ok")
+    expect(ok).to_be_visible()
+    expect(ok).to_be_enabled()
+    ok.click()
+    # The confirmation closes once the server has answered (refusal or deletion).
+    expect(ok).to_be_hidden(timeout=SLOW)
+
+
 def test_admin_adds_moves_and_renames_a_department(browser: Browser, server: str) -> None:
     page = english_page(browser)
     name = f"E2E 上海组 {uuid.uuid4().hex[:4]}"
@@ -114,14 +125,12 @@ def test_admin_adds_moves_and_renames_a_department(browser: Browser, server: str
         # Deleting: a department with people is refused with what to do; an empty one goes.
         node.filter(has_text="华东销售部").click()
         expect(page.get_by_test_id("dept-title")).to_have_text("华东销售部")
-        page.get_by_test_id("dept-delete").click()
-        page.get_by_test_id("dept-delete-ok").click()
+        confirm_delete(page)
         expect(page.locator(".ant-message")).to_contain_text("Move its", timeout=SLOW)
         expect(node.filter(has_text="华东销售部")).to_be_visible()
         node.filter(has_text=renamed).click()
         expect(page.get_by_test_id("dept-title")).to_have_text(renamed)
-        page.get_by_test_id("dept-delete").click()
-        page.get_by_test_id("dept-delete-ok").click()
+        confirm_delete(page)
         expect(node.filter(has_text=renamed)).to_have_count(0, timeout=SLOW)
         expect(page.get_by_test_id("dept-title")).to_have_text("销售中心")
     finally:
