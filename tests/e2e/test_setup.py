@@ -25,20 +25,24 @@ def english_page(browser: Browser) -> Page:
 
 
 def choose(page: Page, select_testid: str, text: str) -> None:
-    """Pick an option of an antd Select by typing its text.
+    """Pick an option of an antd Select by typing its text and pressing Enter.
 
     Each step waits on the state the next one needs — the select open before typing, the
-    option in the dropdown that is open now (not one still fading out), the choice shown in
-    the select afterwards — so a slow machine only makes it slower.
+    filtered list's active option showing the text before Enter, the choice shown in the
+    select afterwards — so a slow machine only makes it slower. Enter picks the active option
+    in one step, where a mouse click could land while the filtered list re-renders.
     """
     select = page.get_by_test_id(select_testid)
+    wanted = re.compile(re.escape(text), re.IGNORECASE)
     select.click()
     expect(select.get_by_role("combobox")).to_have_attribute("aria-expanded", "true")
     page.keyboard.type(text)
-    page.locator(
-        ".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option"
-    ).filter(has_text=text).first.click()
-    expect(select).to_contain_text(re.compile(re.escape(text), re.IGNORECASE))
+    active = page.locator(
+        ".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option-active"
+    )
+    expect(active).to_contain_text(wanted)
+    page.keyboard.press("Enter")
+    expect(select).to_contain_text(wanted)
 
 
 def add_field(page: Page, type_label: str, label_en: str, label_zh: str) -> None:
