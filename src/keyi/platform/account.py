@@ -43,6 +43,20 @@ class AccountService:
         self.auth = auth or AuthService(platform)
         self.t = platform.t
 
+    def security_state(self, identity_id: str) -> dict[str, bool]:
+        """Whether the person has two-factor sign-in on and a password to change."""
+        identity = self.t["identity"]
+        with self.platform.db.control_read() as conn:
+            row = conn.execute(
+                sa.select(identity.c.totp_enabled, identity.c.password_hash).where(
+                    identity.c.id == identity_id
+                )
+            ).first()
+        return {
+            "totp_enabled": bool(row and row.totp_enabled),
+            "has_password": bool(row and row.password_hash),
+        }
+
     # ------------------------------------------------------------ forgotten password
     def request_reset(self, email: str) -> ResetLink | None:
         """A fresh link for an identity that may sign in somewhere, or None (unknown email,

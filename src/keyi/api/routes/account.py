@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 from pydantic import BaseModel, Field
 
@@ -161,17 +160,8 @@ def my_security(request: Request) -> dict[str, Any]:
     principal, _ = authenticate(request)
     if principal.identity_id is None:
         raise Forbidden()
-    identity = services(request).platform.t["identity"]
-    with services(request).platform.db.control_read() as conn:
-        row = conn.execute(
-            sa.select(identity.c.totp_enabled, identity.c.password_hash).where(
-                identity.c.id == principal.identity_id
-            )
-        ).first()
-    return {
-        "totp_enabled": bool(row and row.totp_enabled),
-        "has_password": bool(row and row.password_hash),
-    }
+    svc = services(request)
+    return AccountService(svc.platform, svc.auth).security_state(principal.identity_id)
 
 
 @router.patch("/me")
