@@ -27,20 +27,24 @@ def english_page(browser: Browser) -> Page:
 def choose(page: Page, select_testid: str, text: str) -> None:
     """Pick an option of an antd Select by typing its text and pressing Enter.
 
-    Each step waits on the state the next one needs — the select open before typing, the
-    filtered list's active option showing the text before Enter, the choice shown in the
-    select afterwards — so a slow machine only makes it slower. Enter picks the active option
-    in one step, where a mouse click could land while the filtered list re-renders.
+    Each step waits on the state the next one needs — the select open before typing, its own
+    dropdown's active option showing the text before Enter (another select's dropdown may still
+    be fading out), the choice shown in the select afterwards — so a slow machine only makes it
+    slower. Enter picks the active option in one step, where a mouse click could land while the
+    filtered list re-renders.
     """
     select = page.get_by_test_id(select_testid)
+    combobox = select.get_by_role("combobox")
     wanted = re.compile(re.escape(text), re.IGNORECASE)
     select.click()
-    expect(select.get_by_role("combobox")).to_have_attribute("aria-expanded", "true")
-    page.keyboard.type(text)
-    active = page.locator(
-        ".ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option-active"
+    expect(combobox).to_have_attribute("aria-expanded", "true")
+    listbox = combobox.get_attribute("aria-controls")
+    assert listbox, "an open antd Select names its listbox"
+    own_dropdown = page.locator(".ant-select-dropdown").filter(
+        has=page.locator(f'[id="{listbox}"]')
     )
-    expect(active).to_contain_text(wanted)
+    page.keyboard.type(text)
+    expect(own_dropdown.locator(".ant-select-item-option-active")).to_contain_text(wanted)
     page.keyboard.press("Enter")
     expect(select).to_contain_text(wanted)
 
