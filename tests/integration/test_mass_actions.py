@@ -7,6 +7,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from keyi.platform.context import TenantInfo
+from keyi.platform.errors import ValidationFailed
+from keyi.platform.permissions import Actor
+from keyi.platform.records import RecordsService, mass
 from keyi.platform.tenancy import Platform
 from keyi.provisioning import add_user
 from tests.conftest import ADMIN_PASSWORD, admin_email_of, login
@@ -98,6 +101,10 @@ def test_mass_requests_are_validated(client: TestClient) -> None:
         response = client.post(url, json=body)
         assert response.status_code == 422, body
         assert response.json()["errors"][0]["field"].startswith(field), body
+    unknown = client.post(url, json={"ids": [account["id"]], "values": {"grade": "A"}, "x": 1})
+    assert unknown.json()["errors"] == [
+        {"field": "x", "code": "unknown_field", "message": "Unknown field 'x'."}
+    ]
     missing = "0190aaaa-0000-7000-8000-000000000000"
     response = client.post(url, json={"ids": [account["id"], missing], "values": {"grade": "A"}})
     assert response.status_code == 422
@@ -149,3 +156,28 @@ def test_mass_actions_respect_record_access(app, platform: Platform, tenant: Ten
         assert response.status_code == 403
         assert admin.get(f"/api/v1/records/account/{theirs['id']}").status_code == 200
         assert admin.get(f"/api/v1/records/account/{mine['id']}").status_code == 200
+
+
+def test_mass_actions_run_without_http(platform: Platform, tenant: TenantInfo) -> None:
+    """No HTTP: a system context (as the CLI or a job has) runs the same checks."""
+    with platform.context(tenant, Actor.system("cli")) as ctx:
+        records = RecordsService(ctx)
+        ids = [records.create("account", {"name": f"服务批量 {i}"})["id"] for i in range(2)]
+        done = mass.mass_update(ctx, "account", [i.upper() for i in ids], {"grade": "A"})
+        assert done == {"ids": ids, "versions": {ids[0]: 2, ids[1]: 2}}
+    with platform.context(tenant, Actor.system("cli")) as ctx:
+        for bad_ids, versions, field in (
+            ([ids[0], ids[0].upper()], None, "ids"),
+            (["nope"], None, "ids"),
+            ([ids[0]], {ids[1]: 2}, f"versions.{ids[1]}"),
+            ([ids[0]], {ids[0]: True}, f"versions.{ids[0]}"),
+        ):
+            try:
+                mass.mass_delete(ctx, "account", bad_ids, versions=versions)
+            except ValidationFailed as exc:
+                assert [e.field for e in exc.errors] == [field]
+            else:
+                raise AssertionError(f"accepted {bad_ids} {versions}")
+        assert mass.mass_delete(ctx, "account", ids, versions={ids[0]: 2}) == {"deleted": 2}
+    with platform.context(tenant, Actor.system("cli"), write=False) as ctx:
+        assert all(RecordsService(ctx).get("account", i, deleted=True) for i in ids)

@@ -89,13 +89,12 @@ def install_error_handlers(app: FastAPI) -> None:
             loc = [
                 str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")
             ]
-            errors.append(
-                {
-                    "field": ".".join(loc) or "body",
-                    "code": "invalid_request",
-                    "message": str(error.get("msg", "")),
-                }
-            )
+            if error.get("type") == "extra_forbidden" and loc:
+                # A key the body model does not know: the same error as the services give.
+                code, text = "unknown_field", message("unknown_field", locale, field=loc[-1])
+            else:
+                code, text = "invalid_request", str(error.get("msg", ""))
+            errors.append({"field": ".".join(loc) or "body", "code": code, "message": text})
         return problem(422, "invalid_request", locale, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
