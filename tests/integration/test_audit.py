@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from keyi.platform.audit import audit_table
+from keyi.platform.audit_log import EXPORT_BATCH
 from keyi.platform.context import TenantInfo
+from keyi.platform.ids import new_id
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
 from keyi.provisioning import add_user
@@ -76,3 +84,63 @@ def test_failed_write_leaves_no_audit_entry(client: TestClient) -> None:
     # Only the GET of the audit itself happened in between (reads are not audited).
     after = client.get("/api/v1/audit", params={"limit": 500}).json()["entries"]
     assert len(after) == before
+
+
+def test_export_streams_every_entry_in_batches_in_local_time(
+    app,  # type: ignore[no-untyped-def]
+    platform: Platform,
+    tenant: TenantInfo,
+) -> None:
+    """More entries than two batches: all of them, newest first, read batch by batch, with
+    times as the company's clock shows them and typed text never run as a formula."""
+    count = 2 * EXPORT_BATCH + 345
+    start = datetime(2026, 3, 1, 0, 30)
+    rows = [
+        {
+            "id": new_id(),
+            "at": start + timedelta(seconds=i),
+            "actor_id": None,
+            "actor_name": "=HYPERLINK(1)" if i == 7 else f"批量 {i}",
+            "action": "bulk.entry",
+            "details": {"n": i, "名称": "客户"},
+        }
+        for i in range(count)
+    ]
+    with platform.context(tenant, Actor.system("test")) as ctx:
+        ctx.conn.execute(sa.insert(audit_table), rows)
+        zone = ctx.time_zone
+    selects: list[str] = []
+
+    def listener(conn: sa.Connection, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "keyi_audit" in statement:
+            selects.append(statement)
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", listener)
+    try:
+        with TestClient(app) as admin:
+            login(admin, admin_email_of(platform, tenant))
+            response = admin.get("/api/v1/audit/export", params={"action": "bulk."})
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", listener)
+    assert response.status_code == 200, response.text
+    table = list(csv.DictReader(io.StringIO(response.content.decode().removeprefix("\ufeff"))))
+    newest_first = sorted(rows, key=lambda r: r["id"], reverse=True)
+    assert [r["id"] for r in table] == [r["id"] for r in newest_first]
+    assert [r["at"] for r in table] == [
+        r["at"].replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        for r in newest_first
+    ]
+    assert str(zone) == "Asia/Shanghai" and table[-1]["at"] == "2026-03-01 08:30:00"
+    by_id = {r["id"]: r for r in table}
+    assert by_id[rows[7]["id"]]["actor_name"] == "'=HYPERLINK(1)"
+    assert json.loads(by_id[rows[8]["id"]]["details"]) == {"n": 8, "名称": "客户"}
+    # One statement per batch of EXPORT_BATCH rows (and the last, short one), never one for all.
+    batches = [s for s in selects if "ORDER BY" in s.upper()]
+    assert len(batches) == 3, batches
+
+    add_user(platform, tenant, email="csv@audit.example", name="Rep", password=ADMIN_PASSWORD)
+    with TestClient(app) as rep:
+        login(rep, "csv@audit.example", tenant=tenant.name)
+        refused = rep.get("/api/v1/audit/export", params={"action": "bulk."})
+        assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith("application/problem+json")

@@ -80,10 +80,14 @@ def spreadsheet_safe(value: Any) -> Any:
 
 
 def local_time(value: Any, zone: tzinfo) -> Any:
-    """An API date-time ("2026-03-01T08:30:00.000Z") in the tenant's zone, as people read it."""
-    if not isinstance(value, str) or not value:
+    """An API date-time ("2026-03-01T08:30:00.000Z") or a stored one (naive UTC) in the
+    tenant's zone, as people read it."""
+    if isinstance(value, datetime):
+        moment = value
+    elif not isinstance(value, str) or not value:
         return value
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    else:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone).strftime(LOCAL_FORMAT)
