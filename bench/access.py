@@ -212,7 +212,7 @@ def _ensure_rule(ctx: Context, department_id: str) -> None:
     if wanted in rules:
         return
     rules = [r for r in rules if r["name"] != RULE_NAME] + [wanted]
-    MetadataService(ctx.conn, ctx.schema).update_object("account", {"sharing_rules": rules})
+    MetadataService(ctx).update_object("account", {"sharing_rules": rules})
 
 
 def _ensure_shares(

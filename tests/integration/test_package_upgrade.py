@@ -152,7 +152,7 @@ def test_upgrade_adds_what_is_new_and_keeps_admin_changes(
         before = RecordsService(ctx).create(
             "account", {"name": "华为技术", "city": "深圳", "type": "legacy"}
         )
-        service = MetadataService(ctx.conn, ctx.schema)
+        service = MetadataService(ctx)
         # The administrator renames two labels and adds a field of their own.
         service.update_field("account", "district", {"labels": {"en": "Area", "zh-CN": "区县"}})
         service.update_field("account", "phone", {"labels": {"en": "Switchboard", "zh-CN": "总机"}})

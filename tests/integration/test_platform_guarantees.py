@@ -102,7 +102,7 @@ def test_a_failure_late_in_the_transaction_leaves_nothing(
 
 def test_metadata_change_rolled_back_with_its_ddl(platform: Platform, tenant: TenantInfo) -> None:
     with pytest.raises(RuntimeError), platform.context(tenant, SYSTEM) as ctx:
-        MetadataService(ctx.conn, ctx.schema).add_field(
+        MetadataService(ctx).add_field(
             "account", FieldDef(name="ephemeral", type="text", labels={"en": "E"})
         )
         raise RuntimeError("abort after DDL")
@@ -168,7 +168,7 @@ def test_metadata_change_seen_by_another_process(platform: Platform, tenant: Ten
         with other.context(tenant, SYSTEM, write=False) as ctx:
             assert "loyalty_level" not in ctx.object("account").fields  # cached now
         with platform.context(tenant, SYSTEM) as ctx:
-            MetadataService(ctx.conn, ctx.schema).add_field(
+            MetadataService(ctx).add_field(
                 "account", FieldDef(name="loyalty_level", type="integer", labels={"en": "Loyalty"})
             )
         with other.context(tenant, SYSTEM) as ctx:

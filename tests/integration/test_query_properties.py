@@ -72,8 +72,7 @@ def dataset(platform: Platform) -> Iterator[tuple[Platform, TenantInfo, dict[str
     tenant = platform.create_tenant(new_tenant_name())
     rows = make_rows()
     with platform.context(tenant, Actor.system("test")) as ctx:
-        MetadataService(ctx.conn, ctx.schema).create_object(ITEM)
-        platform.reload_schema(ctx)
+        MetadataService(ctx).create_object(ITEM)
         ids = RecordsService(ctx).create_many(
             "item",
             [{k: (str(v) if isinstance(v, date) else v) for k, v in r.items()} for r in rows],

@@ -26,7 +26,6 @@ import yaml
 from keyi.platform.context import Context
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.service import MetadataService
-from keyi.platform.metadata.store import load_compiled
 from keyi.platform.schema import package_table
 
 PACKAGES_DIR = Path(__file__).parent
@@ -111,9 +110,7 @@ def install_packages(ctx: Context, names: tuple[str, ...] = DEFAULT_PACKAGES) ->
 def install_resolved(ctx: Context, packages: list[Package]) -> None:
     """Install packages given in dependency order (tests pass an older release's here)."""
     for package in packages:
-        service = MetadataService(ctx.conn, ctx.schema)
-        service.create_objects(o for o in package.objects if ctx.schema.get(o.name) is None)
-        ctx.refresh_schema(load_compiled(ctx.conn))
+        MetadataService(ctx).install(o for o in package.objects if ctx.schema.get(o.name) is None)
         save_baseline(ctx.conn, package, ctx.now(), installed=True)
 
 

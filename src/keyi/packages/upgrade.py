@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from keyi.packages import PACKAGES_DIR, Package, load_package, resolve_order, save_baseline
 from keyi.platform.context import Context, TenantInfo
 from keyi.platform.errors import KeyiError, ValidationFailed
-from keyi.platform.metadata.model import FieldDef, ObjectDef
+from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.service import MetadataService
 from keyi.platform.metadata.store import load_compiled, load_definitions
 from keyi.platform.permissions import Actor
@@ -435,17 +435,20 @@ def _stored(conn: sa.Connection) -> dict[str, tuple[str, dict[str, ObjectDef] | 
 
 
 def _apply(ctx: Context, report: UpgradeReport) -> None:
-    service = MetadataService(ctx.conn, load_compiled(ctx.conn))
     for plan in report.plans:
         if plan.package is None or plan.up_to_date:
             continue
+        # Each step is audited like the admin API's change, marked with where it came from.
+        service = MetadataService(ctx, origin={"package": plan.name, "upgrade": True})
         for step in plan.steps:
             try:
                 with ctx.conn.begin_nested():
-                    _run(ctx, service, plan.name, step)
+                    _run(service, step)
             except (KeyiError, sa.exc.DBAPIError) as exc:
                 step.refused = _describe(exc)
-                service = MetadataService(ctx.conn, load_compiled(ctx.conn))
+                # The savepoint took the step back: so must the schema the context sees.
+                ctx.refresh_schema(load_compiled(ctx.conn))
+                service = MetadataService(ctx, origin={"package": plan.name, "upgrade": True})
         save_baseline(ctx.conn, plan.package, ctx.now(), installed=False)
     ctx.audit(
         "metadata.package.upgrade",
@@ -453,44 +456,19 @@ def _apply(ctx: Context, report: UpgradeReport) -> None:
         changes=[str(n) for n in report.changes],
         conflicts=[str(n) for n in report.conflicts],
     )
-    ctx.refresh_schema(load_compiled(ctx.conn))
 
 
-def _run(ctx: Context, service: MetadataService, package: str, step: Step) -> None:
-    """One operation and its audit entry (the same actions as the admin API's)."""
-    origin: dict[str, Any] = {"package": package, "upgrade": True}
+def _run(service: MetadataService, step: Step) -> None:
+    """One operation (the service audits it, as it does the admin API's)."""
     if step.op == "create_objects":
-        objects: list[ObjectDef] = step.payload
-        service.create_objects(objects)
-        for obj in objects:
-            ctx.audit(
-                "metadata.object.create",
-                object_name=obj.name,
-                definition=obj.model_dump(mode="json"),
-                **origin,
-            )
+        service.create_objects(step.payload)
     elif step.op == "add_field":
-        f: FieldDef = step.payload
-        service.add_field(step.object, f)
-        ctx.audit(
-            "metadata.field.create",
-            object_name=step.object,
-            field=f.model_dump(mode="json"),
-            **origin,
-        )
+        service.add_field(step.object, step.payload)
     elif step.op == "update_field":
         assert step.field is not None
         service.update_field(step.object, step.field, step.payload)
-        ctx.audit(
-            "metadata.field.update",
-            object_name=step.object,
-            field=step.field,
-            changes=step.payload,
-            **origin,
-        )
     else:
         service.update_object(step.object, step.payload)
-        ctx.audit("metadata.object.update", object_name=step.object, changes=step.payload, **origin)
 
 
 def _describe(exc: Exception) -> str:

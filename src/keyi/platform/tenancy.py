@@ -246,7 +246,3 @@ class Platform:
             if ctx is not None and ctx.aborted_by is not None and is_aborted_transaction(exc):
                 raise ctx.aborted_by from exc
             raise
-
-    def reload_schema(self, ctx: Context) -> None:
-        """After a metadata change inside ctx's transaction, let ctx see the new schema."""
-        ctx.refresh_schema(self.schemas.get(ctx.conn, ctx.tenant.location))

@@ -1,18 +1,16 @@
-"""Objects and fields as data: read by everyone signed in, changed by administrators."""
+"""Objects and fields as data over HTTP: read by everyone signed in; changes go through
+MetadataService, which authorises, audits and refreshes the schema itself."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Body, Request, Response
-from pydantic import ValidationError
 
 from keyi.api.context import request_context
 from keyi.platform.context import Context
-from keyi.platform.errors import Forbidden
 from keyi.platform.metadata.model import FieldDef, ObjectDef
-from keyi.platform.metadata.service import MetadataService, default_layout, pydantic_errors
-from keyi.platform.metadata.store import load_compiled
+from keyi.platform.metadata.service import MetadataService, default_layout
 from keyi.platform.permissions import Operation
 from keyi.platform.pools import POOL_OBJECT_FIELD, pooled_objects
 from keyi.platform.schema import CompiledObject, system_fields
@@ -97,15 +95,6 @@ def object_json(ctx: Context, obj: CompiledObject) -> dict[str, Any]:
     return data
 
 
-def _require_admin(ctx: Context) -> None:
-    if not ctx.policy.can_manage_metadata():
-        raise Forbidden()
-
-
-def _refresh(ctx: Context) -> None:
-    ctx.refresh_schema(load_compiled(ctx.conn))
-
-
 @router.get("/objects")
 def list_objects(request: Request) -> dict[str, Any]:
     with request_context(request) as ctx:
@@ -114,22 +103,9 @@ def list_objects(request: Request) -> dict[str, Any]:
 
 
 @router.post("/objects", status_code=201)
-def create_object(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+def create_object(body: ObjectDef, request: Request) -> dict[str, Any]:
     with request_context(request, write=True) as ctx:
-        _require_admin(ctx)
-        data = {**body, "custom": True, "package": None}
-        for f in data.get("fields") or []:
-            if isinstance(f, dict):
-                f.update(custom=True, system=False)
-        try:
-            obj = ObjectDef.model_validate(data)
-        except ValidationError as exc:
-            raise pydantic_errors(exc) from None
-        MetadataService(ctx.conn, ctx.schema).create_object(obj)
-        ctx.audit(
-            "metadata.object.create", object_name=obj.name, definition=obj.model_dump(mode="json")
-        )
-        _refresh(ctx)
+        obj = MetadataService(ctx).create_custom_object(body)
         return object_json(ctx, ctx.object(obj.name))
 
 
@@ -144,36 +120,21 @@ def update_object(
     object_name: str, request: Request, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
     with request_context(request, write=True) as ctx:
-        _require_admin(ctx)
-        MetadataService(ctx.conn, ctx.schema).update_object(object_name, body)
-        ctx.audit("metadata.object.update", object_name=object_name, changes=body)
-        _refresh(ctx)
+        MetadataService(ctx).update_object(object_name, body)
         return object_json(ctx, ctx.object(object_name))
 
 
 @router.delete("/objects/{object_name}", status_code=204)
 def delete_object(object_name: str, request: Request) -> Response:
     with request_context(request, write=True) as ctx:
-        _require_admin(ctx)
-        MetadataService(ctx.conn, ctx.schema).delete_object(object_name)
-        ctx.audit("metadata.object.delete", object_name=object_name)
+        MetadataService(ctx).delete_object(object_name)
     return Response(status_code=204)
 
 
 @router.post("/objects/{object_name}/fields", status_code=201)
-def add_field(
-    object_name: str, request: Request, body: dict[str, Any] = Body(...)
-) -> dict[str, Any]:
+def add_field(object_name: str, body: FieldDef, request: Request) -> dict[str, Any]:
     with request_context(request, write=True) as ctx:
-        _require_admin(ctx)
-        ctx.object(object_name)
-        try:
-            f = FieldDef.model_validate({**body, "custom": True, "system": False})
-        except ValidationError as exc:
-            raise pydantic_errors(exc) from None
-        MetadataService(ctx.conn, ctx.schema).add_field(object_name, f)
-        ctx.audit("metadata.field.create", object_name=object_name, field=f.model_dump(mode="json"))
-        _refresh(ctx)
+        f = MetadataService(ctx).add_custom_field(object_name, body)
         return field_json(ctx.object(object_name).fields[f.name])
 
 
@@ -182,20 +143,13 @@ def update_field(
     object_name: str, field_name: str, request: Request, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
     with request_context(request, write=True) as ctx:
-        _require_admin(ctx)
         changes = {k: v for k, v in body.items() if k not in ("custom", "system")}
-        f = MetadataService(ctx.conn, ctx.schema).update_field(object_name, field_name, changes)
-        ctx.audit(
-            "metadata.field.update", object_name=object_name, field=field_name, changes=changes
-        )
-        _refresh(ctx)
+        f = MetadataService(ctx).update_field(object_name, field_name, changes)
         return field_json(ctx.object(object_name).fields[f.name])
 
 
 @router.delete("/objects/{object_name}/fields/{field_name}", status_code=204)
 def delete_field(object_name: str, field_name: str, request: Request) -> Response:
     with request_context(request, write=True) as ctx:
-        _require_admin(ctx)
-        MetadataService(ctx.conn, ctx.schema).delete_field(object_name, field_name)
-        ctx.audit("metadata.field.delete", object_name=object_name, field=field_name)
+        MetadataService(ctx).delete_field(object_name, field_name)
     return Response(status_code=204)

@@ -1,18 +1,21 @@
 """Changes to the data model: validate, run DDL, store, bump the version — one transaction.
 
-Each operation is plan → check → apply on the caller's connection. If any step fails the caller's
-transaction rolls back the DDL together with the metadata rows (both databases have transactional
-DDL), so a half-made field can never exist.
+Each operation is authorise → plan → check → apply → audit on the caller's context. If any step
+fails the caller's transaction rolls back the DDL together with the metadata rows and the audit
+entry (both databases have transactional DDL), so a half-made field can never exist. After a
+change the context sees the new schema at once, whoever called: the API, a package upgrade, the
+CLI.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
-from keyi.platform.errors import Conflict, FieldErrors, NotFound, ValidationFailed
+from keyi.platform.context import Context
+from keyi.platform.errors import Conflict, FieldErrors, Forbidden, NotFound, ValidationFailed
 from keyi.platform.expressions import (
     PYTHON_ONLY,
     Call,
@@ -70,16 +73,47 @@ def _definitions(schema: CompiledSchema) -> dict[str, ObjectDef]:
 
 
 class MetadataService:
-    """Every data-model change goes through here (API, packages, CLI)."""
+    """Every data-model change goes through here (API, packages, CLI).
 
-    def __init__(self, conn: sa.Connection, schema: CompiledSchema) -> None:
-        self.conn = conn
-        self.schema = schema
-        self.defs = _definitions(schema)
+    Only a context that may manage metadata (an administrator, or a system actor such as a
+    package upgrade) gets one. Each change is audited in the context's transaction, its
+    details completed by `origin` (e.g. which package an upgrade step comes from).
+    """
+
+    def __init__(self, ctx: Context, *, origin: Mapping[str, Any] | None = None) -> None:
+        if not ctx.policy.can_manage_metadata():
+            raise Forbidden()
+        self.ctx = ctx
+        self.conn = ctx.conn
+        self.schema = ctx.schema
+        self.defs = _definitions(ctx.schema)
+        self.origin = dict(origin or {})
 
     # ------------------------------------------------------------ objects
     def create_objects(self, objects: Iterable[ObjectDef]) -> list[ObjectDef]:
         """Create several objects at once (packages: lookups may point at each other)."""
+        new = self._create(objects)
+        for obj in new:
+            self._audit(
+                "metadata.object.create", obj.name, definition=obj.model_dump(mode="json")
+            )
+        self._refresh()
+        return new
+
+    def install(self, objects: Iterable[ObjectDef]) -> list[ObjectDef]:
+        """A package's objects in a company being created. Not audited one by one: the
+        tenant's package table records what each package brought and when."""
+        new = self._create(objects)
+        self._refresh()
+        return new
+
+    def create_custom_object(self, obj: ObjectDef) -> ObjectDef:
+        """An object an administrator defines: custom, as are its fields, whatever was sent."""
+        fields = tuple(f.model_copy(update={"custom": True, "system": False}) for f in obj.fields)
+        custom = obj.model_copy(update={"custom": True, "package": None, "fields": fields})
+        return self.create_objects([custom])[0]
+
+    def _create(self, objects: Iterable[ObjectDef]) -> list[ObjectDef]:
         new = [self._with_name_field(o) for o in objects]
         combined = {**self.defs, **{o.name: o for o in new}}
         errors = FieldErrors()
@@ -106,6 +140,12 @@ class MetadataService:
         return self.create_objects([obj])[0]
 
     def update_object(self, name: str, changes: dict[str, Any]) -> ObjectDef:
+        updated = self._update_object(name, changes)
+        self._audit("metadata.object.update", name, changes=changes)
+        self._refresh()
+        return updated
+
+    def _update_object(self, name: str, changes: dict[str, Any]) -> ObjectDef:
         """Labels, icon, name field, features and validation rules; not the API name."""
         current = self._object(name)
         allowed = {
@@ -155,9 +195,21 @@ class MetadataService:
         combined = dict(self.defs)
         del combined[name]
         self._commit_change(combined)
+        self._audit("metadata.object.delete", name)
+        self._refresh()
 
     # ------------------------------------------------------------ fields
     def add_field(self, object_name: str, f: FieldDef) -> FieldDef:
+        added = self._add_field(object_name, f)
+        self._audit("metadata.field.create", object_name, field=added.model_dump(mode="json"))
+        self._refresh()
+        return added
+
+    def add_custom_field(self, object_name: str, f: FieldDef) -> FieldDef:
+        """A field an administrator defines: custom, never a system field."""
+        return self.add_field(object_name, f.model_copy(update={"custom": True, "system": False}))
+
+    def _add_field(self, object_name: str, f: FieldDef) -> FieldDef:
         current = self._object(object_name)
         errors = FieldErrors()
         if current.field(f.name) or f.name in {s.name for s in system_fields(current)}:
@@ -184,6 +236,14 @@ class MetadataService:
         return f
 
     def update_field(self, object_name: str, field_name: str, changes: dict[str, Any]) -> FieldDef:
+        updated = self._update_field(object_name, field_name, changes)
+        self._audit("metadata.field.update", object_name, field=field_name, changes=changes)
+        self._refresh()
+        return updated
+
+    def _update_field(
+        self, object_name: str, field_name: str, changes: dict[str, Any]
+    ) -> FieldDef:
         current = self._object(object_name)
         old = current.field(field_name)
         if old is None:
@@ -270,6 +330,8 @@ class MetadataService:
             Ddl(self.conn).drop_field(current, f)
         store.save_definition(self.conn, updated)
         self._commit_change({**self.defs, object_name: updated})
+        self._audit("metadata.field.delete", object_name, field=field_name)
+        self._refresh()
 
     # ------------------------------------------------------------ checks
     def _check_field(
@@ -355,13 +417,12 @@ class MetadataService:
         """Criteria must compile against the object; principals must exist."""
         if not obj.sharing_rules:
             return
-        from keyi.platform.context import Context, TenantInfo
         from keyi.platform.permissions import Actor
         from keyi.platform.query.filters import compile_filter
         from keyi.platform.query.paths import PathResolver
 
         schema = self._compiled({**self.defs, obj.name: obj})
-        ctx = Context(TenantInfo("", "", "", ""), Actor.system("metadata"), self.conn, schema)
+        ctx = Context(self.ctx.tenant, Actor.system("metadata"), self.conn, schema)
         names = set()
         for i, rule in enumerate(obj.sharing_rules):
             if rule.name in names:
@@ -537,6 +598,15 @@ class MetadataService:
     def _commit_change(self, defs: dict[str, ObjectDef]) -> None:
         store.bump_version(self.conn)
         self.defs = defs
+
+    def _audit(self, action: str, object_name: str, **details: Any) -> None:
+        self.ctx.audit(action, object_name=object_name, **details, **self.origin)
+
+    def _refresh(self) -> None:
+        """Let the context (and so every service built on it next) see the changed schema."""
+        self.ctx.refresh_schema(store.load_compiled(self.conn))
+        self.schema = self.ctx.schema
+        self.defs = _definitions(self.schema)
 
 
 def _layout_renamed(layout: Layout | None, old: str, new: str | None) -> Layout | None:
