@@ -94,9 +94,7 @@ class MetadataService:
         """Create several objects at once (packages: lookups may point at each other)."""
         new = self._create(objects)
         for obj in new:
-            self._audit(
-                "metadata.object.create", obj.name, definition=obj.model_dump(mode="json")
-            )
+            self._audit("metadata.object.create", obj.name, definition=obj.model_dump(mode="json"))
         self._refresh()
         return new
 
@@ -241,9 +239,7 @@ class MetadataService:
         self._refresh()
         return updated
 
-    def _update_field(
-        self, object_name: str, field_name: str, changes: dict[str, Any]
-    ) -> FieldDef:
+    def _update_field(self, object_name: str, field_name: str, changes: dict[str, Any]) -> FieldDef:
         current = self._object(object_name)
         old = current.field(field_name)
         if old is None:
