@@ -337,6 +337,33 @@ def test_invitation_email_is_delivered_over_smtp(
         mailing.dispose()
 
 
+def test_the_cli_can_invite_and_mail_without_http(
+    platform: Platform, tenant: TenantInfo, smtp_server: tuple[int, Path]
+) -> None:
+    """The same service the API calls: issue in a system context, mail after commit."""
+    port, maildir = smtp_server
+    settings = replace(
+        platform.settings, smtp_host="127.0.0.1", smtp_port=port, public_url="https://crm.test"
+    )
+    mailing = Platform(settings)
+    try:
+        users = UsersService(mailing)
+        with mailing.context(tenant, Actor.system("cli")) as ctx:
+            issued = users.invite(ctx, {"name": "Han Mei", "email": "han.mei@example.com"})
+        delivered = users.deliver(issued)
+        assert delivered["email_sent"] is True
+        assert delivered["accept_url"].startswith("https://crm.test/accept-invite?token=")
+        [message] = list(mailbox.Maildir(str(maildir), create=False))
+        assert message["To"] == "han.mei@example.com"
+        text = message.get_payload(decode=True).decode(message.get_content_charset())
+        assert "cli 邀请您加入" in text and delivered["accept_url"] in text
+        # The mailed link is a working invitation.
+        described = users.describe_invitation(_token(delivered["accept_url"]))
+        assert described["email"] == "han.mei@example.com"
+    finally:
+        mailing.dispose()
+
+
 def test_unreachable_smtp_still_returns_the_link(platform: Platform, tenant: TenantInfo) -> None:
     settings = replace(platform.settings, smtp_host="127.0.0.1", smtp_port=_free_port())
     mailing = Platform(settings)

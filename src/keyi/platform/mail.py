@@ -25,8 +25,40 @@ class Mail:
     text: str
 
 
+INVITE_TEXT = {
+    "zh-CN": (
+        "{inviter} 邀请您加入“{company}”的客易 CRM。\n\n"
+        "请在 {days} 天内打开以下链接设置密码并登录：\n{url}\n\n"
+        "如果您不认识邀请人，请忽略本邮件。\n"
+    ),
+    "en": (
+        "{inviter} invited you to {company} on Keyi CRM.\n\n"
+        "Open this link within {days} days to choose a password and sign in:\n{url}\n\n"
+        "If you do not know the sender, ignore this email.\n"
+    ),
+}
+INVITE_SUBJECT = {
+    "zh-CN": "邀请您加入“{company}”（客易 CRM）",
+    "en": "You are invited to {company} on Keyi CRM",
+}
+
+
 def mail_configured(settings: Settings) -> bool:
     return bool(settings.smtp_host)
+
+
+def invitation_mail(
+    to: str, *, language: str | None, inviter: str, company: str, days: int, url: str
+) -> Mail:
+    """The invitation letter, in English for people whose language is English, else Chinese
+    (the default language of a user record)."""
+    locale = "en" if language == "en" else "zh-CN"
+    params = {"inviter": inviter, "company": company, "days": days, "url": url}
+    return Mail(
+        to=to,
+        subject=INVITE_SUBJECT[locale].format(**params),
+        text=INVITE_TEXT[locale].format(**params),
+    )
 
 
 def send(settings: Settings, mail: Mail) -> bool:

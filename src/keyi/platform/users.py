@@ -37,6 +37,7 @@ from keyi.platform.errors import (
 )
 from keyi.platform.fieldtypes import UUID_RE, datetime_json
 from keyi.platform.ids import new_id
+from keyi.platform.mail import invitation_mail, send
 from keyi.platform.permissions import Actor, Operation
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform, utcnow
@@ -51,12 +52,15 @@ _hasher = PasswordHasher()
 
 @dataclass(frozen=True)
 class IssuedInvitation:
-    """What the administrator gets back: the user and the one-time link's token."""
+    """What the administrator gets back: the user and the one-time link's token, and who
+    invited them to which company (for the letter)."""
 
     user: dict[str, Any]
     token: str
     expires_at: datetime
     email: str
+    inviter: str
+    company: str
 
 
 @dataclass(frozen=True)
@@ -262,7 +266,14 @@ class UsersService:
             self._link_membership(ctx, conn, identity_id, user["id"])
             token, expires = self._issue(conn, ctx, user["id"], identity_id)
         ctx.audit("user.invite", object_name="user", record_id=user["id"], email=email)
-        return IssuedInvitation(user=user, token=token, expires_at=expires, email=email)
+        return IssuedInvitation(
+            user=user,
+            token=token,
+            expires_at=expires,
+            email=email,
+            inviter=ctx.actor.name,
+            company=ctx.tenant.label,
+        )
 
     def reinvite(self, ctx: Context, user_id: str) -> IssuedInvitation:
         """A fresh token for a user who is not active; earlier tokens stop working."""
@@ -281,7 +292,39 @@ class UsersService:
             token=token,
             expires_at=expires,
             email=email,
+            inviter=ctx.actor.name,
+            company=ctx.tenant.label,
         )
+
+    def accept_url(self, token: str, *, base_url: str | None = None) -> str:
+        """The link to the acceptance page: absolute when the public address is known
+        (configured, or `base_url`, the address the administrator used)."""
+        base = self.platform.settings.public_url or base_url or ""
+        return f"{base.rstrip('/')}/accept-invite?token={token}"
+
+    def deliver(self, issued: IssuedInvitation, *, base_url: str | None = None) -> dict[str, Any]:
+        """Mail the link when SMTP is set up and answer what the administrator is shown (the
+        link too, to pass on by other means). Call after the issuing transaction committed:
+        a letter cannot be taken back, and a failure to send means "not sent", not undone."""
+        settings = self.platform.settings
+        url = self.accept_url(issued.token, base_url=base_url)
+        sent = send(
+            settings,
+            invitation_mail(
+                issued.email,
+                language=issued.user.get("language"),
+                inviter=issued.inviter,
+                company=issued.company,
+                days=INVITATION_DAYS,
+                url=url,
+            ),
+        )
+        return {
+            "user": issued.user,
+            "accept_url": url,
+            "expires_at": datetime_json(issued.expires_at),
+            "email_sent": sent,
+        }
 
     def revoke_invitation(self, ctx: Context, user_id: str) -> None:
         require_manager(ctx)

@@ -18,8 +18,6 @@ from keyi.api.routes.auth import me_payload
 from keyi.api.traits import BodyClass, body_class
 from keyi.platform import ownership
 from keyi.platform.errors import FieldError, ValidationFailed
-from keyi.platform.fieldtypes import datetime_json
-from keyi.platform.mail import Mail, mail_configured, send
 from keyi.platform.users import IssuedInvitation, UsersService, require_manager
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
@@ -36,54 +34,9 @@ def _users(request: Request) -> UsersService:
     return UsersService(svc.platform, svc.auth)
 
 
-def _accept_url(request: Request, token: str) -> str:
-    """Absolute when the public address is known (configured, or the one the admin used)."""
-    base = services(request).platform.settings.public_url or str(request.base_url)
-    return f"{base.rstrip('/')}/accept-invite?token={token}"
-
-
-INVITE_TEXT = {
-    "zh-CN": (
-        "{inviter} 邀请您加入“{company}”的客易 CRM。\n\n"
-        "请在 {days} 天内打开以下链接设置密码并登录：\n{url}\n\n"
-        "如果您不认识邀请人，请忽略本邮件。\n"
-    ),
-    "en": (
-        "{inviter} invited you to {company} on Keyi CRM.\n\n"
-        "Open this link within {days} days to choose a password and sign in:\n{url}\n\n"
-        "If you do not know the sender, ignore this email.\n"
-    ),
-}
-INVITE_SUBJECT = {
-    "zh-CN": "邀请您加入“{company}”（客易 CRM）",
-    "en": "You are invited to {company} on Keyi CRM",
-}
-
-
-def _issued(
-    request: Request, issued: IssuedInvitation, inviter: str, company: str
-) -> dict[str, Any]:
-    """Mail the link when SMTP is set up (after commit) and hand it to the admin either way."""
-    settings = services(request).platform.settings
-    url = _accept_url(request, issued.token)
-    locale = "en" if issued.user.get("language") == "en" else "zh-CN"
-    sent = False
-    if mail_configured(settings):
-        params = {"inviter": inviter, "company": company, "days": 7, "url": url}
-        sent = send(
-            settings,
-            Mail(
-                to=issued.email,
-                subject=INVITE_SUBJECT[locale].format(**params),
-                text=INVITE_TEXT[locale].format(**params),
-            ),
-        )
-    return {
-        "user": issued.user,
-        "accept_url": url,
-        "expires_at": datetime_json(issued.expires_at),
-        "email_sent": sent,
-    }
+def _delivered(request: Request, issued: IssuedInvitation) -> dict[str, Any]:
+    """After commit: mail the link (the address the admin used, if none is configured)."""
+    return _users(request).deliver(issued, base_url=str(request.base_url))
 
 
 @router.get("/users")
@@ -102,16 +55,14 @@ def list_users(
 def invite(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
     with request_context(request, write=True) as ctx:
         issued = _users(request).invite(ctx, body)
-        inviter, company = ctx.actor.name, ctx.tenant.label
-    return _issued(request, issued, inviter, company)
+    return _delivered(request, issued)
 
 
 @router.post("/users/{user_id}/reinvite")
 def reinvite(user_id: str, request: Request) -> dict[str, Any]:
     with request_context(request, write=True) as ctx:
         issued = _users(request).reinvite(ctx, uuid_param(user_id, "record_not_found"))
-        inviter, company = ctx.actor.name, ctx.tenant.label
-    return _issued(request, issued, inviter, company)
+    return _delivered(request, issued)
 
 
 @router.delete("/users/{user_id}/invitation", status_code=204)
