@@ -256,8 +256,10 @@ def test_database_unavailable_answers_503_with_retry_after(
         local.init_control()
         client, tenant = _signed_in(local, settings)
         assert client.get("/api/v1/records/account").status_code == 200
+        assert client.get("/readyz").json() == {"status": "ok"}
         stop_proxy()
         try:
+            assert client.get("/readyz").status_code == 503  # Platform.ping: not ready
             assert_unavailable(client.get("/api/v1/records/account"))
             assert_unavailable(client.post("/api/v1/records/account", json={"name": "断"}))
         finally:

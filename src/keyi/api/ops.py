@@ -6,7 +6,6 @@ import ipaddress
 import os
 import secrets
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from prometheus_client import (
@@ -86,10 +85,7 @@ def healthz() -> dict[str, str]:
     },
 )
 def readyz(request: Request) -> Response:
-    try:
-        with services(request).platform.db.control.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception:
+    if not services(request).platform.ping():
         return Response('{"status":"unavailable"}', status_code=503, media_type="application/json")
     return Response('{"status":"ok"}', media_type="application/json")
 

@@ -1,4 +1,5 @@
-"""A user's own profile: the few fields of their `user` record they may change themselves.
+"""A user's own profile: who they are (`me_payload`), and the few fields of their `user`
+record they may change themselves.
 
 Editing `user` records is user administration (administrators); a person still keeps their
 own name, phone and language up to date. They do it through their own record and the records
@@ -16,6 +17,35 @@ from keyi.platform.permissions import Actor, ActorKind
 from keyi.platform.records import RecordsService
 
 PROFILE_FIELDS = ("name", "phone", "language")
+
+
+def me_payload(ctx: Context) -> dict[str, Any]:
+    """Who is signed in and into which company, as the web app needs it on every page."""
+    users = ctx.object("user")
+    row = (
+        ctx.conn.execute(users.table.select().where(users.table.c.id == ctx.actor.id))
+        .mappings()
+        .first()
+    )
+    settings = ctx.settings
+    return {
+        "user": {
+            "id": ctx.actor.id,
+            # From the record, not the actor: a profile edit in this transaction shows at once.
+            "name": row["name"] if row else ctx.actor.name,
+            "email": row["email"] if row else None,
+            "phone": row.get("phone") if row else None,
+            "is_admin": ctx.actor.is_admin,
+            "language": row["language"] if row else None,
+        },
+        "tenant": {
+            "name": ctx.tenant.name,
+            "label": ctx.tenant.label,
+            "currency": settings.get("currency"),
+            "locale": settings.get("locale"),
+            "time_zone": settings.get("time_zone"),
+        },
+    }
 
 
 def update_profile(ctx: Context, data: Any) -> dict[str, Any]:

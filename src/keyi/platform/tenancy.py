@@ -112,6 +112,15 @@ class Platform:
     def dispose(self) -> None:
         self.db.dispose()
 
+    def ping(self) -> bool:
+        """Whether the control database answers (readiness: every request needs it)."""
+        try:
+            with self.db.control.connect() as conn:
+                conn.execute(sa.select(1))
+        except Exception:  # whatever the failure, the answer is "not ready", never an error
+            return False
+        return True
+
     # ------------------------------------------------------------ tenants
     def create_tenant(
         self,

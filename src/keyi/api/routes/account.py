@@ -10,12 +10,11 @@ from pydantic import BaseModel, Field
 
 from keyi.api.context import authenticate, locale_of, request_context, services
 from keyi.api.ratelimit import client_address
-from keyi.api.routes.auth import me_payload
 from keyi.api.traits import BodyClass, body_class
 from keyi.platform.account import RESET_MINUTES, AccountService
 from keyi.platform.errors import Forbidden, TooManyAttempts
 from keyi.platform.mail import Mail, mail_configured, send
-from keyi.platform.profile import update_profile
+from keyi.platform.profile import me_payload, update_profile
 from keyi.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])

@@ -16,8 +16,8 @@ from keyi.api.context import (
     set_session_cookies,
 )
 from keyi.api.traits import BodyClass, body_class
-from keyi.platform.context import Context
 from keyi.platform.errors import Forbidden
+from keyi.platform.profile import me_payload
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -35,34 +35,6 @@ class CodeBody(BaseModel):
 
 class PasswordBody(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
-
-
-def me_payload(ctx: Context) -> dict[str, Any]:
-    users = ctx.object("user")
-    row = (
-        ctx.conn.execute(users.table.select().where(users.table.c.id == ctx.actor.id))
-        .mappings()
-        .first()
-    )
-    settings = ctx.settings
-    return {
-        "user": {
-            "id": ctx.actor.id,
-            # From the record, not the actor: a profile edit in this transaction shows at once.
-            "name": row["name"] if row else ctx.actor.name,
-            "email": row["email"] if row else None,
-            "phone": row.get("phone") if row else None,
-            "is_admin": ctx.actor.is_admin,
-            "language": row["language"] if row else None,
-        },
-        "tenant": {
-            "name": ctx.tenant.name,
-            "label": ctx.tenant.label,
-            "currency": settings.get("currency"),
-            "locale": settings.get("locale"),
-            "time_zone": settings.get("time_zone"),
-        },
-    }
 
 
 @router.post("/auth/login")

@@ -14,10 +14,10 @@ from keyi.api.context import (
     set_session_cookies,
 )
 from keyi.api.params import uuid_param
-from keyi.api.routes.auth import me_payload
 from keyi.api.traits import BodyClass, body_class
 from keyi.platform import ownership
 from keyi.platform.errors import FieldError, ValidationFailed
+from keyi.platform.profile import me_payload
 from keyi.platform.users import IssuedInvitation, UsersService, require_manager
 
 router = APIRouter(prefix="/api/v1", tags=["users"])
