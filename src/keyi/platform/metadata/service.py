@@ -138,13 +138,13 @@ class MetadataService:
         return self.create_objects([obj])[0]
 
     def update_object(self, name: str, changes: dict[str, Any]) -> ObjectDef:
+        """Labels, icon, name field, features, rules and layout; not the API name."""
         updated = self._update_object(name, changes)
         self._audit("metadata.object.update", name, changes=changes)
         self._refresh()
         return updated
 
     def _update_object(self, name: str, changes: dict[str, Any]) -> ObjectDef:
-        """Labels, icon, name field, features and validation rules; not the API name."""
         current = self._object(name)
         allowed = {
             "labels",
