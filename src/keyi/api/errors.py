@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from keyi.api.bodies import field_error
 from keyi.api.edge import RequestTooLarge, current_request_id
 from keyi.api.unavailable import RETRY_AFTER_SECONDS, is_unavailable
 from keyi.platform.errors import KeyiError, RetryLater, ValidationFailed
@@ -84,17 +85,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         locale = negotiate(request.headers.get("accept-language"))
+        # The same field errors as the platform's own validation (keyi.api.bodies).
         errors = []
         for error in exc.errors():
-            loc = [
-                str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")
-            ]
+            field, code, params = field_error(error)
+            text = message(code, locale, **params) if code != "invalid_request" else None
             errors.append(
-                {
-                    "field": ".".join(loc) or "body",
-                    "code": "invalid_request",
-                    "message": str(error.get("msg", "")),
-                }
+                {"field": field, "code": code, "message": text or str(error.get("msg", ""))}
             )
         return problem(422, "invalid_request", locale, errors=errors)
 
