@@ -36,7 +36,7 @@ from tests.integration.helpers import create_warranty_object, make_account
 # Examples per operation and mode (raise KEYI_FUZZ_EXAMPLES for a deeper run); kept small so
 # the suite stays about a minute per backend on an idle 2-core machine.
 EXAMPLES = int(os.environ.get("KEYI_FUZZ_EXAMPLES", "4"))
-TYPED_RECORD_PATH = re.compile(r"^/api/v1/records/([a-z][a-z0-9_]*)(?:/\{id\})?$")
+TYPED_RECORD_PATH = re.compile(r"^/api/v1/records/([a-z][a-z0-9_]*)(?:/\{id\}|/bulk)?$")
 # Positive-data acceptance and negative-data rejection are left out on purpose: bodies are free
 # JSON objects validated by metadata (so "schema-valid" data is often rightly refused), and
 # lenient coercion (a number sent to a text field) is a product choice, not a defect.

@@ -7,7 +7,7 @@ names, filter trees, record values — is only described here and checked by the
 names the exact place of every problem (`filter.and.1.value`, `objects.account.fields.x`).
 Where the platform checks a whole body itself and reports every problem at once (a role's
 permission matrix), the route checks only that the body is an object and the document shows the
-model's schema (`inline_schema`): a model refusing first would hide the other problems.
+model's schema (`documented_body`): a model refusing first would hide the other problems.
 Both kinds of refusal read alike: a 422 problem whose errors name the field with the
 platform's codes (`required`, `unknown_field`, `invalid_boolean`, …).
 """
@@ -122,6 +122,13 @@ def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
         return node
 
     return dict(resolve(schema))
+
+
+def documented_body(model: type[BaseModel]) -> dict[str, Any]:
+    """`openapi_extra` of a route that takes a plain object the platform checks in full: the
+    document shows the model's schema."""
+    schema = inline_schema(model)
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 # ------------------------------------------------------------------ refusals

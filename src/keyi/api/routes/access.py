@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
-from pydantic import Field, StrictBool, WithJsonSchema
+from pydantic import Field, StrictBool
 
-from keyi.api.bodies import StrictBody, inline_schema
+from keyi.api.bodies import StrictBody, documented_body
 from keyi.api.context import request_context
 from keyi.api.params import uuid_param
 from keyi.platform.access import admin
@@ -38,11 +38,6 @@ class RolePermissionsBody(StrictBody):
     objects: dict[str, ObjectPermissionBody]
 
 
-# The platform checks the matrix against the tenant's objects and fields and names every
-# problem at once (`objects.account.fields.x`); the route only takes an object.
-RolePermissions = Annotated[dict[str, Any], WithJsonSchema(inline_schema(RolePermissionsBody))]
-
-
 class ShareBody(StrictBody):
     principal_type: PrincipalType
     principal_id: str = Field(json_schema_extra={"format": "uuid"})
@@ -58,9 +53,11 @@ def get_role_permissions(role_id: str, request: Request) -> dict[str, Any]:
         return admin.get_role_permissions(ctx, uuid_param(role_id, "record_not_found"))
 
 
-@router.put("/roles/{role_id}/permissions")
+# The platform checks the matrix against the tenant's objects and fields and names every
+# problem at once (`objects.account.fields.x`); the route only takes an object.
+@router.put("/roles/{role_id}/permissions", openapi_extra=documented_body(RolePermissionsBody))
 def set_role_permissions(
-    role_id: str, request: Request, body: RolePermissions = Body(...)
+    role_id: str, request: Request, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
     unknown = sorted(set(body) - set(RolePermissionsBody.model_fields))
     if unknown:
