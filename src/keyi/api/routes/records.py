@@ -53,15 +53,18 @@ class AggregateOf(StrictBody):
     field: str | None = Field(default=None, description="Not for `count`.")
 
 
+COUNT = AggregateOf(op="count")
+
+
 class AggregateBody(StrictBody):
     """`POST /{object}/aggregate`: grouped counts, sums, averages, minimums and maximums."""
 
     filter: Filter = None
-    group_by: list[GroupBy] = Field(default_factory=list, max_length=3)
-    aggregates: list[AggregateOf] = Field(
-        default_factory=lambda: [AggregateOf(op="count")], min_length=1, max_length=10
+    group_by: list[GroupBy] | None = Field(default=None, max_length=3)
+    aggregates: list[AggregateOf] | None = Field(
+        default=None, min_length=1, max_length=10, description="Default: a count."
     )
-    limit: StrictInt = Field(default=1000, description="Groups to return (at most 10,000).")
+    limit: StrictInt | None = Field(default=1000, description="Groups to return (≤ 10,000).")
     q: str | None = None
 
 
@@ -185,9 +188,9 @@ def query_records(object_name: str, request: Request, body: QueryBody) -> JSONRe
 def aggregate_records(object_name: str, request: Request, body: AggregateBody) -> JSONResponse:
     spec = AggregateSpec(
         filter=body.filter,
-        group_by=[g.model_dump(exclude_none=True) for g in body.group_by],
-        aggregates=[a.model_dump(exclude_none=True) for a in body.aggregates],
-        limit=body.limit,
+        group_by=[g.model_dump(exclude_none=True) for g in body.group_by or []],
+        aggregates=[a.model_dump(exclude_none=True) for a in body.aggregates or [COUNT]],
+        limit=1000 if body.limit is None else body.limit,
         q=body.q,
     )
     with request_context(request) as ctx:
