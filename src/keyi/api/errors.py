@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from keyi.api.bodies import field_error
 from keyi.api.edge import RequestTooLarge, current_request_id
 from keyi.api.unavailable import RETRY_AFTER_SECONDS, is_unavailable
 from keyi.platform.errors import KeyiError, RetryLater, ValidationFailed
@@ -84,17 +85,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         locale = negotiate(request.headers.get("accept-language"))
+        # The same field errors as the platform's own validation (keyi.api.bodies).
         errors = []
         for error in exc.errors():
-            loc = [
-                str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")
-            ]
-            if error.get("type") == "extra_forbidden" and loc:
-                # A key the body model does not know: the same error as the services give.
-                code, text = "unknown_field", message("unknown_field", locale, field=loc[-1])
-            else:
-                code, text = "invalid_request", str(error.get("msg", ""))
-            errors.append({"field": ".".join(loc) or "body", "code": code, "message": text})
+            field, code, params = field_error(error)
+            text = message(code, locale, **params) if code != "invalid_request" else None
+            errors.append(
+                {"field": field, "code": code, "message": text or str(error.get("msg", ""))}
+            )
         return problem(422, "invalid_request", locale, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

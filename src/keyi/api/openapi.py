@@ -19,6 +19,7 @@ from keyi.platform.fieldtypes import currency_column, impl_for
 from keyi.platform.metadata.model import FieldType
 from keyi.platform.permissions import Operation
 from keyi.platform.schema import CompiledObject
+from keyi.platform.users import NOT_INVITABLE
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -196,6 +197,51 @@ def object_paths(obj: CompiledObject) -> dict[str, Any]:
                 },
             },
         },
+        f"/api/v1/records/{name}/bulk": {
+            "post": {
+                "tags": [name],
+                "summary": f"Create up to 1000 {name} records at once",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "records": {
+                                        "type": "array",
+                                        "items": ref_in,
+                                        "minItems": 1,
+                                        "maxItems": 1000,
+                                    }
+                                },
+                                "required": ["records"],
+                                "additionalProperties": False,
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "201": {
+                        "description": "Created, all or none",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "ids": {
+                                            "type": "array",
+                                            "items": {"type": "string", "format": "uuid"},
+                                        }
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    **errors,
+                },
+            }
+        },
         f"/api/v1/records/{name}/{{id}}": {
             "get": {
                 "tags": [name],
@@ -240,6 +286,22 @@ def object_paths(obj: CompiledObject) -> dict[str, Any]:
     }
 
 
+def document_invitation(document: dict[str, Any]) -> None:
+    """An invitation's body is a new user's values, save those the invitation sets itself."""
+    user = document["components"]["schemas"]["user_input"]
+    invite = {
+        **user,
+        "properties": {k: v for k, v in user["properties"].items() if k not in NOT_INVITABLE},
+        "required": [k for k in user.get("required", []) if k not in NOT_INVITABLE],
+    }
+    document["components"]["schemas"]["user_invite"] = invite
+    operation = document["paths"]["/api/v1/users/invite"]["post"]
+    operation["requestBody"] = {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/user_invite"}}},
+    }
+
+
 def tenant_openapi(app: FastAPI, request: Request) -> dict[str, Any]:
     document = base_document(app)
     try:
@@ -254,6 +316,8 @@ def tenant_openapi(app: FastAPI, request: Request) -> dict[str, Any]:
                     k: v for k, v in write.items() if k != "required"
                 }
                 document["paths"].update(object_paths(obj))
+            if "user_input" in document["components"]["schemas"]:
+                document_invitation(document)
     except KeyiError:
         pass  # anonymous: the generic document
     document_errors(document)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import Field, StrictInt
 
+from keyi.api.bodies import Filter, RecordValues, Sort, StrictBody
 from keyi.api.context import request_context
 from keyi.api.exactjson import ExactJSONResponse, ExactNumbersRoute
 from keyi.api.params import json_param, uuid_param
@@ -16,6 +18,8 @@ from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.export import export_csv
 from keyi.platform.idempotency import IdempotencyService
 from keyi.platform.query import AggregateSpec, QuerySpec, run_aggregate, run_query
+from keyi.platform.query.aggregate import AGG_OPS, BUCKETS
+from keyi.platform.query.listing import MAX_LIMIT
 from keyi.platform.records import RecordsService
 
 # Record values carry exact decimals both ways (keyi.api.exactjson).
@@ -24,6 +28,48 @@ router = APIRouter(prefix="/api/v1/records", tags=["records"], route_class=Exact
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"description": "CSV (UTF-8)", "content": {"text/csv": {}}}
 }
+
+
+class QueryBody(StrictBody):
+    """`POST /{object}/query`: the list parameters as JSON, for filters too long for a URL."""
+
+    filter: Filter = None
+    sort: Sort = None
+    fields: list[str] | None = Field(default=None, description="Fields to return (all).")
+    limit: StrictInt = Field(default=50, ge=1, le=MAX_LIMIT)
+    cursor: str | None = None
+    q: str | None = Field(default=None, description="Quick search.")
+
+
+class GroupBy(StrictBody):
+    field: str
+    bucket: Literal[BUCKETS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="Dates and date-times only."
+    )
+
+
+class AggregateOf(StrictBody):
+    op: Literal[AGG_OPS]  # type: ignore[valid-type]
+    field: str | None = Field(default=None, description="Not for `count`.")
+
+
+COUNT = AggregateOf(op="count")
+
+
+class AggregateBody(StrictBody):
+    """`POST /{object}/aggregate`: grouped counts, sums, averages, minimums and maximums."""
+
+    filter: Filter = None
+    group_by: list[GroupBy] | None = Field(default=None, max_length=3)
+    aggregates: list[AggregateOf] | None = Field(
+        default=None, min_length=1, max_length=10, description="Default: a count."
+    )
+    limit: StrictInt | None = Field(default=1000, description="Groups to return (≤ 10,000).")
+    q: str | None = None
+
+
+class BulkBody(StrictBody):
+    records: list[RecordValues] = Field(min_length=1, max_length=1000)
 
 
 def parse_version(header: str | None, body: dict[str, Any] | None = None) -> int | None:
@@ -124,21 +170,14 @@ def export_records(
 
 @router.post("/{object_name}/query", response_model=dict[str, Any])
 @read_only
-def query_records(
-    object_name: str, request: Request, body: dict[str, Any] = Body(...)
-) -> JSONResponse:
-    unknown = set(body) - {"filter", "sort", "fields", "limit", "cursor", "q"}
-    if unknown:
-        raise ValidationFailed(
-            [FieldError(k, "unknown_field", {"field": k}) for k in sorted(unknown)]
-        )
+def query_records(object_name: str, request: Request, body: QueryBody) -> JSONResponse:
     spec = QuerySpec(
-        filter=body.get("filter"),
-        sort=body.get("sort") or [],
-        fields=body.get("fields"),
-        limit=body.get("limit", 50),
-        cursor=body.get("cursor"),
-        q=body.get("q"),
+        filter=body.filter,
+        sort=body.sort or [],
+        fields=body.fields,
+        limit=body.limit,
+        cursor=body.cursor,
+        q=body.q,
     )
     with request_context(request) as ctx:
         return ExactJSONResponse(run_query(ctx, object_name, spec))
@@ -146,20 +185,13 @@ def query_records(
 
 @router.post("/{object_name}/aggregate", response_model=dict[str, Any])
 @read_only
-def aggregate_records(
-    object_name: str, request: Request, body: dict[str, Any] = Body(...)
-) -> JSONResponse:
-    unknown = set(body) - {"filter", "group_by", "aggregates", "limit", "q"}
-    if unknown:
-        raise ValidationFailed(
-            [FieldError(k, "unknown_field", {"field": k}) for k in sorted(unknown)]
-        )
+def aggregate_records(object_name: str, request: Request, body: AggregateBody) -> JSONResponse:
     spec = AggregateSpec(
-        filter=body.get("filter"),
-        group_by=body.get("group_by") or [],
-        aggregates=body.get("aggregates") or [{"op": "count"}],
-        limit=body.get("limit", 1000),
-        q=body.get("q"),
+        filter=body.filter,
+        group_by=[g.model_dump(exclude_none=True) for g in body.group_by or []],
+        aggregates=[a.model_dump(exclude_none=True) for a in body.aggregates or [COUNT]],
+        limit=1000 if body.limit is None else body.limit,
+        q=body.q,
     )
     with request_context(request) as ctx:
         return ExactJSONResponse(run_aggregate(ctx, object_name, spec))
@@ -167,7 +199,7 @@ def aggregate_records(
 
 @router.post("/{object_name}", status_code=201)
 def create_record(
-    object_name: str, request: Request, body: dict[str, Any] = Body(...)
+    object_name: str, request: Request, body: RecordValues = Body(...)
 ) -> JSONResponse:
     key = request.headers.get("idempotency-key")
     with request_context(request, write=True) as ctx:
@@ -184,14 +216,9 @@ def create_record(
 
 @router.post("/{object_name}/bulk", status_code=201)
 @body_class(BodyClass.UPLOAD)
-def create_many(
-    object_name: str, request: Request, body: dict[str, Any] = Body(...)
-) -> dict[str, Any]:
-    rows = body.get("records")
-    if not isinstance(rows, list) or not 1 <= len(rows) <= 1000:
-        raise ValidationFailed([FieldError("records", "invalid_request")])
+def create_many(object_name: str, request: Request, body: BulkBody) -> dict[str, Any]:
     with request_context(request, write=True) as ctx:
-        ids = RecordsService(ctx).create_many(object_name, rows)
+        ids = RecordsService(ctx).create_many(object_name, body.records)
         return {"ids": ids}
 
 
@@ -208,8 +235,9 @@ def get_record(
 
 @router.patch("/{object_name}/{record_id}")
 def update_record(
-    object_name: str, record_id: str, request: Request, body: dict[str, Any] = Body(...)
+    object_name: str, record_id: str, request: Request, body: RecordValues = Body(...)
 ) -> JSONResponse:
+    """The values to change (a PATCH: others stay), and `version` unless If-Match says it."""
     version = parse_version(request.headers.get("if-match"), body)
     data = {k: v for k, v in body.items() if k != "version"}
     with request_context(request, write=True) as ctx:

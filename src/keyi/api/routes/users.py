@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
+from keyi.api.bodies import FILTER_SCHEMA, RecordValues, StrictBody
 from keyi.api.context import (
     authenticate,
     request_context,
@@ -27,6 +28,27 @@ class AcceptBody(BaseModel):
     token: str = Field(min_length=10, max_length=200)
     password: str = Field(min_length=1, max_length=1024)
     totp: str | None = Field(default=None, max_length=12)
+
+
+_TRANSFER_ITEM = {
+    "anyOf": [
+        {"type": "string", "description": "An object name: all of its records."},
+        {
+            "type": "object",
+            "properties": {"object": {"type": "string"}, "filter": FILTER_SCHEMA},
+            "required": ["object"],
+            "additionalProperties": False,
+        },
+    ]
+}
+
+
+class TransferBody(StrictBody):
+    to_user: str = Field(json_schema_extra={"format": "uuid"})
+    # Each entry is checked by keyi.platform.ownership, which names `objects.<i>.filter.…`.
+    objects: list[Annotated[Any, WithJsonSchema(_TRANSFER_ITEM)]] | None = Field(
+        default=None, description="What to move (default: every owned object)."
+    )
 
 
 def _users(request: Request) -> UsersService:
@@ -52,7 +74,9 @@ def list_users(
 
 
 @router.post("/users/invite", status_code=201)
-def invite(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+def invite(request: Request, body: RecordValues = Body(...)) -> dict[str, Any]:
+    """The new user's values (as a user record's, `is_active` aside; the per-tenant document
+    has the exact fields); the invitation link is mailed when SMTP is set up."""
     with request_context(request, write=True) as ctx:
         issued = _users(request).invite(ctx, body)
     return _delivered(request, issued)
@@ -85,18 +109,13 @@ def reactivate(user_id: str, request: Request) -> dict[str, Any]:
 
 
 @router.post("/users/{user_id}/transfer")
-def transfer(user_id: str, request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
+def transfer(user_id: str, request: Request, body: TransferBody) -> dict[str, Any]:
     """Move ownership in batches; each batch re-checks that the caller may still manage users."""
     principal, _ = authenticate(request)
     with request_context(request, principal=principal) as ctx:
         require_manager(ctx)
-        unknown = sorted(set(body) - {"to_user", "objects"})
-        if unknown:
-            raise ValidationFailed(
-                [FieldError(name, "unknown_field", {"field": name}) for name in unknown]
-            )
         source, target, items = ownership.parse_transfer(
-            ctx, uuid_param(user_id, "record_not_found"), body.get("to_user"), body.get("objects")
+            ctx, uuid_param(user_id, "record_not_found"), body.to_user, body.objects
         )
     return ownership.transfer(
         lambda: request_context(request, write=True, principal=principal), source, target, items
