@@ -12,7 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from keyi.platform.errors import Conflict, FieldErrors, NotFound, ValidationFailed
+from keyi.platform.context import Context, TenantInfo
+from keyi.platform.errors import Conflict, FieldError, FieldErrors, NotFound, ValidationFailed
 from keyi.platform.expressions import (
     PYTHON_ONLY,
     Call,
@@ -25,6 +26,7 @@ from keyi.platform.expressions import (
 )
 from keyi.platform.expressions.nodes import children
 from keyi.platform.expressions.sqlgen import kind_of_sql_type
+from keyi.platform.fieldtypes import Invalid, impl_for
 from keyi.platform.metadata import store
 from keyi.platform.metadata.model import (
     NAME_PATTERN,
@@ -36,6 +38,10 @@ from keyi.platform.metadata.model import (
     ObjectDef,
     ValidationRule,
 )
+from keyi.platform.permissions import Actor
+from keyi.platform.query.filters import compile_filter
+from keyi.platform.query.paths import PathResolver
+from keyi.platform.records.rollups import recompute_all
 from keyi.platform.schema import (
     CompiledSchema,
     Ddl,
@@ -178,8 +184,6 @@ class MetadataService:
         store.save_definition(self.conn, updated)
         self._commit_change(combined)
         if f.type == FieldType.ROLLUP:
-            from keyi.platform.records.rollups import recompute_all
-
             recompute_all(self.conn, self._compiled(combined), object_name, f)
         return f
 
@@ -344,8 +348,6 @@ class MetadataService:
                         reason="needs a numeric or date field",
                     )
         if f.default is not None and f.stored and not f.computed:
-            from keyi.platform.fieldtypes import Invalid, impl_for
-
             try:
                 impl_for(f).coerce(f, f.default)
             except Invalid as exc:
@@ -355,11 +357,6 @@ class MetadataService:
         """Criteria must compile against the object; principals must exist."""
         if not obj.sharing_rules:
             return
-        from keyi.platform.context import Context, TenantInfo
-        from keyi.platform.permissions import Actor
-        from keyi.platform.query.filters import compile_filter
-        from keyi.platform.query.paths import PathResolver
-
         schema = self._compiled({**self.defs, obj.name: obj})
         ctx = Context(TenantInfo("", "", "", ""), Actor.system("metadata"), self.conn, schema)
         names = set()
@@ -695,8 +692,6 @@ def _check_return_type(
 
 
 def _err(field_name: str, code: str, **params: Any) -> Any:
-    from keyi.platform.errors import FieldError
-
     return FieldError(field_name, code, params)
 
 
