@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from keyi.platform.context import Context, TenantInfo
+from keyi.platform.contract import check_contract
 from keyi.platform.errors import Conflict, FieldError, FieldErrors, NotFound, ValidationFailed
 from keyi.platform.expressions import (
     PYTHON_ONLY,
@@ -532,6 +533,7 @@ class MetadataService:
         )
 
     def _commit_change(self, defs: dict[str, ObjectDef]) -> None:
+        check_contract(defs.values())
         store.bump_version(self.conn)
         self.defs = defs
 
