@@ -113,4 +113,4 @@ def check_contract(objects: Iterable[ObjectDef], *, complete: bool = False) -> N
     """Refuse definitions that break the contract (see the module's docstring)."""
     errors = contract_errors(objects, complete=complete)
     if errors:
-        raise ValidationFailed(errors, "core_contract")
+        raise ValidationFailed(errors)
