@@ -12,6 +12,7 @@ from typing import Any
 from keyi.packages import DEFAULT_PACKAGES, install_packages
 from keyi.platform.auth import AuthService
 from keyi.platform.context import TenantInfo
+from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
@@ -30,8 +31,6 @@ def create_tenant(
 ) -> TenantInfo:
     auth = AuthService(platform)
     if len(admin_password) < 8:
-        from keyi.platform.errors import FieldError, ValidationFailed
-
         raise ValidationFailed([FieldError("admin_password", "too_short", {"min": 8})])
     tenant = platform.create_tenant(
         name, label=label, installer=lambda ctx: install_packages(ctx, packages), settings=settings

@@ -196,3 +196,42 @@ def test_sorted_pages_read_the_collated_index_and_upgrades_add_it(
             )
         }
     assert "ix_contact_name_zh" in contact
+
+
+def test_aggregate_groups_text_keys_in_list_order(client: Any, backend: str) -> None:
+    """Grouped text keys come in the order a list sorts them (pinyin on PostgreSQL), whether
+    the key is a field, a field across a lookup or a text formula; the empty key comes last."""
+    response = client.post(
+        "/api/v1/metadata/objects/account/fields",
+        json={
+            "name": "tagged_name",
+            "type": "formula",
+            "labels": {"en": "Tagged"},
+            "expression": 'CONCAT(name, "·")',
+            "return_type": "text",
+        },
+    )
+    assert response.status_code == 201, response.text
+    ids = {}
+    for name in NAMES:
+        created = client.post("/api/v1/records/account", json={"name": name})
+        assert created.status_code == 201, created.text
+        ids[name] = created.json()["id"]
+    for name in NAMES:
+        body = {"name": f"联系人 {name}", "account": ids[name]}
+        assert client.post("/api/v1/records/contact", json=body).status_code == 201
+    assert client.post("/api/v1/records/contact", json={"name": "无客户"}).status_code == 201
+    expected = PINYIN_ORDER if backend == "postgresql" else sorted(NAMES)
+
+    def keys(object_name: str, path: str) -> list[Any]:
+        answer = client.post(
+            f"/api/v1/records/{object_name}/aggregate", json={"group_by": [{"field": path}]}
+        )
+        assert answer.status_code == 200, answer.text
+        return [group["key"][path] for group in answer.json()["groups"]]
+
+    assert keys("account", "name") == expected
+    assert keys("account", "tagged_name") == [f"{name}·" for name in expected]
+    assert keys("contact", "account.name") == [*expected, None]
+    listed = client.get("/api/v1/records/account", params={"sort": "name", "limit": 50}).json()
+    assert [r["name"] for r in listed["records"]] == expected

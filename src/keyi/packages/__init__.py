@@ -1,9 +1,10 @@
 """Standard packages: metadata files plus a little Python behaviour, installed per tenant.
 
 A package is a folder with `package.yaml` (name, labels, dependencies), `objects/*.yaml` (one
-ObjectDef each) and optionally `hooks.py` registering typed hooks. Installing a package is an
-ordinary metadata change through the MetadataService, so standard objects live on exactly the
-same platform as a tenant's own objects.
+ObjectDef each) and optionally `hooks.py` registering typed hooks under the package's name
+(`registry.package(name)`): they run only for tenants that installed the package. Installing a
+package is an ordinary metadata change through the MetadataService, so standard objects live on
+exactly the same platform as a tenant's own objects.
 
 Each tenant remembers, per package, the definitions it received (`keyi_package`): a later release
 brings older tenants up to date from that baseline (keyi.packages.upgrade).
@@ -24,8 +25,10 @@ import sqlalchemy as sa
 import yaml
 
 from keyi.platform.context import Context
+from keyi.platform.contract import check_contract
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.service import MetadataService
+from keyi.platform.metadata.store import load_compiled
 from keyi.platform.schema import package_table
 
 PACKAGES_DIR = Path(__file__).parent
@@ -111,7 +114,11 @@ def install_resolved(ctx: Context, packages: list[Package]) -> None:
     """Install packages given in dependency order (tests pass an older release's here)."""
     for package in packages:
         MetadataService(ctx).install(o for o in package.objects if ctx.schema.get(o.name) is None)
+        # Recorded before the schema is reloaded: the new schema's hooks see the package.
         save_baseline(ctx.conn, package, ctx.now(), installed=True)
+        ctx.refresh_schema(load_compiled(ctx.conn))
+    # Whatever was installed, the platform's core contract must hold afterwards.
+    check_contract((o.definition for o in ctx.schema.objects.values()), complete=True)
 
 
 def save_baseline(conn: sa.Connection, package: Package, at: Any, *, installed: bool) -> None:

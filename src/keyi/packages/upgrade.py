@@ -37,6 +37,7 @@ import sqlalchemy as sa
 
 from keyi.packages import PACKAGES_DIR, Package, load_package, resolve_order, save_baseline
 from keyi.platform.context import Context, TenantInfo
+from keyi.platform.contract import check_contract
 from keyi.platform.errors import KeyiError, ValidationFailed
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.service import MetadataService
@@ -415,7 +416,11 @@ def upgrade(
     if not dry_run and any(p.package is not None and not p.up_to_date for p in plans):
         _apply(ctx, report)
     if not dry_run:
-        added = Ddl(conn).create_missing_indexes(load_definitions(conn))
+        definitions = load_definitions(conn)
+        # The platform reads these objects and fields: a tenant whose metadata lost one is
+        # refused here (at every server start) with the fields named, not served with errors.
+        check_contract(definitions, complete=True)
+        added = Ddl(conn).create_missing_indexes(definitions)
         if added:
             log.info("tenant %s: created indexes %s", ctx.tenant.name, ", ".join(added))
     return report

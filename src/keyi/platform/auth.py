@@ -10,12 +10,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import pyotp
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from keyi.platform.clock import utcnow
 from keyi.platform.errors import (
     Conflict,
     FieldError,
@@ -25,7 +27,9 @@ from keyi.platform.errors import (
 )
 from keyi.platform.ids import new_id
 from keyi.platform.passwords import check_password_policy
-from keyi.platform.tenancy import Platform, utcnow
+
+if TYPE_CHECKING:
+    from keyi.platform.tenancy import Platform
 
 __all__ = ["AuthService", "NewSession", "Principal", "check_password_policy", "token_hash"]
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from keyi.platform import audit
 from keyi.platform.errors import NotFound
 from keyi.platform.permissions import AccessPolicy, Actor
 from keyi.platform.schema import CompiledObject, CompiledSchema
@@ -103,8 +104,6 @@ class Context:
         **details: Any,
     ) -> None:
         """Append to the audit log in this transaction."""
-        from keyi.platform import audit
-
         audit.record(
             self.conn,
             actor_id=self.actor.id,

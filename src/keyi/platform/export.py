@@ -25,7 +25,8 @@ from keyi.platform.context import Context
 from keyi.platform.fieldtypes import currency_column
 from keyi.platform.i18n import label
 from keyi.platform.metadata.model import REFERENCE_TYPES, FieldDef, FieldType
-from keyi.platform.query.listing import QuerySpec, run_query, selected_fields
+from keyi.platform.query.listing import QuerySpec, run_query
+from keyi.platform.query.plan import selected_fields
 
 PAGE = 500  # the query limit cap
 MAX_ROWS = 1_000_000

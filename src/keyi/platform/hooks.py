@@ -1,5 +1,8 @@
 """Typed object hooks that packages register explicitly (no signals, no magic names).
 
+Each hook belongs to a package and runs only for tenants that installed it; the platform's own
+hooks (department paths, the last administrator: keyi.platform.organisation) run for all.
+
 A before-save hook runs inside the write transaction, after validation and before the row is
 written; it may adjust the values being written or add field errors. A before-delete hook runs
 inside the delete's transaction before the record goes to the recycle bin; it refuses the delete
@@ -14,7 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
+from keyi.platform import organisation
 from keyi.platform.errors import FieldErrors
+from keyi.platform.schema import package_table
 
 if TYPE_CHECKING:
     from keyi.platform.context import Context
@@ -54,33 +61,95 @@ BeforeSave = Callable[["Context", WriteEvent], None]
 BeforeDelete = Callable[["Context", DeleteEvent], None]
 
 
-class HookRegistry:
-    def __init__(self) -> None:
-        self._before_save: dict[str, list[BeforeSave]] = defaultdict(list)
-        self._before_delete: dict[str, list[BeforeDelete]] = defaultdict(list)
+PLATFORM = ""  # the owner of the platform's own hooks: they run for every tenant
+INSTALLED_PACKAGES = ("hooks", "installed_packages")  # the key of a schema's memo
 
-    def before_save(self, object_name: str) -> Callable[[BeforeSave], BeforeSave]:
+
+def installed_packages(ctx: Context) -> frozenset[str]:
+    """The packages the tenant of ``ctx`` installed (``keyi_package``).
+
+    Read once per metadata revision and kept in the compiled schema's memo: installing a
+    package changes the revision, so a schema never outlives its list."""
+    memo = ctx.schema.memo
+    found = memo.get(INSTALLED_PACKAGES)
+    if found is None:
+        found = frozenset(ctx.conn.execute(sa.select(package_table.c.name)).scalars())
+        memo[INSTALLED_PACKAGES] = found
+    return found
+
+
+class HookRegistry:
+    """Hooks per object, each owned by a package (or by the platform).
+
+    One registry serves the whole installation, but a package's hooks run only for tenants that
+    installed the package: a company without ``sales`` never runs sales rules, whatever objects
+    it names. The platform's own hooks (keyi.platform.organisation) run for every tenant.
+    """
+
+    def __init__(self) -> None:
+        self._before_save: dict[str, list[tuple[str, BeforeSave]]] = defaultdict(list)
+        self._before_delete: dict[str, list[tuple[str, BeforeDelete]]] = defaultdict(list)
+
+    def package(self, name: str) -> PackageHooks:
+        """Where the package ``name`` registers its hooks."""
+        return PackageHooks(self, name)
+
+    def before_save(
+        self, object_name: str, *, package: str = PLATFORM
+    ) -> Callable[[BeforeSave], BeforeSave]:
         def register(fn: BeforeSave) -> BeforeSave:
-            self._before_save[object_name].append(fn)
+            entry = (package, fn)
+            if entry not in self._before_save[object_name]:  # a module imported twice
+                self._before_save[object_name].append(entry)
+            return fn
+
+        return register
+
+    def before_delete(
+        self, object_name: str, *, package: str = PLATFORM
+    ) -> Callable[[BeforeDelete], BeforeDelete]:
+        def register(fn: BeforeDelete) -> BeforeDelete:
+            entry = (package, fn)
+            if entry not in self._before_delete[object_name]:
+                self._before_delete[object_name].append(entry)
             return fn
 
         return register
 
     def run_before_save(self, ctx: Context, event: WriteEvent) -> None:
-        for fn in self._before_save.get(event.object_name, ()):
+        for fn in self._active(ctx, self._before_save.get(event.object_name)):
             fn(ctx, event)
-
-    def before_delete(self, object_name: str) -> Callable[[BeforeDelete], BeforeDelete]:
-        def register(fn: BeforeDelete) -> BeforeDelete:
-            self._before_delete[object_name].append(fn)
-            return fn
-
-        return register
 
     def run_before_delete(self, ctx: Context, event: DeleteEvent) -> None:
-        for fn in self._before_delete.get(event.object_name, ()):
+        for fn in self._active(ctx, self._before_delete.get(event.object_name)):
             fn(ctx, event)
 
+    @staticmethod
+    def _active(ctx: Context, hooks: list[tuple[str, Any]] | None) -> list[Any]:
+        if not hooks:
+            return []
+        if all(package == PLATFORM for package, _ in hooks):
+            return [fn for _, fn in hooks]
+        installed = installed_packages(ctx)
+        return [fn for package, fn in hooks if package == PLATFORM or package in installed]
 
-# The installation-wide registry; packages add their hooks at import time of keyi.packages.
+
+@dataclass(frozen=True)
+class PackageHooks:
+    """A package's view of the registry: ``hooks = registry.package("sales")``, then
+    ``@hooks.before_save("opportunity")``."""
+
+    registry: HookRegistry
+    name: str
+
+    def before_save(self, object_name: str) -> Callable[[BeforeSave], BeforeSave]:
+        return self.registry.before_save(object_name, package=self.name)
+
+    def before_delete(self, object_name: str) -> Callable[[BeforeDelete], BeforeDelete]:
+        return self.registry.before_delete(object_name, package=self.name)
+
+
+# The installation-wide registry: the platform's hooks are registered here below, the packages'
+# when keyi.packages loads them.
 registry = HookRegistry()
+organisation.register(registry)

@@ -262,6 +262,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A user cannot report to themselves, directly or indirectly.",
         "zh-CN": "用户不能直接或间接地向自己汇报。",
     },
+    "core_contract": {
+        "en": "The platform needs this ({expected}): {problem}.",
+        "zh-CN": "平台依赖此项（{expected}）：{problem}。",
+    },
 }
 
 

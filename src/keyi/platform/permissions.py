@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from keyi.platform.access import AccessPolicy, Operation
+from keyi.platform.access.model import Operation
+from keyi.platform.access.policy import AccessPolicy
 
 __all__ = ["AccessPolicy", "Actor", "ActorKind", "Operation"]
 

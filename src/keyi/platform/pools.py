@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, FieldErrors, Forbidden, ValidationFailed
+from keyi.platform.fieldtypes import UUID_RE
 from keyi.platform.hooks import WriteEvent
 from keyi.platform.metadata.model import (
     CLAIMED_AT_FIELD,
@@ -68,8 +69,6 @@ def _elevated(ctx: Context) -> Context:
 
 
 def _ids(ids: Any) -> list[str]:
-    from keyi.platform.fieldtypes import UUID_RE
-
     if (
         not isinstance(ids, list)
         or not 1 <= len(ids) <= MAX_IDS

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 
+from keyi.platform.clock import utcnow
 from keyi.platform.context import Context, TenantInfo
 from keyi.platform.control import define_control_tables
 from keyi.platform.crypto import SecretBox, is_encrypted
@@ -20,15 +20,12 @@ from keyi.platform.errors import Conflict, FieldError, NotFound, RetryLater, Val
 from keyi.platform.ids import new_id
 from keyi.platform.metadata import store
 from keyi.platform.permissions import Actor
+from keyi.platform.users import apply_user_status
 from keyi.settings import Settings
 
 TENANT_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{1,47}$")
 
 Installer = Callable[[Context], None]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Platform:
@@ -244,8 +241,6 @@ class Platform:
                 ctx = Context(tenant, actor, conn, self.schemas.get(conn, tenant.location), locale)
                 yield ctx
                 if ctx.user_status_changes:
-                    from keyi.platform.users import apply_user_status
-
                     apply_user_status(self, ctx)
         except sa_exc.DBAPIError as exc:
             # A deadlock or serialization failure (also one raised at COMMIT) rolled the whole

@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyotp
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from keyi.platform.auth import LOCK_MINUTES, AuthService, check_password_policy, token_hash
+from keyi.platform.clock import utcnow
 from keyi.platform.context import Context, TenantInfo
 from keyi.platform.errors import (
     Conflict,
@@ -40,7 +41,9 @@ from keyi.platform.ids import new_id
 from keyi.platform.mail import invitation_mail, send
 from keyi.platform.permissions import Actor, Operation
 from keyi.platform.records import RecordsService
-from keyi.platform.tenancy import Platform, utcnow
+
+if TYPE_CHECKING:
+    from keyi.platform.tenancy import Platform
 
 INVITATION_DAYS = 7
 MAX_LIST_LIMIT = 500

@@ -13,19 +13,19 @@ import sqlalchemy as sa
 
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, FieldErrors, Forbidden, NotFound, ValidationFailed
+from keyi.platform.fieldtypes import datetime_json
 from keyi.platform.ids import new_id
 from keyi.platform.permissions import Operation
 from keyi.platform.query.filters import compile_filter
-from keyi.platform.query.listing import parse_sort, selected_fields
+from keyi.platform.query.listing import parse_sort
 from keyi.platform.query.paths import PathError, PathResolver
+from keyi.platform.query.plan import selected_fields
 from keyi.platform.schema import list_view_table as views
 
 DEFINITION_KEYS = ("filter", "sort", "columns", "q")
 
 
 def _row_json(row: Any) -> dict[str, Any]:
-    from keyi.platform.fieldtypes import datetime_json
-
     return {
         "id": row.id,
         "object": row.object,

@@ -1,9 +1,8 @@
-"""Organisation behaviour: department tree paths, copied onto users.
+"""Core package behaviour the platform does not rely on: a pool names a pooled object, and a
+user cannot report to themselves.
 
-`path` ("/<root id>/<child id>/.../") is derived data like a search index: it exists so access
-checks can take "everyone below department D" as one index range condition
-(`keyi.platform.access.subtree`). It is therefore maintained here with set-based UPDATEs on the
-subtree rather than record by record, and it is read-only to everyone.
+Department paths and the last-administrator guard are the platform's
+(keyi.platform.organisation): record access and sign-in depend on them.
 """
 
 from __future__ import annotations
@@ -12,81 +11,22 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from keyi.platform.access.subtree import subtree_predicate
-from keyi.platform.errors import Conflict
-from keyi.platform.hooks import DeleteEvent, WriteEvent, registry
+from keyi.platform.hooks import WriteEvent, registry
 from keyi.platform.pools import check_pool_object
 
 if TYPE_CHECKING:
     from keyi.platform.context import Context
 
+hooks = registry.package("core")
 
-def _path_of(ctx: Context, department_id: str | None) -> str | None:
-    if not department_id:
-        return None
-    table = ctx.object("department").table
-    return ctx.conn.execute(sa.select(table.c.path).where(table.c.id == department_id)).scalar()
-
-
-@registry.before_save("department")
-def department_path(ctx: Context, event: WriteEvent) -> None:
-    if event.operation == "update" and "parent" not in event.values:
-        return
-    parent_path = _path_of(ctx, event.final("parent")) or "/"
-    own_path = f"{parent_path}{event.record_id}/"
-    old_path = (event.old or {}).get("path")
-    if old_path and parent_path.startswith(old_path):
-        event.errors.add("parent", "invalid_metadata", reason="a department cannot contain itself")
-        return
-    event.values["path"] = own_path
-    if not old_path or old_path == own_path:
-        return
-    departments = ctx.object("department").table
-    users = ctx.object("user").table
-    # Move the subtree (and its members): every path under the old prefix gets the new one.
-    for table, column in ((departments, departments.c.path), (users, users.c.department_path)):
-        ctx.conn.execute(
-            sa.update(table)
-            .where(subtree_predicate(ctx.conn, column, old_path), table.c.id != event.record_id)
-            .values({column.name: sa.literal(own_path) + sa.func.substr(column, len(old_path) + 1)})
-        )
-
-
-@registry.before_delete("department")
-def department_delete_only_when_empty(ctx: Context, event: DeleteEvent) -> None:
-    """A department with sub-departments or members is not deleted: they would be left pointing
-    at a department in the recycle bin, and (by their paths) still inside its subtree for record
-    access. The administrator moves them first; the error says how many there are."""
-    departments = ctx.object("department").table
-    users = ctx.object("user").table
-    count = sa.func.count()
-    children = ctx.conn.execute(
-        sa.select(count).where(
-            departments.c.parent == event.record_id, departments.c.deleted_at.is_(None)
-        )
-    ).scalar_one()
-    members = ctx.conn.execute(
-        sa.select(count).where(users.c.department == event.record_id, users.c.deleted_at.is_(None))
-    ).scalar_one()
-    if children or members:
-        raise Conflict("department_not_empty", departments=children, users=members)
-
-
-registry.before_save("pool")(check_pool_object)
-
-
-@registry.before_save("user")
-def user_department_path(ctx: Context, event: WriteEvent) -> None:
-    if event.operation == "update" and "department" not in event.values:
-        return
-    event.values["department_path"] = _path_of(ctx, event.final("department"))
+hooks.before_save("pool")(check_pool_object)
 
 
 # Deep enough for any real reporting line; a longer walk means the data already has a loop.
 MAX_MANAGER_DEPTH = 100
 
 
-@registry.before_save("user")
+@hooks.before_save("user")
 def user_manager_not_circular(ctx: Context, event: WriteEvent) -> None:
     """A user cannot report to themselves, directly or through their own reports."""
     if "manager" not in event.values or not event.values["manager"]:
@@ -103,57 +43,3 @@ def user_manager_not_circular(ctx: Context, event: WriteEvent) -> None:
             return
         current = ctx.conn.execute(sa.select(users.c.manager).where(users.c.id == current)).scalar()
     event.errors.add("manager", "circular_manager")
-
-
-def _admins_left_without(ctx: Context, leaving: str) -> bool:
-    """Whether an active administrator other than `leaving` remains.
-
-    On PostgreSQL the check is serialised per tenant with a transaction-scoped advisory lock:
-    two administrators removing each other at the same moment would otherwise each see the
-    other still there (READ COMMITTED). Locking the administrators' rows instead would deadlock
-    with the row lock the write itself takes. SQLite serialises writers anyway.
-    """
-    users = ctx.object("user").table
-    if ctx.dialect == "postgresql":
-        key = sa.func.hashtext(sa.literal(f"keyi.last_admin:{ctx.tenant.id}"))
-        ctx.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
-    other = ctx.conn.execute(
-        sa.select(users.c.id).where(
-            users.c.is_admin.is_(True),
-            users.c.is_active.is_(True),
-            users.c.deleted_at.is_(None),
-            users.c.id != leaving,
-        )
-    ).first()
-    return other is not None
-
-
-@registry.before_save("user")
-def user_keep_an_administrator(ctx: Context, event: WriteEvent) -> None:
-    """Whatever the path (user administration, record edit, mass update, import): a company
-    always keeps an active administrator, and nobody switches off their own access by editing
-    their record. Deletion is guarded by `user_delete_keeps_an_administrator` below."""
-    if event.operation != "update" or event.old is None:
-        return
-    was_admin = bool(event.old.get("is_admin")) and bool(event.old.get("is_active"))
-    still_admin = bool(event.final("is_admin")) and bool(event.final("is_active"))
-    if not was_admin or still_admin:
-        return
-    field_name = "is_active" if not event.final("is_active") else "is_admin"
-    if event.record_id == ctx.actor.id:
-        event.errors.add(field_name, "cannot_deactivate_self")
-        return
-    if not _admins_left_without(ctx, event.record_id):
-        event.errors.add(field_name, "last_admin")
-
-
-@registry.before_delete("user")
-def user_delete_keeps_an_administrator(ctx: Context, event: DeleteEvent) -> None:
-    """Deleting a user record (one, or many in a mass delete: each goes through here) is the
-    other way to remove an administrator; the same rule as for an edit applies, as a 409."""
-    if event.record_id == ctx.actor.id:
-        raise Conflict("cannot_delete_self")
-    if not (event.old.get("is_admin") and event.old.get("is_active")):
-        return
-    if not _admins_left_without(ctx, event.record_id):
-        raise Conflict("last_admin")

@@ -13,8 +13,11 @@ from keyi.platform.hooks import WriteEvent, registry
 if TYPE_CHECKING:
     from keyi.platform.context import Context
 
+# Run only for tenants that installed the sales package.
+hooks = registry.package("sales")
 
-@registry.before_save("opportunity")
+
+@hooks.before_save("opportunity")
 def default_probability_from_stage(ctx: Context, event: WriteEvent) -> None:
     """A stage change sets the stage's default probability unless the user set one too."""
     stage = event.values.get("stage")
@@ -34,7 +37,7 @@ LOGGED_TYPES = frozenset({"call", "visit", "note", "email"})
 TIMED_TYPES = frozenset({"call", "visit"})
 
 
-@registry.before_save("activity")
+@hooks.before_save("activity")
 def logged_activity_defaults(ctx: Context, event: WriteEvent) -> None:
     """A logged call or visit is done and happened now, unless the caller said otherwise.
 
@@ -59,7 +62,7 @@ def logged_activity_defaults(ctx: Context, event: WriteEvent) -> None:
         event.values["start_at"] = ctx.now()
 
 
-@registry.before_save("activity")
+@hooks.before_save("activity")
 def link_activity_to_account(ctx: Context, event: WriteEvent) -> None:
     """An activity logged on a contact or opportunity also shows on its account's timeline."""
     related_object = event.final("related_object")

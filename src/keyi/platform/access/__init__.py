@@ -1,4 +1,9 @@
-"""Who may see and change what: organisation-aware access rules compiled to SQL."""
+"""Who may see and change what: organisation-aware access rules compiled to SQL.
+
+The package exports the vocabulary (keyi.platform.access.model); the policy itself is
+keyi.platform.access.policy, which compiles rule criteria with the query compiler — so the
+query modules import this vocabulary without importing the policy.
+"""
 
 from keyi.platform.access.model import (
     DEFAULT_PERMISSION,
@@ -10,11 +15,9 @@ from keyi.platform.access.model import (
     Scope,
     ShareAccess,
 )
-from keyi.platform.access.policy import AccessPolicy
 
 __all__ = [
     "DEFAULT_PERMISSION",
-    "AccessPolicy",
     "FieldAccess",
     "ObjectPermission",
     "Operation",

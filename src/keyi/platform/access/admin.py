@@ -17,9 +17,9 @@ from keyi.platform.access.model import (
 from keyi.platform.access.tables import role_permission_table, share_table
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldErrors, Forbidden, NotFound
-from keyi.platform.fieldtypes import datetime_json
+from keyi.platform.fieldtypes import UUID_RE, datetime_json
 from keyi.platform.ids import new_id
-from keyi.platform.query.listing import visible_rows
+from keyi.platform.query.plan import visible_rows
 from keyi.platform.query.serialize import readable_name_column
 
 SHARE_SOURCES = ("manual", "team")
@@ -198,8 +198,6 @@ def add_share(ctx: Context, object_name: str, record_id: str, data: Any) -> dict
         errors.add("access", "invalid_option", value=access)
     if source not in SHARE_SOURCES or (source == "team" and kind != PrincipalType.USER.value):
         errors.add("source", "invalid_option", value=source)
-    from keyi.platform.fieldtypes import UUID_RE
-
     if not isinstance(principal_id, str) or not UUID_RE.match(principal_id):
         errors.add("principal_id", "invalid_reference", target=str(kind))
     errors.raise_if_any()

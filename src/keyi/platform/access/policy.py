@@ -44,6 +44,8 @@ from keyi.platform.access.model import (
 from keyi.platform.access.subtree import subtree_predicate
 from keyi.platform.access.tables import share_table
 from keyi.platform.metadata.model import OWNER_FIELD, POOL_FIELD, FieldDef, SharingRule
+from keyi.platform.query.filters import compile_filter
+from keyi.platform.query.paths import PathResolver
 from keyi.platform.schema import CompiledObject
 
 if TYPE_CHECKING:
@@ -267,9 +269,6 @@ class AccessPolicy:
         rules = self.applicable_rules(obj, op, principal)
         if not rules or self.ctx is None:
             return []
-        from keyi.platform.query.filters import compile_filter
-        from keyi.platform.query.paths import PathResolver
-
         system = self.ctx.as_system()
         compiled = []
         for rule in rules:

@@ -68,6 +68,17 @@ RESERVED_NAMES = frozenset(
 )
 ROLLUP_DISPLAY_TYPES = (FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY, FieldType.PERCENT)
 REFERENCE_TYPES = frozenset({FieldType.LOOKUP, FieldType.MASTER_DETAIL, FieldType.OWNER})
+# Types whose values are words people search for: indexed for search, matched by quick search.
+TEXT_LIKE = frozenset(
+    {
+        FieldType.TEXT,
+        FieldType.LONG_TEXT,
+        FieldType.EMAIL,
+        FieldType.PHONE,
+        FieldType.URL,
+        FieldType.AUTO_NUMBER,
+    }
+)
 FORMULA_RETURN_TYPES = frozenset(
     {
         FieldType.TEXT,

@@ -15,7 +15,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from keyi.platform.context import Context
-from keyi.platform.errors import Conflict, FieldErrors, Forbidden, NotFound, ValidationFailed
+from keyi.platform.contract import check_contract
+from keyi.platform.errors import (
+    Conflict,
+    FieldError,
+    FieldErrors,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
 from keyi.platform.expressions import (
     PYTHON_ONLY,
     Call,
@@ -28,6 +36,7 @@ from keyi.platform.expressions import (
 )
 from keyi.platform.expressions.nodes import children
 from keyi.platform.expressions.sqlgen import kind_of_sql_type
+from keyi.platform.fieldtypes import Invalid, impl_for
 from keyi.platform.metadata import store
 from keyi.platform.metadata.model import (
     NAME_PATTERN,
@@ -39,6 +48,10 @@ from keyi.platform.metadata.model import (
     ObjectDef,
     ValidationRule,
 )
+from keyi.platform.permissions import Actor
+from keyi.platform.query.filters import compile_filter
+from keyi.platform.query.paths import PathResolver
+from keyi.platform.records.rollups import recompute_all
 from keyi.platform.schema import (
     CompiledSchema,
     Ddl,
@@ -228,8 +241,6 @@ class MetadataService:
         store.save_definition(self.conn, updated)
         self._commit_change(combined)
         if f.type == FieldType.ROLLUP:
-            from keyi.platform.records.rollups import recompute_all
-
             recompute_all(self.conn, self._compiled(combined), object_name, f)
         return f
 
@@ -402,8 +413,6 @@ class MetadataService:
                         reason="needs a numeric or date field",
                     )
         if f.default is not None and f.stored and not f.computed:
-            from keyi.platform.fieldtypes import Invalid, impl_for
-
             try:
                 impl_for(f).coerce(f, f.default)
             except Invalid as exc:
@@ -413,10 +422,6 @@ class MetadataService:
         """Criteria must compile against the object; principals must exist."""
         if not obj.sharing_rules:
             return
-        from keyi.platform.permissions import Actor
-        from keyi.platform.query.filters import compile_filter
-        from keyi.platform.query.paths import PathResolver
-
         schema = self._compiled({**self.defs, obj.name: obj})
         ctx = Context(self.ctx.tenant, Actor.system("metadata"), self.conn, schema)
         names = set()
@@ -592,6 +597,7 @@ class MetadataService:
         )
 
     def _commit_change(self, defs: dict[str, ObjectDef]) -> None:
+        check_contract(defs.values())
         store.bump_version(self.conn)
         self.defs = defs
 
@@ -761,8 +767,6 @@ def _check_return_type(
 
 
 def _err(field_name: str, code: str, **params: Any) -> Any:
-    from keyi.platform.errors import FieldError
-
     return FieldError(field_name, code, params)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from keyi.platform import audit  # registers its table on system_metadata
 from keyi.platform.ids import new_id
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.schema import (
@@ -30,8 +31,6 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 
 
 def install_system_tables(conn: sa.Connection, settings: dict[str, Any] | None = None) -> None:
-    from keyi.platform import audit  # registers its table on system_metadata
-
     system_metadata.create_all(conn)
     audit.install_append_only(conn)
     conn.execute(

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from keyi.platform.context import Context
-from keyi.platform.errors import FieldError, Forbidden, ValidationFailed
+from keyi.platform.collation import sorted_by_collation
+from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.fieldtypes import impl_for
 from keyi.platform.metadata.model import FieldType
-from keyi.platform.permissions import Operation
-from keyi.platform.query.filters import compile_filter
-from keyi.platform.query.listing import quick_search_predicate, visible_rows
-from keyi.platform.query.paths import PathError, PathResolver
+from keyi.platform.query.paths import PathError
+from keyi.platform.query.plan import QueryPlan
+
+if TYPE_CHECKING:
+    from keyi.platform.context import Context
 
 BUCKETS = ("day", "week", "month", "quarter", "year")
 AGG_OPS = ("count", "sum", "avg", "min", "max")
@@ -68,10 +69,10 @@ def bucket_expression(ctx: Context, column: Any, bucket: str, is_datetime: bool)
 
 
 def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[str, Any]:
-    obj = ctx.object(object_name)
-    if not ctx.policy.can(obj, Operation.READ):
-        raise Forbidden()
-    resolver = PathResolver(ctx, obj)
+    """Groups of the plan's rows (the list's rows for the same filter and quick search), in the
+    order a list sorts their keys: text by pinyin where the database can, empty keys last."""
+    plan = QueryPlan.build(ctx, object_name, filter=spec.filter, q=spec.q)
+    resolver = plan.resolver
     if not isinstance(spec.group_by, list) or len(spec.group_by) > 3:
         raise ValidationFailed([FieldError("group_by", "invalid_request")])
     if not isinstance(spec.aggregates, list) or not spec.aggregates or len(spec.aggregates) > 10:
@@ -145,20 +146,12 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
         }[op]
         agg_columns.append((f"{op}_{path.replace('.', '_')}", fn(column), f))
 
-    predicates = visible_rows(ctx, obj, obj.table)
-    where = compile_filter(resolver, spec.filter)
-    if where is not None:
-        predicates.append(where)
-    quick = quick_search_predicate(ctx, obj, obj.table, spec.q)
-    if quick is not None:
-        predicates.append(quick)
     labels = [expr.label(f"g{i}") for i, (_, expr, _) in enumerate(group_columns)]
     values = [expr.label(f"a{i}") for i, (_, expr, _) in enumerate(agg_columns)]
-    stmt = sa.select(*labels, *values).where(*predicates)
-    stmt = resolver.apply_joins(stmt)
+    stmt = plan.select(*labels, *values)
     if labels:
         stmt = stmt.group_by(*[expr for _, expr, _ in group_columns]).order_by(
-            *[sa.text(f"g{i}") for i in range(len(labels))]
+            *[_group_order(ctx, i, expr, f) for i, (_, expr, f) in enumerate(group_columns)]
         )
     limit = 1000 if spec.limit is None else spec.limit
     if not isinstance(limit, int) or isinstance(limit, bool):
@@ -188,6 +181,17 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
                 result[name] = _number(value)
         groups.append({"key": key, "values": result})
     return {"groups": groups}
+
+
+def _group_order(ctx: Context, index: int, expr: Any, f: Any) -> Any:
+    """A group key's ORDER BY term: as a list sorts the field (pinyin for text where the
+    database has the collation), empty keys last on both databases."""
+    key: Any = sa.literal_column(f"g{index}")
+    if f is not None:
+        collated = sorted_by_collation(ctx.conn, f, expr)
+        if collated is not expr:
+            key = collated
+    return key.asc().nulls_last()
 
 
 def _number(value: Any) -> Any:

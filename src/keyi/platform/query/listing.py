@@ -1,24 +1,23 @@
-"""List and get: SELECT with permission predicate, filter, quick search, keyset pagination."""
+"""List and get: a query plan's rows in sort order, keyset pagination, serialised for the API."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from keyi.platform.collation import sorted_by_collation
-from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.fieldtypes import impl_for
 from keyi.platform.metadata.model import FieldType
-from keyi.platform.permissions import Operation
 from keyi.platform.query import cursor as cursors
-from keyi.platform.query.filters import compile_filter
 from keyi.platform.query.paths import PathError, PathResolver
+from keyi.platform.query.plan import QueryPlan, selected_fields, visible_rows
 from keyi.platform.query.serialize import RecordSerializer
-from keyi.platform.schema import CompiledObject, search_table
-from keyi.platform.search import search_candidates_query
+
+if TYPE_CHECKING:
+    from keyi.platform.context import Context
 
 MAX_LIMIT = 500
 DEFAULT_SORT = [("created_at", "desc")]
@@ -59,107 +58,16 @@ def parse_sort(sort: Any) -> list[tuple[str, str]]:
     return keys
 
 
-def visible_rows(
-    ctx: Context, obj: CompiledObject, table: Any, *, deleted: bool = False
-) -> list[Any]:
-    """Predicates every read of an object's rows carries: recycle-bin state, object permission
-    and row access.
-
-    A role without read permission on the object sees none of its rows. Lists refuse such a
-    reader outright (403); the predicate is what keeps the one-record paths — get, history,
-    shares, references checked on write — from answering where the list would not (a role's
-    missing object entry has the widest read scope, so the row filter alone would let them in).
-    """
-    predicates: list[Any] = [
-        table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None)
-    ]
-    if not ctx.policy.can(obj, Operation.READ):
-        predicates.append(sa.false())
-        return predicates
-    access = ctx.policy.row_filter(obj, table, Operation.READ)
-    if access is not None:
-        predicates.append(access)
-    return predicates
-
-
-def masked_text_predicate(ctx: Context, obj: CompiledObject, table: Any, text: str) -> Any:
-    """None, or — when some searchable field is hidden from the actor — a condition that the
-    query words occur in fields the actor may read.
-
-    The token index does not record which field a token came from; without this a search for a
-    hidden value (a credit code, a private phone) would reveal which records hold it.
-    """
-    from keyi.platform.records.service import TEXT_LIKE
-
-    searchable = [
-        f
-        for f in obj.definition.fields
-        if f.type in TEXT_LIKE and (f.searchable or f.name == obj.definition.name_field)
-    ]
-    visible = [f for f in searchable if ctx.policy.can_read_field(obj, f)]
-    if len(visible) == len(searchable):
-        return None
-    words = [w for w in text.split() if w]
-    if not visible or not words:
-        return sa.false()
-    return sa.and_(
-        *[sa.or_(*[table.c[f.name].icontains(w, autoescape=True) for f in visible]) for w in words]
-    )
-
-
-def quick_search_predicate(ctx: Context, obj: CompiledObject, table: Any, text: object) -> Any:
-    """`q` uses the search index when the object is searchable, else the name field prefix.
-
-    Shared by list queries and aggregates, so a list's count and a kanban's column totals
-    describe the same records as the rows shown."""
-    if text is None:
-        return None
-    if not isinstance(text, str):
-        raise ValidationFailed([FieldError("q", "invalid_request")])
-    text = text.strip()
-    if not text:
-        return None
-    if obj.definition.features.search:
-        candidates = search_candidates_query(search_table, text, objects=[obj.name])
-        if candidates is None:
-            return None
-        ids = candidates.with_only_columns(candidates.selected_columns.record_id)
-        masked = masked_text_predicate(ctx, obj, table, text)
-        return table.c.id.in_(ids) if masked is None else sa.and_(table.c.id.in_(ids), masked)
-    name_field = obj.fields.get(obj.definition.name_field)
-    if name_field is None:
-        return None
-    if not ctx.policy.can_read_field(obj, name_field):
-        # A prefix search over a hidden name would tell, record by record, how it starts.
-        return sa.false()
-    return table.c[name_field.name].istartswith(text, autoescape=True)
-
-
-def selected_fields(ctx: Context, obj: CompiledObject, requested: list[str] | None) -> list[str]:
-    readable = [name for name, f in obj.fields.items() if ctx.policy.can_read_field(obj, f)]
-    if not requested:
-        return readable
-    unknown = [name for name in requested if name not in readable]
-    if unknown:
-        raise ValidationFailed(
-            [FieldError(f"fields.{name}", "unknown_field", {"field": name}) for name in unknown]
-        )
-    return list(dict.fromkeys(["id", "version", *requested]))
-
-
 def run_query(ctx: Context, object_name: str, spec: QuerySpec) -> dict[str, Any]:
-    obj = ctx.object(object_name)
-    if not ctx.policy.can(obj, Operation.READ):
-        from keyi.platform.errors import Forbidden
-
-        raise Forbidden()
+    """A page of the plan's rows, sorted, after ``spec.cursor``, with the next page's cursor."""
+    plan = QueryPlan.build(
+        ctx, object_name, filter=spec.filter, q=spec.q, fields=spec.fields, deleted=spec.deleted
+    )
     limit = spec.limit
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed([FieldError("limit", "invalid_request")])
-    table = obj.table
-    resolver = PathResolver(ctx, obj)
-    names = selected_fields(ctx, obj, spec.fields)
-    serializer = RecordSerializer(ctx, obj, names, resolver)
+    resolver = plan.resolver
+    serializer = RecordSerializer(ctx, plan.obj, plan.fields, resolver)
 
     sort_keys = parse_sort(spec.sort)
     if ("id", "asc") not in sort_keys and ("id", "desc") not in sort_keys:
@@ -185,24 +93,15 @@ def run_query(ctx: Context, object_name: str, spec: QuerySpec) -> dict[str, Any]
         signed.append((path, direction if collated is column else f"{direction}~collated"))
         sort_columns.append((collated, direction, nullable))
 
-    predicates = visible_rows(ctx, obj, table, deleted=spec.deleted)
-    where = compile_filter(resolver, spec.filter)
-    if where is not None:
-        predicates.append(where)
-    if spec.q:
-        quick = quick_search_predicate(ctx, obj, table, spec.q)
-        if quick is not None:
-            predicates.append(quick)
-
+    after: list[Any] = []
     signature = cursors.sort_signature(signed)
     if spec.cursor:
         last = cursors.decode(spec.cursor, signature, len(sort_columns))
         cursors.check_types(last, [column for column, _, _ in sort_columns])
-        predicates.append(keyset_after(sort_columns, last))
+        after.append(keyset_after(sort_columns, last))
 
     key_labels = [column.label(f"_k{i}") for i, (column, _, _) in enumerate(sort_columns)]
-    stmt = sa.select(*serializer.columns(), *key_labels).where(*predicates)
-    stmt = resolver.apply_joins(stmt)
+    stmt = plan.select(*serializer.columns(), *key_labels, where=tuple(after))
     order = []
     for column, direction, nullable in sort_columns:
         clause = column.asc() if direction == "asc" else column.desc()

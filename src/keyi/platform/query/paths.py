@@ -8,16 +8,18 @@ like stored columns.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from keyi.platform.context import Context
+from keyi.platform.access.model import Operation
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.expressions import ExpressionError, compile_sql, parse
 from keyi.platform.metadata.model import REFERENCE_TYPES, FieldDef, FieldType
-from keyi.platform.permissions import Operation
 from keyi.platform.schema import CompiledObject
+
+if TYPE_CHECKING:
+    from keyi.platform.context import Context
 
 MAX_DEPTH = 3
 

@@ -24,15 +24,17 @@ holds its own best ``limit``, so the global best ``limit`` are among them.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from keyi.platform.context import Context
-from keyi.platform.permissions import Operation
-from keyi.platform.query.listing import masked_text_predicate, visible_rows
+from keyi.platform.access.model import Operation
+from keyi.platform.query.plan import masked_text_predicate, visible_rows
 from keyi.platform.schema import CompiledObject, search_table
 from keyi.platform.search import search_candidates_by_object
+
+if TYPE_CHECKING:
+    from keyi.platform.context import Context
 
 __all__ = ["search_records", "searchable_objects"]
 

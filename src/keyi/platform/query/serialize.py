@@ -17,16 +17,18 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from keyi.platform.context import Context
+from keyi.platform.access.model import Operation
 from keyi.platform.fieldtypes import currency_column, impl_for
 from keyi.platform.metadata.model import REFERENCE_TYPES, FieldDef, FieldType
-from keyi.platform.permissions import Operation
 from keyi.platform.query.paths import PathResolver
 from keyi.platform.schema import CompiledObject
+
+if TYPE_CHECKING:
+    from keyi.platform.context import Context
 
 _TITLE = "_title__"
 

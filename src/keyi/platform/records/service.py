@@ -45,28 +45,20 @@ from keyi.platform.jsoncodec import loads_exact
 from keyi.platform.metadata.model import (
     OWNER_FIELD,
     REFERENCE_TYPES,
+    TEXT_LIKE,
     FieldDef,
     FieldType,
 )
 from keyi.platform.permissions import Operation
-from keyi.platform.query.listing import fetch_one, visible_rows
+from keyi.platform.query.listing import fetch_one
 from keyi.platform.query.paths import PathError, PathResolver
+from keyi.platform.query.plan import visible_rows
 from keyi.platform.query.serialize import readable_name_column, reference_titles
 from keyi.platform.records import autonumber, rollups, statistics
 from keyi.platform.records.values import apply_defaults, check_required, coerce_input
 from keyi.platform.schema import CompiledObject, history_table, outbox_table, search_table
 from keyi.platform.search import index_records, remove_record
 
-TEXT_LIKE = frozenset(
-    {
-        FieldType.TEXT,
-        FieldType.LONG_TEXT,
-        FieldType.EMAIL,
-        FieldType.PHONE,
-        FieldType.URL,
-        FieldType.AUTO_NUMBER,
-    }
-)
 NAME_WEIGHT = 3
 FIELD_WEIGHT = 1
 MAX_BATCH = 5000
