@@ -29,11 +29,17 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 }
 
 
-def install_system_tables(conn: sa.Connection, settings: dict[str, Any] | None = None) -> None:
+def install_system_tables(
+    conn: sa.Connection, settings: dict[str, Any] | None = None, *, schema: str | None = None
+) -> None:
+    """A new tenant's system tables, made from the live definitions and stamped at the tenant
+    chain's head (keyi.platform.migrations); ``schema`` is its PostgreSQL schema."""
     from keyi.platform import audit  # registers its table on system_metadata
+    from keyi.platform.migrations import Chain, stamp_head
 
     system_metadata.create_all(conn)
     audit.install_append_only(conn)
+    stamp_head(conn, Chain.TENANT, schema=schema)
     conn.execute(
         sa.insert(meta_state_table).values(
             id=1, version=1, revision=new_id(), settings={**DEFAULT_SETTINGS, **(settings or {})}
