@@ -23,6 +23,7 @@ How to add a revision: docs/architecture.md ("Adding a migration").
 from __future__ import annotations
 
 import hashlib
+import threading
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -51,6 +52,10 @@ VERSION_TABLE = "keyi_alembic_version"
 """Alembic's version table, named like the system tables (no object may be called ``keyi_*``)."""
 
 HERE = Path(__file__).resolve().parent
+
+# alembic's `op` and `context` are module-level proxies set for the duration of a run, so two
+# threads of one process must not run revisions at once (on any database).
+_running = threading.Lock()
 
 
 class Chain(Enum):
@@ -135,7 +140,7 @@ def upgrade(
 
     config = Config()
     config.attributes.update(schema=schema)
-    with EnvironmentContext(config, script, fn=steps, destination_rev=to) as env:
+    with _running, EnvironmentContext(config, script, fn=steps, destination_rev=to) as env:
         env.configure(
             connection=conn,
             version_table=VERSION_TABLE,
