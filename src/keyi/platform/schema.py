@@ -30,6 +30,9 @@ from keyi.platform.metadata.model import (
 from keyi.platform.search import define_search_table
 
 # ---------------------------------------------------------------- system tables (per tenant)
+# New tenants are made from these definitions (and those other modules add to system_metadata);
+# existing tenants reach them through the tenant migration chain (keyi.platform.migrations), so
+# a change here needs a revision there.
 system_metadata = sa.MetaData()
 
 meta_object_table = sa.Table(
@@ -122,7 +125,7 @@ search_table = define_search_table(system_metadata)
 
 # The standard packages a tenant has, each with the definitions it last received (at install or
 # upgrade): the baseline that tells a tenant's own edits from the package's (keyi.packages.upgrade).
-# Tenants created before this table existed get it from their first upgrade.
+# Tenants created before this table existed get it from the tenant migration baseline.
 package_table = sa.Table(
     "keyi_package",
     system_metadata,
