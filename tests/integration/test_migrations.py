@@ -8,6 +8,7 @@ for releases before versioning, by also dropping the version table).
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import uuid
@@ -21,7 +22,9 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
 
+from keyi.cli import main
 from keyi.packages import DEFAULT_PACKAGES, install_packages
 from keyi.packages.upgrade import upgrade_tenant
 from keyi.platform import migrations
@@ -318,18 +321,30 @@ def _index_names(platform: Platform, tenant: TenantInfo) -> set[str]:
     return set(_tenant_snapshot(platform, tenant)["indexes"])
 
 
-def _new_tenant(platform: Platform) -> TenantInfo:
-    return platform.create_tenant(
-        new_tenant_name(), installer=lambda ctx: install_packages(ctx, DEFAULT_PACKAGES)
-    )
+@pytest.fixture
+def new_tenant(platform: Platform) -> Iterator[Callable[[], TenantInfo]]:
+    """Tenants with the standard packages (no users), dropped after the test."""
+    made: list[TenantInfo] = []
+
+    def make() -> TenantInfo:
+        made.append(
+            platform.create_tenant(
+                new_tenant_name(), installer=lambda ctx: install_packages(ctx, DEFAULT_PACKAGES)
+            )
+        )
+        return made[-1]
+
+    yield make
+    for info in made:
+        platform.drop_tenant(info.name)
 
 
 def test_tenant_of_the_baseline_release_upgrades_with_its_data(
-    platform: Platform, monkeypatch: pytest.MonkeyPatch
+    platform: Platform, new_tenant: Callable[[], TenantInfo], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as patch:
         patch.setattr(store, "install_system_tables", _baseline_install)
-        old = _new_tenant(platform)
+        old = new_tenant()
     collated = {"ix_account_name_zh", "ix_account_province_name_zh", "ix_contact_name_zh"}
     with platform.context(old, SYSTEM) as ctx:
         account = RecordsService(ctx).create("account", {"name": "张三贸易", "province": "湖北省"})
@@ -370,7 +385,7 @@ def test_tenant_of_the_baseline_release_upgrades_with_its_data(
         )
         assert activities == [account["id"]]
 
-    fresh = _new_tenant(platform)
+    fresh = new_tenant()
     assert _tenant_snapshot(platform, old) == _tenant_snapshot(platform, fresh)
     for tenant in (old, fresh):
         with platform.db.tenant_transaction(tenant.location, write=False) as conn:
@@ -388,13 +403,15 @@ def _system_diff(conn: sa.Connection) -> list[Any]:
     return list(compare_metadata(context, system_metadata))
 
 
-def test_a_new_revision_reaches_every_tenant(platform: Platform, tmp_path: Path) -> None:
+def test_a_new_revision_reaches_every_tenant(
+    platform: Platform, new_tenant: Callable[[], TenantInfo], tmp_path: Path
+) -> None:
     """A release that adds a system column or table: each tenant (its own SQLite file or
     PostgreSQL schema, each with its own version) gets it once, and keeps its rows."""
     chain = tmp_path / "tenant"
     shutil.copytree(Chain.TENANT.location, chain)
     (chain / "versions" / "r9999_test.py").write_text(NEXT_REVISION.format(down=TENANT_HEAD))
-    tenants = [_new_tenant(platform), _new_tenant(platform)]
+    tenants = [new_tenant(), new_tenant()]
     with platform.context(tenants[0], SYSTEM) as ctx:
         ctx.conn.execute(
             sa.insert(store.meta_object_table).values(
@@ -465,3 +482,23 @@ def test_identifier_text_fields_get_no_collated_sort_index(
 
 def _indexes_of(obj: ObjectDef) -> list[sa.Index]:
     return object_indexes(obj, build_table(obj, sa.MetaData()))
+
+
+def test_keyi_tenant_upgrade_migrates_tenants_from_before_versioning(
+    platform: Platform, tenant: TenantInfo
+) -> None:
+    """`keyi tenant upgrade NAME` on this platform's database: the tenant made by a release
+    without versions is adopted and stamped, and a second run has nothing to do."""
+    schema = platform.db.tenant_schema(tenant.location)
+    with platform.db.tenant_transaction(tenant.location) as conn:
+        conn.exec_driver_sql(f"DROP TABLE {_version_table(schema)}")
+    settings = platform.settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEYI_")}
+    env.update(KEYI_DATA_DIR=str(settings.data_dir), KEYI_CONTROL_SCHEMA=settings.control_schema)
+    if settings.database_url:
+        env["KEYI_DATABASE_URL"] = settings.database_url
+    for _ in range(2):
+        result = CliRunner(env=env).invoke(main, ["tenant", "upgrade", tenant.name])
+        assert result.exit_code == 0, result.output
+        with platform.db.tenant_transaction(tenant.location, write=False) as conn:
+            assert migrations.current_revision(conn, schema=schema) == TENANT_HEAD
