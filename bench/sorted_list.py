@@ -7,7 +7,7 @@ history or search tokens, which a sorted list never reads), so a tenant of a few
 thousand rows is ready in a minute; it is kept in its own control schema and reused. The
 measured reads go through the platform (`run_query`, as an administrator), and each statement
 they send is shown with ``EXPLAIN (ANALYZE, BUFFERS)``. ``--upgrade`` first runs the index step
-of the tenant upgrade (`Ddl.create_missing_indexes`), as `keyi serve` does at start.
+of the tenant upgrade (`Ddl.sync_indexes`), as `keyi serve` does at start.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def main() -> None:
         if args.upgrade:
             with backend.platform.context(tenant, ACTOR) as ctx:
                 started = time.perf_counter()
-                added = Ddl(ctx.conn).create_missing_indexes(load_definitions(ctx.conn))
+                added, _ = Ddl(ctx.conn).sync_indexes(load_definitions(ctx.conn))
                 print(f"upgrade created {added} in {time.perf_counter() - started:.1f} s")
             backend.analyze(tenant)
         measure(backend, tenant, args.runs)

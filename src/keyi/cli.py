@@ -214,8 +214,9 @@ def tenant_list(settings: Settings) -> None:
 @click.option("--dry-run", is_flag=True, help="Print what would change; change nothing.")
 @click.pass_obj
 def tenant_upgrade(settings: Settings, name: str | None, all_tenants: bool, dry_run: bool) -> None:
-    """Bring tenants up to this release's standard packages (additions only; an administrator's
-    changes are kept and conflicts reported). `keyi serve` does this at start."""
+    """Migrate tenants' system tables to this release, then bring them up to its standard
+    packages (additions only; an administrator's changes are kept and conflicts reported).
+    `keyi serve` does this at start."""
     from keyi.packages.upgrade import upgrade_tenant
 
     if bool(name) == all_tenants:

@@ -22,6 +22,7 @@ from keyi.platform.errors import ValidationFailed
 from keyi.platform.metadata.model import FieldDef, FieldType, ObjectDef, PicklistOption
 from keyi.platform.metadata.service import MetadataService
 from keyi.platform.metadata.store import current_version
+from keyi.platform.migrations import VERSION_TABLE
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.schema import package_table
@@ -239,9 +240,12 @@ def test_upgrade_adds_what_is_new_and_keeps_admin_changes(
 
 
 def test_tenant_from_before_baselines(platform: Platform, old_tenant: TenantInfo) -> None:
-    """Without a recorded baseline, additions still arrive; differences are only reported."""
+    """Without a recorded baseline, additions still arrive; differences are only reported.
+
+    Such a tenant also predates versioned migrations: adopting it creates `keyi_package`."""
     with platform.context(old_tenant, SYSTEM) as ctx:
         ctx.conn.execute(sa.text("DROP TABLE keyi_package"))
+        ctx.conn.execute(sa.text(f"DROP TABLE {VERSION_TABLE}"))
     report = upgrade_tenant(platform, old_tenant)  # this release's packages
     assert {"account.website new field", "account.industry=energy new picklist value"} <= _targets(
         report

@@ -1,7 +1,7 @@
 """Chinese text sorts by pinyin on PostgreSQL (ICU collation), by code point on SQLite; the
 sort reads a B-tree built with the same collation, and cursors page on in the same order.
 
-A tenant from before the collated index gets it at the upgrade (`Ddl.create_missing_indexes`).
+A tenant from before the collated index gets it at the upgrade (`Ddl.sync_indexes`).
 """
 
 from __future__ import annotations

@@ -392,10 +392,8 @@ def upgrade(
             .where(meta_state_table.c.id == 1)
             .with_for_update()
         )
-    has_table = sa.inspect(conn).has_table(package_table.name)
-    if not has_table and not dry_run:
-        package_table.create(conn)
-        has_table = True
+    # A dry run may meet a tenant whose system tables were not migrated yet.
+    has_table = not dry_run or sa.inspect(conn).has_table(package_table.name)
     stored = _stored(conn) if has_table else {}
     defs = {o.name: o for o in load_definitions(conn)}
     names = sorted(set(stored) | {o.package for o in defs.values() if o.package})
@@ -420,9 +418,11 @@ def upgrade(
         # The platform reads these objects and fields: a tenant whose metadata lost one is
         # refused here (at every server start) with the fields named, not served with errors.
         check_contract(definitions, complete=True)
-        added = Ddl(conn).create_missing_indexes(definitions)
+        added, dropped = Ddl(conn).sync_indexes(definitions)
         if added:
             log.info("tenant %s: created indexes %s", ctx.tenant.name, ", ".join(added))
+        if dropped:
+            log.info("tenant %s: dropped indexes %s", ctx.tenant.name, ", ".join(dropped))
     return report
 
 
@@ -491,7 +491,12 @@ def upgrade_tenant(
     dry_run: bool = False,
     packages: Sequence[Package] | None = None,
 ) -> UpgradeReport:
-    """One tenant, in one transaction (read-only for a dry run)."""
+    """One tenant: its system tables migrated (keyi.platform.migrations) in a transaction of
+    their own, then its packages and indexes in one more (read-only for a dry run)."""
+    if not dry_run:
+        applied = platform.upgrade_tenant_schema(tenant)
+        if applied:
+            log.info("tenant %s: migrated to %s", tenant.name, applied[-1])
     with platform.context(tenant, Actor.system("package upgrade"), write=not dry_run) as ctx:
         return upgrade(ctx, dry_run=dry_run, packages=packages)
 

@@ -11,7 +11,10 @@ An ``ORDER BY name COLLATE "zh-Hans-x-icu"`` can only be read from a B-tree buil
 collation, so the text fields that carry an index for lists (the name field, fields marked
 ``indexed``) also get a partial index over live rows ``(field COLLATE "zh-Hans-x-icu", id)``
 (`sort_index`), and keyset cursors compare with the same collation (the sort key is the
-collated expression), so the next page is an index range scan as well.
+collated expression), so the next page is an index range scan as well. Identifiers kept in text
+fields (``*_id``, `holds_identifier`) are not words: they keep code-point order and get no such
+index; a tenant that has one from an earlier release loses it at its next upgrade
+(`keyi.platform.schema.Ddl.sync_indexes`).
 
 Whether the collation exists is asked once per engine (like `subtree.orders_by_code_point`).
 """
@@ -26,7 +29,13 @@ import sqlalchemy as sa
 
 from keyi.platform.metadata.model import FieldDef, FieldType
 
-__all__ = ["PINYIN", "sort_collation", "sorted_by_collation", "sorts_linguistically"]
+__all__ = [
+    "PINYIN",
+    "holds_identifier",
+    "sort_collation",
+    "sorted_by_collation",
+    "sorts_linguistically",
+]
 
 PINYIN = "zh-Hans-x-icu"
 
@@ -54,9 +63,17 @@ def sort_collation(conn: sa.Connection) -> str | None:
 
 def sorts_linguistically(f: FieldDef) -> bool:
     """Text a person reads (names, titles), not codes: e-mail addresses, phone numbers, URLs,
-    auto-numbers and picklist values keep code-point order."""
+    auto-numbers, picklist values and identifiers keep code-point order."""
     kind = f.return_type if f.type == FieldType.FORMULA else f.type
-    return kind == FieldType.TEXT
+    return kind == FieldType.TEXT and not holds_identifier(f)
+
+
+def holds_identifier(f: FieldDef) -> bool:
+    """A text field named ``*_id`` holds identifiers, not words: a polymorphic reference such as
+    an activity's ``related_id`` (a record id of whichever object ``related_object`` names) or
+    another system's key. Nobody reads a list in their order, so they get no collated sort
+    index, which would only cost every write (the plain index still serves equality)."""
+    return f.name.endswith("_id")
 
 
 def sorted_by_collation(conn: sa.Connection, f: FieldDef, column: Any) -> Any:

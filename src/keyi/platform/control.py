@@ -1,7 +1,9 @@
 """The control database: tenants, global identities, memberships, sessions and API keys.
 
 In embedded mode it is one SQLite file beside the tenant files; on PostgreSQL it is one schema
-(`keyi_control` by default). Tenant data never lives here.
+(`keyi_control` by default). Tenant data never lives here. New databases are made from these
+definitions; existing ones reach them through the control migration chain
+(keyi.platform.migrations), so a change here needs a revision there.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ def define_control_tables(schema: str | None) -> tuple[sa.MetaData, dict[str, sa
         sa.Column("expires_at", sa.DateTime, nullable=False),
         sa.Column("revoked_at", sa.DateTime, nullable=True),
         # For the idle timeout; written at most once a minute (AuthService.resolve). Added
-        # after the table: nullable, so older databases get it at start.
+        # after the table (control migration 0002): nullable.
         sa.Column("last_used_at", sa.DateTime, nullable=True),
     )
     api_keys = sa.Table(

@@ -102,6 +102,10 @@ class Databases:
             return "t_" + tenant_id.replace("-", "")[:24]
         return str(self.data_dir / "tenants" / f"{tenant_id}.sqlite")
 
+    def tenant_schema(self, location: str) -> str | None:
+        """The PostgreSQL schema of a tenant (its location), or None for a SQLite file."""
+        return location if self.is_postgres else None
+
     def engine_for(self, location: str) -> sa.Engine:
         if self.is_postgres:
             return self.control

@@ -30,6 +30,9 @@ from keyi.platform.metadata.model import (
 from keyi.platform.search import define_search_table
 
 # ---------------------------------------------------------------- system tables (per tenant)
+# New tenants are made from these definitions (and those other modules add to system_metadata);
+# existing tenants reach them through the tenant migration chain (keyi.platform.migrations), so
+# a change here needs a revision there.
 system_metadata = sa.MetaData()
 
 meta_object_table = sa.Table(
@@ -122,7 +125,7 @@ search_table = define_search_table(system_metadata)
 
 # The standard packages a tenant has, each with the definitions it last received (at install or
 # upgrade): the baseline that tells a tenant's own edits from the package's (keyi.packages.upgrade).
-# Tenants created before this table existed get it from their first upgrade.
+# Tenants created before this table existed get it from the tenant migration baseline.
 package_table = sa.Table(
     "keyi_package",
     system_metadata,
@@ -300,6 +303,7 @@ def filtered_sort_index(obj: ObjectDef, f: FieldDef, table: sa.Table) -> list[sa
         or not name.stored
         or not sorts_linguistically(name)
         or f.type != FieldType.TEXT
+        or not sorts_linguistically(f)
     ):
         return []
     return [
@@ -400,12 +404,16 @@ class Ddl:
         object_indexes(obj, table)  # binds the indexes to the table, created with it
         table.create(self.conn)
 
-    def create_missing_indexes(self, objects: Iterable[ObjectDef]) -> list[str]:
-        """Create the indexes `object_indexes` asks for that a table lacks; their names.
+    def sync_indexes(self, objects: Iterable[ObjectDef]) -> tuple[list[str], list[str]]:
+        """Bring object tables' indexes in line with `object_indexes`: (created, dropped) names.
 
-        A release may add an index every object table carries (`ix_<object>_live` came after
-        tenants existed); tables created before it get it here, at the upgrade on server start.
-        One catalogue read per tenant; nothing is dropped.
+        Object indexes are derived from each tenant's metadata, so no fixed migration can name
+        them; this compares the metadata with the catalogue instead, at every tenant upgrade
+        (server start, `keyi tenant upgrade`). A release may add an index every object table
+        carries (`ix_<object>_live` came after tenants existed), or stop asking for a collated
+        sort index (identifiers, keyi.platform.collation): tables made before get the one and
+        lose the other. Only collated sort indexes are ever dropped — the others stay, as a
+        field's own change drops them (`reindex_field`). One or two catalogue reads per tenant.
         """
         # On PostgreSQL the tenant is the schema `SET LOCAL search_path` chose, not the
         # connection's default one that the inspector would otherwise read.
@@ -421,15 +429,41 @@ class Ddl:
             for index in indexes
         }
         tables = set(inspector.get_table_names(schema=schema))
-        created: list[str] = []
-        for obj in objects:
-            if obj.name not in tables:
-                continue
+        present = [obj for obj in objects if obj.name in tables]
+        wanted: dict[str, sa.Index] = {}
+        for obj in present:
             for index in object_indexes(obj, build_table(obj, sa.MetaData())):
-                if index.name not in existing and _applies(index, self.conn):
-                    index.create(self.conn)
-                    created.append(str(index.name))
-        return created
+                if _applies(index, self.conn):
+                    wanted[str(index.name)] = index
+        created = [name for name in wanted if name not in existing]
+        for name in created:
+            wanted[name].create(self.conn)
+        collated = self._collated_indexes(schema, {obj.name for obj in present})
+        dropped = sorted(set(collated) - set(wanted))
+        for name in dropped:
+            self.ops.drop_index(name)
+        return created, dropped
+
+    def _collated_indexes(self, schema: str | None, tables: set[str]) -> list[str]:
+        """Names of the collated sort indexes on object tables (PostgreSQL only has them)."""
+        if schema is None or not tables:
+            return []
+        catalogue = sa.table(
+            "pg_indexes",
+            sa.column("schemaname"),
+            sa.column("tablename"),
+            sa.column("indexname"),
+            sa.column("indexdef"),
+            schema="pg_catalog",
+        )
+        rows = self.conn.execute(
+            sa.select(catalogue.c.indexname).where(
+                catalogue.c.schemaname == schema,
+                catalogue.c.tablename.in_(sorted(tables)),
+                catalogue.c.indexdef.contains(f'COLLATE "{PINYIN}"', autoescape=True),
+            )
+        )
+        return [str(name) for (name,) in rows]
 
     def drop_object_table(self, obj: ObjectDef) -> None:
         sa.Table(obj.name, sa.MetaData()).drop(self.conn)

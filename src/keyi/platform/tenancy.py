@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 
+from keyi.platform import migrations
 from keyi.platform.clock import utcnow
 from keyi.platform.context import Context, TenantInfo
 from keyi.platform.control import define_control_tables
@@ -19,6 +20,7 @@ from keyi.platform.dbconflicts import is_aborted_transaction, is_retryable
 from keyi.platform.errors import Conflict, FieldError, NotFound, RetryLater, ValidationFailed
 from keyi.platform.ids import new_id
 from keyi.platform.metadata import store
+from keyi.platform.migrations import Chain
 from keyi.platform.permissions import Actor
 from keyi.platform.users import apply_user_status
 from keyi.settings import Settings
@@ -59,30 +61,31 @@ class Platform:
 
     # ------------------------------------------------------------ control database
     def init_control(self) -> None:
+        """Create the control database at head, or bring it there (keyi.platform.migrations);
+        safe with several processes starting at once."""
+        schema = self._control_schema() if self.db.is_postgres else None
         with self.db.control.begin() as conn:
-            if self.db.is_postgres:
-                conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{self._control_schema()}"')
-            self.control_metadata.create_all(conn, checkfirst=True)
-            self._add_missing_columns(conn)
+            migrations.lock(conn, f"control {schema or ''}")
+            if schema is not None:
+                conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            new = migrations.current_revision(conn, schema=schema) is None and not sa.inspect(
+                conn
+            ).has_table(self.t["tenant"].name, schema=schema)
+            if new:
+                self.control_metadata.create_all(conn)
+                migrations.stamp_head(conn, Chain.CONTROL, schema=schema)
+            else:
+                migrations.upgrade(conn, Chain.CONTROL, schema=schema)
             self._encrypt_stored_secrets(conn)
 
-    def _add_missing_columns(self, conn: sa.Connection) -> None:
-        """Columns added to control tables since the database was made (create_all only makes
-        missing tables). New columns are nullable or carry a server default, so this is safe
-        on a live database."""
-        inspector = sa.inspect(conn)
-        preparer = conn.dialect.identifier_preparer
-        for table in self.control_metadata.sorted_tables:
-            present = {c["name"] for c in inspector.get_columns(table.name, schema=table.schema)}
-            for column in table.columns:
-                if column.name in present:
-                    continue
-                if not column.nullable and column.server_default is None:
-                    raise RuntimeError(f"cannot add {table.name}.{column.name}: no default")
-                spec = sa.schema.CreateColumn(column).compile(dialect=conn.dialect)
-                conn.exec_driver_sql(
-                    f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN {spec}"
-                )
+    def upgrade_tenant_schema(self, tenant: TenantInfo) -> list[str]:
+        """Run the tenant chain's revisions this tenant lacks, in one transaction of its own
+        (before anything reads its tables); the revisions applied."""
+        with self.db.tenant_transaction(tenant.location) as conn:
+            migrations.lock(conn, f"tenant {tenant.location}")
+            return migrations.upgrade(
+                conn, Chain.TENANT, schema=self.db.tenant_schema(tenant.location)
+            )
 
     def _encrypt_stored_secrets(self, conn: sa.Connection) -> None:
         """Client secrets saved in plain text by an earlier version, encrypted in place."""
@@ -141,7 +144,7 @@ class Platform:
         self.db.create_namespace(location)
         try:
             with self.db.tenant_transaction(location) as conn:
-                store.install_system_tables(conn, settings)
+                store.install_system_tables(conn, settings, schema=self.db.tenant_schema(location))
                 if installer is not None:
                     ctx = Context(
                         tenant, Actor.system("installer"), conn, self.schemas.get(conn, location)

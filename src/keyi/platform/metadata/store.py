@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from keyi.platform import audit  # registers its table on system_metadata
 from keyi.platform.ids import new_id
 from keyi.platform.metadata.model import ObjectDef
+from keyi.platform.migrations import Chain, stamp_head
 from keyi.platform.schema import (
     CompiledSchema,
     compile_schema,
@@ -30,9 +31,14 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 }
 
 
-def install_system_tables(conn: sa.Connection, settings: dict[str, Any] | None = None) -> None:
+def install_system_tables(
+    conn: sa.Connection, settings: dict[str, Any] | None = None, *, schema: str | None = None
+) -> None:
+    """A new tenant's system tables, made from the live definitions and stamped at the tenant
+    chain's head (keyi.platform.migrations); ``schema`` is its PostgreSQL schema."""
     system_metadata.create_all(conn)
     audit.install_append_only(conn)
+    stamp_head(conn, Chain.TENANT, schema=schema)
     conn.execute(
         sa.insert(meta_state_table).values(
             id=1, version=1, revision=new_id(), settings={**DEFAULT_SETTINGS, **(settings or {})}
