@@ -56,9 +56,7 @@ class Api:
         records: list[dict[str, Any]] = []
         cursor = None
         while True:
-            page = self.ok(
-                "POST", f"/records/{object_name}/query", json={**body, "cursor": cursor}
-            )
+            page = self.ok("POST", f"/records/{object_name}/query", json={**body, "cursor": cursor})
             records += page["records"]
             cursor = page["next_cursor"]
             if cursor is None:
@@ -81,7 +79,9 @@ class World:
             self.metas[object_name] = self.api.meta(object_name)
         return self.metas[object_name]
 
-    def values(self, object_name: str, *, full: bool = True, seq: int | None = None) -> dict[str, Any]:
+    def values(
+        self, object_name: str, *, full: bool = True, seq: int | None = None
+    ) -> dict[str, Any]:
         """Valid values for a new record: every writable field (`full`) or the required ones."""
         n = next(self.seq) if seq is None else seq
         values: dict[str, Any] = {}

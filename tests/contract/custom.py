@@ -15,9 +15,7 @@ OPTIONS = [
     {"value": v, "labels": {"en": v.title(), "zh-CN": zh}}
     for v, zh in (("gold", "金牌"), ("silver", "银牌"), ("bronze", "铜牌"))
 ]
-CHANNELS = [
-    {"value": v, "labels": {"en": v.title()}} for v in ("phone", "email", "onsite")
-]
+CHANNELS = [{"value": v, "labels": {"en": v.title()}} for v in ("phone", "email", "onsite")]
 
 GADGET_FIELDS: list[dict[str, Any]] = [
     {"name": "name", "type": "text", "required": True},
@@ -45,7 +43,12 @@ GADGET_FIELDS: list[dict[str, Any]] = [
         "expression": "price * (1 - BLANKVALUE(discount, 0) / 100)",
         "return_type": "currency",
     },
-    {"name": "double_units", "type": "formula", "expression": "units * 2", "return_type": "integer"},
+    {
+        "name": "double_units",
+        "type": "formula",
+        "expression": "units * 2",
+        "return_type": "integer",
+    },
     {"name": "many_units", "type": "formula", "expression": "units > 10", "return_type": "boolean"},
     {"name": "label_copy", "type": "formula", "expression": "label", "return_type": "text"},
     {
@@ -97,7 +100,11 @@ def create_custom_objects(world: World) -> None:
                 "child_object": "gadget",
                 "child_field": "group",
                 "op": rollup["op"],
-                **({"aggregate_field": rollup["aggregate_field"]} if "aggregate_field" in rollup else {}),
+                **(
+                    {"aggregate_field": rollup["aggregate_field"]}
+                    if "aggregate_field" in rollup
+                    else {}
+                ),
             },
         }
         api.ok("POST", "/metadata/objects/gadget_group/fields", 201, json=body)

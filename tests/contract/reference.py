@@ -74,7 +74,9 @@ def sort_key(field: dict[str, Any], value: Any, backend: str) -> Any:
     point on SQLite; other values in their natural order."""
     have = comparable(field, value)
     if kind_of(field) == "text" and backend == "postgresql":
-        return (PINYIN_ORDER.index(have), have) if have in PINYIN_ORDER else (len(PINYIN_ORDER), have)
+        return (
+            (PINYIN_ORDER.index(have), have) if have in PINYIN_ORDER else (len(PINYIN_ORDER), have)
+        )
     return have
 
 

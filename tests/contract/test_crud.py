@@ -117,9 +117,10 @@ def test_crud_round_trip(crud_world: World, object_name: str) -> None:
         names = {c["field"] for c in entry["changes"]}
         assert f["name"] in names, (f["name"], entry["changes"])
         change = next(c for c in entry["changes"] if c["field"] == f["name"])
-        assert answered(by_field[f["name"]], change["new"]) == expected(
-            f, changed[f["name"]]
-        ), (f["name"], change)
+        assert answered(by_field[f["name"]], change["new"]) == expected(f, changed[f["name"]]), (
+            f["name"],
+            change,
+        )
 
     # Delete → recycle bin → restore: the same record back, history says so.
     api.ok("DELETE", f"/records/{object_name}/{record_id}", 204)

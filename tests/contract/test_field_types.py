@@ -110,8 +110,10 @@ def seeded(platform: Platform) -> Iterator[Seeded]:
 
 
 def _type_of(spec: dict[str, Any]) -> FieldType:
-    return FieldType(spec.get("return_type") or spec["type"]) if spec["type"] == "formula" else (
-        FieldType(spec["type"])
+    return (
+        FieldType(spec.get("return_type") or spec["type"])
+        if spec["type"] == "formula"
+        else (FieldType(spec["type"]))
     )
 
 
@@ -138,7 +140,9 @@ FILTER_CASES = [
 SORT_CASES = [
     pytest.param(obj, spec["name"], id=f"{obj}.{spec['name']}")
     for obj, spec in FIELD_CASES
-    if (TYPES[_type_of(spec)] if spec["type"] == "formula" else TYPES[FieldType(spec["type"])]).sortable
+    if (
+        TYPES[_type_of(spec)] if spec["type"] == "formula" else TYPES[FieldType(spec["type"])]
+    ).sortable
 ]
 
 
@@ -215,7 +219,9 @@ def test_formulas_and_rollups_compute_what_python_computes(seeded: Seeded) -> No
         assert r["label_copy"] == r["label"]
         starts = r["starts_on"]
         assert r["week_later"] == (
-            None if starts is None else date.fromordinal(date.fromisoformat(starts).toordinal() + 7).isoformat()
+            None
+            if starts is None
+            else date.fromordinal(date.fromisoformat(starts).toordinal() + 7).isoformat()
         )
         price, discount = comparable(seeded.fields["price"], r["price"]), r["discount"]
         if price is None:
@@ -375,7 +381,10 @@ def _key(value: Any) -> str:
 
 def test_datetimes_group_in_the_tenant_time_zone(seeded: Seeded) -> None:
     """2026-03-31T20:00Z is April 1st in Shanghai: the month bucket says April."""
-    body = {"group_by": [{"field": "registered_at", "bucket": "month"}], "aggregates": [{"op": "count"}]}
+    body = {
+        "group_by": [{"field": "registered_at", "bucket": "month"}],
+        "aggregates": [{"op": "count"}],
+    }
     got = {
         g["key"]["registered_at"]: g["values"]["count"]
         for g in seeded.api.ok("POST", "/records/gadget/aggregate", json=body)["groups"]
@@ -385,4 +394,7 @@ def test_datetimes_group_in_the_tenant_time_zone(seeded: Seeded) -> None:
         month = r["registered_at"] and _local_day(r["registered_at"]).replace(day=1).isoformat()
         want[month] = want.get(month, 0) + 1
     assert got == want
-    assert "2026-04-01" in got and datetime(2026, 3, 31, 20, tzinfo=UTC).astimezone(SHANGHAI).month == 4
+    assert (
+        "2026-04-01" in got
+        and datetime(2026, 3, 31, 20, tzinfo=UTC).astimezone(SHANGHAI).month == 4
+    )
