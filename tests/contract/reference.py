@@ -7,12 +7,15 @@ with what a record shows is caught, whatever either side computes.
 
 from __future__ import annotations
 
+import csv
+import io
 import operator
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tests.integration.test_pinyin_sort import PINYIN_ORDER
 
@@ -23,6 +26,7 @@ COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "gt": operator.gt,
     "gte": operator.ge,
 }
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the test tenants' time zone
 NUMERIC = frozenset({"integer", "decimal", "currency", "percent", "rollup"})
 
 
@@ -93,6 +97,34 @@ def sorted_ids(
     empty.sort(key=lambda r: r["id"], reverse=reverse)
     ordered = empty + filled if reverse else filled + empty
     return [r["id"] for r in ordered]
+
+
+def csv_cell(field: dict[str, Any], record: dict[str, Any]) -> str:
+    """What the export shows for a read record: local times, names for lookups, exact numbers,
+    formulas in a text cell quoted."""
+    name, kind = field["name"], kind_of(field)
+    value = record[name]
+    if value is None or value == []:
+        return ""
+    if field["type"] in ("lookup", "master_detail", "owner"):
+        value = record["_display"][name]
+    elif kind == "datetime":
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(SHANGHAI)
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    elif kind == "boolean":
+        return "true" if value else "false"
+    elif kind == "multi_picklist":
+        value = ";".join(value)
+    elif kind in ("integer", "decimal", "currency", "percent"):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(("=", "+", "-", "@")) else text
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    """An export's rows (the header first), after its byte-order mark."""
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
 
 
 def quarter_start(day: date) -> date:

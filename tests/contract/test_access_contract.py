@@ -30,6 +30,9 @@ OBJECTS = [*STANDARD_OBJECTS, "gadget"]
 # Types a hidden field may have here, in order of preference (a searchable one tests search).
 HIDEABLE = ("text", "phone", "email", "long_text", "integer", "lookup")
 
+# One worker seeds this module once (pytest runs with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("contract-access_contract")
+
 
 def hidden_field(meta: dict[str, Any]) -> dict[str, Any]:
     """The field hidden from the rep: optional and writable, preferably searchable."""

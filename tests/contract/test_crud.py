@@ -7,7 +7,9 @@ objects as their packages define them instead of a hand-written copy.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,9 +19,13 @@ from keyi.platform.metadata.model import FieldType
 from keyi.platform.tenancy import Platform
 from tests.contract.conftest import STANDARD_OBJECTS, World, open_world
 from tests.contract.custom import GADGET_FIELDS, create_custom_objects
+from tests.contract.reference import NUMERIC, csv_cell, csv_rows, kind_of
 from tests.contract.values import answered, expected, generate, writable
 
 OBJECTS = [*STANDARD_OBJECTS, "gadget_group", "gadget"]
+
+# One worker seeds this module once (pytest runs with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("contract-crud")
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +56,31 @@ def _check_values(meta: dict[str, Any], record: dict[str, Any], sent: dict[str, 
             assert answered(fields[name], record[name]) == want, (name, value, record[name])
         else:  # a currency code
             assert record[name] == value, (name, record[name])
+
+
+def _check_export(
+    world: World, object_name: str, meta: dict[str, Any], record: dict[str, Any]
+) -> None:
+    fields = [f for f in meta["fields"] if writable(f) or f["type"] in ("formula", "auto_number")]
+    one = json.dumps({"field": "id", "op": "eq", "value": record["id"]})
+    response = world.api.request(
+        "GET",
+        f"/records/{object_name}/export",
+        params={"fields": ",".join(f["name"] for f in fields), "filter": one},
+    )
+    assert response.status_code == 200, response.text
+    header, *rows = csv_rows(response.text)
+    assert len(rows) == 1, rows
+    cells = iter(rows[0])
+    for f in fields:
+        cell = next(cells)
+        if kind_of(f) in NUMERIC and cell:
+            assert Decimal(cell) == Decimal(str(record[f["name"]])), (f["name"], cell)
+        else:
+            assert cell == csv_cell(f, record), (f["name"], cell, record[f["name"]])
+        if f["type"] == "currency":
+            assert next(cells) == (record[f"{f['name']}_currency"] or "")
+    assert next(cells, None) is None, header
 
 
 def _history(world: World, object_name: str, record_id: str) -> list[dict[str, Any]]:
@@ -94,6 +125,9 @@ def test_crud_round_trip(crud_world: World, object_name: str) -> None:
         sent.update(update)
     final = api.ok("GET", f"/records/{object_name}/{record_id}")
     _check_values(meta, final, sent)
+
+    # The export shows the same values (as the screen shows them) for this record.
+    _check_export(world, object_name, meta, final)
 
     # A stale version is refused (header or body) and changes nothing.
     first = fields[0]

@@ -8,13 +8,10 @@ tiebreak matters), go empty (nulls placement), cross zero, carry many digits and
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -24,7 +21,10 @@ from keyi.platform.tenancy import Platform
 from tests.contract.conftest import World, open_world
 from tests.contract.custom import GADGET_FIELDS, create_custom_objects
 from tests.contract.reference import (
+    SHANGHAI,
     comparable,
+    csv_cell,
+    csv_rows,
     group_values,
     kind_of,
     matches,
@@ -34,7 +34,9 @@ from tests.contract.reference import (
 from tests.integration.test_pinyin_sort import NAMES
 
 N = 30
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# One worker seeds this module once (pytest runs with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("contract-field_types")
 
 
 def cycle(values: list[Any], i: int) -> Any:
@@ -246,35 +248,13 @@ def test_formulas_and_rollups_compute_what_python_computes(seeded: Seeded) -> No
         )
 
 
-def _csv_cell(field: dict[str, Any], record: dict[str, Any]) -> str:
-    """What the export shows for a read record: local times, names for lookups, exact numbers,
-    formulas in a text cell quoted."""
-    name, kind = field["name"], kind_of(field)
-    value = record[name]
-    if value is None or value == []:
-        return ""
-    if field["type"] in ("lookup", "master_detail", "owner"):
-        value = record["_display"][name]
-    elif kind == "datetime":
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(SHANGHAI)
-        return moment.strftime("%Y-%m-%d %H:%M:%S")
-    elif kind == "boolean":
-        return "true" if value else "false"
-    elif kind == "multi_picklist":
-        value = ";".join(value)
-    elif kind in ("integer", "decimal", "currency", "percent"):
-        return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(("=", "+", "-", "@")) else text
-
-
 def test_export_has_the_values_the_records_have(seeded: Seeded) -> None:
     names = [spec["name"] for spec in GADGET_FIELDS]
     response = seeded.api.request(
         "GET", "/records/gadget/export", params={"fields": ",".join(["id", *names]), "sort": "name"}
     )
     assert response.status_code == 200, response.text
-    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"), newline="")))
+    rows = csv_rows(response.text)
     columns: list[tuple[str, dict[str, Any] | None]] = [("id", None)]
     for name in names:
         columns.append((name, seeded.fields[name]))
@@ -293,7 +273,7 @@ def test_export_has_the_values_the_records_have(seeded: Seeded) -> None:
             elif kind_of(field) in ("integer", "decimal", "currency", "percent") and cell:
                 assert Decimal(cell) == Decimal(str(record[name])), (name, cell, record[name])
             else:
-                assert cell == _csv_cell(field, record), (name, cell, record[name])
+                assert cell == csv_cell(field, record), (name, cell, record[name])
 
 
 MEASURED = ["units", "weight", "price", "discount", "net_price", "double_units"]
