@@ -122,6 +122,11 @@ class EmailType(TextType):
             raise Invalid("invalid_email")
         return text.lower()
 
+    def coerce_filter_value(self, field: FieldDef, raw: Any) -> Any:
+        """Addresses are stored lower-case, so `eq Bob@Example.com` must compare lower-case
+        too (a part for `contains` need not be a whole address)."""
+        return str(super().coerce_filter_value(field, raw)).lower()
+
 
 class PhoneType(TextType):
     type = FieldType.PHONE
@@ -460,7 +465,12 @@ class FormulaType(FieldTypeImpl):
         raise Invalid("read_only")
 
     def coerce_filter_value(self, field: FieldDef, raw: Any) -> Any:
-        return self.result_impl(field).coerce_filter_value(field, raw)
+        impl = self.result_impl(field)
+        if isinstance(impl, DecimalType):
+            # A computed number keeps every digit it has (price * 0.9999 reads -5.4999945):
+            # compare with the value as given, not rounded to the return type's scale.
+            return exact_decimal(raw)
+        return impl.coerce_filter_value(field, raw)
 
     def to_json(self, field: FieldDef, value: Any) -> Any:
         impl = self.result_impl(field)
@@ -476,6 +486,21 @@ class FormulaType(FieldTypeImpl):
 
     def schema_for(self, field: FieldDef) -> dict[str, Any]:
         return {**self.result_impl(field).schema_for(field), "readOnly": True}
+
+
+def exact_decimal(raw: Any) -> Decimal:
+    """A number from a filter as written, unrounded."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float | Decimal):
+        raise Invalid("invalid_number")
+    try:
+        value = Decimal(str(raw).strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        raise Invalid("invalid_number") from None
+    if not value.is_finite():
+        raise Invalid("invalid_number")
+    if value and value.adjusted() > 300:  # past what a double (SQLite's numbers) holds
+        raise Invalid("number_too_large")
+    return value
 
 
 class RollupType(DecimalType):

@@ -24,6 +24,7 @@ D" is one index range scan whatever the depth of the tree (see keyi.platform.acc
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -77,7 +78,12 @@ class AccessPolicy:
 
     def permission(self, obj: CompiledObject) -> ObjectPermission:
         if obj.name in ADMINISTERED_OBJECTS:
-            return READ_ONLY
+            # Read-only for every role, but a role's field rights still hold (a user's phone
+            # hidden from reps must not show in lists, exports or search).
+            granted = (self.role_permissions or {}).get(obj.name)
+            if granted is None or not granted.fields:
+                return READ_ONLY
+            return replace(READ_ONLY, fields=granted.fields)
         if self.role_permissions is None:
             return DEFAULT_PERMISSION
         return self.role_permissions.get(obj.name, ObjectPermission())

@@ -64,7 +64,8 @@ def bucket_expression(ctx: Context, column: Any, bucket: str, is_datetime: bool)
         # Floor division: SQLAlchemy's `/` is true division (x / (3 + 0.0)), and printf's
         # %02d of 4.33 gave the month, not the quarter's first month.
         first = ((month - 1) // 3) * 3 + 1
-        return sa.func.printf("%s-%02d-01", sa.func.strftime("%Y", value), first)
+        # `||` keeps an empty date empty (printf would make '-00-01' of NULL).
+        return sa.func.strftime("%Y", value).concat(sa.func.printf("-%02d-01", first))
     return sa.func.strftime("%Y-01-01", value)
 
 
@@ -109,6 +110,8 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
         group_columns.append((path, column, f if bucket is None else None))
 
     agg_columns: list[tuple[str, Any, Any]] = []
+    counted: list[Any] = []  # the values each average divides by, in order
+    averaged: set[int] = set()  # indexes of the averages in agg_columns
     for i, item in enumerate(spec.aggregates):
         if not isinstance(item, dict) or item.get("op") not in AGG_OPS:
             raise ValidationFailed([FieldError(f"aggregates.{i}.op", "invalid_request")])
@@ -144,10 +147,17 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
             "min": sa.func.min,
             "max": sa.func.max,
         }[op]
+        if op == "avg":
+            # Averaged in Python from an exact sum: SQLite's AVG() is a double, which cannot
+            # keep 6 decimal places of 1e11-sized numbers.
+            fn = sa.func.sum
+            counted.append(sa.func.count(column))
+            averaged.add(len(agg_columns))
         agg_columns.append((f"{op}_{path.replace('.', '_')}", fn(column), f))
 
     labels = [expr.label(f"g{i}") for i, (_, expr, _) in enumerate(group_columns)]
     values = [expr.label(f"a{i}") for i, (_, expr, _) in enumerate(agg_columns)]
+    values += [expr.label(f"n{i}") for i, expr in enumerate(counted)]
     stmt = plan.select(*labels, *values)
     if labels:
         stmt = stmt.group_by(*[expr for _, expr, _ in group_columns]).order_by(
@@ -167,9 +177,13 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
                 impl_for(f).to_json(f, value) if f is not None and value is not None else value
             )
         result: dict[str, Any] = {}
+        divisors = iter(row[len(group_columns) + len(agg_columns) :])
         for j, (name, _, f) in enumerate(agg_columns):
             value = row[len(group_columns) + j]
-            if name == "count" or name.startswith("count_"):
+            if j in averaged:
+                n = next(divisors)
+                result[name] = _number(_exact(value) / n, "avg") if value is not None else None
+            elif name == "count" or name.startswith("count_"):
                 result[name] = int(value or 0)
             elif value is None:
                 result[name] = None
@@ -178,7 +192,7 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
                     impl_for(f).to_json(f, value) if not isinstance(value, str) else value
                 )
             else:
-                result[name] = _number(value)
+                result[name] = _number(value, name.split("_", 1)[0])
         groups.append({"key": key, "values": result})
     return {"groups": groups}
 
@@ -194,18 +208,26 @@ def _group_order(ctx: Context, index: int, expr: Any, f: Any) -> Any:
     return key.asc().nulls_last()
 
 
-def _number(value: Any) -> Any:
-    """Sums stay exact (Decimal, written verbatim); averages are cut to 6 decimal places.
+def _exact(value: Any) -> Decimal:
+    """A database number as a Decimal: a double (SQLite) by its shortest repr, which is the
+    value as stored, not the binary fraction's 50 digits."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _number(value: Any, op: str) -> Any:
+    """Sums, minima and maxima stay exact (Decimal, written verbatim); averages — and sums of
+    SQLite's doubles, whose last bits are rounding noise — are cut to 6 decimal places.
 
     A value no client can read as a number (a sum past a double's range, infinite or NaN on
     SQLite, a huge formula result) is no number: None.
     """
-    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    number = _exact(value)
     if not number.is_finite() or abs(number) > LARGEST_DOUBLE:
         return None
     if number == number.to_integral_value():
         return int(number)
-    if number.as_tuple().exponent < -AVG_PLACES:  # type: ignore[operator]
+    rounded = op == "avg" or (op == "sum" and isinstance(value, float))
+    if rounded and number.as_tuple().exponent < -AVG_PLACES:  # type: ignore[operator]
         try:
             number = round(number, AVG_PLACES)
         except InvalidOperation:  # more digits than the context holds: exact as it is

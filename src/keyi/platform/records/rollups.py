@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from keyi.platform.fieldtypes import DecimalType, impl_for
 from keyi.platform.metadata.model import FieldDef
 from keyi.platform.schema import CompiledObject, CompiledSchema
 
@@ -40,10 +41,30 @@ def summary_expression(schema: CompiledSchema, parent: CompiledObject, f: FieldD
     stmt = sa.select(value).where(
         table.c[spec.child_field] == parent.table.c.id, table.c.deleted_at.is_(None)
     )
-    summary = stmt.scalar_subquery()
+    summary: Any = stmt.scalar_subquery()
+    if spec.op == "sum":
+        # SQLite adds decimals as floats (7.505 + … = 7.505000000000001); stored unrounded, the
+        # total would read as 7.505 yet never equal 7.505 in a filter.
+        summary = sa.func.round(summary, decimal_scale(f))
     if spec.op in ("count", "sum"):
         return sa.func.coalesce(summary, 0)
     return summary
+
+
+def decimal_scale(f: FieldDef) -> int:
+    """The digits after the point a roll-up keeps (the column's scale)."""
+    impl = impl_for(f)
+    assert isinstance(impl, DecimalType)
+    return impl.precision_scale(f)[1]
+
+
+def empty_summaries(obj: CompiledObject) -> dict[str, int]:
+    """The count and sum roll-ups of a parent without children: 0."""
+    return {
+        f.name: 0
+        for f in obj.definition.fields
+        if f.rollup is not None and f.rollup.op in ("count", "sum")
+    }
 
 
 def recompute(

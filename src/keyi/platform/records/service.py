@@ -197,6 +197,9 @@ class RecordsService:
                 updated_at=now,
                 updated_by=actor,
             )
+            # A new parent has no children yet: its counts and sums are 0, as after its last
+            # child goes (a roll-up is only recomputed when a child is written).
+            values.update(rollups.empty_summaries(obj))
         self._assign_auto_numbers(obj, batch)
         with regex_time_budget(REGEX_BATCH_SECONDS):
             for i, values in enumerate(batch):
