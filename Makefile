@@ -13,7 +13,7 @@ DEMO_ACCOUNTS ?= 300
 # Python tests run in parallel workers; browser tests run once after them.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run install install-python install-web install-browser test test-python test-web test-e2e lint bench clean
+.PHONY: run install install-python install-web install-browser api-types test test-python test-web test-e2e lint bench clean
 
 run: install
 	KEYI_DATA_DIR=$(DATA_DIR) $(KEYI) demo --accounts $(DEMO_ACCOUNTS)
@@ -57,6 +57,10 @@ install-browser:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
+
+# The web app's TypeScript types of the API, regenerated from `keyi openapi` (commit the result).
+api-types: $(PY_STAMP) $(NPM_STAMP)
+	cd web && KEYI=../$(KEYI) npm run --silent gen:api
 
 test: install install-browser
 	$(MAKE) lint

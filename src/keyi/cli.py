@@ -166,6 +166,18 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     )
 
 
+@main.command()
+def openapi() -> None:
+    """Print the OpenAPI document without a tenant (the routes' own schemas) as JSON.
+
+    The web app's TypeScript types are generated from it (`make api-types`). No database or
+    data folder is needed: the document is built on a throwaway embedded one.
+    """
+    from keyi.api.app import static_openapi
+
+    click.echo(json.dumps(static_openapi(), indent=2, ensure_ascii=False))
+
+
 @main.group(cls=KeyiGroup)
 def tenant() -> None:
     """Create and list tenants (companies)."""

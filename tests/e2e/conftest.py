@@ -10,6 +10,7 @@ clean.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -21,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC_SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -134,6 +135,67 @@ def sign_in(
     page.locator("input[type=password]").fill(password)
     page.get_by_test_id("login-submit").click()
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+# True once every finite animation or transition in the page has finished (antd's popups zoom
+# and slide in and out; skeletons and spinners loop forever and are not waited for).
+_SETTLED = """() => document.getAnimations().every(
+    (a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)"""
+
+
+def settled(page: Page) -> None:
+    """Wait until the page's animations have finished: a popup is in place before a click goes
+    into it, and a screenshot shows the final frame. A state, not a time."""
+    page.wait_for_function(_SETTLED)
+
+
+def charts_drawn(page: Page) -> None:
+    """Wait until every chart on the page has finished drawing (EChart's `data-drawn`)."""
+    expect(page.locator(".ky-echart").first).to_have_attribute("data-drawn", "true")
+    expect(page.locator(".ky-echart[data-drawn='false']")).to_have_count(0)
+
+
+def choose(page: Page, select: Locator, text: str) -> None:
+    """Pick an option of an antd Select by typing its text and pressing Enter.
+
+    Each step waits on the state the next one needs — the select open before typing, its own
+    dropdown's active option showing the text before Enter (another select's dropdown may still
+    be fading out), the choice shown in the select afterwards — so a slow machine only makes it
+    slower. Enter picks the active option in one step, where a mouse click could land while the
+    filtered list re-renders.
+    """
+    combobox = select.get_by_role("combobox")
+    wanted = re.compile(re.escape(text), re.IGNORECASE)
+    select.click()
+    expect(combobox).to_have_attribute("aria-expanded", "true")
+    listbox = combobox.get_attribute("aria-controls")
+    assert listbox, "an open antd Select names its listbox"
+    own_dropdown = page.locator(".ant-select-dropdown").filter(
+        has=page.locator(f'[id="{listbox}"]')
+    )
+    page.keyboard.type(text)
+    expect(own_dropdown.locator(".ant-select-item-option-active")).to_contain_text(wanted)
+    page.keyboard.press("Enter")
+    expect(select).to_contain_text(wanted)
+
+
+def pick(page: Page, select: Locator, text: str) -> None:
+    """Pick the option showing `text` of an antd Select by clicking it in the select's own
+    dropdown once that has finished opening (for selects without a search box)."""
+    combobox = select.get_by_role("combobox")
+    select.click()
+    expect(combobox).to_have_attribute("aria-expanded", "true")
+    listbox = combobox.get_attribute("aria-controls")
+    assert listbox, "an open antd Select names its listbox"
+    own_dropdown = page.locator(".ant-select-dropdown").filter(
+        has=page.locator(f'[id="{listbox}"]')
+    )
+    option = own_dropdown.locator(".ant-select-item-option").filter(has_text=text)
+    expect(option).to_be_visible()
+    settled(page)
+    option.click()
+    expect(combobox).to_have_attribute("aria-expanded", "false")
+    expect(select).to_contain_text(text)
 
 
 def screenshot_dir(env: Mapping[str, str] = os.environ) -> Path:

@@ -12,7 +12,8 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import new_page, screenshot, sign_in
+from tests.e2e.conftest import choose as choose_option
+from tests.e2e.conftest import new_page, pick, screenshot, settled, sign_in
 
 # Lazy chunks load while other work runs on a 2-core machine: allow more than expect's 5 s.
 SLOW = 15_000
@@ -25,28 +26,8 @@ def english_page(browser: Browser) -> Page:
 
 
 def choose(page: Page, select_testid: str, text: str) -> None:
-    """Pick an option of an antd Select by typing its text and pressing Enter.
-
-    Each step waits on the state the next one needs — the select open before typing, its own
-    dropdown's active option showing the text before Enter (another select's dropdown may still
-    be fading out), the choice shown in the select afterwards — so a slow machine only makes it
-    slower. Enter picks the active option in one step, where a mouse click could land while the
-    filtered list re-renders.
-    """
-    select = page.get_by_test_id(select_testid)
-    combobox = select.get_by_role("combobox")
-    wanted = re.compile(re.escape(text), re.IGNORECASE)
-    select.click()
-    expect(combobox).to_have_attribute("aria-expanded", "true")
-    listbox = combobox.get_attribute("aria-controls")
-    assert listbox, "an open antd Select names its listbox"
-    own_dropdown = page.locator(".ant-select-dropdown").filter(
-        has=page.locator(f'[id="{listbox}"]')
-    )
-    page.keyboard.type(text)
-    expect(own_dropdown.locator(".ant-select-item-option-active")).to_contain_text(wanted)
-    page.keyboard.press("Enter")
-    expect(select).to_contain_text(wanted)
+    """Pick an option of the antd Select with this test id by typing its text."""
+    choose_option(page, page.get_by_test_id(select_testid), text)
 
 
 def add_field(page: Page, type_label: str, label_en: str, label_zh: str) -> None:
@@ -132,7 +113,11 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         add_field(page, "Checkbox", "Extended", "延保")
         save_field(page, "extended")
         page.get_by_test_id("field-delete-extended").click()
-        page.get_by_test_id("confirm-delete-field").click()
+        confirm = page.get_by_test_id("confirm-delete-field")
+        expect(confirm).to_be_visible()
+        settled(page)  # the confirmation has zoomed in: the click lands on its button
+        confirm.click()
+        expect(confirm).to_have_count(0)
         expect(page.get_by_test_id("field-edit-extended")).to_have_count(0)
 
         # Page layout: a new section holding the lookup, and the picklist moved first.
@@ -147,6 +132,8 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         coverage = page.get_by_test_id("layout-section-section_3")
         expect(coverage).to_contain_text("Coverage")
         page.get_by_label("Move to… account").click()
+        expect(page.locator(".ant-dropdown-menu:visible").get_by_text("Coverage")).to_be_visible()
+        settled(page)
         page.locator(".ant-dropdown-menu:visible").get_by_text("Coverage").click()
         expect(coverage.get_by_test_id("layout-field-account")).to_be_visible(timeout=SLOW)
         # Drag and drop reorders too: Serial No dropped onto Name goes before it.
@@ -174,8 +161,8 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         drawer = page.locator(".ant-drawer-content")
         drawer.get_by_label("Name").fill("WX-1001 保修单")
         drawer.get_by_label("Serial No").fill("SN-88231")
-        drawer.get_by_label("Level").click()
-        page.locator(".ant-select-dropdown:visible").get_by_text("Gold plus", exact=True).click()
+        level = drawer.locator(".ant-select").filter(has=page.get_by_label("Level"))
+        pick(page, level, "Gold plus")
         page.get_by_test_id("form-save").click()
         expect(page.get_by_test_id("record-title")).to_have_text("WX-1001 保修单", timeout=SLOW)
         # The saved layout drives the record page: the lookup sits in its own section.
@@ -190,9 +177,7 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         page.goto(record_url)
         page.get_by_test_id("access-explain").click()
         panel = page.get_by_test_id("access-panel")
-        panel.get_by_test_id("access-user").locator(".ant-select").click()
-        page.keyboard.type("Emily")
-        page.locator(".ant-select-dropdown:visible .ant-select-item-option").first.click()
+        choose_option(page, panel.get_by_test_id("access-user").locator(".ant-select"), "Emily")
         expect(panel.get_by_test_id("access-op-read")).to_contain_text(re.compile("Allowed|Denied"))
         expect(panel.get_by_test_id("access-reason").first).to_be_visible(timeout=SLOW)
         screenshot(page, "setup-access-explanation")

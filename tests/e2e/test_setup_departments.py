@@ -14,7 +14,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import new_page, screenshot, sign_in
+from tests.e2e.conftest import choose, new_page, screenshot, settled, sign_in
 
 SLOW = 15_000  # lazy chunks on a busy 2-core machine
 
@@ -72,11 +72,7 @@ def test_admin_adds_moves_and_renames_a_department(browser: Browser, server: str
         page.get_by_test_id("dept-add-child").click()
         page.get_by_test_id("dept-name").fill(name)
         manager = page.locator(".ant-modal .ant-form-item", has=page.locator("#manager"))
-        manager.locator(".ant-select-selector").click()
-        page.keyboard.type("张伟")
-        page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter(
-            has_text="张伟"
-        ).first.click()
+        choose(page, manager.locator(".ant-select"), "张伟")
         page.get_by_test_id("dept-save").click()
         created = node.filter(has_text=name)
         expect(created).to_contain_text("张伟", timeout=SLOW)
@@ -85,18 +81,14 @@ def test_admin_adds_moves_and_renames_a_department(browser: Browser, server: str
         node.filter(has_text="华东销售部").click()
         page.get_by_test_id("dept-with-subtree").check()
         expect(page.get_by_test_id("dept-users")).to_contain_text("张伟", timeout=SLOW)
-        page.wait_for_timeout(400)  # messages fade out before the screenshot
+        settled(page)  # no animation half-way in the screenshot
         screenshot(page, "setup-departments")
         created.click()
         expect(page.get_by_test_id("dept-title")).to_have_text(name)
 
         # Move to… another parent (PATCH of `parent`).
         page.get_by_test_id("dept-move").click()
-        page.get_by_test_id("dept-move-target").click()
-        page.keyboard.type("华北")
-        page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter(
-            has_text="华北销售部"
-        ).first.click()
+        choose(page, page.get_by_test_id("dept-move-target"), "华北销售部")
         page.get_by_test_id("dept-move-save").click()
         expect(page.get_by_text(f"销售中心 / 华北销售部 / {name}")).to_be_visible(timeout=SLOW)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import new_page, screenshot, sign_in
+from tests.e2e.conftest import choose, new_page, pick, screenshot, settled, sign_in
 
 SLOW = 15_000  # lazy chunks on a busy 2-core machine
 
@@ -19,12 +19,6 @@ def english_page(browser: Browser) -> Page:
     page = new_page(browser, locale="en-US")
     page.context.add_init_script("window.localStorage.setItem('keyi.lang', 'en')")
     return page
-
-
-def pick_option(page: Page, text: str) -> None:
-    page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter(
-        has_text=text
-    ).first.click()
 
 
 def test_admin_creates_a_sharing_rule_and_finds_it_after_a_reload(
@@ -43,21 +37,16 @@ def test_admin_creates_a_sharing_rule_and_finds_it_after_a_reload(
         # Criteria from the filter builder: Grade is A (key).
         modal.get_by_test_id("filter-add").click()
         condition = modal.locator(".ky-filter-row").first
-        condition.locator(".ky-filter-field").click()
-        page.keyboard.type("Grade")
-        pick_option(page, "Grade")
-        condition.locator(".ky-filter-value .ant-select").click()
-        pick_option(page, "A (key)")
+        choose(page, condition.locator(".ky-filter-field"), "Grade")
+        pick(page, condition.locator(".ky-filter-value .ant-select"), "A (key)")
         modal.locator(".ant-modal-title").click()  # close the dropdown
 
         # The department is picked by name, not by id.
         principal = modal.locator(".ant-form-item", has=page.locator("#principal"))
-        principal.locator(".ant-select-selector").click()
-        page.keyboard.type("华东")
-        pick_option(page, "华东销售部")
+        choose(page, principal.locator(".ant-select"), "华东销售部")
         modal.get_by_label("Read and edit").check()
         expect(modal.get_by_label("Read and edit")).to_be_checked()
-        page.wait_for_timeout(400)  # dropdowns fade out before the screenshot
+        settled(page)  # the dropdowns have faded out before the screenshot
         screenshot(page, "setup-sharing-rule")
         page.get_by_test_id("sharing-save").click()
 

@@ -14,7 +14,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import new_page, screenshot, sign_in
+from tests.e2e.conftest import new_page, screenshot, settled, sign_in
 
 SLOW = 15_000  # lazy chunks on a busy 2-core machine
 
@@ -59,7 +59,7 @@ def test_admin_adds_a_provider_whose_button_appears_on_the_login_page(
         expect(row).to_contain_text("Acme ID", timeout=SLOW)
         expect(row).to_contain_text("Stored")
         expect(row).not_to_contain_text("s3cret-value")
-        page.wait_for_timeout(400)  # the modal fades out before the screenshot
+        settled(page)  # the modal has faded out before the screenshot
         screenshot(page, "setup-sso")
 
         # The secret is write-only: editing starts blank, and blank keeps the stored one.

@@ -12,7 +12,7 @@ import uuid
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import new_page, screenshot, sign_in
+from tests.e2e.conftest import choose, new_page, screenshot, settled, sign_in
 
 SLOW = 15_000  # lazy chunks on a busy 2-core machine
 
@@ -45,18 +45,14 @@ def test_admin_adds_a_validation_rule_that_the_record_form_enforces(
         page.get_by_test_id("rule-message-zh").fill("员工人数必须大于零")
         expect(page.get_by_test_id("rule-name")).to_have_value(rule)
         page.get_by_test_id("rule-condition").fill("employes <= 0")
-        page.get_by_test_id("rule-field").click()
-        page.keyboard.type("Employees")
-        page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter(
-            has_text="Employees"
-        ).first.click()
+        choose(page, page.get_by_test_id("rule-field"), "Employees")
         page.get_by_test_id("rule-save").click()
         # The server refuses the unknown field; its message sits under the condition.
         condition = form_item(page, "[data-testid=rule-condition]")
         expect(condition.locator(".ant-form-item-explain-error")).to_contain_text(
             "employes", timeout=SLOW
         )
-        page.wait_for_timeout(500)  # let the error message fade in for the screenshot
+        settled(page)  # the error message has faded in for the screenshot
         screenshot(page, "setup-validation-rule")
         page.get_by_test_id("rule-condition").fill("employees <= 0")
         page.get_by_test_id("rule-save").click()

@@ -17,7 +17,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import new_page, screenshot, sign_in
+from tests.e2e.conftest import choose, new_page, screenshot, sign_in
 
 
 def english_page(browser: Browser) -> Page:
@@ -28,11 +28,7 @@ def english_page(browser: Browser) -> Page:
 
 def pick(page: Page, testid: str, text: str) -> None:
     """Choose an option of a type-ahead select (it searches the records API as we type)."""
-    page.get_by_test_id(testid).locator(".ant-select-selector").click()
-    page.keyboard.type(text)
-    page.locator(".ant-select-dropdown:visible .ant-select-item-option").filter(
-        has_text=text
-    ).first.click()
+    choose(page, page.get_by_test_id(testid), text)
 
 
 def api_call(page: Page, method: str, path: str, body: Any = None) -> dict[str, Any]:

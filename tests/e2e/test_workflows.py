@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from keyi.platform.expressions.lib_codes import uscc_check_char
 from tests.e2e.api import Api
-from tests.e2e.conftest import new_page, screenshot, sign_in
+from tests.e2e.conftest import charts_drawn, choose, new_page, pick, screenshot, settled, sign_in
 
 # The machine is small and shared: give the UI time before calling an assertion failed.
 expect.set_options(timeout=20_000)
@@ -156,17 +156,19 @@ def test_kanban_drag_moves_the_stage_and_asks_for_the_lost_reason(
     # Closed lost needs a reason (a validation rule): a small form asks for it. The lost column
     # is off screen, so this move uses the card's "Move to" menu (also the way on phones).
     moved.get_by_test_id("kanban-move").click()
-    page.get_by_role("menuitem", name="Closed lost").click()
+    lost = page.get_by_role("menuitem", name="Closed lost")
+    expect(lost).to_be_visible()
+    settled(page)  # the menu has finished opening: the click lands on the item
+    lost.click()
     dialog = page.locator(".ant-modal")
     expect(dialog).to_be_visible()
     # The card went back while the reason is missing.
     expect(
         page.get_by_test_id("kanban-col-qualification").locator(f"[data-id='{record_id}']")
     ).to_be_visible()
-    page.wait_for_timeout(400)  # let the dialog finish its opening animation
+    settled(page)
     screenshot(page, "kanban-lost-reason-en")
-    dialog.locator("#lost_reason").click()
-    page.locator(".ant-select-dropdown:visible").get_by_text("Price", exact=True).click()
+    pick(page, dialog.locator(".ant-select").filter(has=page.locator("#lost_reason")), "Price")
     page.get_by_test_id("kanban-complete").click()
     expect(
         page.get_by_test_id("kanban-col-lost").locator(f"[data-id='{record_id}']")
@@ -180,7 +182,7 @@ def test_switch_language(page: Page, server: str) -> None:
     page.goto(server + "/")
     expect(page.get_by_test_id("my-tasks")).to_contain_text("今日待办")
     expect(page.locator(".ky-home .ant-skeleton")).to_have_count(0)  # chart and lists loaded
-    page.wait_for_timeout(1200)  # the chart's bars finish growing
+    charts_drawn(page)  # the chart's bars have finished growing
     screenshot(page, "home-zh")
     page.get_by_test_id("lang-switch").click()
     page.get_by_role("menuitem", name="English").click()
@@ -188,7 +190,7 @@ def test_switch_language(page: Page, server: str) -> None:
     expect(page.locator(".ky-nav")).to_contain_text("Home")
     expect(page.locator(".ky-home .ant-skeleton")).to_have_count(0)
     expect(page.locator(".ant-dropdown:visible")).to_have_count(0)
-    page.wait_for_timeout(1200)
+    charts_drawn(page)
     screenshot(page, "home-en")
     page.get_by_test_id("lang-switch").click()
     page.get_by_role("menuitem", name="简体中文").click()
@@ -249,7 +251,7 @@ def test_list_views_inline_edit_mass_actions_export_and_recycle_bin(
     rows.first.get_by_test_id("inline-edit-phone").click()
     editor = page.get_by_test_id("inline-editor")
     editor.locator("input").first.fill("021-55501234")
-    page.wait_for_timeout(300)
+    settled(page)
     screenshot(page, "list-inline-edit-en")
     editor.get_by_test_id("inline-save").click()
     expect(editor).to_be_hidden()
@@ -308,11 +310,10 @@ def test_list_views_inline_edit_mass_actions_export_and_recycle_bin(
     rows.nth(2).locator(".ky-dt-check").check()
     expect(page.get_by_test_id("mass-bar")).to_contain_text("2 selected")
     page.get_by_test_id("mass-update").click()
-    page.get_by_test_id("mass-field").click()
-    page.locator(".ant-select-dropdown:visible").get_by_text("Grade", exact=True).click()
-    page.locator(".ant-modal #value").click()
-    page.locator(".ant-select-dropdown:visible").get_by_text("D (inactive)").click()
-    page.wait_for_timeout(400)
+    choose(page, page.get_by_test_id("mass-field"), "Grade")
+    value = page.locator(".ant-modal .ant-select").filter(has=page.locator("#value"))
+    pick(page, value, "D (inactive)")
+    settled(page)
     screenshot(page, "list-mass-update-en")
     page.get_by_test_id("mass-update-ok").click()
     expect(page.get_by_test_id("mass-bar")).to_be_hidden()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from keyi.api.assets import CompressedFiles, asset_response
 from keyi.api.context import SESSION_COOKIE, Services
 from keyi.api.edge import KeyiAPI
 from keyi.api.errors import install_error_handlers, problem
-from keyi.api.openapi import tenant_openapi
+from keyi.api.openapi import generic_openapi, tenant_openapi
 from keyi.api.page_hints import PageHints
 from keyi.api.params import valid_body_text
 from keyi.api.ratelimit import LoginRateLimiter, parse_networks
@@ -122,6 +123,18 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
 
     mount_web(app, settings.web_dist or DEFAULT_WEB_DIST)
     return app
+
+
+def static_openapi() -> dict[str, Any]:
+    """The OpenAPI document without a tenant, as an anonymous GET /api/v1/openapi.json answers
+    it; `keyi openapi` prints it for generating the web app's types. The app is built on a
+    throwaway embedded database, so this needs no configuration and no running database."""
+    with tempfile.TemporaryDirectory(prefix="keyi-openapi-") as tmp:
+        platform = Platform(Settings(data_dir=Path(tmp)))
+        try:
+            return generic_openapi(create_app(platform.settings, platform))
+        finally:
+            platform.dispose()
 
 
 def mount_web(app: FastAPI, dist: Path) -> None:

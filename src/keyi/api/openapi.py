@@ -12,11 +12,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
+from pydantic.json_schema import models_json_schema
 
 from keyi.api.context import request_context
 from keyi.platform.errors import KeyiError
 from keyi.platform.fieldtypes import currency_column, impl_for
-from keyi.platform.metadata.model import FieldType
+from keyi.platform.metadata.model import FieldType, ObjectDef
 from keyi.platform.permissions import Operation
 from keyi.platform.schema import CompiledObject
 from keyi.platform.users import NOT_INVITABLE
@@ -86,13 +87,27 @@ def document_errors(document: dict[str, Any]) -> None:
                 operation["security"] = []
 
 
+def definition_schemas() -> dict[str, Any]:
+    """Schemas of the platform's metadata definitions (object, field, layout, field types) as
+    they are read back. The metadata endpoints answer these shapes (with a few per-reader
+    extras), and the web app's types are generated from them instead of being written twice."""
+    _, top = models_json_schema(
+        [(ObjectDef, "serialization")], ref_template="#/components/schemas/{model}"
+    )
+    return dict(top["$defs"])
+
+
 def base_document(app: FastAPI) -> dict[str, Any]:
     cached = getattr(app.state, "openapi_base", None)
     if cached is None:
         cached = get_openapi(
             title="Keyi API", version="1", routes=app.routes, description="Keyi CRM REST API"
         )
-        cached.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        schemas = cached.setdefault("components", {}).setdefault("schemas", {})
+        # A route that takes a definition as its typed body has already put it there.
+        for name, schema in definition_schemas().items():
+            schemas.setdefault(name, schema)
+        schemas["Problem"] = PROBLEM_SCHEMA
         cached["components"]["securitySchemes"] = {
             "bearer": {"type": "http", "scheme": "bearer"},
             "cookie": {"type": "apiKey", "in": "cookie", "name": "keyi_session"},
@@ -300,6 +315,13 @@ def document_invitation(document: dict[str, Any]) -> None:
         "required": True,
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/user_invite"}}},
     }
+
+
+def generic_openapi(app: FastAPI) -> dict[str, Any]:
+    """The document without a tenant: the routes' own schemas (what anonymous callers get)."""
+    document = base_document(app)
+    document_errors(document)
+    return document
 
 
 def tenant_openapi(app: FastAPI, request: Request) -> dict[str, Any]:

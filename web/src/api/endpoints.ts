@@ -7,6 +7,7 @@ import type {
   HistoryEntry,
   Labels,
   LoginAnswer,
+  LoginBody,
   ObjectMeta,
   QueryBody,
   RecordData,
@@ -22,7 +23,7 @@ const enc = encodeURIComponent;
 
 export const api = {
   login(email: string, password: string, tenant?: string | null, totp?: string | null) {
-    const body: Record<string, string> = { email, password };
+    const body: LoginBody = { email, password };
     if (tenant) body.tenant = tenant;
     if (totp) body.totp = totp;
     return request<LoginAnswer>('/api/v1/auth/login', { method: 'POST', body, skipAuthRedirect: true });

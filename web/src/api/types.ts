@@ -1,96 +1,67 @@
-/** Shapes of the Keyi HTTP API (see docs/api.md). */
+/**
+ * Shapes of the Keyi HTTP API (see docs/api.md), named for the app.
+ *
+ * They come from schema.gen.ts, which is generated from the server's OpenAPI document
+ * (`make api-types`; a test fails when it is stale). What the OpenAPI still declares as a free
+ * JSON object — records (their fields are per tenant), and most answers, which routes return as
+ * plain dicts — is written out below and says so. Request bodies use the route's declared model
+ * as soon as it has one (`BodyOr`).
+ */
+import type { components, paths } from './schema.gen';
+import { fieldTypeValues } from './schema.gen';
+
+type Schemas = components['schemas'];
+type Method = 'post' | 'put' | 'patch';
+
+/** The JSON body an operation takes, as the server declares it. */
+export type RequestBody<P extends keyof paths, M extends Method> = paths[P][M] extends {
+  requestBody?: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
+
+/**
+ * The declared body of an operation, or `Otherwise` while its route still takes a free JSON
+ * object (a body model on the server then replaces the app's own spelling at the next
+ * `make api-types`, and the type checker shows where they disagree).
+ */
+export type BodyOr<P extends keyof paths, M extends Method, Otherwise> =
+  string extends keyof RequestBody<P, M> ? Otherwise : RequestBody<P, M>;
 
 export type Lang = 'zh-CN' | 'en';
-export type Labels = Partial<Record<Lang, string>> & Record<string, string | undefined>;
+/** Texts by language ('en', 'zh-CN'), as every label on the server. */
+export type Labels = Schemas['ObjectDef']['labels'];
 
-export const FIELD_TYPES = [
-  'text',
-  'long_text',
-  'integer',
-  'decimal',
-  'currency',
-  'percent',
-  'boolean',
-  'date',
-  'datetime',
-  'email',
-  'phone',
-  'url',
-  'picklist',
-  'multi_picklist',
-  'lookup',
-  'master_detail',
-  'owner',
-  'auto_number',
-  'formula',
-  'rollup',
-] as const;
-export type FieldType = (typeof FIELD_TYPES)[number];
+/** Every field type the server knows, including the system-only ones. */
+type AnyFieldType = Schemas['FieldType'];
 /** Types the server uses for system columns (id, version); rendered as text / integer. */
-export type SystemFieldType = 'id' | 'version';
+export type SystemFieldType = Extract<AnyFieldType, 'id' | 'version'>;
+/** The types a field can be created with. */
+export type FieldType = Exclude<AnyFieldType, SystemFieldType>;
+export const FIELD_TYPES: readonly FieldType[] = fieldTypeValues.filter(
+  (t): t is FieldType => t !== 'id' && t !== 'version',
+);
 
-export interface PicklistOption {
-  value: string;
-  labels: Labels;
-  color?: string | null;
-}
+export type PicklistOption = Schemas['PicklistOption'];
+/** A field as GET /metadata/objects/{name} answers it (`read_only`: for this reader). */
+export type FieldMeta = Schemas['FieldDef'];
+export type ObjectFeatures = Schemas['ObjectFeatures'];
+/** A titled group of fields on the record page. */
+export type LayoutSection = Schemas['LayoutSection'];
+export type Layout = Schemas['Layout'];
 
-export interface FieldMeta {
-  name: string;
-  type: FieldType | SystemFieldType;
-  labels: Labels;
-  help?: Labels | null;
-  required?: boolean;
-  unique?: boolean;
-  read_only?: boolean;
-  default?: unknown;
-  options?: PicklistOption[] | null;
-  target?: string | null;
-  expression?: string | null;
-  pattern?: string | null;
-  return_type?: FieldType | string | null;
-  max_length?: number | null;
-  precision?: number | null;
-  scale?: number | null;
-}
-
-export interface ObjectFeatures {
-  owner?: boolean;
-  activities?: boolean;
-  search?: boolean;
-  [k: string]: boolean | undefined;
-}
-
-/** A titled group of fields on the record page (server extension of the contract). */
-export interface LayoutSection {
-  key: string;
-  labels: Labels;
-  fields: string[];
-  columns?: number;
-  collapsed?: boolean;
-}
-export interface Layout {
-  sections: LayoutSection[];
-  /** "child_object.lookup_field" entries; null/absent shows every child. */
-  related_lists?: string[] | null;
-}
-
-export interface ObjectMeta {
-  name: string;
-  labels: Labels;
-  plural_labels?: Labels | null;
+/** An object as GET /metadata/objects/{name} answers it: its definition plus what this reader
+ * may do with it and which objects point at it (sharing rules, sent to administrators only, are
+ * read by Setup: pages/setup/api.ts). */
+export type ObjectMeta = Omit<Schemas['ObjectDef'], 'fields' | 'sharing_rules' | 'name_field'> & {
+  /** Always sent (the definition's default is 'name'). */
   name_field: string;
-  icon?: string | null;
-  custom?: boolean;
-  /** The package that defined it: 'core' (organisation), 'sales', ...; null for custom objects. */
-  package?: string | null;
-  features?: ObjectFeatures;
   fields: FieldMeta[];
-  /** Optional extensions the server may send. */
   permissions?: Partial<Record<'read' | 'create' | 'edit' | 'delete', boolean>>;
-  layout?: Layout | null;
   related?: { object: string; field: string }[];
-}
+};
+
+// --- Not described by the OpenAPI yet (free JSON objects there). ---
 
 export interface RecordData {
   id: string;
@@ -129,27 +100,35 @@ export interface SortSpec {
   direction: 'asc' | 'desc';
 }
 
-export interface QueryBody {
-  filter?: FilterNode | null;
-  sort?: SortSpec[];
-  fields?: string[];
-  limit?: number;
-  cursor?: string | null;
-  q?: string | null;
-}
+export type QueryBody = BodyOr<
+  '/api/v1/records/{object_name}/query',
+  'post',
+  {
+    filter?: FilterNode | null;
+    sort?: SortSpec[];
+    fields?: string[];
+    limit?: number;
+    cursor?: string | null;
+    q?: string | null;
+  }
+>;
 
 export interface RecordPage {
   records: RecordData[];
   next_cursor: string | null;
 }
 
-export interface AggregateBody {
-  filter?: FilterNode | null;
-  group_by?: { field: string; bucket?: string }[];
-  aggregates: { op: 'count' | 'sum' | 'avg' | 'min' | 'max'; field?: string }[];
-  /** The list's quick search, so counts and totals match the rows shown. */
-  q?: string | null;
-}
+export type AggregateBody = BodyOr<
+  '/api/v1/records/{object_name}/aggregate',
+  'post',
+  {
+    filter?: FilterNode | null;
+    group_by?: { field: string; bucket?: string }[];
+    aggregates: { op: 'count' | 'sum' | 'avg' | 'min' | 'max'; field?: string }[];
+    /** The list's quick search, so counts and totals match the rows shown. */
+    q?: string | null;
+  }
+>;
 export interface AggregateResult {
   groups: { key: Record<string, unknown>; values: Record<string, number | null> }[];
 }
@@ -223,4 +202,18 @@ export interface SavedView {
   q: string | null;
   updated_at?: string;
 }
-export type SavedViewInput = Partial<Pick<SavedView, 'name' | 'shared' | 'filter' | 'sort' | 'columns' | 'q'>> & { object?: string };
+export type SavedViewInput = BodyOr<
+  '/api/v1/views/{view_id}',
+  'patch',
+  Partial<Pick<SavedView, 'name' | 'shared' | 'filter' | 'sort' | 'columns' | 'q'>> & { object?: string }
+>;
+
+// --- Request bodies the server declares. ---
+export type LoginBody = Schemas['LoginBody'];
+export type AcceptInviteBody = Schemas['AcceptBody'];
+export type ProfileBody = Schemas['ProfileBody'];
+export type ForgotPasswordBody = Schemas['ForgotBody'];
+export type ResetPasswordBody = Schemas['ResetBody'];
+export type ChangePasswordBody = Schemas['ChangePasswordBody'];
+export type TotpCodeBody = Schemas['CodeBody'];
+export type PasswordBody = Schemas['PasswordBody'];

@@ -16,7 +16,10 @@ export default function EChart({ option, height = 300 }: { option: EChartOption;
 
   useEffect(() => {
     if (!ref.current) return;
-    chart.current = echarts.init(ref.current, undefined, { renderer: 'canvas' });
+    const el = ref.current;
+    chart.current = echarts.init(el, undefined, { renderer: 'canvas' });
+    // `data-drawn` says when the bars have finished growing (tests take screenshots then).
+    chart.current.on('finished', () => el.setAttribute('data-drawn', 'true'));
     const ro = typeof ResizeObserver !== 'undefined' ? new ResizeObserver(() => chart.current?.resize()) : null;
     ro?.observe(ref.current);
     return () => {
@@ -27,8 +30,9 @@ export default function EChart({ option, height = 300 }: { option: EChartOption;
   }, []);
 
   useEffect(() => {
+    ref.current?.setAttribute('data-drawn', 'false');
     chart.current?.setOption(option, true);
   }, [option]);
 
-  return <div ref={ref} style={{ width: '100%', height }} />;
+  return <div ref={ref} className="ky-echart" style={{ width: '100%', height }} />;
 }

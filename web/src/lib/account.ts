@@ -3,7 +3,15 @@
  * forgotten-password flow. Kept out of api/endpoints.ts so it loads only with these pages.
  */
 import { request } from '../api/client';
-import type { Session } from '../api/types';
+import type {
+  ChangePasswordBody,
+  ForgotPasswordBody,
+  PasswordBody,
+  ProfileBody,
+  ResetPasswordBody,
+  Session,
+  TotpCodeBody,
+} from '../api/types';
 
 export interface TotpSetup {
   secret: string;
@@ -11,24 +19,21 @@ export interface TotpSetup {
   uri: string;
 }
 
-export interface ProfileInput {
-  name?: string;
-  phone?: string | null;
-  language?: string;
-}
+/** The profile fields a person may change (name, phone, language). */
+export type ProfileInput = ProfileBody;
 
 export const accountApi = {
   /** Always answers 202, known email or not. */
   forgotPassword(email: string) {
-    return request<void>('/api/v1/auth/password/forgot', { method: 'POST', body: { email }, skipAuthRedirect: true });
+    return request<void>('/api/v1/auth/password/forgot', { method: 'POST', body: { email } satisfies ForgotPasswordBody, skipAuthRedirect: true });
   },
   resetPassword(token: string, password: string) {
-    return request<void>('/api/v1/auth/password/reset', { method: 'POST', body: { token, password }, skipAuthRedirect: true });
+    return request<void>('/api/v1/auth/password/reset', { method: 'POST', body: { token, password } satisfies ResetPasswordBody, skipAuthRedirect: true });
   },
   changePassword(currentPassword: string, password: string) {
     return request<void>('/api/v1/auth/password/change', {
       method: 'POST',
-      body: { current_password: currentPassword, password },
+      body: { current_password: currentPassword, password } satisfies ChangePasswordBody,
     });
   },
   updateProfile(values: ProfileInput) {
@@ -41,10 +46,10 @@ export const accountApi = {
     return request<TotpSetup>('/api/v1/auth/totp/setup', { method: 'POST' });
   },
   totpEnable(code: string) {
-    return request<void>('/api/v1/auth/totp/enable', { method: 'POST', body: { code } });
+    return request<void>('/api/v1/auth/totp/enable', { method: 'POST', body: { code } satisfies TotpCodeBody });
   },
   totpDisable(password: string) {
-    return request<void>('/api/v1/auth/totp/disable', { method: 'POST', body: { password } });
+    return request<void>('/api/v1/auth/totp/disable', { method: 'POST', body: { password } satisfies PasswordBody });
   },
 };
 

@@ -5,7 +5,7 @@
  * loaded only with the lazy Setup chunk and the accept page.
  */
 import { qs, request } from '../api/client';
-import type { LoginAnswer, ProblemFieldError } from '../api/types';
+import type { AcceptInviteBody, LoginAnswer, ProblemFieldError } from '../api/types';
 
 const enc = encodeURIComponent;
 
@@ -102,7 +102,7 @@ export const usersApi = {
     return request<InvitationInfo>(`/api/v1/auth/invitation${qs({ token })}`, { skipAuthRedirect: true });
   },
   accept(token: string, password: string, totp?: string | null) {
-    const body: Record<string, string> = { token, password };
+    const body: AcceptInviteBody = { token, password };
     if (totp && totp.trim()) body.totp = totp.trim();
     return request<LoginAnswer>('/api/v1/auth/accept-invite', { method: 'POST', body, skipAuthRedirect: true });
   },

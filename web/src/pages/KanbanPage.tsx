@@ -104,7 +104,9 @@ function Board({ object }: { object: ObjectMeta }) {
 
   const loadColumn = useCallback(
     async (col: KanbanColumnDef, cursor: string | null, signal?: AbortSignal) => {
-      setBoard((b) => ({ ...b, [col.key]: { records: cursor ? (b[col.key]?.records ?? []) : [], nextCursor: b[col.key]?.nextCursor ?? null, loading: true } }));
+      // The cards shown stay while their column reloads (replaced when the page arrives): a
+      // card's menu or a drag in progress is not torn down by a refetch.
+      setBoard((b) => ({ ...b, [col.key]: { records: b[col.key]?.records ?? [], nextCursor: b[col.key]?.nextCursor ?? null, loading: true } }));
       try {
         const page = await api.query(object.name, { filter: columnFilter(field, col, base), fields: fieldsToLoad, limit: PAGE, cursor, q: q || null }, signal);
         setBoard((b) => {
@@ -134,11 +136,14 @@ function Board({ object }: { object: ObjectMeta }) {
     [object.name, field.name, base, q, amount],
   );
 
+  // Another grouping field is another board: its columns start empty. A refetch of the same
+  // columns (a filter, a search, a saved view opening) keeps the cards until the new ones come.
+  useEffect(() => setBoard({}), [columns]);
+
   useEffect(() => {
     // Nothing is asked for while a view named by the URL is still being opened.
     if (!ready) return;
     const ctrl = new AbortController();
-    setBoard({});
     for (const col of columns) void loadColumn(col, null, ctrl.signal);
     loadTotals(ctrl.signal);
     return () => ctrl.abort();

@@ -60,8 +60,9 @@ export default function LayoutEditor({ object }: { object: ObjectMeta }) {
     setError(null);
     try {
       await setupApi.updateObject(object.name, { layout: layoutPayload(layout) });
-      message.success(t('setup.layout.saved'));
+      // Reloaded first: when "saved" shows, the app already uses the new layout.
       await reload();
+      message.success(t('setup.layout.saved'));
     } catch (e) {
       setError(errorMessage(e, t));
     } finally {

@@ -36,8 +36,9 @@ export function useRuleList<R extends { name: string; active?: boolean }>(rules:
 
   const save = async (next: R[], done: string) => {
     await saveList(next);
-    message.success(done);
+    // Reloaded first: when "saved" shows, the list has the change.
     await reload();
+    message.success(done);
   };
 
   const toggle = async (i: number, active: boolean) => {
@@ -89,8 +90,8 @@ export function useRuleList<R extends { name: string; active?: boolean }>(rules:
 
   const onSaved = async (created: boolean) => {
     setOpen(false);
-    message.success(created ? texts.created : texts.saved);
     await reload();
+    message.success(created ? texts.created : texts.saved);
   };
 
   return { edit, columns, modal: { index, open, onClose: () => setOpen(false), onSaved } };

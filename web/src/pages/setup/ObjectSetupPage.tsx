@@ -144,8 +144,9 @@ function FieldsTab({ object }: { object: ObjectMeta }) {
       onOk: async () => {
         try {
           await setupApi.deleteField(object.name, f.name);
-          message.success(t('setup.fields.deleted'));
+          // The list is current when the confirmation shows.
           await reload();
+          message.success(t('setup.fields.deleted'));
         } catch (e) {
           message.error(errorMessage(e, t));
           throw e;
@@ -234,8 +235,9 @@ function FieldsTab({ object }: { object: ObjectMeta }) {
         onClose={() => setOpen(false)}
         onSaved={async (name, created) => {
           setOpen(false);
-          message.success(created ? t('setup.fields.created', { name }) : t('setup.fields.saved'));
+          // Reloaded first: when "saved" shows, the list (and the drawer, opened again) has it.
           await reload();
+          message.success(created ? t('setup.fields.created', { name }) : t('setup.fields.saved'));
         }}
       />
     </div>
@@ -276,8 +278,8 @@ function SettingsTab({ object }: { object: ObjectMeta }) {
         features: Object.fromEntries(FEATURES.map((f) => [f, (v.features ?? []).includes(f)])),
         ...(v.name_field && v.name_field !== object.name_field ? { name_field: v.name_field } : {}),
       });
-      message.success(t('setup.settings.saved'));
       await reload();
+      message.success(t('setup.settings.saved'));
     } catch (e) {
       if (e instanceof ApiError && e.fieldErrors.length) {
         for (const fe of e.fieldErrors) {

@@ -8,34 +8,15 @@ import type { SharingRuleDef, ValidationRuleDef } from './rules';
 
 const enc = encodeURIComponent;
 
-/** A picklist option as the server returns it (with the activity flag the generic type omits). */
-export interface SetupOption extends PicklistOption {
-  active?: boolean;
-  probability?: number | null;
-}
-
-export interface RollupSpec {
-  child_object: string;
-  child_field: string;
-  op: 'count' | 'sum' | 'min' | 'max';
-  aggregate_field?: string | null;
-}
-
+/** A picklist option as the server returns it (with its activity flag and probability). */
+export type SetupOption = PicklistOption;
+export type RollupSpec = NonNullable<FieldMeta['rollup']>;
 /** A field with every attribute the metadata API answers (GET /metadata/objects/{o}). */
-export interface SetupField extends Omit<FieldMeta, 'options'> {
-  options?: SetupOption[] | null;
-  indexed?: boolean;
-  searchable?: boolean;
-  system?: boolean;
-  custom?: boolean;
-  rollup?: RollupSpec | null;
-}
+export type SetupField = FieldMeta;
 
-/** An object as administrators get it: the rules come with it (sharing rules only for them). */
-export interface SetupObject extends ObjectMeta {
-  validation_rules?: ValidationRuleDef[];
-  sharing_rules?: SharingRuleDef[];
-}
+/** An object as administrators get it: the rules come with it (sharing rules only for them),
+ * a sharing rule's criteria being a filter tree. */
+export type SetupObject = Omit<ObjectMeta, 'sharing_rules'> & { sharing_rules?: SharingRuleDef[] };
 
 export interface ObjectFeaturesInput {
   owner?: boolean;
