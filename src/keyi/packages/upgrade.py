@@ -42,6 +42,7 @@ from keyi.platform.metadata.model import FieldDef, ObjectDef
 from keyi.platform.metadata.service import MetadataService
 from keyi.platform.metadata.store import load_compiled, load_definitions
 from keyi.platform.permissions import Actor
+from keyi.platform.records.reindex import upgrade_search_index
 from keyi.platform.schema import Ddl, meta_state_table, package_table
 from keyi.platform.tenancy import Platform
 
@@ -418,6 +419,9 @@ def upgrade(
         added = Ddl(conn).create_missing_indexes(load_definitions(conn))
         if added:
             log.info("tenant %s: created indexes %s", ctx.tenant.name, ", ".join(added))
+        indexed = upgrade_search_index(conn, load_compiled(conn))
+        if indexed is not None:
+            log.info("tenant %s: search index rebuilt (%d records)", ctx.tenant.name, indexed)
     return report
 
 
