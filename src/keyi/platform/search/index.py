@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -537,9 +538,47 @@ def search(
     if stmt is None:
         return []
     ranked = stmt.subquery("ranked")
-    rows = conn.execute(
+    full: sa.Select[Any] = (
         sa.select(ranked.c.object_name, ranked.c.record_id, ranked.c.score)
         .order_by(ranked.c.score.desc(), ranked.c.record_id, ranked.c.object_name)
         .limit(limit)
     )
+    # Without named objects there is no per-object walk to take: rank every candidate.
+    names = sorted(set(objects)) if objects is not None else []
+    if _uses_documents(conn) and names:
+        full = _top_tier_first(conn, table, query, names, full, limit)
+    rows = conn.execute(full)
     return [SearchHit(str(o), str(r), int(s)) for o, r, s in rows]
+
+
+def _top_tier_first(
+    conn: Connection,
+    table: sa.Table,
+    query: str,
+    names: Sequence[str],
+    full: sa.Select[Any],
+    limit: int,
+) -> sa.Select[Any]:
+    """``full``, unless at least ``limit`` records are in the top tier (see
+    :func:`top_tier_by_object`): then the tier's first ``limit`` by record id, in one statement.
+
+    Each object's tier is cut to ``limit`` on its own (a walk of its primary key); if their union
+    holds ``limit`` records, the global best ``limit`` are among them."""
+    tiers = []
+    for name in names:
+        best = top_tier_by_object(table, query, name, conn)
+        if best is None:
+            return full
+        tiers.append(best.order_by(best.selected_columns.record_id).limit(limit).subquery())
+    union = sa.union_all(*(sa.select(*t.c) for t in tiers)).cte("tier")
+    filled = sa.select(sa.func.count()).select_from(union).scalar_subquery()
+    ranked = full.subquery("full")
+    either = sa.union_all(
+        sa.select(union.c.object_name, union.c.record_id, union.c.score).where(filled >= limit),
+        sa.select(ranked.c.object_name, ranked.c.record_id, ranked.c.score).where(filled < limit),
+    ).subquery("either")
+    return (
+        sa.select(either.c.object_name, either.c.record_id, either.c.score)
+        .order_by(either.c.score.desc(), either.c.record_id, either.c.object_name)
+        .limit(limit)
+    )
