@@ -41,6 +41,7 @@ from keyi.platform.query import AggregateSpec, QuerySpec, run_aggregate, run_que
 from keyi.platform.query.search import search_records
 from keyi.platform.records import RecordsService
 from keyi.platform.search import prefix_upper_bound, tokenize_query
+from keyi.platform.search.documents import tsquery_text
 
 API_SEARCH_LIMIT = 20  # GET /api/v1/search?limit=20
 SAMPLE = 200  # visible and invisible ids to rotate through
@@ -305,6 +306,21 @@ def search_op(r: Reader) -> Operation:
         for o in objects
     ]
     sql = " UNION ALL ".join(branches) + " ORDER BY score DESC, record_id, object LIMIT :limit"
+    # PostgreSQL keeps one tsvector per record (keyi.platform.search.documents).
+    document_branches = [
+        f"SELECT * FROM (SELECT h.object, h.record_id, CASE WHEN h.document @@ "
+        "CAST(:token_a AS tsquery) THEN 3 WHEN h.document @@ CAST(:token_b AS tsquery) THEN 2 "
+        f"ELSE 1 END AS score, t.{NAME_FIELDS[o]} AS title FROM keyi_search_document h "
+        f'JOIN "{o}" t ON t.id = h.record_id WHERE h.document @@ CAST(:token_q AS tsquery) '
+        f"AND h.object = '{o}' AND t.deleted_at IS NULL"
+        + (f" AND {visible(r.persona, o, 't')}" if o in ACCESS_OBJECTS else "")
+        + f" ORDER BY score DESC, h.record_id LIMIT :limit) b_{o}"
+        for o in objects
+    ]
+    document_sql = (
+        " UNION ALL ".join(document_branches)
+        + " ORDER BY score DESC, record_id, object LIMIT :limit"
+    )
 
     def query(i: int) -> str:
         return CJK_COMMON[i % len(CJK_COMMON)]
@@ -320,8 +336,18 @@ def search_op(r: Reader) -> Operation:
         terms = tokenize_query(query(i))
         if len(terms.exact) != 1 or terms.prefixes:
             raise ValueError(f"raw search SQL is written for one exact term, not {query(i)!r}")
-        params = r.params(token=next(iter(terms.exact)), limit=API_SEARCH_LIMIT)
+        token = next(iter(terms.exact))
         with s.raw() as conn:
+            if conn.dialect.name == "postgresql":
+                term = [(token, False)]
+                params = r.params(
+                    token_q=tsquery_text(term),
+                    token_a=tsquery_text(term, "A"),
+                    token_b=tsquery_text(term, "B"),
+                    limit=API_SEARCH_LIMIT,
+                )
+                return rows_of(conn.execute(statement(document_sql), params))
+            params = r.params(token=token, limit=API_SEARCH_LIMIT)
             return rows_of(conn.execute(statement(sql), params))
 
     def check(platform_result: Any, raw_result: Any) -> None:

@@ -138,7 +138,8 @@ class Backend:
     def sizes(self, tenant: TenantInfo, objects: tuple[str, ...]) -> dict[str, Any]:
         rows: dict[str, int] = {}
         with self.platform.db.tenant_transaction(tenant.location, write=False) as conn:
-            for name in (*objects, "keyi_search_token", "keyi_history", "keyi_outbox"):
+            search_tables = ("keyi_search_token", "keyi_search_document")
+            for name in (*objects, *search_tables, "keyi_history", "keyi_outbox"):
                 quoted = f'"{name}"'
                 rows[name] = int(
                     conn.exec_driver_sql(f"SELECT count(*) FROM {quoted}").scalar_one()

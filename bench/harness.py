@@ -40,7 +40,9 @@ MIXES = {
 }
 KINDS = ("platform", "api", "raw")
 SALES_LOGIN = "li.na"
-MEASURED_TABLE = re.compile(r'\bFROM\s+"?(account|opportunity|keyi_search_token)\b')
+MEASURED_TABLE = re.compile(
+    r'\bFROM\s+"?(account|opportunity|keyi_search_token|keyi_search_document)\b'
+)
 EXPLAIN_PREFIX = {"postgresql": "EXPLAIN (ANALYZE, BUFFERS) ", "sqlite": "EXPLAIN QUERY PLAN "}
 
 Echo = Callable[[str], None]
@@ -368,7 +370,11 @@ def markdown(result: dict[str, Any]) -> str:
         rows = data["sizes"]["rows"]
         lines.append(
             f"\n### {name} — {rows['account']:,} accounts, {rows['opportunity']:,} opportunities, "
-            f"{rows['keyi_search_token']:,} search tokens"
+            + (
+                f"{rows['keyi_search_token']:,} search tokens"
+                if rows.get("keyi_search_token")
+                else f"{rows.get('keyi_search_document', 0):,} search documents"
+            )
         )
         lines.append("")
         lines.append(

@@ -39,6 +39,7 @@ from keyi.platform.query import AggregateSpec, QuerySpec, run_aggregate, run_que
 from keyi.platform.records import RecordsService
 from keyi.platform.schema import search_table
 from keyi.platform.search import prefix_upper_bound, search, tokenize_query
+from keyi.platform.search.documents import tsquery_text
 from keyi.platform.tenancy import Platform
 
 Runner = Callable[[int], Any]
@@ -530,6 +531,25 @@ def _search_op(s: Subject, name: str, label: str, queries: list[str]) -> Operati
             {"low": prefix, "high": prefix_upper_bound(prefix), "limit": SEARCH_LIMIT},
         )
 
+    def raw_document_sql(query: str) -> tuple[str, dict[str, Any]]:
+        """PostgreSQL keeps one tsvector per record: match, score from the weight classes."""
+        terms = tokenize_query(query)
+        if len(terms.exact) + len(terms.prefixes) != 1:
+            raise ValueError(f"raw search SQL is written for one-term queries, not {query!r}")
+        term = [(t, False) for t in terms.exact] + [(t, True) for t in terms.prefixes]
+        return (
+            "SELECT object, record_id, CASE WHEN document @@ CAST(:a AS tsquery) THEN 3 "
+            "WHEN document @@ CAST(:b AS tsquery) THEN 2 ELSE 1 END AS score "
+            "FROM keyi_search_document WHERE document @@ CAST(:q AS tsquery) "
+            f"AND object IN ({objects}) ORDER BY score DESC, record_id, object LIMIT :limit",
+            {
+                "q": tsquery_text(term),
+                "a": tsquery_text(term, "A"),
+                "b": tsquery_text(term, "B"),
+                "limit": SEARCH_LIMIT,
+            },
+        )
+
     def query(i: int) -> str:
         return queries[i % len(queries)]
 
@@ -543,8 +563,11 @@ def _search_op(s: Subject, name: str, label: str, queries: list[str]) -> Operati
         return s.http("GET", "/api/v1/search", params={"q": query(i), "limit": 20})
 
     def raw(i: int) -> Any:
-        sql, params = raw_sql(query(i))
         with s.raw() as conn:
+            if conn.dialect.name == "postgresql":
+                sql, params = raw_document_sql(query(i))
+            else:
+                sql, params = raw_sql(query(i))
             return rows_of(conn.execute(sa.text(sql), params))
 
     def check(platform_result: Any, raw_result: Any) -> None:

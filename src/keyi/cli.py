@@ -248,6 +248,28 @@ def tenant_upgrade(settings: Settings, name: str | None, all_tenants: bool, dry_
         raise click.ClickException(f"{failed} tenant(s) failed")
 
 
+@tenant.command("reindex")
+@click.argument("name", required=False)
+@click.option("--all", "all_tenants", is_flag=True, help="Every tenant.")
+@click.pass_obj
+def tenant_reindex(settings: Settings, name: str | None, all_tenants: bool) -> None:
+    """Rebuild the search index from the records (after an upgrade of its storage, or to
+    repair it). Each tenant in one transaction: on PostgreSQL searches wait until
+    it commits."""
+    from keyi.platform.metadata.store import load_compiled
+    from keyi.platform.permissions import Actor
+    from keyi.platform.records.reindex import rebuild_search_index
+
+    if bool(name) == all_tenants:
+        raise click.UsageError("give a tenant NAME or --all")
+    platform = _platform(settings)
+    tenants = platform.list_tenants() if all_tenants else [platform.tenant(name or "")]
+    for info in tenants:
+        with platform.context(info, Actor.system("search reindex"), write=True) as ctx:
+            count = rebuild_search_index(ctx.conn, load_compiled(ctx.conn))
+        click.echo(f"tenant {info.name}: {count} records indexed")
+
+
 @main.group(cls=KeyiGroup)
 def apikey() -> None:
     """API keys for integrations (sent as `Authorization: Bearer <key>`)."""

@@ -15,7 +15,7 @@ from fastapi import Request, Response
 
 from keyi.api.ratelimit import LoginRateLimiter
 from keyi.api.traits import is_read_only
-from keyi.platform.access.principal import load_role_permissions, load_user
+from keyi.platform.access.principal import load_caller
 from keyi.platform.auth import AuthService, NewSession, Principal
 from keyi.platform.context import Context
 from keyi.platform.errors import Forbidden, Unauthenticated
@@ -110,12 +110,11 @@ def request_context(
     # user or a revoked admin flag takes effect on the very next request.
     placeholder = Actor(id=principal.user_id, name="", is_admin=False)
     with svc.platform.context(tenant, placeholder, locale=locale_of(request), write=write) as ctx:
-        loaded = load_user(ctx.conn, ctx.schema, principal.user_id)
+        loaded = load_caller(ctx.conn, ctx.schema, principal.user_id)
         if loaded is None or not loaded[0]["is_active"]:
             raise Unauthenticated()
-        row, org = loaded
+        row, org, permissions = loaded
         actor = Actor(id=principal.user_id, name=row["name"], is_admin=bool(row["is_admin"]))
-        permissions = load_role_permissions(ctx.conn, org.role_id)
         ctx.act_as(actor, AccessPolicy(actor, org, permissions))
         request.state.principal = principal
         yield ctx

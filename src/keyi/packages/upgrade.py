@@ -43,6 +43,7 @@ from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.service import MetadataService
 from keyi.platform.metadata.store import load_compiled, load_definitions
 from keyi.platform.permissions import Actor
+from keyi.platform.records.reindex import upgrade_search_index
 from keyi.platform.schema import Ddl, meta_state_table, package_table
 from keyi.platform.tenancy import Platform
 
@@ -423,6 +424,9 @@ def upgrade(
             log.info("tenant %s: created indexes %s", ctx.tenant.name, ", ".join(added))
         if dropped:
             log.info("tenant %s: dropped indexes %s", ctx.tenant.name, ", ".join(dropped))
+        indexed = upgrade_search_index(conn, load_compiled(conn))
+        if indexed is not None:
+            log.info("tenant %s: search index rebuilt (%d records)", ctx.tenant.name, indexed)
     return report
 
 

@@ -161,7 +161,9 @@ def quick_search_predicate(ctx: Context, obj: CompiledObject, table: Any, text: 
     if not text:
         return None
     if obj.definition.features.search:
-        candidates = search_candidates_query(search_table, text, objects=[obj.name])
+        candidates = search_candidates_query(
+            search_table, text, objects=[obj.name], dialect=ctx.conn.dialect.name
+        )
         if candidates is None:
             return None
         ids = candidates.with_only_columns(candidates.selected_columns.record_id)

@@ -19,6 +19,13 @@ One statement, a ``UNION ALL`` with one branch per searchable object the caller 
 
 The union is ranked again (score, then record id, then object) and cut to ``limit``; each branch
 holds its own best ``limit``, so the global best ``limit`` are among them.
+
+On PostgreSQL each branch first takes the object's **top tier** (every term at the highest
+weight, :func:`~keyi.platform.search.top_tier_by_object`) visible to the caller, in record-id
+order, cut to ``limit``. When it is full, no other record can rank above it and the branch is
+that tier: a common word then costs ``limit`` matches found by walking the primary key instead
+of scoring every record that holds it. Otherwise the full ranking runs; both are one statement,
+the choice a one-time filter on the tier's count.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ import sqlalchemy as sa
 from keyi.platform.access.model import Operation
 from keyi.platform.query.plan import masked_text_predicate, visible_rows
 from keyi.platform.schema import CompiledObject, search_table
-from keyi.platform.search import search_candidates_by_object
+from keyi.platform.search import search_candidates_by_object, top_tier_by_object
 
 if TYPE_CHECKING:
     from keyi.platform.context import Context
@@ -70,6 +77,7 @@ def search_records(
         for i, obj in enumerate(readable)
         if obj.name in candidates
     ]
+
     if not branches:
         return []
     union = branches[0] if len(branches) == 1 else sa.union_all(*branches)
@@ -139,4 +147,30 @@ def _branch(
         )
     # A compound SELECT cannot hold a branch's own ORDER BY/LIMIT on SQLite: wrap it.
     wrapped = ranked.subquery(f"b{index}")
-    return sa.select(wrapped.c.object_name, wrapped.c.record_id, wrapped.c.title, wrapped.c.score)
+    full = sa.select(wrapped.c.object_name, wrapped.c.record_id, wrapped.c.title, wrapped.c.score)
+    best = top_tier_by_object(search_table, text, obj.name, ctx.conn)
+    if best is None:
+        return full
+    t = best.subquery(f"t{index}")
+    tier = (
+        sa.select(
+            sa.literal(obj.name, sa.Text).label("object_name"),
+            t.c.record_id,
+            title.label("title"),
+            t.c.score,
+        )
+        .select_from(t.join(table, table.c.id == t.c.record_id))
+        .where(*conditions)
+        .order_by(t.c.record_id)
+        .limit(limit)
+        .cte(f"tier{index}")
+    )
+    # Uncorrelated, so PostgreSQL evaluates it once and runs only the side it lets through.
+    filled = sa.select(sa.func.count()).select_from(tier).scalar_subquery()
+    either = sa.union_all(
+        sa.select(tier.c.object_name, tier.c.record_id, tier.c.title, tier.c.score).where(
+            filled >= limit
+        ),
+        full.where(filled < limit),
+    ).subquery(f"e{index}")
+    return sa.select(either.c.object_name, either.c.record_id, either.c.title, either.c.score)

@@ -58,6 +58,7 @@ from keyi.platform.records import autonumber, rollups, statistics
 from keyi.platform.records.values import apply_defaults, check_required, coerce_input
 from keyi.platform.schema import CompiledObject, history_table, outbox_table, search_table
 from keyi.platform.search import index_records, remove_record
+from keyi.platform.search.storage import stored_table
 
 NAME_WEIGHT = 3
 FIELD_WEIGHT = 1
@@ -66,6 +67,21 @@ REGEX_BATCH_SECONDS = 1.0
 """Total time REGEX in validation rules may take for one create batch or update (each
 evaluation also stops at REGEX_TIMEOUT): past it, rows that still need a REGEX are refused with
 `rule_timeout`, so pathological values cannot hold the transaction for long."""
+
+
+def search_texts(obj: CompiledObject, values: dict[str, Any]) -> list[tuple[str | None, int]]:
+    """What the search index holds for a record: its name at NAME_WEIGHT, searchable text-like
+    fields at FIELD_WEIGHT (shared by writes and :mod:`keyi.platform.records.reindex`)."""
+    texts: list[tuple[str | None, int]] = []
+    name_field = obj.definition.name_field
+    for f in obj.definition.fields:
+        if f.type not in TEXT_LIKE:
+            continue
+        if f.name == name_field:
+            texts.append((values.get(f.name), NAME_WEIGHT))
+        elif f.searchable:
+            texts.append((values.get(f.name), FIELD_WEIGHT))
+    return texts
 
 
 class RecordsService:
@@ -232,7 +248,11 @@ class RecordsService:
             self.conn,
             obj.table.name,
             len(batch),
-            also=(search_table.name, history_table.name, outbox_table.name),
+            also=(
+                stored_table(self.conn, search_table).name,
+                history_table.name,
+                outbox_table.name,
+            ),
         )
         return ids
 
@@ -778,16 +798,7 @@ class RecordsService:
     def _search_texts(
         self, obj: CompiledObject, values: dict[str, Any]
     ) -> list[tuple[str | None, int]]:
-        texts: list[tuple[str | None, int]] = []
-        name_field = obj.definition.name_field
-        for f in obj.definition.fields:
-            if f.type not in TEXT_LIKE:
-                continue
-            if f.name == name_field:
-                texts.append((values.get(f.name), NAME_WEIGHT))
-            elif f.searchable:
-                texts.append((values.get(f.name), FIELD_WEIGHT))
-        return texts
+        return search_texts(obj, values)
 
     def _search_fields_changed(self, obj: CompiledObject, changed: dict[str, Any]) -> bool:
         name_field = obj.definition.name_field

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
-__all__ = ["ANALYZE_FRACTION", "ANALYZE_THRESHOLD", "MIN_ROWS", "analyze_if_stale"]
+__all__ = ["ANALYZE_FRACTION", "ANALYZE_THRESHOLD", "MIN_ROWS", "analyze_if_stale", "quoted"]
 
 MIN_ROWS = 50
 """Writes of fewer rows never check (autovacuum's base threshold)."""
@@ -46,13 +46,14 @@ def analyze_if_stale(
     """
     if conn.dialect.name != "postgresql" or written < MIN_ROWS:
         return False
-    tuples = conn.execute(_TUPLES, {"name": _quoted(conn, table)}).scalar()
+    tuples = conn.execute(_TUPLES, {"name": quoted(conn, table)}).scalar()
     if tuples is None or written <= ANALYZE_THRESHOLD + ANALYZE_FRACTION * max(float(tuples), 0):
         return False
     for name in (table, *also):
-        conn.exec_driver_sql(f"ANALYZE {_quoted(conn, name)}")
+        conn.exec_driver_sql(f"ANALYZE {quoted(conn, name)}")
     return True
 
 
-def _quoted(conn: sa.Connection, name: str) -> str:
+def quoted(conn: sa.Connection, name: str) -> str:
+    """``name`` quoted as an identifier for this database (for DDL that cannot bind it)."""
     return str(conn.dialect.identifier_preparer.quote(name))

@@ -2,7 +2,9 @@
 
 CJK text is indexed as overlapping bigrams (plus a trailing unigram), other text as words and
 word suffixes, phone numbers also as their digit strings; queries AND their terms and rank by
-field weight. See :mod:`.tokenize` for the token rules and :mod:`.index` for the storage and SQL.
+field weight. See :mod:`.tokenize` for the token rules and :mod:`.index` for the storage and SQL
+(a token table on SQLite, one GIN-indexed ``tsvector`` per record on PostgreSQL:
+:mod:`.documents`); :mod:`.storage` creates and rebuilds it for existing tenants.
 """
 
 from keyi.platform.search.index import (
@@ -16,6 +18,7 @@ from keyi.platform.search.index import (
     search,
     search_candidates_by_object,
     search_candidates_query,
+    top_tier_by_object,
 )
 from keyi.platform.search.tokenize import (
     MAX_TOKEN_LEN,
@@ -43,4 +46,5 @@ __all__ = [
     "search_candidates_query",
     "tokenize_document",
     "tokenize_query",
+    "top_tier_by_object",
 ]

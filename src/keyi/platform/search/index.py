@@ -23,11 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
+from keyi.platform.search import documents
 from keyi.platform.search.tokenize import prefix_upper_bound, tokenize_document, tokenize_query
 
 __all__ = [
@@ -44,10 +46,12 @@ __all__ = [
     "search",
     "search_candidates_by_object",
     "search_candidates_query",
+    "top_tier_by_object",
 ]
 
 SEARCH_TABLE_NAME = "keyi_search_token"
-MAX_WEIGHT = 32767  # SMALLINT
+MAX_WEIGHT = documents.TOP_WEIGHT
+"""Field weights are 1, 2 or 3 (PostgreSQL keeps them as lexeme weight classes)."""
 ESTIMATE_CAP = 10_000
 """A term with fewer postings than this drives a probe-shaped query (see search_candidates_query).
 
@@ -70,12 +74,16 @@ class SearchHit:
 
 
 def define_search_table(metadata: sa.MetaData) -> sa.Table:
-    """Define (not create) the token table on ``metadata``.
+    """Define (not create) the token table on ``metadata``, and PostgreSQL's document table
+    beside it (:mod:`.documents`); the functions here take the token table and use whichever
+    the connection's database keeps. Both are created on both databases (one stays empty), so
+    one metadata describes every tenant.
 
     No schema name: the caller maps the tenant's PostgreSQL schema with ``schema_translate_map``;
     on SQLite each tenant has its own file. Constraint and index names are explicit so they do not
     depend on the metadata's naming convention (and stay unique within a schema).
     """
+    documents.define_document_table(metadata)
     return sa.Table(
         SEARCH_TABLE_NAME,
         metadata,
@@ -104,8 +112,10 @@ def _document_rows(
 ) -> list[dict[str, object]]:
     best: dict[str, int] = {}
     for text, weight in texts:
-        if not 1 <= weight <= MAX_WEIGHT:
-            raise ValueError(f"search weight must be between 1 and {MAX_WEIGHT}, got {weight}")
+        if weight not in documents.WEIGHT_CLASSES:
+            raise ValueError(
+                f"search weight must be one of {sorted(documents.WEIGHT_CLASSES)}, got {weight}"
+            )
         if not text:
             continue
         for token in tokenize_document(text):
@@ -115,6 +125,16 @@ def _document_rows(
         {"token": token, "object": object_name, "record_id": record_id, "weight": weight}
         for token, weight in best.items()
     ]
+
+
+def _document_table(table: sa.Table) -> sa.Table:
+    """PostgreSQL's document table, defined beside ``table`` by :func:`define_search_table`."""
+    return table.metadata.tables[documents.DOCUMENT_TABLE_NAME]
+
+
+def _uses_documents(conn: Connection | str) -> bool:
+    name = conn if isinstance(conn, str) else conn.dialect.name
+    return name == "postgresql"
 
 
 def index_record(
@@ -135,10 +155,7 @@ def index_record(
     service holds the record's row lock; the indexing worker handles one record's events in
     order): two overlapping delete-then-insert transactions would collide on the primary key.
     """
-    rows = _document_rows(object_name, record_id, texts)
-    remove_record(conn, table, object_name=object_name, record_id=record_id)
-    if rows:
-        conn.execute(table.insert(), rows)
+    index_records(conn, table, object_name=object_name, documents=[(record_id, texts)], fresh=False)
 
 
 def index_records(
@@ -156,34 +173,48 @@ def index_records(
     """
     if not documents:
         return
+    target = _document_table(table) if _uses_documents(conn) else table
+    if _uses_documents(conn):
+        rows = _documents_rows(object_name, documents)
+    else:
+        rows = [
+            row
+            for record_id, texts in documents
+            for row in _document_rows(object_name, record_id, texts)
+        ]
     if not fresh:
         ids = [record_id for record_id, _ in documents]
         for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
             conn.execute(
-                table.delete().where(
-                    table.c.object == object_name, table.c.record_id.in_(ids[start : start + 500])
+                target.delete().where(
+                    target.c.object == object_name,
+                    target.c.record_id == chunk[0]
+                    if len(chunk) == 1
+                    else target.c.record_id.in_(chunk),
                 )
             )
-    rows = [
-        row
-        for record_id, texts in documents
-        for row in _document_rows(object_name, record_id, texts)
-    ]
     if len(rows) >= COPY_THRESHOLD and conn.dialect.name == "postgresql":
-        _copy_rows(conn, table, rows)
+        _copy_rows(conn, target, rows)
     elif rows:
-        conn.execute(table.insert(), rows)
+        conn.execute(target.insert(), rows)
+
+
+def _documents_rows(
+    object_name: str, docs: Sequence[tuple[str, Sequence[tuple[str | None, int]]]]
+) -> list[dict[str, object]]:
+    return documents.document_rows(object_name, docs)
 
 
 def _copy_rows(conn: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
-    """Bulk tokens through PostgreSQL's COPY on the caller's connection (same transaction).
+    """Bulk rows through PostgreSQL's COPY on the caller's connection (same transaction).
 
-    A bulk create writes ~18 token rows per record; as one statement per row (psycopg's
-    pipelined executemany) that was most of the time of a large import.
+    A bulk create writes a row per record (documents) or ~18 per record (tokens); as one
+    statement per row (psycopg's pipelined executemany) that was most of a large import's time.
     """
     from psycopg import sql
 
-    columns = ("token", "object", "record_id", "weight")
+    columns = tuple(rows[0])
     # Tenants select their schema with SET LOCAL search_path; a caller that maps it with
     # schema_translate_map instead (SQL that SQLAlchemy compiles) gets it named explicitly.
     schema = (conn.get_execution_options().get("schema_translate_map") or {}).get(table.schema)
@@ -199,9 +230,10 @@ def _copy_rows(conn: Connection, table: sa.Table, rows: list[dict[str, object]])
 
 
 def remove_record(conn: Connection, table: sa.Table, *, object_name: str, record_id: str) -> None:
-    """Delete all tokens of one record (served by the ``(object, record_id)`` index)."""
+    """Delete the record's index entries (by the ``(object, record_id)`` key or index)."""
+    target = _document_table(table) if _uses_documents(conn) else table
     conn.execute(
-        table.delete().where(table.c.object == object_name, table.c.record_id == record_id)
+        target.delete().where(target.c.object == object_name, target.c.record_id == record_id)
     )
 
 
@@ -235,7 +267,7 @@ def _query_terms(query: str) -> list[_Term]:
 
 
 def _object_filter(
-    table: sa.Table, objects: Collection[str] | None
+    table: sa.FromClause, objects: Collection[str] | None
 ) -> list[sa.ColumnElement[bool]] | None:
     """``object IN (...)``; ``[]`` for no restriction; ``None`` when nothing can match."""
     if objects is None:
@@ -275,8 +307,13 @@ def search_candidates_query(
     *,
     objects: Collection[str] | None = None,
     conn: Connection | None = None,
+    dialect: str | None = None,
 ) -> sa.Select[tuple[str, str, int]] | None:
     """Build the SQL answering ``query``: columns ``object_name``, ``record_id``, ``score``.
+
+    The database (``conn``'s, else ``dialect``, else SQLite's token table) decides the storage:
+    on PostgreSQL the document table (:func:`_document_candidates`), elsewhere the token table
+    described below.
 
     Returns ``None`` when the query has no searchable tokens or ``objects`` is empty (the caller
     shows nothing rather than everything). The statement is unordered and unlimited on purpose,
@@ -299,11 +336,58 @@ def search_candidates_query(
     it the merge shape is used, whose cost never depends on a guess.
     """
     terms = _query_terms(query)
+    if _uses_documents(conn if conn is not None else dialect or ""):
+        docs = _document_table(table)
+        doc_filter = _object_filter(docs, objects)
+        if not terms or doc_filter is None:
+            return None
+        return _document_candidates(docs, terms, doc_filter)
     object_filter = _object_filter(table, objects)
     if not terms or object_filter is None:
         return None
     build, ordered = _choose_shape(table, terms, object_filter, conn)
     return build(table, ordered, object_filter)
+
+
+def _document_candidates(
+    docs: sa.Table, terms: Sequence[_Term], object_filter: Sequence[sa.ColumnElement[bool]]
+) -> sa.Select[tuple[str, str, int]]:
+    """Records whose document holds every term (one GIN lookup), scored from the document."""
+    pairs = [(term.token, term.prefix) for term in terms]
+    score: sa.ColumnElement[int] = sa.cast(sa.literal(0), sa.Integer)
+    for token, prefix in pairs:
+        score = score + documents.term_score(docs, token, prefix)
+    return sa.select(
+        docs.c.object.label("object_name"),
+        docs.c.record_id.label("record_id"),
+        score.label("score"),
+    ).where(documents.matches(docs, documents.tsquery_text(pairs)), *object_filter)
+
+
+def top_tier_by_object(
+    table: sa.Table, query: str, object_name: str, conn: Connection
+) -> sa.Select[tuple[str, str, int]] | None:
+    """PostgreSQL only: ``object_name``'s records holding every term at the top weight.
+
+    Their score is the best any record can have (``MAX_WEIGHT`` × terms), so when at least
+    ``limit`` visible records are in this tier, its first ``limit`` by record id *are* the
+    answer, and PostgreSQL finds them by walking the primary key in order, stopping early, which
+    keeps a term that half the records hold as cheap as a rare one (see
+    :mod:`keyi.platform.query.search`). ``None`` on SQLite or without terms.
+    """
+    terms = _query_terms(query)
+    if not terms or not _uses_documents(conn):
+        return None
+    docs = _document_table(table)
+    pairs = [(term.token, term.prefix) for term in terms]
+    letter = documents.WEIGHT_CLASSES[documents.TOP_WEIGHT]
+    return sa.select(
+        docs.c.object.label("object_name"),
+        docs.c.record_id.label("record_id"),
+        sa.literal(documents.TOP_WEIGHT * len(terms), sa.Integer).label("score"),
+    ).where(
+        docs.c.object == object_name, documents.matches(docs, documents.tsquery_text(pairs, letter))
+    )
 
 
 def search_candidates_by_object(
@@ -312,6 +396,7 @@ def search_candidates_by_object(
     objects: Collection[str],
     *,
     conn: Connection | None = None,
+    dialect: str | None = None,
 ) -> dict[str, sa.Select[tuple[str, str, int]]]:
     """:func:`search_candidates_query` for each of ``objects`` separately (same columns).
 
@@ -325,6 +410,9 @@ def search_candidates_by_object(
     names = sorted(set(objects))
     if not terms or not names:
         return {}
+    if _uses_documents(conn if conn is not None else dialect or ""):
+        docs = _document_table(table)
+        return {name: _document_candidates(docs, terms, [docs.c.object == name]) for name in names}
     build, ordered = _choose_shape(table, terms, [table.c.object.in_(names)], conn)
     return {name: build(table, ordered, [table.c.object == name]) for name in names}
 
@@ -450,9 +538,47 @@ def search(
     if stmt is None:
         return []
     ranked = stmt.subquery("ranked")
-    rows = conn.execute(
+    full: sa.Select[Any] = (
         sa.select(ranked.c.object_name, ranked.c.record_id, ranked.c.score)
         .order_by(ranked.c.score.desc(), ranked.c.record_id, ranked.c.object_name)
         .limit(limit)
     )
+    # Without named objects there is no per-object walk to take: rank every candidate.
+    names = sorted(set(objects)) if objects is not None else []
+    if _uses_documents(conn) and names:
+        full = _top_tier_first(conn, table, query, names, full, limit)
+    rows = conn.execute(full)
     return [SearchHit(str(o), str(r), int(s)) for o, r, s in rows]
+
+
+def _top_tier_first(
+    conn: Connection,
+    table: sa.Table,
+    query: str,
+    names: Sequence[str],
+    full: sa.Select[Any],
+    limit: int,
+) -> sa.Select[Any]:
+    """``full``, unless at least ``limit`` records are in the top tier (see
+    :func:`top_tier_by_object`): then the tier's first ``limit`` by record id, in one statement.
+
+    Each object's tier is cut to ``limit`` on its own (a walk of its primary key); if their union
+    holds ``limit`` records, the global best ``limit`` are among them."""
+    tiers = []
+    for name in names:
+        best = top_tier_by_object(table, query, name, conn)
+        if best is None:
+            return full
+        tiers.append(best.order_by(best.selected_columns.record_id).limit(limit).subquery())
+    union = sa.union_all(*(sa.select(*t.c) for t in tiers)).cte("tier")
+    filled = sa.select(sa.func.count()).select_from(union).scalar_subquery()
+    ranked = full.subquery("full")
+    either = sa.union_all(
+        sa.select(union.c.object_name, union.c.record_id, union.c.score).where(filled >= limit),
+        sa.select(ranked.c.object_name, ranked.c.record_id, ranked.c.score).where(filled < limit),
+    ).subquery("either")
+    return (
+        sa.select(either.c.object_name, either.c.record_id, either.c.score)
+        .order_by(either.c.score.desc(), either.c.record_id, either.c.object_name)
+        .limit(limit)
+    )
