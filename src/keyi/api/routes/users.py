@@ -17,7 +17,6 @@ from keyi.api.context import (
 from keyi.api.params import uuid_param
 from keyi.api.traits import BodyClass, body_class
 from keyi.platform import ownership
-from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.profile import me_payload
 from keyi.platform.users import IssuedInvitation, UsersService, require_manager
 
