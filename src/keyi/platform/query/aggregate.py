@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from keyi.platform.collation import sorted_by_collation
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.fieldtypes import impl_for
-from keyi.platform.metadata.model import FieldType
+from keyi.platform.metadata.model import FieldDef, FieldType
+from keyi.platform.query.listing import NON_NULL_COLUMNS
 from keyi.platform.query.paths import PathError
 from keyi.platform.query.plan import QueryPlan
 
@@ -80,6 +81,7 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
         raise ValidationFailed([FieldError("aggregates", "invalid_request")])
 
     group_columns: list[tuple[str, Any, Any]] = []  # (key, expression, field)
+    order: list[Any] = []  # ORDER BY term per group key
     for i, item in enumerate(spec.group_by):
         if not isinstance(item, dict) or not isinstance(item.get("field"), str):
             raise ValidationFailed([FieldError(f"group_by.{i}", "invalid_request")])
@@ -108,6 +110,7 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
                 ]
             )
         group_columns.append((path, column, f if bucket is None else None))
+        order.append(_group_order(ctx, len(order), column, f, bucket is None, path))
 
     agg_columns: list[tuple[str, Any, Any]] = []
     counted: list[Any] = []  # the values each average divides by, in order
@@ -160,9 +163,7 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
     values += [expr.label(f"n{i}") for i, expr in enumerate(counted)]
     stmt = plan.select(*labels, *values)
     if labels:
-        stmt = stmt.group_by(*[expr for _, expr, _ in group_columns]).order_by(
-            *[_group_order(ctx, i, expr, f) for i, (_, expr, f) in enumerate(group_columns)]
-        )
+        stmt = stmt.group_by(*[expr for _, expr, _ in group_columns]).order_by(*order)
     limit = 1000 if spec.limit is None else spec.limit
     if not isinstance(limit, int) or isinstance(limit, bool):
         raise ValidationFailed([FieldError("limit", "invalid_integer")])
@@ -197,14 +198,21 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
     return {"groups": groups}
 
 
-def _group_order(ctx: Context, index: int, expr: Any, f: Any) -> Any:
-    """A group key's ORDER BY term: as a list sorts the field (pinyin for text where the
-    database has the collation), empty keys last on both databases."""
+def _group_order(ctx: Context, index: int, expr: Any, f: FieldDef, raw: bool, path: str) -> Any:
+    """A group key's ORDER BY term, as a list sorts the field: text by pinyin where the
+    database has the collation, the empty key last.
+
+    PostgreSQL puts NULL last in ascending order anyway, and a key that cannot be empty (a
+    required field of the object itself) needs no NULLS LAST: the term stays the plain label,
+    which lets SQLite return the groups in the order its index already gives them."""
     key: Any = sa.literal_column(f"g{index}")
-    if f is not None:
+    if raw:
         collated = sorted_by_collation(ctx.conn, f, expr)
         if collated is not expr:
             key = collated
+    nullable = not (path in NON_NULL_COLUMNS or (f.required and "." not in path))
+    if ctx.dialect == "postgresql" or not nullable:
+        return key
     return key.asc().nulls_last()
 
 
