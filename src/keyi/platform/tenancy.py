@@ -68,14 +68,12 @@ class Platform:
             migrations.lock(conn, f"control {schema or ''}")
             if schema is not None:
                 conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-            new = migrations.current_revision(conn, schema=schema) is None and not sa.inspect(
-                conn
-            ).has_table(self.t["tenant"].name, schema=schema)
-            if new:
+            versioned = migrations.current_revision(conn, schema=schema) is not None
+            if versioned or sa.inspect(conn).has_table(self.t["tenant"].name, schema=schema):
+                migrations.upgrade(conn, Chain.CONTROL, schema=schema)
+            else:  # a new database
                 self.control_metadata.create_all(conn)
                 migrations.stamp_head(conn, Chain.CONTROL, schema=schema)
-            else:
-                migrations.upgrade(conn, Chain.CONTROL, schema=schema)
             self._encrypt_stored_secrets(conn)
 
     def upgrade_tenant_schema(self, tenant: TenantInfo) -> list[str]:
