@@ -3,6 +3,7 @@
 A tenant from before the document table (PostgreSQL: one tsvector per record) has only the
 token table. The upgrade creates the missing table and rebuilds the index from the records, and
 ``keyi tenant reindex`` rebuilds it on demand; searches then find exactly the live records.
+Also: the top-tier shortcut for common words (PostgreSQL) answers what the full ranking does.
 """
 
 from __future__ import annotations
@@ -60,3 +61,21 @@ def test_reindex_repairs_a_lost_index(platform: Platform, tenant: TenantInfo) ->
     with platform.context(tenant, SYSTEM) as ctx:
         assert rebuild_search_index(ctx.conn, load_compiled(ctx.conn)) >= 1
     assert _found(platform, tenant, "northw") == {record["id"]}
+
+
+def test_top_tier_answers_like_the_full_ranking(platform: Platform, tenant: TenantInfo) -> None:
+    """With more name hits than the limit, the tier (every term in the name) is the answer; it
+    must be exactly the full ranking's first page: best score, then record id."""
+    with platform.context(tenant, SYSTEM) as ctx:
+        records = RecordsService(ctx)
+        for i in range(30):
+            records.create("account", {"name": f"Hengxin Tech {i}"})
+        for i in range(5):  # the word only outside the name: a lower score
+            records.create("account", {"name": f"Other {i}", "email": f"x{i}@hengxin.com"})
+    with platform.context(tenant, SYSTEM) as ctx:
+        page = search_records(ctx, "hengxin", limit=20, objects=["account"])
+        everything = search_records(ctx, "hengxin", limit=1000, objects=["account"])
+    assert len(everything) == 35 and {h["score"] for h in everything[30:]} == {1}
+    assert page == everything[:20]
+    assert [h["id"] for h in page] == sorted(h["id"] for h in page)
+    assert {h["score"] for h in page} == {3}

@@ -77,7 +77,6 @@ def search_records(
         for i, obj in enumerate(readable)
         if obj.name in candidates
     ]
-
     if not branches:
         return []
     union = branches[0] if len(branches) == 1 else sa.union_all(*branches)
