@@ -14,6 +14,7 @@ platform's codes (`required`, `unknown_field`, `invalid_boolean`, …).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
@@ -129,6 +130,17 @@ def documented_body(model: type[BaseModel]) -> dict[str, Any]:
     document shows the model's schema."""
     schema = inline_schema(model)
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def documented_changes(model: type[BaseModel], keys: Collection[str]) -> dict[str, Any]:
+    """`openapi_extra` of a PATCH that takes some of the model's keys: the platform merges
+    them into the current definition and validates the whole, so every key is optional and
+    other keys are refused."""
+    schema = inline_schema(model)
+    properties = {k: v for k, v in schema.get("properties", {}).items() if k in keys}
+    partial = {k: v for k, v in schema.items() if k != "required"}
+    partial.update(properties=properties, additionalProperties=False)
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": partial}}}}
 
 
 # ------------------------------------------------------------------ refusals

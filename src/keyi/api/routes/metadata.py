@@ -7,10 +7,16 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Request, Response
 
+from keyi.api.bodies import documented_changes
 from keyi.api.context import request_context
 from keyi.platform.context import Context
 from keyi.platform.metadata.model import FieldDef, ObjectDef
-from keyi.platform.metadata.service import MetadataService, default_layout
+from keyi.platform.metadata.service import (
+    FIXED_FIELD_KEYS,
+    UPDATABLE_OBJECT_KEYS,
+    MetadataService,
+    default_layout,
+)
 from keyi.platform.permissions import Operation
 from keyi.platform.pools import POOL_OBJECT_FIELD, pooled_objects
 from keyi.platform.schema import CompiledObject, system_fields
@@ -115,7 +121,10 @@ def get_object(object_name: str, request: Request) -> dict[str, Any]:
         return object_json(ctx, ctx.object(object_name))
 
 
-@router.patch("/objects/{object_name}")
+@router.patch(
+    "/objects/{object_name}",
+    openapi_extra=documented_changes(ObjectDef, UPDATABLE_OBJECT_KEYS),
+)
 def update_object(
     object_name: str, request: Request, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
@@ -138,12 +147,15 @@ def add_field(object_name: str, body: FieldDef, request: Request) -> dict[str, A
         return field_json(ctx.object(object_name).fields[f.name])
 
 
-@router.patch("/objects/{object_name}/fields/{field_name}")
+@router.patch(
+    "/objects/{object_name}/fields/{field_name}",
+    openapi_extra=documented_changes(FieldDef, set(FieldDef.model_fields) - FIXED_FIELD_KEYS),
+)
 def update_field(
     object_name: str, field_name: str, request: Request, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
     with request_context(request, write=True) as ctx:
-        changes = {k: v for k, v in body.items() if k not in ("custom", "system")}
+        changes = {k: v for k, v in body.items() if k not in FIXED_FIELD_KEYS}
         f = MetadataService(ctx).update_field(object_name, field_name, changes)
         return field_json(ctx.object(object_name).fields[f.name])
 

@@ -85,6 +85,23 @@ def _definitions(schema: CompiledSchema) -> dict[str, ObjectDef]:
     return {name: obj.definition for name, obj in schema.objects.items()}
 
 
+# What an object's update may change (the name, fields and flags have their own operations).
+UPDATABLE_OBJECT_KEYS = frozenset(
+    {
+        "labels",
+        "plural_labels",
+        "icon",
+        "name_field",
+        "features",
+        "validation_rules",
+        "sharing_rules",
+        "layout",
+    }
+)
+# What a field's update may not set: whether a field is custom or a system field is fixed.
+FIXED_FIELD_KEYS = frozenset({"custom", "system"})
+
+
 class MetadataService:
     """Every data-model change goes through here (API, packages, CLI).
 
@@ -159,17 +176,7 @@ class MetadataService:
 
     def _update_object(self, name: str, changes: dict[str, Any]) -> ObjectDef:
         current = self._object(name)
-        allowed = {
-            "labels",
-            "plural_labels",
-            "icon",
-            "name_field",
-            "features",
-            "validation_rules",
-            "sharing_rules",
-            "layout",
-        }
-        unknown = set(changes) - allowed
+        unknown = set(changes) - UPDATABLE_OBJECT_KEYS
         if unknown:
             raise ValidationFailed([_err(k, "read_only") for k in sorted(unknown)])
         merged = {**current.model_dump(mode="python"), **changes}

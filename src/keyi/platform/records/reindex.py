@@ -79,8 +79,24 @@ def rebuild_search_index(conn: Connection, schema: CompiledSchema) -> int:
 
 
 def upgrade_search_index(conn: Connection, schema: CompiledSchema) -> int | None:
-    """Create missing search storage and, if this database's index table was missing, rebuild
-    it; the number of records indexed, or ``None`` when nothing had to be done."""
-    if not install_search_storage(conn, search_table):
+    """Rebuild the index of a tenant an earlier release indexed elsewhere; the number of
+    records indexed, or ``None`` when nothing had to be done.
+
+    The tenant migration (revision 0002) creates the document table; whether its records are
+    indexed there is data, not schema: on PostgreSQL an empty document table beside token rows
+    means the tenant's records were indexed by the token table only (which the rebuild then
+    empties, so the next start finds nothing to do). Two one-row reads per start.
+    """
+    created = install_search_storage(conn, search_table)
+    stored = stored_table(conn, search_table)
+    if not created and (stored is search_table or not _only_in_tokens(conn, stored)):
         return None
     return rebuild_search_index(conn, schema)
+
+
+def _only_in_tokens(conn: Connection, documents: sa.Table) -> bool:
+    """Whether no record has a document while the token table holds entries."""
+    first = sa.select(sa.literal(1))
+    if conn.execute(first.select_from(documents).limit(1)).first() is not None:
+        return False
+    return conn.execute(first.select_from(search_table).limit(1)).first() is not None
