@@ -27,7 +27,10 @@ def english_page(browser: Browser) -> Page:
 
 def sign_out(page: Page) -> None:
     page.get_by_test_id("user-menu").click()
-    page.locator(".ant-dropdown-menu").get_by_role("menuitem", name="Sign out").click()
+    item = page.locator(".ant-dropdown-menu:visible").get_by_role("menuitem", name="Sign out")
+    expect(item).to_be_visible()
+    settled(page)  # the menu has finished opening: the click lands on the item
+    item.click()
     expect(page.get_by_test_id("login-submit")).to_be_visible(timeout=SLOW)
 
 
