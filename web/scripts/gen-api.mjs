@@ -34,10 +34,11 @@ try {
     writeFileSync(input, execFileSync(keyi, ['openapi'], { maxBuffer: 64 * 1024 * 1024 }));
   }
   const cli = join(web, 'node_modules', 'openapi-typescript', 'bin', 'cli.js');
-  // --enum-values: the field types are also needed as a runtime list (FIELD_TYPES).
+  // No --enum-values: its runtime lists index maps (additionalProperties) wrongly and do not
+  // compile; src/api/types.ts spells FIELD_TYPES out and the type checker proves it complete.
   // --default-non-nullable=false: a property with a default is optional, as in the bodies the
   // app sends (the answers do carry it; code reading one handles its absence).
-  const flags = ['--enum-values', '--default-non-nullable=false', '--output', output, ...(check ? ['--check'] : [])];
+  const flags = ['--default-non-nullable=false', '--output', output, ...(check ? ['--check'] : [])];
   execFileSync(process.execPath, [cli, input, ...flags], { stdio: 'inherit', cwd: web });
 } catch (err) {
   process.exitCode = typeof err.status === 'number' && err.status > 0 ? err.status : 1;

@@ -432,7 +432,10 @@ export interface paths {
         delete: operations["delete_record_api_v1_records__object_name___record_id__delete"];
         options?: never;
         head?: never;
-        /** Update Record */
+        /**
+         * Update Record
+         * @description The values to change (a PATCH: others stay), and `version` unless If-Match says it.
+         */
         patch: operations["update_record_api_v1_records__object_name___record_id__patch"];
         trace?: never;
     };
@@ -748,7 +751,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Invite */
+        /**
+         * Invite
+         * @description The new user's values (as a user record's, `is_active` aside; the per-tenant document
+         *     has the exact fields); the invitation link is mailed when SMTP is set up.
+         */
         post: operations["invite_api_v1_users_invite_post"];
         delete?: never;
         options?: never;
@@ -988,6 +995,68 @@ export interface components {
             /** Totp */
             totp?: string | null;
         };
+        /**
+         * AggregateBody
+         * @description `POST /{object}/aggregate`: grouped counts, sums, averages, minimums and maximums.
+         */
+        AggregateBody: {
+            /**
+             * Filter
+             * @description A condition, or `and`/`or` of filters, or `not` of one (at most 200 conditions, 16 levels deep).
+             */
+            filter?: {
+                /** @description A field or a path (`account.name`). */
+                field: string;
+                /**
+                 * @default eq
+                 * @enum {string}
+                 */
+                op?: "between" | "contains" | "eq" | "gt" | "gte" | "in" | "is_null" | "lt" | "lte" | "ne" | "starts_with";
+                /** @description Typed as the field; a list for `in` and `between`. */
+                value?: unknown;
+            } | {
+                and: Record<string, never>[];
+            } | {
+                or: Record<string, never>[];
+            } | {
+                not: Record<string, never>;
+            } | null;
+            /** Group By */
+            group_by?: components["schemas"]["GroupBy"][] | null;
+            /**
+             * Aggregates
+             * @description Default: a count.
+             */
+            aggregates?: components["schemas"]["AggregateOf"][] | null;
+            /**
+             * Limit
+             * @description Groups to return (≤ 10,000).
+             * @default 1000
+             */
+            limit?: number | null;
+            /** Q */
+            q?: string | null;
+        };
+        /** AggregateOf */
+        AggregateOf: {
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "count" | "sum" | "avg" | "min" | "max";
+            /**
+             * Field
+             * @description Not for `count`.
+             */
+            field?: string | null;
+        };
+        /** BulkBody */
+        BulkBody: {
+            /** Records */
+            records: {
+                [key: string]: string | number | boolean | string[] | null;
+            }[];
+        };
         /** ChangePasswordBody */
         ChangePasswordBody: {
             /** Current Password */
@@ -995,67 +1064,15 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** ClaimBody */
+        ClaimBody: {
+            /** Ids */
+            ids: string[];
+        };
         /** CodeBody */
         CodeBody: {
             /** Code */
             code: string;
-        };
-        /** ForgotBody */
-        ForgotBody: {
-            /** Email */
-            email: string;
-        };
-        /** HTTPValidationError */
-        HTTPValidationError: {
-            /** Detail */
-            detail?: components["schemas"]["ValidationError"][];
-        };
-        /** LoginBody */
-        LoginBody: {
-            /** Email */
-            email: string;
-            /** Password */
-            password: string;
-            /** Tenant */
-            tenant?: string | null;
-            /** Totp */
-            totp?: string | null;
-        };
-        /** PasswordBody */
-        PasswordBody: {
-            /** Password */
-            password: string;
-        };
-        /** ProfileBody */
-        ProfileBody: {
-            /** Name */
-            name?: string | null;
-            /** Phone */
-            phone?: string | null;
-            /** Language */
-            language?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
-        /** ResetBody */
-        ResetBody: {
-            /** Token */
-            token: string;
-            /** Password */
-            password: string;
-        };
-        /** ValidationError */
-        ValidationError: {
-            /** Location */
-            loc: (string | number)[];
-            /** Message */
-            msg: string;
-            /** Error Type */
-            type: string;
-            /** Input */
-            input?: unknown;
-            /** Context */
-            ctx?: Record<string, never>;
         };
         /** FieldDef */
         FieldDef: {
@@ -1066,10 +1083,7 @@ export interface components {
             labels: {
                 [key: string]: string;
             };
-            /**
-             * Help
-             * @default null
-             */
+            /** Help */
             help?: {
                 [key: string]: string;
             } | null;
@@ -1108,49 +1122,23 @@ export interface components {
              * @default true
              */
             custom?: boolean;
-            /**
-             * Default
-             * @default null
-             */
+            /** Default */
             default?: unknown;
-            /**
-             * Options
-             * @default null
-             */
+            /** Options */
             options?: components["schemas"]["PicklistOption"][] | null;
-            /**
-             * Target
-             * @default null
-             */
+            /** Target */
             target?: string | null;
-            /**
-             * Expression
-             * @default null
-             */
+            /** Expression */
             expression?: string | null;
-            /** @default null */
             return_type?: components["schemas"]["FieldType"] | null;
-            /**
-             * Pattern
-             * @default null
-             */
+            /** Pattern */
             pattern?: string | null;
-            /**
-             * Max Length
-             * @default null
-             */
+            /** Max Length */
             max_length?: number | null;
-            /**
-             * Precision
-             * @default null
-             */
+            /** Precision */
             precision?: number | null;
-            /**
-             * Scale
-             * @default null
-             */
+            /** Scale */
             scale?: number | null;
-            /** @default null */
             rollup?: components["schemas"]["RollupSpec"] | null;
         };
         /**
@@ -1158,6 +1146,26 @@ export interface components {
          * @enum {string}
          */
         FieldType: "text" | "long_text" | "integer" | "decimal" | "currency" | "percent" | "boolean" | "date" | "datetime" | "email" | "phone" | "url" | "picklist" | "multi_picklist" | "lookup" | "master_detail" | "owner" | "auto_number" | "formula" | "rollup" | "id" | "version";
+        /** ForgotBody */
+        ForgotBody: {
+            /** Email */
+            email: string;
+        };
+        /** GroupBy */
+        GroupBy: {
+            /** Field */
+            field: string;
+            /**
+             * Bucket
+             * @description Dates and date-times only.
+             */
+            bucket?: ("day" | "week" | "month" | "quarter" | "year") | null;
+        };
+        /** HTTPValidationError */
+        HTTPValidationError: {
+            /** Detail */
+            detail?: components["schemas"]["ValidationError"][];
+        };
         /**
          * Layout
          * @description The record page of an object: sections of fields, and which related lists to show
@@ -1166,10 +1174,7 @@ export interface components {
         Layout: {
             /** Sections */
             sections: components["schemas"]["LayoutSection"][];
-            /**
-             * Related Lists
-             * @default null
-             */
+            /** Related Lists */
             related_lists?: string[] | null;
         };
         /**
@@ -1196,6 +1201,45 @@ export interface components {
              */
             collapsed?: boolean;
         };
+        /** LoginBody */
+        LoginBody: {
+            /** Email */
+            email: string;
+            /** Password */
+            password: string;
+            /** Tenant */
+            tenant?: string | null;
+            /** Totp */
+            totp?: string | null;
+        };
+        /**
+         * MassDeleteBody
+         * @description Records chosen by id (each a UUID, no repeats), with optional expected versions.
+         */
+        MassDeleteBody: {
+            /** Ids */
+            ids: string[];
+            /** Versions */
+            versions?: {
+                [key: string]: number;
+            } | null;
+        };
+        /**
+         * MassUpdateBody
+         * @description The same `values` for every chosen record (field name → value, as in an update).
+         */
+        MassUpdateBody: {
+            /** Ids */
+            ids: string[];
+            /** Versions */
+            versions?: {
+                [key: string]: number;
+            } | null;
+            /** Values */
+            values: {
+                [key: string]: unknown;
+            };
+        };
         /** ObjectDef */
         ObjectDef: {
             /** Name */
@@ -1204,10 +1248,7 @@ export interface components {
             labels: {
                 [key: string]: string;
             };
-            /**
-             * Plural Labels
-             * @default null
-             */
+            /** Plural Labels */
             plural_labels?: {
                 [key: string]: string;
             } | null;
@@ -1216,20 +1257,14 @@ export interface components {
              * @default name
              */
             name_field?: string;
-            /**
-             * Icon
-             * @default null
-             */
+            /** Icon */
             icon?: string | null;
             /**
              * Custom
              * @default true
              */
             custom?: boolean;
-            /**
-             * Package
-             * @default null
-             */
+            /** Package */
             package?: string | null;
             /**
              * @default {
@@ -1256,7 +1291,6 @@ export interface components {
              * @default []
              */
             sharing_rules?: components["schemas"]["SharingRule"][];
-            /** @default null */
             layout?: components["schemas"]["Layout"] | null;
         };
         /** ObjectFeatures */
@@ -1287,6 +1321,11 @@ export interface components {
              */
             pool?: boolean;
         };
+        /** PasswordBody */
+        PasswordBody: {
+            /** Password */
+            password: string;
+        };
         /** PicklistOption */
         PicklistOption: {
             /** Value */
@@ -1295,21 +1334,102 @@ export interface components {
             labels: {
                 [key: string]: string;
             };
-            /**
-             * Color
-             * @default null
-             */
+            /** Color */
             color?: string | null;
             /**
              * Active
              * @default true
              */
             active?: boolean;
-            /**
-             * Probability
-             * @default null
-             */
+            /** Probability */
             probability?: number | null;
+        };
+        /**
+         * PrincipalType
+         * @enum {string}
+         */
+        PrincipalType: "user" | "department" | "role" | "team";
+        /** ProfileBody */
+        ProfileBody: {
+            /** Name */
+            name?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /** Language */
+            language?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * QueryBody
+         * @description `POST /{object}/query`: the list parameters as JSON, for filters too long for a URL.
+         */
+        QueryBody: {
+            /**
+             * Filter
+             * @description A condition, or `and`/`or` of filters, or `not` of one (at most 200 conditions, 16 levels deep).
+             */
+            filter?: {
+                /** @description A field or a path (`account.name`). */
+                field: string;
+                /**
+                 * @default eq
+                 * @enum {string}
+                 */
+                op?: "between" | "contains" | "eq" | "gt" | "gte" | "in" | "is_null" | "lt" | "lte" | "ne" | "starts_with";
+                /** @description Typed as the field; a list for `in` and `between`. */
+                value?: unknown;
+            } | {
+                and: Record<string, never>[];
+            } | {
+                or: Record<string, never>[];
+            } | {
+                not: Record<string, never>;
+            } | null;
+            /**
+             * Sort
+             * @description Up to 5 sort keys: `field` / `-field`, or {field, direction}.
+             */
+            sort?: (string | {
+                field: string;
+                /** @enum {string} */
+                direction?: "asc" | "desc";
+            })[];
+            /**
+             * Fields
+             * @description Fields to return (all).
+             */
+            fields?: string[] | null;
+            /**
+             * Limit
+             * @default 50
+             */
+            limit?: number;
+            /** Cursor */
+            cursor?: string | null;
+            /**
+             * Q
+             * @description Quick search.
+             */
+            q?: string | null;
+        };
+        /** ResetBody */
+        ResetBody: {
+            /** Token */
+            token: string;
+            /** Password */
+            password: string;
+        };
+        /** ReturnBody */
+        ReturnBody: {
+            /** Ids */
+            ids: string[];
+            /**
+             * Pool Id
+             * Format: uuid
+             * @description Another pool of the same object (default: each record's own).
+             */
+            pool_id?: string | null;
         };
         /**
          * RollupSpec
@@ -1325,11 +1445,31 @@ export interface components {
              * @enum {string}
              */
             op: "count" | "sum" | "min" | "max";
-            /**
-             * Aggregate Field
-             * @default null
-             */
+            /** Aggregate Field */
             aggregate_field?: string | null;
+        };
+        /**
+         * ShareAccess
+         * @enum {string}
+         */
+        ShareAccess: "read" | "edit";
+        /** ShareBody */
+        ShareBody: {
+            principal_type: components["schemas"]["PrincipalType"];
+            /**
+             * Principal Id
+             * Format: uuid
+             */
+            principal_id: string;
+            /** @default read */
+            access?: components["schemas"]["ShareAccess"];
+            /**
+             * Source
+             * @description `team` only for users (a team member's share).
+             * @default manual
+             * @enum {string}
+             */
+            source?: "manual" | "team";
         };
         /**
          * SharingRule
@@ -1339,10 +1479,7 @@ export interface components {
         SharingRule: {
             /** Name */
             name: string;
-            /**
-             * Criteria
-             * @default null
-             */
+            /** Criteria */
             criteria?: unknown;
             /**
              * Access
@@ -1363,6 +1500,52 @@ export interface components {
              */
             active?: boolean;
         };
+        /** TransferBody */
+        TransferBody: {
+            /**
+             * To User
+             * Format: uuid
+             */
+            to_user: string;
+            /**
+             * Objects
+             * @description What to move (default: every owned object).
+             */
+            objects?: (string | {
+                object: string;
+                /** @description A condition, or `and`/`or` of filters, or `not` of one (at most 200 conditions, 16 levels deep). */
+                filter?: {
+                    /** @description A field or a path (`account.name`). */
+                    field: string;
+                    /**
+                     * @default eq
+                     * @enum {string}
+                     */
+                    op?: "between" | "contains" | "eq" | "gt" | "gte" | "in" | "is_null" | "lt" | "lte" | "ne" | "starts_with";
+                    /** @description Typed as the field; a list for `in` and `between`. */
+                    value?: unknown;
+                } | {
+                    and: Record<string, never>[];
+                } | {
+                    or: Record<string, never>[];
+                } | {
+                    not: Record<string, never>;
+                } | null;
+            })[] | null;
+        };
+        /** ValidationError */
+        ValidationError: {
+            /** Location */
+            loc: (string | number)[];
+            /** Message */
+            msg: string;
+            /** Error Type */
+            type: string;
+            /** Input */
+            input?: unknown;
+            /** Context */
+            ctx?: Record<string, never>;
+        };
         /**
          * ValidationRule
          * @description Records where `condition` is true are rejected with `message` (Salesforce semantics).
@@ -1376,16 +1559,108 @@ export interface components {
             message: {
                 [key: string]: string;
             };
-            /**
-             * Field
-             * @default null
-             */
+            /** Field */
             field?: string | null;
             /**
              * Active
              * @default true
              */
             active?: boolean;
+        };
+        /**
+         * ViewChange
+         * @description What a saved view's owner (or, for shared views, an administrator) may change.
+         */
+        ViewChange: {
+            /** Name */
+            name?: string | null;
+            /**
+             * Shared
+             * @description Everyone sees it (administrators).
+             * @default false
+             */
+            shared?: boolean;
+            /**
+             * Filter
+             * @description A condition, or `and`/`or` of filters, or `not` of one (at most 200 conditions, 16 levels deep).
+             */
+            filter?: {
+                /** @description A field or a path (`account.name`). */
+                field: string;
+                /**
+                 * @default eq
+                 * @enum {string}
+                 */
+                op?: "between" | "contains" | "eq" | "gt" | "gte" | "in" | "is_null" | "lt" | "lte" | "ne" | "starts_with";
+                /** @description Typed as the field; a list for `in` and `between`. */
+                value?: unknown;
+            } | {
+                and: Record<string, never>[];
+            } | {
+                or: Record<string, never>[];
+            } | {
+                not: Record<string, never>;
+            } | null;
+            /**
+             * Sort
+             * @description Up to 5 sort keys: `field` / `-field`, or {field, direction}.
+             */
+            sort?: (string | {
+                field: string;
+                /** @enum {string} */
+                direction?: "asc" | "desc";
+            })[];
+            /** Columns */
+            columns?: string[] | null;
+            /** Q */
+            q?: string | null;
+        };
+        /** ViewInput */
+        ViewInput: {
+            /** Name */
+            name: string;
+            /**
+             * Shared
+             * @description Everyone sees it (administrators).
+             * @default false
+             */
+            shared?: boolean;
+            /**
+             * Filter
+             * @description A condition, or `and`/`or` of filters, or `not` of one (at most 200 conditions, 16 levels deep).
+             */
+            filter?: {
+                /** @description A field or a path (`account.name`). */
+                field: string;
+                /**
+                 * @default eq
+                 * @enum {string}
+                 */
+                op?: "between" | "contains" | "eq" | "gt" | "gte" | "in" | "is_null" | "lt" | "lte" | "ne" | "starts_with";
+                /** @description Typed as the field; a list for `in` and `between`. */
+                value?: unknown;
+            } | {
+                and: Record<string, never>[];
+            } | {
+                or: Record<string, never>[];
+            } | {
+                not: Record<string, never>;
+            } | null;
+            /**
+             * Sort
+             * @description Up to 5 sort keys: `field` / `-field`, or {field, direction}.
+             */
+            sort?: (string | {
+                field: string;
+                /** @enum {string} */
+                direction?: "asc" | "desc";
+            })[];
+            /** Columns */
+            columns?: string[] | null;
+            /** Q */
+            q?: string | null;
+            /** Object */
+            object: string;
         };
         Problem: {
             type?: string;
@@ -2926,9 +3201,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["ObjectDef"];
             };
         };
         responses: {
@@ -3217,7 +3490,132 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    /** Labels */
+                    labels?: {
+                        [key: string]: string;
+                    };
+                    /** Plural Labels */
+                    plural_labels?: {
+                        [key: string]: string;
+                    } | null;
+                    /**
+                     * Name Field
+                     * @default name
+                     */
+                    name_field?: string;
+                    /** Icon */
+                    icon?: string | null;
+                    /**
+                     * ObjectFeatures
+                     * @default {
+                     *       "owner": true,
+                     *       "activities": false,
+                     *       "search": true,
+                     *       "history": true,
+                     *       "pool": false
+                     *     }
+                     */
+                    features?: {
+                        /**
+                         * Owner
+                         * @default true
+                         */
+                        owner?: boolean;
+                        /**
+                         * Activities
+                         * @default false
+                         */
+                        activities?: boolean;
+                        /**
+                         * Search
+                         * @default true
+                         */
+                        search?: boolean;
+                        /**
+                         * History
+                         * @default true
+                         */
+                        history?: boolean;
+                        /**
+                         * Pool
+                         * @default false
+                         */
+                        pool?: boolean;
+                    };
+                    /**
+                     * Validation Rules
+                     * @default []
+                     */
+                    validation_rules?: {
+                        /** Name */
+                        name: string;
+                        /** Condition */
+                        condition: string;
+                        /** Message */
+                        message: {
+                            [key: string]: string;
+                        };
+                        /** Field */
+                        field?: string | null;
+                        /**
+                         * Active
+                         * @default true
+                         */
+                        active?: boolean;
+                    }[];
+                    /**
+                     * Sharing Rules
+                     * @default []
+                     */
+                    sharing_rules?: {
+                        /** Name */
+                        name: string;
+                        /** Criteria */
+                        criteria?: unknown;
+                        /**
+                         * Access
+                         * @default read
+                         * @enum {string}
+                         */
+                        access?: "read" | "edit";
+                        /**
+                         * Principal Type
+                         * @enum {string}
+                         */
+                        principal_type: "user" | "department" | "role" | "team";
+                        /** Principal Id */
+                        principal_id: string;
+                        /**
+                         * Active
+                         * @default true
+                         */
+                        active?: boolean;
+                    }[];
+                    layout?: {
+                        /** Sections */
+                        sections: {
+                            /** Key */
+                            key: string;
+                            /** Labels */
+                            labels: {
+                                [key: string]: string;
+                            };
+                            /** Fields */
+                            fields: string[];
+                            /**
+                             * Columns
+                             * @default 2
+                             */
+                            columns?: number;
+                            /**
+                             * Collapsed
+                             * @default false
+                             */
+                            collapsed?: boolean;
+                        }[];
+                        /** Related Lists */
+                        related_lists?: string[] | null;
+                    } | null;
                 };
             };
         };
@@ -3318,9 +3716,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["FieldDef"];
             };
         };
         responses: {
@@ -3515,7 +3911,92 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    /** Name */
+                    name?: string;
+                    /**
+                     * FieldType
+                     * @enum {string}
+                     */
+                    type?: "text" | "long_text" | "integer" | "decimal" | "currency" | "percent" | "boolean" | "date" | "datetime" | "email" | "phone" | "url" | "picklist" | "multi_picklist" | "lookup" | "master_detail" | "owner" | "auto_number" | "formula" | "rollup" | "id" | "version";
+                    /** Labels */
+                    labels?: {
+                        [key: string]: string;
+                    };
+                    /** Help */
+                    help?: {
+                        [key: string]: string;
+                    } | null;
+                    /**
+                     * Required
+                     * @default false
+                     */
+                    required?: boolean;
+                    /**
+                     * Unique
+                     * @default false
+                     */
+                    unique?: boolean;
+                    /**
+                     * Indexed
+                     * @default false
+                     */
+                    indexed?: boolean;
+                    /**
+                     * Searchable
+                     * @default false
+                     */
+                    searchable?: boolean;
+                    /**
+                     * Read Only
+                     * @default false
+                     */
+                    read_only?: boolean;
+                    /** Default */
+                    default?: unknown;
+                    /** Options */
+                    options?: {
+                        /** Value */
+                        value: string;
+                        /** Labels */
+                        labels: {
+                            [key: string]: string;
+                        };
+                        /** Color */
+                        color?: string | null;
+                        /**
+                         * Active
+                         * @default true
+                         */
+                        active?: boolean;
+                        /** Probability */
+                        probability?: number | null;
+                    }[] | null;
+                    /** Target */
+                    target?: string | null;
+                    /** Expression */
+                    expression?: string | null;
+                    return_type?: ("text" | "long_text" | "integer" | "decimal" | "currency" | "percent" | "boolean" | "date" | "datetime" | "email" | "phone" | "url" | "picklist" | "multi_picklist" | "lookup" | "master_detail" | "owner" | "auto_number" | "formula" | "rollup" | "id" | "version") | null;
+                    /** Pattern */
+                    pattern?: string | null;
+                    /** Max Length */
+                    max_length?: number | null;
+                    /** Precision */
+                    precision?: number | null;
+                    /** Scale */
+                    scale?: number | null;
+                    rollup?: {
+                        /** Child Object */
+                        child_object: string;
+                        /** Child Field */
+                        child_field: string;
+                        /**
+                         * Op
+                         * @enum {string}
+                         */
+                        op: "count" | "sum" | "min" | "max";
+                        /** Aggregate Field */
+                        aggregate_field?: string | null;
+                    } | null;
                 };
             };
         };
@@ -3722,7 +4203,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    [key: string]: string | number | boolean | string[] | null;
                 };
             };
         };
@@ -3924,9 +4405,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["QueryBody"];
             };
         };
         responses: {
@@ -4026,9 +4505,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["AggregateBody"];
             };
         };
         responses: {
@@ -4128,9 +4605,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["BulkBody"];
             };
         };
         responses: {
@@ -4422,7 +4897,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    [key: string]: string | number | boolean | string[] | null;
                 };
             };
         };
@@ -4713,9 +5188,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["MassUpdateBody"];
             };
         };
         responses: {
@@ -4815,9 +5288,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["MassDeleteBody"];
             };
         };
         responses: {
@@ -5109,9 +5580,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["ViewInput"];
             };
         };
         responses: {
@@ -5303,9 +5772,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["ViewChange"];
             };
         };
         responses: {
@@ -5502,7 +5969,52 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    /** Objects */
+                    objects: {
+                        [key: string]: {
+                            /**
+                             * Read
+                             * @default false
+                             */
+                            read?: boolean;
+                            /**
+                             * Create
+                             * @default false
+                             */
+                            create?: boolean;
+                            /**
+                             * Edit
+                             * @default false
+                             */
+                            edit?: boolean;
+                            /**
+                             * Delete
+                             * @default false
+                             */
+                            delete?: boolean;
+                            /**
+                             * Scope
+                             * @description Which owners' records a permission reaches, from narrowest to widest.
+                             * @default all
+                             * @enum {string}
+                             */
+                            read_scope?: "own" | "subordinates" | "department" | "all";
+                            /**
+                             * Scope
+                             * @description Which owners' records a permission reaches, from narrowest to widest.
+                             * @default own
+                             * @enum {string}
+                             */
+                            edit_scope?: "own" | "subordinates" | "department" | "all";
+                            /**
+                             * Fields
+                             * @description Field name → access; fields left out are editable.
+                             */
+                            fields?: {
+                                [key: string]: "edit" | "read" | "hidden";
+                            } | null;
+                        };
+                    };
                 };
             };
         };
@@ -5701,9 +6213,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["ShareBody"];
             };
         };
         responses: {
@@ -6092,9 +6602,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["ClaimBody"];
             };
         };
         responses: {
@@ -6194,9 +6702,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["ReturnBody"];
             };
         };
         responses: {
@@ -6591,7 +7097,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    [key: string]: unknown;
+                    [key: string]: string | number | boolean | string[] | null;
                 };
             };
         };
@@ -7072,9 +7578,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    [key: string]: unknown;
-                };
+                "application/json": components["schemas"]["TransferBody"];
             };
         };
         responses: {
@@ -8291,15 +8795,3 @@ export interface operations {
         };
     };
 }
-type FlattenedDeepRequired<T> = {
-    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
-};
-type ReadonlyArray<T> = [
-    Exclude<T, undefined>
-] extends [
-    unknown[]
-] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
-export const fieldTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["FieldType"]> = ["text", "long_text", "integer", "decimal", "currency", "percent", "boolean", "date", "datetime", "email", "phone", "url", "picklist", "multi_picklist", "lookup", "master_detail", "owner", "auto_number", "formula", "rollup", "id", "version"];
-export const rollupSpecOpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RollupSpec"]["op"]> = ["count", "sum", "min", "max"];
-export const sharingRuleAccessValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SharingRule"]["access"]> = ["read", "edit"];
-export const sharingRulePrincipal_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["SharingRule"]["principal_type"]> = ["user", "department", "role", "team"];

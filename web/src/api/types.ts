@@ -8,7 +8,6 @@
  * as soon as it has one (`BodyOr`).
  */
 import type { components, paths } from './schema.gen';
-import { fieldTypeValues } from './schema.gen';
 
 type Schemas = components['schemas'];
 type Method = 'post' | 'put' | 'patch';
@@ -28,6 +27,10 @@ export type RequestBody<P extends keyof paths, M extends Method> = paths[P][M] e
 export type BodyOr<P extends keyof paths, M extends Method, Otherwise> =
   string extends keyof RequestBody<P, M> ? Otherwise : RequestBody<P, M>;
 
+/** JSON Schema here cannot say that a filter's `and`/`or`/`not` hold filters again: the app's
+ * recursive FilterNode replaces the declared (one level deep) shape. */
+type WithFilter<B> = Omit<B, 'filter'> & { filter?: FilterNode | null };
+
 export type Lang = 'zh-CN' | 'en';
 /** Texts by language ('en', 'zh-CN'), as every label on the server. */
 export type Labels = Schemas['ObjectDef']['labels'];
@@ -38,9 +41,32 @@ type AnyFieldType = Schemas['FieldType'];
 export type SystemFieldType = Extract<AnyFieldType, 'id' | 'version'>;
 /** The types a field can be created with. */
 export type FieldType = Exclude<AnyFieldType, SystemFieldType>;
-export const FIELD_TYPES: readonly FieldType[] = fieldTypeValues.filter(
-  (t): t is FieldType => t !== 'id' && t !== 'version',
-);
+export const FIELD_TYPES = [
+  'text',
+  'long_text',
+  'integer',
+  'decimal',
+  'currency',
+  'percent',
+  'boolean',
+  'date',
+  'datetime',
+  'email',
+  'phone',
+  'url',
+  'picklist',
+  'multi_picklist',
+  'lookup',
+  'master_detail',
+  'owner',
+  'auto_number',
+  'formula',
+  'rollup',
+] as const satisfies readonly FieldType[];
+/** Compiles only while FIELD_TYPES names every type the server declares. */
+export const FIELD_TYPES_COMPLETE: Exclude<FieldType, (typeof FIELD_TYPES)[number]> extends never
+  ? true
+  : never = true;
 
 export type PicklistOption = Schemas['PicklistOption'];
 /** A field as GET /metadata/objects/{name} answers it (`read_only`: for this reader). */
@@ -100,7 +126,7 @@ export interface SortSpec {
   direction: 'asc' | 'desc';
 }
 
-export type QueryBody = BodyOr<
+export type QueryBody = WithFilter<BodyOr<
   '/api/v1/records/{object_name}/query',
   'post',
   {
@@ -111,14 +137,14 @@ export type QueryBody = BodyOr<
     cursor?: string | null;
     q?: string | null;
   }
->;
+>>;
 
 export interface RecordPage {
   records: RecordData[];
   next_cursor: string | null;
 }
 
-export type AggregateBody = BodyOr<
+export type AggregateBody = WithFilter<BodyOr<
   '/api/v1/records/{object_name}/aggregate',
   'post',
   {
@@ -128,7 +154,7 @@ export type AggregateBody = BodyOr<
     /** The list's quick search, so counts and totals match the rows shown. */
     q?: string | null;
   }
->;
+>>;
 export interface AggregateResult {
   groups: { key: Record<string, unknown>; values: Record<string, number | null> }[];
 }
@@ -202,11 +228,11 @@ export interface SavedView {
   q: string | null;
   updated_at?: string;
 }
-export type SavedViewInput = BodyOr<
+export type SavedViewInput = WithFilter<BodyOr<
   '/api/v1/views/{view_id}',
   'patch',
   Partial<Pick<SavedView, 'name' | 'shared' | 'filter' | 'sort' | 'columns' | 'q'>> & { object?: string }
->;
+>>;
 
 // --- Request bodies the server declares. ---
 export type LoginBody = Schemas['LoginBody'];
