@@ -16,7 +16,7 @@ from fastapi import Request, Response
 from keyi.api.ratelimit import LoginRateLimiter
 from keyi.api.traits import is_read_only
 from keyi.platform.access.principal import load_caller
-from keyi.platform.auth import AuthService, NewSession, Principal
+from keyi.platform.auth import AuthService, Caller, NewSession
 from keyi.platform.context import Context
 from keyi.platform.errors import Forbidden, Unauthenticated
 from keyi.platform.i18n import negotiate
@@ -48,7 +48,7 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-def authenticate(request: Request) -> tuple[Principal, str]:
+def authenticate(request: Request) -> tuple[Caller, str]:
     """The caller's principal and token; cookie sessions must carry the CSRF header to write."""
     svc = services(request)
     token = bearer_token(request)
@@ -100,7 +100,7 @@ def locale_of(request: Request) -> str:
 
 @contextmanager
 def request_context(
-    request: Request, *, write: bool = False, principal: Principal | None = None
+    request: Request, *, write: bool = False, principal: Caller | None = None
 ) -> Iterator[Context]:
     if principal is None:
         principal, _ = authenticate(request)

@@ -31,7 +31,7 @@ from keyi.platform.passwords import check_password_policy
 if TYPE_CHECKING:
     from keyi.platform.tenancy import Platform
 
-__all__ = ["AuthService", "NewSession", "Principal", "check_password_policy", "token_hash"]
+__all__ = ["AuthService", "Caller", "NewSession", "check_password_policy", "token_hash"]
 
 _hasher = PasswordHasher()
 # A hash to verify against when the email is unknown, so timing does not reveal which emails exist.
@@ -57,8 +57,11 @@ def token_hash(token: str) -> str:
 
 
 @dataclass(frozen=True)
-class Principal:
-    """The authenticated caller: which tenant and which user, and how they signed in."""
+class Caller:
+    """The authenticated caller: which tenant and which user, and how they signed in.
+
+    Identity only. What the caller may do is the request's `access.AccessProfile` (role,
+    department, teams); who history and audit name is its `permissions.Actor`."""
 
     tenant_id: str
     user_id: str
@@ -72,7 +75,7 @@ class Principal:
 class NewSession:
     token: str
     csrf_token: str
-    principal: Principal
+    principal: Caller
     expires_at: datetime
 
 
@@ -318,7 +321,7 @@ class AuthService:
                 last_used_at=now,
             )
         )
-        principal = Principal(
+        principal = Caller(
             tenant_id=tenant_id,
             user_id=user_id,
             identity_id=identity_id,
@@ -335,7 +338,7 @@ class AuthService:
                 .values(revoked_at=utcnow())
             )
 
-    def resolve(self, token: str) -> Principal | None:
+    def resolve(self, token: str) -> Caller | None:
         """The principal behind a session token or an API key, or None."""
         digest = token_hash(token)
         now = utcnow()
@@ -349,7 +352,7 @@ class AuthService:
                     or (row["expires_at"] and row["expires_at"] < now)
                 ):
                     return None
-                return Principal(
+                return Caller(
                     tenant_id=row["tenant_id"],
                     user_id=row["user_id"],
                     identity_id=None,
@@ -366,7 +369,7 @@ class AuthService:
             return None
         if now - last_used >= TOUCH_EVERY:
             self._touch(digest, now)
-        return Principal(
+        return Caller(
             tenant_id=row["tenant_id"],
             user_id=row["user_id"],
             identity_id=row["identity_id"],

@@ -22,7 +22,9 @@ class ActorKind(StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting: a signed-in user, or a named system process (import, automation, demo)."""
+    """Who is acting: a signed-in user, or a named system process (import, automation, demo).
+
+    The name history, audit and outbox record; access decisions use `access.AccessProfile`."""
 
     id: str | None
     name: str

@@ -7,10 +7,10 @@ query modules import this vocabulary without importing the policy.
 
 from keyi.platform.access.model import (
     DEFAULT_PERMISSION,
+    AccessProfile,
     FieldAccess,
     ObjectPermission,
     Operation,
-    Principal,
     PrincipalType,
     Scope,
     ShareAccess,
@@ -18,10 +18,10 @@ from keyi.platform.access.model import (
 
 __all__ = [
     "DEFAULT_PERMISSION",
+    "AccessProfile",
     "FieldAccess",
     "ObjectPermission",
     "Operation",
-    "Principal",
     "PrincipalType",
     "Scope",
     "ShareAccess",

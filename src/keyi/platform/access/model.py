@@ -96,8 +96,11 @@ READ_ONLY = ObjectPermission(read=True, read_scope=Scope.ALL)
 
 
 @dataclass(frozen=True)
-class Principal:
-    """Everything about a user that access decisions need, loaded once per request."""
+class AccessProfile:
+    """Everything about a user that access decisions need, loaded once per request.
+
+    Built from the signed-in `auth.Caller`'s user record; `permissions.Actor` is the lighter
+    name of whoever acts (a user or a system process) for history and audit."""
 
     user_id: str
     is_admin: bool

@@ -34,10 +34,10 @@ from keyi.platform.access.model import (
     ADMINISTERED_OBJECTS,
     DEFAULT_PERMISSION,
     READ_ONLY,
+    AccessProfile,
     FieldAccess,
     ObjectPermission,
     Operation,
-    Principal,
     PrincipalType,
     Scope,
     ShareAccess,
@@ -58,7 +58,7 @@ class AccessPolicy:
     def __init__(
         self,
         actor: Actor,
-        principal: Principal | None = None,
+        principal: AccessProfile | None = None,
         role_permissions: dict[str, ObjectPermission] | None = None,
     ) -> None:
         self.actor = actor
@@ -169,7 +169,7 @@ class AccessPolicy:
             grants.append(self._in(user_id, self._users_below(principal.managed_paths)))
         return sa.or_(*grants)
 
-    def _scope_predicate(self, owner: Any, scope: Scope, principal: Principal) -> Any:
+    def _scope_predicate(self, owner: Any, scope: Scope, principal: AccessProfile) -> Any:
         if scope == Scope.OWN:
             return owner == principal.user_id
         if scope == Scope.SUBORDINATES:
@@ -209,7 +209,7 @@ class AccessPolicy:
             sa.or_(*[subtree_predicate(conn, column, path) for path in paths])
         )
 
-    def _principal_match(self, principal: Principal) -> Any:
+    def _principal_match(self, principal: AccessProfile) -> Any:
         share = share_table
         clauses = [
             sa.and_(
@@ -247,7 +247,7 @@ class AccessPolicy:
             )
         return sa.or_(*clauses)
 
-    def _shared_ids(self, obj: CompiledObject, op: Operation, principal: Principal) -> Any:
+    def _shared_ids(self, obj: CompiledObject, op: Operation, principal: AccessProfile) -> Any:
         share = share_table
         stmt = sa.select(share.c.record_id).where(
             share.c.object == obj.name, self._principal_match(principal)
@@ -257,7 +257,7 @@ class AccessPolicy:
         return stmt
 
     def applicable_rules(
-        self, obj: CompiledObject, op: Operation, principal: Principal
+        self, obj: CompiledObject, op: Operation, principal: AccessProfile
     ) -> list[SharingRule]:
         """Active sharing rules of `obj` granting `op` to a principal the user belongs to."""
         return [
@@ -269,7 +269,7 @@ class AccessPolicy:
         ]
 
     def rule_predicates(
-        self, obj: CompiledObject, table: Any, op: Operation, principal: Principal
+        self, obj: CompiledObject, table: Any, op: Operation, principal: AccessProfile
     ) -> list[tuple[SharingRule, Any]]:
         """Each applicable rule with its criteria compiled on `table`."""
         rules = self.applicable_rules(obj, op, principal)
@@ -283,7 +283,7 @@ class AccessPolicy:
         return compiled
 
     @staticmethod
-    def _member_of(principal: Principal, principal_type: str, principal_id: str) -> bool:
+    def _member_of(principal: AccessProfile, principal_type: str, principal_id: str) -> bool:
         if principal_type == PrincipalType.USER.value:
             return principal_id == principal.user_id
         if principal_type == PrincipalType.DEPARTMENT.value:

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from keyi.platform.access.model import ObjectPermission, Principal
+from keyi.platform.access.model import AccessProfile, ObjectPermission
 from keyi.platform.access.tables import role_permission_table
 from keyi.platform.schema import CompiledSchema
 
@@ -39,7 +39,7 @@ def _ids(folded: str | None) -> tuple[str, ...]:
 
 def load_user(
     conn: sa.Connection, schema: CompiledSchema, user_id: str, *also: Any
-) -> tuple[sa.RowMapping, Principal] | None:
+) -> tuple[sa.RowMapping, AccessProfile] | None:
     """A live user's row and principal in one statement; ``None`` for an unknown or deleted id.
 
     The caller decides what an inactive user may do (``row["is_active"]``); ``also`` are more
@@ -83,10 +83,10 @@ def _principal(
     managed: tuple[str, ...],
     teams: tuple[str, ...],
     pools: tuple[str, ...],
-) -> Principal:
+) -> AccessProfile:
     path = mapping.get("department_path")
     ancestors = tuple(part for part in (path or "").split("/") if part)
-    return Principal(
+    return AccessProfile(
         user_id=mapping["id"],
         is_admin=bool(mapping.get("is_admin")),
         role_id=mapping.get("role"),
@@ -114,7 +114,7 @@ _GRANTS = "\x1e"  # between grants
 
 def load_caller(
     conn: sa.Connection, schema: CompiledSchema, user_id: str
-) -> tuple[sa.RowMapping, Principal, dict[str, ObjectPermission] | None] | None:
+) -> tuple[sa.RowMapping, AccessProfile, dict[str, ObjectPermission] | None] | None:
     """:func:`load_user` plus :func:`load_role_permissions`, in the same one statement.
 
     This runs at the start of every request; the role's grants ride along as a folded string
