@@ -96,9 +96,7 @@ def test_package_hooks_run_only_for_tenants_that_installed_the_package(
 
     with platform.context(core_only, SYSTEM) as ctx:
         assert _installed(ctx) == {"core"}
-        MetadataService(ctx.conn, ctx.schema).create_object(
-            ObjectDef.model_validate(OWN_OPPORTUNITY)
-        )
+        MetadataService(ctx).create_object(ObjectDef.model_validate(OWN_OPPORTUNITY))
         _reload(ctx)
         own = RecordsService(ctx).create("opportunity", {"name": "自己的交易", "stage": "won"})
         assert own["probability"] is None  # the sales hook did not run
@@ -153,14 +151,10 @@ def test_a_metadata_change_that_breaks_the_contract_is_refused(
     with platform.context(tenant, SYSTEM) as ctx:
         assert ctx.object("department").fields.get("path") is not None
         with pytest.raises(ValidationFailed) as refused:
-            MetadataService(ctx.conn, ctx.schema).update_field(
-                "user", "department", {"type": "text"}
-            )
+            MetadataService(ctx).update_field("user", "department", {"type": "text"})
         assert refused.value.errors  # a type change of a lookup is refused anyway
         with pytest.raises(ValidationFailed) as refused:
-            MetadataService(ctx.conn, ctx.schema).update_field(
-                "user", "department_path", {"type": "long_text"}
-            )
+            MetadataService(ctx).update_field("user", "department_path", {"type": "long_text"})
         assert [(e.field, e.code) for e in refused.value.errors] == [
             ("user.department_path", "core_contract")
         ]

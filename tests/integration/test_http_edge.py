@@ -303,7 +303,11 @@ def test_read_key_may_query_and_aggregate_but_never_write(
             ("PATCH", record, {"name": "y"}),
             ("DELETE", record, None),
             ("POST", "/api/v1/views", {"object": "account", "name": "v"}),
-            ("POST", "/api/v1/metadata/objects", {"name": "x"}),
+            (
+                "POST",
+                "/api/v1/metadata/objects",
+                {"name": "x_obj", "labels": {"en": "X", "zh-CN": "X"}, "fields": []},
+            ),
         ):
             refused = client.request(method, path, json=body)
             assert_problem(refused, 403, "read_only_key")

@@ -31,6 +31,7 @@ from keyi.cli import main
 from keyi.platform.audit import audit_table
 from keyi.platform.context import TenantInfo
 from keyi.platform.crypto import KEY_FILE, SecretBox, load_or_create_key
+from keyi.platform.migrations import VERSION_TABLE
 from keyi.platform.permissions import Actor
 from keyi.platform.sso.oidc import OidcClient, OidcError
 from keyi.platform.sso.providers import ProviderConfig, SsoProviders
@@ -719,12 +720,16 @@ def test_secret_key_from_the_environment_or_a_key_file(tmp_path: Path) -> None:
 
 
 def test_start_adds_columns_an_older_control_database_lacks(platform: Platform) -> None:
-    """trust_email came after the table: starting on an older database adds it (false)."""
+    """trust_email came after the table: starting on a database from before versioned
+    migrations (no version table) adds it (false) when the baseline revision adopts it."""
     table = platform.t["sso_provider"]
     engine = platform.db.control
     with engine.begin() as conn:
-        name = conn.dialect.identifier_preparer.format_table(table)
+        preparer = conn.dialect.identifier_preparer
+        name = preparer.format_table(table)
         conn.exec_driver_sql(f"ALTER TABLE {name} DROP COLUMN trust_email")
+        version = sa.table(VERSION_TABLE, schema=table.schema)
+        conn.exec_driver_sql(f"DROP TABLE {preparer.format_table(version)}")
     platform.init_control()
     with engine.connect() as conn:
         columns = {
