@@ -349,7 +349,9 @@ def datetime_json(value: datetime | None) -> str | None:
         return None
     if isinstance(value, str):  # SQLite text that bypassed the type (raw SQL)
         value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    if value.tzinfo is not None:
+        value = value.replace(tzinfo=None)
+    return value.isoformat(timespec="milliseconds") + "Z"
 
 
 class PicklistType(FieldTypeImpl):

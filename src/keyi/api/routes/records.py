@@ -114,7 +114,7 @@ def with_etag(record: dict[str, Any], status: int = 200) -> JSONResponse:
     return ExactJSONResponse(record, status_code=status, headers={"ETag": f'"{record["version"]}"'})
 
 
-def list_spec(
+async def list_spec(
     limit: int = Query(50, ge=1, le=500),
     cursor: str | None = None,
     sort: str | None = None,
@@ -124,7 +124,10 @@ def list_spec(
     f: list[str] = Query(default_factory=list),
     deleted: bool = False,
 ) -> QuerySpec:
-    """The list parameters of the URL form, shared by list and export."""
+    """The list parameters of the URL form, shared by list and export.
+
+    ``async`` although it awaits nothing: it only parses (no I/O), and FastAPI would otherwise
+    hand a plain function to the thread pool, a thread hop per list request."""
     tree = json_filter(filter)
     compact = compact_filter(f)
     if tree and compact:

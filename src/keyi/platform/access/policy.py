@@ -23,7 +23,7 @@ D" is one index range scan whatever the depth of the tree (see keyi.platform.acc
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -54,12 +54,19 @@ if TYPE_CHECKING:
     from keyi.platform.permissions import Actor
 
 
+_ROW_FILTERS = "row_filters"
+# Readers' predicates kept per metadata revision: one per user, object and table shape in use.
+_MAX_ROW_FILTERS = 4096
+_NO_FILTER: Hashable = ("all",)
+_NOTHING: Hashable = ("nothing",)
+
+
 class AccessPolicy:
     def __init__(
         self,
         actor: Actor,
         principal: AccessProfile | None = None,
-        role_permissions: dict[str, ObjectPermission] | None = None,
+        role_permissions: Mapping[str, ObjectPermission] | None = None,
     ) -> None:
         self.actor = actor
         # Asked for every field of every record written: computed once. ActorKind is a StrEnum
@@ -126,7 +133,15 @@ class AccessPolicy:
     def row_filter(
         self, obj: CompiledObject, table: Any, op: Operation
     ) -> sa.ColumnElement[bool] | None:
-        """A predicate on `table` (the object's table or an alias) limiting rows, or None."""
+        """A predicate on `table` (the object's table or an alias) limiting rows, or None.
+
+        Built once per (reader, object, table, operation) and metadata revision and reused by
+        later requests: assembling the OR of grants (with its subqueries) cost more CPU than
+        running it, and a reused expression also keeps SQLAlchemy's cache key memoised. The
+        key holds everything the predicate is made of — the reader's principal (user,
+        departments, managed subtrees, role, teams, pools), the role's scope for the operation,
+        the dialect, and the tenant's day when the object's sharing rules may use relative dates.
+        """
         if self.unrestricted or op == Operation.CREATE:
             return None
         principal = self.principal
@@ -135,6 +150,55 @@ class AccessPolicy:
         scope = self.permission(obj).scope_for(op)
         if scope == Scope.ALL:
             return None
+        ctx = self.ctx
+        if ctx is None:
+            return self._build_row_filter(obj, table, op, scope, principal)
+        key = (self._reader_key(obj, op, scope, principal, ctx), table)
+        memo: dict[Hashable, Any] = ctx.schema.memo.setdefault(_ROW_FILTERS, {})
+        found = memo.get(key)
+        if found is None:
+            found = self._build_row_filter(obj, table, op, scope, principal)
+            if len(memo) >= _MAX_ROW_FILTERS:
+                memo.clear()
+            memo[key] = found
+        return found
+
+    def access_key(self, obj: CompiledObject, op: Operation) -> Hashable:
+        """A value equal for two readers exactly when their :meth:`row_filter` on ``obj`` for
+        ``op`` is the same predicate (within one metadata revision): statements built around
+        a row filter can be cached under it."""
+        if self.unrestricted or op == Operation.CREATE:
+            return _NO_FILTER
+        principal = self.principal
+        if principal is None:
+            return _NOTHING
+        assert self.ctx is not None, "policy not bound to a context"
+        scope = self.permission(obj).scope_for(op)
+        if scope == Scope.ALL:
+            return _NO_FILTER
+        return self._reader_key(obj, op, scope, principal, self.ctx)
+
+    @staticmethod
+    def _reader_key(
+        obj: CompiledObject, op: Operation, scope: Scope, principal: AccessProfile, ctx: Context
+    ) -> Hashable:
+        return (
+            principal,
+            obj.name,
+            op,
+            scope,
+            ctx.conn.dialect.name,
+            ctx.today() if obj.definition.sharing_rules else None,
+        )
+
+    def _build_row_filter(
+        self,
+        obj: CompiledObject,
+        table: Any,
+        op: Operation,
+        scope: Scope,
+        principal: AccessProfile,
+    ) -> sa.ColumnElement[bool]:
         owner = table.c[OWNER_FIELD] if obj.definition.features.owner else table.c.created_by
         grants = [self._scope_predicate(owner, scope, principal)]
         if op == Operation.READ and principal.managed_paths and scope == Scope.OWN:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +16,7 @@ from keyi.platform.access.tables import role_permission_table
 from keyi.platform.schema import CompiledSchema
 
 _SEPARATOR = " "  # never inside a department path or an id
+_STATEMENT_MEMO = "user_statement"
 
 
 def _column(obj: Any, name: str) -> Any:
@@ -38,18 +42,43 @@ def _ids(folded: str | None) -> tuple[str, ...]:
 
 
 def load_user(
-    conn: sa.Connection, schema: CompiledSchema, user_id: str, *also: Any
+    conn: sa.Connection, schema: CompiledSchema, user_id: str
 ) -> tuple[sa.RowMapping, AccessProfile] | None:
     """A live user's row and principal in one statement; ``None`` for an unknown or deleted id.
 
-    The caller decides what an inactive user may do (``row["is_active"]``); ``also`` are more
-    columns (correlated with the user table) for the row.
+    The caller decides what an inactive user may do (``row["is_active"]``).
     """
+    return _load(conn, schema, user_id, with_grants=False)
+
+
+def _load(
+    conn: sa.Connection, schema: CompiledSchema, user_id: str, *, with_grants: bool
+) -> tuple[sa.RowMapping, AccessProfile] | None:
+    stmt = _user_statement(schema, with_grants=with_grants)
+    if stmt is None:
+        return None
+    row = conn.execute(stmt, {"user_id": user_id}).mappings().first()
+    if row is None:
+        return None
+    managed = tuple(p for p in (row.get("_managed_paths") or "").split(_SEPARATOR) if p)
+    return row, _principal(row, managed, _ids(row.get("_team_ids")), _ids(row.get("_pool_ids")))
+
+
+def _user_statement(schema: CompiledSchema, *, with_grants: bool) -> sa.Select[Any] | None:
+    """The user's row with their managed department paths, teams, pools and (``with_grants``)
+    their role's grants folded in, the id a parameter ``user_id``.
+
+    Built once per metadata revision: it runs at the start of every request, and assembling
+    it (four correlated subqueries) cost more CPU than the database spends answering it."""
+    key = (_STATEMENT_MEMO, with_grants)
+    found: sa.Select[Any] | None = schema.memo.get(key)
+    if found is not None:
+        return found
     users = schema.get("user")
     if users is None:
         return None
     u = users.table
-    extra: list[Any] = list(also)
+    extra: list[Any] = []
     departments = schema.get("department")
     if departments is not None and _column(departments, "manager") is not None:
         d = departments.table
@@ -67,15 +96,23 @@ def load_user(
                     f"_{column}_ids"
                 )
             )
-    row = (
-        conn.execute(sa.select(u, *extra).where(u.c.id == user_id, u.c.deleted_at.is_(None)))
-        .mappings()
-        .first()
+    if with_grants:
+        rp = role_permission_table
+        extra.append(
+            sa.select(
+                sa.func.aggregate_strings(
+                    rp.c.object + _GRANT + sa.cast(rp.c.permission, sa.Text), _GRANTS
+                )
+            )
+            .where(rp.c.role_id == u.c.role)
+            .scalar_subquery()
+            .label("_role_grants")
+        )
+    stmt = sa.select(u, *extra).where(
+        u.c.id == sa.bindparam("user_id", type_=u.c.id.type), u.c.deleted_at.is_(None)
     )
-    if row is None:
-        return None
-    managed = tuple(p for p in (row.get("_managed_paths") or "").split(_SEPARATOR) if p)
-    return row, _principal(row, managed, _ids(row.get("_team_ids")), _ids(row.get("_pool_ids")))
+    schema.memo[key] = stmt
+    return stmt
 
 
 def _principal(
@@ -114,7 +151,7 @@ _GRANTS = "\x1e"  # between grants
 
 def load_caller(
     conn: sa.Connection, schema: CompiledSchema, user_id: str
-) -> tuple[sa.RowMapping, AccessProfile, dict[str, ObjectPermission] | None] | None:
+) -> tuple[sa.RowMapping, AccessProfile, Mapping[str, ObjectPermission] | None] | None:
     """:func:`load_user` plus :func:`load_role_permissions`, in the same one statement.
 
     This runs at the start of every request; the role's grants ride along as a folded string
@@ -126,29 +163,25 @@ def load_caller(
         if loaded is None:
             return None
         return loaded[0], loaded[1], load_role_permissions(conn, loaded[1].role_id)
-    rp = role_permission_table
-    grants = (
-        sa.select(
-            sa.func.aggregate_strings(
-                rp.c.object + _GRANT + sa.cast(rp.c.permission, sa.Text), _GRANTS
-            )
-        )
-        .where(rp.c.role_id == users.table.c.role)
-        .scalar_subquery()
-        .label("_role_grants")
-    )
-    loaded = load_user(conn, schema, user_id, grants)
+    loaded = _load(conn, schema, user_id, with_grants=True)
     if loaded is None:
         return None
     row, principal = loaded
     if principal.role_id is None:
         return row, principal, None
+    return row, principal, _parse_grants(row.get("_role_grants") or "")
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_grants(folded: str) -> Mapping[str, ObjectPermission]:
+    """A role's grants out of their folded string; the same string (the same grants) parses
+    to the same read-only mapping, shared by every request of that role."""
     permissions: dict[str, ObjectPermission] = {}
-    for grant in (row.get("_role_grants") or "").split(_GRANTS):
+    for grant in folded.split(_GRANTS):
         if grant:
             name, _, permission = grant.partition(_GRANT)
             permissions[name] = ObjectPermission.from_json(json.loads(permission))
-    return row, principal, permissions
+    return MappingProxyType(permissions)
 
 
 def load_role_permissions(
