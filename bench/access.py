@@ -68,6 +68,12 @@ class Persona:
     # The user's department and its ancestors: shares and rules granted to any of them apply.
     department_ids: tuple[str, ...]
     managed_path: str | None  # the department subtree the user heads ("/<id>/.../")
+    # Pools (公海) and teams the user belongs to, and the objects that have pools: a pool member
+    # reads the unowned records of their pools, a team member what is shared with the team. A
+    # tenant seeded with the demo's access model puts the sales representatives in its pool.
+    pool_ids: tuple[str, ...] = ()
+    team_ids: tuple[str, ...] = ()
+    pooled_objects: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,12 @@ def rule_criteria() -> dict[str, Any]:
     }
 
 
-def ensure_access_fixture(platform: Platform, tenant: TenantInfo) -> AccessFixture:
+def ensure_access_fixture(
+    platform: Platform, tenant: TenantInfo, *, roleless: tuple[str, ...] = ()
+) -> AccessFixture:
+    """Build (or find) the two personas; ``roleless`` are logins that must keep the role-less
+    default of reading everything, because their raw SQL spells no row predicate (the measured
+    sales user: a tenant seeded with the demo's access model gave them a role)."""
     domain = email_domain(tenant.name)
     with platform.context(tenant, SYSTEM) as ctx:
         chain = _ensure_chain(ctx)
@@ -117,6 +128,8 @@ def ensure_access_fixture(platform: Platform, tenant: TenantInfo) -> AccessFixtu
         restricted_id = _required_user(ctx, f"{RESTRICTED_LOGIN}@{domain}")
         _set(records, "user", restricted_id, {"role": roles["own"]})
         restricted_department = records.get("user", restricted_id)["department"]
+        for login in roleless:
+            _set(records, "user", _required_user(ctx, f"{login}@{domain}"), {"role": None})
         _ensure_rule(ctx, restricted_department)
     with platform.context(tenant, SYSTEM) as ctx:
         deepest = moved[MOVED[0][0]]
@@ -260,6 +273,15 @@ def _persona(ctx: Context, key: str, login: str, user_id: str) -> Persona:
         .order_by(sa.func.length(departments.c.path))
     ).scalars()
     path = user.get("department_path") or ""
+    memberships: dict[str, tuple[str, ...]] = {}
+    for name, column in (("pool_member", "pool"), ("team_member", "team")):
+        members = ctx.schema.get(name)
+        if members is not None:
+            m = members.table
+            found = ctx.conn.execute(
+                sa.select(m.c[column]).where(m.c.user == user_id, m.c.deleted_at.is_(None))
+            ).scalars()
+            memberships[name] = tuple(sorted(str(v) for v in found if v is not None))
     return Persona(
         key=key,
         login=login,
@@ -268,4 +290,9 @@ def _persona(ctx: Context, key: str, login: str, user_id: str) -> Persona:
         role_id=user["role"],
         department_ids=tuple(part for part in path.split("/") if part),
         managed_path=next(iter(managed), None),
+        pool_ids=memberships.get("pool_member", ()),
+        team_ids=memberships.get("team_member", ()),
+        pooled_objects=tuple(
+            sorted(o.name for o in ctx.schema.objects.values() if o.definition.features.pool)
+        ),
     )

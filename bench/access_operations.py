@@ -56,19 +56,28 @@ NAME_FIELDS = {"account": "name", "opportunity": "name", "user": "name", "depart
 def visible(persona: Persona, object_name: str, t: str) -> str:
     """The persona's read visibility on `object_name` (aliased `t`), as one SQL condition.
 
-    Only the grants this persona can have are written: no teams, no pools (neither person
-    belongs to any), and the sharing rule only for the representative's accounts.
+    Only the grants this persona can have are written: shares to their teams and the unowned
+    records of their pools (公海) only when they belong to any (a tenant seeded with the demo's
+    access model puts the representatives in its pool), the sharing rule only for the
+    representative's accounts.
     """
+    teams = " OR (principal_type = 'team' AND principal_id IN :teams)" if persona.team_ids else ""
     shares = (
         f"{t}.id IN (SELECT record_id FROM keyi_share WHERE object = '{object_name}' AND ("
         "(principal_type = 'user' AND (principal_id = :me{subordinate_shares}))"
         " OR (principal_type = 'department' AND principal_id IN :departments)"
-        " OR (principal_type = 'role' AND principal_id = :role)))"
+        f" OR (principal_type = 'role' AND principal_id = :role){teams}))"
+    )
+    pool = (
+        f" OR ({t}.owner_id IS NULL AND {t}.pool_id IN :pools)"
+        if persona.pool_ids and object_name in persona.pooled_objects
+        else ""
     )
     if persona.managed_path:
         return (
             f"({t}.owner_id = :me OR {t}.owner_id IN ({SUBTREE_USERS}) OR "
             + shares.format(subordinate_shares=f" OR principal_id IN ({SUBTREE_USERS})")
+            + pool
             + ")"
         )
     rule = (
@@ -76,11 +85,17 @@ def visible(persona: Persona, object_name: str, t: str) -> str:
         if object_name == "account"
         else ""
     )
-    return f"({t}.owner_id = :me OR " + shares.format(subordinate_shares="") + rule + ")"
+    return f"({t}.owner_id = :me OR " + shares.format(subordinate_shares="") + pool + rule + ")"
 
 
 def statement(sql: str) -> sa.TextClause:
-    return sa.text(sql).bindparams(sa.bindparam("departments", expanding=True))
+    return sa.text(sql).bindparams(
+        *(
+            sa.bindparam(name, expanding=True)
+            for name in ("departments", "pools", "teams")
+            if f":{name}" in sql
+        )
+    )
 
 
 @dataclasses.dataclass
@@ -106,6 +121,8 @@ class Reader:
             "me": s.db_id(p.user_id),
             "role": s.db_id(p.role_id),
             "departments": [s.db_id(d) for d in p.department_ids],
+            "pools": [s.db_id(d) for d in p.pool_ids],
+            "teams": [s.db_id(d) for d in p.team_ids],
             **extra,
         }
         if p.managed_path:

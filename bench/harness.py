@@ -140,7 +140,7 @@ def run_backend(config: Config, name: str, echo: Echo) -> dict[str, Any]:
         )
         tenant = report.tenant
         started = time.perf_counter()
-        fixture = ensure_access_fixture(backend.platform, tenant)
+        fixture = ensure_access_fixture(backend.platform, tenant, roleless=(SALES_LOGIN,))
         access_seconds = time.perf_counter() - started
         seeding: dict[str, Any] = {
             "reused": report.rows == 0,

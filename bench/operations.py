@@ -171,7 +171,9 @@ def attach_names(
                 sql += f" AND a.deleted_at IS NULL AND {parent_condition}"
                 values.update(params or {})
             expanding: list[sa.BindParameter[Any]] = [
-                sa.bindparam(k, expanding=True) for k, v in values.items() if isinstance(v, list)
+                sa.bindparam(k, expanding=True)
+                for k, v in values.items()
+                if isinstance(v, list) and f":{k}" in sql
             ]
             names: dict[Any, Any] = dict(
                 conn.execute(sa.text(sql).bindparams(*expanding), values).all()

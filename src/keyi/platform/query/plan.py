@@ -31,6 +31,7 @@ from keyi.platform.query.filters import compile_filter
 from keyi.platform.query.paths import PathResolver
 from keyi.platform.schema import CompiledObject, search_table
 from keyi.platform.search import search_candidates_query
+from keyi.platform.search.planning import plan_with_values
 
 if TYPE_CHECKING:
     from keyi.platform.context import Context
@@ -166,6 +167,8 @@ def quick_search_predicate(ctx: Context, obj: CompiledObject, table: Any, text: 
         )
         if candidates is None:
             return None
+        # The statement carrying this predicate is one text for every word: plan it with them.
+        plan_with_values(ctx.conn)
         ids = candidates.with_only_columns(candidates.selected_columns.record_id)
         masked = masked_text_predicate(ctx, obj, table, text)
         return table.c.id.in_(ids) if masked is None else sa.and_(table.c.id.in_(ids), masked)

@@ -39,6 +39,7 @@ from keyi.platform.access.model import Operation
 from keyi.platform.query.plan import masked_text_predicate, visible_rows
 from keyi.platform.schema import CompiledObject, search_table
 from keyi.platform.search import search_candidates_by_object, top_tier_by_object
+from keyi.platform.search.planning import plan_with_values
 
 if TYPE_CHECKING:
     from keyi.platform.context import Context
@@ -86,6 +87,8 @@ def search_records(
         .order_by(hits.c.score.desc(), hits.c.record_id, hits.c.object_name)
         .limit(limit)
     )
+    # One text for every word and user: once prepared, a generic plan would ignore both.
+    plan_with_values(ctx.conn)
     return [
         {"object": str(o), "id": str(r), "title": t, "score": int(s)}
         for o, r, t, s in ctx.conn.execute(stmt)

@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from keyi.platform.search import documents
+from keyi.platform.search.planning import plan_with_values
 from keyi.platform.search.tokenize import prefix_upper_bound, tokenize_document, tokenize_query
 
 __all__ = [
@@ -547,6 +548,7 @@ def search(
     names = sorted(set(objects)) if objects is not None else []
     if _uses_documents(conn) and names:
         full = _top_tier_first(conn, table, query, names, full, limit)
+    plan_with_values(conn)  # see keyi.platform.search.planning
     rows = conn.execute(full)
     return [SearchHit(str(o), str(r), int(s)) for o, r, s in rows]
 
