@@ -192,6 +192,12 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
                 result[name] = (
                     impl_for(f).to_json(f, value) if not isinstance(value, str) else value
                 )
+            elif f is not None and f.type == FieldType.FORMULA and f.return_type not in NUMERIC:
+                # The minimum or maximum of a text or date formula is a text or date.
+                result[name] = value.isoformat() if hasattr(value, "isoformat") else value
+            elif f is not None and f.type not in NUMERIC and f.type != FieldType.FORMULA:
+                # The minimum or maximum of a text-like field is that field's value, not a number.
+                result[name] = impl_for(f).to_json(f, value)
             else:
                 result[name] = _number(value, name.split("_", 1)[0])
         groups.append({"key": key, "values": result})
