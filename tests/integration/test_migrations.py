@@ -521,3 +521,59 @@ def test_keyi_tenant_upgrade_migrates_tenants_from_before_versioning(
         assert result.exit_code == 0, result.output
         with platform.db.tenant_transaction(tenant.location, write=False) as conn:
             assert migrations.current_revision(conn, schema=schema) == TENANT_HEAD
+
+
+def test_rollups_left_null_by_an_earlier_release_read_zero(
+    platform: Platform, new_tenant: Callable[[], TenantInfo]
+) -> None:
+    """Releases up to 0002 left a count or sum roll-up NULL on a parent without children,
+    where this one stores 0: the upgrade recomputes the NULL ones, one UPDATE per field."""
+    tenant = new_tenant()
+    with platform.context(tenant, SYSTEM) as ctx:
+        records = RecordsService(ctx)
+        empty = records.create("account", {"name": "空客户"})["id"]
+        busy = records.create("account", {"name": "忙客户"})["id"]
+        deal = {"account": busy, "close_date": "2026-12-31"}
+        records.create("opportunity", {**deal, "name": "单一", "amount": "12.5"})
+        gone = records.create("opportunity", {**deal, "name": "单二", "amount": 100})["id"]
+        records.delete("opportunity", gone)  # in the recycle bin: summed by neither release
+        kept = records.create("account", {"name": "旧值客户"})["id"]
+        accounts = ctx.object("account").table
+        # What release 0002 left: NULL wherever nothing had recomputed the roll-ups since.
+        ctx.conn.execute(
+            sa.update(accounts)
+            .where(accounts.c.id != kept)
+            .values(opportunity_count=None, pipeline_amount=None)
+        )
+        ctx.conn.execute(  # a value that is there is not touched
+            sa.update(accounts).where(accounts.c.id == kept).values(opportunity_count=7)
+        )
+    schema = platform.db.tenant_schema(tenant.location)
+    with platform.db.tenant_transaction(tenant.location) as conn:
+        conn.exec_driver_sql(f"UPDATE {_version_table(schema)} SET version_num = '0002'")
+
+    updates: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE ACCOUNT"):
+            updates.append(statement)
+
+    engine = platform.db.engine_for(tenant.location)
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert platform.upgrade_tenant_schema(tenant) == ["0003"]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert len(updates) == 2, updates  # opportunity_count, pipeline_amount: set-based
+
+    with platform.context(tenant, SYSTEM, write=False) as ctx:
+        records = RecordsService(ctx)
+        values = {
+            record_id: (row["opportunity_count"], row["pipeline_amount"])
+            for record_id in (empty, busy, kept)
+            for row in [records.get("account", record_id)]
+        }
+    assert values[empty] == (0, 0)
+    assert values[busy][0] == 1 and float(values[busy][1]) == 12.5
+    assert values[kept] == (7, 0)
+    assert platform.upgrade_tenant_schema(tenant) == []
