@@ -156,6 +156,9 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
             fn = sa.func.sum
             counted.append(sa.func.count(column))
             averaged.add(len(agg_columns))
+        if op in ("min", "max"):
+            # The first or last in the order a list sorted by this field shows (pinyin).
+            column = sorted_by_collation(ctx.conn, f, column)
         agg_columns.append((f"{op}_{path.replace('.', '_')}", fn(column), f))
 
     labels = [expr.label(f"g{i}") for i, (_, expr, _) in enumerate(group_columns)]
