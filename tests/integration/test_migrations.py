@@ -577,3 +577,65 @@ def test_rollups_left_null_by_an_earlier_release_read_zero(
     assert values[busy][0] == 1 and float(values[busy][1]) == 12.5
     assert values[kept] == (7, 0)
     assert platform.upgrade_tenant_schema(tenant) == []
+
+
+def _cli_env(instance: Platform) -> dict[str, str]:
+    settings = instance.settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEYI_")}
+    env.update(KEYI_DATA_DIR=str(settings.data_dir), KEYI_CONTROL_SCHEMA=settings.control_schema)
+    if settings.database_url:
+        env["KEYI_DATABASE_URL"] = settings.database_url
+    return env
+
+
+def test_dry_run_lists_the_schema_revisions_each_database_lacks(
+    new_control: Callable[[], Platform],
+) -> None:
+    """`keyi tenant upgrade NAME|--all --dry-run` on a control database and a tenant of an
+    earlier release: each revision they lack is listed (id and message) beside the package
+    report, and nothing changes; after the real upgrade nothing is pending."""
+    instance = new_control()
+    instance.init_control()
+    tenant = instance.create_tenant(
+        new_tenant_name(), installer=lambda ctx: install_packages(ctx, DEFAULT_PACKAGES)
+    )
+    control_schema = _control_schema(instance)
+    tenant_schema = instance.db.tenant_schema(tenant.location)
+
+    def versions() -> tuple[str | None, str | None]:
+        with instance.db.control.connect() as conn:
+            control = migrations.current_revision(conn, schema=control_schema)
+        with instance.db.tenant_transaction(tenant.location, write=False) as conn:
+            return control, migrations.current_revision(conn, schema=tenant_schema)
+
+    try:
+        # As the baseline release left them (their revisions tolerate what is already there).
+        with instance.db.control.begin() as conn:
+            conn.exec_driver_sql(
+                f"UPDATE {_version_table(control_schema)} SET version_num = '0001'"
+            )
+        with instance.db.tenant_transaction(tenant.location) as conn:
+            conn.exec_driver_sql(f"UPDATE {_version_table(tenant_schema)} SET version_num = '0001'")
+        runner = CliRunner(env=_cli_env(instance))
+        for which in ([tenant.name], ["--all"]):
+            result = runner.invoke(main, ["tenant", "upgrade", *which, "--dry-run"])
+            assert result.exit_code == 0, result.output
+            lines = result.output.splitlines()
+            at = lines.index("control database: would apply 1 schema revision(s)")
+            assert lines[at + 1].startswith("  > 0002 Account security: password reset links")
+            at = lines.index(f"tenant {tenant.name}: would apply 2 schema revision(s)")
+            assert lines[at + 1].startswith("  > 0002 The compact search index: one document")
+            assert lines[at + 2].startswith("  > 0003 Count and sum roll-ups of parents")
+            assert lines[at + 3].startswith(f"tenant {tenant.name}: packages up to date")
+            assert versions() == ("0001", "0001")  # nothing changed
+
+        upgraded = runner.invoke(main, ["tenant", "upgrade", tenant.name])
+        assert upgraded.exit_code == 0, upgraded.output
+        assert versions() == (CONTROL_HEAD, TENANT_HEAD)
+        result = runner.invoke(main, ["tenant", "upgrade", tenant.name, "--dry-run"])
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        assert "control database: schema up to date" in lines
+        assert f"tenant {tenant.name}: schema up to date" in lines
+    finally:
+        instance.drop_tenant(tenant.name)
