@@ -228,24 +228,44 @@ def tenant_list(settings: Settings) -> None:
 def tenant_upgrade(settings: Settings, name: str | None, all_tenants: bool, dry_run: bool) -> None:
     """Migrate tenants' system tables to this release, then bring them up to its standard
     packages (additions only; an administrator's changes are kept and conflicts reported).
-    `keyi serve` does this at start."""
+    `keyi serve` does this at start. With --dry-run, the schema revisions the control database
+    and each tenant lack are listed beside the package changes, and nothing is changed (the
+    control database is not migrated either)."""
     from keyi.packages.upgrade import upgrade_tenant
+    from keyi.platform.tenancy import Platform
 
     if bool(name) == all_tenants:
         raise click.UsageError("give a tenant NAME or --all")
-    platform = _platform(settings)
+    platform = Platform(settings) if dry_run else _platform(settings)
+    if dry_run:
+        click.echo(
+            "\n".join(_schema_lines("control database", platform.pending_control_revisions()))
+        )
     tenants = platform.list_tenants() if all_tenants else [platform.tenant(name or "")]
     failed = 0
     for info in tenants:
         try:
+            schema = platform.pending_tenant_revisions(info) if dry_run else []
             report = upgrade_tenant(platform, info, dry_run=dry_run)
         except Exception as exc:  # one tenant's failure must not stop the others
             failed += 1
             click.echo(f"tenant {info.name}: upgrade failed: {exc!r}", err=True)
             continue
+        if dry_run:
+            click.echo("\n".join(_schema_lines(f"tenant {info.name}", schema)))
         click.echo("\n".join(report.lines()))
     if failed:
         raise click.ClickException(f"{failed} tenant(s) failed")
+
+
+def _schema_lines(what: str, pending: list[tuple[str, str]]) -> list[str]:
+    """A dry run's report of one database's schema: up to date, or each revision it lacks."""
+    if not pending:
+        return [f"{what}: schema up to date"]
+    return [
+        f"{what}: would apply {len(pending)} schema revision(s)",
+        *(f"  > {revision} {message}" for revision, message in pending),
+    ]
 
 
 @tenant.command("reindex")

@@ -46,8 +46,9 @@ def comparable(field: dict[str, Any], value: Any) -> Any:
     return value
 
 
-def matches(field: dict[str, Any], op: str, wanted: Any, value: Any) -> bool:
-    """Whether a record whose field reads `value` meets {"op": op, "value": wanted}."""
+def matches(field: dict[str, Any], op: str, wanted: Any, value: Any, backend: str) -> bool:
+    """Whether a record whose field reads `value` meets {"op": op, "value": wanted}; ranges
+    over text compare in the order lists sort text on `backend` (`sort_key`)."""
     kind = kind_of(field)
     have = comparable(field, value)
     if op == "is_null":
@@ -67,6 +68,12 @@ def matches(field: dict[str, Any], op: str, wanted: Any, value: Any) -> bool:
         return str(have).lower().startswith(str(wanted).lower())
     if op == "in":
         return have in [comparable(field, w) for w in wanted]
+    if kind == "text":
+        have = sort_key(field, value, backend)
+        if op == "between":
+            low, high = (sort_key(field, w, backend) for w in wanted)
+            return bool(low <= have <= high)
+        return COMPARE[op](have, sort_key(field, wanted, backend))
     if op == "between":
         low, high = (comparable(field, w) for w in wanted)
         return bool(low <= have <= high)

@@ -177,9 +177,18 @@ def test_hidden_field_is_absent_from_every_read(setup: Setup, object_name: str) 
         str(label) for f in labels if f["name"] == name for label in f["labels"].values()
     }
     assert not hidden_labels & set(header), (o, header)
-    # (A hidden lookup's id is not checked: `department.path` spells the parent's id.)
+    # A hidden lookup's id is another record's id, which may be listed in its own row; it
+    # must not be in the row of the record that holds it, not even spelt inside a derived
+    # value (a department's `path` names its parent's id).
+    rows = {row[0]: row for row in csv.reader(io.StringIO(export.text.lstrip("\ufeff")))}
     for record_id, value in s.secrets[o].items():
-        if isinstance(value, str) and s.hidden[o]["type"] != "lookup":
+        if not isinstance(value, str):
+            continue
+        if s.hidden[o]["type"] == "lookup":
+            row = rows.get(record_id, [])
+            assert row or record_id not in rep_ids, (o, record_id)
+            assert not any(value in cell for cell in row), (o, record_id, row)
+        else:
             assert value not in export.text, (o, record_id)
     # History: the change to the hidden field is left out.
     for record_id in rep_ids & set(s.secrets[o]):

@@ -193,7 +193,7 @@ def test_filter_operator_selects_what_python_selects(
         got = seeded.api.query_all(
             object_name, {"filter": condition, "fields": ["id"], "limit": 500}
         )
-        want = {r["id"] for r in records if matches(field, op, value, r[name])}
+        want = {r["id"] for r in records if matches(field, op, value, r[name], seeded.backend)}
         assert {r["id"] for r in got} == want, (condition, len(want))
         assert len(got) == len(want)
 

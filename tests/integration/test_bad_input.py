@@ -183,3 +183,16 @@ def test_formula_results_too_large_for_their_type_read_as_empty(client: TestClie
     assert grouped.status_code == 200, grouped.text
     export = client.get("/api/v1/records/warranty/export")
     assert export.status_code == 200 and "inf" not in export.text.lower()
+
+
+def test_minimum_and_maximum_of_a_text_field_are_texts(client: TestClient) -> None:
+    """`max` over a text field used to be read as a number: a 500 on the first non-digit."""
+    for name in ("北京甲公司", "上海乙公司"):
+        make_account(client, name=name)
+    answered = client.post(
+        "/api/v1/records/account/aggregate",
+        json={"aggregates": [{"op": "min", "field": "name"}, {"op": "max", "field": "name"}]},
+    )
+    assert answered.status_code == 200, answered.text
+    values = answered.json()["groups"][0]["values"]
+    assert {values["min_name"], values["max_name"]} <= {"北京甲公司", "上海乙公司"}

@@ -521,3 +521,121 @@ def test_keyi_tenant_upgrade_migrates_tenants_from_before_versioning(
         assert result.exit_code == 0, result.output
         with platform.db.tenant_transaction(tenant.location, write=False) as conn:
             assert migrations.current_revision(conn, schema=schema) == TENANT_HEAD
+
+
+def test_rollups_left_null_by_an_earlier_release_read_zero(
+    platform: Platform, new_tenant: Callable[[], TenantInfo]
+) -> None:
+    """Releases up to 0002 left a count or sum roll-up NULL on a parent without children,
+    where this one stores 0: the upgrade recomputes the NULL ones, one UPDATE per field."""
+    tenant = new_tenant()
+    with platform.context(tenant, SYSTEM) as ctx:
+        records = RecordsService(ctx)
+        empty = records.create("account", {"name": "空客户"})["id"]
+        busy = records.create("account", {"name": "忙客户"})["id"]
+        deal = {"account": busy, "close_date": "2026-12-31"}
+        records.create("opportunity", {**deal, "name": "单一", "amount": "12.5"})
+        gone = records.create("opportunity", {**deal, "name": "单二", "amount": 100})["id"]
+        records.delete("opportunity", gone)  # in the recycle bin: summed by neither release
+        kept = records.create("account", {"name": "旧值客户"})["id"]
+        accounts = ctx.object("account").table
+        # What release 0002 left: NULL wherever nothing had recomputed the roll-ups since.
+        ctx.conn.execute(
+            sa.update(accounts)
+            .where(accounts.c.id != kept)
+            .values(opportunity_count=None, pipeline_amount=None)
+        )
+        ctx.conn.execute(  # a value that is there is not touched
+            sa.update(accounts).where(accounts.c.id == kept).values(opportunity_count=7)
+        )
+    schema = platform.db.tenant_schema(tenant.location)
+    with platform.db.tenant_transaction(tenant.location) as conn:
+        conn.exec_driver_sql(f"UPDATE {_version_table(schema)} SET version_num = '0002'")
+
+    updates: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE ACCOUNT"):
+            updates.append(statement)
+
+    engine = platform.db.engine_for(tenant.location)
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert platform.upgrade_tenant_schema(tenant) == ["0003"]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert len(updates) == 2, updates  # opportunity_count, pipeline_amount: set-based
+
+    with platform.context(tenant, SYSTEM, write=False) as ctx:
+        records = RecordsService(ctx)
+        values = {
+            record_id: (row["opportunity_count"], row["pipeline_amount"])
+            for record_id in (empty, busy, kept)
+            for row in [records.get("account", record_id)]
+        }
+    assert values[empty] == (0, 0)
+    assert values[busy][0] == 1 and float(values[busy][1]) == 12.5
+    assert values[kept] == (7, 0)
+    assert platform.upgrade_tenant_schema(tenant) == []
+
+
+def _cli_env(instance: Platform) -> dict[str, str]:
+    settings = instance.settings
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEYI_")}
+    env.update(KEYI_DATA_DIR=str(settings.data_dir), KEYI_CONTROL_SCHEMA=settings.control_schema)
+    if settings.database_url:
+        env["KEYI_DATABASE_URL"] = settings.database_url
+    return env
+
+
+def test_dry_run_lists_the_schema_revisions_each_database_lacks(
+    new_control: Callable[[], Platform],
+) -> None:
+    """`keyi tenant upgrade NAME|--all --dry-run` on a control database and a tenant of an
+    earlier release: each revision they lack is listed (id and message) beside the package
+    report, and nothing changes; after the real upgrade nothing is pending."""
+    instance = new_control()
+    instance.init_control()
+    tenant = instance.create_tenant(
+        new_tenant_name(), installer=lambda ctx: install_packages(ctx, DEFAULT_PACKAGES)
+    )
+    control_schema = _control_schema(instance)
+    tenant_schema = instance.db.tenant_schema(tenant.location)
+
+    def versions() -> tuple[str | None, str | None]:
+        with instance.db.control.connect() as conn:
+            control = migrations.current_revision(conn, schema=control_schema)
+        with instance.db.tenant_transaction(tenant.location, write=False) as conn:
+            return control, migrations.current_revision(conn, schema=tenant_schema)
+
+    try:
+        # As the baseline release left them (their revisions tolerate what is already there).
+        with instance.db.control.begin() as conn:
+            conn.exec_driver_sql(
+                f"UPDATE {_version_table(control_schema)} SET version_num = '0001'"
+            )
+        with instance.db.tenant_transaction(tenant.location) as conn:
+            conn.exec_driver_sql(f"UPDATE {_version_table(tenant_schema)} SET version_num = '0001'")
+        runner = CliRunner(env=_cli_env(instance))
+        for which in ([tenant.name], ["--all"]):
+            result = runner.invoke(main, ["tenant", "upgrade", *which, "--dry-run"])
+            assert result.exit_code == 0, result.output
+            lines = result.output.splitlines()
+            at = lines.index("control database: would apply 1 schema revision(s)")
+            assert lines[at + 1].startswith("  > 0002 Account security: password reset links")
+            at = lines.index(f"tenant {tenant.name}: would apply 2 schema revision(s)")
+            assert lines[at + 1].startswith("  > 0002 The compact search index: one document")
+            assert lines[at + 2].startswith("  > 0003 Count and sum roll-ups of parents")
+            assert lines[at + 3].startswith(f"tenant {tenant.name}: packages up to date")
+            assert versions() == ("0001", "0001")  # nothing changed
+
+        upgraded = runner.invoke(main, ["tenant", "upgrade", tenant.name])
+        assert upgraded.exit_code == 0, upgraded.output
+        assert versions() == (CONTROL_HEAD, TENANT_HEAD)
+        result = runner.invoke(main, ["tenant", "upgrade", tenant.name, "--dry-run"])
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        assert "control database: schema up to date" in lines
+        assert f"tenant {tenant.name}: schema up to date" in lines
+    finally:
+        instance.drop_tenant(tenant.name)

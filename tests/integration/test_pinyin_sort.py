@@ -235,3 +235,103 @@ def test_aggregate_groups_text_keys_in_list_order(client: Any, backend: str) -> 
     assert keys("contact", "account.name") == [*expected, None]
     listed = client.get("/api/v1/records/account", params={"sort": "name", "limit": 50}).json()
     assert [r["name"] for r in listed["records"]] == expected
+
+
+def _query(platform: Platform, tenant: TenantInfo, **spec: Any) -> list[dict[str, Any]]:
+    """Every row of a query, page after page (keyset cursors)."""
+    records: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        with platform.context(tenant, SYSTEM, write=False) as ctx:
+            page = run_query(ctx, "account", QuerySpec(**spec, cursor=cursor))
+        records += page["records"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return records
+
+
+def test_text_ranges_mean_before_and_after_in_list_order(
+    platform: Platform, tenant: TenantInfo, backend: str
+) -> None:
+    """`gt`/`gte`/`lt`/`lte`/`between` on text compare as the list sorts: "names after 李" are
+    the names a name-sorted list shows after 李 (by pinyin on PostgreSQL, where code-point
+    order would put 王, 百, 腾, 重 and 阿 after 李 and 小, 张 and the Latin names before it)."""
+    _seed(platform, tenant)
+    listed = [r["name"] for r in _query(platform, tenant, sort=[{"field": "name"}], limit=50)]
+    if backend == "postgresql":
+        assert listed == PINYIN_ORDER and listed != sorted(NAMES)
+
+    def names(where: dict[str, Any]) -> list[str]:
+        rows = _query(platform, tenant, filter=where, sort=[{"field": "name"}], limit=50)
+        return [r["name"] for r in rows]
+
+    for pivot in ("李四科技", "华为技术", "中国石化", "apple", "阿里巴巴"):
+        at = listed.index(pivot)
+        assert names({"field": "name", "op": "gt", "value": pivot}) == listed[at + 1 :], pivot
+        assert names({"field": "name", "op": "gte", "value": pivot}) == listed[at:], pivot
+        assert names({"field": "name", "op": "lt", "value": pivot}) == listed[:at], pivot
+        assert names({"field": "name", "op": "lte", "value": pivot}) == listed[: at + 1], pivot
+    # A prefix that is no name: after "李" are the names from 李四科技 on.
+    assert names({"field": "name", "op": "gt", "value": "李"}) == listed[listed.index("李四科技") :]
+    low, high = "百度在线", "张三贸易"
+    between = names({"field": "name", "op": "between", "value": [low, high]})
+    assert between == listed[listed.index(low) : listed.index(high) + 1]
+
+
+def test_text_ranges_across_a_lookup_and_min_max_follow_list_order(
+    client: Any, backend: str
+) -> None:
+    """The same through the API, for a path across a lookup (`account.name` on contacts), and
+    a report's minimum and maximum of a text field are the first and last in list order."""
+    expected = PINYIN_ORDER if backend == "postgresql" else sorted(NAMES)
+    for name in NAMES:
+        account = client.post("/api/v1/records/account", json={"name": name}).json()
+        body = {"name": f"联系人{name}", "account": account["id"]}
+        assert client.post("/api/v1/records/contact", json=body).status_code == 201
+    found = client.post(
+        "/api/v1/records/contact/query",
+        json={
+            "filter": {"field": "account.name", "op": "gt", "value": "李四科技"},
+            "sort": [{"field": "account.name"}],
+            "fields": ["name"],
+            "limit": 50,
+        },
+    )
+    assert found.status_code == 200, found.text
+    after = expected[expected.index("李四科技") + 1 :]
+    assert [r["name"] for r in found.json()["records"]] == [f"联系人{n}" for n in after]
+    answer = client.post(
+        "/api/v1/records/account/aggregate",
+        json={"aggregates": [{"op": "min", "field": "name"}, {"op": "max", "field": "name"}]},
+    )
+    assert answer.status_code == 200, answer.text
+    values = answer.json()["groups"][0]["values"]
+    assert (values["min_name"], values["max_name"]) == (expected[0], expected[-1])
+
+
+def test_cursors_over_a_nullable_text_key_page_in_list_order(
+    platform: Platform, tenant: TenantInfo, backend: str
+) -> None:
+    """A sort key that may be empty (a city) pages by the general keyset comparison, which must
+    compare with the sort's collation too, or a page would skip or repeat rows."""
+    cities = ["上海", "北京", "广州", "深圳", "杭州", "成都", "重庆", "武汉", None, None]
+    with platform.context(tenant, SYSTEM) as ctx:
+        RecordsService(ctx).create_many(
+            "account", [{"name": f"客户{i:02d}", "city": c} for i, c in enumerate(cities)]
+        )
+    one_page = _query(platform, tenant, sort=[{"field": "city"}], fields=["city"], limit=50)
+    for limit in (1, 2, 3):
+        paged = _query(platform, tenant, sort=[{"field": "city"}], fields=["city"], limit=limit)
+        assert [r["id"] for r in paged] == [r["id"] for r in one_page], limit
+        back = _query(
+            platform,
+            tenant,
+            sort=[{"field": "city", "direction": "desc"}],
+            fields=["city"],
+            limit=limit,
+        )
+        assert [r["id"] for r in back] == [r["id"] for r in one_page][::-1], limit
+    shown = [r["city"] for r in one_page]
+    named = [c for c in cities if c is not None]
+    pinyin = ["北京", "成都", "重庆", "广州", "杭州", "上海", "深圳", "武汉"]
+    assert shown == [*(pinyin if backend == "postgresql" else sorted(named)), None, None]

@@ -126,3 +126,44 @@ def test_masks_are_kept_per_revision_and_grants() -> None:
     editing = _grants(account={"edit": True, "fields": {"revenue": "hidden"}}, deal={}, note={})
     assert role_key(editing) == role_key(first)
     assert role_key(None) != role_key({})
+
+
+def _organisation() -> CompiledSchema:
+    """The core contract's department and user, as the `core` package defines them."""
+    department = _object(
+        "department",
+        _f("parent", "lookup", target="department"),
+        _f("path", "text", read_only=True),
+    )
+    user = _object(
+        "user",
+        _f("department", "lookup", target="department"),
+        _f("department_path", "text", read_only=True),
+    )
+    return compile_schema(1, "r1", [department, user], {})
+
+
+def test_contract_derivations_are_inputs_like_a_formula_s() -> None:
+    graph = computed_inputs(_organisation())
+    assert graph[("department", "path")] == {
+        ("department", "parent"),
+        ("department", None),
+        ("department", "path"),
+    }
+    assert graph[("user", "department_path")] == {
+        ("user", "department"),
+        ("department", None),
+        ("department", "path"),
+    }
+
+
+def test_a_hidden_parent_hides_the_paths_that_spell_it() -> None:
+    schema = _organisation()
+    hidden_parent = _grants(department={"fields": {"parent": "hidden"}}, user={})
+    assert _masks(schema, hidden_parent) == {
+        "department": {"parent", "path"},
+        "user": {"department_path"},
+    }
+    hidden_department = _grants(department={}, user={"fields": {"department": "hidden"}})
+    assert _masks(schema, hidden_department) == {"user": {"department", "department_path"}}
+    assert _masks(schema, _grants(department={}, user={})) == {}

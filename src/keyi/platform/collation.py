@@ -5,8 +5,11 @@ user expects 阿, 李, 张 — pinyin order. PostgreSQL built with ICU has the C
 ``zh-Hans-x-icu`` (Han characters by pinyin, then Latin letters case-insensitively); SQLite has
 no linguistic collation, so it keeps code-point order (``BINARY``), as documented.
 
-Only sorting uses the collation: text fields keep the database's default collation for
-equality, uniqueness and ranges (`keyi.platform.access.subtree` relies on code-point ranges).
+Sorting uses the collation, and so do what must agree with a sort: range filters over text
+(`keyi.platform.query.filters`: "after 李" means after it in the list), keyset cursors and the
+minimum and maximum of a text field in reports. Text fields keep the database's default
+collation for equality, uniqueness and the platform's own prefix ranges
+(`keyi.platform.access.subtree` relies on code-point ranges).
 An ``ORDER BY name COLLATE "zh-Hans-x-icu"`` can only be read from a B-tree built with that
 collation, so the text fields that carry an index for lists (the name field, fields marked
 ``indexed``) also get a partial index over live rows ``(field COLLATE "zh-Hans-x-icu", id)``

@@ -27,7 +27,7 @@ ALL_OPS = frozenset(
 )
 ORDERED_OPS = frozenset({"eq", "ne", "lt", "lte", "gt", "gte", "in", "is_null", "between"})
 TEXT_OPS = frozenset(
-    {"eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "starts_with", "is_null"}
+    {"eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "starts_with", "is_null", "between"}
 )
 EQUALITY_OPS = frozenset({"eq", "ne", "in", "is_null"})
 

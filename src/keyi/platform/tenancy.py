@@ -85,6 +85,25 @@ class Platform:
                 conn, Chain.TENANT, schema=self.db.tenant_schema(tenant.location)
             )
 
+    def pending_control_revisions(self) -> list[tuple[str, str]]:
+        """The control chain's revisions `init_control` would run, without running them: none
+        for a database not made yet (that one is created at head)."""
+        schema = self._control_schema() if self.db.is_postgres else None
+        with self.db.control.connect() as conn:
+            versioned = migrations.current_revision(conn, schema=schema) is not None
+            if not versioned and not sa.inspect(conn).has_table(
+                self.t["tenant"].name, schema=schema
+            ):
+                return []
+            return migrations.pending_revisions(conn, Chain.CONTROL, schema=schema)
+
+    def pending_tenant_revisions(self, tenant: TenantInfo) -> list[tuple[str, str]]:
+        """The tenant chain's revisions `upgrade_tenant_schema` would run, without running them."""
+        with self.db.tenant_transaction(tenant.location, write=False) as conn:
+            return migrations.pending_revisions(
+                conn, Chain.TENANT, schema=self.db.tenant_schema(tenant.location)
+            )
+
     def _encrypt_stored_secrets(self, conn: sa.Connection) -> None:
         """Client secrets saved in plain text by an earlier version, encrypted in place."""
         providers = self.t["sso_provider"]

@@ -9,9 +9,13 @@ The rule: a field is hidden from a reader when
   role may not read at all, or
 * it is a **roll-up** over a child object the role may not read, or over a child field (the
   summarised field or the link to the parent) that is hidden from the role.
+* it is a field the platform **derives** from a hidden field (the core contract declares what:
+  a department's ``path`` spells its ``parent``'s id and, through ``parent.path``, every
+  ancestor's; a user's ``department_path`` copies the department's ``path``) —
+  keyi.platform.contract, ``ContractField.derived_from``.
 
-Otherwise a formula such as ``amount * 1`` or a sum over one child would show what the mask
-hides, and filtering or sorting by it would reveal it row by row. Everything that checks
+Otherwise a formula such as ``amount * 1``, a sum over one child or a tree path would show what
+the mask hides, and filtering or sorting by it would reveal it row by row. Everything that checks
 ``AccessPolicy.can_read_field`` — responses, field lists, filters, sorts, groupings, exports,
 search, history, titles and the metadata a reader is shown — then treats these fields like any
 other hidden field.
@@ -89,7 +93,7 @@ def _compute(
             if access == FieldAccess.HIDDEN and name in obj.fields and not obj.fields[name].system
         }
     graph = computed_inputs(schema)
-    # A fixpoint: hiding a formula may hide the formulas and roll-ups that read it.
+    # A fixpoint: hiding a field may hide the formulas, roll-ups and derived fields that read it.
     changed = True
     while changed:
         changed = False

@@ -1,9 +1,12 @@
-"""What each computed field reads: the inputs of formulas and roll-ups.
+"""What each computed field reads: the inputs of formulas, roll-ups and derived fields.
 
 A formula's value is a function of the fields its expression names; a roll-up's value is a
-function of its child object's link and summarised fields. Access decisions need this graph: a
+function of its child object's link and summarised fields; a field the platform derives in its
+hooks (a department's ``path`` spells its ancestors' ids) is a function of what the core
+contract declares it derived from (keyi.platform.contract). Access decisions need this graph: a
 value computed from a field the reader may not see would show that field (`amount * 0 + amount`,
-a sum over one child), so such a value is hidden too (keyi.platform.access.masks).
+a sum over one child, a path naming the parent), so such a value is hidden too
+(keyi.platform.access.masks).
 
 The graph depends on the metadata alone, so it is computed once per compiled schema (one
 metadata revision) and kept with it.
@@ -11,8 +14,9 @@ metadata revision) and kept with it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
+from keyi.platform.contract import derived_fields
 from keyi.platform.expressions import ExpressionError, parse, references
 from keyi.platform.metadata.model import REFERENCE_TYPES, FieldType
 from keyi.platform.schema import CompiledSchema
@@ -38,6 +42,11 @@ def formula_inputs(schema: CompiledSchema, object_name: str, expression: str) ->
         paths = references(parse(expression))
     except ExpressionError:
         return set()
+    return path_inputs(schema, object_name, paths)
+
+
+def path_inputs(schema: CompiledSchema, object_name: str, paths: Iterable[str]) -> set[Input]:
+    """Every field read along reference paths (``parent.path``) from ``object_name``."""
     found: set[Input] = set()
     for path in paths:
         obj = schema.get(object_name)
@@ -56,7 +65,7 @@ def formula_inputs(schema: CompiledSchema, object_name: str, expression: str) ->
 
 
 def computed_inputs(schema: CompiledSchema) -> Mapping[FieldKey, frozenset[Input]]:
-    """Direct inputs of every formula and roll-up of the schema (memoised on the schema)."""
+    """Direct inputs of every formula, roll-up and derived field (memoised on the schema)."""
     cached = schema.memo.get(_MEMO_KEY)
     if cached is not None:
         return cached
@@ -76,5 +85,9 @@ def computed_inputs(schema: CompiledSchema) -> Mapping[FieldKey, frozenset[Input
                 if spec.aggregate_field:
                     inputs.add((spec.child_object, spec.aggregate_field))
                 graph[(obj.name, f.name)] = frozenset(inputs)
+    for object_name, field_name, paths in derived_fields():
+        derived = schema.get(object_name)
+        if derived is not None and field_name in derived.fields:
+            graph[(object_name, field_name)] = frozenset(path_inputs(schema, object_name, paths))
     schema.memo[_MEMO_KEY] = graph
     return graph

@@ -43,6 +43,7 @@ __all__ = [
     "current_revision",
     "head_revision",
     "lock",
+    "pending_revisions",
     "revision_schema",
     "stamp_head",
     "upgrade",
@@ -100,6 +101,18 @@ def _context(conn: sa.Connection, schema: str | None) -> MigrationContext:
 def current_revision(conn: sa.Connection, *, schema: str | None) -> str | None:
     """The revision a database is at, or None if it has never been versioned."""
     return _context(conn, schema).get_current_revision()
+
+
+def pending_revisions(
+    conn: sa.Connection, chain: Chain, *, schema: str | None, location: Path | None = None
+) -> list[tuple[str, str]]:
+    """The revisions `upgrade` would run on this database, oldest first: ``(id, message)``,
+    the message being the first paragraph of the revision's docstring. Reads only (a dry run
+    of ``keyi tenant upgrade`` shows them); a database never versioned lacks every revision."""
+    script = _script(_location(chain, location))
+    current = current_revision(conn, schema=schema)
+    found = script.iterate_revisions("heads", current or "base")
+    return [(r.revision, " ".join((r.doc or "").split())) for r in reversed(list(found))]
 
 
 def lock(conn: sa.Connection, key: str) -> None:

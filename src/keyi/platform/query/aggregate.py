@@ -156,6 +156,9 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
             fn = sa.func.sum
             counted.append(sa.func.count(column))
             averaged.add(len(agg_columns))
+        if op in ("min", "max"):
+            # The first or last in the order a list sorted by this field shows (pinyin).
+            column = sorted_by_collation(ctx.conn, f, column)
         agg_columns.append((f"{op}_{path.replace('.', '_')}", fn(column), f))
 
     labels = [expr.label(f"g{i}") for i, (_, expr, _) in enumerate(group_columns)]
@@ -192,6 +195,12 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
                 result[name] = (
                     impl_for(f).to_json(f, value) if not isinstance(value, str) else value
                 )
+            elif f is not None and f.type == FieldType.FORMULA and f.return_type not in NUMERIC:
+                # The minimum or maximum of a text or date formula is a text or date.
+                result[name] = value.isoformat() if hasattr(value, "isoformat") else value
+            elif f is not None and f.type not in NUMERIC and f.type != FieldType.FORMULA:
+                # The minimum or maximum of a text-like field is that field's value, not a number.
+                result[name] = impl_for(f).to_json(f, value)
             else:
                 result[name] = _number(value, name.split("_", 1)[0])
         groups.append({"key": key, "values": result})

@@ -3,6 +3,10 @@
 F = {"and": [F...]} | {"or": [F...]} | {"not": F} | {"field": path, "op": op, "value": v}.
 Values are coerced by the field's type plug-in, so a filter can never carry SQL, and every error
 names where in the tree it is (`filter.and.1.value`).
+
+Ranges over text (`gt`, `gte`, `lt`, `lte`, `between`) compare with the collation lists sort by
+(keyi.platform.collation: pinyin where the database has it), so "names after 李" are exactly the
+rows a list sorted by name shows after 李, and the collated sort index serves the range.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from keyi.platform.collation import sorted_by_collation
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.fieldtypes import ALL_OPS, Invalid, impl_for
 from keyi.platform.metadata.model import FieldDef, FieldType
@@ -31,6 +36,7 @@ COMPARISONS = {
     "gte": operator.ge,
 }
 MAX_IN_VALUES = 1000
+RANGES = frozenset({"lt", "lte", "gt", "gte", "between"})
 
 
 class FilterCompiler:
@@ -94,6 +100,8 @@ class FilterCompiler:
                 raise _bad(f"{key}.value", "is_null takes true or false")
             empty = column.is_(None)
             return empty if value else sa.not_(empty)
+        if op in RANGES:
+            column = sorted_by_collation(self.resolver.ctx.conn, f, column)
         kind = _value_kind(f)
         if kind in ("date", "datetime") and dates.is_relative(value):
             return self._relative(column, op, str(value), kind, key)
