@@ -58,6 +58,8 @@ _ROW_FILTERS = "row_filters"
 # Readers' predicates kept per metadata revision: one per user, object and table shape in use.
 _MAX_ROW_FILTERS = 4096
 _NO_FILTER: Hashable = ("all",)
+_UNRESTRICTED: Hashable = ("unrestricted",)
+_READABLE = "readable_fields"
 _NOTHING: Hashable = ("nothing",)
 
 
@@ -77,6 +79,8 @@ class AccessPolicy:
         self.ctx: Context | None = None
         self._masks: Masks = {}
         self._masks_schema: object = None  # the schema `_masks` was computed for
+        self._grants_key: Hashable | None = None
+        self._permissions: dict[str, ObjectPermission] = {}
 
     # ------------------------------------------------------------ object level
     @property
@@ -84,6 +88,13 @@ class AccessPolicy:
         return self._unrestricted
 
     def permission(self, obj: CompiledObject) -> ObjectPermission:
+        """The role's grant on ``obj`` (asked for every field a read shows: kept per policy)."""
+        found = self._permissions.get(obj.name)
+        if found is None:
+            found = self._permissions[obj.name] = self._permission(obj)
+        return found
+
+    def _permission(self, obj: CompiledObject) -> ObjectPermission:
         if obj.name in ADMINISTERED_OBJECTS:
             # Read-only for every role, but a role's field rights still hold (a user's phone
             # hidden from reps must not show in lists, exports or search).
@@ -117,9 +128,33 @@ class AccessPolicy:
             return {}
         schema = self.ctx.schema
         if self._masks_schema is not schema:
-            self._masks = field_masks(schema, self.permission, role_key(self.role_permissions))
+            self._masks = field_masks(schema, self.permission, self.grants_key())
             self._masks_schema = schema
         return self._masks
+
+    def grants_key(self) -> Hashable:
+        """What field-level answers depend on besides the metadata: the role's grants by
+        content (see :func:`role_key`), or that the actor is unrestricted."""
+        if self._grants_key is None:
+            self._grants_key = (
+                _UNRESTRICTED if self.unrestricted else role_key(self.role_permissions)
+            )
+        return self._grants_key
+
+    def readable_fields(self, obj: CompiledObject) -> tuple[str, ...]:
+        """Names of the fields of ``obj`` the reader may read, in definition order; the same
+        for every reader with the same grants, so kept per metadata revision."""
+        if self.ctx is None:
+            return tuple(name for name, f in obj.fields.items() if self.can_read_field(obj, f))
+        memo: dict[Hashable, tuple[str, ...]] = self.ctx.schema.memo.setdefault(_READABLE, {})
+        key = (obj.name, self.grants_key())
+        found = memo.get(key)
+        if found is None:
+            found = tuple(name for name, f in obj.fields.items() if self.can_read_field(obj, f))
+            if len(memo) >= _MAX_ROW_FILTERS:
+                memo.clear()
+            memo[key] = found
+        return found
 
     def can_read_field(self, obj: CompiledObject, f: FieldDef) -> bool:
         return self.field_access(obj, f) != FieldAccess.HIDDEN

@@ -183,9 +183,9 @@ def quick_search_predicate(ctx: Context, obj: CompiledObject, table: Any, text: 
 
 def selected_fields(ctx: Context, obj: CompiledObject, requested: list[str] | None) -> list[str]:
     """The fields a read returns: those requested (each must be readable), else all readable."""
-    readable = [name for name, f in obj.fields.items() if ctx.policy.can_read_field(obj, f)]
+    readable = ctx.policy.readable_fields(obj)
     if not requested:
-        return readable
+        return list(readable)
     unknown = [name for name in requested if name not in readable]
     if unknown:
         raise ValidationFailed(

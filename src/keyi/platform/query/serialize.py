@@ -23,7 +23,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from keyi.platform.access.model import Operation
-from keyi.platform.fieldtypes import FieldTypeImpl, currency_column, impl_for
+from keyi.platform.fieldtypes import (
+    DateTimeType,
+    FieldTypeImpl,
+    currency_column,
+    datetime_json,
+    impl_for,
+)
 from keyi.platform.metadata.model import REFERENCE_TYPES, FieldDef, FieldType
 from keyi.platform.query.paths import PathResolver
 from keyi.platform.schema import CompiledObject
@@ -32,6 +38,7 @@ if TYPE_CHECKING:
     from keyi.platform.context import Context
 
 _TITLE = "_title__"
+_LABELS = "stored_labels"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -57,6 +64,18 @@ def readable_name_column(ctx: Context, target: CompiledObject) -> str | None:
     return name
 
 
+def _stored_labels(ctx: Context, obj: CompiledObject) -> Mapping[str, Any]:
+    """``column AS name`` for every stored column of the object, made once per metadata
+    revision: a list page selects some thirty and labelling them cost more than fetching them.
+    (A formula is compiled per request: it depends on the reader and on today.)"""
+    memo: dict[str, Mapping[str, Any]] = ctx.schema.memo.setdefault(_LABELS, {})
+    found = memo.get(obj.name)
+    if found is None:
+        found = {column.name: column.label(column.name) for column in obj.table.c}
+        memo[obj.name] = found
+    return found
+
+
 class RecordSerializer:
     def __init__(
         self,
@@ -75,11 +94,15 @@ class RecordSerializer:
 
     def columns(self) -> list[Any]:
         cols: list[Any] = []
+        labels = _stored_labels(self.ctx, self.obj)
         for f in self.fields:
-            cols.append(self.resolver.column(f.name).label(f.name))
+            stored = labels.get(f.name)
+            if stored is None or f.type == FieldType.FORMULA:
+                cols.append(self.resolver.column(f.name).label(f.name))
+            else:
+                cols.append(stored)
             if f.type == FieldType.CURRENCY:
-                name = currency_column(f.name)
-                cols.append(self.obj.table.c[name].label(name))
+                cols.append(labels[currency_column(f.name)])
         if self.inline_titles:
             for f in self._reference_fields():
                 title = self._title_subquery(f)
@@ -112,14 +135,15 @@ class RecordSerializer:
         converters: list[tuple[str, Callable[[Any], Any] | None, str | None]] = []
         for f in self.fields:
             impl = impl_for(f)
-            unchanged = type(impl).to_json is FieldTypeImpl.to_json
-            converters.append(
-                (
-                    f.name,
-                    None if unchanged else functools.partial(impl.to_json, f),
-                    currency_column(f.name) if f.type == FieldType.CURRENCY else None,
-                )
-            )
+            convert: Callable[[Any], Any] | None
+            if type(impl).to_json is FieldTypeImpl.to_json:
+                convert = None
+            elif type(impl).to_json is DateTimeType.to_json:
+                convert = datetime_json
+            else:
+                convert = functools.partial(impl.to_json, f)
+            currency = currency_column(f.name) if f.type == FieldType.CURRENCY else None
+            converters.append((f.name, convert, currency))
         return converters
 
     def serialize_rows(self, rows: Sequence[Any]) -> list[dict[str, Any]]:
