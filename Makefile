@@ -13,7 +13,7 @@ DEMO_ACCOUNTS ?= 300
 # Python tests run in parallel workers; browser tests run once after them.
 PYTEST_WORKERS ?= 2
 
-.PHONY: run install install-python install-web install-browser api-types test test-python test-web test-e2e lint bench clean
+.PHONY: run install install-python install-web install-browser install-wrk api-types test test-python test-web test-e2e lint bench clean
 
 run: install
 	KEYI_DATA_DIR=$(DATA_DIR) $(KEYI) demo --accounts $(DEMO_ACCOUNTS)
@@ -79,8 +79,13 @@ test-python:
 	$(PYTEST) -n $(PYTEST_WORKERS) -m "not e2e" -q
 	$(PYTEST) -m e2e -q -p no:randomly
 
-bench: install
+bench: install install-wrk
 	$(PY) -m bench --accounts $${BENCH_ACCOUNTS:-100000}
+
+# The HTTP load client of `python -m bench.http` (Debian's wrk: C, so the client takes little of
+# the CPU it measures); without it bench.http falls back to its Python client.
+install-wrk:
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) web/node_modules web/dist

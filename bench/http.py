@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from bench import wrk_client
 from bench.environment import Backend, load_average, machine_info, postgres_url
 from bench.harness import MIXES, RESULTS_DIR, SALES_LOGIN
 from bench.operations import INDUSTRIES
@@ -47,10 +48,10 @@ def list_paths() -> list[str]:
     return paths
 
 
-def session_token(platform: Platform, tenant: TenantInfo) -> str:
-    """A web session for the demo's sales user, made directly (no password to know)."""
+def session_token(platform: Platform, tenant: TenantInfo, login: str = SALES_LOGIN) -> str:
+    """A web session for one of the demo's users, made directly (no password to know)."""
     t = platform.t
-    email = f"{SALES_LOGIN}@{email_domain(tenant.name)}"
+    email = f"{login}@{email_domain(tenant.name)}"
     with platform.db.control.connect() as conn:
         identity_id, user_id = conn.execute(
             sa.select(t["identity"].c.id, t["membership"].c.user_id)
@@ -96,8 +97,12 @@ def start_server(backend: Backend, processes: int) -> tuple[subprocess.Popen[byt
         time.sleep(0.2)
 
 
-def drive(url: str, token: str, clients: int, seconds: float, warmup: float) -> dict[str, Any]:
+def drive(
+    url: str, token: str, clients: int, seconds: float, warmup: float, client: str = "httpx"
+) -> dict[str, Any]:
     """Run the load client in its own process and return what it measured."""
+    if client == "wrk":
+        return wrk_client.drive(url, token, list_paths(), clients, seconds)
     command = [sys.executable, "-m", "bench.http_client", "--url", url]
     output = subprocess.run(  # noqa: S603 - our own client module
         [
@@ -112,7 +117,7 @@ def drive(url: str, token: str, clients: int, seconds: float, warmup: float) -> 
         timeout=seconds + warmup + 120,
     )
     result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
-    return result
+    return {**result, "client": "httpx"}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -133,12 +138,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         tenant = backend.platform.tenant(tenant_name)
         backend.analyze(tenant)
-        token = session_token(backend.platform, tenant)
+        token = session_token(backend.platform, tenant, args.login)
         for processes in args.processes:
             server, url = start_server(backend, processes)
             try:
                 for clients in args.clients:
-                    result = drive(url, token, clients, args.seconds, args.warmup)
+                    result = drive(url, token, clients, args.seconds, args.warmup, args.client)
                     row = {"processes": processes, **result, "load_average": load_average()}
                     print(json.dumps(row))
                     rows.append(row)
@@ -153,6 +158,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "accounts": args.accounts,
         "machine": machine_info(),
         "request": list_paths()[0],
+        "login": args.login,
         "rows": rows,
     }
     args.out.mkdir(parents=True, exist_ok=True)
@@ -165,12 +171,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def markdown(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| processes | clients | requests/s | p50 ms | p95 ms | p99 ms | errors |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| client | processes | clients | requests/s | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['processes']} | {r['clients']} | {r['requests_per_second']} | {r['p50_ms']} "
+            f"| {r.get('client', 'httpx')} | {r['processes']} | {r['clients']} "
+            f"| {r['requests_per_second']} | {r['p50_ms']} "
             f"| {r['p95_ms']} | {r['p99_ms']} | {r['errors']} |"
         )
     return "\n".join(lines)
@@ -192,6 +199,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=RESULTS_DIR / "data")
     parser.add_argument("--pg-schema", default="keyi_bench")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR)
+    parser.add_argument(
+        "--login",
+        default=SALES_LOGIN,
+        help="the demo user whose session asks (e.g. liu.yang, a manager whose role reads"
+        " their department's accounts)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=("wrk", "httpx"),
+        default="wrk" if wrk_client.available() else "httpx",
+        help="load client: wrk (C, when installed; leaves the cores to what is measured)"
+        " or the Python one",
+    )
     run(parser.parse_args(argv))
     return 0
 

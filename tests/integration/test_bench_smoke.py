@@ -189,20 +189,25 @@ def test_command_line_defaults() -> None:
     assert parse_args([]).backends == ("sqlite", "postgresql")
 
 
-def test_http_throughput_bench_end_to_end(tmp_path: Path) -> None:
+@pytest.mark.parametrize("client", ["httpx", "wrk"])
+def test_http_throughput_bench_end_to_end(tmp_path: Path, client: str) -> None:
     """bench.http starts `keyi serve --workers 2`, drives it from a client process, reports."""
+    from bench import wrk_client
     from bench.http import main as http_main
 
+    if client == "wrk" and not wrk_client.available():
+        pytest.skip("wrk is not installed (make bench installs it)")
     out = tmp_path / "out"
     http_main(
         [
             *("--accounts", "120", "--backend", "sqlite", "--processes", "2"),
-            *("--clients", "2", "--seconds", "1", "--warmup", "0.2"),
+            *("--clients", "2", "--seconds", "1", "--warmup", "0.2", "--client", client),
             *("--data-dir", str(tmp_path / "data"), "--out", str(out)),
         ]
     )
     [report_file] = out.glob("http-120-sqlite-*.json")
     [row] = json.loads(report_file.read_text())["rows"]
+    assert row["client"] == client
     assert row["processes"] == 2 and row["clients"] == 2
     assert row["requests"] > 0 and row["errors"] == 0
     assert 0 < row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"]
