@@ -163,8 +163,14 @@ class Databases:
             return engine
 
     @contextmanager
-    def tenant_transaction(self, location: str, *, write: bool = True) -> Iterator[sa.Connection]:
-        """A connection in a transaction in the tenant's namespace; commits on success."""
+    def tenant_transaction(
+        self, location: str, *, write: bool = True, set_path: bool = True
+    ) -> Iterator[sa.Connection]:
+        """A connection in a transaction in the tenant's namespace; commits on success.
+
+        ``set_path=False`` leaves setting the PostgreSQL search path to the caller, who must do
+        it before any statement on the tenant's tables (keyi.platform.metadata.store.SchemaCache
+        folds it into the revision check every request makes first)."""
         engine = self.engine_for(location)
         with engine.connect() as conn:
             conn.info["write"] = write
@@ -172,7 +178,8 @@ class Databases:
                 if self.is_postgres:
                     if not SCHEMA_RE.match(location):
                         raise ValueError("invalid tenant schema")
-                    conn.exec_driver_sql(f'SET LOCAL search_path TO "{location}"')
+                    if set_path:
+                        conn.exec_driver_sql(f'SET LOCAL search_path TO "{location}"')
                 yield conn
 
     def create_namespace(self, location: str) -> None:

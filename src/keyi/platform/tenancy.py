@@ -257,8 +257,12 @@ class Platform:
         """
         ctx: Context | None = None
         try:
-            with self.db.tenant_transaction(tenant.location, write=write) as conn:
-                ctx = Context(tenant, actor, conn, self.schemas.get(conn, tenant.location), locale)
+            postgres = self.db.is_postgres
+            with self.db.tenant_transaction(
+                tenant.location, write=write, set_path=not postgres
+            ) as conn:
+                schema = self.schemas.get(conn, tenant.location, set_path=postgres)
+                ctx = Context(tenant, actor, conn, schema, locale)
                 yield ctx
                 if ctx.user_status_changes:
                     apply_user_status(self, ctx)
