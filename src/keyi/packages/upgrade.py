@@ -43,7 +43,7 @@ from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.service import MetadataService
 from keyi.platform.metadata.store import load_compiled, load_definitions
 from keyi.platform.permissions import Actor
-from keyi.platform.records.reindex import upgrade_search_index
+from keyi.platform.records.reindex import refresh_search_tokens, upgrade_search_index
 from keyi.platform.schema import Ddl, meta_state_table, package_table
 from keyi.platform.tenancy import Platform
 
@@ -502,7 +502,15 @@ def upgrade_tenant(
         if applied:
             log.info("tenant %s: migrated to %s", tenant.name, applied[-1])
     with platform.context(tenant, Actor.system("package upgrade"), write=not dry_run) as ctx:
-        return upgrade(ctx, dry_run=dry_run, packages=packages)
+        report = upgrade(ctx, dry_run=dry_run, packages=packages)
+    if not dry_run:
+        # After the packages (the objects' searchable fields are theirs), in batches of its own.
+        refresh_search_tokens(
+            lambda: platform.db.tenant_transaction(tenant.location),
+            load_compiled,
+            label=f"tenant {tenant.name}",
+        )
+    return report
 
 
 def upgrade_all(

@@ -22,6 +22,7 @@ from keyi.platform.schema import (
     meta_state_table,
     system_metadata,
 )
+from keyi.platform.search.rules import record_index_rules
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "currency": "CNY",
@@ -39,6 +40,7 @@ def install_system_tables(
     system_metadata.create_all(conn)
     audit.install_append_only(conn)
     stamp_head(conn, Chain.TENANT, schema=schema)
+    record_index_rules(conn, system_metadata)  # its index starts empty, under today's rules
     conn.execute(
         sa.insert(meta_state_table).values(
             id=1, version=1, revision=new_id(), settings={**DEFAULT_SETTINGS, **(settings or {})}

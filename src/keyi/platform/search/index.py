@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection
 
 from keyi.platform.search import documents
 from keyi.platform.search.planning import plan_with_values
+from keyi.platform.search.rules import define_state_table
 from keyi.platform.search.tokenize import prefix_upper_bound, tokenize_document, tokenize_query
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "MAX_WEIGHT",
     "SEARCH_TABLE_NAME",
     "SearchHit",
+    "copy_rows",
     "define_search_table",
     "index_record",
     "index_records",
@@ -75,16 +77,17 @@ class SearchHit:
 
 
 def define_search_table(metadata: sa.MetaData) -> sa.Table:
-    """Define (not create) the token table on ``metadata``, and PostgreSQL's document table
-    beside it (:mod:`.documents`); the functions here take the token table and use whichever
-    the connection's database keeps. Both are created on both databases (one stays empty), so
-    one metadata describes every tenant.
+    """Define (not create) the token table on ``metadata``, PostgreSQL's document table beside
+    it (:mod:`.documents`) and the one-row table of the index's token rules (:mod:`.rules`); the
+    functions here take the token table and use whichever the connection's database keeps. All
+    are created on both databases (one stays empty), so one metadata describes every tenant.
 
     No schema name: the caller maps the tenant's PostgreSQL schema with ``schema_translate_map``;
     on SQLite each tenant has its own file. Constraint and index names are explicit so they do not
     depend on the metadata's naming convention (and stay unique within a schema).
     """
     documents.define_document_table(metadata)
+    define_state_table(metadata)
     return sa.Table(
         SEARCH_TABLE_NAME,
         metadata,
@@ -196,7 +199,7 @@ def index_records(
                 )
             )
     if len(rows) >= COPY_THRESHOLD and conn.dialect.name == "postgresql":
-        _copy_rows(conn, target, rows)
+        copy_rows(conn, target, rows)
     elif rows:
         conn.execute(target.insert(), rows)
 
@@ -207,7 +210,7 @@ def _documents_rows(
     return documents.document_rows(object_name, docs)
 
 
-def _copy_rows(conn: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
+def copy_rows(conn: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
     """Bulk rows through PostgreSQL's COPY on the caller's connection (same transaction).
 
     A bulk create writes a row per record (documents) or ~18 per record (tokens); as one

@@ -22,10 +22,19 @@ Rules, applied identically to documents and queries so that they always meet:
   *suffixes starting at each part boundary*: ``wang.fang@acme.com`` gives ``wang.fang@acme.com``,
   ``fang@acme.com``, ``acme.com``, ``com``; ``iphone15`` gives ``iphone15``, ``15``. A query word
   is a *prefix* term, so ``acm`` finds ``Acme``, ``acme.com`` finds the e-mail, so does
-  ``fang@acme``.
+  ``fang@acme``. A suffix of one character (the check letter of ``91330702123456788C``) is not
+  stored: as a query it is the prefix of a large part of the index anyway.
+* **Identifiers** — a connector other than ``@`` next to a digit is dropped from the word before
+  its suffixes are taken, in documents and queries alike: ``KH-2026-000001`` is stored as
+  ``kh2026000001``, ``2026000001``, ``000001`` — no longer also as ``kh-2026-000001`` and
+  ``2026-000001`` beside the digit join. On PostgreSQL each such token is unique to its record,
+  i.e. one GIN entry of its own, and these spellings were most of the index. Whether a connector
+  is dropped depends only on its two neighbours, which a query word starting at a part boundary
+  shares with the document word, so ``kh-2026``, ``2026-000001``, ``KH2026`` still find it.
 * **Phone numbers** — digit groups separated by spaces, ``- . ( ) / +`` — additionally give the
-  concatenated digits from each group on (``138-0013-8000`` → ``13800138000``, ``00138000``), so a
-  number is found whichever way it was written and by any group-aligned prefix/suffix of it.
+  concatenated digits from each group on (``138 0013 8000`` → ``13800138000``, ``00138000``), so a
+  number is found whichever way it was written and by any group-aligned prefix/suffix of it. A
+  number inside one word (``0579-22640621``) needs nothing more: the identifier rule joined it.
 
 Tokens are capped at :data:`MAX_TOKEN_LEN` characters (documents and queries alike, so prefix
 matching still works) to keep B-tree keys small.
@@ -41,6 +50,7 @@ from dataclasses import dataclass
 __all__ = [
     "MAX_PHONE_DIGITS",
     "MAX_TOKEN_LEN",
+    "TOKEN_RULES",
     "QueryTerms",
     "normalize",
     "prefix_upper_bound",
@@ -53,6 +63,12 @@ MAX_TOKEN_LEN = 64
 
 MAX_PHONE_DIGITS = 20
 """Longest concatenated digit string built from a phone-like sequence (E.164 is 15 + extension)."""
+
+TOKEN_RULES = 2
+"""Version of the rules above. A tenant records the version its index was built with, and the
+upgrade at start rebuilds an index built with older rules (:mod:`keyi.platform.records.reindex`).
+Bump it with any change that alters the tokens of a document or a query. 2: identifiers without
+their connectors next to digits, no one-character suffixes."""
 
 # Han (BMP, extension A, compatibility, supplementary planes), kana, Hangul, bopomofo,
 # and the ideographic iteration/zero marks. Characters in these ranges form "CJK runs".
@@ -75,6 +91,7 @@ _CJK_RUN = re.compile(f"[{_CJK_CLASS}]+")
 
 # A letter-or-digit that is not CJK (CJK runs are cut out before this is applied).
 _ALNUM = r"[^\W_]"
+_CONNECTOR_CHARS = frozenset(".@_+-/:&#'")
 _CONNECTORS = r"[.@_+\-/:&#']"
 _COMPOUND = re.compile(f"{_ALNUM}+(?:{_CONNECTORS}{_ALNUM}+)*")
 # Part boundaries inside a compound: after a connector, and at letter<->digit transitions.
@@ -123,12 +140,49 @@ def _cjk_document_tokens(run: str) -> Iterator[str]:
     yield run[-1]
 
 
+_DIGIT_CHARS = frozenset("0123456789")
+_KEPT_CONNECTOR = "@"
+
+
+def _identifier_form(compound: str) -> tuple[str, list[int]]:
+    """The word without its connectors next to a digit, and where its parts start in that form.
+
+    ``kh-2026-000001`` → (``kh2026000001``, [2, 6]). A compound begins and ends with a letter or
+    digit, so every connector has both neighbours, and a query word that starts at a part
+    boundary of a document word drops exactly the connectors the document word drops there.
+    """
+    kept: list[str] = []
+    position: list[int] = []  # index in the normal form of each original character
+    for i, ch in enumerate(compound):
+        position.append(len(kept))
+        if (
+            ch in _CONNECTOR_CHARS
+            and ch != _KEPT_CONNECTOR
+            and (compound[i - 1] in _DIGIT_CHARS or compound[i + 1] in _DIGIT_CHARS)
+        ):
+            continue
+        kept.append(ch)
+    starts = [position[m.start()] for m in _PART_START.finditer(compound, 1)]
+    return "".join(kept), starts
+
+
 def _compound_suffixes(compound: str) -> Iterator[str]:
-    yield _cap(compound)
-    for m in _PART_START.finditer(compound, 1):
-        start = m.start()
-        if start < len(compound) and compound[start] not in "._+-/:&#'@":
-            yield _cap(compound[start:])
+    """The word's identifier form and its suffixes from each part start, but one-character ones."""
+    form, starts = _identifier_form(compound)
+    yield _cap(form)
+    for start in starts:
+        if len(form) - start > 1:
+            yield _cap(form[start:])
+
+
+def _compound_term(compound: str) -> str:
+    """A query word: its identifier form, capped like the stored tokens."""
+    return _cap(_identifier_form(compound)[0])
+
+
+def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    """Whether ``span`` lies within one of ``spans`` (a phone number inside one word)."""
+    return any(start <= span[0] and span[1] <= end for start, end in spans)
 
 
 def _phone_joins(groups: list[str]) -> Iterator[str]:
@@ -158,10 +212,13 @@ def tokenize_document(text: str | None) -> set[str]:
         if is_cjk:
             tokens.update(_cjk_document_tokens(segment))
             continue
+        words: list[tuple[int, int]] = []
         for m in _COMPOUND.finditer(segment):
+            words.append(m.span())
             tokens.update(_compound_suffixes(m.group()))
         for m in _PHONE.finditer(segment):
-            tokens.update(_phone_joins(_DIGITS.findall(m.group())))
+            if not _inside(m.span(), words):  # one word: its identifier form joined it
+                tokens.update(_phone_joins(_DIGITS.findall(m.group())))
     return tokens
 
 
@@ -225,7 +282,10 @@ def tokenize_query(query: str | None) -> QueryTerms:
                 exact.update(segment[i : i + 2] for i in range(len(segment) - 1))
             continue
         rest = segment
+        words = [m.span() for m in _COMPOUND.finditer(segment)]
         for m in _PHONE.finditer(segment):
+            if _inside(m.span(), words):
+                continue  # one word, joined by its identifier form (one term with its letters)
             groups = _DIGITS.findall(m.group())
             digits = "".join(groups)
             spaced_only = m.group().replace(" ", "").replace("\t", "").isdigit()
@@ -234,7 +294,7 @@ def tokenize_query(query: str | None) -> QueryTerms:
             prefixes.add(digits)
             rest = rest[: m.start()] + " " * (m.end() - m.start()) + rest[m.end() :]
         for m in _COMPOUND.finditer(rest):
-            prefixes.add(_cap(m.group()))
+            prefixes.add(_compound_term(m.group()))
     return _prune(exact, prefixes)
 
 
