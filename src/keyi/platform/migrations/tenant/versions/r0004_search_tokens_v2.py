@@ -8,8 +8,8 @@ not schema, and may take minutes on a large tenant, so it is not done here, insi
 migration's transaction, but by the upgrade that follows at start (``keyi tenant upgrade``:
 ``records.reindex.refresh_search_tokens``, in batches of their own).
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
