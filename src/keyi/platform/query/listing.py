@@ -101,7 +101,8 @@ def run_query(ctx: Context, object_name: str, spec: QuerySpec) -> dict[str, Any]
         after.append(keyset_after(sort_columns, last))
 
     key_labels = [column.label(f"_k{i}") for i, (column, _, _) in enumerate(sort_columns)]
-    stmt = plan.select(*serializer.columns(), *key_labels, where=tuple(after))
+    columns = serializer.columns()
+    stmt = plan.select(*columns, *key_labels, where=tuple(after))
     order = []
     for column, direction, nullable in sort_columns:
         clause = column.asc() if direction == "asc" else column.desc()
@@ -109,15 +110,16 @@ def run_query(ctx: Context, object_name: str, spec: QuerySpec) -> dict[str, Any]
             clause = clause.nulls_last() if direction == "asc" else clause.nulls_first()
         order.append(clause)
     stmt = stmt.order_by(*order).limit(limit + 1)
-    rows = ctx.conn.execute(stmt).mappings().all()
+    rows = ctx.conn.execute(stmt).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
     records = serializer.serialize_rows(rows)
     next_cursor = None
     if has_more and rows:
         last_row = rows[-1]
+        keys = len(columns)
         next_cursor = cursors.encode(
-            [last_row[f"_k{i}"] for i in range(len(sort_columns))], signature
+            [last_row[keys + i] for i in range(len(sort_columns))], signature
         )
     return {"records": records, "next_cursor": next_cursor}
 
@@ -177,7 +179,7 @@ def fetch_one(
         obj.table.c.id == record_id, *visible_rows(ctx, obj, obj.table, deleted=deleted)
     )
     stmt = resolver.apply_joins(stmt)
-    row = ctx.conn.execute(stmt).mappings().first()
+    row = ctx.conn.execute(stmt).first()
     if row is None:
         return None
     return serializer.serialize_rows([row])[0]

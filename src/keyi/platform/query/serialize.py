@@ -91,23 +91,34 @@ class RecordSerializer:
         self.fields: list[FieldDef] = [obj.fields[name] for name in names]
         self.resolver = resolver
         self.inline_titles = inline_titles
+        self._positions: dict[str, int] = {}  # set by columns()
 
     def columns(self) -> list[Any]:
+        """The columns to select, in the order :meth:`serialize_rows` reads rows by position
+        (rows as tuples: a mapping per row cost more than the values it held)."""
         cols: list[Any] = []
+        positions: dict[str, int] = {}
         labels = _stored_labels(self.ctx, self.obj)
+
+        def add(name: str, column: Any) -> None:
+            positions[name] = len(cols)
+            cols.append(column)
+
         for f in self.fields:
             stored = labels.get(f.name)
             if stored is None or f.type == FieldType.FORMULA:
-                cols.append(self.resolver.column(f.name).label(f.name))
+                add(f.name, self.resolver.column(f.name).label(f.name))
             else:
-                cols.append(stored)
+                add(f.name, stored)
             if f.type == FieldType.CURRENCY:
-                cols.append(labels[currency_column(f.name)])
+                name = currency_column(f.name)
+                add(name, labels[name])
         if self.inline_titles:
             for f in self._reference_fields():
                 title = self._title_subquery(f)
                 if title is not None:
-                    cols.append(title.label(_TITLE + f.name))
+                    add(_TITLE + f.name, title.label(_TITLE + f.name))
+        self._positions = positions
         return cols
 
     def _reference_fields(self) -> list[FieldDef]:
@@ -128,11 +139,14 @@ class RecordSerializer:
             stmt = stmt.where(access)
         return stmt.scalar_subquery()
 
-    def _converters(self) -> list[tuple[str, Callable[[Any], Any] | None, str | None]]:
-        """Per field: its name, how its stored value becomes JSON (None: as it is) and, for
-        money, the column of its currency. Resolved once per page rather than per value: a
-        50-row page has some 1,500 values."""
-        converters: list[tuple[str, Callable[[Any], Any] | None, str | None]] = []
+    def _converters(
+        self,
+    ) -> list[tuple[str, int, Callable[[Any], Any] | None, tuple[str, int] | None]]:
+        """Per field: its name, its position in a row, how its stored value becomes JSON (None:
+        as it is) and, for money, the name and position of its currency. Resolved once per page
+        rather than per value: a 50-row page has some 1,500 values."""
+        positions = self._positions
+        converters: list[tuple[str, int, Callable[[Any], Any] | None, tuple[str, int] | None]] = []
         for f in self.fields:
             impl = impl_for(f)
             convert: Callable[[Any], Any] | None
@@ -142,11 +156,15 @@ class RecordSerializer:
                 convert = datetime_json
             else:
                 convert = functools.partial(impl.to_json, f)
-            currency = currency_column(f.name) if f.type == FieldType.CURRENCY else None
-            converters.append((f.name, convert, currency))
+            currency = None
+            if f.type == FieldType.CURRENCY:
+                name = currency_column(f.name)
+                currency = (name, positions[name])
+            converters.append((f.name, positions[f.name], convert, currency))
         return converters
 
     def serialize_rows(self, rows: Sequence[Any]) -> list[dict[str, Any]]:
+        """Rows selected with :meth:`columns` (tuples, read by position) as API records."""
         records: list[dict[str, Any]] = []
         references: dict[str, set[str]] = defaultdict(set)
         reference_fields = self._reference_fields()
@@ -155,11 +173,11 @@ class RecordSerializer:
         default_currency = self.ctx.settings.get("currency")
         for row in rows:
             record: dict[str, Any] = {}
-            for name, convert, currency in converters:
-                value = row[name]
+            for name, position, convert, currency in converters:
+                value = row[position]
                 record[name] = value if convert is None else convert(value)
                 if currency is not None:
-                    record[currency] = row[currency] or (
+                    record[currency[0]] = row[currency[1]] or (
                         default_currency if value is not None else None
                     )
             for f in reference_fields:
@@ -167,7 +185,8 @@ class RecordSerializer:
                 if not value:
                     continue
                 if self.inline_titles:
-                    title = row.get(_TITLE + f.name)
+                    at = self._positions.get(_TITLE + f.name)
+                    title = row[at] if at is not None else None
                     if title is not None:
                         inline[(f.target, value)] = title
                 else:
