@@ -44,13 +44,20 @@ def _terminate(admin: sa.Engine, pid: int) -> None:
     raise AssertionError("backend still alive")
 
 
+def _killed_in_pool(engines: tuple[sa.Engine, sa.Engine], idle_seconds: float) -> int:
+    """The backend id of the pool's one connection, terminated by the server while pooled."""
+    pooled, admin = engines
+    ping_when_idle(pooled, idle_seconds=idle_seconds)
+    first = _backend_pid(pooled)
+    _terminate(admin, first)
+    return first
+
+
 def test_a_connection_that_died_while_idle_is_replaced_before_use(
     engines: tuple[sa.Engine, sa.Engine],
 ) -> None:
-    pooled, admin = engines
-    ping_when_idle(pooled, idle_seconds=0.0)
-    first = _backend_pid(pooled)
-    _terminate(admin, first)
+    pooled = engines[0]
+    first = _killed_in_pool(engines, idle_seconds=0.0)
     # The pooled connection is dead; the checkout's ping notices and the pool reconnects.
     assert _backend_pid(pooled) != first
 
@@ -58,10 +65,8 @@ def test_a_connection_that_died_while_idle_is_replaced_before_use(
 def test_a_connection_back_from_use_moments_ago_is_not_pinged(
     engines: tuple[sa.Engine, sa.Engine],
 ) -> None:
-    pooled, admin = engines
-    ping_when_idle(pooled, idle_seconds=3600.0)
-    first = _backend_pid(pooled)
-    _terminate(admin, first)
+    pooled = engines[0]
+    first = _killed_in_pool(engines, idle_seconds=3600.0)
     # No ping: the dead connection is handed out and its statement fails (the request answers
     # 503, see test_http_edge); SQLAlchemy then drops it and the next checkout reconnects.
     with pytest.raises(sa.exc.OperationalError), pooled.connect() as conn:

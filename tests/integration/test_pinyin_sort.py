@@ -58,24 +58,14 @@ def _seed(platform: Platform, tenant: TenantInfo) -> None:
 
 
 def _pages(platform: Platform, tenant: TenantInfo, direction: str, limit: int) -> list[str]:
-    names: list[str] = []
-    cursor = None
-    while True:
-        with platform.context(tenant, SYSTEM, write=False) as ctx:
-            page = run_query(
-                ctx,
-                "account",
-                QuerySpec(
-                    sort=[{"field": "name", "direction": direction}],
-                    fields=["name"],
-                    limit=limit,
-                    cursor=cursor,
-                ),
-            )
-        names += [r["name"] for r in page["records"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return names
+    records = _query(
+        platform,
+        tenant,
+        sort=[{"field": "name", "direction": direction}],
+        fields=["name"],
+        limit=limit,
+    )
+    return [r["name"] for r in records]
 
 
 def test_text_sorts_by_pinyin_where_the_database_can(
