@@ -17,7 +17,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import choose, new_page, screenshot, sign_in
+from tests.e2e.conftest import choose, menu_choice, new_page, screenshot, sign_in
 
 
 def english_page(browser: Browser) -> Page:
@@ -63,8 +63,7 @@ def test_invite_accept_deactivate_and_transfer(browser: Browser, server: str) ->
     email = f"chen.mei.{uuid.uuid4().hex[:6]}@example.com"
     try:
         sign_in(admin, server)
-        admin.get_by_test_id("user-menu").click()
-        admin.locator(".ant-dropdown-menu").get_by_role("menuitem", name="Setup").click()
+        menu_choice(admin, admin.get_by_test_id("user-menu"), "Setup")
         admin.get_by_test_id("setup-menu").get_by_text("Users", exact=True).click()
         expect(admin).to_have_url(re.compile(r"/setup/users$"))
         expect(row(admin, "admin@demo.keyi.dev")).to_contain_text("Active")
