@@ -174,14 +174,20 @@ def settled(page: Page) -> None:
     page.wait_for_function(_SETTLED)
 
 
+def click_settled(page: Page, target: Locator) -> None:
+    """Click `target` in a popup or dialog that has just opened, once it is visible and every
+    opening step is over (see _SETTLED: a modal's OK clicked during "prepare" stays unclicked)."""
+    expect(target).to_be_visible()
+    settled(page)
+    target.click()
+
+
 def menu_choice(page: Page, trigger: Locator, name: str | re.Pattern[str]) -> None:
     """Open the dropdown menu of `trigger` and click its item `name` once the menu has finished
     opening (see _SETTLED: a click during the opening steps can miss the item)."""
     trigger.click()
     item = page.locator(".ant-dropdown-menu:visible").get_by_role("menuitem", name=name)
-    expect(item).to_be_visible()
-    settled(page)
-    item.click()
+    click_settled(page, item)
 
 
 def charts_drawn(page: Page) -> None:

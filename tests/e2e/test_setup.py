@@ -13,7 +13,15 @@ import re
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import choose as choose_option
-from tests.e2e.conftest import menu_choice, new_page, pick, screenshot, settled, sign_in
+from tests.e2e.conftest import (
+    click_settled,
+    menu_choice,
+    new_page,
+    pick,
+    screenshot,
+    settled,
+    sign_in,
+)
 
 # Lazy chunks load while other work runs on a 2-core machine: allow more than expect's 5 s.
 SLOW = 15_000
@@ -127,7 +135,7 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         page.get_by_test_id("layout-add-section").click()
         page.get_by_test_id("section-label-en").fill("Coverage")
         page.get_by_test_id("section-label-zh").fill("保障范围")
-        page.get_by_test_id("section-name-ok").click()
+        click_settled(page, page.get_by_test_id("section-name-ok"))
         coverage = page.get_by_test_id("layout-section-section_3")
         expect(coverage).to_contain_text("Coverage")
         menu_choice(page, page.get_by_label("Move to… account"), "Coverage")

@@ -18,6 +18,7 @@ from tests.e2e.api import Api
 from tests.e2e.conftest import (
     charts_drawn,
     choose,
+    click_settled,
     menu_choice,
     new_page,
     pick,
@@ -280,7 +281,7 @@ def test_list_views_inline_edit_mass_actions_export_and_recycle_bin(
     # Save the current sort as a personal view.
     menu_choice(page, page.get_by_test_id("views-actions"), re.compile("Save as new view"))
     page.get_by_test_id("view-name").fill("Z to A")
-    page.get_by_test_id("view-save-ok").click()
+    click_settled(page, page.get_by_test_id("view-save-ok"))
     expect(page.get_by_test_id("views-picker")).to_contain_text("Z to A")
     views = api.get("/api/v1/views?object=account")["views"]
     assert [v["sort"] for v in views if v["name"] == "Z to A"] == [
