@@ -158,12 +158,14 @@ def sign_in(
 # state to wait for, not only the CSS animations: a popup opens in steps, first "prepare" (full
 # size at opacity 0, while the dropdown is aligned to its trigger, over several frames on a busy
 # machine), then "start" (shrunk to scale(0) or 0.8), and only then "active" with the CSS
-# animation running. A click aimed during "prepare" sees no animation and a still box, and its
-# mouse-up lands beside the item once "start" has shrunk it: the menu stays open, nothing chosen.
+# animation running. Only popups and dialogs are looked at: some inline motions (a form field's
+# error fading in) never see a transition end and keep their classes. A click aimed during
+# "prepare" sees no animation and a still box, and its mouse-up lands beside the item once
+# "start" has shrunk it: the menu stays open, nothing chosen.
 _SETTLED = """() => document.getAnimations().every(
     (a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)
-  && !Array.from(
-    document.querySelectorAll('[class*="-appear"],[class*="-enter"],[class*="-leave"]'))
+  && !Array.from(document.querySelectorAll('.ant-dropdown, .ant-select-dropdown, '
+      + '.ant-picker-dropdown, .ant-popover, .ant-modal, .ant-drawer-content-wrapper'))
     .some((el) => el.getClientRects().length > 0
       && Array.from(el.classList).some((c) => /^ant-[\\w-]+-(appear|enter|leave)$/.test(c)))"""
 
