@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
+import threading
 import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -53,18 +53,36 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"keyi serve exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/readyz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("keyi serve did not become ready")
+# The line uvicorn logs once its socket listens and the application has started.
+LISTENING = b"Uvicorn running on"
+
+
+def start_server(
+    command: list[str], env: Mapping[str, str], log_path: Path, timeout: float = 120
+) -> subprocess.Popen[bytes]:
+    """Start `keyi serve` and return once it says it listens (its own log line, a state rather
+    than a polling interval). Its output is copied to `log_path` by a thread, which also wakes
+    the wait if the process ends first."""
+    process = subprocess.Popen(
+        command, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    listening = threading.Event()
+
+    def copy_output() -> None:
+        assert process.stdout is not None
+        with log_path.open("wb") as log:
+            for line in process.stdout:
+                log.write(line)
+                log.flush()
+                if LISTENING in line:
+                    listening.set()
+        listening.set()  # the process is gone: the waiter finds out below
+
+    threading.Thread(target=copy_output, name="keyi-serve-log", daemon=True).start()
+    if not listening.wait(timeout) or process.poll() is not None:
+        process.kill()
+        raise RuntimeError(f"keyi serve did not start (exit code {process.poll()}); see {log_path}")
+    return process
 
 
 @pytest.fixture(scope="session")
@@ -80,13 +98,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [*keyi, "demo", "--accounts", "40"], env=env, check=True, capture_output=True, timeout=300
     )
     port = free_port()
-    log = (data_dir / "server.log").open("wb")
-    process = subprocess.Popen(
-        [*keyi, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    process = start_server([*keyi, "serve", "--port", str(port)], env, data_dir / "server.log")
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(url, process)
+        with urllib.request.urlopen(url + "/readyz", timeout=30) as response:  # noqa: S310
+            assert response.status == 200, "keyi serve listens but is not ready"
         yield url
     finally:
         process.terminate()
@@ -94,7 +110,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
-        log.close()
 
 
 @pytest.fixture(scope="session")
@@ -138,15 +153,43 @@ def sign_in(
 
 
 # True once every finite animation or transition in the page has finished (antd's popups zoom
-# and slide in and out; skeletons and spinners loop forever and are not waited for).
+# and slide in and out; skeletons and spinners loop forever and are not waited for) and no shown
+# element is in one of antd's (rc-motion's) enter/appear/leave steps. The motion classes are the
+# state to wait for, not only the CSS animations: a popup opens in steps, first "prepare" (full
+# size at opacity 0, while the dropdown is aligned to its trigger, over several frames on a busy
+# machine), then "start" (shrunk to scale(0) or 0.8), and only then "active" with the CSS
+# animation running. Only popups and dialogs are looked at: some inline motions (a form field's
+# error fading in) never see a transition end and keep their classes. A click aimed during
+# "prepare" sees no animation and a still box, and its mouse-up lands beside the item once
+# "start" has shrunk it: the menu stays open, nothing chosen.
 _SETTLED = """() => document.getAnimations().every(
-    (a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)"""
+    (a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity)
+  && !Array.from(document.querySelectorAll('.ant-dropdown, .ant-select-dropdown, '
+      + '.ant-picker-dropdown, .ant-popover, .ant-modal, .ant-drawer-content-wrapper'))
+    .some((el) => el.getClientRects().length > 0
+      && Array.from(el.classList).some((c) => /^ant-[\\w-]+-(appear|enter|leave)$/.test(c)))"""
 
 
 def settled(page: Page) -> None:
     """Wait until the page's animations have finished: a popup is in place before a click goes
     into it, and a screenshot shows the final frame. A state, not a time."""
     page.wait_for_function(_SETTLED)
+
+
+def click_settled(page: Page, target: Locator) -> None:
+    """Click `target` in a popup or dialog that has just opened, once it is visible and every
+    opening step is over (see _SETTLED: a modal's OK clicked during "prepare" stays unclicked)."""
+    expect(target).to_be_visible()
+    settled(page)
+    target.click()
+
+
+def menu_choice(page: Page, trigger: Locator, name: str | re.Pattern[str]) -> None:
+    """Open the dropdown menu of `trigger` and click its item `name` once the menu has finished
+    opening (see _SETTLED: a click during the opening steps can miss the item)."""
+    trigger.click()
+    item = page.locator(".ant-dropdown-menu:visible").get_by_role("menuitem", name=name)
+    click_settled(page, item)
 
 
 def charts_drawn(page: Page) -> None:

@@ -20,7 +20,7 @@ import pyotp
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.api import Api
-from tests.e2e.conftest import new_page
+from tests.e2e.conftest import menu_choice, new_page
 
 FIRST_PASSWORD = "Lantern-42-Quay"
 SECOND_PASSWORD = "Harbour-lamp-9137"
@@ -51,8 +51,7 @@ def login_answer(
 
 
 def open_profile(page: Page) -> None:
-    page.get_by_test_id("user-menu").click()
-    page.get_by_test_id("menu-profile").click()
+    menu_choice(page, page.get_by_test_id("user-menu"), "My profile")
     expect(page).to_have_url(re.compile(r"/profile$"))
 
 
@@ -86,8 +85,7 @@ def test_enable_totp_sign_in_with_a_code_and_change_password(browser: Browser, s
         assert login_answer(server, email, FIRST_PASSWORD) == (401, "totp_required")
 
         # Sign out; signing in again asks for the code after the password.
-        page.get_by_test_id("user-menu").click()
-        page.locator(".ant-dropdown-menu").get_by_role("menuitem", name="Sign out").click()
+        menu_choice(page, page.get_by_test_id("user-menu"), "Sign out")
         expect(page).to_have_url(re.compile(r"/login"))
         page.get_by_label("Email").fill(email)
         page.get_by_label("Password").fill(FIRST_PASSWORD)

@@ -13,7 +13,15 @@ import re
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import choose as choose_option
-from tests.e2e.conftest import new_page, pick, screenshot, settled, sign_in
+from tests.e2e.conftest import (
+    click_settled,
+    menu_choice,
+    new_page,
+    pick,
+    screenshot,
+    settled,
+    sign_in,
+)
 
 # Lazy chunks load while other work runs on a 2-core machine: allow more than expect's 5 s.
 SLOW = 15_000
@@ -48,8 +56,7 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
     try:
         sign_in(page, server)
         # Setup is reached from the account menu.
-        page.get_by_test_id("user-menu").click()
-        page.locator(".ant-dropdown-menu").get_by_role("menuitem", name="Setup").click()
+        menu_choice(page, page.get_by_test_id("user-menu"), "Setup")
         expect(page).to_have_url(re.compile(r"/setup/objects$"), timeout=SLOW)
         expect(page.get_by_role("cell", name="opportunity", exact=True)).to_be_visible(timeout=SLOW)
 
@@ -128,13 +135,10 @@ def test_admin_builds_a_custom_object(browser: Browser, server: str) -> None:
         page.get_by_test_id("layout-add-section").click()
         page.get_by_test_id("section-label-en").fill("Coverage")
         page.get_by_test_id("section-label-zh").fill("保障范围")
-        page.get_by_test_id("section-name-ok").click()
+        click_settled(page, page.get_by_test_id("section-name-ok"))
         coverage = page.get_by_test_id("layout-section-section_3")
         expect(coverage).to_contain_text("Coverage")
-        page.get_by_label("Move to… account").click()
-        expect(page.locator(".ant-dropdown-menu:visible").get_by_text("Coverage")).to_be_visible()
-        settled(page)
-        page.locator(".ant-dropdown-menu:visible").get_by_text("Coverage").click()
+        menu_choice(page, page.get_by_label("Move to… account"), "Coverage")
         expect(coverage.get_by_test_id("layout-field-account")).to_be_visible(timeout=SLOW)
         # Drag and drop reorders too: Serial No dropped onto Name goes before it.
         page.get_by_test_id("layout-field-serial_no").drag_to(

@@ -14,7 +14,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import choose, new_page, screenshot, settled, sign_in
+from tests.e2e.conftest import choose, click_settled, new_page, screenshot, settled, sign_in
 
 SLOW = 15_000  # lazy chunks on a busy 2-core machine
 
@@ -44,9 +44,8 @@ def confirm_delete(page: Page) -> None:
     """Delete the selected department through its confirmation, waiting on each state."""
     page.get_by_test_id("dept-delete").click()
     ok = page.get_by_test_id("dept-delete-ok")
-    expect(ok).to_be_visible()
     expect(ok).to_be_enabled()
-    ok.click()
+    click_settled(page, ok)
     # The confirmation closes once the server has answered (refusal or deletion).
     expect(ok).to_be_hidden(timeout=SLOW)
 

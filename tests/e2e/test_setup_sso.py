@@ -14,7 +14,7 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import new_page, screenshot, settled, sign_in
+from tests.e2e.conftest import menu_choice, new_page, screenshot, settled, sign_in
 
 SLOW = 15_000  # lazy chunks on a busy 2-core machine
 
@@ -26,11 +26,7 @@ def english_page(browser: Browser) -> Page:
 
 
 def sign_out(page: Page) -> None:
-    page.get_by_test_id("user-menu").click()
-    item = page.locator(".ant-dropdown-menu:visible").get_by_role("menuitem", name="Sign out")
-    expect(item).to_be_visible()
-    settled(page)  # the menu has finished opening: the click lands on the item
-    item.click()
+    menu_choice(page, page.get_by_test_id("user-menu"), "Sign out")
     expect(page.get_by_test_id("login-submit")).to_be_visible(timeout=SLOW)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import choose, new_page, screenshot, sign_in
+from tests.e2e.conftest import choose, click_settled, menu_choice, new_page, screenshot, sign_in
 
 
 def english_page(browser: Browser) -> Page:
@@ -54,7 +54,7 @@ def row(page: Page, email: str) -> Any:
 
 def confirm_action(page: Page, email: str, action: str) -> None:
     row(page, email).get_by_test_id(f"user-{action}").click()
-    page.get_by_test_id("user-action-confirm").click()
+    click_settled(page, page.get_by_test_id("user-action-confirm"))
 
 
 def test_invite_accept_deactivate_and_transfer(browser: Browser, server: str) -> None:
@@ -63,8 +63,7 @@ def test_invite_accept_deactivate_and_transfer(browser: Browser, server: str) ->
     email = f"chen.mei.{uuid.uuid4().hex[:6]}@example.com"
     try:
         sign_in(admin, server)
-        admin.get_by_test_id("user-menu").click()
-        admin.locator(".ant-dropdown-menu").get_by_role("menuitem", name="Setup").click()
+        menu_choice(admin, admin.get_by_test_id("user-menu"), "Setup")
         admin.get_by_test_id("setup-menu").get_by_text("Users", exact=True).click()
         expect(admin).to_have_url(re.compile(r"/setup/users$"))
         expect(row(admin, "admin@demo.keyi.dev")).to_contain_text("Active")
@@ -74,7 +73,7 @@ def test_invite_accept_deactivate_and_transfer(browser: Browser, server: str) ->
         expect(admin.get_by_test_id("user-action-error")).to_contain_text(
             "cannot deactivate yourself"
         )
-        admin.locator(".ant-modal-confirm .ant-btn").last.click()
+        click_settled(admin, admin.locator(".ant-modal-confirm .ant-btn").last)
         expect(row(admin, "admin@demo.keyi.dev")).to_contain_text("Active")
 
         # Invite: the API's field error appears next to the email input; nothing is created.

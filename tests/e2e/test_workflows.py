@@ -15,7 +15,17 @@ from playwright.sync_api import Browser, Page, expect
 
 from keyi.platform.expressions.lib_codes import uscc_check_char
 from tests.e2e.api import Api
-from tests.e2e.conftest import charts_drawn, choose, new_page, pick, screenshot, settled, sign_in
+from tests.e2e.conftest import (
+    charts_drawn,
+    choose,
+    click_settled,
+    menu_choice,
+    new_page,
+    pick,
+    screenshot,
+    settled,
+    sign_in,
+)
 
 # The machine is small and shared: give the UI time before calling an assertion failed.
 expect.set_options(timeout=20_000)
@@ -155,11 +165,7 @@ def test_kanban_drag_moves_the_stage_and_asks_for_the_lost_reason(
 
     # Closed lost needs a reason (a validation rule): a small form asks for it. The lost column
     # is off screen, so this move uses the card's "Move to" menu (also the way on phones).
-    moved.get_by_test_id("kanban-move").click()
-    lost = page.get_by_role("menuitem", name="Closed lost")
-    expect(lost).to_be_visible()
-    settled(page)  # the menu has finished opening: the click lands on the item
-    lost.click()
+    menu_choice(page, moved.get_by_test_id("kanban-move"), "Closed lost")
     dialog = page.locator(".ant-modal")
     expect(dialog).to_be_visible()
     # The card went back while the reason is missing.
@@ -184,16 +190,14 @@ def test_switch_language(page: Page, server: str) -> None:
     expect(page.locator(".ky-home .ant-skeleton")).to_have_count(0)  # chart and lists loaded
     charts_drawn(page)  # the chart's bars have finished growing
     screenshot(page, "home-zh")
-    page.get_by_test_id("lang-switch").click()
-    page.get_by_role("menuitem", name="English").click()
+    menu_choice(page, page.get_by_test_id("lang-switch"), "English")
     expect(page.get_by_test_id("my-tasks")).to_contain_text("My tasks today")
     expect(page.locator(".ky-nav")).to_contain_text("Home")
     expect(page.locator(".ky-home .ant-skeleton")).to_have_count(0)
     expect(page.locator(".ant-dropdown:visible")).to_have_count(0)
     charts_drawn(page)
     screenshot(page, "home-en")
-    page.get_by_test_id("lang-switch").click()
-    page.get_by_role("menuitem", name="简体中文").click()
+    menu_choice(page, page.get_by_test_id("lang-switch"), "简体中文")
     expect(page.locator(".ky-nav")).to_contain_text("首页")
 
 
@@ -275,10 +279,9 @@ def test_list_views_inline_edit_mass_actions_export_and_recycle_bin(
     page.keyboard.press("Escape")
 
     # Save the current sort as a personal view.
-    page.get_by_test_id("views-actions").click()
-    page.get_by_role("menuitem", name=re.compile("Save as new view")).click()
+    menu_choice(page, page.get_by_test_id("views-actions"), re.compile("Save as new view"))
     page.get_by_test_id("view-name").fill("Z to A")
-    page.get_by_test_id("view-save-ok").click()
+    click_settled(page, page.get_by_test_id("view-save-ok"))
     expect(page.get_by_test_id("views-picker")).to_contain_text("Z to A")
     views = api.get("/api/v1/views?object=account")["views"]
     assert [v["sort"] for v in views if v["name"] == "Z to A"] == [
@@ -331,8 +334,7 @@ def test_list_views_inline_edit_mass_actions_export_and_recycle_bin(
     binned = api.get("/api/v1/records/account?deleted=true&limit=500")["records"]
     assert set(ids) <= {r["id"] for r in binned}
 
-    page.get_by_test_id("list-more-actions").click()
-    page.get_by_role("menuitem", name="Recycle bin").click()
+    menu_choice(page, page.get_by_test_id("list-more-actions"), "Recycle bin")
     expect(page.get_by_test_id("bin-title").first).to_be_visible()
     screenshot(page, "recycle-bin-en")
     page.get_by_test_id("bin-restore").first.click()

@@ -1,9 +1,10 @@
 import { Select, Spin } from 'antd';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback } from 'react';
 import { api } from '../api/endpoints';
 import type { RecordData } from '../api/types';
 import { useI18n } from '../i18n';
 import { useMetadata } from '../state/metadata';
+import { useTypeahead } from '../lib/useTypeahead';
 
 /** A reference value in a form: the id and the title shown. */
 export interface LookupValue {
@@ -35,44 +36,14 @@ export function LookupSelect({ target, value, onChange, onChangeMany, multiple, 
   const { getObject } = useMetadata();
   const targetMeta = getObject(target);
   const nameField = targetMeta?.name_field ?? 'name';
-  const [options, setOptions] = useState<LookupValue[]>([]);
-  const [loading, setLoading] = useState(false);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const abort = useRef<AbortController | null>(null);
-
-  const load = useCallback(
-    (q: string) => {
-      abort.current?.abort();
-      const ctrl = new AbortController();
-      abort.current = ctrl;
-      setLoading(true);
-      api
-        .list(target, { q: q || undefined, limit: 20, fields: targetMeta ? [nameField] : undefined }, ctrl.signal)
-        .then((page) => {
-          setOptions(page.records.map((r) => ({ value: String(r.id), label: titleOf(r, nameField) })));
-        })
-        .catch(() => {
-          if (!ctrl.signal.aborted) setOptions([]);
-        })
-        .finally(() => {
-          if (!ctrl.signal.aborted) setLoading(false);
-        });
+  const search = useCallback(
+    async (q: string, signal: AbortSignal) => {
+      const page = await api.list(target, { q: q || undefined, limit: 20, fields: targetMeta ? [nameField] : undefined }, signal);
+      return page.records.map((r) => ({ value: String(r.id), label: titleOf(r, nameField) }));
     },
     [target, nameField, targetMeta],
   );
-
-  useEffect(
-    () => () => {
-      abort.current?.abort();
-      if (timer.current) clearTimeout(timer.current);
-    },
-    [],
-  );
-
-  const onSearch = (q: string) => {
-    if (timer.current) clearTimeout(timer.current);
-    timer.current = setTimeout(() => load(q), 250);
-  };
+  const { options, loading, onSearch, onOpenChange } = useTypeahead<LookupValue>(search);
 
   const selected = value ? (Array.isArray(value) ? value : [value]) : [];
   const merged = [...selected.filter((s) => !options.some((o) => o.value === s.value)), ...options];
@@ -87,9 +58,7 @@ export function LookupSelect({ target, value, onChange, onChangeMany, multiple, 
       filterOption={false}
       value={multiple ? selected : (selected[0] ?? undefined)}
       onSearch={onSearch}
-      onOpenChange={(open) => {
-        if (open && options.length === 0) load('');
-      }}
+      onOpenChange={onOpenChange}
       onChange={(v) => {
         if (multiple) onChangeMany?.((v as LookupValue[] | undefined) ?? []);
         else {

@@ -1,7 +1,8 @@
 import { Select, Spin } from 'antd';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback } from 'react';
 import { useI18n } from '../../../i18n';
 import { usersApi, type PickedRef } from '../../../lib/users';
+import { useTypeahead } from '../../../lib/useTypeahead';
 
 interface Props {
   value: PickedRef | null;
@@ -17,39 +18,14 @@ interface Props {
  */
 export function ActiveUserPicker({ value, onChange, exclude, id }: Props) {
   const { t } = useI18n();
-  const [options, setOptions] = useState<PickedRef[]>([]);
-  const [loading, setLoading] = useState(false);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const abort = useRef<AbortController | null>(null);
-
-  const load = useCallback(
-    (q: string) => {
-      abort.current?.abort();
-      const ctrl = new AbortController();
-      abort.current = ctrl;
-      setLoading(true);
-      usersApi
-        .list({ status: 'active', q, limit: 20 }, ctrl.signal)
-        .then((page) =>
-          setOptions(page.users.filter((u) => u.id !== exclude).map((u) => ({ value: u.id, label: `${u.name} · ${u.email}` }))),
-        )
-        .catch(() => {
-          if (!ctrl.signal.aborted) setOptions([]);
-        })
-        .finally(() => {
-          if (!ctrl.signal.aborted) setLoading(false);
-        });
+  const search = useCallback(
+    async (q: string, signal: AbortSignal) => {
+      const page = await usersApi.list({ status: 'active', q, limit: 20 }, signal);
+      return page.users.filter((u) => u.id !== exclude).map((u) => ({ value: u.id, label: `${u.name} · ${u.email}` }));
     },
     [exclude],
   );
-
-  useEffect(
-    () => () => {
-      abort.current?.abort();
-      if (timer.current) clearTimeout(timer.current);
-    },
-    [],
-  );
+  const { options, loading, onSearch, onOpenChange } = useTypeahead<PickedRef>(search);
 
   const merged = value && !options.some((o) => o.value === value.value) ? [value, ...options] : options;
   return (
@@ -62,13 +38,8 @@ export function ActiveUserPicker({ value, onChange, exclude, id }: Props) {
       filterOption={false}
       value={value ?? undefined}
       placeholder={t('setup.users.pickUser')}
-      onSearch={(q) => {
-        if (timer.current) clearTimeout(timer.current);
-        timer.current = setTimeout(() => load(q), 250);
-      }}
-      onOpenChange={(open) => {
-        if (open && options.length === 0) load('');
-      }}
+      onSearch={onSearch}
+      onOpenChange={onOpenChange}
       onChange={(v) => onChange(v ? { value: String(v.value), label: String(v.label) } : null)}
       notFoundContent={loading ? <Spin size="small" /> : t('field.noMatches')}
       options={merged}
