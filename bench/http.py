@@ -27,6 +27,7 @@ import httpx
 import sqlalchemy as sa
 
 from bench import wrk_client
+from bench.access import ensure_access_fixture
 from bench.environment import Backend, load_average, machine_info, postgres_url
 from bench.harness import MIXES, RESULTS_DIR, SALES_LOGIN
 from bench.operations import INDUSTRIES
@@ -145,8 +146,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             mix=MIXES[args.mix],
             team_password=None,
             echo=print,
+            # The same tenant and personas as `python -m bench`: the sales user reads without a
+            # role; the access fixture's users (bench.manager: own + subordinates over a
+            # 12-level chain; sun.li: own scope, shares and a sharing rule) read under roles.
+            access_model=False,
         )
         tenant = backend.platform.tenant(tenant_name)
+        ensure_access_fixture(backend.platform, tenant, roleless=(SALES_LOGIN,))
         backend.analyze(tenant)
         token = session_token(backend.platform, tenant, args.login)
         for processes in args.processes:
@@ -213,8 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--login",
         default=SALES_LOGIN,
-        help="the demo user whose session asks (e.g. liu.yang, a manager whose role reads"
-        " their department's accounts)",
+        help="the user whose session asks: the sales user (no role, as `python -m bench`), or"
+        " an access persona of bench/access.py: bench.manager (own + subordinates), sun.li (own)",
     )
     parser.add_argument(
         "--client",
