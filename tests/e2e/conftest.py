@@ -198,6 +198,17 @@ def charts_drawn(page: Page) -> None:
     expect(page.locator(".ky-echart[data-drawn='false']")).to_have_count(0)
 
 
+def open_dropdown(page: Page, select: Locator) -> Locator:
+    """Open an antd Select and return its own dropdown (found through the listbox the open
+    combobox names: another select's dropdown may still be fading out)."""
+    combobox = select.get_by_role("combobox")
+    select.click()
+    expect(combobox).to_have_attribute("aria-expanded", "true")
+    listbox = combobox.get_attribute("aria-controls")
+    assert listbox, "an open antd Select names its listbox"
+    return page.locator(".ant-select-dropdown").filter(has=page.locator(f'[id="{listbox}"]'))
+
+
 def choose(page: Page, select: Locator, text: str) -> None:
     """Pick an option of an antd Select by typing its text and pressing Enter.
 
@@ -207,15 +218,8 @@ def choose(page: Page, select: Locator, text: str) -> None:
     slower. Enter picks the active option in one step, where a mouse click could land while the
     filtered list re-renders.
     """
-    combobox = select.get_by_role("combobox")
     wanted = re.compile(re.escape(text), re.IGNORECASE)
-    select.click()
-    expect(combobox).to_have_attribute("aria-expanded", "true")
-    listbox = combobox.get_attribute("aria-controls")
-    assert listbox, "an open antd Select names its listbox"
-    own_dropdown = page.locator(".ant-select-dropdown").filter(
-        has=page.locator(f'[id="{listbox}"]')
-    )
+    own_dropdown = open_dropdown(page, select)
     page.keyboard.type(text)
     expect(own_dropdown.locator(".ant-select-item-option-active")).to_contain_text(wanted)
     page.keyboard.press("Enter")
@@ -225,14 +229,7 @@ def choose(page: Page, select: Locator, text: str) -> None:
 def pick(page: Page, select: Locator, text: str) -> None:
     """Pick the option showing `text` of an antd Select by clicking it in the select's own
     dropdown once that has finished opening (for selects without a search box)."""
-    combobox = select.get_by_role("combobox")
-    select.click()
-    expect(combobox).to_have_attribute("aria-expanded", "true")
-    listbox = combobox.get_attribute("aria-controls")
-    assert listbox, "an open antd Select names its listbox"
-    own_dropdown = page.locator(".ant-select-dropdown").filter(
-        has=page.locator(f'[id="{listbox}"]')
-    )
+    own_dropdown = open_dropdown(page, select)
     option = own_dropdown.locator(".ant-select-item-option").filter(has_text=text)
     expect(option).to_be_visible()
     settled(page)
