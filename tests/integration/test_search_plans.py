@@ -70,3 +70,32 @@ def test_searches_are_planned_with_their_words_once_prepared(
     for runs in results.values():
         assert runs[0] and all(r == runs[i % 2] for i, r in enumerate(runs)), runs
     assert len(results["global"][0]) == 5 and {h["score"] for h in results["global"][0]} == {3}
+
+
+def test_a_search_statement_is_built_once_per_shape_and_runs_with_each_words_values(
+    platform: Platform, tenant: TenantInfo
+) -> None:
+    """Searches of the same shape share one kept statement; the words are its parameters, so
+    each search must still find its own records (a statement run with the first search's
+    words would answer every later search the same)."""
+    with platform.context(tenant, SYSTEM) as ctx:
+        records = RecordsService(ctx)
+        ids = {
+            word: records.create("account", {"name": f"{word}贸易 {word}x"})["id"]
+            for word in ("恒芯", "澜图", "北辰")
+        }
+        records.create("account", {"name": "Acme Trading"})
+
+    with platform.context(tenant, SYSTEM) as ctx:
+        memo = ctx.schema.memo
+        found = {word: search_records(ctx, word, limit=5) for word in ids}
+        kept = memo.get("search.statements", {})
+        # Three words of one shape (one exact CJK bigram), one reader: one statement.
+        assert len(kept) == 1, list(kept)
+        for word, hits in found.items():
+            assert [h["id"] for h in hits] == [ids[word]], (word, hits)
+        # A prefix word is another shape, with its own statement and its own values.
+        assert [h["title"] for h in search_records(ctx, "acm", limit=5)] == ["Acme Trading"]
+        assert [h["title"] for h in search_records(ctx, "tra", limit=5)] == ["Acme Trading"]
+        assert search_records(ctx, "zzz", limit=5) == []
+        assert len(memo["search.statements"]) == 2

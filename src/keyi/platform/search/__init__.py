@@ -11,6 +11,8 @@ from keyi.platform.search.index import (
     MAX_WEIGHT,
     SEARCH_TABLE_NAME,
     SearchHit,
+    SearchTerms,
+    candidates,
     define_search_table,
     index_record,
     index_records,
@@ -18,7 +20,8 @@ from keyi.platform.search.index import (
     search,
     search_candidates_by_object,
     search_candidates_query,
-    top_tier_by_object,
+    search_terms,
+    top_tier,
 )
 from keyi.platform.search.tokenize import (
     MAX_TOKEN_LEN,
@@ -35,6 +38,8 @@ __all__ = [
     "SEARCH_TABLE_NAME",
     "QueryTerms",
     "SearchHit",
+    "SearchTerms",
+    "candidates",
     "define_search_table",
     "index_record",
     "index_records",
@@ -44,7 +49,8 @@ __all__ = [
     "search",
     "search_candidates_by_object",
     "search_candidates_query",
+    "search_terms",
     "tokenize_document",
     "tokenize_query",
-    "top_tier_by_object",
+    "top_tier",
 ]

@@ -122,16 +122,34 @@ def tsquery_text(terms: Sequence[tuple[str, bool]], weight: str = "") -> str:
     return " & ".join(parts)
 
 
-def matches(table: sa.FromClause, query_text: str) -> sa.ColumnElement[bool]:
-    """``document @@ CAST(:query AS tsquery)``: a GIN index condition."""
-    query = sa.cast(sa.literal(query_text, sa.Text), postgresql.TSQUERY)
-    return table.c.document.bool_op("@@")(query)
+def matches(
+    table: sa.FromClause, query_text: str, *, param: str | None = None
+) -> sa.ColumnElement[bool]:
+    """``document @@ CAST(:query AS tsquery)``: a GIN index condition. ``param`` names the
+    bound parameter, so a kept statement can be run with another query's text."""
+    value = (
+        sa.bindparam(param, query_text, type_=sa.Text)
+        if param is not None
+        else sa.literal(query_text, sa.Text)
+    )
+    return table.c.document.bool_op("@@")(sa.cast(value, postgresql.TSQUERY))
 
 
-def term_score(table: sa.FromClause, token: str, prefix: bool) -> sa.ColumnElement[int]:
-    """The best weight with which ``document`` holds one term (the caller knows it holds it)."""
+def term_score(
+    table: sa.FromClause, token: str, prefix: bool, *, param: str | None = None
+) -> sa.ColumnElement[int]:
+    """The best weight with which ``document`` holds one term (the caller knows it holds it).
+
+    With ``param``, the term's query for weight class ``X`` is bound as ``{param}X``."""
     whens = [
-        (matches(table, tsquery_text([(token, prefix)], letter)), weight)
+        (
+            matches(
+                table,
+                tsquery_text([(token, prefix)], letter),
+                param=None if param is None else f"{param}{letter}",
+            ),
+            weight,
+        )
         for weight, letter in sorted(WEIGHT_CLASSES.items(), reverse=True)
         if letter
     ]

@@ -21,7 +21,7 @@ One row per (token, object, record): ``keyi_search_token(token, object, record_i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,8 +39,11 @@ __all__ = [
     "MAX_QUERY_CHARS",
     "MAX_QUERY_TERMS",
     "MAX_WEIGHT",
+    "PARAMETER_PREFIX",
     "SEARCH_TABLE_NAME",
     "SearchHit",
+    "SearchTerms",
+    "candidates",
     "copy_rows",
     "define_search_table",
     "index_record",
@@ -49,7 +52,8 @@ __all__ = [
     "search",
     "search_candidates_by_object",
     "search_candidates_query",
-    "top_tier_by_object",
+    "search_terms",
+    "top_tier",
 ]
 
 SEARCH_TABLE_NAME = "keyi_search_token"
@@ -243,17 +247,86 @@ def remove_record(conn: Connection, table: sa.Table, *, object_name: str, record
 
 @dataclass(frozen=True, slots=True)
 class _Term:
-    """One query term: an exact token (CJK bigram) or a token prefix (everything else)."""
+    """One query term: an exact token (CJK bigram) or a token prefix (everything else).
+
+    ``slot`` is the term's place in the query's canonical order: its values are bound under
+    parameter names made from it (:data:`PARAMETER_PREFIX`), so one statement serves every query
+    of the same shape however the terms are reordered for it (:class:`SearchTerms`).
+    """
 
     token: str
     prefix: bool
+    slot: int
+
+    @property
+    def upper(self) -> str | None:
+        return prefix_upper_bound(self.token) if self.prefix else None
 
     def conditions(self, tbl: sa.FromClause) -> list[sa.ColumnElement[bool]]:
         """Index-range conditions on ``tbl.token``: ``= token`` or ``[token, upper bound)``."""
+        lower: sa.BindParameter[str] = sa.bindparam(f"{PARAMETER_PREFIX}{self.slot}", self.token)
         if not self.prefix:
-            return [tbl.c.token == self.token]
-        upper = prefix_upper_bound(self.token)
-        return [tbl.c.token >= self.token] + ([tbl.c.token < upper] if upper is not None else [])
+            return [tbl.c.token == lower]
+        upper = self.upper
+        return [tbl.c.token >= lower] + (
+            [tbl.c.token < sa.bindparam(f"{PARAMETER_PREFIX}{self.slot}_end", upper)]
+            if upper is not None
+            else []
+        )
+
+
+PARAMETER_PREFIX = "srch_"
+"""Search statements name their bound parameters ``srch_...`` (:meth:`SearchTerms.parameters`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchTerms:
+    """A query's terms in the order its statement uses them, and the statement's shape.
+
+    Everything a search statement depends on besides the objects and the reader is :attr:`key`;
+    the words themselves are bound parameters (:meth:`parameters`). So a statement built for one
+    query serves every query with the same key — the caller can keep it (building a search
+    statement cost more CPU than PostgreSQL spent running it).
+
+    Shapes: ``documents`` (PostgreSQL's document table, :func:`_document_candidates`), ``probe``
+    and ``merge`` (the token table, see :func:`search_candidates_query`).
+    """
+
+    terms: tuple[_Term, ...]
+    shape: str
+
+    @property
+    def key(self) -> tuple[object, ...]:
+        return (
+            self.shape,
+            tuple((t.slot, t.prefix, t.prefix and t.upper is None) for t in self.terms),
+        )
+
+    def parameters(self) -> dict[str, str]:
+        """The values of the statement's parameters for these terms."""
+        values: dict[str, str] = {}
+        if self.shape == "documents":
+            pairs = [(t.token, t.prefix) for t in self.terms]
+            values[f"{PARAMETER_PREFIX}all"] = documents.tsquery_text(pairs)
+            values[f"{PARAMETER_PREFIX}top"] = documents.tsquery_text(pairs, _TOP_LETTER)
+            for t in self.terms:
+                for letter in _SCORED_LETTERS:
+                    values[f"{PARAMETER_PREFIX}{t.slot}{letter}"] = documents.tsquery_text(
+                        [(t.token, t.prefix)], letter
+                    )
+            return values
+        for t in self.terms:
+            values[f"{PARAMETER_PREFIX}{t.slot}"] = t.token
+            upper = t.upper
+            if upper is not None:
+                values[f"{PARAMETER_PREFIX}{t.slot}_end"] = upper
+        return values
+
+
+_TOP_LETTER = documents.WEIGHT_CLASSES[documents.TOP_WEIGHT]
+_SCORED_LETTERS = [
+    letter for _, letter in sorted(documents.WEIGHT_CLASSES.items(), reverse=True) if letter
+]
 
 
 def _query_terms(query: str) -> list[_Term]:
@@ -264,10 +337,11 @@ def _query_terms(query: str) -> list[_Term]:
     of an AND only widens the result, and that many terms already pin a record down.
     """
     terms = tokenize_query(query[:MAX_QUERY_CHARS])
-    ordered = [_Term(tok, False) for tok in sorted(terms.exact)] + [
-        _Term(tok, True) for tok in sorted(terms.prefixes, key=lambda p: (-len(p), p))
+    ordered = [(tok, False) for tok in sorted(terms.exact)] + [
+        (tok, True) for tok in sorted(terms.prefixes, key=lambda p: (-len(p), p))
     ]
-    return ordered[:MAX_QUERY_TERMS]
+    kept = ordered[:MAX_QUERY_TERMS]
+    return [_Term(tok, prefix, slot) for slot, (tok, prefix) in enumerate(kept)]
 
 
 def _object_filter(
@@ -305,6 +379,58 @@ def _estimate_postings(
     return [int(c) for c in conn.execute(sa.select(*counts)).one()]
 
 
+def search_terms(
+    table: sa.Table,
+    query: str,
+    objects: Collection[str] | None = None,
+    *,
+    conn: Connection | None = None,
+    dialect: str | None = None,
+) -> SearchTerms | None:
+    """The query's terms and the statement shape that answers it best (see
+    :func:`search_candidates_query`); ``None`` when the query has no searchable tokens or
+    ``objects`` is empty.
+
+    On the token table the shape depends on the terms' posting counts (measured over all
+    ``objects`` together when ``conn`` is given, one capped query), so it is chosen once per
+    query and each object's statement is then bounded by it.
+    """
+    terms = _query_terms(query)
+    if not terms or (objects is not None and not objects):
+        return None
+    if _uses_documents(conn if conn is not None else dialect or ""):
+        return SearchTerms(tuple(terms), "documents")
+    object_filter = _object_filter(table, objects)
+    assert object_filter is not None
+    shape, ordered = _choose_shape(table, terms, object_filter, conn)
+    return SearchTerms(tuple(ordered), shape)
+
+
+def candidates(
+    table: sa.Table, terms: SearchTerms, objects: Collection[str] | None = None
+) -> sa.Select[tuple[str, str, int]]:
+    """The candidates statement for ``terms`` (columns ``object_name``, ``record_id``,
+    ``score``), restricted to ``objects`` when given: one object keeps ``object = name`` on the
+    index's second key column."""
+    if terms.shape == "documents":
+        docs = _document_table(table)
+        doc_filter = _names_filter(docs, objects)
+        return _document_candidates(docs, terms.terms, doc_filter)
+    build = _probed_candidates if terms.shape == "probe" else _merged_candidates
+    return build(table, terms.terms, _names_filter(table, objects))
+
+
+def _names_filter(
+    table: sa.FromClause, objects: Collection[str] | None
+) -> list[sa.ColumnElement[bool]]:
+    if objects is None:
+        return []
+    names = sorted(set(objects))
+    if len(names) == 1:
+        return [table.c.object == names[0]]
+    return [table.c.object.in_(names)]
+
+
 def search_candidates_query(
     table: sa.Table,
     query: str,
@@ -317,7 +443,7 @@ def search_candidates_query(
 
     The database (``conn``'s, else ``dialect``, else SQLite's token table) decides the storage:
     on PostgreSQL the document table (:func:`_document_candidates`), elsewhere the token table
-    described below.
+    described below. The words are bound parameters with their values (:class:`SearchTerms`).
 
     Returns ``None`` when the query has no searchable tokens or ``objects`` is empty (the caller
     shows nothing rather than everything). The statement is unordered and unlimited on purpose,
@@ -339,18 +465,8 @@ def search_candidates_query(
     Choosing needs posting counts, so pass ``conn`` to measure them (one capped query); without
     it the merge shape is used, whose cost never depends on a guess.
     """
-    terms = _query_terms(query)
-    if _uses_documents(conn if conn is not None else dialect or ""):
-        docs = _document_table(table)
-        doc_filter = _object_filter(docs, objects)
-        if not terms or doc_filter is None:
-            return None
-        return _document_candidates(docs, terms, doc_filter)
-    object_filter = _object_filter(table, objects)
-    if not terms or object_filter is None:
-        return None
-    build, ordered = _choose_shape(table, terms, object_filter, conn)
-    return build(table, ordered, object_filter)
+    terms = search_terms(table, query, objects, conn=conn, dialect=dialect)
+    return None if terms is None else candidates(table, terms, objects)
 
 
 def _document_candidates(
@@ -359,17 +475,22 @@ def _document_candidates(
     """Records whose document holds every term (one GIN lookup), scored from the document."""
     pairs = [(term.token, term.prefix) for term in terms]
     score: sa.ColumnElement[int] = sa.cast(sa.literal(0), sa.Integer)
-    for token, prefix in pairs:
-        score = score + documents.term_score(docs, token, prefix)
+    for term in terms:
+        score = score + documents.term_score(
+            docs, term.token, term.prefix, param=f"{PARAMETER_PREFIX}{term.slot}"
+        )
     return sa.select(
         docs.c.object.label("object_name"),
         docs.c.record_id.label("record_id"),
         score.label("score"),
-    ).where(documents.matches(docs, documents.tsquery_text(pairs)), *object_filter)
+    ).where(
+        documents.matches(docs, documents.tsquery_text(pairs), param=f"{PARAMETER_PREFIX}all"),
+        *object_filter,
+    )
 
 
-def top_tier_by_object(
-    table: sa.Table, query: str, object_name: str, conn: Connection
+def top_tier(
+    table: sa.Table, terms: SearchTerms, object_name: str
 ) -> sa.Select[tuple[str, str, int]] | None:
     """PostgreSQL only: ``object_name``'s records holding every term at the top weight.
 
@@ -377,20 +498,21 @@ def top_tier_by_object(
     ``limit`` visible records are in this tier, its first ``limit`` by record id *are* the
     answer, and PostgreSQL finds them by walking the primary key in order, stopping early, which
     keeps a term that half the records hold as cheap as a rare one (see
-    :mod:`keyi.platform.query.search`). ``None`` on SQLite or without terms.
+    :mod:`keyi.platform.query.search`). ``None`` on the token table (SQLite).
     """
-    terms = _query_terms(query)
-    if not terms or not _uses_documents(conn):
+    if terms.shape != "documents":
         return None
     docs = _document_table(table)
-    pairs = [(term.token, term.prefix) for term in terms]
-    letter = documents.WEIGHT_CLASSES[documents.TOP_WEIGHT]
+    pairs = [(term.token, term.prefix) for term in terms.terms]
     return sa.select(
         docs.c.object.label("object_name"),
         docs.c.record_id.label("record_id"),
-        sa.literal(documents.TOP_WEIGHT * len(terms), sa.Integer).label("score"),
+        sa.literal(documents.TOP_WEIGHT * len(terms.terms), sa.Integer).label("score"),
     ).where(
-        docs.c.object == object_name, documents.matches(docs, documents.tsquery_text(pairs, letter))
+        docs.c.object == object_name,
+        documents.matches(
+            docs, documents.tsquery_text(pairs, _TOP_LETTER), param=f"{PARAMETER_PREFIX}top"
+        ),
     )
 
 
@@ -410,20 +532,11 @@ def search_candidates_by_object(
     object's, so a probe chosen for all is a probe bounded for each), and each statement keeps
     ``object = name`` on the index's second key column. Empty when nothing can match.
     """
-    terms = _query_terms(query)
     names = sorted(set(objects))
-    if not terms or not names:
+    terms = search_terms(table, query, names, conn=conn, dialect=dialect)
+    if terms is None:
         return {}
-    if _uses_documents(conn if conn is not None else dialect or ""):
-        docs = _document_table(table)
-        return {name: _document_candidates(docs, terms, [docs.c.object == name]) for name in names}
-    build, ordered = _choose_shape(table, terms, [table.c.object.in_(names)], conn)
-    return {name: build(table, ordered, [table.c.object == name]) for name in names}
-
-
-_Shape = Callable[
-    [sa.Table, Sequence[_Term], Sequence[sa.ColumnElement[bool]]], sa.Select[tuple[str, str, int]]
-]
+    return {name: candidates(table, terms, [name]) for name in names}
 
 
 def _choose_shape(
@@ -431,17 +544,17 @@ def _choose_shape(
     terms: Sequence[_Term],
     object_filter: Sequence[sa.ColumnElement[bool]],
     conn: Connection | None,
-) -> tuple[_Shape, Sequence[_Term]]:
+) -> tuple[str, Sequence[_Term]]:
     """Probe or merge (see :func:`search_candidates_query`), with the terms in driving order."""
     if len(terms) == 1:
-        return _probed_candidates, terms
+        return "probe", terms
     if conn is not None:
         counts = _estimate_postings(conn, table, terms, object_filter)
         rarest = min(range(len(terms)), key=counts.__getitem__)
         if counts[rarest] < ESTIMATE_CAP:
             ordered = [term for _, term in sorted(zip(counts, terms, strict=True), key=_first)]
-            return _probed_candidates, ordered
-    return _merged_candidates, terms
+            return "probe", ordered
+    return "merge", terms
 
 
 def _first(pair: tuple[int, _Term]) -> int:
@@ -538,10 +651,10 @@ def search(
     """
     if limit <= 0:
         return []
-    stmt = search_candidates_query(table, query, objects=objects, conn=conn)
-    if stmt is None:
+    terms = search_terms(table, query, objects, conn=conn)
+    if terms is None:
         return []
-    ranked = stmt.subquery("ranked")
+    ranked = candidates(table, terms, objects).subquery("ranked")
     full: sa.Select[Any] = (
         sa.select(ranked.c.object_name, ranked.c.record_id, ranked.c.score)
         .order_by(ranked.c.score.desc(), ranked.c.record_id, ranked.c.object_name)
@@ -549,31 +662,29 @@ def search(
     )
     # Without named objects there is no per-object walk to take: rank every candidate.
     names = sorted(set(objects)) if objects is not None else []
-    if _uses_documents(conn) and names:
-        full = _top_tier_first(conn, table, query, names, full, limit)
+    if terms.shape == "documents" and names:
+        full = _top_tier_first(table, terms, names, full, limit)
     plan_with_values(conn)  # see keyi.platform.search.planning
     rows = conn.execute(full)
     return [SearchHit(str(o), str(r), int(s)) for o, r, s in rows]
 
 
 def _top_tier_first(
-    conn: Connection,
     table: sa.Table,
-    query: str,
+    terms: SearchTerms,
     names: Sequence[str],
     full: sa.Select[Any],
     limit: int,
 ) -> sa.Select[Any]:
-    """``full``, unless at least ``limit`` records are in the top tier (see
-    :func:`top_tier_by_object`): then the tier's first ``limit`` by record id, in one statement.
+    """``full``, unless at least ``limit`` records are in the top tier (see :func:`top_tier`):
+    then the tier's first ``limit`` by record id, in one statement.
 
     Each object's tier is cut to ``limit`` on its own (a walk of its primary key); if their union
     holds ``limit`` records, the global best ``limit`` are among them."""
     tiers = []
     for name in names:
-        best = top_tier_by_object(table, query, name, conn)
-        if best is None:
-            return full
+        best = top_tier(table, terms, name)
+        assert best is not None
         tiers.append(best.order_by(best.selected_columns.record_id).limit(limit).subquery())
     union = sa.union_all(*(sa.select(*t.c) for t in tiers)).cte("tier")
     filled = sa.select(sa.func.count()).select_from(union).scalar_subquery()
