@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import tempfile
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -127,8 +128,12 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     upgrade_all(platform)
     if settings.run_worker_in_process:
         from keyi.jobs import Scheduler
+        from keyi.platform.jobs.registry import import_modules
+        from keyi.platform.jobs.worker import Worker
 
+        import_modules(settings.job_modules)
         Scheduler(platform).start()
+        Worker(platform).start()
     click.echo(
         f"Keyi at http://{settings.host}:{settings.port}  (API docs: /api/docs)"
         + (f"  {settings.workers} processes" if settings.workers > 1 else ""),
@@ -339,6 +344,45 @@ def apikey_create(
 @main.group(cls=KeyiGroup)
 def jobs() -> None:
     """Scheduled jobs (the server also runs them every 10 minutes)."""
+
+
+@main.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Jobs run at the same time by this process.",
+)
+@click.option("--once", is_flag=True, help="Run until nothing is due, then exit.")
+@click.pass_obj
+def worker(settings: Settings, concurrency: int, once: bool) -> None:
+    """Run queued jobs and relay every tenant's outbox (several may share PostgreSQL).
+
+    `keyi serve` runs one in process unless KEYI_RUN_WORKER_IN_PROCESS=0; run separate
+    workers for production. Stops on SIGTERM/SIGINT after the jobs in hand."""
+    import signal
+
+    from keyi.packages import register_all_hooks
+    from keyi.platform.jobs.registry import import_modules
+    from keyi.platform.jobs.worker import Worker
+
+    configure_logging()
+    register_all_hooks()
+    import_modules(settings.job_modules)
+    runner = Worker(_platform(settings), concurrency=concurrency)
+    if once:
+        outcomes = runner.run_until_idle()
+        click.echo(f"{len(outcomes)} job(s) run")
+        runner.stop()
+        return
+    click.echo(f"Keyi worker {runner.name}: {concurrency} at a time", err=True)
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    runner.start()
+    stopping.wait()
+    runner.stop(timeout=None)
 
 
 @jobs.command("run")

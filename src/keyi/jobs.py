@@ -14,6 +14,7 @@ from functools import partial
 
 from keyi.platform import outbox, pools
 from keyi.platform.context import Context
+from keyi.platform.jobs import queue
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
 from keyi.settings import Settings
@@ -28,7 +29,12 @@ def jobs(settings: Settings) -> dict[str, Callable[[Context], int]]:
         "outbox_prune": partial(
             outbox.prune_delivered, retention=timedelta(days=settings.outbox_retention_days)
         ),
+        "job_prune": partial(_prune_jobs, retention=timedelta(days=settings.job_retention_days)),
     }
+
+
+def _prune_jobs(ctx: Context, *, retention: timedelta) -> int:
+    return queue.prune_finished(ctx.conn, before=ctx.now() - retention)
 
 
 def run_all(platform: Platform) -> dict[str, int]:

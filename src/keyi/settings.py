@@ -63,6 +63,13 @@ class Settings:
     metrics_allow: tuple[str, ...] = ()
     # Days a delivered outbox event is kept before the `outbox_prune` job deletes it.
     outbox_retention_days: float = 7
+    # Jobs (keyi.platform.jobs): how long a worker holds a claimed job before another may take
+    # it (a crashed worker's jobs wait this long), how long an idle worker sleeps between
+    # rounds, days done jobs are kept, and extension modules a worker imports for job kinds.
+    job_lease_seconds: float = 300
+    job_poll_seconds: float = 0.25
+    job_retention_days: float = 7
+    job_modules: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -123,5 +130,14 @@ class Settings:
             ),
             outbox_retention_days=float(
                 env.get("KEYI_OUTBOX_RETENTION_DAYS", str(base.outbox_retention_days))
+            ),
+            run_worker_in_process=env.get("KEYI_RUN_WORKER_IN_PROCESS", "1") != "0",
+            job_lease_seconds=float(env.get("KEYI_JOB_LEASE_SECONDS", str(base.job_lease_seconds))),
+            job_poll_seconds=float(env.get("KEYI_JOB_POLL_SECONDS", str(base.job_poll_seconds))),
+            job_retention_days=float(
+                env.get("KEYI_JOB_RETENTION_DAYS", str(base.job_retention_days))
+            ),
+            job_modules=tuple(
+                part.strip() for part in env.get("KEYI_JOB_MODULES", "").split(",") if part.strip()
             ),
         )

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from keyi.platform import audit  # registers its table on system_metadata
 from keyi.platform.ids import new_id
+from keyi.platform.jobs import table as _jobs  # noqa: F401  (registers keyi_job likewise)
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.migrations import Chain, stamp_head
 from keyi.platform.schema import (
