@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
 from keyi.platform.context import Context, TenantInfo
 from keyi.platform.jobs import (
@@ -34,8 +35,8 @@ from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.schema import outbox_table
 from keyi.platform.tenancy import Platform
-from keyi.provisioning import create_tenant
-from tests.conftest import new_tenant_name
+from keyi.provisioning import add_user, create_tenant
+from tests.conftest import ADMIN_PASSWORD, login, new_tenant_name
 from tests.integration import job_kinds  # noqa: F401  (registers the test job kinds)
 
 SYSTEM = Actor.system("test")
@@ -315,3 +316,41 @@ def test_kill_9_in_the_middle_of_a_job_loses_nothing_and_does_nothing_twice(
     assert (job.status, job.attempts) == (DONE, 2)
     assert _account_names(platform, tenant).count("Kill 9") == 1
     assert second.returncode == 0, second.stderr.read() if second.stderr else ""
+
+
+def test_setup_lists_jobs_and_retries_a_dead_one_for_administrators_only(
+    platform: Platform, tenant: TenantInfo, app: Any, client: TestClient
+) -> None:
+    dead = _enqueue(platform, tenant, "test.no_such_kind", {"to": "x"}, max_attempts=1)
+    done = _enqueue(platform, tenant, "test.noop", {})
+    worker = _worker(platform, tenant)
+    worker.run_until_idle()
+    worker.stop()
+
+    listed = client.get("/api/v1/jobs").json()
+    assert [j["id"] for j in listed["jobs"]] == [done, dead]  # newest first
+    assert listed["counts"] == {"pending": 0, "done": 1, "dead": 1}
+    [only_dead] = client.get("/api/v1/jobs", params={"status": "dead"}).json()["jobs"]
+    assert only_dead["id"] == dead and only_dead["payload"] == {"to": "x"}
+    assert only_dead["last_error"] == "UnknownJobKind: test.no_such_kind"
+    assert client.get("/api/v1/jobs", params={"status": "lost"}).status_code == 422
+    page = client.get("/api/v1/jobs", params={"limit": 1}).json()
+    assert page["next_cursor"] == done
+    rest = client.get("/api/v1/jobs", params={"cursor": page["next_cursor"]}).json()["jobs"]
+    assert [j["id"] for j in rest] == [dead]
+
+    retried = client.post(f"/api/v1/jobs/{dead}/retry")
+    assert retried.status_code == 200, retried.text
+    assert (retried.json()["status"], retried.json()["attempts"]) == (PENDING, 0)
+    assert client.post(f"/api/v1/jobs/{dead}/retry").status_code == 409
+    assert client.post(f"/api/v1/jobs/{done}/retry").status_code == 409
+    assert client.post(f"/api/v1/jobs/{uuid.uuid4()}/retry").status_code == 404
+    assert client.post("/api/v1/jobs/not-a-uuid/retry").status_code == 404
+    audit = client.get("/api/v1/audit", params={"action": "job.retry"}).json()["entries"]
+    assert [e["details"]["job_id"] for e in audit] == [dead]
+
+    add_user(platform, tenant, email="rep@jobs.example", name="Rep", password=ADMIN_PASSWORD)
+    with TestClient(app) as rep:
+        login(rep, "rep@jobs.example", tenant=tenant.name)
+        assert rep.get("/api/v1/jobs").status_code == 403
+        assert rep.post(f"/api/v1/jobs/{dead}/retry").status_code == 403

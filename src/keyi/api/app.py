@@ -27,6 +27,7 @@ from keyi.api.routes import (
     account,
     audit,
     auth,
+    jobs,
     mass,
     metadata,
     pools,
@@ -101,6 +102,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         access.router,
         pools.router,
         audit.router,
+        jobs.router,
         users.router,
         sso.router,
     ):

@@ -161,6 +161,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "invalid_filter": {"en": "Invalid filter: {reason}", "zh-CN": "筛选条件无效：{reason}"},
     "invalid_sort": {"en": "Cannot sort by '{field}'.", "zh-CN": "不能按“{field}”排序。"},
     "invalid_cursor": {"en": "The cursor is not valid.", "zh-CN": "分页游标无效。"},
+    "job_not_dead": {
+        "en": "Only a job that ran out of attempts can be retried.",
+        "zh-CN": "只有已用尽重试次数的任务才能重试。",
+    },
     "invalid_expression": {"en": "Invalid expression: {reason}", "zh-CN": "表达式无效：{reason}"},
     "type_mismatch": {
         "en": "The formula gives {actual}, but its return type is {expected}.",
