@@ -63,6 +63,9 @@ class Settings:
     metrics_allow: tuple[str, ...] = ()
     # Days a delivered outbox event is kept before the `outbox_prune` job deletes it.
     outbox_retention_days: float = 7
+    # Webhooks may target loopback and private networks (on-premise receivers, tests);
+    # otherwise only public addresses (keyi.platform.webhooks.targets).
+    webhook_allow_private: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -124,4 +127,5 @@ class Settings:
             outbox_retention_days=float(
                 env.get("KEYI_OUTBOX_RETENTION_DAYS", str(base.outbox_retention_days))
             ),
+            webhook_allow_private=env.get("KEYI_WEBHOOK_ALLOW_PRIVATE") == "1",
         )
