@@ -70,6 +70,9 @@ class Settings:
     job_poll_seconds: float = 0.25
     job_retention_days: float = 7
     job_modules: tuple[str, ...] = ()
+    # Webhooks may target loopback and private networks (on-premise receivers, tests);
+    # otherwise only public addresses (keyi.platform.webhooks.targets).
+    webhook_allow_private: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -140,4 +143,5 @@ class Settings:
             job_modules=tuple(
                 part.strip() for part in env.get("KEYI_JOB_MODULES", "").split(",") if part.strip()
             ),
+            webhook_allow_private=env.get("KEYI_WEBHOOK_ALLOW_PRIVATE") == "1",
         )

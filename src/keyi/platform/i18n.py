@@ -270,6 +270,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The platform needs this ({expected}): {problem}.",
         "zh-CN": "平台依赖此项（{expected}）：{problem}。",
     },
+    # Webhook targets (keyi.platform.webhooks.targets)
+    "url_scheme": {
+        "en": "A webhook address must start with https:// or http://.",
+        "zh-CN": "Webhook 地址必须以 https:// 或 http:// 开头。",
+    },
+    "url_host": {
+        "en": "A webhook address needs a host name.",
+        "zh-CN": "Webhook 地址缺少主机名。",
+    },
+    "url_credentials": {
+        "en": "A webhook address may not contain a user name or password.",
+        "zh-CN": "Webhook 地址中不能包含用户名或密码。",
+    },
+    "url_unresolvable": {
+        "en": "The host '{host}' could not be found.",
+        "zh-CN": "找不到主机“{host}”。",
+    },
+    "url_private_address": {
+        "en": "'{host}' points to a private, local or reserved network address; "
+        "webhooks are only sent to public addresses.",
+        "zh-CN": "“{host}”指向私有、本地或保留网络地址；Webhook 只能发送到公网地址。",
+    },
 }
 
 
