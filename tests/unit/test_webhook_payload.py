@@ -9,8 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from keyi.platform.webhooks import backoff, event_body
-from keyi.platform.webhooks.payload import BACKOFF_CAP_SECONDS
+from keyi.platform.webhooks import DELIVERY_RETRY, event_body
 
 
 def test_body_is_type_timestamp_data_in_that_order() -> None:
@@ -46,26 +45,15 @@ def test_event_type_must_be_dotted_identifiers(event_type: str) -> None:
         event_body(event_type, datetime(2026, 1, 1), {})
 
 
-def test_backoff_grows_exponentially_under_full_jitter() -> None:
-    ceilings = [backoff(n, rng=_Top()) for n in range(1, 12)]
+def test_deliveries_retry_on_the_standard_webhooks_shaped_schedule() -> None:
+    ceilings = [DELIVERY_RETRY.delay(n, _Top()).total_seconds() for n in range(1, 12)]
     assert ceilings[:8] == [5.0, 20.0, 80.0, 320.0, 1280.0, 5120.0, 20480.0, 81920.0]
-    assert ceilings[8:] == [BACKOFF_CAP_SECONDS] * 3
-    rng = random.Random(7)
-    delays = [backoff(3, rng=rng) for _ in range(200)]
-    assert all(0.0 <= delay <= 80.0 for delay in delays)
-    # Full jitter: spread over the whole range, not clustered near the ceiling.
-    assert min(delays) < 10.0 and max(delays) > 70.0
+    assert ceilings[8:] == [24 * 3600.0] * 3
+    assert DELIVERY_RETRY.delay(10_000, _Top()) == timedelta(hours=24)
 
 
-def test_backoff_is_capped_for_any_attempt() -> None:
-    assert backoff(10_000, rng=_Top()) == BACKOFF_CAP_SECONDS
-    assert backoff(3, base=1.0, cap=10.0, rng=_Top()) == 10.0
-    with pytest.raises(ValueError):
-        backoff(0)
-
-
-class _Top:
+class _Top(random.Random):
     """A random source that always draws the top of the range: shows the ceiling."""
 
-    def uniform(self, a: float, b: float, /) -> float:
-        return b
+    def random(self) -> float:
+        return 1.0

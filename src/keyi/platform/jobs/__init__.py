@@ -10,8 +10,8 @@ from keyi.platform.jobs.queue import (
     DONE,
     PENDING,
     ClaimedJob,
+    RetryPolicy,
     enqueue,
-    next_attempt_delay,
     retry,
 )
 from keyi.platform.jobs.registry import import_modules, job_handler, registered_kinds
@@ -24,11 +24,11 @@ __all__ = [
     "PENDING",
     "ClaimedJob",
     "OutboxEvent",
+    "RetryPolicy",
     "enqueue",
     "import_modules",
     "job_handler",
     "job_table",
-    "next_attempt_delay",
     "registered_kinds",
     "retry",
     "subscribe",

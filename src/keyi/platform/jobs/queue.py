@@ -34,25 +34,45 @@ from keyi.platform.jobs.table import job_table
 __all__ = [
     "DEAD",
     "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_RETRY",
     "DONE",
     "PENDING",
     "ClaimedJob",
+    "RetryPolicy",
     "claim",
     "enqueue",
     "fail",
     "finish",
     "hold",
-    "next_attempt_delay",
     "prune_finished",
     "retry",
 ]
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
 DEFAULT_MAX_ATTEMPTS = 8
-"""With the delays below, eight attempts span about an hour and a half before a job is dead."""
-FIRST_DELAY = timedelta(seconds=10)
-MAX_DELAY = timedelta(hours=1)
+"""With the default policy, eight attempts span about an hour and a half before a job is dead."""
 MAX_ERROR_CHARS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When a failed job is tried again: after attempt *n*, a uniform draw in
+    ``[0, min(cap, first × factor^(n-1))]`` ("full jitter": jobs that failed together, say
+    against an endpoint that was down, come back spread out instead of in a wave), at least
+    one second. A kind registers its own (:func:`keyi.platform.jobs.registry.job_handler`)."""
+
+    first: timedelta = timedelta(seconds=10)
+    factor: float = 2.0
+    cap: timedelta = timedelta(hours=1)
+
+    def delay(self, attempt: int, rng: random.Random | None = None) -> timedelta:
+        # In float seconds, the exponent bounded: a large attempt number cannot overflow.
+        growth = self.factor ** min(max(0, attempt - 1), 64)
+        ceiling = min(self.cap.total_seconds(), self.first.total_seconds() * growth)
+        return max(timedelta(seconds=1), timedelta(seconds=ceiling * (rng or random).random()))
+
+
+DEFAULT_RETRY = RetryPolicy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,15 +180,6 @@ def finish(conn: sa.Connection, job: ClaimedJob, worker: str, *, now: datetime) 
     )
 
 
-def next_attempt_delay(attempt: int, rng: random.Random | None = None) -> timedelta:
-    """How long to wait after failed attempt ``attempt`` (1, 2, ...): exponential backoff with
-    full jitter — a uniform draw in ``[0, min(cap, first × 2^(attempt-1))]`` — so jobs that
-    failed together (an endpoint down) do not all come back at the same instant."""
-    ceiling = min(MAX_DELAY, FIRST_DELAY * (2 ** max(0, attempt - 1)))
-    draw = (rng or random).random()
-    return max(timedelta(seconds=1), ceiling * draw)
-
-
 def fail(
     conn: sa.Connection,
     job: ClaimedJob,
@@ -176,6 +187,7 @@ def fail(
     error: str,
     *,
     now: datetime,
+    policy: RetryPolicy = DEFAULT_RETRY,
     rng: random.Random | None = None,
 ) -> str:
     """Record a failed attempt (in a transaction of its own, after the job's rolled back):
@@ -190,7 +202,7 @@ def fail(
     if dead:
         values.update(status=DEAD, finished_at=now)
     else:
-        values.update(run_at=now + next_attempt_delay(job.attempts, rng))
+        values.update(run_at=now + policy.delay(job.attempts, rng))
     conn.execute(
         sa.update(t)
         .where(t.c.id == job.id, t.c.locked_by == worker, t.c.status == PENDING)

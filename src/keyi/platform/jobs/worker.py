@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 from keyi.platform.context import TenantInfo
 from keyi.platform.jobs import queue
-from keyi.platform.jobs.registry import handler_for
+from keyi.platform.jobs.registry import handler_for, retry_policy_for
 from keyi.platform.jobs.relay import relay_events
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
@@ -146,7 +146,15 @@ class Worker:
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
             with self.platform.db.tenant_transaction(tenant.location) as conn:
-                status = queue.fail(conn, job, self.name, error, now=self.clock(), rng=self.rng)
+                status = queue.fail(
+                    conn,
+                    job,
+                    self.name,
+                    error,
+                    now=self.clock(),
+                    policy=retry_policy_for(job.kind),
+                    rng=self.rng,
+                )
             log.warning(
                 "job failed",
                 exc_info=status == queue.DEAD,

@@ -10,7 +10,7 @@ A delivery of an event to a subscribed endpoint goes:
 3. `send.deliver(url, body, headers, allow_private=...)` — one POST to an address checked
    against SSRF and pinned against DNS rebinding, returning a `DeliveryResult` (status,
    duration, error, response excerpt) and never raising for what the network does.
-4. On failure, `payload.backoff(attempts)` — how long to wait before the next try.
+4. On failure, the job queue retries on `payload.DELIVERY_RETRY`, a `jobs.RetryPolicy`.
 
 `targets.check_url(url, allow_private=...)` also validates a URL when a subscription is
 saved (ValidationFailed on the field `url`). `allow_private` is the installation's
@@ -22,16 +22,16 @@ endpoints live with the automation engine and its job queue, which use these fun
 
 from __future__ import annotations
 
-from keyi.platform.webhooks.payload import backoff, event_body
+from keyi.platform.webhooks.payload import DELIVERY_RETRY, event_body
 from keyi.platform.webhooks.send import DeliveryResult, deliver
 from keyi.platform.webhooks.signing import headers, new_secret, sign
 from keyi.platform.webhooks.targets import Target, address_allowed, check_url
 
 __all__ = [
+    "DELIVERY_RETRY",
     "DeliveryResult",
     "Target",
     "address_allowed",
-    "backoff",
     "check_url",
     "deliver",
     "event_body",
