@@ -13,6 +13,7 @@ Typical use::
     robots.send(channel, RobotMessage(rendered.subject, rendered.text, link), client=client)
 """
 
+from keyi.platform.notify.email import build_email, email_from_rendered, send_email
 from keyi.platform.notify.results import SendResult
 from keyi.platform.notify.templates import (
     DEFAULT_LOCALE,
@@ -32,7 +33,10 @@ __all__ = [
     "RenderedMessage",
     "SendResult",
     "TemplateRenderError",
+    "build_email",
     "choose_locale",
+    "email_from_rendered",
     "render",
+    "send_email",
     "validate_template",
 ]
