@@ -13,8 +13,10 @@ Typical use::
     robots.send(channel, RobotMessage(rendered.subject, rendered.text, link), client=client)
 """
 
+from keyi.platform.notify import robots
 from keyi.platform.notify.email import build_email, email_from_rendered, send_email
 from keyi.platform.notify.results import SendResult
+from keyi.platform.notify.robots import RobotChannel, RobotMessage, robot_channel
 from keyi.platform.notify.templates import (
     DEFAULT_LOCALE,
     LOCALES,
@@ -31,12 +33,16 @@ __all__ = [
     "LOCALES",
     "MessageTemplate",
     "RenderedMessage",
+    "RobotChannel",
+    "RobotMessage",
     "SendResult",
     "TemplateRenderError",
     "build_email",
     "choose_locale",
     "email_from_rendered",
     "render",
+    "robot_channel",
+    "robots",
     "send_email",
     "validate_template",
 ]
