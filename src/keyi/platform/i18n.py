@@ -166,6 +166,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "只有已用尽重试次数的任务才能重试。",
     },
     "invalid_expression": {"en": "Invalid expression: {reason}", "zh-CN": "表达式无效：{reason}"},
+    # Notification templates (keyi.platform.notify.templates)
+    "invalid_template": {
+        "en": "Invalid template (line {line}): {reason}",
+        "zh-CN": "模板无效（第 {line} 行）：{reason}",
+    },
+    "unknown_merge_field": {
+        "en": "Unknown merge field '{name}'.",
+        "zh-CN": "未知的合并字段“{name}”。",
+    },
+    "missing_locale": {
+        "en": "The {locale} version is missing.",
+        "zh-CN": "缺少 {locale} 版本。",
+    },
     "type_mismatch": {
         "en": "The formula gives {actual}, but its return type is {expected}.",
         "zh-CN": "公式的结果是 {actual}，与返回类型 {expected} 不符。",

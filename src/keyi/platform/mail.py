@@ -71,12 +71,20 @@ def send(settings: Settings, mail: Mail) -> bool:
     message["Subject"] = mail.subject
     message.set_content(mail.text)
     try:
-        with smtplib.SMTP(
-            settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS
-        ) as smtp:
-            smtp.send_message(message)
+        deliver(settings, message)
     except (OSError, smtplib.SMTPException):
         # Never log the message body: it carries a one-time link.
         log.warning("mail not sent", extra={"smtp_host": settings.smtp_host}, exc_info=True)
         return False
     return True
+
+
+def deliver(settings: Settings, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
+    """Hand one built message to the configured relay (the one SMTP exchange every sender
+    shares). Answers the recipients the relay refused while accepting others; raises OSError
+    or smtplib.SMTPException when nothing was accepted or the relay could not be reached.
+    """
+    if not settings.smtp_host:
+        raise smtplib.SMTPException("SMTP is not configured")
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+        return smtp.send_message(message)
