@@ -12,7 +12,7 @@ import { setupApi, type AuditEntry, type AuditFilter } from './api';
 import { actionLabel, detailLines } from './auditText';
 
 /** Families of audited actions (the filter matches any action that starts with the text). */
-const ACTIONS = ['auth.', 'record.', 'metadata.', 'permission.', 'share.', 'user.', 'export', 'audit.export', 'pool.'];
+const ACTIONS = ['auth.', 'record.', 'metadata.', 'permission.', 'share.', 'user.', 'export', 'audit.export', 'pool.', 'job.'];
 
 const COLORS: Record<string, string> = { auth: 'geekblue', record: 'green', metadata: 'purple', permission: 'volcano', share: 'cyan', user: 'gold' };
 

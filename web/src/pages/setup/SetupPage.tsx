@@ -1,4 +1,4 @@
-import { ApartmentOutlined, AppstoreOutlined, AuditOutlined, KeyOutlined, SafetyCertificateOutlined, SettingOutlined, TeamOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, AppstoreOutlined, AuditOutlined, KeyOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
@@ -14,10 +14,11 @@ const AuditPage = lazy(() => import('./AuditPage'));
 const UsersPage = lazy(() => import('./UsersPage'));
 const SsoPage = lazy(() => import('./SsoPage'));
 const DepartmentsPage = lazy(() => import('./DepartmentsPage'));
+const JobsPage = lazy(() => import('./JobsPage'));
 
 /**
  * The administrator's Setup area: objects and fields, page layouts, users, departments, roles,
- * single sign-on and the audit log.
+ * single sign-on, the audit log and the background jobs.
  * Everything here is loaded on demand, so none of it weighs on the workspace pages.
  */
 export default function SetupPage() {
@@ -55,6 +56,7 @@ export default function SetupPage() {
             { key: 'roles', icon: <SafetyCertificateOutlined />, label: t('setup.nav.roles') },
             { key: 'sso', icon: <KeyOutlined />, label: t('setup.nav.sso') },
             { key: 'audit', icon: <AuditOutlined />, label: t('setup.nav.audit') },
+            { key: 'jobs', icon: <ScheduleOutlined />, label: t('setup.nav.jobs') },
           ]}
           onClick={({ key }) => navigate(`/setup/${key}`)}
         />
@@ -67,6 +69,7 @@ export default function SetupPage() {
               <Route path="roles" element={<RolesPage />} />
               <Route path="roles/:roleId" element={<RolesPage />} />
               <Route path="audit" element={<AuditPage />} />
+              <Route path="jobs" element={<JobsPage />} />
               <Route path="users" element={<UsersPage />} />
               <Route path="sso" element={<SsoPage />} />
               <Route path="departments" element={<DepartmentsPage />} />

@@ -87,6 +87,30 @@ export interface AuditFilter {
   record_id?: string;
 }
 
+/** Where a background job is: waiting for (another) attempt, finished, or out of attempts. */
+export type JobStatus = 'pending' | 'done' | 'dead';
+export const JOB_STATUSES: JobStatus[] = ['pending', 'done', 'dead'];
+
+/** A background job as GET /jobs lists it (the generated schema only says "an object"). */
+export interface JobEntry {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  attempts: number;
+  max_attempts: number;
+  /** When a pending job is due (its next attempt after a failure). */
+  run_at: string | null;
+  created_at: string;
+  finished_at: string | null;
+  last_error: string | null;
+  payload: unknown;
+}
+export interface JobPage {
+  jobs: JobEntry[];
+  counts: Record<JobStatus, number>;
+  next_cursor: string | null;
+}
+
 /** A single sign-on provider as GET /sso/providers describes it: never its secret. */
 export interface SsoProvider {
   id: string;
@@ -163,6 +187,14 @@ export const setupApi = {
   /** The CSV export is a plain GET link: the session cookie authenticates it. */
   auditExportUrl(filter: AuditFilter): string {
     return `/api/v1/audit/export${qs({ action: filter.action, actor: filter.actor, object: filter.object })}`;
+  },
+
+  jobs(status: JobStatus, cursor?: string | null, limit = 50, signal?: AbortSignal) {
+    return request<JobPage>(`/api/v1/jobs${qs({ status, cursor, limit })}`, { signal });
+  },
+  /** A dead job gets a new round of attempts, due now (409 when it is not dead). */
+  retryJob(id: string) {
+    return request<JobEntry>(`/api/v1/jobs/${enc(id)}/retry`, { method: 'POST' });
   },
 
   ssoProviders() {
