@@ -211,3 +211,23 @@ def test_http_throughput_bench_end_to_end(tmp_path: Path, client: str) -> None:
     assert row["processes"] == 2 and row["clients"] == 2
     assert row["requests"] > 0 and row["errors"] == 0
     assert 0 < row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_queue_throughput_bench_end_to_end(tmp_path: Path, backend: str) -> None:
+    """bench.jobs enqueues, starts two `keyi worker` processes, and counts: nothing lost,
+    nothing run twice, a positive rate."""
+    from bench.jobs import run as run_jobs
+
+    schema = f"keyi_bench_jobs_{os.getpid()}"
+    result = run_jobs(60, 2, 1, tmp_path, backend=backend, control_schema=schema)
+    assert (result["done"], result["lost"], result["run_more_than_once"]) == (60, 0, 0)
+    assert result["jobs_per_second"] > 0
+    if backend == "postgresql":
+        engine = sa.create_engine(str(POSTGRES_URL))
+        with engine.begin() as conn:
+            tenants = conn.execute(sa.text(f'SELECT location FROM "{schema}".tenant')).scalars()
+            for location in list(tenants):
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{location}" CASCADE'))
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()

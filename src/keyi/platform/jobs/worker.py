@@ -136,6 +136,7 @@ class Worker:
         started = time.perf_counter()
         try:
             with self.platform.context(tenant, Actor.system(f"job:{job.kind}")) as ctx:
+                queue.commit_without_waiting(ctx.conn)
                 if not queue.hold(ctx.conn, job, self.name, now=self.clock(), lease=self.lease):
                     return Outcome(job.id, job.kind, "skipped")
                 handler = handler_for(job.kind)
@@ -222,6 +223,7 @@ class Worker:
 
     def _claim(self, tenant: TenantInfo) -> list[queue.ClaimedJob]:
         with self.platform.db.tenant_transaction(tenant.location) as conn:
+            queue.commit_without_waiting(conn)
             return queue.claim(
                 conn, self.name, now=self.clock(), lease=self.lease, limit=self.batch
             )
