@@ -28,6 +28,7 @@ from keyi.cli import main
 from keyi.packages import DEFAULT_PACKAGES, install_packages
 from keyi.packages.upgrade import upgrade_tenant
 from keyi.platform import migrations
+from keyi.platform.automation import triggers as flow_triggers
 from keyi.platform.collation import sort_collation
 from keyi.platform.context import TenantInfo
 from keyi.platform.ids import new_id
@@ -353,6 +354,8 @@ def test_tenant_of_the_baseline_release_upgrades_with_its_data(
         # The baseline release indexed records as token rows on both databases.
         patch.setattr(search_index, "_uses_documents", lambda _conn: False)
         patch.setattr(records_service, "stored_table", lambda _conn, table: table)
+        # ... and had no flows (their table came with revision 0006).
+        patch.setattr(flow_triggers, "active_flows", lambda _ctx, _object: [])
         account = RecordsService(ctx).create("account", {"name": "张三贸易", "province": "湖北省"})
         RecordsService(ctx).create(
             "activity",
@@ -561,7 +564,7 @@ def test_rollups_left_null_by_an_earlier_release_read_zero(
     engine = platform.db.engine_for(tenant.location)
     sa.event.listen(engine, "before_cursor_execute", seen)
     try:
-        assert platform.upgrade_tenant_schema(tenant) == ["0003", "0004", "0005"]
+        assert platform.upgrade_tenant_schema(tenant) == ["0003", "0004", "0005", "0006"]
     finally:
         sa.event.remove(engine, "before_cursor_execute", seen)
     assert len(updates) == 2, updates  # opportunity_count, pipeline_amount: set-based
@@ -623,12 +626,13 @@ def test_dry_run_lists_the_schema_revisions_each_database_lacks(
             lines = result.output.splitlines()
             at = lines.index("control database: would apply 1 schema revision(s)")
             assert lines[at + 1].startswith("  > 0002 Account security: password reset links")
-            at = lines.index(f"tenant {tenant.name}: would apply 4 schema revision(s)")
+            at = lines.index(f"tenant {tenant.name}: would apply 5 schema revision(s)")
             assert lines[at + 1].startswith("  > 0002 The compact search index: one document")
             assert lines[at + 2].startswith("  > 0003 Count and sum roll-ups of parents")
             assert lines[at + 3].startswith("  > 0004 Search tokens v2")
             assert lines[at + 4].startswith("  > 0005 The durable job queue")
-            assert lines[at + 5].startswith(f"tenant {tenant.name}: packages up to date")
+            assert lines[at + 5].startswith("  > 0006 Flows (automation metadata)")
+            assert lines[at + 6].startswith(f"tenant {tenant.name}: packages up to date")
             assert versions() == ("0001", "0001")  # nothing changed
 
         upgraded = runner.invoke(main, ["tenant", "upgrade", tenant.name])

@@ -27,6 +27,7 @@ from keyi.api.routes import (
     account,
     audit,
     auth,
+    flows,
     jobs,
     mass,
     metadata,
@@ -103,6 +104,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         pools.router,
         audit.router,
         jobs.router,
+        flows.router,
         users.router,
         sso.router,
     ):

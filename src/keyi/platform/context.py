@@ -44,6 +44,9 @@ class Context:
     # caller catches it and carries on, the next statement fails, and Platform.context answers
     # with this error instead of a server error.
     aborted_by: Exception | None = None
+    # How deep in a chain of flows started by flows this transaction runs (0: a person's
+    # write; keyi.platform.automation stops chains deeper than its MAX_DEPTH).
+    automation_depth: int = 0
 
     def __post_init__(self) -> None:
         self.policy = AccessPolicy(self.actor)

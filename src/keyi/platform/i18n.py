@@ -161,6 +161,25 @@ MESSAGES: dict[str, dict[str, str]] = {
     "invalid_filter": {"en": "Invalid filter: {reason}", "zh-CN": "筛选条件无效：{reason}"},
     "invalid_sort": {"en": "Cannot sort by '{field}'.", "zh-CN": "不能按“{field}”排序。"},
     "invalid_cursor": {"en": "The cursor is not valid.", "zh-CN": "分页游标无效。"},
+    "flow_cycle": {
+        "en": "This flow updates its own record after every update, with no condition to stop "
+        "it: it would run forever. Add a condition or run it only when the record starts to "
+        "match.",
+        "zh-CN": "此流程在每次更新后都会更新记录本身，且没有停止条件，会无限循环。请添加条件，"
+        "或仅在记录开始满足条件时运行。",
+    },
+    "flow_before_save_delete": {
+        "en": "A flow that runs before save cannot start on delete.",
+        "zh-CN": "保存前运行的流程不能由删除触发。",
+    },
+    "flow_before_save_action": {
+        "en": "Before save, a flow can only update fields of the record being saved.",
+        "zh-CN": "保存前运行的流程只能更新正在保存的记录的字段。",
+    },
+    "flow_not_a_lookup": {
+        "en": "'{field}' is not a lookup of this object.",
+        "zh-CN": "“{field}”不是此对象的查找字段。",
+    },
     "job_not_dead": {
         "en": "Only a job that ran out of attempts can be retried.",
         "zh-CN": "只有已用尽重试次数的任务才能重试。",

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 from keyi.platform.context import TenantInfo
 from keyi.platform.jobs import queue
-from keyi.platform.jobs.registry import handler_for, retry_policy_for
+from keyi.platform.jobs.registry import handler_for, import_modules, retry_policy_for
 from keyi.platform.jobs.relay import relay_events
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
@@ -39,6 +39,9 @@ __all__ = ["Outcome", "RoundResult", "Worker", "utc_now"]
 
 log = logging.getLogger("keyi.jobs")
 TENANTS_REFRESH_SECONDS = 10.0
+STANDARD_JOB_MODULES = ("keyi.platform.automation.runner",)
+"""The platform's own job kinds, imported by every worker (imported by name: they use the
+records service, which itself enqueues jobs, so a static import would be a cycle)."""
 
 
 def utc_now() -> datetime:
@@ -85,6 +88,7 @@ class Worker:
         """``tenants`` limits the worker to the tenants of these names (default: all)."""
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
+        import_modules(STANDARD_JOB_MODULES)
         settings = platform.settings
         self.platform = platform
         self.concurrency = concurrency

@@ -492,7 +492,7 @@ class MetadataService:
             key = f"validation_rules.{i}.condition"
             expr = self._check_expression(defs, obj, rule.condition, errors, key)
             if expr is not None:
-                _check_boolean(defs, obj, expr, errors, key)
+                check_boolean(defs, obj, expr, errors, key)
             if rule.field and obj.field(rule.field) is None:
                 errors.add(f"validation_rules.{i}.field", "field_not_found", field=rule.field)
 
@@ -505,22 +505,7 @@ class MetadataService:
         key: str,
         self_name: str | None = None,
     ) -> Expression | None:
-        """Report syntax and field errors at `key`; the parsed tree when there are none."""
-        try:
-            expr = parse(source)
-        except ExpressionError as exc:
-            errors.add(key, "invalid_expression", reason=str(exc))
-            return None
-        ok = True
-        for path in sorted(references(expr)):
-            problem = resolve_path(defs, obj, path)
-            if problem:
-                errors.add(key, "invalid_expression", reason=problem)
-                ok = False
-            elif self_name and path == self_name:
-                errors.add(key, "invalid_expression", reason="a formula cannot refer to itself")
-                ok = False
-        return expr if ok else None
+        return check_expression(defs, obj, source, errors, key, self_name)
 
     def _check_dependents(
         self, defs: dict[str, ObjectDef], changed: FieldDef, errors: FieldErrors
@@ -543,7 +528,7 @@ class MetadataService:
                     continue
                 scratch = FieldErrors()
                 if return_type is None:
-                    _check_boolean(defs, other, expr, scratch, name)
+                    check_boolean(defs, other, expr, scratch, name)
                 else:
                     _check_return_type(defs, other, expr, return_type, scratch, name)
                 if scratch.items:
@@ -653,6 +638,32 @@ def default_layout(obj: ObjectDef) -> Layout:
     )
 
 
+def check_expression(
+    defs: dict[str, ObjectDef],
+    obj: ObjectDef,
+    source: str,
+    errors: FieldErrors,
+    key: str,
+    self_name: str | None = None,
+) -> Expression | None:
+    """Report syntax and field errors at `key`; the parsed tree when there are none."""
+    try:
+        expr = parse(source)
+    except ExpressionError as exc:
+        errors.add(key, "invalid_expression", reason=str(exc))
+        return None
+    ok = True
+    for path in sorted(references(expr)):
+        problem = resolve_path(defs, obj, path)
+        if problem:
+            errors.add(key, "invalid_expression", reason=problem)
+            ok = False
+        elif self_name and path == self_name:
+            errors.add(key, "invalid_expression", reason="a formula cannot refer to itself")
+            ok = False
+    return expr if ok else None
+
+
 def resolve_path(defs: dict[str, ObjectDef], obj: ObjectDef, path: str) -> str | None:
     """None when `path` names a field (following lookups), else a reason it does not."""
     current = obj
@@ -719,7 +730,7 @@ def field_value_type(f: FieldDef) -> ValueType | None:
     return kind_of_sql_type(sql_type)
 
 
-def _infer(
+def infer_expression_type(
     defs: dict[str, ObjectDef], obj: ObjectDef, expr: Expression, errors: FieldErrors, key: str
 ) -> ValueType | None:
     """The expression's type over its fields' types; a type error is reported at `key` with
@@ -739,12 +750,12 @@ def _infer(
         return None
 
 
-def _check_boolean(
+def check_boolean(
     defs: dict[str, ObjectDef], obj: ObjectDef, expr: Expression, errors: FieldErrors, key: str
 ) -> None:
     """A condition (validation rule) must be true or false: `amount + 1` or `name` would never
     decide anything, silently. Type errors are reported too (the rule could never run)."""
-    kind = _infer(defs, obj, expr, errors, key)
+    kind = infer_expression_type(defs, obj, expr, errors, key)
     if kind is not None and kind is not ValueType.BOOLEAN:
         errors.add(key, "not_boolean", type=kind.label)
 
@@ -764,7 +775,7 @@ def _check_return_type(
     Integers widen to the decimal types (`units * 2` may be money); the literal NULL fits any
     type. Nothing else converts: TEXT(), VALUE(), FLOOR() and DATE() say it on purpose.
     """
-    kind = _infer(defs, obj, expr, errors, key)
+    kind = infer_expression_type(defs, obj, expr, errors, key)
     expected = _RETURN_KINDS.get(return_type)
     if kind is None or expected is None or kind in (expected, ValueType.NULL):
         return

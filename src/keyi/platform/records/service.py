@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 
+from keyi.platform.automation import triggers as flow_triggers
+from keyi.platform.automation.model import TriggerEvent
 from keyi.platform.context import Context
 from keyi.platform.dbconflicts import unique_field
 from keyi.platform.errors import (
@@ -223,6 +226,7 @@ class RecordsService:
                     "create", obj.name, values["id"], None, values, defaulted=defaulted[i]
                 )
                 registry.run_before_save(self.ctx, event)
+                flow_triggers.before_save(self.ctx, obj, event, self.expression_values_for(obj))
                 prefix = f"{i}." if many else ""
                 for item in event.errors.items:
                     errors.add(prefix + item.field, item.code, **item.params)
@@ -241,6 +245,7 @@ class RecordsService:
         self._write_history(obj, [(values["id"], "create", []) for values in batch])
         # Events are small (ids, object, event, changed field names): consumers re-read the record.
         self._write_outbox(obj, "created", [(values["id"], {}) for values in batch])
+        self._start_flows(obj, TriggerEvent.CREATED, [(None, values) for values in batch])
         self._index(obj, batch, fresh=True)
         # A large batch may leave the planner statistics of a much smaller table (autovacuum off
         # or behind): refresh them now rather than let later statements plan for an empty table.
@@ -293,6 +298,7 @@ class RecordsService:
             return self.get(object_name, record_id)
         event = WriteEvent("update", obj.name, record_id, old, changed)
         registry.run_before_save(self.ctx, event)
+        flow_triggers.before_save(self.ctx, obj, event, self.expression_values_for(obj))
         errors.items.extend(event.errors.items)
         with regex_time_budget(REGEX_BATCH_SECONDS):
             self._run_validation_rules(obj, {**old, **changed}, errors, "")
@@ -322,6 +328,7 @@ class RecordsService:
         diff = self._changes(obj, old, changed)
         self._write_history(obj, [(record_id, "update", diff)])
         self._write_outbox(obj, "updated", [(record_id, {"fields": [c["field"] for c in diff]})])
+        self._start_flows(obj, TriggerEvent.UPDATED, [(old, new)])
         if self._search_fields_changed(obj, changed):
             self._index(obj, [new])
         if obj.name == "user" and "is_active" in changed:
@@ -358,6 +365,7 @@ class RecordsService:
         self._refresh_rollups(obj, rows)
         self._write_history(obj, [(i, "delete", []) for i in ids])
         self._write_outbox(obj, "deleted", [(i, {}) for i in ids])
+        self._start_flows(obj, TriggerEvent.DELETED, [(row, None) for row in rows])
         for record_id in ids:
             remove_record(self.conn, search_table, object_name=obj.name, record_id=record_id)
             if obj.name == "user":
@@ -661,6 +669,25 @@ class RecordsService:
                     message=label(rule.message, self.ctx.locale, rule.name),
                     rule=rule.name,
                 )
+
+    def _start_flows(
+        self,
+        obj: CompiledObject,
+        kind: TriggerEvent,
+        changes: list[tuple[dict[str, Any] | None, dict[str, Any] | None]],
+    ) -> None:
+        """Enqueue the after-commit flows these writes start (keyi.platform.automation)."""
+        if not flow_triggers.active_flows(self.ctx, obj.name):
+            return
+        values_for = self.expression_values_for(obj)
+        for old, new in changes:
+            record = new if new is not None else old
+            assert record is not None
+            flow_triggers.after_write(self.ctx, obj, kind, record["id"], old, new, values_for)
+
+    def expression_values_for(self, obj: CompiledObject) -> flow_triggers.ValuesFor:
+        """What an expression over ``obj``'s records reads (see :meth:`_expression_values`)."""
+        return partial(self._expression_values, obj)
 
     def _expression_values(
         self, obj: CompiledObject, final: dict[str, Any], paths: frozenset[str]

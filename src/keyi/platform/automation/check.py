@@ -1,0 +1,141 @@
+"""A flow definition checked against the tenant's objects before it is saved.
+
+Every problem is reported at its place in the definition (``trigger.condition``,
+``actions.1.values.amount``) with the same codes metadata uses, and nothing is saved while
+there is one: a flow that saves can run. What cannot be known at save (a lookup that is empty
+on some record, a value a validation rule refuses) is recorded on the run instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from keyi.platform.automation.model import CreateRecord, FlowDef, Timing, TriggerEvent, UpdateFields
+from keyi.platform.errors import FieldErrors
+from keyi.platform.expressions import Literal, ValueType
+from keyi.platform.metadata.model import FieldType, ObjectDef
+from keyi.platform.metadata.service import (
+    check_boolean,
+    check_expression,
+    field_value_type,
+    infer_expression_type,
+    pydantic_errors,
+)
+from keyi.platform.records.values import ASSIGNABLE
+from keyi.platform.schema import system_fields
+
+__all__ = ["parse_flow"]
+
+LOOKUPS = (FieldType.LOOKUP, FieldType.MASTER_DETAIL, FieldType.OWNER)
+
+
+def parse_flow(defs: dict[str, ObjectDef], data: dict[str, Any]) -> FlowDef:
+    """The definition, or ValidationFailed with every problem in it."""
+    try:
+        flow = FlowDef.model_validate(data)
+    except ValidationError as exc:
+        raise pydantic_errors(exc) from None
+    errors = FieldErrors()
+    _check(defs, flow, errors)
+    errors.raise_if_any()
+    return flow
+
+
+def _check(defs: dict[str, ObjectDef], flow: FlowDef, errors: FieldErrors) -> None:
+    trigger = flow.trigger
+    obj = defs.get(trigger.object)
+    if obj is None:
+        errors.add("trigger.object", "object_not_found", object=trigger.object)
+        return
+    if trigger.condition is not None and trigger.condition.strip():
+        expr = check_expression(defs, obj, trigger.condition, errors, "trigger.condition")
+        if expr is not None:
+            check_boolean(defs, obj, expr, errors, "trigger.condition")
+    before_save = trigger.timing == Timing.BEFORE_SAVE
+    if before_save and TriggerEvent.DELETED in trigger.events:
+        errors.add("trigger.events", "flow_before_save_delete")
+    for i, action in enumerate(flow.actions):
+        key = f"actions.{i}"
+        if before_save and not (isinstance(action, UpdateFields) and action.target == "record"):
+            errors.add(f"{key}.type", "flow_before_save_action")
+            continue
+        if isinstance(action, UpdateFields):
+            target = _update_target(defs, obj, action.target, errors, f"{key}.target")
+            if target is not None:
+                _check_values(defs, obj, target, action.values, errors, f"{key}.values")
+        elif isinstance(action, CreateRecord):
+            target = defs.get(action.object)
+            if target is None:
+                errors.add(f"{key}.object", "object_not_found", object=action.object)
+                continue
+            _check_values(defs, obj, target, action.values, errors, f"{key}.values")
+            for f in target.fields:
+                if f.required and f.default is None and f.writable and f.name not in action.values:
+                    errors.add(f"{key}.values.{f.name}", "required")
+    if _loops_on_itself(flow):
+        errors.add("trigger.condition", "flow_cycle")
+
+
+def _update_target(
+    defs: dict[str, ObjectDef], obj: ObjectDef, target: str, errors: FieldErrors, key: str
+) -> ObjectDef | None:
+    if target == "record":
+        return obj
+    f = obj.field(target)
+    if f is None or f.type not in LOOKUPS or not f.target or f.target not in defs:
+        errors.add(key, "flow_not_a_lookup", field=target)
+        return None
+    return defs[f.target]
+
+
+def _check_values(
+    defs: dict[str, ObjectDef],
+    source: ObjectDef,
+    target: ObjectDef,
+    values: dict[str, str],
+    errors: FieldErrors,
+    key: str,
+) -> None:
+    """Each value is an expression over the trigger record giving what its field holds."""
+    for name, source_text in values.items():
+        place = f"{key}.{name}"
+        f = target.field(name) or {s.name: s for s in system_fields(target)}.get(name)
+        if f is None:
+            errors.add(place, "field_not_found", field=name)
+            continue
+        if not f.writable and name not in ASSIGNABLE:
+            errors.add(place, "read_only")
+            continue
+        expr = check_expression(defs, source, source_text, errors, place)
+        if expr is None:
+            continue
+        if (
+            f.type == FieldType.PICKLIST
+            and isinstance(expr, Literal)
+            and isinstance(expr.value, str)
+            and expr.value not in {o.value for o in f.options or ()}
+        ):
+            errors.add(place, "invalid_option", value=expr.value)
+            continue
+        kind = infer_expression_type(defs, source, expr, errors, place)
+        expected = field_value_type(f)
+        if kind is None or expected is None or kind is expected or kind is ValueType.NULL:
+            continue
+        if kind is ValueType.INTEGER and expected is ValueType.DECIMAL:
+            continue
+        errors.add(place, "type_mismatch", expected=f.type.value, actual=kind.label)
+
+
+def _loops_on_itself(flow: FlowDef) -> bool:
+    """Runs after every update of its record, with nothing to stop it, and updates that
+    record: each run would start the next one."""
+    trigger = flow.trigger
+    return (
+        trigger.timing == Timing.AFTER_COMMIT
+        and TriggerEvent.UPDATED in trigger.events
+        and not trigger.only_when_starting_to_match
+        and not (trigger.condition or "").strip()
+        and any(isinstance(a, UpdateFields) and a.target == "record" for a in flow.actions)
+    )

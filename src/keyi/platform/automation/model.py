@@ -1,0 +1,102 @@
+"""What a flow is, as metadata: a trigger, an entry condition, and ordered actions.
+
+A **record-triggered** flow fires when a record of its object is created, updated or deleted
+and its ``condition`` (the expression language, over the record's fields and lookup paths)
+holds — or, with ``only_when_starting_to_match``, when the record *starts* to meet it (true
+after the change, not before). Its ``timing`` says when its actions run:
+
+* ``before_save`` — inside the write, before validation rules, on the values being saved:
+  only ``update_fields`` on the record itself (no second write, no extra statement);
+* ``after_commit`` — as a job after the write committed, as the system actor ``job:flow.run``,
+  each action through the records service (access, validation, history, outbox like any write).
+
+Expressions are checked at save (unknown fields, type errors, a condition that is not a
+true/false value), so a flow that saves can run.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from keyi.platform.metadata.model import NAME_PATTERN, Labels
+
+__all__ = [
+    "Action",
+    "CreateRecord",
+    "FlowDef",
+    "RecordTrigger",
+    "Timing",
+    "TriggerEvent",
+    "UpdateFields",
+]
+
+MAX_ACTIONS = 20
+MAX_DEPTH = 5
+"""Flows started by flows: a chain deeper than this stops with a recorded error (a flow that
+triggers itself, or two that trigger each other)."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TriggerEvent(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+
+
+class Timing(StrEnum):
+    BEFORE_SAVE = "before_save"
+    AFTER_COMMIT = "after_commit"
+
+
+class RecordTrigger(_Frozen):
+    type: Literal["record"] = "record"
+    object: str
+    events: list[TriggerEvent] = Field(min_length=1)
+    condition: str | None = None
+    only_when_starting_to_match: bool = False
+    timing: Timing = Timing.AFTER_COMMIT
+
+
+class UpdateFields(_Frozen):
+    """Set fields to expression values: on the record (``target: "record"``) or on the record
+    a lookup of it points to (``target: "account_id"`` — the parent)."""
+
+    type: Literal["update_fields"] = "update_fields"
+    target: str = "record"
+    values: dict[str, str] = Field(min_length=1)
+
+
+class CreateRecord(_Frozen):
+    """Create a record of ``object`` with field values from expressions over the trigger
+    record (``"'跟进：' & name"``, ``"owner_id"``, ``"TODAY() + 3"``)."""
+
+    type: Literal["create_record"] = "create_record"
+    object: str
+    values: dict[str, str] = Field(min_length=1)
+
+
+Action = Annotated[UpdateFields | CreateRecord, Field(discriminator="type")]
+
+
+class FlowDef(_Frozen):
+    name: str
+    labels: Labels
+    description: str | None = Field(default=None, max_length=2000)
+    active: bool = True
+    trigger: RecordTrigger
+    actions: list[Action] = Field(min_length=1, max_length=MAX_ACTIONS)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAME_PATTERN.match(value):
+            raise ValueError(
+                "names are lower-case ASCII letters, digits and '_', starting with a letter"
+            )
+        return value

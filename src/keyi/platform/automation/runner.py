@@ -1,0 +1,126 @@
+"""The ``flow.run`` job: an after-commit flow's actions on the record that started it.
+
+The record is read as it is now (it committed before the job was claimed; later edits are
+seen). Actions run in order through the records service, as the system actor, inside a
+savepoint: a domain refusal (a validation rule, a required field, a record gone) undoes the
+run's actions and is recorded as a failed run — retrying would not change the answer — while
+anything else (the database, a bug) fails the job so the queue retries it. A chain of flows
+started by flows deeper than :data:`~keyi.platform.automation.model.MAX_DEPTH` is stopped
+and recorded: a flow that triggers itself ends with an error instead of looping.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform.automation.model import MAX_DEPTH, CreateRecord, FlowDef, UpdateFields
+from keyi.platform.automation.runs import record_run
+from keyi.platform.automation.tables import flow_table
+from keyi.platform.automation.triggers import ActiveFlow, evaluate_values
+from keyi.platform.context import Context
+from keyi.platform.errors import KeyiError
+from keyi.platform.expressions import ExpressionError, parse
+from keyi.platform.jobs import ClaimedJob, job_handler
+from keyi.platform.records import RecordsService
+
+__all__ = ["run_flow"]
+
+
+@job_handler("flow.run")
+def run_flow(ctx: Context, job: ClaimedJob) -> None:
+    payload = job.payload
+    depth = int(payload.get("depth", 1))
+    ctx.automation_depth = depth
+    object_name, record_id, event = payload["object"], payload["record_id"], payload["event"]
+    flow = _load(ctx, str(payload["flow_id"]))
+    if flow is None:
+        return  # deleted or switched off since: nothing to do, nothing to record against
+    started = datetime.now()
+    if depth > MAX_DEPTH:
+        error = f"flows started by flows more than {MAX_DEPTH} deep: stopped (a loop?)"
+        record_run(ctx, flow, object_name, record_id, event, "failed", started, [], error)
+        return
+    records = RecordsService(ctx)
+    savepoint = ctx.conn.begin_nested()
+    steps: list[dict[str, Any]] = []
+    try:
+        if event == "deleted":
+            record: dict[str, Any] = {"id": record_id}
+        else:
+            record = records.get(object_name, record_id)
+        obj = ctx.object(object_name)
+        values_for = records.expression_values_for(obj)
+        for i, action in enumerate(flow.definition.actions):
+            steps.append(_run_action(ctx, records, object_name, record, action, i, values_for))
+    except (KeyiError, ExpressionError) as exc:
+        savepoint.rollback()
+        message = f"{type(exc).__name__}: {exc}"
+        steps.append({"action": len(steps), "outcome": "failed", "error": message})
+        record_run(ctx, flow, object_name, record_id, event, "failed", started, steps, message)
+        return
+    savepoint.commit()
+    record_run(ctx, flow, object_name, record_id, event, "done", started, steps, None)
+
+
+def _run_action(
+    ctx: Context,
+    records: RecordsService,
+    object_name: str,
+    record: dict[str, Any],
+    action: Any,
+    index: int,
+    values_for: Any,
+) -> dict[str, Any]:
+    values = evaluate_values(ctx, action.values, record, values_for)
+    if isinstance(action, UpdateFields):
+        if action.target == "record":
+            records.update(object_name, record["id"], values)
+            return {
+                "action": index,
+                "type": action.type,
+                "record_id": record["id"],
+                "outcome": "done",
+            }
+        parent_id = record.get(action.target)
+        if not parent_id:
+            return {
+                "action": index,
+                "type": action.type,
+                "outcome": "skipped",
+                "reason": "no parent",
+            }
+        target = ctx.object(object_name).fields[action.target].target
+        assert target is not None
+        records.update(target, str(parent_id), values)
+        return {
+            "action": index,
+            "type": action.type,
+            "object": target,
+            "record_id": str(parent_id),
+            "outcome": "done",
+        }
+    assert isinstance(action, CreateRecord)
+    created = records.create(action.object, values)
+    return {
+        "action": index,
+        "type": action.type,
+        "object": action.object,
+        "record_id": created["id"],
+        "outcome": "done",
+    }
+
+
+def _load(ctx: Context, flow_id: str) -> ActiveFlow | None:
+    row = ctx.conn.execute(
+        sa.select(flow_table.c.name, flow_table.c.definition, flow_table.c.active).where(
+            flow_table.c.id == flow_id
+        )
+    ).first()
+    if row is None or not row.active:
+        return None
+    flow = FlowDef.model_validate(row.definition)
+    condition = parse(flow.trigger.condition) if flow.trigger.condition else None
+    return ActiveFlow(flow_id, row.name, flow, condition)

@@ -1,0 +1,104 @@
+"""The run log: one row per flow run (which flow, which record, each action, the outcome).
+
+Written in the transaction of the run itself — a before-save run with the write, an
+after-commit run with its actions — so the log never claims an effect that was rolled back.
+A failed after-commit run is written after its actions were undone to a savepoint.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from keyi.platform.automation.tables import flow_run_table
+from keyi.platform.errors import FieldError, ValidationFailed
+from keyi.platform.fieldtypes import datetime_json
+from keyi.platform.ids import new_id
+
+if TYPE_CHECKING:
+    from keyi.platform.automation.triggers import ActiveFlow
+    from keyi.platform.context import Context
+
+__all__ = ["list_runs", "record_run"]
+
+MAX_ERROR = 2000
+
+
+def record_run(
+    ctx: Context,
+    flow: ActiveFlow,
+    object_name: str,
+    record_id: str | None,
+    event: str,
+    status: str,
+    started: datetime,
+    steps: list[dict[str, Any]],
+    error: str | None,
+) -> None:
+    elapsed = (datetime.now() - started).total_seconds() * 1000
+    ctx.conn.execute(
+        sa.insert(flow_run_table).values(
+            id=new_id(),
+            flow_id=flow.id,
+            flow_name=flow.name,
+            object=object_name,
+            record_id=record_id,
+            event=str(event),
+            status=status,
+            depth=ctx.automation_depth,
+            started_at=ctx.now(),
+            duration_ms=round(elapsed, 2),
+            steps=steps,
+            error=None if error is None else error[:MAX_ERROR],
+        )
+    )
+
+
+def list_runs(
+    ctx: Context,
+    *,
+    flow_id: str | None = None,
+    object_name: str | None = None,
+    record_id: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """Runs newest first, of one flow or of one record (the caller authorises)."""
+    t = flow_run_table
+    stmt = sa.select(t).order_by(t.c.id.desc()).limit(limit + 1)
+    for value, column in ((flow_id, t.c.flow_id), (record_id, t.c.record_id), (cursor, None)):
+        if value is not None and not _is_uuid(value):
+            raise ValidationFailed(
+                [FieldError("cursor" if column is None else column.name, "invalid_request")]
+            )
+    if flow_id is not None:
+        stmt = stmt.where(t.c.flow_id == flow_id)
+    if object_name is not None:
+        stmt = stmt.where(t.c.object == object_name)
+    if record_id is not None:
+        stmt = stmt.where(t.c.record_id == record_id)
+    if cursor is not None:
+        stmt = stmt.where(t.c.id < cursor)
+    rows = ctx.conn.execute(stmt).mappings().all()
+    runs = [
+        {
+            **row,
+            "id": str(row["id"]),
+            "flow_id": str(row["flow_id"]),
+            "record_id": None if row["record_id"] is None else str(row["record_id"]),
+            "started_at": datetime_json(row["started_at"]),
+        }
+        for row in rows[:limit]
+    ]
+    return {"runs": runs, "next_cursor": runs[-1]["id"] if len(rows) > limit else None}
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

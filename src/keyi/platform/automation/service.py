@@ -1,0 +1,162 @@
+"""Setup › Automation: flows saved, changed and removed by the people who administer the
+company (``can_manage_metadata``), checked before they are saved and audited.
+
+A flow is tenant metadata: saving one makes a new metadata revision, so every process reads
+the tenant's active flows again before its next write (:mod:`.triggers`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform.automation.check import parse_flow
+from keyi.platform.automation.runs import list_runs
+from keyi.platform.automation.tables import flow_table
+from keyi.platform.context import Context
+from keyi.platform.errors import FieldError, Forbidden, NotFound, StaleVersion, ValidationFailed
+from keyi.platform.fieldtypes import datetime_json
+from keyi.platform.ids import new_id
+from keyi.platform.metadata.model import ObjectDef
+from keyi.platform.metadata.store import bump_version
+
+__all__ = ["create_flow", "delete_flow", "flow_runs", "get_flow", "list_flows", "update_flow"]
+
+
+def _authorise(ctx: Context) -> None:
+    if not ctx.policy.can_manage_metadata():
+        raise Forbidden()
+
+
+def _definitions(ctx: Context) -> dict[str, ObjectDef]:
+    return {name: obj.definition for name, obj in ctx.schema.objects.items()}
+
+
+def list_flows(ctx: Context) -> dict[str, Any]:
+    _authorise(ctx)
+    rows = ctx.conn.execute(sa.select(flow_table).order_by(flow_table.c.name)).mappings()
+    return {"flows": [_flow_json(row) for row in rows]}
+
+
+def get_flow(ctx: Context, flow_id: str) -> dict[str, Any]:
+    _authorise(ctx)
+    return _flow_json(_row(ctx, flow_id))
+
+
+def create_flow(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
+    _authorise(ctx)
+    flow = parse_flow(_definitions(ctx), data)
+    _check_name_free(ctx, flow.name, None)
+    now, actor = ctx.now(), ctx.actor.id
+    flow_id = new_id()
+    ctx.conn.execute(
+        sa.insert(flow_table).values(
+            id=flow_id,
+            name=flow.name,
+            object=flow.trigger.object,
+            active=flow.active,
+            definition=flow.model_dump(mode="json"),
+            version=1,
+            created_at=now,
+            created_by=actor,
+            updated_at=now,
+            updated_by=actor,
+        )
+    )
+    bump_version(ctx.conn)
+    ctx.audit("flow.create", flow_id=flow_id, name=flow.name, object=flow.trigger.object)
+    return _flow_json(_row(ctx, flow_id))
+
+
+def update_flow(
+    ctx: Context, flow_id: str, data: dict[str, Any], *, expected_version: int | None = None
+) -> dict[str, Any]:
+    """Replace the flow's definition (a new version); 412 when ``expected_version`` is stale."""
+    _authorise(ctx)
+    row = _row(ctx, flow_id, lock=True)
+    if expected_version is not None and expected_version != row["version"]:
+        raise StaleVersion(current=row["version"])
+    flow = parse_flow(_definitions(ctx), data)
+    _check_name_free(ctx, flow.name, flow_id)
+    ctx.conn.execute(
+        sa.update(flow_table)
+        .where(flow_table.c.id == flow_id)
+        .values(
+            name=flow.name,
+            object=flow.trigger.object,
+            active=flow.active,
+            definition=flow.model_dump(mode="json"),
+            version=row["version"] + 1,
+            updated_at=ctx.now(),
+            updated_by=ctx.actor.id,
+        )
+    )
+    bump_version(ctx.conn)
+    ctx.audit("flow.update", flow_id=flow_id, name=flow.name, active=flow.active)
+    return _flow_json(_row(ctx, flow_id))
+
+
+def delete_flow(ctx: Context, flow_id: str) -> None:
+    """Remove the flow (its runs stay in the log); queued runs of it are skipped."""
+    _authorise(ctx)
+    row = _row(ctx, flow_id, lock=True)
+    ctx.conn.execute(sa.delete(flow_table).where(flow_table.c.id == flow_id))
+    bump_version(ctx.conn)
+    ctx.audit("flow.delete", flow_id=flow_id, name=row["name"])
+
+
+def flow_runs(
+    ctx: Context,
+    *,
+    flow_id: str | None = None,
+    object_name: str | None = None,
+    record_id: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """The run log of one flow, or of one record (``object_name`` and ``record_id``)."""
+    _authorise(ctx)
+    if flow_id is not None:
+        _row(ctx, flow_id)
+    return list_runs(
+        ctx,
+        flow_id=flow_id,
+        object_name=object_name,
+        record_id=record_id,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+def _row(ctx: Context, flow_id: str, *, lock: bool = False) -> Any:
+    try:
+        uuid.UUID(flow_id)
+    except ValueError:
+        raise NotFound() from None
+    stmt = sa.select(flow_table).where(flow_table.c.id == flow_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = ctx.conn.execute(stmt).mappings().first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def _check_name_free(ctx: Context, name: str, flow_id: str | None) -> None:
+    stmt = sa.select(flow_table.c.id).where(flow_table.c.name == name)
+    if flow_id is not None:
+        stmt = stmt.where(flow_table.c.id != flow_id)
+    if ctx.conn.execute(stmt).first() is not None:
+        raise ValidationFailed([FieldError("name", "name_taken", {"name": name})])
+
+
+def _flow_json(row: Any) -> dict[str, Any]:
+    return {
+        **row["definition"],
+        "id": str(row["id"]),
+        "version": row["version"],
+        "created_at": datetime_json(row["created_at"]),
+        "updated_at": datetime_json(row["updated_at"]),
+    }

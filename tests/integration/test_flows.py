@@ -1,0 +1,315 @@
+"""Record-triggered flows (keyi.platform.automation), through the API and the worker."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from keyi.platform.context import TenantInfo
+from keyi.platform.jobs.worker import Worker
+from keyi.platform.tenancy import Platform
+from keyi.provisioning import add_user
+from tests.conftest import ADMIN_PASSWORD, login
+
+LABELS = {"en": "Flow", "zh-CN": "流程"}
+
+
+def _flow(name: str, trigger: dict[str, Any], actions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"name": name, "labels": LABELS, "trigger": trigger, "actions": actions}
+
+
+def _run_jobs(platform: Platform, tenant: TenantInfo) -> list[Any]:
+    worker = Worker(platform, tenants=[tenant.name], rng=random.Random(3))
+    try:
+        return worker.run_until_idle()
+    finally:
+        worker.stop()
+
+
+def _account(client: TestClient, **values: Any) -> dict[str, Any]:
+    response = client.post("/api/v1/records/account", json={"name": "客户", **values})
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def _opportunity(client: TestClient, account_id: str, **values: Any) -> dict[str, Any]:
+    body = {"name": "商机", "account": account_id, "close_date": "2026-12-31", **values}
+    response = client.post("/api/v1/records/opportunity", json=body)
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def _errors(response: Any) -> dict[str, str]:
+    assert response.status_code == 422, response.text
+    return {e["field"]: e["code"] for e in response.json()["errors"]}
+
+
+def test_a_flow_is_checked_before_it_is_saved(
+    client: TestClient, app: Any, platform: Platform, tenant: TenantInfo
+) -> None:
+    post = lambda body: client.post("/api/v1/flows", json=body)  # noqa: E731
+    record = {"type": "record", "object": "opportunity", "events": ["updated"]}
+    assert _errors(
+        post(
+            _flow(
+                "a",
+                {**record, "object": "nope"},
+                [{"type": "update_fields", "values": {"name": "'x'"}}],
+            )
+        )
+    ) == {"trigger.object": "object_not_found"}
+    errors = _errors(
+        post(
+            _flow(
+                "b",
+                {**record, "condition": "stage = "},
+                [
+                    {"type": "update_fields", "values": {"no_such": "1", "amount": "'text'"}},
+                    {"type": "create_record", "object": "activity", "values": {"type": "'task'"}},
+                    {"type": "update_fields", "target": "name", "values": {"name": "'x'"}},
+                    {"type": "update_fields", "values": {"stage": "'finished'"}},
+                ],
+            )
+        )
+    )
+    assert errors == {
+        "trigger.condition": "invalid_expression",
+        "actions.0.values.no_such": "field_not_found",
+        "actions.0.values.amount": "type_mismatch",
+        "actions.1.values.subject": "required",
+        "actions.2.target": "flow_not_a_lookup",
+        "actions.3.values.stage": "invalid_option",
+    }
+    assert _errors(
+        post(
+            _flow(
+                "c",
+                {**record, "condition": "amount + 1"},
+                [{"type": "update_fields", "values": {"next_step": "'x'"}}],
+            )
+        )
+    ) == {"trigger.condition": "not_boolean"}
+    assert _errors(
+        post(
+            _flow(
+                "d",
+                {**record, "timing": "before_save"},
+                [{"type": "create_record", "object": "activity", "values": {"subject": "'x'"}}],
+            )
+        )
+    ) == {"actions.0.type": "flow_before_save_action"}
+    assert _errors(
+        post(_flow("e", record, [{"type": "update_fields", "values": {"next_step": "'again'"}}]))
+    ) == {"trigger.condition": "flow_cycle"}
+    assert client.get("/api/v1/flows").json() == {"flows": []}  # nothing half-saved
+
+    add_user(platform, tenant, email="rep@flows.example", name="Rep", password=ADMIN_PASSWORD)
+    with TestClient(app) as rep:
+        login(rep, "rep@flows.example", tenant=tenant.name)
+        assert rep.get("/api/v1/flows").status_code == 403
+        good = _flow(
+            "f",
+            record | {"condition": "stage = 'won'"},
+            [{"type": "update_fields", "values": {"next_step": "'x'"}}],
+        )
+        assert rep.post("/api/v1/flows", json=good).status_code == 403
+
+
+def test_a_before_save_flow_sets_fields_in_the_same_write(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    flow = _flow(
+        "tag_manufacturers",
+        {
+            "type": "record",
+            "object": "account",
+            "events": ["created", "updated"],
+            "condition": "industry = 'manufacturing'",
+            "timing": "before_save",
+        },
+        [{"type": "update_fields", "values": {"description": "'制造业客户：' & name"}}],
+    )
+    created = client.post("/api/v1/flows", json=flow)
+    assert created.status_code == 201, created.text
+    assert created.json()["version"] == 1
+    plain = _account(client, name="贸易公司", industry="retail")
+    maker = _account(client, name="华信机械", industry="manufacturing")
+    assert plain["description"] is None
+    assert maker["description"] == "制造业客户：华信机械"
+    changed = client.patch(
+        f"/api/v1/records/account/{plain['id']}",
+        json={"industry": "manufacturing"},
+        headers={"If-Match": str(plain["version"])},
+    )
+    assert changed.json()["description"] == "制造业客户：贸易公司"
+    # In the record's history as part of the write itself; no job was needed.
+    assert _run_jobs(platform, tenant) == []
+    runs = client.get(f"/api/v1/flows/{created.json()['id']}/runs").json()["runs"]
+    assert [(r["status"], r["event"]) for r in runs] == [("done", "updated"), ("done", "created")]
+
+
+def test_won_opportunity_creates_a_task_once_and_updates_its_account(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    flow = _flow(
+        "won_follow_up",
+        {
+            "type": "record",
+            "object": "opportunity",
+            "events": ["created", "updated"],
+            "condition": "stage = 'won'",
+            "only_when_starting_to_match": True,
+        },
+        [
+            {
+                "type": "create_record",
+                "object": "activity",
+                "values": {
+                    "subject": "'回访：' & name",
+                    "type": "'task'",
+                    "owner_id": "owner_id",
+                    "opportunity": "id",
+                    "account": "account",
+                    "due_date": "ADDDAYS(TODAY(), 3)",
+                },
+            },
+            {"type": "update_fields", "target": "account", "values": {"grade": "'A'"}},
+        ],
+    )
+    saved = client.post("/api/v1/flows", json=flow)
+    assert saved.status_code == 201, saved.text
+    account = _account(client, name="恒芯科技")
+    opportunity = _opportunity(client, account["id"], stage="negotiation")
+    assert _run_jobs(platform, tenant) == []  # not won: nothing queued
+    won = client.patch(
+        f"/api/v1/records/opportunity/{opportunity['id']}",
+        json={"stage": "won"},
+        headers={"If-Match": str(opportunity["version"])},
+    ).json()
+    # Still won after another edit: the flow does not start again.
+    client.patch(
+        f"/api/v1/records/opportunity/{opportunity['id']}",
+        json={"next_step": "签约"},
+        headers={"If-Match": str(won["version"])},
+    )
+    outcomes = _run_jobs(platform, tenant)
+    assert [(o.kind, o.status) for o in outcomes] == [("flow.run", "done")]
+    runs = client.get(f"/api/v1/records/opportunity/{opportunity['id']}/flow-runs").json()["runs"]
+    assert [r["status"] for r in runs] == ["done"], runs[0]["error"]
+    tasks = client.post(
+        "/api/v1/records/activity/query",
+        json={"filter": {"field": "opportunity", "op": "eq", "value": opportunity["id"]}},
+    ).json()["records"]
+    assert [(t["subject"], t["type"], t["account"]) for t in tasks] == [
+        ("回访：商机", "task", account["id"])
+    ]
+    assert tasks[0]["owner_id"] == won["owner_id"]
+    assert client.get(f"/api/v1/records/account/{account['id']}").json()["grade"] == "A"
+    runs = client.get(f"/api/v1/records/opportunity/{opportunity['id']}/flow-runs").json()["runs"]
+    assert [r["status"] for r in runs] == ["done"]
+    steps = runs[0]["steps"]
+    assert [(s["type"], s["outcome"]) for s in steps] == [
+        ("create_record", "done"),
+        ("update_fields", "done"),
+    ]
+    assert steps[0]["record_id"] == tasks[0]["id"]
+
+
+def test_a_refused_action_undoes_the_run_and_is_recorded(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    flow = _flow(
+        "bad_task",
+        {"type": "record", "object": "account", "events": ["created"]},
+        [
+            {"type": "update_fields", "values": {"phone": "'13800138000'"}},
+            # Refused by the activity's validation rule, after the first action ran.
+            {
+                "type": "create_record",
+                "object": "activity",
+                "values": {"subject": "'通话'", "duration_minutes": "0 - 5"},
+            },
+        ],
+    )
+    response = client.post("/api/v1/flows", json=flow)
+    assert response.status_code == 201, response.text
+    account = _account(client, name="校验客户")
+    assert [o.status for o in _run_jobs(platform, tenant)] == ["done"]  # recorded, not retried
+    assert client.get(f"/api/v1/records/account/{account['id']}").json()["phone"] is None
+    [run] = client.get(f"/api/v1/records/account/{account['id']}/flow-runs").json()["runs"]
+    assert run["status"] == "failed" and "ValidationFailed" in run["error"]
+
+
+def test_a_flow_that_keeps_starting_itself_is_stopped_with_a_recorded_error(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    flow = _flow(
+        "ping_pong",
+        {
+            "type": "record",
+            "object": "account",
+            "events": ["updated"],
+            "condition": "employees >= 0",
+        },
+        [{"type": "update_fields", "values": {"employees": "employees + 1"}}],
+    )
+    assert client.post("/api/v1/flows", json=flow).status_code == 201
+    account = _account(client, name="循环客户", employees=0)
+    client.patch(
+        f"/api/v1/records/account/{account['id']}",
+        json={"employees": 1},
+        headers={"If-Match": str(account["version"])},
+    )
+    _run_jobs(platform, tenant)
+    runs = client.get(f"/api/v1/records/account/{account['id']}/flow-runs").json()["runs"]
+    statuses = [r["status"] for r in runs]
+    assert statuses[0] == "failed" and statuses[1:] == ["done"] * 5
+    assert "more than 5 deep" in runs[0]["error"]
+    # 1 (the person's edit) + 5 runs that each added one.
+    assert client.get(f"/api/v1/records/account/{account['id']}").json()["employees"] == 6
+
+
+def test_editing_and_deleting_a_flow(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    body = _flow(
+        "note_deletes",
+        {"type": "record", "object": "account", "events": ["deleted"]},
+        [{"type": "create_record", "object": "activity", "values": {"subject": "'已删除：' & id"}}],
+    )
+    flow = client.post("/api/v1/flows", json=body).json()
+    stale = client.put(
+        f"/api/v1/flows/{flow['id']}", json={**body, "active": False}, headers={"If-Match": "7"}
+    )
+    assert stale.status_code == 412
+    off = client.put(
+        f"/api/v1/flows/{flow['id']}", json={**body, "active": False}, headers={"If-Match": "1"}
+    )
+    assert off.status_code == 200 and off.json()["version"] == 2 and off.json()["active"] is False
+    account = _account(client, name="将删除")
+    assert client.delete(f"/api/v1/records/account/{account['id']}").status_code == 204
+    assert _run_jobs(platform, tenant) == []  # switched off
+    client.put(f"/api/v1/flows/{flow['id']}", json=body)
+    other = _account(client, name="再删除")
+    client.delete(f"/api/v1/records/account/{other['id']}")
+    assert [o.status for o in _run_jobs(platform, tenant)] == ["done"]
+    taken = client.post("/api/v1/flows", json=body)
+    assert _errors(taken) == {"name": "name_taken"}
+    assert client.delete(f"/api/v1/flows/{flow['id']}").status_code == 204
+    assert client.get(f"/api/v1/flows/{flow['id']}").status_code == 404
+    actions = [e["action"] for e in client.get("/api/v1/audit").json()["entries"]]
+    assert {"flow.create", "flow.update", "flow.delete"} <= set(actions)
+
+
+@pytest.mark.parametrize("missing", ["name", "trigger", "actions"])
+def test_a_flow_body_missing_a_part_is_refused(client: TestClient, missing: str) -> None:
+    body = _flow(
+        "x",
+        {"type": "record", "object": "account", "events": ["created"]},
+        [{"type": "update_fields", "values": {"phone": "'1'"}}],
+    )
+    del body[missing]
+    assert client.post("/api/v1/flows", json=body).status_code == 422
