@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from fastapi.testclient import TestClient
 
 from keyi.platform.context import TenantInfo
 from keyi.platform.jobs.worker import Worker
+from keyi.platform.permissions import Actor
+from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
 from keyi.provisioning import add_user
 from tests.conftest import ADMIN_PASSWORD, login
@@ -313,3 +316,80 @@ def test_a_flow_body_missing_a_part_is_refused(client: TestClient, missing: str)
     )
     del body[missing]
     assert client.post("/api/v1/flows", json=body).status_code == 422
+
+
+def _team(platform: Platform, tenant: TenantInfo, size: int) -> tuple[str, list[str]]:
+    """A team of ``size`` new users (in joining order), made as an administrator would."""
+    users = [
+        add_user(
+            platform,
+            tenant,
+            email=f"m{i}-{tenant.name}@team.example",
+            name=f"成员{i}",
+            password=None,
+        )["id"]
+        for i in range(size)
+    ]
+    with platform.context(tenant, Actor.system("test")) as ctx:
+        records = RecordsService(ctx)
+        team = records.create("team", {"name": "电销一组"})["id"]
+        for user in users:
+            records.create("team_member", {"team": team, "user": user})
+    return team, users
+
+
+def test_owners_are_assigned_in_turn_and_to_the_least_loaded_member(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    team, (first, second, third) = _team(platform, tenant, 3)
+    rotation = _flow(
+        "lead_round_robin",
+        {"type": "record", "object": "lead", "events": ["created"]},
+        [{"type": "assign_owner", "strategy": "round_robin", "team_id": team}],
+    )
+    assert client.post("/api/v1/flows", json=rotation).status_code == 201
+    leads = [
+        client.post("/api/v1/records/lead", json={"name": f"线索{i}"}).json()["id"]
+        for i in range(4)
+    ]
+    _run_jobs(platform, tenant)
+    owners = [client.get(f"/api/v1/records/lead/{lead}").json()["owner_id"] for lead in leads]
+    assert owners == [first, second, third, first]
+
+    # Least loaded, among active members: `first` owns two accounts, `second` one, `third`
+    # none but is switched off.
+    for owner in (first, first, second):
+        _account(client, name="存量客户", owner_id=owner)
+    with platform.context(tenant, Actor.system("test")) as ctx:
+        RecordsService(ctx).update("user", third, {"is_active": False})
+    balance = _flow(
+        "account_least_loaded",
+        {
+            "type": "record",
+            "object": "account",
+            "events": ["created"],
+            "condition": "name = '新客户'",
+        },
+        [{"type": "assign_owner", "strategy": "least_loaded", "team_id": team}],
+    )
+    assert client.post("/api/v1/flows", json=balance).status_code == 201
+    new = [_account(client, name="新客户")["id"] for _ in range(2)]
+    _run_jobs(platform, tenant)
+    owners = [client.get(f"/api/v1/records/account/{a}").json()["owner_id"] for a in new]
+    # The first goes to `second` (1 < 2); then both own two and `first` joined first.
+    assert owners == [second, first]
+
+
+def test_an_assignment_naming_nobody_is_refused_at_save(client: TestClient) -> None:
+    body = _flow(
+        "assign_nobody",
+        {"type": "record", "object": "lead", "events": ["created"]},
+        [
+            {"type": "assign_owner", "strategy": "round_robin"},
+            {"type": "assign_owner", "strategy": "user", "user_id": str(uuid.uuid4())},
+        ],
+    )
+    assert _errors(client.post("/api/v1/flows", json=body)) == {
+        "actions.0.team_id": "required",
+        "actions.1.user_id": "record_not_found",
+    }

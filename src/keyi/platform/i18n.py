@@ -176,6 +176,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Before save, a flow can only update fields of the record being saved.",
         "zh-CN": "保存前运行的流程只能更新正在保存的记录的字段。",
     },
+    "flow_not_owned": {
+        "en": "Records of '{object}' have no owner to assign.",
+        "zh-CN": "“{object}”的记录没有负责人可分配。",
+    },
+    "flow_no_assignee": {
+        "en": "Nobody can take the record: the user is inactive or the team has no active member.",
+        "zh-CN": "没有可分配的人：该用户已停用，或团队中没有启用的成员。",
+    },
     "flow_not_a_lookup": {
         "en": "'{field}' is not a lookup of this object.",
         "zh-CN": "“{field}”不是此对象的查找字段。",

@@ -12,7 +12,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from keyi.platform.automation.model import CreateRecord, FlowDef, Timing, TriggerEvent, UpdateFields
+from keyi.platform.automation.model import (
+    AssignOwner,
+    CreateRecord,
+    FlowDef,
+    Timing,
+    TriggerEvent,
+    UpdateFields,
+)
 from keyi.platform.errors import FieldErrors
 from keyi.platform.expressions import Literal, ValueType
 from keyi.platform.metadata.model import FieldType, ObjectDef
@@ -26,24 +33,30 @@ from keyi.platform.metadata.service import (
 from keyi.platform.records.values import ASSIGNABLE
 from keyi.platform.schema import system_fields
 
-__all__ = ["parse_flow"]
+__all__ = ["check_flow", "load_flow", "parse_flow"]
 
 LOOKUPS = (FieldType.LOOKUP, FieldType.MASTER_DETAIL, FieldType.OWNER)
 
 
 def parse_flow(defs: dict[str, ObjectDef], data: dict[str, Any]) -> FlowDef:
     """The definition, or ValidationFailed with every problem in it."""
-    try:
-        flow = FlowDef.model_validate(data)
-    except ValidationError as exc:
-        raise pydantic_errors(exc) from None
+    flow = load_flow(data)
     errors = FieldErrors()
-    _check(defs, flow, errors)
+    check_flow(defs, flow, errors)
     errors.raise_if_any()
     return flow
 
 
-def _check(defs: dict[str, ObjectDef], flow: FlowDef, errors: FieldErrors) -> None:
+def load_flow(data: dict[str, Any]) -> FlowDef:
+    """The definition's shape (ValidationFailed naming each malformed part)."""
+    try:
+        return FlowDef.model_validate(data)
+    except ValidationError as exc:
+        raise pydantic_errors(exc) from None
+
+
+def check_flow(defs: dict[str, ObjectDef], flow: FlowDef, errors: FieldErrors) -> None:
+    """Add every problem of a well-formed definition against the objects ``defs``."""
     trigger = flow.trigger
     obj = defs.get(trigger.object)
     if obj is None:
@@ -65,6 +78,8 @@ def _check(defs: dict[str, ObjectDef], flow: FlowDef, errors: FieldErrors) -> No
             target = _update_target(defs, obj, action.target, errors, f"{key}.target")
             if target is not None:
                 _check_values(defs, obj, target, action.values, errors, f"{key}.values")
+        elif isinstance(action, AssignOwner):
+            _check_assignment(obj, action, errors, key)
         elif isinstance(action, CreateRecord):
             target = defs.get(action.object)
             if target is None:
@@ -76,6 +91,17 @@ def _check(defs: dict[str, ObjectDef], flow: FlowDef, errors: FieldErrors) -> No
                     errors.add(f"{key}.values.{f.name}", "required")
     if _loops_on_itself(flow):
         errors.add("trigger.condition", "flow_cycle")
+
+
+def _check_assignment(obj: ObjectDef, action: AssignOwner, errors: FieldErrors, key: str) -> None:
+    """Who is named must be named: a user for ``user``, a team otherwise (that they exist is
+    checked by the service, which can read them)."""
+    if not obj.features.owner:
+        errors.add(f"{key}.type", "flow_not_owned", object=obj.name)
+    if action.strategy == "user" and not action.user_id:
+        errors.add(f"{key}.user_id", "required")
+    if action.strategy != "user" and not action.team_id:
+        errors.add(f"{key}.team_id", "required")
 
 
 def _update_target(

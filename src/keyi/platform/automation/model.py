@@ -25,6 +25,7 @@ from keyi.platform.metadata.model import NAME_PATTERN, Labels
 
 __all__ = [
     "Action",
+    "AssignOwner",
     "CreateRecord",
     "FlowDef",
     "RecordTrigger",
@@ -81,7 +82,18 @@ class CreateRecord(_Frozen):
     values: dict[str, str] = Field(min_length=1)
 
 
-Action = Annotated[UpdateFields | CreateRecord, Field(discriminator="type")]
+class AssignOwner(_Frozen):
+    """Give the record an owner: a named user, the next member of a team in turn
+    (``round_robin``), or the team member who owns the fewest live records of the object
+    (``least_loaded``; ties go to the member who joined first). Inactive users are skipped."""
+
+    type: Literal["assign_owner"] = "assign_owner"
+    strategy: Literal["user", "round_robin", "least_loaded"]
+    user_id: str | None = None
+    team_id: str | None = None
+
+
+Action = Annotated[UpdateFields | CreateRecord | AssignOwner, Field(discriminator="type")]
 
 
 class FlowDef(_Frozen):

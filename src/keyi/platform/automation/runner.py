@@ -16,7 +16,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from keyi.platform.automation.model import MAX_DEPTH, CreateRecord, FlowDef, UpdateFields
+from keyi.platform.automation.assign import choose_owner
+from keyi.platform.automation.model import (
+    MAX_DEPTH,
+    AssignOwner,
+    CreateRecord,
+    FlowDef,
+    UpdateFields,
+)
 from keyi.platform.automation.runs import record_run
 from keyi.platform.automation.tables import flow_table
 from keyi.platform.automation.triggers import ActiveFlow, evaluate_values
@@ -54,7 +61,9 @@ def run_flow(ctx: Context, job: ClaimedJob) -> None:
         obj = ctx.object(object_name)
         values_for = records.expression_values_for(obj)
         for i, action in enumerate(flow.definition.actions):
-            steps.append(_run_action(ctx, records, object_name, record, action, i, values_for))
+            steps.append(
+                _run_action(ctx, records, flow, object_name, record, action, i, values_for)
+            )
     except (KeyiError, ExpressionError) as exc:
         savepoint.rollback()
         message = f"{type(exc).__name__}: {exc}"
@@ -68,49 +77,34 @@ def run_flow(ctx: Context, job: ClaimedJob) -> None:
 def _run_action(
     ctx: Context,
     records: RecordsService,
+    flow: ActiveFlow,
     object_name: str,
     record: dict[str, Any],
     action: Any,
     index: int,
     values_for: Any,
 ) -> dict[str, Any]:
+    step: dict[str, Any] = {"action": index, "type": action.type, "outcome": "done"}
+    if isinstance(action, AssignOwner):
+        owner = choose_owner(ctx, action, object_name, flow.id, index)
+        if record.get("owner_id") != owner:
+            records.update(object_name, record["id"], {"owner_id": owner})
+        return {**step, "owner_id": owner}
     values = evaluate_values(ctx, action.values, record, values_for)
-    if isinstance(action, UpdateFields):
-        if action.target == "record":
-            records.update(object_name, record["id"], values)
-            return {
-                "action": index,
-                "type": action.type,
-                "record_id": record["id"],
-                "outcome": "done",
-            }
-        parent_id = record.get(action.target)
-        if not parent_id:
-            return {
-                "action": index,
-                "type": action.type,
-                "outcome": "skipped",
-                "reason": "no parent",
-            }
-        target = ctx.object(object_name).fields[action.target].target
-        assert target is not None
-        records.update(target, str(parent_id), values)
-        return {
-            "action": index,
-            "type": action.type,
-            "object": target,
-            "record_id": str(parent_id),
-            "outcome": "done",
-        }
-    assert isinstance(action, CreateRecord)
-    created = records.create(action.object, values)
-    return {
-        "action": index,
-        "type": action.type,
-        "object": action.object,
-        "record_id": created["id"],
-        "outcome": "done",
-    }
+    if isinstance(action, CreateRecord):
+        created = records.create(action.object, values)
+        return {**step, "object": action.object, "record_id": created["id"]}
+    assert isinstance(action, UpdateFields)
+    if action.target == "record":
+        records.update(object_name, record["id"], values)
+        return {**step, "record_id": record["id"]}
+    parent_id = record.get(action.target)
+    if not parent_id:
+        return {**step, "outcome": "skipped", "reason": "no parent"}
+    target = ctx.object(object_name).fields[action.target].target
+    assert target is not None
+    records.update(target, str(parent_id), values)
+    return {**step, "object": target, "record_id": str(parent_id)}
 
 
 def _load(ctx: Context, flow_id: str) -> ActiveFlow | None:

@@ -12,11 +12,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from keyi.platform.automation.check import parse_flow
+from keyi.platform.automation.check import check_flow, load_flow
+from keyi.platform.automation.model import AssignOwner, FlowDef
 from keyi.platform.automation.runs import list_runs
 from keyi.platform.automation.tables import flow_table
 from keyi.platform.context import Context
-from keyi.platform.errors import FieldError, Forbidden, NotFound, StaleVersion, ValidationFailed
+from keyi.platform.errors import (
+    FieldError,
+    FieldErrors,
+    Forbidden,
+    NotFound,
+    StaleVersion,
+    ValidationFailed,
+)
 from keyi.platform.fieldtypes import datetime_json
 from keyi.platform.ids import new_id
 from keyi.platform.metadata.model import ObjectDef
@@ -45,9 +53,39 @@ def get_flow(ctx: Context, flow_id: str) -> dict[str, Any]:
     return _flow_json(_row(ctx, flow_id))
 
 
+def _parse(ctx: Context, data: dict[str, Any]) -> FlowDef:
+    """The checked definition, including that the users and teams it names exist."""
+    flow = load_flow(data)
+    errors = FieldErrors()
+    check_flow(_definitions(ctx), flow, errors)
+    for i, action in enumerate(flow.actions):
+        if not isinstance(action, AssignOwner):
+            continue
+        for key, object_name, value in (
+            ("user_id", "user", action.user_id),
+            ("team_id", "team", action.team_id),
+        ):
+            if value is not None and not _exists(ctx, object_name, value):
+                errors.add(f"actions.{i}.{key}", "record_not_found", object=object_name)
+    errors.raise_if_any()
+    return flow
+
+
+def _exists(ctx: Context, object_name: str, record_id: str) -> bool:
+    try:
+        uuid.UUID(record_id)
+    except ValueError:
+        return False
+    table = ctx.object(object_name).table
+    found = ctx.conn.execute(
+        sa.select(table.c.id).where(table.c.id == record_id, table.c.deleted_at.is_(None))
+    )
+    return found.first() is not None
+
+
 def create_flow(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     _authorise(ctx)
-    flow = parse_flow(_definitions(ctx), data)
+    flow = _parse(ctx, data)
     _check_name_free(ctx, flow.name, None)
     now, actor = ctx.now(), ctx.actor.id
     flow_id = new_id()
@@ -78,7 +116,7 @@ def update_flow(
     row = _row(ctx, flow_id, lock=True)
     if expected_version is not None and expected_version != row["version"]:
         raise StaleVersion(current=row["version"])
-    flow = parse_flow(_definitions(ctx), data)
+    flow = _parse(ctx, data)
     _check_name_free(ctx, flow.name, flow_id)
     ctx.conn.execute(
         sa.update(flow_table)
