@@ -36,6 +36,7 @@ from keyi.api.routes import (
     sso,
     users,
     views,
+    webhooks,
 )
 from keyi.api.traits import BodyClass
 from keyi.packages import register_all_hooks
@@ -103,6 +104,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         pools.router,
         audit.router,
         jobs.router,
+        webhooks.router,
         users.router,
         sso.router,
     ):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -16,6 +16,9 @@ from keyi.platform import audit
 from keyi.platform.errors import NotFound
 from keyi.platform.permissions import AccessPolicy, Actor
 from keyi.platform.schema import CompiledObject, CompiledSchema
+
+if TYPE_CHECKING:
+    from keyi.platform.tenancy import Platform
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,10 @@ class Context:
     # caller catches it and carries on, the next statement fails, and Platform.context answers
     # with this error instead of a server error.
     aborted_by: Exception | None = None
+    # The installation, for what a tenant's work needs beyond its own database: the key of
+    # stored secrets, installation-wide settings (a job's handler gets only the context).
+    # Set by Platform.context; None in contexts built by hand (installers, tests).
+    platform: Platform | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.policy = AccessPolicy(self.actor)
@@ -93,6 +100,7 @@ class Context:
             self.schema,
             self.locale,
             started_at=self.started_at,
+            platform=self.platform,
         )
 
     def audit(

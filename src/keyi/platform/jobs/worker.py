@@ -35,6 +35,9 @@ from keyi.platform.jobs.relay import relay_events
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
 
+# The platform's own job kinds and outbox subscribers, registered wherever a worker runs.
+from keyi.platform.webhooks import delivery as _webhook_delivery  # noqa: F401
+
 __all__ = ["Outcome", "RoundResult", "Worker", "utc_now"]
 
 log = logging.getLogger("keyi.jobs")
