@@ -37,6 +37,7 @@ from keyi.api.routes import (
     sso,
     users,
     views,
+    webhooks,
 )
 from keyi.api.traits import BodyClass
 from keyi.packages import register_all_hooks
@@ -105,6 +106,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         audit.router,
         jobs.router,
         flows.router,
+        webhooks.router,
         users.router,
         sso.router,
     ):

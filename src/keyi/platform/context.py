@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -16,6 +16,9 @@ from keyi.platform import audit
 from keyi.platform.errors import NotFound
 from keyi.platform.permissions import AccessPolicy, Actor
 from keyi.platform.schema import CompiledObject, CompiledSchema
+
+if TYPE_CHECKING:
+    from keyi.platform.tenancy import Platform
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,10 @@ class Context:
     # How deep in a chain of flows started by flows this transaction runs (0: a person's
     # write; keyi.platform.automation stops chains deeper than its MAX_DEPTH).
     automation_depth: int = 0
+    # The installation, for what a tenant's work needs beyond its own database: the key of
+    # stored secrets, installation-wide settings (a job's handler gets only the context).
+    # Set by Platform.context; None in contexts built by hand (installers, tests).
+    platform: Platform | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.policy = AccessPolicy(self.actor)
@@ -96,6 +103,7 @@ class Context:
             self.schema,
             self.locale,
             started_at=self.started_at,
+            platform=self.platform,
         )
 
     def audit(

@@ -332,6 +332,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "webhooks are only sent to public addresses.",
         "zh-CN": "“{host}”指向私有、本地或保留网络地址；Webhook 只能发送到公网地址。",
     },
+    # Webhook subscriptions (keyi.platform.webhooks.subscriptions)
+    "invalid_event": {
+        "en": "'{value}' is not an event; events are written object.verb, e.g. "
+        "opportunity.updated.",
+        "zh-CN": "“{value}”不是有效事件；事件格式为 对象.动作，例如 opportunity.updated。",
+    },
+    "unknown_object": {"en": "There is no object '{object}'.", "zh-CN": "对象“{object}”不存在。"},
+    "invalid_event_verb": {
+        "en": "'{value}' is not an event; use created, updated, deleted or *.",
+        "zh-CN": "“{value}”不是有效事件；可用 created、updated、deleted 或 *。",
+    },
+    "too_many": {"en": "At most {max} items.", "zh-CN": "最多 {max} 项。"},
+    "webhook_not_found": {"en": "There is no such webhook.", "zh-CN": "Webhook 不存在。"},
+    "webhook_delivery_not_found": {
+        "en": "There is no such webhook delivery.",
+        "zh-CN": "Webhook 投递记录不存在。",
+    },
+    "webhook_delivery_pending": {
+        "en": "This delivery is still being sent; replay it once it has finished.",
+        "zh-CN": "该投递仍在发送中，请在结束后再重新发送。",
+    },
+    "webhook_inactive": {
+        "en": "This webhook is switched off; switch it on before replaying its events.",
+        "zh-CN": "该 Webhook 已停用，请先启用再重新发送事件。",
+    },
 }
 
 

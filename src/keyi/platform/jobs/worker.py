@@ -39,9 +39,10 @@ __all__ = ["Outcome", "RoundResult", "Worker", "utc_now"]
 
 log = logging.getLogger("keyi.jobs")
 TENANTS_REFRESH_SECONDS = 10.0
-STANDARD_JOB_MODULES = ("keyi.platform.automation.runner",)
-"""The platform's own job kinds, imported by every worker (imported by name: they use the
-records service, which itself enqueues jobs, so a static import would be a cycle)."""
+STANDARD_JOB_MODULES = ("keyi.platform.automation.runner", "keyi.platform.webhooks.delivery")
+"""The platform's own job kinds and outbox subscribers, imported by every worker (by name:
+they use the records service, which itself enqueues jobs, so a static import would be a
+cycle)."""
 
 
 def utc_now() -> datetime:

@@ -25,6 +25,7 @@ from keyi.platform.schema import (
     system_metadata,
 )
 from keyi.platform.search.rules import record_index_rules
+from keyi.platform.webhooks import table as _webhooks  # noqa: F401  (keyi_webhook, deliveries)
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "currency": "CNY",

@@ -4,6 +4,7 @@
  */
 import { qs, request } from '../../api/client';
 import type { FieldMeta, Labels, Layout, ObjectMeta, PicklistOption, RecordData, RecordPage } from '../../api/types';
+import type { paths } from '../../api/schema.gen';
 import type { SharingRuleDef, ValidationRuleDef } from './rules';
 
 const enc = encodeURIComponent;
@@ -129,6 +130,19 @@ export interface SsoProvider {
   updated_at: string;
 }
 
+type Json<P extends keyof paths, M extends 'get' | 'post', S extends number> = paths[P][M] extends {
+  responses: { [K in S]: { content: { 'application/json': infer A } } };
+}
+  ? A
+  : never;
+
+/** A webhook subscription as GET /webhooks/{id} describes it: never its secret. */
+export type WebhookSubscription = Json<'/api/v1/webhooks/{webhook_id}', 'get', 200>;
+/** The answer to creating a subscription or rotating its secret: the secret, shown once. */
+export type WebhookWithSecret = Json<'/api/v1/webhooks', 'post', 201>;
+export type WebhookSettings = Json<'/api/v1/webhooks/settings', 'get', 200>;
+export type WebhookDelivery = Json<'/api/v1/webhooks/{webhook_id}/deliveries', 'get', 200>['deliveries'][number];
+
 export const setupApi = {
   object(name: string) {
     return request<ObjectMeta & { fields: SetupField[] }>(`/api/v1/metadata/objects/${enc(name)}`);
@@ -208,5 +222,32 @@ export const setupApi = {
   },
   deleteSsoProvider(id: string) {
     return request<void>(`/api/v1/sso/providers/${enc(id)}`, { method: 'DELETE' });
+  },
+  webhooks() {
+    return request<{ webhooks: WebhookSubscription[]; settings: WebhookSettings }>('/api/v1/webhooks');
+  },
+  createWebhook(body: Record<string, unknown>) {
+    return request<WebhookWithSecret>('/api/v1/webhooks', { method: 'POST', body });
+  },
+  updateWebhook(id: string, body: Record<string, unknown>) {
+    return request<WebhookSubscription>(`/api/v1/webhooks/${enc(id)}`, { method: 'PATCH', body });
+  },
+  deleteWebhook(id: string) {
+    return request<void>(`/api/v1/webhooks/${enc(id)}`, { method: 'DELETE' });
+  },
+  rotateWebhookSecret(id: string) {
+    return request<WebhookWithSecret>(`/api/v1/webhooks/${enc(id)}/rotate-secret`, { method: 'POST' });
+  },
+  testWebhook(id: string) {
+    return request<WebhookDelivery>(`/api/v1/webhooks/${enc(id)}/test`, { method: 'POST' });
+  },
+  webhookDeliveries(id: string, cursor?: string | null) {
+    return request<{ deliveries: WebhookDelivery[]; next_cursor: string | null }>(`/api/v1/webhooks/${enc(id)}/deliveries${qs({ cursor: cursor ?? undefined, limit: 50 })}`);
+  },
+  replayWebhookDelivery(id: string) {
+    return request<WebhookDelivery>(`/api/v1/webhooks/deliveries/${enc(id)}/replay`, { method: 'POST' });
+  },
+  updateWebhookSettings(body: { allow_private: boolean }) {
+    return request<WebhookSettings>('/api/v1/webhooks/settings', { method: 'PATCH', body });
   },
 };
