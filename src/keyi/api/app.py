@@ -31,6 +31,7 @@ from keyi.api.routes import (
     jobs,
     mass,
     metadata,
+    notifications,
     pools,
     records,
     search,
@@ -105,6 +106,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         audit.router,
         jobs.router,
         flows.router,
+        notifications.router,
         users.router,
         sso.router,
     ):

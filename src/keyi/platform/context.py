@@ -16,6 +16,7 @@ from keyi.platform import audit
 from keyi.platform.errors import NotFound
 from keyi.platform.permissions import AccessPolicy, Actor
 from keyi.platform.schema import CompiledObject, CompiledSchema
+from keyi.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ class Context:
     # How deep in a chain of flows started by flows this transaction runs (0: a person's
     # write; keyi.platform.automation stops chains deeper than its MAX_DEPTH).
     automation_depth: int = 0
+    # The installation's configuration (SMTP relay, public URL), for code that runs inside a
+    # tenant transaction without a Platform at hand, such as job handlers sending email. None
+    # for contexts built outside Platform.context (some tests): such code then sends nothing.
+    platform_settings: Settings | None = None
 
     def __post_init__(self) -> None:
         self.policy = AccessPolicy(self.actor)
@@ -96,6 +101,7 @@ class Context:
             self.schema,
             self.locale,
             started_at=self.started_at,
+            platform_settings=self.platform_settings,
         )
 
     def audit(

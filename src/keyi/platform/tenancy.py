@@ -164,7 +164,11 @@ class Platform:
                 store.install_system_tables(conn, settings, schema=self.db.tenant_schema(location))
                 if installer is not None:
                     ctx = Context(
-                        tenant, Actor.system("installer"), conn, self.schemas.get(conn, location)
+                        tenant,
+                        Actor.system("installer"),
+                        conn,
+                        self.schemas.get(conn, location),
+                        platform_settings=self.settings,
                     )
                     installer(ctx)
             with self.db.control.begin() as conn:
@@ -262,7 +266,7 @@ class Platform:
                 tenant.location, write=write, set_path=not postgres
             ) as conn:
                 schema = self.schemas.get(conn, tenant.location, set_path=postgres)
-                ctx = Context(tenant, actor, conn, schema, locale)
+                ctx = Context(tenant, actor, conn, schema, locale, platform_settings=self.settings)
                 yield ctx
                 if ctx.user_status_changes:
                     apply_user_status(self, ctx)
