@@ -31,6 +31,7 @@ from keyi.api.routes import (
     jobs,
     mass,
     metadata,
+    notifications,
     pools,
     records,
     search,
@@ -107,6 +108,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         jobs.router,
         flows.router,
         webhooks.router,
+        notifications.router,
         users.router,
         sso.router,
     ):

@@ -16,6 +16,7 @@ from keyi.platform import audit
 from keyi.platform.errors import NotFound
 from keyi.platform.permissions import AccessPolicy, Actor
 from keyi.platform.schema import CompiledObject, CompiledSchema
+from keyi.settings import Settings
 
 if TYPE_CHECKING:
     from keyi.platform.tenancy import Platform
@@ -58,6 +59,12 @@ class Context:
     def __post_init__(self) -> None:
         self.policy = AccessPolicy(self.actor)
         self.policy.ctx = self
+
+    @property
+    def platform_settings(self) -> Settings | None:
+        """The installation's configuration (SMTP relay, public URL, ...) for code that runs
+        inside a tenant transaction, such as job handlers; None outside Platform.context."""
+        return self.platform.settings if self.platform is not None else None
 
     @property
     def dialect(self) -> str:

@@ -188,6 +188,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "'{field}' is not a lookup of this object.",
         "zh-CN": "“{field}”不是此对象的查找字段。",
     },
+    "invalid_id": {"en": "Must be an id (UUID).", "zh-CN": "必须是有效的 ID（UUID）。"},
     "job_not_dead": {
         "en": "Only a job that ran out of attempts can be retried.",
         "zh-CN": "只有已用尽重试次数的任务才能重试。",

@@ -65,7 +65,15 @@ def _pooled(ctx: Context, object_name: str) -> CompiledObject:
 def _elevated(ctx: Context) -> Context:
     """The same transaction and acting user, past the row checks this module already made."""
     actor = Actor(id=ctx.actor.id, name=ctx.actor.name, is_admin=True, kind=ActorKind.SYSTEM)
-    return Context(ctx.tenant, actor, ctx.conn, ctx.schema, ctx.locale, started_at=ctx.started_at)
+    return Context(
+        ctx.tenant,
+        actor,
+        ctx.conn,
+        ctx.schema,
+        ctx.locale,
+        started_at=ctx.started_at,
+        platform=ctx.platform,
+    )
 
 
 def _ids(ids: Any) -> list[str]:

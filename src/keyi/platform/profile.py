@@ -72,6 +72,7 @@ def update_profile(ctx: Context, data: Any) -> dict[str, Any]:
         ctx.schema,
         ctx.locale,
         started_at=ctx.started_at,
+        platform=ctx.platform,
     )
     record = RecordsService(own).update("user", ctx.actor.id, dict(data))
     ctx.audit(

@@ -1,5 +1,6 @@
 import { qs, request } from './client';
 import type {
+  AppNotification,
   AggregateBody,
   AggregateResult,
   FieldMeta,
@@ -8,6 +9,10 @@ import type {
   Labels,
   LoginAnswer,
   LoginBody,
+  MarkReadBody,
+  NotificationPage,
+  NotificationPreferences,
+  NotificationPreferencesBody,
   ObjectMeta,
   QueryBody,
   RecordData,
@@ -147,5 +152,26 @@ export const api = {
 
   search(q: string, limit = 20, signal?: AbortSignal) {
     return request<{ hits: SearchHit[] }>(`/api/v1/search${qs({ q, limit })}`, { signal });
+  },
+
+  notifications(params: { unread?: boolean; cursor?: string | null; limit?: number } = {}, signal?: AbortSignal) {
+    return request<NotificationPage>(
+      `/api/v1/notifications${qs({ unread: params.unread ? 'true' : undefined, cursor: params.cursor, limit: params.limit })}`,
+      { signal },
+    );
+  },
+  /** Cheap: the bell polls it. */
+  unreadNotifications(signal?: AbortSignal) {
+    return request<{ unread: number }>('/api/v1/notifications/unread-count', { signal });
+  },
+  markNotificationsRead(target: AppNotification['id'][] | 'all') {
+    const body: MarkReadBody = target === 'all' ? { all: true } : { ids: target };
+    return request<{ marked: number; unread: number }>('/api/v1/notifications/read', { method: 'POST', body });
+  },
+  notificationPreferences(signal?: AbortSignal) {
+    return request<NotificationPreferences>('/api/v1/notifications/preferences', { signal });
+  },
+  setNotificationPreferences(body: NotificationPreferencesBody) {
+    return request<NotificationPreferences>('/api/v1/notifications/preferences', { method: 'PUT', body });
   },
 };

@@ -243,3 +243,33 @@ export type ResetPasswordBody = Schemas['ResetBody'];
 export type ChangePasswordBody = Schemas['ChangePasswordBody'];
 export type TotpCodeBody = Schemas['CodeBody'];
 export type PasswordBody = Schemas['PasswordBody'];
+export type MarkReadBody = Schemas['MarkReadBody'];
+export type NotificationPreferencesBody = Schemas['PreferencesBody'];
+
+// --- Notifications (the routes answer plain dicts; spelled out here). ---
+/** Where a notification leads: a record (`object`, `record_id`) or a page; `path` always. */
+export interface NotificationLink {
+  path: string;
+  object?: string;
+  record_id?: string;
+}
+export interface AppNotification {
+  id: string;
+  title: string;
+  body: string;
+  link: NotificationLink | null;
+  /** What sent it: "flow", "approval", "system", ... */
+  source: string;
+  created_at: string;
+  read_at: string | null;
+}
+export interface NotificationPage {
+  notifications: AppNotification[];
+  unread: number;
+  next_cursor: string | null;
+}
+export interface NotificationPreferences {
+  email: boolean;
+  /** False when the installation has no SMTP relay: the switch is hidden. */
+  email_available: boolean;
+}

@@ -9,6 +9,7 @@ import { useMetadata } from '../state/metadata';
 import { useSession } from '../state/session';
 import { initials } from '../fields/display';
 import { LanguageSwitch } from './LanguageSwitch';
+import { NotificationBell } from './NotificationBell';
 import { ObjectIcon } from './ObjectIcon';
 import { FullPageSpinner } from './Status';
 
@@ -252,6 +253,7 @@ export default function Shell() {
           </button>
           <div className="ky-header-right">
             <LanguageSwitch compact={mobile} />
+            <NotificationBell mobile={mobile} />
             <UserMenu />
           </div>
         </Layout.Header>

@@ -17,6 +17,7 @@ from keyi.platform.ids import new_id
 from keyi.platform.jobs import table as _jobs  # noqa: F401  (registers keyi_job likewise)
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.migrations import Chain, stamp_head
+from keyi.platform.notifications import table as _notifications  # noqa: F401  (likewise)
 from keyi.platform.schema import (
     CompiledSchema,
     compile_schema,

@@ -1,0 +1,270 @@
+import { BellOutlined } from '@ant-design/icons';
+import { Badge, Button, Drawer, Empty, Popover, Spin, Switch } from 'antd';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useNavigate } from 'react-router-dom';
+import { api } from '../api/endpoints';
+import type { AppNotification, NotificationPreferences } from '../api/types';
+import { useI18n } from '../i18n';
+import { formatRelative } from '../lib/format';
+import { useFormatSettings } from '../state/session';
+
+/** How often the count is asked for while the tab is visible. */
+export const POLL_MS = 30_000;
+/** Focus and visibility often fire together: one request for both. */
+const MIN_REFRESH_MS = 2_000;
+const PAGE = 20;
+
+/**
+ * The unread count, current without a reload: asked for on mount, every `pollMs` while the tab
+ * is visible (a hidden tab polls nothing), and at once when the tab becomes visible again or the
+ * window gets focus — which is when someone is about to look. The endpoint is one indexed count,
+ * so polling it from every open tab stays cheap.
+ */
+export function useUnreadCount(pollMs: number = POLL_MS) {
+  const [count, setCount] = useState(0);
+  const lastAt = useRef(0);
+  const alive = useRef(true);
+
+  const refresh = useCallback((force = false) => {
+    const now = Date.now();
+    if (!force && now - lastAt.current < MIN_REFRESH_MS) return;
+    lastAt.current = now;
+    api
+      .unreadNotifications()
+      .then((r) => {
+        if (alive.current) setCount(r.unread);
+      })
+      .catch(() => {
+        /* keep the last count; the next poll tries again */
+      });
+  }, []);
+
+  useEffect(() => {
+    alive.current = true;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const stop = () => {
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
+    };
+    const start = () => {
+      stop();
+      timer = setInterval(() => refresh(true), pollMs);
+    };
+    const onVisibility = () => {
+      if (document.visibilityState === 'hidden') {
+        stop();
+      } else {
+        refresh();
+        start();
+      }
+    };
+    const onFocus = () => refresh();
+    refresh(true);
+    if (document.visibilityState !== 'hidden') start();
+    document.addEventListener('visibilitychange', onVisibility);
+    window.addEventListener('focus', onFocus);
+    return () => {
+      alive.current = false;
+      stop();
+      document.removeEventListener('visibilitychange', onVisibility);
+      window.removeEventListener('focus', onFocus);
+    };
+  }, [pollMs, refresh]);
+
+  return { count, setCount, refresh };
+}
+
+function NotificationItem({ item, onOpen }: { item: AppNotification; onOpen: (item: AppNotification) => void }) {
+  const fmt = useFormatSettings();
+  const { t } = useI18n();
+  const unread = item.read_at === null;
+  return (
+    <li>
+      <button
+        type="button"
+        className={`ky-notif-item${unread ? ' is-unread' : ''}`}
+        onClick={() => onOpen(item)}
+        data-testid="notification-item"
+        data-unread={unread ? 'true' : 'false'}
+      >
+        <span className="ky-notif-dot" aria-label={unread ? t('notifications.unread') : undefined} />
+        <span className="ky-notif-text">
+          <span className="ky-notif-title">{item.title}</span>
+          {item.body && <span className="ky-notif-body">{item.body}</span>}
+          <span className="ky-notif-time">{formatRelative(item.created_at, fmt)}</span>
+        </span>
+      </button>
+    </li>
+  );
+}
+
+/**
+ * The bell in the app header: the unread count as a badge, and on click the newest
+ * notifications (a popover on wide screens, a full-width drawer on phones). Opening one marks it
+ * read and goes where it leads; "Mark all read" clears the badge. The email switch shows only
+ * when the installation can send email.
+ */
+export function NotificationBell({ mobile = false, pollMs }: { mobile?: boolean; pollMs?: number }) {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const { count, setCount } = useUnreadCount(pollMs);
+  const [open, setOpen] = useState(false);
+  const [items, setItems] = useState<AppNotification[] | null>(null);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  const [loading, setLoading] = useState(false);
+  const [prefs, setPrefs] = useState<NotificationPreferences | null>(null);
+  const prefsAsked = useRef(false);
+
+  const load = useCallback(
+    (after: string | null) => {
+      setLoading(true);
+      setFailed(false);
+      api
+        .notifications({ cursor: after, limit: PAGE })
+        .then((page) => {
+          setItems((prev) => (after && prev ? [...prev, ...page.notifications] : page.notifications));
+          setCursor(page.next_cursor);
+          setCount(page.unread);
+        })
+        .catch(() => setFailed(true))
+        .finally(() => setLoading(false));
+    },
+    [setCount],
+  );
+
+  useEffect(() => {
+    if (!open) return;
+    // The newest each time the list opens; the preferences once.
+    load(null);
+    if (!prefsAsked.current) {
+      prefsAsked.current = true;
+      api
+        .notificationPreferences()
+        .then(setPrefs)
+        .catch(() => {
+          /* the switch stays hidden */
+        });
+    }
+  }, [open, load]);
+
+  const markLocal = (ids: Set<string> | 'all') => {
+    const now = new Date().toISOString();
+    setItems((prev) => prev && prev.map((n) => (n.read_at === null && (ids === 'all' || ids.has(n.id)) ? { ...n, read_at: now } : n)));
+  };
+
+  const openItem = (item: AppNotification) => {
+    if (item.read_at === null) {
+      markLocal(new Set([item.id]));
+      setCount((c) => Math.max(0, c - 1));
+      api
+        .markNotificationsRead([item.id])
+        .then((r) => setCount(r.unread))
+        .catch(() => {
+          /* shown read here; the next poll has the server's count */
+        });
+    }
+    if (item.link) {
+      setOpen(false);
+      navigate(item.link.path);
+    }
+  };
+
+  const markAll = () => {
+    markLocal('all');
+    setCount(0);
+    api
+      .markNotificationsRead('all')
+      .then((r) => setCount(r.unread))
+      .catch(() => {
+        /* the next poll corrects the count */
+      });
+  };
+
+  const toggleEmail = (email: boolean) => {
+    setPrefs((p) => p && { ...p, email });
+    api
+      .setNotificationPreferences({ email })
+      .then(setPrefs)
+      .catch(() => setPrefs((p) => p && { ...p, email: !email }));
+  };
+
+  const panel = (
+    <div className="ky-notif-panel" data-testid="notification-panel">
+      <div className="ky-notif-head">
+        <span className="ky-notif-heading">{t('notifications.title')}</span>
+        <Button type="link" size="small" onClick={markAll} disabled={count === 0} data-testid="notifications-mark-all">
+          {t('notifications.markAllRead')}
+        </Button>
+      </div>
+      {items === null && loading && (
+        <div className="ky-notif-state">
+          <Spin size="small" />
+        </div>
+      )}
+      {failed && <div className="ky-notif-state">{t('notifications.loadFailed')}</div>}
+      {items !== null && items.length === 0 && !failed && (
+        <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('notifications.empty')} />
+      )}
+      {items !== null && items.length > 0 && (
+        <ul className="ky-notif-list">
+          {items.map((item) => (
+            <NotificationItem key={item.id} item={item} onOpen={openItem} />
+          ))}
+        </ul>
+      )}
+      {cursor && (
+        <div className="ky-notif-more">
+          <Button size="small" onClick={() => load(cursor)} loading={loading}>
+            {t('notifications.loadMore')}
+          </Button>
+        </div>
+      )}
+      {prefs?.email_available && (
+        <label className="ky-notif-foot">
+          <Switch size="small" checked={prefs.email} onChange={toggleEmail} data-testid="notifications-email" />
+          <span>{t('notifications.emailCopies')}</span>
+        </label>
+      )}
+    </div>
+  );
+
+  const bell = (
+    <Button
+      type="text"
+      className="ky-bell"
+      aria-label={t('notifications.open', { count })}
+      data-testid="notification-bell"
+      onClick={mobile ? () => setOpen(true) : undefined}
+      icon={
+        <Badge count={count} size="small" overflowCount={99} data-testid="notification-count">
+          <BellOutlined />
+        </Badge>
+      }
+    />
+  );
+
+  if (mobile) {
+    return (
+      <>
+        {bell}
+        <Drawer
+          open={open}
+          onClose={() => setOpen(false)}
+          placement="right"
+          width="100%"
+          title={t('notifications.title')}
+          className="ky-notif-drawer"
+          styles={{ body: { padding: 0 } }}
+        >
+          {panel}
+        </Drawer>
+      </>
+    );
+  }
+  return (
+    <Popover open={open} onOpenChange={setOpen} trigger="click" placement="bottomRight" arrow={false} content={panel} overlayClassName="ky-notif-popover">
+      {bell}
+    </Popover>
+  );
+}
