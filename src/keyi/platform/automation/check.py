@@ -13,9 +13,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from keyi.platform.automation.model import (
+    TEMPLATE_NAMES,
     AssignOwner,
     CreateRecord,
     FlowDef,
+    Notify,
     Timing,
     TriggerEvent,
     UpdateFields,
@@ -30,6 +32,7 @@ from keyi.platform.metadata.service import (
     infer_expression_type,
     pydantic_errors,
 )
+from keyi.platform.notify.templates import validate_template
 from keyi.platform.records.values import ASSIGNABLE
 from keyi.platform.schema import system_fields
 
@@ -80,6 +83,8 @@ def check_flow(defs: dict[str, ObjectDef], flow: FlowDef, errors: FieldErrors) -
                 _check_values(defs, obj, target, action.values, errors, f"{key}.values")
         elif isinstance(action, AssignOwner):
             _check_assignment(obj, action, errors, key)
+        elif isinstance(action, Notify):
+            _check_notify(defs, obj, action, errors, key)
         elif isinstance(action, CreateRecord):
             target = defs.get(action.object)
             if target is None:
@@ -102,6 +107,29 @@ def _check_assignment(obj: ObjectDef, action: AssignOwner, errors: FieldErrors, 
         errors.add(f"{key}.user_id", "required")
     if action.strategy != "user" and not action.team_id:
         errors.add(f"{key}.team_id", "required")
+
+
+def _check_notify(
+    defs: dict[str, ObjectDef], obj: ObjectDef, action: Notify, errors: FieldErrors, key: str
+) -> None:
+    for i, recipient in enumerate(action.recipients):
+        place = f"{key}.recipients.{i}"
+        kind = recipient.type
+        if kind in ("owner", "owner_manager") and not obj.features.owner:
+            errors.add(f"{place}.type", "flow_not_owned", object=obj.name)
+        elif kind == "user" and not recipient.user_id:
+            errors.add(f"{place}.user_id", "required")
+        elif kind == "role" and not recipient.role_id:
+            errors.add(f"{place}.role_id", "required")
+        elif kind == "field":
+            f = obj.field(recipient.field or "")
+            if f is None or f.type not in LOOKUPS or f.target != "user":
+                errors.add(f"{place}.field", "flow_not_a_user_field", field=recipient.field)
+    template = {"subject": action.title, "text": action.body or action.title}
+    for problem in validate_template(template, known_names=TEMPLATE_NAMES):
+        part = "title" if problem.field.startswith("subject") else "body"
+        where = problem.field.split(".", 1)[1] if "." in problem.field else ""
+        errors.add(f"{key}.{part}.{where}".rstrip("."), problem.code, **problem.params)
 
 
 def _update_target(

@@ -24,10 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from keyi.platform.metadata.model import NAME_PATTERN, Labels
 
 __all__ = [
+    "TEMPLATE_NAMES",
     "Action",
     "AssignOwner",
     "CreateRecord",
     "FlowDef",
+    "Notify",
+    "Recipient",
     "RecordTrigger",
     "Timing",
     "TriggerEvent",
@@ -35,6 +38,9 @@ __all__ = [
 ]
 
 MAX_ACTIONS = 20
+TEMPLATE_NAMES = frozenset({"record", "object", "flow"})
+"""What a notification template may name: the record's fields (``record.name``), the object's
+label in the recipient's language (``object``) and the flow's (``flow``)."""
 MAX_DEPTH = 5
 """Flows started by flows: a chain deeper than this stops with a recorded error (a flow that
 triggers itself, or two that trigger each other)."""
@@ -93,7 +99,30 @@ class AssignOwner(_Frozen):
     team_id: str | None = None
 
 
-Action = Annotated[UpdateFields | CreateRecord | AssignOwner, Field(discriminator="type")]
+class Recipient(_Frozen):
+    """Who a notification goes to: the record's ``owner``, the owner's ``owner_manager``
+    (their manager, else their department's head), a named ``user``, the users a ``field``
+    of the record points to (a lookup to user), or everyone holding a ``role``."""
+
+    type: Literal["owner", "owner_manager", "user", "field", "role"]
+    user_id: str | None = None
+    field: str | None = None
+    role_id: str | None = None
+
+
+class Notify(_Frozen):
+    """An in-app notification (with its email copy, per the recipient's preference), written
+    from a template per language: ``{"zh-CN": "商机 {{ record.name }} 已赢单", "en": ...}``
+    with the record's fields as ``record.<field>`` (the sandboxed template engine of
+    :mod:`keyi.platform.notify.templates`). It links to the record."""
+
+    type: Literal["notify"] = "notify"
+    recipients: list[Recipient] = Field(min_length=1, max_length=10)
+    title: Labels
+    body: Labels | None = None
+
+
+Action = Annotated[UpdateFields | CreateRecord | AssignOwner | Notify, Field(discriminator="type")]
 
 
 class FlowDef(_Frozen):
