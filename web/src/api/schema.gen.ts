@@ -1548,7 +1548,7 @@ export interface components {
             active?: boolean;
             trigger: components["schemas"]["RecordTrigger"];
             /** Actions */
-            actions: (components["schemas"]["UpdateFields"] | components["schemas"]["CreateRecord"] | components["schemas"]["AssignOwner"])[];
+            actions: (components["schemas"]["UpdateFields"] | components["schemas"]["CreateRecord"] | components["schemas"]["AssignOwner"] | components["schemas"]["Notify"])[];
         };
         /** ForgotBody */
         ForgotBody: {
@@ -1656,6 +1656,30 @@ export interface components {
             values: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * Notify
+         * @description An in-app notification (with its email copy, per the recipient's preference), written
+         *     from a template per language: ``{"zh-CN": "商机 {{ record.name }} 已赢单", "en": ...}``
+         *     with the record's fields as ``record.<field>`` (the sandboxed template engine of
+         *     :mod:`keyi.platform.notify.templates`). It links to the record.
+         */
+        Notify: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "notify";
+            /** Recipients */
+            recipients: components["schemas"]["Recipient"][];
+            /** Title */
+            title: {
+                [key: string]: string;
+            };
+            /** Body */
+            body?: {
+                [key: string]: string;
+            } | null;
         };
         /** ObjectDef */
         ObjectDef: {
@@ -1837,6 +1861,25 @@ export interface components {
              * @description Quick search.
              */
             q?: string | null;
+        };
+        /**
+         * Recipient
+         * @description Who a notification goes to: the record's ``owner``, the owner's ``owner_manager``
+         *     (their manager, else their department's head), a named ``user``, the users a ``field``
+         *     of the record points to (a lookup to user), or everyone holding a ``role``.
+         */
+        Recipient: {
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "owner" | "owner_manager" | "user" | "field" | "role";
+            /** User Id */
+            user_id?: string | null;
+            /** Field */
+            field?: string | null;
+            /** Role Id */
+            role_id?: string | null;
         };
         /** RecordTrigger */
         RecordTrigger: {
