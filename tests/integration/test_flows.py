@@ -393,3 +393,72 @@ def test_an_assignment_naming_nobody_is_refused_at_save(client: TestClient) -> N
         "actions.0.team_id": "required",
         "actions.1.user_id": "record_not_found",
     }
+
+
+def test_won_opportunity_notifies_the_owners_manager_in_their_language(
+    client: TestClient, app: Any, platform: Platform, tenant: TenantInfo
+) -> None:
+    boss = add_user(
+        platform,
+        tenant,
+        email="boss@flows.example",
+        name="王经理",
+        password=ADMIN_PASSWORD,
+        extra={"language": "en"},
+    )
+    rep = add_user(
+        platform,
+        tenant,
+        email="rep2@flows.example",
+        name="李销售",
+        password=ADMIN_PASSWORD,
+        extra={"manager": boss["id"]},
+    )
+    flow = _flow(
+        "won_notify_manager",
+        {
+            "type": "record",
+            "object": "opportunity",
+            "events": ["updated"],
+            "condition": "stage = 'won'",
+            "only_when_starting_to_match": True,
+        },
+        [
+            {
+                "type": "notify",
+                "recipients": [{"type": "owner_manager"}, {"type": "owner"}],
+                "title": {"zh-CN": "{{ record.name }} 已赢单", "en": "{{ record.name }} was won"},
+                "body": {
+                    "zh-CN": "金额 {{ record.amount | money('CNY') }}",
+                    "en": "Amount {{ record.amount | money('CNY') }}",
+                },
+            }
+        ],
+    )
+    saved = client.post("/api/v1/flows", json=flow)
+    assert saved.status_code == 201, saved.text
+    bad = {**flow, "name": "bad_template"}
+    bad["actions"] = [{**flow["actions"][0], "title": {"zh-CN": "{{ record.name "}}]
+    assert _errors(client.post("/api/v1/flows", json=bad)) == {
+        "actions.0.title.zh-CN": "invalid_template"
+    }
+    account = _account(client, name="赢单客户")
+    opportunity = _opportunity(
+        client, account["id"], name="大单", amount="120000", owner_id=rep["id"]
+    )
+    client.patch(
+        f"/api/v1/records/opportunity/{opportunity['id']}",
+        json={"stage": "won"},
+        headers={"If-Match": str(opportunity["version"])},
+    )
+    assert [o.status for o in _run_jobs(platform, tenant) if o.kind == "flow.run"] == ["done"]
+    seen = {}
+    for email in ("boss@flows.example", "rep2@flows.example"):
+        with TestClient(app) as person:
+            login(person, email, tenant=tenant.name)
+            seen[email] = person.get("/api/v1/notifications").json()["notifications"]
+    [to_boss] = seen["boss@flows.example"]
+    assert to_boss["title"] == "大单 was won"
+    assert to_boss["body"] == "Amount CN¥120,000.00"
+    [to_rep] = seen["rep2@flows.example"]
+    assert to_rep["title"] == "大单 已赢单"

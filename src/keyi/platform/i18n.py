@@ -176,6 +176,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Before save, a flow can only update fields of the record being saved.",
         "zh-CN": "保存前运行的流程只能更新正在保存的记录的字段。",
     },
+    "flow_action_failed": {
+        "en": "A flow action could not be done with this record.",
+        "zh-CN": "流程动作无法在此记录上执行。",
+    },
     "flow_not_a_user_field": {
         "en": "'{field}' is not a field of this object pointing to a user.",
         "zh-CN": "“{field}”不是此对象中指向用户的字段。",

@@ -22,15 +22,25 @@ from keyi.platform.automation.model import (
     AssignOwner,
     CreateRecord,
     FlowDef,
+    Notify,
     UpdateFields,
 )
+from keyi.platform.automation.recipients import resolve_recipients
 from keyi.platform.automation.runs import record_run
 from keyi.platform.automation.tables import flow_table
 from keyi.platform.automation.triggers import ActiveFlow, evaluate_values
 from keyi.platform.context import Context
 from keyi.platform.errors import KeyiError
 from keyi.platform.expressions import ExpressionError, parse
+from keyi.platform.i18n import label
 from keyi.platform.jobs import ClaimedJob, job_handler
+from keyi.platform.notifications import RecordLink, notify
+from keyi.platform.notify.templates import (
+    MessageTemplate,
+    TemplateRenderError,
+    normalise_locale,
+    render,
+)
 from keyi.platform.records import RecordsService
 
 __all__ = ["run_flow"]
@@ -85,6 +95,9 @@ def _run_action(
     values_for: Any,
 ) -> dict[str, Any]:
     step: dict[str, Any] = {"action": index, "type": action.type, "outcome": "done"}
+    if isinstance(action, Notify):
+        users = _notify(ctx, flow, object_name, record, action)
+        return {**step, "users": users}
     if isinstance(action, AssignOwner):
         owner = choose_owner(ctx, action, object_name, flow.id, index)
         if record.get("owner_id") != owner:
@@ -105,6 +118,52 @@ def _run_action(
     assert target is not None
     records.update(target, str(parent_id), values)
     return {**step, "object": target, "record_id": str(parent_id)}
+
+
+def _notify(
+    ctx: Context, flow: ActiveFlow, object_name: str, record: dict[str, Any], action: Notify
+) -> list[str]:
+    """Notify the recipients, each in their language; the users notified."""
+    users = resolve_recipients(ctx, action.recipients, record)
+    if not users:
+        return []
+    template = MessageTemplate(subject=action.title, text=action.body or action.title)
+    obj = ctx.object(object_name)
+    table = ctx.object("user").table
+    languages = dict(
+        ctx.conn.execute(sa.select(table.c.id, table.c.language).where(table.c.id.in_(users)))
+        .tuples()
+        .all()
+    )
+    by_language: dict[str, list[str]] = {}
+    for user in users:
+        by_language.setdefault(normalise_locale(languages.get(user)), []).append(user)
+    for language, group in by_language.items():
+        values = {
+            "record": record,
+            "object": label(obj.definition.labels, language),
+            "flow": label(flow.definition.labels, language),
+        }
+        try:
+            message = render(template, values, language=language, time_zone=ctx.time_zone)
+        except TemplateRenderError as exc:
+            raise FlowActionFailed(f"template {exc.part}: {exc.reason}") from None
+        notify(
+            ctx,
+            group,
+            message.subject,
+            message.text if action.body else "",
+            link=RecordLink(object_name, str(record["id"])),
+            source="flow",
+        )
+    return users
+
+
+class FlowActionFailed(KeyiError):
+    """An action that cannot be done with this record (a template that needs a missing value)."""
+
+    status = 409
+    code = "flow_action_failed"
 
 
 def _load(ctx: Context, flow_id: str) -> ActiveFlow | None:
