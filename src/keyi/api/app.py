@@ -25,6 +25,7 @@ from keyi.api.ratelimit import LoginRateLimiter, parse_networks
 from keyi.api.routes import (
     access,
     account,
+    approvals,
     audit,
     auth,
     flows,
@@ -107,6 +108,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         audit.router,
         jobs.router,
         flows.router,
+        approvals.router,
         webhooks.router,
         notifications.router,
         users.router,

@@ -176,6 +176,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Before save, a flow can only update fields of the record being saved.",
         "zh-CN": "保存前运行的流程只能更新正在保存的记录的字段。",
     },
+    "record_in_approval": {
+        "en": "This record is waiting for approval ({process}) and cannot be changed until it is "
+        "decided or recalled.",
+        "zh-CN": "此记录正在审批中（{process}），审批完成或撤回前不能修改。",
+    },
+    "approval_pending": {
+        "en": "This record is already waiting for approval.",
+        "zh-CN": "此记录已在审批中。",
+    },
+    "approval_no_process": {
+        "en": "No approval process applies to this record.",
+        "zh-CN": "没有适用于此记录的审批流程。",
+    },
+    "approval_no_approver": {
+        "en": "Nobody can approve the step '{step}'.",
+        "zh-CN": "审批步骤“{step}”没有可审批的人。",
+    },
+    "approval_nobody": {
+        "en": "Nobody could approve: no active user is named here.",
+        "zh-CN": "无人可以审批：这里没有指定任何启用的用户。",
+    },
+    "approval_already_decided": {
+        "en": "You have already acted on this approval, or it is no longer waiting.",
+        "zh-CN": "您已处理过此审批，或该审批已结束。",
+    },
+    "approval_finished": {
+        "en": "This approval has already ended.",
+        "zh-CN": "此审批已经结束。",
+    },
+    "approval_already_approver": {
+        "en": "This person already approves this step.",
+        "zh-CN": "此人已是该步骤的审批人。",
+    },
     "flow_action_failed": {
         "en": "A flow action could not be done with this record.",
         "zh-CN": "流程动作无法在此记录上执行。",

@@ -80,7 +80,7 @@ def check_flow(defs: dict[str, ObjectDef], flow: FlowDef, errors: FieldErrors) -
         if isinstance(action, UpdateFields):
             target = _update_target(defs, obj, action.target, errors, f"{key}.target")
             if target is not None:
-                _check_values(defs, obj, target, action.values, errors, f"{key}.values")
+                check_values(defs, obj, target, action.values, errors, f"{key}.values")
         elif isinstance(action, AssignOwner):
             _check_assignment(obj, action, errors, key)
         elif isinstance(action, Notify):
@@ -90,7 +90,7 @@ def check_flow(defs: dict[str, ObjectDef], flow: FlowDef, errors: FieldErrors) -
             if target is None:
                 errors.add(f"{key}.object", "object_not_found", object=action.object)
                 continue
-            _check_values(defs, obj, target, action.values, errors, f"{key}.values")
+            check_values(defs, obj, target, action.values, errors, f"{key}.values")
             for f in target.fields:
                 if f.required and f.default is None and f.writable and f.name not in action.values:
                     errors.add(f"{key}.values.{f.name}", "required")
@@ -144,7 +144,7 @@ def _update_target(
     return defs[f.target]
 
 
-def _check_values(
+def check_values(
     defs: dict[str, ObjectDef],
     source: ObjectDef,
     target: ObjectDef,

@@ -130,11 +130,12 @@ def _notify(
     template = MessageTemplate(subject=action.title, text=action.body or action.title)
     obj = ctx.object(object_name)
     table = ctx.object("user").table
-    languages = dict(
-        ctx.conn.execute(sa.select(table.c.id, table.c.language).where(table.c.id.in_(users)))
-        .tuples()
-        .all()
-    )
+    languages = {
+        k: v
+        for k, v in ctx.conn.execute(
+            sa.select(table.c.id, table.c.language).where(table.c.id.in_(users))
+        )
+    }
     by_language: dict[str, list[str]] = {}
     for user in users:
         by_language.setdefault(normalise_locale(languages.get(user)), []).append(user)

@@ -39,7 +39,11 @@ __all__ = ["Outcome", "RoundResult", "Worker", "utc_now"]
 
 log = logging.getLogger("keyi.jobs")
 TENANTS_REFRESH_SECONDS = 10.0
-STANDARD_JOB_MODULES = ("keyi.platform.automation.runner", "keyi.platform.webhooks.delivery")
+STANDARD_JOB_MODULES = (
+    "keyi.platform.automation.runner",
+    "keyi.platform.webhooks.delivery",
+    "keyi.platform.approvals.engine",
+)
 """The platform's own job kinds and outbox subscribers, imported by every worker (by name:
 they use the records service, which itself enqueues jobs, so a static import would be a
 cycle)."""

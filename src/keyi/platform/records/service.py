@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 
+from keyi.platform.approvals.lock import check_not_locked
 from keyi.platform.automation import triggers as flow_triggers
 from keyi.platform.automation.model import TriggerEvent
 from keyi.platform.context import Context
@@ -275,6 +276,7 @@ class RecordsService:
         old = self._load_for_change(obj, record_id, Operation.EDIT)
         if expected_version is not None and expected_version != old["version"]:
             raise StaleVersion(current=old["version"])
+        check_not_locked(self.ctx, obj.name, record_id)
         errors = FieldErrors()
         values = coerce_input(self.ctx, obj, data, errors, trusted_fields=trusted_fields)
         changed = {k: v for k, v in values.items() if old.get(k) != v}
@@ -344,6 +346,7 @@ class RecordsService:
         old = self._load_for_change(obj, record_id, Operation.DELETE)
         if expected_version is not None and expected_version != old["version"]:
             raise StaleVersion(current=old["version"])
+        check_not_locked(self.ctx, obj.name, record_id)
         registry.run_before_delete(self.ctx, DeleteEvent(obj.name, record_id, dict(old)))
         deleted_at = self.ctx.now()
         self._soft_delete(obj, [old], deleted_at)
@@ -492,6 +495,11 @@ class RecordsService:
             stmt = stmt.with_for_update(of=obj.table)
         row = self.conn.execute(stmt).mappings().first()
         return dict(row) if row else None
+
+    def load_for_edit(self, object_name: str, record_id: str) -> dict[str, Any]:
+        """The stored row of a record the actor may edit, locked until the transaction ends
+        (for services that act on a record without changing it yet: an approval submission)."""
+        return self._load_for_change(self.ctx.object(object_name), record_id, Operation.EDIT)
 
     def _load_for_change(
         self, obj: CompiledObject, record_id: str, op: Operation
