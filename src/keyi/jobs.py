@@ -13,6 +13,7 @@ from datetime import timedelta
 from functools import partial
 
 from keyi.platform import outbox, pools
+from keyi.platform.automation import schedule
 from keyi.platform.context import Context
 from keyi.platform.jobs import queue
 from keyi.platform.permissions import Actor
@@ -30,6 +31,7 @@ def jobs(settings: Settings) -> dict[str, Callable[[Context], int]]:
             outbox.prune_delivered, retention=timedelta(days=settings.outbox_retention_days)
         ),
         "job_prune": partial(_prune_jobs, retention=timedelta(days=settings.job_retention_days)),
+        "flow_schedules": schedule.ensure_scheduled,
     }
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import random
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
+from keyi.platform.automation.model import DateTrigger, ScheduleTrigger
+from keyi.platform.automation.schedule import next_due
 from keyi.platform.context import TenantInfo
-from keyi.platform.jobs.worker import Worker
+from keyi.platform.jobs.worker import Worker, utc_now
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
@@ -462,3 +466,132 @@ def test_won_opportunity_notifies_the_owners_manager_in_their_language(
     assert to_boss["body"] == "Amount CN¥120,000.00"
     [to_rep] = seen["rep2@flows.example"]
     assert to_rep["title"] == "大单 已赢单"
+
+
+def _worker_at(platform: Platform, tenant: TenantInfo, when: datetime) -> list[Any]:
+    worker = Worker(platform, tenants=[tenant.name], rng=random.Random(5), clock=lambda: when)
+    try:
+        return worker.run_until_idle()
+    finally:
+        worker.stop()
+
+
+def test_scheduled_and_date_flows_are_checked_at_save(client: TestClient) -> None:
+    action = {"type": "update_fields", "values": {"phone": "'1'"}}
+    assert _errors(
+        client.post(
+            "/api/v1/flows",
+            json=_flow(
+                "bad_cron", {"type": "schedule", "cron": "0 9 * *", "object": "account"}, [action]
+            ),
+        )
+    ) == {"trigger.cron": "flow_bad_cron"}
+    assert _errors(
+        client.post(
+            "/api/v1/flows",
+            json=_flow("no_record", {"type": "schedule", "cron": "0 9 * * 1"}, [action]),
+        )
+    ) == {"actions.0.type": "flow_needs_record"}
+    assert _errors(
+        client.post(
+            "/api/v1/flows",
+            json=_flow(
+                "not_a_date",
+                {"type": "date", "object": "opportunity", "field": "name", "offset_days": -3},
+                [action],
+            ),
+        )
+    ) == {"trigger.field": "flow_not_a_date", "actions.0.values.phone": "field_not_found"}
+
+
+def test_a_scheduled_flow_runs_at_its_times_in_the_tenants_zone_once_per_record(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    cold = _account(client, name="沉睡客户", grade="D")
+    _account(client, name="活跃客户", grade="A")
+    trigger = {
+        "type": "schedule",
+        "cron": "0 9 * * *",
+        "object": "account",
+        "condition": "grade = 'D'",
+    }
+    flow = _flow(
+        "wake_cold_accounts",
+        trigger,
+        [{"type": "update_fields", "values": {"description": "'请回访'"}}],
+    )
+    assert client.post("/api/v1/flows", json=flow).status_code == 201
+    due = next_due(ScheduleTrigger(**trigger), utc_now(), ZoneInfo("Asia/Shanghai"))
+    assert due.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai")).hour == 9
+    assert _worker_at(platform, tenant, due - timedelta(minutes=1)) == []
+    ran = _worker_at(platform, tenant, due + timedelta(minutes=1))
+    assert sorted(o.kind for o in ran) == ["flow.run", "flow.tick"]
+    assert client.get(f"/api/v1/records/account/{cold['id']}").json()["description"] == "请回访"
+    # Nothing more until the next day's 9:00; then again.
+    assert _worker_at(platform, tenant, due + timedelta(hours=23)) == []
+    again = _worker_at(platform, tenant, due + timedelta(days=1, minutes=1))
+    assert sorted(o.kind for o in again) == ["flow.run", "flow.tick"]
+
+
+def test_a_date_flow_runs_days_before_the_date_once_per_date_value(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    trigger = {
+        "type": "date",
+        "object": "opportunity",
+        "field": "close_date",
+        "offset_days": -3,
+        "at_hour": 8,
+    }
+    flow = _flow(
+        "closing_soon",
+        trigger,
+        [
+            {
+                "type": "create_record",
+                "object": "activity",
+                "values": {"subject": "'即将到期：' & name", "opportunity": "id"},
+            }
+        ],
+    )
+    assert client.post("/api/v1/flows", json=flow).status_code == 201
+    zone = ZoneInfo("Asia/Shanghai")
+    due = next_due(DateTrigger(**trigger), utc_now(), zone)
+    day = due.replace(tzinfo=UTC).astimezone(zone).date()
+    account = _account(client, name="到期客户")
+    soon = _opportunity(client, account["id"], name="三天后", close_date=str(day + timedelta(3)))
+    _opportunity(client, account["id"], name="还早", close_date=str(day + timedelta(10)))
+    _run_jobs(platform, tenant)
+    assert _worker_at(platform, tenant, due + timedelta(minutes=5)) != []
+    tasks = client.post(
+        "/api/v1/records/activity/query",
+        json={"filter": {"field": "subject", "op": "starts_with", "value": "即将到期"}},
+    ).json()
+    assert [(t["subject"], t["opportunity"]) for t in tasks["records"]] == [
+        ("即将到期：三天后", soon["id"])
+    ]
+
+
+def test_a_scheduled_flow_without_an_object_creates_a_record_each_time(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    trigger = {"type": "schedule", "cron": "30 17 * * 5"}
+    flow = _flow(
+        "weekly_report",
+        trigger,
+        [
+            {
+                "type": "create_record",
+                "object": "activity",
+                "values": {"subject": "'本周周报'", "due_date": "TODAY()"},
+            }
+        ],
+    )
+    assert client.post("/api/v1/flows", json=flow).status_code == 201
+    due = next_due(ScheduleTrigger(**trigger), utc_now(), ZoneInfo("Asia/Shanghai"))
+    _worker_at(platform, tenant, due + timedelta(seconds=1))
+    reports = client.post(
+        "/api/v1/records/activity/query",
+        json={"filter": {"field": "subject", "op": "eq", "value": "本周周报"}},
+    ).json()["records"]
+    assert len(reports) == 1

@@ -209,6 +209,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This person already approves this step.",
         "zh-CN": "此人已是该步骤的审批人。",
     },
+    "flow_bad_cron": {
+        "en": "Not a schedule: five fields, minute hour day month weekday (e.g. 0 9 * * 1).",
+        "zh-CN": "不是有效的计划：需要五个字段，分 时 日 月 周（例如 0 9 * * 1）。",
+    },
+    "flow_not_a_date": {
+        "en": "'{field}' is not a date or date-time field of this object.",
+        "zh-CN": "“{field}”不是此对象的日期或日期时间字段。",
+    },
+    "flow_needs_record": {
+        "en": "Without an object, a scheduled flow can only create records and notify named "
+        "users or roles.",
+        "zh-CN": "未指定对象的计划流程只能新建记录，或通知指定的用户或角色。",
+    },
     "flow_action_failed": {
         "en": "A flow action could not be done with this record.",
         "zh-CN": "流程动作无法在此记录上执行。",

@@ -1657,6 +1657,32 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /**
+         * DateTrigger
+         * @description Relative to a date field: ``offset_days`` after it (negative: before), checked daily at
+         *     ``at_hour`` in the tenant's time zone — ``-30`` on ``end_date`` runs 30 days before it.
+         *     Each record runs once per value of the field (a date moved later runs again).
+         */
+        DateTrigger: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "date";
+            /** Object */
+            object: string;
+            /** Field */
+            field: string;
+            /** Offset Days */
+            offset_days: number;
+            /**
+             * At Hour
+             * @default 8
+             */
+            at_hour?: number;
+            /** Condition */
+            condition?: string | null;
+        };
         /** Decision */
         Decision: {
             /** Comment */
@@ -1756,7 +1782,8 @@ export interface components {
              * @default true
              */
             active?: boolean;
-            trigger: components["schemas"]["RecordTrigger"];
+            /** Trigger */
+            trigger: components["schemas"]["RecordTrigger"] | components["schemas"]["ScheduleTrigger"] | components["schemas"]["DateTrigger"];
             /** Actions */
             actions: (components["schemas"]["UpdateFields"] | components["schemas"]["CreateRecord"] | components["schemas"]["AssignOwner"] | components["schemas"]["Notify"])[];
         };
@@ -2134,11 +2161,10 @@ export interface components {
         /** RecordTrigger */
         RecordTrigger: {
             /**
-             * Type
-             * @default record
-             * @constant
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
              */
-            type?: "record";
+            type: "record";
             /** Object */
             object: string;
             /** Events */
@@ -2187,6 +2213,25 @@ export interface components {
             op: "count" | "sum" | "min" | "max";
             /** Aggregate Field */
             aggregate_field?: string | null;
+        };
+        /**
+         * ScheduleTrigger
+         * @description At the times of a cron expression in the tenant's time zone (``0 9 * * 1``: Mondays at
+         *     9:00). With an ``object``, the flow runs for each of its records meeting ``condition`` (up
+         *     to MAX_SCHEDULED_RECORDS a time); without one, once, with no record.
+         */
+        ScheduleTrigger: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "schedule";
+            /** Cron */
+            cron: string;
+            /** Object */
+            object?: string | null;
+            /** Condition */
+            condition?: string | null;
         };
         /**
          * ShareAccess

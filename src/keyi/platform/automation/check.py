@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from croniter import croniter
 from pydantic import ValidationError
 
 from keyi.platform.automation.model import (
     TEMPLATE_NAMES,
     AssignOwner,
     CreateRecord,
+    DateTrigger,
     FlowDef,
     Notify,
+    RecordTrigger,
+    ScheduleTrigger,
     Timing,
     TriggerEvent,
     UpdateFields,
@@ -61,6 +65,11 @@ def load_flow(data: dict[str, Any]) -> FlowDef:
 def check_flow(defs: dict[str, ObjectDef], flow: FlowDef, errors: FieldErrors) -> None:
     """Add every problem of a well-formed definition against the objects ``defs``."""
     trigger = flow.trigger
+    if isinstance(trigger, ScheduleTrigger) and not croniter.is_valid(trigger.cron):
+        errors.add("trigger.cron", "flow_bad_cron")
+    if trigger.object is None:
+        _check_without_record(defs, flow, errors)
+        return
     obj = defs.get(trigger.object)
     if obj is None:
         errors.add("trigger.object", "object_not_found", object=trigger.object)
@@ -69,33 +78,67 @@ def check_flow(defs: dict[str, ObjectDef], flow: FlowDef, errors: FieldErrors) -
         expr = check_expression(defs, obj, trigger.condition, errors, "trigger.condition")
         if expr is not None:
             check_boolean(defs, obj, expr, errors, "trigger.condition")
-    before_save = trigger.timing == Timing.BEFORE_SAVE
-    if before_save and TriggerEvent.DELETED in trigger.events:
+    if isinstance(trigger, DateTrigger):
+        f = obj.field(trigger.field) or {s.name: s for s in system_fields(obj)}.get(trigger.field)
+        if f is None or f.type not in (FieldType.DATE, FieldType.DATETIME):
+            errors.add("trigger.field", "flow_not_a_date", field=trigger.field)
+    before_save = isinstance(trigger, RecordTrigger) and trigger.timing == Timing.BEFORE_SAVE
+    if (
+        isinstance(trigger, RecordTrigger)
+        and before_save
+        and TriggerEvent.DELETED in trigger.events
+    ):
         errors.add("trigger.events", "flow_before_save_delete")
     for i, action in enumerate(flow.actions):
         key = f"actions.{i}"
         if before_save and not (isinstance(action, UpdateFields) and action.target == "record"):
             errors.add(f"{key}.type", "flow_before_save_action")
             continue
-        if isinstance(action, UpdateFields):
-            target = _update_target(defs, obj, action.target, errors, f"{key}.target")
-            if target is not None:
-                check_values(defs, obj, target, action.values, errors, f"{key}.values")
-        elif isinstance(action, AssignOwner):
-            _check_assignment(obj, action, errors, key)
-        elif isinstance(action, Notify):
-            _check_notify(defs, obj, action, errors, key)
-        elif isinstance(action, CreateRecord):
-            target = defs.get(action.object)
-            if target is None:
-                errors.add(f"{key}.object", "object_not_found", object=action.object)
-                continue
-            check_values(defs, obj, target, action.values, errors, f"{key}.values")
-            for f in target.fields:
-                if f.required and f.default is None and f.writable and f.name not in action.values:
-                    errors.add(f"{key}.values.{f.name}", "required")
+        _check_action(defs, obj, action, errors, key)
     if _loops_on_itself(flow):
         errors.add("trigger.condition", "flow_cycle")
+
+
+def _check_action(
+    defs: dict[str, ObjectDef], obj: ObjectDef, action: Any, errors: FieldErrors, key: str
+) -> None:
+    if isinstance(action, UpdateFields):
+        target = _update_target(defs, obj, action.target, errors, f"{key}.target")
+        if target is not None:
+            check_values(defs, obj, target, action.values, errors, f"{key}.values")
+    elif isinstance(action, AssignOwner):
+        _check_assignment(obj, action, errors, key)
+    elif isinstance(action, Notify):
+        _check_notify(defs, obj, action, errors, key)
+    elif isinstance(action, CreateRecord):
+        target = defs.get(action.object)
+        if target is None:
+            errors.add(f"{key}.object", "object_not_found", object=action.object)
+            return
+        check_values(defs, obj, target, action.values, errors, f"{key}.values")
+        for f in target.fields:
+            if f.required and f.default is None and f.writable and f.name not in action.values:
+                errors.add(f"{key}.values.{f.name}", "required")
+
+
+_NO_RECORD = ObjectDef.model_validate(
+    {"name": "scheduled", "labels": {"en": "Scheduled"}, "fields": []}
+)
+"""What a scheduled flow without an object evaluates against: no fields at all."""
+
+
+def _check_without_record(defs: dict[str, ObjectDef], flow: FlowDef, errors: FieldErrors) -> None:
+    """A scheduled flow without an object has no record: it can create records and notify
+    named users or roles, with expressions over nothing (``TODAY()``, literals)."""
+    for i, action in enumerate(flow.actions):
+        key = f"actions.{i}"
+        named = isinstance(action, Notify) and all(
+            r.type in ("user", "role") for r in action.recipients
+        )
+        if not (isinstance(action, CreateRecord) or named):
+            errors.add(f"{key}.type", "flow_needs_record")
+            continue
+        _check_action(defs, _NO_RECORD, action, errors, key)
 
 
 def _check_assignment(obj: ObjectDef, action: AssignOwner, errors: FieldErrors, key: str) -> None:
@@ -187,7 +230,8 @@ def _loops_on_itself(flow: FlowDef) -> bool:
     record: each run would start the next one."""
     trigger = flow.trigger
     return (
-        trigger.timing == Timing.AFTER_COMMIT
+        isinstance(trigger, RecordTrigger)
+        and trigger.timing == Timing.AFTER_COMMIT
         and TriggerEvent.UPDATED in trigger.events
         and not trigger.only_when_starting_to_match
         and not (trigger.condition or "").strip()

@@ -28,10 +28,12 @@ __all__ = [
     "Action",
     "AssignOwner",
     "CreateRecord",
+    "DateTrigger",
     "FlowDef",
     "Notify",
     "Recipient",
     "RecordTrigger",
+    "ScheduleTrigger",
     "Timing",
     "TriggerEvent",
     "UpdateFields",
@@ -41,6 +43,8 @@ MAX_ACTIONS = 20
 TEMPLATE_NAMES = frozenset({"record", "object", "flow"})
 """What a notification template may name: the record's fields (``record.name``), the object's
 label in the recipient's language (``object``) and the flow's (``flow``)."""
+MAX_SCHEDULED_RECORDS = 10_000
+"""Records one scheduled run starts flows for; the rest wait for the next run (documented)."""
 MAX_DEPTH = 5
 """Flows started by flows: a chain deeper than this stops with a recorded error (a flow that
 triggers itself, or two that trigger each other)."""
@@ -68,6 +72,30 @@ class RecordTrigger(_Frozen):
     condition: str | None = None
     only_when_starting_to_match: bool = False
     timing: Timing = Timing.AFTER_COMMIT
+
+
+class ScheduleTrigger(_Frozen):
+    """At the times of a cron expression in the tenant's time zone (``0 9 * * 1``: Mondays at
+    9:00). With an ``object``, the flow runs for each of its records meeting ``condition`` (up
+    to MAX_SCHEDULED_RECORDS a time); without one, once, with no record."""
+
+    type: Literal["schedule"]
+    cron: str = Field(max_length=100)
+    object: str | None = None
+    condition: str | None = None
+
+
+class DateTrigger(_Frozen):
+    """Relative to a date field: ``offset_days`` after it (negative: before), checked daily at
+    ``at_hour`` in the tenant's time zone — ``-30`` on ``end_date`` runs 30 days before it.
+    Each record runs once per value of the field (a date moved later runs again)."""
+
+    type: Literal["date"]
+    object: str
+    field: str
+    offset_days: int = Field(ge=-3650, le=3650)
+    at_hour: int = Field(default=8, ge=0, le=23)
+    condition: str | None = None
 
 
 class UpdateFields(_Frozen):
@@ -130,7 +158,7 @@ class FlowDef(_Frozen):
     labels: Labels
     description: str | None = Field(default=None, max_length=2000)
     active: bool = True
-    trigger: RecordTrigger
+    trigger: Annotated[RecordTrigger | ScheduleTrigger | DateTrigger, Field(discriminator="type")]
     actions: list[Action] = Field(min_length=1, max_length=MAX_ACTIONS)
 
     @field_validator("name")

@@ -28,7 +28,7 @@ from keyi.platform.automation.model import (
 from keyi.platform.automation.recipients import resolve_recipients
 from keyi.platform.automation.runs import record_run
 from keyi.platform.automation.tables import flow_table
-from keyi.platform.automation.triggers import ActiveFlow, evaluate_values
+from keyi.platform.automation.triggers import ActiveFlow, ValuesFor, evaluate_values
 from keyi.platform.context import Context
 from keyi.platform.errors import KeyiError
 from keyi.platform.expressions import ExpressionError, parse
@@ -58,18 +58,21 @@ def run_flow(ctx: Context, job: ClaimedJob) -> None:
     started = datetime.now()
     if depth > MAX_DEPTH:
         error = f"flows started by flows more than {MAX_DEPTH} deep: stopped (a loop?)"
-        record_run(ctx, flow, object_name, record_id, event, "failed", started, [], error)
+        record_run(ctx, flow, object_name or "", record_id, event, "failed", started, [], error)
         return
     records = RecordsService(ctx)
     savepoint = ctx.conn.begin_nested()
     steps: list[dict[str, Any]] = []
     try:
-        if event == "deleted":
-            record: dict[str, Any] = {"id": record_id}
+        record: dict[str, Any]
+        values_for: ValuesFor
+        if object_name is None:  # a scheduled flow without an object: nothing to read
+            record, values_for = {}, _no_values
         else:
-            record = records.get(object_name, record_id)
-        obj = ctx.object(object_name)
-        values_for = records.expression_values_for(obj)
+            record = (
+                {"id": record_id} if event == "deleted" else records.get(object_name, record_id)
+            )
+            values_for = records.expression_values_for(ctx.object(object_name))
         for i, action in enumerate(flow.definition.actions):
             steps.append(
                 _run_action(ctx, records, flow, object_name, record, action, i, values_for)
@@ -78,10 +81,16 @@ def run_flow(ctx: Context, job: ClaimedJob) -> None:
         savepoint.rollback()
         message = f"{type(exc).__name__}: {exc}"
         steps.append({"action": len(steps), "outcome": "failed", "error": message})
-        record_run(ctx, flow, object_name, record_id, event, "failed", started, steps, message)
+        record_run(
+            ctx, flow, object_name or "", record_id, event, "failed", started, steps, message
+        )
         return
     savepoint.commit()
-    record_run(ctx, flow, object_name, record_id, event, "done", started, steps, None)
+    record_run(ctx, flow, object_name or "", record_id, event, "done", started, steps, None)
+
+
+def _no_values(_record: dict[str, Any], _paths: frozenset[str]) -> dict[str, Any]:
+    return {}
 
 
 def _run_action(

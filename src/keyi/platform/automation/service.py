@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from keyi.platform.automation.check import check_flow, load_flow
 from keyi.platform.automation.model import AssignOwner, FlowDef
 from keyi.platform.automation.runs import list_runs
+from keyi.platform.automation.schedule import schedule_flow
 from keyi.platform.automation.tables import flow_table
 from keyi.platform.context import Context
 from keyi.platform.errors import (
@@ -93,7 +94,7 @@ def create_flow(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         sa.insert(flow_table).values(
             id=flow_id,
             name=flow.name,
-            object=flow.trigger.object,
+            object=flow.trigger.object or "",
             active=flow.active,
             definition=flow.model_dump(mode="json"),
             version=1,
@@ -104,6 +105,7 @@ def create_flow(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
         )
     )
     bump_version(ctx.conn)
+    schedule_flow(ctx, flow_id, 1, flow)
     ctx.audit("flow.create", flow_id=flow_id, name=flow.name, object=flow.trigger.object)
     return _flow_json(_row(ctx, flow_id))
 
@@ -123,7 +125,7 @@ def update_flow(
         .where(flow_table.c.id == flow_id)
         .values(
             name=flow.name,
-            object=flow.trigger.object,
+            object=flow.trigger.object or "",
             active=flow.active,
             definition=flow.model_dump(mode="json"),
             version=row["version"] + 1,
@@ -132,6 +134,7 @@ def update_flow(
         )
     )
     bump_version(ctx.conn)
+    schedule_flow(ctx, flow_id, row["version"] + 1, flow)
     ctx.audit("flow.update", flow_id=flow_id, name=flow.name, active=flow.active)
     return _flow_json(_row(ctx, flow_id))
 

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from keyi.platform.automation.model import (
     FlowDef,
+    RecordTrigger,
     Timing,
     TriggerEvent,
     UpdateFields,
@@ -64,10 +65,12 @@ class ActiveFlow:
 
     @property
     def timing(self) -> Timing:
-        return self.definition.trigger.timing
+        trigger = self.definition.trigger
+        return trigger.timing if isinstance(trigger, RecordTrigger) else Timing.AFTER_COMMIT
 
     def fires_on(self, event: TriggerEvent) -> bool:
-        return event in self.definition.trigger.events
+        trigger = self.definition.trigger
+        return isinstance(trigger, RecordTrigger) and event in trigger.events
 
 
 def active_flows(ctx: Context, object_name: str) -> list[ActiveFlow]:
@@ -87,6 +90,8 @@ def active_flows(ctx: Context, object_name: str) -> list[ActiveFlow]:
             except (ValidationError, ExpressionError):
                 log.warning("flow cannot be loaded", extra={"flow": name})
                 continue
+            if not isinstance(flow.trigger, RecordTrigger):
+                continue  # scheduled and date flows start from flow.tick (.schedule)
             by_object.setdefault(flow.trigger.object, []).append(
                 ActiveFlow(str(flow_id), name, flow, condition)
             )
@@ -110,7 +115,9 @@ def matches(
     assert current is not None
     if not _holds(ctx, condition, values_for(dict(current), paths)):
         return False
-    if not flow.definition.trigger.only_when_starting_to_match or old is None or new is None:
+    trigger = flow.definition.trigger
+    starting = isinstance(trigger, RecordTrigger) and trigger.only_when_starting_to_match
+    if not starting or old is None or new is None:
         return True
     return not _holds(ctx, condition, values_for(dict(old), paths))
 
