@@ -209,6 +209,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This person already approves this step.",
         "zh-CN": "此人已是该步骤的审批人。",
     },
+    "flow_not_an_email_field": {
+        "en": "'{field}' is not an email field of this object.",
+        "zh-CN": "“{field}”不是此对象的邮箱字段。",
+    },
     "flow_bad_cron": {
         "en": "Not a schedule: five fields, minute hour day month weekday (e.g. 0 9 * * 1).",
         "zh-CN": "不是有效的计划：需要五个字段，分 时 日 月 周（例如 0 9 * * 1）。",

@@ -1622,6 +1622,20 @@ export interface components {
                 [key: string]: string | number | boolean | string[] | null;
             }[];
         };
+        /**
+         * CallWebhook
+         * @description A signed delivery to one of the tenant's webhook subscriptions (Setup › Webhooks), of a
+         *     ``flow.<name>`` event carrying the record: its retries and log are the webhook's.
+         */
+        CallWebhook: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "call_webhook";
+            /** Webhook Id */
+            webhook_id: string;
+        };
         /** ChangePasswordBody */
         ChangePasswordBody: {
             /** Current Password */
@@ -1785,7 +1799,7 @@ export interface components {
             /** Trigger */
             trigger: components["schemas"]["RecordTrigger"] | components["schemas"]["ScheduleTrigger"] | components["schemas"]["DateTrigger"];
             /** Actions */
-            actions: (components["schemas"]["UpdateFields"] | components["schemas"]["CreateRecord"] | components["schemas"]["AssignOwner"] | components["schemas"]["Notify"])[];
+            actions: (components["schemas"]["UpdateFields"] | components["schemas"]["CreateRecord"] | components["schemas"]["AssignOwner"] | components["schemas"]["Notify"] | components["schemas"]["SendEmail"] | components["schemas"]["CallWebhook"] | components["schemas"]["SubmitForApproval"])[];
         };
         /** ForgotBody */
         ForgotBody: {
@@ -2234,6 +2248,38 @@ export interface components {
             condition?: string | null;
         };
         /**
+         * SendEmail
+         * @description An email from a template to addresses: an email field of the record (``to_fields``,
+         *     e.g. a contact's ``email``), fixed ``to_addresses``, and/or users (``recipients``, at their
+         *     email). Subject, text and optional HTML per language (merge fields as for notify); sent by
+         *     the worker after the run commits, retried while the relay fails.
+         */
+        SendEmail: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "send_email";
+            /** To Fields */
+            to_fields?: string[];
+            /** To Addresses */
+            to_addresses?: string[];
+            /** Recipients */
+            recipients?: components["schemas"]["Recipient"][];
+            /** Subject */
+            subject: {
+                [key: string]: string;
+            };
+            /** Text */
+            text: {
+                [key: string]: string;
+            };
+            /** Html */
+            html?: {
+                [key: string]: string;
+            } | null;
+        };
+        /**
          * ShareAccess
          * @enum {string}
          */
@@ -2310,6 +2356,19 @@ export interface components {
             object: string;
             /** Record Id */
             record_id: string;
+            /** Comment */
+            comment?: string | null;
+        };
+        /**
+         * SubmitForApproval
+         * @description Submit the record to its object's approval process, as if its owner had.
+         */
+        SubmitForApproval: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "submit_for_approval";
             /** Comment */
             comment?: string | null;
         };

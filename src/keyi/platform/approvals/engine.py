@@ -68,9 +68,15 @@ MESSAGES = {
 
 # ---------------------------------------------------------------- submit
 def submit(
-    ctx: Context, object_name: str, record_id: str, comment: str | None = None
+    ctx: Context,
+    object_name: str,
+    record_id: str,
+    comment: str | None = None,
+    *,
+    submitter_id: str | None = None,
 ) -> dict[str, Any]:
-    """Submit a record the caller may edit to the first process of its object that applies."""
+    """Submit a record the caller may edit to the first process of its object that applies.
+    ``submitter_id``: on someone's behalf (a flow submits as the record's owner)."""
     obj = ctx.object(object_name)
     records = RecordsService(ctx)
     record = records.load_for_edit(object_name, record_id)  # access check; locks the row
@@ -96,7 +102,7 @@ def submit(
             definition=process.model_dump(mode="json"),
             object=obj.name,
             record_id=record_id,
-            submitter_id=ctx.actor.id,
+            submitter_id=submitter_id or ctx.actor.id,
             status="pending",
             step=0,
             trail=[entry],

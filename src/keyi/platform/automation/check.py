@@ -16,18 +16,23 @@ from pydantic import ValidationError
 from keyi.platform.automation.model import (
     TEMPLATE_NAMES,
     AssignOwner,
+    CallWebhook,
     CreateRecord,
     DateTrigger,
     FlowDef,
     Notify,
+    Recipient,
     RecordTrigger,
     ScheduleTrigger,
+    SendEmail,
+    SubmitForApproval,
     Timing,
     TriggerEvent,
     UpdateFields,
 )
 from keyi.platform.errors import FieldErrors
 from keyi.platform.expressions import Literal, ValueType
+from keyi.platform.fieldtypes import EMAIL_RE
 from keyi.platform.metadata.model import FieldType, ObjectDef
 from keyi.platform.metadata.service import (
     check_boolean,
@@ -110,6 +115,10 @@ def _check_action(
         _check_assignment(obj, action, errors, key)
     elif isinstance(action, Notify):
         _check_notify(defs, obj, action, errors, key)
+    elif isinstance(action, SendEmail):
+        _check_email(defs, obj, action, errors, key)
+    elif isinstance(action, SubmitForApproval) and obj is _NO_RECORD:
+        errors.add(f"{key}.type", "flow_needs_record")
     elif isinstance(action, CreateRecord):
         target = defs.get(action.object)
         if target is None:
@@ -132,10 +141,12 @@ def _check_without_record(defs: dict[str, ObjectDef], flow: FlowDef, errors: Fie
     named users or roles, with expressions over nothing (``TODAY()``, literals)."""
     for i, action in enumerate(flow.actions):
         key = f"actions.{i}"
-        named = isinstance(action, Notify) and all(
+        named = isinstance(action, Notify | SendEmail) and all(
             r.type in ("user", "role") for r in action.recipients
         )
-        if not (isinstance(action, CreateRecord) or named):
+        if isinstance(action, SendEmail) and action.to_fields:
+            named = False
+        if not (isinstance(action, CreateRecord | CallWebhook) or named):
             errors.add(f"{key}.type", "flow_needs_record")
             continue
         _check_action(defs, _NO_RECORD, action, errors, key)
@@ -152,10 +163,42 @@ def _check_assignment(obj: ObjectDef, action: AssignOwner, errors: FieldErrors, 
         errors.add(f"{key}.team_id", "required")
 
 
+def _check_email(
+    defs: dict[str, ObjectDef], obj: ObjectDef, action: SendEmail, errors: FieldErrors, key: str
+) -> None:
+    if not (action.to_fields or action.to_addresses or action.recipients):
+        errors.add(f"{key}.to_fields", "required")
+    for i, name in enumerate(action.to_fields):
+        f = obj.field(name)
+        if f is None or f.type != FieldType.EMAIL:
+            errors.add(f"{key}.to_fields.{i}", "flow_not_an_email_field", field=name)
+    for i, address in enumerate(action.to_addresses):
+        if not EMAIL_RE.match(address):
+            errors.add(f"{key}.to_addresses.{i}", "invalid_email")
+    if action.recipients:
+        _check_recipients(obj, action.recipients, errors, key)
+    template = {"subject": action.subject, "text": action.text}
+    if action.html:
+        template["html"] = action.html
+    for problem in validate_template(template, known_names=TEMPLATE_NAMES):
+        errors.add(f"{key}.{problem.field}", problem.code, **problem.params)
+
+
 def _check_notify(
     defs: dict[str, ObjectDef], obj: ObjectDef, action: Notify, errors: FieldErrors, key: str
 ) -> None:
-    for i, recipient in enumerate(action.recipients):
+    _check_recipients(obj, action.recipients, errors, key)
+    template = {"subject": action.title, "text": action.body or action.title}
+    for problem in validate_template(template, known_names=TEMPLATE_NAMES):
+        part = "title" if problem.field.startswith("subject") else "body"
+        where = problem.field.split(".", 1)[1] if "." in problem.field else ""
+        errors.add(f"{key}.{part}.{where}".rstrip("."), problem.code, **problem.params)
+
+
+def _check_recipients(
+    obj: ObjectDef, recipients: list[Recipient], errors: FieldErrors, key: str
+) -> None:
+    for i, recipient in enumerate(recipients):
         place = f"{key}.recipients.{i}"
         kind = recipient.type
         if kind in ("owner", "owner_manager") and not obj.features.owner:
@@ -168,11 +211,6 @@ def _check_notify(
             f = obj.field(recipient.field or "")
             if f is None or f.type not in LOOKUPS or f.target != "user":
                 errors.add(f"{place}.field", "flow_not_a_user_field", field=recipient.field)
-    template = {"subject": action.title, "text": action.body or action.title}
-    for problem in validate_template(template, known_names=TEMPLATE_NAMES):
-        part = "title" if problem.field.startswith("subject") else "body"
-        where = problem.field.split(".", 1)[1] if "." in problem.field else ""
-        errors.add(f"{key}.{part}.{where}".rstrip("."), problem.code, **problem.params)
 
 
 def _update_target(

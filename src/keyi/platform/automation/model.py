@@ -27,6 +27,7 @@ __all__ = [
     "TEMPLATE_NAMES",
     "Action",
     "AssignOwner",
+    "CallWebhook",
     "CreateRecord",
     "DateTrigger",
     "FlowDef",
@@ -34,6 +35,8 @@ __all__ = [
     "Recipient",
     "RecordTrigger",
     "ScheduleTrigger",
+    "SendEmail",
+    "SubmitForApproval",
     "Timing",
     "TriggerEvent",
     "UpdateFields",
@@ -150,7 +153,46 @@ class Notify(_Frozen):
     body: Labels | None = None
 
 
-Action = Annotated[UpdateFields | CreateRecord | AssignOwner | Notify, Field(discriminator="type")]
+class SendEmail(_Frozen):
+    """An email from a template to addresses: an email field of the record (``to_fields``,
+    e.g. a contact's ``email``), fixed ``to_addresses``, and/or users (``recipients``, at their
+    email). Subject, text and optional HTML per language (merge fields as for notify); sent by
+    the worker after the run commits, retried while the relay fails."""
+
+    type: Literal["send_email"] = "send_email"
+    to_fields: list[str] = Field(default_factory=list, max_length=5)
+    to_addresses: list[str] = Field(default_factory=list, max_length=20)
+    recipients: list[Recipient] = Field(default_factory=list, max_length=10)
+    subject: Labels
+    text: Labels
+    html: Labels | None = None
+
+
+class CallWebhook(_Frozen):
+    """A signed delivery to one of the tenant's webhook subscriptions (Setup › Webhooks), of a
+    ``flow.<name>`` event carrying the record: its retries and log are the webhook's."""
+
+    type: Literal["call_webhook"] = "call_webhook"
+    webhook_id: str
+
+
+class SubmitForApproval(_Frozen):
+    """Submit the record to its object's approval process, as if its owner had."""
+
+    type: Literal["submit_for_approval"] = "submit_for_approval"
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+Action = Annotated[
+    UpdateFields
+    | CreateRecord
+    | AssignOwner
+    | Notify
+    | SendEmail
+    | CallWebhook
+    | SubmitForApproval,
+    Field(discriminator="type"),
+]
 
 
 class FlowDef(_Frozen):

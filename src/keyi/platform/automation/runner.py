@@ -11,18 +11,23 @@ and recorded: a flow that triggers itself ends with an error instead of looping.
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from keyi.platform.approvals.engine import submit
 from keyi.platform.automation.assign import choose_owner
 from keyi.platform.automation.model import (
     MAX_DEPTH,
     AssignOwner,
+    CallWebhook,
     CreateRecord,
     FlowDef,
     Notify,
+    SendEmail,
+    SubmitForApproval,
     UpdateFields,
 )
 from keyi.platform.automation.recipients import resolve_recipients
@@ -33,17 +38,22 @@ from keyi.platform.context import Context
 from keyi.platform.errors import KeyiError
 from keyi.platform.expressions import ExpressionError, parse
 from keyi.platform.i18n import label
-from keyi.platform.jobs import ClaimedJob, job_handler
+from keyi.platform.jobs import ClaimedJob, RetryPolicy, enqueue, job_handler
 from keyi.platform.notifications import RecordLink, notify
+from keyi.platform.notify.email import email_from_rendered, send_email
 from keyi.platform.notify.templates import (
     MessageTemplate,
+    RenderedMessage,
     TemplateRenderError,
     normalise_locale,
     render,
 )
 from keyi.platform.records import RecordsService
+from keyi.platform.webhooks.subscriptions import enqueue_delivery
 
-__all__ = ["run_flow"]
+__all__ = ["EMAIL_JOB", "run_flow", "send_flow_email"]
+
+EMAIL_JOB = "flow.email"
 
 
 @job_handler("flow.run")
@@ -75,7 +85,7 @@ def run_flow(ctx: Context, job: ClaimedJob) -> None:
             values_for = records.expression_values_for(ctx.object(object_name))
         for i, action in enumerate(flow.definition.actions):
             steps.append(
-                _run_action(ctx, records, flow, object_name, record, action, i, values_for)
+                _run_action(ctx, records, flow, object_name, record, action, i, values_for, job.id)
             )
     except (KeyiError, ExpressionError) as exc:
         savepoint.rollback()
@@ -102,8 +112,34 @@ def _run_action(
     action: Any,
     index: int,
     values_for: Any,
+    run_key: str,
 ) -> dict[str, Any]:
     step: dict[str, Any] = {"action": index, "type": action.type, "outcome": "done"}
+    if isinstance(action, SendEmail):
+        sent_to = _send_email(ctx, object_name, record, action)
+        return {**step, "to": sent_to} if sent_to else {**step, "outcome": "skipped"}
+    if isinstance(action, CallWebhook):
+        data = {"object": object_name, "id": record.get("id"), "record": record}
+        delivery = enqueue_delivery(
+            ctx,
+            action.webhook_id,
+            f"flow.{flow.name}",
+            data,
+            timestamp=ctx.now(),
+            # One delivery per run and action, whatever retries the run: a stable event id.
+            event_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"keyi:flow-run:{run_key}:{index}")),
+        )
+        return {**step, "delivery_id": delivery}
+    if isinstance(action, SubmitForApproval):
+        assert object_name is not None
+        approval = submit(
+            ctx,
+            object_name,
+            str(record["id"]),
+            action.comment,
+            submitter_id=record.get("owner_id"),
+        )
+        return {**step, "approval_id": approval["id"]}
     if isinstance(action, Notify):
         users = _notify(ctx, flow, object_name, record, action)
         return {**step, "users": users}
@@ -127,6 +163,75 @@ def _run_action(
     assert target is not None
     records.update(target, str(parent_id), values)
     return {**step, "object": target, "record_id": str(parent_id)}
+
+
+def _send_email(
+    ctx: Context, object_name: str | None, record: dict[str, Any], action: SendEmail
+) -> list[str]:
+    """Render per language and queue one ``flow.email`` job per message; the addresses."""
+    settings = ctx.platform_settings
+    if settings is None or not settings.smtp_host:
+        return []
+    tenant_language = str(ctx.settings.get("locale") or "zh-CN")
+    groups: dict[str, list[str]] = {}
+    for name in action.to_fields:
+        if record.get(name):
+            groups.setdefault(normalise_locale(tenant_language), []).append(str(record[name]))
+    for address in action.to_addresses:
+        groups.setdefault(normalise_locale(tenant_language), []).append(address)
+    users = resolve_recipients(ctx, action.recipients, record)
+    if users:
+        table = ctx.object("user").table
+        rows = ctx.conn.execute(
+            sa.select(table.c.email, table.c.language).where(table.c.id.in_(users))
+        )
+        for email, language in rows:
+            if email:
+                groups.setdefault(normalise_locale(language), []).append(str(email))
+    template = MessageTemplate(subject=action.subject, text=action.text, html=action.html)
+    values = _template_values(ctx, object_name, record)
+    sent: list[str] = []
+    for language, addresses in groups.items():
+        to = sorted(set(addresses))
+        try:
+            message = render(template, values(language), language=language, time_zone=ctx.time_zone)
+        except TemplateRenderError as exc:
+            raise FlowActionFailed(f"template {exc.part}: {exc.reason}") from None
+        enqueue(
+            ctx.conn,
+            EMAIL_JOB,
+            {"to": to, "subject": message.subject, "text": message.text, "html": message.html},
+            now=ctx.now(),
+        )
+        sent += to
+    return sent
+
+
+@job_handler(EMAIL_JOB, retry=RetryPolicy(first=timedelta(seconds=30), cap=timedelta(hours=2)))
+def send_flow_email(ctx: Context, job: ClaimedJob) -> None:
+    """Send one flow email; a failure raises, so the queue retries it (the relay down)."""
+    settings = ctx.platform_settings
+    if settings is None or not settings.smtp_host:
+        return
+    payload = job.payload
+    message = email_from_rendered(
+        settings,
+        list(payload["to"]),
+        RenderedMessage("", payload["subject"], payload["text"], payload.get("html")),
+    )
+    result = send_email(settings, message)
+    if not result.ok:
+        raise RuntimeError(result.error or "not sent")
+
+
+def _template_values(ctx: Context, object_name: str | None, record: dict[str, Any]) -> Any:
+    def values(language: str) -> dict[str, Any]:
+        if object_name is None:
+            return {"record": record, "object": "", "flow": ""}
+        obj = ctx.object(object_name)
+        return {"record": record, "object": label(obj.definition.labels, language), "flow": ""}
+
+    return values
 
 
 def _notify(

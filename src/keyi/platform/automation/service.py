@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from keyi.platform.automation.check import check_flow, load_flow
-from keyi.platform.automation.model import AssignOwner, FlowDef
+from keyi.platform.automation.model import AssignOwner, CallWebhook, FlowDef
 from keyi.platform.automation.runs import list_runs
 from keyi.platform.automation.schedule import schedule_flow
 from keyi.platform.automation.tables import flow_table
@@ -30,6 +30,7 @@ from keyi.platform.fieldtypes import datetime_json
 from keyi.platform.ids import new_id
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.store import bump_version
+from keyi.platform.webhooks.subscriptions import webhook_exists
 
 __all__ = ["create_flow", "delete_flow", "flow_runs", "get_flow", "list_flows", "update_flow"]
 
@@ -60,6 +61,8 @@ def _parse(ctx: Context, data: dict[str, Any]) -> FlowDef:
     errors = FieldErrors()
     check_flow(_definitions(ctx), flow, errors)
     for i, action in enumerate(flow.actions):
+        if isinstance(action, CallWebhook) and not webhook_exists(ctx, action.webhook_id):
+            errors.add(f"actions.{i}.webhook_id", "record_not_found", object="webhook")
         if not isinstance(action, AssignOwner):
             continue
         for key, object_name, value in (

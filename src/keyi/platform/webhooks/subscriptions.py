@@ -294,6 +294,16 @@ def rotate_secret(ctx: Context, webhook_id: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- deliveries
+def webhook_exists(ctx: Context, webhook_id: str) -> bool:
+    """Whether a subscription of this id exists (for references to it: a flow's action)."""
+    try:
+        uuid.UUID(webhook_id)
+    except ValueError:
+        return False
+    found = ctx.conn.execute(sa.select(webhook_table.c.id).where(webhook_table.c.id == webhook_id))
+    return found.first() is not None
+
+
 def enqueue_delivery(
     ctx: Context,
     webhook_id: str,
