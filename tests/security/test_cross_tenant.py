@@ -84,6 +84,13 @@ class TenantA:
     provider: str
     invited: str
     api_key: str
+    flow: str = ""
+    process: str = ""
+    approval: str = ""
+    webhook: str = ""
+    delivery: str = ""
+    job: str = ""
+    notification: str = ""
     versions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -207,7 +214,9 @@ def seed_a(platform: Platform, a: World) -> TenantA:
     invited_id = invited.get("user", invited).get("id")
     assert isinstance(invited_id, str), invited
     key = AuthService(platform).create_api_key(a.tenant.id, a_admin(c), f"{MARK} key")
+    automation = seed_automation(c, a_admin(c), account["id"])
     return TenantA(
+        **automation,
         account=account["id"],
         record=record["id"],
         pooled=pooled["id"],
@@ -221,6 +230,70 @@ def seed_a(platform: Platform, a: World) -> TenantA:
         invited=invited_id,
         api_key=key,
     )
+
+
+def seed_automation(c: TestClient, admin: str, account: str) -> dict[str, str]:
+    """A's flow, approval process and pending approval (which notifies A's admin), webhook,
+    a test delivery of it and its job: what B will aim the automation routes at."""
+
+    def ok(response: Any, status: int = 201) -> dict[str, Any]:
+        assert response.status_code == status, response.text
+        return dict(response.json())
+
+    labels = {"en": f"{MARK} automation", "zh-CN": f"{MARK} 自动化"}
+    flow = ok(c.post("/api/v1/flows", json=flow_body(labels)))
+    process = ok(c.post("/api/v1/approval-processes", json=process_body(labels, admin)))
+    approval = ok(c.post("/api/v1/approvals", json={"object": "account", "record_id": account}))
+    ok(c.patch("/api/v1/webhooks/settings", json={"allow_private": True}), 200)
+    webhook = ok(
+        c.post(
+            "/api/v1/webhooks",
+            json={
+                "url": "http://127.0.0.1:9/hook",
+                "events": ["account.updated"],
+                "description": f"{MARK} hook",
+            },
+        )
+    )
+    ok(c.post(f"/api/v1/webhooks/{webhook['id']}/test"), 202)
+    [delivery] = ok(c.get(f"/api/v1/webhooks/{webhook['id']}/deliveries"), 200)["deliveries"]
+    job = ok(c.get("/api/v1/jobs"), 200)["jobs"][0]
+    [notification] = ok(c.get("/api/v1/notifications"), 200)["notifications"]
+    return {
+        "flow": flow["id"],
+        "process": process["id"],
+        "approval": approval["id"],
+        "webhook": webhook["id"],
+        "delivery": delivery["id"],
+        "job": job["id"],
+        "notification": notification["id"],
+    }
+
+
+def flow_body(labels: dict[str, str], user: str | None = None) -> dict[str, Any]:
+    actions: list[dict[str, Any]] = [{"type": "update_fields", "values": {"description": "'auto'"}}]
+    if user is not None:
+        actions.append({"type": "assign_owner", "strategy": "user", "user_id": user})
+    return {
+        "name": "a_flow",
+        "labels": labels,
+        "trigger": {
+            "type": "record",
+            "object": "account",
+            "events": ["created"],
+            "timing": "after_commit",
+        },
+        "actions": actions,
+    }
+
+
+def process_body(labels: dict[str, str], user: str) -> dict[str, Any]:
+    return {
+        "name": "a_process",
+        "labels": labels,
+        "object": "account",
+        "steps": [{"labels": labels, "approvers": [{"type": "user", "user_id": user}]}],
+    }
 
 
 def a_admin(client: TestClient) -> str:
@@ -481,6 +554,8 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
                 ("POST", "/transfer", {"to_user": ids.admin, "objects": ["account"]}),
             )
         },
+        # --- automation: flows, approvals, webhooks, jobs, notifications (issue 12)
+        **automation_probes(ids, per_record),
         # --- single sign-on providers
         ("GET", "/api/v1/sso/providers"): [Probe("GET", "/api/v1/sso/providers", {}, allowed=None)],
         ("POST", "/api/v1/sso/providers"): [
@@ -505,6 +580,148 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
             for m, b in (("GET", None), ("PATCH", {"enabled": False}), ("DELETE", None))
         },
     }
+
+
+def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], list[Probe]]:
+    """B's own lists (which must hold nothing of A's), A's ids in paths (404), and A's ids in
+    B's own definitions (refused as references)."""
+    labels = {"en": "B"}
+    own = [
+        "/api/v1/flows",
+        "/api/v1/approval-processes",
+        "/api/v1/approvals",
+        "/api/v1/approvals/counts",
+        "/api/v1/jobs",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/settings",
+        "/api/v1/notifications",
+        "/api/v1/notifications/unread-count",
+        "/api/v1/notifications/preferences",
+    ]
+    found: dict[tuple[str, str], list[Probe]] = {
+        ("GET", path): [Probe("GET", path, {}, allowed=None)] for path in own
+    }
+    flow_path = "/api/v1/flows/{flow_id}"
+    process_path = "/api/v1/approval-processes/{process_id}"
+    approval_path = "/api/v1/approvals/{approval_id}"
+    webhook_path = "/api/v1/webhooks/{webhook_id}"
+    found.update(
+        {
+            ("GET", "/api/v1/approvals"): [
+                Probe("GET", "/api/v1/approvals", {}, query={"box": box}, allowed=None)
+                for box in ("pending", "submitted", "done")
+            ],
+            ("POST", "/api/v1/flows"): [
+                Probe("POST", "/api/v1/flows", {}, flow_body(labels, ids.user), allowed=REFERENCES)
+            ],
+            ("GET", flow_path): [Probe("GET", flow_path, {"flow_id": ids.flow})],
+            ("PUT", flow_path): [Probe("PUT", flow_path, {"flow_id": ids.flow}, flow_body(labels))],
+            ("DELETE", flow_path): [Probe("DELETE", flow_path, {"flow_id": ids.flow})],
+            ("GET", flow_path + "/runs"): [
+                Probe("GET", flow_path + "/runs", {"flow_id": ids.flow})
+            ],
+            ("GET", "/api/v1/records/{object_name}/{record_id}/flow-runs"): per_record(
+                "GET", "/flow-runs"
+            ),
+            ("GET", "/api/v1/records/{object_name}/{record_id}/approvals"): per_record(
+                "GET", "/approvals"
+            ),
+            ("POST", "/api/v1/approval-processes"): [
+                Probe(
+                    "POST",
+                    "/api/v1/approval-processes",
+                    {},
+                    process_body(labels, ids.user),
+                    allowed=REFERENCES,
+                )
+            ],
+            ("GET", process_path): [Probe("GET", process_path, {"process_id": ids.process})],
+            ("PUT", process_path): [
+                Probe(
+                    "PUT",
+                    process_path,
+                    {"process_id": ids.process},
+                    process_body(labels, ids.admin),
+                    allowed=REFERENCES,
+                )
+            ],
+            ("DELETE", process_path): [Probe("DELETE", process_path, {"process_id": ids.process})],
+            ("POST", "/api/v1/approvals"): [
+                Probe(
+                    "POST",
+                    "/api/v1/approvals",
+                    {},
+                    {"object": "account", "record_id": ids.account},
+                    allowed=REFERENCES,
+                )
+            ],
+            ("GET", approval_path): [Probe("GET", approval_path, {"approval_id": ids.approval})],
+            **{
+                ("POST", approval_path + "/" + verb): [
+                    Probe("POST", approval_path + "/" + verb, {"approval_id": ids.approval}, body)
+                ]
+                for verb, body in (
+                    ("approve", {}),
+                    ("reject", {}),
+                    ("recall", {}),
+                    ("delegate", {"user_id": ids.admin}),
+                )
+            },
+            ("POST", "/api/v1/jobs/{job_id}/retry"): [
+                Probe("POST", "/api/v1/jobs/{job_id}/retry", {"job_id": ids.job})
+            ],
+            ("POST", "/api/v1/webhooks"): [
+                Probe(
+                    "POST",
+                    "/api/v1/webhooks",
+                    {},
+                    {"url": "http://127.0.0.1:9/b", "events": [f"{A_OBJECT}.created"]},
+                    allowed=REFERENCES,
+                )
+            ],
+            ("PATCH", "/api/v1/webhooks/settings"): [
+                Probe(
+                    "PATCH", "/api/v1/webhooks/settings", {}, {"allow_private": False}, allowed=None
+                )
+            ],
+            **{
+                (m, webhook_path + suffix): [
+                    Probe(m, webhook_path + suffix, {"webhook_id": ids.webhook}, body)
+                ]
+                for m, suffix, body in (
+                    ("GET", "", None),
+                    ("PATCH", "", {"active": False}),
+                    ("DELETE", "", None),
+                    ("GET", "/deliveries", None),
+                    ("POST", "/rotate-secret", None),
+                    ("POST", "/test", None),
+                )
+            },
+            ("POST", "/api/v1/webhooks/deliveries/{delivery_id}/replay"): [
+                Probe(
+                    "POST",
+                    "/api/v1/webhooks/deliveries/{delivery_id}/replay",
+                    {"delivery_id": ids.delivery},
+                )
+            ],
+            # Marking someone else's notification read is ignored (answers `marked: 0`).
+            ("POST", "/api/v1/notifications/read"): [
+                Probe(
+                    "POST",
+                    "/api/v1/notifications/read",
+                    {},
+                    {"ids": [ids.notification]},
+                    allowed=None,
+                )
+            ],
+            ("PUT", "/api/v1/notifications/preferences"): [
+                Probe(
+                    "PUT", "/api/v1/notifications/preferences", {}, {"email": False}, allowed=None
+                )
+            ],
+        }
+    )
+    return found
 
 
 def call(client: TestClient, probe: Probe) -> Any:

@@ -30,6 +30,7 @@ from keyi.platform.fieldtypes import datetime_json
 from keyi.platform.ids import new_id
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.store import bump_version
+from keyi.platform.records import RecordsService
 from keyi.platform.webhooks.subscriptions import webhook_exists
 
 __all__ = ["create_flow", "delete_flow", "flow_runs", "get_flow", "list_flows", "update_flow"]
@@ -164,6 +165,8 @@ def flow_runs(
     _authorise(ctx)
     if flow_id is not None:
         _row(ctx, flow_id)
+    if object_name is not None and record_id is not None:
+        RecordsService(ctx).get(object_name, record_id)  # 404 when there is no such record
     return list_runs(
         ctx,
         flow_id=flow_id,
