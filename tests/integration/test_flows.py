@@ -9,14 +9,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from keyi.packages.upgrade import upgrade_tenant
 from keyi.platform.automation.model import DateTrigger, ScheduleTrigger
 from keyi.platform.automation.schedule import next_due
 from keyi.platform.context import TenantInfo
 from keyi.platform.jobs.worker import Worker, utc_now
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
+from keyi.platform.schema import package_table
 from keyi.platform.tenancy import Platform
 from keyi.provisioning import add_user
 from tests.conftest import ADMIN_PASSWORD, login
@@ -111,7 +114,12 @@ def test_a_flow_is_checked_before_it_is_saved(
     assert _errors(
         post(_flow("e", record, [{"type": "update_fields", "values": {"next_step": "'again'"}}]))
     ) == {"trigger.condition": "flow_cycle"}
-    assert client.get("/api/v1/flows").json() == {"flows": []}  # nothing half-saved
+    # Nothing half-saved: only the sales package's standard flows, shipped switched off.
+    standard = client.get("/api/v1/flows").json()["flows"]
+    assert [(f["name"], f["active"]) for f in standard] == [
+        ("lead_idle_reminder", False),
+        ("won_follow_up", False),
+    ]
 
     add_user(platform, tenant, email="rep@flows.example", name="Rep", password=ADMIN_PASSWORD)
     with TestClient(app) as rep:
@@ -162,7 +170,7 @@ def test_won_opportunity_creates_a_task_once_and_updates_its_account(
     client: TestClient, platform: Platform, tenant: TenantInfo
 ) -> None:
     flow = _flow(
-        "won_follow_up",
+        "won_task",
         {
             "type": "record",
             "object": "opportunity",
@@ -595,3 +603,31 @@ def test_a_scheduled_flow_without_an_object_creates_a_record_each_time(
         json={"filter": {"field": "subject", "op": "eq", "value": "本周周报"}},
     ).json()["records"]
     assert len(reports) == 1
+
+
+def test_standard_flows_come_once_and_a_deleted_one_stays_deleted(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    """New companies get the sales package's flows switched off; a company from before they
+    shipped gets them at its upgrade; one an administrator deleted is not brought back."""
+    names = lambda: sorted(f["name"] for f in client.get("/api/v1/flows").json()["flows"])  # noqa: E731
+    assert names() == ["lead_idle_reminder", "won_follow_up"]
+    won = next(
+        f for f in client.get("/api/v1/flows").json()["flows"] if f["name"] == "won_follow_up"
+    )
+    assert client.delete(f"/api/v1/flows/{won['id']}").status_code == 204
+    upgrade_tenant(platform, tenant)
+    assert names() == ["lead_idle_reminder"]
+    # As a company from before the standard flows: its baseline records none.
+    with platform.context(tenant, Actor.system("test")) as ctx:
+        row = ctx.conn.execute(
+            sa.select(package_table.c.definition).where(package_table.c.name == "sales")
+        ).scalar_one()
+        ctx.conn.execute(
+            sa.update(package_table)
+            .where(package_table.c.name == "sales")
+            .values(definition={"objects": row["objects"]}, digest="before-flows")
+        )
+    report = upgrade_tenant(platform, tenant)
+    assert "sales:flow:won_follow_up: standard flow added (off)" in [str(n) for n in report.changes]
+    assert names() == ["lead_idle_reminder", "won_follow_up"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -41,10 +41,16 @@ class Package:
     labels: dict[str, str]
     depends: tuple[str, ...]
     objects: tuple[ObjectDef, ...]
+    # Standard flows (flows/*.yaml): installed once per tenant, by name, switched off unless
+    # the file says otherwise; the tenant owns them afterwards (never updated or re-added).
+    flows: tuple[dict[str, Any], ...] = ()
 
     def definition(self) -> dict[str, Any]:
         """The definitions as plain JSON: what a tenant stores as its baseline."""
-        return {"objects": [o.model_dump(mode="json") for o in self.objects]}
+        found: dict[str, Any] = {"objects": [o.model_dump(mode="json") for o in self.objects]}
+        if self.flows:
+            found["flows"] = sorted(f["name"] for f in self.flows)
+        return found
 
     def digest(self) -> str:
         """A content hash: any change to any definition in the package changes it."""
@@ -76,11 +82,16 @@ def load_package(name: str) -> Package:
     objects.sort(key=lambda o: order.index(o.name) if o.name in order else len(order))
     if (folder / "hooks.py").exists():
         importlib.import_module(f"keyi.packages.{name}.hooks")
+    flows = tuple(
+        yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in sorted((folder / "flows").glob("*.yaml"))
+    )
     return Package(
         name=name,
         labels=manifest["labels"],
         depends=tuple(manifest.get("depends", ())),
         objects=tuple(objects),
+        flows=flows,
     )
 
 
@@ -117,8 +128,23 @@ def install_resolved(ctx: Context, packages: list[Package]) -> None:
         # Recorded before the schema is reloaded: the new schema's hooks see the package.
         save_baseline(ctx.conn, package, ctx.now(), installed=True)
         ctx.refresh_schema(load_compiled(ctx.conn))
+        install_flows(ctx, package, already=())
     # Whatever was installed, the platform's core contract must hold afterwards.
     check_contract((o.definition for o in ctx.schema.objects.values()), complete=True)
+
+
+def install_flows(ctx: Context, package: Package, *, already: Iterable[str]) -> list[str]:
+    """Create the package's standard flows the tenant never received (``already``: the names
+    its baseline records) and has no flow of the same name; the names created."""
+    from keyi.platform.automation.service import create_flow, flow_names
+
+    received, existing = set(already), flow_names(ctx)
+    created = []
+    for flow in package.flows:
+        if flow["name"] not in received and flow["name"] not in existing:
+            create_flow(ctx, flow)
+            created.append(flow["name"])
+    return created
 
 
 def save_baseline(conn: sa.Connection, package: Package, at: Any, *, installed: bool) -> None:

@@ -35,7 +35,14 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from keyi.packages import PACKAGES_DIR, Package, load_package, resolve_order, save_baseline
+from keyi.packages import (
+    PACKAGES_DIR,
+    Package,
+    install_flows,
+    load_package,
+    resolve_order,
+    save_baseline,
+)
 from keyi.platform.context import Context, TenantInfo
 from keyi.platform.contract import check_contract
 from keyi.platform.errors import KeyiError, ValidationFailed
@@ -127,6 +134,7 @@ class PackagePlan:
     new_digest: str | None
     steps: list[Step] = field(default_factory=list)
     conflicts: list[Note] = field(default_factory=list)
+    added: list[Note] = field(default_factory=list)  # what was created besides the steps
 
     @property
     def up_to_date(self) -> bool:
@@ -144,7 +152,8 @@ class UpgradeReport:
 
     @property
     def changes(self) -> list[Note]:
-        return [n for p in self.plans for s in p.steps if s.refused is None for n in s.notes]
+        steps = [n for p in self.plans for s in p.steps if s.refused is None for n in s.notes]
+        return steps + [n for p in self.plans for n in p.added]
 
     @property
     def conflicts(self) -> list[Note]:
@@ -458,6 +467,9 @@ def _apply(ctx: Context, report: UpgradeReport) -> None:
                 # The savepoint took the step back: so must the schema the context sees.
                 ctx.refresh_schema(load_compiled(ctx.conn))
                 service = MetadataService(ctx, origin={"package": plan.name, "upgrade": True})
+        received = _received_flows(ctx.conn, plan.name)
+        for name in install_flows(ctx, plan.package, already=received):
+            plan.added.append(Note(f"{plan.name}:flow:{name}", "standard flow added (off)"))
         save_baseline(ctx.conn, plan.package, ctx.now(), installed=False)
     ctx.audit(
         "metadata.package.upgrade",
@@ -465,6 +477,15 @@ def _apply(ctx: Context, report: UpgradeReport) -> None:
         changes=[str(n) for n in report.changes],
         conflicts=[str(n) for n in report.conflicts],
     )
+
+
+def _received_flows(conn: sa.Connection, package: str) -> list[str]:
+    """The standard flows a tenant's baseline says it received (once received, a flow is the
+    tenant's: deleting it does not bring it back at the next upgrade)."""
+    row = conn.execute(
+        sa.select(package_table.c.definition).where(package_table.c.name == package)
+    ).first()
+    return list((row.definition or {}).get("flows", [])) if row is not None else []
 
 
 def _run(service: MetadataService, step: Step) -> None:

@@ -33,7 +33,15 @@ from keyi.platform.metadata.store import bump_version
 from keyi.platform.records import RecordsService
 from keyi.platform.webhooks.subscriptions import webhook_exists
 
-__all__ = ["create_flow", "delete_flow", "flow_runs", "get_flow", "list_flows", "update_flow"]
+__all__ = [
+    "create_flow",
+    "delete_flow",
+    "flow_names",
+    "flow_runs",
+    "get_flow",
+    "list_flows",
+    "update_flow",
+]
 
 
 def _authorise(ctx: Context) -> None:
@@ -49,6 +57,11 @@ def list_flows(ctx: Context) -> dict[str, Any]:
     _authorise(ctx)
     rows = ctx.conn.execute(sa.select(flow_table).order_by(flow_table.c.name)).mappings()
     return {"flows": [_flow_json(row) for row in rows]}
+
+
+def flow_names(ctx: Context) -> set[str]:
+    """Names of the tenant's flows (for packages installing their standard ones)."""
+    return set(ctx.conn.execute(sa.select(flow_table.c.name)).scalars())
 
 
 def get_flow(ctx: Context, flow_id: str) -> dict[str, Any]:
