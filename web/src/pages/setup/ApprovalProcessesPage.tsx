@@ -432,7 +432,7 @@ export function ProcessDrawer({ process, taken, open, onClose, onSaved }: Drawer
                                   if (type === 'manager')
                                     return (
                                       <Form.Item name={[a.name, 'levels']}>
-                                        <InputNumber min={1} max={5} precision={0} addonBefore={t('setup.approvals.levels')} />
+                                        <InputNumber min={1} max={5} precision={0} prefix={t('setup.approvals.levels')} style={{ width: 160 }} />
                                       </Form.Item>
                                     );
                                   return <div className="ky-page-sub ky-process-approver-note">{t('setup.approvals.departmentHeadHelp')}</div>;
