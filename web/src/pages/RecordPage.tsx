@@ -1,10 +1,9 @@
 import { AuditOutlined, DeleteOutlined, EditOutlined, LinkOutlined, MoreOutlined, RightOutlined } from '@ant-design/icons';
 import { App, Badge, Button, Col, Dropdown, Grid, Row, Skeleton, Space, Tabs, Tag } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../api/endpoints';
 import type { Approval, FilterNode, ObjectMeta, RecordData } from '../api/types';
-import { RecordApprovals } from '../components/approvals/RecordApprovals';
 import { SubmitApprovalModal } from '../components/approvals/SubmitApprovalModal';
 import { HistoryList } from '../components/HistoryList';
 import { ObjectIcon } from '../components/ObjectIcon';
@@ -24,6 +23,9 @@ import { activityLink, timelineFilter } from '../lib/timeline';
 import { useMetadata } from '../state/metadata';
 import { useSession } from '../state/session';
 import NotFoundPage from './NotFoundPage';
+
+/** The Approvals tab's steps and trail: loaded when a record has approvals, not with the page. */
+const RecordApprovals = lazy(() => import('../components/approvals/RecordApprovals').then((m) => ({ default: m.RecordApprovals })));
 
 export default function RecordPage() {
   const { object: objectName = '', id = '' } = useParams();
@@ -249,7 +251,11 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
                 {t('approvals.title')} <TabCount count={approvals.length} />
               </span>
             ),
-            children: <RecordApprovals approvals={approvals} onChanged={onApprovalChanged} />,
+            children: (
+              <Suspense fallback={<Skeleton active paragraph={{ rows: 4 }} />}>
+                <RecordApprovals approvals={approvals} onChanged={onApprovalChanged} />
+              </Suspense>
+            ),
           },
         ]
       : []),

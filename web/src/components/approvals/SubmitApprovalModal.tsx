@@ -4,6 +4,7 @@ import { api } from '../../api/endpoints';
 import type { Approval } from '../../api/types';
 import { useI18n } from '../../i18n';
 import { announceApprovalsChanged, approvalErrorMessage } from '../../lib/approvals';
+import './approvals.css';
 
 /**
  * "Submit for approval" with an optional comment. The server picks the object's first active
