@@ -20,6 +20,7 @@ const SetupPage = lazy(() => import('./pages/setup/SetupPage'));
 const ForgotPasswordPage = lazy(() => import('./pages/ForgotPasswordPage'));
 const ResetPasswordPage = lazy(() => import('./pages/ResetPasswordPage'));
 const ProfilePage = lazy(() => import('./pages/ProfilePage'));
+const ApprovalsPage = lazy(() => import('./pages/ApprovalsPage'));
 
 
 function Localised({ children }: { children: ReactNode }) {
@@ -70,6 +71,7 @@ export function AppRoutes() {
           <Route path="o/:object/:id" element={<RecordPage />} />
           <Route path="setup/*" element={<SetupPage />} />
           <Route path="profile" element={<ProfilePage />} />
+          <Route path="approvals" element={<ApprovalsPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

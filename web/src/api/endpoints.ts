@@ -1,6 +1,10 @@
 import { qs, request } from './client';
 import type {
   AppNotification,
+  Approval,
+  ApprovalBox,
+  ApprovalDecision,
+  ApprovalPage,
   AggregateBody,
   AggregateResult,
   FieldMeta,
@@ -22,6 +26,7 @@ import type {
   SearchHit,
   Session,
   SortSpec,
+  SubmissionBody,
 } from './types';
 
 const enc = encodeURIComponent;
@@ -173,5 +178,31 @@ export const api = {
   },
   setNotificationPreferences(body: NotificationPreferencesBody) {
     return request<NotificationPreferences>('/api/v1/notifications/preferences', { method: 'PUT', body });
+  },
+
+  /** An inbox: waiting for me, submitted by me, or decided by me (newest first). */
+  approvals(box: ApprovalBox, cursor?: string | null, signal?: AbortSignal) {
+    return request<ApprovalPage>(`/api/v1/approvals${qs({ box, cursor })}`, { signal });
+  },
+  /** Cheap: the navigation badge polls it. */
+  approvalCounts(signal?: AbortSignal) {
+    return request<{ pending: number }>('/api/v1/approvals/counts', { signal });
+  },
+  approval(id: string, signal?: AbortSignal) {
+    return request<Approval>(`/api/v1/approvals/${enc(id)}`, { signal });
+  },
+  /** 422 `approval_no_process` when no active process of the object applies to the record. */
+  submitApproval(body: SubmissionBody) {
+    return request<Approval>('/api/v1/approvals', { method: 'POST', body });
+  },
+  decideApproval(id: string, decision: ApprovalDecision, comment?: string | null) {
+    return request<Approval>(`/api/v1/approvals/${enc(id)}/${decision}`, { method: 'POST', body: { comment: comment || null } });
+  },
+  delegateApproval(id: string, userId: string, comment?: string | null) {
+    return request<Approval>(`/api/v1/approvals/${enc(id)}/delegate`, { method: 'POST', body: { user_id: userId, comment: comment || null } });
+  },
+  /** The record's approvals, newest first (the trail on the record page). */
+  recordApprovals(object: string, id: string, signal?: AbortSignal) {
+    return request<{ approvals: Approval[] }>(`/api/v1/records/${enc(object)}/${enc(id)}/approvals`, { signal });
   },
 };

@@ -273,3 +273,73 @@ export interface NotificationPreferences {
   /** False when the installation has no SMTP relay: the switch is hidden. */
   email_available: boolean;
 }
+
+// --- Approvals (审批; the routes answer plain dicts; spelled out here). ---
+export type ApprovalBox = 'pending' | 'submitted' | 'done';
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'recalled';
+/** Where a step is: decided, waiting for its approvers, skipped (its condition was false), or not reached. */
+export type ApprovalStepState = 'done' | 'current' | 'skipped' | 'pending';
+/** One approver's part in a step: `delegated` when handed on, `cancelled` when the step ended without them. */
+export interface ApprovalTask {
+  id: string;
+  approver_id: string;
+  approver_name: string | null;
+  status: 'pending' | 'approved' | 'rejected' | 'delegated' | 'cancelled' | string;
+  acted_at: string | null;
+  comment: string | null;
+  /** The approver who handed this task on, when it was delegated. */
+  delegated_from: string | null;
+}
+export interface ApprovalStep {
+  index: number;
+  labels: Labels;
+  /** `all`: every approver must approve (会签); `any`: the first decision counts (或签). */
+  mode: 'all' | 'any';
+  state: ApprovalStepState;
+  tasks: ApprovalTask[];
+}
+/** What happened, in order: submitted, approved, rejected, delegated (`to`), skipped, recalled, finished:<status>. */
+export interface ApprovalTrailEntry {
+  at: string;
+  actor_id: string | null;
+  action: string;
+  step?: number;
+  comment?: string;
+  to?: string;
+}
+export interface Approval {
+  id: string;
+  process: string;
+  process_labels: Labels;
+  object: string;
+  record_id: string;
+  record_title: string;
+  submitter_id: string | null;
+  submitter_name: string | null;
+  status: ApprovalStatus;
+  /** The index of the current (or last) step. */
+  step: number;
+  steps: ApprovalStep[];
+  trail: ApprovalTrailEntry[];
+  submitted_at: string;
+  finished_at: string | null;
+  /** The caller approves the current step and has not acted yet. */
+  can_act: boolean;
+  /** The caller submitted it and it is still pending. */
+  can_recall: boolean;
+}
+export interface ApprovalPage {
+  approvals: Approval[];
+  next_cursor: string | null;
+  counts: { pending: number };
+}
+export type ApprovalDecision = 'approve' | 'reject' | 'recall';
+export type SubmissionBody = Schemas['Submission'];
+
+/** An approval process as Setup › Approval processes edits it (POST/PUT body). */
+export type ProcessDef = Schemas['ProcessDef'];
+export type ProcessStep = Schemas['Step'];
+export type ProcessApprover = Schemas['Approver'];
+export type ApproverType = ProcessApprover['type'];
+/** A saved process: its definition with the server's id and version (If-Match on PUT). */
+export type ApprovalProcess = ProcessDef & { id: string; version: number; created_at: string; updated_at: string };

@@ -6,73 +6,16 @@ import { api } from '../api/endpoints';
 import type { AppNotification, NotificationPreferences } from '../api/types';
 import { useI18n } from '../i18n';
 import { formatRelative } from '../lib/format';
+import { POLL_MS, usePolledCount } from '../lib/usePolledCount';
 import { useFormatSettings } from '../state/session';
 
-/** How often the count is asked for while the tab is visible. */
-export const POLL_MS = 30_000;
-/** Focus and visibility often fire together: one request for both. */
-const MIN_REFRESH_MS = 2_000;
 const PAGE = 20;
 
-/**
- * The unread count, current without a reload: asked for on mount, every `pollMs` while the tab
- * is visible (a hidden tab polls nothing), and at once when the tab becomes visible again or the
- * window gets focus — which is when someone is about to look. The endpoint is one indexed count,
- * so polling it from every open tab stays cheap.
- */
+/** The unread count, polled (see usePolledCount). */
 export function useUnreadCount(pollMs: number = POLL_MS) {
-  const [count, setCount] = useState(0);
-  const lastAt = useRef(0);
-  const alive = useRef(true);
-
-  const refresh = useCallback((force = false) => {
-    const now = Date.now();
-    if (!force && now - lastAt.current < MIN_REFRESH_MS) return;
-    lastAt.current = now;
-    api
-      .unreadNotifications()
-      .then((r) => {
-        if (alive.current) setCount(r.unread);
-      })
-      .catch(() => {
-        /* keep the last count; the next poll tries again */
-      });
-  }, []);
-
-  useEffect(() => {
-    alive.current = true;
-    let timer: ReturnType<typeof setInterval> | undefined;
-    const stop = () => {
-      if (timer !== undefined) clearInterval(timer);
-      timer = undefined;
-    };
-    const start = () => {
-      stop();
-      timer = setInterval(() => refresh(true), pollMs);
-    };
-    const onVisibility = () => {
-      if (document.visibilityState === 'hidden') {
-        stop();
-      } else {
-        refresh();
-        start();
-      }
-    };
-    const onFocus = () => refresh();
-    refresh(true);
-    if (document.visibilityState !== 'hidden') start();
-    document.addEventListener('visibilitychange', onVisibility);
-    window.addEventListener('focus', onFocus);
-    return () => {
-      alive.current = false;
-      stop();
-      document.removeEventListener('visibilitychange', onVisibility);
-      window.removeEventListener('focus', onFocus);
-    };
-  }, [pollMs, refresh]);
-
-  return { count, setCount, refresh };
+  return usePolledCount(unreadCount, pollMs);
 }
+const unreadCount = () => api.unreadNotifications().then((r) => r.unread);
 
 function NotificationItem({ item, onOpen }: { item: AppNotification; onOpen: (item: AppNotification) => void }) {
   const fmt = useFormatSettings();

@@ -1,10 +1,13 @@
-import { ApartmentOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, UserOutlined } from '@ant-design/icons';
-import { Button, Drawer, Dropdown, Grid, Layout, Skeleton, Tooltip } from 'antd';
+import { ApartmentOutlined, AuditOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, UserOutlined } from '@ant-design/icons';
+import { Badge, Button, Drawer, Dropdown, Grid, Layout, Skeleton, Tooltip } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { api } from '../api/endpoints';
 import type { ObjectMeta } from '../api/types';
 import { useI18n } from '../i18n';
+import { APPROVALS_CHANGED } from '../lib/approvals';
 import { groupObjects } from '../lib/navigation';
+import { POLL_MS, usePolledCount } from '../lib/usePolledCount';
 import { useMetadata } from '../state/metadata';
 import { useSession } from '../state/session';
 import { initials } from '../fields/display';
@@ -16,6 +19,8 @@ import { FullPageSpinner } from './Status';
 const SearchModal = lazy(() => import('./SearchModal'));
 
 const COLLAPSE_KEY = 'keyi.nav.collapsed';
+
+const approvalsWaiting = () => api.approvalCounts().then((c) => c.pending);
 
 function Brand({ collapsed }: { collapsed?: boolean }) {
   const { t } = useI18n();
@@ -34,7 +39,7 @@ function Brand({ collapsed }: { collapsed?: boolean }) {
  * a cold first load (measured) for what is a list of links. Links also open in a new tab with a
  * middle click. Collapsed, the labels become native tooltips.
  */
-function NavMenu({ onNavigate, collapsed }: { onNavigate?: () => void; collapsed?: boolean }) {
+function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => void; collapsed?: boolean; approvals?: number }) {
   const { objects, loading } = useMetadata();
   const { t, label } = useI18n();
   const { session } = useSession();
@@ -42,6 +47,7 @@ function NavMenu({ onNavigate, collapsed }: { onNavigate?: () => void; collapsed
   const selected = useMemo(() => {
     const m = /^\/o\/([^/]+)/.exec(location.pathname);
     if (location.pathname.startsWith('/setup')) return 'setup';
+    if (location.pathname.startsWith('/approvals')) return 'approvals';
     return m ? `o:${decodeURIComponent(m[1])}` : location.pathname === '/' ? 'home' : '';
   }, [location.pathname]);
   const { business, organisation } = groupObjects(objects);
@@ -53,7 +59,7 @@ function NavMenu({ onNavigate, collapsed }: { onNavigate?: () => void; collapsed
 
   if (loading && objects.length === 0) return <Skeleton active paragraph={{ rows: 6 }} className="ky-nav-skeleton" />;
 
-  const link = (key: string, to: string, icon: ReactNode, text: string) => (
+  const link = (key: string, to: string, icon: ReactNode, text: string, badge?: ReactNode) => (
     <li key={key}>
       <Link
         to={to}
@@ -64,6 +70,7 @@ function NavMenu({ onNavigate, collapsed }: { onNavigate?: () => void; collapsed
       >
         <span className="ky-nav-icon">{icon}</span>
         {!collapsed && <span className="ky-nav-label">{text}</span>}
+        {badge}
       </Link>
     </li>
   );
@@ -72,7 +79,22 @@ function NavMenu({ onNavigate, collapsed }: { onNavigate?: () => void; collapsed
 
   return (
     <nav className={`ky-nav${collapsed ? ' is-collapsed' : ''}`} aria-label={t('nav.menu')}>
-      <ul>{link('home', '/', <HomeOutlined />, t('nav.home'))}</ul>
+      <ul>
+        {link('home', '/', <HomeOutlined />, t('nav.home'))}
+        {link(
+          'approvals',
+          '/approvals',
+          collapsed ? (
+            <Badge dot={approvals > 0} offset={[2, 0]}>
+              <AuditOutlined />
+            </Badge>
+          ) : (
+            <AuditOutlined />
+          ),
+          t('nav.approvals'),
+          !collapsed && approvals > 0 ? <Badge count={approvals} size="small" overflowCount={99} data-testid="nav-approvals-count" /> : undefined,
+        )}
+      </ul>
       {!collapsed && <div className="ky-nav-group">{t('nav.objects')}</div>}
       <ul>{business.map(objectLink)}</ul>
       {organisation.length > 0 && (
@@ -162,6 +184,7 @@ export default function Shell() {
   const { t } = useI18n();
   const { session } = useSession();
   const location = useLocation();
+  const { count: approvals } = usePolledCount(approvalsWaiting, POLL_MS, APPROVALS_CHANGED);
   const [drawerOpen, setDrawerOpen] = useState(false);
   const [searchOpen, setSearchOpen] = useState(false);
   const [searchLoaded, setSearchLoaded] = useState(false);
@@ -211,7 +234,7 @@ export default function Shell() {
           <div className="ky-sider-inner">
             <Brand collapsed={collapsed} />
             <div className="ky-sider-scroll">
-              <NavMenu collapsed={collapsed} />
+              <NavMenu collapsed={collapsed} approvals={approvals} />
             </div>
             <div className="ky-sider-foot">
               <Tooltip title={collapsed ? t('nav.expand') : t('nav.collapse')} placement="right">
@@ -237,13 +260,20 @@ export default function Shell() {
           styles={{ body: { padding: 8 } }}
           title={<Brand />}
         >
-          <NavMenu onNavigate={() => setDrawerOpen(false)} />
+          <NavMenu onNavigate={() => setDrawerOpen(false)} approvals={approvals} />
         </Drawer>
       )}
       <Layout className="ky-main">
         <Layout.Header className="ky-header">
           {mobile && (
-            <Button type="text" icon={<MenuOutlined />} onClick={() => setDrawerOpen(true)} aria-label={t('nav.menu')} data-testid="nav-toggle" />
+            <Button
+              type="text"
+              icon={
+                <Badge dot={approvals > 0}>
+                  <MenuOutlined />
+                </Badge>
+              }
+              onClick={() => setDrawerOpen(true)} aria-label={t('nav.menu')} data-testid="nav-toggle" />
           )}
           {mobile && <Brand collapsed />}
           <button type="button" className="ky-search-trigger" onClick={openSearch} data-testid="search-trigger">

@@ -1,9 +1,10 @@
-import { DeleteOutlined, EditOutlined, LinkOutlined, MoreOutlined, RightOutlined } from '@ant-design/icons';
-import { App, Badge, Button, Col, Dropdown, Grid, Row, Skeleton, Space, Tabs } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { AuditOutlined, DeleteOutlined, EditOutlined, LinkOutlined, MoreOutlined, RightOutlined } from '@ant-design/icons';
+import { App, Badge, Button, Col, Dropdown, Grid, Row, Skeleton, Space, Tabs, Tag } from 'antd';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { api } from '../api/endpoints';
-import type { FilterNode, ObjectMeta, RecordData } from '../api/types';
+import type { Approval, FilterNode, ObjectMeta, RecordData } from '../api/types';
+import { SubmitApprovalModal } from '../components/approvals/SubmitApprovalModal';
 import { HistoryList } from '../components/HistoryList';
 import { ObjectIcon } from '../components/ObjectIcon';
 import { RecordDetails, SystemInfo } from '../components/RecordDetails';
@@ -14,6 +15,7 @@ import { ErrorResult, errorMessage, FullPageSpinner } from '../components/Status
 import { Timeline } from '../components/Timeline';
 import { FieldDisplay } from '../fields/registry';
 import { useI18n } from '../i18n';
+import { pendingApproval } from '../lib/approvals';
 import { highlightFields, recordTitle, type Relation } from '../lib/fields';
 import { can, orderRelations } from '../lib/layout';
 import { pushRecent, removeRecent } from '../lib/recent';
@@ -21,6 +23,9 @@ import { activityLink, timelineFilter } from '../lib/timeline';
 import { useMetadata } from '../state/metadata';
 import { useSession } from '../state/session';
 import NotFoundPage from './NotFoundPage';
+
+/** The Approvals tab's steps and trail: loaded when a record has approvals, not with the page. */
+const RecordApprovals = lazy(() => import('../components/approvals/RecordApprovals').then((m) => ({ default: m.RecordApprovals })));
 
 export default function RecordPage() {
   const { object: objectName = '', id = '' } = useParams();
@@ -64,6 +69,24 @@ function useRelatedCounts(relations: Relation[], id: string, tick: number, timel
   return counts;
 }
 
+/**
+ * The record's approvals (the Approvals tab, the "waiting for approval" tag): asked for with the
+ * record, and again after this page submits or acts on one.
+ */
+function useRecordApprovals(object: string, id: string) {
+  const [approvals, setApprovals] = useState<Approval[]>([]);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const ctrl = new AbortController();
+    api
+      .recordApprovals(object, id, ctrl.signal)
+      .then((r) => setApprovals(r.approvals))
+      .catch(() => undefined); // no trail shown; the record itself still loads
+    return () => ctrl.abort();
+  }, [object, id, tick]);
+  return { approvals, reload: () => setTick((x) => x + 1) };
+}
+
 function TabCount({ count }: { count: number | undefined }) {
   return count !== undefined ? <Badge count={count} showZero color="#eef1f7" className="ky-tabcount" overflowCount={999} /> : null;
 }
@@ -84,6 +107,8 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
   // timelineTick also reloads the timeline (an activity created from a related list).
   const [relTick, setRelTick] = useState(0);
   const [timelineTick, setTimelineTick] = useState(0);
+  const [submitting, setSubmitting] = useState(false);
+  const { approvals, reload: reloadApprovals } = useRecordApprovals(object.name, id);
   const tenant = session?.tenant.name ?? '';
 
   const load = useCallback(() => {
@@ -174,6 +199,13 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
     }
   };
 
+  /** After a submit or a decision: the trail again, and the record (an outcome may set fields). */
+  const onApprovalChanged = () => {
+    reloadApprovals();
+    if (!editing) load();
+  };
+  const waiting = pendingApproval(approvals);
+
   const highlights = highlightFields(object, wide ? 4 : 3).filter((f) => f.name !== object.name_field);
 
   const details = (
@@ -210,6 +242,23 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
         children: <RelatedList relation={rel} parentId={id} parentTitle={title} refreshKey={relTick} onChanged={() => onRelatedChanged(rel.object.name)} />,
       };
     }),
+    ...(approvals.length > 0
+      ? [
+          {
+            key: 'approvals',
+            label: (
+              <span data-testid="record-approvals-tab">
+                {t('approvals.title')} <TabCount count={approvals.length} />
+              </span>
+            ),
+            children: (
+              <Suspense fallback={<Skeleton active paragraph={{ rows: 4 }} />}>
+                <RecordApprovals approvals={approvals} onChanged={onApprovalChanged} />
+              </Suspense>
+            ),
+          },
+        ]
+      : []),
     { key: 'history', label: t('record.history'), children: <HistoryList object={object} recordId={id} version={record.version} /> },
   ];
 
@@ -229,7 +278,7 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
               <h1 data-testid="record-title">{title}</h1>
             </div>
           </div>
-          <Space>
+          <Space wrap>
             {!editing && can(object, 'edit') && (
               <Button
                 type="primary"
@@ -241,6 +290,16 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
                 data-testid="record-edit"
               >
                 {t('common.edit')}
+              </Button>
+            )}
+            {waiting && (
+              <Tag color="processing" style={{ cursor: 'pointer' }} onClick={() => setTab('approvals')} data-testid="record-in-approval">
+                {t('approvals.inApproval')}
+              </Tag>
+            )}
+            {!editing && !waiting && can(object, 'edit') && (
+              <Button icon={<AuditOutlined />} onClick={() => setSubmitting(true)} data-testid="record-submit-approval">
+                {t('approvals.submit')}
               </Button>
             )}
             <AccessExplainButton object={object} id={id} />
@@ -291,6 +350,17 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
           </Col>
         )}
       </Row>
+      <SubmitApprovalModal
+        object={object.name}
+        recordId={id}
+        open={submitting}
+        onClose={() => setSubmitting(false)}
+        onSubmitted={() => {
+          setSubmitting(false);
+          onApprovalChanged();
+          setTab('approvals');
+        }}
+      />
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, KeyOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, KeyOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
@@ -16,10 +16,11 @@ const SsoPage = lazy(() => import('./SsoPage'));
 const DepartmentsPage = lazy(() => import('./DepartmentsPage'));
 const JobsPage = lazy(() => import('./JobsPage'));
 const WebhooksPage = lazy(() => import('./WebhooksPage'));
+const ApprovalProcessesPage = lazy(() => import('./ApprovalProcessesPage'));
 
 /**
  * The administrator's Setup area: objects and fields, page layouts, users, departments, roles,
- * single sign-on, webhooks, the audit log and the background jobs.
+ * single sign-on, approval processes, webhooks, the audit log and the background jobs.
  * Everything here is loaded on demand, so none of it weighs on the workspace pages.
  */
 export default function SetupPage() {
@@ -56,6 +57,7 @@ export default function SetupPage() {
             { key: 'departments', icon: <ApartmentOutlined />, label: t('setup.nav.departments') },
             { key: 'roles', icon: <SafetyCertificateOutlined />, label: t('setup.nav.roles') },
             { key: 'sso', icon: <KeyOutlined />, label: t('setup.nav.sso') },
+            { key: 'approvals', icon: <BranchesOutlined />, label: t('setup.nav.approvals') },
             { key: 'webhooks', icon: <ApiOutlined />, label: t('setup.nav.webhooks') },
             { key: 'audit', icon: <AuditOutlined />, label: t('setup.nav.audit') },
             { key: 'jobs', icon: <ScheduleOutlined />, label: t('setup.nav.jobs') },
@@ -76,6 +78,7 @@ export default function SetupPage() {
               <Route path="sso" element={<SsoPage />} />
               <Route path="departments" element={<DepartmentsPage />} />
               <Route path="webhooks" element={<WebhooksPage />} />
+              <Route path="approvals" element={<ApprovalProcessesPage />} />
               <Route path="*" element={<Navigate to="objects" replace />} />
             </Routes>
           </Suspense>

@@ -3,7 +3,7 @@
  * code is loaded with the (lazy) Setup chunk and never weighs on the login page or first list.
  */
 import { qs, request } from '../../api/client';
-import type { FieldMeta, Labels, Layout, ObjectMeta, PicklistOption, RecordData, RecordPage } from '../../api/types';
+import type { ApprovalProcess, FieldMeta, Labels, Layout, ObjectMeta, PicklistOption, ProcessDef, RecordData, RecordPage } from '../../api/types';
 import type { paths } from '../../api/schema.gen';
 import type { SharingRuleDef, ValidationRuleDef } from './rules';
 
@@ -249,5 +249,19 @@ export const setupApi = {
   },
   updateWebhookSettings(body: { allow_private: boolean }) {
     return request<WebhookSettings>('/api/v1/webhooks/settings', { method: 'PATCH', body });
+  },
+
+  approvalProcesses() {
+    return request<{ processes: ApprovalProcess[] }>('/api/v1/approval-processes');
+  },
+  createApprovalProcess(body: ProcessDef) {
+    return request<ApprovalProcess>('/api/v1/approval-processes', { method: 'POST', body });
+  },
+  /** Replaces the whole definition; `version` guards against overwriting a newer one (412). */
+  updateApprovalProcess(id: string, version: number, body: ProcessDef) {
+    return request<ApprovalProcess>(`/api/v1/approval-processes/${enc(id)}`, { method: 'PUT', body, headers: { 'If-Match': String(version) } });
+  },
+  deleteApprovalProcess(id: string) {
+    return request<void>(`/api/v1/approval-processes/${enc(id)}`, { method: 'DELETE' });
   },
 };
