@@ -231,3 +231,17 @@ def test_queue_throughput_bench_end_to_end(tmp_path: Path, backend: str) -> None
                 conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{location}" CASCADE'))
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_notification_drain_bench_end_to_end(tmp_path: Path, backend: str) -> None:
+    """bench.notifications: every email copy arrives at the SMTP receiver exactly once."""
+    from bench.notifications import run as run_notifications
+
+    result = run_notifications(200, 1, tmp_path, backend)
+    assert (result["received"], result["distinct"], result["duplicated"], result["lost"]) == (
+        200,
+        200,
+        0,
+        0,
+    )
