@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
+
 import uuid6
+
+
+def is_id(value: object) -> bool:
+    """Whether ``value`` is a UUID string (any version): ids from a request are checked before
+    they reach a query, where PostgreSQL would refuse them with an error."""
+    if not isinstance(value, str):
+        return False
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def new_id() -> str:

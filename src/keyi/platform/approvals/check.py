@@ -4,7 +4,6 @@ every step has somebody who can approve it."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from keyi.platform.automation.assign import team_members
 from keyi.platform.automation.check import check_values
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldErrors
+from keyi.platform.ids import is_id
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.service import check_boolean, check_expression, pydantic_errors
 
@@ -68,17 +68,17 @@ def _approver(ctx: Context, approver: Approver, errors: FieldErrors, key: str) -
     elif kind == "role":
         if not approver.role_id:
             errors.add(f"{key}.role_id", "required")
-        elif not _is_uuid(approver.role_id) or not role_holders(ctx, approver.role_id):
+        elif not is_id(approver.role_id) or not role_holders(ctx, approver.role_id):
             errors.add(f"{key}.role_id", "approval_nobody")
     elif kind == "team":
         if not approver.team_id:
             errors.add(f"{key}.team_id", "required")
-        elif not _is_uuid(approver.team_id) or not team_members(ctx, approver.team_id):
+        elif not is_id(approver.team_id) or not team_members(ctx, approver.team_id):
             errors.add(f"{key}.team_id", "approval_nobody")
 
 
 def _active_user(ctx: Context, user_id: str) -> bool:
-    if not _is_uuid(user_id):
+    if not is_id(user_id):
         return False
     users = ctx.object("user").table
     found = ctx.conn.execute(
@@ -87,11 +87,3 @@ def _active_user(ctx: Context, user_id: str) -> bool:
         )
     )
     return found.first() is not None
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

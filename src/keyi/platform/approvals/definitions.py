@@ -4,7 +4,6 @@ per revision). Approvals under way keep the definition they were submitted with.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,9 +11,13 @@ import sqlalchemy as sa
 from keyi.platform.approvals.check import parse_process
 from keyi.platform.approvals.tables import process_table
 from keyi.platform.context import Context
-from keyi.platform.errors import FieldError, Forbidden, NotFound, StaleVersion, ValidationFailed
-from keyi.platform.fieldtypes import datetime_json
+from keyi.platform.errors import Forbidden, StaleVersion
 from keyi.platform.ids import new_id
+from keyi.platform.metadata.definitions import (
+    check_name_free,
+    definition_json,
+    load_definition_row,
+)
 from keyi.platform.metadata.store import bump_version
 
 __all__ = [
@@ -103,32 +106,11 @@ def delete_process(ctx: Context, process_id: str) -> None:
 
 
 def _row(ctx: Context, process_id: str, *, lock: bool = False) -> Any:
-    try:
-        uuid.UUID(process_id)
-    except ValueError:
-        raise NotFound() from None
-    stmt = sa.select(process_table).where(process_table.c.id == process_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    row = ctx.conn.execute(stmt).mappings().first()
-    if row is None:
-        raise NotFound()
-    return row
+    return load_definition_row(ctx, process_table, process_id, lock=lock)
 
 
 def _check_name_free(ctx: Context, name: str, process_id: str | None) -> None:
-    stmt = sa.select(process_table.c.id).where(process_table.c.name == name)
-    if process_id is not None:
-        stmt = stmt.where(process_table.c.id != process_id)
-    if ctx.conn.execute(stmt).first() is not None:
-        raise ValidationFailed([FieldError("name", "name_taken", {"name": name})])
+    check_name_free(ctx, process_table, name, process_id)
 
 
-def _json(row: Any) -> dict[str, Any]:
-    return {
-        **row["definition"],
-        "id": str(row["id"]),
-        "version": row["version"],
-        "created_at": datetime_json(row["created_at"]),
-        "updated_at": datetime_json(row["updated_at"]),
-    }
+_json = definition_json

@@ -11,7 +11,6 @@ caller's transaction. Approvers and submitters are notified in the same transact
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, Literal
@@ -27,7 +26,7 @@ from keyi.platform.errors import Conflict, FieldError, Forbidden, NotFound, Vali
 from keyi.platform.expressions import evaluate, is_truthy, parse, references
 from keyi.platform.fieldtypes import datetime_json
 from keyi.platform.i18n import label
-from keyi.platform.ids import new_id
+from keyi.platform.ids import is_id, new_id
 from keyi.platform.jobs import ClaimedJob, enqueue, job_handler
 from keyi.platform.notifications import RecordLink, notify
 from keyi.platform.notify.templates import normalise_locale
@@ -261,7 +260,7 @@ def delegate(
     task = _my_task(ctx, approval)
     users = ctx.object("user").table
     if (
-        not _is_uuid(user_id)
+        not is_id(user_id)
         or ctx.conn.execute(
             sa.select(users.c.id).where(
                 users.c.id == user_id, users.c.is_active.is_(True), users.c.deleted_at.is_(None)
@@ -389,7 +388,7 @@ def record_approvals(ctx: Context, object_name: str, record_id: str) -> dict[str
 
 def inbox(ctx: Context, box: Box, *, cursor: str | None = None, limit: int = 50) -> dict[str, Any]:
     """``pending``: waiting for me; ``submitted``: mine; ``done``: ones I decided."""
-    if cursor is not None and not _is_uuid(cursor):
+    if cursor is not None and not is_id(cursor):
         raise ValidationFailed([FieldError("cursor", "invalid_cursor")])
     a, t, me = approval_table, task_table, ctx.actor.id
     if box == "submitted":
@@ -458,7 +457,7 @@ def remind(ctx: Context, job: ClaimedJob) -> None:
 
 # ---------------------------------------------------------------- helpers
 def _load(ctx: Context, approval_id: str, *, lock: bool = False) -> dict[str, Any]:
-    if not _is_uuid(approval_id):
+    if not is_id(approval_id):
         raise NotFound()
     stmt = sa.select(approval_table).where(approval_table.c.id == approval_id)
     if lock:
@@ -628,11 +627,3 @@ def _approval_json(
         and any(str(t["approver_id"]) == me and t["status"] == "pending" for t in current),
         "can_recall": approval["status"] == "pending" and approval["submitter_id"] == me,
     }
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

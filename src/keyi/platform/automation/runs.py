@@ -7,7 +7,6 @@ A failed after-commit run is written after its actions were undone to a savepoin
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from keyi.platform.automation.tables import flow_run_table
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.fieldtypes import datetime_json
-from keyi.platform.ids import new_id
+from keyi.platform.ids import is_id, new_id
 
 if TYPE_CHECKING:
     from keyi.platform.automation.triggers import ActiveFlow
@@ -70,7 +69,7 @@ def list_runs(
     t = flow_run_table
     stmt = sa.select(t).order_by(t.c.id.desc()).limit(limit + 1)
     for value, column in ((flow_id, t.c.flow_id), (record_id, t.c.record_id), (cursor, None)):
-        if value is not None and not _is_uuid(value):
+        if value is not None and not is_id(value):
             raise ValidationFailed(
                 [FieldError("cursor" if column is None else column.name, "invalid_request")]
             )
@@ -94,11 +93,3 @@ def list_runs(
         for row in rows[:limit]
     ]
     return {"runs": runs, "next_cursor": runs[-1]["id"] if len(rows) > limit else None}
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

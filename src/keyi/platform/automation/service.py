@@ -7,7 +7,6 @@ the tenant's active flows again before its next write (:mod:`.triggers`).
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,15 +18,16 @@ from keyi.platform.automation.schedule import schedule_flow
 from keyi.platform.automation.tables import flow_table
 from keyi.platform.context import Context
 from keyi.platform.errors import (
-    FieldError,
     FieldErrors,
     Forbidden,
-    NotFound,
     StaleVersion,
-    ValidationFailed,
 )
-from keyi.platform.fieldtypes import datetime_json
-from keyi.platform.ids import new_id
+from keyi.platform.ids import is_id, new_id
+from keyi.platform.metadata.definitions import (
+    check_name_free,
+    definition_json,
+    load_definition_row,
+)
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.store import bump_version
 from keyi.platform.records import RecordsService
@@ -90,9 +90,7 @@ def _parse(ctx: Context, data: dict[str, Any]) -> FlowDef:
 
 
 def _exists(ctx: Context, object_name: str, record_id: str) -> bool:
-    try:
-        uuid.UUID(record_id)
-    except ValueError:
+    if not is_id(record_id):
         return False
     table = ctx.object(object_name).table
     found = ctx.conn.execute(
@@ -191,32 +189,11 @@ def flow_runs(
 
 
 def _row(ctx: Context, flow_id: str, *, lock: bool = False) -> Any:
-    try:
-        uuid.UUID(flow_id)
-    except ValueError:
-        raise NotFound() from None
-    stmt = sa.select(flow_table).where(flow_table.c.id == flow_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    row = ctx.conn.execute(stmt).mappings().first()
-    if row is None:
-        raise NotFound()
-    return row
+    return load_definition_row(ctx, flow_table, flow_id, lock=lock)
 
 
 def _check_name_free(ctx: Context, name: str, flow_id: str | None) -> None:
-    stmt = sa.select(flow_table.c.id).where(flow_table.c.name == name)
-    if flow_id is not None:
-        stmt = stmt.where(flow_table.c.id != flow_id)
-    if ctx.conn.execute(stmt).first() is not None:
-        raise ValidationFailed([FieldError("name", "name_taken", {"name": name})])
+    check_name_free(ctx, flow_table, name, flow_id)
 
 
-def _flow_json(row: Any) -> dict[str, Any]:
-    return {
-        **row["definition"],
-        "id": str(row["id"]),
-        "version": row["version"],
-        "created_at": datetime_json(row["created_at"]),
-        "updated_at": datetime_json(row["updated_at"]),
-    }
+_flow_json = definition_json

@@ -8,7 +8,6 @@ name records and addresses.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ import sqlalchemy as sa
 from keyi.platform.context import Context
 from keyi.platform.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from keyi.platform.fieldtypes import datetime_json
+from keyi.platform.ids import is_id
 from keyi.platform.jobs import queue
 from keyi.platform.jobs.table import job_table
 
@@ -48,7 +48,7 @@ def list_jobs(
     _authorise(ctx)
     if status is not None and status not in STATUSES:
         raise ValidationFailed([FieldError("status", "invalid_option", {"value": status})])
-    if cursor is not None and not _is_uuid(cursor):
+    if cursor is not None and not is_id(cursor):
         raise ValidationFailed([FieldError("cursor", "invalid_cursor")])
     t = job_table
     stmt = sa.select(*(t.c[name] for name in _COLUMNS)).order_by(t.c.id.desc()).limit(limit + 1)
@@ -73,7 +73,7 @@ def list_jobs(
 def retry_job(ctx: Context, job_id: str) -> dict[str, Any]:
     """Retry a dead job now: 404 if there is no such job, 409 if it is not dead."""
     _authorise(ctx)
-    if not _is_uuid(job_id):
+    if not is_id(job_id):
         raise NotFound()
     t = job_table
     row = ctx.conn.execute(sa.select(t.c.status, t.c.kind).where(t.c.id == job_id)).first()
@@ -93,11 +93,3 @@ def _job_json(row: Any) -> dict[str, Any]:
     for name in ("run_at", "created_at", "finished_at"):
         job[name] = datetime_json(job[name])
     return job
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

@@ -24,7 +24,6 @@ a subscription sends record data out of the company. Every change is audited, se
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -36,7 +35,7 @@ from keyi.platform.context import Context
 from keyi.platform.crypto import SecretBox
 from keyi.platform.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from keyi.platform.fieldtypes import datetime_json
-from keyi.platform.ids import new_id
+from keyi.platform.ids import is_id, new_id
 from keyi.platform.jobs import queue
 from keyi.platform.metadata import store
 from keyi.platform.schema import meta_state_table
@@ -296,9 +295,7 @@ def rotate_secret(ctx: Context, webhook_id: str) -> dict[str, Any]:
 # ---------------------------------------------------------------- deliveries
 def webhook_exists(ctx: Context, webhook_id: str) -> bool:
     """Whether a subscription of this id exists (for references to it: a flow's action)."""
-    try:
-        uuid.UUID(webhook_id)
-    except ValueError:
+    if not is_id(webhook_id):
         return False
     found = ctx.conn.execute(sa.select(webhook_table.c.id).where(webhook_table.c.id == webhook_id))
     return found.first() is not None
@@ -358,7 +355,7 @@ def list_deliveries(
     """A subscription's deliveries, newest first, with the body as sent."""
     _authorise(ctx)
     _load(ctx, webhook_id)
-    if cursor is not None and not _is_uuid(cursor):
+    if cursor is not None and not is_id(cursor):
         raise ValidationFailed([FieldError("cursor", "invalid_cursor")])
     t = delivery_table
     stmt = (
@@ -482,7 +479,7 @@ def _checked_description(value: Any, errors: list[FieldError]) -> str | None:
 
 
 def _load(ctx: Context, webhook_id: str) -> dict[str, Any]:
-    if not _is_uuid(webhook_id):
+    if not is_id(webhook_id):
         raise NotFound("webhook_not_found")
     row = (
         ctx.conn.execute(
@@ -497,7 +494,7 @@ def _load(ctx: Context, webhook_id: str) -> dict[str, Any]:
 
 
 def _load_delivery(ctx: Context, delivery_id: str) -> dict[str, Any]:
-    if not _is_uuid(delivery_id):
+    if not is_id(delivery_id):
         raise NotFound("webhook_delivery_not_found")
     t = delivery_table
     row = (
@@ -532,14 +529,6 @@ def _delivery_json(row: Any) -> dict[str, Any]:
         delivery[name] = datetime_json(delivery[name])
     delivery["body"] = jsoncodec.loads_exact(row["body"])
     return delivery
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except (ValueError, TypeError, AttributeError):
-        return False
-    return True
 
 
 def matching(events: Iterable[str], object_name: str, verb: str) -> bool:
