@@ -1,0 +1,399 @@
+import { ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, PlusOutlined } from '@ant-design/icons';
+import { Alert, Button, Card, Checkbox, Col, Drawer, Form, Input, Radio, Row, Select, Space, Switch, Tooltip, type FormInstance } from 'antd';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { ApiError } from '../../../api/client';
+import type { ObjectMeta } from '../../../api/types';
+import { useI18n } from '../../../i18n';
+import { useMetadata } from '../../../state/metadata';
+import { setupApi } from '../../../pages/setup/api';
+import { suggestName } from '../../../pages/setup/fieldForm';
+import {
+  ACTION_TYPES,
+  actionTarget,
+  expressionProblem,
+  flowErrors,
+  flowFromForm,
+  flowToForm,
+  lookupFields,
+  MAX_ACTIONS,
+  newAction,
+  rowsFor,
+  TIMINGS,
+  toBeforeSave,
+  TRIGGER_EVENTS,
+  writableFields,
+  type ActionForm,
+  type Flow,
+  type FlowErrorPlace,
+  type FlowForm,
+  type FormName,
+  type ValueRow,
+} from '../../../pages/setup/flows';
+import { errorMessage } from '../../Status';
+import { labelRule, nameRules } from '../NewObjectModal';
+import ExpressionInput from './ExpressionInput';
+
+interface Props {
+  open: boolean;
+  /** The flow being edited; null creates one. */
+  flow: Flow | null;
+  onClose: () => void;
+  onSaved: (flow: Flow, created: boolean) => void | Promise<void>;
+}
+
+type T = ReturnType<typeof useI18n>['t'];
+
+/** A Form.Item rule: the expression is not obviously broken (the server checks the rest at save). */
+function expressionRule(t: T, required: boolean) {
+  return {
+    validator(_: unknown, value: unknown) {
+      const source = typeof value === 'string' ? value : '';
+      if (required && !source.trim()) return Promise.reject(new Error(t('setup.flows.valueRequired')));
+      const problem = expressionProblem(source);
+      return problem ? Promise.reject(new Error(t(`setup.flows.expression.${problem}`))) : Promise.resolve();
+    },
+  };
+}
+
+/**
+ * Create or edit a record-triggered flow: what starts it (object, events, condition, timing)
+ * and its ordered actions, each setting fields from expressions. The server checks the whole
+ * definition at save; each of its errors shows on its input and all of them in a summary.
+ */
+export default function FlowEditor({ open, flow, onClose, onSaved }: Props) {
+  const { t, label } = useI18n();
+  const { objects, byName } = useMetadata();
+  const [form] = Form.useForm<FlowForm>();
+  const [saving, setSaving] = useState(false);
+  const [summary, setSummary] = useState<string[]>([]);
+  const [nameTouched, setNameTouched] = useState(false);
+  const shownErrors = useRef<FormName[]>([]);
+  const objectName = Form.useWatch('object', form);
+  const timing = Form.useWatch('timing', form);
+  const trigger = objectName ? byName.get(objectName) : undefined;
+  const beforeSave = timing === 'before_save';
+
+  useEffect(() => {
+    if (!open) return;
+    form.resetFields();
+    form.setFieldsValue(flowToForm(flow));
+    shownErrors.current = [];
+    setSummary([]);
+    setNameTouched(!!flow);
+  }, [open, flow, form]);
+
+  const objectOptions = useMemo(() => objects.map((o) => ({ value: o.name, label: `${label(o.labels, o.name)} (${o.name})` })), [objects, label]);
+
+  const placeText = (place: FlowErrorPlace, values: FlowForm): string => {
+    switch (place.part) {
+      case 'name':
+        return t('setup.apiName');
+      case 'labels':
+        return t('setup.flows.label');
+      case 'other':
+        return place.path || t('setup.flows.title');
+      case 'action': {
+        const n = t('setup.flows.actionN', { n: (place.action ?? 0) + 1 });
+        if (!place.field) return n;
+        const target = actionTarget(values.actions?.[place.action ?? 0], byName.get(values.object ?? ''), byName);
+        const f = target?.fields.find((x) => x.name === place.field);
+        return `${n} · ${f ? label(f.labels, f.name) : place.field}`;
+      }
+      default:
+        return t(`setup.flows.place.${place.part}`);
+    }
+  };
+
+  const save = async () => {
+    form.setFields(shownErrors.current.map((name) => ({ name: name as never, errors: [] })));
+    shownErrors.current = [];
+    setSummary([]);
+    try {
+      await form.validateFields();
+    } catch {
+      return;
+    }
+    const values = form.getFieldsValue(true) as FlowForm;
+    setSaving(true);
+    try {
+      const body = flowFromForm(values);
+      const saved = flow ? await setupApi.updateFlow(flow.id, flow.version, body) : await setupApi.createFlow(body);
+      await onSaved(saved, !flow);
+    } catch (e) {
+      if (e instanceof ApiError && e.fieldErrors.length) {
+        const mapped = flowErrors(e.fieldErrors, values);
+        form.setFields(mapped.fields.map((f) => ({ name: f.name as never, errors: f.errors })));
+        shownErrors.current = mapped.fields.map((f) => f.name);
+        setSummary(mapped.summary.map((s) => `${placeText(s.place, values)}: ${s.message}`));
+      } else if (e instanceof ApiError && e.status === 412) {
+        setSummary([t('setup.flows.stale')]);
+      } else setSummary([errorMessage(e, t)]);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const onValuesChange = (changed: Partial<FlowForm>, all: FlowForm) => {
+    if ('name' in changed) setNameTouched(true);
+    if ('label_en' in changed && !nameTouched && !flow) form.setFieldsValue({ name: suggestName(changed.label_en ?? '') });
+    if (changed.timing === 'before_save') form.setFieldsValue(toBeforeSave(all));
+    if ('object' in changed) {
+      // Another object: its fields are others, so updates go back to "this record".
+      const obj = changed.object ? byName.get(changed.object) : undefined;
+      form.setFieldsValue({
+        actions: (all.actions ?? []).map((a) => (a.type === 'update_fields' ? { ...a, target: 'record', values: rowsFor(a.values, obj, false) } : a)),
+      });
+    }
+  };
+
+  return (
+    <Drawer
+      open={open}
+      onClose={onClose}
+      width="min(920px, 100vw)"
+      destroyOnHidden
+      className="ky-flow-editor"
+      title={flow ? t('setup.flows.edit', { name: label(flow.labels, flow.name) }) : t('setup.flows.new')}
+      extra={
+        <Space>
+          <Button onClick={onClose}>{t('common.cancel')}</Button>
+          <Button type="primary" loading={saving} onClick={() => void save()} data-testid="flow-save">
+            {t('common.save')}
+          </Button>
+        </Space>
+      }
+    >
+      {summary.length > 0 && (
+        <Alert
+          type="error"
+          showIcon
+          style={{ marginBottom: 16 }}
+          message={t('setup.flows.errorsTitle')}
+          description={
+            <ul className="ky-flow-errors">
+              {summary.map((s, i) => (
+                <li key={i}>{s}</li>
+              ))}
+            </ul>
+          }
+          data-testid="flow-errors"
+        />
+      )}
+      <Form form={form} layout="vertical" onValuesChange={onValuesChange} requiredMark={false}>
+        <h3 className="ky-flow-section">{t('setup.flows.basics')}</h3>
+        <Row gutter={12}>
+          <Col xs={24} sm={12}>
+            <Form.Item name="label_en" label={t('setup.labelEn')} dependencies={['label_zh']} rules={[labelRule(t)]}>
+              <Input maxLength={200} data-testid="flow-label-en" />
+            </Form.Item>
+          </Col>
+          <Col xs={24} sm={12}>
+            <Form.Item name="label_zh" label={t('setup.labelZh')}>
+              <Input maxLength={200} data-testid="flow-label-zh" />
+            </Form.Item>
+          </Col>
+          <Col xs={24} sm={12}>
+            <Form.Item name="name" label={t('setup.apiName')} extra={flow ? undefined : t('setup.apiNameHelp')} rules={nameRules(t)}>
+              <Input className="ky-setup-mono" maxLength={48} disabled={!!flow} data-testid="flow-name" />
+            </Form.Item>
+          </Col>
+          <Col xs={24} sm={12}>
+            <Form.Item name="active" label={t('setup.flows.active')} valuePropName="checked" extra={t('setup.flows.activeHelp')}>
+              <Switch data-testid="flow-active" />
+            </Form.Item>
+          </Col>
+        </Row>
+        <Form.Item name="description" label={t('setup.flows.description')}>
+          <Input.TextArea autoSize={{ minRows: 1, maxRows: 4 }} maxLength={2000} data-testid="flow-description" />
+        </Form.Item>
+
+        <h3 className="ky-flow-section">{t('setup.flows.trigger')}</h3>
+        <Row gutter={12}>
+          <Col xs={24} sm={12}>
+            <Form.Item name="object" label={t('setup.flows.object')} rules={[{ required: true, message: t('setup.flows.objectRequired') }]}>
+              <Select showSearch optionFilterProp="label" options={objectOptions} placeholder={t('setup.flows.objectPlaceholder')} data-testid="flow-object" />
+            </Form.Item>
+          </Col>
+          <Col xs={24} sm={12}>
+            <Form.Item name="events" label={t('setup.flows.events')} rules={[{ type: 'array', min: 1, message: t('setup.flows.eventsRequired') }]}>
+              <Checkbox.Group
+                options={TRIGGER_EVENTS.map((e) => ({ value: e, label: t(`setup.flows.eventLabel.${e}`), disabled: beforeSave && e === 'deleted' }))}
+                data-testid="flow-events"
+              />
+            </Form.Item>
+          </Col>
+        </Row>
+        <Form.Item name="timing" label={t('setup.flows.place.timing')}>
+          <Radio.Group className="ky-flow-timing" data-testid="flow-timing">
+            {TIMINGS.map((v) => (
+              <Radio key={v} value={v} data-testid={`flow-timing-${v}`}>
+                <div>{t(`setup.flows.timing.${v}`)}</div>
+                <div className="ky-flow-help">{t(`setup.flows.timingHelp.${v}`)}</div>
+              </Radio>
+            ))}
+          </Radio.Group>
+        </Form.Item>
+        <Form.Item name="condition" label={t('setup.flows.condition')} extra={t('setup.flows.conditionHelp')} rules={[expressionRule(t, false)]}>
+          <ExpressionInput object={trigger} placeholder="stage = 'won'" testId="flow-condition" />
+        </Form.Item>
+        <Form.Item name="only_when_starting_to_match" valuePropName="checked" extra={t('setup.flows.onlyWhenHelp')}>
+          <Switch data-testid="flow-only-when" checkedChildren={t('setup.flows.onlyWhen')} unCheckedChildren={t('setup.flows.everyTime')} />
+        </Form.Item>
+
+        <h3 className="ky-flow-section">{t('setup.flows.actions')}</h3>
+        {beforeSave && <Alert type="info" showIcon style={{ marginBottom: 12 }} message={t('setup.flows.beforeSaveActions')} />}
+        <Form.List name="actions">
+          {(items, { add, remove, move }) => (
+            <>
+              {items.map((item, i) => (
+                <ActionCard
+                  key={item.key}
+                  form={form}
+                  name={item.name}
+                  index={i}
+                  count={items.length}
+                  trigger={trigger}
+                  beforeSave={beforeSave}
+                  onMove={(to) => move(i, to)}
+                  onRemove={() => remove(i)}
+                />
+              ))}
+              <Button icon={<PlusOutlined />} onClick={() => add(newAction())} disabled={items.length >= MAX_ACTIONS} data-testid="flow-add-action">
+                {t('setup.flows.addAction')}
+              </Button>
+            </>
+          )}
+        </Form.List>
+      </Form>
+    </Drawer>
+  );
+}
+
+interface ActionProps {
+  form: FormInstance<FlowForm>;
+  /** The action's name in the form list. */
+  name: number;
+  index: number;
+  count: number;
+  trigger: ObjectMeta | undefined;
+  beforeSave: boolean;
+  onMove: (to: number) => void;
+  onRemove: () => void;
+}
+
+/** One action: its type, what it writes to, and its "field ← expression" rows. */
+function ActionCard({ form, name, index, count, trigger, beforeSave, onMove, onRemove }: ActionProps) {
+  const { t, label } = useI18n();
+  const { objects, byName } = useMetadata();
+  const action = Form.useWatch(['actions', name], form) as ActionForm | undefined;
+  const target = actionTarget(action, trigger, byName);
+  const writable = writableFields(target);
+  const rows: ValueRow[] = action?.values ?? [];
+  const test = `flow-action-${index}`;
+
+  const setAction = (patch: Partial<ActionForm>) => form.setFieldValue(['actions', name], { ...(form.getFieldValue(['actions', name]) as ActionForm), ...patch });
+
+  const onType = (type: ActionForm['type']) =>
+    setAction(type === 'update_fields' ? { type, target: 'record', object: undefined, values: rowsFor(rows, trigger, false) } : { type, target: undefined, object: undefined, values: [{}] });
+
+  const targetOptions = [
+    { value: 'record', label: t('setup.flows.thisRecord', { object: trigger ? label(trigger.labels, trigger.name) : '' }) },
+    ...(beforeSave
+      ? []
+      : lookupFields(trigger, byName).map((f) => {
+          const parent = byName.get(f.target!)!;
+          return { value: f.name, label: `${label(f.labels, f.name)} → ${label(parent.labels, parent.name)}` };
+        })),
+  ];
+
+  return (
+    <Card
+      size="small"
+      className="ky-flow-action"
+      data-testid={test}
+      title={t('setup.flows.actionN', { n: index + 1 })}
+      extra={
+        <Space size={0}>
+          <Tooltip title={t('setup.flows.moveUp')}>
+            <Button type="text" size="small" icon={<ArrowUpOutlined />} disabled={index === 0} onClick={() => onMove(index - 1)} aria-label={t('setup.flows.moveUp')} data-testid={`${test}-up`} />
+          </Tooltip>
+          <Tooltip title={t('setup.flows.moveDown')}>
+            <Button type="text" size="small" icon={<ArrowDownOutlined />} disabled={index === count - 1} onClick={() => onMove(index + 1)} aria-label={t('setup.flows.moveDown')} data-testid={`${test}-down`} />
+          </Tooltip>
+          <Tooltip title={t('setup.flows.removeAction')}>
+            <Button type="text" size="small" danger icon={<DeleteOutlined />} disabled={count === 1} onClick={onRemove} aria-label={t('setup.flows.removeAction')} data-testid={`${test}-remove`} />
+          </Tooltip>
+        </Space>
+      }
+    >
+      <Row gutter={12}>
+        <Col xs={24} sm={12}>
+          <Form.Item name={[name, 'type']} label={t('setup.flows.actionType')}>
+            <Select
+              onChange={onType}
+              options={ACTION_TYPES.map((v) => ({ value: v, label: t(`setup.flows.type.${v}`), disabled: beforeSave && v !== 'update_fields' }))}
+              data-testid={`${test}-type`}
+            />
+          </Form.Item>
+        </Col>
+        <Col xs={24} sm={12}>
+          {action?.type === 'create_record' ? (
+            <Form.Item name={[name, 'object']} label={t('setup.flows.createObject')} rules={[{ required: true, message: t('setup.flows.objectRequired') }]}>
+              <Select
+                showSearch
+                optionFilterProp="label"
+                options={objects.map((o) => ({ value: o.name, label: `${label(o.labels, o.name)} (${o.name})` }))}
+                onChange={(o: string) => setAction({ object: o, values: rowsFor(rows, byName.get(o), true) })}
+                data-testid={`${test}-object`}
+              />
+            </Form.Item>
+          ) : (
+            <Form.Item name={[name, 'target']} label={t('setup.flows.target')}>
+              <Select
+                options={targetOptions}
+                disabled={beforeSave}
+                onChange={(v: string) => setAction({ target: v, values: rowsFor(rows, actionTarget({ type: 'update_fields', target: v }, trigger, byName), false) })}
+                data-testid={`${test}-target`}
+              />
+            </Form.Item>
+          )}
+        </Col>
+      </Row>
+      <div className="ky-flow-rowhead">
+        <span>{t('setup.flows.field')}</span>
+        <span>{t('setup.flows.value')}</span>
+      </div>
+      <Form.List name={[name, 'values']}>
+        {(valueItems, { add, remove }) => (
+          <>
+            {valueItems.map((row, r) => {
+              const fieldName = rows[r]?.field;
+              const field = writable.find((f) => f.name === fieldName);
+              const taken = new Set(rows.map((x, j) => (j === r ? undefined : x?.field)));
+              return (
+                <div className="ky-flow-valuerow" key={row.key} data-testid={`${test}-row-${r}`}>
+                  <Form.Item name={[row.name, 'field']} rules={[{ required: true, message: t('setup.flows.fieldRequired') }]}>
+                    <Select
+                      showSearch
+                      optionFilterProp="label"
+                      placeholder={t('setup.flows.field')}
+                      options={writable.map((f) => ({ value: f.name, label: `${label(f.labels, f.name)}${f.required ? ' *' : ''}`, disabled: taken.has(f.name) }))}
+                      data-testid={`${test}-field-${r}`}
+                    />
+                  </Form.Item>
+                  <Form.Item name={[row.name, 'value']} rules={[expressionRule(t, true)]}>
+                    <ExpressionInput object={trigger} picklist={field?.type === 'picklist' ? field : undefined} placeholder={t('setup.flows.valuePlaceholder')} testId={`${test}-value-${r}`} />
+                  </Form.Item>
+                  <Button type="text" icon={<DeleteOutlined />} disabled={valueItems.length === 1} onClick={() => remove(r)} aria-label={t('setup.flows.removeField')} />
+                </div>
+              );
+            })}
+            <Button type="dashed" size="small" icon={<PlusOutlined />} onClick={() => add({})} data-testid={`${test}-add-field`}>
+              {t('setup.flows.addField')}
+            </Button>
+          </>
+        )}
+      </Form.List>
+    </Card>
+  );
+}
