@@ -1,0 +1,198 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Flow } from '../../../pages/setup/flows';
+import FlowsPage from '../../../pages/setup/FlowsPage';
+import { renderWith } from '../../../test/render';
+import FlowEditor from './FlowEditor';
+import FlowRuns from './FlowRuns';
+
+afterEach(() => vi.unstubAllGlobals());
+
+const FLOW: Flow = {
+  id: '0190a0b0-0000-7000-8000-00000000f001',
+  version: 4,
+  created_at: '2026-05-01T02:00:00Z',
+  updated_at: '2026-05-02T03:00:00Z',
+  name: 'won_follow_up',
+  labels: { en: 'Won follow-up', 'zh-CN': '赢单回访' },
+  description: null,
+  active: true,
+  trigger: { type: 'record', object: 'opportunity', events: ['updated'], condition: 'stage = ', only_when_starting_to_match: true, timing: 'after_commit' },
+  actions: [
+    { type: 'update_fields', target: 'record', values: { amount: "'text'" } },
+    { type: 'create_record', object: 'contact', values: { name: "'Follow-up'" } },
+  ],
+};
+
+interface Call {
+  url: string;
+  method: string;
+  ifMatch: string | null;
+  body: Record<string, unknown> | null;
+}
+
+/** Stub fetch: each request is recorded and answered by `answer` with (status, JSON). */
+function stubFetch(answer: (c: Call, n: number) => [number, unknown]): Call[] {
+  const calls: Call[] = [];
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (url: string, init: RequestInit = {}) => {
+      const call: Call = {
+        url,
+        method: init.method ?? 'GET',
+        ifMatch: new Headers(init.headers).get('If-Match'),
+        body: init.body ? JSON.parse(String(init.body)) : null,
+      };
+      calls.push(call);
+      const [status, json] = answer(call, calls.length);
+      const type = status >= 400 ? 'application/problem+json' : 'application/json';
+      return new Response(JSON.stringify(json), { status, headers: { 'Content-Type': type } });
+    }),
+  );
+  return calls;
+}
+
+/** The error text antd shows under the form item holding the element with `testId`. */
+function itemError(testId: string): string {
+  const item = screen.getByTestId(testId).closest('.ant-form-item');
+  return item?.querySelector('.ant-form-item-explain')?.textContent ?? '';
+}
+
+describe('FlowEditor', () => {
+  it('shows the server’s errors beside their inputs and in a summary, then saves with If-Match', async () => {
+    const saved = { ...FLOW, version: 5, trigger: { ...FLOW.trigger, condition: "stage = 'won'" } };
+    const calls = stubFetch((_c, n) =>
+      n === 1
+        ? [
+            422,
+            {
+              status: 422,
+              code: 'validation_failed',
+              errors: [
+                { field: 'trigger.condition', code: 'invalid_expression', message: 'Not a valid formula' },
+                { field: 'actions.0.values.amount', code: 'type_mismatch', message: 'A currency value is expected' },
+                { field: 'actions.1.values.email', code: 'required', message: 'This field is required' },
+              ],
+            },
+          ]
+        : [200, saved],
+    );
+    const onSaved = vi.fn();
+    renderWith(<FlowEditor open flow={FLOW} onClose={() => undefined} onSaved={onSaved} />);
+
+    expect((screen.getByTestId('flow-condition') as HTMLTextAreaElement).value).toBe('stage = ');
+    fireEvent.click(screen.getByTestId('flow-save'));
+
+    const summary = await screen.findByTestId('flow-errors');
+    expect(summary.textContent).toContain('Condition: Not a valid formula');
+    expect(summary.textContent).toContain('Action 1 · amount: A currency value is expected');
+    // No row sets the contact's email: only the summary can say so.
+    expect(summary.textContent).toContain('Action 2 · email: This field is required');
+    await waitFor(() => expect(itemError('flow-condition')).toBe('Not a valid formula'));
+    expect(itemError('flow-action-0-value-0')).toBe('A currency value is expected');
+    expect(onSaved).not.toHaveBeenCalled();
+
+    const first = calls[0];
+    expect(first).toMatchObject({ method: 'PUT', ifMatch: '4' });
+    expect(first.url).toContain(`/api/v1/flows/${FLOW.id}`);
+    expect(first.body).toEqual({
+      name: 'won_follow_up',
+      labels: FLOW.labels,
+      description: null,
+      active: true,
+      trigger: { type: 'record', object: 'opportunity', events: ['updated'], condition: 'stage =', only_when_starting_to_match: true, timing: 'after_commit' },
+      actions: FLOW.actions,
+    });
+
+    fireEvent.change(screen.getByTestId('flow-condition'), { target: { value: "stage = 'won'" } });
+    fireEvent.click(screen.getByTestId('flow-save'));
+    await waitFor(() => expect(onSaved).toHaveBeenCalledWith(saved, false));
+    expect(calls[1]).toMatchObject({ method: 'PUT', ifMatch: '4' });
+    expect((calls[1].body as { trigger: { condition: string } }).trigger.condition).toBe("stage = 'won'");
+    expect(screen.queryByTestId('flow-errors')).toBeNull();
+  });
+
+  it('refuses a broken expression without asking the server', async () => {
+    const calls = stubFetch(() => [200, FLOW]);
+    renderWith(<FlowEditor open flow={FLOW} onClose={() => undefined} onSaved={() => undefined} />);
+    fireEvent.change(screen.getByTestId('flow-condition'), { target: { value: "stage = 'won" } });
+    fireEvent.click(screen.getByTestId('flow-save'));
+    await waitFor(() => expect(itemError('flow-condition')).toBe('A quote is not closed'));
+    expect(calls).toEqual([]);
+  });
+
+  it('inserts a field of a parent record into the condition', async () => {
+    stubFetch(() => [200, FLOW]);
+    renderWith(<FlowEditor open flow={FLOW} onClose={() => undefined} onSaved={() => undefined} />);
+    const insert = within(screen.getByTestId('flow-condition-insert').closest('.ant-select') as HTMLElement).getByRole('combobox');
+    fireEvent.mouseDown(insert);
+    fireEvent.click(await screen.findByText('account › industry (account.industry)'));
+    expect((screen.getByTestId('flow-condition') as HTMLTextAreaElement).value).toBe('stage = account.industry');
+  });
+});
+
+describe('FlowsPage', () => {
+  it('lists flows with their trigger in words and switches one off with its version', async () => {
+    const calls = stubFetch((c) => (c.method === 'PUT' ? [200, { ...FLOW, version: 5, active: false }] : [200, { flows: [FLOW] }]));
+    renderWith(<FlowsPage />);
+    expect((await screen.findByTestId('flow-summary-won_follow_up')).textContent).toBe('When an Opportunity is updated and starts to match stage =');
+    fireEvent.click(screen.getByTestId('flow-active-won_follow_up'));
+    await waitFor(() => expect(calls.some((c) => c.method === 'PUT')).toBe(true));
+    const put = calls.find((c) => c.method === 'PUT')!;
+    expect(put.ifMatch).toBe('4');
+    expect(put.body).toMatchObject({ name: 'won_follow_up', active: false, actions: FLOW.actions });
+    expect(put.body).not.toHaveProperty('id');
+    await waitFor(() => expect(screen.getByTestId('flow-active-won_follow_up').getAttribute('aria-checked')).toBe('false'));
+  });
+});
+
+describe('FlowRuns', () => {
+  it('shows each run’s outcome, record and error, and what its actions did', async () => {
+    const OPP = '0190a0b0-0000-7000-8000-0000000000c1';
+    const TASK = '0190a0b0-0000-7000-8000-0000000000c2';
+    const runs = [
+      {
+        id: 'r2',
+        flow_name: FLOW.name,
+        object: 'opportunity',
+        record_id: OPP,
+        event: 'updated',
+        status: 'failed',
+        depth: 1,
+        started_at: '2026-05-03T01:00:00Z',
+        duration_ms: 12.4,
+        steps: [{ action: 0, outcome: 'failed', error: 'ValidationFailed: amount' }],
+        error: 'ValidationFailed: amount',
+      },
+      {
+        id: 'r1',
+        flow_name: FLOW.name,
+        object: 'opportunity',
+        record_id: OPP,
+        event: 'created',
+        status: 'done',
+        depth: 1,
+        started_at: '2026-05-03T00:00:00Z',
+        duration_ms: 8,
+        steps: [
+          { action: 0, type: 'update_fields', record_id: OPP, outcome: 'done' },
+          { action: 1, type: 'create_record', object: 'contact', record_id: TASK, outcome: 'done' },
+        ],
+        error: null,
+      },
+    ];
+    const calls = stubFetch(() => [200, { runs, next_cursor: null }]);
+    const { container } = renderWith(<FlowRuns flow={FLOW} onClose={() => undefined} />);
+    expect((await screen.findByTestId('flow-run-status-r2')).textContent).toBe('Failed');
+    expect(screen.getByTestId('flow-run-status-r1').textContent).toBe('Done');
+    expect(calls[0].url).toContain(`/api/v1/flows/${FLOW.id}/runs`);
+    const row = screen.getByTestId('flow-run-r1');
+    expect(within(row).getByText(OPP).closest('a')?.getAttribute('href')).toBe(`/o/opportunity/${OPP}`);
+    expect(row.textContent).toContain('8 ms');
+    expect(screen.getByTestId('flow-run-r2').textContent).toContain('ValidationFailed: amount');
+    fireEvent.click(container.ownerDocument.querySelectorAll('.ant-table-row-expand-icon')[1]);
+    const steps = await screen.findByTestId('flow-run-steps');
+    expect(steps.textContent).toContain('Action 2 · Create a record');
+    expect(within(steps).getByText(TASK).closest('a')?.getAttribute('href')).toBe(`/o/contact/${TASK}`);
+  });
+});
