@@ -30,8 +30,11 @@ export type Flow = FlowDef & { id: string; version: number; created_at: string; 
 
 /** What one action of a run did (keyi.platform.automation.runner). */
 export interface FlowStep {
-  action: number;
+  /** The action's position; absent on a before-save run's single step. */
+  action?: number;
   type?: ActionType;
+  /** A before-save run: the fields it set. */
+  fields?: string[];
   object?: string;
   record_id?: string;
   outcome: 'done' | 'skipped' | 'failed' | string;

@@ -55,6 +55,10 @@ export default function FlowRuns({ flow, onClose }: { flow: Flow | null; onClose
     const o = name ? byName.get(name) : undefined;
     return o ? label(o.labels, o.name) : name ?? '';
   };
+  const fieldLabel = (object: string, name: string) => {
+    const f = byName.get(object)?.fields.find((x) => x.name === name);
+    return f ? label(f.labels, f.name) : name;
+  };
   const recordLink = (object: string | undefined, id: string | null | undefined, text?: string) =>
     object && id ? (
       <Link to={`/o/${encodeURIComponent(object)}/${encodeURIComponent(id)}`} className="ky-setup-mono">
@@ -64,9 +68,14 @@ export default function FlowRuns({ flow, onClose }: { flow: Flow | null; onClose
       '—'
     );
 
-  const stepText = (s: FlowStep) => {
-    const what = s.type ? t(`setup.flows.type.${s.type}`) : t('setup.flows.actionN', { n: s.action + 1 });
-    return `${t('setup.flows.actionN', { n: s.action + 1 })} · ${what}`;
+  /** "Action 2 · Create a record"; a before-save run's one step names the fields it set. */
+  const stepText = (s: FlowStep, object: string) => {
+    const parts = [
+      s.action === undefined ? null : t('setup.flows.actionN', { n: s.action + 1 }),
+      s.type ? t(`setup.flows.type.${s.type}`) : null,
+      s.fields?.length ? s.fields.map((f) => fieldLabel(object, f)).join(', ') : null,
+    ];
+    return parts.filter(Boolean).join(' · ');
   };
 
   return (
@@ -105,7 +114,7 @@ export default function FlowRuns({ flow, onClose }: { flow: Flow | null; onClose
                   {r.steps.map((s, i) => (
                     <li key={i}>
                       <Tag color={RUN_STATUS_COLORS[s.outcome] ?? 'default'}>{t(`setup.flows.outcome.${s.outcome === 'failed' || s.outcome === 'skipped' ? s.outcome : 'done'}`)}</Tag>
-                      <span>{stepText(s)}</span>
+                      <span>{stepText(s, r.object)}</span>
                       {s.record_id && (
                         <span className="ky-flow-step-rec">
                           {objectLabel(s.object ?? r.object)} {recordLink(s.object ?? r.object, s.record_id)}

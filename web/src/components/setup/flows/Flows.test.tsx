@@ -161,7 +161,7 @@ describe('FlowRuns', () => {
         depth: 1,
         started_at: '2026-05-03T01:00:00Z',
         duration_ms: 12.4,
-        steps: [{ action: 0, outcome: 'failed', error: 'ValidationFailed: amount' }],
+        steps: [{ type: 'update_fields', fields: ['amount', 'stage'], outcome: 'done' }, { action: 1, outcome: 'failed', error: 'ValidationFailed: amount' }],
         error: 'ValidationFailed: amount',
       },
       {
@@ -190,9 +190,16 @@ describe('FlowRuns', () => {
     expect(within(row).getByText(OPP).closest('a')?.getAttribute('href')).toBe(`/o/opportunity/${OPP}`);
     expect(row.textContent).toContain('8 ms');
     expect(screen.getByTestId('flow-run-r2').textContent).toContain('ValidationFailed: amount');
-    fireEvent.click(container.ownerDocument.querySelectorAll('.ant-table-row-expand-icon')[1]);
-    const steps = await screen.findByTestId('flow-run-steps');
-    expect(steps.textContent).toContain('Action 2 · Create a record');
-    expect(within(steps).getByText(TASK).closest('a')?.getAttribute('href')).toBe(`/o/contact/${TASK}`);
+    const expanders = container.ownerDocument.querySelectorAll('.ant-table-row-expand-icon');
+    fireEvent.click(expanders[0]);
+    fireEvent.click(expanders[1]);
+    await waitFor(() => expect(screen.getAllByTestId('flow-run-steps')).toHaveLength(2));
+    const [failed, done] = screen.getAllByTestId('flow-run-steps');
+    // A before-save step names the fields it set; the failed action its error.
+    expect(failed.textContent).toContain('Update fields · amount, stage');
+    expect(failed.textContent).toContain('Action 2');
+    expect(failed.textContent).toContain('ValidationFailed: amount');
+    expect(done.textContent).toContain('Action 2 · Create a record');
+    expect(within(done).getByText(TASK).closest('a')?.getAttribute('href')).toBe(`/o/contact/${TASK}`);
   });
 });
