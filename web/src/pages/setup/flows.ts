@@ -16,10 +16,23 @@ export type FlowAction = FlowDef['actions'][number];
 export type TriggerEvent = FlowTrigger['events'][number];
 export type Timing = NonNullable<FlowTrigger['timing']>;
 export type ActionType = FlowAction['type'];
+type ActionOf<K extends ActionType> = Extract<FlowAction, { type: K }>;
+export type AssignStrategy = ActionOf<'assign_owner'>['strategy'];
+export type Recipient = ActionOf<'notify'>['recipients'][number];
+export type RecipientType = Recipient['type'];
 
 export const TRIGGER_EVENTS: TriggerEvent[] = ['created', 'updated', 'deleted'];
 export const TIMINGS: Timing[] = ['after_commit', 'before_save'];
-export const ACTION_TYPES: ActionType[] = ['update_fields', 'create_record'];
+export const ACTION_TYPES: ActionType[] = ['update_fields', 'create_record', 'assign_owner', 'notify'];
+export const ASSIGN_STRATEGIES: AssignStrategy[] = ['user', 'round_robin', 'least_loaded'];
+export const RECIPIENT_TYPES: RecipientType[] = ['owner', 'owner_manager', 'user', 'field', 'role'];
+/** The server's limit on a notification's recipients (model.Notify.recipients). */
+export const MAX_RECIPIENTS = 10;
+/**
+ * What a notification's title and body may name (model.TEMPLATE_NAMES), as the hint offers
+ * them: the record's fields, the object's label and the flow's, in the recipient's language.
+ */
+export const MERGE_FIELDS = ['{{ record.name }}', "{{ record.amount | money('CNY') }}", '{{ object }}', '{{ flow }}'];
 /** The server's limit on actions per flow (keyi.platform.automation.model.MAX_ACTIONS). */
 export const MAX_ACTIONS = 20;
 /** Flows started by flows deeper than this stop with a recorded error (model.MAX_DEPTH). */
@@ -32,7 +45,11 @@ export type Flow = FlowDef & { id: string; version: number; created_at: string; 
 export interface FlowStep {
   /** The action's position; absent on a before-save run's single step. */
   action?: number;
-  type?: ActionType;
+  type?: ActionType | string;
+  /** assign_owner: the owner it gave the record. */
+  owner_id?: string;
+  /** notify: the users it notified (none when every recipient resolved to nobody). */
+  users?: string[];
   /** A before-save run: the fields it set. */
   fields?: string[];
   object?: string;
@@ -67,13 +84,33 @@ export interface ValueRow {
   field?: string;
   value?: string;
 }
+/** One recipient row of a notify action (ids as the pickers hold them). */
+export interface RecipientForm {
+  type?: RecipientType;
+  user_id?: string | null;
+  field?: string | null;
+  role_id?: string | null;
+}
 export interface ActionForm {
-  type: ActionType;
+  /** An action type the editor does not know (a newer server's) keeps its definition in `raw`. */
+  type: ActionType | string;
   /** update_fields: "record" or a lookup field of the trigger object (its parent). */
   target?: string;
   /** create_record: the object to create. */
   object?: string;
   values: ValueRow[];
+  /** assign_owner: how the owner is chosen, and the user or team named. */
+  strategy?: AssignStrategy;
+  user_id?: string | null;
+  team_id?: string | null;
+  /** notify: who gets it, and its title and body per language (templates). */
+  recipients?: RecipientForm[];
+  title_en?: string;
+  title_zh?: string;
+  body_en?: string;
+  body_zh?: string;
+  /** An unknown action, sent back exactly as it came. */
+  raw?: object;
 }
 export interface FlowForm {
   name: string;
@@ -95,8 +132,52 @@ export function flowDefOf(flow: Flow): FlowDef {
   return def;
 }
 
+/** Whether the editor knows how to show and build an action of this type. */
+export function isKnownAction(type: string | undefined): type is ActionType {
+  return !!type && (ACTION_TYPES as string[]).includes(type);
+}
+
 export function newAction(type: ActionType = 'update_fields'): ActionForm {
-  return type === 'update_fields' ? { type, target: 'record', values: [{}] } : { type, values: [{}] };
+  switch (type) {
+    case 'update_fields':
+      return { type, target: 'record', values: [{}] };
+    case 'assign_owner':
+      return { type, strategy: 'user', user_id: null, team_id: null, values: [] };
+    case 'notify':
+      return { type, recipients: [{ type: 'owner' }], title_en: '', title_zh: '', body_en: '', body_zh: '', values: [] };
+    default:
+      return { type, values: [{}] };
+  }
+}
+
+/** The form values of one saved action; an unknown type is kept whole in `raw`. */
+export function actionToForm(a: FlowAction): ActionForm {
+  switch (a.type) {
+    case 'update_fields':
+      return { type: a.type, target: a.target ?? 'record', values: valueRows(a.values) };
+    case 'create_record':
+      return { type: a.type, object: a.object, values: valueRows(a.values) };
+    case 'assign_owner':
+      return { type: a.type, strategy: a.strategy, user_id: a.user_id ?? null, team_id: a.team_id ?? null, values: [] };
+    case 'notify':
+      return {
+        type: a.type,
+        recipients: a.recipients.map((r) => ({ type: r.type, user_id: r.user_id ?? null, field: r.field ?? null, role_id: r.role_id ?? null })),
+        title_en: a.title.en ?? '',
+        title_zh: a.title['zh-CN'] ?? '',
+        body_en: a.body?.en ?? '',
+        body_zh: a.body?.['zh-CN'] ?? '',
+        values: [],
+      };
+    default: {
+      const raw = a as unknown as { type?: unknown };
+      return { type: String(raw.type ?? ''), values: [], raw };
+    }
+  }
+}
+
+function valueRows(values: Record<string, string> | undefined): ValueRow[] {
+  return Object.entries(values ?? {}).map(([field, value]) => ({ field, value }));
 }
 
 export function flowToForm(flow: FlowDef | null): FlowForm {
@@ -127,12 +208,7 @@ export function flowToForm(flow: FlowDef | null): FlowForm {
     timing: tr.timing ?? 'after_commit',
     condition: tr.condition ?? '',
     only_when_starting_to_match: !!tr.only_when_starting_to_match,
-    actions: flow.actions.map((a) => {
-      const values = Object.entries(a.values).map(([field, value]) => ({ field, value }));
-      return a.type === 'update_fields'
-        ? { type: a.type, target: a.target ?? 'record', values }
-        : { type: a.type, object: a.object, values };
-    }),
+    actions: flow.actions.map(actionToForm),
   };
 }
 
@@ -154,14 +230,52 @@ export function flowFromForm(v: FlowForm): FlowDef {
       only_when_starting_to_match: !!v.only_when_starting_to_match,
       timing: v.timing ?? 'after_commit',
     },
-    actions: (v.actions ?? []).map((a): FlowAction => {
-      const values: Record<string, string> = {};
-      for (const row of a.values ?? []) if (row?.field) values[row.field] = text(row.value);
-      return a.type === 'create_record'
-        ? { type: 'create_record', object: a.object ?? '', values }
-        : { type: 'update_fields', target: a.target || 'record', values };
-    }),
+    actions: (v.actions ?? []).map(actionFromForm),
   };
+}
+
+/** One action's definition: only what its type takes (a picker left from another type is not sent). */
+export function actionFromForm(a: ActionForm): FlowAction {
+  if (a.raw && !isKnownAction(a.type)) return a.raw as unknown as FlowAction;
+  switch (a.type) {
+    case 'assign_owner': {
+      const strategy = a.strategy ?? 'user';
+      return strategy === 'user' ? { type: 'assign_owner', strategy, user_id: a.user_id || null } : { type: 'assign_owner', strategy, team_id: a.team_id || null };
+    }
+    case 'notify': {
+      const body = labelsOf(a.body_en, a.body_zh) as Labels;
+      return {
+        type: 'notify',
+        recipients: (a.recipients ?? []).filter((r) => r?.type).map(recipientFromForm),
+        title: labelsOf(a.title_en, a.title_zh) as Labels,
+        body: Object.keys(body).length ? body : null,
+      };
+    }
+    case 'create_record':
+      return { type: 'create_record', object: a.object ?? '', values: valuesOf(a.values) };
+    default:
+      return { type: 'update_fields', target: a.target || 'record', values: valuesOf(a.values) };
+  }
+}
+
+function valuesOf(rows: readonly ValueRow[] | undefined): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const row of rows ?? []) if (row?.field) values[row.field] = text(row.value);
+  return values;
+}
+
+/** A recipient with only the id or field its type names. */
+function recipientFromForm(r: RecipientForm): Recipient {
+  switch (r.type) {
+    case 'user':
+      return { type: 'user', user_id: r.user_id || null };
+    case 'field':
+      return { type: 'field', field: r.field || null };
+    case 'role':
+      return { type: 'role', role_id: r.role_id || null };
+    default:
+      return { type: r.type ?? 'owner' };
+  }
 }
 
 /**
@@ -183,9 +297,14 @@ export interface FlowErrorPlace {
   action?: number;
   /** For part "action": the field an action's value sets. */
   field?: string;
+  /** For part "action": the action's own input the error is about (not a value row's). */
+  input?: ActionInput;
+  /** For part "action": the recipient's position (0-based), with `input` "recipient". */
+  recipient?: number;
   /** The API's path, for "other". */
   path?: string;
 }
+export type ActionInput = 'type' | 'target' | 'object' | 'strategy' | 'user_id' | 'team_id' | 'recipients' | 'recipient' | 'title_en' | 'title_zh' | 'body_en' | 'body_zh';
 export type FormName = (string | number)[];
 export interface FlowErrors {
   /** Errors for inputs of the form, by form name path (for form.setFields). */
@@ -216,8 +335,8 @@ const FORM_NAME: Partial<Record<FlowErrorPlace['part'], string>> = {
 /** Where one API error path is, and the form input that shows it (null: only the summary). */
 export function flowErrorTarget(path: string, form: Pick<FlowForm, 'actions'>): { place: FlowErrorPlace; name: FormName | null } {
   // A union's tag in pydantic's paths ("actions.0.update_fields.values") names no input.
-  const parts = path.split('.').filter((p, i, all) => !(i === 2 && all[0] === 'actions' && (p === 'update_fields' || p === 'create_record')));
-  const [head, second, third, fourth] = parts;
+  const parts = path.split('.').filter((p, i, all) => !(i === 2 && all[0] === 'actions' && isKnownAction(p)));
+  const [head, second, third, fourth, fifth] = parts;
   if (head === 'name' || head === 'labels' || head === 'description' || head === 'active') {
     const place: FlowErrorPlace = { part: head };
     return { place, name: [FORM_NAME[head]!] };
@@ -231,7 +350,22 @@ export function flowErrorTarget(path: string, form: Pick<FlowForm, 'actions'>): 
     const index = Number(second);
     const action = Number.isInteger(index) ? form.actions?.[index] : undefined;
     if (!action || second === undefined) return { place: { part: 'actions' }, name: null };
-    if (third === 'type' || third === 'target' || third === 'object') return { place: { part: 'action', action: index }, name: ['actions', index, third] };
+    // An action the editor does not show has no inputs: the summary names it.
+    if (!isKnownAction(action.type)) return { place: { part: 'action', action: index }, name: null };
+    if (third === 'type' || third === 'target' || third === 'object' || third === 'strategy' || third === 'user_id' || third === 'team_id') {
+      return { place: { part: 'action', action: index, input: third }, name: ['actions', index, third] };
+    }
+    if (third === 'recipients') {
+      const r = Number(fourth);
+      if (fourth === undefined || !Number.isInteger(r) || !action.recipients?.[r]) return { place: { part: 'action', action: index, input: 'recipients' }, name: null };
+      const input = fifth === 'user_id' || fifth === 'field' || fifth === 'role_id' ? fifth : 'type';
+      return { place: { part: 'action', action: index, input: 'recipient', recipient: r }, name: ['actions', index, 'recipients', r, input] };
+    }
+    if (third === 'title' || third === 'body') {
+      // "title.zh-CN" is the Chinese input; the part as a whole ("title": required) the first one.
+      const input: ActionInput = `${third}_${fourth === 'zh-CN' ? 'zh' : 'en'}`;
+      return { place: { part: 'action', action: index, input }, name: ['actions', index, input] };
+    }
     if (third === 'values' && fourth) {
       const row = (action.values ?? []).findIndex((r) => r?.field === fourth);
       const place: FlowErrorPlace = { part: 'action', action: index, field: fourth };
@@ -279,6 +413,12 @@ export function triggerSummary(trigger: FlowTrigger, objectLabel: string, t: TFu
   const params = { object: withArticle(objectLabel, lang), events: eventsText(trigger.events, t), condition: text(trigger.condition) };
   if (!params.condition) return t('setup.flows.summary.plain', params);
   return t(trigger.only_when_starting_to_match ? 'setup.flows.summary.starts' : 'setup.flows.summary.matches', params);
+}
+
+/** What a flow does, in one line: "Then: Create a record, Send a notification" (unknown types by name). */
+export function actionsSummary(actions: readonly { type: string }[], t: TFunction): string {
+  const names = actions.map((a) => (isKnownAction(a.type) ? t(`setup.flows.type.${a.type}`) : t('setup.flows.type.unknown', { type: a.type })));
+  return t('setup.flows.summary.then', { actions: names.join(t('setup.flows.summary.comma')) });
 }
 
 /** Fields a flow may set on records of `obj`: not computed, not system — except the owner (and the pool). */
@@ -365,4 +505,43 @@ export function expressionProblem(source: string | null | undefined): 'quote' | 
 /** A picklist value as an expression literal: `'won'` (quotes and backslashes escaped). */
 export function textLiteral(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** The record's fields that hold a user (the owner, lookups to user): a "field" recipient's choices. */
+export function userFields(obj: ObjectMeta | undefined): FieldMeta[] {
+  if (!obj) return [];
+  return obj.fields.filter((f) => (f.type === 'owner' || LOOKUP_TYPES.has(f.type)) && f.target === 'user');
+}
+
+/** Whether records of `obj` have an owner (assign_owner and the owner recipients need one). */
+export function hasOwner(obj: ObjectMeta | undefined): boolean {
+  if (!obj) return false;
+  return obj.features?.owner ?? obj.fields.some((f) => f.name === 'owner_id');
+}
+
+/** One merge field a notification's template can insert. */
+export interface MergeField {
+  /** The text inserted: `{{ record.amount | money('CNY') }}`. */
+  text: string;
+  /** The record's field it reads (absent for `{{ object }}` and `{{ flow }}`). */
+  field?: FieldMeta;
+}
+
+/**
+ * What a notification about records of `obj` can name: each field of the record (money shown
+ * with its currency, as the server's `money` filter formats it), then the object's and the
+ * flow's names.
+ */
+export function mergeFields(obj: ObjectMeta | undefined, currency = 'CNY'): MergeField[] {
+  const own = (obj?.fields ?? []).map((field): MergeField => {
+    const money = field.type === 'currency' || (field.type === 'formula' && field.return_type === 'currency');
+    return { text: money ? `{{ record.${field.name} | money(${textLiteral(currency)}) }}` : `{{ record.${field.name} }}`, field };
+  });
+  return [...own, { text: '{{ object }}' }, { text: '{{ flow }}' }];
+}
+
+/** `text` appended to a template, with a space when it does not end in one. */
+export function insertIntoTemplate(template: string, text: string): string {
+  if (!template) return text;
+  return /\s$/.test(template) ? template + text : `${template} ${text}`;
 }
