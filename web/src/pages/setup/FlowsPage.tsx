@@ -11,7 +11,7 @@ import { formatDateTime } from '../../lib/format';
 import { useMetadata } from '../../state/metadata';
 import { useFormatSettings } from '../../state/session';
 import { setupApi } from './api';
-import { flowDefOf, triggerSummary, type Flow } from './flows';
+import { actionsSummary, flowDefOf, triggerSummary, type Flow } from './flows';
 import './flows.css';
 
 /**
@@ -135,9 +135,14 @@ export default function FlowsPage() {
               title: t('setup.flows.trigger'),
               key: 'trigger',
               render: (_, f) => (
-                <span className="ky-flow-summary" data-testid={`flow-summary-${f.name}`}>
-                  {triggerSummary(f.trigger, objectLabel(f.trigger.object), t, lang)}
-                </span>
+                <div>
+                  <span className="ky-flow-summary" data-testid={`flow-summary-${f.name}`}>
+                    {triggerSummary(f.trigger, objectLabel(f.trigger.object), t, lang)}
+                  </span>
+                  <div className="ky-flow-help" data-testid={`flow-actions-${f.name}`}>
+                    {actionsSummary(f.actions, t)}
+                  </div>
+                </div>
               ),
             },
             {

@@ -2,7 +2,7 @@ import { ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, PlusOutlined } from
 import { Alert, Button, Card, Checkbox, Col, Drawer, Form, Input, Radio, Row, Select, Space, Switch, Tooltip, type FormInstance } from 'antd';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError } from '../../../api/client';
-import type { ObjectMeta } from '../../../api/types';
+import type { FieldMeta, ObjectMeta } from '../../../api/types';
 import { useI18n } from '../../../i18n';
 import { useMetadata } from '../../../state/metadata';
 import { setupApi } from '../../../pages/setup/api';
@@ -14,6 +14,7 @@ import {
   flowErrors,
   flowFromForm,
   flowToForm,
+  isKnownAction,
   lookupFields,
   MAX_ACTIONS,
   newAction,
@@ -31,6 +32,7 @@ import {
 } from '../../../pages/setup/flows';
 import { errorMessage } from '../../Status';
 import { labelRule, nameRules } from '../NewObjectModal';
+import { AssignOwnerInputs, NotifyInputs, UnknownAction } from './ActionInputs';
 import ExpressionInput from './ExpressionInput';
 
 interface Props {
@@ -42,6 +44,21 @@ interface Props {
 }
 
 type T = ReturnType<typeof useI18n>['t'];
+
+/** How the error summary names an action's own inputs. */
+const INPUT_LABELS: Partial<Record<NonNullable<FlowErrorPlace['input']>, Parameters<T>[0]>> = {
+  type: 'setup.flows.actionType',
+  target: 'setup.flows.target',
+  object: 'setup.flows.createObject',
+  strategy: 'setup.flows.strategy',
+  user_id: 'setup.flows.user',
+  team_id: 'setup.flows.team',
+  recipients: 'setup.flows.recipients',
+  title_en: 'setup.flows.title_en',
+  title_zh: 'setup.flows.title_zh',
+  body_en: 'setup.flows.body_en',
+  body_zh: 'setup.flows.body_zh',
+};
 
 /** A Form.Item rule: the expression is not obviously broken (the server checks the rest at save). */
 function expressionRule(t: T, required: boolean) {
@@ -94,6 +111,8 @@ export default function FlowEditor({ open, flow, onClose, onSaved }: Props) {
         return place.path || t('setup.flows.title');
       case 'action': {
         const n = t('setup.flows.actionN', { n: (place.action ?? 0) + 1 });
+        if (place.input === 'recipient') return `${n} · ${t('setup.flows.recipientN', { n: (place.recipient ?? 0) + 1 })}`;
+        if (place.input && INPUT_LABELS[place.input]) return `${n} · ${t(INPUT_LABELS[place.input]!)}`;
         if (!place.field) return n;
         const target = actionTarget(values.actions?.[place.action ?? 0], byName.get(values.object ?? ''), byName);
         const f = target?.fields.find((x) => x.name === place.field);
@@ -293,8 +312,15 @@ function ActionCard({ form, name, index, count, trigger, beforeSave, onMove, onR
 
   const setAction = (patch: Partial<ActionForm>) => form.setFieldValue(['actions', name], { ...(form.getFieldValue(['actions', name]) as ActionForm), ...patch });
 
-  const onType = (type: ActionForm['type']) =>
-    setAction(type === 'update_fields' ? { type, target: 'record', object: undefined, values: rowsFor(rows, trigger, false) } : { type, target: undefined, object: undefined, values: [{}] });
+  // Another type starts afresh (field updates keep the rows that still apply to the record).
+  const onType = (type: ActionForm['type']) => {
+    if (!isKnownAction(type)) return;
+    const fresh = newAction(type);
+    form.setFieldValue(['actions', name], type === 'update_fields' ? { ...fresh, values: rowsFor(rows, trigger, false) } : fresh);
+  };
+  const known = isKnownAction(action?.type);
+  const typeOptions = ACTION_TYPES.map((v) => ({ value: v as string, label: t(`setup.flows.type.${v}`), disabled: beforeSave && v !== 'update_fields' }));
+  if (action?.type && !known) typeOptions.push({ value: action.type, label: t('setup.flows.type.unknown', { type: action.type }), disabled: true });
 
   const targetOptions = [
     { value: 'record', label: t('setup.flows.thisRecord', { object: trigger ? label(trigger.labels, trigger.name) : '' }) },
@@ -329,15 +355,11 @@ function ActionCard({ form, name, index, count, trigger, beforeSave, onMove, onR
       <Row gutter={12}>
         <Col xs={24} sm={12}>
           <Form.Item name={[name, 'type']} label={t('setup.flows.actionType')}>
-            <Select
-              onChange={onType}
-              options={ACTION_TYPES.map((v) => ({ value: v, label: t(`setup.flows.type.${v}`), disabled: beforeSave && v !== 'update_fields' }))}
-              data-testid={`${test}-type`}
-            />
+            <Select onChange={onType} options={typeOptions} disabled={!known} data-testid={`${test}-type`} />
           </Form.Item>
         </Col>
         <Col xs={24} sm={12}>
-          {action?.type === 'create_record' ? (
+          {action?.type !== 'update_fields' && action?.type !== 'create_record' ? null : action?.type === 'create_record' ? (
             <Form.Item name={[name, 'object']} label={t('setup.flows.createObject')} rules={[{ required: true, message: t('setup.flows.objectRequired') }]}>
               <Select
                 showSearch
@@ -359,6 +381,24 @@ function ActionCard({ form, name, index, count, trigger, beforeSave, onMove, onR
           )}
         </Col>
       </Row>
+      {action?.type === 'assign_owner' ? (
+        <AssignOwnerInputs form={form} name={name} test={test} trigger={trigger} />
+      ) : action?.type === 'notify' ? (
+        <NotifyInputs form={form} name={name} test={test} trigger={trigger} />
+      ) : action && !known ? (
+        <UnknownAction action={action} />
+      ) : (
+        <ValueRows name={name} test={test} trigger={trigger} rows={rows} writable={writable} />
+      )}
+    </Card>
+  );
+}
+
+/** The "field ← expression" rows of a field update or a record to create. */
+function ValueRows({ name, test, trigger, rows, writable }: { name: number; test: string; trigger: ObjectMeta | undefined; rows: ValueRow[]; writable: FieldMeta[] }) {
+  const { t, label } = useI18n();
+  return (
+    <>
       <div className="ky-flow-rowhead">
         <span>{t('setup.flows.field')}</span>
         <span>{t('setup.flows.value')}</span>
@@ -394,6 +434,6 @@ function ActionCard({ form, name, index, count, trigger, beforeSave, onMove, onR
           </>
         )}
       </Form.List>
-    </Card>
+    </>
   );
 }

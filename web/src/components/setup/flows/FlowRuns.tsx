@@ -7,7 +7,8 @@ import { formatDateTime } from '../../../lib/format';
 import { useMetadata } from '../../../state/metadata';
 import { useFormatSettings } from '../../../state/session';
 import { setupApi } from '../../../pages/setup/api';
-import { RUN_STATUS_COLORS, type Flow, type FlowRun, type FlowStep } from '../../../pages/setup/flows';
+import { isKnownAction, RUN_STATUS_COLORS, type Flow, type FlowRun, type FlowStep } from '../../../pages/setup/flows';
+import { fetchTitles } from '../../../lib/referenceLabels';
 import { ErrorResult } from '../../Status';
 
 const PAGE = 50;
@@ -72,7 +73,7 @@ export default function FlowRuns({ flow, onClose }: { flow: Flow | null; onClose
   const stepText = (s: FlowStep, object: string) => {
     const parts = [
       s.action === undefined ? null : t('setup.flows.actionN', { n: s.action + 1 }),
-      s.type ? t(`setup.flows.type.${s.type}`) : null,
+      s.type ? (isKnownAction(s.type) ? t(`setup.flows.type.${s.type}`) : t('setup.flows.type.unknown', { type: s.type })) : null,
       s.fields?.length ? s.fields.map((f) => fieldLabel(object, f)).join(', ') : null,
     ];
     return parts.filter(Boolean).join(' · ');
@@ -118,6 +119,22 @@ export default function FlowRuns({ flow, onClose }: { flow: Flow | null; onClose
                       {s.record_id && (
                         <span className="ky-flow-step-rec">
                           {objectLabel(s.object ?? r.object)} {recordLink(s.object ?? r.object, s.record_id)}
+                        </span>
+                      )}
+                      {s.owner_id && (
+                        <span className="ky-flow-step-rec" data-testid="flow-step-owner">
+                          {t('setup.flows.step.owner')} <UserLinks ids={[s.owner_id]} />
+                        </span>
+                      )}
+                      {s.users && (
+                        <span className="ky-flow-step-rec" data-testid="flow-step-users">
+                          {s.users.length ? (
+                            <>
+                              {t('setup.flows.step.notified')} <UserLinks ids={s.users} />
+                            </>
+                          ) : (
+                            t('setup.flows.step.nobody')
+                          )}
                         </span>
                       )}
                       {(s.error || s.reason) && <div className="ky-jobs-error">{s.error ?? s.reason}</div>}
@@ -173,5 +190,31 @@ export default function FlowRuns({ flow, onClose }: { flow: Flow | null; onClose
         </>
       )}
     </Drawer>
+  );
+}
+
+/** Users a step names (the owner it gave, whom it notified), by name, linked to their records. */
+function UserLinks({ ids }: { ids: string[] }) {
+  const { getObject } = useMetadata();
+  const [titles, setTitles] = useState<Map<string, string>>(new Map());
+  const key = ids.join(',');
+  useEffect(() => {
+    const ctrl = new AbortController();
+    fetchTitles(new Map([['user', key.split(',')]]), getObject, ctrl.signal)
+      .then((found) => {
+        if (!ctrl.signal.aborted) setTitles(found);
+      })
+      .catch(() => undefined);
+    return () => ctrl.abort();
+  }, [key, getObject]);
+  return (
+    <>
+      {ids.map((id, i) => (
+        <span key={id}>
+          {i > 0 && ', '}
+          <Link to={`/o/user/${encodeURIComponent(id)}`}>{titles.get(id) ?? id}</Link>
+        </span>
+      ))}
+    </>
   );
 }
