@@ -3,6 +3,7 @@ import type { ObjectMeta } from '../../api/types';
 import { translate, type TFunction } from '../../i18n';
 import { account, contact, field, opportunity, OBJECTS } from '../../test/fixtures';
 import {
+  actionsSummary,
   actionTarget,
   eventsText,
   expressionFields,
@@ -11,14 +12,19 @@ import {
   flowErrors,
   flowFromForm,
   flowToForm,
+  insertIntoTemplate,
   lookupFields,
+  mergeFields,
+  newAction,
   requiredFields,
   rowsFor,
   textLiteral,
   toBeforeSave,
   triggerSummary,
+  userFields,
   writableFields,
   type Flow,
+  type FlowAction,
   type FlowDef,
 } from './flows';
 
@@ -219,5 +225,139 @@ describe('expression checks before asking the server', () => {
   it('quotes picklist values as text', () => {
     expect(textLiteral('won')).toBe("'won'");
     expect(textLiteral("it's")).toBe("'it\\'s'");
+  });
+});
+
+/** The sales package's standard flow, and a lead rotation: the two newer action types. */
+const NOTIFY: FlowDef = {
+  ...WON,
+  name: 'won_notify',
+  actions: [
+    {
+      type: 'notify',
+      recipients: [{ type: 'owner_manager' }, { type: 'user', user_id: 'u-boss' }, { type: 'field', field: 'reviewer' }, { type: 'role', role_id: 'r-sales' }, { type: 'owner' }],
+      title: { 'zh-CN': '{{ record.name }} 已赢单', en: '{{ record.name }} was won' },
+      body: { 'zh-CN': "金额 {{ record.amount | money('CNY') }}", en: "Amount {{ record.amount | money('CNY') }}" },
+    },
+    { type: 'assign_owner', strategy: 'user', user_id: 'u-rep' },
+    { type: 'assign_owner', strategy: 'round_robin', team_id: 't-east' },
+    { type: 'assign_owner', strategy: 'least_loaded', team_id: 't-east' },
+  ],
+};
+/** An action of a type this web app does not know yet (a newer server's). */
+const FUTURE = { type: 'send_email', template: 'won_thanks', to: [{ type: 'owner' }], cc: null } as unknown as FlowAction;
+
+describe('assign owner, notify and actions the editor does not know', () => {
+  it('round-trips notifications and assignments', () => {
+    const form = flowToForm(NOTIFY);
+    expect(form.actions[0]).toMatchObject({
+      type: 'notify',
+      title_zh: '{{ record.name }} 已赢单',
+      title_en: '{{ record.name }} was won',
+      body_en: "Amount {{ record.amount | money('CNY') }}",
+    });
+    expect(form.actions[0].recipients?.[1]).toEqual({ type: 'user', user_id: 'u-boss', field: null, role_id: null });
+    expect(form.actions[2]).toMatchObject({ type: 'assign_owner', strategy: 'round_robin', team_id: 't-east', user_id: null });
+    expect(flowFromForm(form)).toEqual(NOTIFY);
+  });
+
+  it('sends only what the chosen strategy or recipient names, a body only when written', () => {
+    const form = flowToForm(NOTIFY);
+    const [notify, assign] = form.actions;
+    const body = flowFromForm({
+      ...form,
+      actions: [
+        {
+          ...notify,
+          // Switched from a user to the owner's manager, and from a field to a role: the old ids go.
+          recipients: [{ type: 'owner_manager', user_id: 'u-boss' }, { type: 'role', field: 'reviewer', role_id: 'r-1' }, {}],
+          title_en: '  ',
+          title_zh: ' 赢单 ',
+          body_en: ' ',
+          body_zh: '',
+        },
+        { ...assign, strategy: 'least_loaded', user_id: 'u-rep', team_id: 't-west' },
+        { ...assign, strategy: 'user', user_id: 'u-rep', team_id: 't-west' },
+      ],
+    });
+    expect(body.actions).toEqual([
+      { type: 'notify', recipients: [{ type: 'owner_manager' }, { type: 'role', role_id: 'r-1' }], title: { 'zh-CN': '赢单' }, body: null },
+      { type: 'assign_owner', strategy: 'least_loaded', team_id: 't-west' },
+      { type: 'assign_owner', strategy: 'user', user_id: 'u-rep' },
+    ]);
+  });
+
+  it('starts a new notification to the owner and a new assignment to a user', () => {
+    expect(newAction('notify')).toMatchObject({ type: 'notify', recipients: [{ type: 'owner' }], title_zh: '', title_en: '' });
+    expect(newAction('assign_owner')).toMatchObject({ type: 'assign_owner', strategy: 'user', user_id: null });
+  });
+
+  it('keeps an action it does not know exactly as it came, wherever it is', () => {
+    const def: FlowDef = { ...WON, actions: [WON.actions[0], FUTURE, WON.actions[1]] };
+    const form = flowToForm(def);
+    expect(form.actions[1]).toMatchObject({ type: 'send_email', raw: FUTURE });
+    expect(flowFromForm(form)).toEqual(def);
+    // Moved first and the others removed: still sent whole.
+    expect(flowFromForm({ ...form, actions: [form.actions[1], form.actions[0]] }).actions).toEqual([FUTURE, WON.actions[0]]);
+    // Its errors name no input of the editor: the summary names the action.
+    const mapped = flowErrors([{ field: 'actions.1.template', code: 'x', message: 'no such template' }], form);
+    expect(mapped.fields).toEqual([]);
+    expect(mapped.summary).toEqual([{ place: { part: 'action', action: 1 }, message: 'no such template' }]);
+  });
+
+  it('puts the errors of recipients, titles, bodies, users and teams on their inputs', () => {
+    const form = flowToForm(NOTIFY);
+    const mapped = flowErrors(
+      [
+        { field: 'actions.0.recipients.1.user_id', code: 'required', message: 'who?' },
+        { field: 'actions.0.recipients.2.field', code: 'flow_not_a_user_field', message: 'not a user' },
+        { field: 'actions.0.recipients.3.role_id', code: 'required', message: 'which role?' },
+        { field: 'actions.0.recipients.0.type', code: 'flow_not_owned', message: 'no owner' },
+        { field: 'actions.0.title.zh-CN', code: 'invalid_template', message: 'bad zh title' },
+        { field: 'actions.0.body.en', code: 'missing_locale', message: 'no en body' },
+        { field: 'actions.0.title', code: 'required', message: 'no title' },
+        { field: 'actions.1.user_id', code: 'record_not_found', message: 'no such user' },
+        { field: 'actions.2.team_id', code: 'required', message: 'which team?' },
+        { field: 'actions.3.assign_owner.strategy', code: 'literal_error', message: 'bad strategy' },
+        { field: 'actions.0.notify.recipients', code: 'too_long', message: 'too many' },
+        { field: 'actions.0.recipients.7.user_id', code: 'x', message: 'gone' },
+      ],
+      form,
+    );
+    expect(mapped.fields).toEqual([
+      { name: ['actions', 0, 'recipients', 1, 'user_id'], errors: ['who?'] },
+      { name: ['actions', 0, 'recipients', 2, 'field'], errors: ['not a user'] },
+      { name: ['actions', 0, 'recipients', 3, 'role_id'], errors: ['which role?'] },
+      { name: ['actions', 0, 'recipients', 0, 'type'], errors: ['no owner'] },
+      { name: ['actions', 0, 'title_zh'], errors: ['bad zh title'] },
+      { name: ['actions', 0, 'body_en'], errors: ['no en body'] },
+      { name: ['actions', 0, 'title_en'], errors: ['no title'] },
+      { name: ['actions', 1, 'user_id'], errors: ['no such user'] },
+      { name: ['actions', 2, 'team_id'], errors: ['which team?'] },
+      { name: ['actions', 3, 'strategy'], errors: ['bad strategy'] },
+    ]);
+    expect(mapped.summary[0].place).toEqual({ part: 'action', action: 0, input: 'recipient', recipient: 1 });
+    expect(mapped.summary[4].place).toEqual({ part: 'action', action: 0, input: 'title_zh' });
+    expect(mapped.summary[10].place).toEqual({ part: 'action', action: 0, input: 'recipients' });
+    expect(mapped.summary[11].place).toEqual({ part: 'action', action: 0, input: 'recipients' });
+  });
+
+  it('says what a flow does in one line, unknown actions by their type', () => {
+    const actions = [...NOTIFY.actions.slice(0, 2), WON.actions[0], FUTURE];
+    expect(actionsSummary(actions, en)).toBe('Then: Send a notification, Assign the owner, Create a record, Action “send_email”');
+    expect(actionsSummary(actions, zh)).toBe('然后：发送通知、分配负责人、创建记录、动作“send_email”');
+  });
+
+  it('offers the record’s own user lookups as recipients, and its fields as merge fields', () => {
+    const withReviewer: ObjectMeta = { ...opportunity, fields: [...opportunity.fields, field('reviewer', 'lookup', { target: 'user' })] };
+    expect(userFields(withReviewer).map((f) => f.name)).toEqual(['reviewer']); // not owner_id, created_by
+    const merge = mergeFields(opportunity, 'USD').map((m) => m.text);
+    expect(merge).toContain('{{ record.name }}');
+    expect(merge).toContain("{{ record.amount | money('USD') }}");
+    expect(merge).toContain("{{ record.weighted | money('USD') }}"); // a formula giving money
+    expect(merge.slice(-2)).toEqual(['{{ object }}', '{{ flow }}']);
+    expect(insertIntoTemplate('', '{{ flow }}')).toBe('{{ flow }}');
+    expect(insertIntoTemplate('商机', '{{ record.name }}')).toBe('商机 {{ record.name }}');
+    expect(insertIntoTemplate('Won: ', '{{ record.name }}')).toBe('Won: {{ record.name }}');
   });
 });

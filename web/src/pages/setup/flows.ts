@@ -507,10 +507,14 @@ export function textLiteral(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** The record's fields that hold a user (the owner, lookups to user): a "field" recipient's choices. */
+/**
+ * The record's own lookups to users (an account manager, a reviewer): a "field" recipient's
+ * choices. The owner has its own recipient type, and the server takes only defined fields (not
+ * created_by and the like).
+ */
 export function userFields(obj: ObjectMeta | undefined): FieldMeta[] {
   if (!obj) return [];
-  return obj.fields.filter((f) => (f.type === 'owner' || LOOKUP_TYPES.has(f.type)) && f.target === 'user');
+  return obj.fields.filter((f) => LOOKUP_TYPES.has(f.type) && f.target === 'user' && !SYSTEM_FIELDS.has(f.name) && !f.system && f.name !== 'owner_id');
 }
 
 /** Whether records of `obj` have an owner (assign_owner and the owner recipients need one). */

@@ -131,11 +131,109 @@ describe('FlowEditor', () => {
   });
 });
 
+describe('FlowEditor: assignments, notifications and actions it does not know', () => {
+  const BOSS = '0190a0b0-0000-7000-8000-0000000000b1';
+  const TEAM = '0190a0b0-0000-7000-8000-0000000000e1';
+  const FUTURE = { type: 'send_email', template: 'won_thanks', to: [{ type: 'owner' }] } as unknown as Flow['actions'][number];
+  const NOTIFY_FLOW: Flow = {
+    ...FLOW,
+    trigger: { ...FLOW.trigger, condition: "stage = 'won'" },
+    actions: [
+      {
+        type: 'notify',
+        recipients: [{ type: 'owner_manager' }, { type: 'user', user_id: BOSS }],
+        title: { 'zh-CN': '{{ record.name }} 已赢单', en: '{{ record.name }} was won' },
+        body: null,
+      },
+      { type: 'assign_owner', strategy: 'round_robin', team_id: TEAM },
+      FUTURE,
+    ],
+  };
+  /** Titles of the users and teams the pickers show; flows saved by `save`. */
+  const answer = (save: (n: number) => [number, unknown]) => {
+    let saves = 0;
+    return (c: Call): [number, unknown] => {
+      if (c.url.includes('/records/user/query')) return [200, { records: [{ id: BOSS, name: 'Wang Jun' }], next_cursor: null }];
+      if (c.url.includes('/records/team/query')) return [200, { records: [{ id: TEAM, name: 'East team' }], next_cursor: null }];
+      saves += 1;
+      return save(saves);
+    };
+  };
+
+  it('shows saved users and teams by name, puts recipient, title and team errors on their inputs, and keeps the unknown action', async () => {
+    const calls = stubFetch(
+      answer((n) =>
+        n === 1
+          ? [
+              422,
+              {
+                status: 422,
+                code: 'validation_failed',
+                errors: [
+                  { field: 'actions.0.recipients.1.user_id', code: 'record_not_found', message: 'No such user' },
+                  { field: 'actions.0.title.zh-CN', code: 'invalid_template', message: 'The template does not close a tag' },
+                  { field: 'actions.1.team_id', code: 'record_not_found', message: 'No such team' },
+                ],
+              },
+            ]
+          : [200, { ...NOTIFY_FLOW, version: 5 }],
+      ),
+    );
+    const onSaved = vi.fn();
+    renderWith(<FlowEditor open flow={NOTIFY_FLOW} onClose={() => undefined} onSaved={onSaved} />);
+
+    await waitFor(() => expect(screen.getByTestId('flow-action-0-recipient-1-user').textContent).toContain('Wang Jun'));
+    await waitFor(() => expect(screen.getByTestId('flow-action-1-team').textContent).toContain('East team'));
+    expect((screen.getByTestId('flow-action-0-title-zh') as HTMLInputElement).value).toBe('{{ record.name }} 已赢单');
+    expect(screen.getByTestId('flow-action-2').textContent).toContain('cannot change actions of type “send_email”');
+    expect(screen.getByTestId('flow-action-0-merge-help').textContent).toContain("{{ record.amount | money('CNY') }}");
+
+    fireEvent.click(screen.getByTestId('flow-save'));
+    const summary = await screen.findByTestId('flow-errors');
+    expect(summary.textContent).toContain('Action 1 · Recipient 2: No such user');
+    expect(summary.textContent).toContain('Action 1 · Title (Chinese): The template does not close a tag');
+    expect(summary.textContent).toContain('Action 2 · Team: No such team');
+    await waitFor(() => expect(itemError('flow-action-0-recipient-1-user')).toBe('No such user'));
+    expect(itemError('flow-action-0-title-zh')).toBe('The template does not close a tag');
+    expect(itemError('flow-action-1-team')).toBe('No such team');
+
+    const put = calls.find((c) => c.method === 'PUT')!;
+    expect(put.body?.actions).toEqual([
+      { type: 'notify', recipients: [{ type: 'owner_manager' }, { type: 'user', user_id: BOSS }], title: { 'zh-CN': '{{ record.name }} 已赢单', en: '{{ record.name }} was won' }, body: null },
+      { type: 'assign_owner', strategy: 'round_robin', team_id: TEAM },
+      FUTURE,
+    ]);
+    fireEvent.click(screen.getByTestId('flow-save'));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+  });
+
+  it('turns a new action into a notification, a recipient into a role, and inserts a merge field into its title', async () => {
+    stubFetch(answer(() => [200, FLOW]));
+    renderWith(<FlowEditor open flow={FLOW} onClose={() => undefined} onSaved={() => undefined} />);
+    fireEvent.click(screen.getByTestId('flow-add-action'));
+    const type = await screen.findByTestId('flow-action-2-type');
+    fireEvent.mouseDown(within(type.closest('.ant-select') as HTMLElement).getByRole('combobox'));
+    fireEvent.click(await screen.findByText('Send a notification'));
+    const title = (await screen.findByTestId('flow-action-2-title-en')) as HTMLInputElement;
+    // A new notification goes to the record's owner.
+    expect(screen.getByTestId('flow-action-2-recipient-0').textContent).toContain('The record’s owner');
+
+    fireEvent.mouseDown(within(screen.getByTestId('flow-action-2-title-en-insert').closest('.ant-select') as HTMLElement).getByRole('combobox'));
+    fireEvent.click(await screen.findByText('amount {{ record.amount | money(\'CNY\') }}'));
+    expect(title.value).toBe("{{ record.amount | money('CNY') }}");
+
+    fireEvent.mouseDown(within(screen.getByTestId('flow-action-2-recipient-0-type').closest('.ant-select') as HTMLElement).getByRole('combobox'));
+    fireEvent.click(await screen.findByText('Everyone with a role'));
+    expect(await screen.findByTestId('flow-action-2-recipient-0-role')).toBeTruthy();
+  });
+});
+
 describe('FlowsPage', () => {
   it('lists flows with their trigger in words and switches one off with its version', async () => {
     const calls = stubFetch((c) => (c.method === 'PUT' ? [200, { ...FLOW, version: 5, active: false }] : [200, { flows: [FLOW] }]));
     renderWith(<FlowsPage />);
     expect((await screen.findByTestId('flow-summary-won_follow_up')).textContent).toBe('When an Opportunity is updated and starts to match stage =');
+    expect(screen.getByTestId('flow-actions-won_follow_up').textContent).toBe('Then: Update fields, Create a record');
     fireEvent.click(screen.getByTestId('flow-active-won_follow_up'));
     await waitFor(() => expect(calls.some((c) => c.method === 'PUT')).toBe(true));
     const put = calls.find((c) => c.method === 'PUT')!;
@@ -150,6 +248,8 @@ describe('FlowRuns', () => {
   it('shows each run’s outcome, record and error, and what its actions did', async () => {
     const OPP = '0190a0b0-0000-7000-8000-0000000000c1';
     const TASK = '0190a0b0-0000-7000-8000-0000000000c2';
+    const BOSS = '0190a0b0-0000-7000-8000-0000000000b1';
+    const REP = '0190a0b0-0000-7000-8000-0000000000b2';
     const runs = [
       {
         id: 'r2',
@@ -177,11 +277,19 @@ describe('FlowRuns', () => {
         steps: [
           { action: 0, type: 'update_fields', record_id: OPP, outcome: 'done' },
           { action: 1, type: 'create_record', object: 'contact', record_id: TASK, outcome: 'done' },
+          { action: 2, type: 'assign_owner', owner_id: REP, outcome: 'done' },
+          { action: 3, type: 'notify', users: [BOSS, REP], outcome: 'done' },
+          { action: 4, type: 'notify', users: [], outcome: 'done' },
+          { action: 5, type: 'send_email', outcome: 'done' },
         ],
         error: null,
       },
     ];
-    const calls = stubFetch(() => [200, { runs, next_cursor: null }]);
+    const people = [
+      { id: BOSS, name: 'Wang Jun' },
+      { id: REP, name: 'Li Na' },
+    ];
+    const calls = stubFetch((c) => (c.url.includes('/records/user/query') ? [200, { records: people, next_cursor: null }] : [200, { runs, next_cursor: null }]));
     const { container } = renderWith(<FlowRuns flow={FLOW} onClose={() => undefined} />);
     expect((await screen.findByTestId('flow-run-status-r2')).textContent).toBe('Failed');
     expect(screen.getByTestId('flow-run-status-r1').textContent).toBe('Done');
@@ -201,5 +309,13 @@ describe('FlowRuns', () => {
     expect(failed.textContent).toContain('ValidationFailed: amount');
     expect(done.textContent).toContain('Action 2 · Create a record');
     expect(within(done).getByText(TASK).closest('a')?.getAttribute('href')).toBe(`/o/contact/${TASK}`);
+    // The owner an assignment gave and the users a notification reached, by name.
+    expect(done.textContent).toContain('Action 3 · Assign the owner');
+    await waitFor(() => expect(within(done).getByTestId('flow-step-owner').textContent).toBe('Owner: Li Na'));
+    const [notified, nobody] = within(done).getAllByTestId('flow-step-users');
+    await waitFor(() => expect(notified.textContent).toBe('Notified: Wang Jun, Li Na'));
+    expect(within(notified).getByText('Wang Jun').closest('a')?.getAttribute('href')).toBe(`/o/user/${BOSS}`);
+    expect(nobody.textContent).toBe('nobody to notify');
+    expect(done.textContent).toContain('Action 6 · Action “send_email”');
   });
 });
