@@ -15,8 +15,8 @@ import { actionsSummary, flowDefOf, triggerSummary, type Flow } from './flows';
 import './flows.css';
 
 /**
- * Setup › Automation: the company's record-triggered flows — what starts each (in words), when
- * it runs, whether it is on — with the editor and each flow's run log.
+ * Setup › Automation: the company's flows — what starts each (a record's change, a schedule, a
+ * date; in words), when it runs, whether it is on — with the editor and each flow's run log.
  */
 export default function FlowsPage() {
   const { t, label, lang } = useI18n();
@@ -47,9 +47,16 @@ export default function FlowsPage() {
     void load();
   }, [load]);
 
-  const objectLabel = (name: string) => {
-    const o = byName.get(name);
-    return o ? label(o.labels, o.name) : name;
+  const objectLabel = (name: string | null | undefined) => {
+    const o = name ? byName.get(name) : undefined;
+    return o ? label(o.labels, o.name) : name ?? '';
+  };
+  /** A date trigger's field by its label (its API name when the object does not have it). */
+  const dateFieldLabel = (f: Flow) => {
+    if (f.trigger.type !== 'date') return undefined;
+    const { object, field } = f.trigger;
+    const meta = byName.get(object)?.fields.find((x) => x.name === field);
+    return meta ? label(meta.labels, meta.name) : field;
   };
   const replace = (saved: Flow) => setFlows((prev) => (prev.some((f) => f.id === saved.id) ? prev.map((f) => (f.id === saved.id ? saved : f)) : [...prev, saved].sort((a, b) => a.name.localeCompare(b.name))));
 
@@ -130,14 +137,14 @@ export default function FlowsPage() {
                 </div>
               ),
             },
-            { title: t('setup.flows.object'), key: 'object', width: 120, render: (_, f) => objectLabel(f.trigger.object) },
+            { title: t('setup.flows.object'), key: 'object', width: 120, render: (_, f) => objectLabel(f.trigger.object) || '—' },
             {
               title: t('setup.flows.trigger'),
               key: 'trigger',
               render: (_, f) => (
                 <div>
                   <span className="ky-flow-summary" data-testid={`flow-summary-${f.name}`}>
-                    {triggerSummary(f.trigger, objectLabel(f.trigger.object), t, lang)}
+                    {triggerSummary(f.trigger, objectLabel(f.trigger.object), t, lang, dateFieldLabel(f))}
                   </span>
                   <div className="ky-flow-help" data-testid={`flow-actions-${f.name}`}>
                     {actionsSummary(f.actions, t)}
@@ -150,6 +157,17 @@ export default function FlowsPage() {
               key: 'timing',
               width: 130,
               render: (_, f) => {
+                // Timed flows always run in the background: their kind says when.
+                if (f.trigger.type !== 'record') {
+                  const kind = f.trigger.type;
+                  return (
+                    <Tooltip title={t(`setup.flows.triggerTypeHelp.${kind}`)}>
+                      <Tag color={kind === 'schedule' ? 'cyan' : 'gold'} data-testid={`flow-kind-${f.name}`}>
+                        {t(`setup.flows.triggerType.${kind}`)}
+                      </Tag>
+                    </Tooltip>
+                  );
+                }
                 const timing = f.trigger.timing ?? 'after_commit';
                 return (
                   <Tooltip title={t(`setup.flows.timingHelp.${timing}`)}>

@@ -26,6 +26,14 @@ import {
   type Flow,
   type FlowAction,
   type FlowDef,
+  type RecordTrigger,
+  allowedWithoutRecord,
+  cronProblem,
+  dateFields,
+  emailFields,
+  isEmailAddress,
+  offsetText,
+  runsWithoutRecord,
 } from './flows';
 
 const en: TFunction = (key, params) => translate('en', key, params);
@@ -76,7 +84,7 @@ describe('flow form ↔ definition', () => {
     expect(body.labels).toEqual({ 'zh-CN': '赢单回访' });
     expect(body.description).toBe('Tasks for won deals');
     expect(body.trigger.condition).toBeNull();
-    expect(body.trigger.events).toEqual(['created', 'updated']);
+    expect((body.trigger as RecordTrigger).events).toEqual(['created', 'updated']);
     expect(body.actions).toEqual([{ type: 'update_fields', target: 'record', values: { next_step: "'call'" } }]);
   });
 
@@ -245,7 +253,7 @@ const NOTIFY: FlowDef = {
   ],
 };
 /** An action of a type this web app does not know yet (a newer server's). */
-const FUTURE = { type: 'send_email', template: 'won_thanks', to: [{ type: 'owner' }], cc: null } as unknown as FlowAction;
+const FUTURE = { type: 'post_to_chat', template: 'won_thanks', to: [{ type: 'owner' }], cc: null } as unknown as FlowAction;
 
 describe('assign owner, notify and actions the editor does not know', () => {
   it('round-trips notifications and assignments', () => {
@@ -295,7 +303,7 @@ describe('assign owner, notify and actions the editor does not know', () => {
   it('keeps an action it does not know exactly as it came, wherever it is', () => {
     const def: FlowDef = { ...WON, actions: [WON.actions[0], FUTURE, WON.actions[1]] };
     const form = flowToForm(def);
-    expect(form.actions[1]).toMatchObject({ type: 'send_email', raw: FUTURE });
+    expect(form.actions[1]).toMatchObject({ type: 'post_to_chat', raw: FUTURE });
     expect(flowFromForm(form)).toEqual(def);
     // Moved first and the others removed: still sent whole.
     expect(flowFromForm({ ...form, actions: [form.actions[1], form.actions[0]] }).actions).toEqual([FUTURE, WON.actions[0]]);
@@ -344,8 +352,8 @@ describe('assign owner, notify and actions the editor does not know', () => {
 
   it('says what a flow does in one line, unknown actions by their type', () => {
     const actions = [...NOTIFY.actions.slice(0, 2), WON.actions[0], FUTURE];
-    expect(actionsSummary(actions, en)).toBe('Then: Send a notification, Assign the owner, Create a record, Action “send_email”');
-    expect(actionsSummary(actions, zh)).toBe('然后：发送通知、分配负责人、创建记录、动作“send_email”');
+    expect(actionsSummary(actions, en)).toBe('Then: Send a notification, Assign the owner, Create a record, Action “post_to_chat”');
+    expect(actionsSummary(actions, zh)).toBe('然后：发送通知、分配负责人、创建记录、动作“post_to_chat”');
   });
 
   it('offers the record’s own user lookups as recipients, and its fields as merge fields', () => {
@@ -359,5 +367,209 @@ describe('assign owner, notify and actions the editor does not know', () => {
     expect(insertIntoTemplate('', '{{ flow }}')).toBe('{{ flow }}');
     expect(insertIntoTemplate('商机', '{{ record.name }}')).toBe('商机 {{ record.name }}');
     expect(insertIntoTemplate('Won: ', '{{ record.name }}')).toBe('Won: {{ record.name }}');
+  });
+});
+
+/** The API's own scheduled and date-relative flows (tests/integration/test_flows.py). */
+const WAKE: FlowDef = {
+  ...WON,
+  name: 'wake_cold_accounts',
+  trigger: { type: 'schedule', cron: '0 9 * * *', object: 'account', condition: "grade = 'D'" },
+  actions: [{ type: 'update_fields', target: 'record', values: { description: "'请回访'" } }],
+};
+const CLOSING: FlowDef = {
+  ...WON,
+  name: 'closing_soon',
+  trigger: { type: 'date', object: 'opportunity', field: 'close_date', offset_days: -3, at_hour: 8, condition: null },
+  actions: [{ type: 'create_record', object: 'activity', values: { subject: "'即将到期：' & name" } }],
+};
+const REPORT: FlowDef = {
+  ...WON,
+  name: 'weekly_report',
+  trigger: { type: 'schedule', cron: '30 17 * * 5', object: null, condition: null },
+  actions: [{ type: 'create_record', object: 'activity', values: { subject: "'本周周报'", due_date: 'TODAY()' } }],
+};
+/** The three newer actions, as the API's tests save them (test_flow_actions.py). */
+const HOOK = '0190a0b0-0000-7000-8000-0000000000d1';
+const OUTREACH: FlowDef = {
+  ...WON,
+  name: 'welcome_contact',
+  trigger: { type: 'record', object: 'contact', events: ['created'], condition: null, only_when_starting_to_match: false, timing: 'after_commit' },
+  actions: [
+    {
+      type: 'send_email',
+      to_fields: ['email'],
+      to_addresses: ['sales@example.com'],
+      recipients: [{ type: 'owner' }, { type: 'role', role_id: 'r-sales' }],
+      subject: { 'zh-CN': '欢迎，{{ record.name }}', en: 'Welcome, {{ record.name }}' },
+      text: { 'zh-CN': '您好 {{ record.name }}，感谢关注。', en: 'Hello {{ record.name }}' },
+      html: { en: '<p>Hello {{ record.name }}</p>' },
+    },
+    { type: 'call_webhook', webhook_id: HOOK },
+    { type: 'submit_for_approval', comment: '大额折扣' },
+  ],
+};
+
+describe('scheduled and date-relative triggers', () => {
+  it('round-trips each trigger type, keeping the other types’ inputs at their defaults', () => {
+    for (const def of [WAKE, CLOSING, REPORT, WON]) expect(flowFromForm(flowToForm(def))).toEqual(def);
+    expect(flowToForm(WAKE)).toMatchObject({ trigger_type: 'schedule', cron: '0 9 * * *', object: 'account', condition: "grade = 'D'", events: ['created', 'updated'], timing: 'after_commit' });
+    expect(flowToForm(CLOSING)).toMatchObject({ trigger_type: 'date', object: 'opportunity', date_field: 'close_date', offset_days: -3, at_hour: 8, cron: '' });
+    expect(flowToForm(REPORT).object).toBeUndefined();
+  });
+
+  it('sends only what the trigger type takes: no condition without an object, whole days, the default hour', () => {
+    const form = flowToForm(WON);
+    expect(flowFromForm({ ...form, trigger_type: 'schedule', cron: ' 0 9 * * 1 ', object: undefined, condition: "stage = 'won'" }).trigger).toEqual({
+      type: 'schedule',
+      cron: '0 9 * * 1',
+      object: null,
+      condition: null,
+    });
+    expect(flowFromForm({ ...form, trigger_type: 'date', object: 'opportunity', date_field: 'close_date', offset_days: 2.7, at_hour: null, condition: ' ' }).trigger).toEqual({
+      type: 'date',
+      object: 'opportunity',
+      field: 'close_date',
+      offset_days: 2,
+      at_hour: 8,
+      condition: null,
+    });
+    // Back to a record trigger: its own inputs, untouched by the others'.
+    expect(flowFromForm({ ...form, cron: '0 9 * * 1', date_field: 'close_date' }).trigger).toEqual(WON.trigger);
+  });
+
+  it('says in words when a timed flow runs, in English and Chinese', () => {
+    expect(triggerSummary(WAKE.trigger, 'Account', en, 'en')).toBe("On the schedule 0 9 * * *, for each Account matching grade = 'D'");
+    expect(triggerSummary(WAKE.trigger, '客户', zh, 'zh-CN')).toBe("按计划 0 9 * * *，针对满足 grade = 'D' 的每条客户");
+    expect(triggerSummary({ ...WAKE.trigger, condition: null }, 'Account', en, 'en')).toBe('On the schedule 0 9 * * *, for each Account');
+    expect(triggerSummary(REPORT.trigger, '', en, 'en')).toBe('On the schedule 30 17 * * 5');
+    expect(triggerSummary(REPORT.trigger, '', zh, 'zh-CN')).toBe('按计划 30 17 * * 5 运行');
+    expect(triggerSummary(CLOSING.trigger, 'Opportunity', en, 'en', 'Close date')).toBe('3 days before Close date of each Opportunity, at 08:00');
+    expect(triggerSummary(CLOSING.trigger, '商机', zh, 'zh-CN', '预计成交日期')).toBe('每条商机的预计成交日期前 3 天 08:00');
+    const after = { ...CLOSING.trigger, offset_days: 1, at_hour: 14, condition: "stage != 'lost'" };
+    expect(triggerSummary(after, 'Opportunity', en, 'en')).toBe("1 day after close_date of each Opportunity matching stage != 'lost', at 14:00");
+    expect(offsetText(0, 'Close date', en)).toBe('on Close date');
+    expect(offsetText(-30, '结束日期', zh)).toBe('结束日期前 30 天');
+    expect(offsetText(0, '结束日期', zh)).toBe('结束日期当天');
+  });
+
+  it('offers date fields to count from, and checks a cron’s parts before asking the server', () => {
+    expect(dateFields(opportunity).map((f) => f.name)).toEqual(['close_date', 'next_call', 'created_at', 'updated_at']);
+    expect(cronProblem('0 9 * * 1')).toBeNull();
+    expect(cronProblem('0 0 9 * * 1')).toBeNull(); // with seconds
+    expect(cronProblem('@daily')).toBeNull();
+    expect(cronProblem('0 9 * *')).toBe('parts');
+    expect(cronProblem('  ')).toBe('required');
+  });
+
+  it('knows what a flow without a record can do', () => {
+    expect(runsWithoutRecord({ trigger_type: 'schedule', object: undefined })).toBe(true);
+    expect(runsWithoutRecord({ trigger_type: 'schedule', object: 'account' })).toBe(false);
+    expect(runsWithoutRecord({ trigger_type: 'record', object: undefined })).toBe(false);
+    expect(allowedWithoutRecord(newAction('create_record'))).toBe(true);
+    expect(allowedWithoutRecord(newAction('call_webhook'))).toBe(true);
+    expect(allowedWithoutRecord(newAction('update_fields'))).toBe(false);
+    expect(allowedWithoutRecord(newAction('assign_owner'))).toBe(false);
+    expect(allowedWithoutRecord(newAction('submit_for_approval'))).toBe(false);
+    expect(allowedWithoutRecord(newAction('notify'))).toBe(false); // to the record's owner
+    expect(allowedWithoutRecord({ ...newAction('notify'), recipients: [{ type: 'user' }, { type: 'role' }] })).toBe(true);
+    expect(allowedWithoutRecord({ ...newAction('send_email'), to_addresses: ['a@example.com'] })).toBe(true);
+    expect(allowedWithoutRecord({ ...newAction('send_email'), to_fields: ['email'] })).toBe(false);
+  });
+
+  it('puts the timed triggers’ errors on their inputs', () => {
+    const form = flowToForm(WAKE);
+    const mapped = flowErrors(
+      [
+        { field: 'trigger.cron', code: 'flow_bad_cron', message: 'not a schedule' },
+        { field: 'trigger.field', code: 'flow_not_a_date', message: 'not a date' },
+        { field: 'trigger.date.offset_days', code: 'less_than_equal', message: 'too far' },
+        { field: 'trigger.at_hour', code: 'less_than_equal', message: 'no such hour' },
+        { field: 'trigger.schedule.cron', code: 'string_too_long', message: 'too long' },
+        { field: 'trigger.type', code: 'union_tag_invalid', message: 'which trigger?' },
+        { field: 'actions.0.type', code: 'flow_needs_record', message: 'needs a record' },
+      ],
+      form,
+    );
+    expect(mapped.fields).toEqual([
+      { name: ['cron'], errors: ['not a schedule', 'too long'] },
+      { name: ['date_field'], errors: ['not a date'] },
+      { name: ['offset_days'], errors: ['too far'] },
+      { name: ['at_hour'], errors: ['no such hour'] },
+      { name: ['trigger_type'], errors: ['which trigger?'] },
+      { name: ['actions', 0, 'type'], errors: ['needs a record'] },
+    ]);
+    expect(mapped.summary.map((x) => x.place.part)).toEqual(['cron', 'date_field', 'offset_days', 'at_hour', 'cron', 'trigger_type', 'action']);
+  });
+});
+
+describe('send email, call a webhook, submit for approval', () => {
+  it('round-trips the three actions', () => {
+    const form = flowToForm(OUTREACH);
+    expect(form.actions[0]).toMatchObject({
+      type: 'send_email',
+      to_fields: ['email'],
+      to_addresses: ['sales@example.com'],
+      recipients: [
+        { type: 'owner', user_id: null, field: null, role_id: null },
+        { type: 'role', user_id: null, field: null, role_id: 'r-sales' },
+      ],
+      subject_zh: '欢迎，{{ record.name }}',
+      text_en: 'Hello {{ record.name }}',
+      html_en: '<p>Hello {{ record.name }}</p>',
+      html_zh: '',
+    });
+    expect(form.actions[1]).toMatchObject({ type: 'call_webhook', webhook_id: HOOK });
+    expect(form.actions[2]).toMatchObject({ type: 'submit_for_approval', comment: '大额折扣' });
+    expect(flowFromForm(form)).toEqual(OUTREACH);
+  });
+
+  it('sends trimmed addresses, HTML and a comment only when written, and starts each afresh', () => {
+    const email = { ...newAction('send_email'), to_addresses: [' boss@example.com ', ''], recipients: [{}, { type: 'user' as const, user_id: 'u-1', role_id: 'r-1' }], subject_en: ' Hi ', text_zh: '你好', html_en: ' ' };
+    const body = flowFromForm({ ...flowToForm(REPORT), actions: [email, newAction('call_webhook'), { ...newAction('submit_for_approval'), comment: '  ' }] });
+    expect(body.actions).toEqual([
+      { type: 'send_email', to_fields: [], to_addresses: ['boss@example.com'], recipients: [{ type: 'user', user_id: 'u-1' }], subject: { en: 'Hi' }, text: { 'zh-CN': '你好' }, html: null },
+      { type: 'call_webhook', webhook_id: '' },
+      { type: 'submit_for_approval', comment: null },
+    ]);
+  });
+
+  it('puts the email’s, the webhook’s and the approval’s errors on their inputs', () => {
+    const form = flowToForm(OUTREACH);
+    const mapped = flowErrors(
+      [
+        { field: 'actions.0.to_fields.0', code: 'flow_not_an_email_field', message: 'not an email field' },
+        { field: 'actions.0.to_addresses.0', code: 'invalid_email', message: 'not an address' },
+        { field: 'actions.0.recipients.1.role_id', code: 'record_not_found', message: 'no such role' },
+        { field: 'actions.0.subject.zh-CN', code: 'invalid_template', message: 'bad subject' },
+        { field: 'actions.0.text', code: 'required', message: 'no text' },
+        { field: 'actions.0.html.en', code: 'invalid_template', message: 'bad html' },
+        { field: 'actions.1.webhook_id', code: 'record_not_found', message: 'no such webhook' },
+        { field: 'actions.2.submit_for_approval.comment', code: 'string_too_long', message: 'too long' },
+        { field: 'actions.2.type', code: 'flow_needs_record', message: 'needs a record' },
+      ],
+      form,
+    );
+    expect(mapped.fields).toEqual([
+      { name: ['actions', 0, 'to_fields'], errors: ['not an email field'] },
+      { name: ['actions', 0, 'to_addresses'], errors: ['not an address'] },
+      { name: ['actions', 0, 'recipients', 1, 'role_id'], errors: ['no such role'] },
+      { name: ['actions', 0, 'subject_zh'], errors: ['bad subject'] },
+      { name: ['actions', 0, 'text_en'], errors: ['no text'] },
+      { name: ['actions', 0, 'html_en'], errors: ['bad html'] },
+      { name: ['actions', 1, 'webhook_id'], errors: ['no such webhook'] },
+      { name: ['actions', 2, 'comment'], errors: ['too long'] },
+      { name: ['actions', 2, 'type'], errors: ['needs a record'] },
+    ]);
+    expect(mapped.summary[0].place).toEqual({ part: 'action', action: 0, input: 'to_fields' });
+  });
+
+  it('names them in the actions line, and offers email fields and checks addresses', () => {
+    expect(actionsSummary(OUTREACH.actions, en)).toBe('Then: Send an email, Call a webhook, Submit for approval');
+    expect(actionsSummary(OUTREACH.actions, zh)).toBe('然后：发送邮件、调用 Webhook、提交审批');
+    expect(emailFields(contact).map((f) => f.name)).toEqual(['email']);
+    expect(emailFields(account)).toEqual([]);
+    expect(isEmailAddress('wang.fang@example.com')).toBe(true);
+    expect(isEmailAddress('wang fang@example')).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * Record-triggered flows (Setup › Automation) as plain data: the editor's form values ↔ the
- * flows API's definition, where the API's field errors ("actions.1.values.amount") belong in
- * the form, the one-line trigger summary of the list, and which fields an action may set.
+ * Flows (Setup › Automation) as plain data: the editor's form values ↔ the flows API's
+ * definition (record, schedule and date triggers; every action type), where the API's field
+ * errors ("actions.1.values.amount", "trigger.cron") belong in the form, the one-line trigger
+ * summary of the list, and which fields an action may set.
  * Pure functions, so they are tested without rendering the editor.
  */
 import type { FieldMeta, Labels, Lang, ObjectMeta, ProblemFieldError, RequestBody } from '../../api/types';
@@ -12,18 +13,43 @@ import { labelsOf } from './fieldForm';
 /** A flow's definition as POST /flows and PUT /flows/{id} take it. */
 export type FlowDef = RequestBody<'/api/v1/flows', 'post'>;
 export type FlowTrigger = FlowDef['trigger'];
+export type TriggerType = FlowTrigger['type'];
+type TriggerOf<K extends TriggerType> = Extract<FlowTrigger, { type: K }>;
+export type RecordTrigger = TriggerOf<'record'>;
+export type ScheduleTrigger = TriggerOf<'schedule'>;
+export type DateTrigger = TriggerOf<'date'>;
 export type FlowAction = FlowDef['actions'][number];
-export type TriggerEvent = FlowTrigger['events'][number];
-export type Timing = NonNullable<FlowTrigger['timing']>;
+export type TriggerEvent = RecordTrigger['events'][number];
+export type Timing = NonNullable<RecordTrigger['timing']>;
 export type ActionType = FlowAction['type'];
 type ActionOf<K extends ActionType> = Extract<FlowAction, { type: K }>;
 export type AssignStrategy = ActionOf<'assign_owner'>['strategy'];
 export type Recipient = ActionOf<'notify'>['recipients'][number];
 export type RecipientType = Recipient['type'];
 
+export const TRIGGER_TYPES: TriggerType[] = ['record', 'schedule', 'date'];
 export const TRIGGER_EVENTS: TriggerEvent[] = ['created', 'updated', 'deleted'];
 export const TIMINGS: Timing[] = ['after_commit', 'before_save'];
-export const ACTION_TYPES: ActionType[] = ['update_fields', 'create_record', 'assign_owner', 'notify'];
+export const ACTION_TYPES: ActionType[] = ['update_fields', 'create_record', 'assign_owner', 'notify', 'send_email', 'call_webhook', 'submit_for_approval'];
+/**
+ * What a scheduled flow without an object may do (check._check_without_record): there is no
+ * record, so only actions that need none — and recipients named outright, not through one.
+ */
+export const NO_RECORD_ACTIONS: ActionType[] = ['create_record', 'notify', 'send_email', 'call_webhook'];
+export const NO_RECORD_RECIPIENTS: RecipientType[] = ['user', 'role'];
+/** Cron examples the editor offers (minute hour day month weekday, the tenant's time zone). */
+export const CRON_EXAMPLES = [
+  { cron: '0 9 * * 1', name: 'mondays' },
+  { cron: '0 8 * * *', name: 'daily' },
+  { cron: '30 17 * * 5', name: 'fridays' },
+  { cron: '0 8 1 * *', name: 'monthly' },
+] as const;
+/** The server's limits on a date trigger (model.DateTrigger). */
+export const MAX_OFFSET_DAYS = 3650;
+export const DEFAULT_AT_HOUR = 8;
+/** The server's limits on an email's addresses and record fields (model.SendEmail). */
+export const MAX_TO_ADDRESSES = 20;
+export const MAX_TO_FIELDS = 5;
 export const ASSIGN_STRATEGIES: AssignStrategy[] = ['user', 'round_robin', 'least_loaded'];
 export const RECIPIENT_TYPES: RecipientType[] = ['owner', 'owner_manager', 'user', 'field', 'role'];
 /** The server's limit on a notification's recipients (model.Notify.recipients). */
@@ -50,6 +76,12 @@ export interface FlowStep {
   owner_id?: string;
   /** notify: the users it notified (none when every recipient resolved to nobody). */
   users?: string[];
+  /** send_email: the addresses the email went to. */
+  to?: string[];
+  /** call_webhook: the webhook delivery it queued. */
+  delivery_id?: string;
+  /** submit_for_approval: the approval it started. */
+  approval_id?: string;
   /** A before-save run: the fields it set. */
   fields?: string[];
   object?: string;
@@ -63,9 +95,11 @@ export interface FlowRun {
   id: string;
   flow_id?: string;
   flow_name: string;
+  /** Empty for a scheduled flow without an object. */
   object: string;
   record_id: string | null;
-  event: TriggerEvent;
+  /** created / updated / deleted, or "scheduled" and "date" for the timed triggers. */
+  event: TriggerEvent | 'scheduled' | 'date' | string;
   status: RunStatus;
   depth: number;
   started_at: string;
@@ -109,6 +143,20 @@ export interface ActionForm {
   title_zh?: string;
   body_en?: string;
   body_zh?: string;
+  /** send_email: email fields of the record, fixed addresses (and `recipients`, users). */
+  to_fields?: string[];
+  to_addresses?: string[];
+  /** send_email: subject, text and optional HTML per language (templates). */
+  subject_en?: string;
+  subject_zh?: string;
+  text_en?: string;
+  text_zh?: string;
+  html_en?: string;
+  html_zh?: string;
+  /** call_webhook: the tenant's webhook subscription it delivers to. */
+  webhook_id?: string | null;
+  /** submit_for_approval: the submission's comment. */
+  comment?: string;
   /** An unknown action, sent back exactly as it came. */
   raw?: object;
 }
@@ -118,11 +166,21 @@ export interface FlowForm {
   label_zh?: string;
   description?: string;
   active: boolean;
+  /** What starts the flow: a record's change, a cron schedule, or a day relative to a date field. */
+  trigger_type: TriggerType;
+  /** The trigger's object (optional for a schedule: without one the flow runs once, with no record). */
   object?: string;
+  /** record: the changes that start it, and when it runs. */
   events: TriggerEvent[];
   timing: Timing;
   condition?: string;
   only_when_starting_to_match: boolean;
+  /** schedule: the cron expression. */
+  cron?: string;
+  /** date: the date field, the days from it (negative: before) and the hour it runs at. */
+  date_field?: string;
+  offset_days?: number | null;
+  at_hour?: number | null;
   actions: ActionForm[];
 }
 
@@ -145,6 +203,12 @@ export function newAction(type: ActionType = 'update_fields'): ActionForm {
       return { type, strategy: 'user', user_id: null, team_id: null, values: [] };
     case 'notify':
       return { type, recipients: [{ type: 'owner' }], title_en: '', title_zh: '', body_en: '', body_zh: '', values: [] };
+    case 'send_email':
+      return { type, to_fields: [], to_addresses: [], recipients: [], subject_en: '', subject_zh: '', text_en: '', text_zh: '', html_en: '', html_zh: '', values: [] };
+    case 'call_webhook':
+      return { type, webhook_id: null, values: [] };
+    case 'submit_for_approval':
+      return { type, comment: '', values: [] };
     default:
       return { type, values: [{}] };
   }
@@ -162,18 +226,40 @@ export function actionToForm(a: FlowAction): ActionForm {
     case 'notify':
       return {
         type: a.type,
-        recipients: a.recipients.map((r) => ({ type: r.type, user_id: r.user_id ?? null, field: r.field ?? null, role_id: r.role_id ?? null })),
+        recipients: a.recipients.map(recipientToForm),
         title_en: a.title.en ?? '',
         title_zh: a.title['zh-CN'] ?? '',
         body_en: a.body?.en ?? '',
         body_zh: a.body?.['zh-CN'] ?? '',
         values: [],
       };
+    case 'send_email':
+      return {
+        type: a.type,
+        to_fields: [...(a.to_fields ?? [])],
+        to_addresses: [...(a.to_addresses ?? [])],
+        recipients: (a.recipients ?? []).map(recipientToForm),
+        subject_en: a.subject.en ?? '',
+        subject_zh: a.subject['zh-CN'] ?? '',
+        text_en: a.text.en ?? '',
+        text_zh: a.text['zh-CN'] ?? '',
+        html_en: a.html?.en ?? '',
+        html_zh: a.html?.['zh-CN'] ?? '',
+        values: [],
+      };
+    case 'call_webhook':
+      return { type: a.type, webhook_id: a.webhook_id, values: [] };
+    case 'submit_for_approval':
+      return { type: a.type, comment: a.comment ?? '', values: [] };
     default: {
       const raw = a as unknown as { type?: unknown };
       return { type: String(raw.type ?? ''), values: [], raw };
     }
   }
+}
+
+function recipientToForm(r: Recipient): RecipientForm {
+  return { type: r.type, user_id: r.user_id ?? null, field: r.field ?? null, role_id: r.role_id ?? null };
 }
 
 function valueRows(values: Record<string, string> | undefined): ValueRow[] {
@@ -188,48 +274,100 @@ export function flowToForm(flow: FlowDef | null): FlowForm {
       label_zh: '',
       description: '',
       active: true,
-      object: undefined,
-      events: ['created', 'updated'],
-      timing: 'after_commit',
-      condition: '',
-      only_when_starting_to_match: false,
+      ...TRIGGER_DEFAULTS,
       actions: [newAction()],
     };
   }
-  const tr = flow.trigger;
   return {
     name: flow.name,
     label_en: flow.labels.en ?? '',
     label_zh: flow.labels['zh-CN'] ?? '',
     description: flow.description ?? '',
     active: flow.active !== false,
-    object: tr.object,
-    events: [...tr.events],
-    timing: tr.timing ?? 'after_commit',
-    condition: tr.condition ?? '',
-    only_when_starting_to_match: !!tr.only_when_starting_to_match,
+    ...triggerToForm(flow.trigger),
     actions: flow.actions.map(actionToForm),
   };
+}
+
+/** A new flow's trigger inputs: a record trigger on created and updated, after save; the timed inputs' defaults. */
+const TRIGGER_DEFAULTS: Omit<FlowForm, 'name' | 'label_en' | 'label_zh' | 'description' | 'active' | 'actions'> = {
+  trigger_type: 'record',
+  object: undefined,
+  events: ['created', 'updated'],
+  timing: 'after_commit',
+  condition: '',
+  only_when_starting_to_match: false,
+  cron: '',
+  date_field: undefined,
+  offset_days: 0,
+  at_hour: DEFAULT_AT_HOUR,
+};
+
+/** The trigger's inputs; those of the other trigger types keep their defaults (to switch to). */
+function triggerToForm(tr: FlowTrigger): typeof TRIGGER_DEFAULTS {
+  const base = { ...TRIGGER_DEFAULTS, trigger_type: tr.type, object: tr.object ?? undefined, condition: tr.condition ?? '' };
+  switch (tr.type) {
+    case 'schedule':
+      return { ...base, cron: tr.cron };
+    case 'date':
+      return { ...base, date_field: tr.field, offset_days: tr.offset_days, at_hour: tr.at_hour ?? DEFAULT_AT_HOUR };
+    default:
+      return { ...base, events: [...tr.events], timing: tr.timing ?? 'after_commit', only_when_starting_to_match: !!tr.only_when_starting_to_match };
+  }
+}
+
+/** The trigger of the form's values: only what its type takes. */
+export function triggerFromForm(v: FlowForm): FlowTrigger {
+  const condition = text(v.condition) || null;
+  switch (v.trigger_type) {
+    case 'schedule': {
+      // Without an object there is no record for a condition to be about.
+      const object = v.object || null;
+      return { type: 'schedule', cron: text(v.cron), object, condition: object ? condition : null };
+    }
+    case 'date':
+      return {
+        type: 'date',
+        object: v.object ?? '',
+        field: v.date_field ?? '',
+        offset_days: Number.isFinite(v.offset_days) ? Math.trunc(v.offset_days as number) : 0,
+        at_hour: Number.isFinite(v.at_hour) ? Math.trunc(v.at_hour as number) : DEFAULT_AT_HOUR,
+        condition,
+      };
+    default:
+      return {
+        type: 'record',
+        object: v.object ?? '',
+        events: TRIGGER_EVENTS.filter((e) => (v.events ?? []).includes(e)),
+        condition,
+        only_when_starting_to_match: !!v.only_when_starting_to_match,
+        timing: v.timing ?? 'after_commit',
+      };
+  }
+}
+
+/** Whether the form's flow runs with no record (a schedule without an object): see NO_RECORD_ACTIONS. */
+export function runsWithoutRecord(v: Pick<FlowForm, 'trigger_type' | 'object'>): boolean {
+  return v.trigger_type === 'schedule' && !v.object;
+}
+
+/** Whether an action (with its recipients and record fields) can run in a flow without a record. */
+export function allowedWithoutRecord(a: ActionForm): boolean {
+  if (!(NO_RECORD_ACTIONS as string[]).includes(a.type)) return false;
+  if (a.type === 'send_email' && (a.to_fields ?? []).length) return false;
+  return (a.recipients ?? []).every((r) => !r?.type || NO_RECORD_RECIPIENTS.includes(r.type));
 }
 
 const text = (s: string | null | undefined) => (s ?? '').trim();
 
 /** The request body for the form's values: rows without a field are left out, text trimmed. */
 export function flowFromForm(v: FlowForm): FlowDef {
-  const condition = text(v.condition);
   return {
     name: text(v.name),
     labels: labelsOf(v.label_en, v.label_zh) as Labels,
     description: text(v.description) || null,
     active: v.active !== false,
-    trigger: {
-      type: 'record',
-      object: v.object ?? '',
-      events: TRIGGER_EVENTS.filter((e) => (v.events ?? []).includes(e)),
-      condition: condition || null,
-      only_when_starting_to_match: !!v.only_when_starting_to_match,
-      timing: v.timing ?? 'after_commit',
-    },
+    trigger: triggerFromForm(v),
     actions: (v.actions ?? []).map(actionFromForm),
   };
 }
@@ -251,6 +389,22 @@ export function actionFromForm(a: ActionForm): FlowAction {
         body: Object.keys(body).length ? body : null,
       };
     }
+    case 'send_email': {
+      const html = labelsOf(a.html_en, a.html_zh) as Labels;
+      return {
+        type: 'send_email',
+        to_fields: (a.to_fields ?? []).filter(Boolean),
+        to_addresses: (a.to_addresses ?? []).map(text).filter(Boolean),
+        recipients: (a.recipients ?? []).filter((r) => r?.type).map(recipientFromForm),
+        subject: labelsOf(a.subject_en, a.subject_zh) as Labels,
+        text: labelsOf(a.text_en, a.text_zh) as Labels,
+        html: Object.keys(html).length ? html : null,
+      };
+    }
+    case 'call_webhook':
+      return { type: 'call_webhook', webhook_id: a.webhook_id ?? '' };
+    case 'submit_for_approval':
+      return { type: 'submit_for_approval', comment: text(a.comment) || null };
     case 'create_record':
       return { type: 'create_record', object: a.object ?? '', values: valuesOf(a.values) };
     default:
@@ -292,7 +446,25 @@ export function toBeforeSave(v: Pick<FlowForm, 'events' | 'actions'>): Pick<Flow
 
 /** Which part of the editor an error is about, for its line in the error summary. */
 export interface FlowErrorPlace {
-  part: 'name' | 'labels' | 'description' | 'active' | 'object' | 'events' | 'condition' | 'timing' | 'only_when' | 'trigger' | 'actions' | 'action' | 'other';
+  part:
+    | 'name'
+    | 'labels'
+    | 'description'
+    | 'active'
+    | 'trigger_type'
+    | 'object'
+    | 'events'
+    | 'condition'
+    | 'timing'
+    | 'only_when'
+    | 'cron'
+    | 'date_field'
+    | 'offset_days'
+    | 'at_hour'
+    | 'trigger'
+    | 'actions'
+    | 'action'
+    | 'other';
   /** For part "action": the action's position (0-based). */
   action?: number;
   /** For part "action": the field an action's value sets. */
@@ -304,7 +476,33 @@ export interface FlowErrorPlace {
   /** The API's path, for "other". */
   path?: string;
 }
-export type ActionInput = 'type' | 'target' | 'object' | 'strategy' | 'user_id' | 'team_id' | 'recipients' | 'recipient' | 'title_en' | 'title_zh' | 'body_en' | 'body_zh';
+export type ActionInput =
+  | 'type'
+  | 'target'
+  | 'object'
+  | 'strategy'
+  | 'user_id'
+  | 'team_id'
+  | 'recipients'
+  | 'recipient'
+  | 'title_en'
+  | 'title_zh'
+  | 'body_en'
+  | 'body_zh'
+  | 'to_fields'
+  | 'to_addresses'
+  | 'subject_en'
+  | 'subject_zh'
+  | 'text_en'
+  | 'text_zh'
+  | 'html_en'
+  | 'html_zh'
+  | 'webhook_id'
+  | 'comment';
+/** An action's inputs named as the API's paths name them (one input each). */
+const PLAIN_INPUTS = new Set<string>(['type', 'target', 'object', 'strategy', 'user_id', 'team_id', 'to_fields', 'to_addresses', 'webhook_id', 'comment']);
+/** An action's templates per language: "subject.zh-CN" is the input subject_zh. */
+const TEMPLATE_PARTS = new Set<string>(['title', 'body', 'subject', 'text', 'html']);
 export type FormName = (string | number)[];
 export interface FlowErrors {
   /** Errors for inputs of the form, by form name path (for form.setFields). */
@@ -314,7 +512,12 @@ export interface FlowErrors {
 }
 
 const TRIGGER_INPUTS: Record<string, FlowErrorPlace['part']> = {
+  type: 'trigger_type',
   object: 'object',
+  cron: 'cron',
+  field: 'date_field',
+  offset_days: 'offset_days',
+  at_hour: 'at_hour',
   events: 'events',
   condition: 'condition',
   timing: 'timing',
@@ -325,7 +528,12 @@ const FORM_NAME: Partial<Record<FlowErrorPlace['part'], string>> = {
   labels: 'label_en',
   description: 'description',
   active: 'active',
+  trigger_type: 'trigger_type',
   object: 'object',
+  cron: 'cron',
+  date_field: 'date_field',
+  offset_days: 'offset_days',
+  at_hour: 'at_hour',
   events: 'events',
   condition: 'condition',
   timing: 'timing',
@@ -334,8 +542,10 @@ const FORM_NAME: Partial<Record<FlowErrorPlace['part'], string>> = {
 
 /** Where one API error path is, and the form input that shows it (null: only the summary). */
 export function flowErrorTarget(path: string, form: Pick<FlowForm, 'actions'>): { place: FlowErrorPlace; name: FormName | null } {
-  // A union's tag in pydantic's paths ("actions.0.update_fields.values") names no input.
-  const parts = path.split('.').filter((p, i, all) => !(i === 2 && all[0] === 'actions' && isKnownAction(p)));
+  // A union's tag in pydantic's paths ("actions.0.update_fields.values", "trigger.schedule.cron") names no input.
+  const parts = path
+    .split('.')
+    .filter((p, i, all) => !(i === 2 && all[0] === 'actions' && isKnownAction(p)) && !(i === 1 && all[0] === 'trigger' && (TRIGGER_TYPES as string[]).includes(p)));
   const [head, second, third, fourth, fifth] = parts;
   if (head === 'name' || head === 'labels' || head === 'description' || head === 'active') {
     const place: FlowErrorPlace = { part: head };
@@ -352,8 +562,10 @@ export function flowErrorTarget(path: string, form: Pick<FlowForm, 'actions'>): 
     if (!action || second === undefined) return { place: { part: 'actions' }, name: null };
     // An action the editor does not show has no inputs: the summary names it.
     if (!isKnownAction(action.type)) return { place: { part: 'action', action: index }, name: null };
-    if (third === 'type' || third === 'target' || third === 'object' || third === 'strategy' || third === 'user_id' || third === 'team_id') {
-      return { place: { part: 'action', action: index, input: third }, name: ['actions', index, third] };
+    if (third !== undefined && PLAIN_INPUTS.has(third)) {
+      // "to_fields.0", "to_addresses.2": one select holds them all.
+      const input = third as ActionInput;
+      return { place: { part: 'action', action: index, input }, name: ['actions', index, input] };
     }
     if (third === 'recipients') {
       const r = Number(fourth);
@@ -361,9 +573,9 @@ export function flowErrorTarget(path: string, form: Pick<FlowForm, 'actions'>): 
       const input = fifth === 'user_id' || fifth === 'field' || fifth === 'role_id' ? fifth : 'type';
       return { place: { part: 'action', action: index, input: 'recipient', recipient: r }, name: ['actions', index, 'recipients', r, input] };
     }
-    if (third === 'title' || third === 'body') {
+    if (third !== undefined && TEMPLATE_PARTS.has(third)) {
       // "title.zh-CN" is the Chinese input; the part as a whole ("title": required) the first one.
-      const input: ActionInput = `${third}_${fourth === 'zh-CN' ? 'zh' : 'en'}`;
+      const input = `${third}_${fourth === 'zh-CN' ? 'zh' : 'en'}` as ActionInput;
       return { place: { part: 'action', action: index, input }, name: ['actions', index, input] };
     }
     if (third === 'values' && fourth) {
@@ -405,12 +617,38 @@ export function eventsText(events: readonly TriggerEvent[], t: TFunction): strin
   return words.slice(0, -1).join(t('setup.flows.summary.comma')) + t('setup.flows.summary.or') + words[words.length - 1];
 }
 
+/** "09:00": an hour of the day as the tenant reads times. */
+export function hourText(hour: number | null | undefined): string {
+  return `${String(hour ?? DEFAULT_AT_HOUR).padStart(2, '0')}:00`;
+}
+
+/** "3 days before Close date" / "预计成交日期前 3 天"; "On Close date" for no offset. */
+export function offsetText(offsetDays: number | null | undefined, fieldLabel: string, t: TFunction): string {
+  const n = Math.trunc(offsetDays ?? 0);
+  if (n === 0) return t('setup.flows.offset.on', { field: fieldLabel });
+  const days = Math.abs(n);
+  const key = n < 0 ? (days === 1 ? 'setup.flows.offset.dayBefore' : 'setup.flows.offset.before') : days === 1 ? 'setup.flows.offset.dayAfter' : 'setup.flows.offset.after';
+  return t(key, { n: days, field: fieldLabel });
+}
+
 /**
  * The trigger in one line, as the list shows it: "When an Opportunity is updated and starts to
- * match stage = 'won'" / "当商机被更新且开始满足 stage = 'won' 时".
+ * match stage = 'won'" / "当商机被更新且开始满足 stage = 'won' 时"; "On the schedule 0 9 * * 1,
+ * for each Account matching grade = 'D'"; "3 days before Close date of each Opportunity, at 08:00".
+ * `fieldLabel` names a date trigger's field (its API name when not given).
  */
-export function triggerSummary(trigger: FlowTrigger, objectLabel: string, t: TFunction, lang: Lang): string {
-  const params = { object: withArticle(objectLabel, lang), events: eventsText(trigger.events, t), condition: text(trigger.condition) };
+export function triggerSummary(trigger: FlowTrigger, objectLabel: string, t: TFunction, lang: Lang, fieldLabel?: string): string {
+  const condition = text(trigger.condition);
+  if (trigger.type === 'schedule') {
+    if (!trigger.object) return t('setup.flows.summary.schedule', { cron: trigger.cron });
+    const params = { cron: trigger.cron, object: objectLabel, condition };
+    return t(condition ? 'setup.flows.summary.scheduleMatching' : 'setup.flows.summary.scheduleEach', params);
+  }
+  if (trigger.type === 'date') {
+    const params = { offset: offsetText(trigger.offset_days, fieldLabel ?? trigger.field, t), object: objectLabel, hour: hourText(trigger.at_hour), condition };
+    return t(condition ? 'setup.flows.summary.dateMatching' : 'setup.flows.summary.date', params);
+  }
+  const params = { object: withArticle(objectLabel, lang), events: eventsText(trigger.events, t), condition };
   if (!params.condition) return t('setup.flows.summary.plain', params);
   return t(trigger.only_when_starting_to_match ? 'setup.flows.summary.starts' : 'setup.flows.summary.matches', params);
 }
@@ -515,6 +753,35 @@ export function textLiteral(value: string): string {
 export function userFields(obj: ObjectMeta | undefined): FieldMeta[] {
   if (!obj) return [];
   return obj.fields.filter((f) => LOOKUP_TYPES.has(f.type) && f.target === 'user' && !SYSTEM_FIELDS.has(f.name) && !f.system && f.name !== 'owner_id');
+}
+
+const DATE_TYPES = new Set(['date', 'datetime']);
+
+/** The fields a date trigger can count from: the object's date and date-time fields (created_at too). */
+export function dateFields(obj: ObjectMeta | undefined): FieldMeta[] {
+  return (obj?.fields ?? []).filter((f) => DATE_TYPES.has(f.type));
+}
+
+/** The record's email fields: where send_email can address it (a contact's email). */
+export function emailFields(obj: ObjectMeta | undefined): FieldMeta[] {
+  return (obj?.fields ?? []).filter((f) => f.type === 'email');
+}
+
+/** A fixed address the server would take (the same pattern as keyi.platform.fieldtypes.EMAIL_RE). */
+export function isEmailAddress(s: string): boolean {
+  return /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s.trim());
+}
+
+/**
+ * The form's problem with a cron expression that the server need not be asked about, or null:
+ * five parts (minute hour day month weekday; six with seconds), or a nickname such as @daily.
+ */
+export function cronProblem(source: string | null | undefined): 'required' | 'parts' | null {
+  const s = text(source);
+  if (!s) return 'required';
+  if (s.startsWith('@')) return null;
+  const n = s.split(/\s+/).length;
+  return n === 5 || n === 6 ? null : 'parts';
 }
 
 /** Whether records of `obj` have an owner (assign_owner and the owner recipients need one). */

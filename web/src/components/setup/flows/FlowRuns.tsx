@@ -12,6 +12,8 @@ import { fetchTitles } from '../../../lib/referenceLabels';
 import { ErrorResult } from '../../Status';
 
 const PAGE = 50;
+/** What starts a run, as the runs list names it (anything else reads as an update). */
+const RUN_EVENTS = ['created', 'updated', 'deleted', 'scheduled', 'date'] as const;
 
 /**
  * A flow's run log, newest first: what each run was started by (record, event), how it ended,
@@ -137,6 +139,26 @@ export default function FlowRuns({ flow, onClose }: { flow: Flow | null; onClose
                           )}
                         </span>
                       )}
+                      {s.to && (
+                        <span className="ky-flow-step-rec" data-testid="flow-step-to">
+                          {t('setup.flows.step.sentTo')} <span className="ky-setup-mono">{s.to.join(', ')}</span>
+                        </span>
+                      )}
+                      {s.type === 'send_email' && !s.to && s.outcome === 'skipped' && (
+                        <span className="ky-flow-step-rec" data-testid="flow-step-to">
+                          {t('setup.flows.step.notSent')}
+                        </span>
+                      )}
+                      {s.delivery_id && (
+                        <span className="ky-flow-step-rec" data-testid="flow-step-delivery">
+                          {t('setup.flows.step.delivery')} <span className="ky-setup-mono">{s.delivery_id}</span>
+                        </span>
+                      )}
+                      {s.approval_id && (
+                        <span className="ky-flow-step-rec" data-testid="flow-step-approval">
+                          {t('setup.flows.step.approval')} <span className="ky-setup-mono">{s.approval_id}</span>
+                        </span>
+                      )}
                       {(s.error || s.reason) && <div className="ky-jobs-error">{s.error ?? s.reason}</div>}
                     </li>
                   ))}
@@ -157,13 +179,17 @@ export default function FlowRuns({ flow, onClose }: { flow: Flow | null; onClose
               {
                 title: t('setup.flows.record'),
                 key: 'record',
-                render: (_, r) => (
-                  <span>
-                    <span className="ky-flow-help">{objectLabel(r.object)}</span> {r.event === 'deleted' ? <span className="ky-setup-mono">{r.record_id}</span> : recordLink(r.object, r.record_id)}
-                  </span>
-                ),
+                render: (_, r) =>
+                  // A scheduled flow without an object ran with no record.
+                  r.object ? (
+                    <span>
+                      <span className="ky-flow-help">{objectLabel(r.object)}</span> {r.event === 'deleted' ? <span className="ky-setup-mono">{r.record_id}</span> : recordLink(r.object, r.record_id)}
+                    </span>
+                  ) : (
+                    '—'
+                  ),
               },
-              { title: t('setup.flows.event'), dataIndex: 'event', width: 100, render: (e: string) => t(`setup.flows.eventLabel.${e === 'created' || e === 'deleted' ? e : 'updated'}`) },
+              { title: t('setup.flows.event'), dataIndex: 'event', width: 100, render: (e: string) => t(`setup.flows.eventLabel.${RUN_EVENTS.includes(e as never) ? (e as (typeof RUN_EVENTS)[number]) : 'updated'}`) },
               { title: t('setup.flows.started'), dataIndex: 'started_at', width: 170, render: (at: string) => formatDateTime(at, fmt) },
               { title: t('setup.flows.duration'), dataIndex: 'duration_ms', width: 100, align: 'right', render: (ms: number) => t('setup.flows.ms', { ms: Math.round(ms) }) },
               {

@@ -134,7 +134,7 @@ describe('FlowEditor', () => {
 describe('FlowEditor: assignments, notifications and actions it does not know', () => {
   const BOSS = '0190a0b0-0000-7000-8000-0000000000b1';
   const TEAM = '0190a0b0-0000-7000-8000-0000000000e1';
-  const FUTURE = { type: 'send_email', template: 'won_thanks', to: [{ type: 'owner' }] } as unknown as Flow['actions'][number];
+  const FUTURE = { type: 'post_to_chat', template: 'won_thanks', to: [{ type: 'owner' }] } as unknown as Flow['actions'][number];
   const NOTIFY_FLOW: Flow = {
     ...FLOW,
     trigger: { ...FLOW.trigger, condition: "stage = 'won'" },
@@ -185,7 +185,7 @@ describe('FlowEditor: assignments, notifications and actions it does not know', 
     await waitFor(() => expect(screen.getByTestId('flow-action-0-recipient-1-user').textContent).toContain('Wang Jun'));
     await waitFor(() => expect(screen.getByTestId('flow-action-1-team').textContent).toContain('East team'));
     expect((screen.getByTestId('flow-action-0-title-zh') as HTMLInputElement).value).toBe('{{ record.name }} 已赢单');
-    expect(screen.getByTestId('flow-action-2').textContent).toContain('cannot change actions of type “send_email”');
+    expect(screen.getByTestId('flow-action-2').textContent).toContain('cannot change actions of type “post_to_chat”');
     expect(screen.getByTestId('flow-action-0-merge-help').textContent).toContain("{{ record.amount | money('CNY') }}");
 
     fireEvent.click(screen.getByTestId('flow-save'));
@@ -280,7 +280,11 @@ describe('FlowRuns', () => {
           { action: 2, type: 'assign_owner', owner_id: REP, outcome: 'done' },
           { action: 3, type: 'notify', users: [BOSS, REP], outcome: 'done' },
           { action: 4, type: 'notify', users: [], outcome: 'done' },
-          { action: 5, type: 'send_email', outcome: 'done' },
+          { action: 5, type: 'post_to_chat', outcome: 'done' },
+          { action: 6, type: 'send_email', to: ['wang.fang@example.com', 'boss@example.com'], outcome: 'done' },
+          { action: 7, type: 'send_email', outcome: 'skipped' },
+          { action: 8, type: 'call_webhook', delivery_id: 'dlv-1', outcome: 'done' },
+          { action: 9, type: 'submit_for_approval', approval_id: 'apr-1', outcome: 'done' },
         ],
         error: null,
       },
@@ -316,6 +320,30 @@ describe('FlowRuns', () => {
     await waitFor(() => expect(notified.textContent).toBe('Notified: Wang Jun, Li Na'));
     expect(within(notified).getByText('Wang Jun').closest('a')?.getAttribute('href')).toBe(`/o/user/${BOSS}`);
     expect(nobody.textContent).toBe('nobody to notify');
-    expect(done.textContent).toContain('Action 6 · Action “send_email”');
+    expect(done.textContent).toContain('Action 6 · Action “post_to_chat”');
+    // Where an email went (or that none did), the webhook delivery and the approval it started.
+    const [sent, unsent] = within(done).getAllByTestId('flow-step-to');
+    expect(done.textContent).toContain('Action 7 · Send an email');
+    expect(sent.textContent).toBe('Sent to: wang.fang@example.com, boss@example.com');
+    expect(unsent.textContent).toBe('no email sent (no address, or email is not configured)');
+    expect(within(done).getByTestId('flow-step-delivery').textContent).toBe('Delivery: dlv-1');
+    expect(within(done).getByTestId('flow-step-approval').textContent).toBe('Approval: apr-1');
+  });
+
+  it('shows a scheduled run without a record and a date run by their trigger', async () => {
+    const OPP = '0190a0b0-0000-7000-8000-0000000000c1';
+    const base = { flow_name: 'weekly', status: 'done', depth: 1, started_at: '2026-05-03T01:00:00Z', duration_ms: 3, error: null };
+    const runs = [
+      { ...base, id: 's1', object: '', record_id: null, event: 'scheduled', steps: [{ action: 0, type: 'create_record', object: 'contact', record_id: OPP, outcome: 'done' }] },
+      { ...base, id: 'd1', object: 'opportunity', record_id: OPP, event: 'date', steps: [] },
+    ];
+    stubFetch(() => [200, { runs, next_cursor: null }]);
+    renderWith(<FlowRuns flow={FLOW} onClose={() => undefined} />);
+    const scheduled = await screen.findByTestId('flow-run-s1');
+    expect(scheduled.textContent).toContain('Scheduled');
+    expect(scheduled.textContent).toContain('—');
+    const dated = screen.getByTestId('flow-run-d1');
+    expect(dated.textContent).toContain('Date');
+    expect(within(dated).getByText(OPP).closest('a')?.getAttribute('href')).toBe(`/o/opportunity/${OPP}`);
   });
 });
