@@ -228,6 +228,159 @@ describe('FlowEditor: assignments, notifications and actions it does not know', 
   });
 });
 
+describe('FlowEditor: scheduled and date-relative flows, emails, webhooks and approvals', () => {
+  /** Open the select holding `testId` and return its options (antd renders them in a portal). */
+  const openSelect = async (testId: string) => {
+    fireEvent.mouseDown(within(screen.getByTestId(testId).closest('.ant-select') as HTMLElement).getByRole('combobox'));
+    const shown = () => document.querySelector('.ant-select-dropdown:not(.ant-select-dropdown-hidden)');
+    await waitFor(() => expect(shown()).toBeTruthy());
+    return [...shown()!.querySelectorAll('.ant-select-item-option')];
+  };
+  const invalid = (errors: { field: string; message: string }[]): [number, unknown] => [422, { status: 422, code: 'validation_failed', errors: errors.map((e) => ({ ...e, code: 'x' })) }];
+
+  it('edits a schedule without an object: cron help and examples, no record inputs, what needs a record greyed, errors on their inputs', async () => {
+    const REPORT: Flow = {
+      ...FLOW,
+      name: 'weekly_report',
+      trigger: { type: 'schedule', cron: '0 9 * *', object: null, condition: null },
+      actions: [
+        { type: 'update_fields', target: 'record', values: { description: "'x'" } },
+        { type: 'create_record', object: 'contact', values: { name: "'Weekly report'" } },
+      ],
+    };
+    const calls = stubFetch((_c, n) => (n === 1 ? invalid([{ field: 'trigger.cron', message: 'Not a schedule' }, { field: 'actions.0.type', message: 'Needs a record' }]) : [200, REPORT]));
+    const onSaved = vi.fn();
+    renderWith(<FlowEditor open flow={REPORT} onClose={() => undefined} onSaved={onSaved} />);
+
+    expect((screen.getByTestId('flow-cron') as HTMLInputElement).value).toBe('0 9 * *');
+    expect(screen.getByTestId('flow-cron-help').textContent).toContain('Asia/Shanghai');
+    expect(screen.getByTestId('flow-cron-help').textContent).toContain('0 9 * * 1 Mondays at 9:00');
+    for (const id of ['flow-events', 'flow-timing', 'flow-only-when', 'flow-condition']) expect(screen.queryByTestId(id)).toBeNull();
+    // Field updates need a record: the card says so and its type is one the flow cannot have.
+    expect(screen.getByTestId('flow-action-0-needs-record')).toBeTruthy();
+    expect(screen.queryByTestId('flow-action-1-needs-record')).toBeNull();
+    const options = await openSelect('flow-action-1-type');
+    const disabled = options.filter((o) => o.classList.contains('ant-select-item-option-disabled')).map((o) => o.textContent);
+    expect(disabled.sort()).toEqual(['Assign the owner', 'Submit for approval', 'Update fields']);
+
+    // The client refuses a cron with missing parts; the server's errors go on their inputs.
+    fireEvent.click(screen.getByTestId('flow-save'));
+    await waitFor(() => expect(itemError('flow-cron')).toBe('A schedule has five parts: minute hour day month weekday'));
+    expect(calls).toEqual([]);
+    fireEvent.change(screen.getByTestId('flow-cron'), { target: { value: '0 9 * * 99' } });
+    fireEvent.click(screen.getByTestId('flow-save'));
+    const summary = await screen.findByTestId('flow-errors');
+    expect(summary.textContent).toContain('Schedule: Not a schedule');
+    expect(summary.textContent).toContain('Action 1 · Action: Needs a record');
+    await waitFor(() => expect(itemError('flow-cron')).toBe('Not a schedule'));
+    expect(itemError('flow-action-0-type')).toBe('Needs a record');
+    expect(calls[0].body?.trigger).toEqual({ type: 'schedule', cron: '0 9 * * 99', object: null, condition: null });
+
+    // An example fills the input.
+    fireEvent.click(screen.getByTestId('flow-cron-example-fridays'));
+    expect((screen.getByTestId('flow-cron') as HTMLInputElement).value).toBe('30 17 * * 5');
+    fireEvent.click(screen.getByTestId('flow-save'));
+    await waitFor(() => expect(onSaved).toHaveBeenCalled());
+    expect(calls[1].body?.trigger).toEqual({ type: 'schedule', cron: '30 17 * * 5', object: null, condition: null });
+  });
+
+  it('turns a record flow into one relative to a date, says when it runs, and maps the date field’s error', async () => {
+    const calls = stubFetch((_c, n) => (n === 1 ? invalid([{ field: 'trigger.field', message: 'Not a date field' }]) : [200, FLOW]));
+    renderWith(<FlowEditor open flow={FLOW} onClose={() => undefined} onSaved={() => undefined} />);
+    fireEvent.click(screen.getByTestId('flow-trigger-type-date'));
+    await screen.findByTestId('flow-date-field');
+    expect(screen.queryByTestId('flow-events')).toBeNull();
+    expect(screen.queryByTestId('flow-timing')).toBeNull();
+    const fields = await openSelect('flow-date-field');
+    expect(fields.map((o) => o.textContent)).toEqual(['close date (close_date)', 'next call (next_call)', 'created at (created_at)', 'updated at (updated_at)']);
+    fireEvent.click(await screen.findByText('close date (close_date)'));
+    fireEvent.change(screen.getByTestId('flow-offset-days'), { target: { value: '-3' } });
+    await waitFor(() => expect(screen.getByTestId('flow-date-preview').textContent).toContain('Runs 3 days before close date, at 08:00.'));
+
+    fireEvent.click(screen.getByTestId('flow-save'));
+    await waitFor(() => expect(itemError('flow-date-field')).toBe('Not a date field'));
+    expect(calls[0].body?.trigger).toEqual({ type: 'date', object: 'opportunity', field: 'close_date', offset_days: -3, at_hour: 8, condition: 'stage =' });
+  });
+
+  it('builds an email, a webhook call and a submission, and shows their errors on their inputs', async () => {
+    const HOOK = '0190a0b0-0000-7000-8000-0000000000d1';
+    const webhooks = [
+      { id: HOOK, url: 'https://erp.example.cn/hooks', events: ['contact.*'], description: 'ERP', active: true, consecutive_failures: 0, created_at: '2026-05-01T00:00:00Z' },
+      { id: 'w2', url: 'https://old.example.cn/hooks', events: [], description: null, active: false, consecutive_failures: 9, created_at: '2026-05-01T00:00:00Z' },
+    ];
+    const CONTACT_FLOW: Flow = {
+      ...FLOW,
+      trigger: { type: 'record', object: 'contact', events: ['created'], condition: null, only_when_starting_to_match: false, timing: 'after_commit' },
+      actions: [
+        {
+          type: 'send_email',
+          to_fields: ['email'],
+          to_addresses: ['sales@example.com'],
+          recipients: [],
+          subject: { 'zh-CN': '欢迎，{{ record.name }}', en: 'Welcome, {{ record.name }}' },
+          text: { en: 'Hello {{ record.name }}' },
+          html: null,
+        },
+        { type: 'call_webhook', webhook_id: HOOK },
+        { type: 'submit_for_approval', comment: null },
+      ],
+    };
+    let saves = 0;
+    const calls = stubFetch((c) => {
+      if (c.url.includes('/api/v1/webhooks')) return [200, { webhooks, settings: { allow_private: false } }];
+      saves += 1;
+      return saves === 1
+        ? invalid([
+            { field: 'actions.0.to_fields.0', message: 'Not an email field' },
+            { field: 'actions.0.subject.zh-CN', message: 'Bad subject' },
+            { field: 'actions.1.webhook_id', message: 'No such webhook' },
+            { field: 'actions.2.comment', message: 'Too long' },
+          ])
+        : [200, CONTACT_FLOW];
+    });
+    renderWith(<FlowEditor open flow={CONTACT_FLOW} onClose={() => undefined} onSaved={() => undefined} />);
+
+    // The saved webhook shows by its URL; the list offers each with its description, "off" marked.
+    await waitFor(() => expect(screen.getByTestId('flow-action-1').textContent).toContain('https://erp.example.cn/hooks — ERP'));
+    const hooks = await openSelect('flow-action-1-webhook');
+    expect(hooks.map((o) => o.textContent)).toEqual(['https://erp.example.cn/hooksERP', 'https://old.example.cn/hooksoff']);
+    expect(screen.getByTestId('flow-action-0-to-fields').closest('.ant-form-item')?.textContent).toContain('email (email)');
+    expect((screen.getByTestId('flow-action-0-subject-zh') as HTMLInputElement).value).toBe('欢迎，{{ record.name }}');
+
+    fireEvent.change(screen.getByTestId('flow-action-2-comment'), { target: { value: '  请审批 ' } });
+    fireEvent.change(screen.getByTestId('flow-action-0-html-en'), { target: { value: '<p>Hello</p>' } });
+    fireEvent.click(screen.getByTestId('flow-save'));
+    const summary = await screen.findByTestId('flow-errors');
+    expect(summary.textContent).toContain('Action 1 · Email fields of the record: Not an email field');
+    expect(summary.textContent).toContain('Action 2 · Webhook: No such webhook');
+    await waitFor(() => expect(itemError('flow-action-0-to-fields')).toBe('Not an email field'));
+    expect(itemError('flow-action-0-subject-zh')).toBe('Bad subject');
+    expect(itemError('flow-action-1-webhook')).toBe('No such webhook');
+    expect(itemError('flow-action-2-comment')).toBe('Too long');
+    const put = calls.find((c) => c.method === 'PUT')!;
+    expect(put.body?.actions).toEqual([
+      { ...CONTACT_FLOW.actions[0], html: { en: '<p>Hello</p>' } },
+      { type: 'call_webhook', webhook_id: HOOK },
+      { type: 'submit_for_approval', comment: '请审批' },
+    ]);
+  });
+
+  it('refuses an address that is not one, and an email in no language, without asking the server', async () => {
+    const calls = stubFetch(() => [200, { webhooks: [], settings: {} }]);
+    renderWith(<FlowEditor open flow={FLOW} onClose={() => undefined} onSaved={() => undefined} />);
+    await openSelect('flow-action-1-type');
+    fireEvent.click(await screen.findByText('Send an email'));
+    const addresses = within(screen.getByTestId('flow-action-1-to-addresses').closest('.ant-select') as HTMLElement).getByRole('combobox');
+    fireEvent.change(addresses, { target: { value: 'not-an-address' } });
+    fireEvent.keyDown(addresses, { key: 'Enter', code: 'Enter', keyCode: 13 });
+    fireEvent.click(screen.getByTestId('flow-save'));
+    await waitFor(() => expect(itemError('flow-action-1-to-addresses')).toBe('“not-an-address” is not an email address'));
+    expect(itemError('flow-action-1-subject-en')).toBe('Write the subject in at least one language');
+    expect(itemError('flow-action-1-text-zh')).toBe('Write the text in at least one language');
+    expect(calls.filter((c) => c.url.includes('/flows'))).toEqual([]);
+  });
+});
+
 describe('FlowsPage', () => {
   it('lists flows with their trigger in words and switches one off with its version', async () => {
     const calls = stubFetch((c) => (c.method === 'PUT' ? [200, { ...FLOW, version: 5, active: false }] : [200, { flows: [FLOW] }]));
