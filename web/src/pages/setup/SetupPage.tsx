@@ -1,4 +1,4 @@
-import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, KeyOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, KeyOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
@@ -9,6 +9,7 @@ import './setup.css';
 
 const ObjectsPage = lazy(() => import('./ObjectsPage'));
 const ObjectSetupPage = lazy(() => import('./ObjectSetupPage'));
+const FlowsPage = lazy(() => import('./FlowsPage'));
 const RolesPage = lazy(() => import('./RolesPage'));
 const AuditPage = lazy(() => import('./AuditPage'));
 const UsersPage = lazy(() => import('./UsersPage'));
@@ -53,6 +54,7 @@ export default function SetupPage() {
           data-testid="setup-menu"
           items={[
             { key: 'objects', icon: <AppstoreOutlined />, label: t('setup.nav.objects') },
+            { key: 'automation', icon: <ThunderboltOutlined />, label: t('setup.nav.automation') },
             { key: 'users', icon: <TeamOutlined />, label: t('setup.nav.users') },
             { key: 'departments', icon: <ApartmentOutlined />, label: t('setup.nav.departments') },
             { key: 'roles', icon: <SafetyCertificateOutlined />, label: t('setup.nav.roles') },
@@ -70,6 +72,7 @@ export default function SetupPage() {
               <Route index element={<Navigate to="objects" replace />} />
               <Route path="objects" element={<ObjectsPage />} />
               <Route path="objects/:object" element={<ObjectSetupPage />} />
+              <Route path="automation" element={<FlowsPage />} />
               <Route path="roles" element={<RolesPage />} />
               <Route path="roles/:roleId" element={<RolesPage />} />
               <Route path="audit" element={<AuditPage />} />

@@ -5,6 +5,7 @@
 import { qs, request } from '../../api/client';
 import type { ApprovalProcess, FieldMeta, Labels, Layout, ObjectMeta, PicklistOption, ProcessDef, RecordData, RecordPage } from '../../api/types';
 import type { paths } from '../../api/schema.gen';
+import type { Flow, FlowDef, FlowRunPage } from './flows';
 import type { SharingRuleDef, ValidationRuleDef } from './rules';
 
 const enc = encodeURIComponent;
@@ -209,6 +210,23 @@ export const setupApi = {
   /** A dead job gets a new round of attempts, due now (409 when it is not dead). */
   retryJob(id: string) {
     return request<JobEntry>(`/api/v1/jobs/${enc(id)}/retry`, { method: 'POST' });
+  },
+
+  flows() {
+    return request<{ flows: Flow[] }>('/api/v1/flows');
+  },
+  createFlow(body: FlowDef) {
+    return request<Flow>('/api/v1/flows', { method: 'POST', body });
+  },
+  /** Replace a flow's definition; 412 when `version` is no longer the saved one. */
+  updateFlow(id: string, version: number, body: FlowDef) {
+    return request<Flow>(`/api/v1/flows/${enc(id)}`, { method: 'PUT', body, headers: { 'If-Match': String(version) } });
+  },
+  deleteFlow(id: string) {
+    return request<void>(`/api/v1/flows/${enc(id)}`, { method: 'DELETE' });
+  },
+  flowRuns(id: string, cursor?: string | null, limit = 50, signal?: AbortSignal) {
+    return request<FlowRunPage>(`/api/v1/flows/${enc(id)}/runs${qs({ cursor, limit })}`, { signal });
   },
 
   ssoProviders() {
