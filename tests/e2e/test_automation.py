@@ -79,8 +79,8 @@ def build_won_flow(page: Page, server: str) -> None:
     expect(drawer.get_by_test_id("flow-label-en")).to_be_visible()
     settled(page)
     drawer.get_by_test_id("flow-label-zh").fill("赢单跟进")
-    drawer.get_by_test_id("flow-label-en").fill("Won follow-up")
-    expect(drawer.get_by_test_id("flow-name")).to_have_value("won_follow_up")
+    drawer.get_by_test_id("flow-label-en").fill("Won task and notice")
+    expect(drawer.get_by_test_id("flow-name")).to_have_value("won_task_and_notice")
 
     # Trigger: opportunities, when updated, starting to match stage = 'won'.
     choose(page, drawer.get_by_test_id("flow-object"), "(opportunity)")
@@ -129,13 +129,13 @@ def build_won_flow(page: Page, server: str) -> None:
     screenshot(page, "setup-flow-editor-zh")
 
     drawer.get_by_test_id("flow-save").click()
-    row = page.get_by_test_id("flow-row-won_follow_up")
+    row = page.get_by_test_id("flow-row-won_task_and_notice")
     expect(row).to_be_visible()
     expect(drawer).to_be_hidden()
-    expect(page.get_by_test_id("flow-summary-won_follow_up")).to_have_text(
+    expect(page.get_by_test_id("flow-summary-won_task_and_notice")).to_have_text(
         "当商机被更新且开始满足 stage = 'won' 时"
     )
-    expect(page.get_by_test_id("flow-actions-won_follow_up")).to_have_text(
+    expect(page.get_by_test_id("flow-actions-won_task_and_notice")).to_have_text(
         "然后：创建记录、发送通知"
     )
     screenshot(page, "setup-flows-zh")
@@ -173,7 +173,7 @@ def test_a_won_opportunity_notifies_the_manager_and_creates_a_task(
     admin = open_page(browser, pages)
     sign_in(admin, server)
     build_won_flow(admin, server)
-    [flow] = [f for f in api.get("/api/v1/flows")["flows"] if f["name"] == "won_follow_up"]
+    [flow] = [f for f in api.get("/api/v1/flows")["flows"] if f["name"] == "won_task_and_notice"]
     assert flow["trigger"] == {
         "type": "record",
         "object": "opportunity",

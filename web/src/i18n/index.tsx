@@ -1,7 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { setApiLanguage } from '../api/client';
 import type { Labels, Lang } from '../api/types';
-import en, { type MessageKey, type Messages } from './en';
+import en, { type MessageKey } from './en';
 import zhCN from './zh-CN';
 import { detectLang, LANG_STORAGE_KEY, normaliseLang } from './detect';
 
@@ -9,7 +9,13 @@ export { detectLang, LANG_STORAGE_KEY, normaliseLang };
 
 export type { MessageKey } from './en';
 export const LANGS: Lang[] = ['zh-CN', 'en'];
-export const MESSAGES: Record<Lang, Messages> = { 'zh-CN': zhCN, en };
+/** The loaded strings per language: the app's, then each on-demand catalogue registered. */
+export const MESSAGES: Record<Lang, Partial<Record<MessageKey, string>>> = { 'zh-CN': { ...zhCN }, en: { ...en } };
+
+/** Add a catalogue loaded with its pages (see setup.ts). */
+export function registerMessages(extra: Record<Lang, Partial<Record<MessageKey, string>>>): void {
+  for (const lang of LANGS) Object.assign(MESSAGES[lang], extra[lang]);
+}
 
 export type TParams = Record<string, string | number | null | undefined>;
 export type TFunction = (key: MessageKey, params?: TParams) => string;

@@ -1,3 +1,4 @@
+import '../../i18n/setup';
 import { RedoOutlined, ReloadOutlined } from '@ant-design/icons';
 import { App, Button, Descriptions, Segmented, Table, Tag, Tooltip } from 'antd';
 import { useCallback, useEffect, useRef, useState, type HTMLAttributes } from 'react';

@@ -1,3 +1,4 @@
+import '../../i18n/setup';
 import { ApiOutlined, DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Checkbox, Drawer, Empty, Form, Input, Modal, Popconfirm, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
 import { useCallback, useEffect, useState, type HTMLAttributes } from 'react';

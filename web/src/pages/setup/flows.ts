@@ -5,6 +5,7 @@
  * summary of the list, and which fields an action may set.
  * Pure functions, so they are tested without rendering the editor.
  */
+import '../../i18n/setup';
 import type { FieldMeta, Labels, Lang, ObjectMeta, ProblemFieldError, RequestBody } from '../../api/types';
 import type { TFunction } from '../../i18n';
 import { COMPUTED_TYPES, SYSTEM_FIELDS } from '../../lib/fields';
