@@ -25,6 +25,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from keyi.platform.audit import audit_table
 from keyi.platform.context import TenantInfo
 from keyi.platform.jobs.worker import Worker, utc_now
+from keyi.platform.notifications.table import notification_table
 from keyi.platform.tenancy import Platform
 from keyi.platform.webhooks.delivery import DISABLE_AFTER_FAILURES, MAX_DELIVERY_ATTEMPTS
 from keyi.platform.webhooks.table import delivery_table, webhook_table
@@ -358,7 +359,17 @@ def test_a_receiver_failing_every_attempt_gets_its_subscription_disabled_and_aud
     platform: Platform, tenant: TenantInfo, client: TestClient, receiver: Receiver
 ) -> None:
     _allow_private(client)
-    hook = _subscribe(client, receiver.url, ["account.created"])
+    zh_admin = add_user(
+        platform,
+        tenant,
+        email="ops@hooks.example",
+        name="运维",
+        password=None,
+        is_admin=True,
+        extra={"language": "zh-CN"},
+    )
+    rep = add_user(platform, tenant, email="rep2@hooks.example", name="Rep", password=None)
+    hook = _subscribe(client, receiver.url + "?token=s3cr3t", ["account.created"])
     receiver.always = 500
     clock = Clock()
     make_account(client, name="失败客户")
@@ -376,6 +387,24 @@ def test_a_receiver_failing_every_attempt_gets_its_subscription_disabled_and_aud
             sa.select(audit_table.c.details).where(audit_table.c.action == "webhook.disabled")
         ).all()
     assert [row.details["reason"] for row in audited] == ["delivery_dead"]
+    # Every active administrator is told, once, in their language; nobody else is.
+    with platform.db.tenant_transaction(tenant.location, write=False) as conn:
+        told = (
+            conn.execute(
+                sa.select(notification_table).where(notification_table.c.source == "webhook")
+            )
+            .mappings()
+            .all()
+        )
+    assert sorted(str(row["user_id"]) for row in told) == sorted(
+        [client.get("/api/v1/me").json()["user"]["id"], zh_admin["id"]]
+    )
+    assert rep["id"] not in {str(row["user_id"]) for row in told}
+    by_user = {str(row["user_id"]): row for row in told}
+    assert by_user[zh_admin["id"]]["title"].startswith("Webhook 已停用")
+    assert all(row["link_path"] == "/setup/webhooks" for row in told)
+    assert all("s3cr3t" not in row["body"] and "s3cr3t" not in row["title"] for row in told)
+    assert "127.0.0.1" in by_user[zh_admin["id"]]["body"]
 
     # Switched off, it gets no new events; switched on again, it does.
     make_account(client, name="停用期间")

@@ -32,7 +32,8 @@ current secret and, during a rotation's overlap, the previous one.
 its deliveries runs out of attempts (:data:`MAX_DELIVERY_ATTEMPTS` over about a day), or after
 :data:`DISABLE_AFTER_FAILURES` failed attempts in a row spanning at least
 :data:`DISABLE_MIN_SPAN` (a short outage under a burst of events is not enough).
-:func:`on_subscription_disabled` is where the administrator will be notified.
+:func:`on_subscription_disabled` audits it and tells every active administrator (the bell and,
+where they get email, an email copy), in the same transaction as the switch-off.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
@@ -47,6 +49,8 @@ from keyi.platform.context import Context
 from keyi.platform.crypto import SecretUnreadable
 from keyi.platform.jobs import ClaimedJob, OutboxEvent, job_handler, subscribe
 from keyi.platform.jobs import queue as jobs_queue
+from keyi.platform.notifications import notify
+from keyi.platform.notify.templates import normalise_locale
 from keyi.platform.query.listing import fetch_one
 from keyi.platform.webhooks import subscriptions as subs
 from keyi.platform.webhooks.payload import DELIVERY_RETRY
@@ -70,6 +74,7 @@ MAX_DELIVERY_ATTEMPTS = 10
 DISABLE_AFTER_FAILURES = 20
 DISABLE_MIN_SPAN = timedelta(hours=1)
 _VERBS = {"record.created": "created", "record.updated": "updated", "record.deleted": "deleted"}
+WEBHOOKS_PATH = "/setup/webhooks"
 _EXCERPT_CHARS = 2048
 _ERROR_CHARS = 1000
 
@@ -248,22 +253,78 @@ def _disable(ctx: Context, webhook_id: str, reason: str, **details: Any) -> None
 def on_subscription_disabled(
     ctx: Context, subscription: dict[str, Any], details: dict[str, Any] | None = None
 ) -> None:
-    """A subscription was switched off for failing: record it in the audit log.
+    """A subscription was switched off for failing: audit it and tell the administrators.
 
-    This is where the administrators will be notified once in-app notifications exist (issue
-    12, "Notifications"): call the notification service here, in the same transaction."""
+    Nobody else can switch it back on, and events keep being lost while it is off, so every
+    active administrator is notified in their language, linking to Setup › Webhooks. The
+    notification commits with the switch-off (a rolled-back attempt notifies nobody) and is
+    deduplicated on the subscription and the moment it was disabled."""
+    reason = str(subscription["disabled_reason"])
     log.warning(
         "webhook disabled",
-        extra={
-            "tenant": ctx.tenant.name,
-            "webhook_id": str(subscription["id"]),
-            "reason": subscription["disabled_reason"],
-        },
+        extra={"tenant": ctx.tenant.name, "webhook_id": str(subscription["id"]), "reason": reason},
     )
     ctx.audit(
         "webhook.disabled",
         webhook_id=str(subscription["id"]),
         url=subscription["url"],
-        reason=subscription["disabled_reason"],
+        reason=reason,
         **(details or {}),
     )
+    _tell_administrators(ctx, subscription, reason)
+
+
+_DISABLED_TITLE = {
+    "en": "Webhook switched off: {host}",
+    "zh-CN": "Webhook 已停用：{host}",
+}
+_DISABLED_BODY = {
+    "en": {
+        "delivery_dead": "A delivery failed {attempts} times over about a day, so Keyi stopped "
+        "sending events to {url}. Fix the receiver, then switch the webhook on again and "
+        "replay the failed deliveries in Setup › Webhooks.",
+        "consecutive_failures": "{failures} attempts in a row failed, so Keyi stopped sending "
+        "events to {url}. Fix the receiver, then switch the webhook on again in Setup › "
+        "Webhooks.",
+    },
+    "zh-CN": {
+        "delivery_dead": "一次投递在约一天内失败了 {attempts} 次，客易已停止向 {url} 发送事件。"
+        "请修复接收端，然后在 设置 › Webhooks 中重新启用并重放失败的投递。",
+        "consecutive_failures": "连续 {failures} 次投递失败，客易已停止向 {url} 发送事件。"
+        "请修复接收端，然后在 设置 › Webhooks 中重新启用。",
+    },
+}
+
+
+def _tell_administrators(ctx: Context, subscription: dict[str, Any], reason: str) -> None:
+    users = ctx.object("user").table
+    admins = ctx.conn.execute(
+        sa.select(users.c.id, users.c.language).where(
+            users.c.is_admin.is_(True),
+            users.c.is_active.is_(True),
+            users.c.deleted_at.is_(None),
+        )
+    ).all()
+    by_language: dict[str, list[str]] = {}
+    for user_id, language in admins:
+        by_language.setdefault(normalise_locale(language), []).append(str(user_id))
+    url = str(subscription["url"])
+    host = urlsplit(url).hostname or url
+    # The URL may carry a token in its query; the administrators see it in Setup anyway, but a
+    # notification (and its email copy) shows only scheme, host and path.
+    shown_url = urlsplit(url)._replace(query="", fragment="").geturl()
+    disabled_at = subscription.get("disabled_at")
+    for language, group in by_language.items():
+        bodies = _DISABLED_BODY.get(language, _DISABLED_BODY["en"])
+        body = bodies.get(reason, bodies["consecutive_failures"]).format(
+            url=shown_url, attempts=MAX_DELIVERY_ATTEMPTS, failures=DISABLE_AFTER_FAILURES
+        )
+        notify(
+            ctx,
+            group,
+            _DISABLED_TITLE.get(language, _DISABLED_TITLE["en"]).format(host=host),
+            body,
+            link=WEBHOOKS_PATH,
+            source="webhook",
+            dedupe_key=f"webhook.disabled:{subscription['id']}:{disabled_at}",
+        )
