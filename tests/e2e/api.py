@@ -11,12 +11,13 @@ from tests.e2e.conftest import DEMO_EMAIL, DEMO_PASSWORD
 
 
 class Api:
-    """Bearer-token calls to a running `keyi serve` as the demo administrator."""
+    """Bearer-token calls to a running `keyi serve` as the demo administrator (or as another
+    demo user, to see what they see)."""
 
-    def __init__(self, server: str) -> None:
+    def __init__(self, server: str, email: str = DEMO_EMAIL, password: str = DEMO_PASSWORD) -> None:
         self.server = server
         self.token = self.call(
-            "POST", "/api/v1/auth/login", {"email": DEMO_EMAIL, "password": DEMO_PASSWORD}
+            "POST", "/api/v1/auth/login", {"email": email, "password": password}
         )["token"]
 
     def call(

@@ -142,6 +142,11 @@ def build_won_flow(page: Page, server: str) -> None:
     drawer.get_by_test_id(f"{second}-body-en").fill("Amount {{ record.amount | money('CNY') }}")
     expect(drawer.get_by_test_id(f"{second}-merge-help")).to_contain_text("{{ object }}")
     screenshot(page, "setup-flow-editor-zh")
+    # And the trigger: object, events, timing and condition, from its section's title down.
+    drawer.locator(".ky-flow-section").nth(1).evaluate("el => el.scrollIntoView({block: 'start'})")
+    expect(drawer.get_by_test_id("flow-only-when")).to_be_in_viewport()
+    settled(page)
+    screenshot(page, "setup-flow-trigger-zh")
 
     drawer.get_by_test_id("flow-save").click()
     row = page.get_by_test_id("flow-row-won_task_and_notice")
@@ -282,3 +287,17 @@ def test_a_won_opportunity_notifies_the_manager_and_creates_a_task(
     ]
     assert run["steps"][0]["record_id"] == task["id"]
     assert run["steps"][1]["users"] == [manager]
+
+    # The administrator finds the run in the flow's run log, each action with what it did.
+    admin.get_by_test_id("flow-runs-won_task_and_notice").click()
+    run_row = admin.get_by_test_id(f"flow-run-{run['id']}")
+    expect(run_row.get_by_test_id(f"flow-run-status-{run['id']}")).to_have_text("完成")
+    expect(run_row).to_contain_text(opportunity_id)
+    run_row.locator(".ant-table-row-expand-icon").click()
+    steps = admin.get_by_test_id("flow-run-steps")
+    expect(steps.locator("li")).to_have_count(2)
+    expect(steps.locator("li").nth(0)).to_contain_text("创建记录")
+    expect(steps.locator("li").nth(0)).to_contain_text(task["id"])
+    expect(steps.get_by_test_id("flow-step-users")).to_contain_text(re.compile(r"已通知：\s*李娜"))
+    settled(admin)
+    screenshot(admin, "setup-flow-runs-zh")

@@ -92,4 +92,39 @@ describe('ApprovalProcessesPage', () => {
     // What belongs to no input shows above the form.
     expect(screen.getByTestId('process-errors').textContent).toBe('steps: At most 10.');
   });
+
+  it('takes its expressions in the flows\' input: fields across lookups, a picklist\'s values, an open quote refused before the server is asked', async () => {
+    const sent = server();
+    renderWith(<ApprovalProcessesPage />, { objects: [...OBJECTS, user] });
+    fireEvent.click(within(await screen.findByTestId('process-row-large_deals')).getByTestId('process-edit-large_deals'));
+    const entry = (await screen.findByTestId('process-entry-condition')) as HTMLTextAreaElement;
+    await waitFor(() => expect(entry.value).toBe('amount >= 100000'));
+
+    // A parent record's field, across the account lookup, appended to the entry condition.
+    fireEvent.change(entry, { target: { value: "amount >= 100000 and " } });
+    fireEvent.mouseDown(within(screen.getByTestId('process-entry-condition-insert').closest('.ant-select') as HTMLElement).getByRole('combobox'));
+    fireEvent.click(await screen.findByText('account › industry (account.industry)'));
+    expect(entry.value).toBe('amount >= 100000 and account.industry');
+
+    // The approve row sets the stage (a picklist): its values are offered as literals.
+    const update = screen.getByTestId('on_approve-expression-0') as HTMLTextAreaElement;
+    expect(update.value).toBe("'won'");
+    fireEvent.change(update, { target: { value: '' } });
+    fireEvent.mouseDown(within(screen.getByTestId('on_approve-expression-0-insert').closest('.ant-select') as HTMLElement).getByRole('combobox'));
+    fireEvent.click(await screen.findByText("Closed lost ('lost')"));
+    expect(update.value).toBe("'lost'");
+
+    // A quote left open in a step's condition is refused as typed, and nothing is sent.
+    fireEvent.change(screen.getByTestId('step-1-condition'), { target: { value: "account.industry = 'it" } });
+    fireEvent.click(screen.getByTestId('process-save'));
+    await waitFor(() => expect(itemError('step-1-condition')).toBe('A quote is not closed'));
+    expect(screen.getByTestId('step-1-condition').getAttribute('aria-invalid')).toBe('true');
+    expect(sent.some((s) => s.method === 'PUT')).toBe(false);
+  });
 });
+
+/** The error text antd shows under the form item holding the element with `testId`. */
+function itemError(testId: string): string {
+  const item = screen.getByTestId(testId).closest('.ant-form-item');
+  return item?.querySelector('.ant-form-item-explain')?.textContent ?? '';
+}

@@ -3,7 +3,7 @@ import { Alert, App, Button, Col, Drawer, Empty, Form, Input, InputNumber, Radio
 import { useCallback, useEffect, useState, type HTMLAttributes } from 'react';
 import { ApiError } from '../../api/client';
 import type { ApprovalProcess, FieldMeta } from '../../api/types';
-import { ConditionInput } from '../../components/setup/ConditionInput';
+import ExpressionInput, { expressionRule } from '../../components/setup/ExpressionInput';
 import { labelRule, nameRules } from '../../components/setup/NewObjectModal';
 import { ErrorResult, errorMessage } from '../../components/Status';
 import { LookupSelect, type LookupValue } from '../../fields/LookupSelect';
@@ -20,6 +20,7 @@ import {
   mapProcessErrors,
   newStep,
   processFromForm,
+  type OutcomeRow,
   processToForm,
   suggestProcessName,
   type ProcessForm,
@@ -203,6 +204,8 @@ export function ProcessDrawer({ process, taken, open, onClose, onSaved }: Drawer
   const obj = objectName ? getObject(objectName) : undefined;
   const fields: FieldMeta[] = (obj?.fields ?? []).filter((f) => !isSystemField(f));
   const writable = fields.filter((f) => isEditable(f, 'edit'));
+  // The fields the outcome rows set: a picklist's values are offered in its formula's picker.
+  const outcomeRows: Record<'on_approve' | 'on_reject', OutcomeRow[] | undefined> = { on_approve: Form.useWatch('on_approve', form), on_reject: Form.useWatch('on_reject', form) };
 
   useEffect(() => {
     if (!open) return;
@@ -247,6 +250,10 @@ export function ProcessDrawer({ process, taken, open, onClose, onSaved }: Drawer
     }
   };
 
+  const picklistOf = (name: string | null | undefined) => {
+    const f = name ? writable.find((x) => x.name === name) : undefined;
+    return f?.type === 'picklist' ? f : undefined;
+  };
   const fieldOptions = writable.map((f) => ({ value: f.name, label: `${label(f.labels, f.name)} (${f.name})` }));
 
   const outcome = (name: 'on_approve' | 'on_reject', title: string) => (
@@ -262,8 +269,13 @@ export function ProcessDrawer({ process, taken, open, onClose, onSaved }: Drawer
                 </Form.Item>
               </Col>
               <Col span={13}>
-                <Form.Item name={[row.name, 'expression']} rules={[{ required: true, whitespace: true, message: t('setup.approvals.expressionRequired') }]}>
-                  <Input className="ky-setup-mono" placeholder={t('setup.approvals.expressionPlaceholder')} data-testid={`${name}-expression-${row.name}`} />
+                <Form.Item name={[row.name, 'expression']} rules={[expressionRule(t, true, t('setup.approvals.expressionRequired'))]}>
+                  <ExpressionInput
+                    object={obj}
+                    picklist={picklistOf(outcomeRows[name]?.[row.name]?.field)}
+                    placeholder={t('setup.approvals.expressionPlaceholder')}
+                    testId={`${name}-expression-${row.name}`}
+                  />
                 </Form.Item>
               </Col>
               <Col span={2}>
@@ -336,8 +348,8 @@ export function ProcessDrawer({ process, taken, open, onClose, onSaved }: Drawer
         <Form.Item name="description" label={t('setup.approvals.description')}>
           <Input.TextArea autoSize={{ minRows: 1, maxRows: 4 }} maxLength={2000} />
         </Form.Item>
-        <Form.Item name="entry_condition" label={t('setup.approvals.entryCondition')} extra={t('setup.approvals.entryConditionHelp')}>
-          <ConditionInput fields={fields} placeholder="amount >= 100000" data-testid="process-entry-condition" />
+        <Form.Item name="entry_condition" label={t('setup.approvals.entryCondition')} extra={t('setup.approvals.entryConditionHelp')} rules={[expressionRule(t, false)]}>
+          <ExpressionInput object={obj} placeholder="amount >= 100000" testId="process-entry-condition" />
         </Form.Item>
         <Row gutter={12}>
           <Col span={8}>
@@ -397,8 +409,8 @@ export function ProcessDrawer({ process, taken, open, onClose, onSaved }: Drawer
                   </Row>
                   <Row gutter={12}>
                     <Col span={16}>
-                      <Form.Item name={[step.name, 'condition']} label={t('setup.approvals.stepCondition')} extra={t('setup.approvals.stepConditionHelp')}>
-                        <ConditionInput fields={fields} data-testid={`step-${index}-condition`} />
+                      <Form.Item name={[step.name, 'condition']} label={t('setup.approvals.stepCondition')} extra={t('setup.approvals.stepConditionHelp')} rules={[expressionRule(t, false)]}>
+                        <ExpressionInput object={obj} testId={`step-${index}-condition`} />
                       </Form.Item>
                     </Col>
                     <Col span={8}>

@@ -16,7 +16,6 @@ import {
   cronProblem,
   dateFields,
   DEFAULT_AT_HOUR,
-  expressionProblem,
   flowErrors,
   flowFromForm,
   flowToForm,
@@ -44,7 +43,7 @@ import {
 import { errorMessage } from '../../Status';
 import { labelRule, nameRules } from '../NewObjectModal';
 import { AssignOwnerInputs, CallWebhookInputs, NotifyInputs, SendEmailInputs, SubmitForApprovalInputs, UnknownAction } from './ActionInputs';
-import ExpressionInput from './ExpressionInput';
+import ExpressionInput, { expressionRule } from '../ExpressionInput';
 
 interface Props {
   open: boolean;
@@ -87,18 +86,6 @@ function cronRule(t: T) {
     validator(_: unknown, value: unknown) {
       const problem = cronProblem(typeof value === 'string' ? value : '');
       return problem ? Promise.reject(new Error(t(problem === 'required' ? 'setup.flows.cronRequired' : 'setup.flows.cronParts'))) : Promise.resolve();
-    },
-  };
-}
-
-/** A Form.Item rule: the expression is not obviously broken (the server checks the rest at save). */
-function expressionRule(t: T, required: boolean) {
-  return {
-    validator(_: unknown, value: unknown) {
-      const source = typeof value === 'string' ? value : '';
-      if (required && !source.trim()) return Promise.reject(new Error(t('setup.flows.valueRequired')));
-      const problem = expressionProblem(source);
-      return problem ? Promise.reject(new Error(t(`setup.flows.expression.${problem}`))) : Promise.resolve();
     },
   };
 }

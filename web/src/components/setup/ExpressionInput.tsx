@@ -1,10 +1,10 @@
 import { Input, Select } from 'antd';
 import { useMemo } from 'react';
-import type { FieldMeta, ObjectMeta } from '../../../api/types';
-import { useI18n } from '../../../i18n';
-import { expressionFields, textLiteral } from '../../../pages/setup/flows';
-import { insertIntoCondition } from '../../../pages/setup/rules';
-import { useMetadata } from '../../../state/metadata';
+import type { FieldMeta, ObjectMeta } from '../../api/types';
+import { useI18n, type TFunction } from '../../i18n';
+import { expressionFields, expressionProblem, textLiteral } from '../../pages/setup/flows';
+import { insertIntoCondition } from '../../pages/setup/rules';
+import { useMetadata } from '../../state/metadata';
 
 interface Props {
   /** The object whose records the expression reads: its fields and its lookups' fields are offered. */
@@ -20,10 +20,13 @@ interface Props {
 }
 
 /**
- * An expression in Keyi's language, as the validation rule editor takes one (a monospace text
- * area), with a picker that appends a field — the object's own (`amount`) and, across each
- * lookup, its parent's (`account.industry`) — or a picklist value (`'won'`) where the expression
- * is typed. Controlled like any input, so a Form.Item validates it and shows its server error.
+ * An expression in Keyi's language — a flow's condition and field values, an approval
+ * process's entry and step conditions and field updates — as the validation rule editor takes
+ * one (a monospace text area), with a picker that appends a field — the object's own (`amount`)
+ * and, across each lookup, its parent's (`account.industry`) — or a picklist value (`'won'`)
+ * where the expression is typed. Controlled like any input, so a Form.Item validates it with
+ * {@link expressionRule} and shows the server's error for it (its `aria-invalid` is passed on):
+ * one input, so both editors offer the same fields and refuse the same mistakes.
  */
 export default function ExpressionInput({ object, picklist, value, onChange, placeholder, testId, id, ...rest }: Props) {
   const { t, label } = useI18n();
@@ -52,7 +55,7 @@ export default function ExpressionInput({ object, picklist, value, onChange, pla
   }, [object, byName, picklist, label, t]);
 
   return (
-    <div className="ky-flow-expr">
+    <div className="ky-expr-input">
       <Input.TextArea
         id={id}
         aria-invalid={rest['aria-invalid']}
@@ -67,7 +70,7 @@ export default function ExpressionInput({ object, picklist, value, onChange, pla
         size="small"
         showSearch
         value={null}
-        className="ky-flow-expr-insert"
+        className="ky-expr-input-insert"
         placeholder={t('setup.rules.insertField')}
         optionFilterProp="label"
         popupMatchSelectWidth={false}
@@ -78,4 +81,21 @@ export default function ExpressionInput({ object, picklist, value, onChange, pla
       />
     </div>
   );
+}
+
+/**
+ * A Form.Item rule for an {@link ExpressionInput}: required when asked, and not obviously broken
+ * (a quote or a parenthesis left open), so the mistake shows as it is typed without a round
+ * trip. The server checks the rest at save (unknown fields, types, a condition that is not
+ * true or false) and its error lands on the same item.
+ */
+export function expressionRule(t: TFunction, required: boolean, requiredMessage?: string) {
+  return {
+    validator(_: unknown, value: unknown) {
+      const source = typeof value === 'string' ? value : '';
+      if (required && !source.trim()) return Promise.reject(new Error(requiredMessage ?? t('setup.flows.valueRequired')));
+      const problem = expressionProblem(source);
+      return problem ? Promise.reject(new Error(t(`setup.flows.expression.${problem}`))) : Promise.resolve();
+    },
+  };
 }
