@@ -6,7 +6,10 @@ checks the request shape and recomputes the signature itself), and flows whose
 
 from __future__ import annotations
 
+import random
 import uuid
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,7 +17,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from keyi.platform.audit import audit_table
+from keyi.platform.automation.robots import ROBOT_RETRY
 from keyi.platform.context import TenantInfo
+from keyi.platform.jobs import job_table
+from keyi.platform.jobs.worker import Worker
 from keyi.platform.notify.table import robot_channel_table
 from keyi.platform.tenancy import Platform
 from keyi.provisioning import add_user
@@ -25,13 +31,16 @@ from tests.integration.robot_fakes import (
     FEISHU_HOOK,
     FEISHU_SECRET,
     FakeVendor,
+    Received,
     dingtalk,
     dingtalk_url,
     feishu,
+    feishu_signature,
     feishu_url,
     wecom,
     wecom_url,
 )
+from tests.integration.test_webhooks import Clock
 
 API = "/api/v1/robot-channels"
 
@@ -300,3 +309,248 @@ def test_a_test_send_to_a_target_no_longer_allowed_is_refused_before_connecting(
     assert client.post(f"{API}/{created['id']}/test").json()["ok"] is True
     assert len(fake.received) == 1
     assert FEISHU_HOOK not in str(client.get(API).json())
+
+
+# ---------------------------------------------------------------- flows posting to robots
+LABELS = {"en": "Won to the group", "zh-CN": "赢单通知群"}
+WON = {
+    "type": "record",
+    "object": "opportunity",
+    "events": ["updated"],
+    "condition": "stage = 'won'",
+    "only_when_starting_to_match": True,
+}
+TITLE = {"zh-CN": "商机“{{ record.name }}”已赢单", "en": "{{ record.name }} was won"}
+TEXT = {
+    "zh-CN": "金额：{{ record.amount | money('CNY') }}\n{{ flow }}",
+    "en": "Amount: {{ record.amount | money('CNY') }}",
+}
+
+
+@pytest.fixture
+def public(platform: Platform) -> Iterator[Platform]:
+    """The same databases as an installation with a public address (links in messages)."""
+    configured = Platform(replace(platform.settings, public_url="https://crm.example.com/"))
+    try:
+        yield configured
+    finally:
+        configured.dispose()
+
+
+def _run(platform: Platform, tenant: TenantInfo, clock: Clock | None = None) -> list[Any]:
+    worker = Worker(platform, tenants=[tenant.name], rng=random.Random(5), clock=clock or Clock())
+    try:
+        return worker.run_until_idle()
+    finally:
+        worker.stop()
+
+
+def _robot_flow(channel_id: str, name: str = "won_robot") -> dict[str, Any]:
+    return {
+        "name": name,
+        "labels": LABELS,
+        "trigger": WON,
+        "actions": [
+            {"type": "post_to_robot", "channel_id": channel_id, "title": TITLE, "text": TEXT}
+        ],
+    }
+
+
+def _win(client: TestClient, name: str = "华为云年度框架") -> dict[str, Any]:
+    account = client.post("/api/v1/records/account", json={"name": "恒芯科技"}).json()
+    body = {
+        "name": name,
+        "account": account["id"],
+        "close_date": "2026-12-31",
+        "amount": "880000",
+        "stage": "negotiation",
+    }
+    created = client.post("/api/v1/records/opportunity", json=body)
+    assert created.status_code == 201, created.text
+    opportunity = created.json()
+    won = client.patch(
+        f"/api/v1/records/opportunity/{opportunity['id']}",
+        json={"stage": "won"},
+        headers={"If-Match": str(opportunity["version"])},
+    )
+    assert won.status_code == 200, won.text
+    return dict(opportunity)
+
+
+def _runs(client: TestClient, flow_id: str) -> list[dict[str, Any]]:
+    answer = client.get(f"/api/v1/flows/{flow_id}/runs")
+    assert answer.status_code == 200, answer.text
+    return list(answer.json()["runs"])
+
+
+def test_flows_naming_a_missing_or_switched_off_channel_or_a_bad_template_are_refused(
+    client: TestClient,
+) -> None:
+    channel = _create(
+        client, name="群", vendor="wecom", url="https://1.1.1.1/cgi-bin/webhook/send?key=k"
+    )
+    missing = client.post("/api/v1/flows", json=_robot_flow(str(uuid.uuid4())))
+    assert _errors(missing) == [("actions.0.channel_id", "robot_channel_not_found")]
+    bad = _robot_flow(channel["id"])
+    bad["actions"][0]["title"] = {"zh-CN": "{{ record.name }", "en": "{{ recrod.name }}"}
+    bad["actions"][0]["text"] = {"en": "x"}
+    assert set(_errors(client.post("/api/v1/flows", json=bad))) == {
+        ("actions.0.title.zh-CN", "invalid_template"),
+        ("actions.0.title.en", "unknown_merge_field"),
+        ("actions.0.text.zh-CN", "missing_locale"),
+    }
+    client.patch(f"{API}/{channel['id']}", json={"active": False})
+    off = client.post("/api/v1/flows", json=_robot_flow(channel["id"]))
+    assert _errors(off) == [("actions.0.channel_id", "robot_channel_inactive")]
+    names = {f["name"] for f in client.get("/api/v1/flows").json()["flows"]}
+    assert "won_robot" not in names  # nothing half-saved
+
+    # Saved against a channel that is on, the channel cannot be deleted under the flow.
+    client.patch(f"{API}/{channel['id']}", json={"active": True})
+    flow = client.post("/api/v1/flows", json=_robot_flow(channel["id"]))
+    assert flow.status_code == 201, flow.text
+    in_use = client.delete(f"{API}/{channel['id']}")
+    assert in_use.status_code == 409 and in_use.json()["code"] == "robot_channel_in_use"
+    assert "won_robot" in in_use.json()["detail"]
+    assert client.delete(f"/api/v1/flows/{flow.json()['id']}").status_code == 204
+    assert client.delete(f"{API}/{channel['id']}").status_code == 204
+
+
+def test_a_won_opportunity_posts_a_signed_message_with_rendered_fields_to_dingtalk(
+    client: TestClient, public: Platform, tenant: TenantInfo, serve: Any
+) -> None:
+    fake = serve(dingtalk)
+    _allow_private(client)
+    channel = _create(
+        client, name="销售群", vendor="dingtalk", url=dingtalk_url(fake), secret=DINGTALK_SECRET
+    )
+    flow = client.post("/api/v1/flows", json=_robot_flow(channel["id"]))
+    assert flow.status_code == 201, flow.text
+    opportunity = _win(client)
+
+    outcomes = _run(public, tenant)
+    assert [(o.kind, o.status) for o in outcomes] == [("flow.run", "done"), ("robot.send", "done")]
+    [request] = fake.received  # the fake checked the access token and recomputed the sign
+    assert request.query["timestamp"][0].isdigit() and request.query["sign"]
+    link = f"https://crm.example.com/o/opportunity/{opportunity['id']}"
+    assert request.body == {
+        "msgtype": "markdown",
+        "markdown": {
+            "title": "商机“华为云年度框架”已赢单",
+            "text": f"#### [商机“华为云年度框架”已赢单]({link})\n\n金额：¥880,000.00\n赢单通知群",
+        },
+    }
+    [run] = _runs(client, flow.json()["id"])
+    assert run["status"] == "done" and run["error"] is None
+    [step] = run["steps"]
+    assert step["type"] == "post_to_robot" and step["outcome"] == "done", step
+    assert (step["channel_id"], step["channel"]) == (channel["id"], "销售群")
+    assert (step["attempts"], step["status_code"]) == (1, 200)
+    shown = client.get(f"{API}/{channel['id']}").json()
+    assert shown["last_status"] == "ok" and shown["last_error"] is None
+    # The job carried the rendered message and the channel's id, never its credentials.
+    with public.db.tenant_transaction(tenant.location, write=False) as conn:
+        payloads = str(conn.execute(sa.select(job_table.c.payload)).scalars().all())
+    assert DINGTALK_TOKEN not in payloads and DINGTALK_SECRET not in payloads
+
+
+def test_a_vendors_refusal_is_recorded_in_the_run_and_not_retried(
+    client: TestClient, platform: Platform, tenant: TenantInfo, serve: Any
+) -> None:
+    fake = serve(feishu)
+    _allow_private(client)
+    channel = _create(
+        client, name="飞书群", vendor="feishu", url=feishu_url(fake), secret="not-the-secret"
+    )
+    flow = client.post("/api/v1/flows", json=_robot_flow(channel["id"])).json()
+    _win(client, name="年度框架")
+    outcomes = _run(platform, tenant)
+    assert [(o.kind, o.status) for o in outcomes] == [("flow.run", "done"), ("robot.send", "done")]
+    assert len(fake.received) == 1  # a configuration error: no retry
+    [run] = _runs(client, flow["id"])
+    [step] = run["steps"]
+    refusal = "feishu error 19021: sign match fail or timestamp is not within one hour"
+    assert step["outcome"] == "failed" and step["error"].startswith(refusal), step
+    assert step["attempts"] == 1 and step["status_code"] == 200
+    assert run["status"] == "done"  # the run's other actions happened; the step says what failed
+    assert run["error"].startswith(f"action 1 (post_to_robot): {refusal}")
+    shown = client.get(f"{API}/{channel['id']}").json()
+    assert shown["last_status"] == "failed" and shown["last_error"].startswith(refusal)
+    # The signature the fake received was made with the configured (wrong) secret.
+    body = fake.received[0].body
+    assert body["sign"] == feishu_signature("not-the-secret", body["timestamp"])
+    assert body["content"]["post"]["zh_cn"]["title"] == "商机“年度框架”已赢单"
+
+
+def test_a_rate_limited_message_is_retried_with_backoff_until_the_robot_takes_it(
+    client: TestClient, platform: Platform, tenant: TenantInfo, serve: Any
+) -> None:
+    answers = [(200, {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"})]
+
+    def busy_then_fine(request: Received) -> tuple[int, dict[str, Any]]:
+        return answers.pop(0) if answers else dingtalk(request)
+
+    fake = serve(busy_then_fine)
+    _allow_private(client)
+    channel = _create(
+        client, name="钉钉群", vendor="dingtalk", url=dingtalk_url(fake), secret=DINGTALK_SECRET
+    )
+    flow = client.post("/api/v1/flows", json=_robot_flow(channel["id"])).json()
+    _win(client)
+    clock = Clock()
+    outcomes = _run(platform, tenant, clock)
+    assert [(o.kind, o.status) for o in outcomes] == [
+        ("flow.run", "done"),
+        ("robot.send", "pending"),  # failed, back in the queue after a backoff
+    ]
+    [run] = _runs(client, flow["id"])
+    assert run["steps"][0]["outcome"] == "pending"
+    assert _run(platform, tenant, clock) == []  # not due yet
+    clock.advance(seconds=ROBOT_RETRY.first.total_seconds() + 1)
+    assert [(o.kind, o.status) for o in _run(platform, tenant, clock)] == [("robot.send", "done")]
+    assert len(fake.received) == 2
+    [run] = _runs(client, flow["id"])
+    step = run["steps"][0]
+    assert (step["outcome"], step["attempts"]) == ("done", 2) and run["error"] is None
+
+
+def test_a_switched_off_channel_skips_the_message_and_a_schedule_posts_without_a_record(
+    client: TestClient, platform: Platform, tenant: TenantInfo, serve: Any
+) -> None:
+    fake = serve(wecom)
+    _allow_private(client)
+    channel = _create(client, name="企微群", vendor="wecom", url=wecom_url(fake), markdown=False)
+    flow = client.post("/api/v1/flows", json=_robot_flow(channel["id"])).json()
+    client.patch(f"{API}/{channel['id']}", json={"active": False})
+    _win(client)
+    _run(platform, tenant)
+    assert fake.received == []
+    [run] = _runs(client, flow["id"])
+    assert run["steps"][0]["outcome"] == "skipped"
+    assert run["steps"][0]["reason"] == "robot_channel_inactive"
+
+    # A scheduled flow without an object posts with no record (and no link).
+    client.patch(f"{API}/{channel['id']}", json={"active": True})
+    daily = {
+        "name": "daily_robot",
+        "labels": {"en": "Daily", "zh-CN": "每日提醒"},
+        "trigger": {"type": "schedule", "cron": "0 9 * * *"},
+        "actions": [
+            {
+                "type": "post_to_robot",
+                "channel_id": channel["id"],
+                "title": {"zh-CN": "早上好"},
+                "text": {"zh-CN": "今日待办请查看 {{ flow }}"},
+            }
+        ],
+    }
+    saved = client.post("/api/v1/flows", json=daily)
+    assert saved.status_code == 201, saved.text
+    clock = Clock()
+    clock.advance(days=1)
+    _run(platform, tenant, clock)
+    [request] = fake.received
+    assert request.body == {
+        "msgtype": "text",
+        "text": {"content": "早上好\n今日待办请查看 每日提醒"},
+    }

@@ -629,7 +629,25 @@ def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], li
                 for box in ("pending", "submitted", "done")
             ],
             ("POST", "/api/v1/flows"): [
-                Probe("POST", "/api/v1/flows", {}, flow_body(labels, ids.user), allowed=REFERENCES)
+                Probe("POST", "/api/v1/flows", {}, flow_body(labels, ids.user), allowed=REFERENCES),
+                # A flow posting to A's robot channel: refused as a channel B does not have.
+                Probe(
+                    "POST",
+                    "/api/v1/flows",
+                    {},
+                    {
+                        **flow_body(labels),
+                        "actions": [
+                            {
+                                "type": "post_to_robot",
+                                "channel_id": ids.robot_channel,
+                                "title": labels,
+                                "text": labels,
+                            }
+                        ],
+                    },
+                    allowed=REFERENCES,
+                ),
             ],
             ("GET", flow_path): [Probe("GET", flow_path, {"flow_id": ids.flow})],
             ("PUT", flow_path): [Probe("PUT", flow_path, {"flow_id": ids.flow}, flow_body(labels))],

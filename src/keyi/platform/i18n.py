@@ -465,8 +465,11 @@ def negotiate(accept_language: str | None) -> str:
     return "en"
 
 
-def message(code: str, locale: str, **params: Any) -> str:
-    """The catalogue text for a code in a locale, falling back to English then to the code."""
+def message(code: str, locale: str, /, **params: Any) -> str:
+    """The catalogue text for a code in a locale, falling back to English then to the code.
+
+    Positional-only, so that an error's own ``locale`` parameter (a template missing a
+    language: ``missing_locale``) fills the text instead of clashing with the argument."""
     entry = MESSAGES.get(code)
     if entry is None:
         return code

@@ -26,7 +26,7 @@ or change channels, as for webhooks.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import sqlalchemy as sa
@@ -55,6 +55,7 @@ from keyi.platform.webhooks.targets import check_url
 __all__ = [
     "MAX_NAME",
     "SETUP_PATH",
+    "ChannelState",
     "channel_state",
     "create_channel",
     "delete_channel",
@@ -65,6 +66,7 @@ __all__ = [
     "post",
     "record_result",
     "send_test",
+    "test_answer",
     "test_message",
     "update_channel",
 ]
@@ -129,16 +131,20 @@ def get_channel(ctx: Context, channel_id: str) -> dict[str, Any]:
     return _channel_json(_load(ctx, channel_id))
 
 
-def channel_state(ctx: Context, channel_id: str) -> str | None:
-    """``active``, ``inactive``, or None when there is no such channel (for references to
-    channels, such as a flow's action; no permission check: the caller has done its own)."""
+class ChannelState(NamedTuple):
+    name: str
+    active: bool
+
+
+def channel_state(ctx: Context, channel_id: str) -> ChannelState | None:
+    """The channel's name and whether it is on, or None when there is no such channel (for
+    references to channels, such as a flow's action; no permission check: the caller has
+    done its own)."""
     if not is_id(channel_id):
         return None
     t = robot_channel_table
-    active = ctx.conn.execute(sa.select(t.c.active).where(t.c.id == channel_id)).scalar()
-    if active is None:
-        return None
-    return "active" if active else "inactive"
+    row = ctx.conn.execute(sa.select(t.c.name, t.c.active).where(t.c.id == channel_id)).first()
+    return None if row is None else ChannelState(str(row.name), bool(row.active))
 
 
 def flows_using(ctx: Context, channel_id: str) -> list[str]:
