@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -19,9 +20,11 @@ from fastapi.testclient import TestClient
 from keyi.platform.audit import audit_table
 from keyi.platform.automation.robots import ROBOT_RETRY
 from keyi.platform.context import TenantInfo
+from keyi.platform.errors import ValidationFailed
 from keyi.platform.jobs import job_table
 from keyi.platform.jobs.worker import Worker
 from keyi.platform.notify.table import robot_channel_table
+from keyi.platform.notify.transport import checked_client
 from keyi.platform.tenancy import Platform
 from keyi.provisioning import add_user
 from tests.conftest import ADMIN_PASSWORD, login
@@ -30,6 +33,7 @@ from tests.integration.robot_fakes import (
     DINGTALK_TOKEN,
     FEISHU_HOOK,
     FEISHU_SECRET,
+    WECOM_KEY,
     FakeVendor,
     Received,
     dingtalk,
@@ -309,6 +313,24 @@ def test_a_test_send_to_a_target_no_longer_allowed_is_refused_before_connecting(
     assert client.post(f"{API}/{created['id']}/test").json()["ok"] is True
     assert len(fake.received) == 1
     assert FEISHU_HOOK not in str(client.get(API).json())
+
+
+def test_the_client_connects_only_to_the_addresses_it_checked(serve: Any) -> None:
+    """The name is resolved once, by the SSRF check; the request goes to a checked address with
+    the name kept in the Host header, and a request for any other host is refused."""
+    fake = serve(wecom)
+    port = fake.base_url.rsplit(":", 1)[1]
+    url = f"http://localhost:{port}/cgi-bin/webhook/send?key={WECOM_KEY}"
+    with pytest.raises(ValidationFailed) as refused:
+        checked_client(url, allow_private=False)
+    assert [(e.field, e.code) for e in refused.value.errors] == [("url", "url_private_address")]
+    with checked_client(url, allow_private=True) as client:
+        answer = client.post(url, json={"msgtype": "text", "text": {"content": "hi"}})
+        assert answer.json() == {"errcode": 0, "errmsg": "ok"}
+        assert fake.received[-1].headers["host"] == f"localhost:{port}"
+        with pytest.raises(httpx.ConnectError, match="not the checked host"):
+            client.post(f"http://127.0.0.1:{port}/cgi-bin/webhook/send?key={WECOM_KEY}", json={})
+    assert len(fake.received) == 1
 
 
 # ---------------------------------------------------------------- flows posting to robots
