@@ -91,6 +91,7 @@ class TenantA:
     delivery: str = ""
     job: str = ""
     notification: str = ""
+    robot_channel: str = ""
     versions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -234,7 +235,8 @@ def seed_a(platform: Platform, a: World) -> TenantA:
 
 def seed_automation(c: TestClient, admin: str, account: str) -> dict[str, str]:
     """A's flow, approval process and pending approval (which notifies A's admin), webhook,
-    a test delivery of it and its job: what B will aim the automation routes at."""
+    a test delivery of it and its job, a robot channel: what B will aim the automation routes
+    at."""
 
     def ok(response: Any, status: int = 201) -> dict[str, Any]:
         assert response.status_code == status, response.text
@@ -256,6 +258,17 @@ def seed_automation(c: TestClient, admin: str, account: str) -> dict[str, str]:
         )
     )
     ok(c.post(f"/api/v1/webhooks/{webhook['id']}/test"), 202)
+    robot = ok(
+        c.post(
+            "/api/v1/robot-channels",
+            json={
+                "name": f"{MARK} robot",
+                "vendor": "dingtalk",
+                "url": f"http://127.0.0.1:9/robot/send?access_token={MARK}",
+                "secret": f"SEC{MARK}",
+            },
+        )
+    )
     [delivery] = ok(c.get(f"/api/v1/webhooks/{webhook['id']}/deliveries"), 200)["deliveries"]
     job = ok(c.get("/api/v1/jobs"), 200)["jobs"][0]
     [notification] = ok(c.get("/api/v1/notifications"), 200)["notifications"]
@@ -267,6 +280,7 @@ def seed_automation(c: TestClient, admin: str, account: str) -> dict[str, str]:
         "delivery": delivery["id"],
         "job": job["id"],
         "notification": notification["id"],
+        "robot_channel": robot["id"],
     }
 
 
@@ -316,6 +330,7 @@ def state_of_a(a: World, ids: TenantA) -> dict[str, Any]:
         ("shares", f"/api/v1/records/account/{ids.account}/shares"),
         ("object", f"/api/v1/metadata/objects/{A_OBJECT}"),
         ("provider", f"/api/v1/sso/providers/{ids.provider}"),
+        ("robot_channel", f"/api/v1/robot-channels/{ids.robot_channel}"),
     ):
         response = c.get(path)
         assert response.status_code == 200, (name, response.text)
@@ -594,6 +609,7 @@ def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], li
         "/api/v1/jobs",
         "/api/v1/webhooks",
         "/api/v1/webhooks/settings",
+        "/api/v1/robot-channels",
         "/api/v1/notifications",
         "/api/v1/notifications/unread-count",
         "/api/v1/notifications/preferences",
@@ -605,6 +621,7 @@ def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], li
     process_path = "/api/v1/approval-processes/{process_id}"
     approval_path = "/api/v1/approvals/{approval_id}"
     webhook_path = "/api/v1/webhooks/{webhook_id}"
+    robot_path = "/api/v1/robot-channels/{channel_id}"
     found.update(
         {
             ("GET", "/api/v1/approvals"): [
@@ -612,7 +629,25 @@ def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], li
                 for box in ("pending", "submitted", "done")
             ],
             ("POST", "/api/v1/flows"): [
-                Probe("POST", "/api/v1/flows", {}, flow_body(labels, ids.user), allowed=REFERENCES)
+                Probe("POST", "/api/v1/flows", {}, flow_body(labels, ids.user), allowed=REFERENCES),
+                # A flow posting to A's robot channel: refused as a channel B does not have.
+                Probe(
+                    "POST",
+                    "/api/v1/flows",
+                    {},
+                    {
+                        **flow_body(labels),
+                        "actions": [
+                            {
+                                "type": "post_to_robot",
+                                "channel_id": ids.robot_channel,
+                                "title": labels,
+                                "text": labels,
+                            }
+                        ],
+                    },
+                    allowed=REFERENCES,
+                ),
             ],
             ("GET", flow_path): [Probe("GET", flow_path, {"flow_id": ids.flow})],
             ("PUT", flow_path): [Probe("PUT", flow_path, {"flow_id": ids.flow}, flow_body(labels))],
@@ -704,6 +739,26 @@ def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], li
                     {"delivery_id": ids.delivery},
                 )
             ],
+            ("POST", "/api/v1/robot-channels"): [
+                Probe(
+                    "POST",
+                    "/api/v1/robot-channels",
+                    {},
+                    {"name": "B robot", "vendor": "wecom", "url": "http://127.0.0.1:9/b"},
+                    allowed=REFERENCES,
+                )
+            ],
+            **{
+                (m, robot_path + suffix): [
+                    Probe(m, robot_path + suffix, {"channel_id": ids.robot_channel}, body)
+                ]
+                for m, suffix, body in (
+                    ("GET", "", None),
+                    ("PATCH", "", {"active": False, "name": "B's now"}),
+                    ("DELETE", "", None),
+                    ("POST", "/test", None),
+                )
+            },
             # Marking someone else's notification read is ignored (answers `marked: 0`).
             ("POST", "/api/v1/notifications/read"): [
                 Probe(

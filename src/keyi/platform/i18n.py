@@ -416,6 +416,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This webhook is switched off; switch it on before replaying its events.",
         "zh-CN": "该 Webhook 已停用，请先启用再重新发送事件。",
     },
+    # Robot channels (keyi.platform.notify.channels) and the flow action posting to them
+    "robot_channel_not_found": {
+        "en": "There is no such robot channel.",
+        "zh-CN": "机器人频道不存在。",
+    },
+    "robot_channel_inactive": {
+        "en": "This robot channel is switched off; switch it on in Setup › Robot channels.",
+        "zh-CN": "该机器人频道已停用，请在“设置 › 群机器人”中启用。",
+    },
+    "robot_channel_in_use": {
+        "en": "Flows post to this robot channel ({flows}); change or delete them first, "
+        "or switch the channel off.",
+        "zh-CN": "有流程向该机器人频道发送消息（{flows}）；请先修改或删除这些流程，或停用该频道。",
+    },
+    "robot_url_vendor": {
+        "en": "This is the address of a {vendor} robot; choose that vendor.",
+        "zh-CN": "这是 {vendor} 机器人的地址，请选择对应的平台。",
+    },
+    "secret_unreadable": {
+        "en": "The stored value can no longer be read (the installation's key changed); "
+        "enter it again.",
+        "zh-CN": "已保存的值无法再读取（系统密钥已更换），请重新填写。",
+    },
 }
 
 
@@ -442,8 +465,11 @@ def negotiate(accept_language: str | None) -> str:
     return "en"
 
 
-def message(code: str, locale: str, **params: Any) -> str:
-    """The catalogue text for a code in a locale, falling back to English then to the code."""
+def message(code: str, locale: str, /, **params: Any) -> str:
+    """The catalogue text for a code in a locale, falling back to English then to the code.
+
+    Positional-only, so that an error's own ``locale`` parameter (a template missing a
+    language: ``missing_locale``) fills the text instead of clashing with the argument."""
     entry = MESSAGES.get(code)
     if entry is None:
         return code

@@ -1160,6 +1160,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/robot-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Channels
+         * @description Every robot channel of the company, by name.
+         */
+        get: operations["list_channels_api_v1_robot_channels_get"];
+        put?: never;
+        /**
+         * Create Channel
+         * @description Add a group robot: name, vendor, webhook URL and (DingTalk, Feishu) signing secret.
+         */
+        post: operations["create_channel_api_v1_robot_channels_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/robot-channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Channel */
+        get: operations["get_channel_api_v1_robot_channels__channel_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Channel
+         * @description Delete a channel and its credentials; 409 while a flow posts to it.
+         */
+        delete: operations["delete_channel_api_v1_robot_channels__channel_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Channel
+         * @description Change a channel; an absent url or secret keeps the stored one.
+         */
+        patch: operations["update_channel_api_v1_robot_channels__channel_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/robot-channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Test
+         * @description Send a test message now and answer the vendor's outcome (also for a channel that is
+         *     switched off, to check it before switching it on).
+         */
+        post: operations["send_test_api_v1_robot_channels__channel_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/notifications": {
         parameters: {
             query?: never;
@@ -1799,7 +1869,7 @@ export interface components {
             /** Trigger */
             trigger: components["schemas"]["RecordTrigger"] | components["schemas"]["ScheduleTrigger"] | components["schemas"]["DateTrigger"];
             /** Actions */
-            actions: (components["schemas"]["UpdateFields"] | components["schemas"]["CreateRecord"] | components["schemas"]["AssignOwner"] | components["schemas"]["Notify"] | components["schemas"]["SendEmail"] | components["schemas"]["CallWebhook"] | components["schemas"]["SubmitForApproval"])[];
+            actions: (components["schemas"]["UpdateFields"] | components["schemas"]["CreateRecord"] | components["schemas"]["AssignOwner"] | components["schemas"]["Notify"] | components["schemas"]["SendEmail"] | components["schemas"]["CallWebhook"] | components["schemas"]["PostToRobot"] | components["schemas"]["SubmitForApproval"])[];
         };
         /** ForgotBody */
         ForgotBody: {
@@ -2035,6 +2105,31 @@ export interface components {
             active?: boolean;
             /** Probability */
             probability?: number | null;
+        };
+        /**
+         * PostToRobot
+         * @description A message to one of the company's group robots (Setup › Robot channels: WeCom,
+         *     DingTalk, Feishu): a title and a text per language, templates with merge fields as for
+         *     notify, rendered in the company's language, with a link to the record. Sent by the
+         *     ``robot.send`` job after the run commits (rate limits and outages retried); its outcome is
+         *     written back into the run's step.
+         */
+        PostToRobot: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "post_to_robot";
+            /** Channel Id */
+            channel_id: string;
+            /** Title */
+            title: {
+                [key: string]: string;
+            };
+            /** Text */
+            text: {
+                [key: string]: string;
+            };
         };
         /** PreferencesBody */
         PreferencesBody: {
@@ -11353,6 +11448,756 @@ export interface operations {
                             };
                         }[];
                         next_cursor: string | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_channels_api_v1_robot_channels_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        channels: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /**
+                             * @description wecom (企业微信), dingtalk (钉钉) or feishu (飞书/Lark) group robot.
+                             * @enum {string}
+                             */
+                            vendor: "wecom" | "dingtalk" | "feishu";
+                            /** @description The URL's host and last four characters, e.g. oapi.dingtalk.com/…a1b2 */
+                            url_hint: string;
+                            has_secret: boolean;
+                            markdown: boolean;
+                            active: boolean;
+                            /** Format: uuid */
+                            created_by?: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: uuid */
+                            updated_by?: string | null;
+                            /** Format: date-time */
+                            updated_at: string;
+                            /** @enum {string|null} */
+                            last_status: "ok" | "failed" | null;
+                            last_error: string | null;
+                            /** Format: date-time */
+                            last_at: string | null;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_channel_api_v1_robot_channels_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /**
+                     * @description wecom (企业微信), dingtalk (钉钉) or feishu (飞书/Lark) group robot.
+                     * @enum {string}
+                     */
+                    vendor?: "wecom" | "dingtalk" | "feishu";
+                    /** @description The robot's webhook URL (write-only: it holds the credential). */
+                    url?: string;
+                    /** @description DingTalk/Feishu signing secret (write-only); null removes it. */
+                    secret?: string | null;
+                    /** @description Rich text (default) or plain text. */
+                    markdown?: boolean;
+                    active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        /**
+                         * @description wecom (企业微信), dingtalk (钉钉) or feishu (飞书/Lark) group robot.
+                         * @enum {string}
+                         */
+                        vendor: "wecom" | "dingtalk" | "feishu";
+                        /** @description The URL's host and last four characters, e.g. oapi.dingtalk.com/…a1b2 */
+                        url_hint: string;
+                        has_secret: boolean;
+                        markdown: boolean;
+                        active: boolean;
+                        /** Format: uuid */
+                        created_by?: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: uuid */
+                        updated_by?: string | null;
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** @enum {string|null} */
+                        last_status: "ok" | "failed" | null;
+                        last_error: string | null;
+                        /** Format: date-time */
+                        last_at: string | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_channel_api_v1_robot_channels__channel_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        /**
+                         * @description wecom (企业微信), dingtalk (钉钉) or feishu (飞书/Lark) group robot.
+                         * @enum {string}
+                         */
+                        vendor: "wecom" | "dingtalk" | "feishu";
+                        /** @description The URL's host and last four characters, e.g. oapi.dingtalk.com/…a1b2 */
+                        url_hint: string;
+                        has_secret: boolean;
+                        markdown: boolean;
+                        active: boolean;
+                        /** Format: uuid */
+                        created_by?: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: uuid */
+                        updated_by?: string | null;
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** @enum {string|null} */
+                        last_status: "ok" | "failed" | null;
+                        last_error: string | null;
+                        /** Format: date-time */
+                        last_at: string | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_channel_api_v1_robot_channels__channel_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_channel_api_v1_robot_channels__channel_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /**
+                     * @description wecom (企业微信), dingtalk (钉钉) or feishu (飞书/Lark) group robot.
+                     * @enum {string}
+                     */
+                    vendor?: "wecom" | "dingtalk" | "feishu";
+                    /** @description The robot's webhook URL (write-only: it holds the credential). */
+                    url?: string;
+                    /** @description DingTalk/Feishu signing secret (write-only); null removes it. */
+                    secret?: string | null;
+                    /** @description Rich text (default) or plain text. */
+                    markdown?: boolean;
+                    active?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        name: string;
+                        /**
+                         * @description wecom (企业微信), dingtalk (钉钉) or feishu (飞书/Lark) group robot.
+                         * @enum {string}
+                         */
+                        vendor: "wecom" | "dingtalk" | "feishu";
+                        /** @description The URL's host and last four characters, e.g. oapi.dingtalk.com/…a1b2 */
+                        url_hint: string;
+                        has_secret: boolean;
+                        markdown: boolean;
+                        active: boolean;
+                        /** Format: uuid */
+                        created_by?: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: uuid */
+                        updated_by?: string | null;
+                        /** Format: date-time */
+                        updated_at: string;
+                        /** @enum {string|null} */
+                        last_status: "ok" | "failed" | null;
+                        last_error: string | null;
+                        /** Format: date-time */
+                        last_at: string | null;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    send_test_api_v1_robot_channels__channel_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The vendor accepted the message. */
+                        ok: boolean;
+                        /** @description The vendor's answer (e.g. 'dingtalk error 310000: sign not match') or why nothing was sent (url_private_address, secret_unreadable, ...). */
+                        error: string | null;
+                        status_code: number | null;
+                        /** @description A later attempt may succeed. */
+                        retryable: boolean;
+                        channel: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            /**
+                             * @description wecom (企业微信), dingtalk (钉钉) or feishu (飞书/Lark) group robot.
+                             * @enum {string}
+                             */
+                            vendor: "wecom" | "dingtalk" | "feishu";
+                            /** @description The URL's host and last four characters, e.g. oapi.dingtalk.com/…a1b2 */
+                            url_hint: string;
+                            has_secret: boolean;
+                            markdown: boolean;
+                            active: boolean;
+                            /** Format: uuid */
+                            created_by?: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: uuid */
+                            updated_by?: string | null;
+                            /** Format: date-time */
+                            updated_at: string;
+                            /** @enum {string|null} */
+                            last_status: "ok" | "failed" | null;
+                            last_error: string | null;
+                            /** Format: date-time */
+                            last_at: string | null;
+                        };
                     } & {
                         [key: string]: unknown;
                     };

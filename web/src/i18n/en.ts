@@ -386,6 +386,7 @@ const en = {
   'setup.nav.sso': 'Single sign-on',
   'setup.nav.jobs': 'Background jobs',
   'setup.nav.webhooks': 'Webhooks',
+  'setup.nav.robots': 'Robot channels',
   'setup.users.title': 'Users',
   'setup.users.invite': 'Invite user',
   'setup.users.search': 'Search by name or email',

@@ -21,6 +21,7 @@ from keyi.platform.automation.model import (
     DateTrigger,
     FlowDef,
     Notify,
+    PostToRobot,
     Recipient,
     RecordTrigger,
     ScheduleTrigger,
@@ -117,6 +118,8 @@ def _check_action(
         _check_notify(defs, obj, action, errors, key)
     elif isinstance(action, SendEmail):
         _check_email(defs, obj, action, errors, key)
+    elif isinstance(action, PostToRobot):
+        _check_robot(action, errors, key)
     elif isinstance(action, SubmitForApproval) and obj is _NO_RECORD:
         errors.add(f"{key}.type", "flow_needs_record")
     elif isinstance(action, CreateRecord):
@@ -137,8 +140,9 @@ _NO_RECORD = ObjectDef.model_validate(
 
 
 def _check_without_record(defs: dict[str, ObjectDef], flow: FlowDef, errors: FieldErrors) -> None:
-    """A scheduled flow without an object has no record: it can create records and notify
-    named users or roles, with expressions over nothing (``TODAY()``, literals)."""
+    """A scheduled flow without an object has no record: it can create records, notify
+    named users or roles, call webhooks and post to robots, with expressions over nothing
+    (``TODAY()``, literals)."""
     for i, action in enumerate(flow.actions):
         key = f"actions.{i}"
         named = isinstance(action, Notify | SendEmail) and all(
@@ -146,7 +150,7 @@ def _check_without_record(defs: dict[str, ObjectDef], flow: FlowDef, errors: Fie
         )
         if isinstance(action, SendEmail) and action.to_fields:
             named = False
-        if not (isinstance(action, CreateRecord | CallWebhook) or named):
+        if not (isinstance(action, CreateRecord | CallWebhook | PostToRobot) or named):
             errors.add(f"{key}.type", "flow_needs_record")
             continue
         _check_action(defs, _NO_RECORD, action, errors, key)
@@ -193,6 +197,19 @@ def _check_notify(
         part = "title" if problem.field.startswith("subject") else "body"
         where = problem.field.split(".", 1)[1] if "." in problem.field else ""
         errors.add(f"{key}.{part}.{where}".rstrip("."), problem.code, **problem.params)
+
+
+def _check_robot(action: PostToRobot, errors: FieldErrors, key: str) -> None:
+    """The templates (that the channel exists and is on is checked by the service, which can
+    read the channels)."""
+    template = {"subject": action.title, "text": action.text}
+    for problem in validate_template(template, known_names=TEMPLATE_NAMES):
+        part, _, where = problem.field.partition(".")
+        errors.add(
+            f"{key}.{'title' if part == 'subject' else part}.{where}".rstrip("."),
+            problem.code,
+            **problem.params,
+        )
 
 
 def _check_recipients(

@@ -32,6 +32,7 @@ __all__ = [
     "DateTrigger",
     "FlowDef",
     "Notify",
+    "PostToRobot",
     "Recipient",
     "RecordTrigger",
     "ScheduleTrigger",
@@ -176,6 +177,19 @@ class CallWebhook(_Frozen):
     webhook_id: str
 
 
+class PostToRobot(_Frozen):
+    """A message to one of the company's group robots (Setup › Robot channels: WeCom,
+    DingTalk, Feishu): a title and a text per language, templates with merge fields as for
+    notify, rendered in the company's language, with a link to the record. Sent by the
+    ``robot.send`` job after the run commits (rate limits and outages retried); its outcome is
+    written back into the run's step."""
+
+    type: Literal["post_to_robot"] = "post_to_robot"
+    channel_id: str = Field(max_length=36)
+    title: Labels
+    text: Labels
+
+
 class SubmitForApproval(_Frozen):
     """Submit the record to its object's approval process, as if its owner had."""
 
@@ -190,6 +204,7 @@ Action = Annotated[
     | Notify
     | SendEmail
     | CallWebhook
+    | PostToRobot
     | SubmitForApproval,
     Field(discriminator="type"),
 ]

@@ -26,11 +26,13 @@ from keyi.platform.automation.model import (
     CreateRecord,
     FlowDef,
     Notify,
+    PostToRobot,
     SendEmail,
     SubmitForApproval,
     UpdateFields,
 )
 from keyi.platform.automation.recipients import resolve_recipients
+from keyi.platform.automation.robots import queue_robot_message
 from keyi.platform.automation.runs import record_run
 from keyi.platform.automation.tables import flow_table
 from keyi.platform.automation.triggers import ActiveFlow, ValuesFor, evaluate_values
@@ -38,6 +40,7 @@ from keyi.platform.context import Context
 from keyi.platform.errors import KeyiError
 from keyi.platform.expressions import ExpressionError, parse
 from keyi.platform.i18n import label
+from keyi.platform.ids import new_id
 from keyi.platform.jobs import ClaimedJob, RetryPolicy, enqueue, job_handler
 from keyi.platform.notifications import RecordLink, notify
 from keyi.platform.notify.email import email_from_rendered, send_email
@@ -71,6 +74,7 @@ def run_flow(ctx: Context, job: ClaimedJob) -> None:
         record_run(ctx, flow, object_name or "", record_id, event, "failed", started, [], error)
         return
     records = RecordsService(ctx)
+    run_id = new_id()  # handed to the jobs that finish actions after commit (robot messages)
     savepoint = ctx.conn.begin_nested()
     steps: list[dict[str, Any]] = []
     try:
@@ -84,19 +88,39 @@ def run_flow(ctx: Context, job: ClaimedJob) -> None:
             )
             values_for = records.expression_values_for(ctx.object(object_name))
         for i, action in enumerate(flow.definition.actions):
+            if isinstance(action, PostToRobot):
+                steps.append(
+                    _post_to_robot(ctx, flow, object_name, record, action, i, run_id, event)
+                )
+                continue
             steps.append(
                 _run_action(ctx, records, flow, object_name, record, action, i, values_for, job.id)
             )
     except (KeyiError, ExpressionError) as exc:
         savepoint.rollback()
         message = f"{type(exc).__name__}: {exc}"
+        for step in steps:
+            if step.get("outcome") == "pending":  # its job was rolled back with the rest
+                step.update(outcome="skipped", reason="run_failed")
+                step.pop("job_id", None)
         steps.append({"action": len(steps), "outcome": "failed", "error": message})
         record_run(
-            ctx, flow, object_name or "", record_id, event, "failed", started, steps, message
+            ctx,
+            flow,
+            object_name or "",
+            record_id,
+            event,
+            "failed",
+            started,
+            steps,
+            message,
+            run_id=run_id,
         )
         return
     savepoint.commit()
-    record_run(ctx, flow, object_name or "", record_id, event, "done", started, steps, None)
+    record_run(
+        ctx, flow, object_name or "", record_id, event, "done", started, steps, None, run_id=run_id
+    )
 
 
 def _no_values(_record: dict[str, Any], _paths: frozenset[str]) -> dict[str, Any]:
@@ -163,6 +187,27 @@ def _run_action(
     assert target is not None
     records.update(target, str(parent_id), values)
     return {**step, "object": target, "record_id": str(parent_id)}
+
+
+def _post_to_robot(
+    ctx: Context,
+    flow: ActiveFlow,
+    object_name: str | None,
+    record: dict[str, Any],
+    action: PostToRobot,
+    index: int,
+    run_id: str,
+    event: str,
+) -> dict[str, Any]:
+    """Render and queue the robot message (keyi.platform.automation.robots); the step."""
+    step: dict[str, Any] = {"action": index, "type": action.type}
+    try:
+        queued = queue_robot_message(
+            ctx, flow, object_name, record, action, index, run_id, link=event != "deleted"
+        )
+    except TemplateRenderError as exc:
+        raise FlowActionFailed(f"template {exc.part}: {exc.reason}") from None
+    return {**step, **queued}
 
 
 def _send_email(

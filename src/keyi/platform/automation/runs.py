@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from keyi.platform.automation.triggers import ActiveFlow
     from keyi.platform.context import Context
 
-__all__ = ["list_runs", "record_run"]
+__all__ = ["list_runs", "record_run", "update_step"]
 
 MAX_ERROR = 2000
 
@@ -36,11 +36,16 @@ def record_run(
     started: datetime,
     steps: list[dict[str, Any]],
     error: str | None,
-) -> None:
+    *,
+    run_id: str | None = None,
+) -> str:
+    """Write the run's row (with ``run_id`` when the run handed it out already, to the jobs
+    that finish its actions after commit); its id."""
     elapsed = (datetime.now() - started).total_seconds() * 1000
+    run_id = run_id or new_id()
     ctx.conn.execute(
         sa.insert(flow_run_table).values(
-            id=new_id(),
+            id=run_id,
             flow_id=flow.id,
             flow_name=flow.name,
             object=object_name,
@@ -54,6 +59,38 @@ def record_run(
             error=None if error is None else error[:MAX_ERROR],
         )
     )
+    return run_id
+
+
+def update_step(
+    ctx: Context, run_id: str, action: int, values: dict[str, Any], *, error: str | None = None
+) -> bool:
+    """Write what an action finished after the run committed (a robot message sent by its
+    own job) into the run's step of that action; with ``error``, also on the run when it has
+    none (its status stays: the run's other actions happened). False when the run or the step
+    is gone.
+
+    The row is locked first: two such jobs of one run (two robot actions) would otherwise
+    each write back the steps as they read them, and one outcome would be lost."""
+    t = flow_run_table
+    row = ctx.conn.execute(
+        sa.select(t.c.steps, t.c.error).where(t.c.id == run_id).with_for_update()
+    ).first()
+    if row is None:
+        return False
+    steps = [dict(step) for step in row.steps or []]
+    found = False
+    for step in steps:
+        if step.get("action") == action:
+            step.update(values)
+            found = True
+    if not found:
+        return False
+    changes: dict[str, Any] = {"steps": steps}
+    if error is not None and row.error is None:
+        changes["error"] = error[:MAX_ERROR]
+    ctx.conn.execute(sa.update(t).where(t.c.id == run_id).values(changes))
+    return True
 
 
 def list_runs(

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from keyi.platform.automation.check import check_flow, load_flow
-from keyi.platform.automation.model import AssignOwner, CallWebhook, FlowDef
+from keyi.platform.automation.model import AssignOwner, CallWebhook, FlowDef, PostToRobot
 from keyi.platform.automation.runs import list_runs
 from keyi.platform.automation.schedule import schedule_flow
 from keyi.platform.automation.tables import flow_table
@@ -30,6 +30,7 @@ from keyi.platform.metadata.definitions import (
 )
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.store import bump_version
+from keyi.platform.notify.channels import channel_state
 from keyi.platform.records import RecordsService
 from keyi.platform.webhooks.subscriptions import webhook_exists
 
@@ -77,6 +78,12 @@ def _parse(ctx: Context, data: dict[str, Any]) -> FlowDef:
     for i, action in enumerate(flow.actions):
         if isinstance(action, CallWebhook) and not webhook_exists(ctx, action.webhook_id):
             errors.add(f"actions.{i}.webhook_id", "record_not_found", object="webhook")
+        if isinstance(action, PostToRobot):
+            state = channel_state(ctx, action.channel_id)
+            if state is None:
+                errors.add(f"actions.{i}.channel_id", "robot_channel_not_found")
+            elif not state.active:
+                errors.add(f"actions.{i}.channel_id", "robot_channel_inactive", name=state.name)
         if not isinstance(action, AssignOwner):
             continue
         for key, object_name, value in (

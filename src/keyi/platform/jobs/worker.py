@@ -41,6 +41,7 @@ log = logging.getLogger("keyi.jobs")
 TENANTS_REFRESH_SECONDS = 10.0
 STANDARD_JOB_MODULES = (
     "keyi.platform.automation.runner",
+    "keyi.platform.automation.robots",
     "keyi.platform.automation.schedule",
     "keyi.platform.webhooks.delivery",
     "keyi.platform.approvals.engine",

@@ -19,6 +19,7 @@ from keyi.platform.jobs import table as _jobs  # noqa: F401  (registers keyi_job
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.migrations import Chain, stamp_head
 from keyi.platform.notifications import table as _notifications  # noqa: F401  (likewise)
+from keyi.platform.notify import table as _robots  # noqa: F401  (keyi_robot_channel)
 from keyi.platform.schema import (
     CompiledSchema,
     compile_schema,

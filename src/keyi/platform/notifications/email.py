@@ -33,7 +33,13 @@ from keyi.platform.notifications.table import notification_table, preference_tab
 from keyi.platform.notify import MessageTemplate, email_from_rendered, render, send_email
 from keyi.settings import Settings
 
-__all__ = ["EMAIL_TEMPLATE", "NotificationEmailFailed", "message_id", "send_notification_email"]
+__all__ = [
+    "EMAIL_TEMPLATE",
+    "NotificationEmailFailed",
+    "absolute_url",
+    "message_id",
+    "send_notification_email",
+]
 
 log = logging.getLogger("keyi.notifications")
 
@@ -81,7 +87,8 @@ def message_id(settings: Settings, notification_id: str) -> str:
     return f"<notification.{notification_id}@{domain if '.' in domain else 'keyi.invalid'}>"
 
 
-def _absolute_url(settings: Settings, path: str | None) -> str | None:
+def absolute_url(settings: Settings, path: str | None) -> str | None:
+    """A path of the web app as a link for messages read outside it (emails, group robots)."""
     if path is None:
         return None
     # The configured public address only (as password-reset links): never a request's Host.
@@ -121,7 +128,7 @@ def send_notification_email(ctx: Context, job: ClaimedJob) -> None:
     values = {
         "title": row["title"],
         "body": row["body"],
-        "url": _absolute_url(settings, link_path(row)),
+        "url": absolute_url(settings, link_path(row)),
         "company": ctx.tenant.label,
         "user": {"name": name},
     }

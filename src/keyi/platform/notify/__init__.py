@@ -6,6 +6,11 @@ relay (`email`) or a group-robot message for WeCom, DingTalk or Feishu (`robots`
 each attempt as a `SendResult` instead of raising, so the caller — a job that runs after the
 record's transaction committed — can store the outcome and retry what is retryable.
 
+The tenant's configured robots (Setup › Robot channels: the URL and secret encrypted at rest,
+SSRF-checked, sent through a client pinned to the checked addresses) are kept by
+:mod:`.channels` with :mod:`.table` and :mod:`.transport`; it is not imported here, as it reads
+the database and this package's adapters do not.
+
 Typical use::
 
     rendered = render(template, {"record": record, "user": user}, language=user["language"])

@@ -1,5 +1,5 @@
 import '../../i18n/setup';
-import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, KeyOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, KeyOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
@@ -18,11 +18,12 @@ const SsoPage = lazy(() => import('./SsoPage'));
 const DepartmentsPage = lazy(() => import('./DepartmentsPage'));
 const JobsPage = lazy(() => import('./JobsPage'));
 const WebhooksPage = lazy(() => import('./WebhooksPage'));
+const RobotsPage = lazy(() => import('./RobotsPage'));
 const ApprovalProcessesPage = lazy(() => import('./ApprovalProcessesPage'));
 
 /**
  * The administrator's Setup area: objects and fields, page layouts, users, departments, roles,
- * single sign-on, approval processes, webhooks, the audit log and the background jobs.
+ * single sign-on, approval processes, webhooks, robot channels, the audit log and the background jobs.
  * Everything here is loaded on demand, so none of it weighs on the workspace pages.
  */
 export default function SetupPage() {
@@ -62,6 +63,7 @@ export default function SetupPage() {
             { key: 'sso', icon: <KeyOutlined />, label: t('setup.nav.sso') },
             { key: 'approvals', icon: <BranchesOutlined />, label: t('setup.nav.approvals') },
             { key: 'webhooks', icon: <ApiOutlined />, label: t('setup.nav.webhooks') },
+            { key: 'robots', icon: <RobotOutlined />, label: t('setup.nav.robots') },
             { key: 'audit', icon: <AuditOutlined />, label: t('setup.nav.audit') },
             { key: 'jobs', icon: <ScheduleOutlined />, label: t('setup.nav.jobs') },
           ]}
@@ -82,6 +84,7 @@ export default function SetupPage() {
               <Route path="sso" element={<SsoPage />} />
               <Route path="departments" element={<DepartmentsPage />} />
               <Route path="webhooks" element={<WebhooksPage />} />
+              <Route path="robots" element={<RobotsPage />} />
               <Route path="approvals" element={<ApprovalProcessesPage />} />
               <Route path="*" element={<Navigate to="objects" replace />} />
             </Routes>

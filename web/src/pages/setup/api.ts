@@ -143,6 +143,10 @@ export type WebhookSubscription = Json<'/api/v1/webhooks/{webhook_id}', 'get', 2
 export type WebhookWithSecret = Json<'/api/v1/webhooks', 'post', 201>;
 export type WebhookSettings = Json<'/api/v1/webhooks/settings', 'get', 200>;
 export type WebhookDelivery = Json<'/api/v1/webhooks/{webhook_id}/deliveries', 'get', 200>['deliveries'][number];
+/** A robot channel as GET /robot-channels/{id} describes it: never its URL or secret. */
+export type RobotChannel = Json<'/api/v1/robot-channels/{channel_id}', 'get', 200>;
+/** The vendor's answer to a test message, and the channel with its last result. */
+export type RobotTestResult = Json<'/api/v1/robot-channels/{channel_id}/test', 'post', 200>;
 
 export const setupApi = {
   object(name: string) {
@@ -264,6 +268,21 @@ export const setupApi = {
   },
   replayWebhookDelivery(id: string) {
     return request<WebhookDelivery>(`/api/v1/webhooks/deliveries/${enc(id)}/replay`, { method: 'POST' });
+  },
+  robotChannels() {
+    return request<{ channels: RobotChannel[] }>('/api/v1/robot-channels');
+  },
+  createRobotChannel(body: Record<string, unknown>) {
+    return request<RobotChannel>('/api/v1/robot-channels', { method: 'POST', body });
+  },
+  updateRobotChannel(id: string, body: Record<string, unknown>) {
+    return request<RobotChannel>(`/api/v1/robot-channels/${enc(id)}`, { method: 'PATCH', body });
+  },
+  deleteRobotChannel(id: string) {
+    return request<void>(`/api/v1/robot-channels/${enc(id)}`, { method: 'DELETE' });
+  },
+  testRobotChannel(id: string) {
+    return request<RobotTestResult>(`/api/v1/robot-channels/${enc(id)}/test`, { method: 'POST' });
   },
   updateWebhookSettings(body: { allow_private: boolean }) {
     return request<WebhookSettings>('/api/v1/webhooks/settings', { method: 'PATCH', body });

@@ -573,3 +573,55 @@ describe('send email, call a webhook, submit for approval', () => {
     expect(isEmailAddress('wang fang@example')).toBe(false);
   });
 });
+
+describe('post to a group robot', () => {
+  const CHANNEL = '0190a0b0-0000-7000-8000-0000000000a1';
+  const TO_GROUP: FlowDef = {
+    ...OUTREACH,
+    name: 'won_to_group',
+    actions: [
+      {
+        type: 'post_to_robot',
+        channel_id: CHANNEL,
+        title: { 'zh-CN': '商机“{{ record.name }}”已赢单', en: '{{ record.name }} was won' },
+        text: { 'zh-CN': '金额：{{ record.amount | money(\'CNY\') }}' },
+      },
+    ],
+  };
+
+  it('round-trips the channel and the title and text per language', () => {
+    const form = flowToForm(TO_GROUP);
+    expect(form.actions[0]).toEqual({
+      type: 'post_to_robot',
+      channel_id: CHANNEL,
+      title_en: '{{ record.name }} was won',
+      title_zh: '商机“{{ record.name }}”已赢单',
+      text_en: '',
+      text_zh: '金额：{{ record.amount | money(\'CNY\') }}',
+      values: [],
+    });
+    expect(flowFromForm(form)).toEqual(TO_GROUP);
+    expect(flowFromForm({ ...form, actions: [{ ...newAction('post_to_robot'), title_en: ' Hi ' }] }).actions).toEqual([
+      { type: 'post_to_robot', channel_id: '', title: { en: 'Hi' }, text: {} },
+    ]);
+  });
+
+  it('runs without a record, and puts its errors on the picker and the template inputs', () => {
+    expect(allowedWithoutRecord(newAction('post_to_robot'))).toBe(true);
+    const mapped = flowErrors(
+      [
+        { field: 'actions.0.channel_id', code: 'robot_channel_inactive', message: 'switched off' },
+        { field: 'actions.0.title.zh-CN', code: 'invalid_template', message: 'bad title' },
+        { field: 'actions.0.text.en', code: 'unknown_merge_field', message: 'no such field' },
+      ],
+      flowToForm(TO_GROUP),
+    );
+    expect(mapped.fields).toEqual([
+      { name: ['actions', 0, 'channel_id'], errors: ['switched off'] },
+      { name: ['actions', 0, 'title_zh'], errors: ['bad title'] },
+      { name: ['actions', 0, 'text_en'], errors: ['no such field'] },
+    ]);
+    expect(actionsSummary(TO_GROUP.actions, en)).toBe('Then: Post to a group robot');
+    expect(actionsSummary(TO_GROUP.actions, zh)).toBe('然后：发送到群机器人');
+  });
+});

@@ -31,12 +31,12 @@ export type RecipientType = Recipient['type'];
 export const TRIGGER_TYPES: TriggerType[] = ['record', 'schedule', 'date'];
 export const TRIGGER_EVENTS: TriggerEvent[] = ['created', 'updated', 'deleted'];
 export const TIMINGS: Timing[] = ['after_commit', 'before_save'];
-export const ACTION_TYPES: ActionType[] = ['update_fields', 'create_record', 'assign_owner', 'notify', 'send_email', 'call_webhook', 'submit_for_approval'];
+export const ACTION_TYPES: ActionType[] = ['update_fields', 'create_record', 'assign_owner', 'notify', 'send_email', 'call_webhook', 'post_to_robot', 'submit_for_approval'];
 /**
  * What a scheduled flow without an object may do (check._check_without_record): there is no
  * record, so only actions that need none — and recipients named outright, not through one.
  */
-export const NO_RECORD_ACTIONS: ActionType[] = ['create_record', 'notify', 'send_email', 'call_webhook'];
+export const NO_RECORD_ACTIONS: ActionType[] = ['create_record', 'notify', 'send_email', 'call_webhook', 'post_to_robot'];
 export const NO_RECORD_RECIPIENTS: RecipientType[] = ['user', 'role'];
 /** Cron examples the editor offers (minute hour day month weekday, the tenant's time zone). */
 export const CRON_EXAMPLES = [
@@ -83,11 +83,18 @@ export interface FlowStep {
   delivery_id?: string;
   /** submit_for_approval: the approval it started. */
   approval_id?: string;
+  /** post_to_robot: the channel (its id, and its name when the run queued the message). */
+  channel_id?: string;
+  channel?: string;
+  /** post_to_robot: the robot's HTTP status and the attempts it took (once sent or given up). */
+  status_code?: number | null;
+  attempts?: number;
   /** A before-save run: the fields it set. */
   fields?: string[];
   object?: string;
   record_id?: string;
-  outcome: 'done' | 'skipped' | 'failed' | string;
+  /** `pending`: a robot message still being sent (its job finishes the step). */
+  outcome: 'done' | 'skipped' | 'failed' | 'pending' | string;
   reason?: string;
   error?: string;
 }
@@ -112,7 +119,9 @@ export interface FlowRunPage {
   runs: FlowRun[];
   next_cursor: string | null;
 }
-export const RUN_STATUS_COLORS: Record<string, string> = { done: 'success', failed: 'error', skipped: 'default' };
+export const RUN_STATUS_COLORS: Record<string, string> = { done: 'success', failed: 'error', skipped: 'default', pending: 'processing' };
+/** Why a step was skipped, for the reasons the editor can name (others show as they are). */
+export const STEP_REASONS = ['robot_channel_inactive', 'robot_channel_not_found', 'run_failed'] as const;
 
 /** One "field ← expression" row of an action. */
 export interface ValueRow {
@@ -156,6 +165,8 @@ export interface ActionForm {
   html_zh?: string;
   /** call_webhook: the tenant's webhook subscription it delivers to. */
   webhook_id?: string | null;
+  /** post_to_robot: the tenant's robot channel (title_* and text_* are its templates). */
+  channel_id?: string | null;
   /** submit_for_approval: the submission's comment. */
   comment?: string;
   /** An unknown action, sent back exactly as it came. */
@@ -208,6 +219,8 @@ export function newAction(type: ActionType = 'update_fields'): ActionForm {
       return { type, to_fields: [], to_addresses: [], recipients: [], subject_en: '', subject_zh: '', text_en: '', text_zh: '', html_en: '', html_zh: '', values: [] };
     case 'call_webhook':
       return { type, webhook_id: null, values: [] };
+    case 'post_to_robot':
+      return { type, channel_id: null, title_en: '', title_zh: '', text_en: '', text_zh: '', values: [] };
     case 'submit_for_approval':
       return { type, comment: '', values: [] };
     default:
@@ -250,6 +263,16 @@ export function actionToForm(a: FlowAction): ActionForm {
       };
     case 'call_webhook':
       return { type: a.type, webhook_id: a.webhook_id, values: [] };
+    case 'post_to_robot':
+      return {
+        type: a.type,
+        channel_id: a.channel_id,
+        title_en: a.title.en ?? '',
+        title_zh: a.title['zh-CN'] ?? '',
+        text_en: a.text.en ?? '',
+        text_zh: a.text['zh-CN'] ?? '',
+        values: [],
+      };
     case 'submit_for_approval':
       return { type: a.type, comment: a.comment ?? '', values: [] };
     default: {
@@ -404,6 +427,13 @@ export function actionFromForm(a: ActionForm): FlowAction {
     }
     case 'call_webhook':
       return { type: 'call_webhook', webhook_id: a.webhook_id ?? '' };
+    case 'post_to_robot':
+      return {
+        type: 'post_to_robot',
+        channel_id: a.channel_id ?? '',
+        title: labelsOf(a.title_en, a.title_zh) as Labels,
+        text: labelsOf(a.text_en, a.text_zh) as Labels,
+      };
     case 'submit_for_approval':
       return { type: 'submit_for_approval', comment: text(a.comment) || null };
     case 'create_record':
@@ -499,9 +529,10 @@ export type ActionInput =
   | 'html_en'
   | 'html_zh'
   | 'webhook_id'
+  | 'channel_id'
   | 'comment';
 /** An action's inputs named as the API's paths name them (one input each). */
-const PLAIN_INPUTS = new Set<string>(['type', 'target', 'object', 'strategy', 'user_id', 'team_id', 'to_fields', 'to_addresses', 'webhook_id', 'comment']);
+const PLAIN_INPUTS = new Set<string>(['type', 'target', 'object', 'strategy', 'user_id', 'team_id', 'to_fields', 'to_addresses', 'webhook_id', 'channel_id', 'comment']);
 /** An action's templates per language: "subject.zh-CN" is the input subject_zh. */
 const TEMPLATE_PARTS = new Set<string>(['title', 'body', 'subject', 'text', 'html']);
 export type FormName = (string | number)[];

@@ -2,7 +2,7 @@ import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { Alert, Button, Col, Form, Input, Row, Select, Tag, type FormInstance } from 'antd';
 import type { ObjectMeta } from '../../../api/types';
 import { useI18n } from '../../../i18n';
-import type { WebhookSubscription } from '../../../pages/setup/api';
+import type { RobotChannel, WebhookSubscription } from '../../../pages/setup/api';
 import {
   ASSIGN_STRATEGIES,
   emailFields,
@@ -47,11 +47,11 @@ function eitherLanguage(form: FormInstance<FlowForm>, name: number, other: Actio
   };
 }
 
-/** The merge fields a template can name, as a hint under its inputs. */
-function MergeHelp({ test, t }: { test: string; t: T }) {
+/** The merge fields a template can name, as a hint under its inputs (`intro`: in whose language). */
+function MergeHelp({ test, t, intro = 'setup.flows.templateHelp' }: { test: string; t: T; intro?: 'setup.flows.templateHelp' | 'setup.flows.robotTemplateHelp' }) {
   return (
     <div className="ky-flow-help" data-testid={`${test}-merge-help`}>
-      {t('setup.flows.templateHelp')}{' '}
+      {t(intro)}{' '}
       {MERGE_FIELDS.map((m) => (
         <code key={m} className="ky-setup-mono ky-flow-merge">
           {m}
@@ -360,6 +360,80 @@ export function CallWebhookInputs({ name, test, webhooks, flowName }: Props & { 
         data-testid={`${test}-webhook`}
       />
     </Form.Item>
+  );
+}
+
+/**
+ * post_to_robot: one of the company's robot channels (by name, vendor and address hint; those
+ * switched off greyed: the server refuses them), and the message's title and text per language.
+ */
+export function PostToRobotInputs({ form, name, test, trigger, channels }: Props & { channels: RobotChannel[] | null }) {
+  const { t } = useI18n();
+  const options = (channels ?? []).map((c) => ({
+    value: c.id,
+    label: c.name,
+    disabled: !c.active,
+    channel: c,
+  }));
+  return (
+    <>
+      <Form.Item
+        name={[name, 'channel_id']}
+        label={t('setup.flows.robot')}
+        rules={[{ required: true, message: t('setup.flows.robotRequired') }]}
+        extra={channels && !channels.length ? t('setup.flows.noRobots') : t('setup.flows.robotHelp')}
+      >
+        <Select
+          showSearch
+          loading={channels === null}
+          optionFilterProp="label"
+          placeholder={t('setup.flows.robotPlaceholder')}
+          options={options}
+          optionRender={(o) => (
+            <div>
+              <span>{o.data.channel.name}</span>
+              <Tag style={{ marginLeft: 6 }}>{t(`setup.robots.vendor.${o.data.channel.vendor}`)}</Tag>
+              {!o.data.channel.active && <Tag>{t('setup.flows.robotOff')}</Tag>}
+              <div className="ky-flow-help ky-setup-mono">{o.data.channel.url_hint}</div>
+            </div>
+          )}
+          data-testid={`${test}-robot`}
+        />
+      </Form.Item>
+      <Row gutter={12}>
+        <Col xs={24} sm={12}>
+          <Form.Item
+            name={[name, 'title_en']}
+            label={t('setup.flows.title_en')}
+            dependencies={[['actions', name, 'title_zh']]}
+            rules={[eitherLanguage(form, name, 'title_zh', t('setup.flows.titleRequired'))]}
+          >
+            <TemplateInput object={trigger} placeholder="{{ record.name }} was won" testId={`${test}-title-en`} />
+          </Form.Item>
+        </Col>
+        <Col xs={24} sm={12}>
+          <Form.Item
+            name={[name, 'title_zh']}
+            label={t('setup.flows.title_zh')}
+            dependencies={[['actions', name, 'title_en']]}
+            rules={[eitherLanguage(form, name, 'title_en', t('setup.flows.titleRequired'))]}
+          >
+            <TemplateInput object={trigger} placeholder="商机“{{ record.name }}”已赢单" testId={`${test}-title-zh`} />
+          </Form.Item>
+        </Col>
+        <Col xs={24} sm={12}>
+          <Form.Item name={[name, 'text_en']} label={t('setup.flows.text_en')} dependencies={[['actions', name, 'text_zh']]} rules={[eitherLanguage(form, name, 'text_zh', t('setup.flows.textRequired'))]}>
+            <TemplateInput object={trigger} multiline testId={`${test}-text-en`} />
+          </Form.Item>
+        </Col>
+        <Col xs={24} sm={12}>
+          <Form.Item name={[name, 'text_zh']} label={t('setup.flows.text_zh')} dependencies={[['actions', name, 'text_en']]} rules={[eitherLanguage(form, name, 'text_en', t('setup.flows.textRequired'))]}>
+            <TemplateInput object={trigger} multiline testId={`${test}-text-zh`} />
+          </Form.Item>
+        </Col>
+      </Row>
+      <MergeHelp test={test} t={t} intro="setup.flows.robotTemplateHelp" />
+    </>
   );
 }
 

@@ -6,7 +6,7 @@ import type { FieldMeta, ObjectMeta } from '../../../api/types';
 import { useI18n } from '../../../i18n';
 import { useMetadata } from '../../../state/metadata';
 import { useFormatSettings } from '../../../state/session';
-import { setupApi, type WebhookSubscription } from '../../../pages/setup/api';
+import { setupApi, type RobotChannel, type WebhookSubscription } from '../../../pages/setup/api';
 import { suggestName } from '../../../pages/setup/fieldForm';
 import {
   ACTION_TYPES,
@@ -42,7 +42,7 @@ import {
 } from '../../../pages/setup/flows';
 import { errorMessage } from '../../Status';
 import { labelRule, nameRules } from '../NewObjectModal';
-import { AssignOwnerInputs, CallWebhookInputs, NotifyInputs, SendEmailInputs, SubmitForApprovalInputs, UnknownAction } from './ActionInputs';
+import { AssignOwnerInputs, CallWebhookInputs, NotifyInputs, PostToRobotInputs, SendEmailInputs, SubmitForApprovalInputs, UnknownAction } from './ActionInputs';
 import ExpressionInput, { expressionRule } from '../ExpressionInput';
 
 interface Props {
@@ -77,6 +77,7 @@ const INPUT_LABELS: Partial<Record<NonNullable<FlowErrorPlace['input']>, Paramet
   html_en: 'setup.flows.html_en',
   html_zh: 'setup.flows.html_zh',
   webhook_id: 'setup.flows.webhook',
+  channel_id: 'setup.flows.robot',
   comment: 'setup.flows.comment',
 };
 
@@ -120,10 +121,12 @@ export default function FlowEditor({ open, flow, onClose, onSaved }: Props) {
   const dates = dateFields(trigger);
   const dateField = dates.find((f) => f.name === dateFieldName);
   const [webhooks, setWebhooks] = useState<WebhookSubscription[] | null>(null);
+  const [robots, setRobots] = useState<RobotChannel[] | null>(null);
 
   // The company's webhooks, for call-webhook actions: asked for once the flow has one.
   const actionTypes = ((Form.useWatch('actions', form) as ActionForm[] | undefined) ?? []).map((a) => a?.type);
   const wantsWebhooks = actionTypes.includes('call_webhook');
+  const wantsRobots = actionTypes.includes('post_to_robot');
   useEffect(() => {
     if (!open || webhooks || !wantsWebhooks) return;
     let live = true;
@@ -135,6 +138,19 @@ export default function FlowEditor({ open, flow, onClose, onSaved }: Props) {
       live = false;
     };
   }, [open, webhooks, wantsWebhooks]);
+
+  // The company's robot channels, for post-to-robot actions: likewise asked for once needed.
+  useEffect(() => {
+    if (!open || robots || !wantsRobots) return;
+    let live = true;
+    setupApi
+      .robotChannels()
+      .then((answer) => live && setRobots(answer.channels))
+      .catch(() => live && setRobots([]));
+    return () => {
+      live = false;
+    };
+  }, [open, robots, wantsRobots]);
 
   useEffect(() => {
     if (!open) return;
@@ -422,6 +438,7 @@ export default function FlowEditor({ open, flow, onClose, onSaved }: Props) {
                   beforeSave={beforeSave}
                   noRecord={noRecord}
                   webhooks={webhooks}
+                  robots={robots}
                   flowName={flowName}
                   onMove={(to) => move(i, to)}
                   onRemove={() => remove(i)}
@@ -450,13 +467,15 @@ interface ActionProps {
   noRecord: boolean;
   /** The company's webhooks (null while loading). */
   webhooks: WebhookSubscription[] | null;
+  /** The company's robot channels (null while loading). */
+  robots: RobotChannel[] | null;
   flowName: string | undefined;
   onMove: (to: number) => void;
   onRemove: () => void;
 }
 
 /** One action: its type, what it writes to, and its "field ← expression" rows. */
-function ActionCard({ form, name, index, count, trigger, beforeSave, noRecord, webhooks, flowName, onMove, onRemove }: ActionProps) {
+function ActionCard({ form, name, index, count, trigger, beforeSave, noRecord, webhooks, robots, flowName, onMove, onRemove }: ActionProps) {
   const { t, label } = useI18n();
   const { objects, byName } = useMetadata();
   const action = Form.useWatch(['actions', name], form) as ActionForm | undefined;
@@ -553,6 +572,8 @@ function ActionCard({ form, name, index, count, trigger, beforeSave, noRecord, w
         <SendEmailInputs form={form} name={name} test={test} trigger={trigger} noRecord={noRecord} />
       ) : action?.type === 'call_webhook' ? (
         <CallWebhookInputs form={form} name={name} test={test} trigger={trigger} webhooks={webhooks} flowName={flowName} />
+      ) : action?.type === 'post_to_robot' ? (
+        <PostToRobotInputs form={form} name={name} test={test} trigger={trigger} channels={robots} />
       ) : action?.type === 'submit_for_approval' ? (
         <SubmitForApprovalInputs form={form} name={name} test={test} trigger={trigger} />
       ) : action && !known ? (

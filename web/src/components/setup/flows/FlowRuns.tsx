@@ -7,7 +7,7 @@ import { formatDateTime } from '../../../lib/format';
 import { useMetadata } from '../../../state/metadata';
 import { useFormatSettings } from '../../../state/session';
 import { setupApi } from '../../../pages/setup/api';
-import { isKnownAction, RUN_STATUS_COLORS, type Flow, type FlowRun, type FlowStep } from '../../../pages/setup/flows';
+import { isKnownAction, RUN_STATUS_COLORS, STEP_REASONS, type Flow, type FlowRun, type FlowStep } from '../../../pages/setup/flows';
 import { fetchTitles } from '../../../lib/referenceLabels';
 import { ErrorResult } from '../../Status';
 
@@ -71,6 +71,9 @@ export default function FlowRuns({ flow, onClose }: { flow: Flow | null; onClose
       '—'
     );
 
+  /** A skipped step's reason in words when the editor knows it (as it came otherwise). */
+  const reasonText = (reason: string | undefined) => ((STEP_REASONS as readonly string[]).includes(reason ?? '') ? t(`setup.flows.reason.${reason as (typeof STEP_REASONS)[number]}`) : reason);
+
   /** "Action 2 · Create a record"; a before-save run's one step names the fields it set. */
   const stepText = (s: FlowStep, object: string) => {
     const parts = [
@@ -116,7 +119,7 @@ export default function FlowRuns({ flow, onClose }: { flow: Flow | null; onClose
                 <ol className="ky-flow-steps" data-testid="flow-run-steps">
                   {r.steps.map((s, i) => (
                     <li key={i}>
-                      <Tag color={RUN_STATUS_COLORS[s.outcome] ?? 'default'}>{t(`setup.flows.outcome.${s.outcome === 'failed' || s.outcome === 'skipped' ? s.outcome : 'done'}`)}</Tag>
+                      <Tag color={RUN_STATUS_COLORS[s.outcome] ?? 'default'}>{t(`setup.flows.outcome.${s.outcome === 'failed' || s.outcome === 'skipped' || s.outcome === 'pending' ? s.outcome : 'done'}`)}</Tag>
                       <span>{stepText(s, r.object)}</span>
                       {s.record_id && (
                         <span className="ky-flow-step-rec">
@@ -159,7 +162,13 @@ export default function FlowRuns({ flow, onClose }: { flow: Flow | null; onClose
                           {t('setup.flows.step.approval')} <span className="ky-setup-mono">{s.approval_id}</span>
                         </span>
                       )}
-                      {(s.error || s.reason) && <div className="ky-jobs-error">{s.error ?? s.reason}</div>}
+                      {s.type === 'post_to_robot' && (s.channel || s.channel_id) && (
+                        <span className="ky-flow-step-rec" data-testid="flow-step-robot">
+                          {t('setup.flows.step.robot')} {s.channel ?? <span className="ky-setup-mono">{s.channel_id}</span>}
+                          {s.attempts ? ` · ${t('setup.flows.step.attempts', { n: s.attempts })}` : ''}
+                        </span>
+                      )}
+                      {(s.error || s.reason) && <div className="ky-jobs-error">{s.error ?? reasonText(s.reason)}</div>}
                     </li>
                   ))}
                 </ol>

@@ -379,6 +379,52 @@ describe('FlowEditor: scheduled and date-relative flows, emails, webhooks and ap
     expect(itemError('flow-action-1-text-zh')).toBe('Write the text in at least one language');
     expect(calls.filter((c) => c.url.includes('/flows'))).toEqual([]);
   });
+  it('posts to a group robot: the company’s channels to choose from (switched-off ones greyed), its templates, its errors', async () => {
+    const ROBOT = '0190a0b0-0000-7000-8000-0000000000a1';
+    const channel = (id: string, name: string, vendor: string, active: boolean) => ({
+      id,
+      name,
+      vendor,
+      url_hint: `${vendor}.example/…abcd`,
+      has_secret: vendor !== 'wecom',
+      markdown: true,
+      active,
+      created_at: '2026-05-01T00:00:00Z',
+      updated_at: '2026-05-01T00:00:00Z',
+      last_status: null,
+      last_error: null,
+      last_at: null,
+    });
+    const channels = [channel(ROBOT, '华东销售群', 'dingtalk', true), channel('c2', '旧群', 'wecom', false)];
+    const calls = stubFetch((c) => {
+      if (c.url.includes('/api/v1/robot-channels')) return [200, { channels }];
+      return invalid([
+        { field: 'actions.1.channel_id', message: 'The channel is switched off' },
+        { field: 'actions.1.title.zh-CN', message: 'Bad title' },
+      ]);
+    });
+    renderWith(<FlowEditor open flow={FLOW} onClose={() => undefined} onSaved={() => undefined} />);
+    await openSelect('flow-action-1-type');
+    fireEvent.click(await screen.findByText('Post to a group robot'));
+    const options = await openSelect('flow-action-1-robot');
+    expect(options.map((o) => o.textContent)).toEqual(['华东销售群DingTalkdingtalk.example/…abcd', '旧群WeComoffwecom.example/…abcd']);
+    expect(options[1].className).toContain('disabled');
+    fireEvent.click(options[0]);
+    expect(screen.getByTestId('flow-action-1-merge-help').textContent).toContain('company’s language');
+    fireEvent.change(screen.getByTestId('flow-action-1-title-zh'), { target: { value: '商机“{{ record.name }}”已赢单' } });
+    fireEvent.change(screen.getByTestId('flow-action-1-text-zh'), { target: { value: '金额 {{ record.amount }}' } });
+    fireEvent.click(screen.getByTestId('flow-save'));
+    const summary = await screen.findByTestId('flow-errors');
+    expect(summary.textContent).toContain('Action 2 · Robot channel: The channel is switched off');
+    await waitFor(() => expect(itemError('flow-action-1-robot')).toBe('The channel is switched off'));
+    expect(itemError('flow-action-1-title-zh')).toBe('Bad title');
+    const put = calls.find((c) => c.method === 'PUT')!;
+    expect(put.body?.actions).toEqual([
+      FLOW.actions[0],
+      { type: 'post_to_robot', channel_id: ROBOT, title: { 'zh-CN': '商机“{{ record.name }}”已赢单' }, text: { 'zh-CN': '金额 {{ record.amount }}' } },
+    ]);
+    expect(calls.filter((c) => c.url.includes('/robot-channels'))).toHaveLength(1);
+  });
 });
 
 describe('FlowsPage', () => {
@@ -481,6 +527,41 @@ describe('FlowRuns', () => {
     expect(unsent.textContent).toBe('no email sent (no address, or email is not configured)');
     expect(within(done).getByTestId('flow-step-delivery').textContent).toBe('Delivery: dlv-1');
     expect(within(done).getByTestId('flow-step-approval').textContent).toBe('Approval: apr-1');
+  });
+
+  it('shows what became of each robot message: sending, delivered, refused, skipped', async () => {
+    const OPP = '0190a0b0-0000-7000-8000-0000000000c1';
+    const robot = { type: 'post_to_robot', channel_id: 'ch-1', channel: '华东销售群' };
+    const runs = [
+      {
+        id: 'r3',
+        flow_name: FLOW.name,
+        object: 'opportunity',
+        record_id: OPP,
+        event: 'updated',
+        status: 'done',
+        depth: 1,
+        started_at: '2026-05-03T01:00:00Z',
+        duration_ms: 5,
+        steps: [
+          { ...robot, action: 0, outcome: 'pending', job_id: 'j1' },
+          { ...robot, action: 1, outcome: 'done', attempts: 2, status_code: 200 },
+          { ...robot, action: 2, outcome: 'failed', attempts: 1, status_code: 200, error: 'dingtalk error 310000: sign not match' },
+          { ...robot, action: 3, outcome: 'skipped', reason: 'robot_channel_inactive' },
+        ],
+        error: 'action 3 (post_to_robot): dingtalk error 310000: sign not match',
+      },
+    ];
+    stubFetch(() => [200, { runs, next_cursor: null }]);
+    const { container } = renderWith(<FlowRuns flow={FLOW} onClose={() => undefined} />);
+    expect((await screen.findByTestId('flow-run-r3')).textContent).toContain('action 3 (post_to_robot)');
+    fireEvent.click(container.ownerDocument.querySelector('.ant-table-row-expand-icon')!);
+    const steps = await screen.findByTestId('flow-run-steps');
+    const items = [...steps.querySelectorAll('li')].map((li) => li.textContent);
+    expect(items[0]).toBe('SendingAction 1 · Post to a group robotChannel: 华东销售群');
+    expect(items[1]).toBe('DoneAction 2 · Post to a group robotChannel: 华东销售群 · 2 attempt(s)');
+    expect(items[2]).toBe('FailedAction 3 · Post to a group robotChannel: 华东销售群 · 1 attempt(s)dingtalk error 310000: sign not match');
+    expect(items[3]).toBe('SkippedAction 4 · Post to a group robotChannel: 华东销售群not sent: the channel is switched off');
   });
 
   it('shows a scheduled run without a record and a date run by their trigger', async () => {
