@@ -1,5 +1,10 @@
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
+
+// findBy*/waitFor give up after 1 s by default: an antd form re-rendering on a 2-core machine
+// that also runs the Python suite took longer (measured), failing tests that are right. They
+// still fail fast on a real regression in any test with its own explicit wait.
+configure({ asyncUtilTimeout: 5000 });
 
 // antd needs these browser APIs that jsdom lacks.
 if (!window.matchMedia) {
