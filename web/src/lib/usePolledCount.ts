@@ -18,14 +18,18 @@ export function usePolledCount(fetchCount: () => Promise<number>, pollMs: number
   const [count, setCount] = useState(0);
   const lastAt = useRef(0);
   const alive = useRef(true);
+  // Requests may answer out of order (a slow poll sent before a change, then a quick one after
+  // it): only the latest request's answer is shown, so an older count never overwrites a newer.
+  const latest = useRef(0);
 
   const refresh = useCallback((force = false) => {
     const now = Date.now();
     if (!force && now - lastAt.current < MIN_REFRESH_MS) return;
     lastAt.current = now;
+    const request = ++latest.current;
     fetchCount()
       .then((n) => {
-        if (alive.current) setCount(n);
+        if (alive.current && request === latest.current) setCount(n);
       })
       .catch(() => {
         /* keep the last count; the next poll tries again */
