@@ -403,6 +403,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "“{value}”不是有效事件；可用 created、updated、deleted 或 *。",
     },
     "too_many": {"en": "At most {max} items.", "zh-CN": "最多 {max} 项。"},
+    "not_a_parent_link": {
+        "en": "Not a field of this object that points at {object}.",
+        "zh-CN": "该字段不是指向{object}的关联字段。",
+    },
+    "no_parent_link": {
+        "en": "This object has no field that points at {object}.",
+        "zh-CN": "该对象没有指向{object}的关联字段。",
+    },
+    "ambiguous_parent_link": {
+        "en": "Several fields point at {object}: name the one to use.",
+        "zh-CN": "有多个字段指向{object}，请指定使用哪一个。",
+    },
+    "set_by_parent": {
+        "en": "Set from the record created with it; leave it out.",
+        "zh-CN": "此值由同时创建的上级记录填写，请勿提供。",
+    },
     "webhook_not_found": {"en": "There is no such webhook.", "zh-CN": "Webhook 不存在。"},
     "webhook_delivery_not_found": {
         "en": "There is no such webhook delivery.",

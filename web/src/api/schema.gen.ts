@@ -417,6 +417,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/records/{object_name}/tree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create Tree Route */
+        post: operations["create_tree_route_api_v1_records__object_name__tree_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/records/{object_name}/{record_id}": {
         parameters: {
             query?: never;
@@ -1713,6 +1730,23 @@ export interface components {
             /** Password */
             password: string;
         };
+        /** ChildBody */
+        ChildBody: {
+            /**
+             * Object
+             * @description The child object, e.g. `quote_line`.
+             */
+            object: string;
+            /**
+             * Field
+             * @description The child's field pointing at the parent; found from metadata when unique.
+             */
+            field?: string | null;
+            /** Records */
+            records: {
+                [key: string]: string | number | boolean | string[] | null;
+            }[];
+        };
         /** ClaimBody */
         ClaimBody: {
             /** Ids */
@@ -2504,6 +2538,19 @@ export interface components {
                     not: Record<string, never>;
                 } | null;
             })[] | null;
+        };
+        /**
+         * TreeBody
+         * @description `POST /{object}/tree`: a record and its children (a quote and its lines) in one
+         *     transaction; errors name their place, e.g. `children.0.records.3.quantity`.
+         */
+        TreeBody: {
+            /** Record */
+            record: {
+                [key: string]: string | number | boolean | string[] | null;
+            };
+            /** Children */
+            children?: components["schemas"]["ChildBody"][];
         };
         /**
          * TriggerEvent
@@ -5616,6 +5663,104 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_tree_route_api_v1_records__object_name__tree_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                object_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TreeBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
             /** @description Malformed request body */
