@@ -46,6 +46,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The request conflicts with the current state.",
         "zh-CN": "请求与当前状态冲突。",
     },
+    "action_unavailable": {
+        "en": "This action is not available for the record in its current state.",
+        "zh-CN": "该记录当前状态下不能执行此操作。",
+    },
+    "already_converted": {
+        "en": "This lead was already converted.",
+        "zh-CN": "该线索已转换。",
+    },
+    "lead_converted": {
+        "en": "A converted lead can no longer be changed; edit its account or contact instead.",
+        "zh-CN": "已转换的线索不能再修改，请修改转换后的客户或联系人。",
+    },
+    "duplicates_found": {
+        "en": "Possible duplicates exist: pick one, or confirm to create new records.",
+        "zh-CN": "发现可能重复的记录：请选择已有记录，或确认新建。",
+    },
+    "exclusive_with": {
+        "en": "Give either this or '{other}', not both.",
+        "zh-CN": "此项与“{other}”只能填写其一。",
+    },
     "not_pooled": {
         "en": "'{object}' records do not belong to a public pool.",
         "zh-CN": "“{object}”记录不属于公海。",
