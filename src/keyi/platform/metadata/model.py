@@ -66,6 +66,10 @@ RESERVED_NAMES = frozenset(
         "order",
     }
 )
+# An object's table name is always quoted by SQLAlchemy, so an SQL word can name an object (a
+# package ships `order`); field names stay reserved, since they also name columns in expressions,
+# filters and sort parameters where the word would read as syntax.
+RESERVED_OBJECT_NAMES = RESERVED_NAMES - {"order"}
 ROLLUP_DISPLAY_TYPES = (FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY, FieldType.PERCENT)
 REFERENCE_TYPES = frozenset({FieldType.LOOKUP, FieldType.MASTER_DETAIL, FieldType.OWNER})
 # Types whose values are words people search for: indexed for search, matched by quick search.
