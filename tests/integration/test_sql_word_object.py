@@ -1,5 +1,5 @@
-"""An SQL word can name an object (`order` in the l2c package): its table is quoted everywhere,
-while the same word stays reserved as a field name."""
+"""`order`, an SQL word, can name an object and a field (the l2c package's order and the links
+to it): table and column are quoted everywhere; other SQL words stay reserved."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_an_object_named_order_works_end_to_end(client: TestClient) -> None:
             "fields": [
                 {"name": "name", "type": "text", "labels": {"en": "Name"}, "required": True},
                 {
-                    "name": "parent",
+                    "name": "order",
                     "type": "master_detail",
                     "target": "order",
                     "labels": {"en": "Order"},
@@ -57,7 +57,7 @@ def test_an_object_named_order_works_end_to_end(client: TestClient) -> None:
             "return_type": "currency",
             "rollup": {
                 "child_object": "order_item",
-                "child_field": "parent",
+                "child_field": "order",
                 "op": "sum",
                 "aggregate_field": "amount",
             },
@@ -74,7 +74,7 @@ def test_an_object_named_order_works_end_to_end(client: TestClient) -> None:
         assert created.status_code == 201, created.text
         ids.append(created.json()["id"])
     item = client.post(
-        "/api/v1/records/order_item", json={"name": "x", "parent": ids[0], "amount": "3.10"}
+        "/api/v1/records/order_item", json={"name": "x", "order": ids[0], "amount": "3.10"}
     )
     assert item.status_code == 201, item.text
     assert exact(client.get(f"/api/v1/records/order/{ids[0]}"))["items_total"] == Decimal("3.10")
@@ -117,9 +117,36 @@ def test_an_object_named_order_works_end_to_end(client: TestClient) -> None:
     assert client.post(f"/api/v1/records/order/{ids[0]}/restore").status_code == 200
     assert client.get(f"/api/v1/records/order_item/{item.json()['id']}").status_code == 200
 
-    # Still reserved as a field name.
+    # The child filters, sorts and exports through its `order` link.
+    items = exact(
+        client.post(
+            "/api/v1/records/order_item/query",
+            json={
+                "filter": {"field": "order.name", "op": "eq", "value": "订单0"},
+                "sort": [{"field": "order", "direction": "asc"}],
+            },
+        )
+    )
+    assert [r["_display"]["order"] for r in items["records"]] == ["订单0"]
+    exported_items = client.get("/api/v1/records/order_item/export", params={"fields": "order"})
+    assert exported_items.status_code == 200 and "订单0" in exported_items.text
+    formula = client.post(
+        "/api/v1/metadata/objects/order_item/fields",
+        json={
+            "name": "order_total",
+            "type": "formula",
+            "return_type": "currency",
+            "expression": "order.total + amount",
+            "labels": {"en": "Sum"},
+        },
+    )
+    assert formula.status_code == 201, formula.text
+    item_read = exact(client.get(f"/api/v1/records/order_item/{item.json()['id']}"))
+    assert item_read["order_total"] == Decimal("13.60")
+
+    # Other SQL words stay reserved.
     bad = client.post(
         "/api/v1/metadata/objects/account/fields",
-        json={"name": "order", "type": "text", "labels": {"en": "Order"}},
+        json={"name": "select", "type": "text", "labels": {"en": "Select"}},
     )
     assert bad.status_code == 422

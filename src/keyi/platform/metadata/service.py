@@ -41,7 +41,6 @@ from keyi.platform.metadata import store
 from keyi.platform.metadata.model import (
     NAME_PATTERN,
     RESERVED_NAMES,
-    RESERVED_OBJECT_NAMES,
     FieldDef,
     FieldType,
     Layout,
@@ -151,7 +150,7 @@ class MetadataService:
                 errors.add("name", "invalid_name")
             elif obj.name in self.defs:
                 errors.add("name", "name_taken", name=obj.name)
-            elif obj.name.startswith(RESERVED_OBJECT_PREFIXES) or obj.name in RESERVED_OBJECT_NAMES:
+            elif obj.name.startswith(RESERVED_OBJECT_PREFIXES) or obj.name in RESERVED_NAMES:
                 errors.add("name", "reserved_name", name=obj.name)
             for f in obj.fields:
                 self._check_field(combined, obj, f, errors, prefix=f"fields.{f.name}.")
