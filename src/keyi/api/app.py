@@ -43,7 +43,7 @@ from keyi.api.routes import (
     webhooks,
 )
 from keyi.api.traits import BodyClass
-from keyi.packages import register_all_hooks
+from keyi.packages import package_routers, register_all_hooks
 from keyi.platform.auth import AuthService
 from keyi.platform.i18n import negotiate
 from keyi.platform.ratelimits import rate_store
@@ -115,6 +115,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         notifications.router,
         users.router,
         sso.router,
+        *package_routers(),
     ):
         app.include_router(router)
 
