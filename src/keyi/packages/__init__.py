@@ -87,9 +87,9 @@ def load_package(name: str) -> Package:
     objects.sort(key=lambda o: order.index(o.name) if o.name in order else len(order))
     if (folder / "hooks.py").exists():
         importlib.import_module(f"keyi.packages.{name}.hooks")
-    # Periodic jobs register from the package's `jobs.py` (keyi.platform.periodic).
-    if (folder / "jobs.py").exists():
-        importlib.import_module(f"keyi.packages.{name}.jobs")
+    # Actions (and what they bring along: hooks of the flows, periodic jobs) register here.
+    if (folder / "actions.py").exists():
+        importlib.import_module(f"keyi.packages.{name}.actions")
     flows = tuple(
         yaml.safe_load(path.read_text(encoding="utf-8"))
         for path in sorted((folder / "flows").glob("*.yaml"))

@@ -460,6 +460,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The end date is before the start date.",
         "zh-CN": "结束日期早于开始日期。",
     },
+    "renewal_exists": {
+        "en": "This contract already has a renewal opportunity.",
+        "zh-CN": "此合同已有续约商机。",
+    },
+    "exchange_rate_missing": {
+        "en": "No exchange rate for {currency} is valid on this day.",
+        "zh-CN": "该日期没有有效的 {currency} 汇率。",
+    },
+    "must_be_positive": {"en": "Must be greater than 0.", "zh-CN": "必须大于 0。"},
     "installments_paid": {
         "en": "Payment plans that already have payments cannot be replaced.",
         "zh-CN": "已有回款的回款计划不能被替换。",

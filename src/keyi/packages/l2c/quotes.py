@@ -14,8 +14,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from keyi.packages.l2c import workflow
-from keyi.platform.approvals import engine as approvals
-from keyi.platform.approvals.tables import process_table
 from keyi.platform.context import Context
 from keyi.platform.errors import Conflict, FieldError, ValidationFailed
 from keyi.platform.hooks import DeleteEvent, WriteEvent, registry
@@ -128,34 +126,6 @@ def _is_superseded(ctx: Context, quote_id: str) -> bool:
 
 
 # ---------------------------------------------------------------- status steps
-def submit(ctx: Context, object_name: str, record_id: str, comment: str | None = None) -> dict:
-    """Submit a draft quote or contract to its approval process. The process's outcomes set
-    the status (metadata: ``approvals/*.yaml``); an object whose processes an administrator
-    removed or switched off needs no approval, so the record is approved at once."""
-    record = workflow.get(ctx, object_name, record_id)
-    if object_name == "quote":
-        _not_superseded(record)
-    workflow.require_status(ctx, object_name, record, ("draft",))
-    if not _has_process(ctx, object_name):
-        done = APPROVED[object_name]
-        workflow.set_fields(ctx, object_name, record_id, {"status": done})
-        return {"approval_id": None, "status": done}
-    approval = approvals.submit(ctx, object_name, record_id, comment)
-    status = workflow.get(ctx, object_name, record_id)["status"]
-    return {"approval_id": approval["id"], "status": status}
-
-
-APPROVED = {"quote": "approved", "contract": "active"}
-
-
-def _has_process(ctx: Context, object_name: str) -> bool:
-    p = process_table
-    found = ctx.conn.execute(
-        sa.select(p.c.id).where(p.c.object == object_name, p.c.active.is_(True)).limit(1)
-    ).first()
-    return found is not None
-
-
 def mark_sent(ctx: Context, quote_id: str) -> dict[str, Any]:
     """An approved quote went to the customer."""
     return _step(ctx, quote_id, ("approved",), "sent")

@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from keyi.platform.approvals import engine as approvals
+from keyi.platform.approvals.tables import process_table
 from keyi.platform.context import Context
 from keyi.platform.errors import Conflict
 from keyi.platform.i18n import label
@@ -159,3 +161,34 @@ def tell(
             notify(ctx, group, title, link=link, source="l2c", dedupe_key=dedupe)
         )
     return written
+
+
+# ---------------------------------------------------------------- approvals
+def submit(
+    ctx: Context, object_name: str, record_id: str, comment: str | None = None
+) -> dict[str, Any]:
+    """Submit a draft quote or contract to its approval process. The process's outcomes set
+    the status (metadata: ``approvals/*.yaml``); an object whose processes an administrator
+    removed or switched off needs no approval, so the record is approved at once."""
+    record = get(ctx, object_name, record_id)
+    if record.get("superseded"):
+        raise Conflict("quote_superseded")
+    require_status(ctx, object_name, record, ("draft",))
+    if not _has_process(ctx, object_name):
+        done = APPROVED[object_name]
+        set_fields(ctx, object_name, record_id, {"status": done})
+        return {"approval_id": None, "status": done}
+    approval = approvals.submit(ctx, object_name, record_id, comment)
+    status = get(ctx, object_name, record_id)["status"]
+    return {"approval_id": approval["id"], "status": status}
+
+
+APPROVED = {"quote": "approved", "contract": "active"}
+
+
+def _has_process(ctx: Context, object_name: str) -> bool:
+    p = process_table
+    found = ctx.conn.execute(
+        sa.select(p.c.id).where(p.c.object == object_name, p.c.active.is_(True)).limit(1)
+    ).first()
+    return found is not None
