@@ -35,8 +35,10 @@ class PeriodicRegistry:
 
     def register(self, job_name: str, package: str, fn: PeriodicJob) -> None:
         existing = self._jobs.get(job_name)
-        if existing is not None and existing[1] is not fn and existing[1].__qualname__ != (
-            fn.__qualname__
+        if (
+            existing is not None
+            and existing[1] is not fn
+            and existing[1].__qualname__ != (fn.__qualname__)
         ):
             raise ValueError(f"periodic job {job_name!r} is already registered")
         self._jobs[job_name] = (package, fn)

@@ -74,7 +74,9 @@ def new_version(ctx: Context, quote_id: str) -> str:
     """A draft copy with revision + 1 pointing at this quote, which becomes superseded."""
     quote = workflow.get(ctx, "quote", quote_id)
     _not_superseded(quote)
-    workflow.require_status(ctx, "quote", quote, ("draft", "approved", "sent", "rejected", "expired"))
+    workflow.require_status(
+        ctx, "quote", quote, ("draft", "approved", "sent", "rejected", "expired")
+    )
     values = {name: quote.get(name) for name in VERSION_FIELDS if quote.get(name) is not None}
     values["valid_until"] = (ctx.today() + timedelta(days=VALID_DAYS)).isoformat()
     new_id = workflow.create(

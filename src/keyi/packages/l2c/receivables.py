@@ -59,7 +59,9 @@ def receivables(
         orders, orders.c.id == t.c["order"]
     )
     stmt = (
-        sa.select(key_column.label("key"), currency.label("currency"), bucket.label("bucket"), total)
+        sa.select(
+            key_column.label("key"), currency.label("currency"), bucket.label("bucket"), total
+        )
         .select_from(source)
         .where(
             *plan.where(),
@@ -132,6 +134,5 @@ def _names(ctx: Context, group_by: str, ids: list[str]) -> dict[str, str]:
     obj = ctx.object("account" if group_by == "account" else "user")
     t = obj.table
     return {
-        str(k): v
-        for k, v in ctx.conn.execute(sa.select(t.c.id, t.c.name).where(t.c.id.in_(ids)))
+        str(k): v for k, v in ctx.conn.execute(sa.select(t.c.id, t.c.name).where(t.c.id.in_(ids)))
     }

@@ -157,9 +157,7 @@ def tell(
         by_language.setdefault(normalise_locale(languages.get(user)), []).append(user)
     for language, group in by_language.items():
         title = texts.get(language, texts["en"]).format(**params)
-        written += len(
-            notify(ctx, group, title, link=link, source="l2c", dedupe_key=dedupe)
-        )
+        written += len(notify(ctx, group, title, link=link, source="l2c", dedupe_key=dedupe))
     return written
 
 

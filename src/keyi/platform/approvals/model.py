@@ -9,8 +9,8 @@ it) when it ends that way, ``on_submit`` when it is submitted and ``on_recall`` 
 submitter takes it back — so a status the approval owns (a quote's in_approval → approved, a
 draft again after a rejection) is metadata an administrator can see and change. These updates
 may set read-only fields (not computed or system ones): a status read-only to users is exactly
-what an approval outcome is there to change. While an approval is pending the record is locked against edits
-(``lock_record``), except for administrators.
+what an approval outcome is there to change. While an approval is pending the record is
+locked against edits (``lock_record``), except for administrators.
 """
 
 from __future__ import annotations
