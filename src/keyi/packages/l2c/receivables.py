@@ -76,7 +76,9 @@ def receivables(
         value = Decimal(str(amount)) if amount is not None else ZERO
         rate = Decimal(1) if code == BASE else rates.get(code)
         if rate is None:
-            raise ValidationFailed([FieldError("as_of", "exchange_rate_missing", currency=code)])
+            raise ValidationFailed(
+                [FieldError("as_of", "exchange_rate_missing", {"currency": code})]
+            )
         groups[str(key) if key else ""][name] += cents(value * rate)
     keys = sorted(groups)
     totals = dict.fromkeys(BUCKETS, ZERO)
