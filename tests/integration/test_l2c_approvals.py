@@ -16,6 +16,8 @@ from keyi.provisioning import add_user
 from tests.conftest import ADMIN_PASSWORD, login
 from tests.integration.l2c_helpers import act, contract, get, ok, quote
 
+pytestmark = pytest.mark.packages("core", "sales", "l2c")
+
 
 class Team:
     """A rep and their manager, signed in."""

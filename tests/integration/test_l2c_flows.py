@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from fastapi.testclient import TestClient
 
 from keyi.platform.context import TenantInfo
@@ -26,6 +27,8 @@ from tests.integration.l2c_helpers import (
 )
 
 LINES = [("2", "1000", "10"), ("1", "500", "0")]  # 1800 + 500, tax 13 %: 2599.00
+
+pytestmark = pytest.mark.packages("core", "sales", "l2c")
 
 
 def _approved_quote(client: TestClient) -> dict:
