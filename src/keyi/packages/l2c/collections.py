@@ -76,7 +76,7 @@ def create_installments(
     plans has a payment); the new plans' ids in installment order."""
     contract = workflow.get(ctx, "contract", contract_id)
     workflow.require_status(ctx, "contract", contract, ("draft", "in_approval", "active"))
-    total = Decimal(str(contract["amount"]))
+    total = workflow.money(contract["amount"])
     amounts = split(total, mode, installments)
     plans = ctx.object("payment_plan").table
     existing = [

@@ -55,7 +55,7 @@ def create_renewal(ctx: Context, contract_id: str) -> str:
         "name": f"{contract['name']} — {label(RENEWAL, ctx.locale)}",
         "account": contract["account"],
         "type": "renewal",
-        "amount": contract["amount"],
+        "amount": str(workflow.money(contract["amount"])),
         "close_date": contract["end_date"],
     }
     if contract.get("amount_currency"):

@@ -169,7 +169,7 @@ def create_contract(
         "quote": quote_id,
         "contact": quote.get("contact"),
         "currency": quote.get("currency"),
-        "amount": quote.get("grand_total") or "0",
+        "amount": str(workflow.money(quote.get("grand_total"))),
         "start_date": start_date.isoformat(),
         "end_date": end_date.isoformat(),
     }

@@ -34,6 +34,13 @@ def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def money(value: Any) -> Decimal:
+    """A stored amount as exact cents (SQLite hands back doubles: 100000.0100000000020…)."""
+    if value is None:
+        return Decimal(0)
+    return cents(value if isinstance(value, Decimal) else Decimal(str(value)))
+
+
 def get(ctx: Context, object_name: str, record_id: str) -> dict[str, Any]:
     """A record the caller may read (404 otherwise), as the API shows it."""
     return RecordsService(ctx).get(object_name, record_id)
@@ -147,10 +154,8 @@ def tell(
     if not users:
         return 0
     table = ctx.object("user").table
-    languages = dict(
-        ctx.conn.execute(sa.select(table.c.id, table.c.language).where(table.c.id.in_(users)))
-    )
-    languages = {str(k): v for k, v in languages.items()}
+    rows = ctx.conn.execute(sa.select(table.c.id, table.c.language).where(table.c.id.in_(users)))
+    languages = {str(user): language for user, language in rows}
     written = 0
     by_language: dict[str, list[str]] = {}
     for user in users:
