@@ -14,7 +14,7 @@ from keyi.platform.context import TenantInfo
 from keyi.platform.tenancy import Platform
 from keyi.provisioning import add_user
 from tests.conftest import ADMIN_PASSWORD, login
-from tests.integration.l2c_helpers import act, contract, get, ok, quote
+from tests.integration.l2c_flow_helpers import act, contract, get, ok, quote
 
 pytestmark = pytest.mark.packages("core", "sales", "l2c")
 

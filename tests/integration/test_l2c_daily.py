@@ -13,7 +13,7 @@ from keyi.packages.l2c import workflow
 from keyi.platform.context import TenantInfo
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
-from tests.integration.l2c_helpers import act, activate, contract, get, ok, quote
+from tests.integration.l2c_flow_helpers import act, activate, contract, get, ok, quote
 
 pytestmark = pytest.mark.packages("core", "sales", "l2c")
 

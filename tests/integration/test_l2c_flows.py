@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from keyi.platform.context import TenantInfo
 from keyi.platform.tenancy import Platform
 from tests.integration.helpers import make_account
-from tests.integration.l2c_helpers import (
+from tests.integration.l2c_flow_helpers import (
     act,
     activate,
     children,

@@ -12,7 +12,7 @@ from keyi.platform.context import TenantInfo
 from keyi.platform.tenancy import Platform
 from tests.conftest import ADMIN_PASSWORD, login
 from tests.integration.helpers import add_member, rights
-from tests.integration.l2c_helpers import act, contract, create, ok
+from tests.integration.l2c_flow_helpers import act, contract, create, ok
 
 pytestmark = pytest.mark.packages("core", "sales", "l2c")
 
