@@ -44,7 +44,7 @@ from keyi.api.routes import (
     webhooks,
 )
 from keyi.api.traits import BodyClass
-from keyi.packages import register_all_hooks
+from keyi.packages import package_routers, register_all_hooks
 from keyi.platform.actions import ActionRegistry
 from keyi.platform.actions import registry as action_registry
 from keyi.platform.auth import AuthService
@@ -124,6 +124,7 @@ def create_app(
         notifications.router,
         users.router,
         sso.router,
+        *package_routers(),
     ):
         app.include_router(router)
 

@@ -178,8 +178,17 @@ class RecordsService:
         record_id = self.create_many(object_name, [data])[0]
         return self.get(object_name, record_id)
 
-    def create_many(self, object_name: str, rows: Sequence[dict[str, Any]]) -> list[str]:
-        """Create records in one batch; all or nothing. Errors are keyed `N.field` for N > 1."""
+    def create_many(
+        self,
+        object_name: str,
+        rows: Sequence[dict[str, Any]],
+        *,
+        trusted_fields: frozenset[str] = frozenset(),
+    ) -> list[str]:
+        """Create records in one batch; all or nothing. Errors are keyed `N.field` for N > 1.
+
+        ``trusted_fields``: read-only fields a platform or package service fills (never a
+        request), as for :meth:`update`."""
         obj = self.ctx.object(object_name)
         if not self.ctx.policy.can(obj, Operation.CREATE):
             raise Forbidden()
@@ -193,7 +202,9 @@ class RecordsService:
         defaulted: list[frozenset[str]] = []
         for i, data in enumerate(rows):
             prefix = f"{i}." if many else ""
-            values = coerce_input(self.ctx, obj, data, errors, prefix)
+            values = coerce_input(
+                self.ctx, obj, data, errors, prefix, trusted_fields=trusted_fields
+            )
             given = set(values)
             apply_defaults(self.ctx, obj, values)
             defaulted.append(frozenset(values.keys() - given))
