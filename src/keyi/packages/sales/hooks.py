@@ -108,6 +108,8 @@ def contact_mobile_key(ctx: Context, event: WriteEvent) -> None:
 @hooks.before_save("lead")
 def converted_leads_are_read_only(ctx: Context, event: WriteEvent) -> None:
     """A converted lead is a record of what was converted: its account, contact and
-    opportunity carry the work on, so the lead itself no longer changes."""
-    if event.operation == "update" and (event.old or {}).get("status") == "converted":
+    opportunity carry the work on, so the lead itself no longer changes. Converted means
+    ``converted_at`` is set (only the conversion writes it): a lead imported with the status
+    "converted" stays editable."""
+    if event.operation == "update" and (event.old or {}).get("converted_at") is not None:
         raise Conflict("lead_converted")
