@@ -25,6 +25,7 @@ from keyi.api.ratelimit import LoginRateLimiter, parse_networks
 from keyi.api.routes import (
     access,
     account,
+    actions,
     approvals,
     audit,
     auth,
@@ -45,6 +46,8 @@ from keyi.api.routes import (
 )
 from keyi.api.traits import BodyClass
 from keyi.packages import register_all_hooks
+from keyi.platform.actions import ActionRegistry
+from keyi.platform.actions import registry as action_registry
 from keyi.platform.auth import AuthService
 from keyi.platform.i18n import negotiate
 from keyi.platform.ratelimits import rate_store
@@ -59,9 +62,13 @@ SPA_CSP = (
 DEFAULT_WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 
 
-def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, platform: Platform | None = None, action_set: ActionRegistry | None = None
+) -> FastAPI:
+    """The app; ``action_set`` replaces the packages' actions (tests register their own)."""
     platform = platform or Platform(settings)
     platform.init_control()
+    # Loads every package's hooks and actions: the action routes are built from them below.
     register_all_hooks()
     app = KeyiAPI(
         title="Keyi API",
@@ -101,6 +108,8 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         auth.router,
         account.router,
         metadata.router,
+        # Before the generic records routes: /records/lead/{id}/convert must win over them.
+        actions.build_router(action_set if action_set is not None else action_registry),
         records.router,
         mass.router,
         search.router,

@@ -1,8 +1,9 @@
 """Standard packages: metadata files plus a little Python behaviour, installed per tenant.
 
 A package is a folder with `package.yaml` (name, labels, dependencies), `objects/*.yaml` (one
-ObjectDef each) and optionally `hooks.py` registering typed hooks under the package's name
-(`registry.package(name)`): they run only for tenants that installed the package. Installing a
+ObjectDef each) and optionally `hooks.py` / `actions.py` registering typed hooks and actions
+under the package's name (`registry.package(name)`): they run only for tenants that installed
+the package. Installing a
 package is an ordinary metadata change through the MetadataService, so standard objects live on
 exactly the same platform as a tenant's own objects.
 
@@ -80,8 +81,10 @@ def load_package(name: str) -> Package:
         objects.append(ObjectDef.model_validate(data))
     order = manifest.get("order", [])
     objects.sort(key=lambda o: order.index(o.name) if o.name in order else len(order))
-    if (folder / "hooks.py").exists():
-        importlib.import_module(f"keyi.packages.{name}.hooks")
+    # Python behaviour registers itself under the package's name when imported.
+    for module in ("hooks", "actions"):
+        if (folder / f"{module}.py").exists():
+            importlib.import_module(f"keyi.packages.{name}.{module}")
     flows = tuple(
         yaml.safe_load(path.read_text(encoding="utf-8"))
         for path in sorted((folder / "flows").glob("*.yaml"))
@@ -167,7 +170,8 @@ def save_baseline(conn: sa.Connection, package: Package, at: Any, *, installed: 
 
 
 def register_all_hooks() -> None:
-    """Import every package's hooks (the API server calls this once at start)."""
+    """Import every package's hooks and actions (the API server calls this once at start,
+    before it builds the action routes)."""
     for folder in sorted(PACKAGES_DIR.iterdir()):
         if (folder / "package.yaml").exists():
             load_package(folder.name)

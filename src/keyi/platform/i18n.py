@@ -46,6 +46,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The request conflicts with the current state.",
         "zh-CN": "请求与当前状态冲突。",
     },
+    "action_unavailable": {
+        "en": "This action is not available for the record in its current state.",
+        "zh-CN": "该记录当前状态下不能执行此操作。",
+    },
     "not_pooled": {
         "en": "'{object}' records do not belong to a public pool.",
         "zh-CN": "“{object}”记录不属于公海。",
