@@ -71,6 +71,12 @@ def make_quote(client: TestClient, lines: list[tuple[str, str, str, str]]) -> di
                 )
             )
             products[name] = product["id"]
+            _created(  # lines may only sell what the quote's price book lists
+                client.post(
+                    "/api/v1/records/price_book_entry",
+                    json={"price_book": book["id"], "product": product["id"], "unit_price": price},
+                )
+            )
         rows.append(
             {
                 "quote": quote["id"],
