@@ -14,17 +14,24 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from keyi.api.app import create_app
 from keyi.packages.l2c import documents
 from keyi.packages.l2c.capitals import to_chinese_capital
-from keyi.platform.actions import registry
+from keyi.platform.actions import ActionRegistry, registry
 from keyi.platform.context import TenantInfo
 from keyi.platform.tenancy import Platform
 from tests.conftest import login
 from tests.integration.helpers import add_member, make_account, rights
 
-# The routes are built from the registry when the app is made (the `app` fixture): the PDF
-# actions must be in it before (l2c's actions.py registers them the same way at import).
-documents.register(registry.package("l2c"))
+
+@pytest.fixture
+def app(platform: Platform) -> Any:
+    """The app with the PDF actions registered (l2c's actions.py does the same for the real
+    app), on a registry of its own so that no other test's app gets routes it did not ask for."""
+    actions = ActionRegistry(dict(registry.actions))
+    documents.register(actions.package("l2c"))
+    return create_app(platform.settings, platform, action_set=actions)
+
 
 pytestmark = pytest.mark.packages("core", "sales", "l2c")
 ACCOUNT_NAME = "北京星河科技有限公司"
