@@ -27,6 +27,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from starlette.routing import BaseRoute, Mount
 
+from keyi.packages import register_all_hooks
+from keyi.platform.actions import registry as action_registry
 from keyi.platform.auth import AuthService
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
@@ -803,6 +805,63 @@ def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], li
             ],
         }
     )
+    found.update(action_probes(ids))
+    return found
+
+
+def action_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
+    """Every package action's route, aimed at A's records: only "not there" or "not allowed"
+    (or the body's own validation, before any record is looked at, for actions with input)."""
+    register_all_hooks()
+    menus = "/api/v1/records/{object_name}/actions"
+    found: dict[tuple[str, str], list[Probe]] = {
+        ("GET", menus): [Probe("GET", menus, {"object_name": A_OBJECT}, allowed=(404,))],
+        ("GET", "/api/v1/records/{object_name}/{record_id}/actions"): [
+            Probe(
+                "GET",
+                "/api/v1/records/{object_name}/{record_id}/actions",
+                {"object_name": o, "record_id": i},
+            )
+            for o, i in (("account", ids.account), (A_OBJECT, ids.record), ("lead", ids.account))
+        ],
+    }
+    tree = "/api/v1/records/{object_name}/tree"
+    found[("POST", tree)] = [
+        Probe("POST", tree, {"object_name": A_OBJECT}, {"record": {"name": "b"}}, allowed=(404,)),
+        Probe(
+            "POST",
+            tree,
+            {"object_name": "account"},
+            {
+                "record": {"name": "b", "parent_account": ids.account},
+                "children": [{"object": "contact", "records": [{"name": "b"}]}],
+            },
+            allowed=REFERENCES,
+        ),
+        Probe(
+            "POST",
+            tree,
+            {"object_name": "account"},
+            {
+                "record": {"name": "b"},
+                "children": [{"object": A_OBJECT, "records": [{"name": "b"}]}],
+            },
+            allowed=(422,),
+        ),
+    ]
+    receivables = "/api/v1/l2c/receivables"
+    found[("GET", receivables)] = [
+        Probe("GET", receivables, {}, query={"group_by": g}, allowed=None)
+        for g in ("account", "owner")
+    ]
+    for action in action_registry.all():
+        path = "/api/v1/records" + action.path
+        allowed = (403, 404, 422) if action.input is not None else (403, 404)
+        body = {} if action.method == "POST" else None
+        found[(action.method, path)] = [
+            Probe(action.method, path, {"record_id": record_id}, body, allowed=allowed)
+            for record_id in (ids.account, ids.record, ids.pooled)
+        ]
     return found
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from keyi.packages.l2c import collections, contracts, daily, quotes, workflow
+from keyi.packages.l2c import collections, contracts, daily, documents, quotes, workflow
 from keyi.platform.actions import registry
 from keyi.platform.context import Context
 
@@ -248,3 +248,7 @@ def contract_create_renewal(
 ) -> OpportunityCreated:
     """A renewal opportunity for the contract's amount, linked from the contract."""
     return OpportunityCreated(opportunity_id=contracts.create_renewal(ctx, record["id"]))
+
+
+# The quote and contract PDFs (GET .../pdf) live with the document layout.
+documents.register(actions)
