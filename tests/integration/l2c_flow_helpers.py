@@ -32,19 +32,29 @@ def act(client: TestClient, object_name: str, record_id: str, action: str, body:
     return client.post(path) if body is None else client.post(path, json=body)
 
 
-def children(client: TestClient, object_name: str, field: str, parent_id: str) -> list[dict]:
+def children(
+    client: TestClient, object_name: str, field: str, parent_id: str, sort: str = "sort_order"
+) -> list[dict]:
     body = {
         "filter": {"field": field, "op": "eq", "value": parent_id},
-        "sort": [{"field": "sort_order", "direction": "asc"}],
+        "sort": [{"field": sort, "direction": "asc"}],
     }
     return list(ok(client.post(f"{R}/{object_name}/query", json=body))["records"])
 
 
-def product(client: TestClient, price: str = "1000", tax_rate: str = "13") -> dict[str, Any]:
+def product(
+    client: TestClient, price: str = "1000", tax_rate: str = "13", book: dict | None = None
+) -> dict[str, Any]:
+    """A product; with ``book``, listed in that price book at ``price``."""
     code = "P-" + uuid.uuid4().hex[:6]
-    return create(
+    made = create(
         client, "product", code=code, name=f"产品{code}", list_price=price, tax_rate=tax_rate
     )
+    if book is not None:
+        create(
+            client, "price_book_entry", price_book=book["id"], product=made["id"], unit_price=price
+        )
+    return made
 
 
 def price_book(client: TestClient, *, standard: bool = True, currency: str = "CNY") -> dict:
@@ -72,7 +82,7 @@ def quote(
 ) -> dict[str, Any]:
     """A draft quote with lines (quantity, unit price, discount percent), tax 13 %."""
     opp = opportunity(client, account)
-    book = price_book(client)
+    book = price_book(client, standard=False)
     made = create(
         client,
         "quote",
@@ -82,7 +92,7 @@ def quote(
         price_book=book["id"],
     )
     for index, (quantity, price, discount) in enumerate(lines):
-        item = product(client, price)
+        item = product(client, price, book=book)
         create(
             client,
             "quote_line",
