@@ -284,3 +284,22 @@ def test_terminate_and_renewal(client: TestClient, platform: Platform, tenant: T
     ended = ok(act(client, "contract", made["id"], "terminate", {"reason": "客户破产"}))
     assert ended["status"] == "terminated"
     assert get(client, "contract", made["id"])["terminated_reason"] == "客户破产"
+
+
+def test_the_action_menu_follows_the_status(client: TestClient) -> None:
+    made = quote(client, LINES)
+
+    def menu() -> dict[str, bool]:
+        answer = ok(client.get(f"/api/v1/records/quote/{made['id']}/actions"))
+        return {item["name"]: item["available"] for item in answer["items"]}
+
+    draft = menu()
+    assert draft["submit"] and draft["new_version"] and draft["pdf"]
+    assert not draft["accept"] and not draft["create_contract"] and not draft["mark_sent"]
+    act(client, "quote", made["id"], "submit")
+    approved = menu()  # within the discount limit: approved at once
+    assert approved["mark_sent"] and approved["accept"] and approved["create_contract"]
+    assert not approved["submit"]
+    # Running an action the menu greys out answers why, naming the status.
+    refused = client.post(f"/api/v1/records/quote/{made['id']}/submit")
+    assert refused.status_code == 409 and refused.json()["code"] == "invalid_status"

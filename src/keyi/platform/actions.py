@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 
 from keyi.platform.access.model import Operation
-from keyi.platform.errors import Conflict, Forbidden, NotFound
+from keyi.platform.errors import Conflict, Forbidden, KeyiError, NotFound
 from keyi.platform.hooks import installed_packages
 from keyi.platform.i18n import label
 
@@ -200,7 +200,10 @@ class ActionRegistry:
             if allowed and record_id is not None and action.operation != Operation.READ:
                 allowed = row_allowed(ctx, object_name, record_id, action.operation)
             if allowed and action.available is not None:
-                allowed = bool(action.available(ctx, record))
+                try:
+                    allowed = bool(action.available(ctx, record))
+                except KeyiError:  # `available` may explain itself by raising (a 409)
+                    allowed = False
             items.append(action.describe(ctx.locale, allowed))
         return items
 

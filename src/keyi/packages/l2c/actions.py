@@ -7,6 +7,7 @@ brings the package's flow hooks (quotes) and its daily job (daily).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -84,6 +85,19 @@ def _status(record: dict[str, Any]) -> StatusResult:
     return StatusResult(status=str(record["status"]))
 
 
+def in_status(object_name: str, *allowed: str) -> Callable[[Context, dict[str, Any]], bool]:
+    """An action's `available`: the menu offers it only in these statuses, and running it in
+    another answers 409 ``invalid_status`` naming the record's status."""
+
+    def check(ctx: Context, record: dict[str, Any]) -> bool:
+        if object_name == "quote":
+            quotes.not_superseded(record)
+        workflow.require_status(ctx, object_name, record, allowed)
+        return True
+
+    return check
+
+
 # ---------------------------------------------------------------- opportunity
 @actions.record(
     "opportunity",
@@ -102,6 +116,7 @@ def create_quote(ctx: Context, record: dict[str, Any], payload: None) -> QuoteCr
     "quote",
     "new_version",
     labels={"en": "New version", "zh-CN": "新版本"},
+    available=in_status("quote", "draft", "approved", "sent", "rejected", "expired"),
     output=QuoteCreated,
 )
 def quote_new_version(ctx: Context, record: dict[str, Any], payload: None) -> QuoteCreated:
@@ -114,6 +129,7 @@ def quote_new_version(ctx: Context, record: dict[str, Any], payload: None) -> Qu
     "submit",
     labels={"en": "Submit for approval", "zh-CN": "提交审批"},
     output=SubmitResult,
+    available=in_status("quote", "draft"),
 )
 def quote_submit(ctx: Context, record: dict[str, Any], payload: None) -> SubmitResult:
     """Submit a draft quote: approved at once within the discount limit, else by a manager."""
@@ -124,6 +140,7 @@ def quote_submit(ctx: Context, record: dict[str, Any], payload: None) -> SubmitR
     "quote",
     "mark_sent",
     labels={"en": "Mark as sent", "zh-CN": "标记为已发送"},
+    available=in_status("quote", "approved"),
     output=StatusResult,
 )
 def quote_mark_sent(ctx: Context, record: dict[str, Any], payload: None) -> StatusResult:
@@ -132,7 +149,11 @@ def quote_mark_sent(ctx: Context, record: dict[str, Any], payload: None) -> Stat
 
 
 @actions.record(
-    "quote", "accept", labels={"en": "Customer accepted", "zh-CN": "客户接受"}, output=StatusResult
+    "quote",
+    "accept",
+    labels={"en": "Customer accepted", "zh-CN": "客户接受"},
+    output=StatusResult,
+    available=in_status("quote", "approved", "sent"),
 )
 def quote_accept(ctx: Context, record: dict[str, Any], payload: None) -> StatusResult:
     """The customer accepted the quote."""
@@ -143,6 +164,7 @@ def quote_accept(ctx: Context, record: dict[str, Any], payload: None) -> StatusR
     "quote",
     "reject",
     labels={"en": "Customer rejected", "zh-CN": "客户拒绝"},
+    available=in_status("quote", "approved", "sent"),
     input=OptionalReasonBody,
     output=StatusResult,
 )
@@ -155,6 +177,7 @@ def quote_reject(ctx: Context, record: dict[str, Any], payload: OptionalReasonBo
     "quote",
     "create_contract",
     labels={"en": "Create contract", "zh-CN": "生成合同"},
+    available=in_status("quote", *quotes.CONVERTIBLE),
     input=ContractFromQuote,
     output=ContractCreated,
     access="read",
@@ -173,6 +196,7 @@ def quote_create_contract(
     "quote",
     "create_order",
     labels={"en": "Create order", "zh-CN": "生成订单"},
+    available=in_status("quote", *quotes.CONVERTIBLE),
     output=OrderCreated,
     access="read",
 )
@@ -187,6 +211,7 @@ def quote_create_order(ctx: Context, record: dict[str, Any], payload: None) -> O
     "submit",
     labels={"en": "Submit for approval", "zh-CN": "提交审批"},
     output=SubmitResult,
+    available=in_status("contract", "draft"),
 )
 def contract_submit(ctx: Context, record: dict[str, Any], payload: None) -> SubmitResult:
     """Submit a draft contract to the contract approval."""
@@ -197,6 +222,7 @@ def contract_submit(ctx: Context, record: dict[str, Any], payload: None) -> Subm
     "contract",
     "terminate",
     labels={"en": "Terminate", "zh-CN": "终止合同"},
+    available=in_status("contract", "active"),
     input=ReasonBody,
     output=StatusResult,
 )
@@ -209,6 +235,7 @@ def contract_terminate(ctx: Context, record: dict[str, Any], payload: ReasonBody
     "contract",
     "create_order",
     labels={"en": "Create order", "zh-CN": "生成订单"},
+    available=in_status("contract", "active"),
     output=OrderCreated,
     access="read",
 )
@@ -221,6 +248,7 @@ def contract_create_order(ctx: Context, record: dict[str, Any], payload: None) -
     "contract",
     "installments",
     labels={"en": "Payment plan", "zh-CN": "设置回款计划"},
+    available=in_status("contract", "draft", "in_approval", "active"),
     input=InstallmentsBody,
     output=InstallmentsResult,
 )
@@ -241,6 +269,7 @@ def contract_installments(
     "contract",
     "create_renewal",
     labels={"en": "Create renewal", "zh-CN": "创建续约商机"},
+    available=in_status("contract", "active", "expired"),
     output=OpportunityCreated,
 )
 def contract_create_renewal(

@@ -73,7 +73,7 @@ def _price_book(ctx: Context, book_id: str | None) -> dict[str, Any]:
 def new_version(ctx: Context, quote_id: str) -> str:
     """A draft copy with revision + 1 pointing at this quote, which becomes superseded."""
     quote = workflow.get(ctx, "quote", quote_id)
-    _not_superseded(quote)
+    not_superseded(quote)
     workflow.require_status(
         ctx, "quote", quote, ("draft", "approved", "sent", "rejected", "expired")
     )
@@ -96,7 +96,7 @@ def new_version(ctx: Context, quote_id: str) -> str:
     return new_id
 
 
-def _not_superseded(quote: dict[str, Any]) -> None:
+def not_superseded(quote: dict[str, Any]) -> None:
     if quote.get("superseded"):
         raise Conflict("quote_superseded")
 
@@ -147,7 +147,7 @@ def reject(ctx: Context, quote_id: str, reason: str | None) -> dict[str, Any]:
 
 def _step(ctx: Context, quote_id: str, allowed: tuple[str, ...], status: str) -> dict[str, Any]:
     quote = workflow.get(ctx, "quote", quote_id)
-    _not_superseded(quote)
+    not_superseded(quote)
     workflow.require_status(ctx, "quote", quote, allowed)
     return workflow.set_fields(ctx, "quote", quote_id, {"status": status})
 
@@ -158,7 +158,7 @@ def create_contract(
 ) -> str:
     """A draft contract for the quote's grand total, account, opportunity and currency."""
     quote = workflow.get(ctx, "quote", quote_id)
-    _not_superseded(quote)
+    not_superseded(quote)
     workflow.require_status(ctx, "quote", quote, CONVERTIBLE)
     if end_date < start_date:
         raise ValidationFailed([FieldError("end_date", "end_before_start")])
@@ -179,7 +179,7 @@ def create_contract(
 def create_order(ctx: Context, quote_id: str) -> str:
     """An order with the quote's lines (and its contract, if the quote has one)."""
     quote = workflow.get(ctx, "quote", quote_id)
-    _not_superseded(quote)
+    not_superseded(quote)
     workflow.require_status(ctx, "quote", quote, CONVERTIBLE)
     contracts = ctx.object("contract").table
     contract_id = ctx.conn.execute(
