@@ -66,6 +66,7 @@ export class ApiError extends Error {
 
 export interface RequestOptions {
   method?: string;
+  /** JSON-encoded, except a FormData (a file upload), which goes as multipart/form-data. */
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -126,12 +127,14 @@ export async function parseProblem(res: Response): Promise<Problem> {
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const method = (opts.method || (opts.body !== undefined ? 'POST' : 'GET')).toUpperCase();
   const hasBody = opts.body !== undefined;
+  // A form is sent as it is: fetch writes its multipart Content-Type (with the boundary).
+  const form = typeof FormData !== 'undefined' && opts.body instanceof FormData ? opts.body : null;
   let res: Response;
   try {
     res = await fetch(API_BASE + path, {
       method,
-      headers: buildHeaders(method, hasBody, opts.headers),
-      body: hasBody ? JSON.stringify(opts.body) : undefined,
+      headers: buildHeaders(method, hasBody && !form, opts.headers),
+      body: form ?? (hasBody ? JSON.stringify(opts.body) : undefined),
       credentials: 'same-origin',
       signal: opts.signal,
     });

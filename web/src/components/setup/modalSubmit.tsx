@@ -5,14 +5,15 @@ import type { ProblemFieldError } from '../../api/types';
 import { useI18n } from '../../i18n';
 import { errorMessage } from '../Status';
 
-/** Field errors split into those of the form's inputs (by form name) and the rest. */
+/** Field errors split into those of the form's inputs (by form name or name path) and the rest. */
 export interface FormErrors {
-  fields: { name: string; errors: string[] }[];
+  fields: { name: string | string[]; errors: string[] }[];
   general: string[];
 }
 
 /**
- * What the Setup editor modals (validation rules, sharing rules, SSO providers) share, so that
+ * What the Setup editor modals (validation rules, sharing rules, SSO providers) and the
+ * single-form Setup pages (document template: `submit`, `saving`, `errors`) share, so that
  * one copy holds it: OK validates the form and calls `save`; the API's field errors go through
  * `mapErrors` onto the named inputs (form.setFields); the rest (if none, "see the highlighted
  * fields") and any other error show in an alert above the form (`errors(testId)`), cleared on opening.
@@ -61,5 +62,5 @@ export function useModalSubmit<F>(form: FormInstance<F>, open: boolean, save: (v
     okButtonProps: { 'data-testid': okTestId } as never,
   });
 
-  return { submit, modalProps, errors };
+  return { submit, modalProps, errors, saving };
 }

@@ -1,5 +1,5 @@
 import '../../i18n/setup';
-import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, KeyOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, FileTextOutlined, KeyOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
@@ -19,11 +19,13 @@ const DepartmentsPage = lazy(() => import('./DepartmentsPage'));
 const JobsPage = lazy(() => import('./JobsPage'));
 const WebhooksPage = lazy(() => import('./WebhooksPage'));
 const RobotsPage = lazy(() => import('./RobotsPage'));
+const DocumentTemplatePage = lazy(() => import('./DocumentTemplatePage'));
 const ApprovalProcessesPage = lazy(() => import('./ApprovalProcessesPage'));
 
 /**
  * The administrator's Setup area: objects and fields, page layouts, users, departments, roles,
- * single sign-on, approval processes, webhooks, robot channels, the audit log and the background jobs.
+ * single sign-on, approval processes, webhooks, robot channels, the document template (letterhead
+ * of quote and contract PDFs), the audit log and the background jobs.
  * Everything here is loaded on demand, so none of it weighs on the workspace pages.
  */
 export default function SetupPage() {
@@ -64,6 +66,7 @@ export default function SetupPage() {
             { key: 'approvals', icon: <BranchesOutlined />, label: t('setup.nav.approvals') },
             { key: 'webhooks', icon: <ApiOutlined />, label: t('setup.nav.webhooks') },
             { key: 'robots', icon: <RobotOutlined />, label: t('setup.nav.robots') },
+            { key: 'document-template', icon: <FileTextOutlined />, label: t('setup.nav.documentTemplate') },
             { key: 'audit', icon: <AuditOutlined />, label: t('setup.nav.audit') },
             { key: 'jobs', icon: <ScheduleOutlined />, label: t('setup.nav.jobs') },
           ]}
@@ -85,6 +88,7 @@ export default function SetupPage() {
               <Route path="departments" element={<DepartmentsPage />} />
               <Route path="webhooks" element={<WebhooksPage />} />
               <Route path="robots" element={<RobotsPage />} />
+              <Route path="document-template" element={<DocumentTemplatePage />} />
               <Route path="approvals" element={<ApprovalProcessesPage />} />
               <Route path="*" element={<Navigate to="objects" replace />} />
             </Routes>

@@ -147,6 +147,8 @@ export type WebhookDelivery = Json<'/api/v1/webhooks/{webhook_id}/deliveries', '
 export type RobotChannel = Json<'/api/v1/robot-channels/{channel_id}', 'get', 200>;
 /** The vendor's answer to a test message, and the channel with its last result. */
 export type RobotTestResult = Json<'/api/v1/robot-channels/{channel_id}/test', 'post', 200>;
+/** The company's letterhead for quote and contract PDFs: the logo only as a flag and size. */
+export type DocumentTemplate = Json<'/api/v1/document-template', 'get', 200>;
 
 export const setupApi = {
   object(name: string) {
@@ -283,6 +285,19 @@ export const setupApi = {
   },
   testRobotChannel(id: string) {
     return request<RobotTestResult>(`/api/v1/robot-channels/${enc(id)}/test`, { method: 'POST' });
+  },
+  documentTemplate() {
+    return request<DocumentTemplate>('/api/v1/document-template');
+  },
+  /** Absent keys keep their value; `logo: null` removes the logo. */
+  updateDocumentTemplate(body: Record<string, unknown>) {
+    return request<DocumentTemplate>('/api/v1/document-template', { method: 'PUT', body });
+  },
+  /** Replace the logo with a PNG or JPEG file (multipart field `file`). */
+  uploadDocumentLogo(file: File) {
+    const form = new FormData();
+    form.append('file', file);
+    return request<DocumentTemplate>('/api/v1/document-template/logo', { method: 'PUT', body: form });
   },
   updateWebhookSettings(body: { allow_private: boolean }) {
     return request<WebhookSettings>('/api/v1/webhooks/settings', { method: 'PATCH', body });
