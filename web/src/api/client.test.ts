@@ -71,6 +71,18 @@ describe('request', () => {
     expect(header(2, 'X-CSRF-Token')).toBe('tok/123');
   });
 
+  it('sends a FormData as it is (multipart), with the CSRF token and no JSON Content-Type', async () => {
+    setCookie('keyi_csrf=abc');
+    stubFetch(json({ ok: true }));
+    const form = new FormData();
+    form.append('file', new File(['png'], 'logo.png', { type: 'image/png' }));
+    await request('/api/v1/document-template/logo', { method: 'PUT', body: form });
+    expect(calls[0].init.method).toBe('PUT');
+    expect(calls[0].init.body).toBe(form);
+    expect(header(0, 'Content-Type')).toBeNull();
+    expect(header(0, 'X-CSRF-Token')).toBe('abc');
+  });
+
   it('sends If-Match with the version on PATCH', async () => {
     setCookie('keyi_csrf=abc');
     stubFetch(json({ id: '1', version: 4 }));
