@@ -9,7 +9,7 @@
  *   subtotal = Σ line_total, discount = Σ discount_amount, tax = Σ tax_amount,
  *   grand_total = subtotal + tax
  */
-import { add, isDecimal, multiply, roundHalfUp, subtract } from './decimal';
+import { add, compare as compareDecimal, isDecimal, multiply, roundHalfUp, subtract } from './decimal';
 
 /** The editable part of a line (decimal strings as the API sends them; '' or null = empty). */
 export interface LineValues {
@@ -54,4 +54,73 @@ export function totals(lines: LineValues[]): Totals {
   const discount = roundHalfUp(add(...amounts.map((a) => a.discount_amount)), 2);
   const tax = roundHalfUp(add(...amounts.map((a) => a.tax_amount)), 2);
   return { subtotal, discount, tax, grand_total: roundHalfUp(add(subtotal, tax), 2) };
+}
+
+/** A row of the line-item editor: a saved line (`id`) or a new one, with its values as strings. */
+export interface EditorRow extends LineValues {
+  key: string;
+  id?: string;
+  version?: number;
+  product: string | null;
+  productLabel?: string;
+  price_book?: string | null;
+  sort_order?: number | null;
+  description?: string | null;
+}
+
+/** The fields the editor writes (and compares to find what changed). */
+export const EDITED_FIELDS = ['product', 'quantity', 'unit_price', 'discount_percent', 'tax_rate', 'sort_order', 'description', 'price_book'] as const;
+
+function same(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown) => (v === undefined || v === '' ? null : v);
+  const x = norm(a);
+  const y = norm(b);
+  if (x === null || y === null) return x === y;
+  if (isDecimal(String(x)) && isDecimal(String(y))) return compareDecimal(String(x), String(y)) === 0;
+  return String(x) === String(y);
+}
+
+/** The writes that turn the saved lines into the edited rows: creates, updates (changed fields only), deletes. */
+export function lineChanges(saved: EditorRow[], rows: EditorRow[]) {
+  const creates: EditorRow[] = [];
+  const updates: { row: EditorRow; values: Record<string, unknown> }[] = [];
+  const byId = new Map(saved.filter((r) => r.id).map((r) => [r.id!, r]));
+  rows.forEach((row, i) => {
+    const withOrder = { ...row, sort_order: (i + 1) * 10 };
+    if (!row.id) {
+      creates.push(withOrder);
+      return;
+    }
+    const before = byId.get(row.id);
+    const values: Record<string, unknown> = {};
+    for (const f of EDITED_FIELDS) {
+      if (f === 'price_book' && withOrder.price_book === undefined) continue;
+      if (!same(before?.[f], withOrder[f])) values[f] = withOrder[f] === '' ? null : withOrder[f];
+    }
+    if (Object.keys(values).length) updates.push({ row: withOrder, values });
+  });
+  const kept = new Set(rows.map((r) => r.id).filter(Boolean));
+  const deletes = saved.filter((r) => r.id && !kept.has(r.id));
+  return { creates, updates, deletes };
+}
+
+/** Per-field problems of a row the server would refuse (checked before saving). */
+export function rowProblems(row: EditorRow): Partial<Record<'product' | 'quantity' | 'unit_price' | 'discount_percent' | 'tax_rate', 'required' | 'number' | 'negative' | 'over100'>> {
+  const out: ReturnType<typeof rowProblems> = {};
+  if (!row.product) out.product = 'required';
+  const check = (name: 'quantity' | 'unit_price' | 'discount_percent' | 'tax_rate', required: boolean, maxHundred = false) => {
+    const v = row[name];
+    if (v === null || v === undefined || String(v).trim() === '') {
+      if (required) out[name] = 'required';
+      return;
+    }
+    if (!isDecimal(String(v))) out[name] = 'number';
+    else if (compareDecimal(String(v), '0') < 0) out[name] = 'negative';
+    else if (maxHundred && compareDecimal(String(v), '100') > 0) out[name] = 'over100';
+  };
+  check('quantity', true);
+  check('unit_price', true);
+  check('discount_percent', false, true);
+  check('tax_rate', false, true);
+  return out;
 }

@@ -9,6 +9,10 @@ import { HistoryList } from '../components/HistoryList';
 import { ObjectIcon } from '../components/ObjectIcon';
 import { RecordDetails, SystemInfo } from '../components/RecordDetails';
 import { RelatedList } from '../components/RelatedList';
+import { DealChain } from '../components/l2c/DealChain';
+import { ConvertedLeadBanner } from '../components/l2c/ConvertedLead';
+import { LineItemsEditor, lineRelation } from '../components/l2c/LineItemsEditor';
+import { RecordActions } from '../components/l2c/RecordActions';
 import '../components/records.css';
 import { AccessExplainButton } from '../components/setup/AccessExplainButton';
 import { ErrorResult, errorMessage, FullPageSpinner } from '../components/Status';
@@ -133,6 +137,8 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
   }, [record, title, objectLabel, tenant, object.name, id]);
 
   const relations = orderRelations(object, relationsOf(object.name));
+  // Quote, order and opportunity lines get the line-item editor instead of a plain related list.
+  const lines = lineRelation(object.name, relations);
   const hasActivities = object.features?.activities !== false && object.name !== 'activity';
   const activityMeta = getObject('activity');
   // The timeline's count: the related list's when it is the same query (an account's activities
@@ -210,6 +216,8 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
 
   const details = (
     <div className="ky-section">
+      {object.name === 'lead' && <ConvertedLeadBanner record={record} />}
+      <DealChain object={object.name} record={record} refreshKey={relTick} />
       <RecordDetails object={object} record={record} onSaved={setRecord} editing={editing} setEditing={setEditing} canEdit={can(object, 'edit')} />
       {!editing && <SystemInfo object={object} record={record} />}
     </div>
@@ -230,7 +238,20 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
           },
         ]
       : []),
-    ...relations.map((rel) => {
+    ...(lines
+      ? [
+          {
+            key: 'lines',
+            label: (
+              <span data-testid="record-lines-tab">
+                {t('lines.title')} <TabCount count={counts[`${lines.object.name}.${lines.field.name}`]} />
+              </span>
+            ),
+            children: <LineItemsEditor parent={object} record={record} relation={lines} onSaved={() => onRelatedChanged(lines.object.name)} />,
+          },
+        ]
+      : []),
+    ...relations.filter((rel) => rel !== lines).map((rel) => {
       const key = `${rel.object.name}.${rel.field.name}`;
       return {
         key: `rel:${key}`,
@@ -296,6 +317,20 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
               <Tag color="processing" style={{ cursor: 'pointer' }} onClick={() => setTab('approvals')} data-testid="record-in-approval">
                 {t('approvals.inApproval')}
               </Tag>
+            )}
+            {!editing && (
+              <RecordActions
+                object={object.name}
+                id={id}
+                version={record.version}
+                overrides={object.name === 'lead' ? { convert: () => navigate(`/o/lead/${encodeURIComponent(id)}/convert`) } : undefined}
+                isObject={(name) => !!getObject(name)}
+                onDone={(_answer, created) => {
+                  onApprovalChanged();
+                  setRelTick((x) => x + 1);
+                  if (created && !(created.object === object.name && created.id === id)) navigate(`/o/${created.object}/${encodeURIComponent(created.id)}`);
+                }}
+              />
             )}
             {!editing && !waiting && can(object, 'edit') && (
               <Button icon={<AuditOutlined />} onClick={() => setSubmitting(true)} data-testid="record-submit-approval">
