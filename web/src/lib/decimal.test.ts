@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { add, compare, divide, formatDecimal, formatMoney, max, multiply, normalize, parseDecimal, roundHalfUp, subtract } from './decimal';
-import { lineAmounts, totals } from './lineItems';
+import { lineAmounts, lineChanges, rowProblems, totals, type EditorRow } from './lineItems';
 
 describe('decimal', () => {
   it('adds 0.1 and 0.2 exactly', () => {
@@ -76,5 +76,35 @@ describe('line items', () => {
     // 1312.50 + 0.30; tax 170.625 → 170.63
     expect(t).toEqual({ subtotal: '1312.80', discount: '187.50', tax: '170.63', grand_total: '1483.43' });
     expect(totals([])).toEqual({ subtotal: '0.00', discount: '0.00', tax: '0.00', grand_total: '0.00' });
+  });
+});
+
+describe('line editor changes', () => {
+  const saved: EditorRow[] = [
+    { key: 'a', id: 'a', version: 1, product: 'P1', quantity: '2', unit_price: '100', discount_percent: '0', tax_rate: '13', sort_order: 10 },
+    { key: 'b', id: 'b', version: 3, product: 'P2', quantity: '1', unit_price: '50.5', discount_percent: '0', tax_rate: '6', sort_order: 20 },
+  ];
+
+  it('creates new rows, updates changed fields only, deletes removed rows, renumbers sort order', () => {
+    const rows: EditorRow[] = [
+      { ...saved[1], quantity: '3', unit_price: '50.50' }, // moved first; 50.50 == 50.5
+      { key: 'n1', product: 'P3', quantity: '1', unit_price: '9.99', discount_percent: '0', tax_rate: null },
+    ];
+    const c = lineChanges(saved, rows);
+    expect(c.deletes.map((r) => r.id)).toEqual(['a']);
+    expect(c.updates).toEqual([{ row: expect.objectContaining({ id: 'b' }), values: { quantity: '3', sort_order: 10 } }]);
+    expect(c.creates).toEqual([expect.objectContaining({ key: 'n1', sort_order: 20 })]);
+    expect(lineChanges(saved, saved)).toEqual({ creates: [], updates: [], deletes: [] });
+  });
+
+  it('flags what the server would refuse, per field', () => {
+    expect(rowProblems({ key: 'x', product: null, quantity: '-1', unit_price: 'abc', discount_percent: '120', tax_rate: '' })).toEqual({
+      product: 'required',
+      quantity: 'negative',
+      unit_price: 'number',
+      discount_percent: 'over100',
+    });
+    expect(rowProblems({ key: 'y', product: 'P', quantity: '1.5', unit_price: '0', discount_percent: '100', tax_rate: '13' })).toEqual({});
+    expect(rowProblems({ key: 'z', product: 'P', quantity: '', unit_price: null })).toEqual({ quantity: 'required', unit_price: 'required' });
   });
 });
