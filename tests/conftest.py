@@ -77,14 +77,22 @@ def new_tenant_name() -> str:
     return "t" + uuid.uuid4().hex[:12]
 
 
+# What a test tenant installs unless the test asks for more with
+# `@pytest.mark.packages("core", "sales", "l2c")`: new companies get every default package, but
+# most tests need only these two, and each package installed costs every test's setup time.
+TEST_PACKAGES = ("core", "sales")
+
+
 @pytest.fixture
-def tenant(platform: Platform) -> Iterator[TenantInfo]:
+def tenant(platform: Platform, request: pytest.FixtureRequest) -> Iterator[TenantInfo]:
+    marker = request.node.get_closest_marker("packages")
     info = create_tenant(
         platform,
         new_tenant_name(),
         admin_email=f"{uuid.uuid4().hex[:8]}-{ADMIN_EMAIL}",
         admin_password=ADMIN_PASSWORD,
         admin_name="管理员",
+        packages=tuple(marker.args) if marker else TEST_PACKAGES,
     )
     yield info
     platform.drop_tenant(info.name)

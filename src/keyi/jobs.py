@@ -12,7 +12,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
-from keyi.platform import outbox, pools
+from keyi.packages import register_all_hooks
+from keyi.platform import outbox, periodic, pools
 from keyi.platform.automation import schedule
 from keyi.platform.context import Context
 from keyi.platform.jobs import queue
@@ -24,8 +25,10 @@ log = logging.getLogger("keyi.jobs")
 
 
 def jobs(settings: Settings) -> dict[str, Callable[[Context], int]]:
-    """The jobs by name, configured from ``settings``."""
+    """The jobs by name, configured from ``settings``, then the packages' periodic jobs."""
+    register_all_hooks()  # the packages' modules register their periodic jobs on import
     return {
+        **periodic.registry.jobs(),
         "pool_return": pools.return_stale,
         "outbox_prune": partial(
             outbox.prune_delivered, retention=timedelta(days=settings.outbox_retention_days)

@@ -25,6 +25,7 @@ from keyi.api.ratelimit import LoginRateLimiter, parse_networks
 from keyi.api.routes import (
     access,
     account,
+    actions,
     approvals,
     audit,
     auth,
@@ -43,7 +44,9 @@ from keyi.api.routes import (
     webhooks,
 )
 from keyi.api.traits import BodyClass
-from keyi.packages import register_all_hooks
+from keyi.packages import package_routers, register_all_hooks
+from keyi.platform.actions import ActionRegistry
+from keyi.platform.actions import registry as action_registry
 from keyi.platform.auth import AuthService
 from keyi.platform.i18n import negotiate
 from keyi.platform.ratelimits import rate_store
@@ -58,9 +61,13 @@ SPA_CSP = (
 DEFAULT_WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 
 
-def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, platform: Platform | None = None, action_set: ActionRegistry | None = None
+) -> FastAPI:
+    """The app; ``action_set`` replaces the packages' actions (tests register their own)."""
     platform = platform or Platform(settings)
     platform.init_control()
+    # Loads every package's hooks and actions: the action routes are built from them below.
     register_all_hooks()
     app = KeyiAPI(
         title="Keyi API",
@@ -100,6 +107,8 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         auth.router,
         account.router,
         metadata.router,
+        # Before the generic records routes: /records/lead/{id}/convert must win over them.
+        actions.build_router(action_set if action_set is not None else action_registry),
         records.router,
         mass.router,
         search.router,
@@ -115,6 +124,7 @@ def create_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         notifications.router,
         users.router,
         sso.router,
+        *package_routers(),
     ):
         app.include_router(router)
 

@@ -1,8 +1,9 @@
 """Standard packages: metadata files plus a little Python behaviour, installed per tenant.
 
 A package is a folder with `package.yaml` (name, labels, dependencies), `objects/*.yaml` (one
-ObjectDef each) and optionally `hooks.py` registering typed hooks under the package's name
-(`registry.package(name)`): they run only for tenants that installed the package. Installing a
+ObjectDef each) and optionally `hooks.py` / `actions.py` registering typed hooks and actions
+under the package's name (`registry.package(name)`): they run only for tenants that installed
+the package. Installing a
 package is an ordinary metadata change through the MetadataService, so standard objects live on
 exactly the same platform as a tenant's own objects.
 
@@ -32,7 +33,7 @@ from keyi.platform.metadata.store import load_compiled
 from keyi.platform.schema import package_table
 
 PACKAGES_DIR = Path(__file__).parent
-DEFAULT_PACKAGES = ("core", "sales")
+DEFAULT_PACKAGES = ("core", "sales", "l2c")
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,17 @@ class Package:
     # Standard flows (flows/*.yaml): installed once per tenant, by name, switched off unless
     # the file says otherwise; the tenant owns them afterwards (never updated or re-added).
     flows: tuple[dict[str, Any], ...] = ()
+    # Standard approval processes (approvals/*.yaml): like flows, installed once per tenant by
+    # name and the tenant's afterwards (an administrator edits them in Setup › Approvals).
+    approvals: tuple[dict[str, Any], ...] = ()
 
     def definition(self) -> dict[str, Any]:
         """The definitions as plain JSON: what a tenant stores as its baseline."""
         found: dict[str, Any] = {"objects": [o.model_dump(mode="json") for o in self.objects]}
         if self.flows:
             found["flows"] = sorted(f["name"] for f in self.flows)
+        if self.approvals:
+            found["approvals"] = sorted(p["name"] for p in self.approvals)
         return found
 
     def digest(self) -> str:
@@ -80,11 +86,17 @@ def load_package(name: str) -> Package:
         objects.append(ObjectDef.model_validate(data))
     order = manifest.get("order", [])
     objects.sort(key=lambda o: order.index(o.name) if o.name in order else len(order))
-    if (folder / "hooks.py").exists():
-        importlib.import_module(f"keyi.packages.{name}.hooks")
+    # Python behaviour registers itself under the package's name when imported.
+    for module in ("hooks", "actions"):
+        if (folder / f"{module}.py").exists():
+            importlib.import_module(f"keyi.packages.{name}.{module}")
     flows = tuple(
         yaml.safe_load(path.read_text(encoding="utf-8"))
         for path in sorted((folder / "flows").glob("*.yaml"))
+    )
+    approvals = tuple(
+        yaml.safe_load(path.read_text(encoding="utf-8"))
+        for path in sorted((folder / "approvals").glob("*.yaml"))
     )
     return Package(
         name=name,
@@ -92,6 +104,7 @@ def load_package(name: str) -> Package:
         depends=tuple(manifest.get("depends", ())),
         objects=tuple(objects),
         flows=flows,
+        approvals=approvals,
     )
 
 
@@ -129,6 +142,7 @@ def install_resolved(ctx: Context, packages: list[Package]) -> None:
         save_baseline(ctx.conn, package, ctx.now(), installed=True)
         ctx.refresh_schema(load_compiled(ctx.conn))
         install_flows(ctx, package, already=())
+        install_approvals(ctx, package, already=())
     # Whatever was installed, the platform's core contract must hold afterwards.
     check_contract((o.definition for o in ctx.schema.objects.values()), complete=True)
 
@@ -145,6 +159,33 @@ def install_flows(ctx: Context, package: Package, *, already: Iterable[str]) -> 
             create_flow(ctx, flow)
             created.append(flow["name"])
     return created
+
+
+def install_approvals(ctx: Context, package: Package, *, already: Iterable[str]) -> list[str]:
+    """Create the package's standard approval processes the tenant never received and has no
+    process of the same name; the names created."""
+    from keyi.platform.approvals.definitions import create_process, process_names
+
+    received, existing = set(already), process_names(ctx)
+    created = []
+    for process in package.approvals:
+        if process["name"] not in received and process["name"] not in existing:
+            create_process(ctx, process)
+            created.append(process["name"])
+    return created
+
+
+def package_routers() -> list[Any]:
+    """The API routers packages contribute (`routes.py` with a `router`), for the app to
+    include: package-specific endpoints live in the package, never in the platform. Each
+    endpoint answers only for tenants that installed its package (`require_package`)."""
+    routers = []
+    for folder in sorted(PACKAGES_DIR.iterdir()):
+        if (folder / "package.yaml").exists() and (folder / "routes.py").exists():
+            load_package(folder.name)
+            module = importlib.import_module(f"keyi.packages.{folder.name}.routes")
+            routers.append(module.router)
+    return routers
 
 
 def save_baseline(conn: sa.Connection, package: Package, at: Any, *, installed: bool) -> None:
@@ -167,7 +208,8 @@ def save_baseline(conn: sa.Connection, package: Package, at: Any, *, installed: 
 
 
 def register_all_hooks() -> None:
-    """Import every package's hooks (the API server calls this once at start)."""
+    """Import every package's hooks and actions (the API server calls this once at start,
+    before it builds the action routes)."""
     for folder in sorted(PACKAGES_DIR.iterdir()):
         if (folder / "package.yaml").exists():
             load_package(folder.name)

@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from keyi.packages import (
     PACKAGES_DIR,
     Package,
+    install_approvals,
     install_flows,
     load_package,
     resolve_order,
@@ -470,6 +471,9 @@ def _apply(ctx: Context, report: UpgradeReport) -> None:
         received = _received_flows(ctx.conn, plan.name)
         for name in install_flows(ctx, plan.package, already=received):
             plan.added.append(Note(f"{plan.name}:flow:{name}", "standard flow added (off)"))
+        received = _received_flows(ctx.conn, plan.name, kind="approvals")
+        for name in install_approvals(ctx, plan.package, already=received):
+            plan.added.append(Note(f"{plan.name}:approval:{name}", "standard approval added"))
         save_baseline(ctx.conn, plan.package, ctx.now(), installed=False)
     ctx.audit(
         "metadata.package.upgrade",
@@ -479,13 +483,14 @@ def _apply(ctx: Context, report: UpgradeReport) -> None:
     )
 
 
-def _received_flows(conn: sa.Connection, package: str) -> list[str]:
-    """The standard flows a tenant's baseline says it received (once received, a flow is the
-    tenant's: deleting it does not bring it back at the next upgrade)."""
+def _received_flows(conn: sa.Connection, package: str, *, kind: str = "flows") -> list[str]:
+    """The standard flows (or approval processes: ``kind``) a tenant's baseline says it
+    received (once received, one is the tenant's: deleting it does not bring it back at the
+    next upgrade)."""
     row = conn.execute(
         sa.select(package_table.c.definition).where(package_table.c.name == package)
     ).first()
-    return list((row.definition or {}).get("flows", [])) if row is not None else []
+    return list((row.definition or {}).get(kind, [])) if row is not None else []
 
 
 def _run(service: MetadataService, step: Step) -> None:

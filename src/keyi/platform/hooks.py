@@ -6,8 +6,11 @@ hooks (department paths, the last administrator: keyi.platform.organisation) run
 A before-save hook runs inside the write transaction, after validation and before the row is
 written; it may adjust the values being written or add field errors. A before-delete hook runs
 inside the delete's transaction before the record goes to the recycle bin; it refuses the delete
-by raising a domain error (a 409 Conflict, say). Hooks never talk to the outside world: that
-is what the outbox is for.
+by raising a domain error (a 409 Conflict, say). An after-write hook runs inside the same
+transaction after a create, update, delete or restore was written and the roll-ups it feeds were
+recomputed, so a parent can derive a value from a roll-up (a payment plan's status from the sum
+of its payments); whatever it changes, it changes through the RecordsService. Hooks never talk to
+the outside world: that is what the outbox is for.
 """
 
 from __future__ import annotations
@@ -57,8 +60,30 @@ class DeleteEvent:
     old: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class AfterWriteEvent:
+    """What an after-write hook sees: a write that happened, its roll-ups already recomputed.
+
+    ``old`` is the row before the write (None for a create), ``new`` the row after it (None for
+    a delete). Neither includes the roll-ups the write recomputed on *other* records: a hook
+    that needs them reads the parent afresh.
+    """
+
+    operation: str  # "create" | "update" | "delete" | "restore"
+    object_name: str
+    record_id: str
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+
+    def value(self, name: str) -> Any:
+        """The field's value after the write, or before it for a delete."""
+        row = self.new if self.new is not None else self.old
+        return (row or {}).get(name)
+
+
 BeforeSave = Callable[["Context", WriteEvent], None]
 BeforeDelete = Callable[["Context", DeleteEvent], None]
+AfterWrite = Callable[["Context", AfterWriteEvent], None]
 
 
 PLATFORM = ""  # the owner of the platform's own hooks: they run for every tenant
@@ -89,6 +114,7 @@ class HookRegistry:
     def __init__(self) -> None:
         self._before_save: dict[str, list[tuple[str, BeforeSave]]] = defaultdict(list)
         self._before_delete: dict[str, list[tuple[str, BeforeDelete]]] = defaultdict(list)
+        self._after_write: dict[str, list[tuple[str, AfterWrite]]] = defaultdict(list)
 
     def package(self, name: str) -> PackageHooks:
         """Where the package ``name`` registers its hooks."""
@@ -115,6 +141,26 @@ class HookRegistry:
             return fn
 
         return register
+
+    def after_write(
+        self, object_name: str, *, package: str = PLATFORM
+    ) -> Callable[[AfterWrite], AfterWrite]:
+        def register(fn: AfterWrite) -> AfterWrite:
+            entry = (package, fn)
+            if entry not in self._after_write[object_name]:
+                self._after_write[object_name].append(entry)
+            return fn
+
+        return register
+
+    def has_after_write(self, object_name: str) -> bool:
+        """Whether any after-write hook names the object (lets batch writes skip the events)."""
+        return bool(self._after_write.get(object_name))
+
+    def run_after_write(self, ctx: Context, events: list[AfterWriteEvent]) -> None:
+        for event in events:
+            for fn in self._active(ctx, self._after_write.get(event.object_name)):
+                fn(ctx, event)
 
     def run_before_save(self, ctx: Context, event: WriteEvent) -> None:
         for fn in self._active(ctx, self._before_save.get(event.object_name)):
@@ -147,6 +193,9 @@ class PackageHooks:
 
     def before_delete(self, object_name: str) -> Callable[[BeforeDelete], BeforeDelete]:
         return self.registry.before_delete(object_name, package=self.name)
+
+    def after_write(self, object_name: str) -> Callable[[AfterWrite], AfterWrite]:
+        return self.registry.after_write(object_name, package=self.name)
 
 
 # The installation-wide registry: the platform's hooks are registered here below, the packages'

@@ -46,6 +46,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The request conflicts with the current state.",
         "zh-CN": "请求与当前状态冲突。",
     },
+    "action_unavailable": {
+        "en": "This action is not available for the record in its current state.",
+        "zh-CN": "该记录当前状态下不能执行此操作。",
+    },
     "not_pooled": {
         "en": "'{object}' records do not belong to a public pool.",
         "zh-CN": "“{object}”记录不属于公海。",
@@ -438,6 +442,40 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The stored value can no longer be read (the installation's key changed); "
         "enter it again.",
         "zh-CN": "已保存的值无法再读取（系统密钥已更换），请重新填写。",
+    },
+    # Lead-to-cash (package l2c)
+    "invalid_status": {
+        "en": "Not possible while the record's status is {status}.",
+        "zh-CN": "记录当前状态为「{status}」，不能执行此操作。",
+    },
+    "quote_superseded": {
+        "en": "This quote was replaced by a newer version and can no longer be changed.",
+        "zh-CN": "此报价单已有新版本，不能再修改。",
+    },
+    "price_book_missing": {
+        "en": "No price book: choose one on the lines or mark a price book as standard.",
+        "zh-CN": "没有价目表：请在明细中选择价目表，或设置一个标准价目表。",
+    },
+    "installments_sum": {
+        "en": "The installments add up to {total}, not the contract amount {amount}.",
+        "zh-CN": "各期合计为 {total}，与合同金额 {amount} 不一致。",
+    },
+    "end_before_start": {
+        "en": "The end date is before the start date.",
+        "zh-CN": "结束日期早于开始日期。",
+    },
+    "renewal_exists": {
+        "en": "This contract already has a renewal opportunity.",
+        "zh-CN": "此合同已有续约商机。",
+    },
+    "exchange_rate_missing": {
+        "en": "No exchange rate for {currency} is valid on this day.",
+        "zh-CN": "该日期没有有效的 {currency} 汇率。",
+    },
+    "must_be_positive": {"en": "Must be greater than 0.", "zh-CN": "必须大于 0。"},
+    "installments_paid": {
+        "en": "Payment plans that already have payments cannot be replaced.",
+        "zh-CN": "已有回款的回款计划不能被替换。",
     },
 }
 

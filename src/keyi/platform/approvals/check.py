@@ -19,7 +19,10 @@ from keyi.platform.ids import is_id
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.service import check_boolean, check_expression, pydantic_errors
 
-__all__ = ["parse_process"]
+__all__ = ["OUTCOMES", "parse_process"]
+
+# The moments an approval sets fields of its record (ProcessDef.on_*).
+OUTCOMES = ("on_submit", "on_approve", "on_reject", "on_recall")
 
 
 def parse_process(ctx: Context, data: dict[str, Any]) -> ProcessDef:
@@ -39,10 +42,10 @@ def parse_process(ctx: Context, data: dict[str, Any]) -> ProcessDef:
         _condition(defs, obj, step.condition, errors, f"steps.{i}.condition")
         for j, approver in enumerate(step.approvers):
             _approver(ctx, approver, errors, f"steps.{i}.approvers.{j}")
-    for outcome in ("on_approve", "on_reject"):
+    for outcome in OUTCOMES:
         values = getattr(process, outcome)
         if values:
-            check_values(defs, obj, obj, values, errors, outcome)
+            check_values(defs, obj, obj, values, errors, outcome, allow_read_only=True)
     errors.raise_if_any()
     return process
 

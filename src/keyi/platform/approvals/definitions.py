@@ -25,6 +25,7 @@ __all__ = [
     "delete_process",
     "get_process",
     "list_processes",
+    "process_names",
     "update_process",
 ]
 
@@ -39,6 +40,11 @@ def list_processes(ctx: Context) -> dict[str, Any]:
     t = process_table
     rows = ctx.conn.execute(sa.select(t).order_by(t.c.object, t.c.position, t.c.name))
     return {"processes": [_json(row) for row in rows.mappings()]}
+
+
+def process_names(ctx: Context) -> set[str]:
+    """Names of the tenant's approval processes (for packages installing their standard ones)."""
+    return set(ctx.conn.execute(sa.select(process_table.c.name)).scalars())
 
 
 def get_process(ctx: Context, process_id: str) -> dict[str, Any]:

@@ -109,6 +109,8 @@ def submit(
         )
     )
     approval = _load(ctx, approval_id, lock=True)
+    if process.on_submit:
+        record = _set_fields(ctx, approval, process.on_submit, record)
     _advance(ctx, approval, 0, record)
     ctx.audit("approval.submit", object_name=obj.name, record_id=record_id, approval=approval_id)
     return get_approval(ctx, approval_id)
@@ -243,6 +245,9 @@ def recall(ctx: Context, approval_id: str, comment: str | None = None) -> dict[s
     _cancel_open_tasks(ctx, approval_id)
     trail = [*approval["trail"], _trail(ctx, "recalled", comment=comment)]
     _save(ctx, approval_id, status="recalled", finished_at=ctx.now(), trail=trail)
+    process = ProcessDef.model_validate(approval["definition"])
+    if process.on_recall:
+        _set_fields(ctx, approval, process.on_recall, _record(ctx, approval))
     ctx.audit(
         "approval.recall",
         object_name=approval["object"],
@@ -337,11 +342,7 @@ def _finish(
     process = ProcessDef.model_validate(approval["definition"])
     updates = process.on_approve if status == "approved" else process.on_reject
     if updates:
-        system = dataclasses.replace(ctx, actor=Actor.system("approval"))
-        records = RecordsService(system)
-        obj = system.object(approval["object"])
-        values = evaluate_values(system, updates, record, records.expression_values_for(obj))
-        records.update(approval["object"], approval["record_id"], values)
+        _set_fields(ctx, approval, updates, record)
     trail = [*trail, _trail(ctx, f"finished:{status}")]
     _save(ctx, approval["id"], status=status, finished_at=ctx.now(), trail=trail)
     if approval["submitter_id"]:
@@ -352,6 +353,24 @@ def _finish(
             approval,
             dedupe=f"approval:{approval['id']}:{status}",
         )
+
+
+def _set_fields(
+    ctx: Context, approval: dict[str, Any], updates: dict[str, str], record: dict[str, Any]
+) -> dict[str, Any]:
+    """Write an outcome's field updates as the system (the lock does not refuse them); the
+    process may set read-only fields (checked when it was saved). The record as stored after."""
+    system = dataclasses.replace(ctx, actor=Actor.system("approval"))
+    records = RecordsService(system)
+    obj = system.object(approval["object"])
+    values = evaluate_values(system, updates, record, records.expression_values_for(obj))
+    trusted = frozenset(
+        name
+        for name in values
+        if (f := obj.fields.get(name)) is not None and f.read_only and not (f.computed or f.system)
+    )
+    records.update(approval["object"], approval["record_id"], values, trusted_fields=trusted)
+    return records.load_for_edit(approval["object"], approval["record_id"])
 
 
 # ---------------------------------------------------------------- reading

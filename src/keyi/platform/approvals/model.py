@@ -5,8 +5,12 @@ whose ``entry_condition`` holds. Steps run in order; a step whose ``condition`` 
 skipped. A step's approvers are resolved when it starts; with ``mode: all`` (会签) every one of
 them must approve, with ``mode: any`` (或签) the first decision counts. A rejection at any step
 ends the approval. ``on_approve`` / ``on_reject`` set fields of the record (expressions over
-it) when it ends that way. While an approval is pending the record is locked against edits
-(``lock_record``), except for administrators.
+it) when it ends that way, ``on_submit`` when it is submitted and ``on_recall`` when the
+submitter takes it back — so a status the approval owns (a quote's in_approval → approved, a
+draft again after a rejection) is metadata an administrator can see and change. These updates
+may set read-only fields (not computed or system ones): a status read-only to users is exactly
+what an approval outcome is there to change. While an approval is pending the record is
+locked against edits (``lock_record``), except for administrators.
 """
 
 from __future__ import annotations
@@ -55,8 +59,10 @@ class ProcessDef(_Frozen):
     object: str
     entry_condition: str | None = None
     steps: list[Step] = Field(min_length=1, max_length=MAX_STEPS)
+    on_submit: dict[str, str] = Field(default_factory=dict)
     on_approve: dict[str, str] = Field(default_factory=dict)
     on_reject: dict[str, str] = Field(default_factory=dict)
+    on_recall: dict[str, str] = Field(default_factory=dict)
     lock_record: bool = True
 
     @field_validator("name")

@@ -249,15 +249,21 @@ def check_values(
     values: dict[str, str],
     errors: FieldErrors,
     key: str,
+    *,
+    allow_read_only: bool = False,
 ) -> None:
-    """Each value is an expression over the trigger record giving what its field holds."""
+    """Each value is an expression over the trigger record giving what its field holds.
+
+    ``allow_read_only``: the values may set read-only fields (an approval's outcomes own the
+    status they change); computed and system fields never."""
     for name, source_text in values.items():
         place = f"{key}.{name}"
         f = target.field(name) or {s.name: s for s in system_fields(target)}.get(name)
         if f is None:
             errors.add(place, "field_not_found", field=name)
             continue
-        if not f.writable and name not in ASSIGNABLE:
+        settable = allow_read_only and f.read_only and not (f.system or f.computed)
+        if not f.writable and name not in ASSIGNABLE and not settable:
             errors.add(place, "read_only")
             continue
         expr = check_expression(defs, source, source_text, errors, place)

@@ -63,9 +63,11 @@ RESERVED_NAMES = frozenset(
         "select",
         "from",
         "where",
-        "order",
     }
 )
+# `order` is not reserved: SQLAlchemy quotes table and column names that are SQL words, and
+# the l2c package ships an `order` object that its lines, invoices and payments link to by a
+# field of the same name (tests/integration/test_sql_word_object.py).
 ROLLUP_DISPLAY_TYPES = (FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY, FieldType.PERCENT)
 REFERENCE_TYPES = frozenset({FieldType.LOOKUP, FieldType.MASTER_DETAIL, FieldType.OWNER})
 # Types whose values are words people search for: indexed for search, matched by quick search.

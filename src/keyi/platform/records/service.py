@@ -2,9 +2,9 @@
 
 authorise → coerce and validate types → defaults, auto-numbers → references and uniqueness →
 hooks → validation rules → write with version check → roll-ups → history + outbox + search
-index, all in the caller's transaction. Every path that changes records — API, web app, import,
-automation, demo data — comes through here; batches are the normal case (one record is a batch
-of one), so imports get the same checks at bulk speed.
+index → after-write hooks, all in the caller's transaction. Every path that changes records —
+API, web app, import, automation, demo data — comes through here; batches are the normal case
+(one record is a batch of one), so imports get the same checks at bulk speed.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from keyi.platform.expressions import (
     regex_time_budget,
 )
 from keyi.platform.fieldtypes import UUID_RE, currency_column, impl_for
-from keyi.platform.hooks import DeleteEvent, WriteEvent, registry
+from keyi.platform.hooks import AfterWriteEvent, DeleteEvent, WriteEvent, registry
 from keyi.platform.i18n import label
 from keyi.platform.ids import new_id
 from keyi.platform.jsoncodec import loads_exact
@@ -178,8 +178,17 @@ class RecordsService:
         record_id = self.create_many(object_name, [data])[0]
         return self.get(object_name, record_id)
 
-    def create_many(self, object_name: str, rows: Sequence[dict[str, Any]]) -> list[str]:
-        """Create records in one batch; all or nothing. Errors are keyed `N.field` for N > 1."""
+    def create_many(
+        self,
+        object_name: str,
+        rows: Sequence[dict[str, Any]],
+        *,
+        trusted_fields: frozenset[str] = frozenset(),
+    ) -> list[str]:
+        """Create records in one batch; all or nothing. Errors are keyed `N.field` for N > 1.
+
+        ``trusted_fields``: read-only fields a platform or package service fills (never a
+        request), as for :meth:`update`."""
         obj = self.ctx.object(object_name)
         if not self.ctx.policy.can(obj, Operation.CREATE):
             raise Forbidden()
@@ -193,7 +202,9 @@ class RecordsService:
         defaulted: list[frozenset[str]] = []
         for i, data in enumerate(rows):
             prefix = f"{i}." if many else ""
-            values = coerce_input(self.ctx, obj, data, errors, prefix)
+            values = coerce_input(
+                self.ctx, obj, data, errors, prefix, trusted_fields=trusted_fields
+            )
             given = set(values)
             apply_defaults(self.ctx, obj, values)
             defaulted.append(frozenset(values.keys() - given))
@@ -248,6 +259,7 @@ class RecordsService:
         self._write_outbox(obj, "created", [(values["id"], {}) for values in batch])
         self._start_flows(obj, TriggerEvent.CREATED, [(None, values) for values in batch])
         self._index(obj, batch, fresh=True)
+        self._after_write(obj, "create", [(None, values) for values in batch])
         # A large batch may leave the planner statistics of a much smaller table (autovacuum off
         # or behind): refresh them now rather than let later statements plan for an empty table.
         statistics.analyze_if_stale(
@@ -336,6 +348,7 @@ class RecordsService:
         if obj.name == "user" and "is_active" in changed:
             # Sign-in state lives in the control database: applied before commit (Platform.context).
             self.ctx.user_status_changes[record_id] = bool(changed["is_active"])
+        self._after_write(obj, "update", [(old, new)])
         return self.get(object_name, record_id)
 
     # ================================================================ delete / restore
@@ -389,6 +402,7 @@ class RecordsService:
             )
             if children:
                 self._soft_delete(child, [dict(c) for c in children], deleted_at)
+        self._after_write(obj, "delete", [(row, None) for row in rows])
 
     def restore(self, object_name: str, record_id: str) -> dict[str, Any]:
         obj = self.ctx.object(object_name)
@@ -476,6 +490,7 @@ class RecordsService:
             )
             if children:
                 self._restore(child, [dict(c) for c in children])
+        self._after_write(obj, "restore", [(None, {**row, "deleted_at": None}) for row in rows])
 
     # ================================================================ checks
     def _load(
@@ -738,6 +753,31 @@ class RecordsService:
         return evaluate(expr, inner, today=self.ctx.today(), now=self.ctx.now())
 
     # ================================================================ side effects
+    def _after_write(
+        self,
+        obj: CompiledObject,
+        operation: str,
+        changes: list[tuple[dict[str, Any] | None, dict[str, Any] | None]],
+    ) -> None:
+        """Run the after-write hooks last: the rows, their roll-ups, history and index are
+        written, so a hook that reads a parent sees the new sums (keyi.platform.hooks)."""
+        if not registry.has_after_write(obj.name):
+            return
+        events = []
+        for old, new in changes:
+            row = new if new is not None else old
+            assert row is not None
+            events.append(
+                AfterWriteEvent(
+                    operation,
+                    obj.name,
+                    row["id"],
+                    dict(old) if old is not None else None,
+                    dict(new) if new is not None else None,
+                )
+            )
+        registry.run_after_write(self.ctx, events)
+
     def _refresh_rollups(self, obj: CompiledObject, rows: list[dict[str, Any]]) -> None:
         feeds = rollups.rollups_fed_by(self.ctx.schema, obj.name)
         if not feeds:
