@@ -26,6 +26,7 @@ export interface JsonSchema {
   minimum?: number;
   maximum?: number;
   maxLength?: number;
+  pattern?: string;
 }
 
 /** One entry of GET /records/{object}/{id}/actions. */
@@ -35,7 +36,7 @@ export interface RecordAction {
   label: string | Labels;
   method: 'GET' | 'POST';
   available: boolean;
-  /** Where it is shown: in the "more" menu (true) or as a button (false). */
+  /** Shown in the web app's menu (false: an API-only action). */
   menu?: boolean;
   media_type?: string | null;
   input_schema?: JsonSchema | null;
@@ -95,7 +96,8 @@ export const l2cApi = {
   runAction<T = Record<string, unknown>>(object: string, id: string, action: string, payload?: unknown) {
     return request<T>(`/api/v1/records/${enc(object)}/${enc(id)}/${enc(action)}`, {
       method: 'POST',
-      body: payload === undefined || payload === null ? {} : payload,
+      // No body for an action without input (its route declares none).
+      body: payload === undefined || payload === null ? undefined : payload,
     });
   },
   /** URL of a GET action (a PDF): opened by the browser with the session cookie. */

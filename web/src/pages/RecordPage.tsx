@@ -1,4 +1,4 @@
-import { AuditOutlined, DeleteOutlined, EditOutlined, LinkOutlined, MoreOutlined, RightOutlined } from '@ant-design/icons';
+import { AuditOutlined, DeleteOutlined, EditOutlined, LinkOutlined, MoreOutlined, RightOutlined, SwapOutlined } from '@ant-design/icons';
 import { App, Badge, Button, Col, Dropdown, Grid, Row, Skeleton, Space, Tabs, Tag } from 'antd';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
@@ -10,9 +10,9 @@ import { ObjectIcon } from '../components/ObjectIcon';
 import { RecordDetails, SystemInfo } from '../components/RecordDetails';
 import { RelatedList } from '../components/RelatedList';
 import { DealChain } from '../components/l2c/DealChain';
-import { ConvertedLeadBanner } from '../components/l2c/ConvertedLead';
+import { ConvertedLeadBanner, isConverted } from '../components/l2c/ConvertedLead';
 import { LineItemsEditor, lineRelation } from '../components/l2c/LineItemsEditor';
-import { RecordActions } from '../components/l2c/RecordActions';
+import { RecordActions, useRecordActions } from '../components/l2c/RecordActions';
 import '../components/records.css';
 import { AccessExplainButton } from '../components/setup/AccessExplainButton';
 import { ErrorResult, errorMessage, FullPageSpinner } from '../components/Status';
@@ -113,6 +113,10 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
   const [timelineTick, setTimelineTick] = useState(0);
   const [submitting, setSubmitting] = useState(false);
   const { approvals, reload: reloadApprovals } = useRecordApprovals(object.name, id);
+  // Package actions (submit a quote, create a contract…), asked for again when the record changes.
+  const actions = useRecordActions(object.name, id, record?.version);
+  // A package's own submit (quotes, contracts) replaces the generic "submit for approval".
+  const packageSubmit = actions.some((a) => a.name === 'submit' && a.menu !== false);
   const tenant = session?.tenant.name ?? '';
 
   const load = useCallback(() => {
@@ -318,12 +322,17 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
                 {t('approvals.inApproval')}
               </Tag>
             )}
+            {!editing && object.name === 'lead' && !isConverted(record) && can(object, 'edit') && (
+              <Button type="primary" icon={<SwapOutlined />} onClick={() => navigate(`/o/lead/${encodeURIComponent(id)}/convert`)} data-testid="lead-convert">
+                {t('convert.action')}
+              </Button>
+            )}
             {!editing && (
               <RecordActions
+                hidden={object.name === 'lead' ? ['convert'] : undefined}
                 object={object.name}
                 id={id}
-                version={record.version}
-                overrides={object.name === 'lead' ? { convert: () => navigate(`/o/lead/${encodeURIComponent(id)}/convert`) } : undefined}
+                actions={actions}
                 isObject={(name) => !!getObject(name)}
                 onDone={(_answer, created) => {
                   onApprovalChanged();
@@ -332,7 +341,7 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
                 }}
               />
             )}
-            {!editing && !waiting && can(object, 'edit') && (
+            {!editing && !waiting && !packageSubmit && can(object, 'edit') && (
               <Button icon={<AuditOutlined />} onClick={() => setSubmitting(true)} data-testid="record-submit-approval">
                 {t('approvals.submit')}
               </Button>

@@ -14,7 +14,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError } from '../../api/client';
 import { l2cApi, type RecordAction } from '../../api/l2c';
 import { dateFromForm } from '../../fields/registry';
-import { useI18n } from '../../i18n';
+import { useI18n, type MessageKey, type TFunction } from '../../i18n';
 import { actionBody, actionFields, returnedRecord, type ActionField } from '../../lib/actionForm';
 import { isDecimal } from '../../lib/decimal';
 import { errorMessage } from '../Status';
@@ -22,10 +22,14 @@ import { errorMessage } from '../Status';
 export interface RecordActionsProps {
   object: string;
   id: string;
-  /** Changes when the record changed (an edit, an action): the list is asked for again. */
-  version?: number | string;
+  /** The record's actions (useRecordActions). */
+  actions: RecordAction[];
   /** Actions this page handles itself (the lead's convert screen): name → handler. */
   overrides?: Record<string, () => void>;
+  /** Actions the page shows itself (not in the menu). */
+  hidden?: string[];
+  /** How many available actions are buttons (the rest are in the menu). */
+  maxButtons?: number;
   /** After a POST action: `created` is the record the action answered with, if any. */
   onDone: (answer: unknown, created: { object: string; id: string } | null) => void;
   /** The object names that exist (to follow `quote_id` to /o/quote/…). */
@@ -44,6 +48,24 @@ export function useRecordActions(object: string, id: string, version?: number | 
     return () => ctrl.abort();
   }, [object, id, version]);
   return actions;
+}
+
+/** Labels of the inputs the l2c actions declare (pydantic titles are English only). */
+const FIELD_KEYS: Record<string, MessageKey> = {
+  start_date: 'actions.field.start_date',
+  end_date: 'actions.field.end_date',
+  name: 'actions.field.name',
+  reason: 'actions.field.reason',
+  mode: 'actions.field.mode',
+  installments: 'actions.field.installments',
+  due_date: 'actions.field.due_date',
+  percent: 'actions.field.percent',
+  amount: 'actions.field.amount',
+};
+
+function localiseField(f: ActionField, t: TFunction): ActionField {
+  const key = FIELD_KEYS[f.name];
+  return { ...f, label: key ? t(key) : f.label, item: f.item?.map((x) => localiseField(x, t)) };
 }
 
 function ActionInput({ field }: { field: ActionField }) {
@@ -193,10 +215,18 @@ export function ActionFormModal({
   );
 }
 
-export function RecordActions({ object, id, version, overrides = {}, onDone, isObject }: RecordActionsProps) {
+/**
+ * The actions the page shows: those meant for the menu (`menu` false: API only), except JSON
+ * reads (a GET without a file type, like a lead's conversion matches) and the ones the page
+ * shows in its own way (`hidden`).
+ */
+export function visibleActions(actions: RecordAction[], hidden: string[] = []): RecordAction[] {
+  return actions.filter((a) => a.menu !== false && !hidden.includes(a.name) && !(a.method === 'GET' && (!a.media_type || a.media_type.includes('json'))));
+}
+
+export function RecordActions({ object, id, actions, overrides = {}, hidden, maxButtons = 2, onDone, isObject }: RecordActionsProps) {
   const { t, label } = useI18n();
   const { message } = App.useApp();
-  const actions = useRecordActions(object, id, version);
   const [formFor, setFormFor] = useState<RecordAction | null>(null);
   const [running, setRunning] = useState<string | null>(null);
 
@@ -230,9 +260,11 @@ export function RecordActions({ object, id, version, overrides = {}, onDone, isO
     }
   };
 
-  if (actions.length === 0) return null;
-  const buttons = actions.filter((a) => a.available && !a.menu);
-  const inMenu = actions.filter((a) => !a.available || a.menu);
+  const shown = visibleActions(actions, hidden);
+  if (shown.length === 0) return null;
+  // The first available ones as buttons (what the record can do next); the rest in a menu.
+  const buttons = shown.filter((a) => a.available).slice(0, maxButtons);
+  const inMenu = shown.filter((a) => !buttons.includes(a));
 
   return (
     <>
@@ -271,7 +303,7 @@ export function RecordActions({ object, id, version, overrides = {}, onDone, isO
         <ActionFormModal
           open
           title={textOf(formFor)}
-          fields={actionFields(formFor.input_schema)}
+          fields={actionFields(formFor.input_schema).map((f) => localiseField(f, t))}
           onCancel={() => setFormFor(null)}
           run={async (body) => {
             const answer = await l2cApi.runAction(object, id, formFor.name, body);
