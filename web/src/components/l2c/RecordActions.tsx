@@ -68,26 +68,28 @@ function localiseField(f: ActionField, t: TFunction): ActionField {
   return { ...f, label: key ? t(key) : f.label, item: f.item?.map((x) => localiseField(x, t)) };
 }
 
-function ActionInput({ field }: { field: ActionField }) {
+/** The input of one field; Form.Item injects `id`, `value`/`checked` and `onChange` (passed on). */
+function ActionInput({ field, ...control }: { field: ActionField; [prop: string]: unknown }) {
   const { t } = useI18n();
+  const p = control as Record<string, never>;
   switch (field.kind) {
     case 'date':
-      return <DatePicker className="ky-fullwidth" format="YYYY-MM-DD" placeholder={t('field.datePlaceholder')} />;
+      return <DatePicker {...p} className="ky-fullwidth" format="YYYY-MM-DD" placeholder={t('field.datePlaceholder')} />;
     case 'datetime':
-      return <DatePicker showTime className="ky-fullwidth" />;
+      return <DatePicker {...p} showTime className="ky-fullwidth" />;
     case 'integer':
-      return <InputNumber<number> className="ky-fullwidth" precision={0} />;
+      return <InputNumber<number> {...p} className="ky-fullwidth" precision={0} />;
     case 'decimal':
       // A text box, not InputNumber: the value travels as an exact decimal string.
-      return <Input inputMode="decimal" />;
+      return <Input {...p} inputMode="decimal" placeholder={field.label} />;
     case 'boolean':
-      return <Checkbox />;
+      return <Checkbox {...p} />;
     case 'enum':
-      return <Select options={(field.options ?? []).map((o) => ({ value: o, label: o }))} allowClear={!field.required} />;
+      return <Select {...p} options={(field.options ?? []).map((o) => ({ value: o, label: o }))} allowClear={!field.required} placeholder={field.label} />;
     case 'long_text':
-      return <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} />;
+      return <Input.TextArea {...p} autoSize={{ minRows: 2, maxRows: 6 }} />;
     default:
-      return <Input />;
+      return <Input {...p} />;
   }
 }
 
@@ -115,7 +117,7 @@ function ActionFormFields({ fields, prefix = [] }: { fields: ActionField[]; pref
                     <Space key={item.key} align="start" wrap className="ky-action-list-row">
                       {(f.item ?? []).map((sub) => (
                         <Form.Item key={sub.name} name={[item.name, sub.name]} rules={rulesFor(sub, t)} valuePropName={sub.kind === 'boolean' ? 'checked' : 'value'}>
-                          {sub.kind === 'decimal' || sub.kind === 'text' ? <Input placeholder={sub.label} aria-label={sub.label} inputMode={sub.kind === 'decimal' ? 'decimal' : undefined} /> : <ActionInput field={sub} />}
+                          <ActionInput field={sub} aria-label={sub.label} />
                         </Form.Item>
                       ))}
                       <Button onClick={() => remove(item.name)} aria-label={t('common.delete')}>
