@@ -76,7 +76,8 @@ export interface ReceivableAmounts {
   buckets: Record<AgingBucket, string>;
 }
 export interface ReceivableRow extends ReceivableAmounts {
-  id: string;
+  /** Null for plans without an account (or owner). */
+  id: string | null;
   name: string;
 }
 export interface Receivables {

@@ -80,11 +80,14 @@ export default function ReceivablesPage() {
       key: 'name',
       title: groupBy === 'account' ? t('receivables.byAccount') : t('receivables.byOwner'),
       fixed: 'left' as const,
-      render: (_: unknown, r: ReceivableRow) => (
-        <Link to={receivableLink(groupBy, r.id)} className="ky-namecell">
-          {r.name}
-        </Link>
-      ),
+      render: (_: unknown, r: ReceivableRow) =>
+        r.id ? (
+          <Link to={receivableLink(groupBy, r.id)} className="ky-namecell">
+            {r.name}
+          </Link>
+        ) : (
+          <span>{r.name || '—'}</span>
+        ),
     },
     {
       key: 'outstanding',
@@ -180,7 +183,7 @@ export default function ReceivablesPage() {
           </Row>
           <div className="ky-panel" style={{ marginTop: 16 }}>
             <Table<ReceivableRow>
-              rowKey="id"
+              rowKey={(r) => r.id ?? ''}
               size="small"
               loading={loading}
               pagination={false}
@@ -188,7 +191,7 @@ export default function ReceivablesPage() {
               columns={columns}
               scroll={{ x: 'max-content' }}
               locale={{ emptyText: <Empty description={t('receivables.empty')} image={Empty.PRESENTED_IMAGE_SIMPLE} /> }}
-              onRow={(r) => ({ 'data-testid': `receivables-row-${r.id}` }) as React.HTMLAttributes<HTMLElement>}
+              onRow={(r) => ({ 'data-testid': `receivables-row-${r.id ?? 'none'}` }) as React.HTMLAttributes<HTMLElement>}
             />
             {data.next_cursor && (
               <Button block onClick={() => void loadMore()} loading={more} style={{ marginTop: 8 }}>
