@@ -35,6 +35,10 @@ function Reasons({ reasons }: { reasons: string[] }) {
   );
 }
 
+/**
+ * One target (account or contact): the candidates found (with why they match), any other
+ * existing record, or a new one named from the lead — a single choice.
+ */
 function ChoiceCard({
   kind,
   candidates,
@@ -48,30 +52,32 @@ function ChoiceCard({
 }) {
   const { t } = useI18n();
   const [other, setOther] = useState<LookupValue | null>(null);
-  const picked = candidates.some((c) => c.id === choice.id) ? choice.id : other ? other.value : null;
+  const isCandidate = choice.mode === 'existing' && candidates.some((c) => c.id === choice.id);
+  const value = choice.mode === 'new' ? 'new' : isCandidate ? choice.id : 'other';
+  const select = (v: string) => {
+    if (v === 'new') onChange({ ...choice, mode: 'new' });
+    else if (v === 'other') onChange({ ...choice, mode: 'existing', id: other?.value ?? null });
+    else onChange({ ...choice, mode: 'existing', id: v });
+  };
   return (
     <Card title={t(kind === 'account' ? 'convert.account' : 'convert.contact')} size="small" data-testid={`convert-${kind}`}>
-      <Radio.Group value={choice.mode} onChange={(e) => onChange({ ...choice, mode: e.target.value as ConversionChoice['mode'] })} className="ky-fullwidth">
+      <Radio.Group value={value} onChange={(e) => select(e.target.value as string)} className="ky-fullwidth">
         <Space direction="vertical" className="ky-fullwidth">
-          <Radio value="existing" data-testid={`convert-${kind}-existing`}>
-            {t('convert.useExisting')}
+          {candidates.map((c) => (
+            <Radio key={c.id} value={c.id}>
+              <span data-testid={`convert-candidate-${c.id}`}>
+                <Link to={`/o/${kind}/${encodeURIComponent(c.id)}`} target="_blank">
+                  {c.name}
+                </Link>{' '}
+                <Reasons reasons={c.reasons} />
+              </span>
+            </Radio>
+          ))}
+          <Radio value="other">
+            <span data-testid={`convert-${kind}-existing`}>{t('convert.useExisting')}</span>
           </Radio>
-          {choice.mode === 'existing' && (
+          {value === 'other' && (
             <div className="ky-convert-choices">
-              {candidates.length > 0 && (
-                <Radio.Group value={picked} onChange={(e) => onChange({ ...choice, id: e.target.value as string })}>
-                  <Space direction="vertical">
-                    {candidates.map((c) => (
-                      <Radio key={c.id} value={c.id} data-testid={`convert-candidate-${c.id}`}>
-                        <Link to={`/o/${kind}/${encodeURIComponent(c.id)}`} target="_blank">
-                          {c.name}
-                        </Link>{' '}
-                        <Reasons reasons={c.reasons} />
-                      </Radio>
-                    ))}
-                  </Space>
-                </Radio.Group>
-              )}
               <LookupSelect
                 target={kind}
                 value={other}
@@ -79,23 +85,25 @@ function ChoiceCard({
                 placeholder={t(kind === 'account' ? 'convert.pickAccount' : 'convert.pickContact')}
                 onChange={(v) => {
                   setOther(v);
-                  onChange({ ...choice, id: v?.value ?? null });
+                  onChange({ ...choice, mode: 'existing', id: v?.value ?? null });
                 }}
               />
             </div>
           )}
-          <Radio value="new" data-testid={`convert-${kind}-new`}>
-            {t('convert.createNew')}
+          <Radio value="new">
+            <span data-testid={`convert-${kind}-new`}>{t('convert.createNew')}</span>
           </Radio>
           {choice.mode === 'new' && (
-            <Input
-              value={choice.name}
-              onChange={(e) => onChange({ ...choice, name: e.target.value })}
-              placeholder={t(kind === 'account' ? 'convert.newAccountName' : 'convert.newContactName')}
-              aria-label={t(kind === 'account' ? 'convert.newAccountName' : 'convert.newContactName')}
-              data-testid={`convert-${kind}-name`}
-              status={choice.name.trim() ? undefined : 'error'}
-            />
+            <div className="ky-convert-choices">
+              <Input
+                value={choice.name}
+                onChange={(e) => onChange({ ...choice, name: e.target.value })}
+                placeholder={t(kind === 'account' ? 'convert.newAccountName' : 'convert.newContactName')}
+                aria-label={t(kind === 'account' ? 'convert.newAccountName' : 'convert.newContactName')}
+                data-testid={`convert-${kind}-name`}
+                status={choice.name.trim() ? undefined : 'error'}
+              />
+            </div>
           )}
         </Space>
       </Radio.Group>
@@ -150,11 +158,9 @@ export default function LeadConvertPage() {
       navigate(res.opportunity_id ? `/o/opportunity/${encodeURIComponent(res.opportunity_id)}` : `/o/account/${encodeURIComponent(res.account_id)}`);
     } catch (e) {
       if (e instanceof ApiError && e.status === 409 && e.code === 'duplicates_found') {
+        // Show the candidates; the rep picks one, or confirms the new records as they are.
         const found = candidatesOf(e.problem);
-        if (found) {
-          setMatches(found);
-          setState(initialConversion(lead, found));
-        }
+        if (found) setMatches(found);
         setDuplicates(true);
       } else setSubmitError(errorMessage(e, t));
     } finally {
