@@ -5,7 +5,7 @@ import type { RecordAction } from '../../api/l2c';
 import { stubApi, type Sent } from '../../test/fetch';
 import { L2C_OBJECTS } from '../../test/l2c';
 import { renderWith } from '../../test/render';
-import { RecordActions, useRecordActions, visibleActions } from './RecordActions';
+import { primaryActions, RecordActions, useRecordActions, visibleActions } from './RecordActions';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -40,12 +40,16 @@ describe('RecordActions', () => {
   it('hides API-only actions and JSON reads', () => {
     expect(visibleActions(ACTIONS).map((a) => a.name)).toEqual(['new_version', 'create_contract', 'accept', 'pdf']);
     expect(visibleActions(ACTIONS, ['pdf']).map((a) => a.name)).toEqual(['new_version', 'create_contract', 'accept']);
+    // Next steps of the deal as buttons, in deal order, whatever order the server lists them in.
+    const listed: RecordAction[] = ['accept', 'create_order', 'mark_sent', 'submit', 'create_contract'].map((name) => ({ name, label: name, method: 'POST', available: true, menu: true }));
+    expect(primaryActions(listed, 2).map((a) => a.name)).toEqual(['submit', 'create_contract']);
   });
 
   it('runs an action without input at once and follows the record it created', async () => {
     const sent = stubApi((s: Sent) => (s.url.endsWith('/actions') ? { items: ACTIONS } : { quote_id: 'Q2' }));
     const onDone = vi.fn();
     renderWith(<Harness onDone={onDone} />, { objects: L2C_OBJECTS });
+    fireEvent.click(await screen.findByTestId('record-actions'));
     fireEvent.click(await screen.findByTestId('action-new_version'));
     await waitFor(() => expect(onDone).toHaveBeenCalledWith({ quote_id: 'Q2' }, { object: 'quote', id: 'Q2' }));
     expect(sent.find((s) => s.method === 'POST')?.url).toBe('/api/v1/records/quote/Q1/new_version');
@@ -66,9 +70,10 @@ describe('RecordActions', () => {
     );
     const onDone = vi.fn();
     renderWith(<Harness onDone={onDone} />, { objects: L2C_OBJECTS });
-    // Only one button: the other actions are in the menu, the unavailable one disabled.
+    // The next step is a button; the other actions are in the menu, the unavailable one disabled.
     fireEvent.click(await screen.findByTestId('record-actions'));
     expect((await screen.findByTestId('action-accept')).closest('li')?.getAttribute('aria-disabled')).toBe('true');
+    expect(screen.getByTestId('action-create_contract').tagName).toBe('BUTTON');
     fireEvent.click(screen.getByTestId('action-create_contract'));
 
     expect(await screen.findByText('Start date')).toBeTruthy();

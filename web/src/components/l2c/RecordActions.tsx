@@ -226,6 +226,16 @@ export function visibleActions(actions: RecordAction[], hidden: string[] = []): 
   return actions.filter((a) => a.menu !== false && !hidden.includes(a.name) && !(a.method === 'GET' && (!a.media_type || a.media_type.includes('json'))));
 }
 
+/** Actions worth a button, in this order (the server lists actions by name). */
+const PRIMARY = ['submit', 'create_quote', 'create_contract', 'create_order', 'installments'];
+
+/** The available primary actions shown as buttons (at most `max`). */
+export function primaryActions(actions: RecordAction[], max: number): RecordAction[] {
+  return PRIMARY.map((name) => actions.find((a) => a.name === name && a.available))
+    .filter((a): a is RecordAction => !!a)
+    .slice(0, max);
+}
+
 export function RecordActions({ object, id, actions, overrides = {}, hidden, maxButtons = 2, onDone, isObject }: RecordActionsProps) {
   const { t, label } = useI18n();
   const { message } = App.useApp();
@@ -264,8 +274,9 @@ export function RecordActions({ object, id, actions, overrides = {}, hidden, max
 
   const shown = visibleActions(actions, hidden);
   if (shown.length === 0) return null;
-  // The first available ones as buttons (what the record can do next); the rest in a menu.
-  const buttons = shown.filter((a) => a.available).slice(0, maxButtons);
+  // The next steps of a deal as buttons; everything else (status steps the server may refuse
+  // for the record's status, copies, files) in the menu.
+  const buttons = primaryActions(shown, maxButtons);
   const inMenu = shown.filter((a) => !buttons.includes(a));
 
   return (
