@@ -13,7 +13,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { ApiError } from '../../api/client';
 import { api } from '../../api/endpoints';
-import type { ObjectMeta, RecordData } from '../../api/types';
+import type { FilterNode, ObjectMeta, RecordData } from '../../api/types';
 import { useI18n, type MessageKey } from '../../i18n';
 import { formatMoney, normalize } from '../../lib/decimal';
 import type { Relation } from '../../lib/fields';
@@ -86,9 +86,14 @@ function ProductPicker({
   const search = useCallback(
     async (q: string, signal: AbortSignal): Promise<ProductOption[]> => {
       if (book) {
+        // Typed text is matched on the product's code and name (a path filter), not the
+        // entry's quick search: the entry's own name is only a copy of them.
+        const typed: FilterNode[] = q.trim()
+          ? [{ or: [{ field: 'product.code', op: 'contains', value: q.trim() }, { field: 'product.name', op: 'contains', value: q.trim() }] }]
+          : [];
         const page = await api.query(
           'price_book_entry',
-          { filter: { and: [{ field: 'price_book', op: 'eq', value: book }, { field: 'active', op: 'eq', value: true }] }, q: q || null, fields: ['name', 'product', 'unit_price'], limit: 20 },
+          { filter: { and: [{ field: 'price_book', op: 'eq', value: book }, { field: 'active', op: 'eq', value: true }, ...typed] }, fields: ['name', 'product', 'unit_price'], limit: 20 },
           signal,
         );
         return page.records.map((e) => ({
