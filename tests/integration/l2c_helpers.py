@@ -1,79 +1,93 @@
-"""Building lead-to-cash records over the API for the l2c tests (products, price books,
-opportunities with lines, quotes with lines, contracts)."""
+"""Records of the lead-to-cash package made through the API, for the l2c tests."""
 
 from __future__ import annotations
 
-import uuid
+import json
+from decimal import Decimal
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
+from keyi.platform.context import TenantInfo
+from keyi.platform.permissions import Actor
+from keyi.platform.records import RecordsService
+from keyi.platform.tenancy import Platform
 from tests.integration.helpers import make_account
 
-R = "/api/v1/records"
+L2C = ("core", "sales", "l2c")
 
 
-def ok(response: Any, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    return dict(response.json())
+def exact(response: httpx.Response) -> Any:
+    """The body with numbers as Decimals (amounts come back as exact JSON numbers)."""
+    return json.loads(response.content, parse_float=Decimal)
 
 
-def create(client: TestClient, object_name: str, **values: Any) -> dict[str, Any]:
-    return ok(client.post(f"{R}/{object_name}", json=values), 201)
+def created(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 201, response.text
+    return dict(exact(response))
+
+
+def refused(response: httpx.Response, *fields: str) -> list[dict[str, Any]]:
+    """A 422 problem+json naming exactly `fields`; its errors."""
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    errors: list[dict[str, Any]] = response.json()["errors"]
+    assert [e["field"] for e in errors] == list(fields), errors
+    return errors
+
+
+def post(client: TestClient, object_name: str, **values: Any) -> httpx.Response:
+    return client.post(f"/api/v1/records/{object_name}", json=values)
+
+
+def make(client: TestClient, object_name: str, **values: Any) -> dict[str, Any]:
+    return created(post(client, object_name, **values))
 
 
 def get(client: TestClient, object_name: str, record_id: str) -> dict[str, Any]:
-    return ok(client.get(f"{R}/{object_name}/{record_id}"))
+    response = client.get(f"/api/v1/records/{object_name}/{record_id}")
+    assert response.status_code == 200, response.text
+    return dict(exact(response))
 
 
-def act(client: TestClient, object_name: str, record_id: str, action: str, body: Any = None) -> Any:
-    """POST a record action; the response (the caller checks the status)."""
-    path = f"{R}/{object_name}/{record_id}/{action}"
-    return client.post(path) if body is None else client.post(path, json=body)
-
-
-def children(client: TestClient, object_name: str, field: str, parent_id: str) -> list[dict]:
-    body = {
-        "filter": {"field": field, "op": "eq", "value": parent_id},
-        "sort": [{"field": "sort_order", "direction": "asc"}],
-    }
-    return list(ok(client.post(f"{R}/{object_name}/query", json=body))["records"])
-
-
-def product(client: TestClient, price: str = "1000", tax_rate: str = "13") -> dict[str, Any]:
-    code = "P-" + uuid.uuid4().hex[:6]
-    return create(
-        client, "product", code=code, name=f"产品{code}", list_price=price, tax_rate=tax_rate
+def make_product(client: TestClient, code: str, **values: Any) -> dict[str, Any]:
+    return make(
+        client,
+        "product",
+        **{"code": code, "name": f"产品{code}", "list_price": "100.00", "tax_rate": 13, **values},
     )
 
 
-def price_book(client: TestClient, *, standard: bool = True, currency: str = "CNY") -> dict:
-    return create(
-        client, "price_book", name=f"价目表{currency}", currency=currency, is_standard=standard
+def make_book(client: TestClient, name: str = "标准价目表", **values: Any) -> dict[str, Any]:
+    return make(client, "price_book", **{"name": name, "currency": "CNY", **values})
+
+
+def add_entry(
+    client: TestClient, book: dict[str, Any], product: dict[str, Any], price: str = "100.00"
+) -> dict[str, Any]:
+    return make(
+        client, "price_book_entry", price_book=book["id"], product=product["id"], unit_price=price
     )
 
 
-def opportunity(
-    client: TestClient, account: dict[str, Any] | None = None, amount: str = "0"
-) -> dict:
-    account = account or make_account(client, name="客户" + uuid.uuid4().hex[:6])
-    return create(
+def make_opportunity(client: TestClient) -> dict[str, Any]:
+    account = make_account(client)
+    return make(
         client,
         "opportunity",
-        name="年度采购",
+        name="云平台项目",
         account=account["id"],
-        close_date="2027-12-31",
-        amount=amount,
+        close_date="2027-06-30",
+        amount="10000",
     )
 
 
-def quote(
-    client: TestClient, lines: list[tuple[str, str, str]], *, account: dict | None = None
+def make_quote(
+    client: TestClient, book: dict[str, Any], opportunity: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """A draft quote with lines (quantity, unit price, discount percent), tax 13 %."""
-    opp = opportunity(client, account)
-    book = price_book(client)
-    made = create(
+    opp = opportunity or make_opportunity(client)
+    return make(
         client,
         "quote",
         name="报价",
@@ -81,42 +95,26 @@ def quote(
         opportunity=opp["id"],
         price_book=book["id"],
     )
-    for index, (quantity, price, discount) in enumerate(lines):
-        item = product(client, price)
-        create(
-            client,
-            "quote_line",
-            quote=made["id"],
-            product=item["id"],
-            quantity=quantity,
-            unit_price=price,
-            discount_percent=discount,
-            tax_rate="13",
-            sort_order=index + 1,
-        )
-    return get(client, "quote", made["id"])
 
 
-def contract(client: TestClient, amount: str = "100000", **values: Any) -> dict[str, Any]:
-    account = make_account(client, name="合同客户" + uuid.uuid4().hex[:6])
-    return create(
+def make_contract(client: TestClient, amount: str = "1000.00") -> dict[str, Any]:
+    account = make_account(client)
+    return make(
         client,
         "contract",
-        **{
-            "name": "年度服务合同",
-            "account": account["id"],
-            "amount": amount,
-            "start_date": "2027-01-01",
-            "end_date": "2027-12-31",
-            **values,
-        },
+        name="年度服务合同",
+        account=account["id"],
+        amount=amount,
+        start_date="2027-01-01",
+        end_date="2027-12-31",
     )
 
 
-def activate(platform: Any, tenant: Any, contract_id: str) -> None:
-    """Make a contract active as the system (what an approval would do)."""
-    from keyi.packages.l2c import workflow
-    from keyi.platform.permissions import Actor
-
+def set_status(
+    platform: Platform, tenant: TenantInfo, object_name: str, record_id: str, status: str
+) -> None:
+    """Change a read-only status as the package's actions and approvals do (a trusted write)."""
     with platform.context(tenant, Actor.system("test")) as ctx:
-        workflow.set_fields(ctx, "contract", contract_id, {"status": "active"})
+        RecordsService(ctx).update(
+            object_name, record_id, {"status": status}, trusted_fields=frozenset({"status"})
+        )

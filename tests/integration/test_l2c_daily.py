@@ -13,7 +13,7 @@ from keyi.packages.l2c import workflow
 from keyi.platform.context import TenantInfo
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
-from tests.integration.l2c_helpers import act, activate, contract, get, ok, quote
+from tests.integration.l2c_flow_helpers import act, activate, contract, get, ok, quote
 
 pytestmark = pytest.mark.packages("core", "sales", "l2c")
 
@@ -56,7 +56,7 @@ def test_overdue_plans_flip_and_notify_once(
     late, due_today, later = ok(act(client, "contract", made["id"], "installments", body))[
         "plan_ids"
     ]
-    assert _run(platform, tenant) >= 2
+    assert _run(platform, tenant) >= 1
     assert get(client, "payment_plan", late)["status"] == "overdue"
     assert get(client, "payment_plan", due_today)["status"] == "pending"
     assert get(client, "payment_plan", later)["status"] == "pending"

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from keyi.platform.context import TenantInfo
 from keyi.platform.tenancy import Platform
 from tests.integration.helpers import make_account
-from tests.integration.l2c_helpers import (
+from tests.integration.l2c_flow_helpers import (
     act,
     activate,
     children,
@@ -31,6 +31,11 @@ LINES = [("2", "1000", "10"), ("1", "500", "0")]  # 1800 + 500, tax 13 %: 2599.0
 pytestmark = pytest.mark.packages("core", "sales", "l2c")
 
 
+def D(value: object) -> Decimal:
+    """A JSON number as the exact decimal it was written as (json parses floats)."""
+    return Decimal(str(value))
+
+
 def _approved_quote(client: TestClient) -> dict:
     made = quote(client, LINES)
     assert ok(act(client, "quote", made["id"], "submit"))["status"] == "approved"
@@ -41,7 +46,7 @@ def test_quote_from_opportunity_copies_lines_book_and_account(client: TestClient
     account = make_account(client, name="北京某科技有限公司")
     opp = opportunity(client, account)
     book = price_book(client, standard=False, currency="USD")
-    first, second = product(client, "800"), product(client, "120")
+    first, second = product(client, "800", book=book), product(client, "120", book=book)
     for index, (item, quantity, price, discount) in enumerate(
         ((first, "3", "800", "5"), (second, "10", "120", "0"))
     ):
@@ -74,14 +79,12 @@ def test_quote_from_opportunity_copies_lines_book_and_account(client: TestClient
         date.today() + timedelta(days=1),
     }
     lines = children(client, "quote_line", "quote", quote_id)
-    assert [
-        (line["product"], Decimal(line["quantity"]), Decimal(line["unit_price"])) for line in lines
-    ] == [
+    assert [(line["product"], D(line["quantity"]), D(line["unit_price"])) for line in lines] == [
         (first["id"], Decimal(3), Decimal(800)),
         (second["id"], Decimal(10), Decimal(120)),
     ]
     # 3 × 800 × 0.95 = 2280, + 1200; the roll-up sums the copied lines
-    assert Decimal(made["subtotal"]) == Decimal("3480.00")
+    assert D(made["subtotal"]) == Decimal("3480.00")
 
 
 def test_quote_needs_a_price_book(client: TestClient) -> None:
@@ -138,7 +141,7 @@ def test_contract_from_quote_takes_grand_total(client: TestClient) -> None:
     body = {"start_date": "2027-01-01", "end_date": "2027-12-31"}
     contract_id = ok(act(client, "quote", made["id"], "create_contract", body))["contract_id"]
     made_contract = get(client, "contract", contract_id)
-    assert Decimal(made_contract["amount"]) == Decimal("2599.00")
+    assert D(made_contract["amount"]) == Decimal("2599.00")
     assert (made_contract["account"], made_contract["quote"], made_contract["opportunity"]) == (
         made["account"],
         made["id"],
@@ -171,14 +174,14 @@ def test_installments_by_percent_and_by_amount(
     }
     plan_ids = ok(act(client, "contract", made["id"], path, by_percent))["plan_ids"]
     plans = [get(client, "payment_plan", i) for i in plan_ids]
-    assert [Decimal(p["amount"]) for p in plans] == [
+    assert [D(p["amount"]) for p in plans] == [
         Decimal("33330.00"),
         Decimal("33330.00"),
         Decimal("33340.01"),
     ]
     assert [p["installment"] for p in plans] == [1, 2, 3]
     assert {p["account"] for p in plans} == {made["account"]}
-    assert Decimal(get(client, "contract", made["id"])["planned"]) == Decimal("100000.01")
+    assert D(get(client, "contract", made["id"])["planned"]) == Decimal("100000.01")
     # amounts that do not add up: nothing changes
     wrong = {
         "mode": "amount",
@@ -191,7 +194,7 @@ def test_installments_by_percent_and_by_amount(
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "installments"
     assert refused.json()["errors"][0]["code"] == "installments_sum"
-    assert len(children(client, "payment_plan", "contract", made["id"])) == 3
+    assert len(children(client, "payment_plan", "contract", made["id"], "installment")) == 3
     # by amount: replaces the plans (none has a payment)
     right = {
         "mode": "amount",
@@ -201,7 +204,7 @@ def test_installments_by_percent_and_by_amount(
         ],
     }
     plan_ids = ok(act(client, "contract", made["id"], path, right))["plan_ids"]
-    live = children(client, "payment_plan", "contract", made["id"])
+    live = children(client, "payment_plan", "contract", made["id"], "installment")
     assert sorted(p["id"] for p in live) == sorted(plan_ids)
     # once a plan has a payment, the plans stay
     create(
@@ -226,12 +229,12 @@ def test_payments_drive_plan_statuses(client: TestClient) -> None:
     pay = {"account": made["account"], "contract": made["id"], "payment_plan": plan_id}
     create(client, "payment", **pay, amount="400", received_on="2027-01-10")
     plan = get(client, "payment_plan", plan_id)
-    assert (Decimal(plan["received"]), plan["status"]) == (Decimal("400"), "partly_paid")
+    assert (D(plan["received"]), plan["status"]) == (Decimal("400"), "partly_paid")
     create(client, "payment", **pay, amount="600", received_on="2027-01-20")
     assert get(client, "payment_plan", plan_id)["status"] == "paid"
     received = get(client, "contract", made["id"])
-    assert Decimal(received["received"]) == Decimal("1000")
-    assert Decimal(received["outstanding"]) == Decimal("0")
+    assert D(received["received"]) == Decimal("1000")
+    assert D(received["outstanding"]) == Decimal("0")
 
 
 def test_quote_contract_order_chain(
@@ -247,11 +250,11 @@ def test_quote_contract_order_chain(
     )
     assert order["order_no"].startswith("DD-")
     lines = children(client, "order_line", "order", order_id)
-    assert [Decimal(line["line_total"]) for line in lines] == [
+    assert [D(line["line_total"]) for line in lines] == [
         Decimal("1800.00"),
         Decimal("500.00"),
     ]
-    assert Decimal(order["grand_total"]) == Decimal("2599.00")
+    assert D(order["grand_total"]) == Decimal("2599.00")
     # contract → order: only an active contract
     body = {"start_date": "2027-01-01", "end_date": "2027-12-31"}
     contract_id = ok(act(client, "quote", made["id"], "create_contract", body))["contract_id"]
@@ -269,7 +272,7 @@ def test_terminate_and_renewal(client: TestClient, platform: Platform, tenant: T
     activate(platform, tenant, made["id"])
     opportunity_id = ok(act(client, "contract", made["id"], "create_renewal"))["opportunity_id"]
     renewal = get(client, "opportunity", opportunity_id)
-    assert (renewal["type"], Decimal(renewal["amount"]), renewal["account"]) == (
+    assert (renewal["type"], D(renewal["amount"]), renewal["account"]) == (
         "renewal",
         Decimal("88000"),
         made["account"],

@@ -42,9 +42,14 @@ def receivables(
         raise ValidationFailed([FieldError("cursor", "invalid_cursor")])
     plan = QueryPlan.build(ctx, "payment_plan")
     t = plan.table
-    key_column = t.c.account if group_by == "account" else t.c.owner_id
     contracts = ctx.object("contract").table.alias("rc")
     orders = ctx.object("order").table.alias("ro")
+    # A plan's account is filled from its contract or order; read through them as well.
+    key_column = (
+        sa.func.coalesce(t.c.account, contracts.c.account, orders.c.account)
+        if group_by == "account"
+        else t.c.owner_id
+    )
     currency = sa.func.coalesce(contracts.c.currency, orders.c.currency, BASE)
     outstanding = t.c.amount - sa.func.coalesce(t.c.received, 0)
     bucket = sa.case(

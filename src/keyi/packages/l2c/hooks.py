@@ -1,0 +1,361 @@
+"""Behaviour of the lead-to-cash objects that metadata alone does not express.
+
+Line maths (money.py), values derived from linked records (a quote's currency, a plan's name),
+checks that need another record (the product in the quote's price book, a payment within its
+plan's open amount), the locks of approved quotes and active contracts, and a payment plan's
+status kept in step with its payments. Range checks that an expression can state (negative
+quantities, discounts over 100 %) are validation rules in the object files instead, where an
+administrator can see them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from keyi.packages.l2c.money import line_amounts, plan_status, to_decimal
+from keyi.platform.errors import Conflict
+from keyi.platform.fieldtypes import currency_column
+from keyi.platform.hooks import AfterWriteEvent, DeleteEvent, WriteEvent, registry
+from keyi.platform.i18n import MESSAGES
+from keyi.platform.metadata import store
+from keyi.platform.records import RecordsService
+from keyi.platform.schema import meta_state_table
+
+if TYPE_CHECKING:
+    from keyi.platform.context import Context
+
+# Run only for tenants that installed the lead-to-cash package.
+hooks = registry.package("l2c")
+
+# The package's error texts, added to the platform's catalogue when the package loads.
+MESSAGES.update(
+    {
+        "not_in_price_book": {
+            "en": "This product has no active entry in the quote's price book.",
+            "zh-CN": "该产品不在报价单所选价目表中（或条目已停用）。",
+        },
+        "quote_not_editable": {
+            "en": "The quote is {status}: only a draft quote can be changed.",
+            "zh-CN": "报价单状态为“{status}”，只有草稿状态的报价单可以修改。",
+        },
+        "contract_amount_locked": {
+            "en": "The contract is active: its amount can no longer change.",
+            "zh-CN": "合同已生效，合同金额不能再修改。",
+        },
+        "standard_price_book_exists": {
+            "en": "There is already a standard price book ({name}).",
+            "zh-CN": "已存在标准价目表（{name}）。",
+        },
+        "exceeds_open_amount": {
+            "en": "The payment is larger than the plan's open amount ({open}).",
+            "zh-CN": "回款金额超过该回款计划的未回款金额（{open}）。",
+        },
+        "plan_of_other_contract": {
+            "en": "The payment plan belongs to another contract.",
+            "zh-CN": "该回款计划属于其他合同。",
+        },
+    }
+)
+
+LINE_PARENTS = {"quote_line": "quote", "order_line": "order", "opportunity_line": "opportunity"}
+LINE_INPUTS = ("quantity", "unit_price", "discount_percent", "tax_rate")
+LINE_AMOUNTS = ("line_total", "discount_amount", "tax_amount", "unit_price")
+# Quote fields the package itself changes (through trusted writes) after a quote left draft.
+QUOTE_SYSTEM_FIELDS = frozenset(
+    {"status", "superseded", "previous_version", "revision", "owner_id", "currency"}
+)
+ALLOW_OVERPAYMENT = "l2c.allow_overpayment"
+
+
+# ------------------------------------------------------------------ helpers
+def _row(ctx: Context, object_name: str, record_id: Any, *, lock: bool = False) -> dict[str, Any]:
+    """A linked record as stored (as the system reads it: a hook's checks do not depend on
+    what the writer may see), or {} when there is none."""
+    if not record_id:
+        return {}
+    table = ctx.object(object_name).table
+    stmt = sa.select(table).where(table.c.id == record_id, table.c.deleted_at.is_(None))
+    if lock:
+        stmt = stmt.with_for_update(of=table)
+    found = ctx.conn.execute(stmt).mappings().first()
+    return dict(found) if found else {}
+
+
+def _status_label(ctx: Context, object_name: str, value: Any) -> str:
+    field = ctx.object(object_name).fields["status"]
+    for option in field.options or ():
+        if option.value == value:
+            return option.labels.get(ctx.locale) or option.labels.get("en") or str(value)
+    return str(value)
+
+
+def allow_overpayment(ctx: Context) -> bool:
+    """Whether the tenant accepts payments above a plan's open amount (off by default)."""
+    return bool(ctx.settings.get(ALLOW_OVERPAYMENT, False))
+
+
+def set_allow_overpayment(ctx: Context, allowed: bool) -> None:
+    """Switch the tenant setting; stored with the tenant's settings, as the webhook settings
+    are, and the metadata version bumped so every process reads it on its next request."""
+    settings = dict(
+        ctx.conn.execute(
+            sa.select(meta_state_table.c.settings).where(meta_state_table.c.id == 1)
+        ).scalar_one()
+        or {}
+    )
+    if settings.get(ALLOW_OVERPAYMENT, False) == allowed:
+        return
+    settings[ALLOW_OVERPAYMENT] = allowed
+    ctx.conn.execute(
+        sa.update(meta_state_table).where(meta_state_table.c.id == 1).values(settings=settings)
+    )
+    store.bump_version(ctx.conn)
+    ctx.refresh_schema(dataclasses.replace(ctx.schema, settings=settings, memo={}))
+    ctx.audit("l2c.settings", allow_overpayment=allowed)
+
+
+def _set_currency(ctx: Context, event: WriteEvent, fields: tuple[str, ...], code: Any) -> None:
+    """Money fields of a record carry its document's currency rather than the tenant's."""
+    if not code:
+        return
+    obj = ctx.object(event.object_name)
+    for name in fields:
+        if name in obj.fields and event.final(name) is not None:
+            event.values[currency_column(name)] = code
+
+
+# ------------------------------------------------------------------ lines
+def _line_hook(ctx: Context, event: WriteEvent) -> None:
+    """Defaults from the product, the line's amounts, its name; for quote lines the price
+    book check and the draft-only lock."""
+    parent_field = LINE_PARENTS[event.object_name]
+    parent = _row(ctx, parent_field, event.final(parent_field))
+    if event.object_name == "quote_line" and parent and parent.get("status") != "draft":
+        event.errors.add(
+            "quote",
+            "quote_not_editable",
+            status=_status_label(ctx, "quote", parent.get("status")),
+        )
+        return
+    product_changed = event.operation == "create" or "product" in event.values
+    product = _row(ctx, "product", event.final("product")) if product_changed else {}
+    if product:
+        if event.final("tax_rate") is None:
+            event.values["tax_rate"] = to_decimal(product.get("tax_rate"))
+        code, name = product.get("code") or "", product.get("name") or ""
+        event.values["name"] = f"{code} {name}".strip()[:300]
+    if event.object_name == "quote_line" and product_changed and product:
+        _check_in_price_book(ctx, event, parent)
+    if event.operation == "create" or any(k in event.values for k in LINE_INPUTS):
+        amounts = line_amounts(
+            event.final("quantity"),
+            event.final("unit_price"),
+            event.final("discount_percent"),
+            event.final("tax_rate"),
+        )
+        event.values["line_total"] = amounts.line_total
+        event.values["tax_amount"] = amounts.tax_amount
+        if "discount_amount" in ctx.object(event.object_name).fields:
+            event.values["discount_amount"] = amounts.discount_amount
+    currency = parent.get("currency") if parent_field != "opportunity" else None
+    if currency is None and parent_field == "opportunity":
+        currency = parent.get(currency_column("amount"))
+    _set_currency(ctx, event, LINE_AMOUNTS, currency)
+
+
+def _check_in_price_book(ctx: Context, event: WriteEvent, quote: dict[str, Any]) -> None:
+    book = quote.get("price_book")
+    if not book:
+        return
+    entries = ctx.object("price_book_entry").table
+    found = ctx.conn.execute(
+        sa.select(entries.c.id).where(
+            entries.c.price_book == book,
+            entries.c.product == event.final("product"),
+            entries.c.active.is_(True),
+            entries.c.deleted_at.is_(None),
+        )
+    ).first()
+    if found is None:
+        event.errors.add("product", "not_in_price_book")
+
+
+for _name in LINE_PARENTS:
+    hooks.before_save(_name)(_line_hook)
+
+
+@hooks.before_delete("quote_line")
+def quote_line_delete_needs_draft(ctx: Context, event: DeleteEvent) -> None:
+    """A line goes only while its quote is a draft (a sent quote is what the customer has)."""
+    quote = _row(ctx, "quote", event.old.get("quote"))
+    if quote and quote.get("status") != "draft":
+        raise Conflict(
+            "quote_not_editable", status=_status_label(ctx, "quote", quote.get("status"))
+        )
+
+
+# ------------------------------------------------------------------ quote, contract
+@hooks.before_save("quote")
+def quote_currency_and_lock(ctx: Context, event: WriteEvent) -> None:
+    """The currency follows the price book; a quote that left draft changes only through the
+    package's own (trusted) status writes, never through an edit."""
+    if event.operation == "update" and (event.old or {}).get("status") != "draft":
+        status = _status_label(ctx, "quote", (event.old or {}).get("status"))
+        for name in event.values:
+            field = ctx.object("quote").fields.get(name)
+            if field is not None and name not in QUOTE_SYSTEM_FIELDS and field.writable:
+                event.errors.add(name, "quote_not_editable", status=status)
+        return
+    if event.operation == "create" or "price_book" in event.values:
+        book = _row(ctx, "price_book", event.final("price_book"))
+        if book.get("currency"):
+            event.values["currency"] = book["currency"]
+
+
+@hooks.before_save("contract")
+def contract_amount_lock(ctx: Context, event: WriteEvent) -> None:
+    """An active contract's amount is what was signed: it does not change."""
+    old = event.old or {}
+    if (
+        event.operation == "update"
+        and old.get("status") == "active"
+        and "amount" in event.values
+        and to_decimal(event.values["amount"]) != to_decimal(old.get("amount"))
+    ):
+        event.errors.add("amount", "contract_amount_locked")
+    _set_currency(ctx, event, ("amount",), event.final("currency"))
+
+
+# ------------------------------------------------------------------ price books
+@hooks.before_save("price_book")
+def one_standard_price_book(ctx: Context, event: WriteEvent) -> None:
+    if not event.final("is_standard") or (
+        event.operation == "update" and "is_standard" not in event.values
+    ):
+        return
+    books = ctx.object("price_book").table
+    other = ctx.conn.execute(
+        sa.select(books.c.name).where(
+            books.c.is_standard.is_(True),
+            books.c.deleted_at.is_(None),
+            books.c.id != event.record_id,
+        )
+    ).first()
+    if other is not None:
+        event.errors.add("is_standard", "standard_price_book_exists", name=other[0])
+
+
+@hooks.before_save("price_book_entry")
+def price_book_entry_name_and_uniqueness(ctx: Context, event: WriteEvent) -> None:
+    """Named "code name" after its product; one entry per product in a book."""
+    if event.operation == "create" or "product" in event.values:
+        product = _row(ctx, "product", event.final("product"))
+        if product:
+            event.values["name"] = f"{product.get('code') or ''} {product.get('name') or ''}"[
+                :300
+            ].strip()
+    if event.operation == "create" or {"product", "price_book"} & set(event.values):
+        entries = ctx.object("price_book_entry").table
+        taken = ctx.conn.execute(
+            sa.select(entries.c.id).where(
+                entries.c.price_book == event.final("price_book"),
+                entries.c.product == event.final("product"),
+                entries.c.deleted_at.is_(None),
+                entries.c.id != event.record_id,
+            )
+        ).first()
+        if taken is not None:
+            event.errors.add("product", "not_unique")
+    book = _row(ctx, "price_book", event.final("price_book"))
+    _set_currency(ctx, event, ("unit_price",), book.get("currency"))
+
+
+@hooks.before_save("exchange_rate")
+def exchange_rate_name(ctx: Context, event: WriteEvent) -> None:
+    valid_from = event.final("valid_from")
+    event.values["name"] = (
+        f"{event.final('currency')} {valid_from.isoformat() if valid_from else ''}"
+    )
+
+
+# ------------------------------------------------------------------ collections
+@hooks.before_save("payment_plan")
+def payment_plan_derived(ctx: Context, event: WriteEvent) -> None:
+    """Name ("HT-2027-0001 第1期"), account and currency from the contract or order, and the
+    status from the amounts and the due date (payments change it after their write)."""
+    source = _row(ctx, "contract", event.final("contract"))
+    number = source.get("contract_no")
+    if not source:
+        source = _row(ctx, "order", event.final("order"))
+        number = source.get("order_no")
+    if source:
+        if event.final("account") is None or "contract" in event.values or "order" in event.values:
+            event.values["account"] = source.get("account")
+        event.values["name"] = f"{number or ''} 第{event.final('installment')}期".strip()
+        _set_currency(ctx, event, ("amount",), source.get("currency"))
+    if event.operation == "create" or {"amount", "due_date"} & set(event.values):
+        event.values["status"] = plan_status(
+            event.final("amount"), event.final("received"), event.final("due_date"), ctx.today()
+        )
+
+
+@hooks.before_save("payment")
+def payment_checks(ctx: Context, event: WriteEvent) -> None:
+    """The plan's contract and order fill the payment's, a plan of another contract is
+    refused, and a payment above the plan's open amount too (unless the tenant allows it)."""
+    if event.operation == "create" or "payment_no" in event.values:
+        event.values["name"] = event.final("payment_no")
+    plan_id = event.final("payment_plan")
+    plan = _row(ctx, "payment_plan", plan_id, lock=True) if plan_id else {}
+    if plan:
+        for link in ("contract", "order"):
+            if event.final(link) is None and plan.get(link):
+                event.values[link] = plan[link]
+        if plan.get("contract") and event.final("contract") != plan["contract"]:
+            event.errors.add("payment_plan", "plan_of_other_contract")
+        relevant = event.operation == "create" or {"amount", "payment_plan"} & set(event.values)
+        if relevant and not allow_overpayment(ctx):
+            received = to_decimal(plan.get("received"))
+            old = event.old or {}
+            if old.get("payment_plan") == plan_id and old.get("amount") is not None:
+                received -= to_decimal(old["amount"])  # this payment is already counted
+            open_amount = to_decimal(plan.get("amount")) - received
+            if to_decimal(event.final("amount")) > open_amount:
+                event.errors.add(
+                    "amount", "exceeds_open_amount", open=str(max(open_amount, Decimal(0)))
+                )
+    contract = _row(ctx, "contract", event.final("contract"))
+    _set_currency(ctx, event, ("amount",), contract.get("currency"))
+
+
+@hooks.after_write("payment")
+def payment_updates_plan_status(ctx: Context, event: AfterWriteEvent) -> None:
+    """After a payment's write its plans' `received` roll-ups are fresh: bring their status in
+    line (the old plan too when the payment moved to another one)."""
+    plan_ids: set[str] = {
+        str(row["payment_plan"])
+        for row in (event.old, event.new)
+        if row and row.get("payment_plan")
+    }
+    for plan_id in sorted(plan_ids):
+        refresh_plan_status(ctx, plan_id)
+
+
+def refresh_plan_status(ctx: Context, plan_id: str) -> str | None:
+    """Recompute a plan's status from its stored amounts (also the daily overdue job's step);
+    written through the records service as the system, so history and flows see it."""
+    plan = _row(ctx, "payment_plan", plan_id)
+    if not plan:
+        return None
+    status = plan_status(
+        plan.get("amount"), plan.get("received"), plan.get("due_date"), ctx.today()
+    )
+    if status != plan.get("status"):
+        RecordsService(ctx.as_system()).update(
+            "payment_plan", plan_id, {"status": status}, trusted_fields=frozenset({"status"})
+        )
+    return status
