@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from keyi.cli import main
-from keyi.packages import Package, install_resolved, load_package
+from keyi.packages import DEFAULT_PACKAGES, Package, install_resolved, load_package
 from keyi.packages.upgrade import Note, UpgradeReport, upgrade_all, upgrade_tenant
 from keyi.platform.audit import audit_table
 from keyi.platform.context import TenantInfo
@@ -136,13 +136,51 @@ def _targets(report: UpgradeReport) -> set[str]:
     return {f"{n.target} {n.text}" for n in report.changes}
 
 
+@pytest.mark.packages(*DEFAULT_PACKAGES)
 def test_new_tenant_records_its_packages(platform: Platform, tenant: TenantInfo) -> None:
     with platform.context(tenant, SYSTEM, write=False) as ctx:
         rows = {r.name: r.digest for r in ctx.conn.execute(sa.select(package_table))}
-    assert rows == {name: load_package(name).digest() for name in ("core", "sales")}
+    assert rows == {name: load_package(name).digest() for name in DEFAULT_PACKAGES}
     report = upgrade_tenant(platform, tenant)
     assert report.changes == [] and report.conflicts == []
-    assert report.summary().endswith("packages up to date (core, sales)")
+    assert report.summary().endswith(f"packages up to date ({', '.join(DEFAULT_PACKAGES)})")
+
+
+def test_upgrade_installs_a_default_package_the_tenant_lacks(
+    platform: Platform, tenant: TenantInfo
+) -> None:
+    """A company made before l2c existed (core and sales only) gets it from the upgrade, with
+    its hooks working, and a second run finds nothing to do."""
+    with platform.context(tenant, SYSTEM, write=False) as ctx:
+        assert ctx.schema.get("quote") is None
+    dry = upgrade_tenant(platform, tenant, dry_run=True)
+    assert "quote new object" in _targets(dry)
+    with platform.context(tenant, SYSTEM, write=False) as ctx:
+        assert ctx.schema.get("quote") is None  # a dry run changes nothing
+    report = upgrade_tenant(platform, tenant)
+    assert {"product new object", "payment_plan new object", "order new object"} <= _targets(report)
+    assert report.conflicts == []
+    with platform.context(tenant, SYSTEM) as ctx:
+        rows = {r.name: r.digest for r in ctx.conn.execute(sa.select(package_table))}
+        assert rows["l2c"] == load_package("l2c").digest()
+        records = RecordsService(ctx)
+        account = records.create("account", {"name": "升级客户"})
+        contract = records.create(
+            "contract",
+            {
+                "name": "合同",
+                "account": account["id"],
+                "amount": "10.00",
+                "start_date": "2027-01-01",
+                "end_date": "2027-12-31",
+            },
+        )
+        plan = records.create(
+            "payment_plan",
+            {"contract": contract["id"], "installment": 1, "due_date": "2099-01-01", "amount": 10},
+        )
+        assert plan["name"] == f"{contract['contract_no']} 第1期"  # the l2c hooks run
+    assert upgrade_tenant(platform, tenant).changes == []
 
 
 def test_upgrade_adds_what_is_new_and_keeps_admin_changes(
@@ -255,7 +293,7 @@ def test_tenant_from_before_baselines(platform: Platform, old_tenant: TenantInfo
         account = ctx.object("account").definition
         assert account.field("website") is not None
         assert _field(account, "city").labels["en"] == "Town"
-        assert {r.name for r in ctx.conn.execute(sa.select(package_table))} == {"core", "sales"}
+        assert {r.name for r in ctx.conn.execute(sa.select(package_table))} == set(DEFAULT_PACKAGES)
     assert upgrade_tenant(platform, old_tenant).changes == []
 
 
@@ -292,11 +330,12 @@ def test_cli_tenant_upgrade(tmp_path: Path) -> None:
     assert code == 0, out
     assert "tenant acme-old: sales " in out and "would apply" in out
     assert "  + account.website: new field" in out
+    assert "  + quote: new object" in out  # the l2c package, new in this release
     code, out = _cli(tmp_path, "tenant", "upgrade", "--all")
     assert code == 0, out
     assert "applied" in out and "  + account.website: new field" in out
     code, out = _cli(tmp_path, "tenant", "upgrade", "acme-old")
-    assert code == 0 and "tenant acme-old: packages up to date (core, sales)" in out
+    assert code == 0 and "tenant acme-old: packages up to date (core, sales, l2c)" in out
     code, out = _cli(tmp_path, "tenant", "upgrade")
     assert code == 2 and "give a tenant NAME or --all" in out
 

@@ -20,7 +20,7 @@ from keyi.platform.i18n import message, negotiate
 log = logging.getLogger("keyi.api")
 PROBLEM = "application/problem+json"
 # Parameters that are safe and useful to echo to clients in the problem body.
-PUBLIC_PARAMS = ("tenants", "current")
+PUBLIC_PARAMS = ("tenants", "current", "candidates")
 # Framework errors (unknown route, wrong method, body too large) by status.
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 

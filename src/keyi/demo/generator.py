@@ -129,6 +129,9 @@ class Mix:
     opportunities: bool = True
     activities: bool = True
     leads: bool = True
+    # Business documents the installed packages add to the opportunities (lead-to-cash:
+    # quotes, contracts, payment plans and payments), see keyi.demo.deals.
+    documents: bool = True
 
 
 FULL = Mix()

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from keyi.demo.deals import Deal, seed_deal_documents
 from keyi.demo.generator import FULL, GROUP_EVERY, Bundle, DemoGenerator, Mix, Owners
 from keyi.demo.org import ensure_org
 from keyi.demo.words import DEPARTMENTS, SALES_TEAM
@@ -36,6 +37,8 @@ DEMO_ADMIN_NAME = "王建国"
 DEMO_LABEL = "客易演示公司 Keyi Demo Co."
 DEFAULT_BATCH = 2000
 OBJECTS = ("account", "contact", "opportunity", "activity", "lead")
+# Seeds the documents' random choices apart from the accounts' own.
+DOCUMENTS_SALT = 31
 
 Echo = Callable[[str], None]
 
@@ -125,7 +128,7 @@ def ensure_demo(
         with platform.context(tenant, Actor.system("demo")) as ctx:
             counts = seeder.seed(ctx, [generator.bundle(k) for k in indexes])
         for name, n in counts.items():
-            report.created[name] += n
+            report.created[name] = report.created.get(name, 0) + n
         done += len(indexes)
         elapsed = time.perf_counter() - started
         say(
@@ -339,6 +342,23 @@ class _BatchSeeder:
         lead_rows = [_clean(row) for b in bundles for row in b.leads]
         self._create(svc, "lead", lead_rows)
         counts["lead"] = len(lead_rows)
+        if self.generator.mix.documents and opp_rows:
+            deals = [
+                Deal(
+                    id=opp_ids[key],
+                    account_id=account_ids[key[0]],
+                    contact_id=row.get("contact"),
+                    owner_id=row.get("owner_id"),
+                    name=row["name"],
+                    stage=row["stage"],
+                    amount=row.get("amount"),
+                    close_date=date.fromisoformat(row["close_date"]),
+                )
+                for key, row in zip(opp_keys, opp_rows, strict=True)
+            ]
+            rng = self.generator.rng(bundles[0].index, salt=DOCUMENTS_SALT)
+            for object_name, n in seed_deal_documents(ctx, svc, deals, rng).items():
+                counts[object_name] = counts.get(object_name, 0) + n
         return counts
 
     def _create(

@@ -36,6 +36,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from keyi.packages import (
+    DEFAULT_PACKAGES,
     PACKAGES_DIR,
     Package,
     install_approvals,
@@ -407,7 +408,10 @@ def upgrade(
     has_table = not dry_run or sa.inspect(conn).has_table(package_table.name)
     stored = _stored(conn) if has_table else {}
     defs = {o.name: o for o in load_definitions(conn)}
-    names = sorted(set(stored) | {o.package for o in defs.values() if o.package})
+    # A default package of this release the tenant lacks (one a later release added, as l2c)
+    # is installed: every object is an addition, so the tenant gets it as a new company would.
+    defaults = set(DEFAULT_PACKAGES) if packages is None else set(overrides)
+    names = sorted(set(stored) | {o.package for o in defs.values() if o.package} | defaults)
     plans: list[PackagePlan] = []
     known_names: list[str] = []
     for name in names:

@@ -93,6 +93,9 @@ class ActionDef:
     available: Available | None = None
     menu: bool = True  # shown in the web app's action menu
     description: str | None = None
+    # The 409's code when ``available`` says no (``already_converted`` says more than the
+    # default to a client that converts a lead twice).
+    unavailable_code: str = "action_unavailable"
 
     @property
     def operation(self) -> Operation:
@@ -167,7 +170,7 @@ class ActionRegistry:
         action = self._active(ctx, object_name, "record", name)
         record = load_record(ctx, object_name, record_id, action.operation)
         if action.available is not None and not action.available(ctx, record):
-            raise Conflict("action_unavailable", action=name)
+            raise Conflict(action.unavailable_code, action=name)
         return action.fn(ctx, record, payload)
 
     def run_object(self, ctx: Context, object_name: str, name: str, payload: Any) -> Any:
@@ -177,7 +180,7 @@ class ActionRegistry:
         if not ctx.policy.can(obj, action.operation):
             raise Forbidden()
         if action.available is not None and not action.available(ctx, {}):
-            raise Conflict("action_unavailable", action=name)
+            raise Conflict(action.unavailable_code, action=name)
         return action.fn(ctx, payload)
 
     def menu(self, ctx: Context, object_name: str, record_id: str | None) -> list[dict[str, Any]]:
@@ -263,6 +266,7 @@ class PackageActions:
         available: Available | None = None,
         menu: bool = True,
         description: str | None = None,
+        unavailable_code: str = "action_unavailable",
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register ``fn(ctx, record, payload)`` as the record action ``name``."""
         return self._register(
@@ -278,6 +282,7 @@ class PackageActions:
             available=available,
             menu=menu,
             description=description,
+            unavailable_code=unavailable_code,
         )
 
     def object(
@@ -294,6 +299,7 @@ class PackageActions:
         available: Available | None = None,
         menu: bool = True,
         description: str | None = None,
+        unavailable_code: str = "action_unavailable",
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Register ``fn(ctx, payload)`` as the object (list) action ``name``."""
         return self._register(
@@ -309,6 +315,7 @@ class PackageActions:
             available=available,
             menu=menu,
             description=description,
+            unavailable_code=unavailable_code,
         )
 
     def _register(

@@ -50,6 +50,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This action is not available for the record in its current state.",
         "zh-CN": "该记录当前状态下不能执行此操作。",
     },
+    "already_converted": {
+        "en": "This lead was already converted.",
+        "zh-CN": "该线索已转换。",
+    },
+    "lead_converted": {
+        "en": "A converted lead can no longer be changed; edit its account or contact instead.",
+        "zh-CN": "已转换的线索不能再修改，请修改转换后的客户或联系人。",
+    },
+    "duplicates_found": {
+        "en": "Possible duplicates exist: pick one, or confirm to create new records.",
+        "zh-CN": "发现可能重复的记录：请选择已有记录，或确认新建。",
+    },
+    "exclusive_with": {
+        "en": "Give either this or '{other}', not both.",
+        "zh-CN": "此项与“{other}”只能填写其一。",
+    },
     "not_pooled": {
         "en": "'{object}' records do not belong to a public pool.",
         "zh-CN": "“{object}”记录不属于公海。",
@@ -407,6 +423,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "“{value}”不是有效事件；可用 created、updated、deleted 或 *。",
     },
     "too_many": {"en": "At most {max} items.", "zh-CN": "最多 {max} 项。"},
+    "not_a_parent_link": {
+        "en": "Not a field of this object that points at {object}.",
+        "zh-CN": "该字段不是指向{object}的关联字段。",
+    },
+    "no_parent_link": {
+        "en": "This object has no field that points at {object}.",
+        "zh-CN": "该对象没有指向{object}的关联字段。",
+    },
+    "ambiguous_parent_link": {
+        "en": "Several fields point at {object}: name the one to use.",
+        "zh-CN": "有多个字段指向{object}，请指定使用哪一个。",
+    },
+    "set_by_parent": {
+        "en": "Set from the record created with it; leave it out.",
+        "zh-CN": "此值由同时创建的上级记录填写，请勿提供。",
+    },
     "webhook_not_found": {"en": "There is no such webhook.", "zh-CN": "Webhook 不存在。"},
     "webhook_delivery_not_found": {
         "en": "There is no such webhook delivery.",

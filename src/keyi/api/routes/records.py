@@ -21,6 +21,7 @@ from keyi.platform.query import AggregateSpec, QuerySpec, run_aggregate, run_que
 from keyi.platform.query.aggregate import AGG_OPS, BUCKETS
 from keyi.platform.query.listing import MAX_LIMIT
 from keyi.platform.records import RecordsService
+from keyi.platform.records.tree import MAX_CHILDREN, ChildBatch, create_tree
 
 # Record values carry exact decimals both ways (keyi.api.exactjson).
 router = APIRouter(prefix="/api/v1/records", tags=["records"], route_class=ExactNumbersRoute)
@@ -223,6 +224,42 @@ def create_many(object_name: str, request: Request, body: BulkBody) -> dict[str,
     with request_context(request, write=True) as ctx:
         ids = RecordsService(ctx).create_many(object_name, body.records)
         return {"ids": ids}
+
+
+class ChildBody(StrictBody):
+    object: str = Field(description="The child object, e.g. `quote_line`.")
+    field: str | None = Field(
+        default=None,
+        description="The child's field pointing at the parent; found from metadata when unique.",
+    )
+    records: list[RecordValues] = Field(min_length=1, max_length=MAX_CHILDREN)
+
+
+class TreeBody(StrictBody):
+    """`POST /{object}/tree`: a record and its children (a quote and its lines) in one
+    transaction; errors name their place, e.g. `children.0.records.3.quantity`."""
+
+    record: RecordValues
+    children: list[ChildBody] = Field(default_factory=list, max_length=20)
+
+
+@router.post("/{object_name}/tree", status_code=201)
+@body_class(BodyClass.UPLOAD)
+def create_tree_route(object_name: str, request: Request, body: TreeBody) -> JSONResponse:
+    with request_context(request, write=True) as ctx:
+        result = create_tree(
+            RecordsService(ctx),
+            object_name,
+            body.record,
+            [ChildBatch(c.object, c.records, c.field) for c in body.children],
+        )
+        return ExactJSONResponse(
+            {
+                "record": result.record,
+                "children": [{"object": name, "ids": ids} for name, ids in result.children],
+            },
+            status_code=201,
+        )
 
 
 @router.get("/{object_name}/{record_id}")

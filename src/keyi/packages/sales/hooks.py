@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from keyi.platform import pools
+from keyi.platform.dedupe import normalise_company_name, normalise_mobile
+from keyi.platform.errors import Conflict
 from keyi.platform.hooks import WriteEvent, registry
 
 if TYPE_CHECKING:
@@ -86,3 +88,26 @@ def link_activity_to_account(ctx: Context, event: WriteEvent) -> None:
             event.values["account"] = account_id
         if event.operation == "create" and account_id:
             pools.touch(ctx, "account", account_id)
+
+
+@hooks.before_save("account")
+def account_name_key(ctx: Context, event: WriteEvent) -> None:
+    """Keep the account's duplicate-matching key in step with its name (an indexed field, so
+    lead conversion finds 北京某某科技有限公司 when the lead says 某某科技)."""
+    if "name" in event.values and "name_key" in ctx.object("account").fields:
+        event.values["name_key"] = normalise_company_name(event.values["name"])
+
+
+@hooks.before_save("contact")
+def contact_mobile_key(ctx: Context, event: WriteEvent) -> None:
+    """The contact's mobile in E.164, whatever way it was typed, for duplicate matching."""
+    if "mobile" in event.values and "mobile_key" in ctx.object("contact").fields:
+        event.values["mobile_key"] = normalise_mobile(event.values["mobile"])
+
+
+@hooks.before_save("lead")
+def converted_leads_are_read_only(ctx: Context, event: WriteEvent) -> None:
+    """A converted lead is a record of what was converted: its account, contact and
+    opportunity carry the work on, so the lead itself no longer changes."""
+    if event.operation == "update" and (event.old or {}).get("status") == "converted":
+        raise Conflict("lead_converted")

@@ -46,11 +46,11 @@ def find_candidates(
     Goes through the ordinary query path, so access rules and field masks apply: a candidate
     list never reveals a record the caller could not open."""
     wanted = sorted({v for v in values if v})
-    if not wanted or field not in ctx.object(object_name).fields:
+    if not wanted or (field != "id" and field not in ctx.object(object_name).fields):
         return []
     spec = QuerySpec(
         filter={"field": field, "op": "in", "value": wanted},
         fields=fields,
         limit=limit,
     )
-    return list(run_query(ctx, object_name, spec)["items"])
+    return list(run_query(ctx, object_name, spec)["records"])
