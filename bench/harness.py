@@ -21,6 +21,7 @@ from sqlalchemy import event
 from bench.access import AccessFixture, ensure_access_fixture
 from bench.access_operations import access_operations, visible_counts
 from bench.environment import Backend, load_average, machine_info
+from bench.l2c_operations import l2c_operations
 from bench.operations import Operation, ServerTimer, Subject, all_operations, canonical
 from keyi.api.app import create_app
 from keyi.demo import Mix, ensure_demo
@@ -33,10 +34,14 @@ from keyi.platform.permissions import Actor
 RESULTS_DIR = Path(__file__).parent / "results"
 MIXES = {
     # Accounts and their opportunities: what the measured queries touch, seeded fastest.
-    "lean": Mix(contacts=False, opportunities=True, activities=False, leads=False),
+    "lean": Mix(contacts=False, opportunities=True, activities=False, leads=False, documents=False),
     "full": Mix(),
     # Accounts alone: the quickest way to a million-row list, get and search.
-    "accounts": Mix(contacts=False, opportunities=False, activities=False, leads=False),
+    "accounts": Mix(
+        contacts=False, opportunities=False, activities=False, leads=False, documents=False
+    ),
+    # Accounts, contacts, opportunities and the lead-to-cash documents that follow them.
+    "l2c": Mix(activities=False, leads=False),
 }
 KINDS = ("platform", "api", "raw")
 SALES_LOGIN = "li.na"
@@ -121,7 +126,8 @@ def run(config: Config, echo: Echo = print) -> dict[str, Any]:
 def run_backend(config: Config, name: str, echo: Echo) -> dict[str, Any]:
     backend = Backend.open(name, config.data_dir, pg_url=config.pg_url, pg_schema=config.pg_schema)
     try:
-        tenant_name = f"bench{config.accounts}"
+        # The lean tenant keeps its historical name; other mixes are different data.
+        tenant_name = f"bench{config.accounts}" + ("" if config.mix == "lean" else config.mix)
         echo(
             f"[{name}] seeding tenant {tenant_name}: {config.accounts:,} accounts, {config.mix} mix"
         )
@@ -162,7 +168,7 @@ def run_backend(config: Config, name: str, echo: Echo) -> dict[str, Any]:
         with _subject(backend, tenant, config) as subject:
             operations = [
                 op
-                for op in default_operations(subject, fixture)
+                for op in default_operations(subject, fixture, MIXES[config.mix])
                 if config.operations is None or op.name in config.operations
             ]
             access = {
@@ -187,10 +193,13 @@ def run_backend(config: Config, name: str, echo: Echo) -> dict[str, Any]:
         backend.close(drop=config.drop)
 
 
-def default_operations(subject: Subject, fixture: AccessFixture) -> list[Operation]:
+def default_operations(
+    subject: Subject, fixture: AccessFixture, mix: Mix | None = None
+) -> list[Operation]:
     """Everything measured by default: the sales user's operations (no row predicate: users
     without a role read everything), then reads as the access fixture's two people."""
-    return [*all_operations(subject), *access_operations(subject, fixture)]
+    documents = l2c_operations(subject) if mix is not None and mix.documents else []
+    return [*all_operations(subject), *access_operations(subject, fixture), *documents]
 
 
 @contextmanager

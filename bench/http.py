@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     started = datetime.now(UTC)
     rows: list[dict[str, Any]] = []
     try:
-        tenant_name = f"bench{args.accounts}"
+        tenant_name = f"bench{args.accounts}" + ("" if args.mix == "lean" else args.mix)
         ensure_demo(
             backend.platform,
             accounts=args.accounts,

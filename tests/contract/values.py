@@ -35,6 +35,7 @@ def uscc(seq: int) -> str:
 # Fields whose valid values a validation rule or hook narrows beyond their type.
 SPECIAL: dict[tuple[str, str], Any] = {
     ("account", "credit_code"): uscc,
+    ("lead", "credit_code"): uscc,
 }
 
 

@@ -100,6 +100,34 @@ def test_every_measurement_is_present_and_positive(backend: str, tmp_path: Path)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_lead_to_cash_operations_run_on_a_tenant_with_documents(
+    backend: str, tmp_path: Path
+) -> None:
+    config = Config(
+        accounts=60,
+        backends=(backend,),
+        runs=2,
+        warmup=1,
+        mix="l2c",
+        data_dir=tmp_path / "data",
+        out_dir=tmp_path / "results",
+        pg_url=POSTGRES_URL or "",
+        pg_schema=None,
+        drop=True,
+        operations=("quote_tree", "receivables", "payment"),
+    )
+    result = run(config, echo=lambda _line: None)
+    data = result["backends"][backend]
+    assert data["seeding"]["created"]["contract"] > 0
+    assert data["seeding"]["created"]["payment"] > 0
+    assert set(data["operations"]) == {"quote_tree", "receivables", "payment"}
+    for name, measured in data["operations"].items():
+        for kind in (*KINDS, "api_client"):
+            summary = measured[kind]
+            assert summary["runs"] == 2 and summary["p50_ms"] > 0, (name, kind, summary)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_raw_sql_agrees_on_a_tenant_seeded_with_the_demos_roles_and_pool(
     backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -19,7 +19,8 @@ actions = registry.package("sales")
 
 
 def not_converted(ctx: Context, record: dict[str, Any]) -> bool:
-    return record.get("status") != "converted"
+    """Only the conversion sets ``converted_at``: a lead is converted once."""
+    return not record.get("converted_at")
 
 
 @actions.record(

@@ -200,7 +200,7 @@ def _check_input(ctx: Context, body: ConvertInput) -> None:
 
 def convert(ctx: Context, lead: dict[str, Any], body: ConvertInput) -> ConvertResult:
     """Convert ``lead`` (already checked editable by the actions framework)."""
-    if lead.get("status") == "converted":
+    if lead.get("converted_at"):
         raise Conflict("already_converted")
     _check_input(ctx, body)
     errors = FieldErrors()

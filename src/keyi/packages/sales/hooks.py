@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from keyi.platform import pools
-from keyi.platform.dedupe import normalise_company_name, normalise_mobile
+from keyi.platform.dedupe import fill_missing_keys, normalise_company_name, normalise_mobile
 from keyi.platform.errors import Conflict
-from keyi.platform.hooks import WriteEvent, registry
+from keyi.platform.hooks import UpgradeEvent, WriteEvent, registry
 
 if TYPE_CHECKING:
     from keyi.platform.context import Context
@@ -105,9 +105,29 @@ def contact_mobile_key(ctx: Context, event: WriteEvent) -> None:
         event.values["mobile_key"] = normalise_mobile(event.values["mobile"])
 
 
+@hooks.after_upgrade
+def fill_matching_keys(ctx: Context, event: UpgradeEvent) -> str | None:
+    """Accounts and contacts from before the matching keys existed get them, so converting a
+    lead finds the old customers too (the hooks above fill them on every later save).
+
+    Written straight to the key columns in batches: see keyi.platform.dedupe.backfill for why a
+    derived read-only key need not go through the RecordsService."""
+    accounts = fill_missing_keys(
+        ctx, "account", source="name", key="name_key", normalise=normalise_company_name
+    )
+    contacts = fill_missing_keys(
+        ctx, "contact", source="mobile", key="mobile_key", normalise=normalise_mobile
+    )
+    if not accounts and not contacts:
+        return None
+    return f"matching keys filled: {accounts} account(s), {contacts} contact(s)"
+
+
 @hooks.before_save("lead")
 def converted_leads_are_read_only(ctx: Context, event: WriteEvent) -> None:
     """A converted lead is a record of what was converted: its account, contact and
-    opportunity carry the work on, so the lead itself no longer changes."""
-    if event.operation == "update" and (event.old or {}).get("status") == "converted":
+    opportunity carry the work on, so the lead itself no longer changes. Converted means
+    ``converted_at`` is set (only the conversion writes it): a lead imported with the status
+    "converted" stays editable."""
+    if event.operation == "update" and (event.old or {}).get("converted_at") is not None:
         raise Conflict("lead_converted")
