@@ -12,6 +12,8 @@ API key must stay in A whatever tenant switch a caller tries.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
 import uuid
@@ -22,6 +24,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from PIL import Image
 from starlette.routing import BaseRoute, Mount
 
 from keyi.platform.auth import AuthService
@@ -269,6 +272,11 @@ def seed_automation(c: TestClient, admin: str, account: str) -> dict[str, str]:
             },
         )
     )
+    # A's letterhead with its mark and a logo: B's template answers must show neither.
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), (255, 0, 0)).save(png, "PNG")
+    logo = base64.b64encode(png.getvalue()).decode()
+    ok(c.put("/api/v1/document-template", json={"company_name": f"{MARK} 公司", "logo": logo}), 200)
     [delivery] = ok(c.get(f"/api/v1/webhooks/{webhook['id']}/deliveries"), 200)["deliveries"]
     job = ok(c.get("/api/v1/jobs"), 200)["jobs"][0]
     [notification] = ok(c.get("/api/v1/notifications"), 200)["notifications"]
@@ -773,6 +781,25 @@ def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], li
                 Probe(
                     "PUT", "/api/v1/notifications/preferences", {}, {"email": False}, allowed=None
                 )
+            ],
+            # B's own letterhead: B reads and changes only its own; A's logo is not B's.
+            ("GET", "/api/v1/document-template"): [
+                Probe("GET", "/api/v1/document-template", {}, allowed=None)
+            ],
+            ("PUT", "/api/v1/document-template"): [
+                Probe(
+                    "PUT",
+                    "/api/v1/document-template",
+                    {},
+                    {"footer_text": {"en": "B"}},
+                    allowed=None,
+                )
+            ],
+            ("GET", "/api/v1/document-template/logo"): [
+                Probe("GET", "/api/v1/document-template/logo", {}, allowed=(404,))
+            ],
+            ("PUT", "/api/v1/document-template/logo"): [
+                Probe("PUT", "/api/v1/document-template/logo", {}, {}, allowed=(422,))
             ],
         }
     )

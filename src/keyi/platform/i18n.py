@@ -470,6 +470,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This is the address of a {vendor} robot; choose that vendor.",
         "zh-CN": "这是 {vendor} 机器人的地址，请选择对应的平台。",
     },
+    # Document template (keyi.platform.documents.template)
+    "document_logo_not_found": {
+        "en": "The company has no logo for its documents.",
+        "zh-CN": "企业尚未设置单据徽标。",
+    },
+    "logo_too_large": {
+        "en": "The logo may be at most {max_kb} KB.",
+        "zh-CN": "徽标文件不能超过 {max_kb} KB。",
+    },
+    "logo_invalid": {
+        "en": "The logo must be a PNG or JPEG image of at most {max_px} pixels a side.",
+        "zh-CN": "徽标必须是 PNG 或 JPEG 图片，每边不超过 {max_px} 像素。",
+    },
+    "invalid_color": {
+        "en": "Must be a colour such as #1677FF.",
+        "zh-CN": "必须是颜色值，例如 #1677FF。",
+    },
     "secret_unreadable": {
         "en": "The stored value can no longer be read (the installation's key changed); "
         "enter it again.",
