@@ -5,17 +5,18 @@
  * plain dicts on the server, so these spellings stay the app's (like records in types.ts).
  */
 import { qs, request } from './client';
-import type { paths } from './schema.gen';
+import type { components, paths } from './schema.gen';
 import type { Labels } from './types';
 
 /**
  * Compiles only while the server declares the routes this module calls (schema.gen.ts, from
- * `make api-types`): a renamed route fails the type check here. Lead conversion is not declared
- * yet (helper `conv`); add its paths when it lands.
+ * `make api-types`): a renamed route fails the type check here.
  */
 export type DeclaredRoutes = [
   paths['/api/v1/l2c/receivables']['get'],
   paths['/api/v1/records/{object_name}/{record_id}/actions']['get'],
+  paths['/api/v1/records/lead/{record_id}/convert']['post'],
+  paths['/api/v1/records/lead/{record_id}/conversion_matches']['get'],
 ];
 
 const enc = encodeURIComponent;
@@ -55,29 +56,11 @@ export interface RecordAction {
   reason?: string | null;
 }
 
-export interface ConversionCandidate {
-  id: string;
-  name: string;
-  reasons: ('credit_code' | 'company_name' | 'email' | 'mobile' | string)[];
-}
-export interface ConversionMatches {
-  accounts: ConversionCandidate[];
-  contacts: ConversionCandidate[];
-}
-export interface ConvertBody {
-  account_id?: string | null;
-  create_account?: Record<string, unknown> | null;
-  contact_id?: string | null;
-  create_contact?: Record<string, unknown> | null;
-  opportunity?: { name: string; amount?: string | null; close_date?: string | null } | null;
-  /** Go on although duplicates were found (the rep looked at them). */
-  confirm?: boolean;
-}
-export interface ConvertResult {
-  account_id: string;
-  contact_id: string;
-  opportunity_id: string | null;
-}
+// Lead conversion: the server declares these (packages/sales/conversion.py).
+export type ConversionCandidate = components['schemas']['Match'];
+export type ConversionMatches = components['schemas']['Matches'];
+export type ConvertBody = components['schemas']['ConvertInput'];
+export type ConvertResult = components['schemas']['ConvertResult'];
 
 export type AgingBucket = 'current' | 'd0_30' | 'd31_60' | 'd61_90' | 'd90_plus';
 export const AGING_BUCKETS: AgingBucket[] = ['current', 'd0_30', 'd31_60', 'd61_90', 'd90_plus'];

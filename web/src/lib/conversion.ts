@@ -32,14 +32,14 @@ function copied(lead: RecordData, names: string[], target: ObjectMeta | undefine
 }
 
 /** The starting state: the best candidate picked when there is one, else new records from the lead. */
-export function initialConversion(lead: RecordData, matches: ConversionMatches | null): ConversionState {
+export function initialConversion(lead: RecordData, matches: ConversionMatches | null, closeDate: string | null = null): ConversionState {
   const account = matches?.accounts[0];
   const contact = matches?.contacts[0];
   const company = String(lead.company || lead.name || '');
   return {
     account: account ? { mode: 'existing', id: account.id, name: company } : { mode: 'new', id: null, name: company },
     contact: contact ? { mode: 'existing', id: contact.id, name: String(lead.name ?? '') } : { mode: 'new', id: null, name: String(lead.name ?? '') },
-    opportunity: { create: true, name: company, amount: '', close_date: null },
+    opportunity: { create: true, name: company, amount: '', close_date: closeDate },
   };
 }
 
@@ -51,7 +51,7 @@ export function conversionBody(lead: RecordData, s: ConversionState, meta: { acc
   if (s.contact.mode === 'existing' && s.contact.id) body.contact_id = s.contact.id;
   else body.create_contact = { ...copied(lead, CONTACT_COPY, meta.contact), name: s.contact.name.trim() };
   if (s.opportunity.create)
-    body.opportunity = { name: s.opportunity.name.trim(), amount: s.opportunity.amount.trim() || null, close_date: s.opportunity.close_date };
+    body.opportunity = { name: s.opportunity.name.trim(), amount: s.opportunity.amount.trim() || null, close_date: s.opportunity.close_date ?? '' };
   if (s.confirm) body.confirm = true;
   return body;
 }

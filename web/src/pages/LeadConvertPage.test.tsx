@@ -48,7 +48,8 @@ describe('LeadConvertPage', () => {
     expect(sent.find((s) => s.url.endsWith('/convert'))?.body).toEqual({
       account_id: 'A1',
       create_contact: { name: '王伟', email: 'wang@yunfan.cn' },
-      opportunity: { name: '云帆 CRM 项目', amount: '120000.10', close_date: null },
+      // A close date is required: a month ahead unless the rep picks one.
+      opportunity: { name: '云帆 CRM 项目', amount: '120000.10', close_date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) },
     });
   });
 
@@ -61,7 +62,7 @@ describe('LeadConvertPage', () => {
         if (s.url.endsWith('/convert')) {
           converts += 1;
           return converts === 1
-            ? { status: 409, title: 'Duplicates', code: 'duplicates_found', accounts: [{ id: 'A9', name: '云帆', reasons: ['company_name'] }], contacts: [] }
+            ? { status: 409, title: 'Duplicates', code: 'duplicates_found', candidates: { accounts: [{ id: 'A9', name: '云帆', reasons: ['company_name'] }], contacts: [] } }
             : { account_id: 'A10', contact_id: 'C10', opportunity_id: null };
         }
         return {};

@@ -67,7 +67,7 @@ function ChoiceCard({
             <Radio key={c.id} value={c.id}>
               <span data-testid={`convert-candidate-${c.id}`}>
                 <Link to={`/o/${kind}/${encodeURIComponent(c.id)}`} target="_blank">
-                  {c.name}
+                  {c.name || c.id}
                 </Link>{' '}
                 <Reasons reasons={c.reasons} />
               </span>
@@ -132,7 +132,8 @@ export default function LeadConvertPage() {
       .then(([l, m]) => {
         setLead(l);
         setMatches(m);
-        setState(initialConversion(l, m));
+        // An opportunity needs a close date: a month from today until the rep says otherwise.
+        setState(initialConversion(l, m, dayjs().add(30, 'day').format('YYYY-MM-DD')));
       })
       .catch((e) => {
         if (!ctrl.signal.aborted) setError(e);
@@ -147,7 +148,8 @@ export default function LeadConvertPage() {
   const invalid =
     (state.account.mode === 'new' ? !state.account.name.trim() : !state.account.id) ||
     (state.contact.mode === 'new' ? !state.contact.name.trim() : !state.contact.id) ||
-    (state.opportunity.create && (!state.opportunity.name.trim() || (!!state.opportunity.amount.trim() && !isDecimal(state.opportunity.amount))));
+    (state.opportunity.create &&
+      (!state.opportunity.name.trim() || !state.opportunity.close_date || (!!state.opportunity.amount.trim() && !isDecimal(state.opportunity.amount))));
 
   const submit = async (confirm = false) => {
     setBusy(true);
@@ -252,6 +254,8 @@ export default function LeadConvertPage() {
                         className="ky-fullwidth"
                         format="YYYY-MM-DD"
                         value={state.opportunity.close_date ? dayjs(state.opportunity.close_date) : null}
+                        status={state.opportunity.close_date ? undefined : 'error'}
+                        data-testid="convert-opportunity-close"
                         onChange={(d) => setState({ ...state, opportunity: { ...state.opportunity, close_date: d ? d.format('YYYY-MM-DD') : null } })}
                       />
                     </Col>
