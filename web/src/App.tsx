@@ -21,6 +21,8 @@ const ForgotPasswordPage = lazy(() => import('./pages/ForgotPasswordPage'));
 const ResetPasswordPage = lazy(() => import('./pages/ResetPasswordPage'));
 const ProfilePage = lazy(() => import('./pages/ProfilePage'));
 const ApprovalsPage = lazy(() => import('./pages/ApprovalsPage'));
+const LeadConvertPage = lazy(() => import('./pages/LeadConvertPage'));
+const ReceivablesPage = lazy(() => import('./pages/ReceivablesPage'));
 
 
 function Localised({ children }: { children: ReactNode }) {
@@ -69,6 +71,8 @@ export function AppRoutes() {
           <Route path="o/:object/kanban" element={<KanbanPage />} />
           <Route path="o/:object/bin" element={<RecycleBinPage />} />
           <Route path="o/:object/:id" element={<RecordPage />} />
+          <Route path="o/lead/:id/convert" element={<LeadConvertPage />} />
+          <Route path="receivables" element={<ReceivablesPage />} />
           <Route path="setup/*" element={<SetupPage />} />
           <Route path="profile" element={<ProfilePage />} />
           <Route path="approvals" element={<ApprovalsPage />} />

@@ -23,6 +23,10 @@ metadata, version bumps and audit entries commit together. Each runs in a savepo
 service refuses (say a new required field in a table that has rows) becomes a conflict and the
 rest goes on. The new baseline is recorded in the same transaction, so a second run finds the
 digests equal and does nothing.
+
+A package whose new release needs its existing rows changed too (a derived key a release added,
+empty in the old rows) registers an after-upgrade step (keyi.platform.hooks): it runs once the
+metadata of every package moved, in the same transaction, and what it did joins the report.
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ from keyi.packages import (
 from keyi.platform.context import Context, TenantInfo
 from keyi.platform.contract import check_contract
 from keyi.platform.errors import KeyiError, ValidationFailed
+from keyi.platform.hooks import UpgradeEvent
+from keyi.platform.hooks import registry as hook_registry
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.service import MetadataService
 from keyi.platform.metadata.store import load_compiled, load_definitions
@@ -479,6 +485,16 @@ def _apply(ctx: Context, report: UpgradeReport) -> None:
         for name in install_approvals(ctx, plan.package, already=received):
             plan.added.append(Note(f"{plan.name}:approval:{name}", "standard approval added"))
         save_baseline(ctx.conn, plan.package, ctx.now(), installed=False)
+    # The data steps, once every package's metadata moved (a step may read a dependency's new
+    # fields), in dependency order, in this transaction: one that fails takes the upgrade back.
+    for plan in report.plans:
+        if plan.package is None or plan.up_to_date:
+            continue
+        event = UpgradeEvent(plan.name, plan.old_digest, plan.package.digest())
+        for data_step in hook_registry.after_upgrade_steps(plan.name):
+            done = data_step(ctx, event)
+            if done:
+                plan.added.append(Note(f"{plan.name}:{data_step.__name__}", done))
     ctx.audit(
         "metadata.package.upgrade",
         packages={p.name: {"from": p.old_digest, "to": p.new_digest} for p in report.plans},

@@ -11,6 +11,13 @@ transaction after a create, update, delete or restore was written and the roll-u
 recomputed, so a parent can derive a value from a roll-up (a payment plan's status from the sum
 of its payments); whatever it changes, it changes through the RecordsService. Hooks never talk to
 the outside world: that is what the outbox is for.
+
+An after-upgrade step brings a tenant's *data* up to a release that changed its package (the
+metadata changes are keyi.packages.upgrade's): a field a release added that hooks derive from
+other fields is empty in the rows written before it, and the step fills it. It runs in the
+upgrade's transaction, after the package's metadata changes and before its new baseline is
+committed, so a step that fails takes the whole upgrade of the tenant back and the next upgrade
+runs it again; it runs once per release that changed the package, so it must be idempotent.
 """
 
 from __future__ import annotations
@@ -81,9 +88,23 @@ class AfterWriteEvent:
         return (row or {}).get(name)
 
 
+@dataclass(frozen=True)
+class UpgradeEvent:
+    """What an after-upgrade step sees: which package moved, from which release to which.
+
+    ``from_digest`` is None for a tenant that had no baseline of the package (one from before
+    baselines were recorded, or a package this upgrade installed)."""
+
+    package: str
+    from_digest: str | None
+    to_digest: str
+
+
 BeforeSave = Callable[["Context", WriteEvent], None]
 BeforeDelete = Callable[["Context", DeleteEvent], None]
 AfterWrite = Callable[["Context", AfterWriteEvent], None]
+# Returns a line for the upgrade report (what it did), or None when it had nothing to do.
+AfterUpgrade = Callable[["Context", UpgradeEvent], "str | None"]
 
 
 PLATFORM = ""  # the owner of the platform's own hooks: they run for every tenant
@@ -115,6 +136,7 @@ class HookRegistry:
         self._before_save: dict[str, list[tuple[str, BeforeSave]]] = defaultdict(list)
         self._before_delete: dict[str, list[tuple[str, BeforeDelete]]] = defaultdict(list)
         self._after_write: dict[str, list[tuple[str, AfterWrite]]] = defaultdict(list)
+        self._after_upgrade: dict[str, list[AfterUpgrade]] = defaultdict(list)
 
     def package(self, name: str) -> PackageHooks:
         """Where the package ``name`` registers its hooks."""
@@ -152,6 +174,17 @@ class HookRegistry:
             return fn
 
         return register
+
+    def after_upgrade(self, fn: AfterUpgrade, *, package: str) -> AfterUpgrade:
+        """Register a data step the package's upgrade runs (packages only: the platform's own
+        data migrations are keyi.platform.migrations)."""
+        if fn not in self._after_upgrade[package]:  # a module imported twice
+            self._after_upgrade[package].append(fn)
+        return fn
+
+    def after_upgrade_steps(self, package: str) -> list[AfterUpgrade]:
+        """The package's after-upgrade steps, in the order they were registered."""
+        return list(self._after_upgrade.get(package, ()))
 
     def has_after_write(self, object_name: str) -> bool:
         """Whether any after-write hook names the object (lets batch writes skip the events)."""
@@ -196,6 +229,10 @@ class PackageHooks:
 
     def after_write(self, object_name: str) -> Callable[[AfterWrite], AfterWrite]:
         return self.registry.after_write(object_name, package=self.name)
+
+    def after_upgrade(self, fn: AfterUpgrade) -> AfterUpgrade:
+        """``@hooks.after_upgrade``: a data step run when an upgrade moves this package."""
+        return self.registry.after_upgrade(fn, package=self.name)
 
 
 # The installation-wide registry: the platform's hooks are registered here below, the packages'

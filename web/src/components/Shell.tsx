@@ -1,4 +1,4 @@
-import { ApartmentOutlined, AuditOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, UserOutlined } from '@ant-design/icons';
+import { AccountBookOutlined, ApartmentOutlined, AuditOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, UserOutlined } from '@ant-design/icons';
 import { Badge, Button, Drawer, Dropdown, Grid, Layout, Skeleton, Tooltip } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -48,9 +48,10 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
     const m = /^\/o\/([^/]+)/.exec(location.pathname);
     if (location.pathname.startsWith('/setup')) return 'setup';
     if (location.pathname.startsWith('/approvals')) return 'approvals';
+    if (location.pathname.startsWith('/receivables')) return 'receivables';
     return m ? `o:${decodeURIComponent(m[1])}` : location.pathname === '/' ? 'home' : '';
   }, [location.pathname]);
-  const { business, organisation } = groupObjects(objects);
+  const { business, organisation, l2c } = groupObjects(objects);
   const inOrganisation = organisation.some((o) => selected === `o:${o.name}`);
   const [organisationOpen, setOrganisationOpen] = useState(inOrganisation);
   useEffect(() => {
@@ -97,6 +98,16 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
       </ul>
       {!collapsed && <div className="ky-nav-group">{t('nav.objects')}</div>}
       <ul>{business.map(objectLink)}</ul>
+      {l2c.length > 0 && (
+        <>
+          {!collapsed && <div className="ky-nav-group">{t('nav.l2c')}</div>}
+          {collapsed && <div className="ky-nav-divider" />}
+          <ul data-testid="nav-l2c">
+            {l2c.map(objectLink)}
+            {link('receivables', '/receivables', <AccountBookOutlined />, t('nav.receivables'))}
+          </ul>
+        </>
+      )}
       {organisation.length > 0 && (
         <>
           <button

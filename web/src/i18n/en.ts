@@ -1,3 +1,4 @@
+import l2cEn from './l2c-en';
 import type { SetupKey } from './setup-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
@@ -998,6 +999,7 @@ const en = {
   'error.403': 'You do not have permission to do this.',
   'error.404': 'Not found.',
   'error.500': 'The server had a problem. Please try again.',
+  ...l2cEn,
 } as const;
 
 /** Keys of this catalogue (loaded with the app); Setup's own are in setup-en.ts. */

@@ -41,4 +41,11 @@ describe('groupObjects', () => {
     const { business } = groupObjects([meta('b_thing', null), meta('a_thing', null)]);
     expect(business.map((o) => o.name)).toEqual(['b_thing', 'a_thing']);
   });
+
+  it('groups the lead-to-cash objects in deal order, without lines and book entries', () => {
+    const names = ['payment', 'quote_line', 'contract', 'product', 'price_book_entry', 'quote', 'order', 'invoice', 'price_book', 'payment_plan', 'order_line', 'opportunity_line'];
+    const { business, l2c } = groupObjects([meta('account', 'sales'), ...names.map((n) => meta(n, 'l2c'))]);
+    expect(l2c.map((o) => o.name)).toEqual(['product', 'price_book', 'quote', 'contract', 'order', 'invoice', 'payment_plan', 'payment']);
+    expect(business.map((o) => o.name)).toEqual(['account']);
+  });
 });

@@ -4,6 +4,11 @@ import type { ObjectMeta } from '../api/types';
 const BUSINESS_ORDER = ['account', 'contact', 'lead', 'opportunity', 'activity'];
 /** Link records edited from their parent's page (a team's members, a pool's members). */
 const HIDDEN = new Set(['team_member', 'pool_member']);
+/** The lead-to-cash package's objects, in the order a deal goes through them. */
+const L2C_ORDER = ['product', 'price_book', 'quote', 'contract', 'order', 'invoice', 'payment_plan', 'payment', 'exchange_rate'];
+/** Lines and book entries are edited on their parent's page (the line-item editor). */
+const L2C_HIDDEN = new Set(['quote_line', 'order_line', 'opportunity_line', 'price_book_entry']);
+const L2C_PACKAGE = 'l2c';
 /** The platform's own organisation package: users, departments, roles, teams, pools. */
 const ORGANISATION_PACKAGE = 'core';
 
@@ -12,6 +17,8 @@ export interface NavGroups {
   business: ObjectMeta[];
   /** Users, departments, roles, teams and pools: reference data, not daily work. */
   organisation: ObjectMeta[];
+  /** Lead-to-cash (交易): products to payments, when the l2c package is installed. */
+  l2c: ObjectMeta[];
 }
 
 /**
@@ -23,14 +30,24 @@ export interface NavGroups {
 export function groupObjects(objects: ObjectMeta[]): NavGroups {
   const business: ObjectMeta[] = [];
   const organisation: ObjectMeta[] = [];
+  const l2c: ObjectMeta[] = [];
   for (const o of objects) {
     if (HIDDEN.has(o.name)) continue;
+    if (o.package === L2C_PACKAGE) {
+      if (!L2C_HIDDEN.has(o.name)) l2c.push(o);
+      continue;
+    }
     (o.package === ORGANISATION_PACKAGE ? organisation : business).push(o);
   }
+  const l2cRank = (o: ObjectMeta) => {
+    const i = L2C_ORDER.indexOf(o.name);
+    return i === -1 ? L2C_ORDER.length : i;
+  };
+  l2c.sort((a, b) => l2cRank(a) - l2cRank(b));
   const rank = (o: ObjectMeta) => {
     const i = BUSINESS_ORDER.indexOf(o.name);
     return i === -1 ? BUSINESS_ORDER.length : i;
   };
   business.sort((a, b) => rank(a) - rank(b));
-  return { business, organisation };
+  return { business, organisation, l2c };
 }

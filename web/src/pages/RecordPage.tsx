@@ -1,4 +1,4 @@
-import { AuditOutlined, DeleteOutlined, EditOutlined, LinkOutlined, MoreOutlined, RightOutlined } from '@ant-design/icons';
+import { AuditOutlined, DeleteOutlined, EditOutlined, LinkOutlined, MoreOutlined, RightOutlined, SwapOutlined } from '@ant-design/icons';
 import { App, Badge, Button, Col, Dropdown, Grid, Row, Skeleton, Space, Tabs, Tag } from 'antd';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
@@ -9,6 +9,10 @@ import { HistoryList } from '../components/HistoryList';
 import { ObjectIcon } from '../components/ObjectIcon';
 import { RecordDetails, SystemInfo } from '../components/RecordDetails';
 import { RelatedList } from '../components/RelatedList';
+import { DealChain } from '../components/l2c/DealChain';
+import { ConvertedLeadBanner, isConverted } from '../components/l2c/ConvertedLead';
+import { LineItemsEditor, lineRelation } from '../components/l2c/LineItemsEditor';
+import { RecordActions, useRecordActions } from '../components/l2c/RecordActions';
 import '../components/records.css';
 import { AccessExplainButton } from '../components/setup/AccessExplainButton';
 import { ErrorResult, errorMessage, FullPageSpinner } from '../components/Status';
@@ -109,6 +113,10 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
   const [timelineTick, setTimelineTick] = useState(0);
   const [submitting, setSubmitting] = useState(false);
   const { approvals, reload: reloadApprovals } = useRecordApprovals(object.name, id);
+  // Package actions (submit a quote, create a contract…), asked for again when the record changes.
+  const actions = useRecordActions(object.name, id, record?.version);
+  // A package's own submit (quotes, contracts) replaces the generic "submit for approval".
+  const packageSubmit = actions.some((a) => a.name === 'submit' && a.menu !== false);
   const tenant = session?.tenant.name ?? '';
 
   const load = useCallback(() => {
@@ -133,6 +141,8 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
   }, [record, title, objectLabel, tenant, object.name, id]);
 
   const relations = orderRelations(object, relationsOf(object.name));
+  // Quote, order and opportunity lines get the line-item editor instead of a plain related list.
+  const lines = lineRelation(object.name, relations);
   const hasActivities = object.features?.activities !== false && object.name !== 'activity';
   const activityMeta = getObject('activity');
   // The timeline's count: the related list's when it is the same query (an account's activities
@@ -210,6 +220,8 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
 
   const details = (
     <div className="ky-section">
+      {object.name === 'lead' && <ConvertedLeadBanner record={record} />}
+      <DealChain object={object.name} record={record} refreshKey={relTick} />
       <RecordDetails object={object} record={record} onSaved={setRecord} editing={editing} setEditing={setEditing} canEdit={can(object, 'edit')} />
       {!editing && <SystemInfo object={object} record={record} />}
     </div>
@@ -230,7 +242,20 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
           },
         ]
       : []),
-    ...relations.map((rel) => {
+    ...(lines
+      ? [
+          {
+            key: 'lines',
+            label: (
+              <span data-testid="record-lines-tab">
+                {t('lines.title')} <TabCount count={counts[`${lines.object.name}.${lines.field.name}`]} />
+              </span>
+            ),
+            children: <LineItemsEditor parent={object} record={record} relation={lines} onSaved={() => onRelatedChanged(lines.object.name)} />,
+          },
+        ]
+      : []),
+    ...relations.filter((rel) => rel !== lines).map((rel) => {
       const key = `${rel.object.name}.${rel.field.name}`;
       return {
         key: `rel:${key}`,
@@ -297,7 +322,26 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
                 {t('approvals.inApproval')}
               </Tag>
             )}
-            {!editing && !waiting && can(object, 'edit') && (
+            {!editing && object.name === 'lead' && !isConverted(record) && can(object, 'edit') && (
+              <Button type="primary" icon={<SwapOutlined />} onClick={() => navigate(`/o/lead/${encodeURIComponent(id)}/convert`)} data-testid="lead-convert">
+                {t('convert.action')}
+              </Button>
+            )}
+            {!editing && (
+              <RecordActions
+                hidden={object.name === 'lead' ? ['convert'] : undefined}
+                object={object.name}
+                id={id}
+                actions={actions}
+                isObject={(name) => !!getObject(name)}
+                onDone={(_answer, created) => {
+                  onApprovalChanged();
+                  setRelTick((x) => x + 1);
+                  if (created && !(created.object === object.name && created.id === id)) navigate(`/o/${created.object}/${encodeURIComponent(created.id)}`);
+                }}
+              />
+            )}
+            {!editing && !waiting && !packageSubmit && can(object, 'edit') && (
               <Button icon={<AuditOutlined />} onClick={() => setSubmitting(true)} data-testid="record-submit-approval">
                 {t('approvals.submit')}
               </Button>

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from keyi.platform import pools
-from keyi.platform.dedupe import normalise_company_name, normalise_mobile
+from keyi.platform.dedupe import fill_missing_keys, normalise_company_name, normalise_mobile
 from keyi.platform.errors import Conflict
-from keyi.platform.hooks import WriteEvent, registry
+from keyi.platform.hooks import UpgradeEvent, WriteEvent, registry
 
 if TYPE_CHECKING:
     from keyi.platform.context import Context
@@ -103,6 +103,24 @@ def contact_mobile_key(ctx: Context, event: WriteEvent) -> None:
     """The contact's mobile in E.164, whatever way it was typed, for duplicate matching."""
     if "mobile" in event.values and "mobile_key" in ctx.object("contact").fields:
         event.values["mobile_key"] = normalise_mobile(event.values["mobile"])
+
+
+@hooks.after_upgrade
+def fill_matching_keys(ctx: Context, event: UpgradeEvent) -> str | None:
+    """Accounts and contacts from before the matching keys existed get them, so converting a
+    lead finds the old customers too (the hooks above fill them on every later save).
+
+    Written straight to the key columns in batches: see keyi.platform.dedupe.backfill for why a
+    derived read-only key need not go through the RecordsService."""
+    accounts = fill_missing_keys(
+        ctx, "account", source="name", key="name_key", normalise=normalise_company_name
+    )
+    contacts = fill_missing_keys(
+        ctx, "contact", source="mobile", key="mobile_key", normalise=normalise_mobile
+    )
+    if not accounts and not contacts:
+        return None
+    return f"matching keys filled: {accounts} account(s), {contacts} contact(s)"
 
 
 @hooks.before_save("lead")

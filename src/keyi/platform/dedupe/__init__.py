@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from keyi.platform.dedupe.backfill import fill_missing_keys
 from keyi.platform.dedupe.normalise import (
     normalise_company_name,
     normalise_credit_code,
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 MAX_CANDIDATES = 20
 
 __all__ = [
+    "fill_missing_keys",
     "find_candidates",
     "normalise_company_name",
     "normalise_credit_code",
