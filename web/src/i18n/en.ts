@@ -387,6 +387,7 @@ const en = {
   'setup.nav.jobs': 'Background jobs',
   'setup.nav.webhooks': 'Webhooks',
   'setup.nav.robots': 'Robot channels',
+  'setup.nav.l2c': 'Lead-to-cash',
   'setup.users.title': 'Users',
   'setup.users.invite': 'Invite user',
   'setup.users.search': 'Search by name or email',

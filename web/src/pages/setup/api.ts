@@ -147,6 +147,8 @@ export type WebhookDelivery = Json<'/api/v1/webhooks/{webhook_id}/deliveries', '
 export type RobotChannel = Json<'/api/v1/robot-channels/{channel_id}', 'get', 200>;
 /** The vendor's answer to a test message, and the channel with its last result. */
 export type RobotTestResult = Json<'/api/v1/robot-channels/{channel_id}/test', 'post', 200>;
+/** The tenant's lead-to-cash settings (the l2c package's GET/PUT /l2c/settings). */
+export type L2cSettings = Json<'/api/v1/l2c/settings', 'get', 200>;
 
 export const setupApi = {
   object(name: string) {
@@ -283,6 +285,12 @@ export const setupApi = {
   },
   testRobotChannel(id: string) {
     return request<RobotTestResult>(`/api/v1/robot-channels/${enc(id)}/test`, { method: 'POST' });
+  },
+  l2cSettings() {
+    return request<L2cSettings>('/api/v1/l2c/settings');
+  },
+  updateL2cSettings(body: L2cSettings) {
+    return request<L2cSettings>('/api/v1/l2c/settings', { method: 'PUT', body });
   },
   updateWebhookSettings(body: { allow_private: boolean }) {
     return request<WebhookSettings>('/api/v1/webhooks/settings', { method: 'PATCH', body });
