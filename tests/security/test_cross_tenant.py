@@ -620,6 +620,7 @@ def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], li
         "/api/v1/webhooks",
         "/api/v1/webhooks/settings",
         "/api/v1/robot-channels",
+        "/api/v1/l2c/settings",
         "/api/v1/notifications",
         "/api/v1/notifications/unread-count",
         "/api/v1/notifications/preferences",
@@ -728,6 +729,9 @@ def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], li
                 Probe(
                     "PATCH", "/api/v1/webhooks/settings", {}, {"allow_private": False}, allowed=None
                 )
+            ],
+            ("PUT", "/api/v1/l2c/settings"): [
+                Probe("PUT", "/api/v1/l2c/settings", {}, {"allow_overpayment": True}, allowed=None)
             ],
             **{
                 (m, webhook_path + suffix): [

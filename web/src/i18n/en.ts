@@ -389,6 +389,7 @@ const en = {
   'setup.nav.webhooks': 'Webhooks',
   'setup.nav.robots': 'Robot channels',
   'setup.nav.documentTemplate': 'Document template',
+  'setup.nav.l2c': 'Lead-to-cash',
   'setup.users.title': 'Users',
   'setup.users.invite': 'Invite user',
   'setup.users.search': 'Search by name or email',

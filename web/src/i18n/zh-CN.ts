@@ -389,6 +389,7 @@ const zhCN: Messages = {
   'setup.nav.webhooks': 'Webhook',
   'setup.nav.robots': '群机器人',
   'setup.nav.documentTemplate': '单据模板',
+  'setup.nav.l2c': '交易设置',
   'setup.users.title': '用户',
   'setup.users.invite': '邀请用户',
   'setup.users.search': '按姓名或邮箱搜索',

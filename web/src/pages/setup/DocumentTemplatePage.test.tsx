@@ -5,6 +5,7 @@ import { json, problem, renderRoutes } from '../../test/session';
 import type { DocumentTemplate } from './api';
 import DocumentTemplatePage from './DocumentTemplatePage';
 import SetupPage from './SetupPage';
+import { StaticMetadataProvider } from '../../state/metadata';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -197,14 +198,14 @@ describe('DocumentTemplatePage', () => {
   it('is in Setup for administrators only', async () => {
     const me = (isAdmin: boolean) => ({ user: { id: 'u1', name: '王芳', email: 'wang@example.com', is_admin: isAdmin }, tenant: { name: 'acme' } });
     stub((c) => (c.url === '/api/v1/me' ? me(false) : saved));
-    const first = renderRoutes('/setup/document-template', { '/setup/*': <SetupPage /> });
+    const first = renderRoutes('/setup/document-template', { '/setup/*': <StaticMetadataProvider objects={[]}><SetupPage /></StaticMetadataProvider> });
     expect(await screen.findByText('You do not have access to this.')).toBeTruthy();
     expect(screen.queryByText('Document template')).toBeNull();
     first.unmount();
     vi.unstubAllGlobals();
 
     stub((c) => (c.url === '/api/v1/me' ? me(true) : saved));
-    renderRoutes('/setup/document-template', { '/setup/*': <SetupPage /> });
+    renderRoutes('/setup/document-template', { '/setup/*': <StaticMetadataProvider objects={[]}><SetupPage /></StaticMetadataProvider> });
     expect(await screen.findByTestId('doc-template-page', {}, { timeout: 5000 })).toBeTruthy();
     expect(screen.getByTestId('setup-menu').textContent).toContain('Document template');
   });

@@ -1,10 +1,11 @@
 import '../../i18n/setup';
-import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, FileTextOutlined, KeyOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, FileTextOutlined, KeyOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined, TransactionOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { FullPageSpinner } from '../../components/Status';
 import { useI18n } from '../../i18n';
+import { useMetadata } from '../../state/metadata';
 import { useSession } from '../../state/session';
 import './setup.css';
 
@@ -21,11 +22,13 @@ const WebhooksPage = lazy(() => import('./WebhooksPage'));
 const RobotsPage = lazy(() => import('./RobotsPage'));
 const DocumentTemplatePage = lazy(() => import('./DocumentTemplatePage'));
 const ApprovalProcessesPage = lazy(() => import('./ApprovalProcessesPage'));
+const LeadToCashPage = lazy(() => import('./LeadToCashPage'));
 
 /**
  * The administrator's Setup area: objects and fields, page layouts, users, departments, roles,
- * single sign-on, approval processes, webhooks, robot channels, the document template (letterhead
- * of quote and contract PDFs), the audit log and the background jobs.
+ * single sign-on, approval processes, the lead-to-cash settings (with the l2c package), webhooks,
+ * robot channels, the document template (letterhead of quote and contract PDFs), the audit log
+ * and the background jobs.
  * Everything here is loaded on demand, so none of it weighs on the workspace pages.
  */
 export default function SetupPage() {
@@ -33,6 +36,9 @@ export default function SetupPage() {
   const { session } = useSession();
   const location = useLocation();
   const navigate = useNavigate();
+  const { objects } = useMetadata();
+  // The lead-to-cash settings exist only for a company that installed the package.
+  const hasL2c = objects.some((o) => o.package === 'l2c');
 
   if (!session?.user.is_admin) {
     return <Result status="403" title={t('common.forbidden')} subTitle={t('setup.adminOnly')} />;
@@ -64,6 +70,7 @@ export default function SetupPage() {
             { key: 'roles', icon: <SafetyCertificateOutlined />, label: t('setup.nav.roles') },
             { key: 'sso', icon: <KeyOutlined />, label: t('setup.nav.sso') },
             { key: 'approvals', icon: <BranchesOutlined />, label: t('setup.nav.approvals') },
+            ...(hasL2c ? [{ key: 'l2c', icon: <TransactionOutlined />, label: t('setup.nav.l2c') }] : []),
             { key: 'webhooks', icon: <ApiOutlined />, label: t('setup.nav.webhooks') },
             { key: 'robots', icon: <RobotOutlined />, label: t('setup.nav.robots') },
             { key: 'document-template', icon: <FileTextOutlined />, label: t('setup.nav.documentTemplate') },
@@ -90,6 +97,7 @@ export default function SetupPage() {
               <Route path="robots" element={<RobotsPage />} />
               <Route path="document-template" element={<DocumentTemplatePage />} />
               <Route path="approvals" element={<ApprovalProcessesPage />} />
+              <Route path="l2c" element={<LeadToCashPage />} />
               <Route path="*" element={<Navigate to="objects" replace />} />
             </Routes>
           </Suspense>

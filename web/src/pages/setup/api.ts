@@ -149,6 +149,8 @@ export type RobotChannel = Json<'/api/v1/robot-channels/{channel_id}', 'get', 20
 export type RobotTestResult = Json<'/api/v1/robot-channels/{channel_id}/test', 'post', 200>;
 /** The company's letterhead for quote and contract PDFs: the logo only as a flag and size. */
 export type DocumentTemplate = Json<'/api/v1/document-template', 'get', 200>;
+/** The tenant's lead-to-cash settings (the l2c package's GET/PUT /l2c/settings). */
+export type L2cSettings = Json<'/api/v1/l2c/settings', 'get', 200>;
 
 export const setupApi = {
   object(name: string) {
@@ -298,6 +300,12 @@ export const setupApi = {
     const form = new FormData();
     form.append('file', file);
     return request<DocumentTemplate>('/api/v1/document-template/logo', { method: 'PUT', body: form });
+  },
+  l2cSettings() {
+    return request<L2cSettings>('/api/v1/l2c/settings');
+  },
+  updateL2cSettings(body: L2cSettings) {
+    return request<L2cSettings>('/api/v1/l2c/settings', { method: 'PUT', body });
   },
   updateWebhookSettings(body: { allow_private: boolean }) {
     return request<WebhookSettings>('/api/v1/webhooks/settings', { method: 'PATCH', body });
