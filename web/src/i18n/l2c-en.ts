@@ -24,6 +24,8 @@ const l2cEn = {
   'actions.field.percent': 'Percent',
   'actions.field.amount': 'Amount',
   'convert.action': 'Convert',
+  'actions.option.percent': 'By percentage',
+  'actions.option.amount': 'By amount',
   'convert.title': 'Convert lead',
   'convert.subtitle': 'Turn {lead} into an account, a contact and, if you like, an opportunity.',
   'convert.account': 'Account',

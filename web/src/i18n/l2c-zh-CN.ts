@@ -23,6 +23,8 @@ const l2cZhCN: Record<L2cKey, string> = {
   'actions.field.percent': '比例 %',
   'actions.field.amount': '金额',
   'convert.action': '转换',
+  'actions.option.percent': '按比例',
+  'actions.option.amount': '按金额',
   'convert.title': '转换线索',
   'convert.subtitle': '将 {lead} 转换为客户、联系人，并可同时创建商机。',
   'convert.account': '客户',

@@ -16,6 +16,8 @@ export interface ActionField {
   kind: ActionFieldKind;
   required: boolean;
   options?: string[];
+  /** Shown for the options (by value), when the app knows better words than the values. */
+  optionLabels?: Record<string, string>;
   default?: unknown;
   description?: string;
   /** The fields of one item, for `list` (an array of objects, e.g. installments). */

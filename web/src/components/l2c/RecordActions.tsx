@@ -63,9 +63,13 @@ const FIELD_KEYS: Record<string, MessageKey> = {
   amount: 'actions.field.amount',
 };
 
+/** Words for the enum values the l2c actions use. */
+const OPTION_KEYS: Record<string, MessageKey> = { percent: 'actions.option.percent', amount: 'actions.option.amount' };
+
 function localiseField(f: ActionField, t: TFunction): ActionField {
   const key = FIELD_KEYS[f.name];
-  return { ...f, label: key ? t(key) : f.label, item: f.item?.map((x) => localiseField(x, t)) };
+  const optionLabels = f.options ? Object.fromEntries(f.options.map((o) => [o, OPTION_KEYS[o] ? t(OPTION_KEYS[o]) : o])) : undefined;
+  return { ...f, label: key ? t(key) : f.label, optionLabels, item: f.item?.map((x) => localiseField(x, t)) };
 }
 
 /** The input of one field; Form.Item injects `id`, `value`/`checked` and `onChange` (passed on). */
@@ -85,7 +89,7 @@ function ActionInput({ field, ...control }: { field: ActionField; [prop: string]
     case 'boolean':
       return <Checkbox {...p} />;
     case 'enum':
-      return <Select {...p} options={(field.options ?? []).map((o) => ({ value: o, label: o }))} allowClear={!field.required} placeholder={field.label} />;
+      return <Select {...p} options={(field.options ?? []).map((o) => ({ value: o, label: field.optionLabels?.[o] ?? o }))} allowClear={!field.required} placeholder={field.label} />;
     case 'long_text':
       return <Input.TextArea {...p} autoSize={{ minRows: 2, maxRows: 6 }} />;
     default:
