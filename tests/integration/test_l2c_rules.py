@@ -184,8 +184,13 @@ def test_payments_within_the_plan_unless_overpayment_is_allowed(
     refused(post(client, "payment", **pay, amount="0"), "amount")
     refused(post(client, "payment", **pay, amount="-3"), "amount")
     assert count(client, "payment") == 0
-    first = make(client, "payment", **pay, amount="60.00")
-    assert first["contract"] == contract["id"]  # taken from the plan
+    # Recorded on the plan's page, a payment names only the plan: the rest follows from it.
+    first = make(
+        client, "payment", payment_plan=plan["id"], received_on="2027-03-01", amount="60.00"
+    )
+    assert first["contract"] == contract["id"] and first["account"] == contract["account"]
+    # With nothing to say whose money it is, the account is asked for.
+    refused(post(client, "payment", received_on="2027-03-01", amount="1.00"), "account")
     refused(post(client, "payment", **pay, amount="40.01"), "amount")
     # Raising a payment counts the rest of the plan, not itself twice.
     raised = client.patch(f"/api/v1/records/payment/{first['id']}", json={"amount": "100.00"})

@@ -305,8 +305,9 @@ def payment_plan_derived(ctx: Context, event: WriteEvent) -> None:
 
 @hooks.before_save("payment")
 def payment_checks(ctx: Context, event: WriteEvent) -> None:
-    """The plan's contract and order fill the payment's, a plan of another contract is
-    refused, and a payment above the plan's open amount too (unless the tenant allows it)."""
+    """The plan's contract and order fill the payment's (and the account, from the plan, the
+    contract or the order), a plan of another contract is refused, and a payment above the
+    plan's open amount too (unless the tenant allows it)."""
     if event.operation == "create" or "payment_no" in event.values:
         event.values["name"] = event.final("payment_no")
     plan_id = event.final("payment_plan")
@@ -330,6 +331,14 @@ def payment_checks(ctx: Context, event: WriteEvent) -> None:
                 )
     contract = _row(ctx, "contract", event.final("contract"))
     _set_currency(ctx, event, ("amount",), contract.get("currency"))
+    # Whose money it is follows from what it pays, when the payment does not say.
+    if event.final("account") is None:
+        order = _row(ctx, "order", event.final("order")) if event.final("order") else {}
+        account = plan.get("account") or contract.get("account") or order.get("account")
+        if account is None:
+            event.errors.add("account", "required")
+        else:
+            event.values["account"] = account
 
 
 @hooks.after_write("payment")
