@@ -24,7 +24,16 @@ from keyi.platform.context import TenantInfo
 from keyi.platform.tenancy import Platform
 from keyi.provisioning import create_tenant
 from tests.conftest import ADMIN_PASSWORD, admin_email_of, login, new_tenant_name
-from tests.contract.values import generate, loads, writable
+from tests.contract.values import (
+    AT_MOST_ONE_TRUE,
+    COPIED,
+    FRESH_TARGETS,
+    LINKED_POOLS,
+    ONE_OF,
+    generate,
+    loads,
+    writable,
+)
 
 PACKAGES = Path(__file__).resolve().parents[2] / "src" / "keyi" / "packages"
 # Every object the standard packages define, read from their YAML so a new one is covered.
@@ -73,6 +82,7 @@ class World:
     refs: dict[str, list[str]] = field(default_factory=dict)
     seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     metas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    linked: set[tuple[str, str, str]] = field(default_factory=set)
 
     def meta(self, object_name: str) -> dict[str, Any]:
         if object_name not in self.metas:
@@ -80,32 +90,91 @@ class World:
         return self.metas[object_name]
 
     def values(
-        self, object_name: str, *, full: bool = True, seq: int | None = None
+        self,
+        object_name: str,
+        *,
+        full: bool = True,
+        seq: int | None = None,
+        given: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Valid values for a new record: every writable field (`full`) or the required ones."""
+        """Valid values for a new record: every writable field (`full`) or the required ones;
+        `given` fixes some of them."""
         n = next(self.seq) if seq is None else seq
-        values: dict[str, Any] = {}
+        self.link_pools(object_name)
+        one_of = ONE_OF.get(object_name)
+        values: dict[str, Any] = dict(given or {})
         for f in self.meta(object_name)["fields"]:
             # A minimal record: required fields without a default (and unique ones, to test them).
-            needed = (f["required"] and f["default"] is None) or f["unique"]
-            if not writable(f) or not (full or needed):
+            needed = (f["required"] and f["default"] is None) or f["unique"] or f["name"] == one_of
+            if not writable(f) or not (full or needed) or f["name"] in values:
                 continue
-            if f["type"] in ("lookup", "master_detail"):
-                if not full and not f["required"]:
-                    continue
-                self.targets(f["target"])
-            values.update(generate(object_name, f, n, self.refs))
+            # A minimal record leaves optional lookups (a unique one included) empty.
+            lookup = f["type"] in ("lookup", "master_detail")
+            if lookup and not full and not (f["required"] or f["name"] == one_of):
+                continue
+            if (object_name, f["name"]) in AT_MOST_ONE_TRUE:
+                values[f["name"]] = False
+                continue
+            values.update(self.generate(object_name, f, n))
+        for (copier, name), (link, source) in COPIED.items():
+            if copier == object_name and name in values and values.get(link):
+                target = self.field_of(object_name, link)["target"]
+                values[name] = self.api.ok("GET", f"/records/{target}/{values[link]}")[source]
         return values
+
+    def field_of(self, object_name: str, name: str) -> dict[str, Any]:
+        return next(f for f in self.meta(object_name)["fields"] if f["name"] == name)
+
+    def generate(self, object_name: str, field: dict[str, Any], seq: int) -> dict[str, Any]:
+        """A valid value of `field` for a record of `object_name` (`values.generate`), with
+        the lookup targets it needs created first."""
+        name = field["name"]
+        if (object_name, name) in FRESH_TARGETS:
+            return {name: self.create(field["target"])}
+        self.link_pools(object_name)
+        if field["type"] in ("lookup", "master_detail"):
+            self.targets(field["target"])
+        return generate(object_name, field, seq, self.refs)
+
+    def changed(
+        self, object_name: str, field: dict[str, Any], seq: int, avoid: list[Any]
+    ) -> dict[str, Any]:
+        """A value for an update of `field` that is none of `avoid` (what was sent, what the
+        record holds): the next sequence number's, else, for a lookup whose pooled targets
+        are all avoided, a new target."""
+        name = field["name"]
+        for n in (seq, seq + 1):
+            update = self.generate(object_name, field, n)
+            if update[name] not in avoid:
+                return update
+        if field["type"] in ("lookup", "master_detail"):
+            target = field["target"]
+            return {name: self.targets(target, len(self.targets(target)) + 1)[-1]}
+        return update
+
+    def create(self, object_name: str, given: dict[str, Any] | None = None) -> str:
+        """The id of a new minimal record of `object_name`."""
+        body = self.values(object_name, full=False, given=given)
+        return str(self.api.ok("POST", f"/records/{object_name}", 201, json=body)["id"])
 
     def targets(self, object_name: str, count: int = 2) -> list[str]:
         """Ids of `count` records of `object_name` that lookups may point at."""
         existing = self.refs.setdefault(object_name, [])
         while len(existing) < count:
-            created = self.api.ok(
-                "POST", f"/records/{object_name}", 201, json=self.values(object_name, full=False)
-            )
-            existing.append(created["id"])
+            existing.append(self.create(object_name))
         return existing
+
+    def link_pools(self, object_name: str) -> None:
+        """Create the linking records `object_name`'s values need (LINKED_POOLS)."""
+        rule = LINKED_POOLS.get(object_name)
+        if rule is None:
+            return
+        link, first, second = rule
+        for a in self.targets(self.field_of(link, first)["target"]):
+            for b in self.targets(self.field_of(link, second)["target"]):
+                if (link, a, b) not in self.linked:
+                    self.create(link, {first: a, second: b})
+                    self.linked.add((link, a, b))
 
 
 def open_world(platform: Platform) -> Iterator[World]:

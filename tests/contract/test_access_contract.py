@@ -23,28 +23,32 @@ from keyi.platform.tenancy import Platform
 from tests.conftest import ADMIN_PASSWORD, login
 from tests.contract.conftest import STANDARD_OBJECTS, Api, World, open_world
 from tests.contract.custom import create_custom_objects
-from tests.contract.values import SPECIAL, generate, writable
+from tests.contract.values import SPECIAL, writable
 from tests.integration.helpers import add_member, rights
 
 OBJECTS = [*STANDARD_OBJECTS, "gadget"]
 # Types a hidden field may have here, in order of preference (a searchable one tests search).
 HIDEABLE = ("text", "phone", "email", "long_text", "integer", "lookup")
+# For an object with no optional field of those types (an exchange rate, a price book entry):
+# any writable field of these, required or not, since the rep only reads.
+FALLBACK = (*HIDEABLE, "decimal", "currency", "percent", "date", "picklist", "boolean")
 
 # One worker seeds this module once (pytest runs with --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("contract-access_contract")
 
 
 def hidden_field(meta: dict[str, Any]) -> dict[str, Any]:
-    """The field hidden from the rep: optional and writable, preferably searchable."""
+    """The field hidden from the rep: optional and writable, preferably searchable; where no
+    such field exists, a required one."""
     candidates = [
         f for f in meta["fields"] if writable(f) and not f["required"] and f["type"] in HIDEABLE
-    ]
+    ] or [f for f in meta["fields"] if writable(f) and f["type"] in FALLBACK]
     # The name field only where nothing else is optional (its title then reads as null).
     candidates.sort(
         key=lambda f: (
             f["name"] == meta["name_field"],
             not f["searchable"],
-            HIDEABLE.index(f["type"]),
+            FALLBACK.index(f["type"]),
         )
     )
     assert candidates, meta["name"]
@@ -113,7 +117,7 @@ def setup(platform: Platform) -> Iterator[Setup]:
                 secrets[o][created["id"]] = created[hidden[o]["name"]]
             # A change of the hidden field, for the history check.
             first = (records[o]["rep"] or records[o]["admin"])[0]
-            change = generate(o, hidden[o], n + 1000, world.refs)
+            change = world.generate(o, hidden[o], n + 1000)
             changed = admin.ok("PATCH", f"/records/{o}/{first}", json=change)
             secrets[o][first] = changed[hidden[o]["name"]]
         app = create_app(platform.settings, platform)

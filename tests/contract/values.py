@@ -5,6 +5,12 @@ and makes, per field type, a value that respects `required`, `unique` (every val
 sequence number), `max_length`, picklist options and lookup targets. `expected` is the value the
 API must answer for what was sent — written independently of the platform's coercion code, so
 a change in how values are stored or serialised shows up as a difference.
+
+What metadata cannot say — validation rules and package hooks that narrow a field's values or
+tie it to another record (a quote line's product in its quote's price book, one standard price
+book, a payment within its plan) — is declared below as data (SPECIAL, LOCKING_OPTIONS,
+DOCUMENT_CURRENCY, ONE_OF, FRESH_TARGETS, COPIED, AT_MOST_ONE_TRUE, LINKED_POOLS), which
+`World` in conftest.py applies to every object alike.
 """
 
 from __future__ import annotations
@@ -32,10 +38,75 @@ def uscc(seq: int) -> str:
     return head + USCC_CHARSET[(31 - total % 31) % 31]
 
 
+def later_date(seq: int) -> str:
+    """A date after every one `generate` makes (from 2026 on, 3 days per sequence number), for
+    a field a rule keeps from preceding another date of its record: any later update of the
+    earlier date still leaves the pair in order."""
+    return (date(2126, 1, 31) + timedelta(days=seq)).isoformat()
+
+
+def small_amount(seq: int) -> str:
+    """An amount far below every generated one (12 345 678 and up), so that many payments fit
+    in one payment plan's open amount."""
+    return f"{seq % 900 + 1}.{seq % 100:02d}"
+
+
 # Fields whose valid values a validation rule or hook narrows beyond their type.
 SPECIAL: dict[tuple[str, str], Any] = {
     ("account", "credit_code"): uscc,
     ("lead", "credit_code"): uscc,
+    ("contract", "end_date"): later_date,  # not before start_date
+    ("price_book", "valid_to"): later_date,  # not before valid_from
+    ("payment", "amount"): small_amount,  # within its plan's open amount
+}
+
+# Picklist values after which a hook refuses every edit (a converted lead is a record of its
+# conversion, which the convert action sets): a record given one could not be changed on, so
+# values avoid them.
+LOCKING_OPTIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("lead", "status"): frozenset({"converted"}),
+}
+
+# Currency fields whose code a hook copies from the record's document (its own `currency`,
+# its price book's, its parent's, its contract's or order's): a code sent along would be
+# replaced, so none is sent and the value is checked alone.
+DOCUMENT_CURRENCY: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("contract", "amount"),
+        ("payment_plan", "amount"),
+        ("payment", "amount"),
+        ("price_book_entry", "unit_price"),
+        ("quote_line", "unit_price"),
+        ("order_line", "unit_price"),
+        ("opportunity_line", "unit_price"),
+    }
+)
+
+# Optional fields a minimal record fills anyway, because a validation rule wants one of a few
+# (a payment plan belongs to a contract or an order). Pooled plans take the order: a payment
+# naming one of them may then name any contract (a plan's contract must be the payment's).
+ONE_OF: dict[str, str] = {"payment_plan": "order"}
+
+# Lookups that take a new target for every value instead of a pooled one: a price book holds
+# one entry per product, and pooled products are already in every pooled book (LINKED_POOLS).
+FRESH_TARGETS: frozenset[tuple[str, str]] = frozenset({("price_book_entry", "product")})
+
+# Values a hook copies on create from a linked record when that link is set: (object, field)
+# → (its lookup, the linked record's field). A payment plan's account is its contract's.
+COPIED: dict[tuple[str, str], tuple[str, str]] = {
+    ("payment_plan", "account"): ("contract", "account"),
+}
+
+# Booleans at most one record may hold true (one standard price book): new records get false,
+# so the one true value is left to the update that switches it on.
+AT_MOST_ONE_TRUE: frozenset[tuple[str, str]] = frozenset({("price_book", "is_standard")})
+
+# Records an object's values need between the targets of two of its lookups' pools: a quote
+# line's product must have an active entry in its quote's price book, so before quote lines
+# are made every pooled product gets an entry in every pooled price book (pooled quotes use
+# pooled books). object → (linking object, its lookup to the first pool, to the second).
+LINKED_POOLS: dict[str, tuple[str, str, str]] = {
+    "quote_line": ("price_book_entry", "price_book", "product"),
 }
 
 
@@ -68,7 +139,8 @@ def generate(
     special = SPECIAL.get((object_name, name))
     if special is not None:
         return {name: special(seq)}
-    options = active_options(field)
+    locking = LOCKING_OPTIONS.get((object_name, name), frozenset())
+    options = [o for o in active_options(field) if o not in locking]
     value: Any
     if options and kind not in ("multi_picklist",):
         value = options[seq % len(options)]
@@ -104,7 +176,7 @@ def generate(
         value = targets[seq % len(targets)]
     else:  # a new field type: the suite must learn it
         raise AssertionError(f"no value generator for field type {kind!r}")
-    if kind == "currency":
+    if kind == "currency" and (object_name, name) not in DOCUMENT_CURRENCY:
         return {name: value, f"{name}_currency": "USD" if seq % 2 else "CNY"}
     return {name: value}
 
