@@ -45,3 +45,11 @@ class Api:
 
     def record(self, object_name: str, record_id: str) -> dict[str, Any]:
         return dict(self.get(f"/api/v1/records/{object_name}/{record_id}"))
+
+    def raw(self, path: str) -> bytes:
+        """A GET's body as bytes (a PDF, say), checking it is a 200."""
+        request = urllib.request.Request(self.server + path)  # noqa: S310
+        request.add_header("Authorization", f"Bearer {self.token}")
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            assert response.status == 200, response.status
+            return bytes(response.read())

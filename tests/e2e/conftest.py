@@ -20,6 +20,7 @@ import threading
 import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
@@ -133,6 +134,24 @@ def new_page(
     page = context.new_page()
     page.set_default_timeout(15000)
     return page
+
+
+@pytest.fixture
+def pages(browser: Browser) -> Iterator[list[Page]]:
+    """Browsers for several people at once (each its own context: its own session); see
+    tests.e2e.people.open_page."""
+    opened: list[Page] = []
+    yield opened
+    for p in opened:
+        p.context.close()
+
+
+@pytest.fixture(scope="module")
+def api(server: str) -> Any:
+    """The demo administrator's REST client (tests.e2e.api.Api)."""
+    from tests.e2e.api import Api  # the client imports this module's constants
+
+    return Api(server)
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 
-import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.api import Api
@@ -18,45 +16,19 @@ from tests.e2e.conftest import (
     DEMO_PASSWORD,
     choose,
     menu_choice,
-    new_page,
     open_dropdown,
     pick,
     screenshot,
     settled,
     sign_in,
 )
+from tests.e2e.people import open_page, user_id
 
 # The machine is small and shared: give the UI time before calling an assertion failed.
 expect.set_options(timeout=30_000)
 
 REP = "chen.jing@demo.keyi.dev"  # 华东销售部, a 客户经理
 MANAGER = "li.na@demo.keyi.dev"  # 华东销售部's head (a sales manager: sees the rep's records)
-
-
-@pytest.fixture(scope="module")
-def api(server: str) -> Api:
-    return Api(server)
-
-
-@pytest.fixture
-def pages(browser: Browser) -> Iterator[list[Page]]:
-    """Browsers for several people at once (each its own context: its own session)."""
-    opened: list[Page] = []
-    yield opened
-    for p in opened:
-        p.context.close()
-
-
-def open_page(browser: Browser, pages: list[Page]) -> Page:
-    p = new_page(browser)
-    p.set_default_timeout(30_000)
-    pages.append(p)
-    return p
-
-
-def user_id(api: Api, email: str) -> str:
-    [user] = api.query("user", filter={"field": "email", "op": "eq", "value": email}, limit=1)
-    return str(user["id"])
 
 
 def insert_merge_field(page: Page, select: Locator, text: str, target: Locator) -> None:

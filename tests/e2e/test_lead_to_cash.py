@@ -18,11 +18,12 @@ from pypdf import PdfReader
 
 from tests.e2e.api import Api
 from tests.e2e.conftest import DEMO_PASSWORD, choose, click_settled, screenshot, settled, sign_in
-from tests.e2e.people import MANAGER, REP, api, open_page, pages, reports_to, user_id
-
-__all__ = ["api", "pages"]  # fixtures used by name
+from tests.e2e.people import open_page, reports_to, user_id
 
 expect.set_options(timeout=30_000)
+
+REP = "zhao.lei@demo.keyi.dev"  # 华北销售部, a 客户经理
+MANAGER = "liu.yang@demo.keyi.dev"  # 华北销售部's head
 
 # The demo's catalogue (keyi.packages.l2c.demo): CRM Professional 2,400 a user-year and
 # implementation 2,500 a day, both 6 % VAT. 10 users at 25 % off + 5 days:
@@ -160,7 +161,9 @@ def test_a_rep_takes_a_lead_to_a_paid_contract(
         seller.goto(f"{server}/o/payment_plan/{plan['id']}")
         related = seller.get_by_test_id("related-payment-payment_plan")
         related.get_by_role("button", name=re.compile("新建")).click()
-        drawer = seller.locator(".ant-drawer-content").filter(has=seller.get_by_test_id("form-save"))
+        drawer = seller.locator(".ant-drawer-content").filter(
+            has=seller.get_by_test_id("form-save")
+        )
         drawer.locator("#amount").fill("16165")
         fill_date(seller, drawer.locator("#received_on"), "2027-02-15")
         seller.get_by_test_id("form-save").click()
@@ -175,9 +178,9 @@ def test_a_rep_takes_a_lead_to_a_paid_contract(
     assert api.record("contract", contract_id)["outstanding"] in (0, "0", "0.00", 0.0)
     seller.goto(f"{server}/receivables")
     expect(seller.get_by_test_id("receivables-outstanding")).to_be_visible()
-    expect(seller.get_by_test_id("receivables").locator("tr").filter(has_text=company)).to_have_count(
-        0
-    )
+    expect(
+        seller.get_by_test_id("receivables").locator("tr").filter(has_text=company)
+    ).to_have_count(0)
     rows_now = Api(server, REP, DEMO_PASSWORD).get("/api/v1/l2c/receivables?limit=500")["rows"]
     assert account_id not in {row["id"] for row in rows_now}
 

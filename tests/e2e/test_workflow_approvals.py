@@ -26,11 +26,11 @@ from tests.e2e.conftest import (
     DEMO_PASSWORD,
     choose,
     click_settled,
-    new_page,
     screenshot,
     settled,
     sign_in,
 )
+from tests.e2e.people import open_page, user_id
 
 # The machine is small and shared: give the UI time before calling an assertion failed.
 expect.set_options(timeout=30_000)
@@ -78,11 +78,6 @@ class Receiver:
         return found
 
 
-@pytest.fixture(scope="module")
-def api(server: str) -> Api:
-    return Api(server)
-
-
 @pytest.fixture
 def erp(api: Api) -> Iterator[tuple[Receiver, dict[str, Any]]]:
     """A subscription to opportunity updates at a local receiver (private targets allowed for
@@ -102,27 +97,6 @@ def erp(api: Api) -> Iterator[tuple[Receiver, dict[str, Any]]]:
         api.call("PATCH", "/api/v1/webhooks/settings", {"allow_private": before})
         receiver.http.shutdown()
         receiver.http.server_close()
-
-
-@pytest.fixture
-def pages(browser: Browser) -> Iterator[list[Page]]:
-    """Browsers for several people at once (each its own context: its own session)."""
-    opened: list[Page] = []
-    yield opened
-    for p in opened:
-        p.context.close()
-
-
-def open_page(browser: Browser, pages: list[Page]) -> Page:
-    p = new_page(browser)
-    p.set_default_timeout(30_000)
-    pages.append(p)
-    return p
-
-
-def user_id(api: Api, email: str) -> str:
-    [user] = api.query("user", filter={"field": "email", "op": "eq", "value": email}, limit=1)
-    return str(user["id"])
 
 
 def build_process(page: Page, server: str) -> None:
