@@ -62,18 +62,25 @@ def _by_name(ctx: Context, object_name: str, fields: list[str]) -> dict[str, dic
     return {r["name"]: r for r in page["records"]}
 
 
+# The company's reference data: every role reads all of it (a rep quotes from the price book an
+# administrator keeps) and changes only what it may edit in its own scope.
+REFERENCE_DATA = ("product", "price_book", "price_book_entry", "exchange_rate")
+
+
 def _matrix(ctx: Context, spec: RoleSpec) -> dict[str, Any]:
-    """Full rights within the role's scope on every business object of the tenant."""
+    """Full rights within the role's scope on every business object of the tenant; reference
+    data readable by everyone."""
     objects: dict[str, Any] = {}
     for name in sorted(ctx.schema.objects):
         if name in ADMINISTERED_OBJECTS:
             continue  # organisation objects stay read-only for every role
+        read_scope = Scope.ALL if name in REFERENCE_DATA else spec.read_scope
         objects[name] = {
             "read": True,
             "create": True,
             "edit": True,
             "delete": True,
-            "read_scope": spec.read_scope.value,
+            "read_scope": read_scope.value,
             "edit_scope": spec.edit_scope.value,
         }
     return objects
