@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -79,9 +80,12 @@ def all_records(ctx: Context, object_name: str, fields: list[str]) -> list[dict[
             return records
 
 
+DOCUMENTS = ("quote", "quote_line", "contract", "payment_plan", "payment")
+
+
 def counts(ctx: Context) -> dict[str, int]:
     result = {}
-    for name in ("account", "contact", "opportunity", "activity", "lead"):
+    for name in ("account", "contact", "opportunity", "activity", "lead", *DOCUMENTS):
         groups = run_aggregate(ctx, name, AggregateSpec())["groups"]
         result[name] = int(groups[0]["values"]["count"]) if groups else 0
     return result
@@ -106,6 +110,32 @@ def test_counts_match_the_report_and_the_mix(platform: Platform, demo: DemoTenan
     assert 2.5 * LARGE <= stored["activity"] <= 4.0 * LARGE
     assert 0.2 * LARGE <= stored["lead"] <= 0.9 * LARGE
     assert demo.full.rows_per_second > 0
+    # Lead to cash follows the deals: quotes for the later stages, contracts for the won ones.
+    assert 0 < stored["contract"] < stored["quote"] < stored["opportunity"]
+    assert stored["payment_plan"] >= stored["contract"] and stored["payment"] > 0
+
+
+def test_documents_agree_with_their_deals(platform: Platform, demo: DemoTenants) -> None:
+    """Each contract is for exactly its quote's grand total (lines rounded half up one by
+    one), its installments add up to it, and no plan has received more than it asked."""
+    with read(platform, demo.fresh) as ctx:
+        quotes = {q["id"]: q for q in all_records(ctx, "quote", ["grand_total", "status"])}
+        contracts = all_records(ctx, "contract", ["amount", "quote", "status", "received"])
+        plans = all_records(ctx, "payment_plan", ["contract", "amount", "received", "status"])
+    planned: dict[str, Decimal] = {}
+    for plan in plans:
+        planned[plan["contract"]] = planned.get(plan["contract"], Decimal(0)) + D(plan["amount"])
+        assert D(plan["received"]) <= D(plan["amount"])
+        assert plan["status"] in ("pending", "partly_paid", "paid", "overdue")
+    for contract in contracts:
+        assert contract["status"] == "active"
+        assert quotes[contract["quote"]]["status"] == "accepted"
+        assert D(contract["amount"]) == D(quotes[contract["quote"]]["grand_total"])
+        assert planned[contract["id"]] == D(contract["amount"])
+
+
+def D(value: Any) -> Decimal:
+    return Decimal(str(value)) if value is not None else Decimal(0)
 
 
 def test_top_up_adds_only_the_difference(platform: Platform, demo: DemoTenants) -> None:

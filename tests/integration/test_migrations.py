@@ -351,6 +351,8 @@ def test_tenant_of_the_baseline_release_upgrades_with_its_data(
         patch.setattr(store, "install_system_tables", _baseline_install)
         # The baseline release shipped no standard flows (nor had their table).
         patch.setattr(packages_module, "install_flows", lambda *_a, **_k: [])
+        # ... nor approval processes (their table came with the automation release).
+        patch.setattr(packages_module, "install_approvals", lambda *_a, **_k: [])
         old = new_tenant()
     collated = {"ix_account_name_zh", "ix_account_province_name_zh", "ix_contact_name_zh"}
     with monkeypatch.context() as patch, platform.context(old, SYSTEM) as ctx:

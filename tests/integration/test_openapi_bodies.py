@@ -72,7 +72,9 @@ def untyped_bodies(
         if operation is None:
             problems[(method, path)] = "missing from the document"
             continue
-        body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+        content = operation.get("requestBody", {}).get("content", {})
+        # A file upload describes its multipart form instead of a JSON body.
+        body = content.get("application/json") or content.get("multipart/form-data") or {}
         reason = why_untyped(document, body.get("schema"))
         if reason:
             problems[(method, path)] = reason
