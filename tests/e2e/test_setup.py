@@ -229,7 +229,7 @@ def test_setup_in_chinese_and_closed_to_non_admins(browser: Browser, server: str
         page.goto(server + "/setup/objects")
         expect(page.get_by_role("heading", name="系统设置")).to_be_visible(timeout=SLOW)
         expect(page.get_by_role("button", name="新建对象")).to_be_visible(timeout=SLOW)
-        page.get_by_role("table").get_by_role("link", name="商机").click()
+        page.get_by_role("table").get_by_role("link", name="商机", exact=True).click()
         expect(page.get_by_role("tab", name="页面布局")).to_be_visible(timeout=SLOW)
         expect(page.get_by_text("opportunity_no")).to_be_visible(timeout=SLOW)
         screenshot(page, "setup-objects-zh")

@@ -1,4 +1,4 @@
-import l2cEn from './l2c-en';
+import type { L2cKey } from './l2c-en';
 import type { SetupKey } from './setup-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
@@ -1000,11 +1000,13 @@ const en = {
   'error.403': 'You do not have permission to do this.',
   'error.404': 'Not found.',
   'error.500': 'The server had a problem. Please try again.',
-  ...l2cEn,
+  'nav.l2c': 'Lead-to-cash',
+  'nav.receivables': 'Receivables',
 } as const;
 
-/** Keys of this catalogue (loaded with the app); Setup's own are in setup-en.ts. */
+/** Keys of this catalogue (loaded with the app); Setup's own are in setup-en.ts, the
+ * lead-to-cash screens' in l2c-en.ts (both registered when their pages load). */
 export type CoreKey = keyof typeof en;
-export type MessageKey = CoreKey | SetupKey;
+export type MessageKey = CoreKey | SetupKey | L2cKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

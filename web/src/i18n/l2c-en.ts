@@ -1,10 +1,9 @@
 /**
  * English strings of the lead-to-cash screens (actions, lead conversion, line items,
- * receivables, the deal chain). Spread into en.ts; every key must exist in l2c-zh-CN.ts.
+ * receivables, the deal chain), registered by i18n/l2c.ts when those screens load (not with
+ * the app: a first page carries none of them); every key must exist in l2c-zh-CN.ts.
  */
 const l2cEn = {
-  'nav.l2c': 'Lead-to-cash',
-  'nav.receivables': 'Receivables',
 
   'actions.title': 'Actions',
   'actions.run': 'Run',

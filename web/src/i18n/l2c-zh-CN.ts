@@ -2,8 +2,6 @@ import type { L2cKey } from './l2c-en';
 
 /** 线索到回款（交易）界面的简体中文文字，键与 l2c-en.ts 完全一致。 */
 const l2cZhCN: Record<L2cKey, string> = {
-  'nav.l2c': '交易',
-  'nav.receivables': '应收账款',
 
   'actions.title': '操作',
   'actions.run': '执行',

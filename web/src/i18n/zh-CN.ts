@@ -1,5 +1,4 @@
 import type { Messages } from './en';
-import l2cZhCN from './l2c-zh-CN';
 
 /** 简体中文界面文字。键必须与 en.ts 完全一致（由 tsc 与测试检查）。 */
 const zhCN: Messages = {
@@ -1000,7 +999,8 @@ const zhCN: Messages = {
   'error.403': '您没有执行此操作的权限。',
   'error.404': '未找到。',
   'error.500': '服务器出现问题，请稍后重试。',
-  ...l2cZhCN,
+  'nav.l2c': '交易',
+  'nav.receivables': '应收账款',
 };
 
 export default zhCN;

@@ -4,6 +4,7 @@
  * optionally an opportunity, and converts in one request. A 409 `duplicates_found` shows the
  * candidates the server found and lets the rep pick one or create new ones anyway.
  */
+import '../i18n/l2c';
 import { RightOutlined, SwapOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Card, Checkbox, Col, DatePicker, Input, Radio, Row, Skeleton, Space, Tag, Typography } from 'antd';
 import dayjs from 'dayjs';

@@ -3,6 +3,7 @@
  * much of it is overdue, and its aging (not yet due, 1–30, 31–60, 61–90, over 90 days), as of a
  * day. Amounts are the server's decimal strings, formatted without going through `Number`.
  */
+import '../i18n/l2c';
 import { AccountBookOutlined } from '@ant-design/icons';
 import { Button, Card, Col, DatePicker, Empty, Radio, Row, Skeleton, Space, Table, Typography } from 'antd';
 import dayjs from 'dayjs';

@@ -1,3 +1,4 @@
+import '../i18n/l2c';
 import { AuditOutlined, DeleteOutlined, EditOutlined, LinkOutlined, MoreOutlined, RightOutlined, SwapOutlined } from '@ant-design/icons';
 import { App, Badge, Button, Col, Dropdown, Grid, Row, Skeleton, Space, Tabs, Tag } from 'antd';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
@@ -255,18 +256,8 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
           },
         ]
       : []),
-    ...relations.filter((rel) => rel !== lines).map((rel) => {
-      const key = `${rel.object.name}.${rel.field.name}`;
-      return {
-        key: `rel:${key}`,
-        label: (
-          <span>
-            {relationLabel(rel, relations, label, t)} <TabCount count={counts[key]} />
-          </span>
-        ),
-        children: <RelatedList relation={rel} parentId={id} parentTitle={title} refreshKey={relTick} onChanged={() => onRelatedChanged(rel.object.name)} />,
-      };
-    }),
+    // A record's approvals before its related lists: with many relations the tab bar
+    // overflows, and what waits on someone must not hide behind the ⋯ menu.
     ...(approvals.length > 0
       ? [
           {
@@ -284,6 +275,18 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
           },
         ]
       : []),
+    ...relations.filter((rel) => rel !== lines).map((rel) => {
+      const key = `${rel.object.name}.${rel.field.name}`;
+      return {
+        key: `rel:${key}`,
+        label: (
+          <span>
+            {relationLabel(rel, relations, label, t)} <TabCount count={counts[key]} />
+          </span>
+        ),
+        children: <RelatedList relation={rel} parentId={id} parentTitle={title} refreshKey={relTick} onChanged={() => onRelatedChanged(rel.object.name)} />,
+      };
+    }),
     { key: 'history', label: t('record.history'), children: <HistoryList object={object} recordId={id} version={record.version} /> },
   ];
 

@@ -2,6 +2,7 @@
  * On a converted lead's page: a "converted" banner with links to what it became (account,
  * contact, opportunity), so a rep who lands on an old lead goes on to the live records.
  */
+import '../../i18n/l2c';
 import { Alert, Space, Tag } from 'antd';
 import { Link } from 'react-router-dom';
 import type { RecordData } from '../../api/types';

@@ -7,6 +7,7 @@
  * the opportunity (a quote's or contract's), and contracts/orders found there lead to their
  * invoices, plans and payments.
  */
+import '../../i18n/l2c';
 import { RightOutlined } from '@ant-design/icons';
 import { Tag } from 'antd';
 import { useEffect, useState } from 'react';

@@ -7,6 +7,7 @@
  * book price); picking one fills the unit price from the book and the tax rate from the product.
  * A quote or order that is no longer a draft shows its lines read-only.
  */
+import '../../i18n/l2c';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { Alert, App, Button, Empty, Input, Select, Skeleton, Space, Table, Tooltip, Typography } from 'antd';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';

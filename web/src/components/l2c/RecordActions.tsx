@@ -7,6 +7,7 @@
  * schema; a GET action (a PDF) opens in a new tab; after a POST the page reloads the record and
  * follows a returned `…_id` to the record the action created.
  */
+import '../../i18n/l2c';
 import { DownOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { App, Button, Checkbox, DatePicker, Dropdown, Form, Input, InputNumber, Modal, Select, Space, Tooltip, type ButtonProps } from 'antd';
 import type { Dayjs } from 'dayjs';

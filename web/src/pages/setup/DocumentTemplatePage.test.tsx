@@ -82,7 +82,7 @@ describe('DocumentTemplatePage', () => {
     expect(input('doc-template-footer-en').value).toBe('Hotline 400-800-0000');
     expect(input('doc-template-terms-zh-CN').value).toBe('付款：合同签订后 30 日内。');
     expect(input('doc-template-terms-en').value).toBe('');
-    expect(screen.getByTestId('doc-template-accent_color').textContent).toContain('1677FF');
+    expect((screen.getByTestId('doc-template-accent_color') as HTMLInputElement).value.toUpperCase()).toBe('#1677FF');
     const img = screen.getByTestId('doc-template-logo-img') as HTMLImageElement;
     expect(img.getAttribute('src')).toMatch(/^\/api\/v1\/document-template\/logo\?v=/);
     expect(screen.getByTestId('doc-template-logo-info').textContent).toBe('PNG · 38.2 KB');
