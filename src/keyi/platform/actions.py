@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -43,6 +43,22 @@ Kind = Literal["record", "object"]
 Method = Literal["GET", "POST"]
 Access = Literal["read", "create", "edit", "delete"]
 Available = Callable[["Context", dict[str, Any]], bool]
+
+
+class Options(TypedDict, total=False):
+    """What an action may say besides its object, name and labels (see ActionDef)."""
+
+    input: type[BaseModel] | None
+    output: type[BaseModel] | None
+    method: Method
+    media_type: str | None
+    access: Access
+    available: Available | None
+    menu: bool
+    description: str | None
+    unavailable_code: str
+
+
 ACTION_NAME = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 
 # Path segments the generic record routes already answer after /records/{object}/{id}/ and
@@ -256,74 +272,24 @@ class PackageActions:
     name: str
 
     def record(
-        self,
-        object_name: str,
-        name: str,
-        *,
-        labels: dict[str, str],
-        input: type[BaseModel] | None = None,
-        output: type[BaseModel] | None = None,
-        method: Method = "POST",
-        media_type: str | None = None,
-        access: Access = "edit",
-        available: Available | None = None,
-        menu: bool = True,
-        description: str | None = None,
-        unavailable_code: str = "action_unavailable",
+        self, object_name: str, name: str, *, labels: dict[str, str], **options: Unpack[Options]
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Register ``fn(ctx, record, payload)`` as the record action ``name``."""
-        return self._register(
-            "record",
-            object_name,
-            name,
-            labels=labels,
-            input=input,
-            output=output,
-            method=method,
-            media_type=media_type,
-            access=access,
-            available=available,
-            menu=menu,
-            description=description,
-            unavailable_code=unavailable_code,
-        )
+        """Register ``fn(ctx, record, payload)`` as the record action ``name`` (changes need
+        edit access to the record unless ``access`` says otherwise)."""
+        return self._register("record", object_name, name, labels=labels, **options)
 
     def object(
-        self,
-        object_name: str,
-        name: str,
-        *,
-        labels: dict[str, str],
-        input: type[BaseModel] | None = None,
-        output: type[BaseModel] | None = None,
-        method: Method = "POST",
-        media_type: str | None = None,
-        access: Access = "read",
-        available: Available | None = None,
-        menu: bool = True,
-        description: str | None = None,
-        unavailable_code: str = "action_unavailable",
+        self, object_name: str, name: str, *, labels: dict[str, str], **options: Unpack[Options]
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Register ``fn(ctx, payload)`` as the object (list) action ``name``."""
-        return self._register(
-            "object",
-            object_name,
-            name,
-            labels=labels,
-            input=input,
-            output=output,
-            method=method,
-            media_type=media_type,
-            access=access,
-            available=available,
-            menu=menu,
-            description=description,
-            unavailable_code=unavailable_code,
-        )
+        """Register ``fn(ctx, payload)`` as the object (list) action ``name`` (read access to
+        the object unless ``access`` says otherwise)."""
+        return self._register("object", object_name, name, labels=labels, **options)
 
     def _register(
         self, kind: Kind, object_name: str, name: str, **options: Any
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        options.setdefault("access", "edit" if kind == "record" else "read")
+
         def register(fn: Callable[..., Any]) -> Callable[..., Any]:
             if options.get("description") is None:
                 options["description"] = (fn.__doc__ or "").strip() or None
