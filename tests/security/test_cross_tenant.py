@@ -468,6 +468,35 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
             {"filter": id_filter, "group_by": [{"field": "name"}]},
             writes=False,
         ),
+        # --- reports: A's object is not there for B; on B's accounts, A's ids find nothing.
+        ("POST", "/api/v1/reports/run"): [
+            Probe(
+                "POST",
+                "/api/v1/reports/run",
+                {},
+                {"object": A_OBJECT, "group_by": [{"field": "name"}]},
+                allowed=(404,),
+            ),
+            Probe(
+                "POST",
+                "/api/v1/reports/run",
+                {},
+                {"object": "account", "filter": id_filter, "group_by": [{"field": "name"}]},
+                allowed=None,
+            ),
+            Probe(
+                "POST",
+                "/api/v1/reports/run",
+                {},
+                {
+                    "object": "account",
+                    "type": "tabular",
+                    "filter": {"or": [mark_filter, id_filter]},
+                    "columns": ["name"],
+                },
+                allowed=None,
+            ),
+        ],
         ("POST", "/api/v1/records/{object_name}"): per_object(
             "POST", "", {"name": "B", "owner_id": ids.admin, "pool_id": ids.pool}
         ),

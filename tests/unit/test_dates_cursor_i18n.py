@@ -45,7 +45,38 @@ def test_relative_months_across_year_end() -> None:
     assert start == date(2025, 11, 1) and end == date(2026, 2, 1)
 
 
+@pytest.mark.parametrize(
+    ("literal", "today", "start_month", "expected"),
+    [
+        # Calendar fiscal year: the same as this_quarter / this_year.
+        ("this_fiscal_quarter", date(2026, 2, 15), 1, (date(2026, 1, 1), date(2026, 4, 1))),
+        ("this_fiscal_year", date(2026, 12, 31), 1, (date(2026, 1, 1), date(2027, 1, 1))),
+        # April start: January–March belong to the fiscal year that began the April before.
+        ("this_fiscal_year", date(2026, 3, 31), 4, (date(2025, 4, 1), date(2026, 4, 1))),
+        ("this_fiscal_year", date(2026, 4, 1), 4, (date(2026, 4, 1), date(2027, 4, 1))),
+        ("last_fiscal_year", date(2026, 1, 10), 4, (date(2024, 4, 1), date(2025, 4, 1))),
+        ("next_fiscal_year", date(2026, 1, 10), 4, (date(2026, 4, 1), date(2027, 4, 1))),
+        ("this_fiscal_quarter", date(2026, 2, 15), 4, (date(2026, 1, 1), date(2026, 4, 1))),
+        ("next_fiscal_quarter", date(2026, 2, 15), 4, (date(2026, 4, 1), date(2026, 7, 1))),
+        # February start: quarters Feb–Apr, May–Jul, Aug–Oct, Nov–Jan (across the year end).
+        ("this_fiscal_quarter", date(2026, 1, 20), 2, (date(2025, 11, 1), date(2026, 2, 1))),
+        ("last_fiscal_quarter", date(2026, 2, 1), 2, (date(2025, 11, 1), date(2026, 2, 1))),
+        ("next_fiscal_quarter", date(2025, 12, 31), 2, (date(2026, 2, 1), date(2026, 5, 1))),
+        ("this_fiscal_year", date(2026, 1, 31), 2, (date(2025, 2, 1), date(2026, 2, 1))),
+        # October start (many multinationals' subsidiaries).
+        ("this_fiscal_year", date(2026, 9, 30), 10, (date(2025, 10, 1), date(2026, 10, 1))),
+        ("last_fiscal_quarter", date(2026, 10, 1), 10, (date(2026, 7, 1), date(2026, 10, 1))),
+    ],
+)
+def test_fiscal_relative_dates(
+    literal: str, today: date, start_month: int, expected: tuple[date, date]
+) -> None:
+    assert is_relative(literal)
+    assert resolve(literal, today, start_month) == expected
+
+
 def test_not_relative() -> None:
+    assert not is_relative("this_fiscal_week")
     assert not is_relative("2026-01-01")
     assert not is_relative("last_n_days:abc")
     assert not is_relative(5)

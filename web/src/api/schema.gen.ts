@@ -971,6 +971,28 @@ export interface paths {
         patch: operations["update_view_api_v1_views__view_id__patch"];
         trace?: never;
     };
+    "/api/v1/reports/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Unsaved
+         * @description Run a definition without saving it: a summary answers `groups` as the aggregate API
+         *     does for the same body, plus `subtotals` and `totals`; a matrix `groups` (cells) with
+         *     `row_totals` and `column_totals`; a tabular report `records` and `totals`.
+         */
+        post: operations["run_unsaved_api_v1_reports_run_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/roles/{role_id}/permissions": {
         parameters: {
             query?: never;
@@ -2138,7 +2160,7 @@ export interface components {
              * Op
              * @enum {string}
              */
-            op: "count" | "sum" | "avg" | "min" | "max";
+            op: "count" | "sum" | "avg" | "min" | "max" | "count_distinct";
             /**
              * Field
              * @description Not for `count`.
@@ -2462,7 +2484,20 @@ export interface components {
              * Bucket
              * @description Dates and date-times only.
              */
-            bucket?: ("day" | "week" | "month" | "quarter" | "year") | null;
+            bucket?: ("day" | "week" | "month" | "quarter" | "year" | "fiscal_quarter" | "fiscal_year") | null;
+        };
+        /** Grouping */
+        Grouping: {
+            /**
+             * Field
+             * @description A field or a lookup path (`account.province`).
+             */
+            field: string;
+            /**
+             * Bucket
+             * @description Dates and date-times only; fiscal buckets follow the tenant.
+             */
+            bucket?: ("day" | "week" | "month" | "quarter" | "year" | "fiscal_quarter" | "fiscal_year") | null;
         };
         /** HTTPValidationError */
         HTTPValidationError: {
@@ -2611,6 +2646,25 @@ export interface components {
             accounts: components["schemas"]["Match"][];
             /** Contacts */
             contacts: components["schemas"]["Match"][];
+        };
+        /** Measure */
+        Measure: {
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "count" | "sum" | "avg" | "min" | "max" | "count_distinct";
+            /**
+             * Field
+             * @description Not for a plain `count`.
+             */
+            field?: string | null;
+            /**
+             * Percent Of Total
+             * @description Adds `percent_<value>`: each group's share of the total.
+             * @default false
+             */
+            percent_of_total?: boolean;
         };
         /**
          * Notify
@@ -2972,6 +3026,20 @@ export interface components {
             /** @default after_commit */
             timing?: components["schemas"]["Timing"];
         };
+        /** ReportSort */
+        ReportSort: {
+            /**
+             * Key
+             * @description A grouping's field, or a value name (`sum_amount`).
+             */
+            key: string;
+            /**
+             * Direction
+             * @default asc
+             * @enum {string}
+             */
+            direction?: "asc" | "desc";
+        };
         /** ResetBody */
         ResetBody: {
             /** Token */
@@ -3006,6 +3074,71 @@ export interface components {
             op: "count" | "sum" | "min" | "max";
             /** Aggregate Field */
             aggregate_field?: string | null;
+        };
+        /** RunBody */
+        RunBody: {
+            /** Object */
+            object: string;
+            /**
+             * Type
+             * @default summary
+             * @enum {string}
+             */
+            type?: "tabular" | "summary" | "matrix";
+            /**
+             * Filter
+             * @description A condition, or `and`/`or` of filters, or `not` of one (at most 200 conditions, 16 levels deep).
+             */
+            filter?: {
+                /** @description A field or a path (`account.name`). */
+                field: string;
+                /**
+                 * @default eq
+                 * @enum {string}
+                 */
+                op?: "between" | "contains" | "eq" | "gt" | "gte" | "in" | "is_null" | "lt" | "lte" | "ne" | "starts_with";
+                /** @description Typed as the field; a list for `in` and `between`. */
+                value?: unknown;
+            } | {
+                and: Record<string, never>[];
+            } | {
+                or: Record<string, never>[];
+            } | {
+                not: Record<string, never>;
+            } | null;
+            /**
+             * Group By
+             * @description Rows: up to 3 (summary) or 2 (matrix).
+             */
+            group_by?: components["schemas"]["Grouping"][];
+            /**
+             * Column Group By
+             * @description Matrix only: 1 or 2 column groupings.
+             */
+            column_group_by?: components["schemas"]["Grouping"][];
+            /** Aggregates */
+            aggregates?: components["schemas"]["Measure"][];
+            /**
+             * Columns
+             * @description Record fields of a tabular report and of a drill-down.
+             */
+            columns?: string[] | null;
+            /** Sort */
+            sort?: components["schemas"]["ReportSort"][];
+            /**
+             * Limit
+             * @description Rows or groups.
+             */
+            limit?: number | null;
+            /**
+             * Drill
+             * @description A group's key (`{"stage": "won"}`): answers that group's records.
+             */
+            drill?: {
+                [key: string]: unknown;
+            } | null;
+            /** Cursor */
+            cursor?: string | null;
         };
         /**
          * ScheduleTrigger
@@ -9388,6 +9521,104 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ViewChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    run_unsaved_api_v1_reports_run_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunBody"];
             };
         };
         responses: {

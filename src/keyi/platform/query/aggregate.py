@@ -12,6 +12,7 @@ from keyi.platform.collation import sorted_by_collation
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.fieldtypes import impl_for
 from keyi.platform.metadata.model import FieldDef, FieldType
+from keyi.platform.query.dates import fiscal_start_month
 from keyi.platform.query.listing import NON_NULL_COLUMNS
 from keyi.platform.query.paths import PathError
 from keyi.platform.query.plan import QueryPlan
@@ -19,8 +20,8 @@ from keyi.platform.query.plan import QueryPlan
 if TYPE_CHECKING:
     from keyi.platform.context import Context
 
-BUCKETS = ("day", "week", "month", "quarter", "year")
-AGG_OPS = ("count", "sum", "avg", "min", "max")
+BUCKETS = ("day", "week", "month", "quarter", "year", "fiscal_quarter", "fiscal_year")
+AGG_OPS = ("count", "sum", "avg", "min", "max", "count_distinct")
 NUMERIC = frozenset(
     {FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY, FieldType.PERCENT, FieldType.ROLLUP}
 )
@@ -39,19 +40,37 @@ class AggregateSpec:
 
 
 def bucket_expression(ctx: Context, column: Any, bucket: str, is_datetime: bool) -> Any:
-    """The start date of the bucket as 'YYYY-MM-DD' text, in the tenant's time zone."""
+    """The start date of the bucket as 'YYYY-MM-DD' text, in the tenant's time zone.
+
+    Fiscal buckets start on the tenant's fiscal start month: the value is moved back by the
+    months the fiscal year is ahead of January, truncated to the calendar quarter or year, and
+    moved forward again (on first days of months, where month arithmetic is exact)."""
+    shift = fiscal_start_month(ctx.settings) - 1 if bucket.startswith("fiscal_") else 0
+    unit = bucket.removeprefix("fiscal_")
     if ctx.dialect == "postgresql":
         value = column
         if is_datetime:
             tz = str(ctx.time_zone)
             value = sa.func.timezone(tz, sa.func.timezone("UTC", column))
-        truncated = sa.func.date_trunc(bucket, value)
+        if shift:
+            months = sa.func.make_interval(0, shift)
+            moved = sa.func.date_trunc("month", value) - months
+            truncated = sa.func.date_trunc(unit, moved) + months
+        else:
+            truncated = sa.func.date_trunc(unit, value)
         return sa.func.to_char(truncated, "YYYY-MM-DD")
     value = column
     if is_datetime:
         offset = ctx.time_zone.utcoffset(ctx.now())
         minutes = int(offset.total_seconds() // 60) if offset else 0
         value = sa.func.datetime(column, f"{minutes:+d} minutes")
+    if shift:
+        moved = sa.func.date(value, "start of month", f"-{shift} months")
+        return sa.func.date(_sqlite_bucket(moved, unit), f"+{shift} months")
+    return _sqlite_bucket(value, unit)
+
+
+def _sqlite_bucket(value: Any, bucket: str) -> Any:
     if bucket == "day":
         return sa.func.date(value)
     if bucket == "week":
@@ -77,7 +96,7 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
     resolver = plan.resolver
     if not isinstance(spec.group_by, list) or len(spec.group_by) > 3:
         raise ValidationFailed([FieldError("group_by", "invalid_request")])
-    if not isinstance(spec.aggregates, list) or not spec.aggregates or len(spec.aggregates) > 10:
+    if not isinstance(spec.aggregates, list) or not spec.aggregates or len(spec.aggregates) > 30:
         raise ValidationFailed([FieldError("aggregates", "invalid_request")])
 
     group_columns: list[tuple[str, Any, Any]] = []  # (key, expression, field)
@@ -145,6 +164,7 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
             )
         fn: Any = {
             "count": sa.func.count,
+            "count_distinct": lambda c: sa.func.count(sa.distinct(c)),
             "sum": sa.func.sum,
             "avg": sa.func.avg,
             "min": sa.func.min,

@@ -1,4 +1,9 @@
-"""Relative date literals ('this_quarter', 'last_n_days:30') resolved to half-open ranges."""
+"""Relative date literals ('this_quarter', 'last_n_days:30') resolved to half-open ranges.
+
+Fiscal literals ('this_fiscal_quarter', 'last_fiscal_year', ...) follow the tenant's fiscal year
+start month (setting ``fiscal_year_start_month``, 1 = the calendar year). A fiscal year is named
+by the calendar year it starts in: with April as the start, FY2026 runs 2026-04-01 to 2027-03-31.
+"""
 
 from __future__ import annotations
 
@@ -25,10 +30,31 @@ NAMED = frozenset(
         "next_year",
     }
 )
+FISCAL = frozenset(
+    f"{when}_fiscal_{unit}" for when in ("this", "last", "next") for unit in ("quarter", "year")
+)
 
 
 def is_relative(value: object) -> bool:
-    return isinstance(value, str) and (value in NAMED or bool(RELATIVE_RE.match(value)))
+    return isinstance(value, str) and (
+        value in NAMED or value in FISCAL or bool(RELATIVE_RE.match(value))
+    )
+
+
+def fiscal_start_month(settings: dict[str, object]) -> int:
+    """The tenant's fiscal year start month, 1–12 (a bad stored value counts as January)."""
+    value = settings.get("fiscal_year_start_month", 1)
+    return value if isinstance(value, int) and 1 <= value <= 12 else 1
+
+
+def fiscal_period_start(day: date, months: int, start_month: int) -> date:
+    """First day of the fiscal period of ``months`` (3: quarter, 12: year) containing ``day``.
+
+    Periods start on months congruent to the fiscal start month, so the offset of ``day``'s
+    month from the nearest such month below it is taken off."""
+    index = day.year * 12 + day.month - 1
+    index -= (index - (start_month - 1)) % months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def _add_months(day: date, months: int) -> date:
@@ -40,8 +66,14 @@ def _quarter_start(day: date) -> date:
     return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
 
 
-def resolve(value: str, today: date) -> tuple[date, date]:
+def resolve(value: str, today: date, fiscal_start: int = 1) -> tuple[date, date]:
     """[start, end) of a relative literal, in the tenant's calendar; weeks start on Monday."""
+    if value in FISCAL:
+        when, _, unit = value.split("_")
+        months = 3 if unit == "quarter" else 12
+        start = fiscal_period_start(today, months, fiscal_start)
+        shift = {"this": 0, "last": -months, "next": months}[when]
+        return _add_months(start, shift), _add_months(start, shift + months)
     match = RELATIVE_RE.match(value)
     if match:
         direction, unit, count_text = match.groups()

@@ -143,7 +143,9 @@ class FilterCompiler:
         self, column: sa.ColumnElement[Any], op: str, value: str, kind: str, key: str
     ) -> sa.ColumnElement[bool]:
         ctx = self.resolver.ctx
-        start_day, end_day = dates.resolve(value, ctx.today())
+        start_day, end_day = dates.resolve(
+            value, ctx.today(), dates.fiscal_start_month(ctx.settings)
+        )
         start: Any = start_day
         end: Any = end_day
         if kind == "datetime":

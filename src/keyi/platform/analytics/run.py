@@ -1,0 +1,438 @@
+"""Running a report: tabular rows, summary groups with subtotals, matrix cells with row and
+column totals, grand totals, percent of total, sorting and drill-down.
+
+Every number comes from the aggregate engine (keyi.platform.query.aggregate), which reads the
+object's rows through the reader's query plan: a report shows exactly what the reader's list
+would count. The statement is the one GROUP BY over the finest groups; subtotals and totals
+are folded from its groups in Python (sums, counts, minima, maxima, and averages from an exact
+sum and count), so a summary costs one scan. Only a distinct count cannot be folded: it takes
+one more GROUP BY per level it is shown at — and so does a grouping cut off by the limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from keyi.platform.analytics.spec import ReportSpec, require_readable, value_name
+from keyi.platform.errors import FieldError, ValidationFailed
+from keyi.platform.i18n import label
+from keyi.platform.query.aggregate import MAX_GROUPS, AggregateSpec, run_aggregate
+from keyi.platform.query.listing import MAX_LIMIT, QuerySpec, run_query
+from keyi.platform.query.paths import PathError, PathResolver
+
+if TYPE_CHECKING:
+    from keyi.platform.context import Context
+
+PERCENT_PLACES = Decimal("0.01")
+TABULAR_LIMIT = 50
+
+
+def run_report(
+    ctx: Context,
+    spec: ReportSpec,
+    *,
+    saved: bool = False,
+    drill: dict[str, Any] | None = None,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """The report's result for the reader of ``ctx``.
+
+    ``saved``: the definition is someone's stored report, so a field the reader may not see is
+    a 403 rather than a 422. ``drill``: the key of one group (a prefix of the groupings) — the
+    answer is then that group's records, as a tabular report of the same columns."""
+    spec.check_shape()
+    if saved:
+        require_readable(ctx, spec)
+    columns = _columns(ctx, spec)
+    if drill is not None:
+        return _drill(ctx, spec, drill, cursor, columns)
+    if spec.type == "tabular":
+        return _tabular(ctx, spec, cursor, columns)
+    return _grouped(ctx, spec, columns)
+
+
+# ------------------------------------------------------------------ tabular
+def _tabular(
+    ctx: Context, spec: ReportSpec, cursor: str | None, columns: list[dict[str, Any]]
+) -> dict[str, Any]:
+    limit = min(spec.limit or TABULAR_LIMIT, MAX_LIMIT)
+    sort = [{"field": s["key"], "direction": s.get("direction", "asc")} for s in spec.sort]
+    page = run_query(
+        ctx,
+        spec.object,
+        QuerySpec(filter=spec.filter, sort=sort, fields=spec.columns, limit=limit, cursor=cursor),
+    )
+    totals = _totals_query(ctx, spec, spec.filter)
+    return {
+        "type": "tabular",
+        "object": spec.object,
+        "columns": columns,
+        "records": page["records"],
+        "next_cursor": page["next_cursor"],
+        "totals": _public(spec, totals),
+    }
+
+
+def _drill(
+    ctx: Context,
+    spec: ReportSpec,
+    key: dict[str, Any],
+    cursor: str | None,
+    columns: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The records of one group: the report's filter and the group's key as conditions."""
+    groupings = {g["field"]: g for g in [*spec.group_by, *spec.column_group_by]}
+    if not isinstance(key, dict) or not key:
+        raise ValidationFailed([FieldError("drill", "required")])
+    conditions: list[dict[str, Any]] = []
+    for path, value in key.items():
+        grouping = groupings.get(path)
+        if grouping is None:
+            raise ValidationFailed([FieldError(f"drill.{path}", "unknown_field")])
+        conditions += _key_conditions(ctx, spec.object, grouping, value, f"drill.{path}")
+    drill_filter: dict[str, Any] = {"and": [*([spec.filter] if spec.filter else []), *conditions]}
+    tabular = ReportSpec(
+        object=spec.object,
+        type="tabular",
+        filter=drill_filter,
+        aggregates=spec.aggregates,
+        columns=spec.columns,
+        limit=spec.limit if spec.type == "tabular" else None,
+    )
+    result = _tabular(ctx, tabular, cursor, columns)
+    result["filter"] = drill_filter  # for "open as a list" in the web app
+    return result
+
+
+def _key_conditions(
+    ctx: Context, object_name: str, grouping: dict[str, Any], value: Any, where: str
+) -> list[dict[str, Any]]:
+    path = grouping["field"]
+    if value is None:
+        return [{"field": path, "op": "is_null", "value": True}]
+    bucket = grouping.get("bucket")
+    if bucket is None:
+        return [{"field": path, "op": "eq", "value": value}]
+    try:
+        start = date.fromisoformat(str(value))
+    except ValueError:
+        raise ValidationFailed([FieldError(where, "invalid_date")]) from None
+    end = _bucket_end(start, bucket)
+    _, f = PathResolver(ctx, ctx.object(object_name)).field(path)
+    if f.type.value == "datetime" or (f.return_type is not None and f.return_type == "datetime"):
+        # Buckets of date-times are the tenant's days: their bounds are its local midnights.
+        low: Any = datetime.combine(start, time(), tzinfo=ctx.time_zone).isoformat()
+        high: Any = datetime.combine(end, time(), tzinfo=ctx.time_zone).isoformat()
+    else:
+        low, high = start.isoformat(), end.isoformat()
+    return [{"field": path, "op": "gte", "value": low}, {"field": path, "op": "lt", "value": high}]
+
+
+def _bucket_end(start: date, bucket: str) -> date:
+    from datetime import timedelta
+
+    months = {"month": 1, "quarter": 3, "fiscal_quarter": 3, "year": 12, "fiscal_year": 12}
+    if bucket == "day":
+        return start + timedelta(days=1)
+    if bucket == "week":
+        return start + timedelta(days=7)
+    index = start.year * 12 + start.month - 1 + months[bucket]
+    return date(index // 12, index % 12 + 1, 1)
+
+
+# ------------------------------------------------------------------ summary and matrix
+def _grouped(ctx: Context, spec: ReportSpec, columns: list[dict[str, Any]]) -> dict[str, Any]:
+    rows = [g["field"] for g in spec.group_by]
+    cols = [g["field"] for g in spec.column_group_by]
+    measures = _internal_measures(spec.aggregates)
+    limit = min(spec.limit or MAX_GROUPS, MAX_GROUPS)
+    result = _aggregate(ctx, spec, [*spec.group_by, *spec.column_group_by], measures, limit)
+    groups = result["groups"]
+    truncated = len(groups) >= limit
+    distinct = [value_name(a) for a in spec.aggregates if a["op"] == "count_distinct"]
+    folded = not truncated and not distinct
+
+    totals = _fold(groups, measures) if folded else _totals_query(ctx, spec, spec.filter)
+
+    def level(paths: list[str], groupings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Totals per key over ``paths``: folded from the groups, or queried when they cannot."""
+        if folded:
+            return _fold_by(groups, paths, measures)
+        return _aggregate(ctx, spec, groupings, measures, MAX_GROUPS)["groups"]
+
+    answer: dict[str, Any] = {"type": spec.type, "object": spec.object, "columns": columns}
+    if spec.type == "summary":
+        subtotals = []
+        for depth in range(1, len(rows)):
+            for group in level(rows[:depth], spec.group_by[:depth]):
+                subtotals.append({"level": depth, **group})
+        ordered = _sort(groups, subtotals, rows, spec.sort)
+        answer["groups"] = ordered
+        answer["subtotals"] = subtotals
+    else:
+        answer["groups"] = groups
+        answer["row_totals"] = _sort(level(rows, spec.group_by), [], rows, spec.sort)
+        answer["column_totals"] = level(cols, spec.column_group_by)
+    answer["totals"] = totals
+    answer["truncated"] = truncated
+    _percentages(spec, answer)
+    for part in ("groups", "subtotals", "row_totals", "column_totals"):
+        if part in answer:
+            for group in answer[part]:
+                group["values"] = _public(spec, group["values"])
+    answer["totals"] = _public(spec, answer["totals"])
+    return answer
+
+
+def _aggregate(
+    ctx: Context,
+    spec: ReportSpec,
+    groupings: list[dict[str, Any]],
+    measures: list[dict[str, Any]],
+    limit: int,
+) -> dict[str, Any]:
+    aggregate = AggregateSpec(
+        filter=spec.filter,
+        group_by=[{k: v for k, v in g.items() if v is not None} for g in groupings],
+        aggregates=measures,
+        limit=limit,
+    )
+    return run_aggregate(ctx, spec.object, aggregate)
+
+
+def _totals_query(ctx: Context, spec: ReportSpec, filter: Any) -> dict[str, Any]:
+    """The grand totals as one aggregate without groups."""
+    measures = _internal_measures(spec.aggregates)
+    aggregate = AggregateSpec(filter=filter, group_by=[], aggregates=measures, limit=1)
+    groups = run_aggregate(ctx, spec.object, aggregate)["groups"]
+    return groups[0]["values"] if groups else {}
+
+
+def _internal_measures(aggregates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The aggregates asked for, plus an exact sum and a count per averaged field (to fold
+    averages over groups), each once."""
+    found: dict[str, dict[str, Any]] = {}
+    for item in aggregates:
+        measure = {"op": item["op"], **({"field": item["field"]} if item.get("field") else {})}
+        found.setdefault(value_name(measure), measure)
+        if item["op"] == "avg":
+            for op in ("sum", "count"):
+                extra = {"op": op, "field": item["field"]}
+                found.setdefault(value_name(extra), extra)
+    return list(found.values())
+
+
+def _fold(groups: Iterable[dict[str, Any]], measures: list[dict[str, Any]]) -> dict[str, Any]:
+    """One total over groups: counts and sums add, minima and maxima compare, averages are
+    the folded sum over the folded count."""
+    total: dict[str, Any] = {}
+    for measure in measures:
+        name = value_name(measure)
+        op = measure["op"]
+        values = [g["values"].get(name) for g in groups]
+        present = [v for v in values if v is not None]
+        if op == "count":
+            total[name] = sum(int(v) for v in present)
+        elif op == "sum":
+            total[name] = sum((Decimal(str(v)) for v in present), Decimal(0)) if present else None
+        elif op in ("min", "max") and present:
+            total[name] = (min if op == "min" else max)(present, key=_order_key)
+        elif op in ("min", "max"):
+            total[name] = None
+    for measure in measures:
+        if measure["op"] == "avg":
+            name = value_name(measure)
+            field = measure["field"]
+            amount = total.get(value_name({"op": "sum", "field": field}))
+            count = total.get(value_name({"op": "count", "field": field}))
+            total[name] = (
+                _avg(Decimal(str(amount)) / count) if amount is not None and count else None
+            )
+    return {k: _plain(v) for k, v in total.items()}
+
+
+def _fold_by(
+    groups: list[dict[str, Any]], paths: list[str], measures: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Totals per distinct key over ``paths``, in the order the keys first appear."""
+    buckets: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for group in groups:
+        key = tuple(group["key"].get(p) for p in paths)
+        buckets.setdefault(key, []).append(group)
+    return [
+        {"key": dict(zip(paths, key, strict=True)), "values": _fold(members, measures)}
+        for key, members in buckets.items()
+    ]
+
+
+def _sort(
+    groups: list[dict[str, Any]],
+    subtotals: list[dict[str, Any]],
+    paths: list[str],
+    sort: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Groups in the report's order, level by level: a sort on an aggregate orders each
+    level's keys by their subtotal (the finest level by its own value); a sort on a grouping
+    reverses or keeps that level's key order; otherwise the database's order (keys ascending,
+    text by pinyin, empty keys last) stands."""
+    if not sort or not groups:
+        return groups
+    position: dict[tuple[Any, ...], int] = {}
+    for i, group in enumerate(groups):
+        for depth in range(1, len(paths) + 1):
+            position.setdefault(_prefix(group, paths, depth), i)
+    by_prefix = {
+        (s["level"], tuple(s["key"].get(p) for p in paths[: s["level"]])): s for s in subtotals
+    }
+
+    def order(group: dict[str, Any]) -> tuple[Any, ...]:
+        terms: list[Any] = []
+        for depth in range(1, len(paths) + 1):
+            prefix = _prefix(group, paths, depth)
+            if depth == len(paths):
+                values = group["values"]
+            else:
+                values = by_prefix.get((depth, prefix), {}).get("values", {})
+            for item in sort:
+                key, descending = item["key"], item.get("direction") == "desc"
+                if key in paths:
+                    if paths.index(key) == depth - 1:
+                        index = position[prefix]
+                        terms.append(-index if descending else index)
+                    continue
+                terms.append(_sort_term(values.get(key), descending))
+            terms.append(position[prefix])
+        return tuple(terms)
+
+    return sorted(groups, key=order)
+
+
+def _prefix(group: dict[str, Any], paths: list[str], depth: int) -> tuple[Any, ...]:
+    return tuple(group["key"].get(p) for p in paths[:depth])
+
+
+def _sort_term(value: Any, descending: bool) -> tuple[int, Any]:
+    """Empty values last either way; numbers compared as numbers."""
+    if value is None:
+        return (1, 0)
+    number = _order_key(value)
+    if isinstance(number, Decimal):
+        return (0, -number if descending else number)
+    return (0, _Reversed(number) if descending else number)
+
+
+class _Reversed:
+    """A text or date value that sorts the other way round."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Reversed) -> bool:
+        return bool(self.value > other.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Reversed) and self.value == other.value
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _order_key(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float | Decimal):
+        return Decimal(str(value))
+    return value
+
+
+def _percentages(spec: ReportSpec, answer: dict[str, Any]) -> None:
+    """``percent_<value>``: a group's share of the grand total, in percent to 0.01."""
+    for aggregate in spec.aggregates:
+        if not aggregate.get("percent_of_total"):
+            continue
+        name = value_name(aggregate)
+        total = answer["totals"].get(name)
+        for part in ("groups", "subtotals", "row_totals", "column_totals"):
+            for group in answer.get(part, []):
+                group["values"][f"percent_{name}"] = _percent(group["values"].get(name), total)
+        answer["totals"][f"percent_{name}"] = _percent(total, total)
+
+
+def _percent(value: Any, total: Any) -> Any:
+    if value is None or total in (None, 0):
+        return None
+    share = Decimal(str(value)) * 100 / Decimal(str(total))
+    return _plain(share.quantize(PERCENT_PLACES, rounding=ROUND_HALF_UP))
+
+
+def _public(spec: ReportSpec, values: dict[str, Any]) -> dict[str, Any]:
+    """The values the report asked for (and their percentages), without the internal sums and
+    counts that fold averages."""
+    wanted = {value_name(a) for a in spec.aggregates}
+    wanted |= {f"percent_{value_name(a)}" for a in spec.aggregates if a.get("percent_of_total")}
+    return {k: v for k, v in values.items() if k in wanted}
+
+
+def _avg(value: Decimal) -> Any:
+    return _plain(round(value, 6))
+
+
+def _plain(value: Any) -> Any:
+    """Whole numbers as ints (as the aggregate API writes them), others exact."""
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+# ------------------------------------------------------------------ columns
+def _columns(ctx: Context, spec: ReportSpec) -> list[dict[str, Any]]:
+    """What the answer's keys and values are, labelled in the reader's language."""
+    obj = ctx.object(spec.object)
+    resolver = PathResolver(ctx, obj)
+    described: list[dict[str, Any]] = []
+
+    def path_info(path: str, where: str) -> dict[str, Any]:
+        try:
+            resolver.field(path)
+        except PathError as exc:
+            raise ValidationFailed(
+                [FieldError(where, "invalid_filter", {"reason": exc.reason, "field": path})]
+            ) from None
+        labels, current, f = [], obj, None
+        for part in path.split("."):
+            f = current.fields[part]
+            labels.append(label(f.labels, ctx.locale) or f.name)
+            if f.target and ctx.schema.get(f.target) is not None:
+                current = ctx.object(f.target)
+        assert f is not None
+        return {
+            "label": " › ".join(labels),
+            "type": str(f.type.value),
+            **({"target": f.target} if f.target else {}),
+            **({"options": [o.value for o in f.options]} if f.options else {}),
+        }
+
+    for key, items in (("row", spec.group_by), ("column", spec.column_group_by)):
+        for i, item in enumerate(items):
+            where = f"{'group_by' if key == 'row' else 'column_group_by'}.{i}.field"
+            info = path_info(item["field"], where)
+            described.append(
+                {"key": item["field"], "kind": f"{key}_group", "bucket": item.get("bucket"), **info}
+            )
+    for i, item in enumerate(spec.aggregates):
+        info = path_info(item["field"], f"aggregates.{i}.field") if item.get("field") else {}
+        described.append(
+            {
+                "key": value_name(item),
+                "kind": "aggregate",
+                "op": item["op"],
+                "field": item.get("field"),
+                "percent_of_total": bool(item.get("percent_of_total")),
+                **({"field_label": info["label"], "type": info["type"]} if info else {}),
+            }
+        )
+    for i, path in enumerate(spec.columns or []):
+        described.append({"key": path, "kind": "detail", **path_info(path, f"columns.{i}")})
+    return described
