@@ -67,7 +67,7 @@ class ReportDefinition(StrictBody):
 class RunBody(ReportDefinition):
     drill: dict[str, Any] | None = Field(
         default=None,
-        description="A group's key (`{\"stage\": \"won\"}`): answers that group's records.",
+        description='A group\'s key (`{"stage": "won"}`): answers that group\'s records.',
     )
     cursor: str | None = None
 
