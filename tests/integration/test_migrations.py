@@ -579,6 +579,7 @@ def test_rollups_left_null_by_an_earlier_release_read_zero(
             "0009",
             "0010",
             "0011",
+            "0012",
         ]
     finally:
         sa.event.remove(engine, "before_cursor_execute", seen)
@@ -641,7 +642,7 @@ def test_dry_run_lists_the_schema_revisions_each_database_lacks(
             lines = result.output.splitlines()
             at = lines.index("control database: would apply 1 schema revision(s)")
             assert lines[at + 1].startswith("  > 0002 Account security: password reset links")
-            at = lines.index(f"tenant {tenant.name}: would apply 10 schema revision(s)")
+            at = lines.index(f"tenant {tenant.name}: would apply 11 schema revision(s)")
             assert lines[at + 1].startswith("  > 0002 The compact search index: one document")
             assert lines[at + 2].startswith("  > 0003 Count and sum roll-ups of parents")
             assert lines[at + 3].startswith("  > 0004 Search tokens v2")
@@ -652,7 +653,8 @@ def test_dry_run_lists_the_schema_revisions_each_database_lacks(
             assert lines[at + 8].startswith("  > 0009 Approval processes, approvals")
             assert lines[at + 9].startswith("  > 0010 Robot channels: WeCom, DingTalk")
             assert lines[at + 10].startswith("  > 0011 Document template: the company's")
-            assert lines[at + 11].startswith(f"tenant {tenant.name}: packages up to date")
+            assert lines[at + 11].startswith("  > 0012 Analytics: report folders, reports")
+            assert lines[at + 12].startswith(f"tenant {tenant.name}: packages up to date")
             assert versions() == ("0001", "0001")  # nothing changed
 
         upgraded = runner.invoke(main, ["tenant", "upgrade", tenant.name])

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from keyi.platform import audit  # registers its table on system_metadata
+from keyi.platform.analytics import tables as _analytics  # noqa: F401  (reports, dashboards)
 from keyi.platform.approvals import tables as _approvals  # noqa: F401  (approval tables)
 from keyi.platform.automation import tables as _flows  # noqa: F401  (keyi_flow, keyi_flow_run)
 from keyi.platform.documents import table as _documents  # noqa: F401  (document template)
