@@ -3131,6 +3131,11 @@ export interface components {
              */
             limit?: number | null;
             /**
+             * Date Field
+             * @description The date a dashboard's period filter applies to (default: the first date grouping's field, else `created_at`).
+             */
+            date_field?: string | null;
+            /**
              * Drill
              * @description A group's key (`{"stage": "won"}`): answers that group's records.
              */

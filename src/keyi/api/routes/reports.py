@@ -59,6 +59,11 @@ class ReportDefinition(StrictBody):
     )
     sort: list[ReportSort] = Field(default_factory=list, max_length=5)
     limit: StrictInt | None = Field(default=None, ge=1, description="Rows or groups.")
+    date_field: str | None = Field(
+        default=None,
+        description="The date a dashboard's period filter applies to (default: the first "
+        "date grouping's field, else `created_at`).",
+    )
 
     def spec(self) -> ReportSpec:
         return ReportSpec.from_json(self.model_dump(exclude_none=True))

@@ -40,6 +40,9 @@ class ReportSpec:
     columns: list[str] | None = None
     sort: list[dict[str, Any]] = field(default_factory=list)
     limit: int | None = None
+    # The date a dashboard's period filter applies to (default: the first date grouping's
+    # field, else created_at), e.g. close_date for a forecast, received_on for payments.
+    date_field: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ReportSpec:
@@ -64,6 +67,7 @@ class ReportSpec:
             "columns": self.columns,
             "sort": self.sort,
             "limit": self.limit,
+            "date_field": self.date_field,
         }
 
     def check_shape(self) -> None:
@@ -122,6 +126,8 @@ class ReportSpec:
                     or set(item) - {"key", "direction"}
                 ):
                     errors.append(FieldError(f"sort.{i}", "invalid_request"))
+        if self.date_field is not None and not isinstance(self.date_field, str):
+            errors.append(FieldError("date_field", "invalid_request"))
         if self.limit is not None and (
             not isinstance(self.limit, int) or isinstance(self.limit, bool) or self.limit < 1
         ):
@@ -136,6 +142,7 @@ class ReportSpec:
             found.append(item["field"])
         found += [a["field"] for a in self.aggregates if a.get("field")]
         found += list(self.columns or [])
+        found += [self.date_field] if self.date_field else []
         found += _filter_paths(self.filter)
         return list(dict.fromkeys(found))
 

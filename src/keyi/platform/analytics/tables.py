@@ -56,6 +56,7 @@ report_table = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("deleted_at", sa.DateTime, nullable=True),  # in the recycle bin
     sa.Index("ix_keyi_report_folder", "folder_id"),
     sa.Index("ix_keyi_report_owner", "owner_id"),
 )
@@ -77,6 +78,7 @@ dashboard_table = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Column("deleted_at", sa.DateTime, nullable=True),  # in the recycle bin
     sa.Index("ix_keyi_dashboard_folder", "folder_id"),
 )
 

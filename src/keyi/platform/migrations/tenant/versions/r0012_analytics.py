@@ -58,6 +58,7 @@ def upgrade() -> None:
             sa.Column("version", sa.Integer, nullable=False),
             sa.Column("created_at", sa.DateTime, nullable=False),
             sa.Column("updated_at", sa.DateTime, nullable=False),
+            sa.Column("deleted_at", sa.DateTime, nullable=True),  # in the recycle bin
         )
         op.create_index("ix_keyi_report_folder", "keyi_report", ["folder_id"])
         op.create_index("ix_keyi_report_owner", "keyi_report", ["owner_id"])
@@ -76,6 +77,7 @@ def upgrade() -> None:
             sa.Column("version", sa.Integer, nullable=False),
             sa.Column("created_at", sa.DateTime, nullable=False),
             sa.Column("updated_at", sa.DateTime, nullable=False),
+            sa.Column("deleted_at", sa.DateTime, nullable=True),  # in the recycle bin
         )
         op.create_index("ix_keyi_dashboard_folder", "keyi_dashboard", ["folder_id"])
     if not sa.inspect(conn).has_table("keyi_dashboard_home"):
