@@ -468,6 +468,34 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
             {"filter": id_filter, "group_by": [{"field": "name"}]},
             writes=False,
         ),
+        # --- report alerts: A's ids (an account id stands for any of A's rows) are not found.
+        ("GET", "/api/v1/report-alerts"): [
+            Probe(
+                "GET", "/api/v1/report-alerts", {}, query={"report_id": ids.account}, allowed=None
+            )
+        ],
+        ("POST", "/api/v1/report-alerts"): [
+            Probe(
+                "POST",
+                "/api/v1/report-alerts",
+                {},
+                {
+                    "name": "x",
+                    "report_id": ids.account,
+                    "condition": {"value": "count", "op": "gt", "threshold": 1},
+                },
+                allowed=(422,),
+            )
+        ],
+        **{
+            (m, "/api/v1/report-alerts/{alert_id}"): [
+                Probe(m, "/api/v1/report-alerts/{alert_id}", {"alert_id": ids.account}, b)
+            ]
+            for m, b in (("GET", None), ("PATCH", {"active": False}), ("DELETE", None))
+        },
+        ("POST", "/api/v1/report-alerts/{alert_id}/check"): [
+            Probe("POST", "/api/v1/report-alerts/{alert_id}/check", {"alert_id": ids.account})
+        ],
         # --- reports: A's object is not there for B; on B's accounts, A's ids find nothing.
         ("POST", "/api/v1/reports/run"): [
             Probe(
