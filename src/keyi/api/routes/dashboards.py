@@ -35,7 +35,7 @@ router = APIRouter(prefix="/api/v1/dashboards", tags=["dashboards"], route_class
 Label = str | dict[str, str]
 
 
-class Chart(StrictBody):
+class WidgetChart(StrictBody):
     """How a report is drawn (a widget's own chart overrides the report's)."""
 
     type: Literal[CHART_TYPES]  # type: ignore[valid-type]
@@ -57,7 +57,7 @@ class Widget(StrictBody):
     h: StrictInt = Field(ge=1, le=24)
     title: Label | None = None
     report_id: str | None = Field(default=None, description="report and kpi widgets.")
-    chart: Chart | None = Field(default=None, description="report widgets.")
+    chart: WidgetChart | None = Field(default=None, description="report widgets.")
     value: str | None = Field(
         default=None, description="kpi: a value name of the report's totals (default: its first)."
     )
@@ -102,7 +102,7 @@ class DashboardChanges(DashboardInput):
     version: StrictInt | None = Field(default=None, description="Or If-Match: a stale one is 412.")
 
 
-class RunBody(StrictBody):
+class DashboardRunBody(StrictBody):
     filters: DashboardFilters | None = Field(
         default=None,
         description="Override the dashboard's filters key by key; null clears one.",
@@ -206,7 +206,9 @@ def restore_dashboard(dashboard_id: str, request: Request) -> JSONResponse:
 
 @router.post("/{dashboard_id}/run", response_model=dict[str, Any])
 @read_only
-def run_dashboard(dashboard_id: str, request: Request, body: RunBody | None = None) -> JSONResponse:
+def run_dashboard(
+    dashboard_id: str, request: Request, body: DashboardRunBody | None = None
+) -> JSONResponse:
     """Every widget for the reader, narrowed by the filters: `{widgets: [{id, kind, result?,
     error?: {status, code}, filters_ignored?}]}`. One widget's 403/404/422 is its own."""
     filters = None
