@@ -55,6 +55,7 @@ def _run_widget(
             raise NotFound()
         answer["report"] = {"id": report.id, "name": report.name}
         spec = ReportSpec.from_json(report.definition)
+        spec.check_shape()  # before the filters read its groupings
         applied = dashboard_filters.apply(ctx, spec, filters)
         answer["filters_ignored"] = applied.ignored
         if widget.get("kind") == "kpi":
@@ -90,7 +91,6 @@ def _kpi(
     The totals are the report's over all its rows whatever its groupings, so they are run as
     the report without groupings (one aggregate, not the report's GROUP BY); the access check
     is the whole report's."""
-    spec.check_shape()
     require_readable(ctx, spec)
     chart = report.chart or {}
     name = widget.get("value") or chart.get("value") or value_name(spec.aggregates[0])
