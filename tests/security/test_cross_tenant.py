@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -29,7 +30,10 @@ from starlette.routing import BaseRoute, Mount
 
 from keyi.packages import register_all_hooks
 from keyi.platform.actions import registry as action_registry
+from keyi.platform.analytics import folders
+from keyi.platform.analytics.tables import report_table
 from keyi.platform.auth import AuthService
+from keyi.platform.ids import new_id
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
@@ -97,6 +101,9 @@ class TenantA:
     job: str = ""
     notification: str = ""
     robot_channel: str = ""
+    dashboard: str = ""
+    dashboard_folder: str = ""
+    dashboard_report: str = ""
     versions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -221,8 +228,10 @@ def seed_a(platform: Platform, a: World) -> TenantA:
     assert isinstance(invited_id, str), invited
     key = AuthService(platform).create_api_key(a.tenant.id, a_admin(c), f"{MARK} key")
     automation = seed_automation(c, a_admin(c), account["id"])
+    dashboards = seed_dashboards(platform, a, role["id"])
     return TenantA(
         **automation,
+        **dashboards,
         account=account["id"],
         record=record["id"],
         pooled=pooled["id"],
@@ -294,6 +303,105 @@ def seed_automation(c: TestClient, admin: str, account: str) -> dict[str, str]:
     }
 
 
+def seed_dashboards(platform: Platform, a: World, role: str) -> dict[str, str]:
+    """A's shared report folder, a report in it, a dashboard over it that is A's admin's and
+    A's role's home page."""
+    c = a.client
+    with platform.context(a.tenant, SYSTEM) as ctx:
+        folder = folders.create_folder(ctx, {"name": f"{MARK} folder", "sharing": {"scope": "all"}})
+        report = new_id()
+        ctx.conn.execute(
+            sa.insert(report_table).values(
+                id=report,
+                folder_id=folder["id"],
+                name={"": f"{MARK} report"},
+                object="account",
+                type="summary",
+                definition={"object": "account", "group_by": [{"field": "name"}]},
+                version=1,
+                created_at=ctx.now(),
+                updated_at=ctx.now(),
+            )
+        )
+    dashboard = c.post(
+        "/api/v1/dashboards",
+        json={
+            "name": f"{MARK} dashboard",
+            "folder_id": folder["id"],
+            "layout": [
+                {"id": "w", "kind": "report", "report_id": report, "x": 0, "y": 0, "w": 6, "h": 4}
+            ],
+            "filters": {"period": "this_year"},
+        },
+    )
+    assert dashboard.status_code == 201, dashboard.text
+    dashboard_id = dashboard.json()["id"]
+    for path in ("/api/v1/dashboards/home", f"/api/v1/dashboards/home/roles/{role}"):
+        chosen = c.put(path, json={"dashboard_id": dashboard_id})
+        assert chosen.status_code == 200, chosen.text
+    return {"dashboard": dashboard_id, "dashboard_folder": folder["id"], "dashboard_report": report}
+
+
+def dashboard_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
+    """A's dashboard, folder, report and role named in B's paths and bodies."""
+    one = "/api/v1/dashboards/{dashboard_id}"
+    widget = {"id": "w", "kind": "kpi", "x": 0, "y": 0, "w": 3, "h": 2}
+    return {
+        ("GET", "/api/v1/dashboards"): [
+            Probe("GET", "/api/v1/dashboards", {}, allowed=None),
+            Probe("GET", "/api/v1/dashboards", {}, query={"deleted": "true"}, allowed=None),
+            Probe(
+                "GET",
+                "/api/v1/dashboards",
+                {},
+                query={"folder_id": ids.dashboard_folder},
+                allowed=None,
+            ),
+        ],
+        ("POST", "/api/v1/dashboards"): [
+            Probe(
+                "POST",
+                "/api/v1/dashboards",
+                {},
+                body,
+                allowed=REFERENCES,
+            )
+            for body in (
+                {"name": "B", "folder_id": ids.dashboard_folder},
+                {"name": "B", "layout": [{**widget, "report_id": ids.dashboard_report}]},
+                {"name": "B", "filters": {"owner": {"user": ids.admin}}},
+            )
+        ],
+        ("GET", one): [Probe("GET", one, {"dashboard_id": ids.dashboard})],
+        ("PATCH", one): [Probe("PATCH", one, {"dashboard_id": ids.dashboard}, {"name": "x"})],
+        ("DELETE", one): [Probe("DELETE", one, {"dashboard_id": ids.dashboard})],
+        ("POST", one + "/restore"): [
+            Probe("POST", one + "/restore", {"dashboard_id": ids.dashboard})
+        ],
+        ("POST", one + "/run"): [Probe("POST", one + "/run", {"dashboard_id": ids.dashboard}, {})],
+        ("GET", "/api/v1/dashboards/home"): [
+            Probe("GET", "/api/v1/dashboards/home", {}, allowed=None)
+        ],
+        ("PUT", "/api/v1/dashboards/home"): [
+            Probe(
+                "PUT",
+                "/api/v1/dashboards/home",
+                {},
+                {"dashboard_id": ids.dashboard},
+                allowed=REFERENCES,
+            )
+        ],
+        ("PUT", "/api/v1/dashboards/home/roles/{role_id}"): [
+            Probe(
+                "PUT",
+                "/api/v1/dashboards/home/roles/{role_id}",
+                {"role_id": ids.role},
+                {"dashboard_id": None},
+            )
+        ],
+    }
+
+
 def flow_body(labels: dict[str, str], user: str | None = None) -> dict[str, Any]:
     actions: list[dict[str, Any]] = [{"type": "update_fields", "values": {"description": "'auto'"}}]
     if user is not None:
@@ -346,6 +454,9 @@ def state_of_a(a: World, ids: TenantA) -> dict[str, Any]:
         assert response.status_code == 200, (name, response.text)
         got[name] = response.json()
     got["views"] = c.get("/api/v1/views", params={"object": "account"}).json()
+    got["dashboard"] = c.get(f"/api/v1/dashboards/{ids.dashboard}").json()
+    got["dashboards"] = c.get("/api/v1/dashboards").json()
+    got["home"] = c.get("/api/v1/dashboards/home").json()
     got["users"] = sorted(
         (u["id"], u.get("is_active"), u.get("status"))
         for u in c.get("/api/v1/users").json().get("users", [])
@@ -638,6 +749,8 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
         },
         # --- automation: flows, approvals, webhooks, jobs, notifications (issue 12)
         **automation_probes(ids, per_record),
+        # --- dashboards (issue 14)
+        **dashboard_probes(ids),
         # --- single sign-on providers
         ("GET", "/api/v1/sso/providers"): [Probe("GET", "/api/v1/sso/providers", {}, allowed=None)],
         ("POST", "/api/v1/sso/providers"): [
