@@ -445,14 +445,15 @@ def _tabular_sheet(
         while True:
             with open_context() as page_ctx:
                 page = run_query(page_ctx, spec.object, query)
-            for record in page["records"][: MAX_ROWS - written]:
+            taken = page["records"][: MAX_ROWS - written]
+            for record in taken:
                 display = record.get("_display") or {}
                 yield Row([cells.value(f, record.get(f.name), display) for f in fields])
-            written += len(page["records"])
-            if not page["next_cursor"]:
-                break
-            if written >= MAX_ROWS:
+            written += len(taken)
+            more = len(taken) < len(page["records"]) or bool(page["next_cursor"])
+            if more and written >= MAX_ROWS:
                 yield Row([word("truncated_rows", cells.locale, count=MAX_ROWS)], "note")
+            if not more or written >= MAX_ROWS:
                 break
             query = replace(query, cursor=page["next_cursor"])
         yield Row([])
