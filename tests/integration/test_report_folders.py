@@ -214,3 +214,32 @@ def test_bad_sharing_answers_per_field(client: TestClient, company: Company) -> 
     assert client.post("/api/v1/report-folders", json={"name": ""}).status_code == 422
     scope = client.post("/api/v1/report-folders", json={"name": "x", "sharing": {"scope": "x"}})
     assert scope.status_code == 422
+
+
+def test_taking_a_report_out_of_a_folder_is_for_its_managers(
+    app,
+    client: TestClient,
+    platform: Platform,
+    tenant: TenantInfo,  # type: ignore[no-untyped-def]
+) -> None:
+    """A former administrator still owns the report they put into a shared folder, and edits
+    it, but no longer decides whether the folder keeps it."""
+    everyone = _folder(client, "all", {"scope": "all"})
+    user = add_user(
+        platform,
+        tenant,
+        email="former@folders.example",
+        name="former",
+        password=ADMIN_PASSWORD,
+        is_admin=True,
+    )
+    with TestClient(app) as former:
+        login(former, "former@folders.example", tenant=tenant.name)
+        report = _report(former, everyone, "theirs")
+        with platform.context(tenant, SYSTEM) as ctx:
+            RecordsService(ctx).update("user", user["id"], {"is_admin": False})
+        add_role(platform, tenant, "前管理员", READS, [user])
+        out = former.patch(f"/api/v1/reports/{report}", json={"folder_id": None})
+        assert out.status_code == 403 and out.json()["code"] == "folder_not_writable"
+        renamed = former.patch(f"/api/v1/reports/{report}", json={"name": "still theirs"})
+        assert renamed.status_code == 200 and renamed.json()["folder_id"] == everyone

@@ -266,6 +266,9 @@ def update_report(
         errors.add(key, "unknown_field", field=key)
     errors.raise_if_any()
     if "folder_id" in data and data["folder_id"] != row.folder_id:
+        if folder is not None and not folders.can_manage_folder(ctx, folder):
+            # Taking a report out of a folder is its managers' call, as putting one in is.
+            raise Forbidden("folder_not_writable")
         moved = folders.target_folder(ctx, data["folder_id"])
         values["folder_id"] = moved.id if moved is not None else None
         if moved is None and row.owner_id != ctx.actor.id:
