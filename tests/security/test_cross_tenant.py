@@ -104,6 +104,8 @@ class TenantA:
     dashboard: str = ""
     dashboard_folder: str = ""
     dashboard_report: str = ""
+    report_folder: str = ""
+    report: str = ""
     versions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -232,6 +234,7 @@ def seed_a(platform: Platform, a: World) -> TenantA:
     return TenantA(
         **automation,
         **dashboards,
+        **seed_reports(c),
         account=account["id"],
         record=record["id"],
         pooled=pooled["id"],
@@ -402,6 +405,37 @@ def dashboard_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
     }
 
 
+def seed_reports(c: TestClient) -> dict[str, str]:
+    """A's report folder shared with everyone, and a report in it over A's marked accounts."""
+
+    def ok(response: Any) -> dict[str, Any]:
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    folder = ok(
+        c.post(
+            "/api/v1/report-folders",
+            json={"name": f"{MARK} folder", "sharing": {"scope": "all"}},
+        )
+    )
+    report = ok(
+        c.post(
+            "/api/v1/reports",
+            json={
+                "name": {"en": f"{MARK} report", "zh-CN": f"{MARK} 报表"},
+                "folder_id": folder["id"],
+                "definition": {
+                    "object": "account",
+                    "filter": {"field": "name", "op": "contains", "value": MARK},
+                    "group_by": [{"field": "name"}],
+                },
+                "chart": {"type": "bar", "x": "name", "value": "count"},
+            },
+        )
+    )
+    return {"report_folder": folder["id"], "report": report["id"]}
+
+
 def flow_body(labels: dict[str, str], user: str | None = None) -> dict[str, Any]:
     actions: list[dict[str, Any]] = [{"type": "update_fields", "values": {"description": "'auto'"}}]
     if user is not None:
@@ -457,6 +491,9 @@ def state_of_a(a: World, ids: TenantA) -> dict[str, Any]:
     got["dashboard"] = c.get(f"/api/v1/dashboards/{ids.dashboard}").json()
     got["dashboards"] = c.get("/api/v1/dashboards").json()
     got["home"] = c.get("/api/v1/dashboards/home").json()
+    got["report"] = c.get(f"/api/v1/reports/{ids.report}").json()
+    got["report_folders"] = c.get("/api/v1/report-folders").json()
+    got["analytics_settings"] = c.get("/api/v1/analytics/settings").json()
     got["users"] = sorted(
         (u["id"], u.get("is_active"), u.get("status"))
         for u in c.get("/api/v1/users").json().get("users", [])
@@ -636,6 +673,7 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
                 allowed=None,
             ),
         ],
+        **report_probes(ids, id_filter),
         ("POST", "/api/v1/records/{object_name}"): per_object(
             "POST", "", {"name": "B", "owner_id": ids.admin, "pool_id": ids.pool}
         ),
@@ -775,6 +813,81 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
             for m, b in (("GET", None), ("PATCH", {"enabled": False}), ("DELETE", None))
         },
     }
+
+
+def report_probes(ids: TenantA, id_filter: dict[str, Any]) -> dict[tuple[str, str], list[Probe]]:
+    """B's own report lists and settings (nothing of A's in them); A's folder and report ids
+    in paths (404) and in B's own bodies (refused as references)."""
+    folder_path = "/api/v1/report-folders/{folder_id}"
+    report_path = "/api/v1/reports/{report_id}"
+    on_a = {"report_id": ids.report}
+    b_definition = {"object": "account", "filter": id_filter, "group_by": [{"field": "name"}]}
+    a_definition = {"object": A_OBJECT, "group_by": [{"field": "name"}]}
+    found: dict[tuple[str, str], list[Probe]] = {
+        ("GET", "/api/v1/report-folders"): [
+            Probe("GET", "/api/v1/report-folders", {}, allowed=None)
+        ],
+        ("POST", "/api/v1/report-folders"): [
+            Probe(
+                "POST",
+                "/api/v1/report-folders",
+                {},
+                {"name": "B", "sharing": {"scope": "roles", "roles": [ids.role]}},
+                allowed=REFERENCES,
+            )
+        ],
+        ("PATCH", folder_path): [
+            Probe("PATCH", folder_path, {"folder_id": ids.report_folder}, {"name": "hijack"})
+        ],
+        ("DELETE", folder_path): [Probe("DELETE", folder_path, {"folder_id": ids.report_folder})],
+        ("GET", "/api/v1/reports"): [
+            Probe("GET", "/api/v1/reports", {}, allowed=None),
+            Probe("GET", "/api/v1/reports", {}, query={"deleted": "true"}, allowed=None),
+            Probe("GET", "/api/v1/reports", {}, query={"folder_id": ids.report_folder}),
+        ],
+        ("POST", "/api/v1/reports"): [
+            Probe(
+                "POST",
+                "/api/v1/reports",
+                {},
+                {"name": "B", "folder_id": ids.report_folder, "definition": b_definition},
+                allowed=REFERENCES,
+            ),
+            Probe("POST", "/api/v1/reports", {}, {"name": "B", "definition": a_definition}),
+        ],
+        ("GET", report_path): [Probe("GET", report_path, on_a)],
+        ("PATCH", report_path): [
+            Probe("PATCH", report_path, on_a, {"name": "hijack", "folder_id": None}),
+            Probe("PATCH", report_path, on_a, {"definition": b_definition, "version": 1}),
+        ],
+        ("DELETE", report_path): [Probe("DELETE", report_path, on_a)],
+        ("POST", report_path + "/restore"): [Probe("POST", report_path + "/restore", on_a)],
+        ("POST", report_path + "/run"): [
+            Probe("POST", report_path + "/run", on_a, {}),
+            Probe("POST", report_path + "/run", on_a, {"drill": {"name": MARK}}),
+        ],
+        ("POST", report_path + "/export"): [
+            Probe("POST", report_path + "/export", on_a, query={"format": f})
+            for f in ("xlsx", "csv")
+        ],
+        ("POST", "/api/v1/reports/export"): [
+            Probe("POST", "/api/v1/reports/export", {}, a_definition, {"format": "csv"}, (404,)),
+            Probe("POST", "/api/v1/reports/export", {}, b_definition, {"format": "csv"}, None),
+        ],
+        ("GET", "/api/v1/analytics/settings"): [
+            Probe("GET", "/api/v1/analytics/settings", {}, allowed=None)
+        ],
+        ("PUT", "/api/v1/analytics/settings"): [
+            Probe(
+                "PUT",
+                "/api/v1/analytics/settings",
+                {},
+                {"fiscal_year_start_month": 1},
+                allowed=None,
+            )
+        ],
+    }
+    return found
 
 
 def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], list[Probe]]:
