@@ -85,6 +85,16 @@ def make_order(client: TestClient, lines: list[tuple[str, str]]) -> dict[str, An
     return get(client, "order", order["id"])
 
 
+@pytest.fixture
+def billed(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An active contract for 1000.00 and a requested invoice for 100.00 against it."""
+    contract = make_contract(client, "1000.00")
+    activate(platform, tenant, contract["id"])
+    return contract, requested(client, contract, "100.00")
+
+
 # ------------------------------------------------------------------ statuses and the menu
 def test_issue_then_void_with_statuses_menu_and_history(
     client: TestClient, platform: Platform, tenant: TenantInfo
@@ -149,11 +159,9 @@ def test_issue_then_void_with_statuses_menu_and_history(
 
 
 def test_the_menu_names_the_steps_in_the_reader_s_language(
-    client: TestClient, platform: Platform, tenant: TenantInfo
+    client: TestClient, billed: tuple[dict, dict]
 ) -> None:
-    contract = make_contract(client, "1000.00")
-    activate(platform, tenant, contract["id"])
-    invoice = requested(client, contract, "100.00")
+    contract, invoice = billed
     for language, labels in (
         ("zh-CN", {"issue": "开具发票", "void": "作废", "request_invoice": "申请开票"}),
         ("en", {"issue": "Issue", "void": "Void", "request_invoice": "Request invoice"}),
@@ -369,11 +377,9 @@ def test_request_invoice_from_an_active_contract(
 
 # ------------------------------------------------------------------ who may
 def test_rights_apply_to_every_invoice_action(
-    client: TestClient, app: Any, platform: Platform, tenant: TenantInfo
+    client: TestClient, app: Any, platform: Platform, tenant: TenantInfo, billed: tuple[dict, dict]
 ) -> None:
-    contract = make_contract(client, "1000.00")
-    activate(platform, tenant, contract["id"])
-    invoice = requested(client, contract, "100.00")
+    contract, invoice = billed
     reader = {"read": True, "read_scope": "all"}
     add_member(
         platform,
@@ -402,11 +408,9 @@ def test_rights_apply_to_every_invoice_action(
 
 
 def test_another_tenant_cannot_run_the_invoice_actions(
-    client: TestClient, app: Any, platform: Platform, tenant: TenantInfo
+    client: TestClient, app: Any, platform: Platform, billed: tuple[dict, dict]
 ) -> None:
-    contract = make_contract(client, "1000.00")
-    activate(platform, tenant, contract["id"])
-    invoice = requested(client, contract, "100.00")
+    contract, invoice = billed
     other = create_tenant(
         platform,
         new_tenant_name(),
