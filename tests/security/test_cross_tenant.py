@@ -616,6 +616,36 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
             {"filter": id_filter, "group_by": [{"field": "name"}]},
             writes=False,
         ),
+        # --- scheduled report emails: likewise.
+        ("GET", "/api/v1/report-subscriptions"): [
+            Probe(
+                "GET",
+                "/api/v1/report-subscriptions",
+                {},
+                query={"report_id": ids.account},
+                allowed=None,
+            )
+        ],
+        ("POST", "/api/v1/report-subscriptions"): [
+            Probe(
+                "POST",
+                "/api/v1/report-subscriptions",
+                {},
+                {"report_id": ids.account},
+                allowed=(422,),
+            )
+        ],
+        **{
+            (m, "/api/v1/report-subscriptions/{subscription_id}"): [
+                Probe(
+                    m,
+                    "/api/v1/report-subscriptions/{subscription_id}",
+                    {"subscription_id": ids.account},
+                    b,
+                )
+            ]
+            for m, b in (("GET", None), ("PATCH", {"active": False}), ("DELETE", None))
+        },
         # --- report alerts: A's ids (an account id stands for any of A's rows) are not found.
         ("GET", "/api/v1/report-alerts"): [
             Probe(
