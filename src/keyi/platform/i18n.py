@@ -146,6 +146,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # Reports, their folders and exports (keyi.platform.analytics).
     "invalid_choice": {"en": "Not one of the allowed choices.", "zh-CN": "不是允许的选项。"},
+    "invalid_cron": {
+        "en": "Not a schedule: use cron (minute hour day month weekday), e.g. 0 9 * * 1.",
+        "zh-CN": "计划格式无效：请使用 cron 格式（分 时 日 月 周），例如 0 9 * * 1。",
+    },
+    "alert_roles_need_admin": {
+        "en": "Only administrators send alerts and reports to roles.",
+        "zh-CN": "只有管理员可以把预警和报表发送给角色。",
+    },
+    "not_shared": {
+        "en": "A role's home dashboard must be in a folder shared with others.",
+        "zh-CN": "角色首页的仪表盘必须位于已共享的文件夹中。",
+    },
     "too_many_groupings": {
         "en": "At most {max} groupings.",
         "zh-CN": "最多 {max} 个分组。",
