@@ -582,6 +582,22 @@ def test_period_start_is_the_first_day_of_a_fiscal_period(
         URL, params={"metric": "nope", "period_type": "year", "period_start": "2025-04-01"}
     )
     assert bad.status_code == 422
+    # A period past the calendar's ends is a field error, not a crash.
+    edge = client.get(
+        URL, params={"metric": "won_amount", "period_type": "year", "period_start": "0001-01-01"}
+    )
+    assert errors_of(edge) == {"period_start": "period_out_of_range"}
+    late = client.post(
+        TARGETS,
+        json={
+            "user": u["wang"],
+            "metric": "won_amount",
+            "period_type": "month",
+            "period_start": "9999-12-01",
+            "target": "1",
+        },
+    )
+    assert errors_of(late) == {"period_start": "period_out_of_range"}
 
 
 # ---------------------------------------------------------------- upgrade

@@ -87,6 +87,23 @@ class Period:
         return f"{prefix}{fiscal_year.year}-Q{quarter}"
 
 
+def start_problem(
+    day: date, period_type: str, fiscal_start: int
+) -> tuple[str, dict[str, str]] | None:
+    """Why ``day`` cannot start a period of ``period_type``, as an error code and its params:
+    not the period's first day (``invalid_period_start``, naming the day that is), or a period
+    past the calendar's ends (``period_out_of_range``: one that would start before year 1 or
+    end after 9999); None when it can."""
+    try:
+        expected = period_containing(day, period_type, fiscal_start)
+        Period.of(period_type, day)
+    except ValueError:
+        return "period_out_of_range", {}
+    if expected != day:
+        return "invalid_period_start", {"expected": expected.isoformat()}
+    return None
+
+
 def projection(actual: Decimal, period: Period, today: date) -> Decimal | None:
     """What ``actual`` comes to by the period's end at the pace so far: actual ÷ the share of
     the period's days elapsed. None before the period starts (nothing to extrapolate from)."""

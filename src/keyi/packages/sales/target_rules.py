@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from keyi.packages.sales.periods import Period, is_period_start, period_containing
+from keyi.packages.sales.periods import Period, start_problem
 from keyi.platform.errors import Forbidden
 from keyi.platform.hooks import WriteEvent, installed_packages, registry
 from keyi.platform.i18n import MESSAGES, label
@@ -49,6 +49,10 @@ MESSAGES.update(
         "invalid_period_start": {
             "en": "A {period} target starts on the first day of its period: {expected}.",
             "zh-CN": "{period}目标应从周期的第一天开始：{expected}。",
+        },
+        "period_out_of_range": {
+            "en": "The period must lie between the years 1 and 9999.",
+            "zh-CN": "周期须在公元 1 年至 9999 年之间。",
         },
         "target_exists": {
             "en": "{subject} already has a {metric} target for {period}.",
@@ -146,13 +150,11 @@ def sales_target_rules(ctx: Context, event: WriteEvent) -> None:
     fiscal_start = fiscal_start_month(ctx.settings)
     if metric and not metric_available(ctx, metric):
         event.errors.add("metric", "metric_unavailable", metric=option_label(ctx, "metric", metric))
-    if period_type and start and not is_period_start(start, period_type, fiscal_start):
-        event.errors.add(
-            "period_start",
-            "invalid_period_start",
-            period=option_label(ctx, "period_type", period_type),
-            expected=period_containing(start, period_type, fiscal_start).isoformat(),
-        )
+    problem = start_problem(start, period_type, fiscal_start) if period_type and start else None
+    if problem is not None:
+        code, params = problem
+        period = option_label(ctx, "period_type", period_type)
+        event.errors.add("period_start", code, period=period, **params)
     user, department = event.final("user"), event.final("department")
     if bool(user) == bool(department) or not (metric and period_type and start) or event.errors:
         return  # the validation rules and required checks say what is missing

@@ -33,8 +33,8 @@ from keyi.packages.sales.periods import (
     PERIOD_TYPES,
     Period,
     on_track,
-    period_containing,
     projection,
+    start_problem,
 )
 from keyi.packages.sales.target_rules import OBJECT, metric_available, option_label
 from keyi.platform.access.model import Operation, Scope
@@ -158,18 +158,11 @@ def check_request(
     if period_type not in PERIOD_TYPES:
         errors.append(FieldError("period_type", "invalid_option", {"value": period_type}))
     else:
-        expected = period_containing(period_start, period_type, fiscal_start_month(ctx.settings))
-        if expected != period_start:
-            errors.append(
-                FieldError(
-                    "period_start",
-                    "invalid_period_start",
-                    {
-                        "period": option_label(ctx, "period_type", period_type),
-                        "expected": expected.isoformat(),
-                    },
-                )
-            )
+        problem = start_problem(period_start, period_type, fiscal_start_month(ctx.settings))
+        if problem is not None:
+            code, params = problem
+            period = option_label(ctx, "period_type", period_type)
+            errors.append(FieldError("period_start", code, {"period": period, **params}))
     if errors:
         raise ValidationFailed(errors)
     return METRICS[metric], Period.of(period_type, period_start)
