@@ -1171,6 +1171,13 @@ def action_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
         Probe("GET", receivables, {}, query={"group_by": g}, allowed=None)
         for g in ("account", "owner")
     ]
+    # Target attainment: B's own figures, and A's id is no department of B's.
+    attainment = "/api/v1/analytics/targets/attainment"
+    period = {"metric": "won_amount", "period_type": "month", "period_start": "2025-01-01"}
+    found[("GET", attainment)] = [
+        Probe("GET", attainment, {}, query=period, allowed=None),
+        Probe("GET", attainment, {}, query={**period, "department": ids.user}, allowed=(422,)),
+    ]
     for action in action_registry.all():
         path = "/api/v1/records" + action.path
         allowed = (403, 404, 422) if action.input is not None else (403, 404)

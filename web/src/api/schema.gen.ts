@@ -2567,6 +2567,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/targets/attainment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Attainment
+         * @description Targets against actuals per rep and department for one metric and period: actuals over
+         *     the records the caller may see, rows for the reps (and departments) whose targets the
+         *     caller may read — a rep reading only their own targets gets their own row.
+         */
+        get: operations["get_attainment_api_v1_analytics_targets_attainment_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2730,6 +2752,101 @@ export interface components {
             user_id?: string | null;
             /** Team Id */
             team_id?: string | null;
+        };
+        /** Attainment */
+        Attainment: {
+            /**
+             * Metric
+             * @enum {string}
+             */
+            metric: "won_amount" | "won_count" | "new_accounts" | "activities" | "payments_received";
+            /**
+             * Period Type
+             * @enum {string}
+             */
+            period_type: "month" | "quarter" | "year";
+            /**
+             * Currency
+             * @description The amounts' currency (money metrics only).
+             */
+            currency: string | null;
+            period: components["schemas"]["AttainmentPeriod"];
+            /**
+             * Rows
+             * @description Departments in tree order, then reps.
+             */
+            rows: components["schemas"]["AttainmentRow"][];
+        };
+        /** AttainmentPeriod */
+        AttainmentPeriod: {
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /**
+             * End
+             * Format: date
+             * @description The period's last day.
+             */
+            end: string;
+            /**
+             * Elapsed Percent
+             * @description Days elapsed, today included, in the tenant's zone.
+             */
+            elapsed_percent: string;
+        };
+        /**
+         * AttainmentRow
+         * @description A rep's or a department's attainment; numbers are exact decimal strings.
+         */
+        AttainmentRow: {
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "user" | "department";
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Target
+             * @description The target; a department without its own: its members' and sub-departments' summed. Null when none is set.
+             */
+            target: string | null;
+            /** Actual */
+            actual: string;
+            /**
+             * Attainment Percent
+             * @description actual ÷ target × 100, to 0.01.
+             */
+            attainment_percent: string | null;
+            /**
+             * Gap
+             * @description target − actual (negative once exceeded).
+             */
+            gap: string | null;
+            /**
+             * Projected
+             * @description actual ÷ the share of the period elapsed; null before the period starts.
+             */
+            projected: string | null;
+            /**
+             * On Track
+             * @description projected ≥ target.
+             */
+            on_track: boolean | null;
+            /**
+             * Department
+             * @description A rep's department.
+             */
+            department?: string | null;
+            /**
+             * Parent
+             * @description A department's parent department.
+             */
+            parent?: string | null;
         };
         /** BulkBody */
         BulkBody: {
@@ -22999,6 +23116,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["L2cSettings"];
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_attainment_api_v1_analytics_targets_attainment_get: {
+        parameters: {
+            query: {
+                /** @description What is measured. */
+                metric: "won_amount" | "won_count" | "new_accounts" | "activities" | "payments_received";
+                /** @description Quarters and years follow the tenant's fiscal year. */
+                period_type: "month" | "quarter" | "year";
+                /** @description The period's first day. */
+                period_start: string;
+                /** @description Only this department and those below it. */
+                department?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attainment"];
                 };
             };
             /** @description Malformed request body */
