@@ -23,6 +23,8 @@ const ProfilePage = lazy(() => import('./pages/ProfilePage'));
 const ApprovalsPage = lazy(() => import('./pages/ApprovalsPage'));
 const LeadConvertPage = lazy(() => import('./pages/LeadConvertPage'));
 const ReceivablesPage = lazy(() => import('./pages/ReceivablesPage'));
+const DashboardsPage = lazy(() => import('./pages/dashboards/DashboardsPage'));
+const DashboardPage = lazy(() => import('./pages/dashboards/DashboardPage'));
 
 
 function Localised({ children }: { children: ReactNode }) {
@@ -73,6 +75,8 @@ export function AppRoutes() {
           <Route path="o/:object/:id" element={<RecordPage />} />
           <Route path="o/lead/:id/convert" element={<LeadConvertPage />} />
           <Route path="receivables" element={<ReceivablesPage />} />
+          <Route path="dashboards" element={<DashboardsPage />} />
+          <Route path="dashboards/:id" element={<DashboardPage />} />
           <Route path="setup/*" element={<SetupPage />} />
           <Route path="profile" element={<ProfilePage />} />
           <Route path="approvals" element={<ApprovalsPage />} />
