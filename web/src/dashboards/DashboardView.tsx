@@ -114,6 +114,11 @@ export default function DashboardView({ id, readOnly, editFirst, before }: Props
               className="ky-dash-name-input"
               data-testid="dashboard-name-input"
             />
+          ) : readOnly ? (
+            // On the home page, under its greeting (the page's h1).
+            <h2 className="ky-dash-title" data-testid="dashboard-name">
+              {name}
+            </h2>
           ) : (
             <h1 data-testid="dashboard-name">{name}</h1>
           )}

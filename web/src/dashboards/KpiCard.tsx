@@ -2,7 +2,7 @@
  * A KPI widget: one number of a report's totals, how far it is towards its target, and an
  * arrow for how it moved since the previous period (same length, one period back).
  */
-import { ArrowDownOutlined, ArrowUpOutlined, MinusOutlined } from '@ant-design/icons';
+import { ArrowDownOutlined, ArrowRightOutlined, ArrowUpOutlined } from '@ant-design/icons';
 import { Progress } from 'antd';
 import { useI18n } from '../i18n';
 import { formatPercent } from '../lib/format';
@@ -39,7 +39,7 @@ export function KpiCard({ result, comparing }: { result: KpiResult; comparing: b
         <div className={`ky-kpi-trend ky-kpi-trend-${trend?.trend ?? 'none'}`} data-testid="kpi-trend">
           {trend ? (
             <>
-              {trend.trend === 'up' ? <ArrowUpOutlined aria-label={t('dashboards.kpi.up')} /> : trend.trend === 'down' ? <ArrowDownOutlined aria-label={t('dashboards.kpi.down')} /> : <MinusOutlined aria-label={t('dashboards.kpi.flat')} />}
+              {trend.trend === 'up' ? <ArrowUpOutlined aria-label={t('dashboards.kpi.up')} /> : trend.trend === 'down' ? <ArrowDownOutlined aria-label={t('dashboards.kpi.down')} /> : <ArrowRightOutlined aria-label={t('dashboards.kpi.flat')} />}
               <span>
                 {trend.percent !== null ? ` ${formatPercent(Math.abs(trend.percent), fmt, 2)} ` : ' '}
                 {t('dashboards.kpi.vsPrevious', { previous: formatValue(result.previous, column, fmt) })}

@@ -2,7 +2,7 @@
  * Why a widget shows no numbers: its own error from the run (or from the attainment API),
  * said plainly. One widget's problem never blanks the others.
  */
-import { LockOutlined, WarningOutlined } from '@ant-design/icons';
+import { LockOutlined, WarningFilled } from '@ant-design/icons';
 import { useI18n } from '../i18n';
 
 export function WidgetProblem({ status, code }: { status: number; code?: string | null }) {
@@ -21,7 +21,7 @@ export function WidgetProblem({ status, code }: { status: number; code?: string 
             : t('dashboards.widget.failed');
   return (
     <div className="ky-widget-problem" role="status" data-testid="widget-problem" data-status={status}>
-      {status === 403 ? <LockOutlined /> : <WarningOutlined />}
+      {status === 403 ? <LockOutlined /> : <WarningFilled />}
       <span>{text}</span>
     </div>
   );

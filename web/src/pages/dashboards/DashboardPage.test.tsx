@@ -41,6 +41,8 @@ function server(opts: { stored?: Dashboard; patchStatus?: () => number } = {}) {
       if (p === '/api/v1/reports') return { reports: [{ id: REPORT_ID, name: 'Pipeline by stage', folder_id: null, object: 'opportunity', type: 'summary' }] };
       if (p === `/api/v1/reports/${REPORT_ID}`)
         return { id: REPORT_ID, name: 'Pipeline by stage', folder_id: null, object: 'opportunity', type: 'summary', definition: { object: 'opportunity', type: 'summary', aggregates: [{ op: 'sum', field: 'amount' }, { op: 'count' }] } };
+      if (p === '/api/v1/records/department') return { records: [{ id: 'dep-east', name: 'East China' }], next_cursor: null };
+      if (p === '/api/v1/records/user/query') return { records: [{ id: 'u-li', name: 'Rep Li' }], next_cursor: null };
       if (p.startsWith('/api/v1/records/')) return { records: [], next_cursor: null };
       return {};
     },
@@ -133,6 +135,31 @@ describe('DashboardPage', () => {
     fireEvent.mouseDown(clear);
     await waitFor(() => expect(runs()).toHaveLength(4));
     expect(runs()[3].body).toEqual({ filters: { period: null, owner: null, pipeline: 'project' } });
+  });
+
+  it('narrows every widget to a department, the target widget too', async () => {
+    const { sent, runs } = server();
+    renderPage();
+    await screen.findByTestId('widget-goal');
+    await waitFor(() => expect(sent.filter((s) => path(s) === '/api/v1/analytics/targets/attainment')).toHaveLength(1));
+
+    await pick('filter-owner-kind', 'Department');
+    fireEvent.mouseDown(within(screen.getByTestId('dashboard-filters').querySelector('.ky-dash-filter-owner') as HTMLElement).getByRole('combobox'));
+    fireEvent.click(await screen.findByTitle('East China'));
+    await waitFor(() => expect(runs()).toHaveLength(2));
+    expect(runs()[1].body).toEqual({ filters: { period: 'this_quarter', owner: { department: 'dep-east' }, pipeline: null } });
+    // The target widget asks the attainment API for that department.
+    await waitFor(() => expect(sent.filter((s) => path(s) === '/api/v1/analytics/targets/attainment')).toHaveLength(2));
+    expect(sent.filter((s) => path(s) === '/api/v1/analytics/targets/attainment')[1].url).toContain('department=dep-east');
+  });
+
+  it('shows a stored user filter by the person’s name, and their row only in target attainment', async () => {
+    server({ stored: dashboard({ filters: { owner: { user: 'u-li' } } }) });
+    renderPage();
+    const goal = await screen.findByTestId('widget-goal');
+    await waitFor(() => expect(screen.getByTestId('dashboard-filters').querySelector('.ky-dash-filter-owner')?.textContent).toBe('Rep Li'));
+    await waitFor(() => expect(within(goal).getByTestId('target-row-u-li')).toBeTruthy());
+    expect(within(goal).queryByTestId('target-row-dep-east')).toBeNull();
   });
 
   it('edits: removes a widget, adds a KPI, saves layout and filters with the version; a 412 asks to reload', async () => {

@@ -5,7 +5,7 @@
  */
 import '../../i18n/dashboards';
 import '../../dashboards/dashboards.css';
-import { DashboardOutlined, DeleteOutlined, FolderOutlined, HomeOutlined, MoreOutlined, PlusOutlined, RestOutlined, TeamOutlined, UserOutlined } from '@ant-design/icons';
+import { DashboardOutlined, DeleteOutlined, FolderOutlined, HomeOutlined, MoreOutlined, PlusOutlined, UndoOutlined, TeamOutlined, UserOutlined } from '@ant-design/icons';
 import { App, Button, Dropdown, Empty, Form, Input, Modal, Select, Skeleton, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
@@ -249,7 +249,7 @@ export default function DashboardsPage() {
       width: 48,
       render: (_: unknown, d: DashboardSummary) =>
         scope.kind === 'bin' ? (
-          <Button size="small" icon={<RestOutlined />} onClick={() => void act(() => dashboardsApi.restore(d.id), t('dashboards.restored'))} data-testid={`dash-restore-${d.id}`}>
+          <Button size="small" icon={<UndoOutlined />} onClick={() => void act(() => dashboardsApi.restore(d.id), t('dashboards.restored'))} data-testid={`dash-restore-${d.id}`}>
             {t('dashboards.restore')}
           </Button>
         ) : (
