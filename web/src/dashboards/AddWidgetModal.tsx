@@ -7,7 +7,7 @@ import { Checkbox, Form, Input, InputNumber, Modal, Radio, Select } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { useI18n, type MessageKey } from '../i18n';
 import { useMetadata } from '../state/metadata';
-import { dashboardsApi, PERIOD_TYPES, TARGET_METRICS, type Label, type PeriodType, type Report, type ReportSummary, type TargetMetric, type Widget, type WidgetKind } from './api';
+import { dashboardsApi, MAX_TITLE, PERIOD_TYPES, TARGET_METRICS, type Label, type PeriodType, type Report, type ReportSummary, type TargetMetric, type Widget, type WidgetKind } from './api';
 import { labelText, resolvePath } from './format';
 
 /** What the modal adds: a widget without its place (the page puts it below the others). */
@@ -191,8 +191,8 @@ export function AddWidgetModal({ open, onCancel, onAdd }: Props) {
             </Form.Item>
           </>
         )}
-        <Form.Item name="title" label={t('dashboards.add.widgetTitle')} rules={[{ max: 200 }]}>
-          <Input placeholder={t('dashboards.add.titlePlaceholder')} data-testid="add-widget-title" />
+        <Form.Item name="title" label={t('dashboards.add.widgetTitle')} rules={[{ max: MAX_TITLE }]}>
+          <Input maxLength={MAX_TITLE} placeholder={t('dashboards.add.titlePlaceholder')} data-testid="add-widget-title" />
         </Form.Item>
       </Form>
     </Modal>

@@ -15,7 +15,7 @@ import { Link } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { ErrorResult, errorMessage } from '../components/Status';
 import { useI18n } from '../i18n';
-import type { Widget } from './api';
+import { MAX_TITLE, type Widget } from './api';
 import { AddWidgetModal } from './AddWidgetModal';
 import DashboardGrid from './DashboardGrid';
 import { FilterBar } from './FilterBar';
@@ -109,7 +109,7 @@ export default function DashboardView({ id, readOnly, editFirst, before }: Props
             <Input
               value={draft.name ?? name}
               onChange={(e) => setDraft({ ...draft, name: e.target.value })}
-              maxLength={200}
+              maxLength={MAX_TITLE}
               aria-label={t('dashboards.name')}
               className="ky-dash-name-input"
               data-testid="dashboard-name-input"

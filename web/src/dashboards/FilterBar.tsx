@@ -33,8 +33,10 @@ export function FilterBar({ value, onChange }: Props) {
   const pipeline = pipelineField(getObject);
 
   useEffect(() => {
-    // Another dashboard, or a reload: the picker follows the filters it is given.
-    setKind(ownerKind(value.owner) ?? 'anyone');
+    // A reload or a stored filter: the picker follows the owner it is given (a cleared one
+    // keeps the kind chosen, so switching from a department to a user keeps the user picker).
+    const k = ownerKind(value.owner);
+    if (k) setKind(k);
   }, [value.owner]);
 
   useEffect(() => {

@@ -6,7 +6,7 @@
 import { DeleteOutlined, HolderOutlined } from '@ant-design/icons';
 import { Button, Skeleton, Tooltip, Typography } from 'antd';
 import { useI18n } from '../i18n';
-import type { DashboardFilters, KpiResult, Label, ReportResult, Widget, WidgetRun } from './api';
+import { MAX_TITLE, type DashboardFilters, type KpiResult, type Label, type ReportResult, type Widget, type WidgetRun } from './api';
 import { widgetTitle } from './format';
 import { KpiCard } from './KpiCard';
 import { isKpiResult } from './kpi';
@@ -74,7 +74,7 @@ export function WidgetCard({ widget, run, running, filters, reportName, editing,
         {editing && onRename ? (
           <Typography.Text
             className="ky-widget-title ky-widget-nodrag"
-            editable={{ onChange: (v) => onRename(v.trim()), text: title, tooltip: t('dashboards.widget.rename'), maxLength: 200 }}
+            editable={{ onChange: (v) => onRename(v.trim()), text: title, tooltip: t('dashboards.widget.rename'), maxLength: MAX_TITLE }}
           >
             {title}
           </Typography.Text>

@@ -18,6 +18,8 @@ export type TargetMetric = 'won_amount' | 'won_count' | 'new_accounts' | 'activi
 export type PeriodType = 'month' | 'quarter' | 'year';
 export const TARGET_METRICS: TargetMetric[] = ['won_amount', 'won_count', 'new_accounts', 'activities', 'payments_received'];
 export const PERIOD_TYPES: PeriodType[] = ['month', 'quarter', 'year'];
+/** The longest dashboard name or widget title the server keeps (per language). */
+export const MAX_TITLE = 100;
 
 /** How a report is drawn (stored with the report; a widget's own overrides it). */
 export interface ChartConfig {

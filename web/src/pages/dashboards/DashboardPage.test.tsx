@@ -151,6 +151,12 @@ describe('DashboardPage', () => {
     // The target widget asks the attainment API for that department.
     await waitFor(() => expect(sent.filter((s) => path(s) === '/api/v1/analytics/targets/attainment')).toHaveLength(2));
     expect(sent.filter((s) => path(s) === '/api/v1/analytics/targets/attainment')[1].url).toContain('department=dep-east');
+
+    // Switching to a user drops the department and offers the user picker.
+    await pick('filter-owner-kind', 'User');
+    await waitFor(() => expect(runs()).toHaveLength(3));
+    expect(runs()[2].body).toEqual({ filters: { period: 'this_quarter', owner: null, pipeline: null } });
+    expect(screen.getByTestId('dashboard-filters').querySelector('.ky-dash-filter-owner')?.textContent).toBe('Choose a user');
   });
 
   it('shows a stored user filter by the person’s name, and their row only in target attainment', async () => {

@@ -11,7 +11,7 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react
 import { Link, useNavigate } from 'react-router-dom';
 import { ApiError } from '../../api/client';
 import { ErrorResult, errorMessage } from '../../components/Status';
-import { dashboardsApi, type DashboardSummary, type HomeChoice, type ReportFolder } from '../../dashboards/api';
+import { dashboardsApi, MAX_TITLE, type DashboardSummary, type HomeChoice, type ReportFolder } from '../../dashboards/api';
 import { labelText } from '../../dashboards/format';
 import { LookupSelect, type LookupValue } from '../../fields/LookupSelect';
 import { useI18n } from '../../i18n';
@@ -67,8 +67,8 @@ function NewDashboardModal({ open, folders, onClose }: { open: boolean; folders:
       okButtonProps={{ 'data-testid': 'new-dashboard-ok' } as never}
     >
       <Form form={form} layout="vertical" preserve={false} initialValues={{ folder_id: 'mine' }}>
-        <Form.Item name="name" label={t('dashboards.name')} rules={[{ required: true, whitespace: true, message: t('dashboards.new.nameRequired') }, { max: 200 }]}>
-          <Input autoFocus data-testid="new-dashboard-name" />
+        <Form.Item name="name" label={t('dashboards.name')} rules={[{ required: true, whitespace: true, message: t('dashboards.new.nameRequired') }, { max: MAX_TITLE }]}>
+          <Input autoFocus maxLength={MAX_TITLE} data-testid="new-dashboard-name" />
         </Form.Item>
         <Form.Item name="folder_id" label={t('dashboards.folder')} extra={t('dashboards.new.folderHelp')}>
           <Select
