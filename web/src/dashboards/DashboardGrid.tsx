@@ -1,7 +1,7 @@
 /**
  * The widgets on a 12-column grid (react-grid-layout): dragged by their title bar and resized
  * from their corner in edit mode, fixed otherwise. At phone width they stack in one column in
- * reading order, at their own heights — a grid of 12 columns is unreadable on 375 px.
+ * reading order, each as tall as its content — a grid of 12 columns is unreadable on 375 px.
  *
  * Only ever imported lazily (the dashboard page, a home page that has a dashboard), so neither
  * react-grid-layout nor its styles weigh on the other pages.
@@ -10,7 +10,7 @@ import ReactGridLayout, { useContainerWidth, type Layout } from 'react-grid-layo
 import 'react-grid-layout/css/styles.css';
 import { useMemo, type ReactNode, type RefObject } from 'react';
 import type { Widget } from './api';
-import { applyGrid, GRID_COLS, GRID_GAP, heightPx, MIN_SIZE, PHONE_MAX_WIDTH, readingOrder, ROW_HEIGHT, toGridItems } from './layout';
+import { applyGrid, GRID_COLS, GRID_GAP, PHONE_MAX_WIDTH, readingOrder, ROW_HEIGHT, toGridItems } from './layout';
 
 /** Used until the container is measured (and where nothing can be, as in tests). */
 const FALLBACK_WIDTH = 1200;
@@ -35,7 +35,7 @@ export default function DashboardGrid({ widgets, editing, onLayoutChange, render
     return (
       <div ref={containerRef} className="ky-dash-grid ky-dash-stack" data-testid="dashboard-stack">
         {readingOrder(widgets).map((w) => (
-          <div key={w.id} className="ky-dash-cell" style={{ minHeight: heightPx(Math.max(w.h, MIN_SIZE[w.kind].h)) }}>
+          <div key={w.id} className="ky-dash-cell">
             {renderWidget(w)}
           </div>
         ))}
