@@ -24,6 +24,8 @@ const ApprovalsPage = lazy(() => import('./pages/ApprovalsPage'));
 const LeadConvertPage = lazy(() => import('./pages/LeadConvertPage'));
 const ReceivablesPage = lazy(() => import('./pages/ReceivablesPage'));
 const TargetsPage = lazy(() => import('./targets/TargetsPage'));
+const DashboardsPage = lazy(() => import('./pages/dashboards/DashboardsPage'));
+const DashboardPage = lazy(() => import('./pages/dashboards/DashboardPage'));
 
 
 function Localised({ children }: { children: ReactNode }) {
@@ -75,6 +77,8 @@ export function AppRoutes() {
           <Route path="o/lead/:id/convert" element={<LeadConvertPage />} />
           <Route path="receivables" element={<ReceivablesPage />} />
           <Route path="targets" element={<TargetsPage />} />
+          <Route path="dashboards" element={<DashboardsPage />} />
+          <Route path="dashboards/:id" element={<DashboardPage />} />
           <Route path="setup/*" element={<SetupPage />} />
           <Route path="profile" element={<ProfilePage />} />
           <Route path="approvals" element={<ApprovalsPage />} />

@@ -1,4 +1,4 @@
-import { AccountBookOutlined, ApartmentOutlined, AuditOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, TrophyOutlined, UserOutlined } from '@ant-design/icons';
+import { AccountBookOutlined, ApartmentOutlined, AuditOutlined, DashboardOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, TrophyOutlined, UserOutlined } from '@ant-design/icons';
 import { Badge, Button, Drawer, Dropdown, Grid, Layout, Skeleton, Tooltip } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -50,6 +50,7 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
     if (location.pathname.startsWith('/approvals')) return 'approvals';
     if (location.pathname.startsWith('/receivables')) return 'receivables';
     if (location.pathname.startsWith('/targets') || location.pathname.startsWith('/o/sales_target')) return 'targets';
+    if (location.pathname.startsWith('/dashboards')) return 'dashboards';
     return m ? `o:${decodeURIComponent(m[1])}` : location.pathname === '/' ? 'home' : '';
   }, [location.pathname]);
   const { business, organisation, l2c, targets } = groupObjects(objects);
@@ -83,6 +84,7 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
     <nav className={`ky-nav${collapsed ? ' is-collapsed' : ''}`} aria-label={t('nav.menu')}>
       <ul>
         {link('home', '/', <HomeOutlined />, t('nav.home'))}
+        {link('dashboards', '/dashboards', <DashboardOutlined />, t('nav.dashboards'))}
         {link(
           'approvals',
           '/approvals',

@@ -1,3 +1,4 @@
+import type { DashboardsKey } from './dashboards-en';
 import type { L2cKey } from './l2c-en';
 import type { SetupKey } from './setup-en';
 import type { TargetsKey } from './targets-en';
@@ -1004,12 +1005,13 @@ const en = {
   'nav.l2c': 'Lead-to-cash',
   'nav.receivables': 'Receivables',
   'nav.targets': 'Targets',
+  'nav.dashboards': 'Dashboards',
 } as const;
 
 /** Keys of this catalogue (loaded with the app); Setup's own are in setup-en.ts, the
- * lead-to-cash screens' in l2c-en.ts, the target screens' in targets-en.ts (each registered
- * when its pages load). */
+ * lead-to-cash screens' in l2c-en.ts, the target screens' in targets-en.ts, the dashboards' in
+ * dashboards-en.ts (each registered when its pages load). */
 export type CoreKey = keyof typeof en;
-export type MessageKey = CoreKey | SetupKey | L2cKey | TargetsKey;
+export type MessageKey = CoreKey | SetupKey | L2cKey | TargetsKey | DashboardsKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

@@ -1002,6 +1002,7 @@ const zhCN: Messages = {
   'nav.l2c': '交易',
   'nav.receivables': '应收账款',
   'nav.targets': '销售目标',
+  'nav.dashboards': '仪表盘',
 };
 
 export default zhCN;

@@ -3,6 +3,7 @@ import { Col, Empty, Row, Segmented, Skeleton } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api } from '../api/endpoints';
+import { fetchHomeDashboard, readHomeHint, writeHomeHint } from '../dashboards/home';
 import type { FieldMeta, ObjectMeta } from '../api/types';
 import type { EChartOption } from '../charts/EChart';
 import { MyTasks } from '../components/MyTasks';
@@ -18,6 +19,30 @@ import { useMetadata } from '../state/metadata';
 import { useFormatSettings, useSession } from '../state/session';
 
 const EChart = lazy(() => import('../charts/EChart'));
+// The grid, its widgets and their strings: loaded only when the person has a home dashboard.
+const HomeDashboard = lazy(() => import('../dashboards/HomeDashboard'));
+
+/**
+ * The person's home dashboard (their own, else their role's), or null for today's home.
+ *
+ * Starts from the answer remembered in this browser, so a person without one sees today's home
+ * at once and one with a dashboard starts loading it at once; the server's answer then decides
+ * (and is remembered). A failed request keeps what is shown.
+ */
+export function useHomeDashboard(tenant: string, user: string): string | null {
+  const [id, setId] = useState<string | null>(() => readHomeHint(tenant, user) ?? null);
+  useEffect(() => {
+    const ctrl = new AbortController();
+    fetchHomeDashboard(ctrl.signal)
+      .then((home) => {
+        setId(home.dashboard_id);
+        writeHomeHint(tenant, user, home.dashboard_id);
+      })
+      .catch(() => undefined);
+    return () => ctrl.abort();
+  }, [tenant, user]);
+  return id;
+}
 
 /** The object/fields for the pipeline chart: opportunity.stage × amount, else the first picklist × currency pair. */
 export function pickPipeline(objects: ObjectMeta[]): { object: ObjectMeta; group: FieldMeta; amount: FieldMeta | null } | null {
@@ -205,24 +230,34 @@ function Recent() {
 export default function HomePage() {
   const { t } = useI18n();
   const { objects } = useMetadata();
+  const { session } = useSession();
+  const dashboardId = useHomeDashboard(session?.tenant.name ?? '', session?.user.id ?? '');
   useEffect(() => {
     document.title = `${t('nav.home')} · ${t('app.name')}`;
   }, [t]);
   return (
     <div className="ky-page ky-home">
       <Greeting />
-      <ObjectTiles objects={groupObjects(objects).business} />
-      <Row gutter={[16, 16]}>
-        <Col xs={24} lg={16}>
-          <PipelineChart objects={objects} />
-        </Col>
-        <Col xs={24} lg={8}>
-          <div className="ky-home-side">
-            <MyTasks />
-            <Recent />
-          </div>
-        </Col>
-      </Row>
+      {dashboardId ? (
+        <Suspense fallback={<Skeleton active paragraph={{ rows: 8 }} />}>
+          <HomeDashboard key={dashboardId} id={dashboardId} />
+        </Suspense>
+      ) : (
+        <>
+          <ObjectTiles objects={groupObjects(objects).business} />
+          <Row gutter={[16, 16]}>
+            <Col xs={24} lg={16}>
+              <PipelineChart objects={objects} />
+            </Col>
+            <Col xs={24} lg={8}>
+              <div className="ky-home-side">
+                <MyTasks />
+                <Recent />
+              </div>
+            </Col>
+          </Row>
+        </>
+      )}
     </div>
   );
 }

@@ -1,0 +1,103 @@
+/**
+ * One widget on the grid: its title bar (the drag handle in edit mode, with rename and remove)
+ * and its body — a report's result, a KPI card or target attainment — each with its own
+ * loading state and its own error.
+ */
+import { DeleteOutlined, HolderOutlined } from '@ant-design/icons';
+import { Button, Skeleton, Tooltip, Typography } from 'antd';
+import { useI18n } from '../i18n';
+import { MAX_TITLE, type DashboardFilters, type KpiResult, type Label, type ReportResult, type Widget, type WidgetRun } from './api';
+import { widgetTitle } from './format';
+import { KpiCard } from './KpiCard';
+import { isKpiResult } from './kpi';
+import { heightPx } from './layout';
+import { TargetWidget } from './TargetWidget';
+import { WidgetChart } from './widgetChart';
+import { WidgetProblem } from './WidgetProblem';
+
+/** Pixels of a widget's title bar and padding: its body gets the rest of its height. */
+const CHROME_PX = 52;
+
+interface Props {
+  widget: Widget;
+  /** This widget's part of the last run (undefined: not run yet, or added since). */
+  run: WidgetRun | undefined;
+  /** A run with the current filters is on its way. */
+  running: boolean;
+  filters: DashboardFilters;
+  /** The report's name when the widget has not been run (just added). */
+  reportName?: Label | null;
+  editing?: boolean;
+  onRemove?: () => void;
+  onRename?: (title: string) => void;
+}
+
+function WidgetBody({ widget, run, running, filters }: Pick<Props, 'widget' | 'run' | 'running' | 'filters'>) {
+  const { t } = useI18n();
+  if (widget.kind === 'target') {
+    if (!widget.metric || !widget.period_type) return <WidgetProblem status={422} />;
+    return <TargetWidget metric={widget.metric} periodType={widget.period_type} filters={filters} />;
+  }
+  if (!run) {
+    if (running) return <Skeleton active paragraph={{ rows: widget.kind === 'kpi' ? 1 : 4 }} />;
+    return <div className="ky-dash-empty">{t('dashboards.widget.unsaved')}</div>;
+  }
+  if (run.error) return <WidgetProblem status={run.error.status} code={run.error.code} />;
+  if (!run.result) return <WidgetProblem status={500} />;
+  const body =
+    widget.kind === 'kpi' && isKpiResult(run.result) ? (
+      <KpiCard result={run.result as KpiResult} comparing={widget.compare !== 'none'} />
+    ) : (
+      <WidgetChart result={run.result as ReportResult} chart={widget.chart ?? run.chart ?? null} height={heightPx(widget.h) - CHROME_PX} />
+    );
+  return (
+    <>
+      <div className={running ? 'ky-widget-stale' : undefined} aria-busy={running || undefined}>
+        {body}
+      </div>
+      {!!run.filters_ignored?.length && (
+        <div className="ky-dash-note" data-testid="filters-ignored">
+          {t('dashboards.widget.filtersIgnored', { filters: run.filters_ignored.map((f) => t(`dashboards.filter.${f}` as 'dashboards.filter.period')).join(', ') })}
+        </div>
+      )}
+    </>
+  );
+}
+
+export function WidgetCard({ widget, run, running, filters, reportName, editing, onRemove, onRename }: Props) {
+  const { t, lang } = useI18n();
+  const title = widgetTitle(widget, run, lang, t, reportName);
+  return (
+    <section className={`ky-widget ky-widget-${widget.kind}${editing ? ' is-editing' : ''}`} data-testid={`widget-${widget.id}`} aria-label={title}>
+      <header className="ky-widget-head">
+        {editing && <HolderOutlined className="ky-widget-grip" aria-hidden />}
+        {editing && onRename ? (
+          <Typography.Text
+            className="ky-widget-title ky-widget-nodrag"
+            editable={{ onChange: (v) => onRename(v.trim()), text: title, tooltip: t('dashboards.widget.rename'), maxLength: MAX_TITLE }}
+          >
+            {title}
+          </Typography.Text>
+        ) : (
+          <span className="ky-widget-title">{title}</span>
+        )}
+        {editing && onRemove && (
+          <Tooltip title={t('dashboards.widget.remove')}>
+            <Button
+              type="text"
+              size="small"
+              className="ky-widget-nodrag"
+              icon={<DeleteOutlined />}
+              onClick={onRemove}
+              aria-label={t('dashboards.widget.remove')}
+              data-testid={`widget-remove-${widget.id}`}
+            />
+          </Tooltip>
+        )}
+      </header>
+      <div className="ky-widget-body">
+        <WidgetBody widget={widget} run={run} running={running} filters={filters} />
+      </div>
+    </section>
+  );
+}
