@@ -97,6 +97,7 @@ class TenantA:
     job: str = ""
     notification: str = ""
     robot_channel: str = ""
+    deal: str = ""  # an opportunity: what the funnel and pipeline movement would count
     versions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -167,6 +168,13 @@ def seed_a(platform: Platform, a: World) -> TenantA:
     record = ok(c.post(f"/api/v1/records/{A_OBJECT}", json={"name": f"{MARK} record"}))
     account = ok(c.post("/api/v1/records/account", json={"name": f"{MARK} 客户"}))
     ok(c.patch(f"/api/v1/records/account/{account['id']}", json={"phone": "010-12345678"}), 200)
+    deal = ok(
+        c.post(
+            "/api/v1/records/opportunity",
+            json={"name": f"{MARK} deal", "account": account["id"], "close_date": "2030-01-01"},
+        )
+    )
+    ok(c.patch(f"/api/v1/records/opportunity/{deal['id']}", json={"stage": "proposal"}), 200)
     user = add_user(
         platform,
         a.tenant,
@@ -235,6 +243,7 @@ def seed_a(platform: Platform, a: World) -> TenantA:
         provider=provider["id"],
         invited=invited_id,
         api_key=key,
+        deal=deal["id"],
     )
 
 
@@ -494,6 +503,32 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
                     "filter": {"or": [mark_filter, id_filter]},
                     "columns": ["name"],
                 },
+                allowed=None,
+            ),
+        ],
+        # --- sales analytics: over B's own pipeline only; A's ids in a filter find nothing.
+        ("POST", "/api/v1/analytics/funnel"): [
+            Probe(
+                "POST",
+                "/api/v1/analytics/funnel",
+                {},
+                {"filter": {"or": [mark_filter, id_filter]}},
+                allowed=None,
+            )
+        ],
+        ("POST", "/api/v1/analytics/pipeline-movement"): [
+            Probe(
+                "POST",
+                "/api/v1/analytics/pipeline-movement",
+                {},
+                {"period": "this_year", "filter": {"or": [mark_filter, id_filter]}},
+                allowed=None,
+            ),
+            Probe(
+                "POST",
+                "/api/v1/analytics/pipeline-movement",
+                {},
+                {"period": {"from": "2000-01-01", "to": "2100-12-31"}},
                 allowed=None,
             ),
         ],
