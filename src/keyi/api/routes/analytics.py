@@ -61,7 +61,7 @@ class FunnelStage(BaseModel):
     won: bool = False
 
 
-class Tally(BaseModel):
+class FunnelTally(BaseModel):
     count: int
     amount: Money
 
@@ -70,9 +70,9 @@ class FunnelResult(BaseModel):
     object: str
     stage_field: str
     stages: list[FunnelStage]
-    won: Tally
-    lost: Tally
-    total: Tally
+    won: FunnelTally
+    lost: FunnelTally
+    total: FunnelTally
     win_rate: Money
 
 
@@ -88,14 +88,14 @@ class MovementCategory(BaseModel):
     truncated: bool
 
 
-class PeriodBounds(BaseModel):
+class MovementPeriod(BaseModel):
     start: str = Field(alias="from")
     to: str
 
 
 class MovementResult(BaseModel):
     object: str
-    period: PeriodBounds
+    period: MovementPeriod
     entered: MovementCategory
     advanced: MovementCategory
     slipped: MovementCategory
