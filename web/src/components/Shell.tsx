@@ -1,4 +1,4 @@
-import { AccountBookOutlined, ApartmentOutlined, AuditOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, UserOutlined } from '@ant-design/icons';
+import { AccountBookOutlined, ApartmentOutlined, AuditOutlined, FunnelPlotOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, UserOutlined } from '@ant-design/icons';
 import { Badge, Button, Drawer, Dropdown, Grid, Layout, Skeleton, Tooltip } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -49,6 +49,7 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
     if (location.pathname.startsWith('/setup')) return 'setup';
     if (location.pathname.startsWith('/approvals')) return 'approvals';
     if (location.pathname.startsWith('/receivables')) return 'receivables';
+    if (location.pathname.startsWith('/analytics/pipeline')) return 'pipeline';
     return m ? `o:${decodeURIComponent(m[1])}` : location.pathname === '/' ? 'home' : '';
   }, [location.pathname]);
   const { business, organisation, l2c } = groupObjects(objects);
@@ -97,7 +98,11 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
         )}
       </ul>
       {!collapsed && <div className="ky-nav-group">{t('nav.objects')}</div>}
-      <ul>{business.map(objectLink)}</ul>
+      <ul>
+        {business.map(objectLink)}
+        {/* The sales package's pipeline: analysed where its deals are. */}
+        {business.some((o) => o.name === 'opportunity') && link('pipeline', '/analytics/pipeline', <FunnelPlotOutlined />, t('nav.pipeline'))}
+      </ul>
       {l2c.length > 0 && (
         <>
           {!collapsed && <div className="ky-nav-group">{t('nav.l2c')}</div>}

@@ -1,3 +1,4 @@
+import type { AnalyticsKey } from './analytics-en';
 import type { L2cKey } from './l2c-en';
 import type { SetupKey } from './setup-en';
 
@@ -1002,11 +1003,12 @@ const en = {
   'error.500': 'The server had a problem. Please try again.',
   'nav.l2c': 'Lead-to-cash',
   'nav.receivables': 'Receivables',
+  'nav.pipeline': 'Pipeline analytics',
 } as const;
 
 /** Keys of this catalogue (loaded with the app); Setup's own are in setup-en.ts, the
  * lead-to-cash screens' in l2c-en.ts (both registered when their pages load). */
 export type CoreKey = keyof typeof en;
-export type MessageKey = CoreKey | SetupKey | L2cKey;
+export type MessageKey = CoreKey | SetupKey | L2cKey | AnalyticsKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

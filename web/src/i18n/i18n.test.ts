@@ -7,6 +7,8 @@ import en from './en';
 import { humanize, interpolate, MESSAGES, normaliseLang, pickLabel, translate } from './index';
 import setupEn from './setup-en';
 import l2cEn from './l2c-en';
+import analyticsEn from './analytics-en';
+import analyticsZhCN from './analytics-zh-CN';
 import setupZhCN from './setup-zh-CN';
 import zhCN from './zh-CN';
 
@@ -27,6 +29,18 @@ describe('Setup catalogue (loaded with its pages)', () => {
     expect(shared).toEqual([]);
     await import('./setup');
     expect(translate('en', 'setup.jobs.title' as keyof typeof setupEn)).toBe(setupEn['setup.jobs.title' as keyof typeof setupEn]);
+  });
+});
+
+describe('Sales analytics catalogue (loaded with its pages)', () => {
+  it('has the same keys and placeholders in both languages, none shared with the app', () => {
+    expect(Object.keys(analyticsZhCN).sort()).toEqual(Object.keys(analyticsEn).sort());
+    for (const [key, text] of Object.entries(analyticsEn)) {
+      const zh = (analyticsZhCN as Record<string, string>)[key];
+      expect(zh.trim(), `zh-CN ${key}`).not.toBe('');
+      expect(placeholders(zh), `placeholders of ${key}`).toEqual(placeholders(text));
+    }
+    expect(Object.keys(analyticsEn).filter((k) => k in en)).toEqual([]);
   });
 });
 
@@ -75,7 +89,7 @@ describe('i18n completeness', () => {
     const missing: string[] = [];
     for (const f of files) {
       const src = readFileSync(f, 'utf8');
-      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn)) missing.push(`${f}: ${m[1]}`);
+      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn) && !(m[1] in analyticsEn)) missing.push(`${f}: ${m[1]}`);
     }
     expect(missing).toEqual([]);
   });

@@ -1001,6 +1001,7 @@ const zhCN: Messages = {
   'error.500': '服务器出现问题，请稍后重试。',
   'nav.l2c': '交易',
   'nav.receivables': '应收账款',
+  'nav.pipeline': '销售漏斗',
 };
 
 export default zhCN;
