@@ -38,6 +38,7 @@ WON = ("won",)
 LOST = ("lost",)
 COMMIT_FROM = 70  # a stage's default probability from which its deals are "commit"
 BEST_CASE_FROM = 40
+MEMO_KEY = ("sales", "stage_forecast_categories")
 
 # The opportunity is the sales pipeline: stages in picklist order, won and lost closing it.
 OPPORTUNITY_PIPELINE = pipelines.register(
@@ -68,9 +69,15 @@ def category_for(stage: str, probability: int | None) -> str:
 
 
 def stage_categories(ctx: Context) -> dict[str, str]:
-    """Every stage of the tenant's opportunity picklist → its forecast category."""
-    stage = ctx.object(OBJECT).fields["stage"]
-    return {o.value: category_for(o.value, o.probability) for o in stage.options or ()}
+    """Every stage of the tenant's opportunity picklist → its forecast category (kept in the
+    compiled schema's memo: a change of the stages is a new metadata revision)."""
+    memo = ctx.schema.memo
+    found = memo.get(MEMO_KEY)
+    if found is None:
+        stage = ctx.object(OBJECT).fields["stage"]
+        found = {o.value: category_for(o.value, o.probability) for o in stage.options or ()}
+        memo[MEMO_KEY] = found
+    return dict(found)
 
 
 def set_forecast_category(ctx: Context, event: WriteEvent) -> None:
