@@ -143,7 +143,7 @@ def test_after_upgrade_steps_belong_to_their_package() -> None:
     """Registration is per package and idempotent (a hooks module imported twice)."""
     load_package("sales")
     steps = registry.after_upgrade_steps("sales")
-    assert [s.__name__ for s in steps] == ["fill_matching_keys"]
+    assert [s.__name__ for s in steps] == ["fill_forecast_categories", "fill_matching_keys"]
 
     def step(ctx: Context, event: UpgradeEvent) -> str | None:
         return None

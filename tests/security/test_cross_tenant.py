@@ -106,6 +106,7 @@ class TenantA:
     dashboard_report: str = ""
     report_folder: str = ""
     report: str = ""
+    deal: str = ""  # an opportunity: what the funnel and pipeline movement would count
     versions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -176,6 +177,13 @@ def seed_a(platform: Platform, a: World) -> TenantA:
     record = ok(c.post(f"/api/v1/records/{A_OBJECT}", json={"name": f"{MARK} record"}))
     account = ok(c.post("/api/v1/records/account", json={"name": f"{MARK} 客户"}))
     ok(c.patch(f"/api/v1/records/account/{account['id']}", json={"phone": "010-12345678"}), 200)
+    deal = ok(
+        c.post(
+            "/api/v1/records/opportunity",
+            json={"name": f"{MARK} deal", "account": account["id"], "close_date": "2030-01-01"},
+        )
+    )
+    ok(c.patch(f"/api/v1/records/opportunity/{deal['id']}", json={"stage": "proposal"}), 200)
     user = add_user(
         platform,
         a.tenant,
@@ -247,6 +255,7 @@ def seed_a(platform: Platform, a: World) -> TenantA:
         provider=provider["id"],
         invited=invited_id,
         api_key=key,
+        deal=deal["id"],
     )
 
 
@@ -704,6 +713,32 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
             ),
         ],
         **report_probes(ids, id_filter),
+        # --- sales analytics: over B's own pipeline only; A's ids in a filter find nothing.
+        ("POST", "/api/v1/analytics/funnel"): [
+            Probe(
+                "POST",
+                "/api/v1/analytics/funnel",
+                {},
+                {"filter": {"or": [mark_filter, id_filter]}},
+                allowed=None,
+            )
+        ],
+        ("POST", "/api/v1/analytics/pipeline-movement"): [
+            Probe(
+                "POST",
+                "/api/v1/analytics/pipeline-movement",
+                {},
+                {"period": "this_year", "filter": {"or": [mark_filter, id_filter]}},
+                allowed=None,
+            ),
+            Probe(
+                "POST",
+                "/api/v1/analytics/pipeline-movement",
+                {},
+                {"period": {"from": "2000-01-01", "to": "2100-12-31"}},
+                allowed=None,
+            ),
+        ],
         ("POST", "/api/v1/records/{object_name}"): per_object(
             "POST", "", {"name": "B", "owner_id": ids.admin, "pool_id": ids.pool}
         ),

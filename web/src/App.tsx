@@ -26,6 +26,7 @@ const ReceivablesPage = lazy(() => import('./pages/ReceivablesPage'));
 const TargetsPage = lazy(() => import('./targets/TargetsPage'));
 const DashboardsPage = lazy(() => import('./pages/dashboards/DashboardsPage'));
 const DashboardPage = lazy(() => import('./pages/dashboards/DashboardPage'));
+const PipelinePage = lazy(() => import('./pages/analytics/PipelinePage'));
 
 
 function Localised({ children }: { children: ReactNode }) {
@@ -79,6 +80,7 @@ export function AppRoutes() {
           <Route path="targets" element={<TargetsPage />} />
           <Route path="dashboards" element={<DashboardsPage />} />
           <Route path="dashboards/:id" element={<DashboardPage />} />
+          <Route path="analytics/pipeline" element={<PipelinePage />} />
           <Route path="setup/*" element={<SetupPage />} />
           <Route path="profile" element={<ProfilePage />} />
           <Route path="approvals" element={<ApprovalsPage />} />

@@ -3,7 +3,8 @@
 A package is a folder with `package.yaml` (name, labels, dependencies), `objects/*.yaml` (one
 ObjectDef each) and optionally `hooks.py` / `actions.py` registering typed hooks and actions
 under the package's name (`registry.package(name)`): they run only for tenants that installed
-the package. Installing a
+the package. Standard reports (`reports/*.yaml`, one report each) are filed in the package's
+report folder (`report_folder` in package.yaml) by keyi.platform.analytics.shipped. Installing a
 package is an ordinary metadata change through the MetadataService, so standard objects live on
 exactly the same platform as a tenant's own objects.
 
@@ -25,6 +26,12 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
+from keyi.platform.analytics.shipped import (
+    InstallResult,
+    ShippedFolder,
+    ShippedReport,
+    install_reports,
+)
 from keyi.platform.context import Context
 from keyi.platform.contract import check_contract
 from keyi.platform.metadata.model import ObjectDef
@@ -48,6 +55,10 @@ class Package:
     # Standard approval processes (approvals/*.yaml): like flows, installed once per tenant by
     # name and the tenant's afterwards (an administrator edits them in Setup › Approvals).
     approvals: tuple[dict[str, Any], ...] = ()
+    # Standard reports (reports/*.yaml) and the folder they are filed in: added to a tenant
+    # once, brought up to date by an upgrade only where the tenant kept the shipped version.
+    reports: tuple[ShippedReport, ...] = ()
+    report_folder: ShippedFolder | None = None
 
     def definition(self) -> dict[str, Any]:
         """The definitions as plain JSON: what a tenant stores as its baseline."""
@@ -56,6 +67,9 @@ class Package:
             found["flows"] = sorted(f["name"] for f in self.flows)
         if self.approvals:
             found["approvals"] = sorted(p["name"] for p in self.approvals)
+        if self.reports:
+            # Each report's digest: the "old" side of the next upgrade's three-way rule.
+            found["reports"] = {r.key: r.digest() for r in self.reports}
         return found
 
     def digest(self) -> str:
@@ -98,6 +112,13 @@ def load_package(name: str) -> Package:
         yaml.safe_load(path.read_text(encoding="utf-8"))
         for path in sorted((folder / "approvals").glob("*.yaml"))
     )
+    reports = tuple(
+        ShippedReport.from_file(name, yaml.safe_load(path.read_text(encoding="utf-8")))
+        for path in sorted((folder / "reports").glob("*.yaml"))
+    )
+    report_folder = manifest.get("report_folder")
+    if reports and report_folder is None:
+        raise ValueError(f"package {name} ships reports but names no report_folder")
     return Package(
         name=name,
         labels=manifest["labels"],
@@ -105,6 +126,8 @@ def load_package(name: str) -> Package:
         objects=tuple(objects),
         flows=flows,
         approvals=approvals,
+        reports=reports,
+        report_folder=ShippedFolder(**report_folder) if report_folder else None,
     )
 
 
@@ -143,6 +166,7 @@ def install_resolved(ctx: Context, packages: list[Package]) -> None:
         ctx.refresh_schema(load_compiled(ctx.conn))
         install_flows(ctx, package, already=())
         install_approvals(ctx, package, already=())
+        install_package_reports(ctx, package, received={})
     # Whatever was installed, the platform's core contract must hold afterwards.
     check_contract((o.definition for o in ctx.schema.objects.values()), complete=True)
 
@@ -178,6 +202,18 @@ def install_approvals(ctx: Context, package: Package, *, already: Iterable[str])
         create_process(ctx, process)
         created.append(process["name"])
     return created
+
+
+def install_package_reports(
+    ctx: Context, package: Package, *, received: dict[str, str]
+) -> InstallResult:
+    """File the package's standard reports in its folder (``received``: key → digest of the
+    reports the tenant's baseline says it got before; see keyi.platform.analytics.shipped)."""
+    if not package.reports or package.report_folder is None:
+        return InstallResult()
+    return install_reports(
+        ctx, package.name, package.report_folder, package.reports, received=received
+    )
 
 
 def package_routers() -> list[Any]:

@@ -45,10 +45,12 @@ from keyi.packages import (
     Package,
     install_approvals,
     install_flows,
+    install_package_reports,
     load_package,
     resolve_order,
     save_baseline,
 )
+from keyi.platform.analytics.shipped import Outcome
 from keyi.platform.context import Context, TenantInfo
 from keyi.platform.contract import check_contract
 from keyi.platform.errors import KeyiError, ValidationFailed
@@ -484,6 +486,7 @@ def _apply(ctx: Context, report: UpgradeReport) -> None:
         received = _received_flows(ctx.conn, plan.name, kind="approvals")
         for name in install_approvals(ctx, plan.package, already=received):
             plan.added.append(Note(f"{plan.name}:approval:{name}", "standard approval added"))
+        _install_reports(ctx, plan)
         save_baseline(ctx.conn, plan.package, ctx.now(), installed=False)
     # The data steps, once every package's metadata moved (a step may read a dependency's new
     # fields), in dependency order, in this transaction: one that fails takes the upgrade back.
@@ -501,6 +504,23 @@ def _apply(ctx: Context, report: UpgradeReport) -> None:
         changes=[str(n) for n in report.changes],
         conflicts=[str(n) for n in report.conflicts],
     )
+
+
+def _install_reports(ctx: Context, plan: PackagePlan) -> None:
+    """The package's standard reports: new ones added, unedited ones updated, edited ones kept
+    and reported (keyi.platform.analytics.shipped), against the baseline before this upgrade."""
+    assert plan.package is not None
+    row = ctx.conn.execute(
+        sa.select(package_table.c.definition).where(package_table.c.name == plan.name)
+    ).first()
+    received = (row.definition or {}).get("reports", {}) if row is not None else {}
+    result = install_package_reports(ctx, plan.package, received=dict(received))
+    for key in result.keys(Outcome.ADDED):
+        plan.added.append(Note(f"{plan.name}:report:{key}", "standard report added"))
+    for key in result.keys(Outcome.UPDATED):
+        plan.added.append(Note(f"{plan.name}:report:{key}", "standard report updated"))
+    for key in result.keys(Outcome.CUSTOMISED):
+        plan.conflict(f"{plan.name}:report:{key}", "report", "customised")
 
 
 def _received_flows(conn: sa.Connection, package: str, *, kind: str = "flows") -> list[str]:

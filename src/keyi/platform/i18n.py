@@ -130,6 +130,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "number_too_large": {"en": "The number is too large.", "zh-CN": "数值过大。"},
     "invalid_boolean": {"en": "Must be true or false.", "zh-CN": "必须是“是”或“否”。"},
     "invalid_date": {"en": "Must be a date (YYYY-MM-DD).", "zh-CN": "必须是日期（YYYY-MM-DD）。"},
+    "invalid_period": {
+        "en": "A relative period (this_month, last_n_days:30, ...) or from and to dates, "
+        "the end not before the start.",
+        "zh-CN": "请填写相对期间（如 this_month、last_n_days:30）或起止日期，"
+        "结束日期不能早于开始日期。",
+    },
+    "pipeline_not_found": {
+        "en": "This company has no sales pipeline to analyse.",
+        "zh-CN": "当前企业没有可分析的销售流程。",
+    },
     "invalid_datetime": {
         "en": "Must be a date and time (ISO 8601).",
         "zh-CN": "必须是日期时间（ISO 8601）。",

@@ -1471,6 +1471,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Funnel
+         * @description Per open stage in pipeline order (then won): how many records reached it, their amount,
+         *     and the conversion rate to the next stage. A lost record reached the stages its field
+         *     history shows it passed (else only the first).
+         */
+        post: operations["funnel_api_v1_analytics_funnel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/pipeline-movement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pipeline Movement
+         * @description What entered the pipeline in the period (created), advanced (stage moved forward),
+         *     slipped (close date pushed past the period's end), was won and was lost (closed in the
+         *     period): counts, amounts and the first 200 record ids of each.
+         */
+        post: operations["pipeline_movement_api_v1_analytics_pipeline_movement_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/roles/{role_id}/permissions": {
         parameters: {
             query?: never;
@@ -3209,6 +3253,83 @@ export interface components {
             /** Email */
             email: string;
         };
+        /** FunnelBody */
+        FunnelBody: {
+            /**
+             * Filter
+             * @description A condition, or `and`/`or` of filters, or `not` of one (at most 200 conditions, 16 levels deep).
+             */
+            filter?: {
+                /** @description A field or a path (`account.name`). */
+                field: string;
+                /**
+                 * @default eq
+                 * @enum {string}
+                 */
+                op?: "between" | "contains" | "eq" | "gt" | "gte" | "in" | "is_null" | "lt" | "lte" | "ne" | "starts_with";
+                /** @description Typed as the field; a list for `in` and `between`. */
+                value?: unknown;
+            } | {
+                and: Record<string, never>[];
+            } | {
+                or: Record<string, never>[];
+            } | {
+                not: Record<string, never>;
+            } | null;
+            /**
+             * Pipeline
+             * @description One sales process (the `pipeline` picklist).
+             */
+            pipeline?: string | null;
+        };
+        /** FunnelResult */
+        FunnelResult: {
+            /** Object */
+            object: string;
+            /** Stage Field */
+            stage_field: string;
+            /** Stages */
+            stages: components["schemas"]["FunnelStage"][];
+            won: components["schemas"]["FunnelTally"];
+            lost: components["schemas"]["FunnelTally"];
+            total: components["schemas"]["FunnelTally"];
+            /** Win Rate */
+            win_rate: number | null;
+        };
+        /** FunnelStage */
+        FunnelStage: {
+            /** Stage */
+            stage: string;
+            /** Label */
+            label: string;
+            /**
+             * Count
+             * @description Records that reached the stage (at it or further on).
+             */
+            count: number;
+            /**
+             * Amount
+             * @description Their amount; null when the amount field is hidden.
+             */
+            amount: number | null;
+            /**
+             * Conversion Rate
+             * @description Percent of them that reached the next stage (won after the last open one).
+             */
+            conversion_rate: number | null;
+            /**
+             * Won
+             * @default false
+             */
+            won?: boolean;
+        };
+        /** FunnelTally */
+        FunnelTally: {
+            /** Count */
+            count: number;
+            /** Amount */
+            amount: number | null;
+        };
         /** GroupBy */
         GroupBy: {
             /** Field */
@@ -3415,6 +3536,72 @@ export interface components {
              * @default false
              */
             percent_of_total?: boolean;
+        };
+        /** MovementBody */
+        MovementBody: {
+            /**
+             * Period
+             * @description A relative period of the filter language (`this_month`, `last_n_days:30`, `this_fiscal_quarter`, ...) or `{from, to}` dates (YYYY-MM-DD, both included).
+             */
+            period: string | {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+            };
+            /**
+             * Filter
+             * @description A condition, or `and`/`or` of filters, or `not` of one (at most 200 conditions, 16 levels deep).
+             */
+            filter?: {
+                /** @description A field or a path (`account.name`). */
+                field: string;
+                /**
+                 * @default eq
+                 * @enum {string}
+                 */
+                op?: "between" | "contains" | "eq" | "gt" | "gte" | "in" | "is_null" | "lt" | "lte" | "ne" | "starts_with";
+                /** @description Typed as the field; a list for `in` and `between`. */
+                value?: unknown;
+            } | {
+                and: Record<string, never>[];
+            } | {
+                or: Record<string, never>[];
+            } | {
+                not: Record<string, never>;
+            } | null;
+        };
+        /** MovementCategory */
+        MovementCategory: {
+            /** Count */
+            count: number;
+            /** Amount */
+            amount: number | null;
+            /**
+             * Ids
+             * @description The first 200 records (oldest first), for drill-down.
+             */
+            ids: string[];
+            /** Truncated */
+            truncated: boolean;
+        };
+        /** MovementPeriod */
+        MovementPeriod: {
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+        };
+        /** MovementResult */
+        MovementResult: {
+            /** Object */
+            object: string;
+            period: components["schemas"]["MovementPeriod"];
+            entered: components["schemas"]["MovementCategory"];
+            advanced: components["schemas"]["MovementCategory"];
+            slipped: components["schemas"]["MovementCategory"];
+            won: components["schemas"]["MovementCategory"];
+            lost: components["schemas"]["MovementCategory"];
         };
         /**
          * Notify
@@ -14641,6 +14828,198 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AnalyticsSettings"];
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    funnel_api_v1_analytics_funnel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FunnelBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelResult"];
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pipeline_movement_api_v1_analytics_pipeline_movement_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MovementBody"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MovementResult"];
                 };
             };
             /** @description Malformed request body */

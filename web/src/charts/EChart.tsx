@@ -1,12 +1,12 @@
 /** ECharts, loaded on demand (this module is only ever imported lazily). */
-import { BarChart } from 'echarts/charts';
+import { BarChart, FunnelChart } from 'echarts/charts';
 import { GridComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
 
 // Register only what the app draws; add chart types here as reports and dashboards need them.
-echarts.use([BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
+echarts.use([BarChart, FunnelChart, GridComponent, TooltipComponent, CanvasRenderer]);
 
 export type EChartOption = echarts.EChartsCoreOption;
 

@@ -1,4 +1,5 @@
 import type { DashboardsKey } from './dashboards-en';
+import type { AnalyticsKey } from './analytics-en';
 import type { L2cKey } from './l2c-en';
 import type { SetupKey } from './setup-en';
 import type { TargetsKey } from './targets-en';
@@ -1006,12 +1007,13 @@ const en = {
   'nav.receivables': 'Receivables',
   'nav.targets': 'Targets',
   'nav.dashboards': 'Dashboards',
+  'nav.pipeline': 'Pipeline analytics',
 } as const;
 
 /** Keys of this catalogue (loaded with the app); Setup's own are in setup-en.ts, the
  * lead-to-cash screens' in l2c-en.ts, the target screens' in targets-en.ts, the dashboards' in
  * dashboards-en.ts (each registered when its pages load). */
 export type CoreKey = keyof typeof en;
-export type MessageKey = CoreKey | SetupKey | L2cKey | TargetsKey | DashboardsKey;
+export type MessageKey = CoreKey | SetupKey | L2cKey | TargetsKey | DashboardsKey | AnalyticsKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

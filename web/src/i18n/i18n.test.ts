@@ -10,6 +10,8 @@ import l2cEn from './l2c-en';
 import targetsEn from './targets-en';
 import targetsZhCN from './targets-zh-CN';
 import dashboardsEn from './dashboards-en';
+import analyticsEn from './analytics-en';
+import analyticsZhCN from './analytics-zh-CN';
 import setupZhCN from './setup-zh-CN';
 import zhCN from './zh-CN';
 
@@ -45,6 +47,18 @@ describe('Targets catalogue (loaded with its screens)', () => {
     expect(Object.keys(targetsEn).filter((k) => k in en)).toEqual([]);
     await import('./targets');
     expect(translate('zh-CN', 'targets.title')).toBe('销售目标');
+  });
+});
+
+describe('Sales analytics catalogue (loaded with its pages)', () => {
+  it('has the same keys and placeholders in both languages, none shared with the app', () => {
+    expect(Object.keys(analyticsZhCN).sort()).toEqual(Object.keys(analyticsEn).sort());
+    for (const [key, text] of Object.entries(analyticsEn)) {
+      const zh = (analyticsZhCN as Record<string, string>)[key];
+      expect(zh.trim(), `zh-CN ${key}`).not.toBe('');
+      expect(placeholders(zh), `placeholders of ${key}`).toEqual(placeholders(text));
+    }
+    expect(Object.keys(analyticsEn).filter((k) => k in en)).toEqual([]);
   });
 });
 
@@ -93,7 +107,7 @@ describe('i18n completeness', () => {
     const missing: string[] = [];
     for (const f of files) {
       const src = readFileSync(f, 'utf8');
-      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn) && !(m[1] in targetsEn) && !(m[1] in dashboardsEn)) missing.push(`${f}: ${m[1]}`);
+      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn) && !(m[1] in targetsEn) && !(m[1] in dashboardsEn) && !(m[1] in analyticsEn)) missing.push(`${f}: ${m[1]}`);
     }
     expect(missing).toEqual([]);
   });

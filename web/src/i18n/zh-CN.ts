@@ -1003,6 +1003,7 @@ const zhCN: Messages = {
   'nav.receivables': '应收账款',
   'nav.targets': '销售目标',
   'nav.dashboards': '仪表盘',
+  'nav.pipeline': '销售漏斗',
 };
 
 export default zhCN;

@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 # Registers the sales target's hooks (one module per object with rules of its own).
-from keyi.packages.sales import target_rules  # noqa: F401
+from keyi.packages.sales import (
+    analytics,
+    target_rules,  # noqa: F401
+)
 from keyi.platform import pools
 from keyi.platform.dedupe import fill_missing_keys, normalise_company_name, normalise_mobile
 from keyi.platform.errors import Conflict
@@ -33,6 +36,20 @@ def default_probability_from_stage(ctx: Context, event: WriteEvent) -> None:
     for option in field.options or ():
         if option.value == stage and option.probability is not None:
             event.values["probability"] = Decimal(option.probability)
+
+
+@hooks.before_save("opportunity")
+def forecast_category_from_stage(ctx: Context, event: WriteEvent) -> None:
+    """The forecast category follows the stage unless the write chooses one
+    (keyi.packages.sales.analytics says which stage means which category, and why)."""
+    analytics.set_forecast_category(ctx, event)
+
+
+@hooks.after_upgrade
+def fill_forecast_categories(ctx: Context, event: UpgradeEvent) -> str | None:
+    """Opportunities from before the forecast category existed get their stage's."""
+    written = analytics.fill_forecast_categories(ctx)
+    return f"forecast categories filled: {written} opportunit(ies)" if written else None
 
 
 # Activity types that are logged after they happened (a task is planned instead).
