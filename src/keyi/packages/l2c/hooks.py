@@ -11,6 +11,7 @@ administrator can see them.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,7 @@ QUOTE_SYSTEM_FIELDS = frozenset(
     {"status", "superseded", "previous_version", "revision", "owner_id", "currency"}
 )
 ALLOW_OVERPAYMENT = "l2c.allow_overpayment"
+ID_CHUNK = 500  # ids per IN list when a batch hook reads linked records
 
 
 # ------------------------------------------------------------------ helpers
@@ -129,11 +131,58 @@ def _set_currency(ctx: Context, event: WriteEvent, fields: tuple[str, ...], code
 
 
 # ------------------------------------------------------------------ lines
-def _line_hook(ctx: Context, event: WriteEvent) -> None:
+def _rows(ctx: Context, object_name: str, record_ids: Iterable[Any]) -> dict[str, dict[str, Any]]:
+    """Linked records as stored, by id, read with one ``IN`` per 500 ids (as :func:`_row`
+    reads one: as the system does, deleted ones left out)."""
+    wanted = sorted({str(record_id) for record_id in record_ids if record_id})
+    table = ctx.object(object_name).table
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), ID_CHUNK):
+        stmt = sa.select(table).where(
+            table.c.id.in_(wanted[start : start + ID_CHUNK]), table.c.deleted_at.is_(None)
+        )
+        found.update((str(row["id"]), dict(row)) for row in ctx.conn.execute(stmt).mappings())
+    return found
+
+
+def _product_changed(event: WriteEvent) -> bool:
+    return event.operation == "create" or "product" in event.values
+
+
+def _line_hook(ctx: Context, events: Sequence[WriteEvent]) -> None:
     """Defaults from the product, the line's amounts, its name; for quote lines the price
-    book check and the draft-only lock."""
+    book check and the draft-only lock.
+
+    A batch hook: the lines' parents, their products and (for quote lines) the price-book
+    entries are read once for the whole batch, so a quote written with twenty lines costs
+    three reads rather than sixty; a single line is a batch of one."""
+    object_name = events[0].object_name
+    parent_field = LINE_PARENTS[object_name]
+    parents = _rows(ctx, parent_field, (e.final(parent_field) for e in events))
+    products = _rows(ctx, "product", (e.final("product") for e in events if _product_changed(e)))
+    priced = (
+        _price_book_entries(ctx, events, parents, products)
+        if object_name == "quote_line"
+        else set()
+    )
+    for event in events:
+        parent = parents.get(str(event.final(parent_field) or ""), {})
+        product = (
+            products.get(str(event.final("product") or ""), {}) if _product_changed(event) else {}
+        )
+        _line(ctx, event, parent, product, priced)
+
+
+def _line(
+    ctx: Context,
+    event: WriteEvent,
+    parent: dict[str, Any],
+    product: dict[str, Any],
+    priced: set[tuple[str, str]],
+) -> None:
+    """One line of the batch, with its parent and its product (when it changed) as stored and
+    the (price book, product) pairs with an active entry."""
     parent_field = LINE_PARENTS[event.object_name]
-    parent = _row(ctx, parent_field, event.final(parent_field))
     if event.object_name == "quote_line" and parent and parent.get("status") != "draft":
         event.errors.add(
             "quote",
@@ -141,15 +190,15 @@ def _line_hook(ctx: Context, event: WriteEvent) -> None:
             status=_status_label(ctx, "quote", parent.get("status")),
         )
         return
-    product_changed = event.operation == "create" or "product" in event.values
-    product = _row(ctx, "product", event.final("product")) if product_changed else {}
     if product:
         if event.final("tax_rate") is None:
             event.values["tax_rate"] = to_decimal(product.get("tax_rate"))
         code, name = product.get("code") or "", product.get("name") or ""
         event.values["name"] = f"{code} {name}".strip()[:300]
-    if event.object_name == "quote_line" and product_changed and product:
-        _check_in_price_book(ctx, event, parent)
+    book = parent.get("price_book")
+    in_book = (str(book), str(product.get("id"))) in priced
+    if event.object_name == "quote_line" and product and book and not in_book:
+        event.errors.add("product", "not_in_price_book")
     if event.operation == "create" or any(k in event.values for k in LINE_INPUTS):
         amounts = line_amounts(
             event.final("quantity"),
@@ -167,25 +216,39 @@ def _line_hook(ctx: Context, event: WriteEvent) -> None:
     _set_currency(ctx, event, LINE_AMOUNTS, currency)
 
 
-def _check_in_price_book(ctx: Context, event: WriteEvent, quote: dict[str, Any]) -> None:
-    book = quote.get("price_book")
-    if not book:
-        return
+def _price_book_entries(
+    ctx: Context,
+    events: Sequence[WriteEvent],
+    quotes: dict[str, dict[str, Any]],
+    products: dict[str, dict[str, Any]],
+) -> set[tuple[str, str]]:
+    """The (price book, product) pairs among the batch's quote lines that have an active
+    entry, in one query over the books and products the lines name."""
+    books = {
+        str(book)
+        for e in events
+        if (book := quotes.get(str(e.final("quote") or ""), {}).get("price_book"))
+    }
+    wanted = sorted(products)
+    if not books or not wanted:
+        return set()
     entries = ctx.object("price_book_entry").table
-    found = ctx.conn.execute(
-        sa.select(entries.c.id).where(
-            entries.c.price_book == book,
-            entries.c.product == event.final("product"),
-            entries.c.active.is_(True),
-            entries.c.deleted_at.is_(None),
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(wanted), ID_CHUNK):
+        rows = ctx.conn.execute(
+            sa.select(entries.c.price_book, entries.c.product).where(
+                entries.c.price_book.in_(sorted(books)),
+                entries.c.product.in_(wanted[start : start + ID_CHUNK]),
+                entries.c.active.is_(True),
+                entries.c.deleted_at.is_(None),
+            )
         )
-    ).first()
-    if found is None:
-        event.errors.add("product", "not_in_price_book")
+        found.update((str(book), str(product)) for book, product in rows)
+    return found
 
 
 for _name in LINE_PARENTS:
-    hooks.before_save(_name)(_line_hook)
+    hooks.before_save_many(_name)(_line_hook)
 
 
 @hooks.before_delete("quote_line")
