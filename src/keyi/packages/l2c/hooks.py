@@ -20,7 +20,13 @@ import sqlalchemy as sa
 from keyi.packages.l2c.money import line_amounts, plan_status, to_decimal
 from keyi.platform.errors import Conflict
 from keyi.platform.fieldtypes import currency_column
-from keyi.platform.hooks import AfterWriteEvent, DeleteEvent, WriteEvent, registry
+from keyi.platform.hooks import (
+    AfterWriteEvent,
+    DeleteEvent,
+    UpgradeEvent,
+    WriteEvent,
+    registry,
+)
 from keyi.platform.i18n import MESSAGES
 from keyi.platform.metadata import store
 from keyi.platform.records import RecordsService
@@ -364,6 +370,72 @@ def payment_plan_derived(ctx: Context, event: WriteEvent) -> None:
         event.values["status"] = plan_status(
             event.final("amount"), event.final("received"), event.final("due_date"), ctx.today()
         )
+
+
+# Payment plans by the document they belong to.
+PLAN_SOURCES = ("contract", "order")
+
+
+@hooks.after_write("contract")
+@hooks.after_write("order")
+def plans_follow_the_currency(ctx: Context, event: AfterWriteEvent) -> None:
+    """A plan's amounts are in its contract's (or order's) currency: when that changes, its
+    plans' currency changes too (each saved as the system, so history shows it), so the plan's
+    own ``amount_currency`` can be trusted on its own — the receivables sum by it without
+    joining every plan to its document."""
+    if event.operation != "update" or not event.new:
+        return
+    code = event.new.get("currency")
+    if not code or code == (event.old or {}).get("currency"):
+        return
+    plans = ctx.object("payment_plan").table
+    stale = ctx.conn.execute(
+        sa.select(plans.c.id).where(
+            *_plans_of(plans, event.object_name),
+            plans.c[event.object_name] == event.record_id,
+            plans.c.deleted_at.is_(None),
+            plans.c.amount_currency.is_distinct_from(code),
+        )
+    ).scalars()
+    records = RecordsService(ctx.as_system())
+    for plan_id in sorted(str(i) for i in stale):
+        records.update("payment_plan", plan_id, {currency_column("amount"): code})
+
+
+def _plans_of(plans: sa.Table, source: str) -> list[Any]:
+    """The plans whose currency ``source`` decides: a plan of a contract follows the contract
+    (as payment_plan_derived reads it first), a plan of an order only without one."""
+    if source == "contract":
+        return [plans.c.contract.is_not(None)]
+    return [plans.c["order"].is_not(None), plans.c.contract.is_(None)]
+
+
+@hooks.after_upgrade
+def plans_in_their_documents_currency(ctx: Context, event: UpgradeEvent) -> str | None:
+    """Plans written before their contract's or order's currency changed (before the hook above
+    existed) get that currency. Written straight to the column, as the hook's writes would set
+    it; recycle-bin plans too, so a restored plan is right. Idempotent: a second run finds
+    nothing to change."""
+    plans = ctx.object("payment_plan").table
+    fixed = 0
+    for source in PLAN_SOURCES:
+        documents = ctx.object(source).table
+        currency = (
+            sa.select(documents.c.currency)
+            .where(documents.c.id == plans.c[source])
+            .scalar_subquery()
+        )
+        result = ctx.conn.execute(
+            sa.update(plans)
+            .where(
+                *_plans_of(plans, source),
+                currency.is_not(None),
+                plans.c.amount_currency.is_distinct_from(currency),
+            )
+            .values(amount_currency=currency)
+        )
+        fixed += max(result.rowcount, 0)
+    return f"payment plans in their document's currency: {fixed}" if fixed else None
 
 
 @hooks.before_save("payment")
