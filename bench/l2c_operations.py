@@ -3,7 +3,8 @@
 - ``quote_tree``: a quote with 20 lines in one request (``POST /records/quote/tree``); raw =
   one INSERT of the quote and one multi-row INSERT of its lines with the amounts precomputed.
 - ``receivables``: aging of the whole tenant's receivables grouped by account (first page);
-  raw = one GROUP BY over the unpaid plans with the buckets as CASE sums.
+  raw = the buckets of all unpaid plans as CASE sums, the first 50 accounts in key order, and
+  their buckets (the platform's three reads without row access, currencies and names).
 - ``payment``: a payment applied to an open plan (roll-up of `received`, the plan's status);
   raw = INSERT the payment, UPDATE the plan's received and status.
 
@@ -168,6 +169,9 @@ def receivables_op(s: Subject) -> Operation:
         return s.http("GET", "/api/v1/l2c/receivables?group_by=account&limit=50")
 
     def raw(i: int) -> Any:
+        # The same three reads as the platform, without its row access, currency joins and
+        # conversion: the whole tenant's buckets, the first page of accounts in key order, the
+        # page's buckets.
         today = date.today()
         days = (
             "(CAST(:today AS date) - p.due_date)"
@@ -185,13 +189,34 @@ def receivables_op(s: Subject) -> Operation:
                 ("d90_plus", f"{days} > 90"),
             )
         )
-        sql = (
-            f"SELECT p.account, SUM({open_amount}) AS outstanding, {buckets} "
-            "FROM payment_plan p WHERE p.deleted_at IS NULL AND p.status <> 'paid' "
-            "GROUP BY p.account ORDER BY outstanding DESC LIMIT 50"
-        )
+        unpaid = f"p.deleted_at IS NULL AND p.status <> 'paid' AND {open_amount} > 0"
+        params = {"today": today.isoformat()}
         with s.raw() as conn:
-            return rows_of(conn.execute(sa.text(sql), {"today": today.isoformat()}))
+            totals = rows_of(
+                conn.execute(
+                    sa.text(f"SELECT {buckets} FROM payment_plan p WHERE {unpaid}"), params
+                )
+            )
+            keys = (
+                conn.execute(
+                    sa.text(
+                        f"SELECT p.account FROM payment_plan p WHERE {unpaid} "
+                        "AND p.account IS NOT NULL GROUP BY p.account ORDER BY p.account LIMIT 51"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            page = rows_of(
+                conn.execute(
+                    sa.text(
+                        f"SELECT p.account, {buckets} FROM payment_plan p WHERE {unpaid} "
+                        "AND p.account IN :keys GROUP BY p.account"
+                    ).bindparams(sa.bindparam("keys", expanding=True)),
+                    {**params, "keys": list(keys[:50])},
+                )
+            )
+            return totals + page
 
     return Operation(
         "receivables",
@@ -199,8 +224,9 @@ def receivables_op(s: Subject) -> Operation:
         platform,
         api,
         raw,
-        notes="raw = one GROUP BY over unpaid plans; the platform applies row access through "
-        "the plans' query plan, reads accounts through contracts/orders, converts currencies",
+        notes="raw = totals over unpaid plans, a keyset page of accounts, the page's buckets; "
+        "the platform applies row access through the plans' query plan, reads the currency "
+        "through contracts/orders, converts currencies, reads the page's names and the rates",
     )
 
 

@@ -105,6 +105,13 @@ def test_a_rep_sees_only_own_plans_and_grouping_by_owner(
         assert seen["totals"]["outstanding"] == "400.00"
         assert [(r["id"], r["outstanding"]) for r in seen["rows"]] == [(rep["id"], "400.00")]
         assert seen["rows"][0]["buckets"]["d0_30"] == "400.00"
+        # By account as well: the totals and every page hold the rep's plans only.
+        by_account = ok(rep_client.get(URL, params={"as_of": AS_OF, "limit": 1}))
+        assert by_account["totals"]["outstanding"] == "400.00"
+        assert [(r["id"], r["outstanding"]) for r in by_account["rows"]] == [
+            (mine["account"], "400.00")
+        ]
+        assert by_account["next_cursor"] is None
     everyone = ok(client.get(URL, params={"as_of": AS_OF, "group_by": "owner"}))
     by_owner = {r["id"]: r["outstanding"] for r in everyone["rows"]}
     assert by_owner.pop(rep["id"]) == "400.00"

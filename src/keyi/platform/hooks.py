@@ -4,7 +4,12 @@ Each hook belongs to a package and runs only for tenants that installed it; the 
 hooks (department paths, the last administrator: keyi.platform.organisation) run for all.
 
 A before-save hook runs inside the write transaction, after validation and before the row is
-written; it may adjust the values being written or add field errors. A before-delete hook runs
+written; it may adjust the values being written or add field errors. A batch before-save hook
+(``before_save_many``) does the same for all the records of one write at once: a create of
+twenty quote lines hands it twenty events, so what it reads from other records (the lines'
+quote, their products) it reads once per batch with an ``IN`` rather than once per line; a
+single create or update is a batch of one. Each hook, in the order they were registered, sees
+the whole batch before the next hook runs. A before-delete hook runs
 inside the delete's transaction before the record goes to the recycle bin; it refuses the delete
 by raising a domain error (a 409 Conflict, say). An after-write hook runs inside the same
 transaction after a create, update, delete or restore was written and the roll-ups it feeds were
@@ -23,7 +28,7 @@ runs it again; it runs once per release that changed the package, so it must be 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -101,10 +106,20 @@ class UpgradeEvent:
 
 
 BeforeSave = Callable[["Context", WriteEvent], None]
+# The batch form: every event of one write (a create_many, or an update as a batch of one).
+BeforeSaveMany = Callable[["Context", Sequence[WriteEvent]], None]
 BeforeDelete = Callable[["Context", DeleteEvent], None]
 AfterWrite = Callable[["Context", AfterWriteEvent], None]
 # Returns a line for the upgrade report (what it did), or None when it had nothing to do.
 AfterUpgrade = Callable[["Context", UpgradeEvent], "str | None"]
+
+
+@dataclass(frozen=True)
+class _SaveHook:
+    """A registered before-save hook and whether it takes the whole batch of events."""
+
+    fn: Any  # BeforeSave, or BeforeSaveMany when batched
+    batched: bool
 
 
 PLATFORM = ""  # the owner of the platform's own hooks: they run for every tenant
@@ -133,7 +148,7 @@ class HookRegistry:
     """
 
     def __init__(self) -> None:
-        self._before_save: dict[str, list[tuple[str, BeforeSave]]] = defaultdict(list)
+        self._before_save: dict[str, list[tuple[str, _SaveHook]]] = defaultdict(list)
         self._before_delete: dict[str, list[tuple[str, BeforeDelete]]] = defaultdict(list)
         self._after_write: dict[str, list[tuple[str, AfterWrite]]] = defaultdict(list)
         self._after_upgrade: dict[str, list[AfterUpgrade]] = defaultdict(list)
@@ -146,12 +161,26 @@ class HookRegistry:
         self, object_name: str, *, package: str = PLATFORM
     ) -> Callable[[BeforeSave], BeforeSave]:
         def register(fn: BeforeSave) -> BeforeSave:
-            entry = (package, fn)
-            if entry not in self._before_save[object_name]:  # a module imported twice
-                self._before_save[object_name].append(entry)
+            self._add_before_save(object_name, package, _SaveHook(fn, batched=False))
             return fn
 
         return register
+
+    def before_save_many(
+        self, object_name: str, *, package: str = PLATFORM
+    ) -> Callable[[BeforeSaveMany], BeforeSaveMany]:
+        """Register a hook that receives every event of a write at once (see the module)."""
+
+        def register(fn: BeforeSaveMany) -> BeforeSaveMany:
+            self._add_before_save(object_name, package, _SaveHook(fn, batched=True))
+            return fn
+
+        return register
+
+    def _add_before_save(self, object_name: str, package: str, hook: _SaveHook) -> None:
+        entry = (package, hook)
+        if entry not in self._before_save[object_name]:  # a module imported twice
+            self._before_save[object_name].append(entry)
 
     def before_delete(
         self, object_name: str, *, package: str = PLATFORM
@@ -196,8 +225,19 @@ class HookRegistry:
                 fn(ctx, event)
 
     def run_before_save(self, ctx: Context, event: WriteEvent) -> None:
-        for fn in self._active(ctx, self._before_save.get(event.object_name)):
-            fn(ctx, event)
+        self.run_before_save_many(ctx, [event])
+
+    def run_before_save_many(self, ctx: Context, events: Sequence[WriteEvent]) -> None:
+        """Run the before-save hooks of one write's events (all of one object): hook by hook,
+        a batch hook once with every event, a per-record hook once per event."""
+        if not events:
+            return
+        for hook in self._active(ctx, self._before_save.get(events[0].object_name)):
+            if hook.batched:
+                hook.fn(ctx, events)
+            else:
+                for event in events:
+                    hook.fn(ctx, event)
 
     def run_before_delete(self, ctx: Context, event: DeleteEvent) -> None:
         for fn in self._active(ctx, self._before_delete.get(event.object_name)):
@@ -223,6 +263,9 @@ class PackageHooks:
 
     def before_save(self, object_name: str) -> Callable[[BeforeSave], BeforeSave]:
         return self.registry.before_save(object_name, package=self.name)
+
+    def before_save_many(self, object_name: str) -> Callable[[BeforeSaveMany], BeforeSaveMany]:
+        return self.registry.before_save_many(object_name, package=self.name)
 
     def before_delete(self, object_name: str) -> Callable[[BeforeDelete], BeforeDelete]:
         return self.registry.before_delete(object_name, package=self.name)

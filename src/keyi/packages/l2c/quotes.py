@@ -8,6 +8,7 @@ daily job. A superseded quote (a newer version exists) is read-only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -108,10 +109,17 @@ def superseded_is_read_only(ctx: Context, event: WriteEvent) -> None:
         raise Conflict("quote_superseded")
 
 
-@hooks.before_save("quote_line")
-def superseded_lines_are_read_only(ctx: Context, event: WriteEvent) -> None:
-    quote_id = event.final("quote")
-    if quote_id and _is_superseded(ctx, str(quote_id)):
+@hooks.before_save_many("quote_line")
+def superseded_lines_are_read_only(ctx: Context, events: Sequence[WriteEvent]) -> None:
+    """The lines of a replaced version stay too; the batch's quotes are read in one query."""
+    quote_ids = sorted({str(e.final("quote")) for e in events if e.final("quote")})
+    if not quote_ids:
+        return
+    t = ctx.object("quote").table
+    superseded = ctx.conn.execute(
+        sa.select(t.c.id).where(t.c.id.in_(quote_ids), t.c.superseded.is_(True)).limit(1)
+    ).first()
+    if superseded is not None:
         raise Conflict("quote_superseded")
 
 

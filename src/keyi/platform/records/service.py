@@ -232,12 +232,15 @@ class RecordsService:
             # child goes (a roll-up is only recomputed when a child is written).
             values.update(rollups.empty_summaries(obj))
         self._assign_auto_numbers(obj, batch)
+        events = [
+            WriteEvent("create", obj.name, values["id"], None, values, defaulted=defaulted[i])
+            for i, values in enumerate(batch)
+        ]
         with regex_time_budget(REGEX_BATCH_SECONDS):
-            for i, values in enumerate(batch):
-                event = WriteEvent(
-                    "create", obj.name, values["id"], None, values, defaulted=defaulted[i]
-                )
-                registry.run_before_save(self.ctx, event)
+            # The hooks see the whole batch, so what they read from other records (a line's
+            # product, its parent) is read once per batch, not once per row.
+            registry.run_before_save_many(self.ctx, events)
+            for i, (values, event) in enumerate(zip(batch, events, strict=True)):
                 flow_triggers.before_save(self.ctx, obj, event, self.expression_values_for(obj))
                 prefix = f"{i}." if many else ""
                 for item in event.errors.items:

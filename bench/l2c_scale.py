@@ -1,0 +1,134 @@
+"""A lead-to-cash tenant grown to the 1M-account demo's receivables by set-based SQL (PostgreSQL).
+
+``python -m bench.l2c_scale --accounts 1000000 [--base 10000]``, then
+``python -m bench --accounts 1000000 --mix l2c --backend postgresql --only receivables``.
+
+Seeding 1M accounts with the demo's documents through the records service takes hours on the
+benchmark VM (~650 records/s, ~10M records), and the receivables aging reads only three tables:
+payment plans, their contracts (the currency) and the accounts (the page's names). So this
+seeds the tenant the harness will look for (``bench<N>l2c``) with ``--base`` accounts through
+the demo as usual, then copies those accounts with their contracts and payment plans K times in
+one transaction with ``INSERT … SELECT … CROSS JOIN generate_series(1, K)``: copy k of a row
+gets the id ``md5(id || ':' || k)`` (so a plan's copy points at its contract's and its
+account's copies), every other column as the original — statuses, due dates, amounts, received,
+currencies and owners keep exactly the demo's mix — except unique fields (left empty) and
+names (suffixed with k). The harness then sees ``--accounts`` live accounts and seeds nothing.
+
+**For the read benchmark only.** The copies have no history, outbox, search index rows,
+payments, quotes or opportunities (the roll-ups they carry are the originals' values), and the
+other operations of the benchmark measured on this tenant are not the 1M demo's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from typing import Any
+
+import sqlalchemy as sa
+
+from bench.environment import Backend, postgres_url
+from bench.harness import MIXES, RESULTS_DIR
+from keyi.demo.seed import ensure_demo
+from keyi.platform.context import Context, TenantInfo
+from keyi.platform.metadata.model import FieldType
+from keyi.platform.permissions import Actor
+from keyi.platform.schema import CompiledObject
+
+ACTOR = Actor.system("bench")
+# Copied in this order: a copy's references point at the copies of the rows before it.
+COPIED = ("account", "contract", "payment_plan")
+
+
+def ensure_scaled(backend: Backend, accounts: int, base: int, echo: bool = True) -> TenantInfo:
+    """The tenant ``bench<accounts>l2c`` with at least ``accounts`` live accounts."""
+    platform = backend.platform
+    name = f"bench{accounts}l2c"
+    report = ensure_demo(
+        platform,
+        accounts=base,
+        tenant_name=name,
+        mix=MIXES["l2c"],
+        team_password=None,
+        access_model=False,
+        echo=print if echo else None,
+    )
+    tenant = report.tenant
+    with platform.context(tenant, ACTOR) as ctx:
+        alive = _alive(ctx, "account")
+        if alive >= accounts:
+            print(f"{name}: {alive:,} accounts already")
+            return tenant
+        copies = math.ceil(accounts / alive) - 1
+        orders = ctx.object("payment_plan").table.c["order"]
+        with_orders = ctx.conn.execute(sa.select(sa.func.count()).where(orders.is_not(None)))
+        if with_orders.scalar_one():
+            raise SystemExit("plans of orders are not copied (the demo makes none)")
+        for object_name in COPIED:
+            started = time.perf_counter()
+            rows = _copy(ctx, ctx.object(object_name), copies)
+            print(f"{name}: {object_name} +{rows:,} in {time.perf_counter() - started:.1f} s")
+    backend.analyze(tenant)
+    return tenant
+
+
+def _alive(ctx: Context, object_name: str) -> int:
+    table = ctx.object(object_name).table
+    found = ctx.conn.execute(
+        sa.select(sa.func.count()).select_from(table).where(table.c.deleted_at.is_(None))
+    )
+    return int(found.scalar_one())
+
+
+def _copy(ctx: Context, obj: CompiledObject, copies: int) -> int:
+    """INSERT the live rows of ``obj`` ``copies`` times; references to copied objects follow."""
+    k = sa.func.generate_series(1, copies).table_valued("k").render_derived()
+    table = obj.table
+
+    def copy_id(column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+        text = sa.cast(column, sa.Text) + ":" + sa.cast(k.c.k, sa.Text)
+        return sa.cast(sa.func.md5(text), sa.Uuid(as_uuid=False))
+
+    values: list[sa.ColumnElement[Any]] = []
+    for column in table.columns:
+        f = obj.fields.get(column.name)
+        if column.name == "id" or (
+            f is not None
+            and f.type in (FieldType.LOOKUP, FieldType.MASTER_DETAIL)
+            and f.target in COPIED
+        ):
+            values.append(copy_id(column))
+        elif f is not None and f.unique:
+            values.append(sa.null())
+        elif column.name == obj.definition.name_field:
+            length = getattr(column.type, "length", None) or 200
+            values.append(sa.func.left(column + " " + sa.cast(k.c.k, sa.Text), length))
+        else:
+            values.append(column)
+    # Every live row times every k: a cross join, said so.
+    source = (
+        sa.select(*values).select_from(table.join(k, sa.true())).where(table.c.deleted_at.is_(None))
+    )
+    before = _alive(ctx, obj.name)
+    ctx.conn.execute(sa.insert(table).from_select(list(table.columns), source))
+    return _alive(ctx, obj.name) - before
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.l2c_scale", description=__doc__)
+    parser.add_argument("--accounts", type=int, default=1_000_000, help="live accounts wanted")
+    parser.add_argument("--base", type=int, default=10_000, help="accounts seeded by the demo")
+    parser.add_argument("--pg-schema", default="keyi_bench")
+    args = parser.parse_args()
+    backend = Backend.open(
+        "postgresql", RESULTS_DIR / "data", pg_url=postgres_url(), pg_schema=args.pg_schema
+    )
+    try:
+        ensure_scaled(backend, args.accounts, args.base)
+    finally:
+        backend.close()
+
+
+if __name__ == "__main__":
+    main()
