@@ -1,4 +1,5 @@
 import type { L2cKey } from './l2c-en';
+import type { ReportsKey } from './reports-en';
 import type { SetupKey } from './setup-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
@@ -247,6 +248,12 @@ const en = {
   'rel.last_quarter': 'Last quarter',
   'rel.this_year': 'This year',
   'rel.last_year': 'Last year',
+  'rel.this_fiscal_quarter': 'This fiscal quarter',
+  'rel.last_fiscal_quarter': 'Last fiscal quarter',
+  'rel.next_fiscal_quarter': 'Next fiscal quarter',
+  'rel.this_fiscal_year': 'This fiscal year',
+  'rel.last_fiscal_year': 'Last fiscal year',
+  'rel.next_fiscal_year': 'Next fiscal year',
   'rel.last_n_days': 'Last N days',
   'rel.next_n_days': 'Next N days',
   'rel.last_n_days.n': 'Last {n} days',
@@ -869,6 +876,7 @@ const en = {
   'tasks.today': "Today",
 
   'nav.approvals': "Approvals",
+  'nav.reports': 'Reports',
   'approvals.title': "Approvals",
   'approvals.subtitle': "Approvals waiting for you, the ones you submitted and the ones you decided",
   'approvals.refresh': "Refresh",
@@ -1005,8 +1013,9 @@ const en = {
 } as const;
 
 /** Keys of this catalogue (loaded with the app); Setup's own are in setup-en.ts, the
- * lead-to-cash screens' in l2c-en.ts (both registered when their pages load). */
+ * lead-to-cash screens' in l2c-en.ts, the reports' in reports-en.ts (each registered when its
+ * pages load). */
 export type CoreKey = keyof typeof en;
-export type MessageKey = CoreKey | SetupKey | L2cKey;
+export type MessageKey = CoreKey | SetupKey | L2cKey | ReportsKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;
