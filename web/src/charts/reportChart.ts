@@ -209,7 +209,14 @@ export function reportChartOption(result: ReportResult, chart: ChartSpec, locale
   const horizontal = !!chart.horizontal && (chart.type === 'bar' || chart.type === 'stacked_bar');
   const stacked = chart.type === 'stacked_bar' || (chart.type === 'area' && data.series.length > 1);
   const legend = data.series.length > 1;
-  const categoryAxis = { type: 'category', data: labels, axisTick: { show: false }, axisLabel: { hideOverlap: true } };
+  // Every category labelled (a stage must not vanish because its neighbour's name is long):
+  // slanted when there are many, cut to a width rather than hidden.
+  const categoryAxis = {
+    type: 'category',
+    data: labels,
+    axisTick: { show: false },
+    axisLabel: horizontal ? { width: 140, overflow: 'truncate' } : { interval: 0, rotate: labels.length > 6 ? 30 : 0, width: 120, overflow: 'truncate' },
+  };
   const valueAxis = { type: 'value', axisLabel: { formatter: tick }, splitLine: { lineStyle: { color: '#eef1f6' } } };
   const line = chart.type === 'line' || chart.type === 'area';
   return {

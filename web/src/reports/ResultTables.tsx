@@ -187,7 +187,8 @@ export function RecordsTable({
 }) {
   const { t, label, lang } = useI18n();
   const fields = recordFields(result, object);
-  const names = valueNames(result.columns);
+  // Records have totals but no groups to take a share of.
+  const names = valueNames(result.columns).filter((n) => !n.startsWith('percent_'));
   const columns: ColumnsType<RecordData> = fields.map((f) => ({
     key: f.name,
     title: label(f.labels, f.name),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pivot, summaryRows, valueNames } from './pivot';
+import type { SummaryResult } from './api';
+import { inOptionOrder, pivot, summaryRows, valueNames } from './pivot';
 import { matrixByIndustryAndQuarter, summaryByStageAndMonth } from './test/results';
 
 describe('summaryRows', () => {
@@ -77,5 +78,50 @@ describe('pivot', () => {
 
   it('lists each value and, when asked for, its share', () => {
     expect(valueNames(summaryByStageAndMonth().columns)).toEqual(['count', 'sum_amount', 'percent_sum_amount']);
+  });
+});
+
+describe('inOptionOrder', () => {
+  /** As the server answers: stages by their stored values (lost, prospecting, won), empty last. */
+  function byValue(): SummaryResult {
+    const r = summaryByStageAndMonth();
+    const g = (stage: string | null, month: string | null, count: number) => ({ key: { stage, close_date: month }, values: { count } });
+    return {
+      ...r,
+      groups: [g('lost', '2026-02-01', 1), g('prospecting', '2026-02-01', 2), g('prospecting', '2026-01-01', 3), g('won', '2026-01-01', 4), g(null, null, 5)],
+      subtotals: [
+        { level: 1, key: { stage: 'lost' }, values: { count: 1 } },
+        { level: 1, key: { stage: 'prospecting' }, values: { count: 5 } },
+        { level: 1, key: { stage: 'won' }, values: { count: 4 } },
+        { level: 1, key: { stage: null }, values: { count: 5 } },
+      ],
+    };
+  }
+  const stages = (r: SummaryResult) => r.groups.map((g) => `${g.key.stage}/${g.key.close_date}`);
+
+  it('puts picklist keys in option order, keeping the server’s order of the keys under them', () => {
+    const r = inOptionOrder(byValue());
+    expect(stages(r)).toEqual(['prospecting/2026-02-01', 'prospecting/2026-01-01', 'won/2026-01-01', 'lost/2026-02-01', 'null/null']);
+    expect(r.subtotals.map((s) => s.key.stage)).toEqual(['prospecting', 'won', 'lost', null]);
+  });
+
+  it('reverses the options for a descending sort on the grouping, and keeps a sort by a value as the server ranked it', () => {
+    expect(stages(inOptionOrder(byValue(), [{ key: 'stage', direction: 'desc' }]))).toEqual([
+      'lost/2026-02-01',
+      'won/2026-01-01',
+      'prospecting/2026-02-01',
+      'prospecting/2026-01-01',
+      'null/null',
+    ]);
+    const ranked = byValue();
+    expect(inOptionOrder(ranked, [{ key: 'count', direction: 'desc' }])).toBe(ranked);
+  });
+
+  it('orders a matrix’s rows and cells the same way', () => {
+    const m = matrixByIndustryAndQuarter();
+    m.row_totals.reverse();
+    const r = inOptionOrder(m);
+    expect(r.row_totals.map((g) => g.key.industry)).toEqual(['manufacturing', 'it']);
+    expect(pivot(r).rows).toEqual([{ industry: 'manufacturing' }, { industry: 'it' }]);
   });
 });

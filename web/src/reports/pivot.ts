@@ -3,7 +3,7 @@
  * subtotal rows with a grand total last, and a matrix pivoted into row keys × column keys with
  * row and column totals. Pure, so the layout is unit-tested apart from the screen.
  */
-import type { GroupKey, MatrixResult, ResultColumn, ResultGroup, SummaryResult, Values } from './api';
+import type { GroupKey, MatrixResult, ReportResult, ReportSort, ResultColumn, ResultGroup, SummaryResult, Values } from './api';
 
 export interface SummaryRow {
   /** Stable React key. */
@@ -154,4 +154,56 @@ export function valueNames(columns: ResultColumn[]): string[] {
     if (c.percent_of_total) names.push(`percent_${c.key}`);
   }
   return names;
+}
+
+/**
+ * Rows with their picklist keys in the picklist's option order (a pipeline's stages as the
+ * pipeline runs), the other groupings' keys in the order the server gave them.
+ *
+ * The server orders picklist keys by their stored values (`commitment` before `prospecting`),
+ * which reads as random on a pipeline. A report sorted by a value keeps the server's order (its
+ * sort ranks the keys); a sort on a grouping orders its picklist keys by option, reversed when
+ * descending.
+ */
+export function inOptionOrder<R extends ReportResult>(result: R, sort: ReportSort[] = []): R {
+  if (result.type === 'tabular') return result;
+  const groupings = new Map(result.columns.filter((c) => c.kind === 'row_group' || c.kind === 'column_group').map((c) => [c.key, c]));
+  if (sort.some((s) => !groupings.has(s.key))) return result;
+  const descending = new Set(sort.filter((s) => s.direction === 'desc').map((s) => s.key));
+  const rowPaths = result.columns.filter((c) => c.kind === 'row_group').map((c) => c.key);
+  const colPaths = result.columns.filter((c) => c.kind === 'column_group').map((c) => c.key);
+  const reorder = <G extends ResultGroup>(rows: G[], paths: string[]): G[] => {
+    const rank = paths.map((p) => {
+      const options = groupings.get(p)?.options;
+      if (!options?.length) return null;
+      const sign = descending.has(p) ? -1 : 1;
+      return (v: unknown) => {
+        if (v === null || v === undefined) return options.length + 1; // empty keys last either way
+        const i = options.indexOf(String(v));
+        return sign * (i < 0 ? options.length : i);
+      };
+    });
+    if (rank.every((r) => r === null)) return rows;
+    const seen = new Map<string, number>();
+    rows.forEach((r, i) => paths.forEach((_, d) => seen.has(`${d}:${keyId(r.key, paths.slice(0, d + 1))}`) || seen.set(`${d}:${keyId(r.key, paths.slice(0, d + 1))}`, i)));
+    const terms = (r: G) => paths.map((p, d) => rank[d]?.(r.key[p]) ?? seen.get(`${d}:${keyId(r.key, paths.slice(0, d + 1))}`)!);
+    return rows
+      .map((r) => ({ r, t: terms(r) }))
+      .sort((a, b) => {
+        for (let i = 0; i < a.t.length; i++) if (a.t[i] !== b.t[i]) return a.t[i] - b.t[i];
+        return 0;
+      })
+      .map((x) => x.r);
+  };
+  if (result.type === 'summary') {
+    const levels = [...new Set(result.subtotals.map((s) => s.level))];
+    const subtotals = levels.flatMap((level) => reorder(result.subtotals.filter((s) => s.level === level), rowPaths.slice(0, level)));
+    return { ...result, groups: reorder(result.groups, rowPaths), subtotals };
+  }
+  return {
+    ...result,
+    groups: reorder(result.groups, [...rowPaths, ...colPaths]),
+    row_totals: reorder(result.row_totals, rowPaths),
+    column_totals: reorder(result.column_totals, colPaths),
+  };
 }

@@ -55,6 +55,7 @@ import {
   type BuilderState,
 } from '../../reports/definition';
 import { DrillDrawer, type DrillTarget } from '../../reports/DrillDrawer';
+import { inOptionOrder } from '../../reports/pivot';
 import { ReportResultView } from '../../reports/ReportResultView';
 import { useReportFormat } from '../../reports/useReportFormat';
 
@@ -187,6 +188,7 @@ export default function ReportBuilderPage() {
     [defKey],
   );
   const format = useReportFormat(preview);
+  const shown = useMemo(() => (preview && state ? inOptionOrder(preview, state.sort) : preview), [preview, state]);
 
   const update = (patch: Partial<BuilderState>) => setState((s) => (s ? normalize({ ...s, ...patch }, ownFields) : s));
   const localErrors: Errors = Object.fromEntries(
@@ -228,6 +230,20 @@ export default function ReportBuilderPage() {
       }
     } finally {
       setSaving(false);
+    }
+  };
+
+  const loadMore = async () => {
+    if (!definition || preview?.type !== 'tabular' || !preview.next_cursor) return;
+    setMore(true);
+    try {
+      const next = (await reportsApi.run(definition, { cursor: preview.next_cursor })) as TabularResult;
+      setPreview({ ...preview, next_cursor: next.next_cursor });
+      setRecords((rs) => [...rs, ...next.records]);
+    } catch (e) {
+      message.error(errorMessage(e, t));
+    } finally {
+      setMore(false);
     }
   };
 
@@ -403,31 +419,15 @@ export default function ReportBuilderPage() {
             {problems.length > 0 && <Alert type="error" showIcon message={problems.join('; ')} className="ky-report-alert" data-testid="builder-problems" />}
             {previewError ? (
               <ErrorResult error={previewError} />
-            ) : preview ? (
+            ) : shown ? (
               <ReportResultView
-                result={preview}
+                result={shown}
                 chart={state.chart}
                 format={format}
                 onDrill={(key, title) => setDrill({ key, title })}
                 records={records}
                 loadingMore={more}
-                onMore={
-                  preview.type === 'tabular'
-                    ? async () => {
-                        if (preview.type !== 'tabular' || !preview.next_cursor) return;
-                        setMore(true);
-                        try {
-                          const next = (await reportsApi.run(definition, { cursor: preview.next_cursor })) as TabularResult;
-                          setPreview({ ...preview, next_cursor: next.next_cursor });
-                          setRecords((rs) => [...rs, ...next.records]);
-                        } catch (e) {
-                          message.error(errorMessage(e, t));
-                        } finally {
-                          setMore(false);
-                        }
-                      }
-                    : undefined
-                }
+                onMore={preview?.type === 'tabular' ? () => void loadMore() : undefined}
               />
             ) : missing.length ? (
               <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('reports.builder.incomplete')} />

@@ -5,7 +5,7 @@
  */
 import { ArrowLeftOutlined, DownloadOutlined, EditOutlined, ReloadOutlined } from '@ant-design/icons';
 import { App, Button, Dropdown, Result, Skeleton, Space, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { ApiError } from '../../api/client';
 import type { RecordData } from '../../api/types';
@@ -14,6 +14,7 @@ import { useI18n } from '../../i18n';
 import { useMetadata } from '../../state/metadata';
 import { downloadExport, reportsApi, textOf, type ExportFormat, type GroupKey, type ReportResult, type SavedReport, type TabularResult } from '../../reports/api';
 import { DrillDrawer, type DrillTarget } from '../../reports/DrillDrawer';
+import { inOptionOrder } from '../../reports/pivot';
 import { ReportResultView } from '../../reports/ReportResultView';
 import { useReportFormat } from '../../reports/useReportFormat';
 
@@ -45,6 +46,8 @@ export default function ReportViewerPage() {
   const [drill, setDrill] = useState<DrillTarget | null>(null);
   const [tick, setTick] = useState(0);
   const format = useReportFormat(result);
+  const sort = report?.definition.sort;
+  const shown = useMemo(() => (result ? inOptionOrder(result, sort) : null), [result, sort]);
 
   useEffect(() => {
     const ctrl = new AbortController();
@@ -145,11 +148,11 @@ export default function ReportViewerPage() {
       <div className="ky-panel ky-report-panel">
         {runError ? (
           <RunError error={runError} />
-        ) : !result ? (
+        ) : !shown ? (
           <Skeleton active paragraph={{ rows: 8 }} />
         ) : (
           <ReportResultView
-            result={result}
+            result={shown}
             chart={report.chart}
             format={format}
             onDrill={(key, title) => setDrill({ key, title })}
