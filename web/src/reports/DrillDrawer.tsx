@@ -74,7 +74,7 @@ export function DrillDrawer({ object, target, load, onClose }: Props) {
     <Drawer
       open={!!target}
       onClose={onClose}
-      width={760}
+      width="min(760px, 100vw)"
       title={target?.title}
       destroyOnHidden
       extra={

@@ -81,8 +81,14 @@ export function FolderDialog({ open, folder, canShare, onClose, onSaved }: Props
     setSaving(true);
     setFailure(null);
     try {
-      const body = { name: name.trim(), sharing: sharingBody(scope, roles, departments) };
-      onSaved(folder ? await reportsApi.updateFolder(folder.id, body) : await reportsApi.createFolder(body));
+      const sharing = sharingBody(scope, roles, departments);
+      if (folder) {
+        // A name stored per language is only replaced when it was edited here.
+        const renamed = name.trim() !== textOf(folder.name, lang);
+        onSaved(await reportsApi.updateFolder(folder.id, renamed ? { name: name.trim(), sharing } : { sharing }));
+      } else {
+        onSaved(await reportsApi.createFolder({ name: name.trim(), sharing }));
+      }
     } catch (e) {
       if (e instanceof ApiError && e.fieldErrors.length) {
         const placed: Record<string, string> = {};
