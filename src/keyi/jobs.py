@@ -14,6 +14,7 @@ from functools import partial
 
 from keyi.packages import register_all_hooks
 from keyi.platform import outbox, periodic, pools
+from keyi.platform.analytics import alerts, subscriptions
 from keyi.platform.automation import schedule
 from keyi.platform.context import Context
 from keyi.platform.jobs import queue
@@ -35,6 +36,8 @@ def jobs(settings: Settings) -> dict[str, Callable[[Context], int]]:
         ),
         "job_prune": partial(_prune_jobs, retention=timedelta(days=settings.job_retention_days)),
         "flow_schedules": schedule.ensure_scheduled,
+        "report_alerts": alerts.run_due_alerts,
+        "report_subscriptions": subscriptions.run_due_subscriptions,
     }
 
 

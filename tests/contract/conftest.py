@@ -27,6 +27,7 @@ from tests.conftest import ADMIN_PASSWORD, admin_email_of, login, new_tenant_nam
 from tests.contract.values import (
     AT_MOST_ONE_TRUE,
     COPIED,
+    EXCLUSIVE,
     FRESH_TARGETS,
     LINKED_POOLS,
     ONE_OF,
@@ -108,6 +109,8 @@ class World:
             needed = (f["required"] and f["default"] is None) or f["unique"] or f["name"] == one_of
             if not writable(f) or not (full or needed) or f["name"] in values:
                 continue
+            if f["name"] in EXCLUSIVE.get(object_name, ())[1:]:
+                continue  # the record holds the first of its exclusive fields
             # A minimal record leaves optional lookups (a unique one included) empty.
             lookup = f["type"] in ("lookup", "master_detail")
             if lookup and not full and not (f["required"] or f["name"] == one_of):
@@ -143,14 +146,16 @@ class World:
         record holds): the next sequence number's, else, for a lookup whose pooled targets
         are all avoided, a new target."""
         name = field["name"]
+        exclusive = EXCLUSIVE.get(object_name, ())
+        cleared = {other: None for other in exclusive if name in exclusive and other != name}
         for n in (seq, seq + 1):
             update = self.generate(object_name, field, n)
             if update[name] not in avoid:
-                return update
+                return {**update, **cleared}
         if field["type"] in ("lookup", "master_detail"):
             target = field["target"]
-            return {name: self.targets(target, len(self.targets(target)) + 1)[-1]}
-        return update
+            return {name: self.targets(target, len(self.targets(target)) + 1)[-1], **cleared}
+        return {**update, **cleared}
 
     def create(self, object_name: str, given: dict[str, Any] | None = None) -> str:
         """The id of a new minimal record of `object_name`."""

@@ -51,8 +51,16 @@ def small_amount(seq: int) -> str:
     return f"{seq % 900 + 1}.{seq % 100:02d}"
 
 
+def period_start(seq: int) -> str:
+    """A first of January: the first day of a month, a quarter and a (calendar fiscal) year
+    alike, whatever period type a sales target has; one year per sequence number keeps every
+    target in a slot of its own."""
+    return date(2000 + seq % 7000, 1, 1).isoformat()
+
+
 # Fields whose valid values a validation rule or hook narrows beyond their type.
 SPECIAL: dict[tuple[str, str], Any] = {
+    ("sales_target", "period_start"): period_start,  # the first day of its period
     ("account", "credit_code"): uscc,
     ("lead", "credit_code"): uscc,
     ("contract", "end_date"): later_date,  # not before start_date
@@ -85,7 +93,11 @@ DOCUMENT_CURRENCY: frozenset[tuple[str, str]] = frozenset(
 # Optional fields a minimal record fills anyway, because a validation rule wants one of a few
 # (a payment plan belongs to a contract or an order). Pooled plans take the order: a payment
 # naming one of them may then name any contract (a plan's contract must be the payment's).
-ONE_OF: dict[str, str] = {"payment_plan": "order"}
+ONE_OF: dict[str, str] = {"payment_plan": "order", "sales_target": "user"}
+
+# Optional fields of which a record holds exactly one (a sales target is a rep's or a
+# department's): records are made with the first, and an update of either empties the other.
+EXCLUSIVE: dict[str, tuple[str, str]] = {"sales_target": ("user", "department")}
 
 # Lookups that take a new target for every value instead of a pooled one: a price book holds
 # one entry per product, and pooled products are already in every pooled book (LINKED_POOLS).

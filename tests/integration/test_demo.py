@@ -406,3 +406,9 @@ def test_roles_pool_and_what_a_rep_sees(platform: Platform, demo: DemoTenants, a
         manager_total, manager_owners = visible_owners(f"liu.yang@{domain}")
         assert rep_total < manager_total < everyone
         assert rep_id in manager_owners  # 赵磊 works in 刘洋's department
+        # Managers set targets; a rep reads their own and sets none.
+        target = "/api/v1/metadata/objects/sales_target"
+        assert client.get(target).json()["permissions"]["create"] is True
+        login(client, f"zhao.lei@{domain}", DEMO_PASSWORD, demo.fresh)
+        rights = client.get(target).json()["permissions"]
+        assert rights["read"] is True and rights["create"] is False and rights["edit"] is False

@@ -14,14 +14,9 @@ from keyi.platform.context import TenantInfo
 from keyi.platform.tenancy import Platform
 from keyi.provisioning import add_user
 from tests.conftest import ADMIN_PASSWORD, login
-from tests.integration.l2c_flow_helpers import act, contract, get, ok, quote
+from tests.integration.l2c_helpers import L2C, act, get, make_contract, make_quote, ok
 
-pytestmark = pytest.mark.packages("core", "sales", "l2c")
-
-
-def D(value: object) -> Decimal:
-    """A JSON number as the exact decimal it was written as (json parses floats)."""
-    return Decimal(str(value))
+pytestmark = pytest.mark.packages(*L2C)
 
 
 class Team:
@@ -83,8 +78,8 @@ def test_the_standard_processes_are_installed_once(client: TestClient) -> None:
 
 
 def test_discount_over_threshold_needs_the_manager(team: Team) -> None:
-    made = quote(team.rep, [("1", "10000", "25"), ("1", "100", "0")])
-    assert D(made["max_discount_percent"]) == Decimal("25")
+    made = make_quote(team.rep, lines=[("1", "10000", "25"), ("1", "100", "0")])
+    assert made["max_discount_percent"] == Decimal("25")
     submitted = ok(act(team.rep, "quote", made["id"], "submit"))
     assert submitted["status"] == "in_approval" and submitted["approval_id"]
     # locked while in approval
@@ -98,7 +93,7 @@ def test_discount_over_threshold_needs_the_manager(team: Team) -> None:
 
 
 def test_discount_within_threshold_is_approved_on_submit(team: Team) -> None:
-    made = quote(team.rep, [("2", "1000", "20")])
+    made = make_quote(team.rep, lines=[("2", "1000", "20")])
     submitted = ok(act(team.rep, "quote", made["id"], "submit"))
     assert submitted["status"] == "approved"
     assert get(team.rep, "quote", made["id"])["status"] == "approved"
@@ -109,7 +104,7 @@ def test_discount_within_threshold_is_approved_on_submit(team: Team) -> None:
 
 
 def test_rejected_quote_is_a_draft_again_with_the_comment(team: Team) -> None:
-    made = quote(team.rep, [("1", "5000", "30")])
+    made = make_quote(team.rep, lines=[("1", "5000", "30")])
     approval_id = ok(act(team.rep, "quote", made["id"], "submit"))["approval_id"]
     done = _decide(team.boss, approval_id, "reject", "折扣太高")
     assert done["status"] == "rejected"
@@ -122,14 +117,14 @@ def test_rejected_quote_is_a_draft_again_with_the_comment(team: Team) -> None:
 
 
 def test_recall_returns_the_quote_to_draft(team: Team) -> None:
-    made = quote(team.rep, [("1", "5000", "50")])
+    made = make_quote(team.rep, lines=[("1", "5000", "50")])
     approval_id = ok(act(team.rep, "quote", made["id"], "submit"))["approval_id"]
     ok(team.rep.post(f"/api/v1/approvals/{approval_id}/recall", json={}))
     assert get(team.rep, "quote", made["id"])["status"] == "draft"
 
 
 def test_contract_approval_makes_it_active(team: Team) -> None:
-    made = contract(team.rep, amount="500000")
+    made = make_contract(team.rep, amount="500000")
     submitted = ok(act(team.rep, "contract", made["id"], "submit"))
     assert submitted["status"] == "in_approval"
     done = _decide(team.boss, submitted["approval_id"], "approve")
@@ -138,7 +133,7 @@ def test_contract_approval_makes_it_active(team: Team) -> None:
 
 
 def test_contract_rejected_is_draft(team: Team) -> None:
-    made = contract(team.rep)
+    made = make_contract(team.rep)
     approval_id = ok(act(team.rep, "contract", made["id"], "submit"))["approval_id"]
     _decide(team.boss, approval_id, "reject", "条款不全")
     assert get(team.rep, "contract", made["id"])["status"] == "draft"
@@ -152,7 +147,7 @@ def test_without_an_active_process_a_submit_approves_at_once(client: TestClient)
     for key in ("id", "version", "created_at", "updated_at", "definition"):
         definition.pop(key, None)
     ok(client.put(f"/api/v1/approval-processes/{process['id']}", json=definition))
-    made = contract(client)
+    made = make_contract(client)
     assert ok(act(client, "contract", made["id"], "submit")) == {
         "approval_id": None,
         "status": "active",

@@ -13,9 +13,17 @@ from keyi.packages.l2c import workflow
 from keyi.platform.context import TenantInfo
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
-from tests.integration.l2c_flow_helpers import act, activate, contract, get, ok, quote
+from tests.integration.l2c_helpers import (
+    L2C,
+    activate,
+    get,
+    make_contract,
+    make_quote,
+    ok,
+    split_contract,
+)
 
-pytestmark = pytest.mark.packages("core", "sales", "l2c")
+pytestmark = pytest.mark.packages(*L2C)
 
 
 def _today(platform: Platform, tenant: TenantInfo) -> date:
@@ -38,24 +46,17 @@ def test_overdue_plans_flip_and_notify_once(
     client: TestClient, platform: Platform, tenant: TenantInfo
 ) -> None:
     today = _today(platform, tenant)
-    made = contract(
+    made = make_contract(
         client,
         amount="3000",
         start_date=(today - timedelta(days=60)).isoformat(),
         end_date=(today + timedelta(days=300)).isoformat(),
     )
     activate(platform, tenant, made["id"])
-    body = {
-        "mode": "amount",
-        "installments": [
-            {"due_date": (today - timedelta(days=5)).isoformat(), "amount": "1000"},
-            {"due_date": today.isoformat(), "amount": "1000"},
-            {"due_date": (today + timedelta(days=10)).isoformat(), "amount": "1000"},
-        ],
-    }
-    late, due_today, later = ok(act(client, "contract", made["id"], "installments", body))[
-        "plan_ids"
-    ]
+    days = (-5, 0, 10)
+    late, due_today, later = split_contract(
+        client, made, [((today + timedelta(days=d)).isoformat(), "1000") for d in days]
+    )
     assert _run(platform, tenant) >= 1
     assert get(client, "payment_plan", late)["status"] == "overdue"
     assert get(client, "payment_plan", due_today)["status"] == "pending"
@@ -73,7 +74,7 @@ def test_contract_end_notices_once_per_threshold_and_expiry(
     today = _today(platform, tenant)
 
     def active(days_left: int) -> str:
-        made = contract(
+        made = make_contract(
             client,
             name=f"合同{days_left}",
             start_date=(today - timedelta(days=400)).isoformat(),
@@ -100,7 +101,9 @@ def test_quotes_past_valid_until_expire(
 ) -> None:
     today = _today(platform, tenant)
     past = (today - timedelta(days=1)).isoformat()
-    draft, sent, approved, current = (quote(client, [("1", "100", "0")]) for _ in range(4))
+    draft, sent, approved, current = (
+        make_quote(client, lines=[("1", "100", "0")]) for _ in range(4)
+    )
     with platform.context(tenant, Actor.system("test")) as ctx:
         workflow.set_fields(ctx, "quote", draft["id"], {"valid_until": past})
         workflow.set_fields(ctx, "quote", sent["id"], {"valid_until": past, "status": "sent"})

@@ -22,6 +22,16 @@ from keyi.platform.context import TenantInfo
 from keyi.platform.tenancy import Platform
 from tests.conftest import login
 from tests.integration.helpers import add_member, make_account, rights
+from tests.integration.l2c_helpers import (
+    L2C,
+    get,
+    make,
+    make_book,
+    make_contract,
+    make_opportunity,
+    make_product,
+    ok,
+)
 
 
 @pytest.fixture
@@ -33,57 +43,38 @@ def app(platform: Platform) -> Any:
     return create_app(platform.settings, platform, action_set=actions)
 
 
-pytestmark = pytest.mark.packages("core", "sales", "l2c")
+pytestmark = pytest.mark.packages(*L2C)
 ACCOUNT_NAME = "北京星河科技有限公司"
 CENT = Decimal("0.01")
-
-
-def _created(answer: Any) -> dict[str, Any]:
-    assert answer.status_code == 201, answer.text
-    return dict(answer.json())
 
 
 def make_quote(client: TestClient, lines: list[tuple[str, str, str, str]]) -> dict[str, Any]:
     """A quote for 北京星河科技有限公司 with (product name, quantity, unit price, discount %)
     lines at 13% tax, created through the API; the quote as the API reads it afterwards."""
     account = make_account(client, name=ACCOUNT_NAME)
-    opportunity = _created(
-        client.post(
-            "/api/v1/records/opportunity",
-            json={"name": "星河云平台项目", "account": account["id"], "close_date": "2027-03-31"},
-        )
+    opportunity = make_opportunity(
+        client, account, name="星河云平台项目", close_date="2027-03-31", amount=None
     )
-    book = _created(client.post("/api/v1/records/price_book", json={"name": "标准价目表"}))
-    quote = _created(
-        client.post(
-            "/api/v1/records/quote",
-            json={
-                "name": "星河云平台报价",
-                "account": account["id"],
-                "opportunity": opportunity["id"],
-                "price_book": book["id"],
-                "valid_until": "2027-01-31",
-                "terms": "报价有效期 30 天；付款方式：合同签订后 7 日内支付 50%。",
-            },
-        )
+    book = make_book(client)
+    quote = make(
+        client,
+        "quote",
+        name="星河云平台报价",
+        account=account["id"],
+        opportunity=opportunity["id"],
+        price_book=book["id"],
+        valid_until="2027-01-31",
+        terms="报价有效期 30 天；付款方式：合同签订后 7 日内支付 50%。",
     )
     products: dict[str, str] = {}
     rows = []
     for i, (name, quantity, price, discount) in enumerate(lines):
         if name not in products:
-            product = _created(
-                client.post(
-                    "/api/v1/records/product",
-                    json={"code": f"P-{len(products):04d}", "name": name, "list_price": price},
-                )
-            )
-            products[name] = product["id"]
-            _created(  # lines may only sell what the quote's price book lists
-                client.post(
-                    "/api/v1/records/price_book_entry",
-                    json={"price_book": book["id"], "product": product["id"], "unit_price": price},
-                )
-            )
+            # Lines may only sell what the quote's price book lists.
+            code = f"P-{len(products):04d}"
+            products[name] = make_product(client, code, book=book, name=name, list_price=price)[
+                "id"
+            ]
         rows.append(
             {
                 "quote": quote["id"],
@@ -95,11 +86,8 @@ def make_quote(client: TestClient, lines: list[tuple[str, str, str, str]]) -> di
                 "sort_order": i,
             }
         )
-    created = client.post("/api/v1/records/quote_line/bulk", json={"records": rows})
-    assert created.status_code == 201, created.text
-    answer = client.get(f"/api/v1/records/quote/{quote['id']}")
-    assert answer.status_code == 200
-    return dict(answer.json())
+    ok(client.post("/api/v1/records/quote_line/bulk", json={"records": rows}), 201)
+    return get(client, "quote", quote["id"])
 
 
 def expected_total(lines: list[tuple[str, str, str, str]]) -> Decimal:
@@ -233,17 +221,8 @@ def test_a_contract_pdf_prints_parties_amount_in_words_and_signatures(
     client: TestClient,
 ) -> None:
     account = make_account(client, name=ACCOUNT_NAME)
-    contract = _created(
-        client.post(
-            "/api/v1/records/contract",
-            json={
-                "name": "星河云平台年度服务合同",
-                "account": account["id"],
-                "amount": "1004.50",
-                "start_date": "2027-01-01",
-                "end_date": "2027-12-31",
-            },
-        )
+    contract = make_contract(
+        client, "1004.50", name="星河云平台年度服务合同", account=account["id"]
     )
     answer = client.get(
         f"/api/v1/records/contract/{contract['id']}/pdf", headers={"Accept-Language": "zh-CN"}

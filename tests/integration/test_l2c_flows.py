@@ -12,45 +12,46 @@ from fastapi.testclient import TestClient
 from keyi.platform.context import TenantInfo
 from keyi.platform.tenancy import Platform
 from tests.integration.helpers import make_account
-from tests.integration.l2c_flow_helpers import (
+from tests.integration.l2c_helpers import (
+    L2C,
     act,
     activate,
     children,
-    contract,
-    create,
     get,
+    make,
+    make_book,
+    make_contract,
+    make_opportunity,
+    make_product,
+    make_quote,
+    menu,
     ok,
-    opportunity,
-    price_book,
-    product,
-    quote,
+    split_contract,
 )
 
 LINES = [("2", "1000", "10"), ("1", "500", "0")]  # 1800 + 500, tax 13 %: 2599.00
 
-pytestmark = pytest.mark.packages("core", "sales", "l2c")
-
-
-def D(value: object) -> Decimal:
-    """A JSON number as the exact decimal it was written as (json parses floats)."""
-    return Decimal(str(value))
+pytestmark = pytest.mark.packages(*L2C)
 
 
 def _approved_quote(client: TestClient) -> dict:
-    made = quote(client, LINES)
+    made = make_quote(client, lines=LINES)
     assert ok(act(client, "quote", made["id"], "submit"))["status"] == "approved"
     return get(client, "quote", made["id"])
 
 
 def test_quote_from_opportunity_copies_lines_book_and_account(client: TestClient) -> None:
     account = make_account(client, name="北京某科技有限公司")
-    opp = opportunity(client, account)
-    book = price_book(client, standard=False, currency="USD")
-    first, second = product(client, "800", book=book), product(client, "120", book=book)
+    opp = make_opportunity(client, account)
+    book = make_book(client, "美元价目表", currency="USD")
+    first, second = (
+        make_product(client, book=book, list_price="800"),
+        make_product(client, book=book, list_price="120"),
+    )
     for index, (item, quantity, price, discount) in enumerate(
         ((first, "3", "800", "5"), (second, "10", "120", "0"))
     ):
-        create(
+        make(
             client,
             "opportunity_line",
             opportunity=opp["id"],
@@ -79,27 +80,27 @@ def test_quote_from_opportunity_copies_lines_book_and_account(client: TestClient
         date.today() + timedelta(days=1),
     }
     lines = children(client, "quote_line", "quote", quote_id)
-    assert [(line["product"], D(line["quantity"]), D(line["unit_price"])) for line in lines] == [
+    assert [(line["product"], line["quantity"], line["unit_price"]) for line in lines] == [
         (first["id"], Decimal(3), Decimal(800)),
         (second["id"], Decimal(10), Decimal(120)),
     ]
     # 3 × 800 × 0.95 = 2280, + 1200; the roll-up sums the copied lines
-    assert D(made["subtotal"]) == Decimal("3480.00")
+    assert made["subtotal"] == Decimal("3480.00")
 
 
 def test_quote_needs_a_price_book(client: TestClient) -> None:
-    opp = opportunity(client)
+    opp = make_opportunity(client)
     response = act(client, "opportunity", opp["id"], "create_quote")
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["field"] == "price_book"
     # with a standard price book the quote takes it
-    book = price_book(client, standard=True)
+    book = make_book(client, is_standard=True)
     quote_id = ok(act(client, "opportunity", opp["id"], "create_quote"))["quote_id"]
     assert get(client, "quote", quote_id)["price_book"] == book["id"]
 
 
 def test_new_version_copies_lines_and_supersedes_the_old_one(client: TestClient) -> None:
-    old = quote(client, LINES)
+    old = make_quote(client, lines=LINES)
     new_id = ok(act(client, "quote", old["id"], "new_version"))["quote_id"]
     new = get(client, "quote", new_id)
     assert (new["revision"], new["previous_version"], new["status"]) == (2, old["id"], "draft")
@@ -119,7 +120,7 @@ def test_new_version_copies_lines_and_supersedes_the_old_one(client: TestClient)
 
 
 def test_status_steps_are_checked_and_named(client: TestClient) -> None:
-    made = quote(client, LINES)
+    made = make_quote(client, lines=LINES)
     refused = act(client, "quote", made["id"], "mark_sent")
     assert refused.status_code == 409
     assert refused.json()["code"] == "invalid_status"
@@ -141,7 +142,7 @@ def test_contract_from_quote_takes_grand_total(client: TestClient) -> None:
     body = {"start_date": "2027-01-01", "end_date": "2027-12-31"}
     contract_id = ok(act(client, "quote", made["id"], "create_contract", body))["contract_id"]
     made_contract = get(client, "contract", contract_id)
-    assert D(made_contract["amount"]) == Decimal("2599.00")
+    assert made_contract["amount"] == Decimal("2599.00")
     assert (made_contract["account"], made_contract["quote"], made_contract["opportunity"]) == (
         made["account"],
         made["id"],
@@ -162,7 +163,7 @@ def test_contract_from_quote_takes_grand_total(client: TestClient) -> None:
 def test_installments_by_percent_and_by_amount(
     client: TestClient, platform: Platform, tenant: TenantInfo
 ) -> None:
-    made = contract(client, amount="100000.01")
+    made = make_contract(client, amount="100000.01")
     path = "installments"
     by_percent = {
         "mode": "percent",
@@ -174,14 +175,14 @@ def test_installments_by_percent_and_by_amount(
     }
     plan_ids = ok(act(client, "contract", made["id"], path, by_percent))["plan_ids"]
     plans = [get(client, "payment_plan", i) for i in plan_ids]
-    assert [D(p["amount"]) for p in plans] == [
+    assert [p["amount"] for p in plans] == [
         Decimal("33330.00"),
         Decimal("33330.00"),
         Decimal("33340.01"),
     ]
     assert [p["installment"] for p in plans] == [1, 2, 3]
     assert {p["account"] for p in plans} == {made["account"]}
-    assert D(get(client, "contract", made["id"])["planned"]) == Decimal("100000.01")
+    assert get(client, "contract", made["id"])["planned"] == Decimal("100000.01")
     # amounts that do not add up: nothing changes
     wrong = {
         "mode": "amount",
@@ -207,7 +208,7 @@ def test_installments_by_percent_and_by_amount(
     live = children(client, "payment_plan", "contract", made["id"], "installment")
     assert sorted(p["id"] for p in live) == sorted(plan_ids)
     # once a plan has a payment, the plans stay
-    create(
+    make(
         client,
         "payment",
         account=made["account"],
@@ -222,19 +223,18 @@ def test_installments_by_percent_and_by_amount(
 
 
 def test_payments_drive_plan_statuses(client: TestClient) -> None:
-    made = contract(client, amount="1000")
-    body = {"mode": "amount", "installments": [{"due_date": "2099-01-31", "amount": "1000"}]}
-    (plan_id,) = ok(act(client, "contract", made["id"], "installments", body))["plan_ids"]
+    made = make_contract(client, amount="1000")
+    (plan_id,) = split_contract(client, made, [("2099-01-31", "1000")])
     assert get(client, "payment_plan", plan_id)["status"] == "pending"
     pay = {"account": made["account"], "contract": made["id"], "payment_plan": plan_id}
-    create(client, "payment", **pay, amount="400", received_on="2027-01-10")
+    make(client, "payment", **pay, amount="400", received_on="2027-01-10")
     plan = get(client, "payment_plan", plan_id)
-    assert (D(plan["received"]), plan["status"]) == (Decimal("400"), "partly_paid")
-    create(client, "payment", **pay, amount="600", received_on="2027-01-20")
+    assert (plan["received"], plan["status"]) == (Decimal("400"), "partly_paid")
+    make(client, "payment", **pay, amount="600", received_on="2027-01-20")
     assert get(client, "payment_plan", plan_id)["status"] == "paid"
     received = get(client, "contract", made["id"])
-    assert D(received["received"]) == Decimal("1000")
-    assert D(received["outstanding"]) == Decimal("0")
+    assert received["received"] == Decimal("1000")
+    assert received["outstanding"] == Decimal("0")
 
 
 def test_quote_contract_order_chain(
@@ -250,11 +250,11 @@ def test_quote_contract_order_chain(
     )
     assert order["order_no"].startswith("DD-")
     lines = children(client, "order_line", "order", order_id)
-    assert [D(line["line_total"]) for line in lines] == [
+    assert [line["line_total"] for line in lines] == [
         Decimal("1800.00"),
         Decimal("500.00"),
     ]
-    assert D(order["grand_total"]) == Decimal("2599.00")
+    assert order["grand_total"] == Decimal("2599.00")
     # contract → order: only an active contract
     body = {"start_date": "2027-01-01", "end_date": "2027-12-31"}
     contract_id = ok(act(client, "quote", made["id"], "create_contract", body))["contract_id"]
@@ -268,11 +268,11 @@ def test_quote_contract_order_chain(
 
 
 def test_terminate_and_renewal(client: TestClient, platform: Platform, tenant: TenantInfo) -> None:
-    made = contract(client, amount="88000")
+    made = make_contract(client, amount="88000")
     activate(platform, tenant, made["id"])
     opportunity_id = ok(act(client, "contract", made["id"], "create_renewal"))["opportunity_id"]
     renewal = get(client, "opportunity", opportunity_id)
-    assert (renewal["type"], D(renewal["amount"]), renewal["account"]) == (
+    assert (renewal["type"], renewal["amount"], renewal["account"]) == (
         "renewal",
         Decimal("88000"),
         made["account"],
@@ -287,17 +287,12 @@ def test_terminate_and_renewal(client: TestClient, platform: Platform, tenant: T
 
 
 def test_the_action_menu_follows_the_status(client: TestClient) -> None:
-    made = quote(client, LINES)
-
-    def menu() -> dict[str, bool]:
-        answer = ok(client.get(f"/api/v1/records/quote/{made['id']}/actions"))
-        return {item["name"]: item["available"] for item in answer["items"]}
-
-    draft = menu()
+    made = make_quote(client, lines=LINES)
+    draft = menu(client, "quote", made["id"])
     assert draft["submit"] and draft["new_version"] and draft["pdf"]
     assert not draft["accept"] and not draft["create_contract"] and not draft["mark_sent"]
     act(client, "quote", made["id"], "submit")
-    approved = menu()  # within the discount limit: approved at once
+    approved = menu(client, "quote", made["id"])  # within the discount limit: approved at once
     assert approved["mark_sent"] and approved["accept"] and approved["create_contract"]
     assert not approved["submit"]
     # Running an action the menu greys out answers why, naming the status.

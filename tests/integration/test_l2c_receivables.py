@@ -12,22 +12,17 @@ from keyi.platform.context import TenantInfo
 from keyi.platform.tenancy import Platform
 from tests.conftest import ADMIN_PASSWORD, login
 from tests.integration.helpers import add_member, rights
-from tests.integration.l2c_flow_helpers import act, contract, create, ok
+from tests.integration.l2c_helpers import L2C, make, make_contract, ok, split_contract
 
-pytestmark = pytest.mark.packages("core", "sales", "l2c")
+pytestmark = pytest.mark.packages(*L2C)
 
 AS_OF = "2027-06-30"
 URL = "/api/v1/l2c/receivables"
 
 
-def _plans(client: TestClient, made: dict[str, Any], plans: list[tuple[str, str]]) -> list[str]:
-    body = {"mode": "amount", "installments": [{"due_date": d, "amount": a} for d, a in plans]}
-    return list(ok(act(client, "contract", made["id"], "installments", body))["plan_ids"])
-
-
 def _setup(client: TestClient) -> tuple[dict[str, Any], dict[str, Any]]:
-    cny = contract(client, amount="10000")
-    ids = _plans(
+    cny = make_contract(client, amount="10000")
+    ids = split_contract(
         client,
         cny,
         [
@@ -39,7 +34,7 @@ def _setup(client: TestClient) -> tuple[dict[str, Any], dict[str, Any]]:
             ("2027-03-01", "1999.90"),  # 121 days
         ],
     )
-    create(
+    make(
         client,
         "payment",
         account=cny["account"],
@@ -48,14 +43,14 @@ def _setup(client: TestClient) -> tuple[dict[str, Any], dict[str, Any]]:
         amount="500",
         received_on="2027-06-15",
     )
-    usd = contract(client, amount="100", currency="USD", amount_currency="USD")
-    _plans(client, usd, [("2027-06-20", "100")])
+    usd = make_contract(client, amount="100", currency="USD", amount_currency="USD")
+    split_contract(client, usd, [("2027-06-20", "100")])
     for currency, rate, valid_from in (
         ("USD", "7.000000", "2026-01-01"),
         ("USD", "7.123456", "2027-01-01"),
         ("USD", "8.000000", "2027-07-01"),  # not valid yet on AS_OF
     ):
-        create(client, "exchange_rate", currency=currency, rate=rate, valid_from=valid_from)
+        make(client, "exchange_rate", currency=currency, rate=rate, valid_from=valid_from)
     return cny, usd
 
 
@@ -104,8 +99,8 @@ def test_a_rep_sees_only_own_plans_and_grouping_by_owner(
     )
     with TestClient(app) as rep_client:
         login(rep_client, email, ADMIN_PASSWORD, tenant=tenant.name)
-        mine = contract(rep_client, amount="400")
-        _plans(rep_client, mine, [("2027-06-01", "400")])
+        mine = make_contract(rep_client, amount="400")
+        split_contract(rep_client, mine, [("2027-06-01", "400")])
         seen = ok(rep_client.get(URL, params={"as_of": AS_OF, "group_by": "owner"}))
         assert seen["totals"]["outstanding"] == "400.00"
         assert [(r["id"], r["outstanding"]) for r in seen["rows"]] == [(rep["id"], "400.00")]

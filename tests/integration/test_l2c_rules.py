@@ -23,6 +23,7 @@ from tests.integration.l2c_helpers import (
     make_contract,
     make_product,
     make_quote,
+    planned_contract,
     post,
     refused,
     set_status,
@@ -33,9 +34,8 @@ pytestmark = pytest.mark.packages(*L2C)
 
 def test_bad_lines_are_refused_per_field_and_nothing_is_written(client: TestClient) -> None:
     book = make_book(client)
-    product = make_product(client, "P-001")
+    product = make_product(client, "P-001", book=book, list_price="80.00")
     stray = make_product(client, "P-404")
-    add_entry(client, book, product, "80.00")
     quote = make_quote(client, book)
     line = {"quote": quote["id"], "product": product["id"], "unit_price": "80.00"}
 
@@ -70,8 +70,9 @@ def test_bad_lines_are_refused_per_field_and_nothing_is_written(client: TestClie
 
 def test_line_defaults_and_name_come_from_the_product(client: TestClient) -> None:
     book = make_book(client)
-    product = make_product(client, "P-009", tax_rate=6, name="实施服务")
-    add_entry(client, book, product, "99.99")
+    product = make_product(
+        client, "P-009", book=book, name="实施服务", tax_rate=6, list_price="99.99"
+    )
     quote = make_quote(client, book)
     line = make(client, "quote_line", quote=quote["id"], product=product["id"], unit_price="99.99")
     assert line["tax_rate"] == 6 and line["quantity"] == 1 and line["discount_percent"] == 0
@@ -84,8 +85,7 @@ def test_a_quote_that_left_draft_cannot_be_edited(
     client: TestClient, platform: Platform, tenant: TenantInfo
 ) -> None:
     book = make_book(client)
-    product = make_product(client, "P-001")
-    add_entry(client, book, product)
+    product = make_product(client, "P-001", book=book)
     quote = make_quote(client, book)
     line = make(
         client,
@@ -163,22 +163,11 @@ def test_price_books_one_standard_and_one_entry_per_product(client: TestClient) 
 def test_payments_within_the_plan_unless_overpayment_is_allowed(
     client: TestClient, platform: Platform, tenant: TenantInfo
 ) -> None:
-    contract = make_contract(client, "100.00")
-    plan = make(
-        client,
-        "payment_plan",
-        contract=contract["id"],
-        installment=1,
-        due_date="2099-01-31",
-        amount="100.00",
-    )
+    planned = planned_contract(client, "100.00")
+    contract, plan = planned.contract, planned.plan
     assert plan["name"] == f"{contract['contract_no']} 第1期"
     assert plan["account"] == contract["account"] and plan["status"] == "pending"
-    pay = {
-        "account": contract["account"],
-        "payment_plan": plan["id"],
-        "received_on": "2027-03-01",
-    }
+    pay = planned.payment()
     errors = refused(post(client, "payment", **pay, amount="100.01"), "amount")
     assert errors[0]["code"] == "exceeds_open_amount"
     refused(post(client, "payment", **pay, amount="0"), "amount")
@@ -214,16 +203,9 @@ def test_payments_within_the_plan_unless_overpayment_is_allowed(
 
 
 def test_plan_status_follows_payments_and_due_date(client: TestClient) -> None:
-    contract = make_contract(client, "300.00")
-    plan = make(
-        client,
-        "payment_plan",
-        contract=contract["id"],
-        installment=1,
-        due_date=(date.today() + timedelta(days=30)).isoformat(),
-        amount="300.00",
-    )
-    pay = {"account": contract["account"], "payment_plan": plan["id"], "received_on": "2027-03-01"}
+    due = (date.today() + timedelta(days=30)).isoformat()
+    planned = planned_contract(client, "300.00", due_date=due)
+    contract, plan, pay = planned.contract, planned.plan, planned.payment()
     status = lambda: get(client, "payment_plan", plan["id"])["status"]  # noqa: E731
     first = make(client, "payment", **pay, amount="100.00")
     assert status() == "partly_paid"

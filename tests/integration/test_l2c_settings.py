@@ -12,7 +12,7 @@ from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
 from tests.conftest import ADMIN_PASSWORD, login
 from tests.integration.helpers import add_member, count, rights
-from tests.integration.l2c_helpers import L2C, make, make_contract, post, refused
+from tests.integration.l2c_helpers import L2C, make, planned_contract, post, refused
 
 pytestmark = pytest.mark.packages(*L2C)
 URL = "/api/v1/l2c/settings"
@@ -22,16 +22,7 @@ def test_admin_toggles_overpayment_and_payments_follow(
     client: TestClient, platform: Platform, tenant: TenantInfo
 ) -> None:
     assert client.get(URL).json() == {"allow_overpayment": False}
-    contract = make_contract(client, "100.00")
-    plan = make(
-        client,
-        "payment_plan",
-        contract=contract["id"],
-        installment=1,
-        due_date="2099-01-31",
-        amount="100.00",
-    )
-    pay = {"account": contract["account"], "payment_plan": plan["id"], "received_on": "2027-03-01"}
+    pay = planned_contract(client, "100.00").payment()
     errors = refused(post(client, "payment", **pay, amount="100.01"), "amount")
     assert errors[0]["code"] == "exceeds_open_amount"
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -29,7 +30,10 @@ from starlette.routing import BaseRoute, Mount
 
 from keyi.packages import register_all_hooks
 from keyi.platform.actions import registry as action_registry
+from keyi.platform.analytics import folders
+from keyi.platform.analytics.tables import report_table
 from keyi.platform.auth import AuthService
+from keyi.platform.ids import new_id
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
@@ -97,6 +101,11 @@ class TenantA:
     job: str = ""
     notification: str = ""
     robot_channel: str = ""
+    dashboard: str = ""
+    dashboard_folder: str = ""
+    dashboard_report: str = ""
+    report_folder: str = ""
+    report: str = ""
     versions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -221,8 +230,11 @@ def seed_a(platform: Platform, a: World) -> TenantA:
     assert isinstance(invited_id, str), invited
     key = AuthService(platform).create_api_key(a.tenant.id, a_admin(c), f"{MARK} key")
     automation = seed_automation(c, a_admin(c), account["id"])
+    dashboards = seed_dashboards(platform, a, role["id"])
     return TenantA(
         **automation,
+        **dashboards,
+        **seed_reports(c),
         account=account["id"],
         record=record["id"],
         pooled=pooled["id"],
@@ -294,6 +306,136 @@ def seed_automation(c: TestClient, admin: str, account: str) -> dict[str, str]:
     }
 
 
+def seed_dashboards(platform: Platform, a: World, role: str) -> dict[str, str]:
+    """A's shared report folder, a report in it, a dashboard over it that is A's admin's and
+    A's role's home page."""
+    c = a.client
+    with platform.context(a.tenant, SYSTEM) as ctx:
+        folder = folders.create_folder(ctx, {"name": f"{MARK} folder", "sharing": {"scope": "all"}})
+        report = new_id()
+        ctx.conn.execute(
+            sa.insert(report_table).values(
+                id=report,
+                folder_id=folder["id"],
+                name={"": f"{MARK} report"},
+                object="account",
+                type="summary",
+                definition={"object": "account", "group_by": [{"field": "name"}]},
+                version=1,
+                created_at=ctx.now(),
+                updated_at=ctx.now(),
+            )
+        )
+    dashboard = c.post(
+        "/api/v1/dashboards",
+        json={
+            "name": f"{MARK} dashboard",
+            "folder_id": folder["id"],
+            "layout": [
+                {"id": "w", "kind": "report", "report_id": report, "x": 0, "y": 0, "w": 6, "h": 4}
+            ],
+            "filters": {"period": "this_year"},
+        },
+    )
+    assert dashboard.status_code == 201, dashboard.text
+    dashboard_id = dashboard.json()["id"]
+    for path in ("/api/v1/dashboards/home", f"/api/v1/dashboards/home/roles/{role}"):
+        chosen = c.put(path, json={"dashboard_id": dashboard_id})
+        assert chosen.status_code == 200, chosen.text
+    return {"dashboard": dashboard_id, "dashboard_folder": folder["id"], "dashboard_report": report}
+
+
+def dashboard_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
+    """A's dashboard, folder, report and role named in B's paths and bodies."""
+    one = "/api/v1/dashboards/{dashboard_id}"
+    widget = {"id": "w", "kind": "kpi", "x": 0, "y": 0, "w": 3, "h": 2}
+    return {
+        ("GET", "/api/v1/dashboards"): [
+            Probe("GET", "/api/v1/dashboards", {}, allowed=None),
+            Probe("GET", "/api/v1/dashboards", {}, query={"deleted": "true"}, allowed=None),
+            Probe(
+                "GET",
+                "/api/v1/dashboards",
+                {},
+                query={"folder_id": ids.dashboard_folder},
+                allowed=None,
+            ),
+        ],
+        ("POST", "/api/v1/dashboards"): [
+            Probe(
+                "POST",
+                "/api/v1/dashboards",
+                {},
+                body,
+                allowed=REFERENCES,
+            )
+            for body in (
+                {"name": "B", "folder_id": ids.dashboard_folder},
+                {"name": "B", "layout": [{**widget, "report_id": ids.dashboard_report}]},
+                {"name": "B", "filters": {"owner": {"user": ids.admin}}},
+            )
+        ],
+        ("GET", one): [Probe("GET", one, {"dashboard_id": ids.dashboard})],
+        ("PATCH", one): [Probe("PATCH", one, {"dashboard_id": ids.dashboard}, {"name": "x"})],
+        ("DELETE", one): [Probe("DELETE", one, {"dashboard_id": ids.dashboard})],
+        ("POST", one + "/restore"): [
+            Probe("POST", one + "/restore", {"dashboard_id": ids.dashboard})
+        ],
+        ("POST", one + "/run"): [Probe("POST", one + "/run", {"dashboard_id": ids.dashboard}, {})],
+        ("GET", "/api/v1/dashboards/home"): [
+            Probe("GET", "/api/v1/dashboards/home", {}, allowed=None)
+        ],
+        ("PUT", "/api/v1/dashboards/home"): [
+            Probe(
+                "PUT",
+                "/api/v1/dashboards/home",
+                {},
+                {"dashboard_id": ids.dashboard},
+                allowed=REFERENCES,
+            )
+        ],
+        ("PUT", "/api/v1/dashboards/home/roles/{role_id}"): [
+            Probe(
+                "PUT",
+                "/api/v1/dashboards/home/roles/{role_id}",
+                {"role_id": ids.role},
+                {"dashboard_id": None},
+            )
+        ],
+    }
+
+
+def seed_reports(c: TestClient) -> dict[str, str]:
+    """A's report folder shared with everyone, and a report in it over A's marked accounts."""
+
+    def ok(response: Any) -> dict[str, Any]:
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    folder = ok(
+        c.post(
+            "/api/v1/report-folders",
+            json={"name": f"{MARK} folder", "sharing": {"scope": "all"}},
+        )
+    )
+    report = ok(
+        c.post(
+            "/api/v1/reports",
+            json={
+                "name": {"en": f"{MARK} report", "zh-CN": f"{MARK} 报表"},
+                "folder_id": folder["id"],
+                "definition": {
+                    "object": "account",
+                    "filter": {"field": "name", "op": "contains", "value": MARK},
+                    "group_by": [{"field": "name"}],
+                },
+                "chart": {"type": "bar", "x": "name", "value": "count"},
+            },
+        )
+    )
+    return {"report_folder": folder["id"], "report": report["id"]}
+
+
 def flow_body(labels: dict[str, str], user: str | None = None) -> dict[str, Any]:
     actions: list[dict[str, Any]] = [{"type": "update_fields", "values": {"description": "'auto'"}}]
     if user is not None:
@@ -346,6 +488,12 @@ def state_of_a(a: World, ids: TenantA) -> dict[str, Any]:
         assert response.status_code == 200, (name, response.text)
         got[name] = response.json()
     got["views"] = c.get("/api/v1/views", params={"object": "account"}).json()
+    got["dashboard"] = c.get(f"/api/v1/dashboards/{ids.dashboard}").json()
+    got["dashboards"] = c.get("/api/v1/dashboards").json()
+    got["home"] = c.get("/api/v1/dashboards/home").json()
+    got["report"] = c.get(f"/api/v1/reports/{ids.report}").json()
+    got["report_folders"] = c.get("/api/v1/report-folders").json()
+    got["analytics_settings"] = c.get("/api/v1/analytics/settings").json()
     got["users"] = sorted(
         (u["id"], u.get("is_active"), u.get("status"))
         for u in c.get("/api/v1/users").json().get("users", [])
@@ -468,6 +616,64 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
             {"filter": id_filter, "group_by": [{"field": "name"}]},
             writes=False,
         ),
+        # --- scheduled report emails: likewise.
+        ("GET", "/api/v1/report-subscriptions"): [
+            Probe(
+                "GET",
+                "/api/v1/report-subscriptions",
+                {},
+                query={"report_id": ids.account},
+                allowed=None,
+            )
+        ],
+        ("POST", "/api/v1/report-subscriptions"): [
+            Probe(
+                "POST",
+                "/api/v1/report-subscriptions",
+                {},
+                {"report_id": ids.account},
+                allowed=(422,),
+            )
+        ],
+        **{
+            (m, "/api/v1/report-subscriptions/{subscription_id}"): [
+                Probe(
+                    m,
+                    "/api/v1/report-subscriptions/{subscription_id}",
+                    {"subscription_id": ids.account},
+                    b,
+                )
+            ]
+            for m, b in (("GET", None), ("PATCH", {"active": False}), ("DELETE", None))
+        },
+        # --- report alerts: A's ids (an account id stands for any of A's rows) are not found.
+        ("GET", "/api/v1/report-alerts"): [
+            Probe(
+                "GET", "/api/v1/report-alerts", {}, query={"report_id": ids.account}, allowed=None
+            )
+        ],
+        ("POST", "/api/v1/report-alerts"): [
+            Probe(
+                "POST",
+                "/api/v1/report-alerts",
+                {},
+                {
+                    "name": "x",
+                    "report_id": ids.account,
+                    "condition": {"value": "count", "op": "gt", "threshold": 1},
+                },
+                allowed=(422,),
+            )
+        ],
+        **{
+            (m, "/api/v1/report-alerts/{alert_id}"): [
+                Probe(m, "/api/v1/report-alerts/{alert_id}", {"alert_id": ids.account}, b)
+            ]
+            for m, b in (("GET", None), ("PATCH", {"active": False}), ("DELETE", None))
+        },
+        ("POST", "/api/v1/report-alerts/{alert_id}/check"): [
+            Probe("POST", "/api/v1/report-alerts/{alert_id}/check", {"alert_id": ids.account})
+        ],
         # --- reports: A's object is not there for B; on B's accounts, A's ids find nothing.
         ("POST", "/api/v1/reports/run"): [
             Probe(
@@ -497,6 +703,7 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
                 allowed=None,
             ),
         ],
+        **report_probes(ids, id_filter),
         ("POST", "/api/v1/records/{object_name}"): per_object(
             "POST", "", {"name": "B", "owner_id": ids.admin, "pool_id": ids.pool}
         ),
@@ -610,6 +817,8 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
         },
         # --- automation: flows, approvals, webhooks, jobs, notifications (issue 12)
         **automation_probes(ids, per_record),
+        # --- dashboards (issue 14)
+        **dashboard_probes(ids),
         # --- single sign-on providers
         ("GET", "/api/v1/sso/providers"): [Probe("GET", "/api/v1/sso/providers", {}, allowed=None)],
         ("POST", "/api/v1/sso/providers"): [
@@ -634,6 +843,81 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
             for m, b in (("GET", None), ("PATCH", {"enabled": False}), ("DELETE", None))
         },
     }
+
+
+def report_probes(ids: TenantA, id_filter: dict[str, Any]) -> dict[tuple[str, str], list[Probe]]:
+    """B's own report lists and settings (nothing of A's in them); A's folder and report ids
+    in paths (404) and in B's own bodies (refused as references)."""
+    folder_path = "/api/v1/report-folders/{folder_id}"
+    report_path = "/api/v1/reports/{report_id}"
+    on_a = {"report_id": ids.report}
+    b_definition = {"object": "account", "filter": id_filter, "group_by": [{"field": "name"}]}
+    a_definition = {"object": A_OBJECT, "group_by": [{"field": "name"}]}
+    found: dict[tuple[str, str], list[Probe]] = {
+        ("GET", "/api/v1/report-folders"): [
+            Probe("GET", "/api/v1/report-folders", {}, allowed=None)
+        ],
+        ("POST", "/api/v1/report-folders"): [
+            Probe(
+                "POST",
+                "/api/v1/report-folders",
+                {},
+                {"name": "B", "sharing": {"scope": "roles", "roles": [ids.role]}},
+                allowed=REFERENCES,
+            )
+        ],
+        ("PATCH", folder_path): [
+            Probe("PATCH", folder_path, {"folder_id": ids.report_folder}, {"name": "hijack"})
+        ],
+        ("DELETE", folder_path): [Probe("DELETE", folder_path, {"folder_id": ids.report_folder})],
+        ("GET", "/api/v1/reports"): [
+            Probe("GET", "/api/v1/reports", {}, allowed=None),
+            Probe("GET", "/api/v1/reports", {}, query={"deleted": "true"}, allowed=None),
+            Probe("GET", "/api/v1/reports", {}, query={"folder_id": ids.report_folder}),
+        ],
+        ("POST", "/api/v1/reports"): [
+            Probe(
+                "POST",
+                "/api/v1/reports",
+                {},
+                {"name": "B", "folder_id": ids.report_folder, "definition": b_definition},
+                allowed=REFERENCES,
+            ),
+            Probe("POST", "/api/v1/reports", {}, {"name": "B", "definition": a_definition}),
+        ],
+        ("GET", report_path): [Probe("GET", report_path, on_a)],
+        ("PATCH", report_path): [
+            Probe("PATCH", report_path, on_a, {"name": "hijack", "folder_id": None}),
+            Probe("PATCH", report_path, on_a, {"definition": b_definition, "version": 1}),
+        ],
+        ("DELETE", report_path): [Probe("DELETE", report_path, on_a)],
+        ("POST", report_path + "/restore"): [Probe("POST", report_path + "/restore", on_a)],
+        ("POST", report_path + "/run"): [
+            Probe("POST", report_path + "/run", on_a, {}),
+            Probe("POST", report_path + "/run", on_a, {"drill": {"name": MARK}}),
+        ],
+        ("POST", report_path + "/export"): [
+            Probe("POST", report_path + "/export", on_a, query={"format": f})
+            for f in ("xlsx", "csv")
+        ],
+        ("POST", "/api/v1/reports/export"): [
+            Probe("POST", "/api/v1/reports/export", {}, a_definition, {"format": "csv"}, (404,)),
+            Probe("POST", "/api/v1/reports/export", {}, b_definition, {"format": "csv"}, None),
+        ],
+        ("GET", "/api/v1/analytics/settings"): [
+            Probe("GET", "/api/v1/analytics/settings", {}, allowed=None)
+        ],
+        ("PUT", "/api/v1/analytics/settings"): [
+            Probe(
+                "PUT",
+                "/api/v1/analytics/settings",
+                {},
+                {"fiscal_year_start_month": 1},
+                allowed=None,
+            )
+        ],
+    }
+    return found
 
 
 def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], list[Probe]]:
@@ -886,6 +1170,13 @@ def action_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
     found[("GET", receivables)] = [
         Probe("GET", receivables, {}, query={"group_by": g}, allowed=None)
         for g in ("account", "owner")
+    ]
+    # Target attainment: B's own figures, and A's id is no department of B's.
+    attainment = "/api/v1/analytics/targets/attainment"
+    period = {"metric": "won_amount", "period_type": "month", "period_start": "2025-01-01"}
+    found[("GET", attainment)] = [
+        Probe("GET", attainment, {}, query=period, allowed=None),
+        Probe("GET", attainment, {}, query={**period, "department": ids.user}, allowed=(422,)),
     ]
     for action in action_registry.all():
         path = "/api/v1/records" + action.path

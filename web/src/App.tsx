@@ -23,6 +23,7 @@ const ProfilePage = lazy(() => import('./pages/ProfilePage'));
 const ApprovalsPage = lazy(() => import('./pages/ApprovalsPage'));
 const LeadConvertPage = lazy(() => import('./pages/LeadConvertPage'));
 const ReceivablesPage = lazy(() => import('./pages/ReceivablesPage'));
+const TargetsPage = lazy(() => import('./targets/TargetsPage'));
 const ReportsSection = lazy(() => import('./pages/reports/ReportsSection'));
 
 
@@ -74,6 +75,7 @@ export function AppRoutes() {
           <Route path="o/:object/:id" element={<RecordPage />} />
           <Route path="o/lead/:id/convert" element={<LeadConvertPage />} />
           <Route path="receivables" element={<ReceivablesPage />} />
+          <Route path="targets" element={<TargetsPage />} />
           <Route path="reports/*" element={<ReportsSection />} />
           <Route path="setup/*" element={<SetupPage />} />
           <Route path="profile" element={<ProfilePage />} />

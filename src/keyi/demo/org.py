@@ -67,13 +67,21 @@ def _by_name(ctx: Context, object_name: str, fields: list[str]) -> dict[str, dic
 REFERENCE_DATA = ("product", "price_book", "price_book_entry", "exchange_rate")
 
 
+# Set by managers for the people of their departments: a rep reads their own targets (owned by
+# them) and changes none.
+SET_BY_MANAGERS = ("sales_target",)
+
+
 def _matrix(ctx: Context, spec: RoleSpec) -> dict[str, Any]:
     """Full rights within the role's scope on every business object of the tenant; reference
-    data readable by everyone."""
+    data readable by everyone; targets read-only for reps."""
     objects: dict[str, Any] = {}
     for name in sorted(ctx.schema.objects):
         if name in ADMINISTERED_OBJECTS:
             continue  # organisation objects stay read-only for every role
+        if name in SET_BY_MANAGERS and spec.name == REP_ROLE:
+            objects[name] = {"read": True, "read_scope": Scope.OWN.value}
+            continue
         read_scope = Scope.ALL if name in REFERENCE_DATA else spec.read_scope
         objects[name] = {
             "read": True,

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from keyi.platform import organisation
+from keyi.platform import derivations, organisation
 from keyi.platform.errors import FieldErrors
 from keyi.platform.schema import package_table
 
@@ -233,6 +233,12 @@ class PackageHooks:
     def after_upgrade(self, fn: AfterUpgrade) -> AfterUpgrade:
         """``@hooks.after_upgrade``: a data step run when an upgrade moves this package."""
         return self.registry.after_upgrade(fn, package=self.name)
+
+    def derived(self, object_name: str, field_name: str, from_paths: tuple[str, ...]) -> None:
+        """Declare that this package's hooks derive ``object_name.field_name`` from
+        ``from_paths`` (``user``, ``user.name``): whoever may not read one of those may not
+        read the field either (keyi.platform.derivations)."""
+        derivations.declare(object_name, field_name, from_paths)
 
 
 # The installation-wide registry: the platform's hooks are registered here below, the packages'

@@ -144,6 +144,49 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "'{value}' is not one of the allowed values.",
         "zh-CN": "“{value}”不是允许的选项。",
     },
+    # Reports, their folders and exports (keyi.platform.analytics).
+    "invalid_choice": {"en": "Not one of the allowed choices.", "zh-CN": "不是允许的选项。"},
+    "invalid_cron": {
+        "en": "Not a schedule: use cron (minute hour day month weekday), e.g. 0 9 * * 1.",
+        "zh-CN": "计划格式无效：请使用 cron 格式（分 时 日 月 周），例如 0 9 * * 1。",
+    },
+    "alert_roles_need_admin": {
+        "en": "Only administrators send alerts and reports to roles.",
+        "zh-CN": "只有管理员可以把预警和报表发送给角色。",
+    },
+    "not_shared": {
+        "en": "A role's home dashboard must be in a folder shared with others.",
+        "zh-CN": "角色首页的仪表盘必须位于已共享的文件夹中。",
+    },
+    "too_many_groupings": {
+        "en": "At most {max} groupings.",
+        "zh-CN": "最多 {max} 个分组。",
+    },
+    "report_field_hidden": {
+        "en": "This report uses the field '{field}', which you may not see.",
+        "zh-CN": "此报表使用了您无权查看的字段“{field}”。",
+    },
+    "report_not_readable": {
+        "en": "This report is about records you may not read.",
+        "zh-CN": "此报表涉及您无权查看的记录。",
+    },
+    "folder_not_empty": {
+        "en": "The folder still holds {items} report(s) or dashboard(s), also in the recycle "
+        "bin; move or delete them first.",
+        "zh-CN": "该文件夹中仍有 {items} 个报表或仪表盘（含回收站中的），请先移走或删除。",
+    },
+    "folder_not_writable": {
+        "en": "Only the folder's managers put reports into it or take them out.",
+        "zh-CN": "只有文件夹的管理者可以放入或移出报表。",
+    },
+    "sharing_needs_admin": {
+        "en": "Only administrators share folders with others.",
+        "zh-CN": "只有管理员可以共享文件夹。",
+    },
+    "too_many_columns": {
+        "en": "The matrix has {columns} columns; a spreadsheet holds at most {max}.",
+        "zh-CN": "矩阵共 {columns} 列，电子表格最多 {max} 列。",
+    },
     "invalid_currency": {
         "en": "Must be a three-letter currency code.",
         "zh-CN": "必须是三位字母的币种代码。",

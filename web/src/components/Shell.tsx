@@ -1,4 +1,4 @@
-import { AccountBookOutlined, ApartmentOutlined, AuditOutlined, BarChartOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, UserOutlined } from '@ant-design/icons';
+import { AccountBookOutlined, ApartmentOutlined, AuditOutlined, BarChartOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, TrophyOutlined, UserOutlined } from '@ant-design/icons';
 import { Badge, Button, Drawer, Dropdown, Grid, Layout, Skeleton, Tooltip } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -50,9 +50,10 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
     if (location.pathname.startsWith('/approvals')) return 'approvals';
     if (location.pathname.startsWith('/receivables')) return 'receivables';
     if (location.pathname.startsWith('/reports')) return 'reports';
+    if (location.pathname.startsWith('/targets') || location.pathname.startsWith('/o/sales_target')) return 'targets';
     return m ? `o:${decodeURIComponent(m[1])}` : location.pathname === '/' ? 'home' : '';
   }, [location.pathname]);
-  const { business, organisation, l2c } = groupObjects(objects);
+  const { business, organisation, l2c, targets } = groupObjects(objects);
   const inOrganisation = organisation.some((o) => selected === `o:${o.name}`);
   const [organisationOpen, setOrganisationOpen] = useState(inOrganisation);
   useEffect(() => {
@@ -99,7 +100,10 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
         {link('reports', '/reports', <BarChartOutlined />, t('nav.reports'))}
       </ul>
       {!collapsed && <div className="ky-nav-group">{t('nav.objects')}</div>}
-      <ul>{business.map(objectLink)}</ul>
+      <ul>
+        {business.map(objectLink)}
+        {targets && link('targets', '/targets', <TrophyOutlined />, t('nav.targets'))}
+      </ul>
       {l2c.length > 0 && (
         <>
           {!collapsed && <div className="ky-nav-group">{t('nav.l2c')}</div>}

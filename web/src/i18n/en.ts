@@ -1,6 +1,7 @@
 import type { L2cKey } from './l2c-en';
 import type { ReportsKey } from './reports-en';
 import type { SetupKey } from './setup-en';
+import type { TargetsKey } from './targets-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
 const en = {
@@ -1010,12 +1011,13 @@ const en = {
   'error.500': 'The server had a problem. Please try again.',
   'nav.l2c': 'Lead-to-cash',
   'nav.receivables': 'Receivables',
+  'nav.targets': 'Targets',
 } as const;
 
 /** Keys of this catalogue (loaded with the app); Setup's own are in setup-en.ts, the
- * lead-to-cash screens' in l2c-en.ts, the reports' in reports-en.ts (each registered when its
- * pages load). */
+ * lead-to-cash screens' in l2c-en.ts, the target screens' in targets-en.ts, the reports' in
+ * reports-en.ts (each registered when its pages load). */
 export type CoreKey = keyof typeof en;
-export type MessageKey = CoreKey | SetupKey | L2cKey | ReportsKey;
+export type MessageKey = CoreKey | SetupKey | L2cKey | TargetsKey | ReportsKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

@@ -8,6 +8,8 @@ import { humanize, interpolate, MESSAGES, normaliseLang, pickLabel, translate } 
 import setupEn from './setup-en';
 import l2cEn from './l2c-en';
 import reportsEn from './reports-en';
+import targetsEn from './targets-en';
+import targetsZhCN from './targets-zh-CN';
 import setupZhCN from './setup-zh-CN';
 import zhCN from './zh-CN';
 
@@ -28,6 +30,21 @@ describe('Setup catalogue (loaded with its pages)', () => {
     expect(shared).toEqual([]);
     await import('./setup');
     expect(translate('en', 'setup.jobs.title' as keyof typeof setupEn)).toBe(setupEn['setup.jobs.title' as keyof typeof setupEn]);
+  });
+});
+
+describe('Targets catalogue (loaded with its screens)', () => {
+  it('has the same keys, no empty message, matching placeholders, in both languages', async () => {
+    expect(Object.keys(targetsZhCN).sort()).toEqual(Object.keys(targetsEn).sort());
+    for (const [key, text] of Object.entries(targetsEn)) {
+      const zh = (targetsZhCN as Record<string, string>)[key];
+      expect(text.trim(), `en ${key}`).not.toBe('');
+      expect(zh.trim(), `zh-CN ${key}`).not.toBe('');
+      expect(placeholders(zh), `placeholders of ${key}`).toEqual(placeholders(text));
+    }
+    expect(Object.keys(targetsEn).filter((k) => k in en)).toEqual([]);
+    await import('./targets');
+    expect(translate('zh-CN', 'targets.title')).toBe('销售目标');
   });
 });
 
@@ -76,7 +93,7 @@ describe('i18n completeness', () => {
     const missing: string[] = [];
     for (const f of files) {
       const src = readFileSync(f, 'utf8');
-      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn) && !(m[1] in reportsEn)) missing.push(`${f}: ${m[1]}`);
+      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn) && !(m[1] in targetsEn) && !(m[1] in reportsEn)) missing.push(`${f}: ${m[1]}`);
     }
     expect(missing).toEqual([]);
   });

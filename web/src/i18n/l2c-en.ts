@@ -22,6 +22,8 @@ const l2cEn = {
   'actions.field.due_date': 'Due date',
   'actions.field.percent': 'Percent',
   'actions.field.amount': 'Amount',
+  'actions.field.tax_invoice_number': 'Tax invoice number',
+  'actions.field.issued_on': 'Issued on',
   'convert.action': 'Convert',
   'actions.option.percent': 'By percentage',
   'actions.option.amount': 'By amount',

@@ -20,6 +20,8 @@ const l2cZhCN: Record<L2cKey, string> = {
   'actions.field.due_date': '到期日',
   'actions.field.percent': '比例 %',
   'actions.field.amount': '金额',
+  'actions.field.tax_invoice_number': '发票号码',
+  'actions.field.issued_on': '开票日期',
   'convert.action': '转换',
   'actions.option.percent': '按比例',
   'actions.option.amount': '按金额',

@@ -1008,6 +1008,7 @@ const zhCN: Messages = {
   'error.500': '服务器出现问题，请稍后重试。',
   'nav.l2c': '交易',
   'nav.receivables': '应收账款',
+  'nav.targets': '销售目标',
 };
 
 export default zhCN;

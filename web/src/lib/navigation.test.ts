@@ -48,4 +48,11 @@ describe('groupObjects', () => {
     expect(l2c.map((o) => o.name)).toEqual(['product', 'price_book', 'quote', 'contract', 'order', 'invoice', 'payment_plan', 'payment']);
     expect(business.map((o) => o.name)).toEqual(['account']);
   });
+
+  it('links sales targets to their screen instead of listing them with the objects', () => {
+    const grouped = groupObjects([meta('account', 'sales'), meta('sales_target', 'sales')]);
+    expect(grouped.business.map((o) => o.name)).toEqual(['account']);
+    expect(grouped.targets).toBe(true);
+    expect(groupObjects([meta('account', 'sales')]).targets).toBe(false);
+  });
 });

@@ -9,6 +9,8 @@ const L2C_ORDER = ['product', 'price_book', 'quote', 'contract', 'order', 'invoi
 /** Lines and book entries are edited on their parent's page (the line-item editor). */
 const L2C_HIDDEN = new Set(['quote_line', 'order_line', 'opportunity_line', 'price_book_entry']);
 const L2C_PACKAGE = 'l2c';
+/** Sales targets have a screen of their own (/targets): a grid, not a list of records. */
+const TARGETS_OBJECT = 'sales_target';
 /** The platform's own organisation package: users, departments, roles, teams, pools. */
 const ORGANISATION_PACKAGE = 'core';
 
@@ -19,6 +21,8 @@ export interface NavGroups {
   organisation: ObjectMeta[];
   /** Lead-to-cash (交易): products to payments, when the l2c package is installed. */
   l2c: ObjectMeta[];
+  /** Whether the person may read sales targets (the Targets screen's link). */
+  targets: boolean;
 }
 
 /**
@@ -31,8 +35,13 @@ export function groupObjects(objects: ObjectMeta[]): NavGroups {
   const business: ObjectMeta[] = [];
   const organisation: ObjectMeta[] = [];
   const l2c: ObjectMeta[] = [];
+  let targets = false;
   for (const o of objects) {
     if (HIDDEN.has(o.name)) continue;
+    if (o.name === TARGETS_OBJECT) {
+      targets = true;
+      continue;
+    }
     if (o.package === L2C_PACKAGE) {
       if (!L2C_HIDDEN.has(o.name)) l2c.push(o);
       continue;
@@ -49,5 +58,5 @@ export function groupObjects(objects: ObjectMeta[]): NavGroups {
     return i === -1 ? BUSINESS_ORDER.length : i;
   };
   business.sort((a, b) => rank(a) - rank(b));
-  return { business, organisation, l2c };
+  return { business, organisation, l2c, targets };
 }

@@ -10,11 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from keyi.packages.l2c import collections, contracts, daily, documents, quotes, workflow
+from keyi.packages.l2c import (
+    collections,
+    contracts,
+    daily,
+    documents,
+    invoices,
+    quotes,
+    workflow,
+)
 from keyi.platform.actions import registry
 from keyi.platform.context import Context
 
@@ -43,6 +51,10 @@ class OpportunityCreated(BaseModel):
     opportunity_id: str
 
 
+class InvoiceCreated(BaseModel):
+    invoice_id: str
+
+
 class SubmitResult(BaseModel):
     approval_id: str | None = Field(description="The approval started; null: none was needed.")
     status: str
@@ -58,6 +70,18 @@ class ReasonBody(_Body):
 
 class OptionalReasonBody(_Body):
     reason: str | None = Field(default=None, max_length=2000)
+
+
+class IssueBody(_Body):
+    # No descriptions: the web app shows them under the inputs, and they would be English only.
+    tax_invoice_number: Annotated[  # 发票号码, as printed on the tax invoice
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)
+    ]
+    issued_on: date | None = None  # today if none
+
+
+class VoidBody(_Body):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class ContractFromQuote(_Body):
@@ -277,6 +301,54 @@ def contract_create_renewal(
 ) -> OpportunityCreated:
     """A renewal opportunity for the contract's amount, linked from the contract."""
     return OpportunityCreated(opportunity_id=contracts.create_renewal(ctx, record["id"]))
+
+
+def invoiceable(ctx: Context, record: dict[str, Any]) -> bool:
+    """Offered on an active contract with an amount left to invoice (409 naming why not)."""
+    invoices.require_invoiceable(ctx, record)
+    return True
+
+
+@actions.record(
+    "contract",
+    "request_invoice",
+    labels={"en": "Request invoice", "zh-CN": "申请开票"},
+    available=invoiceable,
+    output=InvoiceCreated,
+    access="read",
+)
+def contract_request_invoice(ctx: Context, record: dict[str, Any], payload: None) -> InvoiceCreated:
+    """A requested invoice for what the active contract has not invoiced yet, with the buyer
+    (the account's name and unified social credit code) filled in."""
+    return InvoiceCreated(invoice_id=invoices.request_from_contract(ctx, record["id"]))
+
+
+# ---------------------------------------------------------------- invoice
+@actions.record(
+    "invoice",
+    "issue",
+    labels={"en": "Issue", "zh-CN": "开具发票"},
+    available=in_status("invoice", "requested"),
+    input=IssueBody,
+    output=StatusResult,
+)
+def invoice_issue(ctx: Context, record: dict[str, Any], payload: IssueBody) -> StatusResult:
+    """The tax invoice was issued: its number and date; the invoice's amounts lock."""
+    return _status(invoices.issue(ctx, record["id"], payload.tax_invoice_number, payload.issued_on))
+
+
+@actions.record(
+    "invoice",
+    "void",
+    labels={"en": "Void", "zh-CN": "作废"},
+    available=in_status("invoice", "requested", "issued"),
+    input=VoidBody,
+    output=StatusResult,
+)
+def invoice_void(ctx: Context, record: dict[str, Any], payload: VoidBody) -> StatusResult:
+    """Void the invoice with the reason; it no longer counts towards the invoiced totals and
+    stays, read-only, as the record of what happened."""
+    return _status(invoices.void(ctx, record["id"], payload.reason))
 
 
 # The quote and contract PDFs (GET .../pdf) live with the document layout.

@@ -72,7 +72,9 @@ ALLOW_OVERPAYMENT = "l2c.allow_overpayment"
 
 
 # ------------------------------------------------------------------ helpers
-def _row(ctx: Context, object_name: str, record_id: Any, *, lock: bool = False) -> dict[str, Any]:
+def stored_row(
+    ctx: Context, object_name: str, record_id: Any, *, lock: bool = False
+) -> dict[str, Any]:
     """A linked record as stored (as the system reads it: a hook's checks do not depend on
     what the writer may see), or {} when there is none."""
     if not record_id:
@@ -118,7 +120,7 @@ def set_allow_overpayment(ctx: Context, allowed: bool) -> None:
     ctx.audit("l2c.settings", allow_overpayment=allowed)
 
 
-def _set_currency(ctx: Context, event: WriteEvent, fields: tuple[str, ...], code: Any) -> None:
+def set_currency(ctx: Context, event: WriteEvent, fields: tuple[str, ...], code: Any) -> None:
     """Money fields of a record carry its document's currency rather than the tenant's."""
     if not code:
         return
@@ -133,7 +135,7 @@ def _line_hook(ctx: Context, event: WriteEvent) -> None:
     """Defaults from the product, the line's amounts, its name; for quote lines the price
     book check and the draft-only lock."""
     parent_field = LINE_PARENTS[event.object_name]
-    parent = _row(ctx, parent_field, event.final(parent_field))
+    parent = stored_row(ctx, parent_field, event.final(parent_field))
     if event.object_name == "quote_line" and parent and parent.get("status") != "draft":
         event.errors.add(
             "quote",
@@ -142,7 +144,7 @@ def _line_hook(ctx: Context, event: WriteEvent) -> None:
         )
         return
     product_changed = event.operation == "create" or "product" in event.values
-    product = _row(ctx, "product", event.final("product")) if product_changed else {}
+    product = stored_row(ctx, "product", event.final("product")) if product_changed else {}
     if product:
         if event.final("tax_rate") is None:
             event.values["tax_rate"] = to_decimal(product.get("tax_rate"))
@@ -164,7 +166,7 @@ def _line_hook(ctx: Context, event: WriteEvent) -> None:
     currency = parent.get("currency") if parent_field != "opportunity" else None
     if currency is None and parent_field == "opportunity":
         currency = parent.get(currency_column("amount"))
-    _set_currency(ctx, event, LINE_AMOUNTS, currency)
+    set_currency(ctx, event, LINE_AMOUNTS, currency)
 
 
 def _check_in_price_book(ctx: Context, event: WriteEvent, quote: dict[str, Any]) -> None:
@@ -191,7 +193,7 @@ for _name in LINE_PARENTS:
 @hooks.before_delete("quote_line")
 def quote_line_delete_needs_draft(ctx: Context, event: DeleteEvent) -> None:
     """A line goes only while its quote is a draft (a sent quote is what the customer has)."""
-    quote = _row(ctx, "quote", event.old.get("quote"))
+    quote = stored_row(ctx, "quote", event.old.get("quote"))
     if quote and quote.get("status") != "draft":
         raise Conflict(
             "quote_not_editable", status=_status_label(ctx, "quote", quote.get("status"))
@@ -211,7 +213,7 @@ def quote_currency_and_lock(ctx: Context, event: WriteEvent) -> None:
                 event.errors.add(name, "quote_not_editable", status=status)
         return
     if event.operation == "create" or "price_book" in event.values:
-        book = _row(ctx, "price_book", event.final("price_book"))
+        book = stored_row(ctx, "price_book", event.final("price_book"))
         if book.get("currency"):
             event.values["currency"] = book["currency"]
 
@@ -227,7 +229,7 @@ def contract_amount_lock(ctx: Context, event: WriteEvent) -> None:
         and to_decimal(event.values["amount"]) != to_decimal(old.get("amount"))
     ):
         event.errors.add("amount", "contract_amount_locked")
-    _set_currency(ctx, event, ("amount",), event.final("currency"))
+    set_currency(ctx, event, ("amount",), event.final("currency"))
 
 
 # ------------------------------------------------------------------ price books
@@ -253,7 +255,7 @@ def one_standard_price_book(ctx: Context, event: WriteEvent) -> None:
 def price_book_entry_name_and_uniqueness(ctx: Context, event: WriteEvent) -> None:
     """Named "code name" after its product; one entry per product in a book."""
     if event.operation == "create" or "product" in event.values:
-        product = _row(ctx, "product", event.final("product"))
+        product = stored_row(ctx, "product", event.final("product"))
         if product:
             event.values["name"] = f"{product.get('code') or ''} {product.get('name') or ''}"[
                 :300
@@ -270,8 +272,8 @@ def price_book_entry_name_and_uniqueness(ctx: Context, event: WriteEvent) -> Non
         ).first()
         if taken is not None:
             event.errors.add("product", "not_unique")
-    book = _row(ctx, "price_book", event.final("price_book"))
-    _set_currency(ctx, event, ("unit_price",), book.get("currency"))
+    book = stored_row(ctx, "price_book", event.final("price_book"))
+    set_currency(ctx, event, ("unit_price",), book.get("currency"))
 
 
 @hooks.before_save("exchange_rate")
@@ -287,16 +289,16 @@ def exchange_rate_name(ctx: Context, event: WriteEvent) -> None:
 def payment_plan_derived(ctx: Context, event: WriteEvent) -> None:
     """Name ("HT-2027-0001 第1期"), account and currency from the contract or order, and the
     status from the amounts and the due date (payments change it after their write)."""
-    source = _row(ctx, "contract", event.final("contract"))
+    source = stored_row(ctx, "contract", event.final("contract"))
     number = source.get("contract_no")
     if not source:
-        source = _row(ctx, "order", event.final("order"))
+        source = stored_row(ctx, "order", event.final("order"))
         number = source.get("order_no")
     if source:
         if event.final("account") is None or "contract" in event.values or "order" in event.values:
             event.values["account"] = source.get("account")
         event.values["name"] = f"{number or ''} 第{event.final('installment')}期".strip()
-        _set_currency(ctx, event, ("amount",), source.get("currency"))
+        set_currency(ctx, event, ("amount",), source.get("currency"))
     if event.operation == "create" or {"amount", "due_date"} & set(event.values):
         event.values["status"] = plan_status(
             event.final("amount"), event.final("received"), event.final("due_date"), ctx.today()
@@ -311,7 +313,7 @@ def payment_checks(ctx: Context, event: WriteEvent) -> None:
     if event.operation == "create" or "payment_no" in event.values:
         event.values["name"] = event.final("payment_no")
     plan_id = event.final("payment_plan")
-    plan = _row(ctx, "payment_plan", plan_id, lock=True) if plan_id else {}
+    plan = stored_row(ctx, "payment_plan", plan_id, lock=True) if plan_id else {}
     if plan:
         for link in ("contract", "order"):
             if event.final(link) is None and plan.get(link):
@@ -329,11 +331,11 @@ def payment_checks(ctx: Context, event: WriteEvent) -> None:
                 event.errors.add(
                     "amount", "exceeds_open_amount", open=str(max(open_amount, Decimal(0)))
                 )
-    contract = _row(ctx, "contract", event.final("contract"))
-    _set_currency(ctx, event, ("amount",), contract.get("currency"))
+    contract = stored_row(ctx, "contract", event.final("contract"))
+    set_currency(ctx, event, ("amount",), contract.get("currency"))
     # Whose money it is follows from what it pays, when the payment does not say.
     if event.final("account") is None:
-        order = _row(ctx, "order", event.final("order")) if event.final("order") else {}
+        order = stored_row(ctx, "order", event.final("order")) if event.final("order") else {}
         account = plan.get("account") or contract.get("account") or order.get("account")
         if account is None:
             event.errors.add("account", "required")
@@ -357,7 +359,7 @@ def payment_updates_plan_status(ctx: Context, event: AfterWriteEvent) -> None:
 def refresh_plan_status(ctx: Context, plan_id: str) -> str | None:
     """Recompute a plan's status from its stored amounts (also the daily overdue job's step);
     written through the records service as the system, so history and flows see it."""
-    plan = _row(ctx, "payment_plan", plan_id)
+    plan = stored_row(ctx, "payment_plan", plan_id)
     if not plan:
         return None
     status = plan_status(

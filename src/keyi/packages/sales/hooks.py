@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+# Registers the sales target's hooks (one module per object with rules of its own).
+from keyi.packages.sales import target_rules  # noqa: F401
 from keyi.platform import pools
 from keyi.platform.dedupe import fill_missing_keys, normalise_company_name, normalise_mobile
 from keyi.platform.errors import Conflict

@@ -12,6 +12,7 @@ one more GROUP BY per level it is shown at — and so does a grouping cut off by
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 from keyi.platform.analytics.spec import ReportSpec, require_readable, value_name
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.i18n import label
+from keyi.platform.metadata.model import FieldType
 from keyi.platform.query.aggregate import MAX_GROUPS, AggregateSpec, run_aggregate
+from keyi.platform.query.filters import compile_filter
 from keyi.platform.query.listing import MAX_LIMIT, QuerySpec, run_query
 from keyi.platform.query.paths import PathError, PathResolver
 
@@ -28,6 +31,11 @@ if TYPE_CHECKING:
 
 PERCENT_PLACES = Decimal("0.01")
 TABULAR_LIMIT = 50
+# No record has the nil UUID (ids are UUIDv7): a definition run under this condition compiles
+# and executes every part of its statements (filter, joins, buckets, aggregates, row access)
+# over no rows, found by one primary-key probe.
+NO_ROWS = {"field": "id", "op": "eq", "value": "00000000-0000-0000-0000-000000000000"}
+DATE_TYPES = frozenset({FieldType.DATE, FieldType.DATETIME})
 
 
 def run_report(
@@ -54,17 +62,69 @@ def run_report(
     return _grouped(ctx, spec, columns)
 
 
+def check_report(ctx: Context, spec: ReportSpec) -> list[dict[str, Any]]:
+    """Compile a definition for the reader of ``ctx`` without reading its rows; its columns.
+
+    Saving a report checks it as its author sees the data, so a definition naming a field the
+    author cannot see, or one that could never run, is refused per field when saved rather than
+    failing later for everyone who opens it. Each statement a run would send (the groups, the
+    totals, a drill-down's or tabular report's records) is compiled and executed under a
+    condition no row meets: every error a run could raise is raised, for an index probe's cost
+    instead of a scan of the object."""
+    spec.check_shape()
+    columns = _columns(ctx, spec)
+    obj = ctx.object(spec.object)
+    resolver = PathResolver(ctx, obj)
+    compile_filter(resolver, spec.filter)
+    errors: list[FieldError] = []
+    for i, path in enumerate(spec.columns or []):
+        # Record fields only: a tabular report's rows are the object's own records.
+        if "." in path:
+            errors.append(FieldError(f"columns.{i}", "invalid_request", {"field": path}))
+    if spec.date_field is not None:
+        try:
+            _, f = resolver.field(spec.date_field)
+        except PathError:
+            errors.append(FieldError("date_field", "unknown_field", {"field": spec.date_field}))
+        else:
+            kind = f.return_type if f.type == FieldType.FORMULA and f.return_type else f.type
+            if kind not in DATE_TYPES:
+                errors.append(FieldError("date_field", "invalid_choice"))
+    if spec.type != "tabular":
+        names = {g["field"] for g in [*spec.group_by, *spec.column_group_by]}
+        for a in spec.aggregates:
+            names.add(value_name(a))
+            if a.get("percent_of_total"):
+                names.add(f"percent_{value_name(a)}")
+        for i, item in enumerate(spec.sort):
+            if item["key"] not in names:
+                errors.append(FieldError(f"sort.{i}.key", "invalid_choice", {"key": item["key"]}))
+    if errors:
+        raise ValidationFailed(errors)
+    nothing = {"and": [spec.filter, NO_ROWS]} if spec.filter else NO_ROWS
+    # A grouped report's sort names its groupings and values; its drill-downs list records in
+    # the list's default order.
+    probe = replace(spec, filter=nothing, sort=spec.sort if spec.type == "tabular" else [])
+    run_query(ctx, spec.object, tabular_query(probe, limit=1))
+    measures = _internal_measures(spec.aggregates)
+    groupings = [*spec.group_by, *spec.column_group_by]
+    _aggregate(ctx, probe, groupings, measures, 1)
+    return columns
+
+
 # ------------------------------------------------------------------ tabular
+def tabular_query(spec: ReportSpec, *, limit: int, cursor: str | None = None) -> QuerySpec:
+    """The list query behind a tabular report's records (and a drill-down's, and an export's
+    pages): the report's filter, sort and columns."""
+    sort = [{"field": s["key"], "direction": s.get("direction", "asc")} for s in spec.sort]
+    return QuerySpec(filter=spec.filter, sort=sort, fields=spec.columns, limit=limit, cursor=cursor)
+
+
 def _tabular(
     ctx: Context, spec: ReportSpec, cursor: str | None, columns: list[dict[str, Any]]
 ) -> dict[str, Any]:
     limit = min(spec.limit or TABULAR_LIMIT, MAX_LIMIT)
-    sort = [{"field": s["key"], "direction": s.get("direction", "asc")} for s in spec.sort]
-    page = run_query(
-        ctx,
-        spec.object,
-        QuerySpec(filter=spec.filter, sort=sort, fields=spec.columns, limit=limit, cursor=cursor),
-    )
+    page = run_query(ctx, spec.object, tabular_query(spec, limit=limit, cursor=cursor))
     totals = _totals_query(ctx, spec, spec.filter)
     return {
         "type": "tabular",

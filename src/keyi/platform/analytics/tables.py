@@ -114,11 +114,13 @@ report_alert_table = sa.Table(
     sa.Index("ix_keyi_report_alert_due", "active", "next_run_at"),
 )
 
-# The metric's value at each evaluation: what "drops 20 % week over week" compares with.
+# The metric's value at each evaluation, per recipient (each is evaluated in their own view of
+# the report): what "drops 20 % week over week" compares with.
 alert_sample_table = sa.Table(
     "keyi_report_alert_sample",
     system_metadata,
     sa.Column("alert_id", _UUID, primary_key=True),
+    sa.Column("user_id", _UUID, primary_key=True),  # whose view of the report
     sa.Column("taken_at", sa.DateTime, primary_key=True),
     sa.Column("value", sa.Numeric(38, 10), nullable=True),
 )

@@ -45,6 +45,7 @@ STANDARD_JOB_MODULES = (
     "keyi.platform.automation.schedule",
     "keyi.platform.webhooks.delivery",
     "keyi.platform.approvals.engine",
+    "keyi.platform.analytics.subscriptions",
 )
 """The platform's own job kinds and outbox subscribers, imported by every worker (by name:
 they use the records service, which itself enqueues jobs, so a static import would be a

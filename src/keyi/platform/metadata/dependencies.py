@@ -3,7 +3,8 @@
 A formula's value is a function of the fields its expression names; a roll-up's value is a
 function of its child object's link and summarised fields; a field the platform derives in its
 hooks (a department's ``path`` spells its ancestors' ids) is a function of what the core
-contract declares it derived from (keyi.platform.contract). Access decisions need this graph: a
+contract (keyi.platform.contract) or its package (keyi.platform.derivations) declares it
+derived from. Access decisions need this graph: a
 value computed from a field the reader may not see would show that field (`amount * 0 + amount`,
 a sum over one child, a path naming the parent), so such a value is hidden too
 (keyi.platform.access.masks).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from keyi.platform import derivations
 from keyi.platform.contract import derived_fields
 from keyi.platform.expressions import ExpressionError, parse, references
 from keyi.platform.metadata.model import REFERENCE_TYPES, FieldType
@@ -85,7 +87,7 @@ def computed_inputs(schema: CompiledSchema) -> Mapping[FieldKey, frozenset[Input
                 if spec.aggregate_field:
                     inputs.add((spec.child_object, spec.aggregate_field))
                 graph[(obj.name, f.name)] = frozenset(inputs)
-    for object_name, field_name, paths in derived_fields():
+    for object_name, field_name, paths in (*derived_fields(), *derivations.declared()):
         derived = schema.get(object_name)
         if derived is not None and field_name in derived.fields:
             graph[(object_name, field_name)] = frozenset(path_inputs(schema, object_name, paths))

@@ -90,4 +90,63 @@ describe('RecordActions', () => {
     fireEvent.click(screen.getByTestId('action-submit'));
     await waitFor(() => expect(onDone).toHaveBeenCalledWith({ contract_id: 'C9' }, { object: 'contract', id: 'C9' }));
   });
+
+  it.each([
+    ['zh-CN', '开具发票', '作废', '发票号码', '开票日期', '请填写发票号码'],
+    ['en', 'Issue', 'Void', 'Tax invoice number', 'Issued on', 'Enter Tax invoice number'],
+  ] as const)('offers an invoice\'s issue and void steps in %s, with the issue form in that language', async (lang, issue, voidLabel, number, date, missing) => {
+    // As the server answers in the request's language (the labels of keyi.packages.l2c.actions).
+    const items: RecordAction[] = [
+      {
+        name: 'issue',
+        label: issue,
+        method: 'POST',
+        available: true,
+        menu: true,
+        media_type: null,
+        input_schema: {
+          type: 'object',
+          properties: {
+            tax_invoice_number: { type: 'string', title: 'Tax Invoice Number', maxLength: 40 },
+            issued_on: { anyOf: [{ type: 'string', format: 'date' }, { type: 'null' }], default: null, title: 'Issued On' },
+          },
+          required: ['tax_invoice_number'],
+        },
+      },
+      {
+        name: 'void',
+        label: voidLabel,
+        method: 'POST',
+        available: true,
+        menu: true,
+        media_type: null,
+        input_schema: { type: 'object', properties: { reason: { type: 'string', title: 'Reason', maxLength: 500 } }, required: ['reason'] },
+      },
+    ];
+    const sent = stubApi((s: Sent) => (s.url.endsWith('/actions') ? { items } : { status: 'issued' }));
+    const onDone = vi.fn();
+    function InvoiceHarness() {
+      const actions = useRecordActions('invoice', 'I1');
+      return <RecordActions object="invoice" id="I1" actions={actions} onDone={onDone} isObject={(n) => n === 'invoice'} />;
+    }
+    renderWith(<InvoiceHarness />, { objects: L2C_OBJECTS, lang });
+    // Issuing is the invoice's next step: a button; voiding is in the menu.
+    const button = await screen.findByTestId('action-issue');
+    expect(button.tagName).toBe('BUTTON');
+    expect(button.textContent).toContain(issue);
+    fireEvent.click(screen.getByTestId('record-actions'));
+    expect((await screen.findByTestId('action-void')).textContent).toBe(voidLabel);
+
+    fireEvent.click(button);
+    expect(await screen.findByText(number)).toBeTruthy();
+    expect(screen.getByText(date)).toBeTruthy();
+    fireEvent.click(screen.getByTestId('action-submit'));
+    expect(await screen.findByText(missing)).toBeTruthy();
+    fireEvent.change(screen.getByTestId('action-form').querySelector('input#tax_invoice_number') as Element, { target: { value: '24312000000012345678' } });
+    fireEvent.click(screen.getByTestId('action-submit'));
+    await waitFor(() => expect(onDone).toHaveBeenCalledWith({ status: 'issued' }, null));
+    const post = sent.find((s) => s.method === 'POST');
+    expect(post?.url).toBe('/api/v1/records/invoice/I1/issue');
+    expect(post?.body).toEqual({ tax_invoice_number: '24312000000012345678' });
+  });
 });

@@ -62,6 +62,8 @@ const FIELD_KEYS: Record<string, MessageKey> = {
   due_date: 'actions.field.due_date',
   percent: 'actions.field.percent',
   amount: 'actions.field.amount',
+  tax_invoice_number: 'actions.field.tax_invoice_number',
+  issued_on: 'actions.field.issued_on',
 };
 
 /** Words for the enum values the l2c actions use. */
@@ -232,7 +234,7 @@ export function visibleActions(actions: RecordAction[], hidden: string[] = []): 
 }
 
 /** Actions worth a button, in this order (the server lists actions by name). */
-const PRIMARY = ['submit', 'create_quote', 'create_contract', 'create_order', 'installments'];
+const PRIMARY = ['submit', 'create_quote', 'create_contract', 'create_order', 'installments', 'issue', 'request_invoice'];
 
 /** The available primary actions shown as buttons (at most `max`). */
 export function primaryActions(actions: RecordAction[], max: number): RecordAction[] {

@@ -110,6 +110,7 @@ def upgrade() -> None:
         op.create_table(
             "keyi_report_alert_sample",
             sa.Column("alert_id", _UUID, primary_key=True),
+            sa.Column("user_id", _UUID, primary_key=True),  # whose view of the report
             sa.Column("taken_at", sa.DateTime, primary_key=True),
             sa.Column("value", sa.Numeric(38, 10), nullable=True),
         )
