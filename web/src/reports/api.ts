@@ -1,23 +1,37 @@
 /**
  * The reports API as the web app calls it: folders, saved reports, runs, exports and the
- * analytics settings (issue 14's contract, /work/shared c14).
+ * analytics settings.
  *
- * The definition's parts (groupings, measures, sort) come from the server's declared models in
- * schema.gen.ts. The saved-report, folder, export and settings routes were built in parallel
- * with these screens, so their shapes are written out here from the contract — this module is
- * the one place to switch to generated types once `make api-types` declares them (the answers
- * of `run` are plain dicts on the server and stay spelled out here, like records in types.ts).
+ * Request bodies are the server's declared models (schema.gen.ts, `make api-types`), with the
+ * app's recursive FilterNode in place of the one-level filter JSON Schema can declare. The
+ * answers are plain dicts on the server (a report, a folder, a run's result), so their shapes
+ * are written out here, like records in types.ts.
  */
 import { ApiError, buildHeaders, parseProblem, qs, request } from '../api/client';
 import type { components, paths } from '../api/schema.gen';
 import type { FilterNode, Labels, RecordData } from '../api/types';
 
 /**
- * Compiles only while the server declares the routes this module calls and that are on main
- * (schema.gen.ts): a renamed route fails the type check here. Add the saved-report routes when
- * they land.
+ * Compiles only while the server declares the routes this module calls (schema.gen.ts): a
+ * renamed route fails the type check here.
  */
-export type DeclaredRoutes = [paths['/api/v1/reports/run']['post']];
+export type DeclaredRoutes = [
+  paths['/api/v1/reports/run']['post'],
+  paths['/api/v1/reports']['get'],
+  paths['/api/v1/reports']['post'],
+  paths['/api/v1/reports/{report_id}']['get'],
+  paths['/api/v1/reports/{report_id}']['patch'],
+  paths['/api/v1/reports/{report_id}']['delete'],
+  paths['/api/v1/reports/{report_id}/restore']['post'],
+  paths['/api/v1/reports/{report_id}/run']['post'],
+  paths['/api/v1/reports/export']['post'],
+  paths['/api/v1/reports/{report_id}/export']['post'],
+  paths['/api/v1/report-folders']['get'],
+  paths['/api/v1/report-folders']['post'],
+  paths['/api/v1/report-folders/{folder_id}']['patch'],
+  paths['/api/v1/report-folders/{folder_id}']['delete'],
+  paths['/api/v1/analytics/settings']['get'],
+];
 
 type Schemas = components['schemas'];
 
@@ -44,32 +58,22 @@ export interface ReportDefinition {
   limit?: number | null;
   date_field?: string | null;
 }
-/** Compiles only while the app's definition is a body the server's run route accepts. */
-export const DEFINITION_IS_A_RUN_BODY: ReportDefinition extends Omit<Schemas['RunBody'], 'filter' | 'drill' | 'cursor'> ? true : never = true;
+/** Compiles only while the app's definition is the server's (its filter aside). */
+export const DEFINITION_IS_DECLARED: ReportDefinition extends Omit<Schemas['ReportDefinition'], 'filter'> ? true : never = true;
 
-export type ChartType = 'bar' | 'stacked_bar' | 'line' | 'area' | 'pie' | 'donut' | 'funnel' | 'kpi' | 'table';
+/** A report's chart as stored with it: `x` and `series` name groupings, `value` a value name,
+ * `target` a KPI's goal (a decimal: a number or its text), `horizontal` bars left to right. */
+export type ChartSpec = Schemas['Chart'];
+export type ChartType = ChartSpec['type'];
 export const CHART_TYPES: ChartType[] = ['bar', 'stacked_bar', 'line', 'area', 'pie', 'donut', 'funnel', 'kpi', 'table'];
-/** A report's chart as stored with it: `x` and `series` name groupings, `value` a value name. */
-export interface ChartSpec {
-  type: ChartType;
-  x?: string | null;
-  series?: string | null;
-  value?: string | null;
-  /** A KPI's goal. */
-  target?: number | null;
-  /** Bars drawn left to right. */
-  horizontal?: boolean;
-}
 
 /** A name or description: plain text (`{"": text}`) or text per language. */
 export type ReportText = string | Labels | Record<string, string> | null;
 
-export type SharingScope = 'private' | 'all' | 'roles' | 'departments';
-export interface Sharing {
-  scope: SharingScope;
-  roles?: string[];
-  departments?: string[];
-}
+export type Sharing = Schemas['Sharing'];
+export type SharingScope = Sharing['scope'];
+export type FolderInput = Schemas['FolderInput'];
+export type FolderChange = Schemas['FolderChange'];
 export interface ReportFolder {
   id: string;
   name: ReportText;
@@ -102,13 +106,10 @@ export interface ReportSummary {
 export interface SavedReport extends ReportSummary {
   definition: ReportDefinition;
 }
-export interface ReportInput {
-  name?: string | Record<string, string>;
-  description?: string | Record<string, string> | null;
-  folder_id?: string | null;
-  definition?: ReportDefinition;
-  chart?: ChartSpec | null;
-}
+type WithDefinition<B> = Omit<B, 'definition'> & { definition?: ReportDefinition };
+/** A new report (POST) and a change to one (PATCH; the version goes in If-Match). */
+export type ReportInput = WithDefinition<Schemas['ReportInput']> & { definition: ReportDefinition };
+export type ReportChange = WithDefinition<Omit<Schemas['ReportChange'], 'version'>>;
 
 // --- Results (POST …/run) ---
 export type ColumnKind = 'row_group' | 'column_group' | 'aggregate' | 'detail';
@@ -167,16 +168,11 @@ export interface TabularResult extends ResultBase {
 export type ReportResult = SummaryResult | MatrixResult | TabularResult;
 export type GroupedResult = SummaryResult | MatrixResult;
 
-export interface RunOptions {
-  drill?: GroupKey | null;
-  cursor?: string | null;
-  /** An extra filter ANDed to a saved report's (dashboards). */
-  filter?: FilterNode | null;
-}
+/** A run's options (SavedRunBody): a group to drill into, the next page, and an extra filter
+ * ANDed to a saved report's (dashboards). */
+export type RunOptions = Omit<Schemas['SavedRunBody'], 'filter'> & { filter?: FilterNode | null };
 
-export interface AnalyticsSettings {
-  fiscal_year_start_month: number;
-}
+export type AnalyticsSettings = Schemas['AnalyticsSettings'];
 
 export type ExportFormat = 'xlsx' | 'csv';
 
@@ -192,10 +188,10 @@ export const reportsApi = {
   folders(signal?: AbortSignal) {
     return request<{ folders: ReportFolder[] }>('/api/v1/report-folders', { signal });
   },
-  createFolder(body: { name: string; sharing?: Sharing }) {
+  createFolder(body: FolderInput) {
     return request<ReportFolder>('/api/v1/report-folders', { method: 'POST', body });
   },
-  updateFolder(id: string, body: { name?: string; sharing?: Sharing }) {
+  updateFolder(id: string, body: FolderChange) {
     return request<ReportFolder>(`/api/v1/report-folders/${enc(id)}`, { method: 'PATCH', body });
   },
   /** 409 `folder_not_empty` while reports or dashboards are in it. */
@@ -216,7 +212,7 @@ export const reportsApi = {
     return request<SavedReport>('/api/v1/reports', { method: 'POST', body: withoutEmpty(body) });
   },
   /** 412 `stale_version` when someone saved it since `version`. */
-  update(id: string, version: number, body: ReportInput) {
+  update(id: string, version: number, body: ReportChange) {
     return request<SavedReport>(`/api/v1/reports/${enc(id)}`, { method: 'PATCH', body, headers: ifMatch(version) });
   },
   /** Into the recycle bin. */

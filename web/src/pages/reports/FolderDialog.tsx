@@ -53,7 +53,7 @@ export function FolderDialog({ open, folder, canShare, onClose, onSaved }: Props
     setScope(sharing.scope);
     setErrors({});
     setFailure(null);
-    const ids = (list?: string[]) => (list ?? []).map((id) => ({ value: id, label: id }));
+    const ids = (list?: string[] | null) => (list ?? []).map((id) => ({ value: id, label: id }));
     setRoles(ids(sharing.roles));
     setDepartments(ids(sharing.departments));
     // The folder stores ids: show the roles' and departments' names.
@@ -64,7 +64,7 @@ export function FolderDialog({ open, folder, canShare, onClose, onSaved }: Props
     const ctrl = new AbortController();
     void fetchTitles(wanted, getObject, ctrl.signal).then((titles) => {
       if (ctrl.signal.aborted) return;
-      const named = (list?: string[]) => (list ?? []).map((id) => ({ value: id, label: titles.get(id) ?? id }));
+      const named = (list?: string[] | null) => (list ?? []).map((id) => ({ value: id, label: titles.get(id) ?? id }));
       setRoles(named(sharing.roles));
       setDepartments(named(sharing.departments));
     });

@@ -26,7 +26,7 @@ import {
   type ExportFormat,
   type GroupKey,
   type ReportFolder,
-  type ReportInput,
+  type ReportChange,
   type ReportResult,
   type ReportType,
   type SavedReport,
@@ -204,7 +204,7 @@ export default function ReportBuilderPage() {
     if (!definition || !state) return;
     setSaving(true);
     setFailure(null);
-    const body: ReportInput = { definition, chart: state.chart };
+    const body: ReportChange = { definition, chart: state.chart };
     // A name stored in several languages is only replaced when it was edited here.
     if (!saved || mode === 'saveAs' || name.trim() !== textOf(saved.name, lang)) body.name = (newName ?? name).trim();
     if (!saved || mode === 'saveAs' || description.trim() !== textOf(saved.description, lang)) body.description = description.trim() || null;
@@ -212,7 +212,7 @@ export default function ReportBuilderPage() {
       const r =
         mode === 'save' && saved
           ? await reportsApi.update(saved.id, saved.version, body)
-          : await reportsApi.create({ ...body, name: (newName ?? name).trim(), folder_id: folderId ?? null });
+          : await reportsApi.create({ ...body, definition, name: (newName ?? name).trim(), folder_id: folderId ?? null });
       setDialog(null);
       message.success(t('common.saved'));
       navigate(`/reports/${encodeURIComponent(r.id)}`);
