@@ -27,6 +27,7 @@ const TargetsPage = lazy(() => import('./targets/TargetsPage'));
 const DashboardsPage = lazy(() => import('./pages/dashboards/DashboardsPage'));
 const DashboardPage = lazy(() => import('./pages/dashboards/DashboardPage'));
 const PipelinePage = lazy(() => import('./pages/analytics/PipelinePage'));
+const ReportsSection = lazy(() => import('./pages/reports/ReportsSection'));
 
 
 function Localised({ children }: { children: ReactNode }) {
@@ -81,6 +82,7 @@ export function AppRoutes() {
           <Route path="dashboards" element={<DashboardsPage />} />
           <Route path="dashboards/:id" element={<DashboardPage />} />
           <Route path="analytics/pipeline" element={<PipelinePage />} />
+          <Route path="reports/*" element={<ReportsSection />} />
           <Route path="setup/*" element={<SetupPage />} />
           <Route path="profile" element={<ProfilePage />} />
           <Route path="approvals" element={<ApprovalsPage />} />

@@ -56,7 +56,7 @@ export function runAnswer(): DashboardRun {
         id: 'pipe',
         kind: 'report',
         report: { id: REPORT_ID, name: { en: 'Pipeline by stage', 'zh-CN': '各阶段商机' } },
-        chart: { type: 'bar', x: 'stage', value: 'sum_amount' },
+        chart: { type: 'table' },
         filters_ignored: ['pipeline'],
         result: {
           type: 'summary',

@@ -1,8 +1,11 @@
 /**
  * How a report widget draws its result: the one place the dashboard reaches the chart
- * renderer. Today a compact table of the groups and totals; the reports screens' `ReportChart`
- * (web/src/reports/) takes the same result and chart config and replaces the body below.
+ * renderer — the reports screens' `ReportChart` (bars, lines, pies, funnels, KPI cards) when
+ * the widget or its report has a chart, else a compact table of the groups and totals.
  */
+import { ReportChart } from '../reports/ReportResultView';
+import type { ChartSpec, ReportResult as FullResult } from '../reports/api';
+import { useReportFormat } from '../reports/useReportFormat';
 import type { ChartConfig, ReportResult } from './api';
 import { ResultTable } from './ResultTable';
 
@@ -14,6 +17,9 @@ export interface WidgetChartProps {
   height: number;
 }
 
-export function WidgetChart({ result }: WidgetChartProps) {
-  return <ResultTable result={result} />;
+export function WidgetChart({ result, chart, height }: WidgetChartProps) {
+  const full = result as unknown as FullResult;
+  const format = useReportFormat(full);
+  if (!chart || chart.type === 'table' || full.type === 'tabular') return <ResultTable result={result} />;
+  return <ReportChart result={full} chart={chart as unknown as ChartSpec} format={format} height={height} />;
 }

@@ -1,6 +1,7 @@
 import type { DashboardsKey } from './dashboards-en';
 import type { AnalyticsKey } from './analytics-en';
 import type { L2cKey } from './l2c-en';
+import type { ReportsKey } from './reports-en';
 import type { SetupKey } from './setup-en';
 import type { TargetsKey } from './targets-en';
 
@@ -250,6 +251,12 @@ const en = {
   'rel.last_quarter': 'Last quarter',
   'rel.this_year': 'This year',
   'rel.last_year': 'Last year',
+  'rel.this_fiscal_quarter': 'This fiscal quarter',
+  'rel.last_fiscal_quarter': 'Last fiscal quarter',
+  'rel.next_fiscal_quarter': 'Next fiscal quarter',
+  'rel.this_fiscal_year': 'This fiscal year',
+  'rel.last_fiscal_year': 'Last fiscal year',
+  'rel.next_fiscal_year': 'Next fiscal year',
   'rel.last_n_days': 'Last N days',
   'rel.next_n_days': 'Next N days',
   'rel.last_n_days.n': 'Last {n} days',
@@ -872,6 +879,7 @@ const en = {
   'tasks.today': "Today",
 
   'nav.approvals': "Approvals",
+  'nav.reports': 'Reports',
   'approvals.title': "Approvals",
   'approvals.subtitle': "Approvals waiting for you, the ones you submitted and the ones you decided",
   'approvals.refresh': "Refresh",
@@ -1012,8 +1020,16 @@ const en = {
 
 /** Keys of this catalogue (loaded with the app); Setup's own are in setup-en.ts, the
  * lead-to-cash screens' in l2c-en.ts, the target screens' in targets-en.ts, the dashboards' in
- * dashboards-en.ts (each registered when its pages load). */
+ * dashboards-en.ts, the reports' in reports-en.ts, the pipeline analytics' in analytics-en.ts
+ * (each registered when its pages load). */
 export type CoreKey = keyof typeof en;
-export type MessageKey = CoreKey | SetupKey | L2cKey | TargetsKey | DashboardsKey | AnalyticsKey;
+export type MessageKey =
+  | CoreKey
+  | SetupKey
+  | L2cKey
+  | TargetsKey
+  | DashboardsKey
+  | AnalyticsKey
+  | ReportsKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

@@ -71,10 +71,17 @@ export const RELATIVE_PERIODS = [
   'last_quarter',
   'this_year',
   'last_year',
+  // The tenant's fiscal periods (its fiscal year's start month; FY2026 is the one starting in 2026).
+  'this_fiscal_quarter',
+  'last_fiscal_quarter',
+  'next_fiscal_quarter',
+  'this_fiscal_year',
+  'last_fiscal_year',
+  'next_fiscal_year',
 ] as const;
 export const RELATIVE_N = ['last_n_days', 'next_n_days'] as const;
 
-const RELATIVE_RE = /^(today|yesterday|tomorrow|(this|last|next)_(week|month|quarter|year)|(last|next)_n_(days|weeks|months):\d{1,4})$/;
+const RELATIVE_RE = /^(today|yesterday|tomorrow|(this|last|next)_(week|month|quarter|year)|(this|last|next)_fiscal_(quarter|year)|(last|next)_n_(days|weeks|months):\d{1,4})$/;
 export function isRelativeDate(v: unknown): v is string {
   return typeof v === 'string' && RELATIVE_RE.test(v);
 }

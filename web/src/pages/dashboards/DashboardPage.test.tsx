@@ -8,6 +8,9 @@ import { stubApi, type Sent } from '../../test/fetch';
 import { renderWith } from '../../test/render';
 import DashboardPage from './DashboardPage';
 
+// A chart widget draws with ECharts, which needs a real canvas (the browser journey draws it).
+vi.mock('../../charts/EChart', () => ({ default: () => <div data-testid="echart" /> }));
+
 beforeEach(() => {
   // Only the clock: antd's timers stay real. 15 May 2026 is in the fiscal quarter from May
   // when the fiscal year starts in February (calendar: the quarter from April).
