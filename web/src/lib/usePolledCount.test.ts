@@ -1,5 +1,5 @@
 import { act, renderHook, waitFor } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { usePolledCount } from './usePolledCount';
 
 describe('usePolledCount', () => {
@@ -15,5 +15,24 @@ describe('usePolledCount', () => {
       pending[0](0); // …then the older, stale one
     });
     await waitFor(() => expect(result.current.count).toBe(1));
+  });
+
+  afterEach(() => vi.useRealTimers());
+
+  it('asks again on focus even when a poll ran just before, but once for focus and visibility together', () => {
+    vi.useFakeTimers();
+    let asked = 0;
+    const fetchCount = () => {
+      asked += 1;
+      return Promise.resolve(asked);
+    };
+    renderHook(() => usePolledCount(fetchCount, 30_000));
+    expect(asked).toBe(1); // on mount
+    act(() => vi.advanceTimersByTime(30_000)); // a poll…
+    expect(asked).toBe(2);
+    act(() => window.dispatchEvent(new Event('focus'))); // …then someone comes back to look
+    expect(asked).toBe(3);
+    act(() => document.dispatchEvent(new Event('visibilitychange'))); // fired with the focus
+    expect(asked).toBe(3);
   });
 });

@@ -23,9 +23,13 @@ export function usePolledCount(fetchCount: () => Promise<number>, pollMs: number
   const latest = useRef(0);
 
   const refresh = useCallback((force = false) => {
-    const now = Date.now();
-    if (!force && now - lastAt.current < MIN_REFRESH_MS) return;
-    lastAt.current = now;
+    // Only focus and visibility are merged with each other: a poll that happened to run just
+    // before must not swallow the refresh of someone coming back to look.
+    if (!force) {
+      const now = Date.now();
+      if (now - lastAt.current < MIN_REFRESH_MS) return;
+      lastAt.current = now;
+    }
     const request = ++latest.current;
     fetchCount()
       .then((n) => {
