@@ -15,23 +15,20 @@ at a scheduled run notifies once for that run (a dedupe key per alert, recipient
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from croniter import croniter
 
-from keyi.platform.analytics import folders
+from keyi.platform.analytics import folders, scheduled
 from keyi.platform.analytics.readers import as_user, expand_recipients
 from keyi.platform.analytics.run import run_report
 from keyi.platform.analytics.spec import ReportSpec, value_name
 from keyi.platform.analytics.tables import alert_sample_table, report_alert_table, report_table
-from keyi.platform.automation.schedule import next_due
-from keyi.platform.errors import FieldErrors, Forbidden, KeyiError, NotFound
+from keyi.platform.errors import FieldErrors, KeyiError
 from keyi.platform.fieldtypes import datetime_json
 from keyi.platform.i18n import label
-from keyi.platform.ids import is_id, new_id
 from keyi.platform.notifications import notify
 
 if TYPE_CHECKING:
@@ -105,49 +102,6 @@ def check_condition(spec: ReportSpec, condition: Any, errors: FieldErrors) -> di
     return clean
 
 
-def _check_recipients(ctx: Context, recipients: Any, errors: FieldErrors) -> dict[str, Any]:
-    if recipients is None:
-        return {"users": [], "roles": []}
-    if not isinstance(recipients, dict) or set(recipients) - {"users", "roles"}:
-        errors.add("recipients", "invalid_request")
-        return {}
-    clean: dict[str, list[str]] = {}
-    for key in ("users", "roles"):
-        ids = recipients.get(key) or []
-        if not isinstance(ids, list) or len(ids) > 200 or not all(is_id(i) for i in ids):
-            errors.add(f"recipients.{key}", "invalid_id")
-            continue
-        clean[key] = list(dict.fromkeys(ids))
-    if clean.get("roles") and not ctx.policy.can_manage_metadata():
-        raise Forbidden("alert_roles_need_admin")
-    return clean
-
-
-def _report(ctx: Context, report_id: Any, where: str = "report_id") -> Any:
-    """A report the caller may read (the alert's subject), else 422 on ``where``."""
-    row = None
-    if is_id(report_id):
-        row = ctx.conn.execute(
-            sa.select(report_table).where(
-                report_table.c.id == report_id, report_table.c.deleted_at.is_(None)
-            )
-        ).first()
-    if row is None or not folders.item_readable(ctx, row, folders.folder_row(ctx, row.folder_id)):
-        errors = FieldErrors()
-        errors.add(where, "not_found")
-        errors.raise_if_any()
-    return row
-
-
-def _schedule(schedule: Any, errors: FieldErrors) -> str:
-    if schedule is None:
-        return DEFAULT_SCHEDULE
-    if not isinstance(schedule, str) or len(schedule) > 100 or not croniter.is_valid(schedule):
-        errors.add("schedule", "invalid_cron")
-        return DEFAULT_SCHEDULE
-    return schedule
-
-
 # ------------------------------------------------------------------ CRUD
 def alert_json(row: Any) -> dict[str, Any]:
     return {
@@ -168,21 +122,16 @@ def alert_json(row: Any) -> dict[str, Any]:
 
 def list_alerts(ctx: Context, report_id: str | None = None) -> list[dict[str, Any]]:
     """The caller's alerts (administrators: everyone's)."""
-    stmt = sa.select(alerts).order_by(alerts.c.created_at)
-    if not ctx.policy.can_manage_metadata():
-        stmt = stmt.where(alerts.c.owner_id == ctx.actor.id)
-    if report_id is not None:
-        stmt = stmt.where(alerts.c.report_id == report_id)
-    return [alert_json(r) for r in ctx.conn.execute(stmt)]
+    return [alert_json(r) for r in scheduled.owned_rows(ctx, alerts, report_id)]
 
 
 def _values(ctx: Context, data: dict[str, Any], current: Any | None) -> dict[str, Any]:
     errors = FieldErrors()
-    for key in sorted(
-        set(data) - {"report_id", "name", "condition", "schedule", "recipients", "active"}
-    ):
-        errors.add(key, "unknown_field")
-    report = _report(ctx, data.get("report_id", current.report_id if current else None))
+    known = {"report_id", "name", "condition", "schedule", "recipients", "active"}
+    scheduled.unknown_keys(data, known, errors)
+    report = scheduled.readable_report(
+        ctx, data.get("report_id", current.report_id if current else None)
+    )
     spec = ReportSpec.from_json(report.definition)
     name = data.get("name", current.name if current else None)
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
@@ -190,8 +139,10 @@ def _values(ctx: Context, data: dict[str, Any], current: Any | None) -> dict[str
     condition = check_condition(
         spec, data.get("condition", current.condition if current else None), errors
     )
-    schedule = _schedule(data.get("schedule", current.schedule if current else None), errors)
-    recipients = _check_recipients(
+    schedule = scheduled.check_schedule(
+        data.get("schedule", current.schedule if current else None), DEFAULT_SCHEDULE, errors
+    )
+    recipients = scheduled.check_recipients(
         ctx, data.get("recipients", current.recipients if current else None), errors
     )
     active = data.get("active", current.active if current else True)
@@ -205,37 +156,17 @@ def _values(ctx: Context, data: dict[str, Any], current: Any | None) -> dict[str
         "schedule": schedule,
         "recipients": recipients,
         "active": active,
-        "next_run_at": next_due_at(ctx, schedule, ctx.now()),
+        "next_run_at": scheduled.next_due_at(ctx, schedule, ctx.now()),
     }
-
-
-def next_due_at(ctx: Context, schedule: str, after: datetime) -> datetime:
-    local = after.replace(tzinfo=None)
-    from keyi.platform.automation.model import ScheduleTrigger
-
-    return next_due(ScheduleTrigger(type="schedule", cron=schedule), local, ctx.time_zone)
 
 
 def create_alert(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     values = _values(ctx, data, None)
-    now = ctx.now()
-    alert_id = new_id()
-    ctx.conn.execute(
-        sa.insert(alerts).values(
-            id=alert_id, owner_id=ctx.actor.id, created_at=now, updated_at=now, **values
-        )
-    )
-    ctx.audit("report_alert.create", alert_id=alert_id, report_id=values["report_id"])
-    return get_alert(ctx, alert_id)
+    return get_alert(ctx, scheduled.insert_owned(ctx, alerts, values, "report_alert.create"))
 
 
 def _own(ctx: Context, alert_id: str) -> Any:
-    row = None
-    if is_id(alert_id):
-        row = ctx.conn.execute(sa.select(alerts).where(alerts.c.id == alert_id)).first()
-    if row is None or (row.owner_id != ctx.actor.id and not ctx.policy.can_manage_metadata()):
-        raise NotFound()
-    return row
+    return scheduled.owned_row(ctx, alerts, alert_id)
 
 
 def get_alert(ctx: Context, alert_id: str) -> dict[str, Any]:
@@ -245,10 +176,7 @@ def get_alert(ctx: Context, alert_id: str) -> dict[str, Any]:
 def update_alert(ctx: Context, alert_id: str, data: dict[str, Any]) -> dict[str, Any]:
     row = _own(ctx, alert_id)
     values = _values(ctx, data, row)
-    ctx.conn.execute(
-        sa.update(alerts).where(alerts.c.id == row.id).values(updated_at=ctx.now(), **values)
-    )
-    ctx.audit("report_alert.update", alert_id=row.id)
+    scheduled.update_owned(ctx, alerts, row.id, values, "report_alert.update")
     return get_alert(ctx, row.id)
 
 
@@ -297,7 +225,7 @@ def check_now(ctx: Context, alert_id: str) -> dict[str, Any]:
     """The alert for the caller, now, in their view: its value and whether it holds (nothing
     stored, nobody told) — what the alert editor shows while setting a threshold."""
     row = _own(ctx, alert_id)
-    report = _report(ctx, row.report_id)
+    report = scheduled.readable_report(ctx, row.report_id)
     result = run_report(ctx, ReportSpec.from_json(report.definition), saved=True)
     holds, shown = _holds(ctx, row, str(ctx.actor.id), result, store=False)
     return {"holds": holds, "value": shown}
@@ -391,12 +319,7 @@ def _tell(ctx: Context, row: Any, report: Any, user_id: str, shown: Any, run_key
 def run_due_alerts(ctx: Context) -> int:
     """The scheduler's round: every active alert whose time has come, then its next time."""
     now = ctx.now()
-    due = ctx.conn.execute(
-        sa.select(alerts)
-        .where(alerts.c.active.is_(True), alerts.c.next_run_at <= now)
-        .order_by(alerts.c.next_run_at)
-        .limit(100)
-    ).all()
+    due = scheduled.due_rows(ctx, alerts, now)
     fired = 0
     for row in due:
         outcome = evaluate(ctx, row, run_key=row.next_run_at.isoformat())
@@ -406,7 +329,7 @@ def run_due_alerts(ctx: Context) -> int:
             .where(alerts.c.id == row.id)
             .values(
                 last_run_at=now,
-                next_run_at=next_due_at(ctx, row.schedule, now),
+                next_run_at=scheduled.next_due_at(ctx, row.schedule, now),
                 **({"last_fired_at": now} if outcome["fired"] else {}),
             )
         )

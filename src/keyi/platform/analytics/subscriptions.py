@@ -17,15 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from keyi.platform.analytics import alerts as _alerts
-from keyi.platform.analytics import export, folders
+from keyi.platform.analytics import export, folders, scheduled
 from keyi.platform.analytics.readers import as_user, expand_recipients
 from keyi.platform.analytics.spec import ReportSpec
 from keyi.platform.analytics.tables import report_subscription_table, report_table
-from keyi.platform.errors import FieldErrors, KeyiError, NotFound
+from keyi.platform.errors import FieldErrors, KeyiError
 from keyi.platform.fieldtypes import datetime_json
 from keyi.platform.i18n import label
-from keyi.platform.ids import is_id, new_id
 from keyi.platform.jobs.queue import ClaimedJob, enqueue
 from keyi.platform.jobs.registry import job_handler
 from keyi.platform.notifications.email import absolute_url
@@ -38,6 +36,7 @@ log = logging.getLogger("keyi.reports")
 
 EMAIL_JOB = "report.email"
 FORMATS = ("xlsx", "csv", "link")
+DEFAULT_SCHEDULE = "0 8 * * 1"  # Mondays at 08:00, the tenant's time
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 subscriptions = report_subscription_table
 TEMPLATE = MessageTemplate(
@@ -78,27 +77,23 @@ def subscription_json(row: Any) -> dict[str, Any]:
 
 
 def list_subscriptions(ctx: Context, report_id: str | None = None) -> list[dict[str, Any]]:
-    stmt = sa.select(subscriptions).order_by(subscriptions.c.created_at)
-    if not ctx.policy.can_manage_metadata():
-        stmt = stmt.where(subscriptions.c.owner_id == ctx.actor.id)
-    if report_id is not None:
-        stmt = stmt.where(subscriptions.c.report_id == report_id)
-    return [subscription_json(r) for r in ctx.conn.execute(stmt)]
+    return [subscription_json(r) for r in scheduled.owned_rows(ctx, subscriptions, report_id)]
 
 
 def _values(ctx: Context, data: dict[str, Any], current: Any | None) -> dict[str, Any]:
     errors = FieldErrors()
     known = {"report_id", "schedule", "format", "recipients", "active"}
-    for key in sorted(set(data) - known):
-        errors.add(key, "unknown_field")
-    report = _alerts._report(ctx, data.get("report_id", current.report_id if current else None))
-    schedule = _alerts._schedule(
-        data.get("schedule", current.schedule if current else None), errors
+    scheduled.unknown_keys(data, known, errors)
+    report = scheduled.readable_report(
+        ctx, data.get("report_id", current.report_id if current else None)
+    )
+    schedule = scheduled.check_schedule(
+        data.get("schedule", current.schedule if current else None), DEFAULT_SCHEDULE, errors
     )
     fmt = data.get("format", current.format if current else "xlsx")
     if fmt not in FORMATS:
         errors.add("format", "invalid_choice")
-    recipients = _alerts._check_recipients(
+    recipients = scheduled.check_recipients(
         ctx, data.get("recipients", current.recipients if current else None), errors
     )
     active = data.get("active", current.active if current else True)
@@ -111,30 +106,18 @@ def _values(ctx: Context, data: dict[str, Any], current: Any | None) -> dict[str
         "format": fmt,
         "recipients": recipients,
         "active": active,
-        "next_run_at": _alerts.next_due_at(ctx, schedule, ctx.now()),
+        "next_run_at": scheduled.next_due_at(ctx, schedule, ctx.now()),
     }
 
 
 def create_subscription(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     values = _values(ctx, data, None)
-    now = ctx.now()
-    sub_id = new_id()
-    ctx.conn.execute(
-        sa.insert(subscriptions).values(
-            id=sub_id, owner_id=ctx.actor.id, created_at=now, updated_at=now, **values
-        )
-    )
-    ctx.audit("report_subscription.create", subscription_id=sub_id, report_id=values["report_id"])
+    sub_id = scheduled.insert_owned(ctx, subscriptions, values, "report_subscription.create")
     return subscription_json(_own(ctx, sub_id))
 
 
 def _own(ctx: Context, sub_id: str) -> Any:
-    row = None
-    if is_id(sub_id):
-        row = ctx.conn.execute(sa.select(subscriptions).where(subscriptions.c.id == sub_id)).first()
-    if row is None or (row.owner_id != ctx.actor.id and not ctx.policy.can_manage_metadata()):
-        raise NotFound()
-    return row
+    return scheduled.owned_row(ctx, subscriptions, sub_id)
 
 
 def get_subscription(ctx: Context, sub_id: str) -> dict[str, Any]:
@@ -144,12 +127,7 @@ def get_subscription(ctx: Context, sub_id: str) -> dict[str, Any]:
 def update_subscription(ctx: Context, sub_id: str, data: dict[str, Any]) -> dict[str, Any]:
     row = _own(ctx, sub_id)
     values = _values(ctx, data, row)
-    ctx.conn.execute(
-        sa.update(subscriptions)
-        .where(subscriptions.c.id == row.id)
-        .values(updated_at=ctx.now(), **values)
-    )
-    ctx.audit("report_subscription.update", subscription_id=row.id)
+    scheduled.update_owned(ctx, subscriptions, row.id, values, "report_subscription.update")
     return get_subscription(ctx, row.id)
 
 
@@ -163,12 +141,7 @@ def delete_subscription(ctx: Context, sub_id: str) -> None:
 def run_due_subscriptions(ctx: Context) -> int:
     """The scheduler's round: one email job per recipient of every subscription now due."""
     now = ctx.now()
-    due = ctx.conn.execute(
-        sa.select(subscriptions)
-        .where(subscriptions.c.active.is_(True), subscriptions.c.next_run_at <= now)
-        .order_by(subscriptions.c.next_run_at)
-        .limit(100)
-    ).all()
+    due = scheduled.due_rows(ctx, subscriptions, now)
     queued = 0
     for row in due:
         run_key = row.next_run_at.isoformat()
@@ -189,7 +162,7 @@ def run_due_subscriptions(ctx: Context) -> int:
         ctx.conn.execute(
             sa.update(subscriptions)
             .where(subscriptions.c.id == row.id)
-            .values(last_sent_at=now, next_run_at=_alerts.next_due_at(ctx, row.schedule, now))
+            .values(last_sent_at=now, next_run_at=scheduled.next_due_at(ctx, row.schedule, now))
         )
     return queued
 
