@@ -1392,7 +1392,8 @@ export interface paths {
         /**
          * Run Dashboard
          * @description Every widget for the reader, narrowed by the filters: `{widgets: [{id, kind, result?,
-         *     error?: {status, code}, filters_ignored?}]}`. One widget's 403/404/422 is its own.
+         *     chart?, sort? (a report widget's), error?: {status, code}, filters_ignored?}]}`. One
+         *     widget's 403/404/422 is its own.
          */
         post: operations["run_dashboard_api_v1_dashboards__dashboard_id__run_post"];
         delete?: never;

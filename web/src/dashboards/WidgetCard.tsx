@@ -48,7 +48,7 @@ function WidgetBody({ widget, run, running, filters }: Pick<Props, 'widget' | 'r
     widget.kind === 'kpi' && isKpiResult(run.result) ? (
       <KpiCard result={run.result as KpiResult} comparing={widget.compare !== 'none'} />
     ) : (
-      <WidgetChart result={run.result as ReportResult} chart={widget.chart ?? run.chart ?? null} height={heightPx(widget.h) - CHROME_PX} />
+      <WidgetChart result={run.result as ReportResult} chart={widget.chart ?? run.chart ?? null} sort={run.sort} height={heightPx(widget.h) - CHROME_PX} />
     );
   return (
     <>

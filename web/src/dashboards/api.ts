@@ -148,6 +148,8 @@ export interface WidgetRun {
   error?: WidgetError;
   report?: { id: string; name: Label } | null;
   chart?: ChartConfig | null;
+  /** A report widget's sort, as its report stores it (keys are groupings or value names). */
+  sort?: { key: string; direction: 'asc' | 'desc' }[];
   filters_ignored?: string[];
 }
 

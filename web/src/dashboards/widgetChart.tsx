@@ -2,9 +2,15 @@
  * How a report widget draws its result: the one place the dashboard reaches the chart
  * renderer — the reports screens' `ReportChart` (bars, lines, pies, funnels, KPI cards) when
  * the widget or its report has a chart, else a compact table of the groups and totals.
+ *
+ * The groups come in the order the report's own screens show them (`inOptionOrder`): the server
+ * orders picklist keys by stored value, so a funnel of stages would otherwise read
+ * "commitment, lost, proposal…" on the dashboard and "prospecting, qualification…" in the report.
  */
+import { useMemo } from 'react';
 import { ReportChart } from '../reports/ReportResultView';
-import type { ChartSpec, ReportResult as FullResult } from '../reports/api';
+import type { ChartSpec, ReportResult as FullResult, ReportSort } from '../reports/api';
+import { inOptionOrder } from '../reports/pivot';
 import { useReportFormat } from '../reports/useReportFormat';
 import type { ChartConfig, ReportResult } from './api';
 import { ResultTable } from './ResultTable';
@@ -13,13 +19,17 @@ export interface WidgetChartProps {
   result: ReportResult;
   /** The widget's own chart, else its report's (null: a table). */
   chart: ChartConfig | null;
+  /** The report's sort (a sort on a value keeps the server's ranking). */
+  sort?: ReportSort[];
   /** Pixels the chart may use (the widget's body). */
   height: number;
 }
 
-export function WidgetChart({ result, chart, height }: WidgetChartProps) {
-  const full = result as unknown as FullResult;
+const NO_SORT: ReportSort[] = [];
+
+export function WidgetChart({ result, chart, sort, height }: WidgetChartProps) {
+  const full = useMemo(() => inOptionOrder(result as unknown as FullResult, sort ?? NO_SORT), [result, sort]);
   const format = useReportFormat(full);
-  if (!chart || chart.type === 'table' || full.type === 'tabular') return <ResultTable result={result} />;
+  if (!chart || chart.type === 'table' || full.type === 'tabular') return <ResultTable result={full as unknown as ReportResult} />;
   return <ReportChart result={full} chart={chart as unknown as ChartSpec} format={format} height={height} />;
 }

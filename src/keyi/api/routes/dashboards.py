@@ -210,7 +210,8 @@ def run_dashboard(
     dashboard_id: str, request: Request, body: DashboardRunBody | None = None
 ) -> JSONResponse:
     """Every widget for the reader, narrowed by the filters: `{widgets: [{id, kind, result?,
-    error?: {status, code}, filters_ignored?}]}`. One widget's 403/404/422 is its own."""
+    chart?, sort? (a report widget's), error?: {status, code}, filters_ignored?}]}`. One
+    widget's 403/404/422 is its own."""
     filters = None
     if body is not None and "filters" in body.model_fields_set and body.filters is not None:
         filters = body.filters.model_dump(exclude_unset=True)

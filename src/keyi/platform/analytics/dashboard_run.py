@@ -62,6 +62,9 @@ def _run_widget(
             answer["result"] = _kpi(ctx, widget, report, spec, filters, applied)
         else:
             answer["chart"] = widget.get("chart") or report.chart
+            # The report's sort, so the widget orders its groups as the report's own screen
+            # does (picklist keys in option order unless a value ranks them).
+            answer["sort"] = spec.sort
             answer["result"] = run_report(ctx, applied.narrow(spec), saved=True)
     except KeyiError as exc:
         answer.pop("result", None)
