@@ -51,6 +51,11 @@ def small_amount(seq: int) -> str:
     return f"{seq % 900 + 1}.{seq % 100:02d}"
 
 
+def small_tax(seq: int) -> str:
+    """A tax below every small amount (the tax is part of the amount including it)."""
+    return f"0.{seq % 100:02d}"
+
+
 def period_start(seq: int) -> str:
     """A first of January: the first day of a month, a quarter and a (calendar fiscal) year
     alike, whatever period type a sales target has; one year per sequence number keeps every
@@ -66,7 +71,17 @@ SPECIAL: dict[tuple[str, str], Any] = {
     ("contract", "end_date"): later_date,  # not before start_date
     ("price_book", "valid_to"): later_date,  # not before valid_from
     ("payment", "amount"): small_amount,  # within its plan's open amount
+    ("invoice", "amount"): small_amount,  # within its contract's amount not yet invoiced
+    ("invoice", "tax"): small_tax,  # part of the amount
+    # Pooled orders have no lines (a grand total of 0, nothing to invoice): invoices are the
+    # pooled contracts' only.
+    ("invoice", "order"): lambda seq: None,
 }
+
+# Lookups the per-field round trip leaves alone: an invoice on an order is bounded by the
+# order's grand total, and pooled orders have no lines (nothing to invoice); invoices are
+# exercised on contracts, and the order ceiling by tests/integration/test_l2c_invoices.py.
+UNCHANGED: frozenset[tuple[str, str]] = frozenset({("invoice", "order")})
 
 # Picklist values after which a hook refuses every edit (a converted lead is a record of its
 # conversion, which the convert action sets): a record given one could not be changed on, so
