@@ -181,3 +181,9 @@ def expire_link(platform: Platform, table: str, token: str) -> None:
             .where(links.c.token_hash == token_hash(token))
             .values(expires_at=utcnow() - timedelta(minutes=1))
         )
+
+
+def user_made(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Report folders, reports or dashboards a user made: without those the packages ship
+    (the sales package files its standard reports in a shared folder of every company)."""
+    return [item for item in items if item.get("package") is None]

@@ -17,7 +17,7 @@ from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
 from keyi.provisioning import add_user
 from tests.conftest import ADMIN_PASSWORD, login
-from tests.integration.helpers import add_role, rights
+from tests.integration.helpers import add_role, rights, user_made
 
 SYSTEM = Actor.system("test")
 DEFINITION = {"object": "account", "group_by": [{"field": "grade"}]}
@@ -90,11 +90,11 @@ def _report(client: TestClient, folder_id: str | None, name: str = "r") -> str:
 def _folders(client: TestClient) -> set[str]:
     response = client.get("/api/v1/report-folders")
     assert response.status_code == 200, response.text
-    return {f["name"][""] for f in response.json()["folders"]}
+    return {f["name"][""] for f in user_made(response.json()["folders"])}
 
 
 def _reports(client: TestClient) -> set[str]:
-    return {r["name"][""] for r in client.get("/api/v1/reports").json()["reports"]}
+    return {r["name"][""] for r in user_made(client.get("/api/v1/reports").json()["reports"])}
 
 
 def test_sharing_by_everyone_role_and_department(client: TestClient, company: Company) -> None:
@@ -147,7 +147,7 @@ def test_sharing_by_everyone_role_and_department(client: TestClient, company: Co
 
 
 def _folder_rows(client: TestClient) -> list[dict[str, Any]]:
-    return list(client.get("/api/v1/report-folders").json()["folders"])
+    return user_made(client.get("/api/v1/report-folders").json()["folders"])
 
 
 def test_private_folders_are_their_owners_alone(client: TestClient, company: Company) -> None:

@@ -417,7 +417,9 @@ def plans_in_their_documents_currency(ctx: Context, event: UpgradeEvent) -> str 
     """Plans written before their contract's or order's currency changed (before the hook above
     existed) get that currency. Written straight to the column, as the hook's writes would set
     it; recycle-bin plans too, so a restored plan is right. Idempotent: a second run finds
-    nothing to change."""
+    nothing to change. Nothing to do where the objects are not (yet) in the schema."""
+    if any(ctx.schema.get(name) is None for name in ("payment_plan", *PLAN_SOURCES)):
+        return None
     plans = ctx.object("payment_plan").table
     fixed = 0
     for source in PLAN_SOURCES:

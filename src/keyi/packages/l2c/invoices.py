@@ -349,7 +349,10 @@ def fill_invoiced_totals(ctx: Context, event: UpgradeEvent) -> str | None:
     """Contracts and orders from before ``invoiced_amount`` existed get it from their invoices
     (the hooks above keep it from then on): those with invoices, and any left empty (adding
     the field may have given the old rows its default, 0, or nothing). Recomputed from the
-    invoices, so running it again changes nothing."""
+    invoices, so running it again changes nothing. Nothing to do where the objects are not
+    (yet) in the schema."""
+    if any(ctx.schema.get(name) is None for name in ("invoice", "contract", "order")):
+        return None
     done = 0
     invoices = ctx.object("invoice").table
     for parent in ("contract", "order"):
