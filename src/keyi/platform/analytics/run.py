@@ -25,6 +25,7 @@ from keyi.platform.query.aggregate import MAX_GROUPS, AggregateSpec, run_aggrega
 from keyi.platform.query.filters import compile_filter
 from keyi.platform.query.listing import MAX_LIMIT, QuerySpec, run_query
 from keyi.platform.query.paths import PathError, PathResolver
+from keyi.platform.search.planning import plan_with_values
 
 if TYPE_CHECKING:
     from keyi.platform.context import Context
@@ -52,6 +53,11 @@ def run_report(
     a 403 rather than a 422. ``drill``: the key of one group (a prefix of the groupings) — the
     answer is then that group's records, as a tabular report of the same columns."""
     spec.check_shape()
+    # A report's statement text is the same for every reader (the owner, department and share
+    # ids are parameters), so PostgreSQL soon runs it with a generic plan that cannot know one
+    # reader owns 8 % of the rows: measured at 1M accounts, a rep's stage × month report took
+    # 392 ms p50 with it against the 58 ms its plan for the values executes in.
+    plan_with_values(ctx.conn)
     if saved:
         require_readable(ctx, spec)
     columns = _columns(ctx, spec)

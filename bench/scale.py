@@ -1,21 +1,25 @@
-"""A lead-to-cash tenant grown to the 1M-account demo's receivables by set-based SQL (PostgreSQL).
+"""A benchmark tenant grown to 1M accounts by set-based SQL (PostgreSQL), for read benchmarks.
 
-``python -m bench.l2c_scale --accounts 1000000 [--base 10000]``, then
-``python -m bench --accounts 1000000 --mix l2c --backend postgresql --only receivables``.
+``python -m bench.scale --accounts 1000000 --mix l2c [--base 10000]``, then
+``python -m bench --accounts 1000000 --mix l2c --backend postgresql --only receivables``;
+``python -m bench.scale --accounts 1000000 --mix lean``, then
+``python -m bench --accounts 1000000 --backend postgresql --only report_stage_month,...``.
 
-Seeding 1M accounts with the demo's documents through the records service takes hours on the
-benchmark VM (~650 records/s, ~10M records), and the receivables aging reads only three tables:
-payment plans, their contracts (the currency) and the accounts (the page's names). So this
-seeds the tenant the harness will look for (``bench<N>l2c``) with ``--base`` accounts through
-the demo as usual, then copies those accounts with their contracts and payment plans K times in
-one transaction with ``INSERT … SELECT … CROSS JOIN generate_series(1, K)``: copy k of a row
+Seeding 1M accounts with the demo's records through the records service takes hours on the
+benchmark VM (~650 records/s, ~2.5M records for the lean mix, ~10M with the documents), and
+the measured reads touch few tables: the receivables aging reads payment plans, their
+contracts (the currency) and the accounts (the page's names); the reports read opportunities
+and their accounts. So this seeds the tenant the harness will look for (``bench<N>`` for the
+lean mix, ``bench<N>l2c``) with ``--base`` accounts through the demo as usual, then copies the
+mix's objects (``COPIED``) K times in one transaction with
+``INSERT … SELECT … CROSS JOIN generate_series(1, K)``: copy k of a row
 gets the id ``md5(id || ':' || k)`` (so a plan's copy points at its contract's and its
 account's copies), every other column as the original — statuses, due dates, amounts, received,
 currencies and owners keep exactly the demo's mix — except unique fields (left empty) and
 names (suffixed with k). The harness then sees ``--accounts`` live accounts and seeds nothing.
 
-**For the read benchmark only.** The copies have no history, outbox, search index rows,
-payments, quotes or opportunities (the roll-ups they carry are the originals' values), and the
+**For the read benchmark only.** The copies have no history, outbox or search index rows, nor
+records of objects not copied (the roll-ups they carry are the originals' values), and the
 other operations of the benchmark measured on this tenant are not the 1M demo's.
 """
 
@@ -37,19 +41,22 @@ from keyi.platform.permissions import Actor
 from keyi.platform.schema import CompiledObject
 
 ACTOR = Actor.system("bench")
-# Copied in this order: a copy's references point at the copies of the rows before it.
-COPIED = ("account", "contract", "payment_plan")
+# Per mix, copied in this order: a copy's references point at the copies of the rows before it.
+COPIED = {"l2c": ("account", "contract", "payment_plan"), "lean": ("account", "opportunity")}
 
 
-def ensure_scaled(backend: Backend, accounts: int, base: int, echo: bool = True) -> TenantInfo:
-    """The tenant ``bench<accounts>l2c`` with at least ``accounts`` live accounts."""
+def ensure_scaled(
+    backend: Backend, accounts: int, base: int, mix: str = "l2c", echo: bool = True
+) -> TenantInfo:
+    """The harness's tenant of ``mix`` (``bench<accounts>[l2c]``), ``accounts`` live accounts."""
     platform = backend.platform
-    name = f"bench{accounts}l2c"
+    copied = COPIED[mix]
+    name = f"bench{accounts}" + ("" if mix == "lean" else mix)
     report = ensure_demo(
         platform,
         accounts=base,
         tenant_name=name,
-        mix=MIXES["l2c"],
+        mix=MIXES[mix],
         team_password=None,
         access_model=False,
         echo=print if echo else None,
@@ -61,13 +68,14 @@ def ensure_scaled(backend: Backend, accounts: int, base: int, echo: bool = True)
             print(f"{name}: {alive:,} accounts already")
             return tenant
         copies = math.ceil(accounts / alive) - 1
-        orders = ctx.object("payment_plan").table.c["order"]
-        with_orders = ctx.conn.execute(sa.select(sa.func.count()).where(orders.is_not(None)))
-        if with_orders.scalar_one():
-            raise SystemExit("plans of orders are not copied (the demo makes none)")
-        for object_name in COPIED:
+        if mix == "l2c":
+            orders = ctx.object("payment_plan").table.c["order"]
+            with_orders = ctx.conn.execute(sa.select(sa.func.count()).where(orders.is_not(None)))
+            if with_orders.scalar_one():
+                raise SystemExit("plans of orders are not copied (the demo makes none)")
+        for object_name in copied:
             started = time.perf_counter()
-            rows = _copy(ctx, ctx.object(object_name), copies)
+            rows = _copy(ctx, ctx.object(object_name), copies, copied)
             print(f"{name}: {object_name} +{rows:,} in {time.perf_counter() - started:.1f} s")
     backend.analyze(tenant)
     return tenant
@@ -81,7 +89,7 @@ def _alive(ctx: Context, object_name: str) -> int:
     return int(found.scalar_one())
 
 
-def _copy(ctx: Context, obj: CompiledObject, copies: int) -> int:
+def _copy(ctx: Context, obj: CompiledObject, copies: int, copied: tuple[str, ...]) -> int:
     """INSERT the live rows of ``obj`` ``copies`` times; references to copied objects follow."""
     k = sa.func.generate_series(1, copies).table_valued("k").render_derived()
     table = obj.table
@@ -96,7 +104,7 @@ def _copy(ctx: Context, obj: CompiledObject, copies: int) -> int:
         if column.name == "id" or (
             f is not None
             and f.type in (FieldType.LOOKUP, FieldType.MASTER_DETAIL)
-            and f.target in COPIED
+            and f.target in copied
         ):
             values.append(copy_id(column))
         elif f is not None and f.unique:
@@ -116,16 +124,17 @@ def _copy(ctx: Context, obj: CompiledObject, copies: int) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.l2c_scale", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__)
     parser.add_argument("--accounts", type=int, default=1_000_000, help="live accounts wanted")
     parser.add_argument("--base", type=int, default=10_000, help="accounts seeded by the demo")
+    parser.add_argument("--mix", choices=sorted(COPIED), default="l2c", help="what is copied")
     parser.add_argument("--pg-schema", default="keyi_bench")
     args = parser.parse_args()
     backend = Backend.open(
         "postgresql", RESULTS_DIR / "data", pg_url=postgres_url(), pg_schema=args.pg_schema
     )
     try:
-        ensure_scaled(backend, args.accounts, args.base)
+        ensure_scaled(backend, args.accounts, args.base, args.mix)
     finally:
         backend.close()
 
