@@ -76,6 +76,7 @@ SPECIAL: dict[tuple[str, str], Any] = {
     # Pooled orders have no lines (a grand total of 0, nothing to invoice): invoices are the
     # pooled contracts' only.
     ("invoice", "order"): lambda seq: None,
+    ("sla_policy", "warn_at_percent"): lambda seq: seq % 99 + 1,  # 1 to 99 % of a target
 }
 
 # Lookups the per-field round trip leaves alone: an invoice on an order is bounded by the

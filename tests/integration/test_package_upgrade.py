@@ -335,7 +335,7 @@ def test_cli_tenant_upgrade(tmp_path: Path) -> None:
     assert code == 0, out
     assert "applied" in out and "  + account.website: new field" in out
     code, out = _cli(tmp_path, "tenant", "upgrade", "acme-old")
-    assert code == 0 and "tenant acme-old: packages up to date (core, sales, l2c)" in out
+    assert code == 0 and "tenant acme-old: packages up to date (core, sales, l2c, service)" in out
     code, out = _cli(tmp_path, "tenant", "upgrade")
     assert code == 2 and "give a tenant NAME or --all" in out
 

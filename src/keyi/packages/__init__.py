@@ -40,7 +40,7 @@ from keyi.platform.metadata.store import load_compiled
 from keyi.platform.schema import package_table
 
 PACKAGES_DIR = Path(__file__).parent
-DEFAULT_PACKAGES = ("core", "sales", "l2c")
+DEFAULT_PACKAGES = ("core", "sales", "l2c", "service")
 
 
 @dataclass(frozen=True)
