@@ -310,8 +310,9 @@ describe('My alerts and subscriptions', () => {
 
     fireEvent.click(a1.closest('tr')!.querySelector('.ant-table-row-expand-icon')!);
     const samples = await screen.findByTestId('alert-samples-A1');
-    await waitFor(() => expect(samples.textContent).toContain('1,000'));
-    expect(samples.textContent).toContain('700');
+    // Sums of the amount read as money.
+    await waitFor(() => expect(samples.textContent).toContain('CN¥1,000.00'));
+    expect(samples.textContent).toContain('CN¥700.00');
 
     fireEvent.click(screen.getByTestId('rules-tab-subscriptions'));
     await waitFor(() => expect(screen.getByTestId('location').textContent).toBe('/reports/alerts?tab=subscriptions'));

@@ -13,12 +13,13 @@ import type { ObjectMeta } from '../../api/types';
 import { errorMessage } from '../../components/Status';
 import { optionLabel } from '../../fields/text';
 import { useI18n, type MessageKey } from '../../i18n';
-import { formatDateTime, formatNumber } from '../../lib/format';
+import { formatCurrency, formatDateTime, formatInteger, formatNumber } from '../../lib/format';
 import { resolvePath } from '../../lib/fields';
 import { useMetadata } from '../../state/metadata';
 import { useCurrentUser, useFormatSettings } from '../../state/session';
 import type { ReportDefinition } from '../api';
 import { alertsApi, subscriptionsApi, type AlertSample, type CheckResult, type GroupHit, type ReportAlert, type ReportSubscription } from './api';
+import { valueName } from '../definition';
 import { describeCondition, measureChoices } from './forms';
 import { recipientsText } from './Recipients';
 import { describeSchedule } from './schedule';
@@ -71,11 +72,24 @@ function keyText(key: GroupHit['key'], definition: ReportDefinition | undefined,
     .join(' / ');
 }
 
-function CheckOutcome({ result, definition }: { result: CheckResult; definition?: ReportDefinition }) {
-  const { t, lang } = useI18n();
+/** A value of the report as it reads: counts as integers, sums of money in the currency. */
+function useValueFormat(definition: ReportDefinition | undefined, value: string) {
   const fmt = useFormatSettings();
   const { objects } = useMetadata();
-  const number = (v: unknown) => (v === null || v === undefined ? t('reports.alerts.noValue') : formatNumber(v, fmt));
+  const measure = definition?.aggregates.find((m) => valueName(m) === value);
+  const obj = definition ? objects.find((o) => o.name === definition.object) : undefined;
+  const field = measure?.field && obj ? resolvePath(objects, obj, measure.field) : undefined;
+  return (v: unknown): string => {
+    if (!measure || measure.op === 'count' || measure.op === 'count_distinct') return measure ? formatInteger(v, fmt) : formatNumber(v, fmt);
+    return field?.type === 'currency' ? formatCurrency(v, fmt) : formatNumber(v, fmt);
+  };
+}
+
+function CheckOutcome({ result, definition, value: name }: { result: CheckResult; definition?: ReportDefinition; value: string }) {
+  const { t, lang } = useI18n();
+  const { objects } = useMetadata();
+  const format = useValueFormat(definition, name);
+  const number = (v: unknown) => (v === null || v === undefined ? t('reports.alerts.noValue') : format(v));
   const value = Array.isArray(result.value)
     ? result.value.length
       ? result.value.map((g) => `${keyText(g.key, definition, objects, lang, t('reports.empty'))}: ${number(g.value)}`).join('; ')
@@ -94,9 +108,10 @@ function CheckOutcome({ result, definition }: { result: CheckResult; definition?
 }
 
 /** When an alert ran and fired, and (change conditions) the caller's values it stored. */
-function AlertHistory({ alert, titles }: { alert: ReportAlert; titles: Map<string, string> }) {
+function AlertHistory({ alert, titles, definition }: { alert: ReportAlert; titles: Map<string, string>; definition?: ReportDefinition }) {
   const { t } = useI18n();
   const fmt = useFormatSettings();
+  const format = useValueFormat(definition, alert.condition.value);
   const [samples, setSamples] = useState<AlertSample[] | null>(null);
   const change = !!alert.condition.change;
   useEffect(() => {
@@ -130,7 +145,7 @@ function AlertHistory({ alert, titles }: { alert: ReportAlert; titles: Map<strin
             renderItem={(s) => (
               <List.Item>
                 <span className="ky-num">{formatDateTime(s.taken_at, fmt)}</span>
-                <strong className="ky-num">{s.value === null ? t('reports.alerts.noValue') : formatNumber(s.value, fmt)}</strong>
+                <strong className="ky-num">{s.value === null ? t('reports.alerts.noValue') : format(s.value)}</strong>
               </List.Item>
             )}
           />
@@ -204,7 +219,7 @@ export function AlertsTable({ alerts, reports, showReport, titles, onEdit, onCha
           <div className="ky-rule-detail">{describeCondition(a.condition, valueLabel(a.report_id, a.condition.value), t)}</div>
           {checks[a.id] && (
             <div data-testid={`alert-check-${a.id}`}>
-              <CheckOutcome result={checks[a.id]} definition={reports.get(a.report_id)?.definition} />
+              <CheckOutcome result={checks[a.id]} definition={reports.get(a.report_id)?.definition} value={a.condition.value} />
             </div>
           )}
         </div>
@@ -246,8 +261,7 @@ export function AlertsTable({ alerts, reports, showReport, titles, onEdit, onCha
       columns={columns}
       dataSource={alerts}
       pagination={false}
-      scroll={{ x: 'max-content' }}
-      expandable={{ expandedRowRender: (a) => <AlertHistory alert={a} titles={titles} /> }}
+      expandable={{ expandedRowRender: (a) => <AlertHistory alert={a} titles={titles} definition={reports.get(a.report_id)?.definition} /> }}
       locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('reports.alerts.none')} /> }}
       data-testid="alerts-table"
     />
@@ -355,7 +369,6 @@ export function SubscriptionsTable({ subscriptions, reports, showReport, titles,
       columns={columns}
       dataSource={subscriptions}
       pagination={false}
-      scroll={{ x: 'max-content' }}
       locale={{ emptyText: <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('reports.subs.none')} /> }}
       data-testid="subscriptions-table"
     />
