@@ -1,9 +1,10 @@
 """Analytics end to end: a sales manager builds a summary report of opportunities by stage
-(sum of amount) with a funnel chart, saves it into a new folder and opens it; then builds a
-dashboard of that report, a KPI of won amount against a target and a ranking of reps by won
-amount, saves it, and filters it to their own department — the widgets run again with the
-filter, and the KPI shows the department's won amount as the administrator computes it from
-the records. Every wait is on a state (a text, an attribute, the server's answer), never on time.
+(sum of amount) with a funnel chart, saves it into a new folder and opens it, subscribes to it
+and sets an alert on it that "check now" finds holding; then builds a dashboard of that report,
+a KPI of won amount against a target and a ranking of reps by won amount, saves it, and filters
+it to their own department — the widgets run again with the filter, and the KPI shows the
+department's won amount as the administrator computes it from the records. Every wait is on a
+state (a text, an attribute, the server's answer), never on time.
 """
 
 from __future__ import annotations
@@ -126,6 +127,10 @@ def test_a_manager_builds_a_report_and_a_dashboard_and_filters_it(
     settled(boss)
     screenshot(boss, "analytics-report-zh")
 
+    # The manager subscribes to the report (Mondays at 08:00, as Excel) and sets an alert on
+    # its sum, which "check now" judges on the manager's own numbers at once.
+    subscribe_and_alert(boss, manager, funnel_id)
+
     # A dashboard in the same folder, opened ready to edit.
     boss.goto(f"{server}/dashboards")
     boss.get_by_test_id("new-dashboard").click()
@@ -188,6 +193,41 @@ def test_a_manager_builds_a_report_and_a_dashboard_and_filters_it(
     settled(boss)
     screenshot(boss, "analytics-dashboard-department-zh")
     assert user_id(api, MANAGER) in members
+
+
+def subscribe_and_alert(page: Page, manager: Api, report_id: str) -> None:
+    """Subscribe to the open report with the editor's defaults, then add an alert on its sum
+    of the amount (over 1) and check it now: the manager's sum is over 1, so it would fire."""
+    page.get_by_test_id("report-subscribe").click()
+    rules = page.get_by_test_id("report-rules")
+    click_settled(page, rules.get_by_test_id("subscription-new"))
+    modal = page.locator(".ant-modal").filter(has=page.get_by_test_id("subscription-dialog"))
+    click_settled(page, modal.locator(".ant-modal-footer .ant-btn-primary"))
+    expect(modal).to_have_count(0)
+    [sub] = manager.get(f"/api/v1/report-subscriptions?report_id={report_id}")["subscriptions"]
+    assert (sub["schedule"], sub["format"], sub["active"]) == ("0 8 * * 1", "xlsx", True)
+    expect(rules.get_by_test_id(f"subscription-{sub['id']}")).to_contain_text("每周一 08:00")
+
+    rules.get_by_test_id("rules-tab-alerts").click()
+    click_settled(page, rules.get_by_test_id("alert-new"))
+    modal = page.locator(".ant-modal").filter(has=page.get_by_test_id("alert-dialog"))
+    click_settled(page, modal.get_by_test_id("alert-name"))
+    modal.get_by_test_id("alert-name").fill("漏斗金额")
+    modal.get_by_test_id("alert-threshold").fill("1")
+    click_settled(page, modal.locator(".ant-modal-footer .ant-btn-primary"))
+    expect(modal).to_have_count(0)
+    [alert] = manager.get(f"/api/v1/report-alerts?report_id={report_id}")["alerts"]
+    assert alert["condition"] == {
+        "value": "sum_amount",
+        "op": "gt",
+        "threshold": "1",
+        "scope": "total",
+    }
+    rules.get_by_test_id(f"alert-check-now-{alert['id']}").click()
+    outcome = rules.get_by_test_id(f"alert-check-{alert['id']}")
+    expect(outcome.get_by_test_id("alert-check-holds")).to_have_text("会触发")
+    page.keyboard.press("Escape")
+    expect(rules).to_have_count(0)
 
 
 def add_widget(

@@ -164,6 +164,10 @@ def test_a_drop_against_the_sample_a_week_ago(
         )
     _run_due(platform, tenant)  # 3 now against 10 eight days ago: −70 %
     assert len(_told(platform, tenant)) == 1
+    # The alert's screen shows the caller's stored values, newest first.
+    samples = client.get(f"/api/v1/report-alerts/{alert['id']}/samples").json()["samples"]
+    assert [s["value"] for s in samples] == [3, 3, 10]
+    assert samples[0]["taken_at"] > samples[-1]["taken_at"]
     # A rise condition on the same numbers does not hold.
     client.patch(
         f"/api/v1/report-alerts/{alert['id']}",
@@ -233,4 +237,5 @@ def test_bad_alerts_answer_per_field(
     add_member(platform, tenant, "other@alerts.test", {"opportunity": rights("all")})
     login(client, "other@alerts.test")
     assert client.get(f"/api/v1/report-alerts/{alert.json()['id']}").status_code == 404
+    assert client.get(f"/api/v1/report-alerts/{alert.json()['id']}/samples").status_code == 404
     assert client.get("/api/v1/report-alerts").json()["alerts"] == []

@@ -683,6 +683,9 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
         ("POST", "/api/v1/report-alerts/{alert_id}/check"): [
             Probe("POST", "/api/v1/report-alerts/{alert_id}/check", {"alert_id": ids.account})
         ],
+        ("GET", "/api/v1/report-alerts/{alert_id}/samples"): [
+            Probe("GET", "/api/v1/report-alerts/{alert_id}/samples", {"alert_id": ids.account})
+        ],
         # --- reports: A's object is not there for B; on B's accounts, A's ids find nothing.
         ("POST", "/api/v1/reports/run"): [
             Probe(

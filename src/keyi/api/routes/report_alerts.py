@@ -94,3 +94,10 @@ def check_alert(alert_id: str, request: Request) -> JSONResponse:
     """The alert's value for the caller now and whether it holds (nothing sent or stored)."""
     with request_context(request) as ctx:
         return ExactJSONResponse(alerts.check_now(ctx, uuid_param(alert_id)))
+
+
+@router.get("/{alert_id}/samples")
+def alert_samples(alert_id: str, request: Request) -> JSONResponse:
+    """The caller's latest stored values of the alert (change conditions store one per run)."""
+    with request_context(request) as ctx:
+        return ExactJSONResponse({"samples": alerts.recent_samples(ctx, uuid_param(alert_id))})

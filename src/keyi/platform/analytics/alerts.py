@@ -47,6 +47,7 @@ DEFAULT_SCHEDULE = "0 9 * * *"  # every day at 09:00, the tenant's time
 MAX_PERIOD_DAYS = 90
 SAMPLE_DAYS = 2 * MAX_PERIOD_DAYS
 MAX_GROUPS_NAMED = 10
+MAX_SAMPLES_SHOWN = 30
 TEXT = {
     "zh-CN": ("报表预警：{name}", "{report}：{value_label} 为 {value}（{condition}）"),
     "en": ("Report alert: {name}", "{report}: {value_label} is {value} ({condition})"),
@@ -229,6 +230,20 @@ def check_now(ctx: Context, alert_id: str) -> dict[str, Any]:
     result = run_report(ctx, ReportSpec.from_json(report.definition), saved=True)
     holds, shown = _holds(ctx, row, str(ctx.actor.id), result, store=False)
     return {"holds": holds, "value": shown}
+
+
+def recent_samples(ctx: Context, alert_id: str) -> list[dict[str, Any]]:
+    """The caller's own latest stored values of the alert, newest first: what a change
+    condition compares with, shown by the alert's screen. Only the caller's — each recipient's
+    values come from their own view of the report, which the owner may not share."""
+    row = _own(ctx, alert_id)
+    rows = ctx.conn.execute(
+        sa.select(samples.c.taken_at, samples.c.value)
+        .where(samples.c.alert_id == row.id, samples.c.user_id == ctx.actor.id)
+        .order_by(samples.c.taken_at.desc())
+        .limit(MAX_SAMPLES_SHOWN)
+    )
+    return [{"taken_at": datetime_json(r.taken_at), "value": r.value} for r in rows]
 
 
 def _holds(

@@ -2,9 +2,10 @@
  * A saved report (/reports/:id): its chart and its table — a summary with subtotals and a
  * grand total, a matrix with row and column totals, or records with more on demand. A click on
  * a group, a cell or a bar opens that group's records; the report exports as xlsx or CSV.
+ * *Alerts* and *Subscribe* open the report's alerts and scheduled emails, to add and manage.
  */
-import { ArrowLeftOutlined, DownloadOutlined, EditOutlined, ReloadOutlined } from '@ant-design/icons';
-import { App, Button, Dropdown, Result, Skeleton, Space, Tag, Typography } from 'antd';
+import { ArrowLeftOutlined, BellOutlined, DownloadOutlined, EditOutlined, MailOutlined, ReloadOutlined } from '@ant-design/icons';
+import { App, Button, Drawer, Dropdown, Result, Skeleton, Space, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { ApiError } from '../../api/client';
@@ -13,6 +14,7 @@ import { ErrorResult, errorMessage } from '../../components/Status';
 import { useI18n } from '../../i18n';
 import { useMetadata } from '../../state/metadata';
 import { downloadExport, reportsApi, textOf, type ExportFormat, type GroupKey, type ReportResult, type SavedReport, type TabularResult } from '../../reports/api';
+import { RulesPanel, type RulesTab } from '../../reports/alerts/RulesPanel';
 import { DrillDrawer, type DrillTarget } from '../../reports/DrillDrawer';
 import { inOptionOrder } from '../../reports/pivot';
 import { ReportResultView } from '../../reports/ReportResultView';
@@ -45,9 +47,11 @@ export default function ReportViewerPage() {
   const [more, setMore] = useState(false);
   const [drill, setDrill] = useState<DrillTarget | null>(null);
   const [tick, setTick] = useState(0);
+  const [rules, setRules] = useState<RulesTab | null>(null);
   const format = useReportFormat(result);
   const sort = report?.definition.sort;
   const shown = useMemo(() => (result ? inOptionOrder(result, sort) : null), [result, sort]);
+  const reportInfo = useMemo(() => new Map(report ? [[report.id, { name: textOf(report.name, lang), definition: report.definition }]] : []), [report, lang]);
 
   useEffect(() => {
     const ctrl = new AbortController();
@@ -124,6 +128,12 @@ export default function ReportViewerPage() {
         </div>
         <Space wrap>
           <Button icon={<ReloadOutlined />} onClick={() => setTick((n) => n + 1)} aria-label={t('common.reload')} />
+          <Button icon={<BellOutlined />} onClick={() => setRules('alerts')} data-testid="report-alerts">
+            {t('reports.alerts.action')}
+          </Button>
+          <Button icon={<MailOutlined />} onClick={() => setRules('subscriptions')} data-testid="report-subscribe">
+            {t('reports.subs.action')}
+          </Button>
           <Dropdown
             trigger={['click']}
             menu={{
@@ -163,6 +173,9 @@ export default function ReportViewerPage() {
         )}
       </div>
       <DrillDrawer object={report.object} target={drill} load={loadDrill} onClose={() => setDrill(null)} />
+      <Drawer open={!!rules} onClose={() => setRules(null)} width="min(860px, 100vw)" title={t('reports.rules.of', { name: textOf(report.name, lang) || t('reports.untitled') })} destroyOnHidden>
+        <div data-testid="report-rules">{rules && <RulesPanel reportId={report.id} reports={reportInfo} tab={rules} onTab={setRules} />}</div>
+      </Drawer>
     </div>
   );
 }

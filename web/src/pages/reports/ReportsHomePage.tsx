@@ -16,6 +16,7 @@ import {
   UserOutlined,
   AppstoreOutlined,
   BarChartOutlined,
+  BellOutlined,
 } from '@ant-design/icons';
 import { App, Button, Dropdown, Empty, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
@@ -303,6 +304,17 @@ export default function ReportsHomePage() {
             <ul data-testid="reports-folders">{(folders ?? []).map((f) => side(f.id, <FolderIcon folder={f} />, textOf(f.name, lang), { folder: f.id }))}</ul>
             <div className="ky-nav-divider" />
             <ul>{side('bin', <DeleteOutlined />, t('reports.folders.bin'), 'bin')}</ul>
+            <div className="ky-nav-divider" />
+            <ul>
+              <li>
+                <Link to="/reports/alerts" className="ky-nav-item" data-testid="reports-rules-link">
+                  <span className="ky-nav-icon">
+                    <BellOutlined />
+                  </span>
+                  <span className="ky-nav-label">{t('reports.rules.mine')}</span>
+                </Link>
+              </li>
+            </ul>
           </nav>
         </aside>
         <section className="ky-panel ky-reports-list">

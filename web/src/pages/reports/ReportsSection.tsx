@@ -7,6 +7,7 @@ import '../../i18n/reports';
 import '../../reports/reports.css';
 import { Route, Routes } from 'react-router-dom';
 import NotFoundPage from '../NotFoundPage';
+import ReportAlertsPage from './ReportAlertsPage';
 import ReportBuilderPage from './ReportBuilderPage';
 import ReportsHomePage from './ReportsHomePage';
 import ReportViewerPage from './ReportViewerPage';
@@ -16,6 +17,7 @@ export default function ReportsSection() {
     <Routes>
       <Route index element={<ReportsHomePage />} />
       <Route path="new" element={<ReportBuilderPage />} />
+      <Route path="alerts" element={<ReportAlertsPage />} />
       <Route path=":id" element={<ReportViewerPage />} />
       <Route path=":id/edit" element={<ReportBuilderPage />} />
       <Route path="*" element={<NotFoundPage />} />
