@@ -174,7 +174,7 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
     agg_columns: list[tuple[str, Any, Any]] = []
     counted: list[Any] = []  # the values each average divides by, in order
     averaged: set[int] = set()  # indexes of the averages in agg_columns
-    unconverted: dict[str, Any] = {}  # money field path -> its currencies without a rate
+    unconverted: dict[str, tuple[Any, Any]] = {}  # money field path -> (currency, no rate)
     for i, item in enumerate(spec.aggregates):
         if not isinstance(item, dict) or item.get("op") not in AGG_OPS:
             raise ValidationFailed([FieldError(f"aggregates.{i}.op", "invalid_request")])
@@ -207,7 +207,7 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
             currency = resolver.currency_column(path)
             assert currency is not None
             column = _converted(column, currency, f, spec.conversion)
-            unconverted.setdefault(path, _unconverted(ctx, currency, spec.conversion))
+            unconverted.setdefault(path, (currency, _unrated(currency, spec.conversion)))
         fn: Any = {
             "count": sa.func.count,
             "count_distinct": lambda c: sa.func.count(sa.distinct(c)),
@@ -230,7 +230,13 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
     labels = [expr.label(f"g{i}") for i, (_, expr, _) in enumerate(group_columns)]
     values = [expr.label(f"a{i}") for i, (_, expr, _) in enumerate(agg_columns)]
     values += [expr.label(f"n{i}") for i, expr in enumerate(counted)]
-    values += [expr.label(f"u{i}") for i, expr in enumerate(unconverted.values())]
+    # Whether a group has amounts without a rate: a flag, cheap in the one scan (a distinct
+    # list of currencies per group would sort every group's rows); which currencies those
+    # are is asked only when some group has them.
+    values += [
+        sa.func.max(sa.case((unrated, 1))).label(f"u{i}")
+        for i, (_, unrated) in enumerate(unconverted.values())
+    ]
     ranked = min(max(spec.ranked, 0), len(group_columns))
     if ranked:
         # A window over the groups, so its ORDER BY takes the grouped expressions, not labels.
@@ -246,12 +252,11 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
     limit = min(max(limit, 1), MAX_GROUPS)
     stmt = stmt.limit(limit)
     groups = []
-    missing: dict[str, set[str]] = {path: set() for path in unconverted}
-    first_unconverted = len(group_columns) + len(agg_columns) + len(counted)
-    found = slice(first_unconverted, first_unconverted + len(missing))
+    flagged: set[str] = set()
+    first_flag = len(group_columns) + len(agg_columns) + len(counted)
+    flags = slice(first_flag, first_flag + len(unconverted))
     for row in ctx.conn.execute(stmt):
-        for path, codes in zip(missing, row[found], strict=True):
-            missing[path].update(c for c in (codes or "").split(",") if c)
+        flagged.update(path for path, flag in zip(unconverted, row[flags], strict=True) if flag)
         key: dict[str, Any] = {}
         for i, (path, _, f) in enumerate(group_columns):
             value = row[i]
@@ -289,11 +294,13 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
     if unconverted:
         assert spec.conversion is not None
         answer["currency"] = spec.conversion.currency
-        warnings = [
-            {"code": RATE_MISSING, "currency": code, "field": path}
-            for path, codes in missing.items()
-            for code in sorted(codes)
-        ]
+        warnings = []
+        for path, (currency, unrated) in unconverted.items():
+            if path not in flagged:
+                continue
+            codes = ctx.conn.execute(plan.select(currency, where=(unrated,)).distinct()).scalars()
+            for code in sorted(codes):
+                warnings.append({"code": RATE_MISSING, "currency": code, "field": path})
         if warnings:
             answer["warnings"] = warnings
     return answer
@@ -312,13 +319,9 @@ def _converted(column: Any, currency: Any, f: FieldDef, conversion: Conversion) 
     return sa.type_coerce(sa.case(*whens, else_=sa.null()), column.type)
 
 
-def _unconverted(ctx: Context, currency: Any, conversion: Conversion) -> Any:
-    """The distinct currencies of a group's rows that have no rate, comma-separated."""
-    known = [conversion.currency, *conversion.rates]
-    code = sa.case((sa.and_(currency.is_not(None), currency.not_in(known)), currency))
-    if ctx.dialect == "postgresql":
-        return sa.func.string_agg(sa.distinct(code), ",")
-    return sa.func.group_concat(sa.distinct(code))
+def _unrated(currency: Any, conversion: Conversion) -> Any:
+    """Whether a row's amount is in a currency with no rate (so left out)."""
+    return sa.and_(currency.is_not(None), currency.not_in([conversion.currency, *conversion.rates]))
 
 
 def _group_order(
