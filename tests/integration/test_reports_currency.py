@@ -158,12 +158,37 @@ def test_exports_note_the_currencies_left_out(
 
 
 def test_without_rates_other_currencies_are_left_out_not_guessed(client: TestClient) -> None:
-    """A company without the lead-to-cash package has no exchange rates."""
-    _deals(client, [("prospecting", "100", "CNY"), ("prospecting", "10", "USD")])
+    """A company without the lead-to-cash package has no exchange rates: every currency but
+    its own is named, however many one group holds."""
+    _deals(
+        client,
+        [
+            ("prospecting", "100", "CNY"),
+            ("prospecting", "10", "USD"),
+            ("prospecting", "10", "GBP"),
+            ("prospecting", "10", "EUR"),  # three in one group: listed by a second statement
+            ("won", "7", "CNY"),
+            ("won", "10", "JPY"),
+        ],
+    )
     answer = _run(client, {"group_by": [{"field": "stage"}], "aggregates": MEASURES[2:4]})
-    assert answer["groups"][0]["values"] == {"sum_amount": 100, "avg_amount": 100}
+    assert [g["values"] for g in answer["groups"]] == [
+        {"sum_amount": 100, "avg_amount": 100},
+        {"sum_amount": 7, "avg_amount": 7},
+    ]
     assert answer["warnings"] == [
-        {"code": "exchange_rate_missing", "currency": "USD", "field": "amount"}
+        {"code": "exchange_rate_missing", "currency": code, "field": "amount"}
+        for code in ("EUR", "GBP", "JPY", "USD")
+    ]
+    won = _run(
+        client,
+        {
+            "filter": {"field": "stage", "op": "eq", "value": "won"},
+            "aggregates": MEASURES[2:3],
+        },
+    )
+    assert won["warnings"] == [
+        {"code": "exchange_rate_missing", "currency": "JPY", "field": "amount"}
     ]
     # No money value, no currency to state.
     counted = _run(client, {"group_by": [{"field": "stage"}], "aggregates": MEASURES[:2]})

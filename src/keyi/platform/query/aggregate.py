@@ -230,13 +230,12 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
     labels = [expr.label(f"g{i}") for i, (_, expr, _) in enumerate(group_columns)]
     values = [expr.label(f"a{i}") for i, (_, expr, _) in enumerate(agg_columns)]
     values += [expr.label(f"n{i}") for i, expr in enumerate(counted)]
-    # Whether a group has amounts without a rate: a flag, cheap in the one scan (a distinct
-    # list of currencies per group would sort every group's rows); which currencies those
-    # are is asked only when some group has them.
-    values += [
-        sa.func.max(sa.case((unrated, 1))).label(f"u{i}")
-        for i, (_, unrated) in enumerate(unconverted.values())
-    ]
+    # The currencies without a rate, as each group's least and greatest (cheap in the one
+    # scan, where a distinct list per group would sort every group's rows): that is all of
+    # them unless a group has more than two, which only a second statement can list.
+    for i, (currency, unrated) in enumerate(unconverted.values()):
+        named = sa.case((unrated, currency))
+        values += [sa.func.min(named).label(f"u{i}"), sa.func.max(named).label(f"v{i}")]
     ranked = min(max(spec.ranked, 0), len(group_columns))
     if ranked:
         # A window over the groups, so its ORDER BY takes the grouped expressions, not labels.
@@ -252,11 +251,15 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
     limit = min(max(limit, 1), MAX_GROUPS)
     stmt = stmt.limit(limit)
     groups = []
-    flagged: set[str] = set()
-    first_flag = len(group_columns) + len(agg_columns) + len(counted)
-    flags = slice(first_flag, first_flag + len(unconverted))
+    missing: dict[str, set[str]] = {path: set() for path in unconverted}
+    between: set[str] = set()  # paths with a group whose least and greatest differ
+    first = len(group_columns) + len(agg_columns) + len(counted)
     for row in ctx.conn.execute(stmt):
-        flagged.update(path for path, flag in zip(unconverted, row[flags], strict=True) if flag)
+        for j, path in enumerate(unconverted):
+            least, greatest = row[first + 2 * j], row[first + 2 * j + 1]
+            missing[path].update(c for c in (least, greatest) if c is not None)
+            if least != greatest:
+                between.add(path)
         key: dict[str, Any] = {}
         for i, (path, _, f) in enumerate(group_columns):
             value = row[i]
@@ -296,9 +299,10 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
         answer["currency"] = spec.conversion.currency
         warnings = []
         for path, (currency, unrated) in unconverted.items():
-            if path not in flagged:
-                continue
-            codes = ctx.conn.execute(plan.select(currency, where=(unrated,)).distinct()).scalars()
+            codes = missing[path]
+            if path in between:
+                listed = plan.select(currency, where=(unrated,)).distinct()
+                codes.update(ctx.conn.execute(listed).scalars())
             for code in sorted(codes):
                 warnings.append({"code": RATE_MISSING, "currency": code, "field": path})
         if warnings:
