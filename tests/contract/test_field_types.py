@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
@@ -34,6 +34,9 @@ from tests.contract.reference import (
 from tests.integration.test_pinyin_sort import NAMES
 
 N = 30
+# Dollars per yuan is what the tenant's exchange rate says (the lead-to-cash package's): sums,
+# averages, minima and maxima of a currency field are in the tenant's currency (CNY).
+USD_RATE = Decimal("7.123456")
 
 # One worker seeds this module once (pytest runs with --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("contract-field_types")
@@ -84,6 +87,8 @@ class Seeded:
     def __init__(self, world: World, backend: str) -> None:
         self.world, self.api, self.backend = world, world.api, backend
         accounts = world.targets("account", 2)
+        body = {"currency": "USD", "rate": str(USD_RATE), "valid_from": "2020-01-01"}
+        self.api.ok("POST", "/records/exchange_rate", 201, json=body)
         self.groups = [
             self.api.ok("POST", "/records/gadget_group", 201, json={"name": f"组{i}"})["id"]
             for i in range(4)  # the last has no gadgets: roll-ups over nothing
@@ -329,7 +334,7 @@ def test_aggregates_per_group_equal_python(seeded: Seeded, grouping: str) -> Non
             assert [g["key"] for g in answer] == [g["key"] for g in got]
             for mine, more in zip(got, answer, strict=True):
                 mine["values"].update(more["values"])
-    want = group_values(seeded.records, key, measures)
+    want = group_values([_in_yuan(r) for r in seeded.records], key, measures)
     assert {_key(g["key"][group_by["field"]]) for g in got} == {_key(k) for k in want}
     for group in got:
         expected = want[group["key"][group_by["field"]]]
@@ -357,6 +362,16 @@ def test_aggregates_per_group_equal_python(seeded: Seeded, grouping: str) -> Non
 
 def _key(value: Any) -> str:
     return "\x00null" if value is None else str(value)
+
+
+def _in_yuan(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with its price in the tenant's currency, converted to the cent (half away
+    from zero), as the aggregates convert it; other currency values (a formula's) as they are."""
+    price = record["price"]
+    if price is None or record["price_currency"] in (None, "CNY"):
+        return record
+    converted = (Decimal(str(price)) * USD_RATE).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return {**record, "price": converted}
 
 
 def test_datetimes_group_in_the_tenant_time_zone(seeded: Seeded) -> None:

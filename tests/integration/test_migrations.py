@@ -29,6 +29,7 @@ from keyi.cli import main
 from keyi.packages import DEFAULT_PACKAGES, install_packages
 from keyi.packages.upgrade import upgrade_tenant
 from keyi.platform import migrations
+from keyi.platform.analytics.movement import run_movement
 from keyi.platform.automation import triggers as flow_triggers
 from keyi.platform.collation import sort_collation
 from keyi.platform.context import TenantInfo
@@ -40,7 +41,7 @@ from keyi.platform.permissions import Actor
 from keyi.platform.query.search import search_records
 from keyi.platform.records import RecordsService
 from keyi.platform.records import service as records_service
-from keyi.platform.schema import build_table, object_indexes, system_metadata
+from keyi.platform.schema import build_table, history_table, object_indexes, system_metadata
 from keyi.platform.search import index as search_index
 from keyi.platform.tenancy import Platform
 from tests.conftest import new_tenant_name
@@ -494,6 +495,45 @@ def upgrade() -> None:
 '''
 
 
+def test_history_of_a_release_0012_tenant_gets_its_period_index(
+    platform: Platform, new_tenant: Callable[[], TenantInfo]
+) -> None:
+    """Revision 0013 indexes keyi_history by (object, at) on a tenant of release 0012, whose
+    history rows stay as they were and whose pipeline movement reads them as before."""
+    tenant = new_tenant()
+    with platform.context(tenant, SYSTEM) as ctx:
+        records = RecordsService(ctx)
+        account = records.create("account", {"name": "历史客户"})["id"]
+        deal = records.create(
+            "opportunity",
+            {
+                "name": "推进",
+                "account": account,
+                "stage": "prospecting",
+                "amount": "100",
+                "close_date": "2099-12-31",
+            },
+        )
+        records.update("opportunity", deal["id"], {"stage": "proposal"})
+        ctx.conn.exec_driver_sql("DROP INDEX ix_keyi_history_object_at")  # as 0012 left it
+    schema = platform.db.tenant_schema(tenant.location)
+    with platform.db.tenant_transaction(tenant.location) as conn:
+        conn.exec_driver_sql(f"UPDATE {_version_table(schema)} SET version_num = '0012'")
+        history = conn.execute(sa.select(history_table).order_by(history_table.c.id)).all()
+    assert "ix_keyi_history_object_at" not in _index_names(platform, tenant)
+
+    assert platform.upgrade_tenant_schema(tenant) == ["0013"]
+    assert platform.upgrade_tenant_schema(tenant) == []
+
+    assert "ix_keyi_history_object_at" in _index_names(platform, tenant)
+    with platform.context(tenant, SYSTEM, write=False) as ctx:
+        kept = ctx.conn.execute(sa.select(history_table).order_by(history_table.c.id)).all()
+        assert kept == history
+        moved = run_movement(ctx, period="this_month")
+        assert moved["advanced"]["ids"] == [deal["id"]]
+        assert _system_diff(ctx.conn) == []
+
+
 def test_identifier_text_fields_get_no_collated_sort_index(
     platform: Platform, tenant: TenantInfo
 ) -> None:
@@ -582,6 +622,7 @@ def test_rollups_left_null_by_an_earlier_release_read_zero(
             "0010",
             "0011",
             "0012",
+            "0013",
         ]
     finally:
         sa.event.remove(engine, "before_cursor_execute", seen)
@@ -644,7 +685,7 @@ def test_dry_run_lists_the_schema_revisions_each_database_lacks(
             lines = result.output.splitlines()
             at = lines.index("control database: would apply 1 schema revision(s)")
             assert lines[at + 1].startswith("  > 0002 Account security: password reset links")
-            at = lines.index(f"tenant {tenant.name}: would apply 11 schema revision(s)")
+            at = lines.index(f"tenant {tenant.name}: would apply 12 schema revision(s)")
             assert lines[at + 1].startswith("  > 0002 The compact search index: one document")
             assert lines[at + 2].startswith("  > 0003 Count and sum roll-ups of parents")
             assert lines[at + 3].startswith("  > 0004 Search tokens v2")
@@ -656,7 +697,8 @@ def test_dry_run_lists_the_schema_revisions_each_database_lacks(
             assert lines[at + 9].startswith("  > 0010 Robot channels: WeCom, DingTalk")
             assert lines[at + 10].startswith("  > 0011 Document template: the company's")
             assert lines[at + 11].startswith("  > 0012 Analytics: report folders, reports")
-            assert lines[at + 12].startswith(f"tenant {tenant.name}: packages up to date")
+            assert lines[at + 12].startswith("  > 0013 History by period: an index on")
+            assert lines[at + 13].startswith(f"tenant {tenant.name}: packages up to date")
             assert versions() == ("0001", "0001")  # nothing changed
 
         upgraded = runner.invoke(main, ["tenant", "upgrade", tenant.name])

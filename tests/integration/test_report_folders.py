@@ -187,15 +187,75 @@ def test_only_managers_write(client: TestClient, company: Company) -> None:
     report = _report(client, everyone)
     assert rep.get(f"/api/v1/reports/{report}").json()["can_edit"] is False
     assert rep.patch(f"/api/v1/reports/{report}", json={"name": "x"}).status_code == 403
-    # An emptied folder goes; one holding a report (in the recycle bin too) does not.
-    assert client.delete(f"/api/v1/reports/{report}").status_code == 204
+    # A folder holding a report does not go; once the report is moved out, it does.
     full = client.delete(f"/api/v1/report-folders/{everyone}")
     assert full.status_code == 409 and full.json()["code"] == "folder_not_empty"
-    assert client.post(f"/api/v1/reports/{report}/restore").status_code == 200
     moved = client.patch(f"/api/v1/reports/{report}", json={"folder_id": None})
     assert moved.status_code == 200 and moved.json()["folder_id"] is None
     assert client.delete(f"/api/v1/report-folders/{everyone}").status_code == 204
     assert "all" not in _folders(rep)
+
+
+def test_live_items_hold_a_folder_binned_ones_go_to_their_owners(
+    app,
+    client: TestClient,
+    platform: Platform,
+    tenant: TenantInfo,  # type: ignore[no-untyped-def]
+) -> None:
+    """A folder with live reports or dashboards is refused, counting them; one whose items
+    are all in the recycle bin goes, and each binned item becomes its owner's own, where its
+    owner (not whoever deleted the folder) can still restore it."""
+    everyone = _folder(client, "all", {"scope": "all"})
+    mine = _report(client, everyone, "mine")
+    dashboard = client.post(
+        "/api/v1/dashboards", json={"name": "看板", "folder_id": everyone, "layout": []}
+    )
+    assert dashboard.status_code == 201, dashboard.text
+    board = dashboard.json()["id"]
+    add_user(
+        platform,
+        tenant,
+        email="colleague@folders.example",
+        name="colleague",
+        password=ADMIN_PASSWORD,
+        is_admin=True,
+    )
+    with TestClient(app) as colleague:
+        login(colleague, "colleague@folders.example", tenant=tenant.name)
+        theirs = _report(colleague, everyone, "theirs")
+
+        refused = client.delete(f"/api/v1/report-folders/{everyone}")
+        assert refused.status_code == 409, refused.text
+        problem = refused.json()
+        assert problem["code"] == "folder_not_empty"
+        assert (problem["reports"], problem["dashboards"]) == (2, 1)
+        assert "2 report(s) and 1 dashboard(s)" in problem["detail"]
+
+        for path in (f"reports/{mine}", f"reports/{theirs}"):
+            assert client.delete(f"/api/v1/{path}").status_code == 204
+        still = client.delete(f"/api/v1/report-folders/{everyone}").json()
+        assert (still["code"], still["reports"], still["dashboards"]) == ("folder_not_empty", 0, 1)
+        assert client.delete(f"/api/v1/dashboards/{board}").status_code == 204
+        gone = client.delete(f"/api/v1/report-folders/{everyone}")
+        assert gone.status_code == 204, gone.text
+        assert "all" not in _folders(client)
+
+        # Each binned report is now its owner's, in its owner's recycle bin.
+        def binned(who: TestClient) -> list[tuple[str, Any]]:
+            found = who.get("/api/v1/reports", params={"deleted": "true"}).json()["reports"]
+            return [(r["id"], r["folder_id"]) for r in user_made(found)]
+
+        assert binned(client) == [(mine, None)]
+        assert binned(colleague) == [(theirs, None)]
+        assert client.post(f"/api/v1/reports/{theirs}/restore").status_code == 404
+        for who, report in ((client, mine), (colleague, theirs)):
+            restored = who.post(f"/api/v1/reports/{report}/restore")
+            assert restored.status_code == 200, restored.text
+            assert restored.json()["folder_id"] is None
+            assert who.get(f"/api/v1/reports/{report}").status_code == 200
+        back = client.post(f"/api/v1/dashboards/{board}/restore")
+        assert back.status_code == 200, back.text
+        assert back.json()["folder_id"] is None
 
 
 def test_bad_sharing_answers_per_field(client: TestClient, company: Company) -> None:

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from keyi.platform.analytics import export
+from keyi.platform.auth import AuthService
 from keyi.platform.context import TenantInfo
 from keyi.platform.tenancy import Platform
 from tests.conftest import login
@@ -354,6 +355,50 @@ def test_saved_report_export_is_audited_and_follows_access(
     entries = client.get("/api/v1/audit", params={"action": "report.export"}).json()["entries"]
     assert {e["details"]["report_id"] for e in entries} == {report["id"]}
     assert {e["details"]["format"] for e in entries} == {"csv"}
+
+
+def test_a_read_only_key_exports_and_is_audited_but_writes_nothing(
+    app,
+    client: TestClient,
+    platform: Platform,
+    tenant: TenantInfo,  # type: ignore[no-untyped-def]
+) -> None:
+    """An export is a read: a read-scope API key gets the file (a saved report's, a tabular
+    report's pages, an unsaved definition's), and each export leaves its audit entry under the
+    key's user; the same key still may not save, change or delete a report or a record."""
+    _deals(client)
+    user_id = client.get("/api/v1/me").json()["user"]["id"]
+    report = client.post("/api/v1/reports", json={"name": "阶段", "definition": SUMMARY}).json()
+    reader = AuthService(platform).create_api_key(tenant.id, user_id, "exports", scope="read")
+    tabular = {"object": "opportunity", "type": "tabular", "columns": ["name", "amount"]}
+    with TestClient(app) as integration:
+        integration.headers["Authorization"] = f"Bearer {reader}"
+        saved = integration.post(f"/api/v1/reports/{report['id']}/export", params={"format": "csv"})
+        assert saved.status_code == 200, saved.text
+        assert read_csv(saved.content)[-1][:3] == ["Total", "", "6"]
+        unsaved = integration.post(
+            "/api/v1/reports/export", params={"format": "xlsx"}, json=SUMMARY
+        )
+        assert unsaved.status_code == 200, unsaved.text
+        assert read_xlsx(unsaved.content)[-1][:3] == ["Total", None, 6]
+        rows = read_csv(_export(integration, tabular, "csv"))
+        assert len(rows) == 1 + len(DEALS) + 2  # header, records, a blank row, the count
+        for method, path, body in (
+            ("POST", "/api/v1/reports", {"name": "x", "definition": SUMMARY}),
+            ("PATCH", f"/api/v1/reports/{report['id']}", {"name": "y"}),
+            ("DELETE", f"/api/v1/reports/{report['id']}", None),
+            ("POST", "/api/v1/records/opportunity", {"name": "x"}),
+        ):
+            refused = integration.request(method, path, json=body)
+            assert refused.status_code == 403, (method, path, refused.text)
+            assert refused.json()["code"] == "read_only_key"
+    entries = client.get("/api/v1/audit", params={"action": "report.export"}).json()["entries"]
+    assert len(entries) == 3
+    assert {e["actor_id"] for e in entries} == {user_id}
+    assert sorted(str(e["details"]["report_id"]) for e in entries) == sorted(
+        [report["id"], "None", "None"]
+    )
+    assert client.get(f"/api/v1/reports/{report['id']}").json()["name"] == {"": "阶段"}
 
 
 def test_bad_exports_answer_before_the_file(client: TestClient) -> None:

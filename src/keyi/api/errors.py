@@ -20,7 +20,8 @@ from keyi.platform.i18n import message, negotiate
 log = logging.getLogger("keyi.api")
 PROBLEM = "application/problem+json"
 # Parameters that are safe and useful to echo to clients in the problem body.
-PUBLIC_PARAMS = ("tenants", "current", "candidates")
+# (`reports` and `dashboards`: how many a folder still holds, for `folder_not_empty`.)
+PUBLIC_PARAMS = ("tenants", "current", "candidates", "reports", "dashboards")
 # Framework errors (unknown route, wrong method, body too large) by status.
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 

@@ -39,7 +39,9 @@ def body_class(kind: BodyClass) -> Callable[[Endpoint], Endpoint]:
 
 def read_only(endpoint: Endpoint) -> Endpoint:
     """Mark a POST route that only reads (a query in a body), so read-scope API keys may call
-    it. The route must open its request context without `write=True`."""
+    it. The route opens its request context without `write=True` — unless the read is itself
+    a security record: an export writes its audit entry (and nothing else), in a transaction
+    that takes the write lock up front (`write=True`), so a read key's export is audited too."""
     setattr(endpoint, _READ_ONLY, True)
     return endpoint
 

@@ -1,12 +1,13 @@
 """Standard packages: metadata files plus a little Python behaviour, installed per tenant.
 
 A package is a folder with `package.yaml` (name, labels, dependencies), `objects/*.yaml` (one
-ObjectDef each) and optionally `hooks.py` / `actions.py` registering typed hooks and actions
-under the package's name (`registry.package(name)`): they run only for tenants that installed
-the package. Standard reports (`reports/*.yaml`, one report each) are filed in the package's
-report folder (`report_folder` in package.yaml) by keyi.platform.analytics.shipped. Installing a
-package is an ordinary metadata change through the MetadataService, so standard objects live on
-exactly the same platform as a tenant's own objects.
+ObjectDef each) and optionally `hooks.py` / `actions.py` / `analytics.py` registering typed
+hooks, actions and analytics parts (a pipeline model, exchange rates) under the package's name
+(`registry.package(name)`): they run only for tenants that installed the package. Standard
+reports (`reports/*.yaml`, one report each) are filed in the package's report folder
+(`report_folder` in package.yaml) by keyi.platform.analytics.shipped. Installing a package is an
+ordinary metadata change through the MetadataService, so standard objects live on exactly the
+same platform as a tenant's own objects.
 
 Each tenant remembers, per package, the definitions it received (`keyi_package`): a later release
 brings older tenants up to date from that baseline (keyi.packages.upgrade).
@@ -101,7 +102,7 @@ def load_package(name: str) -> Package:
     order = manifest.get("order", [])
     objects.sort(key=lambda o: order.index(o.name) if o.name in order else len(order))
     # Python behaviour registers itself under the package's name when imported.
-    for module in ("hooks", "actions"):
+    for module in ("hooks", "actions", "analytics"):
         if (folder / f"{module}.py").exists():
             importlib.import_module(f"keyi.packages.{name}.{module}")
     flows = tuple(

@@ -181,9 +181,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "此报表涉及您无权查看的记录。",
     },
     "folder_not_empty": {
-        "en": "The folder still holds {items} report(s) or dashboard(s), also in the recycle "
-        "bin; move or delete them first.",
-        "zh-CN": "该文件夹中仍有 {items} 个报表或仪表盘（含回收站中的），请先移走或删除。",
+        "en": "The folder still holds {reports} report(s) and {dashboards} dashboard(s); move "
+        "or delete them first.",
+        "zh-CN": "该文件夹中仍有 {reports} 个报表和 {dashboards} 个仪表盘，请先移走或删除。",
     },
     "folder_not_writable": {
         "en": "Only the folder's managers put reports into it or take them out.",

@@ -65,6 +65,8 @@ history_table = sa.Table(
     sa.Column("actor_id", sa.Uuid(as_uuid=False), nullable=True),
     sa.Column("at", sa.DateTime, nullable=False),
     sa.Index("ix_keyi_history_record", "object", "record_id", "id"),
+    # An object's writes in a period (pipeline movement reads a month of them, not all).
+    sa.Index("ix_keyi_history_object_at", "object", "at"),
 )
 
 outbox_table = sa.Table(

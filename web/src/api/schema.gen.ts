@@ -838,7 +838,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Aggregate Records */
+        /**
+         * Aggregate Records
+         * @description Groups of the caller's records (a picklist's in its options' order) with their values.
+         *     Money (sum, avg, min, max of a currency field) is in the tenant's currency: `currency` says
+         *     which, and `warnings` names each currency without an exchange rate, whose rows those values
+         *     leave out.
+         */
         post: operations["aggregate_records_api_v1_records__object_name__aggregate_post"];
         delete?: never;
         options?: never;
@@ -1154,7 +1160,8 @@ export interface paths {
         put?: never;
         /**
          * Export Unsaved
-         * @description A definition as a spreadsheet, without saving it (see the saved report's export).
+         * @description A definition as a spreadsheet, without saving it (see the saved report's export). An
+         *     export reads: a read-only API key may export (and its export is audited like any).
          */
         post: operations["export_unsaved_api_v1_reports_export_post"];
         delete?: never;
@@ -1458,7 +1465,9 @@ export interface paths {
         post?: never;
         /**
          * Delete Folder
-         * @description Only an empty folder (its recycle bin included): 409 `folder_not_empty` otherwise.
+         * @description Only a folder without live reports and dashboards: 409 `folder_not_empty` otherwise,
+         *     counting them (`reports`, `dashboards`). Those in the recycle bin move to no folder (their
+         *     owners' own), where they can still be restored.
          */
         delete: operations["delete_folder_api_v1_report_folders__folder_id__delete"];
         options?: never;

@@ -15,6 +15,7 @@ const reportsEn = {
   'reports.total': 'Grand total',
   'reports.empty': '(empty)',
   'reports.truncated': 'There are more groups than a report shows: narrow the filter or group more coarsely. Totals still count every record.',
+  'reports.rateMissing': 'No exchange rate for {currency}: {field} in {currency} is left out of the amounts, which are in {base}.',
   'reports.export': 'Export',
   'reports.export.xlsx': 'Excel (.xlsx)',
   'reports.export.csv': 'CSV',

@@ -14,6 +14,7 @@ const reportsZhCN: Record<ReportsKey, string> = {
   'reports.total': '总计',
   'reports.empty': '（空）',
   'reports.truncated': '分组数超过报表可显示的上限：请缩小筛选范围或使用更粗的分组。总计仍包含全部记录。',
+  'reports.rateMissing': '缺少 {currency} 的汇率：以 {currency} 计的{field}未计入金额（金额以 {base} 计）。',
   'reports.export': '导出',
   'reports.export.xlsx': 'Excel（.xlsx）',
   'reports.export.csv': 'CSV 文件',

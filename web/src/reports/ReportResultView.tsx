@@ -58,6 +58,11 @@ export function ReportChart({ result, chart, format, onDrill, height = 320 }: { 
   );
 }
 
+/** A measured field's label, as the result's columns give it in the reader's language. */
+function fieldLabel(result: ReportResult, field: string): string {
+  return result.columns.find((c) => c.kind === 'aggregate' && c.field === field)?.field_label ?? field;
+}
+
 export function ReportResultView({ result, chart, format, onDrill, records, onMore, loadingMore }: Props) {
   const { t } = useI18n();
   const { getObject } = useMetadata();
@@ -66,6 +71,16 @@ export function ReportResultView({ result, chart, format, onDrill, records, onMo
     <div className="ky-report-result">
       {chart && chart.type !== 'table' && <ReportChart result={result} chart={chart} format={format} onDrill={onDrill} />}
       {truncated && <Alert type="warning" showIcon message={t('reports.truncated')} className="ky-report-alert" data-testid="report-truncated" />}
+      {(result.warnings ?? []).map((w) => (
+        <Alert
+          key={`${w.field}:${w.currency}`}
+          type="warning"
+          showIcon
+          message={t('reports.rateMissing', { currency: w.currency, field: fieldLabel(result, w.field), base: result.currency ?? '' })}
+          className="ky-report-alert"
+          data-testid="report-rate-missing"
+        />
+      ))}
       {result.type === 'summary' && <SummaryTable result={result} format={format} onDrill={onDrill} />}
       {result.type === 'matrix' && <MatrixTable result={result} format={format} onDrill={onDrill} />}
       {result.type === 'tabular' && (

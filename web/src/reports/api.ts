@@ -140,10 +140,19 @@ export interface Subtotal extends ResultGroup {
   /** How many groupings its key has (1 … groupings − 1). */
   level: number;
 }
+/** Money the report left out: the rows of `currency` have no exchange rate to the tenant's. */
+export interface ReportWarning {
+  code: 'exchange_rate_missing';
+  currency: string;
+  field: string;
+}
 interface ResultBase {
   object: string;
   columns: ResultColumn[];
   totals: Values;
+  /** The tenant's currency, which money values are in (when the report has any). */
+  currency?: string;
+  warnings?: ReportWarning[];
 }
 export interface SummaryResult extends ResultBase {
   type: 'summary';

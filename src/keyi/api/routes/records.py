@@ -14,6 +14,7 @@ from keyi.api.context import request_context
 from keyi.api.exactjson import ExactJSONResponse, ExactNumbersRoute
 from keyi.api.params import json_param, uuid_param
 from keyi.api.traits import BodyClass, body_class, read_only
+from keyi.platform.analytics import money
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.export import export_csv
 from keyi.platform.idempotency import IdempotencyService
@@ -190,6 +191,10 @@ def query_records(object_name: str, request: Request, body: QueryBody) -> JSONRe
 @router.post("/{object_name}/aggregate", response_model=dict[str, Any])
 @read_only
 def aggregate_records(object_name: str, request: Request, body: AggregateBody) -> JSONResponse:
+    """Groups of the caller's records (a picklist's in its options' order) with their values.
+    Money (sum, avg, min, max of a currency field) is in the tenant's currency: `currency` says
+    which, and `warnings` names each currency without an exchange rate, whose rows those values
+    leave out."""
     spec = AggregateSpec(
         filter=body.filter,
         group_by=[g.model_dump(exclude_none=True) for g in body.group_by or []],
@@ -198,6 +203,8 @@ def aggregate_records(object_name: str, request: Request, body: AggregateBody) -
         q=body.q,
     )
     with request_context(request) as ctx:
+        # Money in the tenant's currency, as reports give it (keyi.platform.analytics.money).
+        spec.conversion = money.conversion(ctx)
         return ExactJSONResponse(run_aggregate(ctx, object_name, spec))
 
 

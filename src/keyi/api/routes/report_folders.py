@@ -68,7 +68,9 @@ def update_folder(folder_id: str, request: Request, body: FolderChange) -> dict[
 
 @router.delete("/{folder_id}", status_code=204)
 def delete_folder(folder_id: str, request: Request) -> Response:
-    """Only an empty folder (its recycle bin included): 409 `folder_not_empty` otherwise."""
+    """Only a folder without live reports and dashboards: 409 `folder_not_empty` otherwise,
+    counting them (`reports`, `dashboards`). Those in the recycle bin move to no folder (their
+    owners' own), where they can still be restored."""
     with request_context(request, write=True) as ctx:
         folders.delete_folder(ctx, uuid_param(folder_id))
     return Response(status_code=204)

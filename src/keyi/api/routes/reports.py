@@ -243,12 +243,14 @@ def run_saved(report_id: str, request: Request, body: SavedRunBody) -> JSONRespo
 
 
 @router.post("/export", response_class=StreamingResponse, responses=EXPORT_RESPONSE)
+@read_only
 def export_unsaved(
     request: Request,
     body: ReportDefinition,
     format: ExportFormat = Query("xlsx", description="xlsx or csv"),
 ) -> StreamingResponse:
-    """A definition as a spreadsheet, without saving it (see the saved report's export)."""
+    """A definition as a spreadsheet, without saving it (see the saved report's export). An
+    export reads: a read-only API key may export (and its export is audited like any)."""
     spec = body.spec()
     with request_context(request, write=True) as ctx:
         title = label(ctx.object(spec.object).definition.labels, ctx.locale, spec.object)
@@ -266,6 +268,7 @@ def export_unsaved(
 
 
 @router.post("/{report_id}/export", response_class=StreamingResponse, responses=EXPORT_RESPONSE)
+@read_only
 def export_saved(
     report_id: str,
     request: Request,

@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from keyi.packages.l2c.analytics import rates_on
 from keyi.packages.l2c.workflow import cents
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, ValidationFailed
@@ -55,7 +56,7 @@ def receivables(
     if cursor is not None and not is_id(cursor):
         raise ValidationFailed([FieldError("cursor", "invalid_cursor")])
     plans = _OpenPlans.of(ctx, group_by, day)
-    rates = _rates(ctx, day)
+    rates = rates_on(ctx, day)
     totals, has_blank = _totals(ctx, plans, rates)
     page = [BLANK] if has_blank and cursor is None else []
     page += _page_keys(ctx, plans, cursor, limit + 1 - len(page))
@@ -243,24 +244,6 @@ def _amounts(buckets: dict[str, Decimal]) -> dict[str, Any]:
         "overdue": str(cents(overdue)),
         "buckets": {name: str(cents(value)) for name, value in buckets.items()},
     }
-
-
-def _rates(ctx: Context, day: date) -> dict[str, Decimal]:
-    """Units of CNY per unit of each currency: the latest rate valid on ``day``."""
-    obj = ctx.schema.get("exchange_rate")
-    if obj is None:
-        return {}
-    t = obj.table
-    rows = ctx.conn.execute(
-        sa.select(t.c.currency, t.c.rate)
-        .where(t.c.deleted_at.is_(None), t.c.valid_from <= day)
-        .order_by(t.c.valid_from, t.c.created_at)
-    )
-    found: dict[str, Decimal] = {}
-    for code, rate in rows:
-        if code and rate is not None:
-            found[code] = Decimal(str(rate))  # later rows win: the latest valid rate
-    return found
 
 
 def _names(ctx: Context, group_by: str, ids: list[str]) -> dict[str, str]:

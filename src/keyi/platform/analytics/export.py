@@ -87,6 +87,12 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "Only the first {count} rows are exported.",
         "zh-CN": "仅导出前 {count} 行。",
     },
+    "rate_missing": {
+        "en": "No exchange rate for {currency}: {field} in {currency} is left out of the "
+        "amounts, which are in {base}.",
+        "zh-CN": "缺少 {currency} 的汇率：以 {currency} 计的{field}未计入金额"
+        "（金额以 {base} 计）。",
+    },
     "count": {"en": "Count", "zh-CN": "记录数"},
     "count_of": {"en": "Count of {field}", "zh-CN": "{field} 计数"},
     "count_distinct": {"en": "Distinct {field}", "zh-CN": "{field} 去重计数"},
@@ -356,7 +362,25 @@ def _summary_sheet(spec: ReportSpec, result: dict[str, Any], cells: Cells, title
     rows.append(_total_row(len(paths), result["totals"], wanted, cells))
     if result.get("truncated"):
         rows.append(Row([word("truncated_groups", locale, count=len(result["groups"]))], "note"))
+    rows += _warning_rows(result, cells)
     return Sheet(title, columns, rows)
+
+
+def _warning_rows(result: dict[str, Any], cells: Cells) -> list[Row]:
+    """A note per currency the report's money values left out for want of a rate."""
+    notes = []
+    for warning in result.get("warnings", []):
+        f = cells.fields.get(warning["field"])
+        name = label(f.labels, cells.locale, f.name) if f is not None else warning["field"]
+        text = word(
+            "rate_missing",
+            cells.locale,
+            currency=warning["currency"],
+            field=name,
+            base=result.get("currency", ""),
+        )
+        notes.append(Row([text], "note"))
+    return notes
 
 
 def _total_row(
@@ -419,6 +443,7 @@ def _matrix_sheet(
     rows.append(Row(bottom + _values(result["totals"], wanted, cells), "total"))
     if result.get("truncated"):
         rows.append(Row([word("truncated_groups", locale, count=len(result["groups"]))], "note"))
+    rows += _warning_rows(result, cells)
     return Sheet(title, columns, rows)
 
 
@@ -459,6 +484,7 @@ def _tabular_sheet(
         yield Row([])
         for value, (_, _, column) in zip(_values(totals, wanted, cells), wanted, strict=True):
             yield Row([column.label, value], "total", ["text", column.kind])
+        yield from _warning_rows(first, cells)
 
     return Sheet(title, columns, rows())
 

@@ -240,13 +240,32 @@ def update_folder(ctx: Context, folder_id: str, data: dict[str, Any]) -> dict[st
 
 
 def delete_folder(ctx: Context, folder_id: str) -> None:
-    """Only an empty folder goes: its reports and dashboards are someone's work."""
+    """Only a folder without live reports and dashboards goes: they are someone's work, to be
+    moved or deleted first (a 409 counting them). What is in the recycle bin does not hold a
+    folder: it goes to no folder, its owner's own (the owner restores it there, and may file
+    it again), as deleting the folder it was in leaves nothing else to restore it into."""
     row = _managed(ctx, folder_id)
-    for table in (report_table, dashboard_table):
-        inside = ctx.conn.execute(
-            sa.select(sa.func.count()).select_from(table).where(table.c.folder_id == row.id)
+    live: dict[str, int] = {}
+    for name, table in (("reports", report_table), ("dashboards", dashboard_table)):
+        live[name] = ctx.conn.execute(
+            sa.select(sa.func.count())
+            .select_from(table)
+            .where(table.c.folder_id == row.id, table.c.deleted_at.is_(None))
         ).scalar_one()
-        if inside:
-            raise Conflict("folder_not_empty", items=int(inside))
+    if any(live.values()):
+        raise Conflict("folder_not_empty", **live)
+    moved: dict[str, list[str]] = {}
+    for name, table in (("reports", report_table), ("dashboards", dashboard_table)):
+        binned = sa.select(table.c.id).where(table.c.folder_id == row.id)
+        moved[name] = [str(i) for i in ctx.conn.execute(binned).scalars()]
+        if moved[name]:
+            ctx.conn.execute(
+                sa.update(table).where(table.c.folder_id == row.id).values(folder_id=None)
+            )
     ctx.conn.execute(sa.delete(folders).where(folders.c.id == row.id))
-    ctx.audit("report_folder.delete", folder_id=row.id)
+    ctx.audit(
+        "report_folder.delete",
+        folder_id=row.id,
+        binned_reports=moved["reports"],
+        binned_dashboards=moved["dashboards"],
+    )

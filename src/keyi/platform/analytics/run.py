@@ -7,21 +7,27 @@ would count. The statement is the one GROUP BY over the finest groups; subtotals
 are folded from its groups in Python (sums, counts, minima, maxima, and averages from an exact
 sum and count), so a summary costs one scan. Only a distinct count cannot be folded: it takes
 one more GROUP BY per level it is shown at — and so does a grouping cut off by the limit.
+
+Money is in the tenant's currency (keyi.platform.analytics.money): the answer says which
+(`currency`) when it has money values, and lists the currencies it found no rate for
+(`warnings`, their rows left out of those values). Those groups are not folded either: an
+average folded from its groups would divide by rows the sums left out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
+from keyi.platform.analytics import money
 from keyi.platform.analytics.spec import ReportSpec, require_readable, value_name
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.i18n import label
 from keyi.platform.metadata.model import FieldType
-from keyi.platform.query.aggregate import MAX_GROUPS, AggregateSpec, run_aggregate
+from keyi.platform.query.aggregate import MAX_GROUPS, AggregateSpec, Conversion, run_aggregate
 from keyi.platform.query.filters import compile_filter
 from keyi.platform.query.listing import MAX_LIMIT, QuerySpec, run_query
 from keyi.platform.query.paths import PathError, PathResolver
@@ -37,6 +43,30 @@ TABULAR_LIMIT = 50
 # over no rows, found by one primary-key probe.
 NO_ROWS = {"field": "id", "op": "eq", "value": "00000000-0000-0000-0000-000000000000"}
 DATE_TYPES = frozenset({FieldType.DATE, FieldType.DATETIME})
+
+
+@dataclass
+class _Money:
+    """How a report's money is converted, and what its statements said about it: the currency
+    of its money values and the currencies they found no rate for."""
+
+    conversion: Conversion
+    currency: str | None = None
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def note(self, result: dict[str, Any]) -> dict[str, Any]:
+        self.currency = result.get("currency", self.currency)
+        for warning in result.get("warnings", []):
+            if warning not in self.warnings:
+                self.warnings.append(warning)
+        return result
+
+    def tell(self, answer: dict[str, Any]) -> dict[str, Any]:
+        if self.currency is not None:
+            answer["currency"] = self.currency
+        if self.warnings:
+            answer["warnings"] = sorted(self.warnings, key=lambda w: (w["field"], w["currency"]))
+        return answer
 
 
 def run_report(
@@ -61,11 +91,14 @@ def run_report(
     if saved:
         require_readable(ctx, spec)
     columns = _columns(ctx, spec)
+    amounts = _Money(money.conversion(ctx))
     if drill is not None:
-        return _drill(ctx, spec, drill, cursor, columns)
-    if spec.type == "tabular":
-        return _tabular(ctx, spec, cursor, columns)
-    return _grouped(ctx, spec, columns)
+        answer = _drill(ctx, spec, drill, cursor, columns, amounts)
+    elif spec.type == "tabular":
+        answer = _tabular(ctx, spec, cursor, columns, amounts)
+    else:
+        answer = _grouped(ctx, spec, columns, amounts)
+    return amounts.tell(answer)
 
 
 def check_report(ctx: Context, spec: ReportSpec) -> list[dict[str, Any]]:
@@ -114,7 +147,7 @@ def check_report(ctx: Context, spec: ReportSpec) -> list[dict[str, Any]]:
     run_query(ctx, spec.object, tabular_query(probe, limit=1))
     measures = _internal_measures(spec.aggregates)
     groupings = [*spec.group_by, *spec.column_group_by]
-    _aggregate(ctx, probe, groupings, measures, 1)
+    _aggregate(ctx, probe, groupings, measures, 1, _Money(money.conversion(ctx)))
     return columns
 
 
@@ -127,11 +160,15 @@ def tabular_query(spec: ReportSpec, *, limit: int, cursor: str | None = None) ->
 
 
 def _tabular(
-    ctx: Context, spec: ReportSpec, cursor: str | None, columns: list[dict[str, Any]]
+    ctx: Context,
+    spec: ReportSpec,
+    cursor: str | None,
+    columns: list[dict[str, Any]],
+    amounts: _Money,
 ) -> dict[str, Any]:
     limit = min(spec.limit or TABULAR_LIMIT, MAX_LIMIT)
     page = run_query(ctx, spec.object, tabular_query(spec, limit=limit, cursor=cursor))
-    totals = _totals_query(ctx, spec, spec.filter)
+    totals = _totals_query(ctx, spec, spec.filter, amounts)
     return {
         "type": "tabular",
         "object": spec.object,
@@ -148,6 +185,7 @@ def _drill(
     key: dict[str, Any],
     cursor: str | None,
     columns: list[dict[str, Any]],
+    amounts: _Money,
 ) -> dict[str, Any]:
     """The records of one group: the report's filter and the group's key as conditions."""
     groupings = {g["field"]: g for g in [*spec.group_by, *spec.column_group_by]}
@@ -168,7 +206,7 @@ def _drill(
         columns=spec.columns,
         limit=spec.limit if spec.type == "tabular" else None,
     )
-    result = _tabular(ctx, tabular, cursor, columns)
+    result = _tabular(ctx, tabular, cursor, columns, amounts)
     result["filter"] = drill_filter  # for "open as a list" in the web app
     return result
 
@@ -210,24 +248,31 @@ def _bucket_end(start: date, bucket: str) -> date:
 
 
 # ------------------------------------------------------------------ summary and matrix
-def _grouped(ctx: Context, spec: ReportSpec, columns: list[dict[str, Any]]) -> dict[str, Any]:
+def _grouped(
+    ctx: Context, spec: ReportSpec, columns: list[dict[str, Any]], amounts: _Money
+) -> dict[str, Any]:
     rows = [g["field"] for g in spec.group_by]
     cols = [g["field"] for g in spec.column_group_by]
     measures = _internal_measures(spec.aggregates)
     limit = min(spec.limit or MAX_GROUPS, MAX_GROUPS)
-    result = _aggregate(ctx, spec, [*spec.group_by, *spec.column_group_by], measures, limit)
+    groupings = [*spec.group_by, *spec.column_group_by]
+    # A matrix's column totals are folded from its cells, which come row by row: each cell
+    # brings its column's place among the columns, so the totals come in the columns' order.
+    result = _aggregate(ctx, spec, groupings, measures, limit, amounts, ranked=len(cols))
     groups = result["groups"]
     truncated = len(groups) >= limit
     distinct = [value_name(a) for a in spec.aggregates if a["op"] == "count_distinct"]
-    folded = not truncated and not distinct
+    folded = not truncated and not distinct and not result.get("warnings")
 
-    totals = _fold(groups, measures) if folded else _totals_query(ctx, spec, spec.filter)
+    totals = _fold(groups, measures) if folded else _totals_query(ctx, spec, spec.filter, amounts)
 
-    def level(paths: list[str], groupings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def level(
+        paths: list[str], groupings: list[dict[str, Any]], *, ranked: bool = False
+    ) -> list[dict[str, Any]]:
         """Totals per key over ``paths``: folded from the groups, or queried when they cannot."""
         if folded:
-            return _fold_by(groups, paths, measures)
-        return _aggregate(ctx, spec, groupings, measures, MAX_GROUPS)["groups"]
+            return _fold_by(groups, paths, measures, ranked=ranked)
+        return _aggregate(ctx, spec, groupings, measures, MAX_GROUPS, amounts)["groups"]
 
     answer: dict[str, Any] = {"type": spec.type, "object": spec.object, "columns": columns}
     if spec.type == "summary":
@@ -241,13 +286,14 @@ def _grouped(ctx: Context, spec: ReportSpec, columns: list[dict[str, Any]]) -> d
     else:
         answer["groups"] = groups
         answer["row_totals"] = _sort(level(rows, spec.group_by), [], rows, spec.sort)
-        answer["column_totals"] = level(cols, spec.column_group_by)
+        answer["column_totals"] = level(cols, spec.column_group_by, ranked=True)
     answer["totals"] = totals
     answer["truncated"] = truncated
     _percentages(spec, answer)
     for part in ("groups", "subtotals", "row_totals", "column_totals"):
         if part in answer:
             for group in answer[part]:
+                group.pop("rank", None)
                 group["values"] = _public(spec, group["values"])
     answer["totals"] = _public(spec, answer["totals"])
     return answer
@@ -259,21 +305,32 @@ def _aggregate(
     groupings: list[dict[str, Any]],
     measures: list[dict[str, Any]],
     limit: int,
+    amounts: _Money,
+    *,
+    ranked: int = 0,
 ) -> dict[str, Any]:
     aggregate = AggregateSpec(
         filter=spec.filter,
         group_by=[{k: v for k, v in g.items() if v is not None} for g in groupings],
         aggregates=measures,
         limit=limit,
+        conversion=amounts.conversion,
+        ranked=ranked,
     )
-    return run_aggregate(ctx, spec.object, aggregate)
+    return amounts.note(run_aggregate(ctx, spec.object, aggregate))
 
 
-def _totals_query(ctx: Context, spec: ReportSpec, filter: Any) -> dict[str, Any]:
+def _totals_query(ctx: Context, spec: ReportSpec, filter: Any, amounts: _Money) -> dict[str, Any]:
     """The grand totals as one aggregate without groups."""
     measures = _internal_measures(spec.aggregates)
-    aggregate = AggregateSpec(filter=filter, group_by=[], aggregates=measures, limit=1)
-    groups = run_aggregate(ctx, spec.object, aggregate)["groups"]
+    aggregate = AggregateSpec(
+        filter=filter,
+        group_by=[],
+        aggregates=measures,
+        limit=1,
+        conversion=amounts.conversion,
+    )
+    groups = amounts.note(run_aggregate(ctx, spec.object, aggregate))["groups"]
     return groups[0]["values"] if groups else {}
 
 
@@ -321,16 +378,24 @@ def _fold(groups: Iterable[dict[str, Any]], measures: list[dict[str, Any]]) -> d
 
 
 def _fold_by(
-    groups: list[dict[str, Any]], paths: list[str], measures: list[dict[str, Any]]
+    groups: list[dict[str, Any]],
+    paths: list[str],
+    measures: list[dict[str, Any]],
+    *,
+    ranked: bool = False,
 ) -> list[dict[str, Any]]:
-    """Totals per distinct key over ``paths``, in the order the keys first appear."""
+    """Totals per distinct key over ``paths``, in the order the keys first appear — or, when
+    ``ranked`` (``paths`` are the ranked groupings: a matrix's columns), in their ranks'."""
     buckets: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for group in groups:
         key = tuple(group["key"].get(p) for p in paths)
         buckets.setdefault(key, []).append(group)
+    keys = list(buckets)
+    if ranked:
+        keys.sort(key=lambda k: int(buckets[k][0]["rank"]))
     return [
-        {"key": dict(zip(paths, key, strict=True)), "values": _fold(members, measures)}
-        for key, members in buckets.items()
+        {"key": dict(zip(paths, key, strict=True)), "values": _fold(buckets[key], measures)}
+        for key in keys
     ]
 
 

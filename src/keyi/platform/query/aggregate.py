@@ -1,7 +1,20 @@
-"""Grouped aggregates: group by fields (dates bucketed), count/sum/avg/min/max."""
+"""Grouped aggregates: group by fields (dates bucketed), count/sum/avg/min/max.
+
+Groups come in the order a list sorts their keys, except a picklist's: its groups follow the
+picklist's options as the metadata orders them (opportunity stages in pipeline order), values
+no longer among the options after them, the empty key last.
+
+Money: given a :class:`Conversion`, the sum, average, minimum and maximum of a currency field
+are in one currency (the tenant's). Each row's amount is converted in SQL by the rate of its
+``<field>_currency`` (a CASE over bound rates, rounded to the field's scale per row, as each
+record would show its converted amount); rows in that currency, or without one, count as they
+are. A currency without a rate is not guessed: its rows are left out of that measure and the
+answer carries a warning naming the field and the currency (see :func:`run_aggregate`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -28,6 +41,25 @@ NUMERIC = frozenset(
 MAX_GROUPS = 10000
 AVG_PLACES = 6
 LARGEST_DOUBLE = Decimal("1.7976931348623157e308")
+MONEY_OPS = frozenset({"sum", "avg", "min", "max"})
+RATE_MISSING = "exchange_rate_missing"
+
+
+class Conversion:
+    """Money aggregates in ``currency``, converted by ``rates`` (units of ``currency`` per unit
+    of each other currency), read by ``load`` once, when a money aggregate first needs them."""
+
+    def __init__(self, currency: str, load: Callable[[], Mapping[str, Decimal]]) -> None:
+        self.currency = currency
+        self._load = load
+        self._rates: dict[str, Decimal] | None = None
+
+    @property
+    def rates(self) -> dict[str, Decimal]:
+        if self._rates is None:
+            loaded = self._load()
+            self._rates = {c: r for c, r in sorted(loaded.items()) if c != self.currency and r}
+        return self._rates
 
 
 @dataclass
@@ -37,6 +69,11 @@ class AggregateSpec:
     aggregates: list[dict[str, Any]] = field(default_factory=lambda: [{"op": "count"}])
     limit: int = 1000
     q: str | None = None  # the list's quick search, as in QuerySpec
+    conversion: Conversion | None = None  # None: money of every currency summed as it is
+    # The last `ranked` groupings (a matrix's columns) also give each group the position of
+    # their key among all such keys, in the order a GROUP BY of them alone lists them
+    # (`group["rank"]`): totals per column folded from the groups keep that order.
+    ranked: int = 0
 
 
 def bucket_expression(ctx: Context, column: Any, bucket: str, is_datetime: bool) -> Any:
@@ -100,7 +137,8 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
         raise ValidationFailed([FieldError("aggregates", "invalid_request")])
 
     group_columns: list[tuple[str, Any, Any]] = []  # (key, expression, field)
-    order: list[Any] = []  # ORDER BY term per group key
+    order: list[list[Any]] = []  # ORDER BY terms per group key
+    window: list[list[Any]] = []  # the same, over the grouped expressions (for `ranked`)
     for i, item in enumerate(spec.group_by):
         if not isinstance(item, dict) or not isinstance(item.get("field"), str):
             raise ValidationFailed([FieldError(f"group_by.{i}", "invalid_request")])
@@ -128,12 +166,15 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
                     )
                 ]
             )
+        index = len(group_columns)
         group_columns.append((path, column, f if bucket is None else None))
-        order.append(_group_order(ctx, len(order), column, f, bucket is None, path))
+        order.append(_group_order(ctx, sa.literal_column(f"g{index}"), column, f, bucket, path))
+        window.append(_group_order(ctx, column, column, f, bucket, path))
 
     agg_columns: list[tuple[str, Any, Any]] = []
     counted: list[Any] = []  # the values each average divides by, in order
     averaged: set[int] = set()  # indexes of the averages in agg_columns
+    unconverted: dict[str, tuple[Any, Any]] = {}  # money field path -> (currency, no rate)
     for i, item in enumerate(spec.aggregates):
         if not isinstance(item, dict) or item.get("op") not in AGG_OPS:
             raise ValidationFailed([FieldError(f"aggregates.{i}.op", "invalid_request")])
@@ -162,6 +203,11 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
                     )
                 ]
             )
+        if op in MONEY_OPS and f.type == FieldType.CURRENCY and spec.conversion is not None:
+            currency = resolver.currency_column(path)
+            assert currency is not None
+            column = _converted(column, currency, f, spec.conversion)
+            unconverted.setdefault(path, (currency, _unrated(currency, spec.conversion)))
         fn: Any = {
             "count": sa.func.count,
             "count_distinct": lambda c: sa.func.count(sa.distinct(c)),
@@ -184,16 +230,36 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
     labels = [expr.label(f"g{i}") for i, (_, expr, _) in enumerate(group_columns)]
     values = [expr.label(f"a{i}") for i, (_, expr, _) in enumerate(agg_columns)]
     values += [expr.label(f"n{i}") for i, expr in enumerate(counted)]
+    # The currencies without a rate, as each group's least and greatest (cheap in the one
+    # scan, where a distinct list per group would sort every group's rows): that is all of
+    # them unless a group has more than two, which only a second statement can list.
+    for i, (currency, unrated) in enumerate(unconverted.values()):
+        named = sa.case((unrated, currency))
+        values += [sa.func.min(named).label(f"u{i}"), sa.func.max(named).label(f"v{i}")]
+    ranked = min(max(spec.ranked, 0), len(group_columns))
+    if ranked:
+        # A window over the groups, so its ORDER BY takes the grouped expressions, not labels.
+        terms = [term for terms in window[len(window) - ranked :] for term in terms]
+        values.append(sa.func.dense_rank().over(order_by=terms).label("key_rank"))
     stmt = plan.select(*labels, *values)
     if labels:
-        stmt = stmt.group_by(*[expr for _, expr, _ in group_columns]).order_by(*order)
+        terms = [term for terms in order for term in terms]
+        stmt = stmt.group_by(*[expr for _, expr, _ in group_columns]).order_by(*terms)
     limit = 1000 if spec.limit is None else spec.limit
     if not isinstance(limit, int) or isinstance(limit, bool):
         raise ValidationFailed([FieldError("limit", "invalid_integer")])
     limit = min(max(limit, 1), MAX_GROUPS)
     stmt = stmt.limit(limit)
     groups = []
+    missing: dict[str, set[str]] = {path: set() for path in unconverted}
+    between: set[str] = set()  # paths with a group whose least and greatest differ
+    first = len(group_columns) + len(agg_columns) + len(counted)
     for row in ctx.conn.execute(stmt):
+        for j, path in enumerate(unconverted):
+            least, greatest = row[first + 2 * j], row[first + 2 * j + 1]
+            missing[path].update(c for c in (least, greatest) if c is not None)
+            if least != greatest:
+                between.add(path)
         key: dict[str, Any] = {}
         for i, (path, _, f) in enumerate(group_columns):
             value = row[i]
@@ -223,26 +289,72 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
                 result[name] = impl_for(f).to_json(f, value)
             else:
                 result[name] = _number(value, name.split("_", 1)[0])
-        groups.append({"key": key, "values": result})
-    return {"groups": groups}
+        group: dict[str, Any] = {"key": key, "values": result}
+        if ranked:
+            group["rank"] = int(row[-1])
+        groups.append(group)
+    answer: dict[str, Any] = {"groups": groups}
+    if unconverted:
+        assert spec.conversion is not None
+        answer["currency"] = spec.conversion.currency
+        warnings = []
+        for path, (currency, unrated) in unconverted.items():
+            codes = missing[path]
+            if path in between:
+                listed = plan.select(currency, where=(unrated,)).distinct()
+                codes.update(ctx.conn.execute(listed).scalars())
+            for code in sorted(codes):
+                warnings.append({"code": RATE_MISSING, "currency": code, "field": path})
+        if warnings:
+            answer["warnings"] = warnings
+    return answer
 
 
-def _group_order(ctx: Context, index: int, expr: Any, f: FieldDef, raw: bool, path: str) -> Any:
-    """A group key's ORDER BY term, as a list sorts the field: text by pinyin where the
-    database has the collation, the empty key last.
+def _converted(column: Any, currency: Any, f: FieldDef, conversion: Conversion) -> Any:
+    """A row's amount in the conversion's currency: as it is in that currency (or without
+    one), times its currency's rate rounded to the field's scale, NULL without a rate."""
+    scale = f.scale if f.scale is not None else 2
+    whens: list[tuple[Any, Any]] = [
+        (sa.or_(currency.is_(None), currency == conversion.currency), column)
+    ]
+    for code, rate in conversion.rates.items():
+        rated = column * sa.literal(rate, sa.Numeric(38, 12))
+        whens.append((currency == code, sa.func.round(rated, scale)))
+    return sa.type_coerce(sa.case(*whens, else_=sa.null()), column.type)
 
+
+def _unrated(currency: Any, conversion: Conversion) -> Any:
+    """Whether a row's amount is in a currency with no rate (so left out)."""
+    return sa.and_(currency.is_not(None), currency.not_in([conversion.currency, *conversion.rates]))
+
+
+def _group_order(
+    ctx: Context, key: Any, expr: Any, f: FieldDef, bucket: str | None, path: str
+) -> list[Any]:
+    """A group key's ORDER BY terms, as a list sorts the field: text by pinyin where the
+    database has the collation, a picklist in its options' order, the empty key last.
+
+    ``key`` is what the terms order by (the select's label ``g<n>``, or the expression itself
+    where labels cannot be named, as in a window), ``expr`` the grouped expression.
     PostgreSQL puts NULL last in ascending order anyway, and a key that cannot be empty (a
     required field of the object itself) needs no NULLS LAST: the term stays the plain label,
-    which lets SQLite return the groups in the order its index already gives them."""
-    key: Any = sa.literal_column(f"g{index}")
-    if raw:
+    which lets SQLite return the groups in the order its index already gives them.
+
+    A picklist's options come first by their position in the metadata (a CASE over bound
+    values), then values no option has any more (records keep a retired option's value) by
+    the value itself."""
+    terms: list[Any] = []
+    if bucket is None:
+        if f.type == FieldType.PICKLIST and f.options:
+            positions = {o.value: i for i, o in enumerate(f.options)}
+            terms.append(sa.case(positions, value=expr, else_=len(positions)))
         collated = sorted_by_collation(ctx.conn, f, expr)
         if collated is not expr:
             key = collated
     nullable = not (path in NON_NULL_COLUMNS or (f.required and "." not in path))
     if ctx.dialect == "postgresql" or not nullable:
-        return key
-    return key.asc().nulls_last()
+        return [*terms, key]
+    return [*terms, key.asc().nulls_last()]
 
 
 def _exact(value: Any) -> Decimal:

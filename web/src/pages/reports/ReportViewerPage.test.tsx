@@ -83,6 +83,25 @@ describe('ReportViewerPage', () => {
     expect(JSON.parse(f)).toEqual({ m: 'and', c: [['stage', 'in', ['won']]] });
   });
 
+  it('says which currency’s amounts a report left out for want of an exchange rate', async () => {
+    const withWarning = () => ({
+      ...summaryByStageAndMonth(),
+      currency: 'CNY',
+      warnings: [{ code: 'exchange_rate_missing' as const, currency: 'JPY', field: 'amount' }],
+    });
+    stubFetch(routes(saved('summary', null), withWarning));
+    renderReports('/reports/R1', { '/reports/:id': <ReportViewerPage /> });
+    const [alert] = await screen.findAllByTestId('report-rate-missing');
+    expect(alert.textContent).toBe('No exchange rate for JPY: amount in JPY is left out of the amounts, which are in CNY.');
+  });
+
+  it('shows no currency warning when nothing was left out', async () => {
+    stubFetch(routes(saved('summary', null), () => ({ ...summaryByStageAndMonth(), currency: 'CNY' })));
+    renderReports('/reports/R1', { '/reports/:id': <ReportViewerPage /> });
+    await screen.findByTestId('report-summary');
+    expect(screen.queryByTestId('report-rate-missing')).toBeNull();
+  });
+
   it('drills into the group of a clicked bar', async () => {
     const calls = stubFetch(routes(saved('summary', { type: 'stacked_bar', x: 'stage', series: 'close_date', value: 'count' }), summaryByStageAndMonth));
     renderReports('/reports/R1', { '/reports/:id': <ReportViewerPage /> });
