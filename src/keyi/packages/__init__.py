@@ -102,9 +102,8 @@ def load_package(name: str) -> Package:
     order = manifest.get("order", [])
     objects.sort(key=lambda o: order.index(o.name) if o.name in order else len(order))
     # Python behaviour registers itself under the package's name when imported.
-    for module in ("hooks", "actions", "analytics"):
-        if (folder / f"{module}.py").exists():
-            importlib.import_module(f"keyi.packages.{name}.{module}")
+    for module in behaviour_modules(folder, manifest):
+        importlib.import_module(f"keyi.packages.{name}.{module}")
     flows = tuple(
         yaml.safe_load(path.read_text(encoding="utf-8"))
         for path in sorted((folder / "flows").glob("*.yaml"))
@@ -223,11 +222,31 @@ def package_routers() -> list[Any]:
     endpoint answers only for tenants that installed its package (`require_package`)."""
     routers = []
     for folder in sorted(PACKAGES_DIR.iterdir()):
-        if (folder / "package.yaml").exists() and (folder / "routes.py").exists():
-            load_package(folder.name)
-            module = importlib.import_module(f"keyi.packages.{folder.name}.routes")
-            routers.append(module.router)
+        if not (folder / "package.yaml").exists():
+            continue
+        load_package(folder.name)
+        manifest = yaml.safe_load((folder / "package.yaml").read_text(encoding="utf-8"))
+        for name in behaviour_modules(folder, manifest, routes=True):
+            module = importlib.import_module(f"keyi.packages.{folder.name}.{name}")
+            if hasattr(module, "router"):
+                routers.append(module.router)
     return routers
+
+
+def behaviour_modules(folder: Path, manifest: dict[str, Any], routes: bool = False) -> list[str]:
+    """A package's Python modules, in import order: `hooks`, `actions`, `analytics` (and, for
+    the API app, `routes`) where they exist, then the parts package.yaml lists under
+    `modules` (a package built in parts — service's SLA, mail, knowledge — where each part
+    registers its own hooks, actions, jobs and router instead of one file naming them all)."""
+    names = (
+        ("hooks", "actions", "analytics", "routes") if routes else ("hooks", "actions", "analytics")
+    )
+    standard = [m for m in names if (folder / f"{m}.py").exists()]
+    parts = [m for m in manifest.get("modules", ()) if m not in standard]
+    missing = [m for m in parts if not (folder / f"{m}.py").exists()]
+    if missing:
+        raise ValueError(f"package {folder.name}: modules {missing} have no file")
+    return standard + parts
 
 
 def save_baseline(conn: sa.Connection, package: Package, at: Any, *, installed: bool) -> None:
