@@ -53,7 +53,7 @@ def add_to_queue(client: TestClient, queue_id: str, user_id: str, **values: Any)
 
 
 def me(client: TestClient) -> str:
-    return str(client.get("/api/v1/auth/me").json()["user"]["id"])
+    return str(client.get("/api/v1/me").json()["user"]["id"])
 
 
 def backdate(platform: Platform, tenant: TenantInfo, case_id: str, **columns: Any) -> None:

@@ -20,6 +20,7 @@ from keyi.platform.access.model import Operation
 from keyi.platform.actions import load_record, registry
 from keyi.platform.context import Context
 from keyi.platform.errors import Conflict, FieldError, KeyiError, NotFound, ValidationFailed
+from keyi.platform.fieldtypes import UUID_RE
 from keyi.platform.i18n import MESSAGES
 from keyi.platform.metadata.model import OWNER_FIELD
 from keyi.platform.permissions import Actor, ActorKind
@@ -216,6 +217,8 @@ def _each(ctx: Context, ids: list[str], step: Any) -> BulkResult:
     errors: list[BulkError] = []
     for case_id in dict.fromkeys(ids):
         try:
+            if not UUID_RE.match(case_id):  # never sent to the database (a 500 on PostgreSQL)
+                raise NotFound("record_not_found")
             with ctx.conn.begin_nested():
                 record = load_record(ctx, "case", case_id, Operation.EDIT)
                 done.append(step(record))

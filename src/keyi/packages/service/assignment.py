@@ -179,7 +179,7 @@ def route_case(ctx: Context, event: WriteEvent) -> None:
     else:
         if queue.get(OWNER_FIELD):
             event.values[OWNER_FIELD] = queue[OWNER_FIELD]
-        if status in ("assigned", "in_progress"):
+        if status == "assigned":  # the agent it was assigned to is no longer responsible
             event.values["status"] = "new"
 
 

@@ -138,14 +138,17 @@ def message_moves_case(ctx: Context, event: AfterWriteEvent) -> None:
     if message.get("direction") == "outbound" and message.get("visibility") == "public":
         if case.get("first_responded_at") is None:
             values["first_responded_at"] = message.get("created_at") or ctx.now()
-    elif message.get("direction") == "inbound":
-        if case.get("status") == "waiting_on_customer":
-            values["status"] = "in_progress"
-        elif case.get("status") == "resolved" and lifecycle.can_reopen(
-            ctx, case.get("resolved_at")
-        ):
-            values["status"] = "in_progress"
+    elif message.get("direction") == "inbound" and _wakes(ctx, case):
+        values["status"] = "in_progress"
     if values:
         RecordsService(ctx.as_system()).update(
             "case", str(case["id"]), values, trusted_fields=frozenset(values)
         )
+
+
+def _wakes(ctx: Context, case: dict[str, Any]) -> bool:
+    """A customer's message puts a case waiting on them back in progress, and reopens a case
+    resolved within the reopen window (after it, the message just joins the thread)."""
+    if case.get("status") == "waiting_on_customer":
+        return True
+    return case.get("status") == "resolved" and lifecycle.can_reopen(ctx, case.get("resolved_at"))

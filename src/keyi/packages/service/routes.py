@@ -16,6 +16,7 @@ from keyi.platform.access.model import Operation
 from keyi.platform.actions import load_record
 from keyi.platform.context import Context
 from keyi.platform.errors import NotFound
+from keyi.platform.fieldtypes import UUID_RE
 from keyi.platform.hooks import installed_packages
 from keyi.platform.query.listing import QuerySpec, run_query
 from keyi.platform.records import RecordsService
@@ -26,6 +27,13 @@ router = APIRouter(prefix="/api/v1/service", tags=["service"])
 def _require_service(ctx: Context) -> None:
     if "service" not in installed_packages(ctx):
         raise NotFound()
+
+
+def _case(ctx: Context, case_id: str, operation: Operation) -> dict[str, Any]:
+    """The case as the caller may use it (404 for an id that is no case of theirs)."""
+    if not UUID_RE.match(case_id):
+        raise NotFound("record_not_found")
+    return load_record(ctx, "case", case_id, operation)
 
 
 # ------------------------------------------------------------------ settings
@@ -78,7 +86,7 @@ def post_message(request: Request, case_id: str, body: MessageBody) -> dict[str,
     messages. A public reply is what the customer sees (and, with a mailbox, gets by mail)."""
     with request_context(request, write=True) as ctx:
         _require_service(ctx)
-        load_record(ctx, "case", case_id, Operation.EDIT)
+        _case(ctx, case_id, Operation.EDIT)
         return RecordsService(ctx).create(
             "case_message",
             {
@@ -100,7 +108,7 @@ def get_messages(
     """The case's conversation, oldest first (the caller must see the case)."""
     with request_context(request) as ctx:
         _require_service(ctx)
-        load_record(ctx, "case", case_id, Operation.READ)
+        _case(ctx, case_id, Operation.READ)
         return run_query(
             ctx,
             "case_message",
