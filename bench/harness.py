@@ -22,6 +22,7 @@ from bench.access import AccessFixture, ensure_access_fixture
 from bench.access_operations import access_operations, visible_counts
 from bench.environment import Backend, load_average, machine_info
 from bench.l2c_operations import l2c_operations
+from bench.service_operations import service_operations
 from bench.operations import Operation, ServerTimer, Subject, all_operations, canonical
 from bench.report_operations import report_operations
 from keyi.api.app import create_app
@@ -200,11 +201,16 @@ def default_operations(
     """Everything measured by default: the sales user's operations (no row predicate: users
     without a role read everything), then reads as the access fixture's two people."""
     documents = l2c_operations(subject) if mix is not None and mix.documents else []
+    try:
+        service = service_operations(subject)
+    except LookupError:  # a tenant without the service package
+        service = []
     return [
         *all_operations(subject),
         *access_operations(subject, fixture),
         *report_operations(subject, fixture),
         *documents,
+        *service,
     ]
 
 
