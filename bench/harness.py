@@ -22,9 +22,9 @@ from bench.access import AccessFixture, ensure_access_fixture
 from bench.access_operations import access_operations, visible_counts
 from bench.environment import Backend, load_average, machine_info
 from bench.l2c_operations import l2c_operations
-from bench.service_operations import service_operations
 from bench.operations import Operation, ServerTimer, Subject, all_operations, canonical
 from bench.report_operations import report_operations
+from bench.service_operations import service_operations
 from keyi.api.app import create_app
 from keyi.demo import Mix, ensure_demo
 from keyi.demo.generator import DemoGenerator, Owners
