@@ -162,7 +162,7 @@ def seed_deals(
     plans = []
     for account in chosen:
         kind = rng.choice(TYPES)
-        queue_name, subjects, _, _, _ = TOPICS[kind]
+        queue_name = TOPICS[kind][0]
         queue = queues[queue_name]
         status = rng.choice(statuses)
         agent = rng.choice(queue["members"])
