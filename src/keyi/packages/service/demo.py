@@ -81,7 +81,7 @@ INTERNAL_NOTES = (
 def ensure_queues(ctx: Context, svc: RecordsService) -> dict[str, dict[str, Any]]:
     """The two queues (once per tenant) with their members' user ids."""
     queues = ctx.object("queue").table
-    found = {
+    found: dict[str, dict[str, Any]] = {
         row.name: {"id": str(row.id), "owner": str(row.owner_id) if row.owner_id else None}
         for row in ctx.conn.execute(
             sa.select(queues.c.id, queues.c.name, queues.c.owner_id).where(
@@ -141,7 +141,7 @@ def ensure_queues(ctx: Context, svc: RecordsService) -> dict[str, dict[str, Any]
                     members.c.queue == info["id"], members.c.deleted_at.is_(None)
                 )
             ).scalars()
-        ] or [info["owner"]]
+        ] or [str(info["owner"])]
     return found
 
 
