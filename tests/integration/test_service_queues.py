@@ -31,7 +31,7 @@ from tests.integration.service_helpers import (
 pytestmark = pytest.mark.packages(*SERVICE)
 AGENT_RIGHTS = {
     "case": rights("own"),
-    "case_message": rights(),
+    "case_message": rights("own"),
     "queue": {"read": True},
     "queue_member": {"read": True},
     "account": {"read": True},
@@ -274,8 +274,19 @@ def test_messages_are_read_only_for_agents(
 ) -> None:
     users = agents(platform, tenant, "a")
     case = make_case(client, owner_id=users["a"])
+    customer = created(
+        client.post(
+            f"{R}/case_message",
+            json={"case": case["id"], "body": "设备无法开机", "direction": "inbound"},
+        )
+    )
     login(client, "a@example.com", ADMIN_PASSWORD, tenant.name)
     message = created(reply(client, case["id"], "已收到"))
+    # The agent reads the whole thread of their case, though messages are theirs only as
+    # records (own scope): the customer's message is in it.
+    thread = ok(client.get(f"{S}/cases/{case['id']}/messages"))["records"]
+    assert [m["id"] for m in thread] == [customer["id"], message["id"]]
+    assert client.get(f"{R}/case_message/{customer['id']}").status_code == 404
     response = client.patch(f"{R}/case_message/{message['id']}", json={"body": "改"})
     conflict(response, "case_message_locked")
 

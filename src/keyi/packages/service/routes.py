@@ -105,12 +105,14 @@ def get_messages(
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(100, ge=1, le=500),
 ) -> dict[str, Any]:
-    """The case's conversation, oldest first (the caller must see the case)."""
+    """The case's conversation, oldest first: whoever may read the case reads its whole
+    thread (the customer's messages and colleagues' notes included), whatever their role's
+    scope on messages as records — the thread is part of the case."""
     with request_context(request) as ctx:
         _require_service(ctx)
         _case(ctx, case_id, Operation.READ)
         return run_query(
-            ctx,
+            ctx.as_system(),
             "case_message",
             QuerySpec(
                 filter={"field": "case", "op": "eq", "value": case_id},
