@@ -9,7 +9,7 @@ import uuid
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.api import Api
-from tests.e2e.conftest import DEMO_PASSWORD, click_settled, screenshot, sign_in
+from tests.e2e.conftest import DEMO_PASSWORD, click_settled, screenshot, settled, sign_in
 from tests.e2e.people import open_page, user_id
 
 expect.set_options(timeout=30_000)
@@ -26,7 +26,9 @@ def test_an_agent_takes_replies_and_resolves(
         "POST", "/api/v1/records/queue", {"name": f"售后服务 e2e {tag}", "assignment": "manual"}
     )
     api.call("POST", "/api/v1/records/queue_member", {"queue": queue["id"], "user": agent})
-    [account] = api.query("account", limit=1)
+    [account] = api.query(
+        "account", filter={"field": "owner_id", "op": "eq", "value": agent}, limit=1
+    )
     case = api.call(
         "POST",
         "/api/v1/records/case",
@@ -50,10 +52,12 @@ def test_an_agent_takes_replies_and_resolves(
     page.get_by_test_id("console-tab-queue").click()
     row = page.get_by_test_id(f"console-row-{case['id']}")
     expect(row).to_be_visible()
+    expect(page.locator(".ant-table .ant-spin-spinning")).to_have_count(0)
+    settled(page)
     screenshot(page, "service-console-zh")
     row.get_by_role("checkbox").check()
     page.get_by_test_id("console-take").click()
-    expect(page.get_by_test_id(f"console-row-{case['id']}")).to_be_visible()
+    expect(page.get_by_text("成功 1 条，未成功 0 条")).to_be_visible()
     assert api.record("case", case["id"])["owner_id"] == agent
 
     page.get_by_test_id(f"console-open-{case['id']}").click()
@@ -62,6 +66,7 @@ def test_an_agent_takes_replies_and_resolves(
     page.get_by_test_id("reply-body").fill("您好，工程师今天下午上门处理。")
     page.get_by_test_id("reply-send").click()
     expect(thread.get_by_text("您好，工程师今天下午上门处理。")).to_be_visible()
+    settled(page)
     screenshot(page, "service-case-panel-zh")
     page.get_by_test_id("case-resolve").click()
     page.get_by_test_id("resolution").fill("更换搓纸轮后恢复正常。")

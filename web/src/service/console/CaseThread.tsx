@@ -14,6 +14,11 @@ import { formatDateTime } from '../../lib/format';
 import { useFormatSettings } from '../../state/session';
 import './console.css';
 
+/** Who wrote it: the customer's contact for their messages, else the colleague who wrote it. */
+function author(m: CaseMessage): string {
+  return (m.direction === 'inbound' ? m._display?.author_contact : m._display?.created_by) ?? '';
+}
+
 export interface ThreadCase {
   id: string;
   status: string;
@@ -84,7 +89,7 @@ export function CaseThread({ record, onChanged }: { record: ThreadCase; onChange
                   {m.direction === 'inbound' ? t('service.thread.inbound') : t(m.visibility === 'internal' ? 'service.thread.internal' : 'service.thread.public')}
                 </Tag>
                 <Typography.Text type="secondary">
-                  {m._display?.created_by ? `${m._display.created_by} · ` : ''}
+                  {author(m) ? `${author(m)} · ` : ''}
                   {formatDateTime(m.created_at, fmt)}
                 </Typography.Text>
               </Space>
