@@ -48,7 +48,7 @@ MIXES = {
 KINDS = ("platform", "api", "raw")
 SALES_LOGIN = "li.na"
 MEASURED_TABLE = re.compile(
-    r'\bFROM\s+"?(account|opportunity|keyi_search_token|keyi_search_document)\b'
+    r'\bFROM\s+"?(account|opportunity|case|keyi_search_token|keyi_search_document)\b'
 )
 EXPLAIN_PREFIX = {"postgresql": "EXPLAIN (ANALYZE, BUFFERS) ", "sqlite": "EXPLAIN QUERY PLAN "}
 
