@@ -2807,7 +2807,9 @@ export interface paths {
         };
         /**
          * Get Messages
-         * @description The case's conversation, oldest first (the caller must see the case).
+         * @description The case's conversation, oldest first: whoever may read the case reads its whole
+         *     thread (the customer's messages and colleagues' notes included), whatever their role's
+         *     scope on messages as records — the thread is part of the case.
          */
         get: operations["get_messages_api_v1_service_cases__case_id__messages_get"];
         put?: never;
