@@ -44,6 +44,8 @@ MIXES = {
     ),
     # Accounts, contacts, opportunities and the lead-to-cash documents that follow them.
     "l2c": Mix(activities=False, leads=False),
+    # The same, with the service package's queues and cases (about one per ten accounts).
+    "service": Mix(activities=False, leads=False),
 }
 KINDS = ("platform", "api", "raw")
 SALES_LOGIN = "li.na"
