@@ -24,6 +24,7 @@ from bench.environment import Backend, load_average, machine_info
 from bench.l2c_operations import l2c_operations
 from bench.operations import Operation, ServerTimer, Subject, all_operations, canonical
 from bench.report_operations import report_operations
+from bench.service_operations import service_operations
 from keyi.api.app import create_app
 from keyi.demo import Mix, ensure_demo
 from keyi.demo.generator import DemoGenerator, Owners
@@ -43,11 +44,13 @@ MIXES = {
     ),
     # Accounts, contacts, opportunities and the lead-to-cash documents that follow them.
     "l2c": Mix(activities=False, leads=False),
+    # The same, with the service package's queues and cases (about one per ten accounts).
+    "service": Mix(activities=False, leads=False),
 }
 KINDS = ("platform", "api", "raw")
 SALES_LOGIN = "li.na"
 MEASURED_TABLE = re.compile(
-    r'\bFROM\s+"?(account|opportunity|keyi_search_token|keyi_search_document)\b'
+    r'\bFROM\s+"?(account|opportunity|case|keyi_search_token|keyi_search_document)\b'
 )
 EXPLAIN_PREFIX = {"postgresql": "EXPLAIN (ANALYZE, BUFFERS) ", "sqlite": "EXPLAIN QUERY PLAN "}
 
@@ -200,11 +203,16 @@ def default_operations(
     """Everything measured by default: the sales user's operations (no row predicate: users
     without a role read everything), then reads as the access fixture's two people."""
     documents = l2c_operations(subject) if mix is not None and mix.documents else []
+    try:
+        service = service_operations(subject)
+    except LookupError:  # a tenant without the service package
+        service = []
     return [
         *all_operations(subject),
         *access_operations(subject, fixture),
         *report_operations(subject, fixture),
         *documents,
+        *service,
     ]
 
 

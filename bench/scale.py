@@ -42,7 +42,12 @@ from keyi.platform.schema import CompiledObject
 
 ACTOR = Actor.system("bench")
 # Per mix, copied in this order: a copy's references point at the copies of the rows before it.
-COPIED = {"l2c": ("account", "contract", "payment_plan"), "lean": ("account", "opportunity")}
+COPIED = {
+    "l2c": ("account", "contract", "payment_plan"),
+    "lean": ("account", "opportunity"),
+    # Cases keep their (two) queues: a copy lands in the same queue as its original.
+    "service": ("account", "case"),
+}
 
 
 def ensure_scaled(

@@ -77,12 +77,21 @@ SPECIAL: dict[tuple[str, str], Any] = {
     # pooled contracts' only.
     ("invoice", "order"): lambda seq: None,
     ("sla_policy", "warn_at_percent"): lambda seq: seq % 99 + 1,  # 1 to 99 % of a target
+    # A case moves only along its lifecycle (keyi.packages.service.lifecycle, tested by
+    # tests/integration/test_service_lifecycle.py): in progress ⇄ waiting on the customer.
+    ("case", "status"): lambda seq: ("in_progress", "waiting_on_customer")[seq % 2],
+    # A customer's (inbound) message is always public: messages are ours, so any visibility.
+    ("case_message", "direction"): lambda seq: "outbound",
 }
 
 # Lookups the per-field round trip leaves alone: an invoice on an order is bounded by the
 # order's grand total, and pooled orders have no lines (nothing to invoice); invoices are
 # exercised on contracts, and the order ceiling by tests/integration/test_l2c_invoices.py.
-UNCHANGED: frozenset[tuple[str, str]] = frozenset({("invoice", "order")})
+# A message's direction is left alone too (an inbound one is always public, and the
+# conversation's rules are tests/integration/test_service_queues.py's).
+UNCHANGED: frozenset[tuple[str, str]] = frozenset(
+    {("invoice", "order"), ("case_message", "direction")}
+)
 
 # Picklist values after which a hook refuses every edit (a converted lead is a record of its
 # conversion, which the convert action sets): a record given one could not be changed on, so
@@ -117,7 +126,11 @@ EXCLUSIVE: dict[str, tuple[str, str]] = {"sales_target": ("user", "department")}
 
 # Lookups that take a new target for every value instead of a pooled one: a price book holds
 # one entry per product, and pooled products are already in every pooled book (LINKED_POOLS).
-FRESH_TARGETS: frozenset[tuple[str, str]] = frozenset({("price_book_entry", "product")})
+# A queue holds one membership per agent (keyi.packages.service.assignment): each member gets
+# a queue of its own.
+FRESH_TARGETS: frozenset[tuple[str, str]] = frozenset(
+    {("price_book_entry", "product"), ("queue_member", "queue")}
+)
 
 # Values a hook copies on create from a linked record when that link is set: (object, field)
 # → (its lookup, the linked record's field). A payment plan's account is its contract's.

@@ -80,7 +80,7 @@ def all_records(ctx: Context, object_name: str, fields: list[str]) -> list[dict[
             return records
 
 
-DOCUMENTS = ("quote", "quote_line", "contract", "payment_plan", "payment")
+DOCUMENTS = ("quote", "quote_line", "contract", "payment_plan", "payment", "case", "case_message")
 
 
 def counts(ctx: Context) -> dict[str, int]:

@@ -1084,6 +1084,36 @@ def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], li
             ("PUT", "/api/v1/l2c/settings"): [
                 Probe("PUT", "/api/v1/l2c/settings", {}, {"allow_overpayment": True}, allowed=None)
             ],
+            # Service: B's own settings and console (A's queue id is no queue of B's: nothing
+            # shown); A's records as a case of B's: not there.
+            ("GET", "/api/v1/service/settings"): [
+                Probe("GET", "/api/v1/service/settings", {}, allowed=None)
+            ],
+            ("PUT", "/api/v1/service/settings"): [
+                Probe(
+                    "PUT",
+                    "/api/v1/service/settings",
+                    {},
+                    {"auto_close_days": 7, "reopen_days": 14},
+                    allowed=None,
+                )
+            ],
+            ("GET", "/api/v1/service/console"): [
+                Probe("GET", "/api/v1/service/console", {}, query=query, allowed=None)
+                for query in (
+                    {"view": "mine"},
+                    {"view": "all_open"},
+                    {"view": "queue"},
+                    {"view": "queue", "queue": ids.record},
+                )
+            ],
+            **{
+                (m, "/api/v1/service/cases/{case_id}/messages"): [
+                    Probe(m, "/api/v1/service/cases/{case_id}/messages", {"case_id": rid}, body)
+                    for rid in (ids.account, ids.record)
+                ]
+                for m, body in (("GET", None), ("POST", {"body": "x", "visibility": "public"}))
+            },
             **{
                 (m, webhook_path + suffix): [
                     Probe(m, webhook_path + suffix, {"webhook_id": ids.webhook}, body)

@@ -64,7 +64,14 @@ def _by_name(ctx: Context, object_name: str, fields: list[str]) -> dict[str, dic
 
 # The company's reference data: every role reads all of it (a rep quotes from the price book an
 # administrator keeps) and changes only what it may edit in its own scope.
-REFERENCE_DATA = ("product", "price_book", "price_book_entry", "exchange_rate")
+REFERENCE_DATA = (
+    "product",
+    "price_book",
+    "price_book_entry",
+    "exchange_rate",
+    "queue",
+    "queue_member",
+)
 
 
 # Set by managers for the people of their departments: a rep reads their own targets (owned by

@@ -1,4 +1,4 @@
-import { AccountBookOutlined, ApartmentOutlined, AuditOutlined, BarChartOutlined, DashboardOutlined, FunnelPlotOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, TrophyOutlined, UserOutlined } from '@ant-design/icons';
+import { AccountBookOutlined, ApartmentOutlined, AuditOutlined, BarChartOutlined, CustomerServiceOutlined, DashboardOutlined, FunnelPlotOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, TrophyOutlined, UserOutlined } from '@ant-design/icons';
 import { Badge, Button, Drawer, Dropdown, Grid, Layout, Skeleton, Tooltip } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -49,6 +49,7 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
     if (location.pathname.startsWith('/setup')) return 'setup';
     if (location.pathname.startsWith('/approvals')) return 'approvals';
     if (location.pathname.startsWith('/receivables')) return 'receivables';
+    if (location.pathname.startsWith('/service')) return 'service';
     if (location.pathname.startsWith('/reports')) return 'reports';
     if (location.pathname.startsWith('/targets') || location.pathname.startsWith('/o/sales_target')) return 'targets';
     if (location.pathname.startsWith('/dashboards')) return 'dashboards';
@@ -101,6 +102,7 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
           !collapsed && approvals > 0 ? <Badge count={approvals} size="small" overflowCount={99} data-testid="nav-approvals-count" /> : undefined,
         )}
         {link('reports', '/reports', <BarChartOutlined />, t('nav.reports'))}
+        {objects.some((o) => o.name === 'case') && link('service', '/service', <CustomerServiceOutlined />, t('nav.service'))}
       </ul>
       {!collapsed && <div className="ky-nav-group">{t('nav.objects')}</div>}
       <ul>

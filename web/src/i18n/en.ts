@@ -1,6 +1,7 @@
 import type { DashboardsKey } from './dashboards-en';
 import type { AnalyticsKey } from './analytics-en';
 import type { L2cKey } from './l2c-en';
+import type { ServiceCoreKey } from './service-core-en';
 import type { ReportsKey } from './reports-en';
 import type { SetupKey } from './setup-en';
 import type { TargetsKey } from './targets-en';
@@ -263,6 +264,7 @@ const en = {
   'rel.next_n_days.n': 'Next {n} days',
 
   'record.details': 'Details',
+  'record.conversation': 'Conversation',
   'record.related': 'Related',
   'record.activity': 'Activity',
   'record.history': 'History',
@@ -1013,6 +1015,7 @@ const en = {
   'error.500': 'The server had a problem. Please try again.',
   'nav.l2c': 'Lead-to-cash',
   'nav.receivables': 'Receivables',
+  'nav.service': 'Service console',
   'nav.targets': 'Targets',
   'nav.dashboards': 'Dashboards',
   'nav.pipeline': 'Pipeline analytics',
@@ -1030,6 +1033,7 @@ export type MessageKey =
   | TargetsKey
   | DashboardsKey
   | AnalyticsKey
-  | ReportsKey;
+  | ReportsKey
+  | ServiceCoreKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

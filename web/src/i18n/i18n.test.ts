@@ -7,6 +7,8 @@ import en from './en';
 import { humanize, interpolate, MESSAGES, normaliseLang, pickLabel, translate } from './index';
 import setupEn from './setup-en';
 import l2cEn from './l2c-en';
+import serviceCoreEn from './service-core-en';
+import serviceCoreZhCN from './service-core-zh-CN';
 import reportsEn from './reports-en';
 import targetsEn from './targets-en';
 import targetsZhCN from './targets-zh-CN';
@@ -17,6 +19,17 @@ import setupZhCN from './setup-zh-CN';
 import zhCN from './zh-CN';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('Service console catalogue (loaded with its pages)', () => {
+  it('has the same keys, no empty message, matching placeholders, in both languages', () => {
+    expect(Object.keys(serviceCoreZhCN).sort()).toEqual(Object.keys(serviceCoreEn).sort());
+    for (const [key, text] of Object.entries(serviceCoreEn)) {
+      const zh = (serviceCoreZhCN as Record<string, string>)[key];
+      expect(zh.trim(), `zh-CN ${key}`).not.toBe('');
+      expect(placeholders(zh), `placeholders of ${key}`).toEqual(placeholders(text));
+    }
+  });
+});
 
 describe('Setup catalogue (loaded with its pages)', () => {
   it('has the same keys, no empty message, matching placeholders, in both languages', () => {
@@ -108,7 +121,7 @@ describe('i18n completeness', () => {
     const missing: string[] = [];
     for (const f of files) {
       const src = readFileSync(f, 'utf8');
-      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn) && !(m[1] in targetsEn) && !(m[1] in dashboardsEn) && !(m[1] in analyticsEn) && !(m[1] in reportsEn)) missing.push(`${f}: ${m[1]}`);
+      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn) && !(m[1] in targetsEn) && !(m[1] in dashboardsEn) && !(m[1] in analyticsEn) && !(m[1] in reportsEn) && !(m[1] in serviceCoreEn)) missing.push(`${f}: ${m[1]}`);
     }
     expect(missing).toEqual([]);
   });

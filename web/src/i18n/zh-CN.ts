@@ -258,6 +258,7 @@ const zhCN: Messages = {
   'rel.next_n_days.n': '未来 {n} 天',
 
   'record.details': '详细信息',
+  'record.conversation': '会话',
   'record.related': '相关',
   'record.activity': '跟进动态',
   'record.history': '修改记录',
@@ -1008,6 +1009,7 @@ const zhCN: Messages = {
   'error.500': '服务器出现问题，请稍后重试。',
   'nav.l2c': '交易',
   'nav.receivables': '应收账款',
+  'nav.service': '服务台',
   'nav.targets': '销售目标',
   'nav.dashboards': '仪表盘',
   'nav.pipeline': '销售漏斗',

@@ -31,6 +31,7 @@ import NotFoundPage from './NotFoundPage';
 
 /** The Approvals tab's steps and trail: loaded when a record has approvals, not with the page. */
 const RecordApprovals = lazy(() => import('../components/approvals/RecordApprovals').then((m) => ({ default: m.RecordApprovals })));
+const CaseThread = lazy(() => import('../service/console/CaseThread'));
 
 export default function RecordPage() {
   const { object: objectName = '', id = '' } = useParams();
@@ -253,6 +254,20 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
               </span>
             ),
             children: <LineItemsEditor parent={object} record={record} relation={lines} onSaved={() => onRelatedChanged(lines.object.name)} />,
+          },
+        ]
+      : []),
+    // A case's conversation (the service package): its thread, reply box and status buttons.
+    ...(object.name === 'case'
+      ? [
+          {
+            key: 'thread',
+            label: <span data-testid="record-thread-tab">{t('record.conversation')}</span>,
+            children: (
+              <Suspense fallback={<Skeleton active paragraph={{ rows: 4 }} />}>
+                <CaseThread record={{ id, status: String(record.status ?? '') }} onChanged={() => load()} />
+              </Suspense>
+            ),
           },
         ]
       : []),

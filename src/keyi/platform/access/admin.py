@@ -265,3 +265,58 @@ def remove_share(ctx: Context, object_name: str, record_id: str, share_id: str) 
     ctx.audit(
         "permission.share.revoke", object_name=object_name, record_id=record_id, share_id=share_id
     )
+
+
+def replace_managed_shares(
+    ctx: Context,
+    object_name: str,
+    record_id: str,
+    source: str,
+    grants: list[tuple[PrincipalType, str, ShareAccess]],
+) -> None:
+    """Make the shares of one record that ``source`` manages exactly ``grants``.
+
+    For packages that derive access from their own data (a case shared with its queue's team
+    while it is in the queue): the package decides who gets the record, in the write's
+    transaction, as the system; users' manual shares (``manual``, ``team``) are left alone and
+    a package source may not take those names. No audit line per grant: the write that caused
+    it is in the record's history."""
+    if source in SHARE_SOURCES:
+        raise ValueError(f"{source!r} is a user share source")
+    t = share_table
+    wanted = {(kind.value, principal, access.value) for kind, principal, access in grants}
+    current = {
+        (row.principal_type, row.principal_id, row.access): row.id
+        for row in ctx.conn.execute(
+            sa.select(t.c.id, t.c.principal_type, t.c.principal_id, t.c.access).where(
+                t.c.object == object_name, t.c.record_id == record_id, t.c.source == source
+            )
+        )
+    }
+    stale = [share_id for key, share_id in current.items() if key not in wanted]
+    if stale:
+        ctx.conn.execute(sa.delete(t).where(t.c.id.in_(stale)))
+    for kind, principal, access in sorted(wanted - set(current)):
+        taken = ctx.conn.execute(
+            sa.select(t.c.id).where(
+                t.c.object == object_name,
+                t.c.record_id == record_id,
+                t.c.principal_type == kind,
+                t.c.principal_id == principal,
+            )
+        ).first()
+        if taken is not None:  # a manual share of the same principal already grants it
+            continue
+        ctx.conn.execute(
+            sa.insert(t).values(
+                id=new_id(),
+                object=object_name,
+                record_id=record_id,
+                principal_type=kind,
+                principal_id=principal,
+                access=access,
+                source=source,
+                created_by=ctx.actor.id,
+                created_at=ctx.now(),
+            )
+        )

@@ -1,0 +1,51 @@
+/**
+ * English strings of the service console and the case conversation, registered by
+ * i18n/service-core.ts when those screens load; every key must exist in service-core-zh-CN.ts.
+ */
+const serviceCoreEn = {
+  'service.title': 'Service console',
+  'service.view.mine': 'My cases',
+  'service.view.queue': 'Queue cases',
+  'service.view.all_open': 'All open',
+  'service.filter.queue': 'Queue',
+  'service.filter.allQueues': 'All my queues',
+  'service.filter.status': 'Status',
+  'service.filter.anyOpen': 'Any open status',
+  'service.col.case': 'Case',
+  'service.col.account': 'Account',
+  'service.col.priority': 'Priority',
+  'service.col.status': 'Status',
+  'service.col.owner': 'Owner',
+  'service.col.queue': 'Queue',
+  'service.col.due': 'Next due',
+  'service.count.total': '{count} open',
+  'service.sla.on_track': 'On track',
+  'service.sla.warning': 'At risk',
+  'service.sla.breached': 'Breached',
+  'service.sla.paused': 'Paused',
+  'service.sla.met': 'Met',
+  'service.sla.none': 'No SLA',
+  'service.selected': '{count} selected',
+  'service.take': 'Take',
+  'service.assign': 'Assign to…',
+  'service.assignTo': 'Assign to',
+  'service.bulkDone': '{done} done, {failed} not',
+  'service.more': 'Load more',
+  'service.empty': 'No cases here',
+  'service.open': 'Open the case page',
+  'service.thread': 'Conversation',
+  'service.thread.empty': 'No messages yet',
+  'service.thread.internal': 'Internal note',
+  'service.thread.public': 'Reply to customer',
+  'service.thread.inbound': 'Customer',
+  'service.reply.placeholder': 'Write a reply or a note…',
+  'service.reply.send': 'Send',
+  'service.resolve': 'Resolve',
+  'service.resolution': 'Resolution',
+  'service.resolution.required': 'Describe how the case was solved',
+  'service.close': 'Close',
+  'service.reopen': 'Reopen',
+} as const;
+
+export type ServiceCoreKey = keyof typeof serviceCoreEn;
+export default serviceCoreEn;
