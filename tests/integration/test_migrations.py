@@ -582,6 +582,7 @@ def test_rollups_left_null_by_an_earlier_release_read_zero(
             "0010",
             "0011",
             "0012",
+            "0013",
         ]
     finally:
         sa.event.remove(engine, "before_cursor_execute", seen)
@@ -644,7 +645,7 @@ def test_dry_run_lists_the_schema_revisions_each_database_lacks(
             lines = result.output.splitlines()
             at = lines.index("control database: would apply 1 schema revision(s)")
             assert lines[at + 1].startswith("  > 0002 Account security: password reset links")
-            at = lines.index(f"tenant {tenant.name}: would apply 11 schema revision(s)")
+            at = lines.index(f"tenant {tenant.name}: would apply 12 schema revision(s)")
             assert lines[at + 1].startswith("  > 0002 The compact search index: one document")
             assert lines[at + 2].startswith("  > 0003 Count and sum roll-ups of parents")
             assert lines[at + 3].startswith("  > 0004 Search tokens v2")
@@ -656,7 +657,8 @@ def test_dry_run_lists_the_schema_revisions_each_database_lacks(
             assert lines[at + 9].startswith("  > 0010 Robot channels: WeCom, DingTalk")
             assert lines[at + 10].startswith("  > 0011 Document template: the company's")
             assert lines[at + 11].startswith("  > 0012 Analytics: report folders, reports")
-            assert lines[at + 12].startswith(f"tenant {tenant.name}: packages up to date")
+            assert lines[at + 12].startswith("  > 0013 Mailboxes: IMAP settings and read")
+            assert lines[at + 13].startswith(f"tenant {tenant.name}: packages up to date")
             assert versions() == ("0001", "0001")  # nothing changed
 
         upgraded = runner.invoke(main, ["tenant", "upgrade", tenant.name])

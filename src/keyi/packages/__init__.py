@@ -101,7 +101,10 @@ def load_package(name: str) -> Package:
     order = manifest.get("order", [])
     objects.sort(key=lambda o: order.index(o.name) if o.name in order else len(order))
     # Python behaviour registers itself under the package's name when imported.
-    for module in ("hooks", "actions"):
+    # So does every ``*_hooks`` module, so that one package's parts (a service package's SLA,
+    # its mail) register their own hooks and jobs without one file that names them all.
+    modules = ["hooks", "actions", *sorted(p.stem for p in folder.glob("*_hooks.py"))]
+    for module in modules:
         if (folder / f"{module}.py").exists():
             importlib.import_module(f"keyi.packages.{name}.{module}")
     flows = tuple(
@@ -222,9 +225,15 @@ def package_routers() -> list[Any]:
     endpoint answers only for tenants that installed its package (`require_package`)."""
     routers = []
     for folder in sorted(PACKAGES_DIR.iterdir()):
-        if (folder / "package.yaml").exists() and (folder / "routes.py").exists():
+        if not (folder / "package.yaml").exists():
+            continue
+        # ``routes.py`` and every ``*_routes.py`` (one package's parts keep their own routers).
+        names = [p.stem for p in sorted(folder.glob("*routes.py"))]
+        names = [n for n in names if n == "routes" or n.endswith("_routes")]
+        if names:
             load_package(folder.name)
-            module = importlib.import_module(f"keyi.packages.{folder.name}.routes")
+        for name in names:
+            module = importlib.import_module(f"keyi.packages.{folder.name}.{name}")
             routers.append(module.router)
     return routers
 
