@@ -4,8 +4,15 @@ and, for replies, the suite's aiosmtpd SMTP server."""
 from __future__ import annotations
 
 import email.utils
+import mailbox
 import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,12 +22,15 @@ from keyi.jobs import jobs
 from keyi.packages.service import mail_inbound
 from keyi.packages.service.mailbox import MailboxIn, save_mailbox
 from keyi.platform.context import TenantInfo
+from keyi.platform.jobs import job_table
+from keyi.platform.jobs.worker import Worker
 from keyi.platform.mailboxes.files import list_files
 from keyi.platform.mailboxes.table import mailbox_table
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
-from tests.mailservers import ImapServer, imap_server  # noqa: F401 - a fixture
+from tests.integration.test_users import smtp_server  # noqa: F401 - a fixture
+from tests.mailservers import ImapServer, free_port, imap_server  # noqa: F401 - a fixture
 
 SERVICE = ("core", "sales", "l2c", "service")
 pytestmark = pytest.mark.packages(*SERVICE)
@@ -330,3 +340,136 @@ def test_a_wrong_password_is_recorded_on_the_mailbox_and_reads_nothing(
     assert state["last_error"] == "sign-in refused"
     assert state["last_uid"] is None
     assert _rows(platform, tenant, "case") == []
+
+
+# ------------------------------------------------------------------ outbound
+
+
+@pytest.fixture
+def mailing(platform: Platform, smtp_server: tuple[int, Path]) -> Iterator[Platform]:  # noqa: F811
+    """The same installation with the suite's SMTP server as its relay."""
+    port, _maildir = smtp_server
+    instance = Platform(replace(platform.settings, smtp_host="127.0.0.1", smtp_port=port))
+    try:
+        yield instance
+    finally:
+        instance.dispose()
+
+
+def _work(instance: Platform, tenant: TenantInfo, *, later: timedelta = timedelta(0)) -> None:
+    Worker(
+        instance,
+        tenants=[tenant.name],
+        clock=lambda: datetime.now(UTC).replace(tzinfo=None) + later,
+    ).run_until_idle()
+
+
+def _sent(maildir: Path) -> list[EmailMessage]:
+    found = []
+    for item in mailbox.Maildir(str(maildir), create=False):
+        parsed = BytesParser(policy=default_policy).parsebytes(item.as_bytes())
+        assert isinstance(parsed, EmailMessage)
+        found.append(parsed)
+    return found
+
+
+def _reply(platform: Platform, tenant: TenantInfo, case_id: str, body: str, **extra: Any) -> str:
+    with platform.context(tenant, Actor.system("test")) as ctx:
+        return str(
+            RecordsService(ctx).create(
+                "case_message",
+                {
+                    "case": case_id,
+                    "visibility": "public",
+                    "direction": "outbound",
+                    "body": body,
+                    **extra,
+                },
+            )["id"]
+        )
+
+
+def test_a_public_reply_is_mailed_once_with_the_thread_headers_and_comes_back(
+    platform: Platform,
+    tenant: TenantInfo,
+    imap_server: ImapServer,  # noqa: F811
+    mailing: Platform,
+    smtp_server: tuple[int, Path],  # noqa: F811
+) -> None:
+    _queue_id, folder = _setup(platform, tenant, imap_server)
+    raw, first_id = _mail("退货申请", sender="Han Meimei <han@customer.example>")
+    imap_server.deliver(folder, raw)
+    _poll(platform, tenant)
+    [case] = _rows(platform, tenant, "case")
+    reply_id = _reply(platform, tenant, str(case["id"]), "您好，已为您安排退货。")
+    _reply(platform, tenant, str(case["id"]), "内部：客户是老客户", visibility="internal")
+
+    _work(mailing, tenant)
+    _work(mailing, tenant)  # nothing left: the reply is mailed once
+
+    [sent] = _sent(smtp_server[1])
+    token = case["case_no"]
+    assert sent["Subject"] == f"Re: [{token}] 退货申请"
+    assert sent["To"] == "han@customer.example"
+    assert sent["From"] == f"售后支持 <{QUEUE_ADDRESS}>"
+    assert sent["In-Reply-To"] == first_id
+    assert sent["References"] == first_id
+    assert sent.get_content().strip() == "您好，已为您安排退货。"
+    assert "内部" not in sent.as_string()
+    [stored] = [m for m in _rows(platform, tenant, "case_message") if str(m["id"]) == reply_id]
+    assert stored["message_id"] == sent["Message-ID"]
+    assert stored["message_id"].endswith("@keyi.example>")
+    assert stored["sent_at"] is not None
+    assert stored["to_addresses"] == "han@customer.example"
+    assert stored["from_address"] == QUEUE_ADDRESS
+
+    # The customer's answer to our reply (only its headers name the case) joins the case.
+    answer, _ = _mail(
+        "Re: 退货申请",
+        "好的，谢谢。",
+        sender="han@customer.example",
+        headers={"In-Reply-To": stored["message_id"], "References": stored["message_id"]},
+    )
+    imap_server.deliver(folder, answer)
+    _poll(platform, tenant)
+    assert len(_rows(platform, tenant, "case")) == 1
+    assert [m["direction"] for m in _rows(platform, tenant, "case_message")] == [
+        "inbound",
+        "outbound",
+        "outbound",
+        "inbound",
+    ]
+
+
+def test_a_failed_send_is_kept_and_retried_not_lost(
+    platform: Platform,
+    tenant: TenantInfo,
+    imap_server: ImapServer,  # noqa: F811
+    mailing: Platform,
+    smtp_server: tuple[int, Path],  # noqa: F811
+) -> None:
+    _queue_id, folder = _setup(platform, tenant, imap_server)
+    imap_server.deliver(folder, _mail("Need help", sender="x@customer.example")[0])
+    _poll(platform, tenant)
+    [case] = _rows(platform, tenant, "case")
+    reply_id = _reply(platform, tenant, str(case["id"]), "On it.")
+
+    down = Platform(replace(platform.settings, smtp_host="127.0.0.1", smtp_port=free_port()))
+    try:
+        _work(down, tenant)
+    finally:
+        down.dispose()
+    [stored] = [m for m in _rows(platform, tenant, "case_message") if str(m["id"]) == reply_id]
+    assert stored["sent_at"] is None and stored["message_id"] is None
+    with platform.context(tenant, Actor.system("test")) as ctx:
+        [job] = ctx.conn.execute(
+            sa.select(job_table).where(job_table.c.kind == "service.mail_send")
+        ).mappings()
+        assert job["status"] == "pending" and job["attempts"] == 1 and job["last_error"]
+    assert not smtp_server[1].exists() or _sent(smtp_server[1]) == []
+
+    _work(mailing, tenant, later=timedelta(hours=2))  # the retry, once the relay is back
+    [sent] = _sent(smtp_server[1])
+    assert sent["To"] == "x@customer.example"
+    [stored] = [m for m in _rows(platform, tenant, "case_message") if str(m["id"]) == reply_id]
+    assert stored["sent_at"] is not None and stored["message_id"] == sent["Message-ID"]

@@ -2,6 +2,6 @@
 mail job and the hook that queues it. Imported with the package's modules (load_package
 imports every ``*_hooks`` module of a package)."""
 
-from keyi.packages.service import mail_inbound
+from keyi.packages.service import mail_inbound, mail_outbound
 
-__all__ = ["mail_inbound"]
+__all__ = ["mail_inbound", "mail_outbound"]
