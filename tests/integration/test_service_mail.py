@@ -4,6 +4,7 @@ and, for replies, the suite's aiosmtpd SMTP server."""
 from __future__ import annotations
 
 import email.utils
+import logging
 import mailbox
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
 from keyi.jobs import jobs
 from keyi.packages.service import mail_inbound
@@ -29,6 +31,8 @@ from keyi.platform.mailboxes.table import mailbox_table
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
+from keyi.provisioning import add_user
+from tests.conftest import ADMIN_PASSWORD, login
 from tests.integration.test_users import smtp_server  # noqa: F401 - a fixture
 from tests.mailservers import ImapServer, free_port, imap_server  # noqa: F401 - a fixture
 
@@ -473,3 +477,132 @@ def test_a_failed_send_is_kept_and_retried_not_lost(
     assert sent["To"] == "x@customer.example"
     [stored] = [m for m in _rows(platform, tenant, "case_message") if str(m["id"]) == reply_id]
     assert stored["sent_at"] is not None and stored["message_id"] == sent["Message-ID"]
+
+
+# ------------------------------------------------------------------ API
+
+
+def _queue(client: TestClient) -> str:
+    response = client.post(
+        "/api/v1/records/queue",
+        json={"name": "技术支持", "email_address": QUEUE_ADDRESS, "assignment": "manual"},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def test_mailbox_api_keeps_the_password_secret_and_tests_the_connection(
+    client: TestClient,
+    platform: Platform,
+    tenant: TenantInfo,
+    imap_server: ImapServer,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    queue_id = _queue(client)
+    path = f"/api/v1/service/queues/{queue_id}/mailbox"
+    folder = imap_server.new_folder()
+    settings = {
+        "host": imap_server.host,
+        "port": imap_server.port,
+        "tls": False,
+        "username": imap_server.username,
+        "folder": folder,
+    }
+    assert client.get(path).status_code == 404
+
+    # A new mailbox needs its password; bad values are refused naming the field.
+    refused = client.put(path, json=settings)
+    assert refused.status_code == 422, refused.text
+    assert "password" in refused.text
+    bad_port = client.put(path, json={**settings, "port": 0, "password": "x"})
+    assert bad_port.status_code == 422 and "port" in bad_port.text
+    assert client.get(path).status_code == 404  # nothing saved
+
+    # An unsaved form can be tested before saving it.
+    tried = client.post(path + "/test", json={**settings, "password": imap_server.password})
+    assert tried.status_code == 200, tried.text
+    assert tried.json() == {"ok": True, "error": None, "messages": 0}
+    wrong_password = "wrong-" + uuid.uuid4().hex
+    wrong = client.post(path + "/test", json={**settings, "password": wrong_password})
+    assert wrong.json() == {"ok": False, "error": "sign-in refused", "messages": None}
+
+    saved = client.put(path, json={**settings, "password": imap_server.password})
+    assert saved.status_code == 200, saved.text
+    body = saved.json()
+    assert body["password_set"] is True and body["address"] == QUEUE_ADDRESS
+    assert "password" not in body
+    # Changing the folder without the password keeps the stored one.
+    imap_server.deliver(folder, _mail("API mail")[0])
+    again = client.put(path, json=settings)
+    assert again.status_code == 200 and again.json()["password_set"] is True
+    stored_test = client.post(path + "/test")
+    assert stored_test.json() == {"ok": True, "error": None, "messages": 1}
+    _poll(platform, tenant)
+    got = client.get(path).json()
+    assert got["last_error"] is None and got["last_uid"]
+
+    # Stored encrypted; in no answer, audit entry or log line.
+    state = _mailbox(platform, tenant)
+    assert state["password"].startswith("fernet:")
+    assert imap_server.password not in state["password"]
+    audit = client.get("/api/v1/audit", params={"action": "service.mailbox.save"})
+    assert audit.status_code == 200 and len(audit.json()["entries"]) == 2, audit.text
+    for answer in (saved, again, stored_test, audit, client.get(path)):
+        assert imap_server.password not in answer.text
+    assert imap_server.password not in caplog.text
+    assert wrong_password not in caplog.text
+
+    assert client.delete(path).status_code == 204
+    assert client.get(path).status_code == 404
+
+
+def test_mailbox_settings_are_for_administrators_only(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    queue_id = _queue(client)
+    add_user(platform, tenant, email="agent@example.com", name="坐席", password=ADMIN_PASSWORD)
+    path = f"/api/v1/service/queues/{queue_id}/mailbox"
+    login(client, "agent@example.com", tenant=tenant.name)
+    for method, body in (
+        ("GET", None),
+        ("PUT", {"host": "h", "username": "u", "password": "p"}),
+        ("DELETE", None),
+        ("POST", None),
+    ):
+        url = path + "/test" if method == "POST" else path
+        answer = client.request(method, url, json=body)
+        assert answer.status_code == 403, (method, answer.text)
+    assert client.get(f"/api/v1/service/queues/{uuid.uuid4()}/mailbox").status_code in (403, 404)
+
+
+def test_a_mails_attachment_is_listed_and_downloaded_with_the_case(
+    client: TestClient,
+    platform: Platform,
+    tenant: TenantInfo,
+    imap_server: ImapServer,  # noqa: F811
+) -> None:
+    _queue_id, folder = _setup(platform, tenant, imap_server)
+    message = EmailMessage()
+    message["From"] = "li.lei@customer.example"
+    message["Subject"] = "Page"
+    message["Message-ID"] = "<page@customer.example>"
+    message.set_content("See attached.")
+    message.add_attachment(
+        b"<script>alert(1)</script>", maintype="text", subtype="html", filename="报告.html"
+    )
+    imap_server.deliver(folder, message.as_bytes())
+    _poll(platform, tenant)
+    [case] = _rows(platform, tenant, "case")
+    listed = client.get(f"/api/v1/service/cases/{case['id']}/files")
+    assert listed.status_code == 200, listed.text
+    [item] = listed.json()["items"]
+    assert item["filename"] == "报告.html" and item["content_type"] == "text/html"
+    download = client.get(f"/api/v1/service/cases/{case['id']}/files/{item['id']}")
+    assert download.status_code == 200
+    assert download.content == b"<script>alert(1)</script>"
+    # Never rendered by the browser: an attachment, and not as HTML.
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert client.get(f"/api/v1/service/cases/{case['id']}/files/nope").status_code == 404
+    assert client.get(f"/api/v1/service/cases/{uuid.uuid4()}/files").status_code == 404
