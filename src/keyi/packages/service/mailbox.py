@@ -35,7 +35,8 @@ OWNER = "queue"
 class MailboxIn(BaseModel):
     """IMAP settings of a queue's mailbox (the address is the queue's ``email_address``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a "yes" or 1 is a field error, not a silent True.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     host: str = Field(min_length=1, max_length=255)
     port: int = Field(default=993, ge=1, le=65535)
