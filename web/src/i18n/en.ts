@@ -3,6 +3,7 @@ import type { AnalyticsKey } from './analytics-en';
 import type { L2cKey } from './l2c-en';
 import type { ReportsKey } from './reports-en';
 import type { SetupKey } from './setup-en';
+import type { ServiceMailKey } from './service-mail-en';
 import type { TargetsKey } from './targets-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
@@ -1030,6 +1031,7 @@ export type MessageKey =
   | TargetsKey
   | DashboardsKey
   | AnalyticsKey
-  | ReportsKey;
+  | ReportsKey
+  | ServiceMailKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;
