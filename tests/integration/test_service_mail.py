@@ -3,6 +3,7 @@ and, for replies, the suite's aiosmtpd SMTP server."""
 
 from __future__ import annotations
 
+import base64
 import email.utils
 import logging
 import mailbox
@@ -606,3 +607,49 @@ def test_a_mails_attachment_is_listed_and_downloaded_with_the_case(
     assert download.headers["content-disposition"].startswith("attachment;")
     assert client.get(f"/api/v1/service/cases/{case['id']}/files/nope").status_code == 404
     assert client.get(f"/api/v1/service/cases/{uuid.uuid4()}/files").status_code == 404
+
+
+def test_a_gbk_mail_from_a_chinese_mail_program_reads_correctly(
+    platform: Platform,
+    tenant: TenantInfo,
+    imap_server: ImapServer,  # noqa: F811
+) -> None:
+    _queue_id, folder = _setup(platform, tenant, imap_server)
+    body = "您好，设备显示错误代码 E42。".encode("gb18030")
+    raw = (
+        b"From: =?GB2312?B?" + base64.b64encode("王芳".encode("gb2312")) + b"?= "
+        b"<wang.fang@customer.example>\r\n"
+        b"To: support@keyi.example\r\n"
+        b"Subject: =?GBK?B?" + base64.b64encode("设备报错".encode("gbk")) + b"?=\r\n"
+        b"Message-ID: <gbk-1@customer.example>\r\n"
+        b"Content-Type: text/plain; charset=GB18030\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\n" + body + b"\r\n"
+    )
+    imap_server.deliver(folder, raw)
+    _poll(platform, tenant)
+    [case] = _rows(platform, tenant, "case")
+    assert case["subject"] == "设备报错"
+    [message] = _rows(platform, tenant, "case_message")
+    assert message["body"].strip() == "您好，设备显示错误代码 E42。"
+    assert message["from_address"] == "wang.fang@customer.example"
+
+
+def test_a_mailbox_being_read_is_skipped_by_a_second_poller(
+    platform: Platform,
+    tenant: TenantInfo,
+    backend: str,
+    imap_server: ImapServer,  # noqa: F811
+) -> None:
+    """PostgreSQL (several processes may poll): the mailbox row is locked for the poll, and a
+    second poller skips it instead of reading the same mails at once. (SQLite has one writer:
+    a second poll waits for the first.)"""
+    if backend != "postgresql":
+        pytest.skip("row locks: PostgreSQL")
+    _queue_id, folder = _setup(platform, tenant, imap_server)
+    imap_server.deliver(folder, _mail("Once")[0])
+    with platform.context(tenant, Actor.system("first poller")) as first:
+        first.conn.execute(sa.select(mailbox_table.c.id).with_for_update())
+        assert _poll(platform, tenant) == 0  # the second poller, while the first holds it
+    assert _rows(platform, tenant, "case") == []
+    assert _poll(platform, tenant) == 1
+    assert len(_rows(platform, tenant, "case")) == 1
