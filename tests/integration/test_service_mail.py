@@ -653,3 +653,23 @@ def test_a_mailbox_being_read_is_skipped_by_a_second_poller(
     assert _rows(platform, tenant, "case") == []
     assert _poll(platform, tenant) == 1
     assert len(_rows(platform, tenant, "case")) == 1
+
+
+def test_a_mail_the_case_rules_refuse_does_not_stop_the_others(
+    client: TestClient,
+    platform: Platform,
+    tenant: TenantInfo,
+    imap_server: ImapServer,  # noqa: F811
+) -> None:
+    rule = {"name": "no_refused", "condition": 'subject = "refused"', "message": {"en": "No."}}
+    changed = client.patch("/api/v1/metadata/objects/case", json={"validation_rules": [rule]})
+    assert changed.status_code == 200, changed.text
+    _queue_id, folder = _setup(platform, tenant, imap_server)
+    imap_server.deliver(folder, _mail("refused")[0])
+    imap_server.deliver(folder, _mail("fine")[0])
+    assert _poll(platform, tenant) == 1
+    assert [c["subject"] for c in _rows(platform, tenant, "case")] == ["fine"]
+    state = _mailbox(platform, tenant)
+    assert state["last_error"] == "1 mail(s) could not be stored; see the server log"
+    assert state["last_uid"]  # read past it: the next poll does not retry it forever
+    assert _poll(platform, tenant) == 0

@@ -103,6 +103,10 @@ def poll_mailbox(ctx: Context, mailbox: dict[str, Any]) -> PollResult:
                 .where(t.c.id == mailbox["id"])
                 .values(uid_validity=validity, last_uid=last_uid)
             )
+        if result.failed:
+            # Their UIDs are passed (they stay on the server, unread by Keyi): say so where
+            # the administrator looks, the log has the reason.
+            error = f"{result.failed} mail(s) could not be stored; see the server log"
     except imap.ImapError as exc:
         error = str(exc)
     except SecretUnreadable:
