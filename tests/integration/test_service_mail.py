@@ -574,6 +574,7 @@ def test_mailbox_settings_are_for_administrators_only(
         url = path + "/test" if method == "POST" else path
         answer = client.request(method, url, json=body)
         assert answer.status_code == 403, (method, answer.text)
+    assert client.post(path + "/read").status_code == 403
     assert client.get(f"/api/v1/service/queues/{uuid.uuid4()}/mailbox").status_code in (403, 404)
 
 
@@ -673,3 +674,32 @@ def test_a_mail_the_case_rules_refuse_does_not_stop_the_others(
     assert state["last_error"] == "1 mail(s) could not be stored; see the server log"
     assert state["last_uid"]  # read past it: the next poll does not retry it forever
     assert _poll(platform, tenant) == 0
+
+
+def test_an_administrator_can_read_a_mailbox_now(
+    client: TestClient,
+    platform: Platform,
+    tenant: TenantInfo,
+    imap_server: ImapServer,  # noqa: F811
+) -> None:
+    queue_id, folder = _setup(platform, tenant, imap_server)
+    path = f"/api/v1/service/queues/{queue_id}/mailbox/read"
+    imap_server.deliver(folder, _mail("Read me now")[0])
+    imap_server.deliver(
+        folder, _mail("Out of office", headers={"Auto-Submitted": "auto-replied"})[0]
+    )
+    answer = client.post(path)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {
+        "read": 2,
+        "cases": 1,
+        "replies": 0,
+        "duplicates": 0,
+        "ignored": 1,
+        "failed": 0,
+        "error": None,
+    }
+    assert [c["subject"] for c in _rows(platform, tenant, "case")] == ["Read me now"]
+    assert client.post(path).json()["read"] == 0
+    other = _queue(client)
+    assert client.post(f"/api/v1/service/queues/{other}/mailbox/read").status_code == 404

@@ -301,6 +301,7 @@ def mail_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
             Probe("POST", mailbox + "/test", {"queue_id": ids.queue}),
             Probe("POST", mailbox + "/test", {"queue_id": ids.queue}, settings),
         ],
+        ("POST", mailbox + "/read"): [Probe("POST", mailbox + "/read", {"queue_id": ids.queue})],
         ("GET", files): [Probe("GET", files, {"case_id": ids.case})],
         ("GET", files + "/{file_id}"): [
             Probe("GET", files + "/{file_id}", {"case_id": ids.case, "file_id": ids.case_file})

@@ -38,6 +38,8 @@ const serviceMailEn = {
   'serviceMail.removeConfirm': 'Stop reading this mailbox? Cases already made stay.',
   'serviceMail.removed': 'Mailbox removed',
   'serviceMail.required': 'Required',
+  'serviceMail.readNow': 'Read now',
+  'serviceMail.readDone': 'Mails read: {read} · new cases: {cases} · replies: {replies}',
 };
 
 export type ServiceMailKey = keyof typeof serviceMailEn;

@@ -37,6 +37,8 @@ const serviceMailZhCN: Record<ServiceMailKey, string> = {
   'serviceMail.removeConfirm': '停止读取此邮箱？已生成的工单会保留。',
   'serviceMail.removed': '邮箱已移除',
   'serviceMail.required': '必填',
+  'serviceMail.readNow': '立即读取',
+  'serviceMail.readDone': '已读取 {read} 封邮件：新建工单 {cases} 个，回复 {replies} 条',
 };
 
 export default serviceMailZhCN;

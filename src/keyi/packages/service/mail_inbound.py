@@ -29,12 +29,20 @@ from keyi.packages.service.mail_parse import ParsedMail, case_token, clean_text,
 from keyi.platform import periodic
 from keyi.platform.context import Context
 from keyi.platform.crypto import SecretUnreadable
+from keyi.platform.errors import Conflict, NotFound
 from keyi.platform.mailboxes import imap
 from keyi.platform.mailboxes.files import store_file
 from keyi.platform.mailboxes.table import mailbox_table
 from keyi.platform.records import RecordsService
 
-__all__ = ["MAX_ATTACHMENT_BYTES", "PollResult", "poll_all", "poll_mailbox", "receive"]
+__all__ = [
+    "MAX_ATTACHMENT_BYTES",
+    "PollResult",
+    "poll_all",
+    "poll_mailbox",
+    "read_now",
+    "receive",
+]
 
 log = logging.getLogger("keyi.service.mail")
 jobs = periodic.registry.package("service")
@@ -69,6 +77,25 @@ def poll_all(ctx: Context) -> int:
         result = poll_mailbox(ctx, dict(row))
         touched += result.cases + result.replies
     return touched
+
+
+def read_now(ctx: Context, queue_id: str) -> tuple[PollResult, str | None]:
+    """Read one queue's mailbox at once (an administrator's "Read now"), as the job would:
+    the outcome and the mailbox's error. 404 without a mailbox; 409 ``mailbox_busy`` while
+    another poller holds it."""
+    t = mailbox_table
+    where = (t.c.owner_object == "queue", t.c.owner_id == queue_id)
+    if ctx.conn.execute(sa.select(t.c.id).where(*where)).first() is None:
+        raise NotFound()
+    query = sa.select(t).where(*where)
+    if ctx.conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    row = ctx.conn.execute(query).mappings().first()
+    if row is None:
+        raise Conflict("mailbox_busy")
+    result = poll_mailbox(ctx, dict(row))
+    error = ctx.conn.execute(sa.select(t.c.last_error).where(*where)).scalar()
+    return result, error
 
 
 def poll_mailbox(ctx: Context, mailbox: dict[str, Any]) -> PollResult:

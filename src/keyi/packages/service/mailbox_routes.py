@@ -7,6 +7,7 @@ and the audit log records who changed which server and user, never the password.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -14,7 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, Request, Response
 
 from keyi.api.context import request_context
-from keyi.packages.service import mailbox
+from keyi.packages.service import mail_inbound, mailbox
 from keyi.packages.service.mailbox import MailboxIn, MailboxOut
 from keyi.platform.context import Context
 from keyi.platform.errors import Forbidden, NotFound
@@ -81,6 +82,18 @@ def test_mailbox(
     with request_context(request) as ctx:
         _require_admin(ctx)
         return mailbox.test_connection(ctx, queue_id, body)
+
+
+@router.post(MAILBOX + "/read")
+def read_mailbox(request: Request, queue_id: str) -> dict[str, Any]:
+    """Read the queue's new mails now instead of at the next scheduler round: how many were
+    read and what became of them, and the mailbox's error if the read failed. 409
+    ``mailbox_busy`` while the scheduled poll is reading it."""
+    with request_context(request, write=True) as ctx:
+        _require_admin(ctx)
+        mailbox.get_mailbox(ctx, queue_id)  # 404 for a queue the caller cannot see
+        result, error = mail_inbound.read_now(ctx, queue_id)
+        return {**dataclasses.asdict(result), "error": error}
 
 
 @router.get("/cases/{case_id}/files")

@@ -75,4 +75,16 @@ describe('MailboxesPage', () => {
     await waitFor(() => expect(sent.some((s) => s.method === 'PUT')).toBe(true));
     expect(sent.find((s) => s.method === 'PUT')?.body).toMatchObject({ folder: 'Support', password: null });
   });
+
+  it('reads a mailbox now and says what became of the mails', async () => {
+    const sent = stubApi((s: Sent) => {
+      if (s.url.startsWith('/api/v1/records/queue')) return QUEUES;
+      if (s.url.endsWith('/read')) return { read: 3, cases: 2, replies: 1, duplicates: 0, ignored: 0, failed: 0, error: null };
+      return SAVED;
+    });
+    renderWith(<MailboxesPage />);
+    fireEvent.click(await screen.findByTestId('mailbox-read-q1'));
+    expect(await screen.findByText('Mails read: 3 · new cases: 2 · replies: 1')).toBeTruthy();
+    expect(sent.some((s) => s.method === 'POST' && s.url === `${MAILBOX}/read`)).toBe(true);
+  });
 });

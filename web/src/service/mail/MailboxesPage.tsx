@@ -74,9 +74,12 @@ export default function MailboxesPage() {
             {
               title: '',
               render: (_, row) => (
-                <Button size="small" data-testid={`mailbox-edit-${row.id}`} onClick={() => setEditing(row)}>
-                  {row.mailbox ? t('serviceMail.edit') : t('serviceMail.configure')}
-                </Button>
+                <Space>
+                  <Button size="small" data-testid={`mailbox-edit-${row.id}`} onClick={() => setEditing(row)}>
+                    {row.mailbox ? t('serviceMail.edit') : t('serviceMail.configure')}
+                  </Button>
+                  {row.mailbox?.active && <ReadNow queueId={row.id} onDone={load} />}
+                </Space>
               ),
             },
           ]}
@@ -92,6 +95,30 @@ export default function MailboxesPage() {
         />
       )}
     </div>
+  );
+}
+
+function ReadNow({ queueId, onDone }: { queueId: string; onDone: () => void }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const [busy, setBusy] = useState(false);
+  const read = async () => {
+    setBusy(true);
+    try {
+      const result = await mailApi.read(queueId);
+      if (result.error) message.error(t('serviceMail.failing', { error: result.error }));
+      else message.success(t('serviceMail.readDone', { read: result.read, cases: result.cases, replies: result.replies }));
+      onDone();
+    } catch (e) {
+      message.error(errorMessage(e, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Button size="small" loading={busy} data-testid={`mailbox-read-${queueId}`} onClick={() => void read()}>
+      {t('serviceMail.readNow')}
+    </Button>
   );
 }
 

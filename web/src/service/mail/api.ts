@@ -13,6 +13,16 @@ export interface MailboxTest {
   messages: number | null;
 }
 
+export interface MailboxRead {
+  read: number;
+  cases: number;
+  replies: number;
+  duplicates: number;
+  ignored: number;
+  failed: number;
+  error: string | null;
+}
+
 const path = (queueId: string) => `/api/v1/service/queues/${encodeURIComponent(queueId)}/mailbox`;
 
 export const mailApi = {
@@ -30,6 +40,10 @@ export const mailApi = {
   },
   test(queueId: string, body?: MailboxInput) {
     return request<MailboxTest>(`${path(queueId)}/test`, { method: 'POST', body: body ?? null });
+  },
+  /** Read the new mails now instead of at the next scheduler round. */
+  read(queueId: string) {
+    return request<MailboxRead>(`${path(queueId)}/read`, { method: 'POST' });
   },
   remove(queueId: string) {
     return request<void>(path(queueId), { method: 'DELETE' });
