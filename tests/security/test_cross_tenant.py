@@ -29,11 +29,13 @@ from PIL import Image
 from starlette.routing import BaseRoute, Mount
 
 from keyi.packages import register_all_hooks
+from keyi.packages.service.mailbox import MailboxIn, save_mailbox
 from keyi.platform.actions import registry as action_registry
 from keyi.platform.analytics import folders
 from keyi.platform.analytics.tables import report_table
 from keyi.platform.auth import AuthService
 from keyi.platform.ids import new_id
+from keyi.platform.mailboxes.files import store_file
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
@@ -107,6 +109,9 @@ class TenantA:
     report_folder: str = ""
     report: str = ""
     deal: str = ""  # an opportunity: what the funnel and pipeline movement would count
+    queue: str = ""  # a service queue with a mailbox
+    case: str = ""  # a service case with a file from a mail
+    case_file: str = ""
     versions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -242,6 +247,7 @@ def seed_a(platform: Platform, a: World) -> TenantA:
     return TenantA(
         **automation,
         **dashboards,
+        **seed_mail(platform, a),
         **seed_reports(c),
         account=account["id"],
         record=record["id"],
@@ -257,6 +263,50 @@ def seed_a(platform: Platform, a: World) -> TenantA:
         api_key=key,
         deal=deal["id"],
     )
+
+
+def seed_mail(platform: Platform, a: World) -> dict[str, str]:
+    """A's service queue with a mailbox (its password A's marker) and a case with a file."""
+    with platform.context(a.tenant, SYSTEM) as ctx:
+        records = RecordsService(ctx)
+        queue = records.create("queue", {"name": f"{MARK} queue"})["id"]
+        save_mailbox(
+            ctx,
+            queue,
+            MailboxIn(host="127.0.0.1", port=9, tls=False, username=MARK, password=MARK),
+        )
+        case = records.create("case", {"subject": f"{MARK} case"})["id"]
+        case_file = store_file(
+            ctx.conn,
+            object_name="case",
+            record_id=case,
+            filename=f"{MARK}.txt",
+            content_type="text/plain",
+            content=MARK.encode(),
+            now=ctx.now(),
+        )
+    return {"queue": queue, "case": case, "case_file": case_file}
+
+
+def mail_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
+    """Email to case: A's queue mailbox and A's case files, aimed at by B's administrator."""
+    mailbox = "/api/v1/service/queues/{queue_id}/mailbox"
+    settings = {"host": "127.0.0.1", "port": 9, "tls": False, "username": "b", "password": "b"}
+    files = "/api/v1/service/cases/{case_id}/files"
+    return {
+        ("GET", mailbox): [Probe("GET", mailbox, {"queue_id": ids.queue})],
+        ("PUT", mailbox): [Probe("PUT", mailbox, {"queue_id": ids.queue}, settings)],
+        ("DELETE", mailbox): [Probe("DELETE", mailbox, {"queue_id": ids.queue})],
+        ("POST", mailbox + "/test"): [
+            Probe("POST", mailbox + "/test", {"queue_id": ids.queue}),
+            Probe("POST", mailbox + "/test", {"queue_id": ids.queue}, settings),
+        ],
+        ("POST", mailbox + "/read"): [Probe("POST", mailbox + "/read", {"queue_id": ids.queue})],
+        ("GET", files): [Probe("GET", files, {"case_id": ids.case})],
+        ("GET", files + "/{file_id}"): [
+            Probe("GET", files + "/{file_id}", {"case_id": ids.case, "file_id": ids.case_file})
+        ],
+    }
 
 
 def seed_automation(c: TestClient, admin: str, account: str) -> dict[str, str]:
@@ -857,6 +907,8 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
         **automation_probes(ids, per_record),
         # --- dashboards (issue 14)
         **dashboard_probes(ids),
+        # --- service: email to case (issue 15)
+        **mail_probes(ids),
         # --- single sign-on providers
         ("GET", "/api/v1/sso/providers"): [Probe("GET", "/api/v1/sso/providers", {}, allowed=None)],
         ("POST", "/api/v1/sso/providers"): [

@@ -4,6 +4,7 @@ import type { L2cKey } from './l2c-en';
 import type { ServiceCoreKey } from './service-core-en';
 import type { ReportsKey } from './reports-en';
 import type { SetupKey } from './setup-en';
+import type { ServiceMailKey } from './service-mail-en';
 import type { TargetsKey } from './targets-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
@@ -1034,6 +1035,7 @@ export type MessageKey =
   | DashboardsKey
   | AnalyticsKey
   | ReportsKey
-  | ServiceCoreKey;
+  | ServiceCoreKey
+  | ServiceMailKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

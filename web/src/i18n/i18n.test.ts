@@ -16,20 +16,31 @@ import dashboardsEn from './dashboards-en';
 import analyticsEn from './analytics-en';
 import analyticsZhCN from './analytics-zh-CN';
 import setupZhCN from './setup-zh-CN';
+import serviceMailEn from './service-mail-en';
+import serviceMailZhCN from './service-mail-zh-CN';
 import zhCN from './zh-CN';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
-describe('Service console catalogue (loaded with its pages)', () => {
-  it('has the same keys, no empty message, matching placeholders, in both languages', () => {
-    expect(Object.keys(serviceCoreZhCN).sort()).toEqual(Object.keys(serviceCoreEn).sort());
-    for (const [key, text] of Object.entries(serviceCoreEn)) {
-      const zh = (serviceCoreZhCN as Record<string, string>)[key];
-      expect(zh.trim(), `zh-CN ${key}`).not.toBe('');
-      expect(placeholders(zh), `placeholders of ${key}`).toEqual(placeholders(text));
-    }
+// The catalogues of a package's parts, each loaded with its own pages: one row each.
+const partCatalogues: [string, Record<string, string>, Record<string, string>][] = [
+  ['Service console', serviceCoreEn, serviceCoreZhCN],
+  ['Email-to-case', serviceMailEn, serviceMailZhCN],
+];
+
+for (const [name, partEn, partZhCN] of partCatalogues) {
+  describe(`${name} catalogue (loaded with its pages)`, () => {
+    it('has the same keys, no empty message, matching placeholders, in both languages', () => {
+      expect(Object.keys(partZhCN).sort()).toEqual(Object.keys(partEn).sort());
+      for (const [key, text] of Object.entries(partEn)) {
+        const zh = partZhCN[key];
+        expect(text.trim(), `en ${key}`).not.toBe('');
+        expect(zh.trim(), `zh-CN ${key}`).not.toBe('');
+        expect(placeholders(zh), `placeholders of ${key}`).toEqual(placeholders(text));
+      }
+    });
   });
-});
+}
 
 describe('Setup catalogue (loaded with its pages)', () => {
   it('has the same keys, no empty message, matching placeholders, in both languages', () => {
@@ -121,7 +132,7 @@ describe('i18n completeness', () => {
     const missing: string[] = [];
     for (const f of files) {
       const src = readFileSync(f, 'utf8');
-      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn) && !(m[1] in targetsEn) && !(m[1] in dashboardsEn) && !(m[1] in analyticsEn) && !(m[1] in reportsEn) && !(m[1] in serviceCoreEn)) missing.push(`${f}: ${m[1]}`);
+      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (![en, setupEn, l2cEn, targetsEn, dashboardsEn, analyticsEn, reportsEn, ...partCatalogues.map((c) => c[1])].some((c) => m[1] in c)) missing.push(`${f}: ${m[1]}`);
     }
     expect(missing).toEqual([]);
   });

@@ -18,6 +18,8 @@ from keyi.platform.automation import tables as _flows  # noqa: F401  (keyi_flow,
 from keyi.platform.documents import table as _documents  # noqa: F401  (document template)
 from keyi.platform.ids import new_id
 from keyi.platform.jobs import table as _jobs  # noqa: F401  (registers keyi_job likewise)
+from keyi.platform.mailboxes import files as _files  # noqa: F401  (keyi_record_file)
+from keyi.platform.mailboxes import table as _mailboxes  # noqa: F401  (keyi_mailbox)
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.migrations import Chain, stamp_head
 from keyi.platform.notifications import table as _notifications  # noqa: F401  (likewise)
