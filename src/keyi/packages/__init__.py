@@ -100,8 +100,10 @@ def load_package(name: str) -> Package:
         objects.append(ObjectDef.model_validate(data))
     order = manifest.get("order", [])
     objects.sort(key=lambda o: order.index(o.name) if o.name in order else len(order))
-    # Python behaviour registers itself under the package's name when imported.
-    for module in ("hooks", "actions"):
+    # Python behaviour registers itself under the package's name when imported: hooks.py,
+    # actions.py, and the further modules package.yaml names under `modules` (a package made
+    # of parts, each registering its own hooks, actions, jobs or routes).
+    for module in ("hooks", "actions", *manifest.get("modules", ())):
         if (folder / f"{module}.py").exists():
             importlib.import_module(f"keyi.packages.{name}.{module}")
     flows = tuple(
@@ -222,10 +224,15 @@ def package_routers() -> list[Any]:
     endpoint answers only for tenants that installed its package (`require_package`)."""
     routers = []
     for folder in sorted(PACKAGES_DIR.iterdir()):
-        if (folder / "package.yaml").exists() and (folder / "routes.py").exists():
-            load_package(folder.name)
-            module = importlib.import_module(f"keyi.packages.{folder.name}.routes")
-            routers.append(module.router)
+        if not (folder / "package.yaml").exists():
+            continue
+        load_package(folder.name)
+        manifest = yaml.safe_load((folder / "package.yaml").read_text(encoding="utf-8"))
+        for name in ("routes", *manifest.get("modules", ())):
+            if (folder / f"{name}.py").exists():
+                module = importlib.import_module(f"keyi.packages.{folder.name}.{name}")
+                if hasattr(module, "router"):
+                    routers.append(module.router)
     return routers
 
 
