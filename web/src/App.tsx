@@ -28,6 +28,8 @@ const DashboardsPage = lazy(() => import('./pages/dashboards/DashboardsPage'));
 const DashboardPage = lazy(() => import('./pages/dashboards/DashboardPage'));
 const PipelinePage = lazy(() => import('./pages/analytics/PipelinePage'));
 const ReportsSection = lazy(() => import('./pages/reports/ReportsSection'));
+const SurveyPage = lazy(() => import('./service/care/SurveyPage'));
+const MyDayPage = lazy(() => import('./service/care/MyDayPage'));
 
 
 function Localised({ children }: { children: ReactNode }) {
@@ -62,6 +64,7 @@ export function AppRoutes() {
         <Route path="/accept-invite" element={<AcceptInvitePage />} />
         <Route path="/forgot-password" element={<ForgotPasswordPage />} />
         <Route path="/reset-password" element={<ResetPasswordPage />} />
+        <Route path="/survey/:token" element={<SurveyPage />} />
         <Route
           element={
             <RequireAuth>
@@ -86,6 +89,7 @@ export function AppRoutes() {
           <Route path="setup/*" element={<SetupPage />} />
           <Route path="profile" element={<ProfilePage />} />
           <Route path="approvals" element={<ApprovalsPage />} />
+          <Route path="service/my-day" element={<MyDayPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

@@ -13,6 +13,8 @@ import targetsZhCN from './targets-zh-CN';
 import dashboardsEn from './dashboards-en';
 import analyticsEn from './analytics-en';
 import analyticsZhCN from './analytics-zh-CN';
+import serviceCareEn from './service-care-en';
+import serviceCareZhCN from './service-care-zh-CN';
 import setupZhCN from './setup-zh-CN';
 import zhCN from './zh-CN';
 
@@ -63,6 +65,20 @@ describe('Sales analytics catalogue (loaded with its pages)', () => {
   });
 });
 
+describe('Service care catalogue (survey page, technician day)', () => {
+  it('has the same keys and placeholders in both languages, none shared with the app', async () => {
+    expect(Object.keys(serviceCareZhCN).sort()).toEqual(Object.keys(serviceCareEn).sort());
+    for (const [key, text] of Object.entries(serviceCareEn)) {
+      const zh = (serviceCareZhCN as Record<string, string>)[key];
+      expect(zh.trim(), `zh-CN ${key}`).not.toBe('');
+      expect(placeholders(zh), `placeholders of ${key}`).toEqual(placeholders(text));
+    }
+    expect(Object.keys(serviceCareEn).filter((k) => k in en)).toEqual([]);
+    await import('./service-care');
+    expect(translate('zh-CN', 'care.survey.thanks')).toBe('感谢您的反馈！');
+  });
+});
+
 describe('i18n completeness', () => {
   it('zh-CN and en have exactly the same keys', () => {
     const a = Object.keys(en).sort();
@@ -108,7 +124,7 @@ describe('i18n completeness', () => {
     const missing: string[] = [];
     for (const f of files) {
       const src = readFileSync(f, 'utf8');
-      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn) && !(m[1] in targetsEn) && !(m[1] in dashboardsEn) && !(m[1] in analyticsEn) && !(m[1] in reportsEn)) missing.push(`${f}: ${m[1]}`);
+      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn) && !(m[1] in targetsEn) && !(m[1] in dashboardsEn) && !(m[1] in analyticsEn) && !(m[1] in reportsEn) && !(m[1] in serviceCareEn)) missing.push(`${f}: ${m[1]}`);
     }
     expect(missing).toEqual([]);
   });
