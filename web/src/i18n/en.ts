@@ -1017,6 +1017,7 @@ const en = {
   'nav.targets': 'Targets',
   'nav.dashboards': 'Dashboards',
   'nav.pipeline': 'Pipeline analytics',
+  'nav.myDay': 'My field visits',
 } as const;
 
 /** Keys of this catalogue (loaded with the app); Setup's own are in setup-en.ts, the

@@ -63,6 +63,11 @@ const serviceCareEn = {
   'care.day.done': 'Saved',
   'care.day.openRecord': 'Details',
   'care.day.window': '{start}–{end}',
+  'care.status.scheduled': 'Scheduled',
+  'care.status.en_route': 'On the way',
+  'care.status.in_progress': 'In progress',
+  'care.status.completed': 'Completed',
+  'care.status.cancelled': 'Cancelled',
 } as const;
 
 export type ServiceCareKey = keyof typeof serviceCareEn;

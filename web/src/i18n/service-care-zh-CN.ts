@@ -61,6 +61,11 @@ const serviceCareZhCN: Record<ServiceCareKey, string> = {
   'care.day.done': '已保存',
   'care.day.openRecord': '详情',
   'care.day.window': '{start}–{end}',
+  'care.status.scheduled': '已预约',
+  'care.status.en_route': '在途',
+  'care.status.in_progress': '服务中',
+  'care.status.completed': '已完成',
+  'care.status.cancelled': '已取消',
 };
 
 export default serviceCareZhCN;
