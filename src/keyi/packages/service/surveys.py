@@ -270,6 +270,18 @@ def send_invitation(ctx: Context, job: ClaimedJob) -> None:
 
 # ---------------------------------------------------------------- the public API
 router = APIRouter(prefix="/api/v1/public/surveys", tags=["service"])
+# Public (the token is the key), and a link that can no longer be answered is 410 Gone.
+PUBLIC: dict[str, Any] = {
+    "responses": {
+        410: {
+            "description": "Expired, already answered or superseded",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
+    },
+    "openapi_extra": {"security": []},
+}
 
 
 class SurveyView(BaseModel):
@@ -343,7 +355,7 @@ def _survey(ctx: Context, survey_id: str) -> dict[str, Any]:
     return survey
 
 
-@router.get("/{token}")
+@router.get("/{token}", **PUBLIC)
 def get_survey(request: Request, token: str) -> SurveyView:
     """The survey behind a link, for the public page (no sign-in; the token is the key).
     404 ``survey_invalid`` for a link altered or unknown, 410 ``survey_expired`` /
@@ -365,7 +377,7 @@ def get_survey(request: Request, token: str) -> SurveyView:
         )
 
 
-@router.post("/{token}")
+@router.post("/{token}", **PUBLIC)
 def answer_survey(request: Request, token: str, body: SurveyAnswer) -> SurveyThanks:
     """Answer once: the scores land on the survey and on its case. A second answer (even a
     concurrent one) gets 410 ``survey_answered`` and changes nothing."""
