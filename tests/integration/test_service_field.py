@@ -162,7 +162,9 @@ def test_a_visit_from_case_to_signature(client: TestClient) -> None:
     # Completing needs the sign-off: the rule refuses a status set by hand.
     refused(client.patch(f"{R}/work_order/{wo}", json={"status": "completed"}), "status")
 
+    too_big = data_url(b"\x89PNG\r\n\x1a\n" + b"\0" * (97 * 1024))
     for bad_signature in (
+        too_big,
         "not base64!",
         data_url(b"GIF89a" + b"\0" * 20),
         data_url(png(size=(3000, 10))),

@@ -4564,7 +4564,7 @@ export interface components {
             signed_by_name: string;
             /**
              * Signature
-             * @description The signature as a PNG: a data URL (data:image/png;base64,…) or base64.
+             * @description The signature as a PNG: a data URL (data:image/png;base64,…) or base64, at most 96 kB.
              */
             signature: string;
         };
