@@ -19,6 +19,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ from starlette.routing import BaseRoute, Mount
 
 from keyi.packages import register_all_hooks
 from keyi.packages.service.mailbox import MailboxIn, save_mailbox
+from keyi.packages.service.surveys import make_token
 from keyi.platform.actions import registry as action_registry
 from keyi.platform.analytics import folders
 from keyi.platform.analytics.tables import report_table
@@ -112,6 +114,8 @@ class TenantA:
     queue: str = ""  # a service queue with a mailbox
     case: str = ""  # a service case with a file from a mail
     case_file: str = ""
+    survey: str = ""  # a satisfaction survey of A's resolved case
+    survey_token: str = ""  # signed, naming B's tenant and A's survey
     versions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -156,7 +160,11 @@ def tenants(platform: Platform, app: FastAPI) -> Iterator[tuple[World, World, Te
         open_world(platform, app, admin_name=f"{MARK}-admin") as a,
         open_world(platform, app, admin_name="B admin") as b,
     ):
-        yield a, b, seed_a(platform, a)
+        ids = seed_a(platform, a)
+        ids.survey_token = make_token(
+            platform.secret_box, b.tenant.id, ids.survey, datetime(2099, 1, 1)
+        )
+        yield a, b, ids
 
 
 def seed_a(platform: Platform, a: World) -> TenantA:
@@ -262,6 +270,7 @@ def seed_a(platform: Platform, a: World) -> TenantA:
         invited=invited_id,
         api_key=key,
         deal=deal["id"],
+        survey=seed_survey(c),
     )
 
 
@@ -307,6 +316,27 @@ def mail_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
             Probe("GET", files + "/{file_id}", {"case_id": ids.case, "file_id": ids.case_file})
         ],
     }
+
+
+def seed_survey(c: TestClient) -> str:
+    """A resolved case of A's with a contact who has an address: its survey invitation."""
+    contact = c.post("/api/v1/records/contact", json={"name": MARK, "email": "c@a.example"})
+    assert contact.status_code == 201, contact.text
+    case = c.post(
+        "/api/v1/records/case",
+        json={"subject": f"{MARK} case", "contact": contact.json()["id"]},
+    )
+    assert case.status_code == 201, case.text
+    resolved = c.patch(
+        f"/api/v1/records/case/{case.json()['id']}", json={"status": "resolved", "resolution": MARK}
+    )
+    assert resolved.status_code == 200, resolved.text
+    surveys = c.post(
+        "/api/v1/records/survey_response/query",
+        json={"filter": {"field": "case", "op": "eq", "value": case.json()["id"]}},
+    )
+    [survey] = surveys.json()["records"]
+    return str(survey["id"])
 
 
 def seed_automation(c: TestClient, admin: str, account: str) -> dict[str, str]:
@@ -1298,6 +1328,11 @@ def action_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
         Probe("GET", attainment, {}, query=period, allowed=None),
         Probe("GET", attainment, {}, query={**period, "department": ids.user}, allowed=(422,)),
     ]
+    # Public survey links: a token signed for B naming A's survey finds nothing in B.
+    survey = "/api/v1/public/surveys/{token}"
+    token = {"token": ids.survey_token}
+    found[("GET", survey)] = [Probe("GET", survey, token, allowed=(404,))]
+    found[("POST", survey)] = [Probe("POST", survey, token, {"csat": 5}, allowed=(404,))]
     for action in action_registry.all():
         path = "/api/v1/records" + action.path
         allowed = (403, 404, 422) if action.input is not None else (403, 404)

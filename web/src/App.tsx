@@ -29,6 +29,8 @@ const DashboardPage = lazy(() => import('./pages/dashboards/DashboardPage'));
 const PipelinePage = lazy(() => import('./pages/analytics/PipelinePage'));
 const ReportsSection = lazy(() => import('./pages/reports/ReportsSection'));
 const ServiceConsolePage = lazy(() => import('./service/console/ServiceConsolePage'));
+const SurveyPage = lazy(() => import('./service/care/SurveyPage'));
+const MyDayPage = lazy(() => import('./service/care/MyDayPage'));
 
 
 function Localised({ children }: { children: ReactNode }) {
@@ -63,6 +65,7 @@ export function AppRoutes() {
         <Route path="/accept-invite" element={<AcceptInvitePage />} />
         <Route path="/forgot-password" element={<ForgotPasswordPage />} />
         <Route path="/reset-password" element={<ResetPasswordPage />} />
+        <Route path="/survey/:token" element={<SurveyPage />} />
         <Route
           element={
             <RequireAuth>
@@ -88,6 +91,7 @@ export function AppRoutes() {
           <Route path="profile" element={<ProfilePage />} />
           <Route path="approvals" element={<ApprovalsPage />} />
           <Route path="service" element={<ServiceConsolePage />} />
+          <Route path="service/my-day" element={<MyDayPage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -41,6 +42,8 @@ class SecretBox:
 
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
+        # Signatures use their own key derived from the installation's, never the Fernet key.
+        self._mac_root = hashlib.sha256(b"keyi-mac\x00" + key).digest()
 
     def __repr__(self) -> str:  # the key stays out of logs and tracebacks
         return "SecretBox()"
@@ -55,6 +58,13 @@ class SecretBox:
     def from_key_file(cls, data_dir: Path) -> SecretBox:
         """The box for the key file in ``data_dir``, created once if there is none."""
         return cls(load_or_create_key(Path(data_dir) / KEY_FILE))
+
+    def mac(self, purpose: str, data: bytes) -> bytes:
+        """HMAC-SHA256 of ``data`` under a key derived for ``purpose`` (e.g. "survey"), so a
+        token signed for one purpose never verifies for another. Compare with
+        ``hmac.compare_digest``."""
+        key = hmac.new(self._mac_root, purpose.encode(), hashlib.sha256).digest()
+        return hmac.new(key, data, hashlib.sha256).digest()
 
     def encrypt(self, plaintext: str) -> str:
         return PREFIX + self._fernet.encrypt(plaintext.encode()).decode("ascii")

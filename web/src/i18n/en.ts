@@ -6,6 +6,7 @@ import type { ReportsKey } from './reports-en';
 import type { SetupKey } from './setup-en';
 import type { ServiceMailKey } from './service-mail-en';
 import type { TargetsKey } from './targets-en';
+import type { ServiceCareKey } from './service-care-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
 const en = {
@@ -1020,6 +1021,7 @@ const en = {
   'nav.targets': 'Targets',
   'nav.dashboards': 'Dashboards',
   'nav.pipeline': 'Pipeline analytics',
+  'nav.myDay': 'My field visits',
 } as const;
 
 /** Keys of this catalogue (loaded with the app); Setup's own are in setup-en.ts, the
@@ -1036,6 +1038,7 @@ export type MessageKey =
   | AnalyticsKey
   | ReportsKey
   | ServiceCoreKey
-  | ServiceMailKey;
+  | ServiceMailKey
+  | ServiceCareKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

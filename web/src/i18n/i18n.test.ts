@@ -15,6 +15,8 @@ import targetsZhCN from './targets-zh-CN';
 import dashboardsEn from './dashboards-en';
 import analyticsEn from './analytics-en';
 import analyticsZhCN from './analytics-zh-CN';
+import serviceCareEn from './service-care-en';
+import serviceCareZhCN from './service-care-zh-CN';
 import setupZhCN from './setup-zh-CN';
 import serviceMailEn from './service-mail-en';
 import serviceMailZhCN from './service-mail-zh-CN';
@@ -26,6 +28,7 @@ const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1
 const partCatalogues: [string, Record<string, string>, Record<string, string>][] = [
   ['Service console', serviceCoreEn, serviceCoreZhCN],
   ['Email-to-case', serviceMailEn, serviceMailZhCN],
+  ['Service care', serviceCareEn, serviceCareZhCN],
 ];
 
 for (const [name, partEn, partZhCN] of partCatalogues) {
@@ -84,6 +87,20 @@ describe('Sales analytics catalogue (loaded with its pages)', () => {
       expect(placeholders(zh), `placeholders of ${key}`).toEqual(placeholders(text));
     }
     expect(Object.keys(analyticsEn).filter((k) => k in en)).toEqual([]);
+  });
+});
+
+describe('Service care catalogue (survey page, technician day)', () => {
+  it('has the same keys and placeholders in both languages, none shared with the app', async () => {
+    expect(Object.keys(serviceCareZhCN).sort()).toEqual(Object.keys(serviceCareEn).sort());
+    for (const [key, text] of Object.entries(serviceCareEn)) {
+      const zh = (serviceCareZhCN as Record<string, string>)[key];
+      expect(zh.trim(), `zh-CN ${key}`).not.toBe('');
+      expect(placeholders(zh), `placeholders of ${key}`).toEqual(placeholders(text));
+    }
+    expect(Object.keys(serviceCareEn).filter((k) => k in en)).toEqual([]);
+    await import('./service-care');
+    expect(translate('zh-CN', 'care.survey.thanks')).toBe('感谢您的反馈！');
   });
 });
 

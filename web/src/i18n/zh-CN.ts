@@ -1013,6 +1013,7 @@ const zhCN: Messages = {
   'nav.targets': '销售目标',
   'nav.dashboards': '仪表盘',
   'nav.pipeline': '销售漏斗',
+  'nav.myDay': '我的上门工单',
 };
 
 export default zhCN;
