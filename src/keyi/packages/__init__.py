@@ -100,10 +100,11 @@ def load_package(name: str) -> Package:
         objects.append(ObjectDef.model_validate(data))
     order = manifest.get("order", [])
     objects.sort(key=lambda o: order.index(o.name) if o.name in order else len(order))
-    # Python behaviour registers itself under the package's name when imported.
-    for module in ("hooks", "actions"):
-        if (folder / f"{module}.py").exists():
-            importlib.import_module(f"keyi.packages.{name}.{module}")
+    # Python behaviour registers itself under the package's name when imported: `hooks.py`,
+    # `actions.py` and, for a package built in parts, each part's `<part>_hooks.py` and
+    # `<part>_actions.py` (service: sla_hooks.py, knowledge_actions.py, ...).
+    for module in _behaviour_modules(folder):
+        importlib.import_module(f"keyi.packages.{name}.{module}")
     flows = tuple(
         yaml.safe_load(path.read_text(encoding="utf-8"))
         for path in sorted((folder / "flows").glob("*.yaml"))
@@ -216,15 +217,33 @@ def install_package_reports(
     )
 
 
+def _behaviour_modules(folder: Path) -> list[str]:
+    """The modules that register a package's hooks and actions, in a stable order."""
+    found = [m for m in ("hooks", "actions") if (folder / f"{m}.py").exists()]
+    for suffix in ("_hooks", "_actions"):
+        found += sorted(p.stem for p in folder.glob(f"*{suffix}.py"))
+    return found
+
+
+def _router_modules(folder: Path) -> list[str]:
+    """`routes.py` and each part's `<part>_routes.py` (a package built in parts)."""
+    found = ["routes"] if (folder / "routes.py").exists() else []
+    return found + sorted(p.stem for p in folder.glob("*_routes.py"))
+
+
 def package_routers() -> list[Any]:
     """The API routers packages contribute (`routes.py` with a `router`), for the app to
     include: package-specific endpoints live in the package, never in the platform. Each
     endpoint answers only for tenants that installed its package (`require_package`)."""
     routers = []
     for folder in sorted(PACKAGES_DIR.iterdir()):
-        if (folder / "package.yaml").exists() and (folder / "routes.py").exists():
+        if not (folder / "package.yaml").exists():
+            continue
+        modules = _router_modules(folder)
+        if modules:
             load_package(folder.name)
-            module = importlib.import_module(f"keyi.packages.{folder.name}.routes")
+        for name in modules:
+            module = importlib.import_module(f"keyi.packages.{folder.name}.{name}")
             routers.append(module.router)
     return routers
 
