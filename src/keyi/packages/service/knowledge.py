@@ -40,7 +40,16 @@ VERSION = "knowledge_article_version"
 CATEGORY = "knowledge_category"
 CASE_ARTICLE = "case_article"
 
-CONTENT_FIELDS = ("title", "summary", "body", "category", "visibility", "language", "keywords")
+CONTENT_FIELDS = (
+    "title",
+    "summary",
+    "body",
+    "category",
+    "visibility",
+    "language",
+    "keywords",
+    "change_note",
+)
 """What a version says: locked once published, copied into a new version."""
 
 SUGGESTIONS = 5
@@ -149,6 +158,7 @@ def publish(ctx: Context, article_id: str) -> dict[str, Any]:
         "title": published["title"],
         "summary": published.get("summary"),
         "body": published.get("body"),
+        "change_note": published.get("change_note"),
         "published_at": published["published_at"],
         "published_by": ctx.actor.id,
     }
@@ -168,6 +178,7 @@ def new_version(ctx: Context, article_id: str) -> str:
     values = {name: current.get(name) for name in CONTENT_FIELDS if current.get(name) is not None}
     values["version_number"] = max(int(v["version_number"] or 1) for v in versions) + 1
     values["previous_version"] = article_id
+    values.pop("change_note", None)  # the new version says what it changes
     if current.get("owner_id"):
         values["owner_id"] = current["owner_id"]
     return records.create_many(

@@ -45,14 +45,9 @@ def article_rules(ctx: Context, event: WriteEvent) -> None:
 @hooks.before_save(knowledge.CASE_ARTICLE)
 def case_article_rules(ctx: Context, event: WriteEvent) -> None:
     article_id = event.final("article")
-    if (
-        event.old is not None
-        and "article" in event.values
-        and article_id != event.old.get("article")
-    ):
-        event.errors.add("article", "read_only")
+    if event.old is not None and article_id == event.old.get("article"):
         return
-    if event.operation != "create" or not article_id:
+    if not article_id:
         return
     articles = ctx.object(knowledge.ARTICLE).table
     found = ctx.conn.execute(
@@ -75,5 +70,6 @@ def case_article_rules(ctx: Context, event: WriteEvent) -> None:
         event.errors.add("article", "already_attached")
         return
     event.values["title"] = found.title
+    # Who linked this article, and when (a link pointed at another article is a new link).
     event.values["attached_by"] = ctx.actor.id
     event.values["attached_at"] = ctx.now()
