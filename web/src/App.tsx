@@ -28,6 +28,7 @@ const DashboardsPage = lazy(() => import('./pages/dashboards/DashboardsPage'));
 const DashboardPage = lazy(() => import('./pages/dashboards/DashboardPage'));
 const PipelinePage = lazy(() => import('./pages/analytics/PipelinePage'));
 const ReportsSection = lazy(() => import('./pages/reports/ReportsSection'));
+const KnowledgePage = lazy(() => import('./service/knowledge/KnowledgePage'));
 
 
 function Localised({ children }: { children: ReactNode }) {
@@ -86,6 +87,7 @@ export function AppRoutes() {
           <Route path="setup/*" element={<SetupPage />} />
           <Route path="profile" element={<ProfilePage />} />
           <Route path="approvals" element={<ApprovalsPage />} />
+          <Route path="service/knowledge" element={<KnowledgePage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

@@ -4,6 +4,7 @@ import type { L2cKey } from './l2c-en';
 import type { ReportsKey } from './reports-en';
 import type { SetupKey } from './setup-en';
 import type { TargetsKey } from './targets-en';
+import type { ServiceKnowledgeKey } from './service-knowledge-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
 const en = {
@@ -1014,6 +1015,7 @@ const en = {
   'nav.l2c': 'Lead-to-cash',
   'nav.receivables': 'Receivables',
   'nav.targets': 'Targets',
+  'nav.knowledge': 'Knowledge base',
   'nav.dashboards': 'Dashboards',
   'nav.pipeline': 'Pipeline analytics',
 } as const;
@@ -1030,6 +1032,7 @@ export type MessageKey =
   | TargetsKey
   | DashboardsKey
   | AnalyticsKey
-  | ReportsKey;
+  | ReportsKey
+  | ServiceKnowledgeKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

@@ -8,6 +8,8 @@ import { humanize, interpolate, MESSAGES, normaliseLang, pickLabel, translate } 
 import setupEn from './setup-en';
 import l2cEn from './l2c-en';
 import reportsEn from './reports-en';
+import serviceKnowledgeEn from './service-knowledge-en';
+import serviceKnowledgeZhCN from './service-knowledge-zh-CN';
 import targetsEn from './targets-en';
 import targetsZhCN from './targets-zh-CN';
 import dashboardsEn from './dashboards-en';
@@ -48,6 +50,20 @@ describe('Targets catalogue (loaded with its screens)', () => {
     expect(Object.keys(targetsEn).filter((k) => k in en)).toEqual([]);
     await import('./targets');
     expect(translate('zh-CN', 'targets.title')).toBe('销售目标');
+  });
+});
+
+describe('Knowledge base catalogue (loaded with its screens)', () => {
+  it('has the same keys and placeholders in both languages, none shared with the app', async () => {
+    expect(Object.keys(serviceKnowledgeZhCN).sort()).toEqual(Object.keys(serviceKnowledgeEn).sort());
+    for (const [key, text] of Object.entries(serviceKnowledgeEn)) {
+      const zh = (serviceKnowledgeZhCN as Record<string, string>)[key];
+      expect(zh.trim(), `zh-CN ${key}`).not.toBe('');
+      expect(placeholders(zh), `placeholders of ${key}`).toEqual(placeholders(text));
+    }
+    expect(Object.keys(serviceKnowledgeEn).filter((k) => k in en)).toEqual([]);
+    await import('./service-knowledge');
+    expect(translate('zh-CN', 'knowledge.title')).toBe('知识库');
   });
 });
 
@@ -108,7 +124,7 @@ describe('i18n completeness', () => {
     const missing: string[] = [];
     for (const f of files) {
       const src = readFileSync(f, 'utf8');
-      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn) && !(m[1] in targetsEn) && !(m[1] in dashboardsEn) && !(m[1] in analyticsEn) && !(m[1] in reportsEn)) missing.push(`${f}: ${m[1]}`);
+      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn) && !(m[1] in targetsEn) && !(m[1] in dashboardsEn) && !(m[1] in analyticsEn) && !(m[1] in reportsEn) && !(m[1] in serviceKnowledgeEn)) missing.push(`${f}: ${m[1]}`);
     }
     expect(missing).toEqual([]);
   });

@@ -1009,6 +1009,7 @@ const zhCN: Messages = {
   'nav.l2c': '交易',
   'nav.receivables': '应收账款',
   'nav.targets': '销售目标',
+  'nav.knowledge': '知识库',
   'nav.dashboards': '仪表盘',
   'nav.pipeline': '销售漏斗',
 };
