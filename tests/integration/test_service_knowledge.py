@@ -9,6 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from keyi.platform.context import TenantInfo
+from keyi.platform.tenancy import Platform
+from tests.conftest import ADMIN_PASSWORD, login
+from tests.integration.helpers import add_member
 from tests.integration.l2c_helpers import act, conflict, get, make, ok, patch, refused
 
 pytestmark = pytest.mark.packages("core", "sales", "l2c", "service")
@@ -199,3 +203,60 @@ def test_suggestions_for_an_unknown_case_are_404(client: TestClient) -> None:
         "/api/v1/service/cases/0190d5a8-0000-7000-8000-000000000000/suggested_articles"
     )
     assert missing.status_code == 404, missing.text
+
+
+def test_readers_count_helpful_answers_on_published_articles(client: TestClient) -> None:
+    live = published(client, "重置密码", "<p>在登录页点忘记密码。</p>")
+    url = f"/api/v1/records/{KB}/{live['id']}/feedback"
+    assert ok(client.post(url, json={"helpful": True})) == {
+        "helpful_count": 1,
+        "not_helpful_count": 0,
+    }
+    ok(client.post(url, json={"helpful": True}))
+    assert ok(client.post(url, json={"helpful": False})) == {
+        "helpful_count": 2,
+        "not_helpful_count": 1,
+    }
+    refused(client.post(url, json={"helpful": "yes"}), "helpful")
+    refused(patch(client, KB, live["id"], helpful_count=100), "helpful_count")
+    draft = article(client, "草稿")
+    conflict(
+        client.post(f"/api/v1/records/{KB}/{draft['id']}/feedback", json={"helpful": True}),
+        "invalid_status",
+    )
+
+
+# ------------------------------------------------------------------ access
+def test_readers_search_and_answer_but_only_editors_publish(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    live = published(client, "打印机连接故障排查", "<p>检查网线</p>")
+    draft = article(client, "打印机草稿")
+    case = make(client, "case", subject="打印机无法连接")
+    add_member(
+        platform,
+        tenant,
+        "reader@example.com",
+        {"knowledge_article": {"read": True}, "case": {"read": True}},
+    )
+    add_member(
+        platform,
+        tenant,
+        "outsider@example.com",
+        {"account": {"read": True}},
+        name="韩梅",
+        role="外人",
+    )
+    login(client, "reader@example.com", ADMIN_PASSWORD, tenant.name)
+    assert titles(search(client, q="打印机")) == ["打印机连接故障排查"]
+    suggested = f"/api/v1/service/cases/{case['id']}/suggested_articles"
+    assert titles(ok(client.get(suggested))["results"]) == ["打印机连接故障排查"]
+    ok(client.post(f"/api/v1/records/{KB}/{live['id']}/feedback", json={"helpful": True}))
+    for action in ("publish", "new_version", "archive"):
+        target = draft if action == "publish" else live
+        assert act(client, KB, target["id"], action).status_code == 403, action
+    assert patch(client, KB, draft["id"], title="改").status_code == 403
+
+    login(client, "outsider@example.com", ADMIN_PASSWORD, tenant.name)
+    assert search(client, q="打印机") == []  # no read access to articles: nothing found
+    assert client.get(suggested).status_code == 404  # nor to the case

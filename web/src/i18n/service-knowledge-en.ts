@@ -57,6 +57,10 @@ const serviceKnowledgeEn = {
   'knowledge.attach': 'Attach',
   'knowledge.attachedDone': 'Article attached to the case',
   'knowledge.detach': 'Detach',
+  'knowledge.helpful.ask': 'Was this helpful?',
+  'knowledge.helpful.yes': 'Yes ({n})',
+  'knowledge.helpful.no': 'No ({n})',
+  'knowledge.helpful.thanks': 'Thanks for your answer',
   'knowledge.open': 'Open',
 } as const;
 

@@ -55,6 +55,10 @@ const serviceKnowledgeZhCN: Record<ServiceKnowledgeKey, string> = {
   'knowledge.attach': '关联',
   'knowledge.attachedDone': '已将文章关联到工单',
   'knowledge.detach': '取消关联',
+  'knowledge.helpful.ask': '这篇文章有帮助吗？',
+  'knowledge.helpful.yes': '有帮助（{n}）',
+  'knowledge.helpful.no': '没帮助（{n}）',
+  'knowledge.helpful.thanks': '感谢你的反馈',
   'knowledge.open': '打开',
 };
 

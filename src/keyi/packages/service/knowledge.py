@@ -202,6 +202,32 @@ def republish(ctx: Context, article_id: str) -> dict[str, Any]:
     return _set(ctx, article_id, _published_now(ctx))
 
 
+def feedback(ctx: Context, article_id: str, *, helpful: bool) -> dict[str, int]:
+    """Add one answer to a published version's helpful / not helpful counts.
+
+    Readers may answer without edit access, so the count is written by the system actor (the
+    reader's read access was checked by the action); one statement adds 1 to the stored count,
+    so concurrent answers are not lost, and the write goes through the records service for
+    history and outbox like any other."""
+    current = RecordsService(ctx).get(ARTICLE, article_id)
+    require_status(ctx, current, ("published",))
+    name = "helpful_count" if helpful else "not_helpful_count"
+    t = ctx.object(ARTICLE).table
+    # Locked read of the stored count: concurrent answers queue instead of overwriting.
+    stmt = sa.select(t.c[name]).where(t.c.id == article_id)
+    if ctx.conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    count = int(ctx.conn.execute(stmt).scalar() or 0) + 1
+    system = ctx.as_system()
+    updated = RecordsService(system).update(
+        ARTICLE, article_id, {name: count}, trusted_fields=frozenset({name})
+    )
+    return {
+        "helpful_count": int(updated.get("helpful_count") or 0),
+        "not_helpful_count": int(updated.get("not_helpful_count") or 0),
+    }
+
+
 def article_no_of(ctx: Context, article_id: str) -> str | None:
     """The number of a version (stored value; the caller's create already checked access)."""
     t = ctx.object(ARTICLE).table

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from keyi.packages.service import knowledge
 from keyi.platform.actions import registry
@@ -22,6 +22,17 @@ class StatusResult(BaseModel):
 
 class VersionCreated(BaseModel):
     article_id: str
+
+
+class FeedbackBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    helpful: bool
+
+
+class FeedbackResult(BaseModel):
+    helpful_count: int
+    not_helpful_count: int
 
 
 def in_status(*allowed: str) -> Callable[[Context, dict[str, Any]], bool]:
@@ -80,3 +91,17 @@ def article_archive(ctx: Context, record: dict[str, Any], payload: None) -> Stat
 def article_republish(ctx: Context, record: dict[str, Any], payload: None) -> StatusResult:
     """Publish this archived version again (the version published now is archived)."""
     return StatusResult(status=str(knowledge.republish(ctx, record["id"])["status"]))
+
+
+@actions.record(
+    knowledge.ARTICLE,
+    "feedback",
+    labels={"en": "Was this helpful?", "zh-CN": "是否有帮助"},
+    available=in_status("published"),
+    access="read",
+    input=FeedbackBody,
+    output=FeedbackResult,
+)
+def article_feedback(ctx: Context, record: dict[str, Any], payload: FeedbackBody) -> FeedbackResult:
+    """Count a reader's answer to "was this helpful?" (any reader of a published version)."""
+    return FeedbackResult(**knowledge.feedback(ctx, record["id"], helpful=payload.helpful))

@@ -179,6 +179,17 @@ export default function KnowledgePage() {
     }
   };
 
+  const answer = async (helpful: boolean) => {
+    if (!article) return;
+    try {
+      const counts = await knowledgeApi.feedback(article.id, helpful);
+      setArticle({ ...article, ...counts });
+      void message.success(t('knowledge.helpful.thanks'));
+    } catch (err) {
+      void message.error(errorMessage(err, t));
+    }
+  };
+
   const save = async () => {
     if (!editing) return;
     if (!editing.title.trim()) {
@@ -292,6 +303,17 @@ export default function KnowledgePage() {
       }
     >
       <ArticleReader article={article} terms={terms} />
+      {status === 'published' && (
+        <Space style={{ margin: '12px 0' }} data-testid="article-feedback">
+          <Typography.Text type="secondary">{t('knowledge.helpful.ask')}</Typography.Text>
+          <Button size="small" onClick={() => void answer(true)}>
+            {t('knowledge.helpful.yes', { n: Number(article.helpful_count ?? 0) })}
+          </Button>
+          <Button size="small" onClick={() => void answer(false)}>
+            {t('knowledge.helpful.no', { n: Number(article.not_helpful_count ?? 0) })}
+          </Button>
+        </Space>
+      )}
       {versions.length > 0 && (
         <>
           <Typography.Title level={5}>{t('knowledge.versions')}</Typography.Title>

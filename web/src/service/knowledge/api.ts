@@ -15,6 +15,7 @@ export type DeclaredRoutes = [
   paths['/api/v1/records/knowledge_article/{record_id}/new_version']['post'],
   paths['/api/v1/records/knowledge_article/{record_id}/archive']['post'],
   paths['/api/v1/records/knowledge_article/{record_id}/republish']['post'],
+  paths['/api/v1/records/knowledge_article/{record_id}/feedback']['post'],
 ];
 
 export type ArticleHit = components['schemas']['ArticleHit'];
@@ -73,6 +74,12 @@ export const knowledgeApi = {
   },
   run(id: string, action: ArticleAction) {
     return request<{ status?: string; article_id?: string }>(`/api/v1/records/${ARTICLE}/${enc(id)}/${action}`, { method: 'POST' });
+  },
+  feedback(id: string, helpful: boolean) {
+    return request<{ helpful_count: number; not_helpful_count: number }>(`/api/v1/records/${ARTICLE}/${enc(id)}/feedback`, {
+      method: 'POST',
+      body: { helpful },
+    });
   },
   attached(caseId: string, signal?: AbortSignal) {
     return api.query(CASE_ARTICLE, { filter: { field: 'case', op: 'eq', value: caseId }, limit: 100 }, signal);

@@ -163,6 +163,7 @@ describe('KnowledgePage', () => {
         return { id: 'a1', version: 2, title: '打印机连接故障排查', article_no: 'KB-000001', status: 'published', version_number: 1, body: '<p>检查网线</p>' };
       if (call.url === '/api/v1/records/knowledge_article/query') return { records: [{ id: 'a1', title: '打印机连接故障排查', status: 'published', version_number: 1 }], next_cursor: null };
       if (call.url === '/api/v1/records/knowledge_article/a1/new_version') return { article_id: 'a2' };
+      if (call.url === '/api/v1/records/knowledge_article/a1/feedback') return { helpful_count: 1, not_helpful_count: 0 };
       if (call.url === '/api/v1/records/knowledge_article/a2')
         return { id: 'a2', version: 1, title: '打印机连接故障排查', article_no: 'KB-000001', status: 'draft', version_number: 2, body: '<p>检查网线</p>' };
       return [404, {}];
@@ -176,6 +177,9 @@ describe('KnowledgePage', () => {
     fireEvent.click(await within(list).findByText('检查网线'));
     const reader = await screen.findByTestId('article-reader');
     expect(await within(reader).findByText('KB-000001')).toBeTruthy();
+    fireEvent.click(within(reader).getByRole('button', { name: 'Yes (0)' }));
+    expect(await within(reader).findByRole('button', { name: 'Yes (1)' })).toBeTruthy();
+    expect(calls.find((c) => c.url.endsWith('/a1/feedback'))?.body).toEqual({ helpful: true });
     fireEvent.click(within(reader).getByRole('button', { name: 'New version' }));
     await waitFor(() => expect(calls.some((c) => c.url === '/api/v1/records/knowledge_article/a1/new_version' && c.method === 'POST')).toBe(true));
     await waitFor(() => expect(within(screen.getByTestId('article-reader')).getByText('Draft')).toBeTruthy());
