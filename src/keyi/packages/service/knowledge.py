@@ -179,8 +179,7 @@ def new_version(ctx: Context, article_id: str) -> str:
     values["version_number"] = max(int(v["version_number"] or 1) for v in versions) + 1
     values["previous_version"] = article_id
     values.pop("change_note", None)  # the new version says what it changes
-    if current.get("owner_id"):
-        values["owner_id"] = current["owner_id"]
+    # Owned by whoever makes it: the author of the change (the caller may not transfer).
     return records.create_many(
         ARTICLE, [values], trusted_fields=frozenset({"version_number", "previous_version"})
     )[0]
