@@ -31,6 +31,7 @@ from tests.contract.values import (
     FRESH_TARGETS,
     LINKED_POOLS,
     ONE_OF,
+    PREPARED_TARGETS,
     generate,
     loads,
     writable,
@@ -133,7 +134,11 @@ class World:
         the lookup targets it needs created first."""
         name = field["name"]
         if (object_name, name) in FRESH_TARGETS:
-            return {name: self.create(field["target"])}
+            target = self.create(field["target"])
+            action = PREPARED_TARGETS.get((object_name, name))
+            if action is not None:
+                self.api.ok("POST", f"/records/{field['target']}/{target}/{action}", 200)
+            return {name: target}
         self.link_pools(object_name)
         if field["type"] in ("lookup", "master_detail"):
             self.targets(field["target"])

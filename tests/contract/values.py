@@ -9,7 +9,8 @@ a change in how values are stored or serialised shows up as a difference.
 What metadata cannot say — validation rules and package hooks that narrow a field's values or
 tie it to another record (a quote line's product in its quote's price book, one standard price
 book, a payment within its plan) — is declared below as data (SPECIAL, LOCKING_OPTIONS,
-DOCUMENT_CURRENCY, ONE_OF, FRESH_TARGETS, COPIED, AT_MOST_ONE_TRUE, LINKED_POOLS), which
+DOCUMENT_CURRENCY, ONE_OF, FRESH_TARGETS, PREPARED_TARGETS, COPIED, AT_MOST_ONE_TRUE,
+LINKED_POOLS), which
 `World` in conftest.py applies to every object alike.
 """
 
@@ -138,10 +139,15 @@ EXCLUSIVE: dict[str, tuple[str, str]] = {"sales_target": ("user", "department")}
 # Lookups that take a new target for every value instead of a pooled one: a price book holds
 # one entry per product, and pooled products are already in every pooled book (LINKED_POOLS).
 # A queue holds one membership per agent (keyi.packages.service.assignment): each member gets
-# a queue of its own.
+# a queue of its own. A case links an article once (and only a published one: see
+# PREPARED_TARGETS).
 FRESH_TARGETS: frozenset[tuple[str, str]] = frozenset(
-    {("price_book_entry", "product"), ("queue_member", "queue")}
+    {("price_book_entry", "product"), ("queue_member", "queue"), ("case_article", "article")}
 )
+
+# Record actions run on a fresh target before a lookup may point at it: (object, lookup) →
+# action. A case links published knowledge articles only.
+PREPARED_TARGETS: dict[tuple[str, str], str] = {("case_article", "article"): "publish"}
 
 # Values a hook copies on create from a linked record when that link is set: (object, field)
 # → (its lookup, the linked record's field). A payment plan's account is its contract's.

@@ -444,3 +444,35 @@ def test_tenant_from_before_issue_11_gets_the_sales_changes(platform: Platform) 
         assert upgrade_tenant(platform, info).changes == []
     finally:
         platform.drop_tenant(info.name)
+
+
+def test_upgrade_brings_new_search_criteria_unless_the_tenant_set_its_own(
+    platform: Platform, old_tenant: TenantInfo
+) -> None:
+    """A package that starts limiting what search finds (search_criteria) reaches a tenant
+    that kept the shipped criteria; an administrator's own criteria stay."""
+    criteria = {"field": "type", "op": "ne", "value": "legacy"}
+    sales = older_sales()
+    newer = [
+        load_package("core"),
+        _with_account(sales, _account(sales).model_copy(update={"search_criteria": criteria})),
+    ]
+    report = upgrade_tenant(platform, old_tenant, packages=newer)
+    assert "account search_criteria updated" in _targets(report)
+    with platform.context(old_tenant, SYSTEM, write=False) as ctx:
+        assert ctx.object("account").definition.search_criteria == criteria
+
+    other = platform.create_tenant(
+        new_tenant_name(),
+        installer=lambda ctx: install_resolved(ctx, [load_package("core"), older_sales()]),
+    )
+    try:
+        mine = {"field": "name", "op": "ne", "value": "x"}
+        with platform.context(other, SYSTEM) as ctx:
+            MetadataService(ctx).update_object("account", {"search_criteria": mine})
+        report = upgrade_tenant(platform, other, packages=newer)
+        assert ("account", "customised") in {(n.target, n.reason) for n in report.conflicts}
+        with platform.context(other, SYSTEM, write=False) as ctx:
+            assert ctx.object("account").definition.search_criteria == mine
+    finally:
+        platform.drop_tenant(other.name)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from keyi.platform.search import (
     SearchHit,
+    candidates,
     define_search_table,
     index_record,
     index_records,
@@ -26,6 +27,7 @@ from keyi.platform.search import (
     search,
     search_candidates_by_object,
     search_candidates_query,
+    search_terms,
     tokenize_document,
     tokenize_query,
 )
@@ -337,6 +339,46 @@ def test_and_semantics(conn: Connection, table: sa.Table) -> None:
     )
     assert _search(conn, table, "acm", objects=["account"]) == sorted(
         [SearchHit("account", r, 3) for r in (both, only_latin)], key=lambda h: h.record_id
+    )
+
+
+def test_any_term_ranks_by_terms_held(conn: Connection, table: sa.Table) -> None:
+    """``any_term``: records holding any query term, ranked by the sum of the terms' best
+    weights — a sentence (打印机无法连接) finds the article holding most of its words."""
+    fix, network, other = _new_id(), _new_id(), _new_id()
+    index_record(
+        conn,
+        table,
+        object_name="kb",
+        record_id=fix,
+        texts=[("打印机连接故障排查", 3), ("检查网线", 1)],
+    )
+    index_record(conn, table, object_name="kb", record_id=network, texts=[("无线网络设置", 3)])
+    index_record(conn, table, object_name="kb", record_id=other, texts=[("发票开具流程", 3)])
+    terms = search_terms(table, "打印机无法连接", ["kb"], conn=conn, any_term=True)
+    assert terms is not None and terms.any_term
+    ranked = candidates(table, terms, ["kb"]).subquery()
+    rows = conn.execute(
+        sa.select(ranked.c.record_id, ranked.c.score).order_by(
+            ranked.c.score.desc(), ranked.c.record_id
+        ),
+        terms.parameters(),
+    ).all()
+    # 打印, 印机, 连接 in the title (3 each); 无法, 机无, 法连 nowhere.
+    assert [(r, int(score)) for r, score in rows] == [(fix, 9)]
+    # Every term is needed without any_term.
+    assert _search(conn, table, "打印机无法连接") == []
+    terms = search_terms(table, "打印机 网络 设置", ["kb"], conn=conn, any_term=True)
+    assert terms is not None
+    ranked = candidates(table, terms, ["kb"]).subquery()
+    found = conn.execute(
+        sa.select(ranked.c.record_id, ranked.c.score).order_by(
+            ranked.c.score.desc(), ranked.c.record_id
+        ),
+        terms.parameters(),
+    ).all()
+    assert [(r, int(score)) for r, score in found] == sorted(
+        [(network, 6), (fix, 6)], key=lambda p: (-p[1], p[0])
     )
 
 

@@ -112,7 +112,9 @@ class TenantA:
     report: str = ""
     deal: str = ""  # an opportunity: what the funnel and pipeline movement would count
     queue: str = ""  # a service queue with a mailbox
-    case: str = ""  # a service case with a file from a mail
+    # A service case with a file from a mail, and a published knowledge article matching its
+    # subject.
+    case: str = ""
     case_file: str = ""
     survey: str = ""  # a satisfaction survey of A's resolved case
     survey_token: str = ""  # signed, naming B's tenant and A's survey
@@ -251,6 +253,8 @@ def seed_a(platform: Platform, a: World) -> TenantA:
     assert isinstance(invited_id, str), invited
     key = AuthService(platform).create_api_key(a.tenant.id, a_admin(c), f"{MARK} key")
     automation = seed_automation(c, a_admin(c), account["id"])
+    kb = ok(c.post("/api/v1/records/knowledge_article", json={"title": f"{MARK} 打印机连接"}))
+    ok(c.post(f"/api/v1/records/knowledge_article/{kb['id']}/publish"), 200)
     dashboards = seed_dashboards(platform, a, role["id"])
     return TenantA(
         **automation,
@@ -284,7 +288,7 @@ def seed_mail(platform: Platform, a: World) -> dict[str, str]:
             queue,
             MailboxIn(host="127.0.0.1", port=9, tls=False, username=MARK, password=MARK),
         )
-        case = records.create("case", {"subject": f"{MARK} case"})["id"]
+        case = records.create("case", {"subject": f"{MARK} 打印机无法连接"})["id"]
         case_file = store_file(
             ctx.conn,
             object_name="case",
@@ -1320,6 +1324,18 @@ def action_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
     found[("GET", receivables)] = [
         Probe("GET", receivables, {}, query={"group_by": g}, allowed=None)
         for g in ("account", "owner")
+    ]
+    # Knowledge base: B's own published articles (none of A's), A's case is not B's.
+    knowledge = "/api/v1/service/knowledge/search"
+    found[("GET", knowledge)] = [
+        Probe("GET", knowledge, {}, query={"q": MARK[:7]}, allowed=None),  # a prefix: no echo
+        Probe("GET", knowledge, {}, query={"q": "打印机"}, allowed=None),
+        Probe("GET", knowledge, {}, query={"category": ids.account}, allowed=None),
+    ]
+    suggested = "/api/v1/service/cases/{case_id}/suggested_articles"
+    found[("GET", suggested)] = [
+        Probe("GET", suggested, {"case_id": case_id}, allowed=(404,))
+        for case_id in (ids.case or ids.account, ids.account)
     ]
     # Target attainment: B's own figures, and A's id is no department of B's.
     attainment = "/api/v1/analytics/targets/attainment"

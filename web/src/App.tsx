@@ -31,6 +31,7 @@ const ReportsSection = lazy(() => import('./pages/reports/ReportsSection'));
 const ServiceConsolePage = lazy(() => import('./service/console/ServiceConsolePage'));
 const SurveyPage = lazy(() => import('./service/care/SurveyPage'));
 const MyDayPage = lazy(() => import('./service/care/MyDayPage'));
+const KnowledgePage = lazy(() => import('./service/knowledge/KnowledgePage'));
 
 
 function Localised({ children }: { children: ReactNode }) {
@@ -92,6 +93,7 @@ export function AppRoutes() {
           <Route path="approvals" element={<ApprovalsPage />} />
           <Route path="service" element={<ServiceConsolePage />} />
           <Route path="service/my-day" element={<MyDayPage />} />
+          <Route path="service/knowledge" element={<KnowledgePage />} />
           <Route path="*" element={<NotFoundPage />} />
         </Route>
       </Routes>

@@ -216,6 +216,20 @@ def install_package_reports(
     )
 
 
+def _behaviour_modules(folder: Path) -> list[str]:
+    """The modules that register a package's hooks and actions, in a stable order."""
+    found = [m for m in ("hooks", "actions") if (folder / f"{m}.py").exists()]
+    for suffix in ("_hooks", "_actions"):
+        found += sorted(p.stem for p in folder.glob(f"*{suffix}.py"))
+    return found
+
+
+def _router_modules(folder: Path) -> list[str]:
+    """`routes.py` and each part's `<part>_routes.py` (a package built in parts)."""
+    found = ["routes"] if (folder / "routes.py").exists() else []
+    return found + sorted(p.stem for p in folder.glob("*_routes.py"))
+
+
 def package_routers() -> list[Any]:
     """The API routers packages contribute (`routes.py` with a `router`), for the app to
     include: package-specific endpoints live in the package, never in the platform. Each

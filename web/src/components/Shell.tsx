@@ -1,4 +1,4 @@
-import { AccountBookOutlined, ApartmentOutlined, AuditOutlined, BarChartOutlined, CarOutlined, CustomerServiceOutlined, DashboardOutlined, FunnelPlotOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, TrophyOutlined, UserOutlined } from '@ant-design/icons';
+import { AccountBookOutlined, ApartmentOutlined, AuditOutlined, BarChartOutlined, CarOutlined, CustomerServiceOutlined, DashboardOutlined, FunnelPlotOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, ReadOutlined, SearchOutlined, SettingOutlined, TrophyOutlined, UserOutlined } from '@ant-design/icons';
 import { Badge, Button, Drawer, Dropdown, Grid, Layout, Skeleton, Tooltip } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -55,6 +55,7 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
     if (location.pathname.startsWith('/dashboards')) return 'dashboards';
     if (location.pathname.startsWith('/analytics/pipeline')) return 'pipeline';
     if (location.pathname.startsWith('/service/my-day')) return 'myday';
+    if (location.pathname.startsWith('/service/knowledge')) return 'knowledge';
     return m ? `o:${decodeURIComponent(m[1])}` : location.pathname === '/' ? 'home' : '';
   }, [location.pathname]);
   const { business, organisation, l2c, targets } = groupObjects(objects);
@@ -113,6 +114,8 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
         {business.some((o) => o.name === 'opportunity') && link('pipeline', '/analytics/pipeline', <FunnelPlotOutlined />, t('nav.pipeline'))}
         {/* Field service: the technician's day, where work orders are. */}
         {objects.some((o) => o.name === 'work_order') && link('myday', '/service/my-day', <CarOutlined />, t('nav.myDay'))}
+        {/* The service package's knowledge base: categories, search, reader and editor. */}
+        {objects.some((o) => o.name === 'knowledge_article') && link('knowledge', '/service/knowledge', <ReadOutlined />, t('nav.knowledge'))}
       </ul>
       {l2c.length > 0 && (
         <>

@@ -7,6 +7,7 @@ import type { SetupKey } from './setup-en';
 import type { ServiceMailKey } from './service-mail-en';
 import type { TargetsKey } from './targets-en';
 import type { ServiceCareKey } from './service-care-en';
+import type { ServiceKnowledgeKey } from './service-knowledge-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
 const en = {
@@ -1019,6 +1020,7 @@ const en = {
   'nav.receivables': 'Receivables',
   'nav.service': 'Service console',
   'nav.targets': 'Targets',
+  'nav.knowledge': 'Knowledge base',
   'nav.dashboards': 'Dashboards',
   'nav.pipeline': 'Pipeline analytics',
   'nav.myDay': 'My field visits',
@@ -1039,6 +1041,7 @@ export type MessageKey =
   | ReportsKey
   | ServiceCoreKey
   | ServiceMailKey
-  | ServiceCareKey;
+  | ServiceCareKey
+  | ServiceKnowledgeKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

@@ -10,6 +10,8 @@ import l2cEn from './l2c-en';
 import serviceCoreEn from './service-core-en';
 import serviceCoreZhCN from './service-core-zh-CN';
 import reportsEn from './reports-en';
+import serviceKnowledgeEn from './service-knowledge-en';
+import serviceKnowledgeZhCN from './service-knowledge-zh-CN';
 import targetsEn from './targets-en';
 import targetsZhCN from './targets-zh-CN';
 import dashboardsEn from './dashboards-en';
@@ -29,6 +31,7 @@ const partCatalogues: [string, Record<string, string>, Record<string, string>][]
   ['Service console', serviceCoreEn, serviceCoreZhCN],
   ['Email-to-case', serviceMailEn, serviceMailZhCN],
   ['Service care', serviceCareEn, serviceCareZhCN],
+  ['Knowledge base', serviceKnowledgeEn, serviceKnowledgeZhCN],
 ];
 
 for (const [name, partEn, partZhCN] of partCatalogues) {
@@ -75,6 +78,20 @@ describe('Targets catalogue (loaded with its screens)', () => {
     expect(Object.keys(targetsEn).filter((k) => k in en)).toEqual([]);
     await import('./targets');
     expect(translate('zh-CN', 'targets.title')).toBe('销售目标');
+  });
+});
+
+describe('Knowledge base catalogue (loaded with its screens)', () => {
+  it('has the same keys and placeholders in both languages, none shared with the app', async () => {
+    expect(Object.keys(serviceKnowledgeZhCN).sort()).toEqual(Object.keys(serviceKnowledgeEn).sort());
+    for (const [key, text] of Object.entries(serviceKnowledgeEn)) {
+      const zh = (serviceKnowledgeZhCN as Record<string, string>)[key];
+      expect(zh.trim(), `zh-CN ${key}`).not.toBe('');
+      expect(placeholders(zh), `placeholders of ${key}`).toEqual(placeholders(text));
+    }
+    expect(Object.keys(serviceKnowledgeEn).filter((k) => k in en)).toEqual([]);
+    await import('./service-knowledge');
+    expect(translate('zh-CN', 'knowledge.title')).toBe('知识库');
   });
 });
 

@@ -1011,6 +1011,7 @@ const zhCN: Messages = {
   'nav.receivables': '应收账款',
   'nav.service': '服务台',
   'nav.targets': '销售目标',
+  'nav.knowledge': '知识库',
   'nav.dashboards': '仪表盘',
   'nav.pipeline': '销售漏斗',
   'nav.myDay': '我的上门工单',

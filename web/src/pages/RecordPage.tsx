@@ -29,6 +29,8 @@ import { useMetadata } from '../state/metadata';
 import { useSession } from '../state/session';
 import NotFoundPage from './NotFoundPage';
 
+/** A case's suggested knowledge articles (service package): loaded on a case's page only. */
+const SuggestedArticles = lazy(() => import('../service/knowledge/SuggestedArticles'));
 /** The Approvals tab's steps and trail: loaded when a record has approvals, not with the page. */
 const RecordApprovals = lazy(() => import('../components/approvals/RecordApprovals').then((m) => ({ default: m.RecordApprovals })));
 const CaseThread = lazy(() => import('../service/console/CaseThread'));
@@ -226,6 +228,11 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
       <DealChain object={object.name} record={record} refreshKey={relTick} />
       <RecordDetails object={object} record={record} onSaved={setRecord} editing={editing} setEditing={setEditing} canEdit={can(object, 'edit')} />
       {!editing && <SystemInfo object={object} record={record} />}
+      {object.name === 'case' && !editing && (
+        <Suspense fallback={null}>
+          <SuggestedArticles caseId={record.id} />
+        </Suspense>
+      )}
     </div>
   );
 

@@ -87,6 +87,7 @@ def object_json(ctx: Context, obj: CompiledObject) -> dict[str, Any]:
         "permissions": {op.value: ctx.policy.can(obj, op) for op in Operation},
         "fields": fields,
         "validation_rules": [r.model_dump(mode="json") for r in d.validation_rules],
+        "search_criteria": d.search_criteria,
         "layout": (d.layout or default_layout(d)).model_dump(mode="json"),
         "related": [
             {"object": child.name, "field": link.name}

@@ -319,6 +319,10 @@ class ObjectDef(_Frozen):
     validation_rules: tuple[ValidationRule, ...] = ()
     sharing_rules: tuple[SharingRule, ...] = ()
     layout: Layout | None = None
+    # Which records global search finds (a filter tree; None: every record). Say a knowledge
+    # article is found only once published: its drafts stay out of everyone's search box while
+    # list views (`q`) still find them for the people who work on them.
+    search_criteria: Any = None
 
     _name = field_validator("name")(_check_name)
     _labels = field_validator("labels")(_check_labels)

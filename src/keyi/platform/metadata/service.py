@@ -96,6 +96,7 @@ UPDATABLE_OBJECT_KEYS = frozenset(
         "validation_rules",
         "sharing_rules",
         "layout",
+        "search_criteria",
     }
 )
 # What a field's update may not set: whether a field is custom or a system field is fixed.
@@ -157,6 +158,9 @@ class MetadataService:
             self._check_rules(combined, obj, obj.validation_rules, errors)
             self._check_layout(combined, obj, errors)
         errors.raise_if_any()
+        for obj in new:
+            self._check_search_criteria(combined, obj, errors)
+        errors.raise_if_any()
         ddl = Ddl(self.conn)
         for obj in new:
             ddl.create_object_table(obj)
@@ -190,6 +194,7 @@ class MetadataService:
             errors.add("features.pool", "read_only")
         self._check_layout(combined, updated, errors)
         self._check_sharing_rules(updated, errors)
+        self._check_search_criteria(combined, updated, errors)
         errors.raise_if_any()
         store.save_definition(self.conn, updated)
         self._commit_change(combined)
@@ -424,6 +429,21 @@ class MetadataService:
                 impl_for(f).coerce(f, f.default)
             except Invalid as exc:
                 errors.add(prefix + "default", exc.code, **exc.params)
+
+    def _check_search_criteria(
+        self, defs: dict[str, ObjectDef], obj: ObjectDef, errors: FieldErrors
+    ) -> None:
+        """The search criteria must compile against the object (as the system: they are the
+        object's rule, not a reader's)."""
+        if obj.search_criteria is None:
+            return
+        schema = self._compiled(defs)
+        ctx = Context(self.ctx.tenant, Actor.system("metadata"), self.conn, schema)
+        try:
+            compile_filter(PathResolver(ctx, schema.objects[obj.name]), obj.search_criteria)
+        except ValidationFailed as exc:
+            for e in exc.errors:
+                errors.add("search_criteria", e.code, **e.params)
 
     def _check_sharing_rules(self, obj: ObjectDef, errors: FieldErrors) -> None:
         """Criteria must compile against the object; principals must exist."""

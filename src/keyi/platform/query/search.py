@@ -30,12 +30,14 @@ the choice a one-time filter on the tier's count.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable
+from collections.abc import Collection, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from keyi.platform.access.model import Operation
+from keyi.platform.query.filters import compile_filter
+from keyi.platform.query.paths import PathResolver
 from keyi.platform.query.plan import masked_text_predicate, visible_rows
 from keyi.platform.schema import CompiledObject, search_table
 from keyi.platform.search import SearchTerms, candidates, search_terms, top_tier
@@ -59,21 +61,38 @@ def searchable_objects(ctx: Context, wanted: Collection[str] | None = None) -> l
 
 
 def search_records(
-    ctx: Context, text: str, *, limit: int = 20, objects: Collection[str] | None = None
+    ctx: Context,
+    text: str,
+    *,
+    limit: int = 20,
+    objects: Collection[str] | None = None,
+    where: Mapping[str, Any] | None = None,
+    any_term: bool = False,
 ) -> list[dict[str, Any]]:
     """Hits ``{"object", "id", "title", "score"}``, best first, only records the caller may read.
 
     ``title`` is the record's name, or ``None`` when the caller may not read the name field.
     A search for a value held only in fields hidden from the caller finds nothing (see
-    :func:`masked_text_predicate`).
+    :func:`masked_text_predicate`). Only records meeting their object's ``search_criteria``
+    are found. ``where`` narrows an object's hits by a filter tree (object name → filter,
+    compiled with the caller's field permissions, like a list view's filter); ``any_term``
+    finds records holding any of the words, ranked by how many (suggestions from a sentence).
     """
     if limit <= 0:
         return []
     readable = searchable_objects(ctx, objects)
-    terms = search_terms(search_table, text, [o.name for o in readable], conn=ctx.conn)
+    terms = search_terms(
+        search_table, text, [o.name for o in readable], conn=ctx.conn, any_term=any_term
+    )
     if terms is None:
         return []
-    stmt = _statement(ctx, readable, terms, text, limit)
+    if where:
+        # A caller's filter is its own shape: built every time, never kept.
+        masked = [masked_text_predicate(ctx, obj, obj.table, text) for obj in readable]
+        extra = [_where(ctx, obj, where.get(obj.name)) for obj in readable]
+        stmt = _build(ctx, readable, terms, masked, limit, extra)
+    else:
+        stmt = _statement(ctx, readable, terms, text, limit)
     # One text for every word and reader: once prepared, a generic plan would ignore both (a
     # prepared generic plan took 100-500 ms for common words at 1M, even for an administrator).
     plan_with_values(ctx.conn)
@@ -122,6 +141,21 @@ def _statement(
     return found
 
 
+def _where(ctx: Context, obj: CompiledObject, tree: Any) -> Any:
+    if tree is None:
+        return None
+    return compile_filter(PathResolver(ctx, obj, obj.table), tree)
+
+
+def _criteria(ctx: Context, obj: CompiledObject) -> Any:
+    """The object's own rule of what search finds, compiled as the system (it is the object's
+    rule, not the reader's: a reader who may not read the field still has drafts hidden)."""
+    tree = obj.definition.search_criteria
+    if tree is None:
+        return None
+    return compile_filter(PathResolver(ctx.as_system(), obj, obj.table), tree)
+
+
 _SEARCH_STATEMENTS = "search.statements"
 _MAX_STATEMENTS = 512
 
@@ -137,10 +171,19 @@ def _build(
     terms: SearchTerms,
     masked: list[Any],
     limit: int,
+    extra: list[Any] | None = None,
 ) -> sa.Select[Any]:
+    narrowed = extra if extra is not None else [None] * len(readable)
     branches = [
-        _branch(ctx, obj, terms, mask, limit, i)
-        for i, (obj, mask) in enumerate(zip(readable, masked, strict=True))
+        _branch(
+            ctx,
+            obj,
+            terms,
+            [m for m in (mask, _criteria(ctx, obj), more) if m is not None],
+            limit,
+            i,
+        )
+        for i, (obj, mask, more) in enumerate(zip(readable, masked, narrowed, strict=True))
     ]
     union = branches[0] if len(branches) == 1 else sa.union_all(*branches)
     hits = union.subquery("hits")
@@ -156,15 +199,15 @@ def _branch(
     ctx: Context,
     obj: CompiledObject,
     terms: SearchTerms,
-    masked: Any,
+    narrowing: list[Any],
     limit: int,
     index: int,
 ) -> sa.Select[Any]:
-    """One object's best ``limit`` visible hits: object_name, record_id, title, score."""
+    """One object's best ``limit`` visible hits: object_name, record_id, title, score.
+    ``narrowing``: further conditions on the rows (hidden fields, search criteria, filters)."""
     table = obj.table
     conditions = visible_rows(ctx, obj, table)
-    if masked is not None:
-        conditions.append(masked)
+    conditions.extend(narrowing)
     restricted = len(conditions) > 1  # more than "not deleted"
     title: Any = (
         sa.cast(table.c[obj.definition.name_field], sa.Text)

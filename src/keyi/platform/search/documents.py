@@ -38,6 +38,7 @@ __all__ = [
     "document_from_tokens",
     "document_rows",
     "matches",
+    "optional_term_score",
     "term_score",
     "tsquery_text",
 ]
@@ -113,13 +114,16 @@ def document_rows(
     return rows
 
 
-def tsquery_text(terms: Sequence[tuple[str, bool]], weight: str = "") -> str:
-    """``tsquery`` input ANDing ``(token, prefix)`` terms, optionally restricted to a class."""
+def tsquery_text(
+    terms: Sequence[tuple[str, bool]], weight: str = "", *, any_term: bool = False
+) -> str:
+    """``tsquery`` input ANDing (ORing with ``any_term``) ``(token, prefix)`` terms, optionally
+    restricted to a class."""
     parts = []
     for token, prefix in terms:
         suffix = ("*" if prefix else "") + weight
         parts.append(_lexeme(token) + (":" + suffix if suffix else ""))
-    return " & ".join(parts)
+    return (" | " if any_term else " & ").join(parts)
 
 
 def matches(
@@ -154,3 +158,20 @@ def term_score(
         if letter
     ]
     return sa.case(*whens, else_=min(WEIGHT_CLASSES))
+
+
+def optional_term_score(
+    table: sa.FromClause, token: str, prefix: bool, *, param: str
+) -> sa.ColumnElement[int]:
+    """The best weight with which ``document`` holds one term, 0 when it does not hold it (for
+    queries matching any term). Term queries are bound as ``{param}X`` per weight class and
+    ``{param}`` for any class."""
+    whens = [
+        (matches(table, tsquery_text([(token, prefix)], letter), param=f"{param}{letter}"), weight)
+        for weight, letter in sorted(WEIGHT_CLASSES.items(), reverse=True)
+        if letter
+    ]
+    whens.append(
+        (matches(table, tsquery_text([(token, prefix)]), param=param), min(WEIGHT_CLASSES))
+    )
+    return sa.case(*whens, else_=0)

@@ -294,11 +294,15 @@ class SearchTerms:
 
     terms: tuple[_Term, ...]
     shape: str
+    any_term: bool = False
+    """Match records holding *any* of the terms (ranked by how many, and where), not all: for
+    suggestions from a sentence (a case's subject), whose words an article rarely holds all of."""
 
     @property
     def key(self) -> tuple[object, ...]:
         return (
             self.shape,
+            self.any_term,
             tuple((t.slot, t.prefix, t.prefix and t.upper is None) for t in self.terms),
         )
 
@@ -307,12 +311,16 @@ class SearchTerms:
         values: dict[str, str] = {}
         if self.shape == "documents":
             pairs = [(t.token, t.prefix) for t in self.terms]
-            values[f"{PARAMETER_PREFIX}all"] = documents.tsquery_text(pairs)
+            values[f"{PARAMETER_PREFIX}all"] = documents.tsquery_text(pairs, any_term=self.any_term)
             values[f"{PARAMETER_PREFIX}top"] = documents.tsquery_text(pairs, _TOP_LETTER)
             for t in self.terms:
                 for letter in _SCORED_LETTERS:
                     values[f"{PARAMETER_PREFIX}{t.slot}{letter}"] = documents.tsquery_text(
                         [(t.token, t.prefix)], letter
+                    )
+                if self.any_term:
+                    values[f"{PARAMETER_PREFIX}{t.slot}"] = documents.tsquery_text(
+                        [(t.token, t.prefix)]
                     )
             return values
         for t in self.terms:
@@ -386,6 +394,7 @@ def search_terms(
     *,
     conn: Connection | None = None,
     dialect: str | None = None,
+    any_term: bool = False,
 ) -> SearchTerms | None:
     """The query's terms and the statement shape that answers it best (see
     :func:`search_candidates_query`); ``None`` when the query has no searchable tokens or
@@ -393,13 +402,17 @@ def search_terms(
 
     On the token table the shape depends on the terms' posting counts (measured over all
     ``objects`` together when ``conn`` is given, one capped query), so it is chosen once per
-    query and each object's statement is then bounded by it.
+    query and each object's statement is then bounded by it. With ``any_term`` a record
+    matches when it holds any term (:attr:`SearchTerms.any_term`): on the token table always
+    the merge shape (a probe needs one term every candidate holds).
     """
     terms = _query_terms(query)
     if not terms or (objects is not None and not objects):
         return None
     if _uses_documents(conn if conn is not None else dialect or ""):
-        return SearchTerms(tuple(terms), "documents")
+        return SearchTerms(tuple(terms), "documents", any_term)
+    if any_term:
+        return SearchTerms(tuple(terms), "merge", any_term)
     object_filter = _object_filter(table, objects)
     assert object_filter is not None
     shape, ordered = _choose_shape(table, terms, object_filter, conn)
@@ -415,7 +428,9 @@ def candidates(
     if terms.shape == "documents":
         docs = _document_table(table)
         doc_filter = _names_filter(docs, objects)
-        return _document_candidates(docs, terms.terms, doc_filter)
+        return _document_candidates(docs, terms.terms, doc_filter, any_term=terms.any_term)
+    if terms.any_term:
+        return _merged_candidates(table, terms.terms, _names_filter(table, objects), any_term=True)
     build = _probed_candidates if terms.shape == "probe" else _merged_candidates
     return build(table, terms.terms, _names_filter(table, objects))
 
@@ -470,21 +485,33 @@ def search_candidates_query(
 
 
 def _document_candidates(
-    docs: sa.Table, terms: Sequence[_Term], object_filter: Sequence[sa.ColumnElement[bool]]
+    docs: sa.Table,
+    terms: Sequence[_Term],
+    object_filter: Sequence[sa.ColumnElement[bool]],
+    *,
+    any_term: bool = False,
 ) -> sa.Select[tuple[str, str, int]]:
-    """Records whose document holds every term (one GIN lookup), scored from the document."""
+    """Records whose document holds every term (any term with ``any_term``; one GIN lookup),
+    scored from the document."""
     pairs = [(term.token, term.prefix) for term in terms]
     score: sa.ColumnElement[int] = sa.cast(sa.literal(0), sa.Integer)
     for term in terms:
-        score = score + documents.term_score(
-            docs, term.token, term.prefix, param=f"{PARAMETER_PREFIX}{term.slot}"
+        param = f"{PARAMETER_PREFIX}{term.slot}"
+        score = score + (
+            documents.optional_term_score(docs, term.token, term.prefix, param=param)
+            if any_term
+            else documents.term_score(docs, term.token, term.prefix, param=param)
         )
     return sa.select(
         docs.c.object.label("object_name"),
         docs.c.record_id.label("record_id"),
         score.label("score"),
     ).where(
-        documents.matches(docs, documents.tsquery_text(pairs), param=f"{PARAMETER_PREFIX}all"),
+        documents.matches(
+            docs,
+            documents.tsquery_text(pairs, any_term=any_term),
+            param=f"{PARAMETER_PREFIX}all",
+        ),
         *object_filter,
     )
 
@@ -500,7 +527,7 @@ def top_tier(
     keeps a term that half the records hold as cheap as a rare one (see
     :mod:`keyi.platform.query.search`). ``None`` on the token table (SQLite).
     """
-    if terms.shape != "documents":
+    if terms.shape != "documents" or terms.any_term:
         return None
     docs = _document_table(table)
     pairs = [(term.token, term.prefix) for term in terms.terms]
@@ -579,19 +606,21 @@ def _postings(
 
 
 def _merged_candidates(
-    table: sa.Table, terms: Sequence[_Term], object_filter: Sequence[sa.ColumnElement[bool]]
+    table: sa.Table,
+    terms: Sequence[_Term],
+    object_filter: Sequence[sa.ColumnElement[bool]],
+    *,
+    any_term: bool = False,
 ) -> sa.Select[tuple[str, str, int]]:
-    """``UNION ALL`` of all terms' postings, grouped; ``HAVING count(*) = n`` is the AND."""
+    """``UNION ALL`` of all terms' postings, grouped; ``HAVING count(*) = n`` is the AND (left
+    out with ``any_term``: the sum of weights then ranks records by how many terms they hold)."""
     hits = sa.union_all(*(_postings(table, term, object_filter) for term in terms)).subquery("hits")
-    return (
-        sa.select(
-            hits.c.object.label("object_name"),
-            hits.c.record_id.label("record_id"),
-            sa.func.sum(hits.c.weight).label("score"),
-        )
-        .group_by(hits.c.object, hits.c.record_id)
-        .having(sa.func.count() == len(terms))
-    )
+    stmt = sa.select(
+        hits.c.object.label("object_name"),
+        hits.c.record_id.label("record_id"),
+        sa.func.sum(hits.c.weight).label("score"),
+    ).group_by(hits.c.object, hits.c.record_id)
+    return stmt if any_term else stmt.having(sa.func.count() == len(terms))
 
 
 def _probed_candidates(
