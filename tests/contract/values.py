@@ -9,7 +9,8 @@ a change in how values are stored or serialised shows up as a difference.
 What metadata cannot say — validation rules and package hooks that narrow a field's values or
 tie it to another record (a quote line's product in its quote's price book, one standard price
 book, a payment within its plan) — is declared below as data (SPECIAL, LOCKING_OPTIONS,
-DOCUMENT_CURRENCY, ONE_OF, FRESH_TARGETS, COPIED, AT_MOST_ONE_TRUE, LINKED_POOLS), which
+DOCUMENT_CURRENCY, ONE_OF, FRESH_TARGETS, COPIED, AT_MOST_ONE_TRUE, LINKED_POOLS,
+WITH_CHILDREN), which
 `World` in conftest.py applies to every object alike.
 """
 
@@ -77,6 +78,17 @@ SPECIAL: dict[tuple[str, str], Any] = {
     # pooled contracts' only.
     ("invoice", "order"): lambda seq: None,
     ("sla_policy", "warn_at_percent"): lambda seq: seq % 99 + 1,  # 1 to 99 % of a target
+    # An IANA time zone (keyi.packages.service.sla_hooks refuses others).
+    ("business_calendar", "time_zone"): lambda seq: ("Asia/Shanghai", "Europe/Berlin", "UTC")[
+        seq % 3
+    ],
+    # "HH:MM", the end after the start whatever the other field holds: starts before noon,
+    # ends after it (overlapping hours of one day are merged, so any pair will do).
+    ("business_hours", "start_time"): lambda seq: f"{seq % 12:02d}:{seq * 7 % 60:02d}",
+    ("business_hours", "end_time"): lambda seq: f"{12 + seq % 12:02d}:{seq * 11 % 60:02d}",
+    # Targets of at most a year (sla_hooks.MAX_TARGET_HOURS) and above zero.
+    ("sla_target", "first_response_hours"): lambda seq: f"{seq % 90 + 1}.25",
+    ("sla_target", "resolution_hours"): lambda seq: f"{seq % 900 + 1}.50",
 }
 
 # Lookups the per-field round trip leaves alone: an invoice on an order is bounded by the
@@ -117,7 +129,10 @@ EXCLUSIVE: dict[str, tuple[str, str]] = {"sales_target": ("user", "department")}
 
 # Lookups that take a new target for every value instead of a pooled one: a price book holds
 # one entry per product, and pooled products are already in every pooled book (LINKED_POOLS).
-FRESH_TARGETS: frozenset[tuple[str, str]] = frozenset({("price_book_entry", "product")})
+FRESH_TARGETS: frozenset[tuple[str, str]] = frozenset(
+    # A policy holds one target per priority and grade: each target gets a policy of its own.
+    {("price_book_entry", "product"), ("sla_target", "policy")}
+)
 
 # Values a hook copies on create from a linked record when that link is set: (object, field)
 # → (its lookup, the linked record's field). A payment plan's account is its contract's.
@@ -127,7 +142,9 @@ COPIED: dict[tuple[str, str], tuple[str, str]] = {
 
 # Booleans at most one record may hold true (one standard price book): new records get false,
 # so the one true value is left to the update that switches it on.
-AT_MOST_ONE_TRUE: frozenset[tuple[str, str]] = frozenset({("price_book", "is_standard")})
+AT_MOST_ONE_TRUE: frozenset[tuple[str, str]] = frozenset(
+    {("price_book", "is_standard"), ("sla_policy", "is_default")}
+)
 
 # Records an object's values need between the targets of two of its lookups' pools: a quote
 # line's product must have an active entry in its quote's price book, so before quote lines
@@ -135,6 +152,18 @@ AT_MOST_ONE_TRUE: frozenset[tuple[str, str]] = frozenset({("price_book", "is_sta
 # pooled books). object → (linking object, its lookup to the first pool, to the second).
 LINKED_POOLS: dict[str, tuple[str, str, str]] = {
     "quote_line": ("price_book_entry", "price_book", "product"),
+}
+
+
+# Records a new record needs below it before others may use it: an SLA policy refuses a
+# calendar without working hours, so every calendar the world makes gets one interval.
+# object → (child object, its master-detail field, the child's other values).
+WITH_CHILDREN: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "business_calendar": (
+        "business_hours",
+        "calendar",
+        {"weekday": "1", "start_time": "09:00", "end_time": "18:00"},
+    ),
 }
 
 

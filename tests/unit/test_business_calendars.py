@@ -268,8 +268,9 @@ def test_parse_hhmm_refuses(text: str) -> None:
 def test_bad_calendars_are_refused() -> None:
     with pytest.raises(ValueError):
         BusinessCalendar("Asia/Shanghai", {1: [(600, 540)]})
-    with pytest.raises(ValueError):
-        BusinessCalendar("Asia/Shanghai", {1: [(540, 720), (700, 800)]})
+    # Overlapping or touching hours merge into one interval.
+    merged = BusinessCalendar("Asia/Shanghai", {1: [(540, 720), (700, 800), (800, 900)]})
+    assert merged.hours[1] == ((540, 900),)
     with pytest.raises(ValueError):
         BusinessCalendar("Asia/Shanghai", {1: [(0, 1441)]})
     never = BusinessCalendar("Asia/Shanghai", {})

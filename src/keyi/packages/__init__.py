@@ -34,6 +34,7 @@ from keyi.platform.analytics.shipped import (
 )
 from keyi.platform.context import Context
 from keyi.platform.contract import check_contract
+from keyi.platform.hooks import registry as hook_registry
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.service import MetadataService
 from keyi.platform.metadata.store import load_compiled
@@ -100,8 +101,10 @@ def load_package(name: str) -> Package:
         objects.append(ObjectDef.model_validate(data))
     order = manifest.get("order", [])
     objects.sort(key=lambda o: order.index(o.name) if o.name in order else len(order))
-    # Python behaviour registers itself under the package's name when imported.
-    for module in ("hooks", "actions"):
+    # Python behaviour registers itself under the package's name when imported: hooks.py,
+    # actions.py, and a part's own hooks module (service's sla_hooks.py) beside them.
+    modules = ["hooks", "actions", *sorted(p.stem for p in folder.glob("*_hooks.py"))]
+    for module in modules:
         if (folder / f"{module}.py").exists():
             importlib.import_module(f"keyi.packages.{name}.{module}")
     flows = tuple(
@@ -167,6 +170,8 @@ def install_resolved(ctx: Context, packages: list[Package]) -> None:
         install_flows(ctx, package, already=())
         install_approvals(ctx, package, already=())
         install_package_reports(ctx, package, received={})
+        for step in hook_registry.after_install_steps(package.name):
+            step(ctx)
     # Whatever was installed, the platform's core contract must hold afterwards.
     check_contract((o.definition for o in ctx.schema.objects.values()), complete=True)
 
@@ -222,9 +227,15 @@ def package_routers() -> list[Any]:
     endpoint answers only for tenants that installed its package (`require_package`)."""
     routers = []
     for folder in sorted(PACKAGES_DIR.iterdir()):
-        if (folder / "package.yaml").exists() and (folder / "routes.py").exists():
+        if not (folder / "package.yaml").exists():
+            continue
+        # routes.py, and a part's own router module beside it (service's sla_routes.py).
+        names = [p.stem for p in folder.glob("routes.py")]
+        names += sorted(p.stem for p in folder.glob("*_routes.py"))
+        if names:
             load_package(folder.name)
-            module = importlib.import_module(f"keyi.packages.{folder.name}.routes")
+        for stem in names:
+            module = importlib.import_module(f"keyi.packages.{folder.name}.{stem}")
             routers.append(module.router)
     return routers
 

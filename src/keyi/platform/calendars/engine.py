@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from keyi.platform.calendars import china
@@ -73,14 +72,16 @@ class BusinessCalendar:
         self.tz = ZoneInfo(time_zone)
         self.hours: dict[int, tuple[Interval, ...]] = {}
         for weekday in range(1, 8):
-            intervals = sorted(hours.get(weekday, ()))
-            for start, end in intervals:
+            merged: list[Interval] = []
+            for start, end in sorted(hours.get(weekday, ())):
                 if not 0 <= start < end <= 1440:
                     raise ValueError(f"bad interval {start}–{end} on weekday {weekday}")
-            for (_, end), (start, _) in pairwise(intervals):
-                if start < end:
-                    raise ValueError(f"overlapping intervals on weekday {weekday}")
-            self.hours[weekday] = tuple(intervals)
+                if merged and start <= merged[-1][1]:
+                    # Overlapping or touching hours (09–12 and 11–18) are one interval.
+                    merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+                else:
+                    merged.append((start, end))
+            self.hours[weekday] = tuple(merged)
         self.standard_day = self.hours[1] or next((h for h in self.hours.values() if h), ())
         self.days_off = frozenset(days_off)
         self.extra_workdays = frozenset(extra_workdays)
