@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from keyi.packages.service import sla
+from keyi.packages.service import sla, sla_escalation
 from keyi.platform.calendars import BusinessCalendar, parse_hhmm
 from keyi.platform.errors import Conflict
 from keyi.platform.hooks import AfterWriteEvent, DeleteEvent, UpgradeEvent, WriteEvent, registry
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from keyi.platform.context import Context
 
 hooks = registry.package("service")
+__all__ = ["sla_escalation"]  # imported for its periodic job (service_sla)
 
 MESSAGES.update(
     {
