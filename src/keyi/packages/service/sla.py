@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -240,16 +240,54 @@ def status_at(
     resolution is late. Warning: the pending target's business time elapsed reached
     warn_at_percent (the first response's while none came, then the resolution's).
     """
-    if first_responded_at is not None:
-        if first_responded_at > first_response_due:
+    return status_ts(
+        now.timestamp(),
+        calendar=calendar,
+        start=start.timestamp(),
+        target=target,
+        paused_minutes=paused_minutes,
+        responded=None if first_responded_at is None else first_responded_at.timestamp(),
+        first_response_due=first_response_due.timestamp(),
+        resolution_due=resolution_due.timestamp(),
+        warn_at_percent=warn_at_percent,
+    )
+
+
+def status_ts(
+    now: float,
+    *,
+    calendar: BusinessCalendar,
+    start: float,
+    target: Target,
+    paused_minutes: float,
+    responded: float | None,
+    first_response_due: float,
+    resolution_due: float,
+    warn_at_percent: int,
+) -> str:
+    """:func:`status_at` on POSIX seconds (the bulk recomputation's form)."""
+    if responded is not None:
+        if responded > first_response_due:
             return "breached"
     elif now > first_response_due:
         return "breached"
     if now > resolution_due:
         return "breached"
-    pending = target.first_response if first_responded_at is None else target.resolution
-    warn_at = calendar.add(start, pending * warn_at_percent / 100 + paused_minutes)
+    pending = target.first_response if responded is None else target.resolution
+    warn_at = calendar.add_seconds(start, (pending * warn_at_percent / 100 + paused_minutes) * 60)
     return "warning" if now >= warn_at else "on_track"
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _seconds(naive: datetime) -> float:
+    """A stored naive-UTC timestamp as POSIX seconds (no time-zone object on the way)."""
+    return (naive - _EPOCH).total_seconds()
+
+
+def _naive(seconds: float) -> datetime:
+    return _EPOCH + timedelta(seconds=seconds)
 
 
 # ------------------------------------------------------------------ recomputation
@@ -300,8 +338,6 @@ def recompute_policy(ctx: Context, policy_id: str) -> int:
         cases.c.deleted_at.is_(None),
         cases.c.status.not_in(CLOSED_STATUSES),
     )
-    now = instant(ctx.now())
-    assert now is not None
     update = (
         sa.update(cases)
         .where(cases.c.id == sa.bindparam("_id"))
@@ -313,37 +349,32 @@ def recompute_policy(ctx: Context, policy_id: str) -> int:
     )
     done = 0
     batch: list[dict[str, Any]] = []
+    now_s = _seconds(ctx.now())
     for row in ctx.conn.execute(stmt).all():
         target = pick_target(targets, row.priority, row.grade)
         if target is None or calendar is None or not calendar.has_hours:
             batch.append({"_id": row.id, "_fr": None, "_res": None, "_status": None})
         else:
-            start = instant(row.created_at)
-            assert start is not None
+            start = _seconds(row.created_at)
             paused = float(row.sla_paused_minutes or 0)
-            due = due_times(calendar, start, target, paused)
+            fr = calendar.add_seconds(start, (target.first_response + paused) * 60)
+            res = calendar.add_seconds(start, (target.resolution + paused) * 60)
             if row.status == PAUSED_STATUS:
                 state = "paused"
             else:
-                state = status_at(
-                    now,
+                responded = row.first_responded_at
+                state = status_ts(
+                    now_s,
                     calendar=calendar,
                     start=start,
                     target=target,
                     paused_minutes=paused,
-                    first_responded_at=instant(row.first_responded_at),
-                    first_response_due=due.first_response,
-                    resolution_due=due.resolution,
+                    responded=None if responded is None else _seconds(responded),
+                    first_response_due=fr,
+                    resolution_due=res,
                     warn_at_percent=policy.warn_at_percent,
                 )
-            batch.append(
-                {
-                    "_id": row.id,
-                    "_fr": stored(due.first_response),
-                    "_res": stored(due.resolution),
-                    "_status": state,
-                }
-            )
+            batch.append({"_id": row.id, "_fr": _naive(fr), "_res": _naive(res), "_status": state})
         if len(batch) >= RECOMPUTE_CHUNK:
             ctx.conn.execute(update, batch)
             done += len(batch)

@@ -8,10 +8,12 @@ year is covered), then the weekday. A make-up or extra working day works the cal
 *standard day* (Monday's hours, else the first weekday that has any): a Saturday worked in
 place of a holiday keeps office hours, not Saturday's (usually none).
 
-Each date's intervals are turned into POSIX seconds once and cached on the calendar, so DST is
-handled by the time-zone database at that single point (a 02:00–03:00 that does not exist is
-simply shorter) and all arithmetic after it is on plain numbers. Whole weeks without anything
-left to place are skipped by their cached total, so a target of weeks costs a few look-ups.
+Each local year's working intervals are turned into POSIX seconds once and kept on the
+calendar with the running total of business seconds before each interval, so DST is handled
+by the time-zone database at that single point (a 02:00–03:00 that does not exist is simply
+shorter) and an addition is two binary searches on plain numbers, however many nights,
+weekends and holidays it crosses. A calendar is immutable: callers cache it (sla.py does, per
+content) so the timeline is built once per process.
 
 Why seconds, not minutes: targets are decimal hours (1.25 h) and instants come with seconds; a
 due time must not drift by rounding at each interval.
@@ -20,6 +22,7 @@ due time must not drift by rounding at each interval.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -28,8 +31,6 @@ from keyi.platform.calendars import china
 
 Interval = tuple[int, int]  # local minutes after midnight: [start, end)
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
-# A calendar with no working time in this many consecutive weeks has none at all.
-_EMPTY_WEEKS_LIMIT = 106
 _DAY = timedelta(days=1)
 
 
@@ -49,11 +50,17 @@ class BusinessCalendar:
     """One calendar's working time (immutable once built; its caches fill as it is used)."""
 
     __slots__ = (
-        "_days",
-        "_weeks",
+        "_after",
+        "_before",
+        "_ends",
+        "_hi",
+        "_lo",
+        "_starts",
+        "_years",
         "china_holidays",
         "days_off",
         "extra_workdays",
+        "has_hours",
         "hours",
         "standard_day",
         "tz",
@@ -82,18 +89,19 @@ class BusinessCalendar:
                 else:
                     merged.append((start, end))
             self.hours[weekday] = tuple(merged)
+        self.has_hours = any(self.hours.values())
         self.standard_day = self.hours[1] or next((h for h in self.hours.values() if h), ())
         self.days_off = frozenset(days_off)
         self.extra_workdays = frozenset(extra_workdays)
         self.china_holidays = china_holidays
         # Years a computation met that China's data does not cover (weekday rules were used).
         self.uncovered_years: set[int] = set()
-        self._days: dict[date, tuple[tuple[float, float], ...]] = {}
-        self._weeks: dict[date, float] = {}
-
-    @property
-    def has_hours(self) -> bool:
-        return any(self.hours.values())
+        self._years: tuple[int, int] | None = None
+        self._lo = self._hi = 0.0
+        self._starts: list[float] = []
+        self._ends: list[float] = []
+        self._before: list[float] = []  # business seconds before each interval
+        self._after: list[float] = []  # … and at its end
 
     # --- what a date works --------------------------------------------------------------
 
@@ -114,15 +122,11 @@ class BusinessCalendar:
         return self.hours[day.isoweekday()]
 
     def _instants(self, day: date) -> tuple[tuple[float, float], ...]:
-        found = self._days.get(day)
-        if found is None:
-            midnight = datetime.combine(day, time(), self.tz)
-            found = tuple(
-                (self._at(midnight, start), self._at(midnight, end))
-                for start, end in self.local_intervals(day)
-            )
-            self._days[day] = found
-        return found
+        midnight = datetime.combine(day, time(), self.tz)
+        return tuple(
+            (self._at(midnight, start), self._at(midnight, end))
+            for start, end in self.local_intervals(day)
+        )
 
     def _at(self, midnight: datetime, minutes: int) -> float:
         if minutes == 1440:
@@ -130,22 +134,56 @@ class BusinessCalendar:
         # Wall-clock arithmetic (same tzinfo), then the zone's offset at that wall time.
         return (midnight + timedelta(minutes=minutes)).timestamp()
 
-    def _week_seconds(self, monday: date) -> float:
-        found = self._weeks.get(monday)
-        if found is None:
-            found = sum(
-                end - start
-                for offset in range(7)
-                for start, end in self._instants(monday + timedelta(days=offset))
-            )
-            self._weeks[monday] = found
-        return found
+    # --- the timeline: every working interval of the loaded years, with running totals ----
 
-    def _local_date(self, ts: float) -> date:
-        return datetime.fromtimestamp(ts, self.tz).date()
+    def _load(self, year: int) -> None:
+        """Make the timeline cover local ``year`` (and every year between it and what is
+        loaded already): intervals as POSIX seconds and the business seconds before each."""
+        if self._years is None:
+            first = last = year
+        else:
+            if self._years[0] <= year <= self._years[1]:
+                return
+            first, last = min(year, self._years[0]), max(year, self._years[1])
+        starts: list[float] = []
+        ends: list[float] = []
+        day, stop = date(first, 1, 1), date(last + 1, 1, 1)
+        while day < stop:
+            for start, end in self._instants(day):
+                starts.append(start)
+                ends.append(end)
+            day += _DAY
+        before, running = [], 0.0
+        for start, end in zip(starts, ends, strict=True):
+            before.append(running)
+            running += end - start
+        self._starts, self._ends, self._before = starts, ends, before
+        self._after = [b + e - s for b, s, e in zip(before, starts, ends, strict=True)]
+        self._years = (first, last)
+        self._lo = datetime.combine(date(first, 1, 1), time(), self.tz).timestamp()
+        self._hi = datetime.combine(stop, time(), self.tz).timestamp()
 
-    def _out(self, ts: float) -> datetime:
-        return datetime.fromtimestamp(ts, self.tz)
+    def _cover(self, ts: float) -> None:
+        if self._years is None or not self._lo <= ts < self._hi:
+            self._load(datetime.fromtimestamp(ts, self.tz).year)
+
+    def _grow(self) -> None:
+        """One more year at the end; a calendar that works nowhere in it (nor in the next
+        one) is refused rather than searched forever."""
+        assert self._years is not None
+        total = self._after[-1] if self._after else 0.0
+        self._load(self._years[1] + 1)
+        if (self._after[-1] if self._after else 0.0) == total:
+            self._load(self._years[1] + 1)
+            if (self._after[-1] if self._after else 0.0) == total:
+                raise NoWorkingTime("the calendar has no working time")
+
+    def _position(self, ts: float) -> tuple[int, float]:
+        """(index of the first interval ending after ts, business seconds before ts)."""
+        i = bisect_right(self._ends, ts)
+        if i == len(self._ends):
+            return i, self._after[-1] if self._after else 0.0
+        return i, self._before[i] + max(0.0, ts - self._starts[i])
 
     # --- the three operations -----------------------------------------------------------
 
@@ -156,35 +194,30 @@ class BusinessCalendar:
         is that interval's end (Friday 17:00 + 1 h is Friday 18:00, not Monday 09:00), and
         zero minutes from outside working hours is the next working instant.
         """
-        return self._out(self._add(_ts(start), round(minutes * 60, 6)))
+        return datetime.fromtimestamp(self._add(_ts(start), round(minutes * 60, 6)), self.tz)
 
-    def _add(self, t: float, remaining: float) -> float:
-        if remaining < 0:
+    def add_seconds(self, ts: float, seconds: float) -> float:
+        """:meth:`add` on POSIX seconds: bulk callers (a policy's open cases) skip the
+        datetime conversions."""
+        return self._add(ts, seconds)
+
+    def _add(self, t: float, seconds: float) -> float:
+        if seconds < 0:
             raise ValueError("cannot add negative business time")
-        day = self._local_date(t)
-        empty_weeks = 0
-        first = True
-        while True:
-            if not first and day.isoweekday() == 1:
-                week = self._week_seconds(day)
-                if remaining > week:
-                    remaining -= week
-                    day += timedelta(days=7)
-                    empty_weeks = empty_weeks + 1 if week == 0 else 0
-                    if empty_weeks > _EMPTY_WEEKS_LIMIT:
-                        raise NoWorkingTime("the calendar has no working time")
-                    continue
-            for start, end in self._instants(day):
-                if end <= t:
-                    continue
-                begin = max(start, t)
-                if remaining <= end - begin:
-                    return begin + remaining
-                remaining -= end - begin
-            first = False
-            day += _DAY
-            if not self.has_hours:
-                raise NoWorkingTime("the calendar has no working time")
+        if not self.has_hours and not self.extra_workdays:
+            raise NoWorkingTime("the calendar has no working time")
+        self._cover(t)
+        i, done = self._position(t)
+        while i == len(self._ends):
+            self._grow()
+            i, done = self._position(t)
+        if seconds == 0:
+            return max(t, self._starts[i])
+        goal = done + seconds
+        while goal > self._after[-1]:
+            self._grow()
+        j = bisect_left(self._after, goal, lo=i)
+        return self._starts[j] + (goal - self._before[j])
 
     def next_working(self, at: datetime) -> datetime:
         """`at` itself when inside working hours, else the start of the next interval."""
@@ -194,26 +227,10 @@ class BusinessCalendar:
         """Business minutes from `start` to `end` (negative when `end` is earlier)."""
         a, b = _ts(start), _ts(end)
         if b < a:
-            return -self._between(b, a) / 60
-        return self._between(a, b) / 60
-
-    def _between(self, a: float, b: float) -> float:
-        total = 0.0
-        day = self._local_date(a)
-        last = self._local_date(b)
-        first = True
-        while day <= last:
-            if not first and day.isoweekday() == 1 and day + timedelta(days=6) < last:
-                total += self._week_seconds(day)
-                day += timedelta(days=7)
-                continue
-            for start, end in self._instants(day):
-                lo, hi = max(start, a), min(end, b)
-                if hi > lo:
-                    total += hi - lo
-            first = False
-            day += _DAY
-        return total
+            return -self.between(end, start)
+        self._cover(a)
+        self._cover(b)
+        return (self._position(b)[1] - self._position(a)[1]) / 60
 
     def minutes_on(self, day: date) -> float:
         """A local date's working minutes (for the preview's explanation and tests)."""
