@@ -4,6 +4,7 @@ import type { L2cKey } from './l2c-en';
 import type { ReportsKey } from './reports-en';
 import type { SetupKey } from './setup-en';
 import type { TargetsKey } from './targets-en';
+import type { ServiceSlaKey } from './service-sla-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
 const en = {
@@ -1030,6 +1031,7 @@ export type MessageKey =
   | TargetsKey
   | DashboardsKey
   | AnalyticsKey
-  | ReportsKey;
+  | ReportsKey
+  | ServiceSlaKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

@@ -15,6 +15,8 @@ import analyticsEn from './analytics-en';
 import analyticsZhCN from './analytics-zh-CN';
 import setupZhCN from './setup-zh-CN';
 import zhCN from './zh-CN';
+import serviceSlaEn from './service-sla-en';
+import serviceSlaZhCN from './service-sla-zh-CN';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -33,6 +35,21 @@ describe('Setup catalogue (loaded with its pages)', () => {
     expect(shared).toEqual([]);
     await import('./setup');
     expect(translate('en', 'setup.jobs.title' as keyof typeof setupEn)).toBe(setupEn['setup.jobs.title' as keyof typeof setupEn]);
+  });
+});
+
+describe('Service levels catalogue (loaded with its screens)', () => {
+  it('has the same keys, no empty message, matching placeholders, in both languages', async () => {
+    expect(Object.keys(serviceSlaZhCN).sort()).toEqual(Object.keys(serviceSlaEn).sort());
+    for (const [key, text] of Object.entries(serviceSlaEn)) {
+      const zh = (serviceSlaZhCN as Record<string, string>)[key];
+      expect(text.trim(), `en ${key}`).not.toBe('');
+      expect(zh.trim(), `zh-CN ${key}`).not.toBe('');
+      expect(placeholders(zh), `placeholders of ${key}`).toEqual(placeholders(text));
+    }
+    expect(Object.keys(serviceSlaEn).filter((k) => k in en)).toEqual([]);
+    await import('./service-sla');
+    expect(translate('zh-CN', 'sla.title')).toBe('服务等级');
   });
 });
 
@@ -108,7 +125,7 @@ describe('i18n completeness', () => {
     const missing: string[] = [];
     for (const f of files) {
       const src = readFileSync(f, 'utf8');
-      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn) && !(m[1] in targetsEn) && !(m[1] in dashboardsEn) && !(m[1] in analyticsEn) && !(m[1] in reportsEn)) missing.push(`${f}: ${m[1]}`);
+      for (const m of src.matchAll(/\bt\(\s*'([a-zA-Z0-9_.-]+)'/g)) if (!(m[1] in en) && !(m[1] in setupEn) && !(m[1] in l2cEn) && !(m[1] in targetsEn) && !(m[1] in dashboardsEn) && !(m[1] in analyticsEn) && !(m[1] in reportsEn) && !(m[1] in serviceSlaEn)) missing.push(`${f}: ${m[1]}`);
     }
     expect(missing).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import '../../i18n/setup';
-import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, FileTextOutlined, KeyOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined, TransactionOutlined } from '@ant-design/icons';
+import '../../i18n/service-sla';
+import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, FieldTimeOutlined, FileTextOutlined, KeyOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined, TransactionOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
@@ -23,6 +24,7 @@ const RobotsPage = lazy(() => import('./RobotsPage'));
 const DocumentTemplatePage = lazy(() => import('./DocumentTemplatePage'));
 const ApprovalProcessesPage = lazy(() => import('./ApprovalProcessesPage'));
 const LeadToCashPage = lazy(() => import('./LeadToCashPage'));
+const SlaSetupPage = lazy(() => import('../../service/sla/SlaSetupPage'));
 
 /**
  * The administrator's Setup area: objects and fields, page layouts, users, departments, roles,
@@ -39,6 +41,8 @@ export default function SetupPage() {
   const { objects } = useMetadata();
   // The lead-to-cash settings exist only for a company that installed the package.
   const hasL2c = objects.some((o) => o.package === 'l2c');
+  // Service levels (business calendars, SLA policies) come with the service package.
+  const hasService = objects.some((o) => o.package === 'service');
 
   if (!session?.user.is_admin) {
     return <Result status="403" title={t('common.forbidden')} subTitle={t('setup.adminOnly')} />;
@@ -71,6 +75,7 @@ export default function SetupPage() {
             { key: 'sso', icon: <KeyOutlined />, label: t('setup.nav.sso') },
             { key: 'approvals', icon: <BranchesOutlined />, label: t('setup.nav.approvals') },
             ...(hasL2c ? [{ key: 'l2c', icon: <TransactionOutlined />, label: t('setup.nav.l2c') }] : []),
+            ...(hasService ? [{ key: 'service-sla', icon: <FieldTimeOutlined />, label: t('setup.nav.serviceSla') }] : []),
             { key: 'webhooks', icon: <ApiOutlined />, label: t('setup.nav.webhooks') },
             { key: 'robots', icon: <RobotOutlined />, label: t('setup.nav.robots') },
             { key: 'document-template', icon: <FileTextOutlined />, label: t('setup.nav.documentTemplate') },
@@ -98,6 +103,7 @@ export default function SetupPage() {
               <Route path="document-template" element={<DocumentTemplatePage />} />
               <Route path="approvals" element={<ApprovalProcessesPage />} />
               <Route path="l2c" element={<LeadToCashPage />} />
+              <Route path="service-sla" element={<SlaSetupPage />} />
               <Route path="*" element={<Navigate to="objects" replace />} />
             </Routes>
           </Suspense>
