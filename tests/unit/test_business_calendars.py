@@ -278,3 +278,16 @@ def test_bad_calendars_are_refused() -> None:
         never.add(cn("2026-12-04 17:00"), 60)
     with pytest.raises(ValueError):
         china_standard().add(datetime(2026, 12, 4, 17, 0), 60)  # no offset
+
+
+def test_threads_share_a_calendar() -> None:
+    """The server computes due times in a thread pool over one cached calendar: timelines
+    grown by several threads at once give every thread the serial answers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    starts = [cn("2010-01-04 10:00") + timedelta(days=97 * i, hours=i) for i in range(60)]
+    expected = [china_standard().add(s, 4800) for s in starts]
+    shared = china_standard()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = list(pool.map(lambda s: shared.add(s, 4800), starts))
+    assert found == expected

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -50,13 +51,7 @@ class BusinessCalendar:
     """One calendar's working time (immutable once built; its caches fill as it is used)."""
 
     __slots__ = (
-        "_after",
-        "_before",
-        "_ends",
-        "_hi",
-        "_lo",
-        "_starts",
-        "_years",
+        "_timeline",
         "china_holidays",
         "days_off",
         "extra_workdays",
@@ -96,12 +91,7 @@ class BusinessCalendar:
         self.china_holidays = china_holidays
         # Years a computation met that China's data does not cover (weekday rules were used).
         self.uncovered_years: set[int] = set()
-        self._years: tuple[int, int] | None = None
-        self._lo = self._hi = 0.0
-        self._starts: list[float] = []
-        self._ends: list[float] = []
-        self._before: list[float] = []  # business seconds before each interval
-        self._after: list[float] = []  # … and at its end
+        self._timeline: _Timeline | None = None
 
     # --- what a date works --------------------------------------------------------------
 
@@ -136,15 +126,13 @@ class BusinessCalendar:
 
     # --- the timeline: every working interval of the loaded years, with running totals ----
 
-    def _load(self, year: int) -> None:
-        """Make the timeline cover local ``year`` (and every year between it and what is
-        loaded already): intervals as POSIX seconds and the business seconds before each."""
-        if self._years is None:
-            first = last = year
-        else:
-            if self._years[0] <= year <= self._years[1]:
-                return
-            first, last = min(year, self._years[0]), max(year, self._years[1])
+    def _load(self, year: int, base: _Timeline | None) -> _Timeline:
+        """A timeline covering local ``year`` and everything ``base`` covers (and the years
+        between): intervals as POSIX seconds and the business seconds before each. Built
+        whole and then swapped in, so a thread reading the previous one is never confused."""
+        first, last = (
+            (year, year) if base is None else (min(year, base.first), max(year, base.last))
+        )
         starts: list[float] = []
         ends: list[float] = []
         day, stop = date(first, 1, 1), date(last + 1, 1, 1)
@@ -153,37 +141,41 @@ class BusinessCalendar:
                 starts.append(start)
                 ends.append(end)
             day += _DAY
-        before, running = [], 0.0
+        before, after, running = [], [], 0.0
         for start, end in zip(starts, ends, strict=True):
             before.append(running)
             running += end - start
-        self._starts, self._ends, self._before = starts, ends, before
-        self._after = [b + e - s for b, s, e in zip(before, starts, ends, strict=True)]
-        self._years = (first, last)
-        self._lo = datetime.combine(date(first, 1, 1), time(), self.tz).timestamp()
-        self._hi = datetime.combine(stop, time(), self.tz).timestamp()
+            after.append(running)
+        found = _Timeline(
+            first,
+            last,
+            datetime.combine(date(first, 1, 1), time(), self.tz).timestamp(),
+            datetime.combine(stop, time(), self.tz).timestamp(),
+            starts,
+            ends,
+            before,
+            after,
+        )
+        self._timeline = found
+        return found
 
-    def _cover(self, ts: float) -> None:
-        if self._years is None or not self._lo <= ts < self._hi:
-            self._load(datetime.fromtimestamp(ts, self.tz).year)
+    def _covering(self, *instants: float) -> _Timeline:
+        found = self._timeline
+        for ts in instants:
+            if found is None or not found.lo <= ts < found.hi:
+                found = self._load(datetime.fromtimestamp(ts, self.tz).year, found)
+        assert found is not None
+        return found
 
-    def _grow(self) -> None:
+    def _grow(self, timeline: _Timeline) -> _Timeline:
         """One more year at the end; a calendar that works nowhere in it (nor in the next
         one) is refused rather than searched forever."""
-        assert self._years is not None
-        total = self._after[-1] if self._after else 0.0
-        self._load(self._years[1] + 1)
-        if (self._after[-1] if self._after else 0.0) == total:
-            self._load(self._years[1] + 1)
-            if (self._after[-1] if self._after else 0.0) == total:
+        grown = self._load(timeline.last + 1, timeline)
+        if grown.total == timeline.total:
+            grown = self._load(grown.last + 1, grown)
+            if grown.total == timeline.total:
                 raise NoWorkingTime("the calendar has no working time")
-
-    def _position(self, ts: float) -> tuple[int, float]:
-        """(index of the first interval ending after ts, business seconds before ts)."""
-        i = bisect_right(self._ends, ts)
-        if i == len(self._ends):
-            return i, self._after[-1] if self._after else 0.0
-        return i, self._before[i] + max(0.0, ts - self._starts[i])
+        return grown
 
     # --- the three operations -----------------------------------------------------------
 
@@ -206,18 +198,18 @@ class BusinessCalendar:
             raise ValueError("cannot add negative business time")
         if not self.has_hours and not self.extra_workdays:
             raise NoWorkingTime("the calendar has no working time")
-        self._cover(t)
-        i, done = self._position(t)
-        while i == len(self._ends):
-            self._grow()
-            i, done = self._position(t)
+        timeline = self._covering(t)
+        i, done = timeline.position(t)
+        while i == len(timeline.ends):
+            timeline = self._grow(timeline)
+            i, done = timeline.position(t)
         if seconds == 0:
-            return max(t, self._starts[i])
+            return max(t, timeline.starts[i])
         goal = done + seconds
-        while goal > self._after[-1]:
-            self._grow()
-        j = bisect_left(self._after, goal, lo=i)
-        return self._starts[j] + (goal - self._before[j])
+        while goal > timeline.total:
+            timeline = self._grow(timeline)
+        j = bisect_left(timeline.after, goal, lo=i)
+        return timeline.starts[j] + (goal - timeline.before[j])
 
     def next_working(self, at: datetime) -> datetime:
         """`at` itself when inside working hours, else the start of the next interval."""
@@ -228,13 +220,38 @@ class BusinessCalendar:
         a, b = _ts(start), _ts(end)
         if b < a:
             return -self.between(end, start)
-        self._cover(a)
-        self._cover(b)
-        return (self._position(b)[1] - self._position(a)[1]) / 60
+        timeline = self._covering(a, b)
+        return (timeline.position(b)[1] - timeline.position(a)[1]) / 60
 
     def minutes_on(self, day: date) -> float:
         """A local date's working minutes (for the preview's explanation and tests)."""
         return sum(end - start for start, end in self._instants(day)) / 60
+
+
+@dataclass(frozen=True, slots=True)
+class _Timeline:
+    """The working intervals of local years ``first``–``last`` (POSIX seconds), in order, with
+    the business seconds before and at the end of each."""
+
+    first: int
+    last: int
+    lo: float  # the first year's first instant
+    hi: float  # the instant after the last year
+    starts: list[float]
+    ends: list[float]
+    before: list[float]
+    after: list[float]
+
+    @property
+    def total(self) -> float:
+        return self.after[-1] if self.after else 0.0
+
+    def position(self, ts: float) -> tuple[int, float]:
+        """(index of the first interval ending after ts, business seconds before ts)."""
+        i = bisect_right(self.ends, ts)
+        if i == len(self.ends):
+            return i, self.total
+        return i, self.before[i] + max(0.0, ts - self.starts[i])
 
 
 def _ts(at: datetime) -> float:
