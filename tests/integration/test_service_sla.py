@@ -187,6 +187,9 @@ def test_target_change_recomputes_open_cases(platform: Platform, tenant: TenantI
         kept = records.get("case", closed["id"])
         assert beijing(kept["first_response_due"]) == "2026-12-07 12:00"
         assert kept["sla_status"] == "met"
+    with context_at(platform, tenant, "2026-12-04 17:45") as ctx:
+        # Recomputed already: a second pass finds nothing to write.
+        assert sla.recompute_policy(ctx, policy.id) == 0
 
 
 def test_calendar_change_recomputes_open_cases(platform: Platform, tenant: TenantInfo) -> None:

@@ -309,9 +309,9 @@ RECOMPUTE_CHUNK = 5000
 def recompute_policy(ctx: Context, policy_id: str) -> int:
     """Every open case of the policy gets due times (and a state) from its current targets
     and calendar: one read of the cases with their account's grade, the arithmetic in the
-    engine, and one executemany of the new values per chunk. The cases' versions are left
-    alone: these are the package's derived values, not an edit anyone could conflict with.
-    Returns the number of cases recomputed."""
+    engine, and one executemany of the values that changed per chunk. The cases' versions
+    are left alone: these are the package's derived values, not an edit anyone could conflict
+    with. Returns the number of cases whose values changed."""
     policy = policy_by_id(ctx, policy_id)
     if policy is None or ctx.schema.get("case") is None:
         return 0
@@ -325,6 +325,9 @@ def recompute_policy(ctx: Context, policy_id: str) -> int:
         cases.c.status,
         cases.c.sla_paused_minutes,
         cases.c.first_responded_at,
+        cases.c.first_response_due,
+        cases.c.resolution_due,
+        cases.c.sla_status,
     ]
     accounts = ctx.object("account").table if ctx.schema.get("account") is not None else None
     if accounts is not None and "grade" in accounts.c:
@@ -353,7 +356,7 @@ def recompute_policy(ctx: Context, policy_id: str) -> int:
     for row in ctx.conn.execute(stmt).all():
         target = pick_target(targets, row.priority, row.grade)
         if target is None or calendar is None or not calendar.has_hours:
-            batch.append({"_id": row.id, "_fr": None, "_res": None, "_status": None})
+            values = {"_id": row.id, "_fr": None, "_res": None, "_status": None}
         else:
             start = _seconds(row.created_at)
             paused = float(row.sla_paused_minutes or 0)
@@ -374,7 +377,15 @@ def recompute_policy(ctx: Context, policy_id: str) -> int:
                     resolution_due=res,
                     warn_at_percent=policy.warn_at_percent,
                 )
-            batch.append({"_id": row.id, "_fr": _naive(fr), "_res": _naive(res), "_status": state})
+            values = {"_id": row.id, "_fr": _naive(fr), "_res": _naive(res), "_status": state}
+        # Only what changed is written: a change to the high-priority target leaves the other
+        # priorities' cases (and a calendar edit far ahead most cases) as they are.
+        if (values["_fr"], values["_res"], values["_status"]) != (
+            row.first_response_due,
+            row.resolution_due,
+            row.sla_status,
+        ):
+            batch.append(values)
         if len(batch) >= RECOMPUTE_CHUNK:
             ctx.conn.execute(update, batch)
             done += len(batch)
