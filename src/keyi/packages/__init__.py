@@ -170,8 +170,7 @@ def install_resolved(ctx: Context, packages: list[Package]) -> None:
         install_flows(ctx, package, already=())
         install_approvals(ctx, package, already=())
         install_package_reports(ctx, package, received={})
-        for step in hook_registry.after_install_steps(package.name):
-            step(ctx)
+        install_package_records(ctx, package)
     # Whatever was installed, the platform's core contract must hold afterwards.
     check_contract((o.definition for o in ctx.schema.objects.values()), complete=True)
 
@@ -219,6 +218,14 @@ def install_package_reports(
     return install_reports(
         ctx, package.name, package.report_folder, package.reports, received=received
     )
+
+
+def install_package_records(ctx: Context, package: Package) -> None:
+    """Records the package ships (the service package's standard calendar and SLA policy):
+    its after-install steps, run once when a tenant installs it. Older tenants get them from
+    the same package's after-upgrade steps (keyi.packages.upgrade)."""
+    for step in hook_registry.after_install_steps(package.name):
+        step(ctx)
 
 
 def package_routers() -> list[Any]:
