@@ -131,6 +131,13 @@ def test_resolution_met_or_breached(platform: Platform, tenant: TenantInfo) -> N
     assert responded["sla_status"] == "on_track"
     done = update(platform, tenant, "2026-12-07 16:00", early["id"], status="resolved")
     assert done["sla_status"] == "met"
+    # Closed later, or its priority changed after resolution: the decided level stands.
+    closed = update(platform, tenant, "2026-12-09 10:00", early["id"], status="closed")
+    assert closed["sla_status"] == "met"
+    assert (
+        update(platform, tenant, "2026-12-09 11:00", early["id"], priority="low")["sla_status"]
+        == "met"
+    )
     late = case(platform, tenant, "2026-12-07 09:00", priority="urgent")
     update(
         platform, tenant, "2026-12-07 09:30", late["id"], first_responded_at=at("2026-12-07 09:30")

@@ -147,6 +147,8 @@ def _changed(event: WriteEvent, name: str) -> bool:
 def _on_update(lookups: _Lookups, event: WriteEvent, now: datetime) -> None:
     old = event.old or {}
     before, after = old.get("status"), event.final("status")
+    if before in sla.CLOSED_STATUSES and after in sla.CLOSED_STATUSES:
+        return  # resolved or closed: its service level was decided (met or breached)
     recompute = any(_changed(event, n) for n in ("priority", "sla_policy", "account"))
     if not (recompute or before != after or _changed(event, "first_responded_at")):
         return
