@@ -32,6 +32,7 @@ from tests.contract.values import (
     LINKED_POOLS,
     ONE_OF,
     PREPARED_TARGETS,
+    WITH_CHILDREN,
     generate,
     loads,
     writable,
@@ -165,7 +166,12 @@ class World:
     def create(self, object_name: str, given: dict[str, Any] | None = None) -> str:
         """The id of a new minimal record of `object_name`."""
         body = self.values(object_name, full=False, given=given)
-        return str(self.api.ok("POST", f"/records/{object_name}", 201, json=body)["id"])
+        made = str(self.api.ok("POST", f"/records/{object_name}", 201, json=body)["id"])
+        child = WITH_CHILDREN.get(object_name)
+        if child is not None:
+            child_object, link, values = child
+            self.api.ok("POST", f"/records/{child_object}", 201, json={**values, link: made})
+        return made
 
     def targets(self, object_name: str, count: int = 2) -> list[str]:
         """Ids of `count` records of `object_name` that lookups may point at."""

@@ -10,7 +10,7 @@ What metadata cannot say — validation rules and package hooks that narrow a fi
 tie it to another record (a quote line's product in its quote's price book, one standard price
 book, a payment within its plan) — is declared below as data (SPECIAL, LOCKING_OPTIONS,
 DOCUMENT_CURRENCY, ONE_OF, FRESH_TARGETS, PREPARED_TARGETS, COPIED, AT_MOST_ONE_TRUE,
-LINKED_POOLS), which
+LINKED_POOLS, WITH_CHILDREN), which
 `World` in conftest.py applies to every object alike.
 """
 
@@ -91,6 +91,17 @@ SPECIAL: dict[tuple[str, str], Any] = {
     # A customer's (inbound) message is always public: messages are ours, so any visibility.
     ("case_message", "direction"): lambda seq: "outbound",
     ("work_order", "scheduled_end"): later_datetime,  # after scheduled_start
+    # An IANA time zone (keyi.packages.service.sla_hooks refuses others).
+    ("business_calendar", "time_zone"): lambda seq: ("Asia/Shanghai", "Europe/Berlin", "UTC")[
+        seq % 3
+    ],
+    # "HH:MM", the end after the start whatever the other field holds: starts before noon,
+    # ends after it (overlapping hours of one day are merged, so any pair will do).
+    ("business_hours", "start_time"): lambda seq: f"{seq % 12:02d}:{seq * 7 % 60:02d}",
+    ("business_hours", "end_time"): lambda seq: f"{12 + seq % 12:02d}:{seq * 11 % 60:02d}",
+    # Targets of at most a year (sla_hooks.MAX_TARGET_HOURS) and above zero.
+    ("sla_target", "first_response_hours"): lambda seq: f"{seq % 90 + 1}.25",
+    ("sla_target", "resolution_hours"): lambda seq: f"{seq % 900 + 1}.50",
 }
 
 # Lookups the per-field round trip leaves alone: an invoice on an order is bounded by the
@@ -140,9 +151,15 @@ EXCLUSIVE: dict[str, tuple[str, str]] = {"sales_target": ("user", "department")}
 # one entry per product, and pooled products are already in every pooled book (LINKED_POOLS).
 # A queue holds one membership per agent (keyi.packages.service.assignment): each member gets
 # a queue of its own. A case links an article once (and only a published one: see
-# PREPARED_TARGETS).
+# PREPARED_TARGETS). A policy holds one target per priority and grade: each target gets a
+# policy of its own.
 FRESH_TARGETS: frozenset[tuple[str, str]] = frozenset(
-    {("price_book_entry", "product"), ("queue_member", "queue"), ("case_article", "article")}
+    {
+        ("price_book_entry", "product"),
+        ("queue_member", "queue"),
+        ("case_article", "article"),
+        ("sla_target", "policy"),
+    }
 )
 
 # Record actions run on a fresh target before a lookup may point at it: (object, lookup) →
@@ -157,7 +174,9 @@ COPIED: dict[tuple[str, str], tuple[str, str]] = {
 
 # Booleans at most one record may hold true (one standard price book): new records get false,
 # so the one true value is left to the update that switches it on.
-AT_MOST_ONE_TRUE: frozenset[tuple[str, str]] = frozenset({("price_book", "is_standard")})
+AT_MOST_ONE_TRUE: frozenset[tuple[str, str]] = frozenset(
+    {("price_book", "is_standard"), ("sla_policy", "is_default")}
+)
 
 # Records an object's values need between the targets of two of its lookups' pools: a quote
 # line's product must have an active entry in its quote's price book, so before quote lines
@@ -165,6 +184,18 @@ AT_MOST_ONE_TRUE: frozenset[tuple[str, str]] = frozenset({("price_book", "is_sta
 # pooled books). object → (linking object, its lookup to the first pool, to the second).
 LINKED_POOLS: dict[str, tuple[str, str, str]] = {
     "quote_line": ("price_book_entry", "price_book", "product"),
+}
+
+
+# Records a new record needs below it before others may use it: an SLA policy refuses a
+# calendar without working hours, so every calendar the world makes gets one interval.
+# object → (child object, its master-detail field, the child's other values).
+WITH_CHILDREN: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "business_calendar": (
+        "business_hours",
+        "calendar",
+        {"weekday": "1", "start_time": "09:00", "end_time": "18:00"},
+    ),
 }
 
 

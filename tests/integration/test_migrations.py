@@ -356,6 +356,8 @@ def test_tenant_of_the_baseline_release_upgrades_with_its_data(
         patch.setattr(packages_module, "install_approvals", lambda *_a, **_k: [])
         # ... nor shipped reports (their tables came with revision 0012).
         patch.setattr(packages_module, "install_package_reports", lambda *_a, **_k: None)
+        # ... nor shipped records (the service package's calendar and policy came later).
+        patch.setattr(packages_module, "install_package_records", lambda *_a, **_k: None)
         old = new_tenant()
     collated = {"ix_account_name_zh", "ix_account_province_name_zh", "ix_contact_name_zh"}
     with monkeypatch.context() as patch, platform.context(old, SYSTEM) as ctx:

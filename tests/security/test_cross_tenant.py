@@ -1337,6 +1337,18 @@ def action_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
         Probe("GET", suggested, {"case_id": case_id}, allowed=(404,))
         for case_id in (ids.case or ids.account, ids.account)
     ]
+    # An SLA preview answers from B's own policy of that key (every tenant has "standard").
+    preview = "/api/v1/service/sla/preview"
+    start = "2026-12-04T17:00:00+08:00"
+    found[("POST", preview)] = [
+        Probe(
+            "POST",
+            preview,
+            {},
+            {"policy": "standard", "priority": "high", "start": start},
+            allowed=None,
+        )
+    ]
     # Target attainment: B's own figures, and A's id is no department of B's.
     attainment = "/api/v1/analytics/targets/attainment"
     period = {"metric": "won_amount", "period_type": "month", "period_start": "2025-01-01"}

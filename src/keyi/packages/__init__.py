@@ -35,6 +35,7 @@ from keyi.platform.analytics.shipped import (
 )
 from keyi.platform.context import Context
 from keyi.platform.contract import check_contract
+from keyi.platform.hooks import registry as hook_registry
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.service import MetadataService
 from keyi.platform.metadata.store import load_compiled
@@ -167,6 +168,7 @@ def install_resolved(ctx: Context, packages: list[Package]) -> None:
         install_flows(ctx, package, already=())
         install_approvals(ctx, package, already=())
         install_package_reports(ctx, package, received={})
+        install_package_records(ctx, package)
     # Whatever was installed, the platform's core contract must hold afterwards.
     check_contract((o.definition for o in ctx.schema.objects.values()), complete=True)
 
@@ -216,18 +218,12 @@ def install_package_reports(
     )
 
 
-def _behaviour_modules(folder: Path) -> list[str]:
-    """The modules that register a package's hooks and actions, in a stable order."""
-    found = [m for m in ("hooks", "actions") if (folder / f"{m}.py").exists()]
-    for suffix in ("_hooks", "_actions"):
-        found += sorted(p.stem for p in folder.glob(f"*{suffix}.py"))
-    return found
-
-
-def _router_modules(folder: Path) -> list[str]:
-    """`routes.py` and each part's `<part>_routes.py` (a package built in parts)."""
-    found = ["routes"] if (folder / "routes.py").exists() else []
-    return found + sorted(p.stem for p in folder.glob("*_routes.py"))
+def install_package_records(ctx: Context, package: Package) -> None:
+    """Records the package ships (the service package's standard calendar and SLA policy):
+    its after-install steps, run once when a tenant installs it. Older tenants get them from
+    the same package's after-upgrade steps (keyi.packages.upgrade)."""
+    for step in hook_registry.after_install_steps(package.name):
+        step(ctx)
 
 
 def package_routers() -> list[Any]:
@@ -255,11 +251,15 @@ def behaviour_modules(folder: Path, manifest: dict[str, Any], routes: bool = Fal
     names = (
         ("hooks", "actions", "analytics", "routes") if routes else ("hooks", "actions", "analytics")
     )
-    standard = [m for m in names if (folder / f"{m}.py").exists()]
-    parts = [m for m in manifest.get("modules", ()) if m not in standard]
-    missing = [m for m in parts if not (folder / f"{m}.py").exists()]
+    listed = list(manifest.get("modules", ()))
+    missing = [m for m in listed if not (folder / f"{m}.py").exists()]
     if missing:
         raise ValueError(f"package {folder.name}: modules {missing} have no file")
+    # Hooks run in the order their modules register them: a standard module package.yaml
+    # lists takes its place in that list (service's SLA hooks set the due times its own hooks
+    # read), the others come first.
+    standard = [m for m in names if (folder / f"{m}.py").exists() and m not in listed]
+    parts = [m for m in listed if routes or m != "routes"]
     return standard + parts
 
 

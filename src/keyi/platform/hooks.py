@@ -112,6 +112,7 @@ BeforeDelete = Callable[["Context", DeleteEvent], None]
 AfterWrite = Callable[["Context", AfterWriteEvent], None]
 # Returns a line for the upgrade report (what it did), or None when it had nothing to do.
 AfterUpgrade = Callable[["Context", UpgradeEvent], "str | None"]
+AfterInstall = Callable[["Context"], None]
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ class HookRegistry:
         self._before_delete: dict[str, list[tuple[str, BeforeDelete]]] = defaultdict(list)
         self._after_write: dict[str, list[tuple[str, AfterWrite]]] = defaultdict(list)
         self._after_upgrade: dict[str, list[AfterUpgrade]] = defaultdict(list)
+        self._after_install: dict[str, list[AfterInstall]] = defaultdict(list)
 
     def package(self, name: str) -> PackageHooks:
         """Where the package ``name`` registers its hooks."""
@@ -215,6 +217,17 @@ class HookRegistry:
         """The package's after-upgrade steps, in the order they were registered."""
         return list(self._after_upgrade.get(package, ()))
 
+    def after_install(self, fn: AfterInstall, *, package: str) -> AfterInstall:
+        """Register a data step run once when a tenant installs the package (records a
+        package ships, as a standard calendar: created after its objects and baseline)."""
+        if fn not in self._after_install[package]:  # a module imported twice
+            self._after_install[package].append(fn)
+        return fn
+
+    def after_install_steps(self, package: str) -> list[AfterInstall]:
+        """The package's after-install steps, in the order they were registered."""
+        return list(self._after_install.get(package, ()))
+
     def has_after_write(self, object_name: str) -> bool:
         """Whether any after-write hook names the object (lets batch writes skip the events)."""
         return bool(self._after_write.get(object_name))
@@ -276,6 +289,11 @@ class PackageHooks:
     def after_upgrade(self, fn: AfterUpgrade) -> AfterUpgrade:
         """``@hooks.after_upgrade``: a data step run when an upgrade moves this package."""
         return self.registry.after_upgrade(fn, package=self.name)
+
+    def after_install(self, fn: AfterInstall) -> AfterInstall:
+        """``@hooks.after_install``: a data step run when a tenant installs this package (a
+        step that must also reach older tenants registers as ``after_upgrade`` too)."""
+        return self.registry.after_install(fn, package=self.name)
 
     def derived(self, object_name: str, field_name: str, from_paths: tuple[str, ...]) -> None:
         """Declare that this package's hooks derive ``object_name.field_name`` from

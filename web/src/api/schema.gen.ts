@@ -3078,6 +3078,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/service/sla/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post Preview
+         * @description The first-response and resolution due times a case of this priority (and account
+         *     grade) would get under the policy if it started at ``start`` — the same computation as a
+         *     new case's.
+         */
+        post: operations["post_preview_api_v1_service_sla_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/service/queues/{queue_id}/mailbox": {
         parameters: {
             query?: never;
@@ -4653,6 +4675,72 @@ export interface components {
              * @description Send an email copy of each notification.
              */
             email: boolean;
+        };
+        /** PreviewAnswer */
+        PreviewAnswer: {
+            /** Policy */
+            policy: string;
+            /** Calendar */
+            calendar: string;
+            /** Time Zone */
+            time_zone: string;
+            /** Priority */
+            priority: string;
+            /** Account Grade */
+            account_grade: string | null;
+            /**
+             * Start
+             * @description The start, in the calendar's time zone.
+             */
+            start: string;
+            /**
+             * First Response Due
+             * @description ISO 8601 with the calendar's offset.
+             */
+            first_response_due: string;
+            /**
+             * Resolution Due
+             * @description ISO 8601 with the calendar's offset.
+             */
+            resolution_due: string;
+            /**
+             * First Response Minutes
+             * @description The target, in business minutes.
+             */
+            first_response_minutes: number;
+            /**
+             * Resolution Minutes
+             * @description The target, in business minutes.
+             */
+            resolution_minutes: number;
+            /**
+             * Warnings
+             * @description E.g. china_holidays_not_covered:2027 — China's holiday data (the chinesecalendar library) has no such year yet: those days follow the weekday rules.
+             */
+            warnings: string[];
+        };
+        /** PreviewRequest */
+        PreviewRequest: {
+            /**
+             * Policy
+             * @description The policy's key, e.g. standard.
+             */
+            policy: string;
+            /**
+             * Priority
+             * @description low, medium, high or urgent.
+             */
+            priority: string;
+            /**
+             * Start
+             * @description When the case starts: ISO 8601 with its offset.
+             */
+            start: string;
+            /**
+             * Account Grade
+             * @description The account's grade (A–D): its own target wins.
+             */
+            account_grade?: string | null;
         };
         /**
          * PrincipalType
@@ -26756,6 +26844,102 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_preview_api_v1_service_sla_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreviewAnswer"];
                 };
             };
             /** @description Malformed request body */

@@ -8,6 +8,7 @@ import type { ServiceMailKey } from './service-mail-en';
 import type { TargetsKey } from './targets-en';
 import type { ServiceCareKey } from './service-care-en';
 import type { ServiceKnowledgeKey } from './service-knowledge-en';
+import type { ServiceSlaKey } from './service-sla-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
 const en = {
@@ -1042,6 +1043,7 @@ export type MessageKey =
   | ServiceCoreKey
   | ServiceMailKey
   | ServiceCareKey
-  | ServiceKnowledgeKey;
+  | ServiceKnowledgeKey
+  | ServiceSlaKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

@@ -23,6 +23,8 @@ import setupZhCN from './setup-zh-CN';
 import serviceMailEn from './service-mail-en';
 import serviceMailZhCN from './service-mail-zh-CN';
 import zhCN from './zh-CN';
+import serviceSlaEn from './service-sla-en';
+import serviceSlaZhCN from './service-sla-zh-CN';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -32,6 +34,7 @@ const partCatalogues: [string, Record<string, string>, Record<string, string>][]
   ['Email-to-case', serviceMailEn, serviceMailZhCN],
   ['Service care', serviceCareEn, serviceCareZhCN],
   ['Knowledge base', serviceKnowledgeEn, serviceKnowledgeZhCN],
+  ['Service levels', serviceSlaEn, serviceSlaZhCN],
 ];
 
 for (const [name, partEn, partZhCN] of partCatalogues) {
@@ -63,6 +66,21 @@ describe('Setup catalogue (loaded with its pages)', () => {
     expect(shared).toEqual([]);
     await import('./setup');
     expect(translate('en', 'setup.jobs.title' as keyof typeof setupEn)).toBe(setupEn['setup.jobs.title' as keyof typeof setupEn]);
+  });
+});
+
+describe('Service levels catalogue (loaded with its screens)', () => {
+  it('has the same keys, no empty message, matching placeholders, in both languages', async () => {
+    expect(Object.keys(serviceSlaZhCN).sort()).toEqual(Object.keys(serviceSlaEn).sort());
+    for (const [key, text] of Object.entries(serviceSlaEn)) {
+      const zh = (serviceSlaZhCN as Record<string, string>)[key];
+      expect(text.trim(), `en ${key}`).not.toBe('');
+      expect(zh.trim(), `zh-CN ${key}`).not.toBe('');
+      expect(placeholders(zh), `placeholders of ${key}`).toEqual(placeholders(text));
+    }
+    expect(Object.keys(serviceSlaEn).filter((k) => k in en)).toEqual([]);
+    await import('./service-sla');
+    expect(translate('zh-CN', 'sla.title')).toBe('服务等级');
   });
 });
 

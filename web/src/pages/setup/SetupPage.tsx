@@ -1,6 +1,7 @@
 import '../../i18n/setup';
 import '../../i18n/service-mail';
-import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, FileTextOutlined, KeyOutlined, MailOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined, TransactionOutlined } from '@ant-design/icons';
+import '../../i18n/service-sla';
+import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, FieldTimeOutlined, FileTextOutlined, KeyOutlined, MailOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined, TransactionOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
@@ -25,6 +26,7 @@ const DocumentTemplatePage = lazy(() => import('./DocumentTemplatePage'));
 const ApprovalProcessesPage = lazy(() => import('./ApprovalProcessesPage'));
 const LeadToCashPage = lazy(() => import('./LeadToCashPage'));
 const MailboxesPage = lazy(() => import('../../service/mail/MailboxesPage'));
+const SlaSetupPage = lazy(() => import('../../service/sla/SlaSetupPage'));
 
 /**
  * The administrator's Setup area: objects and fields, page layouts, users, departments, roles,
@@ -41,7 +43,8 @@ export default function SetupPage() {
   const { objects } = useMetadata();
   // The lead-to-cash settings exist only for a company that installed the package.
   const hasL2c = objects.some((o) => o.package === 'l2c');
-  // Service mailboxes (email to case) likewise with the service package.
+  // Service mailboxes (email to case) and service levels (business calendars, SLA policies)
+  // come with the service package.
   const hasService = objects.some((o) => o.package === 'service');
 
   if (!session?.user.is_admin) {
@@ -76,6 +79,7 @@ export default function SetupPage() {
             { key: 'approvals', icon: <BranchesOutlined />, label: t('setup.nav.approvals') },
             ...(hasL2c ? [{ key: 'l2c', icon: <TransactionOutlined />, label: t('setup.nav.l2c') }] : []),
             ...(hasService ? [{ key: 'service-mailboxes', icon: <MailOutlined />, label: t('setup.nav.serviceMailboxes') }] : []),
+            ...(hasService ? [{ key: 'service-sla', icon: <FieldTimeOutlined />, label: t('setup.nav.serviceSla') }] : []),
             { key: 'webhooks', icon: <ApiOutlined />, label: t('setup.nav.webhooks') },
             { key: 'robots', icon: <RobotOutlined />, label: t('setup.nav.robots') },
             { key: 'document-template', icon: <FileTextOutlined />, label: t('setup.nav.documentTemplate') },
@@ -104,6 +108,7 @@ export default function SetupPage() {
               <Route path="approvals" element={<ApprovalProcessesPage />} />
               <Route path="l2c" element={<LeadToCashPage />} />
               <Route path="service-mailboxes" element={<MailboxesPage />} />
+              <Route path="service-sla" element={<SlaSetupPage />} />
               <Route path="*" element={<Navigate to="objects" replace />} />
             </Routes>
           </Suspense>

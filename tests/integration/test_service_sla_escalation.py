@@ -1,0 +1,143 @@
+"""The service-level round (keyi.packages.service.sla_escalation) with the clock controlled:
+a warning at the policy's percentage tells the owner once; a breach escalates once — the
+owner's manager and the queue owners told, the priority raised, the case moved to the
+escalation queue, the level up by one — and a later breach of the other target escalates
+again; a case waiting on the customer is left alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from keyi.packages.service import sla
+from keyi.platform.context import TenantInfo
+from keyi.platform.notifications import notification_table
+from keyi.platform.periodic import registry as periodic
+from keyi.platform.permissions import Actor
+from keyi.platform.records import RecordsService
+from keyi.platform.tenancy import Platform
+from keyi.provisioning import add_user
+from tests.integration.test_service_sla import at, beijing, case, context_at, update
+
+pytestmark = pytest.mark.packages("core", "sales", "l2c", "service")
+SYSTEM = Actor.system("test")
+
+
+def run_round(platform: Platform, tenant: TenantInfo, when: str) -> int:
+    with context_at(platform, tenant, when) as ctx:
+        return periodic.jobs()["service_sla"](ctx)
+
+
+def notices(platform: Platform, tenant: TenantInfo) -> list[tuple[str, str]]:
+    """(user id, dedupe key) of the round's notifications, in a stable order."""
+    with platform.context(tenant, SYSTEM, write=False) as ctx:
+        t = notification_table
+        rows = ctx.conn.execute(
+            sa.select(t.c.user_id, t.c.dedupe_key, t.c.title).where(t.c.source == "service")
+        ).all()
+    return sorted((str(r.user_id), r.dedupe_key) for r in rows)
+
+
+@pytest.fixture
+def people(platform: Platform, tenant: TenantInfo) -> dict[str, Any]:
+    made = {
+        key: str(
+            add_user(platform, tenant, email=f"{key}@sla.example", name=name, password=None)["id"]
+        )
+        for key, name in (
+            ("agent", "坐席"),
+            ("manager", "主管"),
+            ("lead1", "一线组长"),
+            ("lead2", "二线组长"),
+        )
+    }
+    with platform.context(tenant, SYSTEM) as ctx:
+        records = RecordsService(ctx)
+        records.update("user", made["agent"], {"manager": made["manager"]})
+        made["queue1"] = records.create("queue", {"name": "一线", "owner_id": made["lead1"]})["id"]
+        made["queue2"] = records.create("queue", {"name": "二线", "owner_id": made["lead2"]})["id"]
+        policy = sla.policy_by_key(ctx, "standard")
+        assert policy is not None
+        records.update(
+            "sla_policy",
+            policy.id,
+            {"escalate_raise_priority": True, "escalate_to_queue": made["queue2"]},
+        )
+    return made
+
+
+def test_warning_then_escalation(
+    platform: Platform, tenant: TenantInfo, people: dict[str, Any]
+) -> None:
+    made = case(
+        platform,
+        tenant,
+        "2026-12-07 09:00",
+        priority="high",
+        owner_id=people["agent"],
+        queue=people["queue1"],
+    )
+    case_id = made["id"]
+    assert beijing(made["first_response_due"]) == "2026-12-07 13:00"
+    # 80 % of 4 business hours is 3 h 12 min: 12:12.
+    assert run_round(platform, tenant, "2026-12-07 12:00") == 0
+    assert run_round(platform, tenant, "2026-12-07 12:15") == 1
+    warning = f"service-sla-warning:{case_id}:first_response"
+    assert notices(platform, tenant) == [(people["agent"], warning)]
+    assert run_round(platform, tenant, "2026-12-07 12:30") == 0  # told once
+    assert notices(platform, tenant) == [(people["agent"], warning)]
+
+    assert run_round(platform, tenant, "2026-12-07 13:01") == 1
+    with platform.context(tenant, SYSTEM, write=False) as ctx:
+        found = RecordsService(ctx).get("case", case_id)
+    assert found["sla_status"] == "breached"
+    assert found["escalation_level"] == 1
+    assert found["priority"] == "urgent"
+    assert found["queue"] == people["queue2"]
+    # Urgent targets from creation: first response 10:00, resolution 17:00.
+    assert beijing(found["resolution_due"]) == "2026-12-07 17:00"
+    breach = f"service-sla-breach:{case_id}:1"
+    assert notices(platform, tenant) == sorted(
+        [(people["agent"], warning)] + [(people[u], breach) for u in ("manager", "lead1", "lead2")]
+    )
+    assert run_round(platform, tenant, "2026-12-07 13:05") == 0  # escalated once per breach
+    # A late first response: still breached.
+    late = update(
+        platform, tenant, "2026-12-07 13:10", case_id, first_responded_at=at("2026-12-07 13:10")
+    )
+    assert late["sla_status"] == "breached"
+    # The resolution's breach is a second one.
+    assert run_round(platform, tenant, "2026-12-07 17:30") == 1
+    with platform.context(tenant, SYSTEM, write=False) as ctx:
+        found = RecordsService(ctx).get("case", case_id)
+    assert (found["escalation_level"], found["priority"]) == (2, "urgent")
+    assert (people["manager"], f"service-sla-breach:{case_id}:2") in notices(platform, tenant)
+    assert run_round(platform, tenant, "2026-12-08 10:00") == 0
+
+
+def test_paused_and_resolved_cases_are_left_alone(
+    platform: Platform, tenant: TenantInfo, people: dict[str, Any]
+) -> None:
+    waiting = case(
+        platform, tenant, "2026-12-07 09:00", priority="urgent", owner_id=people["agent"]
+    )
+    update(platform, tenant, "2026-12-07 09:10", waiting["id"], status="waiting_on_customer")
+    done = case(platform, tenant, "2026-12-07 09:00", priority="urgent", owner_id=people["agent"])
+    update(
+        platform, tenant, "2026-12-07 09:05", done["id"], first_responded_at=at("2026-12-07 09:05")
+    )
+    update(platform, tenant, "2026-12-07 09:20", done["id"], status="resolved")
+    assert run_round(platform, tenant, "2026-12-08 12:00") == 0
+    assert notices(platform, tenant) == []
+    # Back from waiting the next morning: 10 min used before it (09:00–09:10), 50 left.
+    back = update(platform, tenant, "2026-12-08 09:00", waiting["id"], status="in_progress")
+    assert back["sla_paused_minutes"] == 530  # Monday 09:10–18:00
+    assert beijing(back["first_response_due"]) == "2026-12-08 09:50"
+    assert run_round(platform, tenant, "2026-12-08 09:05") == 0
+    assert run_round(platform, tenant, "2026-12-08 09:40") == 1  # 48 min used: 09:38
+    assert run_round(platform, tenant, "2026-12-08 09:51") == 1
+    with platform.context(tenant, SYSTEM, write=False) as ctx:
+        found = RecordsService(ctx).get("case", waiting["id"])
+    assert (found["sla_status"], found["escalation_level"]) == ("breached", 1)
