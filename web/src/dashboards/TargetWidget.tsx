@@ -11,6 +11,7 @@ import { Progress, Skeleton, Tag } from 'antd';
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api/client';
 import { useI18n, type MessageKey } from '../i18n';
+import { usePainted } from '../lib/afterPaint';
 import { formatMoney } from '../lib/decimal';
 import { formatInteger, formatPercent, todayIn, toNumber } from '../lib/format';
 import { useFormatSettings } from '../state/session';
@@ -39,9 +40,11 @@ interface Props {
   metric: TargetMetric;
   periodType: PeriodType;
   filters: DashboardFilters;
+  /** Called once the list is on screen (the widget's paint mark). */
+  onPainted?: () => void;
 }
 
-export function TargetWidget({ metric, periodType, filters }: Props) {
+export function TargetWidget({ metric, periodType, filters, onPainted }: Props) {
   const { t } = useI18n();
   const fmt = useFormatSettings();
   const [data, setData] = useState<Attainment | null>(null);
@@ -69,6 +72,7 @@ export function TargetWidget({ metric, periodType, filters }: Props) {
       });
     return () => ctrl.abort();
   }, [metric, periodType, department, fmt.timeZone]);
+  usePainted(onPainted, !!data);
 
   if (error) {
     const status = error instanceof ApiError ? error.status : 0;

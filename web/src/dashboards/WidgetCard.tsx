@@ -5,6 +5,7 @@
  */
 import { DeleteOutlined, HolderOutlined } from '@ant-design/icons';
 import { Button, Skeleton, Tooltip, Typography } from 'antd';
+import { useCallback, useRef } from 'react';
 import { useI18n } from '../i18n';
 import { MAX_TITLE, type DashboardFilters, type KpiResult, type Label, type ReportResult, type Widget, type WidgetRun } from './api';
 import { widgetTitle } from './format';
@@ -17,6 +18,14 @@ import { WidgetProblem } from './WidgetProblem';
 
 /** Pixels of a widget's title bar and padding: its body gets the rest of its height. */
 const CHROME_PX = 52;
+
+/**
+ * The performance mark a widget sets when its content (chart, table, card) is first on screen:
+ * `keyi-widget-painted:<widget id>`, for whoever times a dashboard (bench.dashboard_load, the
+ * browser's performance panel). A mark, not Element Timing: the browser reports the paint of
+ * images and text, not of a canvas, and most widgets are ECharts canvases.
+ */
+export const WIDGET_PAINTED = 'keyi-widget-painted:';
 
 interface Props {
   widget: Widget;
@@ -32,11 +41,13 @@ interface Props {
   onRename?: (title: string) => void;
 }
 
-function WidgetBody({ widget, run, running, filters }: Pick<Props, 'widget' | 'run' | 'running' | 'filters'>) {
+type BodyProps = Pick<Props, 'widget' | 'run' | 'running' | 'filters'> & { onPainted: () => void };
+
+function WidgetBody({ widget, run, running, filters, onPainted }: BodyProps) {
   const { t } = useI18n();
   if (widget.kind === 'target') {
     if (!widget.metric || !widget.period_type) return <WidgetProblem status={422} />;
-    return <TargetWidget metric={widget.metric} periodType={widget.period_type} filters={filters} />;
+    return <TargetWidget metric={widget.metric} periodType={widget.period_type} filters={filters} onPainted={onPainted} />;
   }
   if (!run) {
     if (running) return <Skeleton active paragraph={{ rows: widget.kind === 'kpi' ? 1 : 4 }} />;
@@ -46,9 +57,15 @@ function WidgetBody({ widget, run, running, filters }: Pick<Props, 'widget' | 'r
   if (!run.result) return <WidgetProblem status={500} />;
   const body =
     widget.kind === 'kpi' && isKpiResult(run.result) ? (
-      <KpiCard result={run.result as KpiResult} comparing={widget.compare !== 'none'} />
+      <KpiCard result={run.result as KpiResult} comparing={widget.compare !== 'none'} onPainted={onPainted} />
     ) : (
-      <WidgetChart result={run.result as ReportResult} chart={widget.chart ?? run.chart ?? null} sort={run.sort} height={heightPx(widget.h) - CHROME_PX} />
+      <WidgetChart
+        result={run.result as ReportResult}
+        chart={widget.chart ?? run.chart ?? null}
+        sort={run.sort}
+        height={heightPx(widget.h) - CHROME_PX}
+        onPainted={onPainted}
+      />
     );
   return (
     <>
@@ -67,6 +84,12 @@ function WidgetBody({ widget, run, running, filters }: Pick<Props, 'widget' | 'r
 export function WidgetCard({ widget, run, running, filters, reportName, editing, onRemove, onRename }: Props) {
   const { t, lang } = useI18n();
   const title = widgetTitle(widget, run, lang, t, reportName);
+  const painted = useRef(false);
+  const onPainted = useCallback(() => {
+    if (painted.current) return;
+    painted.current = true;
+    performance.mark(WIDGET_PAINTED + widget.id);
+  }, [widget.id]);
   return (
     <section className={`ky-widget ky-widget-${widget.kind}${editing ? ' is-editing' : ''}`} data-testid={`widget-${widget.id}`} aria-label={title}>
       <header className="ky-widget-head">
@@ -96,7 +119,7 @@ export function WidgetCard({ widget, run, running, filters, reportName, editing,
         )}
       </header>
       <div className="ky-widget-body">
-        <WidgetBody widget={widget} run={run} running={running} filters={filters} />
+        <WidgetBody widget={widget} run={run} running={running} filters={filters} onPainted={onPainted} />
       </div>
     </section>
   );

@@ -5,6 +5,7 @@
  * which is a few lines).
  */
 import { qs, request } from '../api/client';
+import { takePrefetchedDashboard } from '../boot';
 import type { Labels } from '../api/types';
 
 const enc = encodeURIComponent;
@@ -222,8 +223,10 @@ export const dashboardsApi = {
       { signal },
     );
   },
+  /** The dashboard with its layout; the first time, the one boot asked for (a dashboard URL). */
   get(id: string, signal?: AbortSignal) {
-    return request<Dashboard>(`/api/v1/dashboards/${enc(id)}`, { signal });
+    const prefetched = takePrefetchedDashboard(id) as Promise<Dashboard> | undefined;
+    return prefetched ?? request<Dashboard>(`/api/v1/dashboards/${enc(id)}`, { signal });
   },
   create(body: DashboardInput) {
     return request<Dashboard>('/api/v1/dashboards', { method: 'POST', body });
@@ -239,11 +242,12 @@ export const dashboardsApi = {
   restore(id: string) {
     return request<Dashboard>(`/api/v1/dashboards/${enc(id)}/restore`, { method: 'POST' });
   },
-  /** Every widget for the reader; `filters` override the dashboard's own key by key. */
-  run(id: string, filters?: DashboardFilters, signal?: AbortSignal) {
+  /** Every widget for the reader, or those of `widgets`; `filters` override the dashboard's
+   * own key by key. */
+  run(id: string, filters?: DashboardFilters, signal?: AbortSignal, widgets?: string[]) {
     return request<DashboardRun>(`/api/v1/dashboards/${enc(id)}/run`, {
       method: 'POST',
-      body: filters ? { filters } : {},
+      body: { ...(filters ? { filters } : {}), ...(widgets ? { widgets } : {}) },
       signal,
     });
   },

@@ -38,7 +38,11 @@ function server(opts: { stored?: Dashboard; patchStatus?: () => number } = {}) {
         stored = { ...stored, ...(s.body as Partial<Dashboard>), version: stored.version + 1 };
         return stored;
       }
-      if (p === `/api/v1/dashboards/${DASHBOARD_ID}/run`) return runAnswer();
+      if (p === `/api/v1/dashboards/${DASHBOARD_ID}/run`) {
+        const named = s.body.widgets as string[] | undefined;
+        const answer = runAnswer();
+        return named ? { ...answer, widgets: answer.widgets.filter((w) => named.includes(w.id)) } : answer;
+      }
       if (p === '/api/v1/analytics/settings') return { fiscal_year_start_month: 2 };
       if (p === '/api/v1/analytics/targets/attainment') return attainmentAnswer();
       if (p === '/api/v1/reports') return { reports: [{ id: REPORT_ID, name: 'Pipeline by stage', folder_id: null, object: 'opportunity', type: 'summary' }] };
@@ -51,7 +55,26 @@ function server(opts: { stored?: Dashboard; patchStatus?: () => number } = {}) {
     },
     (s) => (s.method === 'PATCH' && opts.patchStatus ? opts.patchStatus() : 200),
   );
-  return { sent, runs: () => sent.filter((s) => path(s) === `/api/v1/dashboards/${DASHBOARD_ID}/run`) };
+  const runs = () => sent.filter((s) => path(s) === `/api/v1/dashboards/${DASHBOARD_ID}/run`);
+  return { sent, runs, rounds: () => rounds(runs()) };
+}
+
+/** The widgets the server runs (the target widget asks the attainment API itself). */
+const RUN_WIDGETS = ['pipe', 'won', 'closed'];
+
+/**
+ * The runs grouped into rounds: each round asks for every run widget in a request of its own
+ * (so they run in parallel), all with the same filters; a round's filters per round.
+ */
+function rounds(sent: Sent[]): unknown[] {
+  const found = [];
+  for (let i = 0; i + RUN_WIDGETS.length <= sent.length; i += RUN_WIDGETS.length) {
+    const round = sent.slice(i, i + RUN_WIDGETS.length);
+    expect(round.map((s) => s.body.widgets)).toEqual(RUN_WIDGETS.map((id) => [id]));
+    for (const s of round) expect(s.body.filters).toEqual(round[0].body.filters);
+    found.push(round[0].body.filters);
+  }
+  return found;
 }
 
 function renderPage(query = '') {
@@ -74,7 +97,7 @@ async function pick(testId: string, option: string) {
 
 describe('DashboardPage', () => {
   it('shows every widget with its own result: a table, a KPI with target and trend, a closed report, target attainment', async () => {
-    const { sent, runs } = server();
+    const { sent, runs, rounds } = server();
     renderPage();
     expect((await screen.findByTestId('dashboard-name')).textContent).toBe('Sales overview');
 
@@ -111,37 +134,47 @@ describe('DashboardPage', () => {
     // The fiscal quarter (the year starts in February) containing 15 May 2026.
     expect(new URL(attainment.url, 'http://x').searchParams.toString()).toBe('metric=won_amount&period_type=quarter&period_start=2026-05-01');
 
-    expect(runs()).toHaveLength(1);
-    expect(runs()[0].body).toEqual({ filters: { period: 'this_quarter', owner: null, pipeline: null } });
+    expect(runs()).toHaveLength(RUN_WIDGETS.length);
+    expect(rounds()).toEqual([{ period: 'this_quarter', owner: null, pipeline: null }]);
     // Editors get the edit button; the grid is the desktop one.
     expect(screen.getByTestId('dashboard-edit')).toBeTruthy();
     expect(screen.getByTestId('dashboard-grid')).toBeTruthy();
   });
 
+  it('marks each widget painted once its content is on screen, for timing a dashboard', async () => {
+    performance.clearMarks();
+    server();
+    renderPage();
+    const painted = (id: string) => performance.getEntriesByName(`keyi-widget-painted:${id}`, 'mark');
+    await waitFor(() => expect(['pipe', 'won', 'goal'].map((id) => painted(id).length)).toEqual([1, 1, 1]));
+    // A widget whose report is closed to the reader shows its problem, not content.
+    expect(painted('closed')).toHaveLength(0);
+  });
+
   it('runs the widgets again when a filter changes, with every filter in the body', async () => {
-    const { runs } = server();
+    const { rounds } = server();
     renderPage();
     await screen.findByTestId('widget-pipe');
-    await waitFor(() => expect(runs()).toHaveLength(1));
+    await waitFor(() => expect(rounds()).toHaveLength(1));
 
     await pick('filter-period', 'This fiscal quarter');
-    await waitFor(() => expect(runs()).toHaveLength(2));
-    expect(runs()[1].body).toEqual({ filters: { period: 'this_fiscal_quarter', owner: null, pipeline: null } });
+    await waitFor(() => expect(rounds()).toHaveLength(2));
+    expect(rounds()[1]).toEqual({ period: 'this_fiscal_quarter', owner: null, pipeline: null });
 
     await pick('filter-pipeline', 'Project sale');
-    await waitFor(() => expect(runs()).toHaveLength(3));
-    expect(runs()[2].body).toEqual({ filters: { period: 'this_fiscal_quarter', owner: null, pipeline: 'project' } });
+    await waitFor(() => expect(rounds()).toHaveLength(3));
+    expect(rounds()[2]).toEqual({ period: 'this_fiscal_quarter', owner: null, pipeline: 'project' });
 
     // Clearing the period clears the dashboard's default too (null, not left out).
     fireEvent.mouseDown(within(screen.getByTestId('dashboard-filters').querySelector('.ky-dash-filter-period') as HTMLElement).getByRole('combobox'));
     const clear = screen.getByTestId('dashboard-filters').querySelector('.ky-dash-filter-period .ant-select-clear') as HTMLElement;
     fireEvent.mouseDown(clear);
-    await waitFor(() => expect(runs()).toHaveLength(4));
-    expect(runs()[3].body).toEqual({ filters: { period: null, owner: null, pipeline: 'project' } });
+    await waitFor(() => expect(rounds()).toHaveLength(4));
+    expect(rounds()[3]).toEqual({ period: null, owner: null, pipeline: 'project' });
   });
 
   it('narrows every widget to a department, the target widget too', async () => {
-    const { sent, runs } = server();
+    const { sent, rounds } = server();
     renderPage();
     await screen.findByTestId('widget-goal');
     await waitFor(() => expect(sent.filter((s) => path(s) === '/api/v1/analytics/targets/attainment')).toHaveLength(1));
@@ -149,16 +182,16 @@ describe('DashboardPage', () => {
     await pick('filter-owner-kind', 'Department');
     fireEvent.mouseDown(within(screen.getByTestId('dashboard-filters').querySelector('.ky-dash-filter-owner') as HTMLElement).getByRole('combobox'));
     fireEvent.click(await screen.findByTitle('East China'));
-    await waitFor(() => expect(runs()).toHaveLength(2));
-    expect(runs()[1].body).toEqual({ filters: { period: 'this_quarter', owner: { department: 'dep-east' }, pipeline: null } });
+    await waitFor(() => expect(rounds()).toHaveLength(2));
+    expect(rounds()[1]).toEqual({ period: 'this_quarter', owner: { department: 'dep-east' }, pipeline: null });
     // The target widget asks the attainment API for that department.
     await waitFor(() => expect(sent.filter((s) => path(s) === '/api/v1/analytics/targets/attainment')).toHaveLength(2));
     expect(sent.filter((s) => path(s) === '/api/v1/analytics/targets/attainment')[1].url).toContain('department=dep-east');
 
     // Switching to a user drops the department and offers the user picker.
     await pick('filter-owner-kind', 'User');
-    await waitFor(() => expect(runs()).toHaveLength(3));
-    expect(runs()[2].body).toEqual({ filters: { period: 'this_quarter', owner: null, pipeline: null } });
+    await waitFor(() => expect(rounds()).toHaveLength(3));
+    expect(rounds()[2]).toEqual({ period: 'this_quarter', owner: null, pipeline: null });
     expect(screen.getByTestId('dashboard-filters').querySelector('.ky-dash-filter-owner')?.textContent).toBe('Choose a user');
   });
 
