@@ -6,13 +6,14 @@
 import { DeleteOutlined, HolderOutlined } from '@ant-design/icons';
 import { Button, Skeleton, Tooltip, Typography } from 'antd';
 import { useCallback, useRef } from 'react';
+import { ApiError } from '../api/client';
 import { useI18n } from '../i18n';
+import { AttainmentWidget } from '../targets';
 import { MAX_TITLE, type DashboardFilters, type KpiResult, type Label, type ReportResult, type Widget, type WidgetRun } from './api';
 import { widgetTitle } from './format';
 import { KpiCard } from './KpiCard';
 import { isKpiResult } from './kpi';
 import { heightPx } from './layout';
-import { TargetWidget } from './TargetWidget';
 import { WidgetChart } from './widgetChart';
 import { WidgetProblem } from './WidgetProblem';
 
@@ -41,13 +42,29 @@ interface Props {
   onRename?: (title: string) => void;
 }
 
+function targetProblem(error: unknown) {
+  return <WidgetProblem status={error instanceof ApiError ? error.status : 0} code={error instanceof ApiError ? error.code : null} />;
+}
+
 type BodyProps = Pick<Props, 'widget' | 'run' | 'running' | 'filters'> & { onPainted: () => void };
 
 function WidgetBody({ widget, run, running, filters, onPainted }: BodyProps) {
   const { t } = useI18n();
   if (widget.kind === 'target') {
     if (!widget.metric || !widget.period_type) return <WidgetProblem status={422} />;
-    return <TargetWidget metric={widget.metric} periodType={widget.period_type} filters={filters} onPainted={onPainted} />;
+    // The targets screen's list, for the dashboard's department (asked of the server) or
+    // person (their row), in the current period of the widget's type.
+    const owner = filters.owner ?? null;
+    return (
+      <AttainmentWidget
+        metric={widget.metric}
+        periodType={widget.period_type}
+        department={owner && 'department' in owner ? owner.department : null}
+        user={owner && 'user' in owner ? owner.user : null}
+        problem={targetProblem}
+        onPainted={onPainted}
+      />
+    );
   }
   if (!run) {
     if (running) return <Skeleton active paragraph={{ rows: widget.kind === 'kpi' ? 1 : 4 }} />;

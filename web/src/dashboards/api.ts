@@ -199,23 +199,6 @@ export interface Report extends ReportSummary {
   };
 }
 
-export interface AttainmentRow {
-  kind: 'user' | 'department';
-  id: string;
-  name: string;
-  target: string | number | null;
-  actual: string | number | null;
-  attainment_percent: string | number | null;
-  gap: string | number | null;
-  projected: string | number | null;
-  on_track: boolean | null;
-}
-
-export interface Attainment {
-  rows: AttainmentRow[];
-  period: { start: string; end: string; elapsed_percent: string | number | null };
-}
-
 export const dashboardsApi = {
   list(params: { folder_id?: string | null; deleted?: boolean } = {}, signal?: AbortSignal) {
     return request<{ dashboards: DashboardSummary[] }>(
@@ -270,15 +253,5 @@ export const dashboardsApi = {
   },
   report(id: string, signal?: AbortSignal) {
     return request<Report>(`/api/v1/reports/${enc(id)}`, { signal });
-  },
-  attainment(
-    params: { metric: TargetMetric; period_type: PeriodType; period_start: string; department?: string | null },
-    signal?: AbortSignal,
-  ) {
-    return request<Attainment>(`/api/v1/analytics/targets/attainment${qs(params)}`, { signal });
-  },
-  /** The tenant's fiscal year start month (1 = January), for the period a target widget shows. */
-  analyticsSettings(signal?: AbortSignal) {
-    return request<{ fiscal_year_start_month: number }>('/api/v1/analytics/settings', { signal });
   },
 };

@@ -3,7 +3,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Route, Routes } from 'react-router-dom';
 import type { Dashboard } from '../../dashboards/api';
 import { attainmentAnswer, dashboard, DASHBOARD_ID, DASHBOARD_OBJECTS, REPORT_ID, runAnswer } from '../../dashboards/fixtures';
-import { resetFiscalStart } from '../../dashboards/TargetWidget';
 import { stubApi, type Sent } from '../../test/fetch';
 import { renderWith } from '../../test/render';
 import DashboardPage from './DashboardPage';
@@ -16,7 +15,6 @@ beforeEach(() => {
   // when the fiscal year starts in February (calendar: the quarter from April).
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(new Date('2026-05-15T04:00:00Z'));
-  resetFiscalStart();
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -124,12 +122,17 @@ describe('DashboardPage', () => {
     // One widget's 403 is its own: the others answer.
     expect(within(screen.getByTestId('widget-closed')).getByTestId('widget-problem').textContent).toBe('This report is closed to you.');
 
+    // Target attainment: the targets screen's list, compact (no gap or projection lines).
     const goal = screen.getByTestId('widget-goal');
     expect(within(goal).getByText('Target attainment: Won amount')).toBeTruthy();
-    await waitFor(() => expect(within(goal).getByTestId('target-row-u-li')).toBeTruthy());
-    expect(within(goal).getByTestId('target-row-dep-east').textContent).toContain('On track');
-    expect(within(goal).getByTestId('target-row-u-li').textContent).toContain('Behind');
-    expect(within(goal).getByTestId('target-row-u-li').textContent).toContain('¥300,000.00 of ¥1,000,000.00');
+    const li = await within(goal).findByTestId('attainment-user-u-li');
+    expect(within(goal).getByTestId('attainment-list')).toBeTruthy();
+    expect(within(goal).getByTestId('attainment-widget').textContent).toContain('Won amount · FY2026-Q2');
+    expect(within(within(goal).getByTestId('attainment-department-dep-east')).getByTestId('attainment-on-track')).toBeTruthy();
+    expect(within(li).getByTestId('attainment-behind')).toBeTruthy();
+    expect(within(li).getByTestId('attainment-actual').textContent).toBe('¥300,000.00');
+    expect(within(li).getByTestId('attainment-target').textContent).toBe('¥1,000,000.00');
+    expect(li.textContent).not.toContain('Gap');
     const attainment = sent.find((s) => path(s) === '/api/v1/analytics/targets/attainment')!;
     // The fiscal quarter (the year starts in February) containing 15 May 2026.
     expect(new URL(attainment.url, 'http://x').searchParams.toString()).toBe('metric=won_amount&period_type=quarter&period_start=2026-05-01');
@@ -200,8 +203,8 @@ describe('DashboardPage', () => {
     renderPage();
     const goal = await screen.findByTestId('widget-goal');
     await waitFor(() => expect(screen.getByTestId('dashboard-filters').querySelector('.ky-dash-filter-owner')?.textContent).toBe('Rep Li'));
-    await waitFor(() => expect(within(goal).getByTestId('target-row-u-li')).toBeTruthy());
-    expect(within(goal).queryByTestId('target-row-dep-east')).toBeNull();
+    await waitFor(() => expect(within(goal).getByTestId('attainment-user-u-li')).toBeTruthy());
+    expect(within(goal).queryByTestId('attainment-department-dep-east')).toBeNull();
   });
 
   it('edits: removes a widget, adds a KPI, saves layout and filters with the version; a 412 asks to reload', async () => {
