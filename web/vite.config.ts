@@ -20,6 +20,7 @@ export default defineConfig({
       list: '/src/pages/ListPage.tsx',
       record: '/src/pages/RecordPage.tsx',
       kanban: '/src/pages/KanbanPage.tsx',
+      dashboard: '/src/pages/dashboards/DashboardPage.tsx',
     }),
   ],
   server: {

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
+from contextlib import ExitStack
 from decimal import Decimal
 from typing import Any
 
@@ -168,11 +170,18 @@ def test_a_manager_builds_a_report_and_a_dashboard_and_filters_it(
     # Filtered to the manager's department: every widget runs again with the owner filter.
     pick(boss, boss.get_by_test_id("filter-owner-kind"), "部门")
     owner = boss.get_by_test_id("dashboard-filters").locator(".ky-dash-filter-owner")
-    with boss.expect_response(lambda r: is_department_run(r, dashboard_id)) as answer:
+    # Each widget runs in a request of its own (they run in parallel).
+    ids = [w["id"] for w in stored["layout"]]
+    with ExitStack() as waiting:
+        answers = [
+            waiting.enter_context(boss.expect_response(department_run(dashboard_id, i)))
+            for i in ids
+        ]
         choose(boss, owner, DEPARTMENT)
-    run = answer.value
-    assert run.ok, run.status
-    widgets = {w["id"]: w for w in run.json()["widgets"]}
+    runs = [a.value for a in answers]
+    assert all(run.ok for run in runs), [run.status for run in runs]
+    widgets = {w["id"]: w for run in runs for w in run.json()["widgets"]}
+    assert sorted(widgets) == sorted(ids)
     assert all("error" not in w or not w["error"] for w in widgets.values()), widgets
     department_won = won_amount_of_department(api, department["id"])
     assert Decimal(str(widgets[kpi["id"]]["result"]["value"])) == department_won
@@ -248,12 +257,18 @@ def add_widget(
     expect(modal).to_have_count(0)
 
 
-def is_department_run(response: Response, dashboard_id: str) -> bool:
-    """The dashboard's run with an owner filter on a department (the filter bar's answer)."""
-    if not response.url.endswith(f"/api/v1/dashboards/{dashboard_id}/run"):
-        return False
-    body: Any = json.loads(response.request.post_data or "{}")
-    return "department" in ((body.get("filters") or {}).get("owner") or {})
+def department_run(dashboard_id: str, widget_id: str) -> Callable[[Response], bool]:
+    """Whether a response is the run of one widget of the dashboard with an owner filter on a
+    department (the filter bar's answer)."""
+
+    def matches(response: Response) -> bool:
+        if not response.url.endswith(f"/api/v1/dashboards/{dashboard_id}/run"):
+            return False
+        body: Any = json.loads(response.request.post_data or "{}")
+        department = "department" in ((body.get("filters") or {}).get("owner") or {})
+        return department and body.get("widgets") == [widget_id]
+
+    return matches
 
 
 def department_members(api: Api, department_id: str) -> set[str]:

@@ -12,13 +12,18 @@ import sqlalchemy as sa
 from bench import harness
 from bench.__main__ import parse_args
 from bench.access import CHAIN_DEPTH, MOVED, ensure_access_fixture
+from bench.dashboard_load import DASHBOARD_NAME, WIDGETS, Api, ensure_dashboard, time_runs
+from bench.first_load import SignIn
 from bench.harness import KINDS, MIXES, Config, run
+from fastapi.testclient import TestClient
 
 from keyi.demo import ensure_demo
 from keyi.demo.seed import email_domain
 from keyi.platform.access.principal import load_user
+from keyi.platform.context import TenantInfo
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
+from tests.conftest import ADMIN_PASSWORD, admin_email_of
 
 POSTGRES_URL = os.environ.get("KEYI_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
@@ -275,3 +280,48 @@ def test_notification_drain_bench_end_to_end(tmp_path: Path, backend: str) -> No
         0,
         0,
     )
+
+
+def test_dashboard_bench_makes_its_six_widget_dashboard_once(
+    app: Any, platform: Platform, tenant: TenantInfo
+) -> None:
+    """bench.dashboard_load's set-up, without the browser: its reports and dashboard are made
+    through the API as the administrator, found again (not duplicated) by a second run, a
+    changed layout put back, and every widget answers numbers, not an error."""
+    who = SignIn(tenant.name, admin_email_of(platform, tenant), ADMIN_PASSWORD)
+    with TestClient(app) as client:
+        api = Api(client, who)
+        account = api.call("POST", "/records/account", json={"name": "基准客户"})
+        deals = [
+            {
+                "name": f"Deal {i}",
+                "account": account["id"],
+                "stage": ("prospecting", "proposal", "won")[i % 3],
+                "amount": str(1000 + i),
+                "close_date": f"2026-0{1 + i % 6}-15",
+            }
+            for i in range(12)
+        ]
+        api.call("POST", "/records/opportunity/bulk", json={"records": deals})
+        first = ensure_dashboard(api)
+        assert time_runs(api, first, runs=1)["runs"] == 1  # raises if a widget answers an error
+        dashboard = api.call("GET", f"/dashboards/{first}")
+        assert [w["id"] for w in dashboard["layout"]] == [w["id"] for w in WIDGETS]
+        api.call(
+            "PATCH",
+            f"/dashboards/{first}",
+            json={"layout": dashboard["layout"][:2]},
+            headers={"If-Match": str(dashboard["version"])},
+        )
+        assert ensure_dashboard(api) == first
+        assert len(api.call("GET", f"/dashboards/{first}")["layout"]) == len(WIDGETS)
+        named = [
+            d for d in api.call("GET", "/dashboards")["dashboards"] if d["name"] == DASHBOARD_NAME
+        ]
+        assert len(named) == 1
+        reports = api.call("GET", "/reports")["reports"]
+        assert len([r for r in reports if r["name"]["en"].startswith("Bench: ")]) == len(WIDGETS)
+        answered = api.call("POST", f"/dashboards/{first}/run", json={})["widgets"]
+        by_id = {w["id"]: w for w in answered}
+        assert by_id["won_kpi"]["result"]["value"] is not None
+        assert by_id["by_stage"]["result"]["totals"]["count"] > 0

@@ -671,3 +671,48 @@ def test_home_dashboard_resolution(
         assert rep.put("/api/v1/dashboards/home", json={"dashboard_id": None}).status_code == 200
     # The administrator has no role and chose nothing.
     assert client.get("/api/v1/dashboards/home").json() == {"dashboard_id": None, "source": None}
+
+
+def test_a_run_of_named_widgets_answers_those_only(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    """The web app asks for each widget on its own (they then run in parallel): a run naming
+    widgets answers exactly those, in that order, each as the whole run answers it; an id the
+    layout lacks (a widget removed since) answers its own 404."""
+    admin_id = me(client)
+    make_account(client, name="单项客户", province="北京")
+    by_province = save_report(
+        platform,
+        tenant,
+        {"object": "account", "group_by": [{"field": "province"}]},
+        owner_id=admin_id,
+    )
+    total = save_report(platform, tenant, {"object": "account"}, owner_id=admin_id)
+    dashboard = create(
+        client,
+        layout=[
+            widget("provinces", report_id=by_province),
+            widget("total", kind="kpi", report_id=total, compare="none"),
+            widget("goal", kind="target", metric="won_amount", period_type="month"),
+        ],
+    )
+    whole = run(client, dashboard["id"])
+    response = client.post(
+        f"/api/v1/dashboards/{dashboard['id']}/run",
+        json={"widgets": ["total", "removed", "provinces", "total"]},
+    )
+    assert response.status_code == 200, response.text
+    answered = response.json()["widgets"]
+    assert [w["id"] for w in answered] == ["total", "removed", "provinces"]
+    assert answered[0] == whole["total"]
+    assert answered[1]["error"] == {"status": 404, "code": "not_found"}
+    assert answered[2] == whole["provinces"]
+    assert run(client, dashboard["id"], widgets=[]) == {}
+    for bad, where in (
+        ({"widgets": "total"}, "widgets"),
+        ({"widgets": [""]}, "widgets.0"),
+        ({"widgets": ["x"] * 31}, "widgets"),
+    ):
+        refused = client.post(f"/api/v1/dashboards/{dashboard['id']}/run", json=bad)
+        assert refused.status_code == 422, refused.text
+        assert [e["field"] for e in refused.json()["errors"]] == [where], refused.text

@@ -80,6 +80,7 @@ ROUTES = {
     "shell": {"js": ["assets/Shell-1.js", "assets/index-abc123.js"], "css": []},
     "list": {"js": ["assets/ListPage-1.js", "assets/vendor-1.js"], "css": ["assets/List-1.css"]},
     "record": {"js": ["assets/RecordPage-1.js", "assets/vendor-1.js"], "css": []},
+    "dashboard": {"js": ["assets/DashboardPage-1.js"], "css": ["assets/Dashboard-1.css"]},
 }
 
 
@@ -114,6 +115,25 @@ def test_a_signed_in_list_url_gets_its_code_and_first_page_hinted(tmp_path: Path
     assert page.headers["vary"].startswith("Cookie")
 
 
+def test_a_signed_in_dashboard_url_gets_its_code_and_the_dashboard_hinted(tmp_path: Path) -> None:
+    client = _hinted_app(tmp_path)
+    dashboard = "0193c0de-aaaa-7bbb-8ccc-000000000001"
+    with client:
+        signed_out = client.get(f"/dashboards/{dashboard}")
+        client.cookies.set(SESSION_COOKIE, "any")
+        page = client.get(f"/dashboards/{dashboard}")
+        odd = client.get("/dashboards/a%22b")
+    assert _links(signed_out.text) == []
+    assert _links(page.text) == [
+        f'<link rel="preload" href="/api/v1/dashboards/{dashboard}" as="fetch" crossorigin>',
+        '<link rel="modulepreload" crossorigin href="/assets/Shell-1.js">',
+        '<link rel="stylesheet" crossorigin href="/assets/Dashboard-1.css">',
+        '<link rel="modulepreload" crossorigin href="/assets/DashboardPage-1.js">',
+    ]
+    # an id is URL-encoded into the hint, never markup
+    assert 'href="/api/v1/dashboards/a%22b"' in odd.text
+
+
 def test_hints_follow_the_page_and_leave_filtered_lists_and_signed_out_pages_alone(
     tmp_path: Path,
 ) -> None:
@@ -138,5 +158,7 @@ def test_pages_of_client_paths() -> None:
     assert page_of("") == "home"
     assert page_of("o/account") == page_of("o/account/") == "list"
     assert page_of("o/opportunity/kanban") == "kanban"
+    assert page_of("dashboards/0193c0de") == page_of("dashboards/0193c0de/") == "dashboard"
+    assert page_of("dashboards") is None
     assert page_of("o/account/0193c0de") == "record"
     assert page_of("setup/objects") is None

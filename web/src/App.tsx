@@ -9,7 +9,7 @@ import { FullPageSpinner, OfflinePage } from './components/Status';
 import { I18nProvider, useI18n } from './i18n';
 import { MetadataProvider } from './state/metadata';
 import { SessionProvider, useSession } from './state/session';
-import { HomePage, KanbanPage, ListPage, RecordPage, Shell } from './lazyRoutes';
+import { DashboardPage, HomePage, KanbanPage, ListPage, RecordPage, Shell } from './lazyRoutes';
 import { THEME } from './theme';
 
 const LoginPage = lazy(() => import('./pages/LoginPage'));
@@ -25,7 +25,6 @@ const LeadConvertPage = lazy(() => import('./pages/LeadConvertPage'));
 const ReceivablesPage = lazy(() => import('./pages/ReceivablesPage'));
 const TargetsPage = lazy(() => import('./targets/TargetsPage'));
 const DashboardsPage = lazy(() => import('./pages/dashboards/DashboardsPage'));
-const DashboardPage = lazy(() => import('./pages/dashboards/DashboardPage'));
 const PipelinePage = lazy(() => import('./pages/analytics/PipelinePage'));
 const ReportsSection = lazy(() => import('./pages/reports/ReportsSection'));
 const ServiceConsolePage = lazy(() => import('./service/console/ServiceConsolePage'));

@@ -13,6 +13,7 @@ import {
   startBoot,
   takeBootObjects,
   takeBootSession,
+  takePrefetchedDashboard,
   takePrefetchedList,
 } from './boot';
 import { listQueryBody, loadColumns } from './lib/listQuery';
@@ -24,6 +25,7 @@ function loaders() {
     kanban: vi.fn(() => Promise.resolve({})),
     record: vi.fn(() => Promise.resolve({})),
     home: vi.fn(() => Promise.resolve({})),
+    dashboard: vi.fn(() => Promise.resolve({})),
   };
 }
 
@@ -44,6 +46,8 @@ describe('boot', () => {
     expect(pageModulesFor('/o/opportunity/kanban')).toEqual(['kanban']);
     expect(pageModulesFor('/o/account/0193c0de-aaaa-7bbb-8ccc-000000000001')).toEqual(['record']);
     expect(pageModulesFor('/')).toEqual(['home']);
+    expect(pageModulesFor('/dashboards/0193c0de-aaaa-7bbb-8ccc-000000000001')).toEqual(['dashboard']);
+    expect(pageModulesFor('/dashboards')).toEqual([]);
     expect(pageModulesFor('/setup/objects')).toEqual([]);
     expect(pageModulesFor('/login')).toEqual([]);
   });
@@ -109,6 +113,31 @@ describe('boot', () => {
     expect(load.shell).not.toHaveBeenCalled();
     expect(takeBootSession()).toBeNull();
     expect(takeBootObjects()).toBeNull();
+  });
+});
+
+describe('dashboard prefetch', () => {
+  it('asks for a dashboard at once, by the URL the server preloads, and hands it to its page once', async () => {
+    const id = '0193c0de-aaaa-7bbb-8ccc-000000000001';
+    const fetch = vi.fn((url: string) => Promise.resolve(url.endsWith(id) ? json(200, { id, layout: [] }) : json(200, {})));
+    vi.stubGlobal('fetch', fetch);
+    const load = loaders();
+    startBoot(`/dashboards/${id}`, load);
+    expect(fetch.mock.calls.map((c) => c[0])).toEqual(['/api/v1/me', '/api/v1/metadata/objects', `/api/v1/dashboards/${id}`]);
+    expect(load.dashboard).toHaveBeenCalledOnce();
+    expect(takePrefetchedDashboard('another')).toBeUndefined();
+    expect(await takePrefetchedDashboard(id)).toEqual({ id, layout: [] });
+    expect(takePrefetchedDashboard(id)).toBeUndefined();
+  });
+
+  it('drops a dashboard nobody took in time', () => {
+    const id = '0193c0de-aaaa-7bbb-8ccc-000000000002';
+    vi.stubGlobal('fetch', vi.fn(() => Promise.resolve(json(200, {}))));
+    const now = vi.spyOn(performance, 'now').mockReturnValue(1000);
+    startBoot(`/dashboards/${id}`, loaders());
+    now.mockReturnValue(1000 + PREFETCH_TTL_MS + 1);
+    expect(takePrefetchedDashboard(id)).toBeUndefined();
+    now.mockRestore();
   });
 });
 

@@ -17,6 +17,7 @@ import { PAGE_SIZE } from './lib/listQuery';
 const LIST = /^\/o\/[^/]+\/?$/;
 const KANBAN = /^\/o\/[^/]+\/kanban\/?$/;
 const RECORD = /^\/o\/[^/]+\/[^/]+\/?$/;
+const DASHBOARD = /^\/dashboards\/([^/]+)\/?$/;
 const SIGNED_OUT = /^\/(login|accept-invite)(\/|$)/;
 const PRELOADED_OBJECTS = '/api/v1/metadata/objects';
 
@@ -36,18 +37,21 @@ export const PREFETCH_TTL_MS = 10_000;
 
 let session: Promise<Session> | null = null;
 const lists = new Map<string, PrefetchedList>();
+/** A dashboard asked for at boot (a dashboard URL), until its page takes it. */
+let bootDashboard: { id: string; promise: Promise<unknown>; at: number } | null = null;
 let objects: Promise<{ objects: ObjectMeta[] }> | null = null;
 /** The boot answers once they have arrived, so the first render can start with them. */
 let sessionValue: Session | undefined;
 let objectsValue: { objects: ObjectMeta[] } | undefined;
 
 /** Which lazily loaded page modules the path will render, besides the shell. */
-export function pageModulesFor(path: string): Array<'list' | 'kanban' | 'record' | 'home'> {
+export function pageModulesFor(path: string): Array<'list' | 'kanban' | 'record' | 'home' | 'dashboard'> {
   if (SIGNED_OUT.test(path)) return [];
   if (path === '/' || path === '') return ['home'];
   if (KANBAN.test(path)) return ['kanban'];
   if (LIST.test(path)) return ['list'];
   if (RECORD.test(path)) return ['record'];
+  if (DASHBOARD.test(path)) return ['dashboard'];
   return [];
 }
 
@@ -56,7 +60,7 @@ export function pageModulesFor(path: string): Array<'list' | 'kanban' | 'record'
  * settles when the route's code and the session and metadata answers are in (failed or not):
  * main.tsx renders then, so the first render has what it needs instead of a spinner per step.
  */
-export function startBoot(path: string, loaders: Record<'shell' | 'list' | 'kanban' | 'record' | 'home', () => Promise<unknown>>): Promise<unknown> {
+export function startBoot(path: string, loaders: Record<'shell' | 'list' | 'kanban' | 'record' | 'home' | 'dashboard', () => Promise<unknown>>): Promise<unknown> {
   if (SIGNED_OUT.test(path)) {
     // Take index.html's preloaded metadata answer (a 401 here) and drop it: left in the
     // browser's preload cache, it would answer the app's first metadata request after signing
@@ -73,6 +77,10 @@ export function startBoot(path: string, loaders: Record<'shell' | 'list' | 'kanb
   // fields (so whichever columns this browser shows are in it), by the URL index.html may
   // already have preloaded, and its rows are there for the page's very first render.
   const firstPage = LIST.test(path) && !window.location.search ? prefetchFirstPage(decodeURIComponent(path.split('/')[2])).promise : Promise.resolve();
+  // A dashboard: the dashboard itself (its widgets' runs need its layout), by the URL
+  // index.html preloads, so the runs start as soon as the page's code is in.
+  const dashboard = DASHBOARD.exec(path);
+  if (dashboard) prefetchDashboard(decodeURIComponent(dashboard[1]));
   // While the code downloads the main thread is idle: build the number and date formatters.
   Promise.all([session, objects])
     .then(([me]) => setTimeout(() => warmFormatters(formatSettingsOf(me)), 0))
@@ -134,6 +142,25 @@ export function prefetchFirstPage(object: string): PrefetchedList {
   );
   lists.set(object, entry);
   return entry;
+}
+
+/** The URL of a dashboard (with its layout); the server preloads it from index.html. */
+export function dashboardUrl(id: string): string {
+  return `/api/v1/dashboards/${encodeURIComponent(id)}`;
+}
+
+function prefetchDashboard(id: string): void {
+  const promise = request<unknown>(dashboardUrl(id));
+  promise.catch(() => undefined); // whoever takes it sees the error
+  bootDashboard = { id, promise, at: performance.now() };
+}
+
+/** The dashboard asked for at boot, once, if it is this one and not stale (PREFETCH_TTL_MS). */
+export function takePrefetchedDashboard(id: string): Promise<unknown> | undefined {
+  const entry = bootDashboard;
+  if (!entry || entry.id !== id) return undefined;
+  bootDashboard = null;
+  return performance.now() - entry.at > PREFETCH_TTL_MS ? undefined : entry.promise;
 }
 
 /** The boot's first page when `body` is that list's plain first page, left for whoever takes it. */

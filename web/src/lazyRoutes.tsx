@@ -26,3 +26,4 @@ export const HomePage = preloadable('home');
 export const ListPage = preloadable('list');
 export const RecordPage = preloadable('record');
 export const KanbanPage = preloadable('kanban');
+export const DashboardPage = preloadable('dashboard');

@@ -22,6 +22,7 @@ export const routeLoaders = {
   list: loader('list', () => import('./pages/ListPage')),
   record: loader('record', () => import('./pages/RecordPage')),
   kanban: loader('kanban', () => import('./pages/KanbanPage')),
+  dashboard: loader('dashboard', () => import('./pages/dashboards/DashboardPage')),
 };
 
 export type RouteKey = keyof typeof routeLoaders;

@@ -80,18 +80,24 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
-def local_time(value: Any, zone: tzinfo) -> Any:
+def local_moment(value: Any, zone: tzinfo) -> datetime | None:
     """An API date-time ("2026-03-01T08:30:00.000Z") or a stored one (naive UTC) in the
-    tenant's zone, as people read it."""
+    tenant's zone; None for anything else."""
     if isinstance(value, datetime):
         moment = value
     elif not isinstance(value, str) or not value:
-        return value
+        return None
     else:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zone).strftime(LOCAL_FORMAT)
+    return moment.astimezone(zone)
+
+
+def local_time(value: Any, zone: tzinfo) -> Any:
+    """An API date-time or a stored one in the tenant's zone, as people read it."""
+    moment = local_moment(value, zone)
+    return value if moment is None else moment.strftime(LOCAL_FORMAT)
 
 
 def csv_cell(record: dict[str, Any], name: str, f: FieldDef | None, zone: tzinfo) -> Any:

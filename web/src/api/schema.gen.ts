@@ -1760,9 +1760,9 @@ export interface paths {
         put?: never;
         /**
          * Run Dashboard
-         * @description Every widget for the reader, narrowed by the filters: `{widgets: [{id, kind, result?,
-         *     chart?, sort? (a report widget's), error?: {status, code}, filters_ignored?}]}`. One
-         *     widget's 403/404/422 is its own.
+         * @description Every widget (or those named in `widgets`) for the reader, narrowed by the filters:
+         *     `{widgets: [{id, kind, result?, chart?, sort? (a report widget's), error?: {status, code},
+         *     filters_ignored?}]}`. One widget's 403/404/422 is its own.
          */
         post: operations["run_dashboard_api_v1_dashboards__dashboard_id__run_post"];
         delete?: never;
@@ -3843,6 +3843,11 @@ export interface components {
         DashboardRunBody: {
             /** @description Override the dashboard's filters key by key; null clears one. */
             filters?: components["schemas"]["DashboardFilters"] | null;
+            /**
+             * Widgets
+             * @description Run these widgets only (ids; one not in the layout answers its 404). The web app runs each widget in its own request, so they run in parallel.
+             */
+            widgets?: string[] | null;
         };
         /**
          * DateTrigger

@@ -4,6 +4,7 @@ import { GridComponent, LegendComponent, TitleComponent, TooltipComponent } from
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
+import { afterPaint } from '../lib/afterPaint';
 
 // Register only what the app draws: Home's pipeline and the reports' charts (reportChart.ts).
 echarts.use([BarChart, LineChart, PieChart, FunnelChart, GridComponent, TooltipComponent, LegendComponent, TitleComponent, CanvasRenderer]);
@@ -17,14 +18,25 @@ export interface EChartClick {
   data: unknown;
 }
 
-export default function EChart({ option, height = 300, onClick }: { option: EChartOption; height?: number; onClick?: (e: EChartClick) => void }) {
+interface Props {
+  option: EChartOption;
+  height?: number;
+  onClick?: (e: EChartClick) => void;
+  /** Called once the browser has painted an option's first frame (axes, labels; bars and
+   * slices then grow for their animation): a dashboard widget's paint mark. */
+  onPainted?: () => void;
+}
+
+export default function EChart({ option, height = 300, onClick, onPainted }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
-  // The latest handler, read at click time (the chart is set up once).
+  // The latest handlers, read when called (the chart is set up once).
   const clicked = useRef(onClick);
+  const painted = useRef(onPainted);
   useEffect(() => {
     clicked.current = onClick;
-  }, [onClick]);
+    painted.current = onPainted;
+  }, [onClick, onPainted]);
 
   useEffect(() => {
     if (!ref.current) return;
@@ -44,7 +56,10 @@ export default function EChart({ option, height = 300, onClick }: { option: ECha
 
   useEffect(() => {
     ref.current?.setAttribute('data-drawn', 'false');
+    // setOption draws the first frame into the canvas before it returns (zrender flushes
+    // synchronously); the browser shows it with its next paint.
     chart.current?.setOption(option, true);
+    return painted.current ? afterPaint(() => painted.current?.()) : undefined;
   }, [option]);
 
   return <div ref={ref} className={`ky-echart${onClick ? ' is-clickable' : ''}`} style={{ width: '100%', height }} />;

@@ -15,6 +15,8 @@ import { Link } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { ErrorResult, errorMessage } from '../components/Status';
 import { useI18n } from '../i18n';
+import { preloadEChart } from '../reports/ReportResultView';
+import { fiscalStartMonth } from '../reports/api';
 import { MAX_TITLE, type Widget } from './api';
 import { AddWidgetModal } from './AddWidgetModal';
 import DashboardGrid from './DashboardGrid';
@@ -49,6 +51,14 @@ export default function DashboardView({ id, readOnly, editFirst, before }: Props
       setEditRequested(false);
     }
   }, [editRequested, dashboard, readOnly, startEditing]);
+
+  // While the widgets run, fetch what drawing them needs: the chart code and the fiscal year.
+  const charted = !!dashboard?.layout?.some((w) => w.kind === 'report' && w.chart?.type !== 'table');
+  useEffect(() => {
+    if (!charted) return;
+    preloadEChart();
+    void fiscalStartMonth();
+  }, [charted]);
 
   const name = labelText(dashboard?.name, lang);
   useEffect(() => {
@@ -87,7 +97,7 @@ export default function DashboardView({ id, readOnly, editFirst, before }: Props
     <WidgetCard
       widget={w}
       run={d.runs.get(w.id)}
-      running={d.running}
+      running={d.pending.has(w.id)}
       filters={d.filters}
       reportName={draft?.reportNames[w.report_id ?? '']}
       editing={editing}

@@ -5,14 +5,16 @@
 import { ArrowDownOutlined, ArrowRightOutlined, ArrowUpOutlined } from '@ant-design/icons';
 import { Progress } from 'antd';
 import { useI18n } from '../i18n';
+import { usePainted } from '../lib/afterPaint';
 import { formatPercent } from '../lib/format';
 import { useFormatSettings } from '../state/session';
 import type { KpiResult } from './api';
 import { formatValue } from './format';
 import { targetPercent, trendOf } from './kpi';
 
-export function KpiCard({ result, comparing }: { result: KpiResult; comparing: boolean }) {
+export function KpiCard({ result, comparing, onPainted }: { result: KpiResult; comparing: boolean; onPainted?: () => void }) {
   const { t } = useI18n();
+  usePainted(onPainted);
   const fmt = useFormatSettings();
   const column = result.column ?? undefined;
   const percent = targetPercent(result.value, result.target);

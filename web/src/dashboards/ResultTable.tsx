@@ -9,6 +9,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { FieldMeta } from '../api/types';
 import { formatValue as formatFieldValue } from '../fields/text';
+import { usePainted } from '../lib/afterPaint';
 import { useI18n } from '../i18n';
 import { fetchTitles } from '../lib/referenceLabels';
 import { valueType } from '../lib/fields';
@@ -22,6 +23,8 @@ export const MAX_ROWS = 50;
 
 interface Props {
   result: ReportResult;
+  /** Called once the table is on screen with its record names (the widget's paint mark). */
+  onPainted?: () => void;
 }
 
 /** The ids of lookup keys per target object, to show record titles instead of ids. */
@@ -39,7 +42,7 @@ function lookupIds(result: ReportResult, keys: ResultColumn[]): Map<string, stri
   return new Map([...wanted].filter(([, ids]) => ids.size).map(([target, ids]) => [target, [...ids]]));
 }
 
-export function ResultTable({ result }: Props) {
+export function ResultTable({ result, onPainted }: Props) {
   const { t, lang } = useI18n();
   const fmt = useFormatSettings();
   const { getObject } = useMetadata();
@@ -51,19 +54,25 @@ export function ResultTable({ result }: Props) {
     for (const c of [...keys, ...details]) m.set(c.key, resolvePath(result.object, c.key, getObject));
     return m;
   }, [keys, details, result.object, getObject]);
-  const [titles, setTitles] = useState<Map<string, string>>(() => new Map());
+  const wanted = useMemo(() => lookupIds(result, keys), [result, keys]);
+  // The names of the records the keys refer to, and which keys they were asked for.
+  const [named, setNamed] = useState<{ of: Map<string, string[]> | null; titles: Map<string, string> }>(() => ({ of: null, titles: new Map() }));
+  const titles = named.titles;
 
   useEffect(() => {
-    const wanted = lookupIds(result, keys);
     if (!wanted.size) return;
     const ctrl = new AbortController();
     fetchTitles(wanted, getObject, ctrl.signal)
       .then((found) => {
-        if (!ctrl.signal.aborted) setTitles(found);
+        if (!ctrl.signal.aborted) setNamed({ of: wanted, titles: found });
       })
-      .catch(() => undefined);
+      .catch(() => {
+        // Ids stay shown where names cannot be read; the table is complete as it is.
+        if (!ctrl.signal.aborted) setNamed((cur) => ({ ...cur, of: wanted }));
+      });
     return () => ctrl.abort();
-  }, [result, keys, getObject]);
+  }, [wanted, getObject]);
+  usePainted(onPainted, !wanted.size || named.of === wanted);
 
   const valueHeads = aggregates.flatMap((c) => [
     { column: c, share: false, title: aggregateLabel(c, t) },

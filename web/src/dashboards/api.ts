@@ -5,6 +5,7 @@
  * which is a few lines).
  */
 import { qs, request } from '../api/client';
+import { takePrefetchedDashboard } from '../boot';
 import type { Labels } from '../api/types';
 
 const enc = encodeURIComponent;
@@ -198,23 +199,6 @@ export interface Report extends ReportSummary {
   };
 }
 
-export interface AttainmentRow {
-  kind: 'user' | 'department';
-  id: string;
-  name: string;
-  target: string | number | null;
-  actual: string | number | null;
-  attainment_percent: string | number | null;
-  gap: string | number | null;
-  projected: string | number | null;
-  on_track: boolean | null;
-}
-
-export interface Attainment {
-  rows: AttainmentRow[];
-  period: { start: string; end: string; elapsed_percent: string | number | null };
-}
-
 export const dashboardsApi = {
   list(params: { folder_id?: string | null; deleted?: boolean } = {}, signal?: AbortSignal) {
     return request<{ dashboards: DashboardSummary[] }>(
@@ -222,8 +206,10 @@ export const dashboardsApi = {
       { signal },
     );
   },
+  /** The dashboard with its layout; the first time, the one boot asked for (a dashboard URL). */
   get(id: string, signal?: AbortSignal) {
-    return request<Dashboard>(`/api/v1/dashboards/${enc(id)}`, { signal });
+    const prefetched = takePrefetchedDashboard(id) as Promise<Dashboard> | undefined;
+    return prefetched ?? request<Dashboard>(`/api/v1/dashboards/${enc(id)}`, { signal });
   },
   create(body: DashboardInput) {
     return request<Dashboard>('/api/v1/dashboards', { method: 'POST', body });
@@ -239,11 +225,12 @@ export const dashboardsApi = {
   restore(id: string) {
     return request<Dashboard>(`/api/v1/dashboards/${enc(id)}/restore`, { method: 'POST' });
   },
-  /** Every widget for the reader; `filters` override the dashboard's own key by key. */
-  run(id: string, filters?: DashboardFilters, signal?: AbortSignal) {
+  /** Every widget for the reader, or those of `widgets`; `filters` override the dashboard's
+   * own key by key. */
+  run(id: string, filters?: DashboardFilters, signal?: AbortSignal, widgets?: string[]) {
     return request<DashboardRun>(`/api/v1/dashboards/${enc(id)}/run`, {
       method: 'POST',
-      body: filters ? { filters } : {},
+      body: { ...(filters ? { filters } : {}), ...(widgets ? { widgets } : {}) },
       signal,
     });
   },
@@ -266,15 +253,5 @@ export const dashboardsApi = {
   },
   report(id: string, signal?: AbortSignal) {
     return request<Report>(`/api/v1/reports/${enc(id)}`, { signal });
-  },
-  attainment(
-    params: { metric: TargetMetric; period_type: PeriodType; period_start: string; department?: string | null },
-    signal?: AbortSignal,
-  ) {
-    return request<Attainment>(`/api/v1/analytics/targets/attainment${qs(params)}`, { signal });
-  },
-  /** The tenant's fiscal year start month (1 = January), for the period a target widget shows. */
-  analyticsSettings(signal?: AbortSignal) {
-    return request<{ fiscal_year_start_month: number }>('/api/v1/analytics/settings', { signal });
   },
 };

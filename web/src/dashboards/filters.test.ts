@@ -1,35 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { translate, type MessageKey, type TParams } from '../i18n';
 import '../i18n/dashboards';
-import { makeOwner, ownerId, ownerKind, periodChoices, periodLabel, periodStart, runFilters, sameFilters, storedFilters } from './filters';
+import { makeOwner, ownerId, ownerKind, periodChoices, periodLabel, runFilters, sameFilters, storedFilters } from './filters';
 
 const en = (key: MessageKey, params?: TParams) => translate('en', key, params);
 const zh = (key: MessageKey, params?: TParams) => translate('zh-CN', key, params);
-
-describe('periodStart (what the attainment API calls period_start)', () => {
-  it('months start on the 1st', () => {
-    expect(periodStart('month', '2026-05-31')).toBe('2026-05-01');
-    expect(periodStart('month', '2026-01-01', 4)).toBe('2026-01-01');
-  });
-  it('calendar quarters and years with a January fiscal start', () => {
-    expect(periodStart('quarter', '2026-05-15')).toBe('2026-04-01');
-    expect(periodStart('quarter', '2026-03-31')).toBe('2026-01-01');
-    expect(periodStart('year', '2026-12-31')).toBe('2026-01-01');
-  });
-  it('fiscal quarters and years follow the start month, across the calendar year', () => {
-    // April start: FY2025 runs 2025-04-01..2026-03-31, its Q4 is Jan–Mar 2026.
-    expect(periodStart('year', '2026-03-31', 4)).toBe('2025-04-01');
-    expect(periodStart('year', '2026-04-01', 4)).toBe('2026-04-01');
-    expect(periodStart('quarter', '2026-03-31', 4)).toBe('2026-01-01');
-    expect(periodStart('quarter', '2026-04-01', 4)).toBe('2026-04-01');
-    // February start: quarters begin Feb, May, Aug, Nov; January belongs to the one from November.
-    expect(periodStart('quarter', '2026-01-15', 2)).toBe('2025-11-01');
-    expect(periodStart('quarter', '2026-05-15', 2)).toBe('2026-05-01');
-    expect(periodStart('year', '2026-01-15', 2)).toBe('2025-02-01');
-    // A bad setting counts as January, like the server's.
-    expect(periodStart('year', '2026-07-01', 0)).toBe('2026-01-01');
-  });
-});
 
 describe('period labels', () => {
   it('names core, fiscal and n-day periods in both languages; other literals as they are', () => {

@@ -1,9 +1,8 @@
 /**
- * The dashboard filter bar's choices and the dates a target widget asks about: pure functions,
- * tested on their own.
+ * The dashboard filter bar's choices: pure functions, tested on their own.
  */
 import type { MessageKey, TFunction } from '../i18n';
-import type { DashboardFilters, OwnerFilter, PeriodType } from './api';
+import type { DashboardFilters, OwnerFilter } from './api';
 
 /** The periods offered, in the filter language's spelling (the server resolves them). */
 export const PERIODS = [
@@ -81,20 +80,4 @@ export function storedFilters(f: DashboardFilters): DashboardFilters {
 
 export function sameFilters(a: DashboardFilters, b: DashboardFilters): boolean {
   return JSON.stringify(runFilters(a)) === JSON.stringify(runFilters(b));
-}
-
-const pad = (n: number) => String(n).padStart(2, '0');
-
-/**
- * First day of the period of `periodType` containing `today` (YYYY-MM-DD, the tenant's day):
- * what the attainment API calls `period_start`. Quarters and years are fiscal ones, starting
- * on months congruent to `fiscalStartMonth` (1 = calendar), as keyi.platform.query.dates does.
- */
-export function periodStart(periodType: PeriodType, today: string, fiscalStartMonth = 1): string {
-  const [year, month] = today.split('-').map(Number);
-  const months = periodType === 'month' ? 1 : periodType === 'quarter' ? 3 : 12;
-  const start = Math.min(12, Math.max(1, Math.trunc(fiscalStartMonth) || 1));
-  let index = year * 12 + month - 1;
-  index -= (((index - (start - 1)) % months) + months) % months;
-  return `${Math.floor(index / 12)}-${pad((index % 12) + 1)}-01`;
 }

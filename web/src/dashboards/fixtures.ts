@@ -5,7 +5,8 @@
  */
 import type { ObjectMeta } from '../api/types';
 import { OBJECTS, opportunity } from '../test/fixtures';
-import type { Attainment, Dashboard, DashboardRun } from './api';
+import type { Attainment } from '../targets';
+import type { Dashboard, DashboardRun } from './api';
 
 /** The opportunity with a sales process (`pipeline`) picklist, as the sales package ships it. */
 export const OPPORTUNITY_WITH_PIPELINE: ObjectMeta = {
@@ -96,7 +97,10 @@ export function runAnswer(): DashboardRun {
 
 export function attainmentAnswer(): Attainment {
   return {
-    period: { start: '2026-04-01', end: '2026-06-30', elapsed_percent: '50.00' },
+    metric: 'won_amount',
+    period_type: 'quarter',
+    currency: 'CNY',
+    period: { start: '2026-05-01', end: '2026-07-31', elapsed_percent: '50.00' },
     rows: [
       { kind: 'department', id: 'dep-east', name: 'East China', target: '2000000.00', actual: '1100000.00', attainment_percent: '55.00', gap: '900000.00', projected: '2200000.00', on_track: true },
       { kind: 'user', id: 'u-li', name: 'Rep Li', target: '1000000.00', actual: '300000.00', attainment_percent: '30.00', gap: '700000.00', projected: '600000.00', on_track: false },

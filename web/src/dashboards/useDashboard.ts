@@ -4,10 +4,12 @@
  *
  * Runs follow the filters and the stored version: changing a filter, or saving, runs the
  * widgets again (the previous numbers stay visible, marked as updating, until the new ones
- * arrive; a run overtaken by a newer one is aborted).
+ * arrive; a run overtaken by a newer one is aborted). Each widget is run in a request of its
+ * own, all at once: the server runs them in parallel, and each widget shows as soon as its
+ * numbers are in instead of all of them waiting for the slowest.
  */
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { dashboardsApi, type Dashboard, type DashboardFilters, type DashboardRun, type Label, type Widget } from './api';
+import { useCallback, useEffect, useState } from 'react';
+import { dashboardsApi, type Dashboard, type DashboardFilters, type Label, type Widget, type WidgetRun } from './api';
 import { runFilters, storedFilters } from './filters';
 
 export interface Draft {
@@ -22,9 +24,10 @@ export function useDashboard(id: string) {
   const [dashboard, setDashboard] = useState<Dashboard | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [filters, setFilters] = useState<DashboardFilters>({});
-  const [run, setRun] = useState<DashboardRun | null>(null);
+  const [runs, setRuns] = useState<ReadonlyMap<string, WidgetRun>>(() => new Map());
   const [runError, setRunError] = useState<unknown>(null);
-  const [running, setRunning] = useState(false);
+  /** The widgets whose run with the current filters is on its way. */
+  const [pending, setPending] = useState<ReadonlySet<string>>(() => new Set());
   const [draft, setDraft] = useState<Draft | null>(null);
 
   const load = useCallback(
@@ -47,31 +50,49 @@ export function useDashboard(id: string) {
   useEffect(() => {
     const ctrl = new AbortController();
     setDashboard(null);
-    setRun(null);
+    setRuns(new Map());
     void load(ctrl.signal);
     return () => ctrl.abort();
   }, [load]);
 
   const filtersKey = JSON.stringify(runFilters(filters));
   const version = dashboard?.version;
+  // The stored widgets the server runs (a target widget asks the attainment API itself).
+  const runKey = JSON.stringify((dashboard?.layout ?? []).filter((w) => w.kind !== 'target').map((w) => w.id));
   useEffect(() => {
     if (version === undefined) return;
     const ctrl = new AbortController();
-    setRunning(true);
+    const ids = JSON.parse(runKey) as string[];
+    const runFilter = JSON.parse(filtersKey) as DashboardFilters;
+    setPending(new Set(ids));
     setRunError(null);
-    dashboardsApi
-      .run(id, JSON.parse(filtersKey) as DashboardFilters, ctrl.signal)
-      .then((r) => setRun(r))
-      .catch((e) => {
-        if (!ctrl.signal.aborted) setRunError(e);
-      })
-      .finally(() => {
-        if (!ctrl.signal.aborted) setRunning(false);
-      });
+    for (const widgetId of ids) {
+      dashboardsApi
+        .run(id, runFilter, ctrl.signal, [widgetId])
+        .then((r) => {
+          const answer = r.widgets.find((w) => w.id === widgetId);
+          setRuns((cur) => {
+            const next = new Map(cur);
+            if (answer) next.set(widgetId, answer);
+            else next.delete(widgetId);
+            return next;
+          });
+        })
+        .catch((e) => {
+          // Every widget's request fails alike (the dashboard gone, a filter refused): one error.
+          if (!ctrl.signal.aborted) setRunError((cur: unknown) => cur ?? e);
+        })
+        .finally(() => {
+          if (ctrl.signal.aborted) return;
+          setPending((cur) => {
+            const next = new Set(cur);
+            next.delete(widgetId);
+            return next;
+          });
+        });
+    }
     return () => ctrl.abort();
-  }, [id, version, filtersKey]);
-
-  const runs = useMemo(() => new Map((run?.widgets ?? []).map((w) => [w.id, w])), [run]);
+  }, [id, version, filtersKey, runKey]);
 
   const startEditing = useCallback(() => {
     if (dashboard) setDraft({ name: null, layout: dashboard.layout ?? [], reportNames: {} });
@@ -97,7 +118,7 @@ export function useDashboard(id: string) {
     filters,
     setFilters,
     runs,
-    running,
+    pending,
     runError,
     draft,
     setDraft,

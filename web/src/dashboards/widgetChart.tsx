@@ -23,13 +23,17 @@ export interface WidgetChartProps {
   sort?: ReportSort[];
   /** Pixels the chart may use (the widget's body). */
   height: number;
+  /** Called once the chart or table is on screen (the widget's paint mark). */
+  onPainted?: () => void;
 }
 
 const NO_SORT: ReportSort[] = [];
 
-export function WidgetChart({ result, chart, sort, height }: WidgetChartProps) {
+export function WidgetChart({ result, chart, sort, height, onPainted }: WidgetChartProps) {
   const full = useMemo(() => inOptionOrder(result as unknown as FullResult, sort ?? NO_SORT), [result, sort]);
-  const format = useReportFormat(full);
-  if (!chart || chart.type === 'table' || full.type === 'tabular') return <ResultTable result={full as unknown as ReportResult} />;
-  return <ReportChart result={full} chart={chart as unknown as ChartSpec} format={format} height={height} />;
+  const table = !chart || chart.type === 'table' || full.type === 'tabular';
+  // A table names its records itself (ResultTable): the chart's labels would ask again.
+  const format = useReportFormat(table ? null : full);
+  if (table) return <ResultTable result={full as unknown as ReportResult} onPainted={onPainted} />;
+  return <ReportChart result={full} chart={chart as unknown as ChartSpec} format={format} height={height} onPainted={onPainted} />;
 }

@@ -103,10 +103,6 @@ const dashboardsEn = {
   'dashboards.kpi.noPrevious': 'Choose a period to compare with the previous one',
 
   'dashboards.target.title': 'Target attainment: {metric}',
-  'dashboards.target.none': 'No targets set for this period',
-  'dashboards.target.onTrack': 'On track',
-  'dashboards.target.behind': 'Behind',
-  'dashboards.target.actualOf': '{actual} of {target}',
   'dashboards.metric.won_amount': 'Won amount',
   'dashboards.metric.won_count': 'Deals won',
   'dashboards.metric.new_accounts': 'New accounts',

@@ -101,10 +101,6 @@ const dashboardsZhCN: Record<DashboardsKey, string> = {
   'dashboards.kpi.noPrevious': '选择期间后可与上一期比较',
 
   'dashboards.target.title': '目标达成：{metric}',
-  'dashboards.target.none': '本期尚未设置目标',
-  'dashboards.target.onTrack': '进度正常',
-  'dashboards.target.behind': '进度落后',
-  'dashboards.target.actualOf': '{actual} / 目标 {target}',
   'dashboards.metric.won_amount': '赢单金额',
   'dashboards.metric.won_count': '赢单数',
   'dashboards.metric.new_accounts': '新增客户',

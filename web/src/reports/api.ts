@@ -302,6 +302,7 @@ export async function downloadExport(format: ExportFormat, opts: { reportId?: st
 }
 
 let fiscalStart: Promise<number> | null = null;
+let fiscalStartKnown: number | null = null;
 /**
  * The tenant's fiscal year start month (1–12), asked once per page load: fiscal quarter labels
  * (FY2026 Q1) depend on it. January when the settings cannot be read.
@@ -310,12 +311,18 @@ export function fiscalStartMonth(): Promise<number> {
   fiscalStart ??= reportsApi
     .settings()
     .then((s) => (Number.isInteger(s.fiscal_year_start_month) && s.fiscal_year_start_month >= 1 && s.fiscal_year_start_month <= 12 ? s.fiscal_year_start_month : 1))
-    .catch(() => 1);
+    .catch(() => 1)
+    .then((month) => (fiscalStartKnown = month));
   return fiscalStart;
+}
+/** The fiscal start month if it has arrived (a chart drawn now needs no second drawing). */
+export function knownFiscalStartMonth(): number | null {
+  return fiscalStartKnown;
 }
 /** Forget the cached setting (tests, and after an administrator changed it). */
 export function resetFiscalStartMonth(): void {
   fiscalStart = null;
+  fiscalStartKnown = null;
 }
 
 /** A report's or folder's name in the reader's language (plain text is stored under ""). */

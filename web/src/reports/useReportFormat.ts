@@ -11,18 +11,20 @@ import { useFormatSettings } from '../state/session';
 import type { ReportLocale } from '../charts/reportChart';
 import { formatReportValue, makeKeyLabeller, valueColumn, valueKind, type KeyLabeller } from '../charts/reportLabels';
 import type { FormatSettings } from '../lib/format';
-import { fiscalStartMonth, type ReportResult, type ResultGroup } from './api';
+import { fiscalStartMonth, knownFiscalStartMonth, type ReportResult, type ResultGroup } from './api';
 
-export function useFiscalStartMonth(): number {
-  const [month, setMonth] = useState(1);
+/** The tenant's fiscal start month (January until known) and whether it is known yet. */
+export function useFiscalStartMonth(): { month: number; known: boolean } {
+  const [month, setMonth] = useState<number | null>(knownFiscalStartMonth);
   useEffect(() => {
+    if (month !== null) return undefined;
     let live = true;
     void fiscalStartMonth().then((m) => live && setMonth(m));
     return () => {
       live = false;
     };
-  }, []);
-  return month;
+  }, [month]);
+  return { month: month ?? 1, known: month !== null };
 }
 
 /** The ids of records a result's reference keys name, per target object. */
@@ -43,20 +45,27 @@ export function referenceIds(result: ReportResult | null): Map<string, string[]>
   return new Map([...wanted].filter(([, ids]) => ids.size).map(([t, ids]) => [t, [...ids]]));
 }
 
-/** Titles of the records a result's keys name (id → title), fetched once per result. */
-export function useKeyTitles(result: ReportResult | null): Map<string, string> {
+/** Titles of the records a result's keys name (id → title), fetched once per result, and
+ * whether this result's have arrived (or it names none). */
+export function useKeyTitles(result: ReportResult | null): { titles: Map<string, string>; loaded: boolean } {
   const { getObject } = useMetadata();
   const [titles, setTitles] = useState<Map<string, string>>(new Map());
+  const wanted = useMemo(() => referenceIds(result), [result]);
+  const [loadedFor, setLoadedFor] = useState<Map<string, string[]> | null>(null);
   useEffect(() => {
-    const wanted = referenceIds(result);
     if (!wanted.size) return;
     const ctrl = new AbortController();
-    void fetchTitles(wanted, getObject, ctrl.signal).then((found) => {
-      if (!ctrl.signal.aborted) setTitles((prev) => new Map([...prev, ...found]));
-    });
+    fetchTitles(wanted, getObject, ctrl.signal)
+      .then((found) => {
+        if (!ctrl.signal.aborted) setTitles((prev) => new Map([...prev, ...found]));
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        if (!ctrl.signal.aborted) setLoadedFor(wanted);
+      });
     return () => ctrl.abort();
-  }, [result, getObject]);
-  return titles;
+  }, [wanted, getObject]);
+  return { titles, loaded: !wanted.size || loadedFor === wanted };
 }
 
 export interface ReportFormat {
@@ -66,16 +75,20 @@ export interface ReportFormat {
   currency: string;
   /** A value of the result by its name (`sum_amount`, `percent_count`). */
   value: (name: string, v: unknown) => string;
+  /** The labels are final: the names of the records keys refer to and the fiscal year's
+   * start have arrived (until then ids and calendar quarters stand in). */
+  labelled: boolean;
 }
 
 export function useReportFormat(result: ReportResult | null): ReportFormat {
   const { lang } = useI18n();
   const { objects } = useMetadata();
   const fmt = useFormatSettings();
-  const fiscal = useFiscalStartMonth();
-  const titles = useKeyTitles(result);
+  const { month: fiscal, known: fiscalKnown } = useFiscalStartMonth();
+  const { titles, loaded } = useKeyTitles(result);
   const object = result?.object ?? '';
   const columns = result?.columns;
+  const labelled = fiscalKnown && loaded;
   return useMemo(() => {
     const keyLabel = makeKeyLabeller({ lang, fmt, objects, object, fiscalStartMonth: fiscal, titles });
     return {
@@ -84,6 +97,7 @@ export function useReportFormat(result: ReportResult | null): ReportFormat {
       currency: fmt.currency,
       locale: { lang, numberLocale: fmt.locale, timeZone: fmt.timeZone, keyLabel },
       value: (name, v) => formatReportValue(valueKind(valueColumn(columns ?? [], name), name), v, fmt),
+      labelled,
     };
-  }, [lang, fmt, objects, object, fiscal, titles, columns]);
+  }, [lang, fmt, objects, object, fiscal, titles, columns, labelled]);
 }

@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { stubApi, type Sent } from '../test/fetch';
 import { renderWith } from '../test/render';
@@ -59,6 +59,15 @@ describe('AttainmentList', () => {
   });
 });
 
+describe('AttainmentList for one person', () => {
+  it("shows that person's row only (a dashboard filtered to them)", () => {
+    renderWith(<AttainmentList data={answer} user="wang" compact />);
+    expect(screen.getByTestId('attainment-user-wang')).toBeTruthy();
+    expect(screen.queryByTestId('attainment-department-east')).toBeNull();
+    expect(screen.queryByTestId('attainment-user-li')).toBeNull();
+  });
+});
+
 describe('AttainmentWidget', () => {
   it("asks for the period that contains today in the company's fiscal year", async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
@@ -71,5 +80,18 @@ describe('AttainmentWidget', () => {
       '/api/v1/analytics/targets/attainment?metric=won_amount&period_type=quarter&period_start=2026-01-01',
     ]);
     expect(screen.getByTestId('attainment-widget').textContent).toContain('Won amount · FY2026-Q1');
+  });
+
+  it('asks for a department, tells when it is on screen, and shows a failure its own way', async () => {
+    const painted = vi.fn();
+    const sent = stubApi((s: Sent) => (s.url.startsWith('/api/v1/analytics/settings') ? { fiscal_year_start_month: 1 } : answer));
+    renderWith(<AttainmentWidget metric="won_amount" periodType="month" department="east" onPainted={painted} />);
+    expect(await screen.findByTestId('attainment-department-east')).toBeTruthy();
+    expect(sent[1].url).toContain('department=east');
+    await waitFor(() => expect(painted).toHaveBeenCalledOnce());
+
+    stubApi(() => ({ status: 403, code: 'forbidden', title: 'Forbidden' }), () => 403);
+    renderWith(<AttainmentWidget metric="won_count" periodType="year" problem={(e) => <p data-testid="problem">{(e as { status: number }).status}</p>} />);
+    expect((await screen.findByTestId('problem')).textContent).toBe('403');
   });
 });

@@ -3,16 +3,18 @@
  * the percentage, and whether the pace so far reaches the target ("on track").
  *
  * `AttainmentList` draws an answer of GET /api/v1/analytics/targets/attainment; `AttainmentWidget`
- * fetches one for a metric and period type (the current period unless told) — the dashboard's
- * target widget. Numbers are the server's decimal strings, formatted without `Number`.
+ * fetches one for a metric and period type (the current period unless told) — what a dashboard's
+ * target widget shows, narrowed by the dashboard's department or person. Numbers are the
+ * server's decimal strings, formatted without `Number`.
  */
 import '../i18n/targets';
 import './targets.css';
 import { ApartmentOutlined, UserOutlined } from '@ant-design/icons';
 import { Empty, Progress, Skeleton, Tag, Tooltip } from 'antd';
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { ErrorResult } from '../components/Status';
 import { useI18n } from '../i18n';
+import { usePainted } from '../lib/afterPaint';
 import { compare, formatDecimal, formatMoney, roundHalfUp } from '../lib/decimal';
 import { todayIn } from '../lib/format';
 import { useFormatSettings } from '../state/session';
@@ -38,11 +40,13 @@ export interface AttainmentListProps {
   compact?: boolean;
   /** Leave department rows out (a ranking of reps). */
   usersOnly?: boolean;
+  /** This person's row only (a dashboard filtered to one person). */
+  user?: string | null;
 }
 
-export function AttainmentList({ data, compact = false, usersOnly = false }: AttainmentListProps) {
+export function AttainmentList({ data, compact = false, usersOnly = false, user = null }: AttainmentListProps) {
   const { t } = useI18n();
-  const rows = usersOnly ? data.rows.filter((r) => r.kind === 'user') : data.rows;
+  const rows = data.rows.filter((r) => (user ? r.kind === 'user' && r.id === user : !usersOnly || r.kind === 'user'));
   const value = (v: string | null | undefined) => formatValue(v, data.metric, data.currency);
   if (!rows.length) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('targets.noRows')} />;
   return (
@@ -108,10 +112,16 @@ export interface AttainmentWidgetProps {
   department?: string | null;
   compact?: boolean;
   usersOnly?: boolean;
+  /** This person's row only. */
+  user?: string | null;
+  /** How a failed request shows (a dashboard widget has its own small problem line). */
+  problem?: (error: unknown) => ReactNode;
+  /** Called once the list is on screen (a dashboard widget's paint mark). */
+  onPainted?: () => void;
 }
 
 /** Fetch and draw the attainment of one metric and period (a dashboard's target widget). */
-export function AttainmentWidget({ metric, periodType, periodStart, department, compact = true, usersOnly }: AttainmentWidgetProps) {
+export function AttainmentWidget({ metric, periodType, periodStart, department, compact = true, usersOnly, user, problem, onPainted }: AttainmentWidgetProps) {
   const { t } = useI18n();
   const fmt = useFormatSettings();
   const [data, setData] = useState<Attainment | null>(null);
@@ -132,8 +142,9 @@ export function AttainmentWidget({ metric, periodType, periodStart, department, 
     });
     return () => ctrl.abort();
   }, [metric, periodType, periodStart, department, fmt.timeZone]);
+  usePainted(onPainted, !!data && !error);
 
-  if (error) return <ErrorResult error={error} />;
+  if (error) return problem ? problem(error) : <ErrorResult error={error} />;
   if (!data) return <Skeleton active paragraph={{ rows: 3 }} />;
   return (
     <div className="ky-attainment-widget" data-testid="attainment-widget">
@@ -141,7 +152,7 @@ export function AttainmentWidget({ metric, periodType, periodStart, department, 
         {t(`targets.metric.${data.metric}`)} · {periodLabel(data.period.start, data.period_type, fiscalStart)} ·{' '}
         {t('targets.elapsed', { percent: data.period.elapsed_percent })}
       </div>
-      <AttainmentList data={data} compact={compact} usersOnly={usersOnly} />
+      <AttainmentList data={data} compact={compact} usersOnly={usersOnly} user={user} />
     </div>
   );
 }

@@ -10,6 +10,9 @@ describe('target periods', () => {
     expect(periodContaining('2026-03-31', 'year', 4)).toBe('2025-04-01');
     expect(periodContaining('2026-04-01', 'year', 4)).toBe('2026-04-01');
     expect(periodContaining('2026-12-31', 'year', 1)).toBe('2026-01-01');
+    // February start: quarters begin Feb, May, Aug, Nov; January belongs to the one from November.
+    expect(periodContaining('2026-01-15', 'quarter', 2)).toBe('2025-11-01');
+    expect(periodContaining('2026-01-15', 'year', 2)).toBe('2025-02-01');
     expect(fiscalYearOf('2026-03-31', 4)).toBe(2025);
   });
 

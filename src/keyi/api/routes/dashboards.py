@@ -7,7 +7,7 @@ the OpenAPI document (and the web app's generated types) show.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -24,6 +24,8 @@ from keyi.platform.analytics.dashboards import (
     CHART_TYPES,
     COMPARES,
     EDITABLE,
+    MAX_WIDGET_ID,
+    MAX_WIDGETS,
     TARGET_METRICS,
     TARGET_PERIODS,
     WIDGET_KINDS,
@@ -106,6 +108,12 @@ class DashboardRunBody(StrictBody):
     filters: DashboardFilters | None = Field(
         default=None,
         description="Override the dashboard's filters key by key; null clears one.",
+    )
+    widgets: list[Annotated[str, Field(min_length=1, max_length=MAX_WIDGET_ID)]] | None = Field(
+        default=None,
+        max_length=MAX_WIDGETS,
+        description="Run these widgets only (ids; one not in the layout answers its 404). "
+        "The web app runs each widget in its own request, so they run in parallel.",
     )
 
 
@@ -209,13 +217,14 @@ def restore_dashboard(dashboard_id: str, request: Request) -> JSONResponse:
 def run_dashboard(
     dashboard_id: str, request: Request, body: DashboardRunBody | None = None
 ) -> JSONResponse:
-    """Every widget for the reader, narrowed by the filters: `{widgets: [{id, kind, result?,
-    chart?, sort? (a report widget's), error?: {status, code}, filters_ignored?}]}`. One
-    widget's 403/404/422 is its own."""
+    """Every widget (or those named in `widgets`) for the reader, narrowed by the filters:
+    `{widgets: [{id, kind, result?, chart?, sort? (a report widget's), error?: {status, code},
+    filters_ignored?}]}`. One widget's 403/404/422 is its own."""
     filters = None
     if body is not None and "filters" in body.model_fields_set and body.filters is not None:
         filters = body.filters.model_dump(exclude_unset=True)
+    widgets = body.widgets if body is not None else None
     with request_context(request) as ctx:
         return ExactJSONResponse(
-            dashboard_run.run_dashboard(ctx, uuid_param(dashboard_id), filters)
+            dashboard_run.run_dashboard(ctx, uuid_param(dashboard_id), filters, widgets)
         )

@@ -7,10 +7,15 @@ closed to its reader must not blank the page.
 
 Every widget runs as the reader, through the same report engine as the report itself, so a rep
 sees their own rows in a dashboard shared with the whole company.
+
+A run may name some widgets only: the web app asks for each widget in a request of its own, so
+a server with more than one core runs them at the same time (each is a scan of its report's
+object) and each widget shows as soon as its own numbers are in, not when the slowest is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -27,19 +32,27 @@ PERCENT_PLACES = Decimal("0.01")
 
 
 def run_dashboard(
-    ctx: Context, dashboard_id: str, filters: dict[str, Any] | None = None
+    ctx: Context,
+    dashboard_id: str,
+    filters: dict[str, Any] | None = None,
+    widgets: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """``{widgets: [{id, kind, result | error, ...}], filters}`` for the reader of ``ctx``.
 
     ``filters`` (checked, as a run's body gives them) override the dashboard's own, key by key;
-    a key given as null clears the dashboard's default."""
+    a key given as null clears the dashboard's default. ``widgets`` (ids) runs those widgets
+    only, in that order; one the layout does not have (removed since the reader loaded the
+    dashboard) answers its own 404."""
     row, _ = readable_dashboard(ctx, dashboard_id)
     override = dashboard_filters.check_filters(ctx, filters) if filters is not None else None
     effective = dashboard_filters.merge(row.filters or {}, override)
-    layout = row.layout or []
+    layout: list[dict[str, Any]] = row.layout or []
+    if widgets is not None:
+        placed = {w.get("id"): w for w in layout}
+        layout = [placed.get(i) or {"id": i, "missing": True} for i in dict.fromkeys(widgets)]
     reports = readable_reports(ctx, [w.get("report_id") or "" for w in layout])
-    widgets = [_run_widget(ctx, widget, reports, effective) for widget in layout]
-    return {"id": row.id, "filters": effective, "widgets": widgets}
+    answers = [_run_widget(ctx, widget, reports, effective) for widget in layout]
+    return {"id": row.id, "filters": effective, "widgets": answers}
 
 
 def _run_widget(
@@ -47,6 +60,8 @@ def _run_widget(
 ) -> dict[str, Any]:
     answer: dict[str, Any] = {"id": widget.get("id"), "kind": widget.get("kind")}
     try:
+        if widget.get("missing"):
+            raise NotFound()
         if widget.get("kind") == "target":
             answer["result"] = _target(widget, filters)
             return answer

@@ -12,29 +12,25 @@ reader may see them), periods as `2026-03`, `2026 Q1`, `FY2026 Q1`. Text a user 
 a formula: xlsx cells are written as strings explicitly, CSV quotes what a spreadsheet would
 run (the records export's rule).
 
-An xlsx workbook is a zip whose directory comes last, so it is built in XlsxWriter's
-constant-memory mode (rows flushed to a temporary file as they are written) and sent in chunks
-once complete; CSV is sent page by page.
+An xlsx workbook is a zip whose directory comes last, so it is built in a temporary directory
+(its rows written to a file as they come, keyi.platform.analytics.xlsx) and sent in chunks once
+complete; CSV is sent page by page.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-
-import xlsxwriter
 
 from keyi.platform.analytics.run import run_report, tabular_query
 from keyi.platform.analytics.spec import ReportSpec, value_name
+from keyi.platform.analytics.xlsx import stream_xlsx
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.export import (
     BOM,
@@ -43,7 +39,7 @@ from keyi.platform.export import (
     NUMBER_TYPES,
     PAGE,
     export_columns,
-    local_time,
+    local_moment,
     spreadsheet_safe,
     value_kind,
 )
@@ -64,14 +60,6 @@ MEDIA_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
 }
 XLSX_MAX_COLUMNS = 16384
-CHUNK = 64 * 1024
-# Spreadsheet number formats per kind of column; text and plain numbers keep Excel's General.
-NUMBER_FORMATS = {
-    "money": "#,##0.00",
-    "percent": '0.00"%"',
-    "date": "yyyy-mm-dd",
-    "datetime": "yyyy-mm-dd hh:mm:ss",
-}
 WORDS: dict[str, dict[str, str]] = {
     "empty": {"en": "(empty)", "zh-CN": "（空）"},
     "subtotal": {"en": "Subtotal", "zh-CN": "小计"},
@@ -112,6 +100,10 @@ def word(key: str, locale: str, **params: Any) -> str:
     return (texts.get(locale) or texts["en"]).format(**params)
 
 
+# A field's value as the API writes it, and the record's display names → the cell.
+Converter = Callable[[Any, "dict[str, Any] | None"], Any]
+
+
 @dataclass(frozen=True)
 class Column:
     """A sheet column: its header and the kind of its values (which sets the cell format)."""
@@ -149,6 +141,7 @@ class Cells:
         ]:
             self.fields[path] = resolver.field(path)[1]
         self.titles: dict[tuple[str | None, str], str] = {}
+        self._converters: dict[int, tuple[FieldDef | None, Converter]] = {}
 
     def load_titles(self, ctx: Context, groups: Iterable[dict[str, Any]]) -> None:
         """Names of the records that group keys refer to, in one query."""
@@ -188,29 +181,71 @@ class Cells:
 
     def value(self, f: FieldDef | None, value: Any, display: dict[str, Any] | None = None) -> Any:
         """A field's value (as the API writes it) as a cell."""
-        if value is None:
-            return None
+        return self.converter(f)(value, display)
+
+    def converter(self, f: FieldDef | None) -> Converter:
+        """``value`` for one field, with everything that depends only on the field (its kind,
+        its options' labels, the time zone) decided once: a tabular export converts a column's
+        value per record, hundreds of thousands of times."""
+        known = self._converters.get(id(f))
+        if known is None:
+            known = self._converters[id(f)] = (f, self._converter(f))
+        return known[1]
+
+    def _converter(self, f: FieldDef | None) -> Converter:
         kind = value_kind(f)
-        if isinstance(value, bool):
-            return word("yes" if value else "no", self.locale)
+        yes, no = word("yes", self.locale), word("no", self.locale)
+
+        def cell(value: Any, display: dict[str, Any] | None) -> Any:
+            """The general case: any value (a boolean, a list) for a field of any kind."""
+            if value is None:
+                return None
+            if value.__class__ is bool:
+                return yes if value else no
+            return convert(value, display)
+
         if kind in NUMBER_TYPES:
-            return value if isinstance(value, int | Decimal) else Decimal(str(value))
-        if kind == FieldType.DATE:
-            return date.fromisoformat(str(value)[:10])
-        if kind == FieldType.DATETIME:
-            return datetime.strptime(local_time(value, self.zone), LOCAL_FORMAT)
-        if f is not None and f.type in REFERENCE_TYPES:
-            if display is not None and f.name in display:
-                return display[f.name]
-            return self.titles.get((f.target, str(value)), str(value))
-        if f is not None and f.options:
+
+            def convert(value: Any, display: dict[str, Any] | None) -> Any:
+                cls = value.__class__
+                return value if cls is int or cls is Decimal else Decimal(str(value))
+
+        elif kind == FieldType.DATE:
+
+            def convert(value: Any, display: dict[str, Any] | None) -> Any:
+                return date.fromisoformat(str(value)[:10])
+
+        elif kind == FieldType.DATETIME:
+            zone = self.zone
+
+            def convert(value: Any, display: dict[str, Any] | None) -> Any:
+                local = local_moment(value, zone)
+                return local.replace(tzinfo=None, microsecond=0) if local else value
+
+        elif f is not None and f.type in REFERENCE_TYPES:
+            titles, target, name = self.titles, f.target, f.name
+
+            def convert(value: Any, display: dict[str, Any] | None) -> Any:
+                if display is not None and name in display:
+                    return display[name]
+                return titles.get((target, str(value)), str(value))
+
+        elif f is not None and f.options:
             names = {o.value: label(o.labels, self.locale, o.value) for o in f.options}
-            if isinstance(value, list):
-                return "; ".join(names.get(v, str(v)) for v in value)
-            return names.get(value, str(value))
-        if isinstance(value, list):
-            return "; ".join(str(v) for v in value)
-        return str(value)
+
+            def convert(value: Any, display: dict[str, Any] | None) -> Any:
+                if isinstance(value, list):
+                    return "; ".join(names.get(v, str(v)) for v in value)
+                return names.get(value, str(value))
+
+        else:
+
+            def convert(value: Any, display: dict[str, Any] | None) -> Any:
+                if isinstance(value, list):
+                    return "; ".join(str(v) for v in value)
+                return value if value.__class__ is str else str(value)
+
+        return cell
 
     def aggregate(self, aggregate: dict[str, Any], value: Any) -> Any:
         if value is None:
@@ -463,6 +498,7 @@ def _tabular_sheet(
     columns = [Column(label(f.labels, ctx.locale, f.name), cells.column_kind(f)) for f in fields]
     wanted = _value_columns(spec, first["columns"], cells, ctx.locale)
     totals = first["totals"]
+    converters = [(f.name, cells.converter(f)) for f in fields]
 
     def rows() -> Iterator[Row]:
         query = tabular_query(spec, limit=PAGE)
@@ -472,8 +508,8 @@ def _tabular_sheet(
                 page = run_query(page_ctx, spec.object, query)
             taken = page["records"][: MAX_ROWS - written]
             for record in taken:
-                display = record.get("_display") or {}
-                yield Row([cells.value(f, record.get(f.name), display) for f in fields])
+                display = record.get("_display")
+                yield Row([convert(record.get(name), display) for name, convert in converters])
             written += len(taken)
             more = len(taken) < len(page["records"]) or bool(page["next_cursor"])
             if more and written >= MAX_ROWS:
@@ -491,7 +527,7 @@ def _tabular_sheet(
 
 # ------------------------------------------------------------------ writers
 def stream(sheet: Sheet, fmt: ExportFormat) -> Iterator[bytes]:
-    return _csv(sheet) if fmt == "csv" else _xlsx(sheet)
+    return _csv(sheet) if fmt == "csv" else stream_xlsx(sheet)
 
 
 def _csv_text(value: Any) -> str:
@@ -524,68 +560,3 @@ def _csv(sheet: Sheet) -> Iterator[bytes]:
             buffer.seek(0)
             buffer.truncate()
     yield ((BOM if first else "") + buffer.getvalue()).encode()
-
-
-SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-def _xlsx(sheet: Sheet) -> Iterator[bytes]:
-    """One worksheet, rows flushed to disk as written; the finished file in chunks."""
-    with tempfile.TemporaryDirectory(prefix="keyi-report-") as tmp:
-        path = Path(tmp) / "report.xlsx"
-        workbook = xlsxwriter.Workbook(
-            str(path),
-            {
-                "constant_memory": True,
-                "tmpdir": tmp,
-                # Cells are written by type below; nothing a user typed becomes a formula or
-                # a link, and text that looks like a number stays text.
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-            },
-        )
-        name = SHEET_NAME_FORBIDDEN.sub(" ", sheet.title).strip().strip("'")[:31] or "Report"
-        worksheet = workbook.add_worksheet(name)
-        bold = {"bold": True}
-        plain_formats: dict[str, Any] = {}
-        bold_formats: dict[str, Any] = {}
-        for kind, number_format in [("text", None), *NUMBER_FORMATS.items()]:
-            extra = {"num_format": number_format} if number_format else {}
-            plain_formats[kind] = workbook.add_format(extra) if extra else None
-            bold_formats[kind] = workbook.add_format({**extra, **bold})
-        kinds = [c.kind for c in sheet.columns]
-        for i, column in enumerate(sheet.columns):
-            worksheet.set_column(i, i, min(max(len(column.label) * 1.6, 10), 50))
-        header = workbook.add_format({**bold, "bottom": 1})
-        for i, column in enumerate(sheet.columns):
-            worksheet.write_string(0, i, column.label, header)
-        worksheet.freeze_panes(1, 0)
-        for r, row in enumerate(sheet.rows, start=1):
-            formats = bold_formats if row.style in ("subtotal", "total") else plain_formats
-            row_kinds = row.kinds or kinds
-            for c, value in enumerate(row.cells):
-                kind = row_kinds[c] if c < len(row_kinds) else "text"
-                _write_cell(worksheet, r, c, value, kind, formats)
-        workbook.close()
-        with path.open("rb") as file:
-            while chunk := file.read(CHUNK):
-                yield chunk
-
-
-def _write_cell(
-    worksheet: Any, r: int, c: int, value: Any, kind: str, formats: dict[str, Any]
-) -> None:
-    if value is None:
-        return
-    if isinstance(value, datetime):
-        worksheet.write_datetime(r, c, value, formats["datetime"])
-    elif isinstance(value, date):
-        worksheet.write_datetime(
-            r, c, datetime(value.year, value.month, value.day), formats["date"]
-        )
-    elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        number_format = formats[kind] if kind in ("money", "percent") else formats["text"]
-        worksheet.write_number(r, c, float(value), number_format)
-    else:
-        worksheet.write_string(r, c, str(value), formats["text"])

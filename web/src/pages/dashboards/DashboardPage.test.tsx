@@ -3,7 +3,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Route, Routes } from 'react-router-dom';
 import type { Dashboard } from '../../dashboards/api';
 import { attainmentAnswer, dashboard, DASHBOARD_ID, DASHBOARD_OBJECTS, REPORT_ID, runAnswer } from '../../dashboards/fixtures';
-import { resetFiscalStart } from '../../dashboards/TargetWidget';
 import { stubApi, type Sent } from '../../test/fetch';
 import { renderWith } from '../../test/render';
 import DashboardPage from './DashboardPage';
@@ -16,7 +15,6 @@ beforeEach(() => {
   // when the fiscal year starts in February (calendar: the quarter from April).
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(new Date('2026-05-15T04:00:00Z'));
-  resetFiscalStart();
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -38,7 +36,11 @@ function server(opts: { stored?: Dashboard; patchStatus?: () => number } = {}) {
         stored = { ...stored, ...(s.body as Partial<Dashboard>), version: stored.version + 1 };
         return stored;
       }
-      if (p === `/api/v1/dashboards/${DASHBOARD_ID}/run`) return runAnswer();
+      if (p === `/api/v1/dashboards/${DASHBOARD_ID}/run`) {
+        const named = s.body.widgets as string[] | undefined;
+        const answer = runAnswer();
+        return named ? { ...answer, widgets: answer.widgets.filter((w) => named.includes(w.id)) } : answer;
+      }
       if (p === '/api/v1/analytics/settings') return { fiscal_year_start_month: 2 };
       if (p === '/api/v1/analytics/targets/attainment') return attainmentAnswer();
       if (p === '/api/v1/reports') return { reports: [{ id: REPORT_ID, name: 'Pipeline by stage', folder_id: null, object: 'opportunity', type: 'summary' }] };
@@ -51,7 +53,26 @@ function server(opts: { stored?: Dashboard; patchStatus?: () => number } = {}) {
     },
     (s) => (s.method === 'PATCH' && opts.patchStatus ? opts.patchStatus() : 200),
   );
-  return { sent, runs: () => sent.filter((s) => path(s) === `/api/v1/dashboards/${DASHBOARD_ID}/run`) };
+  const runs = () => sent.filter((s) => path(s) === `/api/v1/dashboards/${DASHBOARD_ID}/run`);
+  return { sent, runs, rounds: () => rounds(runs()) };
+}
+
+/** The widgets the server runs (the target widget asks the attainment API itself). */
+const RUN_WIDGETS = ['pipe', 'won', 'closed'];
+
+/**
+ * The runs grouped into rounds: each round asks for every run widget in a request of its own
+ * (so they run in parallel), all with the same filters; a round's filters per round.
+ */
+function rounds(sent: Sent[]): unknown[] {
+  const found = [];
+  for (let i = 0; i + RUN_WIDGETS.length <= sent.length; i += RUN_WIDGETS.length) {
+    const round = sent.slice(i, i + RUN_WIDGETS.length);
+    expect(round.map((s) => s.body.widgets)).toEqual(RUN_WIDGETS.map((id) => [id]));
+    for (const s of round) expect(s.body.filters).toEqual(round[0].body.filters);
+    found.push(round[0].body.filters);
+  }
+  return found;
 }
 
 function renderPage(query = '') {
@@ -74,7 +95,7 @@ async function pick(testId: string, option: string) {
 
 describe('DashboardPage', () => {
   it('shows every widget with its own result: a table, a KPI with target and trend, a closed report, target attainment', async () => {
-    const { sent, runs } = server();
+    const { sent, runs, rounds } = server();
     renderPage();
     expect((await screen.findByTestId('dashboard-name')).textContent).toBe('Sales overview');
 
@@ -101,47 +122,62 @@ describe('DashboardPage', () => {
     // One widget's 403 is its own: the others answer.
     expect(within(screen.getByTestId('widget-closed')).getByTestId('widget-problem').textContent).toBe('This report is closed to you.');
 
+    // Target attainment: the targets screen's list, compact (no gap or projection lines).
     const goal = screen.getByTestId('widget-goal');
     expect(within(goal).getByText('Target attainment: Won amount')).toBeTruthy();
-    await waitFor(() => expect(within(goal).getByTestId('target-row-u-li')).toBeTruthy());
-    expect(within(goal).getByTestId('target-row-dep-east').textContent).toContain('On track');
-    expect(within(goal).getByTestId('target-row-u-li').textContent).toContain('Behind');
-    expect(within(goal).getByTestId('target-row-u-li').textContent).toContain('¥300,000.00 of ¥1,000,000.00');
+    const li = await within(goal).findByTestId('attainment-user-u-li');
+    expect(within(goal).getByTestId('attainment-list')).toBeTruthy();
+    expect(within(goal).getByTestId('attainment-widget').textContent).toContain('Won amount · FY2026-Q2');
+    expect(within(within(goal).getByTestId('attainment-department-dep-east')).getByTestId('attainment-on-track')).toBeTruthy();
+    expect(within(li).getByTestId('attainment-behind')).toBeTruthy();
+    expect(within(li).getByTestId('attainment-actual').textContent).toBe('¥300,000.00');
+    expect(within(li).getByTestId('attainment-target').textContent).toBe('¥1,000,000.00');
+    expect(li.textContent).not.toContain('Gap');
     const attainment = sent.find((s) => path(s) === '/api/v1/analytics/targets/attainment')!;
     // The fiscal quarter (the year starts in February) containing 15 May 2026.
     expect(new URL(attainment.url, 'http://x').searchParams.toString()).toBe('metric=won_amount&period_type=quarter&period_start=2026-05-01');
 
-    expect(runs()).toHaveLength(1);
-    expect(runs()[0].body).toEqual({ filters: { period: 'this_quarter', owner: null, pipeline: null } });
+    expect(runs()).toHaveLength(RUN_WIDGETS.length);
+    expect(rounds()).toEqual([{ period: 'this_quarter', owner: null, pipeline: null }]);
     // Editors get the edit button; the grid is the desktop one.
     expect(screen.getByTestId('dashboard-edit')).toBeTruthy();
     expect(screen.getByTestId('dashboard-grid')).toBeTruthy();
   });
 
+  it('marks each widget painted once its content is on screen, for timing a dashboard', async () => {
+    performance.clearMarks();
+    server();
+    renderPage();
+    const painted = (id: string) => performance.getEntriesByName(`keyi-widget-painted:${id}`, 'mark');
+    await waitFor(() => expect(['pipe', 'won', 'goal'].map((id) => painted(id).length)).toEqual([1, 1, 1]));
+    // A widget whose report is closed to the reader shows its problem, not content.
+    expect(painted('closed')).toHaveLength(0);
+  });
+
   it('runs the widgets again when a filter changes, with every filter in the body', async () => {
-    const { runs } = server();
+    const { rounds } = server();
     renderPage();
     await screen.findByTestId('widget-pipe');
-    await waitFor(() => expect(runs()).toHaveLength(1));
+    await waitFor(() => expect(rounds()).toHaveLength(1));
 
     await pick('filter-period', 'This fiscal quarter');
-    await waitFor(() => expect(runs()).toHaveLength(2));
-    expect(runs()[1].body).toEqual({ filters: { period: 'this_fiscal_quarter', owner: null, pipeline: null } });
+    await waitFor(() => expect(rounds()).toHaveLength(2));
+    expect(rounds()[1]).toEqual({ period: 'this_fiscal_quarter', owner: null, pipeline: null });
 
     await pick('filter-pipeline', 'Project sale');
-    await waitFor(() => expect(runs()).toHaveLength(3));
-    expect(runs()[2].body).toEqual({ filters: { period: 'this_fiscal_quarter', owner: null, pipeline: 'project' } });
+    await waitFor(() => expect(rounds()).toHaveLength(3));
+    expect(rounds()[2]).toEqual({ period: 'this_fiscal_quarter', owner: null, pipeline: 'project' });
 
     // Clearing the period clears the dashboard's default too (null, not left out).
     fireEvent.mouseDown(within(screen.getByTestId('dashboard-filters').querySelector('.ky-dash-filter-period') as HTMLElement).getByRole('combobox'));
     const clear = screen.getByTestId('dashboard-filters').querySelector('.ky-dash-filter-period .ant-select-clear') as HTMLElement;
     fireEvent.mouseDown(clear);
-    await waitFor(() => expect(runs()).toHaveLength(4));
-    expect(runs()[3].body).toEqual({ filters: { period: null, owner: null, pipeline: 'project' } });
+    await waitFor(() => expect(rounds()).toHaveLength(4));
+    expect(rounds()[3]).toEqual({ period: null, owner: null, pipeline: 'project' });
   });
 
   it('narrows every widget to a department, the target widget too', async () => {
-    const { sent, runs } = server();
+    const { sent, rounds } = server();
     renderPage();
     await screen.findByTestId('widget-goal');
     await waitFor(() => expect(sent.filter((s) => path(s) === '/api/v1/analytics/targets/attainment')).toHaveLength(1));
@@ -149,16 +185,16 @@ describe('DashboardPage', () => {
     await pick('filter-owner-kind', 'Department');
     fireEvent.mouseDown(within(screen.getByTestId('dashboard-filters').querySelector('.ky-dash-filter-owner') as HTMLElement).getByRole('combobox'));
     fireEvent.click(await screen.findByTitle('East China'));
-    await waitFor(() => expect(runs()).toHaveLength(2));
-    expect(runs()[1].body).toEqual({ filters: { period: 'this_quarter', owner: { department: 'dep-east' }, pipeline: null } });
+    await waitFor(() => expect(rounds()).toHaveLength(2));
+    expect(rounds()[1]).toEqual({ period: 'this_quarter', owner: { department: 'dep-east' }, pipeline: null });
     // The target widget asks the attainment API for that department.
     await waitFor(() => expect(sent.filter((s) => path(s) === '/api/v1/analytics/targets/attainment')).toHaveLength(2));
     expect(sent.filter((s) => path(s) === '/api/v1/analytics/targets/attainment')[1].url).toContain('department=dep-east');
 
     // Switching to a user drops the department and offers the user picker.
     await pick('filter-owner-kind', 'User');
-    await waitFor(() => expect(runs()).toHaveLength(3));
-    expect(runs()[2].body).toEqual({ filters: { period: 'this_quarter', owner: null, pipeline: null } });
+    await waitFor(() => expect(rounds()).toHaveLength(3));
+    expect(rounds()[2]).toEqual({ period: 'this_quarter', owner: null, pipeline: null });
     expect(screen.getByTestId('dashboard-filters').querySelector('.ky-dash-filter-owner')?.textContent).toBe('Choose a user');
   });
 
@@ -167,8 +203,8 @@ describe('DashboardPage', () => {
     renderPage();
     const goal = await screen.findByTestId('widget-goal');
     await waitFor(() => expect(screen.getByTestId('dashboard-filters').querySelector('.ky-dash-filter-owner')?.textContent).toBe('Rep Li'));
-    await waitFor(() => expect(within(goal).getByTestId('target-row-u-li')).toBeTruthy());
-    expect(within(goal).queryByTestId('target-row-dep-east')).toBeNull();
+    await waitFor(() => expect(within(goal).getByTestId('attainment-user-u-li')).toBeTruthy());
+    expect(within(goal).queryByTestId('attainment-department-dep-east')).toBeNull();
   });
 
   it('edits: removes a widget, adds a KPI, saves layout and filters with the version; a 412 asks to reload', async () => {
