@@ -18,6 +18,9 @@ KEYS = {
     "service.open_cases_by_status_priority",
     "service.cases_by_queue_owner",
     "service.cases_by_month_type",
+    "service.satisfaction_by_agent",
+    "service.satisfaction_by_queue",
+    "service.satisfaction_by_month",
 }
 
 

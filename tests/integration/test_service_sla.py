@@ -129,7 +129,9 @@ def test_resolution_met_or_breached(platform: Platform, tenant: TenantInfo) -> N
         platform, tenant, "2026-12-07 09:30", early["id"], first_responded_at=at("2026-12-07 09:30")
     )
     assert responded["sla_status"] == "on_track"
-    done = update(platform, tenant, "2026-12-07 16:00", early["id"], status="resolved")
+    done = update(
+        platform, tenant, "2026-12-07 16:00", early["id"], status="resolved", resolution="已处理"
+    )
     assert done["sla_status"] == "met"
     # Closed later, or its priority changed after resolution: the decided level stands.
     closed = update(platform, tenant, "2026-12-09 10:00", early["id"], status="closed")
@@ -142,14 +144,18 @@ def test_resolution_met_or_breached(platform: Platform, tenant: TenantInfo) -> N
     update(
         platform, tenant, "2026-12-07 09:30", late["id"], first_responded_at=at("2026-12-07 09:30")
     )
-    done = update(platform, tenant, "2026-12-07 17:01", late["id"], status="resolved")
+    done = update(
+        platform, tenant, "2026-12-07 17:01", late["id"], status="resolved", resolution="已处理"
+    )
     assert done["sla_status"] == "breached"
     slow = case(platform, tenant, "2026-12-07 09:00", priority="urgent")
     answered = update(
         platform, tenant, "2026-12-07 10:30", slow["id"], first_responded_at=at("2026-12-07 10:30")
     )
     assert answered["sla_status"] == "breached"  # the first response came after 10:00
-    done = update(platform, tenant, "2026-12-07 11:00", slow["id"], status="resolved")
+    done = update(
+        platform, tenant, "2026-12-07 11:00", slow["id"], status="resolved", resolution="已处理"
+    )
     assert done["sla_status"] == "breached"
 
 
@@ -180,7 +186,9 @@ def test_grade_target_beats_any_grade(platform: Platform, tenant: TenantInfo) ->
 def test_target_change_recomputes_open_cases(platform: Platform, tenant: TenantInfo) -> None:
     open_case = case(platform, tenant, "2026-12-04 17:00", priority="high")
     closed = case(platform, tenant, "2026-12-04 17:00", priority="high")
-    update(platform, tenant, "2026-12-04 17:30", closed["id"], status="resolved")
+    update(
+        platform, tenant, "2026-12-04 17:30", closed["id"], status="resolved", resolution="已处理"
+    )
     with context_at(platform, tenant, "2026-12-04 17:45") as ctx:
         policy = sla.policy_by_key(ctx, "standard")
         assert policy is not None

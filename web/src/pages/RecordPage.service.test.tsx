@@ -33,6 +33,7 @@ describe('RecordPage of a case', () => {
       if (s.url.startsWith('/api/v1/service/cases/C1/messages')) {
         return { records: [{ id: 'M1', case: 'C1', summary: '', body: '已更换硒鼓', visibility: 'public', direction: 'outbound', created_at: '2026-12-07T01:00:00Z', created_by: 'u1' }], next_cursor: null };
       }
+      if (s.url.startsWith('/api/v1/service/cases/C1/suggested_articles')) return { results: [], terms: [] };
       if (s.url.endsWith('/actions')) return { items: [] };
       if (s.url.endsWith('/approvals')) return { approvals: [] };
       if (s.url.endsWith('/history')) return { entries: [] };
