@@ -1,4 +1,4 @@
-import { AccountBookOutlined, ApartmentOutlined, AuditOutlined, BarChartOutlined, CarOutlined, CustomerServiceOutlined, DashboardOutlined, FunnelPlotOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, ReadOutlined, SearchOutlined, SettingOutlined, TrophyOutlined, UserOutlined } from '@ant-design/icons';
+import { AccountBookOutlined, ApartmentOutlined, AuditOutlined, BarChartOutlined, CustomerServiceOutlined, DashboardOutlined, FunnelPlotOutlined, HomeOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, SearchOutlined, SettingOutlined, TrophyOutlined, UserOutlined } from '@ant-design/icons';
 import { Badge, Button, Drawer, Dropdown, Grid, Layout, Skeleton, Tooltip } from 'antd';
 import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
@@ -112,10 +112,11 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
         {targets && link('targets', '/targets', <TrophyOutlined />, t('nav.targets'))}
         {/* The sales package's pipeline: analysed where its deals are. */}
         {business.some((o) => o.name === 'opportunity') && link('pipeline', '/analytics/pipeline', <FunnelPlotOutlined />, t('nav.pipeline'))}
-        {/* Field service: the technician's day, where work orders are. */}
-        {objects.some((o) => o.name === 'work_order') && link('myday', '/service/my-day', <CarOutlined />, t('nav.myDay'))}
+        {/* Field service: the technician's day, where work orders are. (Icons already in the
+            shell's bundle: every new icon weighs on every page, tests/e2e/test_weight.py.) */}
+        {objects.some((o) => o.name === 'work_order') && link('myday', '/service/my-day', <UserOutlined />, t('nav.myDay'))}
         {/* The service package's knowledge base: categories, search, reader and editor. */}
-        {objects.some((o) => o.name === 'knowledge_article') && link('knowledge', '/service/knowledge', <ReadOutlined />, t('nav.knowledge'))}
+        {objects.some((o) => o.name === 'knowledge_article') && link('knowledge', '/service/knowledge', <AuditOutlined />, t('nav.knowledge'))}
       </ul>
       {l2c.length > 0 && (
         <>
