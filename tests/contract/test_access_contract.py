@@ -4,7 +4,9 @@ their own records on every read path.
 
 One restricted user ("rep") holds a role granting every object, each with one field hidden and,
 where the object has owners, read scope `own`. Records are made by the administrator, some owned
-by the rep, so every check has records on both sides.
+by the rep, so every check has records on both sides. A master-detail child without owners
+(a quote line, a case message) is granted scope `all`, yet the rep sees exactly the children of
+masters they see: half of each such child's records hang on a master the rep owns.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from keyi.platform.tenancy import Platform
 from tests.conftest import ADMIN_PASSWORD, login
 from tests.contract.conftest import STANDARD_OBJECTS, Api, World, open_world
 from tests.contract.custom import create_custom_objects
-from tests.contract.values import SPECIAL, writable
+from tests.contract.values import PREPARED_TARGETS, SPECIAL, writable
 from tests.integration.helpers import add_member, rights
 
 OBJECTS = [*STANDARD_OBJECTS, "gadget"]
@@ -35,6 +37,13 @@ FALLBACK = (*HIDEABLE, "decimal", "currency", "percent", "date", "picklist", "bo
 
 # One worker seeds this module once (pytest runs with --dist loadgroup).
 pytestmark = pytest.mark.xdist_group("contract-access_contract")
+
+
+def master_of(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The master-detail field deciding an owner-less object's access, or None."""
+    if meta["features"].get("owner"):
+        return None
+    return next((f for f in meta["fields"] if f["type"] == "master_detail"), None)
 
 
 def hidden_field(meta: dict[str, Any]) -> dict[str, Any]:
@@ -81,6 +90,7 @@ class Setup:
     admin_id: str
     hidden: dict[str, dict[str, Any]]
     owned: dict[str, bool]
+    masters: dict[str, dict[str, Any] | None]  # object → its master-detail field (owner-less)
     records: dict[str, dict[str, list[str]]]  # object → "rep"/"admin" → ids
     secrets: dict[str, dict[str, Any]]  # object → record id → hidden value
 
@@ -92,6 +102,7 @@ def setup(platform: Platform) -> Iterator[Setup]:
         admin = world.api
         hidden = {o: hidden_field(world.meta(o)) for o in OBJECTS}
         owned = {o: bool(world.meta(o)["features"].get("owner")) for o in OBJECTS}
+        masters = {o: master_of(world.meta(o)) for o in OBJECTS}
         permissions = {
             o: rights("own" if owned[o] else "all", fields={hidden[o]["name"]: "hidden"})
             for o in OBJECTS
@@ -112,8 +123,12 @@ def setup(platform: Platform) -> Iterator[Setup]:
                     values[hidden[o]["name"]] = value
                 if owned[o]:
                     values["owner_id"] = rep_user["id"] if who == "rep" else admin_id
+                link = masters[o]
+                ruled = link is not None and owned[link["target"]]
+                if ruled and who == "rep":
+                    values[link["name"]] = rep_master(world, o, link, rep_user["id"])
                 created = admin.ok("POST", f"/records/{o}", 201, json=values)
-                records[o][who if owned[o] else "admin"].append(created["id"])
+                records[o][who if owned[o] or ruled else "admin"].append(created["id"])
                 secrets[o][created["id"]] = created[hidden[o]["name"]]
             # A change of the hidden field, for the history check.
             first = (records[o]["rep"] or records[o]["admin"])[0]
@@ -124,17 +139,58 @@ def setup(platform: Platform) -> Iterator[Setup]:
         with TestClient(app) as client:
             login(client, "rep-contract@example.com", ADMIN_PASSWORD)
             yield Setup(
-                world, admin, Api(client), rep_user["id"], admin_id, hidden, owned, records, secrets
+                world,
+                admin,
+                Api(client),
+                rep_user["id"],
+                admin_id,
+                hidden,
+                owned,
+                masters,
+                records,
+                secrets,
             )
 
 
+def rep_master(world: World, o: str, link: dict[str, Any], rep_id: str) -> str:
+    """A new master record for a child of `o`, owned by the rep."""
+    target = link["target"]
+    made = world.create(target)
+    action = PREPARED_TARGETS.get((o, link["name"]))
+    if action is not None:
+        world.api.ok("POST", f"/records/{target}/{made}/{action}", 200)
+    world.api.ok("PATCH", f"/records/{target}/{made}", json={"owner_id": rep_id})
+    return made
+
+
 def visible_ids(s: Setup, o: str) -> set[str]:
-    """What the rep may see: their own records where the object has owners, else all."""
-    mine = s.records[o]["rep"] if s.owned[o] else s.records[o]["admin"]
-    if not s.owned[o]:
-        live = s.admin.query_all(o, {"fields": ["id"], "limit": 500})
-        return {r["id"] for r in live}
-    return set(mine)
+    """What the rep may see: their own records where the object has owners, the children of
+    masters they see where a master decides, else all."""
+    if s.owned[o]:
+        return set(s.records[o]["rep"]) | ids_of(
+            s, o, {"field": "owner_id", "op": "eq", "value": s.rep_id}
+        )
+    return readable(s, o)
+
+
+def readable(s: Setup, o: str) -> set[str]:
+    """The live records of `o` the rep's role reaches, asked of the administrator: owned by
+    the rep, children of masters the rep reads, or all."""
+    meta = s.world.meta(o)
+    if meta["features"].get("owner"):
+        return ids_of(s, o, {"field": "owner_id", "op": "eq", "value": s.rep_id})
+    link = master_of(meta)
+    if link is None:
+        return ids_of(s, o, None)
+    masters = sorted(readable(s, link["target"]))
+    return ids_of(s, o, {"field": link["name"], "op": "in", "value": masters or ["-"]})
+
+
+def ids_of(s: Setup, o: str, criteria: dict[str, Any] | None) -> set[str]:
+    body: dict[str, Any] = {"fields": ["id"], "limit": 500}
+    if criteria is not None:
+        body["filter"] = criteria
+    return {r["id"] for r in s.admin.query_all(o, body)}
 
 
 @pytest.mark.parametrize("object_name", OBJECTS)
@@ -265,3 +321,29 @@ def test_own_scope_reader_sees_only_own_records(setup: Setup, object_name: str) 
             assert (record_id in found) == (record_id in findable)
             hits = s.rep.ok("GET", "/search", params=params)["hits"]
             assert record_id not in {h["id"] for h in hits}
+
+
+@pytest.mark.parametrize("object_name", OBJECTS)
+def test_detail_reader_sees_the_children_of_masters_they_see(
+    setup: Setup, object_name: str
+) -> None:
+    s, o = setup, object_name
+    link = s.masters[o]
+    if link is None:
+        pytest.skip(f"{o} has owners or no master")
+    mine = visible_ids(s, o)
+    everything = {r["id"] for r in s.admin.query_all(o, {"fields": ["id"], "limit": 500})}
+    if s.world.meta(link["target"])["features"].get("owner"):
+        # Records on both sides: the rep's master's children and the administrator's.
+        assert set(s.records[o]["rep"]) <= mine and set(s.records[o]["admin"]) <= everything - mine
+    listed = {r["id"] for r in s.rep.query_all(o, {"fields": ["id"], "limit": 3})}
+    assert listed == mine, o
+    get_list = {r["id"] for r in s.rep.ok("GET", f"/records/{o}", params={"limit": 500})["records"]}
+    assert get_list == mine, o
+    for record_id in everything - mine:
+        assert s.rep.request("GET", f"/records/{o}/{record_id}").status_code == 404
+    counted = s.rep.ok("POST", f"/records/{o}/aggregate", json={"aggregates": [{"op": "count"}]})
+    assert counted["groups"][0]["values"]["count"] == len(mine)
+    export = s.rep.request("GET", f"/records/{o}/export", params={"fields": "id"})
+    rows = list(csv.reader(io.StringIO(export.text.lstrip("\ufeff"))))
+    assert {row[0] for row in rows[1:]} == mine

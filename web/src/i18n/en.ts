@@ -807,6 +807,8 @@ const en = {
   'setup.access.reason.manager_chain': 'Manages the owner’s department',
   'setup.access.reason.share': 'Shared with the user’s {principal} ({source}, {access})',
   'setup.access.reason.sharing_rule': 'Sharing rule “{rule}”',
+  'setup.access.reason.master_read': 'Follows its master record ({object}): readable where the master is',
+  'setup.access.reason.master_edit': 'Follows its master record ({object}): editable where the master is',
   'setup.principal.user': 'user',
   'setup.principal.department': 'department',
   'setup.principal.role': 'role',

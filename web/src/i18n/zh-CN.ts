@@ -797,6 +797,8 @@ const zhCN: Messages = {
   'setup.access.reason.manager_chain': '负责人所在部门的主管',
   'setup.access.reason.share': '已共享给该用户所属的{principal}（{source}，{access}）',
   'setup.access.reason.sharing_rule': '共享规则“{rule}”',
+  'setup.access.reason.master_read': '随主记录（{object}）：可查看主记录即可查看',
+  'setup.access.reason.master_edit': '随主记录（{object}）：可编辑主记录即可编辑',
   'setup.principal.user': '用户',
   'setup.principal.department': '部门',
   'setup.principal.role': '角色',

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from keyi.platform.access.model import Operation, Scope
-from keyi.platform.access.policy import AccessPolicy
+from keyi.platform.access.policy import AccessPolicy, master_link, master_operation
 from keyi.platform.access.principal import load_role_permissions, load_user
 from keyi.platform.access.tables import share_table
 from keyi.platform.context import Context
@@ -62,6 +62,21 @@ def explain(ctx: Context, object_name: str, record_id: str, user_id: str) -> dic
         reasons.append(
             {"kind": "object_permission", "grants": object_ok, "role": principal.role_id}
         )
+        link = master_link(obj)
+        if link is not None:
+            # A detail has no access of its own: its master's decides (see the policy).
+            predicate = policy.row_filter(obj, table, op)
+            reasons.append(
+                {
+                    "kind": "master",
+                    "object": link.target,
+                    "operation": master_operation(op).value,
+                    "grants": predicate is None or _holds(ctx, table, record_id, predicate),
+                }
+            )
+            row_ok = reasons[-1]["grants"]
+            operations[op.value] = {"allowed": object_ok and row_ok, "reasons": reasons}
+            continue
         scope = permission.scope_for(op)
         owner = table.c[OWNER_FIELD] if obj.definition.features.owner else table.c.created_by
         if scope == Scope.ALL:

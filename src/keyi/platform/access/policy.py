@@ -13,6 +13,11 @@ Decisions, in order:
      their role or their teams, with edit shares also granting edit;
    - sharing rules of the object whose criteria the record meets, granted to a principal the
      user belongs to.
+   A detail of a master-detail relation without an owner of its own (quote and order lines, a
+   case's messages, an SLA policy's targets) has no row access of its own: it is readable where
+   its master is readable and writable where its master is editable, as in Salesforce. Without
+   this, the created-by fallback of owner-less objects let a role with an `all` scope on the
+   detail read every master's lines — a case's internal notes included.
 4. Field masks: hidden fields are unreadable everywhere, and so are formulas and roll-ups
    computed from them or from objects the role may not read (keyi.platform.access.masks);
    read-only fields are not writable.
@@ -44,7 +49,13 @@ from keyi.platform.access.model import (
 )
 from keyi.platform.access.subtree import subtree_predicate
 from keyi.platform.access.tables import share_table
-from keyi.platform.metadata.model import OWNER_FIELD, POOL_FIELD, FieldDef, SharingRule
+from keyi.platform.metadata.model import (
+    OWNER_FIELD,
+    POOL_FIELD,
+    FieldDef,
+    FieldType,
+    SharingRule,
+)
 from keyi.platform.query.filters import compile_filter
 from keyi.platform.query.paths import PathResolver
 from keyi.platform.schema import CompiledObject
@@ -61,6 +72,24 @@ _NO_FILTER: Hashable = ("all",)
 _UNRESTRICTED: Hashable = ("unrestricted",)
 _READABLE = "readable_fields"
 _NOTHING: Hashable = ("nothing",)
+_MASTER_ALIASES = "master_aliases"
+
+
+def master_link(obj: CompiledObject) -> FieldDef | None:
+    """The master-detail field whose master decides the access to `obj`'s rows: its first one,
+    when `obj` has no owner of its own (an owned object keeps its own access)."""
+    if obj.definition.features.owner:
+        return None
+    for f in obj.definition.fields:
+        if f.type == FieldType.MASTER_DETAIL and f.target:
+            return f
+    return None
+
+
+def master_operation(op: Operation) -> Operation:
+    """What a detail's operation asks of its master: reading a line needs the quote readable;
+    editing or deleting it needs the quote editable."""
+    return Operation.READ if op == Operation.READ else Operation.EDIT
 
 
 class AccessPolicy:
@@ -182,6 +211,9 @@ class AccessPolicy:
         principal = self.principal
         if principal is None:
             return sa.false()
+        link = master_link(obj)
+        if link is not None:
+            return self._detail_filter(link, table, op)
         scope = self.permission(obj).scope_for(op)
         if scope == Scope.ALL:
             return None
@@ -208,10 +240,39 @@ class AccessPolicy:
         if principal is None:
             return _NOTHING
         assert self.ctx is not None, "policy not bound to a context"
+        link = master_link(obj)
+        if link is not None:
+            master = self._object(link.target or "")
+            if not self.can(master, Operation.READ):
+                return _NOTHING
+            return ("detail", link.name, self.access_key(master, master_operation(op)))
         scope = self.permission(obj).scope_for(op)
         if scope == Scope.ALL:
             return _NO_FILTER
         return self._reader_key(obj, op, scope, principal, self.ctx)
+
+    def _detail_filter(
+        self, link: FieldDef, table: Any, op: Operation
+    ) -> sa.ColumnElement[bool] | None:
+        """The detail's rows whose master the reader may read (or edit, for a write):
+        `EXISTS (SELECT 1 FROM master m WHERE m.id = detail.link AND <master's access>)`.
+
+        EXISTS rather than the IN/ANY of the grants: it is AND-ed, not OR-ed, and a related
+        list (`quote = X`) then probes one master row instead of collecting every quote the
+        reader sees. The master is aliased (one alias per link, kept with the schema) so the
+        subquery never correlates with a query that also reads the master's own table."""
+        master = self._object(link.target or "")
+        if not self.can(master, Operation.READ):
+            return sa.false()
+        assert self.ctx is not None, "policy not bound to a context"
+        aliases: dict[Hashable, Any] = self.ctx.schema.memo.setdefault(_MASTER_ALIASES, {})
+        alias = aliases.get(link.target)
+        if alias is None:
+            alias = aliases[link.target] = master.table.alias(f"md_{master.name}")
+        inner = self.row_filter(master, alias, master_operation(op))
+        if inner is None:
+            return None
+        return sa.exists().where(alias.c.id == table.c[link.name], inner)
 
     @staticmethod
     def _reader_key(

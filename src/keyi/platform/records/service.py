@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 
+from keyi.platform.access.policy import master_link
 from keyi.platform.approvals.lock import check_not_locked
 from keyi.platform.automation import triggers as flow_triggers
 from keyi.platform.automation.model import TriggerEvent
@@ -601,12 +602,19 @@ class RecordsService:
             target = self.ctx.schema.get(f.target or "")
             if target is None:
                 continue
+            predicates = visible_rows(self.ctx, target, target.table)
+            link = master_link(obj)
+            if link is not None and link.name == f.name:
+                # A detail inherits its master's access: adding a line to a quote, or moving
+                # one to another quote, needs that quote editable, not only readable.
+                editable = self.ctx.policy.row_filter(target, target.table, Operation.EDIT)
+                if editable is not None:
+                    predicates = [*predicates, editable]
             for chunk in _chunks(sorted(wanted), 500):
                 found.update(
                     self.conn.execute(
                         sa.select(target.table.c.id).where(
-                            target.table.c.id.in_(chunk),
-                            *visible_rows(self.ctx, target, target.table),
+                            target.table.c.id.in_(chunk), *predicates
                         )
                     ).scalars()
                 )

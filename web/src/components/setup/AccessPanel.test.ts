@@ -20,6 +20,12 @@ describe('access explanation sentences', () => {
       '已共享给该用户所属的部门（手动共享，只读）',
     );
     expect(reasonText({ kind: 'manager_chain', grants: true }, zh)).toBe('负责人所在部门的主管');
+    expect(reasonText({ kind: 'master', grants: true, object: 'quote', operation: 'edit' }, zh, () => '报价单')).toBe(
+      '随主记录（报价单）：可编辑主记录即可编辑',
+    );
+    expect(reasonText({ kind: 'master', grants: false, object: 'quote', operation: 'read' }, en)).toBe(
+      'Follows its master record (quote): readable where the master is',
+    );
   });
 
   it('falls back to the raw kind for rules it does not know yet', () => {

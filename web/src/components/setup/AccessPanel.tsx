@@ -6,12 +6,13 @@ import { LookupSelect, type LookupValue } from '../../fields/LookupSelect';
 import { useI18n, type MessageKey, type TFunction } from '../../i18n';
 import { setupApi, type AccessExplanation, type AccessReason } from '../../pages/setup/api';
 import '../../pages/setup/setup.css';
+import { useMetadata } from '../../state/metadata';
 import { FullPageSpinner, errorMessage } from '../Status';
 
 const OPERATIONS = ['read', 'edit', 'delete'] as const;
 
 /** A sentence for one rule of the explanation. */
-export function reasonText(r: AccessReason, t: TFunction): string {
+export function reasonText(r: AccessReason, t: TFunction, objectLabel: (name: string) => string = (n) => n): string {
   switch (r.kind) {
     case 'administrator':
       return t('setup.access.reason.administrator');
@@ -29,6 +30,10 @@ export function reasonText(r: AccessReason, t: TFunction): string {
       });
     case 'sharing_rule':
       return t('setup.access.reason.sharing_rule', { rule: r.rule ?? '' });
+    case 'master':
+      return t(r.operation === 'read' ? 'setup.access.reason.master_read' : 'setup.access.reason.master_edit', {
+        object: objectLabel(r.object ?? ''),
+      });
     default:
       return r.kind;
   }
@@ -37,6 +42,11 @@ export function reasonText(r: AccessReason, t: TFunction): string {
 /** Pick a user; see, per operation, whether they may do it and which rule grants or denies it. */
 export default function AccessPanel({ object, id }: { object: ObjectMeta; id: string }) {
   const { t, label } = useI18n();
+  const { getObject } = useMetadata();
+  const objectLabel = (name: string) => {
+    const o = getObject(name);
+    return o ? label(o.labels, o.name) : name;
+  };
   const [user, setUser] = useState<LookupValue | null>(null);
   const [result, setResult] = useState<AccessExplanation | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -93,7 +103,7 @@ export default function AccessPanel({ object, id }: { object: ObjectMeta; id: st
                   <div key={i} className="ky-access-reason" data-testid="access-reason">
                     {r.grants ? <CheckCircleFilled className="yes" /> : <CloseCircleFilled className="no" />}
                     <span>
-                      {reasonText(r, t)} — <em>{r.grants ? t('setup.access.grants') : t('setup.access.doesNot')}</em>
+                      {reasonText(r, t, objectLabel)} — <em>{r.grants ? t('setup.access.grants') : t('setup.access.doesNot')}</em>
                     </span>
                   </div>
                 ))}

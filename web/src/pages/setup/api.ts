@@ -52,7 +52,7 @@ export interface RolePermissions {
 }
 
 export interface AccessReason {
-  kind: 'administrator' | 'object_permission' | 'scope' | 'manager_chain' | 'share' | 'sharing_rule' | string;
+  kind: 'administrator' | 'object_permission' | 'scope' | 'manager_chain' | 'share' | 'sharing_rule' | 'master' | string;
   grants: boolean;
   role?: string | null;
   scope?: Scope;
@@ -61,6 +61,9 @@ export interface AccessReason {
   principal_type?: string;
   access?: string;
   share_id?: string;
+  /** `master`: the master object whose access the record follows, and what it asks of it. */
+  object?: string;
+  operation?: 'read' | 'edit';
 }
 export interface AccessExplanation {
   user: { id: string; name: string; is_admin: boolean };
