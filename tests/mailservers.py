@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,6 +105,46 @@ def imap_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ImapServer
                     raise RuntimeError(f"IMAP server did not start: {log.read_text()}") from None
                 time.sleep(0.05)
         yield ImapServer("127.0.0.1", port, "keyi", password)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def smtp_maildir(directory: Path) -> Iterator[tuple[int, Path]]:
+    """A real SMTP server (aiosmtpd from PyPI) in its own process, storing every message it
+    receives in a Maildir: (its port on 127.0.0.1, the Maildir)."""
+    port = free_port()
+    maildir = directory / "maildir"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(maildir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("SMTP server did not start") from None
+                time.sleep(0.1)
+        yield port, maildir
     finally:
         process.terminate()
         try:

@@ -4,10 +4,6 @@ deactivation and reactivation, bulk ownership transfer, permissions and tenant i
 from __future__ import annotations
 
 import mailbox
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -35,6 +31,7 @@ from keyi.platform.users import UsersService
 from keyi.provisioning import add_user, create_tenant
 from tests.conftest import ADMIN_PASSWORD, admin_email_of, login, new_tenant_name
 from tests.integration.helpers import expire_link
+from tests.mailservers import free_port, smtp_maildir
 
 NEW_PASSWORD = "Spring-2026-keyi"
 
@@ -249,46 +246,11 @@ def test_existing_identity_joins_with_its_own_password(
 
 
 # ------------------------------------------------------------------ real SMTP delivery
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtp_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     """aiosmtpd in its own process, storing what it receives in a Maildir."""
-    port = _free_port()
-    maildir = tmp_path / "maildir"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            f"127.0.0.1:{port}",
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-            str(maildir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("SMTP server did not start") from None
-                time.sleep(0.1)
-        yield port, maildir
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with smtp_maildir(tmp_path) as found:
+        yield found
 
 
 def test_invitation_email_is_delivered_over_smtp(
@@ -365,7 +327,7 @@ def test_the_cli_can_invite_and_mail_without_http(
 
 
 def test_unreachable_smtp_still_returns_the_link(platform: Platform, tenant: TenantInfo) -> None:
-    settings = replace(platform.settings, smtp_host="127.0.0.1", smtp_port=_free_port())
+    settings = replace(platform.settings, smtp_host="127.0.0.1", smtp_port=free_port())
     mailing = Platform(settings)
     try:
         with TestClient(create_app(settings, mailing)) as client:
