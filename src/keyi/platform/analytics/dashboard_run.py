@@ -221,7 +221,7 @@ def _kpi(
         before = dashboard_filters.apply(ctx, spec, filters, previous=True)
         previous = _totals(ctx, before.narrow(totals_only), name)["totals"][name]
     target = widget.get("target", chart.get("target"))
-    return {
+    found = {
         "value_name": name,
         "value": value,
         "target": target,
@@ -230,6 +230,12 @@ def _kpi(
         "period_field": applied.period_field,
         "column": next((c for c in current["columns"] if c["key"] == name), None),
     }
+    # Money in the tenant's currency, and the currencies without a rate (their amounts left
+    # out of the value), as the report's own answer says them.
+    for part in ("currency", "warnings"):
+        if part in current:
+            found[part] = current[part]
+    return found
 
 
 def _totals(ctx: Context, spec: ReportSpec, name: str) -> dict[str, Any]:
