@@ -108,8 +108,8 @@ describe('DashboardPage', () => {
     const { runs } = server({ answer: kept });
     renderPage();
     const asOf = await screen.findByTestId('dashboard-as-of');
-    // The oldest answer on screen, in the tenant's time zone (UTC here).
-    await waitFor(() => expect(asOf.textContent).toMatch(/^As of .*01:12$/));
+    // The oldest answer on screen, in the tenant's time zone (Shanghai here).
+    await waitFor(() => expect(asOf.textContent).toBe('As of May 15, 2026, 09:12'));
     const won = screen.getByTestId('widget-won');
     const warning = within(won).getByTestId('widget-rate-missing');
     expect(warning.getAttribute('aria-label')).toBe('No exchange rate for USD (amount): those amounts are left out of the CNY values');
