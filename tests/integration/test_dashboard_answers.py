@@ -18,7 +18,7 @@ from keyi.platform.context import TenantInfo
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
-from tests.integration.helpers import rights
+from tests.integration.helpers import add_member, rights
 from tests.integration.test_dashboards import (
     SYSTEM,
     Org,
@@ -136,10 +136,24 @@ def test_readers_with_the_same_access_share_an_answer_a_narrower_reader_never_ge
         # ... and the managers still get theirs.
         assert count_of(run(second, dashboard_id)["kpi"]) == len(rows)
 
+    # Every deal too, but the amount hidden: another key. The stages widget (its sum of the
+    # amount) is closed to them rather than given the managers' answer; the KPI is their own.
+    add_member(
+        platform,
+        tenant,
+        "masked@answers.example",
+        {"opportunity": rights("all", fields={"amount": "hidden"}), "account": rights("all")},
+        role="无金额经理",
+    )
+    with signed_in(app, "masked@answers.example") as masked:
+        hidden = run(masked, dashboard_id)
+    assert hidden["stages"]["error"]["status"] == 403 and "result" not in hidden["stages"]
+    assert hidden["kpi"]["cached"] is False and count_of(hidden["kpi"]) == len(rows)
+
     # An administrator (unrestricted) has another key too.
     assert {w["cached"] for w in run(client, dashboard_id).values()} == {False}
     keys = {e.key for e in entries(platform, tenant)}
-    assert len(keys) == 6  # 2 widgets × (managers, rep, administrator)
+    assert len(keys) == 7  # 2 widgets × (managers, rep, administrator) + the masked KPI
 
 
 def test_writes_do_not_change_a_kept_answer_refresh_and_a_report_edit_do(
