@@ -11,9 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from keyi.jobs import jobs
 from keyi.platform.access import admin
 from keyi.platform.analytics import kept
-from keyi.platform.analytics.refresh import refresh_kept_answers
 from keyi.platform.context import TenantInfo
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
@@ -226,6 +226,7 @@ def test_the_scheduler_keeps_answers_read_in_the_last_day_warm(
     app: Any, client: TestClient, platform: Platform, tenant: TenantInfo
 ) -> None:
     org, dashboard_id, _, rows = setup(app, client, platform, tenant)
+    refresh_kept_answers = jobs(platform.settings)["dashboard_answers"]  # the scheduler's job
     with signed_in(app, org.emails["rep_east"]) as rep:
         run(rep, dashboard_id)
         run(client, dashboard_id, widgets=["kpi"])
