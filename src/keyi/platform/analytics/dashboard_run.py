@@ -91,7 +91,8 @@ class _Keeper:
         self.refresh = refresh
         self.pending = pending
 
-    def kept(self, key: str, widget: dict[str, Any]) -> dict[str, Any] | None:
+    def given(self, key: str, widget: dict[str, Any]) -> dict[str, Any] | None:
+        """The kept answer of ``key`` as this widget's, when fresh (and not refreshing)."""
         if self.refresh:
             return None
         found = kept.fresh(self.ctx, [key]).get(key)
@@ -158,7 +159,7 @@ def _run_widget(
             key = kept.widget_key(
                 ctx, report=report, widget=widget, filters=filters, spec=applied.narrow(spec)
             )
-            found = keeper.kept(key, widget)
+            found = keeper.given(key, widget)
             if found is not None:
                 return found
         answer["filters_ignored"] = applied.ignored
