@@ -14,7 +14,7 @@ from functools import partial
 
 from keyi.packages import register_all_hooks
 from keyi.platform import outbox, periodic, pools
-from keyi.platform.analytics import alerts, subscriptions
+from keyi.platform.analytics import alerts, refresh, subscriptions
 from keyi.platform.automation import schedule
 from keyi.platform.context import Context
 from keyi.platform.jobs import queue
@@ -38,6 +38,7 @@ def jobs(settings: Settings) -> dict[str, Callable[[Context], int]]:
         "flow_schedules": schedule.ensure_scheduled,
         "report_alerts": alerts.run_due_alerts,
         "report_subscriptions": subscriptions.run_due_subscriptions,
+        "dashboard_answers": refresh.refresh_kept_answers,
     }
 
 

@@ -110,6 +110,9 @@ def test_threshold_fires_once_per_run_for_each_recipient_in_their_view(
     # The administrator sees 3 deals (> 2); the rep sees none of them: not told.
     assert [user for user, _ in told] == [me]
     assert "3" in told[0][1]
+    # Each evaluation keeps the recipient's value, as a change alert does: the caller's own.
+    samples = client.get(f"/api/v1/report-alerts/{created.json()['id']}/samples").json()
+    assert [s["value"] for s in samples["samples"]] == [3]
     # The same scheduled run evaluated again tells nobody twice.
     with platform.context(tenant, Actor.system("job")) as ctx:
         row = ctx.conn.execute(sa.select(alerts.alerts)).first()
@@ -138,6 +141,9 @@ def test_any_group_names_the_groups_over_the_threshold(
     _run_due(platform, tenant)
     [(_, body)] = _told(platform, tenant)
     assert "proposal: 3" in body and "qualification" not in body
+    # The sample of a group threshold is the grand total at the evaluation.
+    samples = client.get(f"/api/v1/report-alerts/{alert['id']}/samples").json()["samples"]
+    assert [s["value"] for s in samples] == [4]
 
 
 def test_a_drop_against_the_sample_a_week_ago(

@@ -634,3 +634,33 @@ def test_a_tenant_from_before_targets_gets_them_from_the_upgrade(platform: Platf
         assert upgrade_tenant(platform, info).changes == []
     finally:
         platform.drop_tenant(info.name)
+
+
+# ---------------------------------------------------------------- currencies
+@pytest.mark.packages("core", "sales", "l2c")
+def test_won_amount_of_several_currencies_is_summed_in_the_tenant_currency(
+    client: TestClient,
+) -> None:
+    """Deals in dollars are converted at today's rate (as reports convert them), not added to
+    yuan as they are; a currency without a rate is left out and named in `warnings`."""
+    me = client.get("/api/v1/me").json()["user"]["id"]
+    rate = {"currency": "USD", "rate": "7.1", "valid_from": "2020-01-01"}
+    assert client.post("/api/v1/records/exchange_rate", json=rate).status_code == 201
+    day = date(2025, 5, 10)
+    won(client, me, "100", day)  # the tenant's currency
+    won(client, me, "10", day, amount_currency="USD")  # 71 yuan
+    target(client, user=me, period_start="2025-05-01", target="200")
+    result = attainment(client, period_start="2025-05-01")
+    (row,) = result["rows"]
+    assert (row["actual"], row["attainment_percent"]) == ("171.00", "85.50")
+    assert result["currency"] == "CNY" and result["warnings"] == []
+
+    won(client, me, "1000", day, amount_currency="JPY")  # no rate: left out, and said so
+    result = attainment(client, period_start="2025-05-01")
+    assert result["rows"][0]["actual"] == "171.00"
+    assert result["warnings"] == [
+        {"code": "exchange_rate_missing", "currency": "JPY", "field": "amount"}
+    ]
+    # A count is no money: nothing to convert, nothing to warn about.
+    counted = attainment(client, metric="won_count", period_start="2025-05-01")
+    assert counted["warnings"] == [] and counted["currency"] is None

@@ -1762,7 +1762,12 @@ export interface paths {
          * Run Dashboard
          * @description Every widget (or those named in `widgets`) for the reader, narrowed by the filters:
          *     `{widgets: [{id, kind, result?, chart?, sort? (a report widget's), error?: {status, code},
-         *     filters_ignored?}]}`. One widget's 403/404/422 is its own.
+         *     filters_ignored?, as_of?, cached?}]}`. One widget's 403/404/422 is its own.
+         *
+         *     A report or KPI widget's answer is kept for the tenant's `dashboard_answer_minutes` per
+         *     report, filters and reader's access: within that time a reader with the same access gets it
+         *     as it was (`cached: true`), `as_of` saying when it was computed; writes to the records do
+         *     not change it. `refresh` computes again.
          */
         post: operations["run_dashboard_api_v1_dashboards__dashboard_id__run_post"];
         delete?: never;
@@ -1832,8 +1837,8 @@ export interface paths {
         get: operations["get_settings_api_v1_analytics_settings_get"];
         /**
          * Put Settings
-         * @description Administrators only; audited (`analytics.settings`); every process reads the new month
-         *     on its next request.
+         * @description Administrators only; audited (`analytics.settings`); every process reads the new values
+         *     on its next request. A value given as null is refused (422), one left out is kept.
          */
         put: operations["put_settings_api_v1_analytics_settings_put"];
         post?: never;
@@ -3396,6 +3401,21 @@ export interface components {
              * @description The month the fiscal year starts in (1 = January: the calendar year). Fiscal quarters and years in filters (`this_fiscal_quarter`) and groupings follow it; a fiscal year is named by the calendar year it starts in.
              */
             fiscal_year_start_month: number;
+            /**
+             * Dashboard Answer Minutes
+             * @description How long a dashboard widget's answer is kept per report, filters and reader's access, shown with its time (default 15; 0: every view computes again).
+             */
+            dashboard_answer_minutes: number;
+        };
+        /**
+         * AnalyticsSettingsChanges
+         * @description The settings to change; those left out stay as they are.
+         */
+        AnalyticsSettingsChanges: {
+            /** Fiscal Year Start Month */
+            fiscal_year_start_month?: number;
+            /** Dashboard Answer Minutes */
+            dashboard_answer_minutes?: number;
         };
         /**
          * Approver
@@ -3526,6 +3546,11 @@ export interface components {
              * @description Departments in tree order, then reps.
              */
             rows: components["schemas"]["AttainmentRow"][];
+            /**
+             * Warnings
+             * @description Money metrics are summed in the tenant's currency at today's rates (as reports); amounts in a currency without a rate are left out and listed here.
+             */
+            warnings?: components["schemas"]["AttainmentWarning"][];
         };
         /** AttainmentPeriod */
         AttainmentPeriod: {
@@ -3597,6 +3622,24 @@ export interface components {
              * @description A department's parent department.
              */
             parent?: string | null;
+        };
+        /** AttainmentWarning */
+        AttainmentWarning: {
+            /**
+             * Code
+             * @constant
+             */
+            code: "exchange_rate_missing";
+            /**
+             * Currency
+             * @description A currency without an exchange rate today.
+             */
+            currency: string;
+            /**
+             * Field
+             * @description The money field whose amounts in it were left out.
+             */
+            field: string;
         };
         /** BulkBody */
         BulkBody: {
@@ -3848,6 +3891,11 @@ export interface components {
              * @description Run these widgets only (ids; one not in the layout answers its 404). The web app runs each widget in its own request, so they run in parallel.
              */
             widgets?: string[] | null;
+            /**
+             * Refresh
+             * @description Compute every widget again instead of giving kept answers (as `?refresh=true`).
+             */
+            refresh?: boolean | null;
         };
         /**
          * DateTrigger
@@ -17000,7 +17048,10 @@ export interface operations {
     };
     run_dashboard_api_v1_dashboards__dashboard_id__run_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Compute again; no kept answers. */
+                refresh?: boolean;
+            };
             header?: never;
             path: {
                 dashboard_id: string;
@@ -17583,7 +17634,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AnalyticsSettings"];
+                "application/json": components["schemas"]["AnalyticsSettingsChanges"];
             };
         };
         responses: {

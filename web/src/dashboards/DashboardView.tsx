@@ -8,13 +8,15 @@
  */
 import '../i18n/dashboards';
 import './dashboards.css';
-import { EditOutlined, PlusOutlined, SaveOutlined } from '@ant-design/icons';
-import { App, Button, Input, Skeleton, Space, Tooltip } from 'antd';
+import { EditOutlined, PlusOutlined, ReloadOutlined, SaveOutlined } from '@ant-design/icons';
+import { App, Button, Input, Skeleton, Space, Tooltip, Typography } from 'antd';
 import { useEffect, useState, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { ApiError } from '../api/client';
 import { ErrorResult, errorMessage } from '../components/Status';
 import { useI18n } from '../i18n';
+import { formatDateTime } from '../lib/format';
+import { useFormatSettings } from '../state/session';
 import { preloadEChart } from '../reports/ReportResultView';
 import { fiscalStartMonth } from '../reports/api';
 import { MAX_TITLE, type Widget } from './api';
@@ -40,6 +42,7 @@ export default function DashboardView({ id, readOnly, editFirst, before }: Props
   const { t, lang } = useI18n();
   const { modal, message } = App.useApp();
   const d = useDashboard(id);
+  const fmt = useFormatSettings();
   const [adding, setAdding] = useState(false);
   const [saving, setSaving] = useState(false);
   const { dashboard, draft, setDraft, startEditing } = d;
@@ -134,6 +137,24 @@ export default function DashboardView({ id, readOnly, editFirst, before }: Props
           )}
         </div>
         <Space wrap>
+          {!editing && d.asOf && (
+            <Tooltip title={t('dashboards.asOfHint')}>
+              <Typography.Text type="secondary" className="ky-dash-as-of" data-testid="dashboard-as-of">
+                {t('dashboards.asOf', { time: formatDateTime(d.asOf, fmt) })}
+              </Typography.Text>
+            </Tooltip>
+          )}
+          {!editing && (
+            <Button
+              icon={<ReloadOutlined />}
+              onClick={d.refresh}
+              loading={d.pending.size > 0}
+              aria-label={t('dashboards.refresh')}
+              data-testid="dashboard-refresh"
+            >
+              {readOnly ? null : t('dashboards.refresh')}
+            </Button>
+          )}
           {readOnly ? (
             <Link to={`/dashboards/${encodeURIComponent(dashboard.id)}`} data-testid="dashboard-open">
               {dashboard.can_edit ? t('dashboards.openToEdit') : t('dashboards.open')}

@@ -3,13 +3,13 @@
  * and its body — a report's result, a KPI card or target attainment — each with its own
  * loading state and its own error.
  */
-import { DeleteOutlined, HolderOutlined } from '@ant-design/icons';
+import { DeleteOutlined, HolderOutlined, WarningOutlined } from '@ant-design/icons';
 import { Button, Skeleton, Tooltip, Typography } from 'antd';
 import { useCallback, useRef } from 'react';
 import { ApiError } from '../api/client';
 import { useI18n } from '../i18n';
 import { AttainmentWidget } from '../targets';
-import { MAX_TITLE, type DashboardFilters, type KpiResult, type Label, type ReportResult, type Widget, type WidgetRun } from './api';
+import { MAX_TITLE, type DashboardFilters, type KpiResult, type Label, type RateWarning, type ReportResult, type Widget, type WidgetRun } from './api';
 import { widgetTitle } from './format';
 import { KpiCard } from './KpiCard';
 import { isKpiResult } from './kpi';
@@ -98,6 +98,29 @@ function WidgetBody({ widget, run, running, filters, onPainted }: BodyProps) {
   );
 }
 
+/** The money field's label as the answer names it (else its name). */
+function moneyFieldLabel(result: ReportResult | KpiResult, field: string): string {
+  const columns = 'columns' in result ? result.columns : 'column' in result && result.column ? [result.column] : [];
+  return columns.find((c) => c.kind === 'aggregate' && c.field === field)?.field_label ?? field;
+}
+
+/** A small warning sign in the title bar when the answer left amounts out for want of an
+ * exchange rate (the report's own screen says it in a banner). */
+function RateWarnings({ run }: { run: WidgetRun | undefined }) {
+  const { t } = useI18n();
+  const result = run?.result as (ReportResult | KpiResult) | undefined;
+  const warnings: RateWarning[] = (result && 'warnings' in result && result.warnings) || [];
+  if (!result || warnings.length === 0) return null;
+  const lines = warnings.map((w) =>
+    t('dashboards.widget.rateMissing', { currency: w.currency, field: moneyFieldLabel(result, w.field), base: result.currency ?? '' }),
+  );
+  return (
+    <Tooltip title={lines.map((line) => <div key={line}>{line}</div>)}>
+      <WarningOutlined className="ky-widget-warning ky-widget-nodrag" aria-label={lines.join(' ')} role="img" data-testid="widget-rate-missing" />
+    </Tooltip>
+  );
+}
+
 export function WidgetCard({ widget, run, running, filters, reportName, editing, onRemove, onRename }: Props) {
   const { t, lang } = useI18n();
   const title = widgetTitle(widget, run, lang, t, reportName);
@@ -121,6 +144,7 @@ export function WidgetCard({ widget, run, running, filters, reportName, editing,
         ) : (
           <span className="ky-widget-title">{title}</span>
         )}
+        <RateWarnings run={run} />
         {editing && onRemove && (
           <Tooltip title={t('dashboards.widget.remove')}>
             <Button

@@ -124,6 +124,16 @@ export interface ReportResult {
   next_cursor?: string | null;
   totals: Record<string, unknown>;
   truncated?: boolean;
+  /** The tenant's currency, which money values are in (when the report has any). */
+  currency?: string;
+  /** Currencies without an exchange rate: their amounts are left out of the money values. */
+  warnings?: RateWarning[];
+}
+
+export interface RateWarning {
+  code: 'exchange_rate_missing';
+  currency: string;
+  field: string;
 }
 
 export interface KpiResult {
@@ -133,6 +143,8 @@ export interface KpiResult {
   trend_percent: number | string | null;
   value_name?: string;
   column?: ResultColumn | null;
+  currency?: string;
+  warnings?: RateWarning[];
 }
 
 export interface WidgetError {
@@ -152,6 +164,10 @@ export interface WidgetRun {
   /** A report widget's sort, as its report stores it (keys are groupings or value names). */
   sort?: { key: string; direction: 'asc' | 'desc' }[];
   filters_ignored?: string[];
+  /** When the answer was computed (kept answers are given as they were for a few minutes). */
+  as_of?: string | null;
+  /** The answer was kept, not computed for this request. */
+  cached?: boolean;
 }
 
 export interface DashboardRun {
@@ -226,11 +242,11 @@ export const dashboardsApi = {
     return request<Dashboard>(`/api/v1/dashboards/${enc(id)}/restore`, { method: 'POST' });
   },
   /** Every widget for the reader, or those of `widgets`; `filters` override the dashboard's
-   * own key by key. */
-  run(id: string, filters?: DashboardFilters, signal?: AbortSignal, widgets?: string[]) {
+   * own key by key. Kept answers come as they were (`cached`, `as_of`) unless `refresh`. */
+  run(id: string, filters?: DashboardFilters, signal?: AbortSignal, widgets?: string[], refresh?: boolean) {
     return request<DashboardRun>(`/api/v1/dashboards/${enc(id)}/run`, {
       method: 'POST',
-      body: { ...(filters ? { filters } : {}), ...(widgets ? { widgets } : {}) },
+      body: { ...(filters ? { filters } : {}), ...(widgets ? { widgets } : {}), ...(refresh ? { refresh: true } : {}) },
       signal,
     });
   },

@@ -7,8 +7,11 @@
  * arrive; a run overtaken by a newer one is aborted). Each widget is run in a request of its
  * own, all at once: the server runs them in parallel, and each widget shows as soon as its
  * numbers are in instead of all of them waiting for the slowest.
+ *
+ * The server may answer a widget with the answer it kept for readers with the same access
+ * (`cached`, computed at `as_of`); `refresh()` runs every widget again, computing anew.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { dashboardsApi, type Dashboard, type DashboardFilters, type Label, type Widget, type WidgetRun } from './api';
 import { runFilters, storedFilters } from './filters';
 
@@ -29,6 +32,9 @@ export function useDashboard(id: string) {
   /** The widgets whose run with the current filters is on its way. */
   const [pending, setPending] = useState<ReadonlySet<string>>(() => new Set());
   const [draft, setDraft] = useState<Draft | null>(null);
+  /** Bumped by refresh(): runs the widgets again, asking the server to compute anew. */
+  const [refreshTick, setRefreshTick] = useState(0);
+  const forceNext = useRef(false);
 
   const load = useCallback(
     (signal?: AbortSignal) => {
@@ -64,11 +70,13 @@ export function useDashboard(id: string) {
     const ctrl = new AbortController();
     const ids = JSON.parse(runKey) as string[];
     const runFilter = JSON.parse(filtersKey) as DashboardFilters;
+    const force = forceNext.current;
+    forceNext.current = false;
     setPending(new Set(ids));
     setRunError(null);
     for (const widgetId of ids) {
       dashboardsApi
-        .run(id, runFilter, ctrl.signal, [widgetId])
+        .run(id, runFilter, ctrl.signal, [widgetId], force)
         .then((r) => {
           const answer = r.widgets.find((w) => w.id === widgetId);
           setRuns((cur) => {
@@ -92,7 +100,21 @@ export function useDashboard(id: string) {
         });
     }
     return () => ctrl.abort();
-  }, [id, version, filtersKey, runKey]);
+  }, [id, version, filtersKey, runKey, refreshTick]);
+
+  const refresh = useCallback(() => {
+    forceNext.current = true;
+    setRefreshTick((n) => n + 1);
+  }, []);
+
+  /** The oldest answer on screen: what "as of" says of the dashboard. */
+  const asOf = useMemo(() => {
+    let oldest: string | null = null;
+    for (const r of runs.values()) {
+      if (r.as_of && (oldest === null || Date.parse(r.as_of) < Date.parse(oldest))) oldest = r.as_of;
+    }
+    return oldest;
+  }, [runs]);
 
   const startEditing = useCallback(() => {
     if (dashboard) setDraft({ name: null, layout: dashboard.layout ?? [], reportNames: {} });
@@ -120,6 +142,8 @@ export function useDashboard(id: string) {
     runs,
     pending,
     runError,
+    asOf,
+    refresh,
     draft,
     setDraft,
     startEditing,

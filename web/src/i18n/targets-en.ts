@@ -5,6 +5,7 @@
  */
 const targetsEn = {
   'targets.title': 'Sales targets',
+  'targets.rateMissing': 'No exchange rate for {currency}: those amounts are left out of the {base} figures.',
   'targets.subtitle': 'Targets per rep and department, and how each is doing against them.',
   'targets.metric': 'Metric',
   'targets.periodType': 'Period',

@@ -3,6 +3,7 @@ import type { TargetsKey } from './targets-en';
 /** 销售目标界面（目标页与目标达成组件）的简体中文文字，键与 targets-en.ts 完全一致。 */
 const targetsZhCN: Record<TargetsKey, string> = {
   'targets.title': '销售目标',
+  'targets.rateMissing': '{currency} 缺少汇率：这些金额未计入以 {base} 计的数值。',
   'targets.subtitle': '为销售人员和部门设置目标，跟踪各自的达成情况。',
   'targets.metric': '考核指标',
   'targets.periodType': '周期',

@@ -40,6 +40,13 @@ describe('AttainmentList', () => {
     expect(li.querySelector('.ant-progress')).toBeNull();
     expect(barPercent(answer.rows[1])).toBe(100);
     expect(barPercent(answer.rows[0])).toBe(0);
+    expect(screen.queryByTestId('attainment-rate-missing')).toBeNull();
+  });
+
+  it('says which currencies had no rate (their amounts are left out of the sums)', () => {
+    const warned: Attainment = { ...answer, warnings: [{ code: 'exchange_rate_missing', currency: 'JPY', field: 'amount' }] };
+    renderWith(<AttainmentList data={warned} compact />, { lang: 'zh-CN' });
+    expect(screen.getByTestId('attainment-rate-missing').textContent).toContain('JPY 缺少汇率：这些金额未计入以 CNY 计的数值。');
   });
 
   it('writes counts as numbers, in Chinese, and can list reps only', () => {

@@ -9,7 +9,7 @@
  */
 import '../i18n/targets';
 import './targets.css';
-import { ApartmentOutlined, UserOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, UserOutlined, WarningOutlined } from '@ant-design/icons';
 import { Empty, Progress, Skeleton, Tag, Tooltip } from 'antd';
 import { useEffect, useState, type ReactNode } from 'react';
 import { ErrorResult } from '../components/Status';
@@ -48,59 +48,75 @@ export function AttainmentList({ data, compact = false, usersOnly = false, user 
   const { t } = useI18n();
   const rows = data.rows.filter((r) => (user ? r.kind === 'user' && r.id === user : !usersOnly || r.kind === 'user'));
   const value = (v: string | null | undefined) => formatValue(v, data.metric, data.currency);
-  if (!rows.length) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('targets.noRows')} />;
+  // Money in other currencies is converted at today's rates; one without a rate is left out.
+  const missing = (data.warnings ?? []).map((w) => t('targets.rateMissing', { currency: w.currency, base: data.currency ?? '' }));
+  const warned = missing.length ? (
+    <div className="ky-attainment-warning" role="note" data-testid="attainment-rate-missing">
+      <WarningOutlined /> {missing.join(' ')}
+    </div>
+  ) : null;
+  if (!rows.length)
+    return (
+      <>
+        {warned}
+        <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('targets.noRows')} />
+      </>
+    );
   return (
-    <ul className={`ky-attainment${compact ? ' is-compact' : ''}`} data-testid="attainment-list">
-      {rows.map((r) => {
-        const fill = barPercent(r);
-        return (
-          <li key={`${r.kind}:${r.id}`} className={`ky-attainment-row is-${r.kind}`} data-testid={`attainment-${r.kind}-${r.id}`}>
-            <div className="ky-attainment-head">
-              <span className="ky-attainment-name">
-                {r.kind === 'department' ? <ApartmentOutlined /> : <UserOutlined />} {r.name}
-              </span>
-              <span className="ky-attainment-figures ky-num">
-                <span data-testid="attainment-actual">{value(r.actual)}</span>
-                {' / '}
-                <span data-testid="attainment-target">{r.target === null ? t('targets.noTarget') : value(r.target)}</span>
-              </span>
-              {r.on_track === null ? null : r.on_track ? (
-                <Tag color="green" data-testid="attainment-on-track">
-                  {t('targets.onTrack')}
-                </Tag>
-              ) : (
-                <Tag color="orange" data-testid="attainment-behind">
-                  {t('targets.behind')}
-                </Tag>
-              )}
-            </div>
-            {fill !== null && (
-              <Progress
-                percent={fill}
-                size="small"
-                status={r.on_track === false ? 'exception' : compare(r.attainment_percent, '100') >= 0 ? 'success' : 'normal'}
-                format={() => `${r.attainment_percent}%`}
-                aria-label={`${r.name} ${r.attainment_percent}%`}
-              />
-            )}
-            {!compact && r.target !== null && (
-              <div className="ky-attainment-more">
-                <span>
-                  {t('targets.gap')}: <span className="ky-num">{value(r.gap)}</span>
+    <>
+      {warned}
+      <ul className={`ky-attainment${compact ? ' is-compact' : ''}`} data-testid="attainment-list">
+        {rows.map((r) => {
+          const fill = barPercent(r);
+          return (
+            <li key={`${r.kind}:${r.id}`} className={`ky-attainment-row is-${r.kind}`} data-testid={`attainment-${r.kind}-${r.id}`}>
+              <div className="ky-attainment-head">
+                <span className="ky-attainment-name">
+                  {r.kind === 'department' ? <ApartmentOutlined /> : <UserOutlined />} {r.name}
                 </span>
-                {r.projected !== null && (
-                  <Tooltip title={t('targets.elapsed', { percent: data.period.elapsed_percent })}>
-                    <span>
-                      {t('targets.projected')}: <span className="ky-num">{value(r.projected)}</span>
-                    </span>
-                  </Tooltip>
+                <span className="ky-attainment-figures ky-num">
+                  <span data-testid="attainment-actual">{value(r.actual)}</span>
+                  {' / '}
+                  <span data-testid="attainment-target">{r.target === null ? t('targets.noTarget') : value(r.target)}</span>
+                </span>
+                {r.on_track === null ? null : r.on_track ? (
+                  <Tag color="green" data-testid="attainment-on-track">
+                    {t('targets.onTrack')}
+                  </Tag>
+                ) : (
+                  <Tag color="orange" data-testid="attainment-behind">
+                    {t('targets.behind')}
+                  </Tag>
                 )}
               </div>
-            )}
-          </li>
-        );
-      })}
-    </ul>
+              {fill !== null && (
+                <Progress
+                  percent={fill}
+                  size="small"
+                  status={r.on_track === false ? 'exception' : compare(r.attainment_percent, '100') >= 0 ? 'success' : 'normal'}
+                  format={() => `${r.attainment_percent}%`}
+                  aria-label={`${r.name} ${r.attainment_percent}%`}
+                />
+              )}
+              {!compact && r.target !== null && (
+                <div className="ky-attainment-more">
+                  <span>
+                    {t('targets.gap')}: <span className="ky-num">{value(r.gap)}</span>
+                  </span>
+                  {r.projected !== null && (
+                    <Tooltip title={t('targets.elapsed', { percent: data.period.elapsed_percent })}>
+                      <span>
+                        {t('targets.projected')}: <span className="ky-num">{value(r.projected)}</span>
+                      </span>
+                    </Tooltip>
+                  )}
+                </div>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </>
   );
 }
 

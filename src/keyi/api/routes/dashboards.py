@@ -19,7 +19,7 @@ from keyi.api.exactjson import ExactJSONResponse, ExactNumbersRoute
 from keyi.api.params import uuid_param
 from keyi.api.routes.records import parse_version
 from keyi.api.traits import read_only
-from keyi.platform.analytics import dashboard_run, dashboards, home
+from keyi.platform.analytics import dashboard_run, dashboards, home, kept
 from keyi.platform.analytics.dashboards import (
     CHART_TYPES,
     COMPARES,
@@ -114,6 +114,11 @@ class DashboardRunBody(StrictBody):
         max_length=MAX_WIDGETS,
         description="Run these widgets only (ids; one not in the layout answers its 404). "
         "The web app runs each widget in its own request, so they run in parallel.",
+    )
+    refresh: StrictBool | None = Field(
+        default=None,
+        description="Compute every widget again instead of giving kept answers (as "
+        "`?refresh=true`).",
     )
 
 
@@ -215,16 +220,28 @@ def restore_dashboard(dashboard_id: str, request: Request) -> JSONResponse:
 @router.post("/{dashboard_id}/run", response_model=dict[str, Any])
 @read_only
 def run_dashboard(
-    dashboard_id: str, request: Request, body: DashboardRunBody | None = None
+    dashboard_id: str,
+    request: Request,
+    body: DashboardRunBody | None = None,
+    refresh: bool = Query(default=False, description="Compute again; no kept answers."),
 ) -> JSONResponse:
     """Every widget (or those named in `widgets`) for the reader, narrowed by the filters:
     `{widgets: [{id, kind, result?, chart?, sort? (a report widget's), error?: {status, code},
-    filters_ignored?}]}`. One widget's 403/404/422 is its own."""
+    filters_ignored?, as_of?, cached?}]}`. One widget's 403/404/422 is its own.
+
+    A report or KPI widget's answer is kept for the tenant's `dashboard_answer_minutes` per
+    report, filters and reader's access: within that time a reader with the same access gets it
+    as it was (`cached: true`), `as_of` saying when it was computed; writes to the records do
+    not change it. `refresh` computes again."""
     filters = None
     if body is not None and "filters" in body.model_fields_set and body.filters is not None:
         filters = body.filters.model_dump(exclude_unset=True)
     widgets = body.widgets if body is not None else None
+    refresh = refresh or bool(body is not None and body.refresh)
+    pending: list[kept.Pending] = []
     with request_context(request) as ctx:
-        return ExactJSONResponse(
-            dashboard_run.run_dashboard(ctx, uuid_param(dashboard_id), filters, widgets)
+        found = dashboard_run.run_dashboard(
+            ctx, uuid_param(dashboard_id), filters, widgets, refresh=refresh, keeping=pending
         )
+    kept.keep_after(ctx, pending)
+    return ExactJSONResponse(found)

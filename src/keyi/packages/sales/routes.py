@@ -43,12 +43,23 @@ class AttainmentPeriod(BaseModel):
     elapsed_percent: str = Field(description="Days elapsed, today included, in the tenant's zone.")
 
 
+class AttainmentWarning(BaseModel):
+    code: Literal["exchange_rate_missing"]
+    currency: str = Field(description="A currency without an exchange rate today.")
+    field: str = Field(description="The money field whose amounts in it were left out.")
+
+
 class Attainment(BaseModel):
     metric: MetricName
     period_type: Literal["month", "quarter", "year"]
     currency: str | None = Field(description="The amounts' currency (money metrics only).")
     period: AttainmentPeriod
     rows: list[AttainmentRow] = Field(description="Departments in tree order, then reps.")
+    warnings: list[AttainmentWarning] = Field(
+        default_factory=list,
+        description="Money metrics are summed in the tenant's currency at today's rates (as "
+        "reports); amounts in a currency without a rate are left out and listed here.",
+    )
 
 
 @router.get("/attainment")

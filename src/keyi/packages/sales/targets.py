@@ -38,9 +38,10 @@ from keyi.packages.sales.periods import (
 )
 from keyi.packages.sales.target_rules import OBJECT, metric_available, option_label
 from keyi.platform.access.model import Operation, Scope
+from keyi.platform.analytics import money
 from keyi.platform.analytics.spec import ReportSpec, require_readable
 from keyi.platform.errors import FieldError, Forbidden, ValidationFailed
-from keyi.platform.query.aggregate import MAX_GROUPS, AggregateSpec, run_aggregate
+from keyi.platform.query.aggregate import MAX_GROUPS, AggregateSpec, Conversion, run_aggregate
 from keyi.platform.query.dates import fiscal_start_month
 
 if TYPE_CHECKING:
@@ -195,7 +196,8 @@ def attainment(
         if u.id in reachable and (root is None or (u.path or "").startswith(root.path))
     }
     user_targets, department_targets = _targets(ctx, metric, period)
-    actuals = _actuals(ctx, source, period)
+    warnings: list[Json] = []
+    actuals = _actuals(ctx, source, period, warnings)
     today = ctx.today()
     fmt = _money if source.money else _count
 
@@ -253,6 +255,7 @@ def attainment(
             "elapsed_percent": str(period.elapsed_percent(today)),
         },
         "rows": rows,
+        "warnings": warnings,
     }
 
 
@@ -347,8 +350,13 @@ def _targets(
     return by_user, by_department
 
 
-def _actuals(ctx: Context, source: Metric, period: Period) -> dict[str, Decimal]:
-    """The metric per owner over the records the reader may see."""
+def _actuals(
+    ctx: Context, source: Metric, period: Period, warnings: list[Json]
+) -> dict[str, Decimal]:
+    """The metric per owner over the records the reader may see. Money is summed in the
+    tenant's currency at today's rates, as reports sum it (keyi.platform.analytics.money): deals
+    in dollars and in yuan are not added as if they were one currency. Amounts in a currency
+    without a rate are left out, and ``warnings`` names those currencies."""
     spec = ReportSpec(
         object=source.object,
         filter={"and": source.conditions(period, ctx.time_zone)},
@@ -357,7 +365,10 @@ def _actuals(ctx: Context, source: Metric, period: Period) -> dict[str, Decimal]
     )
     name = "sum_" + str(source.field) if source.op == "sum" else "count"
     found: dict[str, Decimal] = {}
-    for group in _run(ctx, spec):
+    conversion = money.conversion(ctx) if source.money else None
+    result = _run_answer(ctx, spec, conversion)
+    warnings.extend(result.get("warnings", []))
+    for group in result["groups"]:
         owner, value = group["key"]["owner_id"], group["values"][name]
         if owner and value is not None:
             found[str(owner)] = Decimal(str(value))
@@ -365,10 +376,16 @@ def _actuals(ctx: Context, source: Metric, period: Period) -> dict[str, Decimal]
 
 
 def _run(ctx: Context, spec: ReportSpec) -> list[Json]:
-    """The groups of `spec` as the reader sees them; 403 when it reads a field or object
-    closed to the reader (a number silently missing a part would mislead)."""
+    """The groups of `spec` as the reader sees them (see :func:`_run_answer`)."""
+    groups: list[Json] = _run_answer(ctx, spec, None)["groups"]
+    return groups
+
+
+def _run_answer(ctx: Context, spec: ReportSpec, conversion: Conversion | None) -> Json:
+    """The aggregate answer of `spec` as the reader sees it; 403 when it reads a field or
+    object closed to the reader (a number silently missing a part would mislead)."""
     require_readable(ctx, spec)
-    result = run_aggregate(
+    answer: Json = run_aggregate(
         ctx,
         spec.object,
         AggregateSpec(
@@ -376,10 +393,10 @@ def _run(ctx: Context, spec: ReportSpec) -> list[Json]:
             group_by=spec.group_by,
             aggregates=spec.aggregates,
             limit=MAX_GROUPS,
+            conversion=conversion,
         ),
     )
-    groups: list[Json] = result["groups"]
-    return groups
+    return answer
 
 
 # ---------------------------------------------------------------- rolling up

@@ -9,7 +9,8 @@ one learns a number their access would not show them. A recipient who cannot rea
 A condition compares one value of the report (a value name of its aggregates: ``count``,
 ``sum_amount``) either with a threshold — over the grand total, or over every group with
 ``scope: any_group`` — or with the same recipient's value ``period_days`` ago (a ``drop`` or
-``rise`` of at least ``percent``), from the samples each evaluation stores. An alert that holds
+``rise`` of at least ``percent``), from the samples each evaluation stores (every evaluation of
+either kind stores the recipient's grand total, which the alert's screen lists). An alert that holds
 at a scheduled run notifies once for that run (a dedupe key per alert, recipient and run).
 """
 
@@ -20,6 +21,8 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from keyi.platform.analytics import folders, scheduled
 from keyi.platform.analytics.readers import as_user, expand_recipients
@@ -257,17 +260,7 @@ def _holds(
         if not store:
             now += timedelta(microseconds=1)  # compare with what is stored, write nothing
         else:
-            ctx.conn.execute(
-                sa.insert(samples).values(
-                    alert_id=row.id, user_id=user_id, taken_at=now, value=current
-                )
-            )
-            ctx.conn.execute(
-                sa.delete(samples).where(
-                    samples.c.alert_id == row.id,
-                    samples.c.taken_at < now - timedelta(days=SAMPLE_DAYS),
-                )
-            )
+            _store_sample(ctx, row, user_id, current, now)
         before = ctx.conn.execute(
             sa.select(samples.c.value)
             .where(
@@ -287,6 +280,11 @@ def _holds(
         return holds, current
     compare = OPS[condition["op"]]
     threshold = Decimal(condition["threshold"])
+    if store:
+        # The grand total at each evaluation, as a change alert keeps it: the alert's screen
+        # shows how the number moved against the threshold (also for `any_group`, whose
+        # groups come and go).
+        _store_sample(ctx, row, user_id, _number(result["totals"].get(name)), ctx.now())
     if condition.get("scope") == "any_group":
         matching = [
             g
@@ -299,6 +297,26 @@ def _holds(
         return bool(matching), shown
     value = _number(result["totals"].get(name))
     return value is not None and compare(value, threshold), value
+
+
+def _store_sample(ctx: Context, row: Any, user_id: str, value: Any, now: Any) -> None:
+    """The value the recipient's view gave at this evaluation; samples older than SAMPLE_DAYS
+    go."""
+    insert = pg_insert if ctx.conn.dialect.name == "postgresql" else sqlite_insert
+    stmt: Any = insert(samples).values(alert_id=row.id, user_id=user_id, taken_at=now, value=value)
+    # The same evaluation run twice at one time (a retried round) keeps one sample.
+    ctx.conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[samples.c.alert_id, samples.c.user_id, samples.c.taken_at],
+            set_={"value": value},
+        )
+    )
+    ctx.conn.execute(
+        sa.delete(samples).where(
+            samples.c.alert_id == row.id,
+            samples.c.taken_at < now - timedelta(days=SAMPLE_DAYS),
+        )
+    )
 
 
 def _tell(ctx: Context, row: Any, report: Any, user_id: str, shown: Any, run_key: str) -> None:

@@ -1,4 +1,5 @@
-"""The tenant's analytics settings: the month its fiscal year starts in.
+"""The tenant's analytics settings: the month its fiscal year starts in, and how long a
+dashboard widget's answer is kept (keyi.platform.analytics.kept).
 
 Fiscal relative dates (`this_fiscal_quarter`) and fiscal buckets read it from the tenant's
 settings (keyi.platform.query.dates), so it is stored there, next to the currency and time zone,
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from keyi.platform.analytics import kept
 from keyi.platform.errors import FieldError, Forbidden, ValidationFailed
 from keyi.platform.metadata import store
 from keyi.platform.query.dates import fiscal_start_month
@@ -25,8 +27,40 @@ FISCAL_START = "fiscal_year_start_month"
 
 
 def analytics_settings(ctx: Context) -> dict[str, Any]:
-    """What every reader may know: reports and dashboards label fiscal periods with it."""
-    return {FISCAL_START: fiscal_start_month(ctx.settings)}
+    """What every reader may know: reports and dashboards label fiscal periods with it, and
+    dashboards say how old a kept answer may be."""
+    return {FISCAL_START: fiscal_start_month(ctx.settings), kept.MINUTES_SETTING: kept.minutes(ctx)}
+
+
+def set_answer_minutes(ctx: Context, minutes: int) -> dict[str, Any]:
+    """Administrators only; audited. 0 keeps no answer (every view runs every widget). The
+    time is read when an answer is looked up, so it applies to answers already kept too."""
+    if not ctx.policy.can_manage_metadata():
+        raise Forbidden()
+    if (
+        not isinstance(minutes, int)
+        or isinstance(minutes, bool)
+        or not 0 <= minutes <= kept.MAX_MINUTES
+    ):
+        raise ValidationFailed([FieldError(kept.MINUTES_SETTING, "invalid_choice")])
+    settings = dict(
+        ctx.conn.execute(
+            sa.select(meta_state_table.c.settings).where(meta_state_table.c.id == 1)
+        ).scalar_one()
+        or {}
+    )
+    previous = kept.minutes(ctx)
+    if settings.get(kept.MINUTES_SETTING) != minutes:
+        settings[kept.MINUTES_SETTING] = minutes
+        ctx.conn.execute(
+            sa.update(meta_state_table).where(meta_state_table.c.id == 1).values(settings=settings)
+        )
+        # Settings travel with the compiled schema: other processes read them on its next
+        # revision, so the version is bumped as for the fiscal month.
+        store.bump_version(ctx.conn)
+        ctx.refresh_schema(dataclasses.replace(ctx.schema, settings=settings, memo={}))
+        ctx.audit("analytics.settings", dashboard_answer_minutes=minutes, previous=previous)
+    return analytics_settings(ctx)
 
 
 def set_fiscal_year_start_month(ctx: Context, month: int) -> dict[str, Any]:

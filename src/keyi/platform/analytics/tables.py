@@ -1,5 +1,5 @@
 """The analytics tables of a tenant: report folders, reports, dashboards, home dashboards,
-alert rules with their samples, and scheduled report emails.
+alert rules with their samples, scheduled report emails, and kept dashboard widget answers.
 
 Definitions are JSON checked by the platform (keyi.platform.analytics.spec), as list views
 are: a report is metadata a user edits at runtime, not a schema change.
@@ -13,6 +13,7 @@ from keyi.platform.schema import system_metadata
 
 __all__ = [
     "alert_sample_table",
+    "dashboard_answer_table",
     "dashboard_home_table",
     "dashboard_table",
     "report_alert_table",
@@ -141,4 +142,28 @@ report_subscription_table = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Index("ix_keyi_report_subscription_due", "active", "next_run_at"),
+)
+
+# Kept dashboard widget answers (keyi.platform.analytics.kept): one row per hash of what the
+# answer depends on (report definition and version, widget, effective filters, the reader's
+# access keys and field grants, locale, currency and time settings, the day). The answer is
+# exact JSON text (keyi.platform.jsoncodec) so a kept answer has the digits of a fresh one.
+# reader_id, filters and locale say how to compute it again (the scheduler's refresh, as that
+# reader); read_at is when a reader was last given it ("opened in the last day").
+dashboard_answer_table = sa.Table(
+    "keyi_dashboard_answer",
+    system_metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("dashboard_id", _UUID, nullable=False),
+    sa.Column("widget_id", sa.String(64), nullable=False),
+    sa.Column("report_id", _UUID, nullable=True),
+    sa.Column("reader_id", _UUID, nullable=False),
+    sa.Column("filters", sa.JSON, nullable=False),
+    sa.Column("locale", sa.String(16), nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("computed_at", sa.DateTime, nullable=False),
+    sa.Column("duration_ms", sa.Integer, nullable=False),
+    sa.Column("read_at", sa.DateTime, nullable=False),
+    sa.Index("ix_keyi_dashboard_answer_read", "read_at"),
+    sa.Index("ix_keyi_dashboard_answer_dashboard", "dashboard_id"),
 )

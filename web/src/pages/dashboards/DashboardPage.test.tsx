@@ -1,7 +1,7 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Route, Routes } from 'react-router-dom';
-import type { Dashboard } from '../../dashboards/api';
+import type { Dashboard, DashboardRun, KpiResult } from '../../dashboards/api';
 import { attainmentAnswer, dashboard, DASHBOARD_ID, DASHBOARD_OBJECTS, REPORT_ID, runAnswer } from '../../dashboards/fixtures';
 import { stubApi, type Sent } from '../../test/fetch';
 import { renderWith } from '../../test/render';
@@ -25,7 +25,7 @@ afterEach(() => {
 const path = (s: Sent) => s.url.split('?')[0];
 
 /** A dashboards server: the dashboard (its version bumps on save), its run, the reports, targets. */
-function server(opts: { stored?: Dashboard; patchStatus?: () => number } = {}) {
+function server(opts: { stored?: Dashboard; patchStatus?: () => number; answer?: () => DashboardRun } = {}) {
   let stored = opts.stored ?? dashboard();
   const sent = stubApi(
     (s) => {
@@ -38,7 +38,7 @@ function server(opts: { stored?: Dashboard; patchStatus?: () => number } = {}) {
       }
       if (p === `/api/v1/dashboards/${DASHBOARD_ID}/run`) {
         const named = s.body.widgets as string[] | undefined;
-        const answer = runAnswer();
+        const answer = (opts.answer ?? runAnswer)();
         return named ? { ...answer, widgets: answer.widgets.filter((w) => named.includes(w.id)) } : answer;
       }
       if (p === '/api/v1/analytics/settings') return { fiscal_year_start_month: 2 };
@@ -94,6 +94,36 @@ async function pick(testId: string, option: string) {
 }
 
 describe('DashboardPage', () => {
+  it('says how old kept answers are, refreshes them on demand, and warns of amounts without a rate', async () => {
+    const kept = (): DashboardRun => {
+      const answer = runAnswer();
+      for (const w of answer.widgets) {
+        w.as_of = w.id === 'won' ? '2026-05-15T01:12:00.000Z' : '2026-05-15T01:20:00.000Z';
+        w.cached = true;
+      }
+      const won = answer.widgets.find((w) => w.id === 'won')!;
+      won.result = { ...(won.result as KpiResult), currency: 'CNY', warnings: [{ code: 'exchange_rate_missing', currency: 'USD', field: 'amount' }] };
+      return answer;
+    };
+    const { runs } = server({ answer: kept });
+    renderPage();
+    const asOf = await screen.findByTestId('dashboard-as-of');
+    // The oldest answer on screen, in the tenant's time zone (Shanghai here).
+    await waitFor(() => expect(asOf.textContent).toBe('As of May 15, 2026, 09:12'));
+    const won = screen.getByTestId('widget-won');
+    const warning = within(won).getByTestId('widget-rate-missing');
+    expect(warning.getAttribute('aria-label')).toBe('No exchange rate for USD (amount): those amounts are left out of the CNY values');
+    expect(within(screen.getByTestId('widget-pipe')).queryByTestId('widget-rate-missing')).toBeNull();
+    await waitFor(() => expect(runs().length).toBe(RUN_WIDGETS.length));
+    expect(runs().every((s) => s.body.refresh === undefined)).toBe(true);
+
+    fireEvent.click(screen.getByTestId('dashboard-refresh'));
+    await waitFor(() => expect(runs().length).toBe(2 * RUN_WIDGETS.length));
+    const again = runs().slice(RUN_WIDGETS.length);
+    expect(again.map((s) => s.body.widgets)).toEqual(RUN_WIDGETS.map((id) => [id]));
+    expect(again.every((s) => s.body.refresh === true)).toBe(true);
+  });
+
   it('shows every widget with its own result: a table, a KPI with target and trend, a closed report, target attainment', async () => {
     const { sent, runs, rounds } = server();
     renderPage();
