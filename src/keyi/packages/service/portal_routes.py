@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from keyi.api.context import CSRF_HEADER, SAFE_METHODS, bearer_token, locale_of, services
 from keyi.api.ratelimit import client_address
@@ -38,6 +38,7 @@ from keyi.platform.errors import (
     Unauthenticated,
     ValidationFailed,
 )
+from keyi.platform.fieldtypes import datetime_json
 from keyi.platform.hooks import installed_packages
 from keyi.platform.jobs.queue import enqueue
 from keyi.platform.permissions import Actor
@@ -65,6 +66,10 @@ ERROR = {
 
 
 # ---------------------------------------------------------------- shapes
+# Moments as the records API writes them: UTC, milliseconds, "Z".
+Instant = Annotated[datetime, PlainSerializer(datetime_json, return_type=str)]
+
+
 class TenantRef(BaseModel):
     name: str
     display_name: str
@@ -96,7 +101,7 @@ class Session(BaseModel):
         description="For API clients (Authorization: Bearer); browsers use the cookie."
     )
     csrf_token: str
-    expires_at: datetime
+    expires_at: Instant
     me: Me
 
 
@@ -152,9 +157,9 @@ class Case(BaseModel):
     priority_label: str | None
     type: str | None
     type_label: str | None
-    created_at: datetime
-    updated_at: datetime
-    last_message_at: datetime | None
+    created_at: Instant
+    updated_at: Instant
+    last_message_at: Instant | None
     contact_name: str | None
     waiting_on_you: bool
 
@@ -162,8 +167,8 @@ class Case(BaseModel):
 class CaseDetail(Case):
     description: str | None
     resolution: str | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
+    resolved_at: Instant | None
+    closed_at: Instant | None
     can_reply: bool
     survey_url: str | None
 
@@ -190,7 +195,7 @@ class Message(BaseModel):
     body_html: str | None
     from_customer: bool
     author: str
-    created_at: datetime
+    created_at: Instant
 
 
 class MessageList(BaseModel):
@@ -208,7 +213,7 @@ class ArticleSummary(BaseModel):
     title: str
     summary: str | None
     category: Ref | None
-    updated_at: datetime
+    updated_at: Instant
 
 
 class Article(ArticleSummary):
