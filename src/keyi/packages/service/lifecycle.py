@@ -72,7 +72,7 @@ PORTAL_QUEUE = "service.portal_queue"
 
 
 # ------------------------------------------------------------------ settings
-def service_settings(ctx: Context) -> dict[str, int]:
+def service_settings(ctx: Context) -> dict[str, Any]:
     """The tenant's settings (every signed-in user may read them: the case page says why a
     reopen is refused)."""
     found: dict[str, Any] = {
@@ -94,7 +94,7 @@ def portal_queue(ctx: Context) -> str | None:
     return None if found is None else str(found)
 
 
-def set_service_settings(ctx: Context, values: dict[str, Any]) -> dict[str, int]:
+def set_service_settings(ctx: Context, values: dict[str, Any]) -> dict[str, Any]:
     """Administrators only; stored with the tenant's settings (like the analytics settings)
     and the metadata version bumped, so every process reads them on its next request."""
     if not ctx.policy.can_manage_metadata():

@@ -70,84 +70,84 @@ ERROR = {
 Instant = Annotated[datetime, PlainSerializer(datetime_json, return_type=str)]
 
 
-class TenantRef(BaseModel):
+class PortalTenant(BaseModel):
     name: str
     display_name: str
 
 
-class Ref(BaseModel):
+class PortalRef(BaseModel):
     id: str
     name: str
 
 
-class Info(BaseModel):
-    tenant: TenantRef
+class PortalInfo(BaseModel):
+    tenant: PortalTenant
     locales: list[str]
 
 
-class Me(BaseModel):
+class PortalMe(BaseModel):
     id: str
     name: str
     email: str
     locale: Literal["zh-CN", "en"]
     company_access: bool
-    contact: Ref
-    account: Ref | None
-    tenant: TenantRef
+    contact: PortalRef
+    account: PortalRef | None
+    tenant: PortalTenant
 
 
-class Session(BaseModel):
+class PortalSignIn(BaseModel):
     token: str = Field(
         description="For API clients (Authorization: Bearer); browsers use the cookie."
     )
     csrf_token: str
     expires_at: Instant
-    me: Me
+    me: PortalMe
 
 
-class Credentials(BaseModel):
+class PortalCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
-class LinkRequest(BaseModel):
+class PortalLinkRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
 
 
-class TokenBody(BaseModel):
+class PortalTokenBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
-class AcceptBody(TokenBody):
+class PortalAcceptBody(PortalTokenBody):
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
-class Invitation(BaseModel):
+class PortalInvitation(BaseModel):
     email: str
     name: str
     company: str | None
 
 
-class MePatch(BaseModel):
+class PortalMePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     locale: Literal["zh-CN", "en"] | None = None
 
 
-class PasswordChange(BaseModel):
+class PortalPasswordChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     current_password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
     new_password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 
-class Case(BaseModel):
+class PortalCase(BaseModel):
     id: str
     case_no: str | None
     subject: str
@@ -164,7 +164,7 @@ class Case(BaseModel):
     waiting_on_you: bool
 
 
-class CaseDetail(Case):
+class PortalCaseDetail(PortalCase):
     description: str | None
     resolution: str | None
     resolved_at: Instant | None
@@ -173,12 +173,12 @@ class CaseDetail(Case):
     survey_url: str | None
 
 
-class CaseList(BaseModel):
-    records: list[Case]
+class PortalCaseList(BaseModel):
+    records: list[PortalCase]
     next_cursor: str | None
 
 
-class NewCase(BaseModel):
+class PortalNewCase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -189,7 +189,7 @@ class NewCase(BaseModel):
     priority: Literal["low", "medium", "high"] = "medium"
 
 
-class Message(BaseModel):
+class PortalMessage(BaseModel):
     id: str
     body: str
     body_html: str | None
@@ -198,41 +198,41 @@ class Message(BaseModel):
     created_at: Instant
 
 
-class MessageList(BaseModel):
-    records: list[Message]
+class PortalMessageList(BaseModel):
+    records: list[PortalMessage]
 
 
-class NewMessage(BaseModel):
+class PortalNewMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 
 
-class ArticleSummary(BaseModel):
+class PortalArticleSummary(BaseModel):
     id: str
     title: str
     summary: str | None
-    category: Ref | None
+    category: PortalRef | None
     updated_at: Instant
 
 
-class Article(ArticleSummary):
+class PortalArticle(PortalArticleSummary):
     body_html: str
 
 
-class ArticleList(BaseModel):
-    records: list[ArticleSummary]
+class PortalArticleList(BaseModel):
+    records: list[PortalArticleSummary]
     next_cursor: str | None
 
 
-class Category(BaseModel):
+class PortalCategory(BaseModel):
     id: str
     name: str
     parent: str | None
 
 
-class CategoryList(BaseModel):
-    records: list[Category]
+class PortalCategoryList(BaseModel):
+    records: list[PortalCategory]
 
 
 # ---------------------------------------------------------------- plumbing
@@ -314,22 +314,22 @@ def _limit(
     limiter.check(subject, kind=kind, limit=limit, window=window)
 
 
-def _me(ctx: Context, me: PortalPerson) -> Me:
-    return Me(
+def _me(ctx: Context, me: PortalPerson) -> PortalMe:
+    return PortalMe(
         id=me.id,
         name=me.name,
         email=me.email,
         locale="en" if me.locale == "en" else "zh-CN",
         company_access=me.company_access,
-        contact=Ref(id=me.contact_id, name=me.contact_name),
-        account=Ref(id=me.account_id, name=me.account_name or "") if me.account_id else None,
-        tenant=TenantRef(name=ctx.tenant.name, display_name=ctx.tenant.label),
+        contact=PortalRef(id=me.contact_id, name=me.contact_name),
+        account=PortalRef(id=me.account_id, name=me.account_name or "") if me.account_id else None,
+        tenant=PortalTenant(name=ctx.tenant.name, display_name=ctx.tenant.label),
     )
 
 
 def _start_session(
     request: Request, response: Response, ctx: Context, principal_id: str, method: str
-) -> Session:
+) -> PortalSignIn:
     """A new session for a portal user who proved who they are: stamps ``last_login_at``,
     audits ``portal.login`` and sets the cookies."""
     me = person(ctx, principal_id)
@@ -345,7 +345,7 @@ def _start_session(
     ctx.audit("portal.login", object_name=OBJECT, record_id=principal_id, method=method)
     session = auth_for(ctx).new_session(principal_id)
     _set_cookies(request, response, ctx.tenant, session)
-    return Session(
+    return PortalSignIn(
         token=session.token,
         csrf_token=session.csrf_token,
         expires_at=session.expires_at,
@@ -388,18 +388,21 @@ def _clear_cookies(request: Request, response: Response, tenant_name: str) -> No
 
 # ---------------------------------------------------------------- sign-in
 @router.get("/info", responses={404: ERROR}, **PUBLIC)
-def info(request: Request, tenant: str) -> Info:
+def info(request: Request, tenant: str) -> PortalInfo:
     """The company behind a portal address, for the sign-in page (public). 404 for an unknown
     company or one without the service package."""
     _limit(request, "portal.info", limit=120, window=60)
     with _public(request, tenant, write=False) as ctx:
-        return Info(
-            tenant=TenantRef(name=ctx.tenant.name, display_name=ctx.tenant.label), locales=LOCALES
+        return PortalInfo(
+            tenant=PortalTenant(name=ctx.tenant.name, display_name=ctx.tenant.label),
+            locales=LOCALES,
         )
 
 
 @router.post("/login", responses={401: ERROR, 429: ERROR}, **PUBLIC)
-def login(request: Request, response: Response, tenant: str, body: Credentials) -> Session:
+def login(
+    request: Request, response: Response, tenant: str, body: PortalCredentials
+) -> PortalSignIn:
     """Sign in with email and password. 401 ``bad_credentials`` for a wrong password, an
     unknown email, or a user invited (no password yet) or disabled; 429 ``locked`` after five
     wrong passwords in a row (for 15 minutes, even with the right one)."""
@@ -420,7 +423,7 @@ def login(request: Request, response: Response, tenant: str, body: Credentials) 
 
 
 @router.post("/login-link", status_code=202, responses={429: ERROR}, **PUBLIC)
-def login_link(request: Request, tenant: str, body: LinkRequest) -> dict[str, Any]:
+def login_link(request: Request, tenant: str, body: PortalLinkRequest) -> dict[str, Any]:
     """Mail a one-time sign-in link (valid 15 minutes) to an active portal user. Always 202
     with ``{}``: the answer never says whether the address is known."""
     _limit(request, "portal.link")
@@ -447,7 +450,9 @@ def login_link(request: Request, tenant: str, body: LinkRequest) -> dict[str, An
 
 
 @router.post("/login-link/redeem", responses={404: ERROR, 410: ERROR}, **PUBLIC)
-def redeem_link(request: Request, response: Response, tenant: str, body: TokenBody) -> Session:
+def redeem_link(
+    request: Request, response: Response, tenant: str, body: PortalTokenBody
+) -> PortalSignIn:
     """Sign in with a mailed link, once. 404 ``link_invalid``; 410 ``link_used`` /
     ``link_expired``."""
     _limit(request, "portal.redeem")
@@ -459,7 +464,7 @@ def redeem_link(request: Request, response: Response, tenant: str, body: TokenBo
 
 
 @router.get("/invitations/{token}", responses={404: ERROR, 410: ERROR}, **PUBLIC)
-def invitation(request: Request, tenant: str, token: str) -> Invitation:
+def invitation(request: Request, tenant: str, token: str) -> PortalInvitation:
     """Who an invitation is for (before setting a password). 404 ``link_invalid``; 410
     ``link_used`` / ``link_expired``."""
     _limit(request, "portal.redeem")
@@ -468,13 +473,13 @@ def invitation(request: Request, tenant: str, token: str) -> Invitation:
         me = person(ctx, principal_id)
         if me is None or portal_users.status_of(ctx, principal_id) == "disabled":
             raise NotFound("link_invalid")
-        return Invitation(email=me.email, name=me.name, company=me.account_name)
+        return PortalInvitation(email=me.email, name=me.name, company=me.account_name)
 
 
 @router.post("/invitations/accept", responses={404: ERROR, 410: ERROR, 422: ERROR}, **PUBLIC)
 def accept_invitation(
-    request: Request, response: Response, tenant: str, body: AcceptBody
-) -> Session:
+    request: Request, response: Response, tenant: str, body: PortalAcceptBody
+) -> PortalSignIn:
     """Set the password of an invitation (the password policy applies: 422 on ``password``)
     and sign in; the user becomes active and the link is used up."""
     _limit(request, "portal.redeem")
@@ -505,13 +510,13 @@ def logout(request: Request, tenant: str) -> Response:
 
 # ---------------------------------------------------------------- me
 @router.get("/me", responses={401: ERROR})
-def get_me(request: Request, tenant: str) -> Me:
+def get_me(request: Request, tenant: str) -> PortalMe:
     with _signed_in(request, tenant) as caller:
         return _me(caller.ctx, caller.me)
 
 
 @router.patch("/me", responses={401: ERROR})
-def patch_me(request: Request, tenant: str, body: MePatch) -> Me:
+def patch_me(request: Request, tenant: str, body: PortalMePatch) -> PortalMe:
     """Change the portal language (labels and mails follow it)."""
     with _signed_in(request, tenant, write=True) as caller:
         if body.locale is not None and body.locale != caller.me.locale:
@@ -522,7 +527,7 @@ def patch_me(request: Request, tenant: str, body: MePatch) -> Me:
 
 
 @router.post("/me/password", status_code=204, responses={401: ERROR, 422: ERROR})
-def change_password(request: Request, tenant: str, body: PasswordChange) -> Response:
+def change_password(request: Request, tenant: str, body: PortalPasswordChange) -> Response:
     """Change the password (the current one is asked; 422 ``bad_credentials`` on
     ``current_password`` otherwise); every other session of the user ends."""
     with _signed_in(request, tenant, write=True) as caller:
@@ -552,18 +557,18 @@ def list_cases(
     q: str = Query("", max_length=200),
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(20, ge=1, le=100),
-) -> CaseList:
+) -> PortalCaseList:
     """My cases (or my company's, with company access: 403 ``company_access_required``
     otherwise), newest activity first."""
     with _signed_in(request, tenant) as caller:
         found = portal_data.list_cases(
             caller.ctx, caller.me, scope=scope, status=status, q=q, cursor=cursor, limit=limit
         )
-        return CaseList.model_validate(found)
+        return PortalCaseList.model_validate(found)
 
 
 @router.post("/cases", status_code=201, responses={401: ERROR, 422: ERROR})
-def create_case(request: Request, tenant: str, body: NewCase) -> CaseDetail:
+def create_case(request: Request, tenant: str, body: PortalNewCase) -> PortalCaseDetail:
     """Open a case (channel portal, for me and my company); the SLA and the portal queue's
     assignment apply as to any case."""
     with _signed_in(request, tenant, write=True) as caller:
@@ -576,32 +581,36 @@ def create_case(request: Request, tenant: str, body: NewCase) -> CaseDetail:
             case_type=body.type,
             priority=body.priority,
         )
-        return CaseDetail.model_validate(found)
+        return PortalCaseDetail.model_validate(found)
 
 
 @router.get("/cases/{case_id}", responses={401: ERROR, 404: ERROR})
-def get_case(request: Request, tenant: str, case_id: str) -> CaseDetail:
+def get_case(request: Request, tenant: str, case_id: str) -> PortalCaseDetail:
     with _signed_in(request, tenant) as caller:
-        return CaseDetail.model_validate(portal_data.case_detail(caller.ctx, caller.me, case_id))
+        return PortalCaseDetail.model_validate(
+            portal_data.case_detail(caller.ctx, caller.me, case_id)
+        )
 
 
 @router.get("/cases/{case_id}/messages", responses={401: ERROR, 404: ERROR})
-def case_messages(request: Request, tenant: str, case_id: str) -> MessageList:
+def case_messages(request: Request, tenant: str, case_id: str) -> PortalMessageList:
     """The conversation as the customer sees it: public messages only, oldest first."""
     with _signed_in(request, tenant) as caller:
         found = portal_data.messages(caller.ctx, caller.me, case_id)
-        return MessageList.model_validate({"records": found})
+        return PortalMessageList.model_validate({"records": found})
 
 
 @router.post(
     "/cases/{case_id}/messages", status_code=201, responses={401: ERROR, 404: ERROR, 409: ERROR}
 )
-def reply(request: Request, tenant: str, case_id: str, body: NewMessage) -> Message:
+def reply(request: Request, tenant: str, case_id: str, body: PortalNewMessage) -> PortalMessage:
     """Reply on a case: wakes a case waiting on me, reopens a resolved one within the reopen
     window; 409 ``case_closed`` when it can no longer take a reply."""
     with _signed_in(request, tenant, write=True) as caller:
         _limit(request, "portal.write", key=caller.me.id, limit=WRITES_PER_MINUTE, window=60)
-        return Message.model_validate(portal_data.reply(caller.ctx, caller.me, case_id, body.body))
+        return PortalMessage.model_validate(
+            portal_data.reply(caller.ctx, caller.me, case_id, body.body)
+        )
 
 
 # ---------------------------------------------------------------- help
@@ -613,23 +622,23 @@ def list_articles(
     category: str | None = Query(None, max_length=36),
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(20, ge=1, le=100),
-) -> ArticleList:
+) -> PortalArticleList:
     """Public published articles: best match first for ``q``, else newest first."""
     with _signed_in(request, tenant) as caller:
         found = portal_data.list_articles(
             caller.ctx, q=q, category=category, cursor=cursor, limit=limit
         )
-        return ArticleList.model_validate(found)
+        return PortalArticleList.model_validate(found)
 
 
 @router.get("/articles/{article_id}", responses={401: ERROR, 404: ERROR})
-def get_article(request: Request, tenant: str, article_id: str) -> Article:
+def get_article(request: Request, tenant: str, article_id: str) -> PortalArticle:
     with _signed_in(request, tenant) as caller:
-        return Article.model_validate(portal_data.get_article(caller.ctx, article_id))
+        return PortalArticle.model_validate(portal_data.get_article(caller.ctx, article_id))
 
 
 @router.get("/categories", responses={401: ERROR})
-def list_categories(request: Request, tenant: str) -> CategoryList:
+def list_categories(request: Request, tenant: str) -> PortalCategoryList:
     """Categories holding public articles (and those above them)."""
     with _signed_in(request, tenant) as caller:
-        return CategoryList.model_validate({"records": portal_data.categories(caller.ctx)})
+        return PortalCategoryList.model_validate({"records": portal_data.categories(caller.ctx)})

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from keyi.platform.context import Context
 from keyi.platform.errors import Conflict
-from keyi.platform.hooks import AfterWriteEvent, WriteEvent, registry
+from keyi.platform.hooks import AfterWriteEvent, UpgradeEvent, WriteEvent, registry
 from keyi.platform.i18n import MESSAGES
 from keyi.platform.jobs.queue import ClaimedJob, enqueue
 from keyi.platform.jobs.registry import job_handler
@@ -204,6 +204,21 @@ def contact_name_follows(ctx: Context, event: AfterWriteEvent) -> None:
         RecordsService(ctx.as_system()).update(
             OBJECT, str(found), {"name": event.new.get("name")}, trusted_fields=frozenset({"name"})
         )
+
+
+@hooks.after_install
+def index_on_install(ctx: Context) -> None:
+    from keyi.packages.service.portal_data import ensure_list_index
+
+    ensure_list_index(ctx)
+
+
+@hooks.after_upgrade
+def index_on_upgrade(ctx: Context, event: UpgradeEvent) -> str | None:
+    """Tenants from before the portal get the index of its case list."""
+    from keyi.packages.service.portal_data import ensure_list_index
+
+    return "case: index for the portal's case list" if ensure_list_index(ctx) else None
 
 
 # ---------------------------------------------------------------- invitations
