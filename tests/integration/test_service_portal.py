@@ -514,3 +514,35 @@ def test_password_change_ends_other_sessions_and_locale(
         "medium",
         "Medium",
     )
+
+
+def test_case_list_reads_the_contact_activity_index(platform: Platform, tenant: TenantInfo) -> None:
+    """A portal user's case list is one range scan of (contact, updated_at, id), the index the
+    package makes on install: no sort of all the contact's cases."""
+    from keyi.packages.service.portal_data import LIST_INDEX, ensure_list_index, list_cases
+    from keyi.packages.service.portal_users import PortalPerson
+
+    with platform.context(tenant, Actor.system("test")) as ctx:
+        indexes = {i["name"]: i for i in sa.inspect(ctx.conn).get_indexes("case")}
+        assert indexes[LIST_INDEX]["column_names"] == ["contact", "updated_at", "id"]
+        assert ensure_list_index(ctx) is False  # made once
+        contact = "00000000-0000-7000-8000-000000000001"
+        me = PortalPerson(contact, "x", "x@example.com", "en", False, contact, "x", None, None)
+        seen: list[tuple[str, Any]] = []
+
+        def grab(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+            seen.append((statement, params))
+
+        sa.event.listen(ctx.conn, "before_cursor_execute", grab)
+        try:
+            list_cases(ctx, me, status="all")
+        finally:
+            sa.event.remove(ctx.conn, "before_cursor_execute", grab)
+        [(statement, params)] = [(s, p) for s, p in seen if 'FROM "case"' in s]
+        if ctx.conn.dialect.name == "sqlite":
+            plan = str(ctx.conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all())
+        else:  # a near-empty table is read whole; with 1M cases the planner takes the index
+            ctx.conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            plan = str(ctx.conn.exec_driver_sql("EXPLAIN " + statement, params).all())
+        assert LIST_INDEX in plan, plan
+        assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan
