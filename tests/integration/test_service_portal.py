@@ -508,6 +508,17 @@ def test_password_change_ends_other_sessions_and_locale(
     assert code(other.get(f"{P}/me", headers={"Authorization": f"Bearer {second['token']}"}), 401)
     english = ok(customer.patch(f"{P}/me", json={"locale": "en"}, headers=headers))
     assert english["locale"] == "en"
+    for body, field in (
+        ({"subject": "Paper jam", "type": "no_such_type"}, "type"),
+        ({"subject": "Paper jam", "priority": "urgent"}, "priority"),  # not the customer's
+        ({"subject": " "}, "subject"),
+        ({"subject": "x" * 301}, "subject"),
+        ({"subject": "Paper jam", "owner_id": me(client)}, "owner_id"),
+    ):
+        bad = customer.post(f"{P}/cases", json=body, headers=headers)
+        assert bad.status_code == 422, bad.text
+        assert [e["field"] for e in bad.json()["errors"]] == [field], bad.text
+    assert ok(customer.get(f"{P}/cases"))["records"] == []  # nothing was made
     case = ok(customer.post(f"{P}/cases", json={"subject": "Paper jam"}, headers=headers), 201)
     assert (case["status_label"], case["priority"], case["priority_label"]) == (
         "Assigned",

@@ -562,3 +562,40 @@ def test_one_time_links_single_use_and_expiring(
             newer, _ = auth_for(ctx).issue_token(s.zhang, Purpose.LOGIN)
         assert caller.post(f"{base}/login-link/redeem", json={"token": older}).status_code == 410
         assert caller.post(f"{base}/login-link/redeem", json={"token": newer}).status_code == 200
+
+
+def test_idle_sessions_end_and_use_is_noted(
+    app: FastAPI, platform: Platform, seeded: tuple[World, World, Seed]
+) -> None:
+    from keyi.platform.auth import token_hash
+    from keyi.platform.portal.tables import session_table
+
+    a, _, s = seeded
+    token = sign_in(app, s.tenant, "zhang@portal.example")["token"]
+    digest = token_hash(token)
+    idle = platform.settings.session_idle_minutes
+
+    def set_last_used(minutes_ago: int) -> None:
+        with platform.context(a.tenant, SYSTEM) as ctx:
+            ctx.conn.execute(
+                sa.update(session_table)
+                .where(session_table.c.token_hash == digest)
+                .values(last_used_at=ctx.now() - timedelta(minutes=minutes_ago))
+            )
+
+    def last_used() -> Any:
+        with platform.context(a.tenant, SYSTEM, write=False) as ctx:
+            return ctx.conn.execute(
+                sa.select(session_table.c.last_used_at).where(session_table.c.token_hash == digest)
+            ).scalar()
+
+    with TestClient(app) as caller:
+        set_last_used(2)
+        before = last_used()
+        assert (
+            caller.get(f"/api/v1/portal/{s.tenant}/me", headers=_bearer(token)).status_code == 200
+        )
+        assert last_used() > before  # a read notes the use (in a write of its own)
+        set_last_used(idle + 1)
+        answer = caller.get(f"/api/v1/portal/{s.tenant}/me", headers=_bearer(token))
+        assert answer.status_code == 401

@@ -5257,8 +5257,11 @@ export interface components {
              * @default
              */
             description?: string;
-            /** Type */
-            type?: ("inquiry" | "complaint" | "fault" | "return_exchange" | "installation" | "other") | null;
+            /**
+             * Type
+             * @description A case type option (the records service checks it).
+             */
+            type?: string | null;
             /**
              * Priority
              * @default medium

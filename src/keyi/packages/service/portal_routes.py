@@ -183,9 +183,9 @@ class PortalNewCase(BaseModel):
 
     subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)] = ""
-    type: (
-        Literal["inquiry", "complaint", "fault", "return_exchange", "installation", "other"] | None
-    ) = None
+    type: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="A case type option (the records service checks it)."
+    )
     priority: Literal["low", "medium", "high"] = "medium"
 
 
@@ -285,7 +285,7 @@ def _signed_in(request: Request, tenant_name: str, *, write: bool = False) -> It
         tenant, Actor.system("portal"), locale=locale_of(request), write=write
     ) as ctx:
         _require_portal(ctx, public=False)
-        session = auth_for(ctx).resolve(token)
+        session = auth_for(ctx).resolve(token, touch=write)
         if session is None:
             raise Unauthenticated()
         if via_cookie and request.method not in SAFE_METHODS:
@@ -299,6 +299,9 @@ def _signed_in(request: Request, tenant_name: str, *, write: bool = False) -> It
             raise Unauthenticated()
         ctx.act_as(portal_users.portal_actor(me.name))
         yield Caller(ctx, me, session)
+    if session.touch_due:  # a read: its use is noted in a short write of its own
+        with platform.context(tenant, Actor.system("portal"), locale=locale_of(request)) as ctx:
+            auth_for(ctx).touch(session.digest)
 
 
 def _limit(

@@ -110,6 +110,7 @@ class ResolvedSession:
     principal_id: str
     csrf_token: str
     digest: str
+    touch_due: bool = False
 
 
 class PortalAuth:
@@ -272,9 +273,11 @@ class PortalAuth:
         )
         return PortalSession(token, csrf, principal_id, expires)
 
-    def resolve(self, token: str) -> ResolvedSession | None:
+    def resolve(self, token: str, *, touch: bool = True) -> ResolvedSession | None:
         """The live session behind a token of this realm, or None (unknown, revoked, expired
-        or idle too long). Notes its use at most once a minute."""
+        or idle too long). Notes its use at most once a minute — here when ``touch``, else the
+        answer says it is due (``touch_due``) and the caller notes it with ``touch`` in a
+        write transaction of its own (a read transaction on SQLite should not turn writer)."""
         if not token.startswith(SESSION_MARK):
             return None
         s = session_table
@@ -290,11 +293,22 @@ class PortalAuth:
             minutes=self.idle_minutes
         ):
             return None
-        if self.now - row["last_used_at"] >= TOUCH_EVERY:
-            self.conn.execute(
-                sa.update(s).where(s.c.token_hash == digest).values(last_used_at=self.now)
-            )
-        return ResolvedSession(str(row["principal_id"]), str(row["csrf_token"]), digest)
+        due = self.now - row["last_used_at"] >= TOUCH_EVERY
+        if due and touch:
+            self.touch(digest)
+        return ResolvedSession(
+            str(row["principal_id"]), str(row["csrf_token"]), digest, touch_due=due and not touch
+        )
+
+    def touch(self, digest: str) -> None:
+        """Note a session's use (one of several concurrent requests writes: the condition
+        re-checks the stored time)."""
+        s = session_table
+        self.conn.execute(
+            sa.update(s)
+            .where(s.c.token_hash == digest, s.c.last_used_at < self.now - TOUCH_EVERY)
+            .values(last_used_at=self.now)
+        )
 
     def revoke_sessions(self, principal_id: str, *, keep: str | None = None) -> int:
         """End every live session of a principal at once (``keep``: the digest of one to
