@@ -376,7 +376,10 @@ def test_company_access_on_and_off(
     bearer = {"Authorization": f"Bearer {session['token']}"}
     customer.cookies.clear()
     assert ok(customer.get(f"{P}/cases", headers=bearer))["records"] == []
-    assert code(customer.get(f"{P}/cases", params={"scope": "company"}, headers=bearer), 403)
+    assert (
+        code(customer.get(f"{P}/cases", params={"scope": "company"}, headers=bearer), 403)
+        == "forbidden"
+    )
     for case_id in (colleague["id"], foreign["id"]):
         assert customer.get(f"{P}/cases/{case_id}", headers=bearer).status_code == 404
         assert customer.get(f"{P}/cases/{case_id}/messages", headers=bearer).status_code == 404

@@ -561,7 +561,7 @@ def list_cases(
     cursor: str | None = Query(None, max_length=500),
     limit: int = Query(20, ge=1, le=100),
 ) -> PortalCaseList:
-    """My cases (or my company's, with company access: 403 ``company_access_required``
+    """My cases (or my company's, with company access: 403 ``forbidden``
     otherwise), newest activity first."""
     with _signed_in(request, tenant) as caller:
         found = portal_data.list_cases(
