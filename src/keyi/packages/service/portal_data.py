@@ -112,7 +112,8 @@ def ensure_list_index(ctx: Context) -> bool:
     so "my cases, newest activity first" is one backward range scan however many cases a
     contact has (the plain ``contact`` index would fetch them all and sort). Metadata declares
     single-field indexes only, so the package adds this one itself when installed or
-    upgraded; True when it was made now."""
+    upgraded (tenant revision 0015 adds it to tenants that had cases before); True when it
+    was made now."""
     cases = ctx.object("case").table
     existing = {i["name"] for i in sa.inspect(ctx.conn).get_indexes(cases.name)}
     if LIST_INDEX in existing:

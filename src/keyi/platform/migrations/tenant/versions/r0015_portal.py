@@ -1,5 +1,7 @@
 """Portal sign-in: external users' credentials and lock-out, sessions and one-time links
-(keyi.platform.portal.tables).
+(keyi.platform.portal.tables); and, where a tenant has cases, the index a portal user's case
+list reads (``case (contact, updated_at, id)`` on live rows: keyi.packages.service.portal_data,
+which makes the same index when the service package is installed later).
 
 Revision ID: 0015
 Revises: 0014
@@ -18,9 +20,24 @@ depends_on = None
 _UUID = sa.Uuid(as_uuid=False)
 
 
+CASE_INDEX = "ix_case_contact_activity"
+
+
 def upgrade() -> None:
     conn = op.get_bind()
-    if sa.inspect(conn).has_table("keyi_portal_credential"):
+    inspector = sa.inspect(conn)
+    if inspector.has_table("case"):
+        existing = {i["name"] for i in inspector.get_indexes("case")}
+        if CASE_INDEX not in existing:
+            alive = sa.text("deleted_at IS NULL")
+            op.create_index(
+                CASE_INDEX,
+                "case",
+                ["contact", "updated_at", "id"],
+                sqlite_where=alive,
+                postgresql_where=alive,
+            )
+    if inspector.has_table("keyi_portal_credential"):
         return
     op.create_table(
         "keyi_portal_credential",
@@ -69,6 +86,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if sa.inspect(op.get_bind()).has_table("case"):
+        op.drop_index(CASE_INDEX, table_name="case")
     op.drop_table("keyi_portal_token")
     op.drop_table("keyi_portal_session")
     op.drop_table("keyi_portal_credential")
