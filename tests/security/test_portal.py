@@ -519,8 +519,20 @@ def test_disabled_user_sessions_end_at_once(
             json={"email": "qian@portal.example", "password": PASSWORD},
         )
         assert again.status_code == 401 and "token" not in again.json()
-        # Deleting the record works as well as disabling.
+        # Moving the portal user to another contact ends its sessions as well.
         _ok(a.client.post(f"/api/v1/records/portal_user/{user}/enable"))
+        token = sign_in(app, s.tenant, "qian@portal.example")["token"]
+        other = _ok(
+            a.client.post(
+                "/api/v1/records/contact", json={"name": "孙八", "email": "sun@p.example"}
+            ),
+            201,
+        )["id"]
+        _ok(a.client.patch(f"/api/v1/records/portal_user/{user}", json={"contact": other}))
+        assert (
+            caller.get(f"/api/v1/portal/{s.tenant}/me", headers=_bearer(token)).status_code == 401
+        )
+        # Deleting the record works as well as disabling.
         token = sign_in(app, s.tenant, "qian@portal.example")["token"]
         assert a.client.delete(f"/api/v1/records/portal_user/{user}").status_code in (200, 204)
         assert (

@@ -173,8 +173,8 @@ def portal_user_rules(ctx: Context, event: WriteEvent) -> None:
 
 @hooks.after_write(OBJECT)
 def portal_user_sign_in(ctx: Context, event: AfterWriteEvent) -> None:
-    """The sign-in row follows the record's email; disabling or deleting the user ends every
-    session at once, and unused links stop working with them."""
+    """The sign-in row follows the record's email; disabling or deleting the user, or moving
+    it to another contact, ends every session at once, and unused links stop working."""
     auth = auth_for(ctx)
     if event.operation == "delete" or event.new is None:
         auth.revoke_sessions(event.record_id)
@@ -182,7 +182,11 @@ def portal_user_sign_in(ctx: Context, event: AfterWriteEvent) -> None:
         return
     if event.new.get("email"):
         auth.ensure_credential(event.record_id, str(event.new["email"]))
-    if event.new.get("status") == "disabled" and (event.old or {}).get("status") != "disabled":
+    old = event.old or {}
+    disabled = event.new.get("status") == "disabled" and old.get("status") != "disabled"
+    # Given to another contact: what the sessions saw was someone else's; they end too.
+    moved = event.operation == "update" and old.get("contact") != event.new.get("contact")
+    if disabled or moved:
         auth.revoke_sessions(event.record_id)
         auth.expire_tokens(event.record_id)
 
