@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from keyi.packages.service.portal_routes import LINKS_PER_EMAIL
 from keyi.platform.context import TenantInfo
 from keyi.platform.jobs.worker import Worker
 from keyi.platform.permissions import Actor
@@ -447,6 +448,15 @@ def test_login_link_lock_out_and_disabling(
     )
     # An invitation token is no sign-in link, nor the other way round.
     assert code(stranger.get(f"{P}/invitations/{late}"), 404) == "link_invalid"
+
+    # Sign-in links per email address are limited (a mailbox is not flooded), quietly so for
+    # unknown addresses too: the limit does not tell which addresses exist.
+    flood = browser(client)
+    answers = [
+        flood.post(f"{P}/login-link", json={"email": "ghost@example.com"}).status_code
+        for _ in range(LINKS_PER_EMAIL + 1)
+    ]
+    assert answers == [202] * LINKS_PER_EMAIL + [429]
 
     # Lock-out: five wrong passwords, then even the right one is refused for a while.
     guesser = browser(client)
