@@ -3557,7 +3557,7 @@ export interface paths {
         };
         /**
          * List Cases
-         * @description My cases (or my company's, with company access: 403 ``company_access_required``
+         * @description My cases (or my company's, with company access: 403 ``forbidden``
          *     otherwise), newest activity first.
          */
         get: operations["list_cases_api_v1_portal__tenant__cases_get"];
