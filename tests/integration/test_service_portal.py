@@ -319,6 +319,9 @@ def test_invite_accept_case_thread_reply_and_wake(
     )
     resolved = ok(customer.get(f"{P}/cases/{case['id']}"))
     assert resolved["resolution"] == "更换搓纸轮" and resolved["can_reply"] is True
+    survey_token = str(resolved["survey_url"]).rpartition("/survey/")[2]
+    survey = ok(customer.get(f"/api/v1/public/surveys/{survey_token}"))  # the contact's survey
+    assert survey["subject"] == "打印机卡纸"
     ok(client.patch(f"{R}/case/{case['id']}", json={"status": "closed"}))
     closed = customer.post(
         f"{P}/cases/{case['id']}/messages", json={"body": "还在吗"}, headers=headers
