@@ -152,13 +152,14 @@ EXCLUSIVE: dict[str, tuple[str, str]] = {"sales_target": ("user", "department")}
 # A queue holds one membership per agent (keyi.packages.service.assignment): each member gets
 # a queue of its own. A case links an article once (and only a published one: see
 # PREPARED_TARGETS). A policy holds one target per priority and grade: each target gets a
-# policy of its own.
+# policy of its own. A contact has at most one portal user: each gets a contact of its own.
 FRESH_TARGETS: frozenset[tuple[str, str]] = frozenset(
     {
         ("price_book_entry", "product"),
         ("queue_member", "queue"),
         ("case_article", "article"),
         ("sla_target", "policy"),
+        ("portal_user", "contact"),
     }
 )
 

@@ -58,8 +58,8 @@ ACCESS = {
 }
 # Report runs (issue 14's budgets): all rows, a matrix, and the summary as the representative.
 REPORTS = {"report_stage_month", "report_province_grade", "report_stage_month_own_scope"}
-# The service console's first page of one queue (issue 15's budget).
-SERVICE = {"service_console"}
+# The service console's first page of one queue and a portal user's case list (issue 15).
+SERVICE = {"service_console", "portal_case_list"}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

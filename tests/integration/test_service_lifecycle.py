@@ -149,18 +149,28 @@ def test_auto_close_after_n_days(
 def test_settings_validation_and_rights(
     client: TestClient, platform: Platform, tenant: TenantInfo
 ) -> None:
-    assert ok(client.get(f"{S}/settings")) == {"auto_close_days": 7, "reopen_days": 14}
+    assert ok(client.get(f"{S}/settings")) == {
+        "auto_close_days": 7,
+        "reopen_days": 14,
+        "portal_queue": None,
+    }
     for body, field in (
         ({"auto_close_days": 0, "reopen_days": 14}, "auto_close_days"),
         ({"auto_close_days": 7, "reopen_days": -1}, "reopen_days"),
         ({"auto_close_days": "7", "reopen_days": 14}, "auto_close_days"),
         ({"auto_close_days": 7}, "reopen_days"),
         ({"auto_close_days": 7, "reopen_days": 1, "x": 1}, "x"),
+        ({"auto_close_days": 7, "reopen_days": 14, "portal_queue": tenant.id}, "portal_queue"),
+        ({"auto_close_days": 7, "reopen_days": 14, "portal_queue": "x"}, "portal_queue"),
     ):
         response = client.put(f"{S}/settings", json=body)
         assert response.status_code == 422, (body, response.text)
         assert field in [e["field"] for e in response.json()["errors"]], response.text
-    assert ok(client.get(f"{S}/settings")) == {"auto_close_days": 7, "reopen_days": 14}
+    assert ok(client.get(f"{S}/settings")) == {
+        "auto_close_days": 7,
+        "reopen_days": 14,
+        "portal_queue": None,
+    }
     add_member(platform, tenant, "agent@example.com", {"case": rights("own")})
     login(client, "agent@example.com", ADMIN_PASSWORD, tenant.name)
     assert ok(client.get(f"{S}/settings"))["reopen_days"] == 14

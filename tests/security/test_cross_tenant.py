@@ -78,6 +78,13 @@ NO_TENANT_DATA: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/auth/sso/providers"): "public sign-in buttons of a company by design",
     ("GET", "/api/v1/auth/sso/{tenant}/{provider}/start"): "public sign-in start by design",
     ("GET", "/api/v1/auth/sso/callback"): "addressed by the sign-in flow's secret state",
+    # The customer portal's sign-in routes: a realm of its own, proved in test_portal.py.
+    ("GET", "/api/v1/portal/{tenant}/info"): "a company's public portal page: its display name",
+    ("POST", "/api/v1/portal/{tenant}/login"): "signs a portal user in; realm in test_portal",
+    ("POST", "/api/v1/portal/{tenant}/login-link"): "answers 202 for any email; mails the owner",
+    ("POST", "/api/v1/portal/{tenant}/login-link/redeem"): "addressed by the mailed secret token",
+    ("GET", "/api/v1/portal/{tenant}/invitations/{token}"): "addressed by the mailed secret token",
+    ("POST", "/api/v1/portal/{tenant}/invitations/accept"): "addressed by the mailed secret token",
 }
 
 
@@ -118,6 +125,7 @@ class TenantA:
     case_file: str = ""
     survey: str = ""  # a satisfaction survey of A's resolved case
     survey_token: str = ""  # signed, naming B's tenant and A's survey
+    tenant_name: str = ""  # A's name, as the customer portal's addresses carry it
     versions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -166,6 +174,7 @@ def tenants(platform: Platform, app: FastAPI) -> Iterator[tuple[World, World, Te
         ids.survey_token = make_token(
             platform.secret_box, b.tenant.id, ids.survey, datetime(2099, 1, 1)
         )
+        ids.tenant_name = a.tenant.name
         yield a, b, ids
 
 
@@ -1361,6 +1370,29 @@ def action_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
     token = {"token": ids.survey_token}
     found[("GET", survey)] = [Probe("GET", survey, token, allowed=(404,))]
     found[("POST", survey)] = [Probe("POST", survey, token, {"csat": 5}, allowed=(404,))]
+    # The customer portal of A: B's internal session is no portal session (401), whatever it
+    # names; the portal's own grants are proved in tests/security/test_portal.py.
+    portal = "/api/v1/portal/{tenant}"
+    where = {
+        "tenant": ids.tenant_name,
+        "case_id": ids.case or ids.account,
+        "article_id": ids.account,
+    }
+    for method, path, body in (
+        ("POST", "/logout", None),
+        ("GET", "/me", None),
+        ("PATCH", "/me", {"locale": "en"}),
+        ("POST", "/me/password", {"current_password": "x", "new_password": "y"}),
+        ("GET", "/cases", None),
+        ("POST", "/cases", {"subject": "b"}),
+        ("GET", "/cases/{case_id}", None),
+        ("GET", "/cases/{case_id}/messages", None),
+        ("POST", "/cases/{case_id}/messages", {"body": "b"}),
+        ("GET", "/articles", None),
+        ("GET", "/articles/{article_id}", None),
+        ("GET", "/categories", None),
+    ):
+        found[(method, portal + path)] = [Probe(method, portal + path, where, body, allowed=(401,))]
     for action in action_registry.all():
         path = "/api/v1/records" + action.path
         allowed = (403, 404, 422) if action.input is not None else (403, 404)

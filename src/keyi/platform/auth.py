@@ -31,11 +31,22 @@ from keyi.platform.passwords import check_password_policy
 if TYPE_CHECKING:
     from keyi.platform.tenancy import Platform
 
-__all__ = ["AuthService", "Caller", "NewSession", "check_password_policy", "token_hash"]
+__all__ = [
+    "DUMMY_PASSWORD_HASH",
+    "PASSWORD_HASHER",
+    "AuthService",
+    "Caller",
+    "NewSession",
+    "check_password_policy",
+    "token_hash",
+]
 
 _hasher = PasswordHasher()
 # A hash to verify against when the email is unknown, so timing does not reveal which emails exist.
 _DUMMY_HASH = _hasher.hash("keyi-timing-equaliser")
+# The same hasher and equaliser for the portals' external users (keyi.platform.portal).
+PASSWORD_HASHER = _hasher
+DUMMY_PASSWORD_HASH = _DUMMY_HASH
 LOCK_AFTER_FAILURES = 5
 LOCK_MINUTES = 15
 SCOPES = ("read", "write")

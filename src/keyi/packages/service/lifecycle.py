@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from keyi.platform import periodic
 from keyi.platform.errors import FieldError, Forbidden, ValidationFailed
+from keyi.platform.fieldtypes import UUID_RE
 from keyi.platform.i18n import MESSAGES
 from keyi.platform.metadata import store
 from keyi.platform.records import RecordsService
@@ -65,18 +66,35 @@ REOPEN_DAYS = "service.reopen_days"
 DEFAULTS = {AUTO_CLOSE_DAYS: 7, REOPEN_DAYS: 14}
 LIMITS = {AUTO_CLOSE_DAYS: (1, 365), REOPEN_DAYS: (0, 365)}
 PUBLIC_NAMES = {AUTO_CLOSE_DAYS: "auto_close_days", REOPEN_DAYS: "reopen_days"}
+# The queue cases from the customer portal go to (its assignment rules pick the agent); none:
+# portal cases wait unassigned for an agent to take them.
+PORTAL_QUEUE = "service.portal_queue"
 
 
 # ------------------------------------------------------------------ settings
-def service_settings(ctx: Context) -> dict[str, int]:
+def service_settings(ctx: Context) -> dict[str, Any]:
     """The tenant's settings (every signed-in user may read them: the case page says why a
     reopen is refused)."""
-    return {
+    found: dict[str, Any] = {
         PUBLIC_NAMES[key]: int(ctx.settings.get(key, default)) for key, default in DEFAULTS.items()
     }
+    found["portal_queue"] = portal_queue(ctx)
+    return found
 
 
-def set_service_settings(ctx: Context, values: dict[str, Any]) -> dict[str, int]:
+def portal_queue(ctx: Context) -> str | None:
+    """The queue portal cases go to, if one is set and still live."""
+    queue_id = ctx.settings.get(PORTAL_QUEUE)
+    if not queue_id:
+        return None
+    queues = ctx.object("queue").table
+    found = ctx.conn.execute(
+        sa.select(queues.c.id).where(queues.c.id == queue_id, queues.c.deleted_at.is_(None))
+    ).scalar()
+    return None if found is None else str(found)
+
+
+def set_service_settings(ctx: Context, values: dict[str, Any]) -> dict[str, Any]:
     """Administrators only; stored with the tenant's settings (like the analytics settings)
     and the metadata version bumped, so every process reads them on its next request."""
     if not ctx.policy.can_manage_metadata():
@@ -87,6 +105,20 @@ def set_service_settings(ctx: Context, values: dict[str, Any]) -> dict[str, int]
         low, high = LIMITS[key]
         if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
             problems.append(FieldError(name, "out_of_range", {"min": low, "max": high}))
+    wanted: dict[str, Any] = {key: values.get(name) for key, name in PUBLIC_NAMES.items()}
+    if "portal_queue" in values:  # left out: kept as it is (older clients do not send it)
+        queue_id = values["portal_queue"]
+        queues = ctx.object("queue").table
+        if queue_id is not None and (
+            not isinstance(queue_id, str)
+            or not UUID_RE.match(queue_id)
+            or ctx.conn.execute(
+                sa.select(queues.c.id).where(queues.c.id == queue_id, queues.c.deleted_at.is_(None))
+            ).first()
+            is None
+        ):
+            problems.append(FieldError("portal_queue", "invalid_reference"))
+        wanted[PORTAL_QUEUE] = queue_id
     if problems:
         raise ValidationFailed(problems)
     settings = dict(
@@ -95,15 +127,17 @@ def set_service_settings(ctx: Context, values: dict[str, Any]) -> dict[str, int]
         ).scalar_one()
         or {}
     )
-    wanted = {key: values[name] for key, name in PUBLIC_NAMES.items()}
-    if any(settings.get(key, DEFAULTS[key]) != value for key, value in wanted.items()):
+    if any(settings.get(key, DEFAULTS.get(key)) != value for key, value in wanted.items()):
         settings.update(wanted)
         ctx.conn.execute(
             sa.update(meta_state_table).where(meta_state_table.c.id == 1).values(settings=settings)
         )
         store.bump_version(ctx.conn)
         ctx.refresh_schema(dataclasses.replace(ctx.schema, settings=settings, memo={}))
-        ctx.audit("service.settings", **{PUBLIC_NAMES[k]: v for k, v in wanted.items()})
+        ctx.audit(
+            "service.settings",
+            **{PUBLIC_NAMES.get(k, "portal_queue"): v for k, v in wanted.items()},
+        )
     return service_settings(ctx)
 
 

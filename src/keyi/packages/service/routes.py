@@ -51,6 +51,11 @@ class ServiceSettings(BaseModel):
         description="A resolved case can be reopened (by an agent, or by the customer's "
         "message) within this many days of its resolution.",
     )
+    portal_queue: str | None = Field(
+        default=None,
+        description="The queue cases from the customer portal go to (its assignment rules "
+        "pick the agent); null: none. Left out of a PUT: kept as it is.",
+    )
 
 
 @router.get("/settings")
@@ -66,7 +71,8 @@ def put_settings(request: Request, body: ServiceSettings) -> ServiceSettings:
     """Change the settings: administrators only; audited (``service.settings``)."""
     with request_context(request, write=True) as ctx:
         _require_service(ctx)
-        return ServiceSettings(**lifecycle.set_service_settings(ctx, body.model_dump()))
+        values = body.model_dump(exclude_unset=True)
+        return ServiceSettings(**lifecycle.set_service_settings(ctx, values))
 
 
 # ------------------------------------------------------------------ conversation

@@ -24,6 +24,7 @@ from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.migrations import Chain, stamp_head
 from keyi.platform.notifications import table as _notifications  # noqa: F401  (likewise)
 from keyi.platform.notify import table as _robots  # noqa: F401  (keyi_robot_channel)
+from keyi.platform.portal import tables as _portal  # noqa: F401  (portal sign-in tables)
 from keyi.platform.schema import (
     CompiledSchema,
     compile_schema,

@@ -2,10 +2,7 @@
 shown with its age and refreshed by the scheduler (keyi.platform.analytics.kept).
 
 Revision ID: 0016
-Revises: 0014
-
-0015 (the customer portal's tables) is made on another branch at the same time; when both are
-merged, this revision's down_revision becomes "0015" so the chain has one head.
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -14,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
