@@ -3,7 +3,7 @@
  * `/me`, its own 401 handling, no metadata. One provider per tenant (the portal's cookie is
  * scoped to the tenant's API path, so each tenant's portal has its own sign-in).
  */
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import type { Lang } from '../api/types';
 import { useI18n } from '../i18n';
@@ -39,14 +39,20 @@ export function PortalSessionProvider({ tenant, children }: { tenant: string; ch
   const [me, setMe] = useState<PortalMe | null>(null);
   const [info, setInfo] = useState<PortalInfo | null | 'missing'>(null);
   const [expired, setExpired] = useState(false);
+  // Bumped by every sign-in and sign-out: a /me answer asked for before one is out of date (an
+  // emailed link redeemed while the first /me was on its way must not be undone by its 401).
+  const epoch = useRef(0);
 
   const refresh = useCallback(async () => {
+    const asked = epoch.current;
     try {
       const found = await api.me();
+      if (asked !== epoch.current) return;
       adoptLang(found.locale);
       setMe(found);
       setStatus('authenticated');
     } catch (e) {
+      if (asked !== epoch.current) return;
       setMe(null);
       setStatus(e instanceof ApiError && (e.status === 0 || e.status >= 500) ? 'offline' : 'anonymous');
     }
@@ -69,6 +75,7 @@ export function PortalSessionProvider({ tenant, children }: { tenant: string; ch
 
   useEffect(() => {
     onPortalUnauthorized(() => {
+      epoch.current += 1;
       setMe(null);
       setExpired(true);
       setStatus('anonymous');
@@ -78,6 +85,7 @@ export function PortalSessionProvider({ tenant, children }: { tenant: string; ch
 
   const signedIn = useCallback(
     (session: PortalSession) => {
+      epoch.current += 1;
       adoptLang(session.me.locale);
       setMe(session.me);
       setExpired(false);
@@ -92,6 +100,7 @@ export function PortalSessionProvider({ tenant, children }: { tenant: string; ch
     } catch {
       /* the session is gone either way */
     }
+    epoch.current += 1;
     setMe(null);
     setExpired(false);
     setStatus('anonymous');

@@ -116,13 +116,14 @@ export default function CaseDetailPage() {
   if (loadError) {
     const missing = loadError instanceof ApiError && loadError.status === 404;
     return (
-      <Result
-        status={missing ? '404' : 'warning'}
-        title={missing ? t('portal.case.notFound') : portalErrorText(loadError, t)}
-        subTitle={missing ? t('portal.case.notFoundDetail') : undefined}
-        extra={<Link to={list}>{t('portal.case.toList')}</Link>}
-        data-testid="portal-case-missing"
-      />
+      <div data-testid="portal-case-missing">
+        <Result
+          status={missing ? '404' : 'warning'}
+          title={missing ? t('portal.case.notFound') : portalErrorText(loadError, t)}
+          subTitle={missing ? t('portal.case.notFoundDetail') : undefined}
+          extra={<Link to={list}>{t('portal.case.toList')}</Link>}
+        />
+      </div>
     );
   }
   if (!item || !messages) return <Skeleton active />;
@@ -162,11 +163,9 @@ export default function CaseDetailPage() {
         </Card>
       )}
       {resolved && item.survey_url && (
-        <a href={item.survey_url} target="_blank" rel="noopener noreferrer" data-testid="portal-survey">
-          <Button icon={<StarOutlined />} className="ky-mb">
-            {t('portal.case.survey')}
-          </Button>
-        </a>
+        <Button href={item.survey_url} target="_blank" rel="noopener noreferrer" icon={<StarOutlined />} className="ky-mb" data-testid="portal-survey">
+          {t('portal.case.survey')}
+        </Button>
       )}
       {item.description && (
         <Card size="small" className="ky-mb" title={t('portal.case.description')}>

@@ -70,13 +70,14 @@ export default function InvitePage() {
   if (loadError) {
     const kind = linkProblem(loadError);
     body = (
-      <Result
-        status="warning"
-        title={kind ? t(`portal.invite.${kind}`) : portalErrorText(loadError, t)}
-        subTitle={kind ? t(`portal.invite.${kind}Detail`) : undefined}
-        extra={<Link to={signIn}>{t('portal.invite.toSignIn')}</Link>}
-        data-testid="portal-invite-failed"
-      />
+      <div data-testid="portal-invite-failed">
+        <Result
+          status="warning"
+          title={kind ? t(`portal.invite.${kind}`) : portalErrorText(loadError, t)}
+          subTitle={kind ? t(`portal.invite.${kind}Detail`) : undefined}
+          extra={<Link to={signIn}>{t('portal.invite.toSignIn')}</Link>}
+        />
+      </div>
     );
   } else if (!invitation) {
     body = <PortalSpinner />;

@@ -62,17 +62,18 @@ export default function LinkPage() {
   const kind = linkProblem(error);
   return (
     <AuthFrame>
-      <Result
-        status="warning"
-        title={kind ? t(`portal.link.${kind}`) : portalErrorText(error, t)}
-        subTitle={kind ? t('portal.link.detail') : undefined}
-        extra={
-          <Button type="primary" onClick={() => navigate(`/portal/${encodeURIComponent(tenant)}?tab=link`, { replace: true })} data-testid="portal-link-again">
-            {t('portal.link.newLink')}
-          </Button>
-        }
-        data-testid="portal-link-failed"
-      />
+      <div data-testid="portal-link-failed">
+        <Result
+          status="warning"
+          title={kind ? t(`portal.link.${kind}`) : portalErrorText(error, t)}
+          subTitle={kind ? t('portal.link.detail') : undefined}
+          extra={
+            <Button type="primary" onClick={() => navigate(`/portal/${encodeURIComponent(tenant)}?tab=link`, { replace: true })} data-testid="portal-link-again">
+              {t('portal.link.newLink')}
+            </Button>
+          }
+        />
+      </div>
     </AuthFrame>
   );
 }

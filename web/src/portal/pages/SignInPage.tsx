@@ -98,13 +98,14 @@ export default function SignInPage() {
   );
 
   const linkForm = linkSentTo ? (
-    <Result
-      status="success"
-      title={t('portal.login.linkSent')}
-      subTitle={t('portal.login.linkSentDetail', { email: linkSentTo })}
-      extra={<Button onClick={() => setLinkSentTo(null)}>{t('portal.login.linkAgain')}</Button>}
-      data-testid="portal-link-sent"
-    />
+    <div data-testid="portal-link-sent">
+      <Result
+        status="success"
+        title={t('portal.login.linkSent')}
+        subTitle={t('portal.login.linkSentDetail', { email: linkSentTo })}
+        extra={<Button onClick={() => setLinkSentTo(null)}>{t('portal.login.linkAgain')}</Button>}
+      />
+    </div>
   ) : (
     <Form layout="vertical" requiredMark={false} onFinish={(v) => void askLink(v)} size="large">
       <Typography.Paragraph type="secondary">{t('portal.login.linkHelp')}</Typography.Paragraph>
