@@ -73,18 +73,24 @@ export function message(id: string, changes: Partial<PortalMessage> = {}): Porta
   return { id, body: `text ${id}`, body_html: null, from_customer: true, author: '张三', created_at: '2026-12-01T02:00:00Z', ...changes };
 }
 
+/** URLs asked for outside the portal API since the last stubPortal (the portal must ask none). */
+export const outside: string[] = [];
+
 /**
  * Stub `fetch`. `answer` gets each request and returns a Response (for errors, 201s, 204s), a
  * value (answered as 200 JSON), or undefined for the defaults: /info → INFO; /me → `signedIn`
- * (a Me) or 401. Any request outside the portal API fails the test (the portal must not call
- * the internal API).
+ * (a Me) or 401. A request outside the portal API is answered 401 and listed in `outside`.
  */
 export function stubPortal(answer: (s: PortalSent) => unknown, signedIn: PortalMe | null = me()): PortalSent[] {
   const sent: PortalSent[] = [];
+  outside.length = 0;
   vi.stubGlobal(
     'fetch',
     vi.fn(async (url: string, init: RequestInit = {}) => {
-      if (!url.startsWith(`${BASE}/`)) throw new Error(`the portal called outside its API: ${url}`);
+      if (!url.startsWith(`${BASE}/`)) {
+        outside.push(url);
+        return problem(401, { code: 'unauthenticated', title: 'Not the portal API' });
+      }
       const [path, search = ''] = url.slice(BASE.length).split('?');
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries((init.headers ?? {}) as Record<string, string>)) headers[k.toLowerCase()] = v;

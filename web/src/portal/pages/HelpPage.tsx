@@ -93,7 +93,7 @@ export default function HelpPage() {
             {t('portal.help.allCategories')}
           </Tag.CheckableTag>
           {categories.map((c) => (
-            <Tag.CheckableTag key={c.id} checked={category === c.id} onChange={() => change('category', category === c.id ? '' : c.id)}>
+            <Tag.CheckableTag key={c.id} checked={category === c.id} onChange={() => change('category', category === c.id ? '' : c.id)} data-testid={`portal-category-${c.id}`}>
               {c.name}
             </Tag.CheckableTag>
           ))}
