@@ -144,7 +144,7 @@ export default function CaseDetailPage() {
       <Space wrap size={4} style={{ marginBottom: 12 }}>
         <StatusTag status={item.status} label={item.status_label} />
         {item.type_label && <Tag>{item.type_label}</Tag>}
-        <Tag>{`${t('portal.case.priority')}: ${item.priority_label}`}</Tag>
+        <Tag>{t('portal.case.priorityIs', { priority: item.priority_label })}</Tag>
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>
           {t('portal.case.opened', { at: formatWhen(item.created_at, lang) })}
         </Typography.Text>

@@ -89,11 +89,13 @@ export default function CasesPage() {
             </div>
             <div className="kp-row-subject">{c.subject}</div>
             <div>
-              <StatusTag status={c.status} label={c.status_label} />
-              {c.waiting_on_you && (
+              {/* "waiting for your reply" says it in the customer's words, instead of the status */}
+              {c.waiting_on_you ? (
                 <Tag color="gold" data-testid="portal-waiting">
                   {t('portal.cases.waitingOnYou')}
                 </Tag>
+              ) : (
+                <StatusTag status={c.status} label={c.status_label} />
               )}
               {scope === 'company' && (
                 <Typography.Text type="secondary" style={{ fontSize: 12 }}>

@@ -2,12 +2,11 @@
  * /portal/:tenant/link/:token — where the emailed sign-in link lands: redeems it and opens the
  * case list, or says plainly why the link no longer works and offers a new one.
  */
-import { Button, Result } from 'antd';
+import { Button, Result, Spin } from 'antd';
 import { useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { ApiError } from '../../api/client';
 import { useI18n } from '../../i18n';
-import { PortalSpinner } from '../PortalApp';
 import { usePortal } from '../session';
 import type { PortalSession } from '../types';
 import { portalErrorText } from '../text';
@@ -58,7 +57,15 @@ export default function LinkPage() {
     };
   }, [api, tenant, token, signedIn, navigate]);
 
-  if (!error) return <PortalSpinner />;
+  if (!error)
+    return (
+      <AuthFrame>
+        <div style={{ textAlign: 'center', padding: 24 }} role="status">
+          <Spin />
+          <div className="ky-mt">{t('portal.link.redeeming')}</div>
+        </div>
+      </AuthFrame>
+    );
   const kind = linkProblem(error);
   return (
     <AuthFrame>
