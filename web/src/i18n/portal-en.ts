@@ -66,6 +66,18 @@ const portalEn = {
   'portal.invite.invalidDetail': 'Check that you opened the whole link from the email.',
   'portal.invite.toSignIn': 'Go to sign in',
 
+
+  'portal.account.title': 'My account',
+  'portal.account.name': 'Name',
+  'portal.account.email': 'Email',
+  'portal.account.company': 'Company',
+  'portal.account.password': 'Change password',
+  'portal.account.current': 'Current password',
+  'portal.account.currentRequired': 'Enter your current password',
+  'portal.account.new': 'New password',
+  'portal.account.submit': 'Change password',
+  'portal.account.changed': 'Password changed. You were signed out on your other devices.',
+  'portal.account.wrongCurrent': 'The current password is not correct.',
   'portal.cases.title': 'Cases',
   'portal.cases.mine': 'My cases',
   'portal.cases.company': 'Company cases',

@@ -14,7 +14,7 @@ const portalZhCN: Record<PortalKey, string> = {
   'portal.unknownTenantDetail': '请核对企业提供给您的网址。',
   'portal.signedOut': '登录已失效，请重新登录。',
 
-  'portal.nav.cases': '我的工单',
+  'portal.nav.cases': '工单',
   'portal.nav.help': '帮助中心',
   'portal.signOut': '退出登录',
 
@@ -64,6 +64,18 @@ const portalZhCN: Record<PortalKey, string> = {
   'portal.invite.invalidDetail': '请确认打开的是邮件中的完整链接。',
   'portal.invite.toSignIn': '前往登录',
 
+
+  'portal.account.title': '我的账号',
+  'portal.account.name': '姓名',
+  'portal.account.email': '邮箱',
+  'portal.account.company': '所属公司',
+  'portal.account.password': '修改密码',
+  'portal.account.current': '当前密码',
+  'portal.account.currentRequired': '请输入当前密码',
+  'portal.account.new': '新密码',
+  'portal.account.submit': '修改密码',
+  'portal.account.changed': '密码已修改，您在其他设备上的登录已退出。',
+  'portal.account.wrongCurrent': '当前密码不正确。',
   'portal.cases.title': '工单',
   'portal.cases.mine': '我的工单',
   'portal.cases.company': '公司工单',

@@ -18,6 +18,7 @@ import '../i18n/portal';
 import { THEME } from '../theme';
 import { PortalLayout } from './PortalLayout';
 import { PortalSessionProvider, usePortal } from './session';
+import AccountPage from './pages/AccountPage';
 import ArticlePage from './pages/ArticlePage';
 import CaseDetailPage from './pages/CaseDetailPage';
 import CasesPage from './pages/CasesPage';
@@ -39,13 +40,10 @@ export function PortalSpinner() {
 }
 
 function Localised({ children }: { children: ReactNode }) {
-  const { lang, t } = useI18n();
+  const { lang } = useI18n();
   useEffect(() => {
     dayjs.locale(lang === 'zh-CN' ? 'zh-cn' : 'en');
   }, [lang]);
-  useEffect(() => {
-    document.title = t('portal.title');
-  }, [t]);
   return (
     <ConfigProvider locale={lang === 'zh-CN' ? zhCN : enUS} theme={THEME}>
       <AntApp>{children}</AntApp>
@@ -73,8 +71,11 @@ function RequirePortalAuth({ children }: { children: ReactNode }) {
 }
 
 function PortalRoutes() {
-  const { info } = usePortal();
+  const { info, companyName } = usePortal();
   const { t } = useI18n();
+  useEffect(() => {
+    document.title = `${companyName} · ${t('portal.title')}`;
+  }, [companyName, t]);
   if (info === 'missing')
     return (
       <div className="ky-fullpage">
@@ -92,6 +93,7 @@ function PortalRoutes() {
       <Route path="cases/:id" element={signedIn(<CaseDetailPage />)} />
       <Route path="help" element={signedIn(<HelpPage />)} />
       <Route path="help/:id" element={signedIn(<ArticlePage />)} />
+      <Route path="account" element={signedIn(<AccountPage />)} />
       <Route path="*" element={<Navigate to="cases" replace />} />
     </Routes>
   );

@@ -2,7 +2,7 @@
 import { LogoutOutlined } from '@ant-design/icons';
 import { Button, Segmented } from 'antd';
 import type { ReactNode } from 'react';
-import { NavLink, useNavigate } from 'react-router-dom';
+import { Link, NavLink, useNavigate } from 'react-router-dom';
 import type { Lang } from '../api/types';
 import { useI18n } from '../i18n';
 import { usePortal } from './session';
@@ -52,9 +52,9 @@ export function PortalLayout({ children }: { children: ReactNode }) {
           </nav>
           <div className="kp-user">
             <PortalLanguageSwitch />
-            <span className="kp-user-name" data-testid="portal-user">
+            <Link to={`${base}/account`} className="kp-user-name" title={t('portal.account.title')} data-testid="portal-user">
               {me?.name}
-            </span>
+            </Link>
             <Button type="text" size="small" icon={<LogoutOutlined />} onClick={() => void out()} data-testid="portal-signout" aria-label={t('portal.signOut')}>
               <span className="kp-hide-narrow">{t('portal.signOut')}</span>
             </Button>

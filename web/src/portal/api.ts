@@ -5,8 +5,9 @@
  * cookie (HttpOnly, scoped to `/api/v1/portal/{tenant}`), and every non-GET carries the value of
  * the readable `keyi_portal_csrf` cookie as `x-csrf-token`. The internal client's CSRF cookie,
  * 401 handler and metadata are deliberately not used: a portal page must never act with (or
- * wait for) an internal session. A 401 on any call but the sign-in ones ends the portal session
- * in the UI (PortalSessionProvider sends the visitor back to that tenant's sign-in page).
+ * wait for) an internal session. A 401 `unauthenticated` on any call but the sign-in ones ends
+ * the portal session in the UI (PortalSessionProvider sends the visitor back to that tenant's
+ * sign-in page).
  */
 import { ApiError, getApiLanguage, parseProblem, readCookie } from '../api/client';
 import type { Problem, ProblemFieldError } from '../api/types';
@@ -97,7 +98,9 @@ export async function portalRequest<T>(tenant: string, path: string, opts: Optio
   }
   if (!res.ok) {
     const problem = normalise(await parseProblem(res));
-    if (res.status === 401 && !opts.anonymous && unauthorized) unauthorized();
+    // Only "no valid portal session" ends it; another 401 (a wrong current password) is an answer.
+    const ended = res.status === 401 && (!problem.code || problem.code === 'unauthenticated');
+    if (ended && !opts.anonymous && unauthorized) unauthorized();
     throw new ApiError(res.status, problem);
   }
   if (res.status === 204 || res.status === 202) return undefined as T;
@@ -127,6 +130,7 @@ export function portalApi(tenant: string) {
     logout: () => call<void>('/logout', { method: 'POST', anonymous: true }),
     me: (signal?: AbortSignal) => call<PortalMe>('/me', { signal, anonymous: true }),
     updateMe: (changes: { locale?: string }) => call<PortalMe>('/me', { method: 'PATCH', body: changes }),
+    changePassword: (current_password: string, new_password: string) => call<void>('/me/password', { body: { current_password, new_password } }),
     cases: (p: { scope?: CaseScope; status?: CaseStatusFilter; q?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) =>
       call<Page<PortalCase>>(`/cases${query(p)}`, { signal }),
     createCase: (body: NewCase) => call<PortalCaseDetail>('/cases', { body }),

@@ -115,7 +115,7 @@ export function PortalSessionProvider({ tenant, children }: { tenant: string; ch
     [api, me?.locale, setLang, status],
   );
 
-  const companyName = (me?.tenant.display_name || (info && info !== 'missing' ? info.tenant.display_name : '') || tenant) as string;
+  const companyName = me?.tenant.display_name || (info && info !== 'missing' ? info.tenant.display_name : '') || tenant;
   const value = useMemo<PortalSessionValue>(
     () => ({ tenant, api, status, me, info, companyName, expired, refresh, signedIn, signOut, changeLanguage }),
     [tenant, api, status, me, info, companyName, expired, refresh, signedIn, signOut, changeLanguage],
