@@ -37,11 +37,27 @@ describe('Portal language', { timeout: 60000 }, () => {
     expect(outside).toEqual([]);
   });
 
-  it('a choice made in this browser wins over the account’s language', async () => {
-    stubPortal((s) => (s.path === '/cases' ? { records: [], next_cursor: null } : undefined), me({ locale: 'zh-CN' }));
+  it('a choice made in this browser wins over the account’s language, and the account follows it', async () => {
+    const sent = stubPortal(
+      (s) => {
+        if (s.path === '/cases') return { records: [], next_cursor: null };
+        if (s.path === '/me' && s.method === 'PATCH') return me({ locale: String(s.body.locale) });
+        return undefined;
+      },
+      me({ locale: 'zh-CN' }),
+    );
     renderPortal('/portal/acme/cases', 'en');
     expect(await screen.findByText('Help', {}, WAIT)).toBeTruthy();
     expect(screen.queryByText('帮助中心')).toBeNull();
+    await waitFor(() => expect(sent.filter((s) => s.method === 'PATCH').map((s) => s.body)).toEqual([{ locale: 'en' }]));
+  });
+
+  it('asks nothing of the server when the page already speaks the account’s language', async () => {
+    const sent = stubPortal((s) => (s.path === '/cases' ? { records: [], next_cursor: null } : undefined), me({ locale: 'en' }));
+    renderPortal('/portal/acme/cases', null);
+    expect(await screen.findByText('Help', {}, WAIT)).toBeTruthy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sent.filter((s) => s.method !== 'GET')).toEqual([]);
   });
 
   it('signed out, the switch changes the page and stays in this browser (nothing sent)', async () => {

@@ -6,7 +6,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import type { Lang } from '../api/types';
-import { useI18n } from '../i18n';
+import { normaliseLang, useI18n } from '../i18n';
 import { onPortalUnauthorized, portalApi, type PortalApi } from './api';
 import type { PortalInfo, PortalMe, PortalSession } from './types';
 
@@ -33,7 +33,7 @@ interface PortalSessionValue {
 const Context = createContext<PortalSessionValue | null>(null);
 
 export function PortalSessionProvider({ tenant, children }: { tenant: string; children: ReactNode }) {
-  const { setLang, adoptLang } = useI18n();
+  const { lang, setLang, adoptLang } = useI18n();
   const api = useMemo(() => portalApi(tenant), [tenant]);
   const [status, setStatus] = useState<Status>('loading');
   const [me, setMe] = useState<PortalMe | null>(null);
@@ -106,14 +106,17 @@ export function PortalSessionProvider({ tenant, children }: { tenant: string; ch
     setStatus('anonymous');
   }, [api]);
 
-  const changeLanguage = useCallback(
-    (lang: Lang) => {
-      setLang(lang);
-      if (status !== 'authenticated' || me?.locale === lang) return;
-      api.updateMe({ locale: lang }).then(setMe, () => undefined);
-    },
-    [api, me?.locale, setLang, status],
-  );
+  const changeLanguage = useCallback((next: Lang) => setLang(next), [setLang]);
+
+  // The page's language and the portal user's locale (the API's labels, the mails) stay one:
+  // a switch here, or a choice kept in this browser from before signing in, is sent to the
+  // server; without such a choice the page took the user's locale when they signed in.
+  const asked = useRef<string | null>(null);
+  useEffect(() => {
+    if (status !== 'authenticated' || !me || normaliseLang(me.locale) === lang || asked.current === `${me.id}:${lang}`) return;
+    asked.current = `${me.id}:${lang}`;
+    api.updateMe({ locale: lang }).then(setMe, () => undefined);
+  }, [api, status, me, lang]);
 
   const companyName = me?.tenant.display_name || (info && info !== 'missing' ? info.tenant.display_name : '') || tenant;
   const value = useMemo<PortalSessionValue>(
