@@ -6,7 +6,7 @@
  * the internal pages' first load carries none of this code. Language is kept per browser under
  * its own key (a person can be staff in one language and a customer in another).
  */
-import { App as AntApp, ConfigProvider, Result, Spin } from 'antd';
+import { App as AntApp, ConfigProvider, Result } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import dayjs from 'dayjs';
@@ -16,6 +16,7 @@ import { Navigate, Route, Routes, useLocation, useParams } from 'react-router-do
 import { I18nProvider, useI18n } from '../i18n';
 import '../i18n/portal';
 import { THEME } from '../theme';
+import { PortalSpinner } from './frame';
 import { PortalLayout } from './PortalLayout';
 import { PortalSessionProvider, usePortal } from './session';
 import AccountPage from './pages/AccountPage';
@@ -30,14 +31,6 @@ import SignInPage from './pages/SignInPage';
 import './portal.css';
 
 export const PORTAL_LANG_KEY = 'keyi.portal.lang';
-
-export function PortalSpinner() {
-  return (
-    <div className="ky-fullpage">
-      <Spin size="large" />
-    </div>
-  );
-}
 
 function Localised({ children }: { children: ReactNode }) {
   const { lang } = useI18n();

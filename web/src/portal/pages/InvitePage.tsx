@@ -4,17 +4,16 @@
  * beside the password field, in the server's words.
  */
 import { LockOutlined } from '@ant-design/icons';
-import { Alert, Button, Descriptions, Form, Input, Result, Typography } from 'antd';
+import { Alert, Button, Descriptions, Form, Input, Result, Spin, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { ApiError } from '../../api/client';
 import { useI18n } from '../../i18n';
-import { PortalSpinner } from '../PortalApp';
+import { AuthFrame } from '../frame';
 import { usePortal } from '../session';
 import { fieldErrorsFor, portalErrorText } from '../text';
 import type { Invitation } from '../types';
 import { linkProblem } from './LinkPage';
-import { AuthFrame } from './SignInPage';
 
 interface Values {
   password: string;
@@ -80,7 +79,11 @@ export default function InvitePage() {
       </div>
     );
   } else if (!invitation) {
-    body = <PortalSpinner />;
+    body = (
+      <div style={{ textAlign: 'center', padding: 24 }}>
+        <Spin />
+      </div>
+    );
   } else {
     body = (
       <>

@@ -7,10 +7,10 @@ import { useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import { ApiError } from '../../api/client';
 import { useI18n } from '../../i18n';
+import { AuthFrame } from '../frame';
 import { usePortal } from '../session';
 import type { PortalSession } from '../types';
 import { portalErrorText } from '../text';
-import { AuthFrame } from './SignInPage';
 
 /**
  * A link is single use: redeem each token once per page load, even when React runs the effect

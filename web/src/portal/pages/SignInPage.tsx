@@ -4,12 +4,11 @@
  * account), so the page says "if … has an account".
  */
 import { LockOutlined, MailOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Form, Input, Result, Tabs, Typography } from 'antd';
+import { Alert, Button, Form, Input, Result, Tabs, Typography } from 'antd';
 import { useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { useI18n } from '../../i18n';
-import { PortalLanguageSwitch } from '../PortalLayout';
-import { PortalSpinner } from '../PortalApp';
+import { AuthFrame, PortalSpinner } from '../frame';
 import { usePortal } from '../session';
 import { portalErrorText } from '../text';
 
@@ -18,23 +17,6 @@ export function afterSignIn(tenant: string, next: string | null): string {
   const base = `/portal/${encodeURIComponent(tenant)}`;
   if (next && next.startsWith(`${base}/`) && !next.startsWith('//')) return next;
   return `${base}/cases`;
-}
-
-export function AuthFrame({ children }: { children: React.ReactNode }) {
-  const { companyName } = usePortal();
-  return (
-    <div className="kp-page">
-      <div className="kp-auth">
-        <div className="kp-auth-top">
-          <Typography.Text strong data-testid="portal-company">
-            {companyName}
-          </Typography.Text>
-          <PortalLanguageSwitch />
-        </div>
-        <Card styles={{ body: { padding: 20 } }}>{children}</Card>
-      </div>
-    </div>
-  );
 }
 
 export default function SignInPage() {
