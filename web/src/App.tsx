@@ -31,6 +31,8 @@ const ServiceConsolePage = lazy(() => import('./service/console/ServiceConsolePa
 const SurveyPage = lazy(() => import('./service/care/SurveyPage'));
 const MyDayPage = lazy(() => import('./service/care/MyDayPage'));
 const KnowledgePage = lazy(() => import('./service/knowledge/KnowledgePage'));
+// The customer portal: its own chunk, its own session, language and API client (src/portal/).
+const PortalApp = lazy(() => import('./portal/PortalApp'));
 
 
 function Localised({ children }: { children: ReactNode }) {
@@ -100,16 +102,37 @@ export function AppRoutes() {
   );
 }
 
-export function App() {
+/** The internal app: staff language, the internal session (/api/v1/me) and its routes. */
+function InternalApp() {
   return (
     <I18nProvider>
       <Localised>
         <SessionProvider>
-          <BrowserRouter>
-            <AppRoutes />
-          </BrowserRouter>
+          <AppRoutes />
         </SessionProvider>
       </Localised>
     </I18nProvider>
+  );
+}
+
+/**
+ * The customer portal (/portal/:tenant/...) is routed before the internal app's providers, so a
+ * customer's page never asks for the internal session or metadata, nor renders the shell.
+ */
+export function App() {
+  return (
+    <BrowserRouter>
+      <Routes>
+        <Route
+          path="/portal/:tenant/*"
+          element={
+            <Suspense fallback={<FullPageSpinner />}>
+              <PortalApp />
+            </Suspense>
+          }
+        />
+        <Route path="*" element={<InternalApp />} />
+      </Routes>
+    </BrowserRouter>
   );
 }

@@ -50,6 +50,7 @@ describe('boot', () => {
     expect(pageModulesFor('/dashboards')).toEqual([]);
     expect(pageModulesFor('/setup/objects')).toEqual([]);
     expect(pageModulesFor('/login')).toEqual([]);
+    expect(pageModulesFor('/portal/acme/cases')).toEqual([]);
   });
 
   it('asks for the session, the metadata and the page code at once, each taken once', async () => {
@@ -113,6 +114,18 @@ describe('boot', () => {
     expect(load.shell).not.toHaveBeenCalled();
     expect(takeBootSession()).toBeNull();
     expect(takeBootObjects()).toBeNull();
+  });
+});
+
+describe('customer portal', () => {
+  it('asks for neither the internal session nor the shell on a portal page', () => {
+    const fetch = vi.fn(() => Promise.resolve(json(401, {})));
+    vi.stubGlobal('fetch', fetch);
+    const load = loaders();
+    startBoot('/portal/acme/cases/0193c0de-aaaa-7bbb-8ccc-000000000001', load);
+    expect(fetch.mock.calls.map((c) => (c as unknown[])[0])).not.toContain('/api/v1/me');
+    expect(Object.values(load).every((l) => l.mock.calls.length === 0)).toBe(true);
+    expect(takeBootSession()).toBeNull();
   });
 });
 

@@ -18,7 +18,8 @@ const LIST = /^\/o\/[^/]+\/?$/;
 const KANBAN = /^\/o\/[^/]+\/kanban\/?$/;
 const RECORD = /^\/o\/[^/]+\/[^/]+\/?$/;
 const DASHBOARD = /^\/dashboards\/([^/]+)\/?$/;
-const SIGNED_OUT = /^\/(login|accept-invite)(\/|$)/;
+// The sign-in pages and the customer portal (its own session; never the internal one's).
+const SIGNED_OUT = /^\/(login|accept-invite|portal)(\/|$)/;
 const PRELOADED_OBJECTS = '/api/v1/metadata/objects';
 
 /** A plain list's first page asked for at boot; `page` is set once it has arrived. */

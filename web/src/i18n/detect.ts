@@ -13,9 +13,10 @@ export function normaliseLang(value: string | null | undefined): Lang | null {
   return null;
 }
 
-export function detectLang(): Lang {
+/** The language chosen in this browser (under `storageKey`), else the browser's, else zh-CN. */
+export function detectLang(storageKey: string = LANG_STORAGE_KEY): Lang {
   try {
-    const stored = normaliseLang(localStorage.getItem(LANG_STORAGE_KEY));
+    const stored = normaliseLang(localStorage.getItem(storageKey));
     if (stored) return stored;
   } catch {
     /* storage unavailable */

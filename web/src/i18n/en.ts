@@ -9,6 +9,7 @@ import type { TargetsKey } from './targets-en';
 import type { ServiceCareKey } from './service-care-en';
 import type { ServiceKnowledgeKey } from './service-knowledge-en';
 import type { ServiceSlaKey } from './service-sla-en';
+import type { PortalKey } from './portal-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
 const en = {
@@ -1046,6 +1047,7 @@ export type MessageKey =
   | ServiceMailKey
   | ServiceCareKey
   | ServiceKnowledgeKey
-  | ServiceSlaKey;
+  | ServiceSlaKey
+  | PortalKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

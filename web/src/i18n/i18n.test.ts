@@ -25,6 +25,8 @@ import serviceMailZhCN from './service-mail-zh-CN';
 import zhCN from './zh-CN';
 import serviceSlaEn from './service-sla-en';
 import serviceSlaZhCN from './service-sla-zh-CN';
+import portalEn from './portal-en';
+import portalZhCN from './portal-zh-CN';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -35,6 +37,7 @@ const partCatalogues: [string, Record<string, string>, Record<string, string>][]
   ['Service care', serviceCareEn, serviceCareZhCN],
   ['Knowledge base', serviceKnowledgeEn, serviceKnowledgeZhCN],
   ['Service levels', serviceSlaEn, serviceSlaZhCN],
+  ['Customer portal', portalEn, portalZhCN],
 ];
 
 for (const [name, partEn, partZhCN] of partCatalogues) {

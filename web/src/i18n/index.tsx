@@ -62,8 +62,12 @@ interface I18nValue {
 
 const I18nContext = createContext<I18nValue | null>(null);
 
-export function I18nProvider({ children, initial }: { children: ReactNode; initial?: Lang }) {
-  const [lang, setLangState] = useState<Lang>(() => initial ?? detectLang());
+/**
+ * `storageKey` is where this browser's choice is kept: the customer portal keeps its own, so a
+ * person who is both staff and customer in one browser can read each in its own language.
+ */
+export function I18nProvider({ children, initial, storageKey = LANG_STORAGE_KEY }: { children: ReactNode; initial?: Lang; storageKey?: string }) {
+  const [lang, setLangState] = useState<Lang>(() => initial ?? detectLang(storageKey));
   setApiLanguage(lang);
 
   useEffect(() => {
@@ -73,25 +77,25 @@ export function I18nProvider({ children, initial }: { children: ReactNode; initi
 
   const setLang = useCallback((next: Lang) => {
     try {
-      localStorage.setItem(LANG_STORAGE_KEY, next);
+      localStorage.setItem(storageKey, next);
     } catch {
       /* ignore */
     }
     setApiLanguage(next);
     setLangState(next);
-  }, []);
+  }, [storageKey]);
 
   const adoptLang = useCallback((preferred: string | null | undefined) => {
     const next = normaliseLang(preferred);
     if (!next) return;
     try {
-      if (normaliseLang(localStorage.getItem(LANG_STORAGE_KEY))) return;
+      if (normaliseLang(localStorage.getItem(storageKey))) return;
     } catch {
       /* ignore */
     }
     setApiLanguage(next);
     setLangState(next);
-  }, []);
+  }, [storageKey]);
 
   const value = useMemo<I18nValue>(
     () => ({
