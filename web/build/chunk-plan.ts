@@ -11,12 +11,13 @@
  *   rollup, those shared modules were a chunk of their own into which the minimum chunk size
  *   merged the recycle-bin, kanban and record-form code, all fetched by the first list view.
  * - `antd-lazy` (`vendor-lazy-*.js`): the rest of Ant Design (tables, tabs, trees, steps…) in
- *   one chunk the other pages share; left to rollup it became ~10 chunks for a setup page.
+ *   one chunk the other pages share; left to rollup it became up to 7 more files for a setup page.
  * - echarts, in its own chunk, loaded by the charts only.
  *
  * The rest — lazy pages and the icons only they use — rollup places with the pages that import
- * them. With `onlyExplicitManualChunks` a chunk holds exactly the modules named here, so each set
- * is closed under static imports (staticClosure): a manual chunk never imports a page's chunk.
+ * them. With `onlyExplicitManualChunks` a chunk holds exactly the modules named here, so the
+ * third-party sets are each closed under static imports (staticClosure): a vendor chunk never
+ * imports an app chunk, and `ListPage` imports only the app chunks the first screens load anyway.
  */
 import type { ManualChunkMeta } from 'rollup';
 import { moduleEnding, staticClosure } from './static-closure';
