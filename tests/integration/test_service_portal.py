@@ -236,6 +236,13 @@ def test_invite_accept_case_thread_reply_and_wake(
     assert session["me"]["tenant"]["name"] == tenant.name
     assert customer.cookies.get("keyi_portal") == session["token"]
     assert customer.cookies.get("keyi_portal_csrf") == session["csrf_token"]
+    # Each cookie is scoped to this company's portal: the session to its API, the CSRF token to
+    # its pages (a customer of two companies keeps two).
+    paths = {c.name: c.path for c in customer.cookies.jar}
+    assert paths == {
+        "keyi_portal": f"/api/v1/portal/{tenant.name}",
+        "keyi_portal_csrf": f"/portal/{tenant.name}",
+    }
     stored = portal_user_of(client, zhang["id"])
     assert stored["status"] == "active" and stored["last_login_at"]
     # The invitation is used up.

@@ -162,3 +162,23 @@ def test_pages_of_client_paths() -> None:
     assert page_of("dashboards") is None
     assert page_of("o/account/0193c0de") == "record"
     assert page_of("setup/objects") is None
+
+
+def test_customer_pages_get_no_internal_preloads(tmp_path: Path) -> None:
+    """The portal and the survey page are for customers: neither the session and metadata
+    preloads of index.html nor any internal page's code, signed in or not."""
+    client, dist = _app(tmp_path)
+    head = (
+        '<link rel="preload" href="/api/v1/me" as="fetch" crossorigin />'
+        '<link rel="preload" href="/api/v1/metadata/objects" as="fetch" crossorigin />'
+    )
+    (dist / "index.html").write_text(f"<!doctype html><head>{head}</head><div id=root></div>")
+    with client:
+        internal = client.get("/o/account")
+        client.cookies.set(SESSION_COOKIE, "any")
+        portal = client.get("/portal/acme/cases")
+        survey = client.get("/survey/abc")
+    assert "/api/v1/me" in internal.text
+    for page in (portal, survey):
+        assert page.status_code == 200 and "id=root" in page.text
+        assert _links(page.text) == []

@@ -30,6 +30,11 @@ PAGE_SIZE = 50  # web/src/lib/listQuery.ts PAGE_SIZE
 
 # The pages src/boot.ts's pageModulesFor recognises; anything else gets only the shell.
 _SIGNED_OUT = re.compile(r"^(login|accept-invite)(/|$)")
+# Pages for people outside the company (the customer portal, a survey): they never use the
+# internal session or metadata, so index.html's own preloads of those are left out as well —
+# two needless 401s and a "preloaded but not used" warning on every customer's visit.
+_PUBLIC = re.compile(r"^(portal|survey)(/|$)")
+_INTERNAL_PRELOAD = re.compile(r'\s*<link rel="preload" href="/api/v1/[^"]*"[^>]*>')
 _KANBAN = re.compile(r"^o/[^/]+/kanban/?$")
 _LIST = re.compile(r"^o/([^/]+)/?$")
 _RECORD = re.compile(r"^o/[^/]+/[^/]+/?$")
@@ -58,6 +63,7 @@ class PageHints:
     dist: Path
     _stamp: tuple[float, float] | None = None
     _html: str = ""
+    _public_html: str = ""
     _routes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     def _load(self) -> None:
@@ -66,12 +72,15 @@ class PageHints:
         if stamp == self._stamp:
             return
         self._html = index.read_text(encoding="utf-8")
+        self._public_html = _INTERNAL_PRELOAD.sub("", self._html)
         self._routes = json.loads(routes.read_text(encoding="utf-8")) if routes.is_file() else {}
         self._stamp = stamp
 
     def render(self, path: str, query: str, *, signed_in: bool) -> str:
         """index.html for `path` (without its leading slash), with the page's hints in `<head>`."""
         self._load()
+        if _PUBLIC.match(path):
+            return self._public_html
         if not signed_in or _SIGNED_OUT.match(path):
             return self._html
         links: list[str] = []

@@ -377,7 +377,9 @@ def _set_cookies(
         httponly=False,
         samesite="lax",
         secure=settings.cookies_secure,
-        path="/",
+        # Readable by the portal's pages of this company only: a customer signed in to two
+        # companies' portals in one browser keeps one CSRF token per portal.
+        path=f"/portal/{tenant.name}",
     )
 
 
@@ -386,7 +388,9 @@ def _clear_cookies(request: Request, response: Response, tenant_name: str) -> No
     response.delete_cookie(
         COOKIE, path=f"/api/v1/portal/{tenant_name}", secure=settings.cookies_secure, httponly=True
     )
-    response.delete_cookie(CSRF_COOKIE, path="/", secure=settings.cookies_secure)
+    response.delete_cookie(
+        CSRF_COOKIE, path=f"/portal/{tenant_name}", secure=settings.cookies_secure
+    )
 
 
 # ---------------------------------------------------------------- sign-in
