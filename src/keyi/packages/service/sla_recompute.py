@@ -30,6 +30,7 @@ an edit anyone could conflict with or subscribe to (as before the job).
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -190,7 +191,7 @@ def recompute_chunk(
     *,
     after: str | None = None,
     limit: int = CHUNK,
-    requested_by: str | None = None,
+    requested_by: list[str] | None = None,
 ) -> ChunkResult:
     """Recompute up to ``limit`` open cases of the policy with ids after ``after``."""
     cases = ctx.object("case").table
@@ -246,41 +247,32 @@ def _write(ctx: Context, changes: list[Change]) -> set[Any]:
         return set()
     cases = ctx.object("case").table
     if ctx.conn.dialect.name == "postgresql":
-        # One statement per chunk whatever its size: seven array parameters, not one per value.
-        arrays: dict[str, tuple[list[Any], Any]] = {
-            "ids": ([str(r.id) for r, _ in changes], sa.Uuid(as_uuid=False)),
-            "versions": ([r.version for r, _ in changes], sa.Integer()),
-            "fr": ([v[0] for _, v in changes], sa.DateTime()),
-            "res": ([v[1] for _, v in changes], sa.DateTime()),
-            "st": ([v[2] for _, v in changes], sa.Text()),
-            "nd": ([v[3] for _, v in changes], sa.DateTime()),
-            "nc": ([v[4] for _, v in changes], sa.DateTime()),
-        }
-        source = (
-            sa.func.unnest(
-                *(
-                    sa.cast(sa.bindparam(name, value, type_=pg.ARRAY(kind)), pg.ARRAY(kind))
-                    for name, (value, kind) in arrays.items()
-                )
-            )
-            .table_valued(*arrays)
-            .render_derived(name="v")
+        # One statement per chunk whatever its size, its rows one JSON parameter that the
+        # server unpacks (json_to_recordset): no parameter per value, no per-value adaptation.
+        rows = [
+            {
+                "id": str(r.id),
+                "version": r.version,
+                **{n: _iso(v) for n, v in zip(WRITTEN, values, strict=True)},
+            }
+            for r, values in changes
+        ]
+        source = _recordset(
+            rows,
+            sa.column("id", sa.Uuid(as_uuid=False)),
+            sa.column("version", sa.Integer),
+            *(sa.column(n, cases.c[n].type) for n in WRITTEN),
         )
         bulk = (
             sa.update(cases)
-            .where(cases.c.id == source.c.ids, cases.c.version == source.c.versions)
-            .values(
-                first_response_due=source.c.fr,
-                resolution_due=source.c.res,
-                sla_status=source.c.st,
-                next_due=source.c.nd,
-                sla_next_check=source.c.nc,
-            )
+            .where(cases.c.id == source.c.id, cases.c.version == source.c.version)
+            .values({n: source.c[n] for n in WRITTEN})
             .returning(cases.c.id)
         )
         return {str(i) for i in ctx.conn.execute(bulk).scalars()}
     # SQLite: the write transaction took the database's lock at BEGIN IMMEDIATE, so nothing
-    # changed since the read; the version guard is kept all the same.
+    # changed since the read; the version guard is kept all the same, and should a row have
+    # been skipped, the versions say which.
     stmt = (
         sa.update(cases)
         .where(cases.c.id == sa.bindparam("_id"), cases.c.version == sa.bindparam("_version"))
@@ -291,19 +283,30 @@ def _write(ctx: Context, changes: list[Change]) -> set[Any]:
         | {f"_{name}": v for name, v in zip(WRITTEN, values, strict=True)}
         for r, values in changes
     ]
-    ctx.conn.execute(stmt, params)
-    return {str(r.id) for r, _ in changes}
+    done = ctx.conn.execute(stmt, params).rowcount
+    if done == len(params):
+        return {str(r.id) for r, _ in changes}
+    expected = {str(r.id): r.version for r, _ in changes}
+    applied: set[str] = set()
+    ids = list(expected)
+    for start in range(0, len(ids), 500):
+        for case_id, version in ctx.conn.execute(
+            sa.select(cases.c.id, cases.c.version).where(cases.c.id.in_(ids[start : start + 500]))
+        ):
+            if expected[str(case_id)] == version:
+                applied.add(str(case_id))
+    return applied
 
 
 def _history(ctx: Context, written: list[Change]) -> None:
-    """One history entry per changed case: the fields that changed, old and new."""
+    """One history entry per changed case: the fields that changed, old and new (in the form
+    the records service writes), all in one statement."""
     obj = ctx.object("case")
     if not written or not obj.definition.features.history:
         return
     fields = [obj.fields[name] for name in WRITTEN]
     impls = [impl_for(f) for f in fields]
-    now, actor = ctx.now(), ctx.actor.id
-    entries = []
+    ids, records, changes = [], [], []
     for row, values in written:
         diff = []
         for f, impl, old, new in zip(fields, impls, stored_values(row), values, strict=True):
@@ -315,18 +318,66 @@ def _history(ctx: Context, written: list[Change]) -> None:
                         "new": None if new is None else impl.to_json(f, new),
                     }
                 )
-        entries.append(
-            {
-                "id": new_id(),
-                "object": "case",
-                "record_id": str(row.id),
-                "operation": "update",
-                "changes": diff,
-                "actor_id": actor,
-                "at": now,
-            }
+        ids.append(new_id())
+        records.append(str(row.id))
+        changes.append(diff)
+    now, actor = ctx.now(), ctx.actor.id
+    h = history_table
+    if ctx.conn.dialect.name != "postgresql":
+        ctx.conn.execute(
+            sa.insert(h),
+            [
+                {
+                    "id": i,
+                    "object": "case",
+                    "record_id": r,
+                    "operation": "update",
+                    "changes": c,
+                    "actor_id": actor,
+                    "at": now,
+                }
+                for i, r, c in zip(ids, records, changes, strict=True)
+            ],
         )
-    ctx.conn.execute(sa.insert(history_table), entries)
+        return
+    # PostgreSQL: the entries as one JSON parameter (see _write).
+    source = _recordset(
+        [
+            {"id": i, "record_id": r, "changes": c}
+            for i, r, c in zip(ids, records, changes, strict=True)
+        ],
+        sa.column("id", sa.Uuid(as_uuid=False)),
+        sa.column("record_id", sa.Uuid(as_uuid=False)),
+        sa.column("changes", h.c.changes.type),
+    )
+    ctx.conn.execute(
+        sa.insert(h).from_select(
+            ["id", "object", "record_id", "operation", "changes", "actor_id", "at"],
+            sa.select(
+                source.c.id,
+                sa.literal("case"),
+                source.c.record_id,
+                sa.literal("update"),
+                source.c.changes,
+                sa.cast(sa.literal(actor), sa.Uuid(as_uuid=False)),
+                sa.cast(sa.literal(now), sa.DateTime),
+            ),
+        )
+    )
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _recordset(rows: list[dict[str, Any]], *columns: sa.ColumnClause[Any]) -> Any:
+    """``json_to_recordset(:rows) AS v(column type, …)``: rows sent as one JSON document."""
+    document = sa.cast(sa.bindparam("rows", json.dumps(rows), type_=sa.Text), pg.JSON)
+    return (
+        sa.func.json_to_recordset(document)
+        .table_valued(*columns)
+        .render_derived(name="v", with_types=True)
+    )
 
 
 # ------------------------------------------------------------------ a whole policy
@@ -348,11 +399,12 @@ def recompute_policy(ctx: Context, policy_id: str, *, chunk: int = CHUNK) -> int
 # ------------------------------------------------------------------ the job
 def request(ctx: Context, policy_id: str) -> str | None:
     """Have the policy's open cases recomputed after this transaction commits: a waiting job
-    of the policy is reused (see the module), else one is enqueued. The job's id."""
+    of the policy is reused (see the module), else one is enqueued. The job's id. The job's
+    ``requested_by`` lists who asked (the audit entries name them)."""
     t = job_table
     prefix = f"{RECOMPUTE_JOB}:{policy_id}:start:"
     waiting = ctx.conn.execute(
-        sa.select(t.c.id)
+        sa.select(t.c.id, t.c.payload)
         .where(
             t.c.status == PENDING,
             t.c.kind == RECOMPUTE_JOB,
@@ -361,16 +413,24 @@ def request(ctx: Context, policy_id: str) -> str | None:
         )
         .limit(1)
         .with_for_update(skip_locked=True)
-    ).scalar()
+    ).first()
     if waiting is not None:
-        return str(waiting)
+        payload = dict(waiting.payload or {})
+        asked = list(payload.get("requested_by") or [])
+        if ctx.actor.id is not None and ctx.actor.id not in asked and len(asked) < MAX_REQUESTERS:
+            payload["requested_by"] = [*asked, ctx.actor.id]
+            ctx.conn.execute(sa.update(t).where(t.c.id == waiting.id).values(payload=payload))
+        return str(waiting.id)
     return enqueue(
         ctx.conn,
         RECOMPUTE_JOB,
-        {"policy": policy_id, "requested_by": ctx.actor.id},
+        {"policy": policy_id, "requested_by": [ctx.actor.id] if ctx.actor.id else []},
         now=ctx.now(),
         dedupe_key=prefix + new_id(),
     )
+
+
+MAX_REQUESTERS = 20
 
 
 @job_handler(RECOMPUTE_JOB)
@@ -384,7 +444,9 @@ def run_chunk(ctx: Context, job: ClaimedJob) -> None:
     if fingerprint is not None and fingerprint != inputs.fingerprint:
         return  # superseded: the change enqueued a pass from the start
     requested_by = job.payload.get("requested_by")
-    result = recompute_chunk(ctx, inputs, after=job.payload.get("after"), requested_by=requested_by)
+    result = recompute_chunk(
+        ctx, inputs, after=job.payload.get("after"), limit=CHUNK, requested_by=requested_by
+    )
     if result.last is None:
         return
     chain = str(job.payload.get("chain") or job.id)
