@@ -268,3 +268,25 @@ def test_case_edited_meanwhile_ends_with_its_newest_state(
         )
     assert versions[edited["id"]] == edited["version"] + 1  # the edit's version, not bumped
     assert versions[other["id"]] == other["version"]
+
+
+def test_upgrade_fills_the_check_times_of_older_cases(
+    platform: Platform, tenant: TenantInfo
+) -> None:
+    """A company upgraded from before ``sla_next_check``: its running cases have none, so the
+    round would never read them; the upgrade queues a recomputation that fills them in."""
+    from keyi.packages.service import sla_hooks
+
+    made = case(platform, tenant, "2026-12-07 09:00", priority="high")
+    assert _stored(platform, tenant, [made["id"]])[made["id"]][4] is not None
+    run_jobs(platform, tenant)  # the pass the standard policy's install queued
+    with platform.context(tenant, SYSTEM) as ctx:
+        assert sla_hooks.ship_on_upgrade(ctx, None) is None  # type: ignore[arg-type]
+    assert _pending(platform, tenant) == []  # nothing missing: no pass over every case
+    with platform.context(tenant, SYSTEM) as ctx:
+        cases = ctx.object("case").table
+        ctx.conn.execute(sa.update(cases).values(sla_next_check=None))
+        sla_hooks.ship_on_upgrade(ctx, None)  # type: ignore[arg-type]
+    assert len(_pending(platform, tenant)) == 1
+    run_jobs(platform, tenant)
+    assert _stored(platform, tenant, [made["id"]])[made["id"]][4] is not None

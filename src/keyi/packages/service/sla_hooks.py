@@ -75,6 +75,7 @@ class _Lookups:
         self.policies: dict[str, sla.Policy | None] = {}
         self.targets: dict[str, dict[tuple[str, str | None], sla.Target]] = {}
         self.calendars: dict[str, BusinessCalendar | None] = {}
+        self.grades: dict[Any, str | None] = {}
         self._default: list[sla.Policy | None] = []
 
     def policy(self, policy_id: str | None) -> sla.Policy | None:
@@ -89,8 +90,9 @@ class _Lookups:
     def target(self, policy: sla.Policy, priority: str | None, account: Any) -> sla.Target | None:
         if policy.id not in self.targets:
             self.targets[policy.id] = sla.targets_of(self.ctx, policy.id)
-        grade = sla.account_grade(self.ctx, account)
-        return sla.pick_target(self.targets[policy.id], priority, grade)
+        if account not in self.grades:
+            self.grades[account] = sla.account_grade(self.ctx, account)
+        return sla.pick_target(self.targets[policy.id], priority, self.grades[account])
 
     def calendar(self, policy: sla.Policy) -> BusinessCalendar | None:
         if policy.calendar_id not in self.calendars:
@@ -442,13 +444,17 @@ def ship_on_upgrade(ctx: Context, event: UpgradeEvent) -> str | None:
     if ctx.schema.get("case") is None or ctx.schema.get("sla_policy") is None:
         return shipped
     cases = ctx.object("case").table
-    # Running cases without a check time are from before the field (a case on track or at
-    # risk always has one): only then is the recomputation worth a pass over every case.
+    # Running cases without a check time are from before the field (one on track, at risk,
+    # or breached and not yet escalated always has one): only then is the recomputation worth
+    # a pass over every case.
     unchecked = ctx.conn.execute(
         sa.select(cases.c.id)
         .where(
             cases.c.deleted_at.is_(None),
-            cases.c.sla_status.in_(("on_track", "warning")),
+            sa.or_(
+                cases.c.sla_status.in_(("on_track", "warning")),
+                sa.and_(cases.c.sla_status == "breached", cases.c.escalation_level == 0),
+            ),
             cases.c.sla_next_check.is_(None),
             cases.c.status.not_in((*sla.CLOSED_STATUSES, sla.PAUSED_STATUS)),
         )
