@@ -174,7 +174,7 @@ def test_saves_answer_at_once_and_coalesce(
             .order_by(history_table.c.id)
         ).all()
         audits = ctx.conn.execute(
-            sa.select(audit_table.c.details, audit_table.c.record_id).where(
+            sa.select(audit_table.c.details, audit_table.c.object).where(
                 audit_table.c.action == "service.sla_recompute"
             )
         ).all()
@@ -183,7 +183,7 @@ def test_saves_answer_at_once_and_coalesce(
     assert {c["field"] for c in changes} >= {"first_response_due", "next_due"}
     first = next(c for c in changes if c["field"] == "first_response_due")
     assert first["old"] == "2026-12-07T04:00:00.000Z" and first["new"] == "2026-12-04T10:00:00.000Z"
-    assert audits and all(a.record_id == policy.id for a in audits)
+    assert audits and all(a.object == "case" and a.details["policy"] == policy.id for a in audits)
     assert [a.details["requested_by"] for a in audits] == [[me]]
     assert audits[0].details["count"] == 1 and audits[0].details["ids"] == [made["id"]]
 

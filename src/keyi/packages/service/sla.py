@@ -1,6 +1,7 @@
 """Service levels: which policy and target a case gets, its due times on the policy's business
-calendar, the clock stopped while waiting on the customer, and the recomputation of every
-open case when a policy's targets or calendar change.
+calendar, the clock stopped while waiting on the customer, and when the service-level round
+next has something to do for a case (``next_check_ts``). The recomputation of every open case
+when a policy's inputs change is sla_recompute's (set-based, in a job).
 
 The arithmetic is the platform's business-hours engine (keyi.platform.calendars); this module
 only reads the tenant's calendars, policies and targets and turns stored naive-UTC timestamps

@@ -22,7 +22,8 @@ one ``UPDATE … FROM unnest(arrays)`` of the cases whose values changed, guarde
 version as read. A case edited meanwhile (its version moved) is read again, locked, and
 recomputed from what it is now, so it ends with the new inputs applied to its newest state.
 History gets one entry per changed case (the fields that changed, written by the job's actor)
-in one insert, and the audit log one entry per chunk naming the policy and who asked. The
+in one insert, and the audit log one entry per chunk naming the cases, the policy and who
+asked. The
 cases' versions, outbox and flows are left alone: these are the package's derived values, not
 an edit anyone could conflict with or subscribe to (as before the job).
 """
@@ -216,13 +217,15 @@ def recompute_chunk(
     written = [c for c in changes if str(c[0].id) in applied]
     _history(ctx, written)
     if written:
+        # Like a batch write's entry (object, count, the first 100 ids: the audit page names
+        # the cases), with the policy and who asked.
         ctx.audit(
             "service.sla_recompute",
-            object_name="sla_policy",
-            record_id=inputs.policy.id,
+            object_name="case",
             count=len(written),
-            requested_by=requested_by,
             ids=[str(c[0].id) for c in written[:100]],
+            policy=inputs.policy.id,
+            requested_by=requested_by,
         )
     last = str(rows[-1].id) if len(rows) == limit else None
     return ChunkResult(read=len(rows), changed=len(written), last=last)
