@@ -394,8 +394,14 @@ def target_checks(ctx: Context, event: WriteEvent) -> None:
 
 # ------------------------------------------------------------------ recompute on change
 # The open cases of a policy are recomputed by a job (sla_recompute): the save answers at once.
+TARGET_INPUTS = ("policy", "priority", "account_grade", "first_response_hours", "resolution_hours")
+
+
 @hooks.after_write("sla_target")
 def target_changed(ctx: Context, event: AfterWriteEvent) -> None:
+    old, new = event.old or {}, event.new or {}
+    if event.operation == "update" and all(old.get(n) == new.get(n) for n in TARGET_INPUTS):
+        return  # a new name or description: no due time moves
     policies = {str(r["policy"]) for r in (event.old, event.new) if r and r.get("policy")}
     for policy_id in sorted(policies):
         sla_recompute.request(ctx, policy_id)
