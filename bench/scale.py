@@ -51,9 +51,15 @@ COPIED = {
 
 
 def ensure_scaled(
-    backend: Backend, accounts: int, base: int, mix: str = "l2c", echo: bool = True
+    backend: Backend,
+    accounts: int,
+    base: int,
+    mix: str = "l2c",
+    echo: bool = True,
+    cases: int | None = None,
 ) -> TenantInfo:
-    """The harness's tenant of ``mix`` (``bench<accounts>[l2c]``), ``accounts`` live accounts."""
+    """The harness's tenant of ``mix`` (``bench<accounts>[l2c]``), ``accounts`` live accounts
+    (and, for the service mix, at least ``cases`` live cases: see :func:`_more_cases`)."""
     platform = backend.platform
     copied = COPIED[mix]
     name = f"bench{accounts}" + ("" if mix == "lean" else mix)
@@ -71,6 +77,9 @@ def ensure_scaled(
         alive = _alive(ctx, "account")
         if alive >= accounts:
             print(f"{name}: {alive:,} accounts already")
+            if cases and mix == "service":
+                _more_cases(ctx, cases)
+                backend.analyze(tenant)
             return tenant
         copies = math.ceil(accounts / alive) - 1
         if mix == "l2c":
@@ -82,8 +91,23 @@ def ensure_scaled(
             started = time.perf_counter()
             rows = _copy(ctx, ctx.object(object_name), copies, copied)
             print(f"{name}: {object_name} +{rows:,} in {time.perf_counter() - started:.1f} s")
+        if cases and mix == "service":
+            _more_cases(ctx, cases)
     backend.analyze(tenant)
     return tenant
+
+
+def _more_cases(ctx: Context, wanted: int) -> None:
+    """The demo makes about one case per twelve accounts: copy the live cases again (each copy
+    keeps its original's account, queue, statuses and due times) until ``wanted`` are live."""
+    alive = _alive(ctx, "case")
+    if alive >= wanted:
+        print(f"{alive:,} cases already")
+        return
+    started = time.perf_counter()
+    copies = math.ceil(wanted / alive) - 1
+    rows = _copy(ctx, ctx.object("case"), copies, (), salt=":more")
+    print(f"case +{rows:,} in {time.perf_counter() - started:.1f} s")
 
 
 def _alive(ctx: Context, object_name: str) -> int:
@@ -94,13 +118,16 @@ def _alive(ctx: Context, object_name: str) -> int:
     return int(found.scalar_one())
 
 
-def _copy(ctx: Context, obj: CompiledObject, copies: int, copied: tuple[str, ...]) -> int:
-    """INSERT the live rows of ``obj`` ``copies`` times; references to copied objects follow."""
+def _copy(
+    ctx: Context, obj: CompiledObject, copies: int, copied: tuple[str, ...], salt: str = ""
+) -> int:
+    """INSERT the live rows of ``obj`` ``copies`` times; references to copied objects follow.
+    ``salt`` makes another round of copies' ids differ from the first round's."""
     k = sa.func.generate_series(1, copies).table_valued("k").render_derived()
     table = obj.table
 
     def copy_id(column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
-        text = sa.cast(column, sa.Text) + ":" + sa.cast(k.c.k, sa.Text)
+        text = sa.cast(column, sa.Text) + salt + ":" + sa.cast(k.c.k, sa.Text)
         return sa.cast(sa.func.md5(text), sa.Uuid(as_uuid=False))
 
     values: list[sa.ColumnElement[Any]] = []
@@ -133,13 +160,16 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=1_000_000, help="live accounts wanted")
     parser.add_argument("--base", type=int, default=10_000, help="accounts seeded by the demo")
     parser.add_argument("--mix", choices=sorted(COPIED), default="l2c", help="what is copied")
+    parser.add_argument(
+        "--cases", type=int, default=None, help="service mix: live cases wanted (copies cases)"
+    )
     parser.add_argument("--pg-schema", default="keyi_bench")
     args = parser.parse_args()
     backend = Backend.open(
         "postgresql", RESULTS_DIR / "data", pg_url=postgres_url(), pg_schema=args.pg_schema
     )
     try:
-        ensure_scaled(backend, args.accounts, args.base, args.mix)
+        ensure_scaled(backend, args.accounts, args.base, args.mix, cases=args.cases)
     finally:
         backend.close()
 

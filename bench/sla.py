@@ -2,15 +2,22 @@
 change can recompute every open case).
 
 ``python -m bench.sla [--computations 200000] [--cases 100000] [--backend both]``
+``python -m bench.sla --tenant bench1000000service`` (PostgreSQL, after ``python -m bench.scale
+--accounts 1000000 --mix service --cases 1000000``)
 
 - ``due_times``: the engine alone — first-response and resolution due times (two additions)
   of the standard policy on the ``china_standard`` calendar, for starts spread over 2026 at
   random minutes and the four priorities, on a warm calendar (its per-day intervals cached,
   as in a server process) and on a cold one (a new calendar object per 1,000 computations).
-- ``recompute``: ``keyi.packages.service.sla.recompute_policy`` over N open cases of a fresh
-  tenant (inserted set-based; one transaction): read with their accounts' grade, due times
-  and states computed, written back by executemany — cases/s end to end; then the same again
-  with nothing changed (every case read and computed, none written).
+- ``recompute``: ``keyi.packages.service.sla_recompute.recompute_policy`` (what the
+  ``service.sla_recompute`` job runs, chunk by chunk) over N open cases of a fresh tenant
+  (inserted set-based; one transaction): read with their accounts' grade, due times, states
+  and next check times computed, written back by one ``UPDATE … FROM unnest(…)`` per chunk with
+  a history entry per case — cases/s end to end; then the same again with nothing changed
+  (every case read and computed, none written).
+- ``--tenant NAME``: the same two passes over every policy's open cases of an existing
+  benchmark tenant (the 1M-case one), in a transaction rolled back at the end (the tenant is
+  left as it was; its packages are upgraded first if the code has new fields).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.environment import Backend, load_average, postgres_url
-from keyi.packages.service import sla
+from keyi.packages.service import sla, sla_recompute
 from keyi.platform.calendars import BusinessCalendar
 from keyi.platform.context import Context
 from keyi.platform.ids import new_id
@@ -81,11 +88,11 @@ def bench_recompute(backend: Backend, cases: int) -> dict[str, Any]:
         backend.analyze(tenant)
         with platform.context(tenant, ACTOR) as ctx:
             began = time.perf_counter()
-            done = sla.recompute_policy(ctx, policy.id)
+            done = sla_recompute.recompute_policy(ctx, policy.id)
             seconds = time.perf_counter() - began
         with platform.context(tenant, ACTOR) as ctx:
             began = time.perf_counter()
-            unchanged = sla.recompute_policy(ctx, policy.id)
+            unchanged = sla_recompute.recompute_policy(ctx, policy.id)
             again = time.perf_counter() - began
         return {
             "again_changed": unchanged,
@@ -129,13 +136,68 @@ def _insert_cases(ctx: Context, policy_id: str, n: int) -> None:
         ctx.conn.execute(sa.insert(table), rows)
 
 
+def bench_tenant(name: str, pg_schema: str) -> dict[str, Any]:
+    """Both passes over an existing tenant's open cases, rolled back (see the module)."""
+    from bench.harness import RESULTS_DIR
+    from keyi.packages.upgrade import upgrade_tenant
+
+    backend = Backend.open(
+        "postgresql", RESULTS_DIR / "data", pg_url=postgres_url(), pg_schema=pg_schema
+    )
+    try:
+        platform = backend.platform
+        tenant = next(t for t in platform.list_tenants() if t.name == name)
+        upgrade_tenant(platform, tenant)
+        with platform.db.tenant_transaction(tenant.location) as conn:
+            schema = platform.schemas.get(conn, tenant.location)
+            ctx = Context(tenant, ACTOR, conn, schema, platform=platform)
+            table = ctx.object("sla_policy").table
+            policies = [
+                str(i)
+                for i in conn.execute(
+                    sa.select(table.c.id).where(table.c.deleted_at.is_(None))
+                ).scalars()
+            ]
+            cases = ctx.object("case").table
+            open_cases = conn.execute(
+                sa.select(sa.func.count()).where(
+                    cases.c.deleted_at.is_(None), cases.c.status.not_in(sla.CLOSED_STATUSES)
+                )
+            ).scalar_one()
+            began = time.perf_counter()
+            done = sum(sla_recompute.recompute_policy(ctx, p) for p in policies)
+            seconds = time.perf_counter() - began
+            began = time.perf_counter()
+            unchanged = sum(sla_recompute.recompute_policy(ctx, p) for p in policies)
+            again = time.perf_counter() - began
+            conn.rollback()
+        return {
+            "tenant": name,
+            "open_cases": open_cases,
+            "changed": done,
+            "seconds": round(seconds, 2),
+            "open_cases_per_s": round(open_cases / seconds),
+            "again_changed": unchanged,
+            "again_seconds": round(again, 2),
+            "again_cases_per_s": round(open_cases / again),
+        }
+    finally:
+        backend.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.sla", description=__doc__)
     parser.add_argument("--computations", type=int, default=200_000)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--tenant", help="an existing PostgreSQL benchmark tenant instead")
+    parser.add_argument("--pg-schema", default="keyi_bench")
     args = parser.parse_args(argv)
     print("load average", load_average())
+    if args.tenant:
+        print("recompute", bench_tenant(args.tenant, args.pg_schema))
+        print("load average", load_average())
+        return 0
     print("due_times", bench_due_times(args.computations))
     names = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from keyi.packages.service import console as consoles
 from keyi.platform.context import TenantInfo
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
@@ -50,7 +51,7 @@ def pages(client: TestClient, **params: Any) -> list[list[str]]:
 
 
 def test_console_orders_pages_and_counts(
-    client: TestClient, platform: Platform, tenant: TenantInfo
+    client: TestClient, platform: Platform, tenant: TenantInfo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = now(platform, tenant).replace(microsecond=0)
     queue = make_queue(client, "售后服务", "manual")
@@ -88,7 +89,15 @@ def test_console_orders_pages_and_counts(
     assert first["counts"] == {
         "status": {"new": 5},
         "sla_status": {"on_track": 2, "warning": 1, "breached": 1, "none": 1},
+        "capped": False,
     }
+    # Over the cap the counts are of that many cases, and say so.
+    monkeypatch.setattr(consoles, "COUNT_CAP", 3)
+    capped = ok(client.get(f"{S}/console", params={"view": "all_open"}))["counts"]
+    assert capped["capped"] is True and capped["status"] == {"new": 4}
+    assert sum(capped["sla_status"].values()) == 4
+    monkeypatch.setattr(consoles, "COUNT_CAP", 5)
+    assert ok(client.get(f"{S}/console", params={"view": "all_open"}))["counts"]["capped"] is False
     resolved = ok(client.get(f"{S}/console", params={"view": "all_open", "status": "resolved"}))
     assert [r["id"] for r in resolved["records"]] == [cases[5]]
     assert resolved["counts"]["status"] == {"new": 5}  # the view's open cases

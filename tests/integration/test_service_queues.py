@@ -298,3 +298,68 @@ def test_routes_answer_404_for_ids_that_are_no_case(client: TestClient) -> None:
     response = client.get(f"{S}/console", params={"view": "queue", "queue": "x"})
     assert refused(response, "queue")
     assert refused(client.get(f"{S}/console", params={"status": "nope"}), "status")
+
+
+def _owner_changes(client: TestClient, case_id: str) -> list[tuple[Any, Any]]:
+    """(who, new owner) of each history entry that changed the owner, oldest first."""
+    entries = ok(client.get(f"{R}/case/{case_id}/history"))["entries"]
+    return [
+        (e["by"], c["new"])
+        for e in reversed(entries)
+        for c in e["changes"]
+        if c["field"] == "owner_id"
+    ]
+
+
+def test_take_and_assign_write_as_the_caller_with_their_checks(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    users = agents(platform, tenant, "a", "b")
+    # A supervisor who reads every case but edits only their own, outside the queue.
+    supervisor = str(
+        add_member(
+            platform,
+            tenant,
+            "sup@example.com",
+            {**AGENT_RIGHTS, "case": {**rights(), "read_scope": "all", "edit_scope": "own"}},
+            name="主管",
+            role="主管",
+        )["id"]
+    )
+    add_member(
+        platform,
+        tenant,
+        "view@example.com",
+        {**AGENT_RIGHTS, "case": {"read": True, "read_scope": "all"}},
+        name="只读",
+        role="只读",
+    )
+    queue = make_queue(client, "手动", "manual")
+    add_to_queue(client, queue["id"], users["a"])
+    add_to_queue(client, queue["id"], users["b"])
+    cases = [make_case(client, queue=queue["id"], subject=f"工单{i}") for i in range(3)]
+
+    login(client, "a@example.com", ADMIN_PASSWORD, tenant.name)
+    ok(action(client, cases[0]["id"], "take"))
+    ok(action(client, cases[1]["id"], "assign", user=users["b"]))
+    # History names the agent who took and who handed over (not a system actor).
+    assert _owner_changes(client, cases[0]["id"])[-1] == (users["a"], users["a"])
+    assert _owner_changes(client, cases[1]["id"])[-1] == (users["a"], users["b"])
+
+    # Reading is enough to take a case; assigning someone else's needs edit access to it.
+    login(client, "sup@example.com", ADMIN_PASSWORD, tenant.name)
+    taken = ok(action(client, cases[2]["id"], "take"))
+    assert taken["owner_id"] == supervisor
+    assert _owner_changes(client, cases[2]["id"])[-1] == (supervisor, supervisor)
+    assert action(client, cases[1]["id"], "assign", user=users["a"]).status_code == 403
+    # Their own case now: they may hand it to a queue member.
+    assert ok(action(client, cases[2]["id"], "assign", user=users["a"]))["owner_id"] == users["a"]
+    result = ok(
+        client.post(f"{R}/case/assign_many", json={"ids": [cases[1]["id"]], "user": users["a"]})
+    )
+    assert [(e["id"], e["status"]) for e in result["errors"]] == [(cases[1]["id"], 403)]
+    # Without the right to edit cases, no taking.
+    login(client, "view@example.com", ADMIN_PASSWORD, tenant.name)
+    assert client.get(f"{R}/case/{cases[0]['id']}").status_code == 200
+    assert action(client, cases[0]["id"], "take").status_code == 403
+    assert get_case(client, cases[0]["id"])["owner_id"] == users["a"]

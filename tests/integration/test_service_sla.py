@@ -6,6 +6,7 @@ is the context's: each step runs at a chosen instant."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
@@ -13,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from keyi.packages.service import sla
+from keyi.packages.service import sla, sla_recompute
 from keyi.platform.context import Context, TenantInfo
 from keyi.platform.errors import Conflict, ValidationFailed
+from keyi.platform.jobs.worker import Worker
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
@@ -183,6 +185,15 @@ def test_grade_target_beats_any_grade(platform: Platform, tenant: TenantInfo) ->
     assert beijing(normal["first_response_due"]) == "2026-12-07 12:00"
 
 
+def run_jobs(platform: Platform, tenant: TenantInfo) -> list[Any]:
+    """Run the tenant's queued jobs (the recomputation a policy change enqueued)."""
+    worker = Worker(platform, tenants=[tenant.name], rng=random.Random(1))
+    try:
+        return worker.run_until_idle()
+    finally:
+        worker.stop()
+
+
 def test_target_change_recomputes_open_cases(platform: Platform, tenant: TenantInfo) -> None:
     open_case = case(platform, tenant, "2026-12-04 17:00", priority="high")
     closed = case(platform, tenant, "2026-12-04 17:00", priority="high")
@@ -194,6 +205,11 @@ def test_target_change_recomputes_open_cases(platform: Platform, tenant: TenantI
         assert policy is not None
         target = sla._rows(ctx, "sla_target", policy=policy.id, priority="high")[0]
         RecordsService(ctx).update("sla_target", target["id"], {"first_response_hours": 2})
+    # The save only queued the recomputation: the case is unchanged until the job runs.
+    with platform.context(tenant, SYSTEM, write=False) as ctx:
+        found = RecordsService(ctx).get("case", open_case["id"])
+        assert beijing(found["first_response_due"]) == "2026-12-07 12:00"
+    assert [o.kind for o in run_jobs(platform, tenant)] == [sla_recompute.RECOMPUTE_JOB]
     with platform.context(tenant, SYSTEM, write=False) as ctx:
         records = RecordsService(ctx)
         assert beijing(records.get("case", open_case["id"])["first_response_due"]) == (
@@ -202,9 +218,9 @@ def test_target_change_recomputes_open_cases(platform: Platform, tenant: TenantI
         kept = records.get("case", closed["id"])
         assert beijing(kept["first_response_due"]) == "2026-12-07 12:00"
         assert kept["sla_status"] == "met"
-    with context_at(platform, tenant, "2026-12-04 17:45") as ctx:
-        # Recomputed already: a second pass finds nothing to write.
-        assert sla.recompute_policy(ctx, policy.id) == 0
+    with platform.context(tenant, SYSTEM) as ctx:
+        # Recomputed already (the job ran on the real clock): a second pass writes nothing.
+        assert sla_recompute.recompute_policy(ctx, policy.id) == 0
 
 
 def test_calendar_change_recomputes_open_cases(platform: Platform, tenant: TenantInfo) -> None:
@@ -220,6 +236,7 @@ def test_calendar_change_recomputes_open_cases(platform: Platform, tenant: Tenan
                 "kind": "holiday",
             },
         )
+    run_jobs(platform, tenant)
     with platform.context(tenant, SYSTEM, write=False) as ctx:
         found = RecordsService(ctx).get("case", open_case["id"])
         assert beijing(found["first_response_due"]) == "2026-12-08 12:00"

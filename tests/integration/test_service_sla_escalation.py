@@ -144,3 +144,87 @@ def test_paused_and_resolved_cases_are_left_alone(
     with platform.context(tenant, SYSTEM, write=False) as ctx:
         found = RecordsService(ctx).get("case", waiting["id"])
     assert (found["sla_status"], found["escalation_level"]) == ("breached", 1)
+
+
+def _case_row(platform: Platform, tenant: TenantInfo, case_id: str) -> dict[str, Any]:
+    with platform.context(tenant, SYSTEM, write=False) as ctx:
+        cases = ctx.object("case").table
+        row = ctx.conn.execute(sa.select(cases).where(cases.c.id == case_id)).mappings().one()
+    return dict(row)
+
+
+def _set_check(platform: Platform, tenant: TenantInfo, case_id: str, when: str) -> None:
+    with platform.context(tenant, SYSTEM) as ctx:
+        cases = ctx.object("case").table
+        ctx.conn.execute(
+            sa.update(cases).where(cases.c.id == case_id).values(sla_next_check=at(when))
+        )
+
+
+def test_the_round_reads_cases_by_their_next_check(
+    platform: Platform, tenant: TenantInfo, people: dict[str, Any]
+) -> None:
+    made = case(
+        platform,
+        tenant,
+        "2026-12-07 09:00",
+        priority="high",
+        owner_id=people["agent"],
+        queue=people["queue1"],
+    )
+    # On track: the next check is the warning instant (80 % of 4 h: 12:12).
+    assert beijing(_case_row(platform, tenant, made["id"])["sla_next_check"]) == "2026-12-07 12:12"
+    # A case whose check time has not come is not read, breached or not.
+    _set_check(platform, tenant, made["id"], "2026-12-08 09:00")
+    assert run_round(platform, tenant, "2026-12-07 13:01") == 0
+    assert _case_row(platform, tenant, made["id"])["escalation_level"] == 0
+    _set_check(platform, tenant, made["id"], "2026-12-07 12:12")
+    assert run_round(platform, tenant, "2026-12-07 13:01") == 1
+    row = _case_row(platform, tenant, made["id"])
+    assert (row["escalation_level"], row["priority"]) == (1, "urgent")
+    # Escalated for the first response; next: the resolution's breach (urgent: 17:00).
+    assert beijing(row["sla_next_check"]) == "2026-12-07 17:00"
+    # A check time that comes with nothing to do is moved to the next one, not re-read.
+    _set_check(platform, tenant, made["id"], "2026-12-07 13:00")
+    assert run_round(platform, tenant, "2026-12-07 13:30") == 0
+    assert beijing(_case_row(platform, tenant, made["id"])["sla_next_check"]) == (
+        "2026-12-07 17:00"
+    )
+    # Resolved: nothing left to check.
+    update(platform, tenant, "2026-12-07 14:00", made["id"], status="resolved", resolution="好了")
+    assert _case_row(platform, tenant, made["id"])["sla_next_check"] is None
+
+
+def test_raised_priority_after_a_resolution_breach_escalates_once(
+    platform: Platform, tenant: TenantInfo, people: dict[str, Any]
+) -> None:
+    """Medium: answered at 15:00 (in time for medium's 8 h, late for high's 4 h), resolution
+    due Friday 13:00. Its breach raises the priority to high, whose times breach the first
+    response too: one escalation, not a second one for the first response next round."""
+    made = case(
+        platform,
+        tenant,
+        "2026-12-07 09:00",
+        priority="medium",
+        owner_id=people["agent"],
+        queue=people["queue2"],
+    )
+    answered = update(
+        platform, tenant, "2026-12-07 15:00", made["id"], first_responded_at=at("2026-12-07 15:00")
+    )
+    assert answered["sla_status"] == "on_track"
+    assert beijing(answered["resolution_due"]) == "2026-12-11 13:00"
+    assert run_round(platform, tenant, "2026-12-11 13:30") == 1
+    row = _case_row(platform, tenant, made["id"])
+    assert (row["escalation_level"], row["priority"], row["sla_status"]) == (1, "high", "breached")
+    assert sla.escalated_of(row["sla_escalated"], row["escalation_level"]) == {
+        "first_response",
+        "resolution",
+    }
+    assert row["sla_next_check"] is None  # both targets escalated: nothing left
+    for when in ("2026-12-11 13:35", "2026-12-14 10:00"):
+        assert run_round(platform, tenant, when) == 0
+    row = _case_row(platform, tenant, made["id"])
+    assert (row["escalation_level"], row["priority"]) == (1, "high")
+    breaches = [key for _, key in notices(platform, tenant) if "breach" in key]
+    assert set(breaches) == {f"service-sla-breach:{made['id']}:1"}

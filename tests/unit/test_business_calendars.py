@@ -291,3 +291,20 @@ def test_threads_share_a_calendar() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         found = list(pool.map(lambda s: shared.add(s, 4800), starts))
     assert found == expected
+
+
+def test_bulk_additions_give_the_table_rows() -> None:
+    """``add_seconds_many`` (the policy recomputation's path: several additions from one
+    position on the timeline) gives every row of the table, and the same as ``add`` for
+    amounts over a week of nights, weekends and holidays from each row's start."""
+    calendar = china_standard()
+    for why, start, minutes, due in ADD_ROWS:
+        at = datetime.fromisoformat(start)
+        begin = (at if at.tzinfo else at.replace(tzinfo=CN)).timestamp()
+        amounts = (round(minutes * 60, 6), 0.0, 61.5 * 60, 45 * 60 * 60, 600 * 60)
+        found = calendar.add_seconds_many(begin, amounts)
+        assert datetime.fromtimestamp(found[0], CN) == cn(due), why
+        for amount, value in zip(amounts, found, strict=True):
+            assert value == calendar.add_seconds(begin, amount), (why, amount)
+    with pytest.raises(ValueError):
+        calendar.add_seconds_many(cn("2026-12-02 10:00").timestamp(), (60.0, -1.0))

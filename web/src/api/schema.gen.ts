@@ -382,7 +382,8 @@ export interface paths {
         put?: never;
         /**
          * Assign
-         * @description Give the case to a member of its queue (administrators: to anyone).
+         * @description Give the case to a member of its queue (administrators: to anyone); to yourself, take
+         *         it. Assigning to someone else needs edit access to the case.
          */
         post: operations["action_record_case_assign"];
         delete?: never;

@@ -43,7 +43,8 @@ export interface ConsoleCase {
 export interface ConsolePage {
   records: ConsoleCase[];
   next_cursor: string | null;
-  counts: { status: Record<string, number>; sla_status: Record<string, number> };
+  /** Counted over at most 10,000 open cases: `capped` means more, each number a lower bound. */
+  counts: { status: Record<string, number>; sla_status: Record<string, number>; capped?: boolean };
 }
 
 export interface CaseMessage {

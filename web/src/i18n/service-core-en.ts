@@ -19,6 +19,7 @@ const serviceCoreEn = {
   'service.col.queue': 'Queue',
   'service.col.due': 'Next due',
   'service.count.total': '{count} open',
+  'service.count.totalCapped': 'over {count} open',
   'service.sla.on_track': 'On track',
   'service.sla.warning': 'At risk',
   'service.sla.breached': 'Breached',

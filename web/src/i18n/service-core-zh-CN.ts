@@ -18,6 +18,7 @@ const serviceCoreZhCN: Record<keyof typeof serviceCoreEn, string> = {
   'service.col.queue': '队列',
   'service.col.due': '下一截止',
   'service.count.total': '未结 {count} 条',
+  'service.count.totalCapped': '未结超过 {count} 条',
   'service.sla.on_track': '正常',
   'service.sla.warning': '即将超时',
   'service.sla.breached': '已超时',

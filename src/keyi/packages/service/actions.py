@@ -1,10 +1,15 @@
 """The case actions: take, assign, resolve, close, reopen, and take / assign over many cases.
 
-Each checks the caller's edit access to the case (the platform's action runner does, holding
-the row), then writes through the records service. Assigning to someone else is written as the
-system once the rule is checked (the assignee must be a member of the case's queue, unless the
-caller is an administrator): an agent's own data scope would not let them hand a case to a
-colleague, and the queue is what makes it theirs to hand over. Bulk actions run in one
+Who may do what. Taking a case (or assigning it to oneself) needs the right to edit cases and
+a case the caller can *read*: an agent picks work from a queue or a colleague's list they see.
+Assigning it to someone else needs the caller's edit access to that case (its row scope, as an
+edit would), and the assignee must be an active member of the case's queue unless the caller
+is an administrator. Resolve, close and reopen are edits of the case (edit access).
+
+Who is named. Once those checks pass, take and assign write through the records service as
+the calling user with the row and owner checks already made (an agent's own data scope would
+not let them hand a case to a colleague; the queue is what makes it theirs to hand over):
+history and the audit log name the user, not a system actor. Bulk actions run in one
 transaction, each case in a savepoint: a case that fails is reported with its error and left
 as it was; the others are done.
 """
@@ -19,7 +24,14 @@ from keyi.packages.service import assignment, lifecycle
 from keyi.platform.access.model import Operation
 from keyi.platform.actions import load_record, registry
 from keyi.platform.context import Context
-from keyi.platform.errors import Conflict, FieldError, KeyiError, NotFound, ValidationFailed
+from keyi.platform.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    KeyiError,
+    NotFound,
+    ValidationFailed,
+)
 from keyi.platform.fieldtypes import UUID_RE
 from keyi.platform.i18n import MESSAGES
 from keyi.platform.metadata.model import OWNER_FIELD
@@ -122,32 +134,50 @@ def _check_assignee(ctx: Context, record: dict[str, Any], user_id: str) -> str:
     return str(user["id"])
 
 
-def _system(ctx: Context) -> Context:
-    """The caller's transaction written as the assignment (named after the caller, so history
-    says who handed the case over)."""
-    system = ctx.as_system()
-    system.act_as(
-        Actor(id=None, name=f"assign:{ctx.actor.name}", is_admin=True, kind=ActorKind.SYSTEM)
+def _as_caller(ctx: Context) -> Context:
+    """The caller's transaction, written as the caller (history and audit name them) past the
+    row and owner checks this module made (see the module)."""
+    return Context(
+        ctx.tenant,
+        Actor(id=ctx.actor.id, name=ctx.actor.name, is_admin=True, kind=ActorKind.SYSTEM),
+        ctx.conn,
+        ctx.schema,
+        ctx.locale,
+        started_at=ctx.started_at,
+        platform=ctx.platform,
     )
-    return system
+
+
+def _may_edit_cases(ctx: Context) -> None:
+    if not ctx.policy.can(ctx.object("case"), Operation.EDIT):
+        raise Forbidden()
+
+
+def _write_owner(ctx: Context, record: dict[str, Any], owner: str) -> CaseResult:
+    values: dict[str, Any] = {OWNER_FIELD: owner}
+    if record.get("status") == "new":
+        values["status"] = "assigned"
+    return _result(RecordsService(_as_caller(ctx)).update("case", str(record["id"]), values))
 
 
 def take(ctx: Context, record: dict[str, Any]) -> CaseResult:
-    """The case is the caller's now (assigned, if it was waiting in its queue)."""
+    """The case is the caller's now (assigned, if it was waiting in its queue). ``record`` is
+    one the caller can read (the action runner checked)."""
+    _may_edit_cases(ctx)
     _require_open(ctx, record)
-    values: dict[str, Any] = {OWNER_FIELD: ctx.actor.id}
-    if record.get("status") == "new":
-        values["status"] = "assigned"
-    return _result(RecordsService(ctx).update("case", str(record["id"]), values))
+    if ctx.actor.id is None:
+        raise Forbidden()
+    return _write_owner(ctx, record, ctx.actor.id)
 
 
 def assign(ctx: Context, record: dict[str, Any], user_id: str) -> CaseResult:
+    """To oneself: a take. To someone else: the caller's edit access to the case first."""
+    if user_id == ctx.actor.id:
+        return take(ctx, record)
+    _may_edit_cases(ctx)
+    load_record(ctx, "case", str(record["id"]), Operation.EDIT)  # row scope (404/403), lock
     _require_open(ctx, record)
-    assignee = _check_assignee(ctx, record, user_id)
-    values: dict[str, Any] = {OWNER_FIELD: assignee}
-    if record.get("status") == "new":
-        values["status"] = "assigned"
-    return _result(RecordsService(_system(ctx)).update("case", str(record["id"]), values))
+    return _write_owner(ctx, record, _check_assignee(ctx, record, user_id))
 
 
 def set_status(ctx: Context, record: dict[str, Any], values: dict[str, Any]) -> CaseResult:
@@ -155,7 +185,9 @@ def set_status(ctx: Context, record: dict[str, Any], values: dict[str, Any]) -> 
 
 
 # ---------------------------------------------------------------- one case
-@actions.record("case", "take", labels={"en": "Take", "zh-CN": "领取"}, output=CaseResult)
+@actions.record(
+    "case", "take", labels={"en": "Take", "zh-CN": "领取"}, output=CaseResult, access="read"
+)
 def case_take(ctx: Context, record: dict[str, Any], payload: None) -> CaseResult:
     """Take the case: you own it from now on."""
     return take(ctx, record)
@@ -167,9 +199,11 @@ def case_take(ctx: Context, record: dict[str, Any], payload: None) -> CaseResult
     labels={"en": "Assign", "zh-CN": "分配"},
     input=AssignBody,
     output=CaseResult,
+    access="read",
 )
 def case_assign(ctx: Context, record: dict[str, Any], payload: AssignBody) -> CaseResult:
-    """Give the case to a member of its queue (administrators: to anyone)."""
+    """Give the case to a member of its queue (administrators: to anyone); to yourself, take
+    it. Assigning to someone else needs edit access to the case."""
     return assign(ctx, record, payload.user)
 
 
@@ -220,7 +254,8 @@ def _each(ctx: Context, ids: list[str], step: Any) -> BulkResult:
             if not UUID_RE.match(case_id):  # never sent to the database (a 500 on PostgreSQL)
                 raise NotFound("record_not_found")
             with ctx.conn.begin_nested():
-                record = load_record(ctx, "case", case_id, Operation.EDIT)
+                # Read access to list it; each step checks what its write needs (see module).
+                record = load_record(ctx, "case", case_id, Operation.READ)
                 done.append(step(record))
         except KeyiError as error:
             fields = [e.field for e in getattr(error, "errors", [])]

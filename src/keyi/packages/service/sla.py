@@ -1,6 +1,7 @@
 """Service levels: which policy and target a case gets, its due times on the policy's business
-calendar, the clock stopped while waiting on the customer, and the recomputation of every
-open case when a policy's targets or calendar change.
+calendar, the clock stopped while waiting on the customer, and when the service-level round
+next has something to do for a case (``next_check_ts``). The recomputation of every open case
+when a policy's inputs change is sla_recompute's (set-based, in a job).
 
 The arithmetic is the platform's business-hours engine (keyi.platform.calendars); this module
 only reads the tenant's calendars, policies and targets and turns stored naive-UTC timestamps
@@ -10,6 +11,7 @@ seen at once and an unchanged calendar keeps its per-day cache across requests.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -89,13 +91,7 @@ def build_calendar(
     """The engine's calendar for a business_calendar row and its hours and dates, cached by
     their content (a new process, or an edit, builds it afresh)."""
     hours, dates = list(hours), list(dates)
-    key = (
-        calendar["id"],
-        calendar["time_zone"],
-        bool(calendar.get("china_holidays")),
-        tuple((r["weekday"], r["start_time"], r["end_time"]) for r in hours),
-        tuple((_day(r["date"]), r["kind"]) for r in dates),
-    )
+    key = calendar_key(calendar, hours, dates)
     found = _calendars.get(key)
     if found is None:
         found = BusinessCalendar(
@@ -111,20 +107,42 @@ def build_calendar(
     return found
 
 
+def calendar_key(
+    calendar: Mapping[str, Any],
+    hours: Iterable[Mapping[str, Any]],
+    dates: Iterable[Mapping[str, Any]],
+) -> tuple[Any, ...]:
+    """What a calendar's due times depend on, as a hashable value (its cache key, and part of
+    a recomputation's fingerprint)."""
+    return (
+        str(calendar["id"]),
+        calendar["time_zone"],
+        bool(calendar.get("china_holidays")),
+        tuple(sorted((str(r["weekday"]), r["start_time"], r["end_time"]) for r in hours)),
+        tuple(sorted((_day(r["date"]), r["kind"]) for r in dates)),
+    )
+
+
 def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def load_calendar(ctx: Context, calendar_id: str) -> BusinessCalendar | None:
     """The tenant's calendar by id (None when it is gone)."""
+    found = load_calendar_keyed(ctx, calendar_id)
+    return None if found is None else found[0]
+
+
+def load_calendar_keyed(
+    ctx: Context, calendar_id: str
+) -> tuple[BusinessCalendar, tuple[Any, ...]] | None:
+    """The calendar and its :func:`calendar_key` (None when it is gone)."""
     rows = _rows(ctx, "business_calendar", id=calendar_id)
     if not rows:
         return None
-    return build_calendar(
-        rows[0],
-        _rows(ctx, "business_hours", calendar=calendar_id),
-        _rows(ctx, "calendar_holiday", calendar=calendar_id),
-    )
+    hours = _rows(ctx, "business_hours", calendar=calendar_id)
+    dates = _rows(ctx, "calendar_holiday", calendar=calendar_id)
+    return build_calendar(rows[0], hours, dates), calendar_key(rows[0], hours, dates)
 
 
 # ------------------------------------------------------------------ policies and targets
@@ -273,8 +291,7 @@ def status_ts(
         return "breached"
     if now > resolution_due:
         return "breached"
-    pending = target.first_response if responded is None else target.resolution
-    warn_at = calendar.add_seconds(start, (pending * warn_at_percent / 100 + paused_minutes) * 60)
+    warn_at = warn_ts(calendar, start, target, paused_minutes, responded, warn_at_percent)
     return "warning" if now >= warn_at else "on_track"
 
 
@@ -290,7 +307,83 @@ def _naive(seconds: float) -> datetime:
     return _EPOCH + timedelta(seconds=seconds)
 
 
-# ------------------------------------------------------------------ recomputation
+# ------------------------------------------------------------------ the round's next check
+TARGETS = ("first_response", "resolution")  # in the order they fall due
+RUNNING_STATES = ("on_track", "warning", "breached")
+
+
+def escalated_of(value: Any, level: int | None) -> frozenset[str]:
+    """The targets already escalated: the case's ``sla_escalated`` (a JSON list), or for a case
+    escalated before that field existed, the first ``escalation_level`` targets."""
+    if value:
+        found = json.loads(value) if isinstance(value, str) else list(value)
+        return frozenset(str(v) for v in found)
+    return frozenset(TARGETS[: int(level or 0)])
+
+
+def breach_times(
+    fr_due: float, res_due: float, responded: float | None
+) -> tuple[tuple[str, float], ...]:
+    """Each target with the instant after which it is breached: the first response's due time
+    (already past for a late response; none for one that came in time), the resolution's."""
+    found: list[tuple[str, float]] = []
+    if responded is None or responded > fr_due:
+        found.append(("first_response", fr_due))
+    found.append(("resolution", res_due))
+    return tuple(found)
+
+
+def next_check_ts(
+    *,
+    sla_status: str | None,
+    fr_due: float | None,
+    res_due: float | None,
+    responded: float | None,
+    escalated: frozenset[str],
+    warn_at: float | None,
+) -> float | None:
+    """When the service-level round (sla_escalation) next has something to do for an open
+    case whose clock runs: its warning instant while on track, the first breach while not yet
+    marked breached, and each target's breach not yet escalated. None when nothing is left
+    (or the clock is stopped, or there are no due times). The round reads only cases whose
+    check time has passed, by an index, and each write of the case keeps the time current."""
+    if sla_status not in RUNNING_STATES or fr_due is None or res_due is None:
+        return None
+    breaches = breach_times(fr_due, res_due, responded)
+    times = [t for target, t in breaches if target not in escalated]
+    if sla_status != "breached":
+        times.append(min(t for _, t in breaches))
+    if sla_status == "on_track" and warn_at is not None:
+        times.append(warn_at)
+    return min(times) if times else None
+
+
+def warn_ts(
+    calendar: BusinessCalendar,
+    start: float,
+    target: Target,
+    paused_minutes: float,
+    responded: float | None,
+    warn_at_percent: int,
+) -> float:
+    """The instant the pending target's business time reaches warn_at_percent."""
+    pending = target.first_response if responded is None else target.resolution
+    return calendar.add_seconds(start, (pending * warn_at_percent / 100 + paused_minutes) * 60)
+
+
+def seconds_of(value: datetime | None) -> float | None:
+    """A stored timestamp (naive UTC, or aware) as POSIX seconds."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        return value.timestamp()
+    return _seconds(value)
+
+
+def naive_of(seconds: float | None) -> datetime | None:
+    return None if seconds is None else _naive(seconds)
+
+
 def policies_on(ctx: Context, calendar_id: str) -> list[str]:
     table = ctx.object("sla_policy").table
     return [
@@ -301,99 +394,6 @@ def policies_on(ctx: Context, calendar_id: str) -> list[str]:
             )
         ).scalars()
     ]
-
-
-RECOMPUTE_CHUNK = 5000
-
-
-def recompute_policy(ctx: Context, policy_id: str) -> int:
-    """Every open case of the policy gets due times (and a state) from its current targets
-    and calendar: one read of the cases with their account's grade, the arithmetic in the
-    engine, and one executemany of the values that changed per chunk. The cases' versions
-    are left alone: these are the package's derived values, not an edit anyone could conflict
-    with. Returns the number of cases whose values changed."""
-    policy = policy_by_id(ctx, policy_id)
-    if policy is None or ctx.schema.get("case") is None:
-        return 0
-    calendar = load_calendar(ctx, policy.calendar_id)
-    targets = targets_of(ctx, policy.id)
-    cases = ctx.object("case").table
-    columns = [
-        cases.c.id,
-        cases.c.priority,
-        cases.c.created_at,
-        cases.c.status,
-        cases.c.sla_paused_minutes,
-        cases.c.first_responded_at,
-        cases.c.first_response_due,
-        cases.c.resolution_due,
-        cases.c.sla_status,
-    ]
-    accounts = ctx.object("account").table if ctx.schema.get("account") is not None else None
-    if accounts is not None and "grade" in accounts.c:
-        stmt = sa.select(*columns, accounts.c.grade).select_from(
-            cases.outerjoin(accounts, accounts.c.id == cases.c.account)
-        )
-    else:
-        stmt = sa.select(*columns, sa.null().label("grade"))
-    stmt = stmt.where(
-        cases.c.sla_policy == policy.id,
-        cases.c.deleted_at.is_(None),
-        cases.c.status.not_in(CLOSED_STATUSES),
-    )
-    update = (
-        sa.update(cases)
-        .where(cases.c.id == sa.bindparam("_id"))
-        .values(
-            first_response_due=sa.bindparam("_fr"),
-            resolution_due=sa.bindparam("_res"),
-            sla_status=sa.bindparam("_status"),
-        )
-    )
-    done = 0
-    batch: list[dict[str, Any]] = []
-    now_s = _seconds(ctx.now())
-    for row in ctx.conn.execute(stmt).all():
-        target = pick_target(targets, row.priority, row.grade)
-        if target is None or calendar is None or not calendar.has_hours:
-            values = {"_id": row.id, "_fr": None, "_res": None, "_status": None}
-        else:
-            start = _seconds(row.created_at)
-            paused = float(row.sla_paused_minutes or 0)
-            fr = calendar.add_seconds(start, (target.first_response + paused) * 60)
-            res = calendar.add_seconds(start, (target.resolution + paused) * 60)
-            if row.status == PAUSED_STATUS:
-                state = "paused"
-            else:
-                responded = row.first_responded_at
-                state = status_ts(
-                    now_s,
-                    calendar=calendar,
-                    start=start,
-                    target=target,
-                    paused_minutes=paused,
-                    responded=None if responded is None else _seconds(responded),
-                    first_response_due=fr,
-                    resolution_due=res,
-                    warn_at_percent=policy.warn_at_percent,
-                )
-            values = {"_id": row.id, "_fr": _naive(fr), "_res": _naive(res), "_status": state}
-        # Only what changed is written: a change to the high-priority target leaves the other
-        # priorities' cases (and a calendar edit far ahead most cases) as they are.
-        if (values["_fr"], values["_res"], values["_status"]) != (
-            row.first_response_due,
-            row.resolution_due,
-            row.sla_status,
-        ):
-            batch.append(values)
-        if len(batch) >= RECOMPUTE_CHUNK:
-            ctx.conn.execute(update, batch)
-            done += len(batch)
-            batch = []
-    if batch:
-        ctx.conn.execute(update, batch)
-        done += len(batch)
-    return done
 
 
 # ------------------------------------------------------------------ shipped records

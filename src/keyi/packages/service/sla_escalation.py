@@ -1,20 +1,27 @@
 """The service-level round (a periodic job: keyi.platform.periodic): warnings and escalation.
 
 At every scheduler round, for each open case whose clock runs (not waiting on the customer,
-not resolved or closed) and that has due times:
+not resolved or closed), that has due times and whose ``sla_next_check`` has passed:
 
 - the pending target's business time elapsed reached the policy's warn_at_percent → the case
   is ``warning`` and its owner is told (once per case and target: dedupe keys);
 - a target is breached (no first response by its due time, a late one, or no resolution by
-  its due time) → the case is ``breached`` and, once per breach, escalated as its policy says:
+  its due time) → the case is ``breached`` and, once per target, escalated as its policy says:
   its owner's manager and the queue's owner are told, the priority goes one step up, the case
   moves to the escalation queue, and ``escalation_level`` goes up by one.
 
-"Once per breach" is kept in the case itself: the level counts the targets breached so far
-(at most two: first response, resolution), so a round that runs again, or a round that sees
-a case another process already escalated, does nothing twice. Writes go through the records
+"Once per target" is kept in the case itself: ``sla_escalated`` lists the targets escalated so
+far, so a round that runs again, or a round that sees a case another process already
+escalated, does nothing twice. A raised priority recomputes the due times from the case's
+creation, which can breach the other target on the spot (a first response that was in time
+for "medium" is late for "high"): that breach belongs to the same escalation, not to a new one.
+
+Which cases a round reads: only those whose ``sla_next_check`` (indexed) has passed — the
+earliest of the warning instant, the first breach not yet marked and each breach not yet
+escalated (sla.next_check_ts), kept by the case hooks and the recomputation — so the round's
+cost follows what is due rather than the number of open cases. Writes go through the records
 service as the job's actor (history and the other packages' hooks see them, e.g. a new
-queue's assignment); a raised priority recomputes the due times like any priority change.
+queue's assignment).
 """
 
 from __future__ import annotations
@@ -37,7 +44,6 @@ if TYPE_CHECKING:
 
 jobs = periodic.registry.package("service")
 
-CHUNK = 2000
 WARNING_TEXT = {
     "zh-CN": "工单即将超时：{name}（{target}截止 {due}）",
     "en": "Case at risk: {name} ({target} due {due})",
@@ -54,7 +60,11 @@ TARGET_NAMES = {
 
 @jobs.job("service_sla")
 def sla_round(ctx: Context) -> int:
-    """Warn and escalate what is due as of ``ctx.now()``; how many cases changed."""
+    """Warn and escalate what is due as of ``ctx.now()``; how many cases changed.
+
+    Reads only the cases whose ``sla_next_check`` has passed (an indexed column every write
+    of the case keeps, see sla.next_check_ts), oldest first, at most ``ROUND_LIMIT`` a round:
+    a round's cost follows what is due, not how many cases are open."""
     if ctx.schema.get("case") is None:
         return 0
     cases = ctx.object("case").table
@@ -63,13 +73,11 @@ def sla_round(ctx: Context) -> int:
     stmt = (
         sa.select(cases)
         .where(
+            cases.c.sla_next_check <= sla.stored(now),
             cases.c.deleted_at.is_(None),
-            cases.c.status.not_in((*sla.CLOSED_STATUSES, sla.PAUSED_STATUS)),
-            cases.c.sla_status.in_(("on_track", "warning", "breached")),
-            cases.c.first_response_due.is_not(None),
-            cases.c.sla_policy.is_not(None),
         )
-        .order_by(cases.c.id)
+        .order_by(cases.c.sla_next_check, cases.c.id)
+        .limit(ROUND_LIMIT)
     )
     policies: dict[str, sla.Policy | None] = {}
     targets: dict[str, Mapping[tuple[str, str | None], sla.Target]] = {}
@@ -77,24 +85,94 @@ def sla_round(ctx: Context) -> int:
     grades: dict[Any, str | None] = {}
     changed = 0
     for row in [dict(r) for r in ctx.conn.execute(stmt).mappings()]:
-        policy_id = str(row["sla_policy"])
+        policy_id = str(row["sla_policy"] or "")
         if policy_id not in policies:
-            policies[policy_id] = sla.policy_by_id(ctx, policy_id)
+            policies[policy_id] = sla.policy_by_id(ctx, policy_id) if policy_id else None
         policy = policies[policy_id]
-        if policy is None:
+        calendar = target = None
+        if policy is not None:
+            if policy.id not in targets:
+                targets[policy.id] = sla.targets_of(ctx, policy.id)
+            if policy.calendar_id not in calendars:
+                calendars[policy.calendar_id] = sla.load_calendar(ctx, policy.calendar_id)
+            calendar = calendars[policy.calendar_id]
+            if row["account"] not in grades:
+                grades[row["account"]] = sla.account_grade(ctx, row["account"])
+            target = sla.pick_target(targets[policy.id], row["priority"], grades[row["account"]])
+        if (
+            policy is None
+            or calendar is None
+            or target is None
+            or not calendar.has_hours
+            or row["status"] in (*sla.CLOSED_STATUSES, sla.PAUSED_STATUS)
+            or row["first_response_due"] is None
+            or row["sla_status"] not in sla.RUNNING_STATES
+        ):
+            _reschedule(ctx, row, None)  # nothing for the round to do (a stale check time)
             continue
-        if policy.id not in targets:
-            targets[policy.id] = sla.targets_of(ctx, policy.id)
-        if policy.calendar_id not in calendars:
-            calendars[policy.calendar_id] = sla.load_calendar(ctx, policy.calendar_id)
-        calendar = calendars[policy.calendar_id]
-        if row["account"] not in grades:
-            grades[row["account"]] = sla.account_grade(ctx, row["account"])
-        target = sla.pick_target(targets[policy.id], row["priority"], grades[row["account"]])
-        if calendar is None or target is None or not calendar.has_hours:
-            continue
-        changed += _check(ctx, row, policy, calendar, target, now)
+        done = _check(ctx, row, policy, calendar, target, now)
+        changed += done
+        if not done:
+            # Nothing happened (the check time is this very instant, or it was stale): keep
+            # the time current so the case is not read again before its time.
+            _reschedule(ctx, row, _check_time(row, policy, calendar, target))
     return changed
+
+
+ROUND_LIMIT = 5000
+
+
+def _check_time(
+    row: Mapping[str, Any], policy: sla.Policy, calendar: BusinessCalendar, target: sla.Target
+) -> datetime | None:
+    start = sla.seconds_of(row["created_at"])
+    responded = sla.seconds_of(row["first_responded_at"])
+    assert start is not None
+    warn = sla.warn_ts(
+        calendar,
+        start,
+        target,
+        float(row["sla_paused_minutes"] or 0),
+        responded,
+        policy.warn_at_percent,
+    )
+    return sla.naive_of(
+        sla.next_check_ts(
+            sla_status=row["sla_status"],
+            fr_due=sla.seconds_of(row["first_response_due"]),
+            res_due=sla.seconds_of(row["resolution_due"]),
+            responded=responded,
+            escalated=sla.escalated_of(row["sla_escalated"], row["escalation_level"]),
+            warn_at=warn,
+        )
+    )
+
+
+def _reschedule(ctx: Context, row: Mapping[str, Any], at: datetime | None) -> None:
+    """Store a corrected check time: the round's own bookkeeping, not an edit (no version,
+    no history), as the recomputation writes its derived values."""
+    if at == row["sla_next_check"]:
+        return
+    cases = ctx.object("case").table
+    ctx.conn.execute(
+        sa.update(cases)
+        .where(cases.c.id == row["id"], cases.c.version == row["version"])
+        .values(sla_next_check=at)
+    )
+
+
+def _breaches(row: Mapping[str, Any], now: datetime, tz: Any) -> list[tuple[str, datetime]]:
+    """The targets breached as of ``now``, each with its due time (in the calendar's zone)."""
+    fr_due = sla.instant(row["first_response_due"])
+    res_due = sla.instant(row["resolution_due"])
+    responded = sla.instant(row["first_responded_at"])
+    assert fr_due is not None and res_due is not None
+    found = []
+    if (responded is None and now > fr_due) or (responded is not None and responded > fr_due):
+        found.append(("first_response", fr_due.astimezone(tz)))
+    if now > res_due:
+        found.append(("resolution", res_due.astimezone(tz)))
+    return found
 
 
 def _check(
@@ -110,15 +188,12 @@ def _check(
     res_due = sla.instant(row["resolution_due"])
     responded = sla.instant(row["first_responded_at"])
     assert start is not None and fr_due is not None and res_due is not None
-    breaches = []
-    if (responded is None and now > fr_due) or (responded is not None and responded > fr_due):
-        breaches.append(("first_response", fr_due.astimezone(calendar.tz)))
-    if now > res_due:
-        breaches.append(("resolution", res_due.astimezone(calendar.tz)))
-    level = int(row["escalation_level"] or 0)
+    breaches = _breaches(row, now, calendar.tz)
+    escalated = sla.escalated_of(row["sla_escalated"], row["escalation_level"])
+    fresh = [b for b in breaches if b[0] not in escalated]
     case_id = str(row["id"])
-    if len(breaches) > level:
-        _escalate(ctx, row, policy, breaches[-1], level + 1)
+    if fresh:
+        _escalate(ctx, row, policy, fresh, escalated, now, calendar)
         return 1
     if breaches:
         if row["sla_status"] != "breached":
@@ -159,18 +234,28 @@ def _escalate(
     ctx: Context,
     row: dict[str, Any],
     policy: sla.Policy,
-    breach: tuple[str, datetime],
-    level: int,
+    fresh: list[tuple[str, datetime]],
+    escalated: frozenset[str],
+    now: datetime,
+    calendar: BusinessCalendar,
 ) -> None:
+    """One escalation for the targets newly breached (``fresh``): each target is escalated
+    once, however often the round sees it breached."""
     case_id = str(row["id"])
-    values: dict[str, Any] = {"sla_status": "breached", "escalation_level": level}
+    level = int(row["escalation_level"] or 0) + 1
+    done = escalated | {kind for kind, _ in fresh}
+    values: dict[str, Any] = {
+        "sla_status": "breached",
+        "escalation_level": level,
+        "sla_escalated": _ordered(done),
+    }
     if policy.escalate_raise_priority and row["priority"] in sla.PRIORITIES[:-1]:
         values["priority"] = sla.PRIORITIES[sla.PRIORITIES.index(row["priority"]) + 1]
     if policy.escalate_to_queue and str(policy.escalate_to_queue) != str(row.get("queue") or ""):
         values["queue"] = str(policy.escalate_to_queue)
     if policy.escalate_notify:
         queue_owners = [_queue_owner(ctx, q) for q in (row.get("queue"), values.get("queue"))]
-        kind, due = breach
+        kind, due = fresh[-1]
         _tell(
             ctx,
             [_manager(ctx, row.get("owner_id")), *queue_owners],
@@ -181,15 +266,29 @@ def _escalate(
             target=kind,
             due=due,
         )
-    _set(ctx, case_id, values)
-    # A raised priority recomputed the due times (the case hook) and may have set a state
-    # other than breached from them: the breach stands.
-    if "priority" in values:
-        _set(ctx, case_id, {"sla_status": "breached"})
+    updated = _set(ctx, case_id, values)
+    if "priority" not in values:
+        return
+    # The raised priority recomputed the due times from the case's creation (the case hook):
+    # a target that the shorter times breach now is part of this escalation, not a new one
+    # (else raising the priority after a resolution breach would breach the first response
+    # and escalate again, raising the priority again). The breach stands.
+    after = {kind for kind, _ in _breaches(updated, now, calendar.tz)}
+    extra: dict[str, Any] = {}
+    if not after <= done:
+        extra["sla_escalated"] = _ordered(done | after)
+    if updated.get("sla_status") != "breached":
+        extra["sla_status"] = "breached"
+    if extra:
+        _set(ctx, case_id, extra)
 
 
-def _set(ctx: Context, case_id: str, values: dict[str, Any]) -> None:
-    RecordsService(ctx).update("case", case_id, values, trusted_fields=frozenset(values))
+def _ordered(targets: frozenset[str] | set[str]) -> list[str]:
+    return [t for t in sla.TARGETS if t in targets]
+
+
+def _set(ctx: Context, case_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    return RecordsService(ctx).update("case", case_id, values, trusted_fields=frozenset(values))
 
 
 def _manager(ctx: Context, user_id: Any) -> str | None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from keyi.packages.service import sla, sla_escalation
+from keyi.packages.service import sla, sla_escalation, sla_recompute
 from keyi.platform.calendars import BusinessCalendar, parse_hhmm
 from keyi.platform.errors import Conflict
 from keyi.platform.hooks import AfterWriteEvent, DeleteEvent, UpgradeEvent, WriteEvent, registry
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from keyi.platform.context import Context
 
 hooks = registry.package("service")
-__all__ = ["sla_escalation"]  # imported for its periodic job (service_sla)
+# Imported for their jobs: the periodic round (service_sla) and the recomputation.
+__all__ = ["sla_escalation", "sla_recompute"]
 
 MESSAGES.update(
     {
@@ -74,6 +75,7 @@ class _Lookups:
         self.policies: dict[str, sla.Policy | None] = {}
         self.targets: dict[str, dict[tuple[str, str | None], sla.Target]] = {}
         self.calendars: dict[str, BusinessCalendar | None] = {}
+        self.grades: dict[Any, str | None] = {}
         self._default: list[sla.Policy | None] = []
 
     def policy(self, policy_id: str | None) -> sla.Policy | None:
@@ -88,8 +90,9 @@ class _Lookups:
     def target(self, policy: sla.Policy, priority: str | None, account: Any) -> sla.Target | None:
         if policy.id not in self.targets:
             self.targets[policy.id] = sla.targets_of(self.ctx, policy.id)
-        grade = sla.account_grade(self.ctx, account)
-        return sla.pick_target(self.targets[policy.id], priority, grade)
+        if account not in self.grades:
+            self.grades[account] = sla.account_grade(self.ctx, account)
+        return sla.pick_target(self.targets[policy.id], priority, self.grades[account])
 
     def calendar(self, policy: sla.Policy) -> BusinessCalendar | None:
         if policy.calendar_id not in self.calendars:
@@ -107,6 +110,65 @@ def case_service_level(ctx: Context, events: Sequence[WriteEvent]) -> None:
             _on_create(lookups, event, now)
         else:
             _on_update(lookups, event, now)
+        if event.operation == "create" or any(_changed(event, n) for n in CHECK_INPUTS):
+            _set_next_check(lookups, event, now)
+
+
+# What the round's next check time depends on (besides the policy's own inputs).
+CHECK_INPUTS = (
+    "status",
+    "sla_status",
+    "first_response_due",
+    "resolution_due",
+    "first_responded_at",
+    "sla_paused_minutes",
+    "escalation_level",
+    "sla_escalated",
+    "priority",
+    "account",
+    "sla_policy",
+)
+
+
+def _set_next_check(lookups: _Lookups, event: WriteEvent, now: datetime) -> None:
+    """The case's ``sla_next_check`` from its final values (see sla.next_check_ts)."""
+    value = None
+    fr, res = (
+        sla.instant(event.final("first_response_due")),
+        sla.instant(event.final("resolution_due")),
+    )
+    state = event.final("sla_status")
+    if event.final("status") not in (*sla.CLOSED_STATUSES, sla.PAUSED_STATUS) and fr and res:
+        responded = sla.seconds_of(sla.instant(event.final("first_responded_at")))
+        warn = None
+        policy = lookups.policy(event.final("sla_policy"))
+        if state == "on_track" and policy is not None:
+            calendar = lookups.calendar(policy)
+            target = lookups.target(policy, event.final("priority"), event.final("account"))
+            if calendar is not None and target is not None and calendar.has_hours:
+                created = sla.instant((event.old or {}).get("created_at")) or now
+                warn = sla.warn_ts(
+                    calendar,
+                    created.timestamp(),
+                    target,
+                    float(event.final("sla_paused_minutes") or 0),
+                    responded,
+                    policy.warn_at_percent,
+                )
+        value = sla.naive_of(
+            sla.next_check_ts(
+                sla_status=state,
+                fr_due=fr.timestamp(),
+                res_due=res.timestamp(),
+                responded=responded,
+                escalated=sla.escalated_of(
+                    event.final("sla_escalated"), event.final("escalation_level")
+                ),
+                warn_at=warn,
+            )
+        )
+    if event.operation == "create" or value != (event.old or {}).get("sla_next_check"):
+        event.values["sla_next_check"] = value
 
 
 def _on_create(lookups: _Lookups, event: WriteEvent, now: datetime) -> None:
@@ -331,30 +393,41 @@ def target_checks(ctx: Context, event: WriteEvent) -> None:
 
 
 # ------------------------------------------------------------------ recompute on change
+# The open cases of a policy are recomputed by a job (sla_recompute): the save answers at once.
+TARGET_INPUTS = ("policy", "priority", "account_grade", "first_response_hours", "resolution_hours")
+
+
 @hooks.after_write("sla_target")
 def target_changed(ctx: Context, event: AfterWriteEvent) -> None:
-    for row in (event.old, event.new):
-        if row and row.get("policy"):
-            sla.recompute_policy(ctx, str(row["policy"]))
+    old, new = event.old or {}, event.new or {}
+    if event.operation == "update" and all(old.get(n) == new.get(n) for n in TARGET_INPUTS):
+        return  # a new name or description: no due time moves
+    policies = {str(r["policy"]) for r in (event.old, event.new) if r and r.get("policy")}
+    for policy_id in sorted(policies):
+        sla_recompute.request(ctx, policy_id)
+
+
+POLICY_INPUTS = ("calendar", "warn_at_percent")
 
 
 @hooks.after_write("sla_policy")
 def policy_changed(ctx: Context, event: AfterWriteEvent) -> None:
-    if event.operation == "update" and (event.old or {}).get("calendar") == (event.new or {}).get(
-        "calendar"
-    ):
-        return
-    if event.new is not None:
-        sla.recompute_policy(ctx, event.record_id)
+    if event.operation != "update" or event.new is None:
+        return  # a new policy has no cases yet; a deleted one's cases keep their times
+    old = event.old or {}
+    if any(old.get(n) != event.new.get(n) for n in POLICY_INPUTS):
+        sla_recompute.request(ctx, event.record_id)
 
 
 def _calendar_changed(ctx: Context, event: AfterWriteEvent) -> None:
-    calendar_id = (
-        event.value("calendar") if event.object_name != "business_calendar" else event.record_id
+    calendar_ids = (
+        {event.record_id}
+        if event.object_name == "business_calendar"
+        else {str(r["calendar"]) for r in (event.old, event.new) if r and r.get("calendar")}
     )
-    if calendar_id:
-        for policy_id in sla.policies_on(ctx, str(calendar_id)):
-            sla.recompute_policy(ctx, policy_id)
+    for calendar_id in sorted(calendar_ids):
+        for policy_id in sla.policies_on(ctx, calendar_id):
+            sla_recompute.request(ctx, policy_id)
 
 
 for _name in ("business_hours", "calendar_holiday", "business_calendar"):
@@ -371,5 +444,33 @@ def ship_on_install(ctx: Context) -> None:
 def ship_on_upgrade(ctx: Context, event: UpgradeEvent) -> str | None:
     """A tenant from before the service package (or before its standard SLA) gets the
     standard calendar and policy; one that has them (or had them: the recycle bin counts)
-    keeps its own."""
-    return sla.ship_standard(ctx)
+    keeps its own. Every policy's open cases are recomputed (a job each): cases from before
+    ``sla_next_check`` existed get theirs, and the round reads them by it."""
+    shipped = sla.ship_standard(ctx)
+    if ctx.schema.get("case") is None or ctx.schema.get("sla_policy") is None:
+        return shipped
+    cases = ctx.object("case").table
+    # Running cases without a check time are from before the field (one on track, at risk,
+    # or breached and not yet escalated always has one): only then is the recomputation worth
+    # a pass over every case.
+    unchecked = ctx.conn.execute(
+        sa.select(cases.c.id)
+        .where(
+            cases.c.deleted_at.is_(None),
+            sa.or_(
+                cases.c.sla_status.in_(("on_track", "warning")),
+                sa.and_(cases.c.sla_status == "breached", cases.c.escalation_level == 0),
+            ),
+            cases.c.sla_next_check.is_(None),
+            cases.c.status.not_in((*sla.CLOSED_STATUSES, sla.PAUSED_STATUS)),
+        )
+        .limit(1)
+    ).first()
+    if unchecked is None:
+        return shipped
+    table = ctx.object("sla_policy").table
+    for policy_id in ctx.conn.execute(
+        sa.select(table.c.id).where(table.c.deleted_at.is_(None)).order_by(table.c.id)
+    ).scalars():
+        sla_recompute.request(ctx, str(policy_id))
+    return shipped

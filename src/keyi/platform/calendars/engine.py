@@ -193,6 +193,32 @@ class BusinessCalendar:
         datetime conversions."""
         return self._add(ts, seconds)
 
+    def add_seconds_many(self, ts: float, seconds: tuple[float, ...]) -> tuple[float, ...]:
+        """Several additions from one start, its position on the timeline found once: the
+        bulk recomputation's first-response, resolution and warning instants of a case.
+        Each result is exactly :meth:`add_seconds` of the same amount."""
+        if not self.has_hours and not self.extra_workdays:
+            raise NoWorkingTime("the calendar has no working time")
+        if min(seconds, default=0) < 0:
+            raise ValueError("cannot add negative business time")
+        timeline = self._covering(ts)
+        i, done = timeline.position(ts)
+        while i == len(timeline.ends):
+            timeline = self._grow(timeline)
+            i, done = timeline.position(ts)
+        goals = [done + s for s in seconds]
+        while max(goals, default=0) > timeline.total:
+            timeline = self._grow(timeline)
+        after, starts, before = timeline.after, timeline.starts, timeline.before
+        out = []
+        for s, goal in zip(seconds, goals, strict=True):
+            if s == 0:
+                out.append(max(ts, starts[i]))
+            else:
+                j = bisect_left(after, goal, lo=i)
+                out.append(starts[j] + (goal - before[j]))
+        return tuple(out)
+
     def _add(self, t: float, seconds: float) -> float:
         if seconds < 0:
             raise ValueError("cannot add negative business time")

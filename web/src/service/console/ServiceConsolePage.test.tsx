@@ -115,4 +115,15 @@ describe('ServiceConsolePage', () => {
     await waitFor(() => expect(sent.some((s) => s.method === 'POST' && s.url === '/api/v1/service/cases/1/messages')).toBe(true));
     expect(sent.find((s) => s.method === 'POST' && s.url === '/api/v1/service/cases/1/messages')?.body).toEqual({ body: '您好，已安排工程师', visibility: 'public' });
   });
+
+  it('says a capped count is a lower bound', async () => {
+    stubApi((s) =>
+      s.url.startsWith('/api/v1/service/console')
+        ? { ...page(), counts: { status: { new: 6001, in_progress: 4000 }, sla_status: { breached: 10001 }, capped: true } }
+        : { records: [], next_cursor: null },
+    );
+    renderWith(<ServiceConsolePage />, { objects: [CASE], path: '/service' });
+    await waitFor(() => expect(screen.getByTestId('console-counts').textContent).toContain('over 10000 open'));
+    expect(screen.getByTestId('console-count-breached').textContent).toBe('Breached 10001+');
+  });
 });

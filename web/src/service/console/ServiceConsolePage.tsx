@@ -199,11 +199,16 @@ export default function ServiceConsolePage() {
         />
         {counts && (
           <Space wrap size={4} data-testid="console-counts">
-            <Typography.Text>{t('service.count.total', { count: openTotal })}</Typography.Text>
+            <Typography.Text>
+              {counts.capped
+                ? t('service.count.totalCapped', { count: openTotal - 1 })
+                : t('service.count.total', { count: openTotal })}
+            </Typography.Text>
             {(['breached', 'warning', 'on_track', 'paused'] as const).map((s) =>
               counts.sla_status[s] ? (
                 <Tag key={s} color={SLA_COLORS[s]} data-testid={`console-count-${s}`}>
                   {t(`service.sla.${s}`)} {counts.sla_status[s]}
+                  {counts.capped ? '+' : ''}
                 </Tag>
               ) : null,
             )}
