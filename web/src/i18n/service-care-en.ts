@@ -38,6 +38,8 @@ const serviceCareEn = {
   'care.day.call': 'Call {name}',
   'care.day.navigate': 'Address',
   'care.day.checkIn': 'Check in',
+  'care.day.enRoute': 'On my way',
+  'care.day.setOff': 'Set off at {time}',
   'care.day.checkOut': 'Check out',
   'care.day.signOff': 'Customer sign-off',
   'care.day.parts': 'Parts used',

@@ -36,6 +36,8 @@ const serviceCareZhCN: Record<ServiceCareKey, string> = {
   'care.day.call': '拨打 {name}',
   'care.day.navigate': '地址',
   'care.day.checkIn': '签到',
+  'care.day.enRoute': '出发',
+  'care.day.setOff': '{time} 出发',
   'care.day.checkOut': '签退',
   'care.day.signOff': '客户签字',
   'care.day.parts': '使用备件',
