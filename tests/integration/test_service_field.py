@@ -206,6 +206,9 @@ def test_a_visit_from_case_to_signature(client: TestClient) -> None:
     assert file.status_code == 200, file.text
     assert file.headers["content-type"] == "image/png"
     assert file.content == image
+    # As the work order page loads it (the signing time against the browser's cache).
+    cached = client.get(f"{R}/work_order/{wo}/signature", params={"at": stored["signed_at"]})
+    assert cached.status_code == 200 and cached.content == image
     # Kept as a file with the work order, not as a data URL in a field, and served by the
     # work order's file route.
     assert stored["signature"] is None and stored["signature_file"]

@@ -38,6 +38,8 @@ const serviceCareEn = {
   'care.day.call': 'Call {name}',
   'care.day.navigate': 'Address',
   'care.day.checkIn': 'Check in',
+  'care.signature.title': 'Customer signature',
+  'care.signature.alt': 'Signature of {name}',
   'care.day.enRoute': 'On my way',
   'care.day.setOff': 'Set off at {time}',
   'care.day.checkOut': 'Check out',

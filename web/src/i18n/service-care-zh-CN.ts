@@ -36,6 +36,8 @@ const serviceCareZhCN: Record<ServiceCareKey, string> = {
   'care.day.call': '拨打 {name}',
   'care.day.navigate': '地址',
   'care.day.checkIn': '签到',
+  'care.signature.title': '客户签名',
+  'care.signature.alt': '{name} 的签名',
   'care.day.enRoute': '出发',
   'care.day.setOff': '{time} 出发',
   'care.day.checkOut': '签退',
