@@ -622,7 +622,7 @@ def test_mailboxes_read_over_starttls_with_the_certificate_verified(
     assert _test(platform, tenant, queue_id, **{**form, "security": "ssl"})["ok"] is False
 
 
-def test_the_older_tls_flag_still_reads_as_security(platform: Platform, tenant: TenantInfo) -> None:
+def test_the_older_tls_flag_still_reads_as_security() -> None:
     assert MailboxIn(host="h", username="u", tls=False).mode == "none"
     assert MailboxIn(host="h", username="u", tls=True).mode == "ssl"
     assert MailboxIn(host="h", username="u").mode == "ssl"
