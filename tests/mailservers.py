@@ -22,10 +22,11 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -262,3 +263,59 @@ def start_smtp(maildir: Path, tls: MailCA | None = None, *, mode: str = "none") 
         yield port
     finally:
         _stop(process)
+
+
+@contextmanager
+def tls_front(target_port: int, tls: MailCA) -> Iterator[int]:
+    """A port speaking TLS from the first byte (the test CA's certificate) in front of a plain
+    server on ``target_port``: IMAP over TLS (port 993 style) where pymap offers STARTTLS only.
+    Each connection is decrypted here and passed on byte for byte."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tls.cert_file, tls.key_file)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    port = int(listener.getsockname()[1])
+    stop = threading.Event()
+
+    def pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with suppress(OSError):
+                    end.close()
+
+    def serve(raw: socket.socket) -> None:
+        try:
+            raw.settimeout(10)
+            secured = context.wrap_socket(raw, server_side=True)
+            secured.settimeout(None)
+            backend = socket.create_connection(("127.0.0.1", target_port), timeout=10)
+            backend.settimeout(None)
+        except (OSError, ssl.SSLError):
+            raw.close()  # a client that refused our certificate
+            return
+        threading.Thread(target=pipe, args=(secured, backend), daemon=True).start()
+        pipe(backend, secured)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                raw, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(raw,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield port
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()

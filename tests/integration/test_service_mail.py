@@ -45,6 +45,7 @@ from tests.mailservers import (  # noqa: F401 - fixtures
     imap_tls_server,
     mail_ca,
     start_smtp,
+    tls_front,
 )
 
 SERVICE = ("core", "sales", "l2c", "service")
@@ -620,6 +621,44 @@ def test_mailboxes_read_over_starttls_with_the_certificate_verified(
     assert _mailbox(platform, tenant)["last_error"] == "certificate not trusted"
     # TLS from the start against a STARTTLS port fails too (no plain-text fallback).
     assert _test(platform, tenant, queue_id, **{**form, "security": "ssl"})["ok"] is False
+
+
+def test_mailboxes_read_over_tls_from_the_start_with_the_certificate_verified(
+    platform: Platform,
+    tenant: TenantInfo,
+    imap_server: ImapServer,  # noqa: F811
+    mail_ca: MailCA,  # noqa: F811
+) -> None:
+    """Security "ssl" (port 993 style): TLS from the first byte, the certificate checked
+    against the installation's CA file, the host name too."""
+    queue_id, folder = _setup(platform, tenant, imap_server)
+    imap_server.deliver(folder, _mail("隐式加密")[0])
+    with tls_front(imap_server.port, mail_ca) as port:
+        form = {
+            "host": "localhost",
+            "port": port,
+            "security": "ssl",
+            "username": imap_server.username,
+            "password": imap_server.password,
+            "folder": folder,
+        }
+        trusting = _tls_platform(platform, mail_ca_file=mail_ca.ca_file)
+        try:
+            assert _test(trusting, tenant, queue_id, **form) == {
+                "ok": True,
+                "error": None,
+                "messages": 1,
+            }
+            with trusting.context(tenant, Actor.system("test")) as ctx:
+                save_mailbox(ctx, queue_id, MailboxIn(**form))
+            assert _poll(trusting, tenant) == 1
+        finally:
+            trusting.dispose()
+        # Untrusted CA: refused, nothing read.
+        assert _test(platform, tenant, queue_id, **form)["error"] == "certificate not trusted"
+        # Plain IMAP spoken to the TLS port is not silently accepted either.
+        assert _test(platform, tenant, queue_id, **{**form, "security": "none"})["ok"] is False
+    assert [c["subject"] for c in _rows(platform, tenant, "case")] == ["隐式加密"]
 
 
 def test_the_older_tls_flag_still_reads_as_security() -> None:
