@@ -15,9 +15,11 @@ PYTEST_WORKERS ?= 2
 
 .PHONY: run install install-python install-web install-browser install-wrk api-types test test-python test-web test-e2e lint bench clean
 
+# The demo may point a queue mailbox at a mail server on this machine or the local network
+# (KEYI_MAIL_ALLOW_PRIVATE); a production installation leaves it off.
 run: install
 	KEYI_DATA_DIR=$(DATA_DIR) $(KEYI) demo --accounts $(DEMO_ACCOUNTS)
-	KEYI_DATA_DIR=$(DATA_DIR) $(KEYI) serve
+	KEYI_DATA_DIR=$(DATA_DIR) KEYI_MAIL_ALLOW_PRIVATE=1 $(KEYI) serve
 
 install: install-python install-web
 

@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -49,7 +50,10 @@ def platform(
     data_dir = tmp_path_factory.mktemp(f"keyi-{backend}")
     # Sign-in rate limits are shared by every app on the platform (as by server processes),
     # and every TestClient comes from one address: tests of the limit set their own.
-    limits = {"login_attempts_per_minute": TEST_LOGIN_LIMIT}
+    limits: dict[str, Any] = {"login_attempts_per_minute": TEST_LOGIN_LIMIT}
+    # The suite's mail servers listen on 127.0.0.1: the installation allows private addresses
+    # for mailboxes (tests of the refusal make an installation without it).
+    limits["mail_allow_private"] = True
     if backend == "postgresql":
         schema = f"keyi_test_{uuid.uuid4().hex[:10]}"
         settings = Settings(

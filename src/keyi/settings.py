@@ -43,6 +43,17 @@ class Settings:
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_from: str = "Keyi <no-reply@localhost>"
+    # How the SMTP connection is secured: "none" (plain, a relay on the local network),
+    # "starttls" (upgraded after connecting, usually port 587) or "ssl" (TLS from the start,
+    # usually port 465). Certificates are always verified (keyi.platform.mail_tls).
+    smtp_security: str = "none"
+    # Extra CA certificates (a PEM file) trusted for mail servers besides the system's: an
+    # on-premise mail server with an internal CA. Verification is never switched off.
+    mail_ca_file: str | None = None
+    # Queue mailboxes (IMAP) may connect to loopback and private networks (an on-premise mail
+    # server, tests, the demo); otherwise only public addresses, so that a tenant's
+    # administrator cannot probe the servers' internal network with "test connection".
+    mail_allow_private: bool = False
     # The address users reach the web app at, for links in emails ("https://crm.example.com").
     public_url: str | None = None
     # Key for secrets stored at rest (SSO client secrets); None means a key file generated in
@@ -117,6 +128,9 @@ class Settings:
             smtp_host=env.get("KEYI_SMTP_HOST") or None,
             smtp_port=int(env.get("KEYI_SMTP_PORT", str(base.smtp_port))),
             smtp_from=env.get("KEYI_SMTP_FROM", base.smtp_from),
+            smtp_security=_smtp_security(env.get("KEYI_SMTP_SECURITY", base.smtp_security)),
+            mail_ca_file=env.get("KEYI_MAIL_CA_FILE") or None,
+            mail_allow_private=env.get("KEYI_MAIL_ALLOW_PRIVATE") == "1",
             public_url=env.get("KEYI_PUBLIC_URL") or None,
             secret_key=env.get("KEYI_SECRET_KEY") or None,
             max_body_auth=int(env.get("KEYI_MAX_BODY_AUTH", str(base.max_body_auth))),
@@ -145,3 +159,11 @@ class Settings:
             ),
             webhook_allow_private=env.get("KEYI_WEBHOOK_ALLOW_PRIVATE") == "1",
         )
+
+
+def _smtp_security(value: str) -> str:
+    """KEYI_SMTP_SECURITY, checked at start-up: a typo must not fall back to plain text."""
+    mode = value.strip().lower()
+    if mode not in ("none", "starttls", "ssl"):
+        raise ValueError("KEYI_SMTP_SECURITY must be none, starttls or ssl")
+    return mode

@@ -94,6 +94,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEYI_")}
     env["KEYI_DATA_DIR"] = str(data_dir)
     env["KEYI_LOGIN_RATE_LIMIT"] = "1000"  # every test signs in from 127.0.0.1
+    env["KEYI_MAIL_ALLOW_PRIVATE"] = "1"  # the suite's IMAP server listens on 127.0.0.1
     keyi = [sys.executable, "-m", "keyi.cli"]
     subprocess.run(
         [*keyi, "demo", "--accounts", "40"], env=env, check=True, capture_output=True, timeout=300

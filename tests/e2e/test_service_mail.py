@@ -49,7 +49,9 @@ def test_an_administrator_connects_a_queue_mailbox_and_a_mail_becomes_a_case(
         edit.click()
         page.get_by_test_id("mailbox-host").fill(imap_server.host)
         page.get_by_test_id("mailbox-port").fill(str(imap_server.port))
-        page.get_by_test_id("mailbox-tls").click()  # the test server speaks plain IMAP
+        # The test server speaks plain IMAP: security "none" (the port typed stays).
+        page.get_by_test_id("mailbox-security").click()
+        page.get_by_text("None (plain text)").click()
         page.get_by_test_id("mailbox-username").fill(imap_server.username)
         page.get_by_test_id("mailbox-password").fill(imap_server.password)
         page.get_by_test_id("mailbox-folder").fill(folder)
@@ -59,6 +61,7 @@ def test_an_administrator_connects_a_queue_mailbox_and_a_mail_becomes_a_case(
         expect(page.get_by_text("Mailbox saved")).to_be_visible(timeout=SLOW)
         stored = api.call("GET", f"/api/v1/service/queues/{queue['id']}/mailbox")
         assert stored["password_set"] is True and "password" not in stored
+        assert (stored["security"], stored["port"]) == ("none", imap_server.port)
 
         message = EmailMessage()
         message["From"] = "Li Lei <li.lei@customer.example>"

@@ -130,7 +130,19 @@ def test_a_visit_from_case_to_signature(client: TestClient) -> None:
     refused(step(client, wo, "check_in", lat="north", lng=121.5), "lat")
     assert client.get(f"{R}/work_order/{wo}").json()["check_in_at"] is None
 
+    # On the way: the server's time, the status; only from scheduled, and only once.
     before = now() - timedelta(seconds=1)
+    travel = client.post(f"{R}/work_order/{wo}/en_route")
+    assert travel.status_code == 200, travel.text
+    assert travel.json()["status"] == "en_route"
+    stored = client.get(f"{R}/work_order/{wo}").json()
+    set_off = datetime.fromisoformat(stored["en_route_at"].replace("Z", "+00:00"))
+    assert before <= set_off <= now() + timedelta(seconds=1)
+    conflict(client.post(f"{R}/work_order/{wo}/en_route"), "invalid_status")
+    refused(
+        client.patch(f"{R}/work_order/{wo}", json={"en_route_at": now().isoformat()}), "en_route_at"
+    )
+
     checked_in = step(client, wo, "check_in", lat=31.2304, lng=121.4737)
     assert checked_in.status_code == 200, checked_in.text
     assert checked_in.json()["status"] == "in_progress"
@@ -194,8 +206,44 @@ def test_a_visit_from_case_to_signature(client: TestClient) -> None:
     assert file.status_code == 200, file.text
     assert file.headers["content-type"] == "image/png"
     assert file.content == image
+    # As the work order page loads it (the signing time against the browser's cache).
+    cached = client.get(f"{R}/work_order/{wo}/signature", params={"at": stored["signed_at"]})
+    assert cached.status_code == 200 and cached.content == image
+    # Kept as a file with the work order, not as a data URL in a field, and served by the
+    # work order's file route.
+    assert stored["signature"] is None and stored["signature_file"]
+    files = client.get(f"/api/v1/service/work_orders/{wo}/files")
+    assert files.status_code == 200, files.text
+    [kept] = files.json()["items"]
+    assert (kept["id"], kept["content_type"]) == (stored["signature_file"], "image/png")
+    assert kept["filename"] == f"{order['work_order_no']}-signature.png"
+    served = client.get(f"/api/v1/service/work_orders/{wo}/files/{kept['id']}")
+    assert served.status_code == 200 and served.content == image
+    assert served.headers["content-type"] == "image/png"
+    # Another record's path does not serve it.
+    assert client.get(f"/api/v1/service/cases/{case['id']}/files/{kept['id']}").status_code == 404
     other = new_work_order(client, case["id"])
     assert client.get(f"{R}/work_order/{other['id']}/signature").json()["code"] == "no_signature"
+    assert client.get(f"/api/v1/service/work_orders/{other['id']}/files").json() == {"items": []}
+
+
+def test_a_signature_kept_as_a_data_url_is_still_served(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    """Work orders signed before signatures were files kept a data URL in ``signature``."""
+    case = make_case(client)
+    order = new_work_order(client, case["id"])
+    image = png()
+    with platform.context(tenant, Actor.system("test")) as ctx:
+        RecordsService(ctx).update(
+            "work_order",
+            order["id"],
+            {"signature": data_url(image)},
+            trusted_fields=frozenset({"signature"}),
+        )
+    file = client.get(f"{R}/work_order/{order['id']}/signature")
+    assert file.status_code == 200, file.text
+    assert file.content == image
 
 
 def test_the_rules_hold_for_writes_that_bypass_the_actions(

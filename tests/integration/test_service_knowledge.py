@@ -7,13 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from keyi.packages.service import knowledge
 from keyi.platform.context import TenantInfo
+from keyi.platform.permissions import Actor
+from keyi.platform.schema import history_table
 from keyi.platform.tenancy import Platform
 from tests.conftest import ADMIN_PASSWORD, login
 from tests.integration.helpers import add_member
 from tests.integration.l2c_helpers import act, conflict, get, make, ok, patch, refused
+from tests.integration.test_write_races import Background, admin_actor, wait_until_blocked_by
 
 pytestmark = pytest.mark.packages("core", "sales", "l2c", "service")
 KB = "knowledge_article"
@@ -260,3 +265,89 @@ def test_readers_search_and_answer_but_only_editors_publish(
     login(client, "outsider@example.com", ADMIN_PASSWORD, tenant.name)
     assert search(client, q="打印机") == []  # no read access to articles: nothing found
     assert client.get(suggested).status_code == 404  # nor to the case
+
+
+# ------------------------------------------------------------------ concurrency
+def test_concurrent_publishes_leave_one_published_version(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    """Publishing v2 and republishing v1 at once: the second waits for the first (the article's
+    rows are locked on PostgreSQL; SQLite serialises writers) and archives what it published.
+    Without the lock both read "nothing published" and both publish."""
+    v1 = published(client, "路由器重启步骤", "<p>第一版</p>")
+    v2_id = ok(act(client, KB, v1["id"], "new_version"))["article_id"]
+    ok(act(client, KB, v1["id"], "archive"))
+    with platform.context(tenant, admin_actor(client)) as ctx:
+        knowledge.publish(ctx, v2_id)
+        pending = Background(lambda: act(client, KB, v1["id"], "republish"))
+        wait_until_blocked_by(ctx)
+    assert ok(pending.result()) == {"status": "published"}
+    assert [(v["version_number"], v["status"]) for v in versions_of(client, v1["article_no"])] == [
+        (1, "published"),
+        (2, "archived"),
+    ]
+
+
+def test_the_same_draft_published_twice_at_once_is_published_once(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    draft = article(client, "蓝屏处理", "<p>正文</p>")
+    with platform.context(tenant, admin_actor(client)) as ctx:
+        knowledge.publish(ctx, draft["id"])
+        pending = Background(lambda: act(client, KB, draft["id"], "publish"))
+        wait_until_blocked_by(ctx)
+    conflict(pending.result(), "invalid_status")
+    snaps = ok(
+        client.post(
+            "/api/v1/records/knowledge_article_version/query",
+            json={"filter": {"field": "article", "op": "eq", "value": draft["id"]}},
+        )
+    )["records"]
+    assert len(snaps) == 1
+
+
+def test_two_new_versions_at_once_make_one_draft(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    live = published(client, "邮箱收不到邮件", "<p>正文</p>")
+    with platform.context(tenant, admin_actor(client)) as ctx:
+        knowledge.new_version(ctx, live["id"])
+        pending = Background(lambda: act(client, KB, live["id"], "new_version"))
+        wait_until_blocked_by(ctx)
+    conflict(pending.result(), "draft_exists")
+    statuses = [v["status"] for v in versions_of(client, live["article_no"])]
+    assert statuses == ["published", "draft"]
+
+
+# ------------------------------------------------------------------ views
+def _history_count(platform: Platform, tenant: TenantInfo, record_id: str) -> int:
+    with platform.context(tenant, Actor.system("test"), write=False) as ctx:
+        return int(
+            ctx.conn.execute(
+                sa.select(sa.func.count())
+                .select_from(history_table)
+                .where(history_table.c.record_id == record_id)
+            ).scalar_one()
+        )
+
+
+def test_views_count_readers_other_than_the_author_without_history(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    live = published(client, "发票开具说明", "<p>正文</p>")
+    draft = article(client, "草稿文章")
+    entries = _history_count(platform, tenant, live["id"])
+    view = f"/api/v1/records/{KB}/{live['id']}/view"
+    # The author opening their own article is not a view.
+    assert ok(client.post(view)) == {"view_count": 0}
+    add_member(platform, tenant, "kbreader@example.com", {"knowledge_article": {"read": True}})
+    login(client, "kbreader@example.com", ADMIN_PASSWORD, tenant.name)
+    assert ok(client.post(view)) == {"view_count": 1}
+    assert ok(client.post(view)) == {"view_count": 2}
+    after = get(client, KB, live["id"])
+    assert after["view_count"] == 2
+    # A view is not an edit: no history entry, the row's stamps unchanged.
+    assert after["updated_at"] == live["updated_at"]
+    assert _history_count(platform, tenant, live["id"]) == entries
+    # Drafts are opened by their reviewers: not counted.
+    assert ok(client.post(f"/api/v1/records/{KB}/{draft['id']}/view")) == {"view_count": 0}

@@ -23,8 +23,10 @@ from fastapi.testclient import TestClient
 
 from keyi.jobs import jobs
 from keyi.packages.service import mail_inbound
+from keyi.packages.service import mailbox as mailboxes
 from keyi.packages.service.mailbox import MailboxIn, save_mailbox
 from keyi.platform.context import TenantInfo
+from keyi.platform.errors import ValidationFailed
 from keyi.platform.jobs import job_table
 from keyi.platform.jobs.worker import Worker
 from keyi.platform.mailboxes.files import list_files
@@ -35,7 +37,16 @@ from keyi.platform.tenancy import Platform
 from keyi.provisioning import add_user
 from tests.conftest import ADMIN_PASSWORD, login
 from tests.integration.test_users import smtp_server  # noqa: F401 - a fixture
-from tests.mailservers import ImapServer, free_port, imap_server  # noqa: F401 - a fixture
+from tests.mailservers import (  # noqa: F401 - fixtures
+    ImapServer,
+    MailCA,
+    free_port,
+    imap_server,
+    imap_tls_server,
+    mail_ca,
+    start_smtp,
+    tls_front,
+)
 
 SERVICE = ("core", "sales", "l2c", "service")
 pytestmark = pytest.mark.packages(*SERVICE)
@@ -466,11 +477,19 @@ def test_a_failed_send_is_kept_and_retried_not_lost(
         down.dispose()
     [stored] = [m for m in _rows(platform, tenant, "case_message") if str(m["id"]) == reply_id]
     assert stored["sent_at"] is None and stored["message_id"] is None
+    # The failure shows on the message, with the reason; the next attempt is queued.
+    assert stored["send_status"] == "failed"
+    assert "ConnectionRefusedError" in stored["send_error"]
     with platform.context(tenant, Actor.system("test")) as ctx:
-        [job] = ctx.conn.execute(
-            sa.select(job_table).where(job_table.c.kind == "service.mail_send")
+        jobs_now = ctx.conn.execute(
+            sa.select(job_table)
+            .where(job_table.c.kind == "service.mail_send")
+            .order_by(job_table.c.created_at)
         ).mappings()
-        assert job["status"] == "pending" and job["attempts"] == 1 and job["last_error"]
+        assert [(j["status"], j["payload"].get("attempt")) for j in jobs_now] == [
+            ("done", None),
+            ("pending", 2),
+        ]
     assert not smtp_server[1].exists() or _sent(smtp_server[1]) == []
 
     _work(mailing, tenant, later=timedelta(hours=2))  # the retry, once the relay is back
@@ -478,6 +497,282 @@ def test_a_failed_send_is_kept_and_retried_not_lost(
     assert sent["To"] == "x@customer.example"
     [stored] = [m for m in _rows(platform, tenant, "case_message") if str(m["id"]) == reply_id]
     assert stored["sent_at"] is not None and stored["message_id"] == sent["Message-ID"]
+    assert (stored["send_status"], stored["send_error"]) == ("sent", None)
+
+
+def _message(platform: Platform, tenant: TenantInfo, message_id: str) -> dict[str, Any]:
+    [found] = [m for m in _rows(platform, tenant, "case_message") if str(m["id"]) == message_id]
+    return found
+
+
+def test_a_reply_without_smtp_shows_failed_and_is_sent_again_on_request(
+    client: TestClient,
+    platform: Platform,
+    tenant: TenantInfo,
+    mailing: Platform,
+    smtp_server: tuple[int, Path],  # noqa: F811
+) -> None:
+    contact = client.post(
+        "/api/v1/records/contact", json={"name": "王芳", "email": "wang@customer.example"}
+    ).json()
+    case = client.post(
+        "/api/v1/records/case", json={"subject": "发票抬头错误", "contact": contact["id"]}
+    ).json()
+    reply = client.post(
+        "/api/v1/records/case_message",
+        json={"case": case["id"], "visibility": "public", "direction": "outbound", "body": "已改"},
+    )
+    assert reply.status_code == 201, reply.text
+    reply_id = reply.json()["id"]
+    assert reply.json()["send_status"] == "pending"
+    note = client.post(
+        "/api/v1/records/case_message",
+        json={"case": case["id"], "visibility": "internal", "body": "内部备注"},
+    ).json()
+    assert note["send_status"] is None
+    # Read-only: nobody sets it by hand.
+    forged = client.patch(f"/api/v1/records/case_message/{reply_id}", json={"send_status": "sent"})
+    assert forged.status_code == 422, forged.text
+    retry = f"/api/v1/records/case_message/{reply_id}/retry_send"
+    assert client.post(retry).status_code == 409  # not failed (yet)
+
+    _work(platform, tenant)  # the installation has no SMTP: the reply does not vanish
+    stored = _message(platform, tenant, reply_id)
+    assert (stored["send_status"], stored["send_error"]) == ("failed", "smtp_not_configured")
+    assert stored["sent_at"] is None
+    _work(platform, tenant, later=timedelta(days=1))  # no automatic retries for that
+    assert _message(platform, tenant, reply_id)["send_status"] == "failed"
+
+    answered = client.post(retry)
+    assert answered.status_code == 200, answered.text
+    assert answered.json() == {"send_status": "pending"}
+    assert client.post(retry).status_code == 409  # once
+    _work(mailing, tenant)
+    [sent] = _sent(smtp_server[1])
+    assert sent["To"] == "wang@customer.example"
+    stored = _message(platform, tenant, reply_id)
+    assert (stored["send_status"], stored["send_error"]) == ("sent", None)
+    assert stored["message_id"] == sent["Message-ID"]
+
+
+# ------------------------------------------------------------------ TLS and addresses
+
+
+def _tls_platform(platform: Platform, **settings: Any) -> Platform:
+    return Platform(replace(platform.settings, **settings))
+
+
+def _test(instance: Platform, tenant: TenantInfo, queue_id: str, **values: Any) -> dict[str, Any]:
+    with instance.context(tenant, Actor.system("test")) as ctx:
+        return mailboxes.test_connection(ctx, queue_id, MailboxIn(**values))
+
+
+def test_mailboxes_read_over_starttls_with_the_certificate_verified(
+    platform: Platform,
+    tenant: TenantInfo,
+    imap_server: ImapServer,  # noqa: F811
+    imap_tls_server: ImapServer,  # noqa: F811
+    mail_ca: MailCA,  # noqa: F811
+) -> None:
+    queue_id, _ = _setup(platform, tenant, imap_server)
+    folder = imap_tls_server.new_folder()
+    imap_tls_server.deliver(folder, _mail("加密连接测试")[0])
+    form = {
+        "host": "localhost",
+        "port": imap_tls_server.port,
+        "security": "starttls",
+        "username": imap_tls_server.username,
+        "password": imap_tls_server.password,
+        "folder": folder,
+    }
+    trusting = _tls_platform(platform, mail_ca_file=mail_ca.ca_file)
+    try:
+        assert _test(trusting, tenant, queue_id, **form) == {
+            "ok": True,
+            "error": None,
+            "messages": 1,
+        }
+        # The same name over 127.0.0.1: the certificate names both.
+        assert _test(trusting, tenant, queue_id, **{**form, "host": "127.0.0.1"})["ok"] is True
+        # STARTTLS asked of a server that does not offer it: an error, never plain text.
+        plain = {**form, "port": imap_server.port, "password": imap_server.password}
+        assert _test(trusting, tenant, queue_id, **plain) == {
+            "ok": False,
+            "error": "STARTTLS failed",
+            "messages": None,
+        }
+        # Saved and polled over STARTTLS.
+        with trusting.context(tenant, Actor.system("test")) as ctx:
+            out = save_mailbox(ctx, queue_id, MailboxIn(**form))
+            assert (out.security, out.tls) == ("starttls", True)
+        assert _poll(trusting, tenant) == 1
+        assert _mailbox(platform, tenant)["last_error"] is None
+        assert [c["subject"] for c in _rows(platform, tenant, "case")] == ["加密连接测试"]
+    finally:
+        trusting.dispose()
+    # Without the test CA the certificate is not trusted: verification is never skipped.
+    assert _test(platform, tenant, queue_id, **form) == {
+        "ok": False,
+        "error": "certificate not trusted",
+        "messages": None,
+    }
+    imap_tls_server.deliver(folder, _mail("第二封")[0])
+    assert _poll(platform, tenant) == 0
+    assert _mailbox(platform, tenant)["last_error"] == "certificate not trusted"
+    # TLS from the start against a STARTTLS port fails too (no plain-text fallback).
+    assert _test(platform, tenant, queue_id, **{**form, "security": "ssl"})["ok"] is False
+
+
+def test_mailboxes_read_over_tls_from_the_start_with_the_certificate_verified(
+    platform: Platform,
+    tenant: TenantInfo,
+    imap_server: ImapServer,  # noqa: F811
+    mail_ca: MailCA,  # noqa: F811
+) -> None:
+    """Security "ssl" (port 993 style): TLS from the first byte, the certificate checked
+    against the installation's CA file, the host name too."""
+    queue_id, folder = _setup(platform, tenant, imap_server)
+    imap_server.deliver(folder, _mail("隐式加密")[0])
+    with tls_front(imap_server.port, mail_ca) as port:
+        form = {
+            "host": "localhost",
+            "port": port,
+            "security": "ssl",
+            "username": imap_server.username,
+            "password": imap_server.password,
+            "folder": folder,
+        }
+        trusting = _tls_platform(platform, mail_ca_file=mail_ca.ca_file)
+        try:
+            assert _test(trusting, tenant, queue_id, **form) == {
+                "ok": True,
+                "error": None,
+                "messages": 1,
+            }
+            with trusting.context(tenant, Actor.system("test")) as ctx:
+                save_mailbox(ctx, queue_id, MailboxIn(**form))
+            assert _poll(trusting, tenant) == 1
+        finally:
+            trusting.dispose()
+        # Untrusted CA: refused, nothing read.
+        assert _test(platform, tenant, queue_id, **form)["error"] == "certificate not trusted"
+        # Plain IMAP spoken to the TLS port is not silently accepted either.
+        assert _test(platform, tenant, queue_id, **{**form, "security": "none"})["ok"] is False
+    assert [c["subject"] for c in _rows(platform, tenant, "case")] == ["隐式加密"]
+
+
+def test_the_older_tls_flag_still_reads_as_security() -> None:
+    assert MailboxIn(host="h", username="u", tls=False).mode == "none"
+    assert MailboxIn(host="h", username="u", tls=True).mode == "ssl"
+    assert MailboxIn(host="h", username="u").mode == "ssl"
+    assert MailboxIn(host="h", username="u", security="starttls").tls is True
+    with pytest.raises(ValueError):
+        MailboxIn(host="h", username="u", security="tls")  # type: ignore[arg-type]
+
+
+def test_a_mailbox_may_not_reach_private_loopback_or_link_local_addresses(
+    platform: Platform,
+    tenant: TenantInfo,
+    imap_server: ImapServer,  # noqa: F811
+) -> None:
+    queue_id, _ = _setup(platform, tenant, imap_server)  # saved while private was allowed
+    strict = _tls_platform(platform, mail_allow_private=False)
+    try:
+        for host in ("127.0.0.1", "localhost", "10.1.2.3", "192.168.1.10", "169.254.169.254"):
+            form = {"host": host, "port": 143, "security": "none", "username": "u", "password": "p"}
+            with pytest.raises(ValidationFailed) as refused:
+                _test(strict, tenant, queue_id, **form)
+            [error] = refused.value.errors
+            assert (error.field, error.code) == ("host", "mail_host_private"), host
+            with (
+                strict.context(tenant, Actor.system("test")) as ctx,
+                pytest.raises(ValidationFailed),
+            ):
+                save_mailbox(ctx, queue_id, MailboxIn(**form))
+        # The stored mailbox on 127.0.0.1 is not connected to either: the poll refuses.
+        assert _poll(strict, tenant) == 0
+        assert _mailbox(platform, tenant)["last_error"] == "address not allowed"
+    finally:
+        strict.dispose()
+    # Link-local (cloud metadata) stays closed even where private networks are allowed.
+    with pytest.raises(ValidationFailed):
+        _test(
+            platform,
+            tenant,
+            queue_id,
+            host="169.254.169.254",
+            port=143,
+            security="none",
+            username="u",
+            password="p",
+        )
+
+
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_replies_are_mailed_over_starttls_or_tls_with_the_certificate_verified(
+    mode: str,
+    client: TestClient,
+    platform: Platform,
+    tenant: TenantInfo,
+    mail_ca: MailCA,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    contact = client.post(
+        "/api/v1/records/contact", json={"name": "周杰", "email": "zhou@customer.example"}
+    ).json()
+    case = client.post(
+        "/api/v1/records/case", json={"subject": "加密发信", "contact": contact["id"]}
+    ).json()
+    maildir = tmp_path / "maildir"
+    with start_smtp(maildir, mail_ca, mode=mode) as port:
+        base = {"smtp_host": "localhost", "smtp_port": port, "smtp_security": mode}
+        untrusting = _tls_platform(platform, **base)
+        trusting = _tls_platform(platform, **base, mail_ca_file=mail_ca.ca_file)
+        try:
+            reply_id = _reply(platform, tenant, case["id"], "已处理。")
+            _work(untrusting, tenant)
+            stored = _message(platform, tenant, reply_id)
+            assert stored["send_status"] == "failed"
+            assert "CERTIFICATE_VERIFY_FAILED" in stored["send_error"]
+            assert not maildir.exists() or _sent(maildir) == []
+            _work(trusting, tenant, later=timedelta(minutes=2))  # the automatic retry
+        finally:
+            untrusting.dispose()
+            trusting.dispose()
+    [sent] = _sent(maildir)
+    assert sent["To"] == "zhou@customer.example"
+    assert _message(platform, tenant, reply_id)["send_status"] == "sent"
+
+
+def test_starttls_asked_of_a_relay_without_it_is_a_failure_not_plain_text(
+    client: TestClient,
+    platform: Platform,
+    tenant: TenantInfo,
+    smtp_server: tuple[int, Path],  # noqa: F811
+    mail_ca: MailCA,  # noqa: F811
+) -> None:
+    contact = client.post(
+        "/api/v1/records/contact", json={"name": "吴磊", "email": "wu@customer.example"}
+    ).json()
+    case = client.post(
+        "/api/v1/records/case", json={"subject": "明文", "contact": contact["id"]}
+    ).json()
+    port, maildir = smtp_server
+    relay = _tls_platform(
+        platform,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="starttls",
+        mail_ca_file=mail_ca.ca_file,
+    )
+    try:
+        reply_id = _reply(platform, tenant, case["id"], "明文回复")
+        _work(relay, tenant)
+    finally:
+        relay.dispose()
+    stored = _message(platform, tenant, reply_id)
+    assert stored["send_status"] == "failed" and "STARTTLS" in stored["send_error"]
+    assert not maildir.exists() or _sent(maildir) == []
 
 
 # ------------------------------------------------------------------ API

@@ -123,6 +123,8 @@ class TenantA:
     # subject.
     case: str = ""
     case_file: str = ""
+    work_order: str = ""  # a work order of the case, with a signature kept as a file
+    work_order_file: str = ""
     survey: str = ""  # a satisfaction survey of A's resolved case
     survey_token: str = ""  # signed, naming B's tenant and A's survey
     tenant_name: str = ""  # A's name, as the customer portal's addresses carry it
@@ -307,7 +309,31 @@ def seed_mail(platform: Platform, a: World) -> dict[str, str]:
             content=MARK.encode(),
             now=ctx.now(),
         )
-    return {"queue": queue, "case": case, "case_file": case_file}
+        work_order = records.create(
+            "work_order",
+            {
+                "subject": f"{MARK} 上门",
+                "case": case,
+                "scheduled_start": datetime(2026, 12, 1, 9),
+                "scheduled_end": datetime(2026, 12, 1, 11),
+            },
+        )["id"]
+        work_order_file = store_file(
+            ctx.conn,
+            object_name="work_order",
+            record_id=work_order,
+            filename=f"{MARK}-signature.png",
+            content_type="text/plain",
+            content=MARK.encode(),
+            now=ctx.now(),
+        )
+    return {
+        "queue": queue,
+        "case": case,
+        "case_file": case_file,
+        "work_order": work_order,
+        "work_order_file": work_order_file,
+    }
 
 
 def mail_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
@@ -315,6 +341,7 @@ def mail_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
     mailbox = "/api/v1/service/queues/{queue_id}/mailbox"
     settings = {"host": "127.0.0.1", "port": 9, "tls": False, "username": "b", "password": "b"}
     files = "/api/v1/service/cases/{case_id}/files"
+    visits = "/api/v1/service/work_orders/{work_order_id}/files"
     return {
         ("GET", mailbox): [Probe("GET", mailbox, {"queue_id": ids.queue})],
         ("PUT", mailbox): [Probe("PUT", mailbox, {"queue_id": ids.queue}, settings)],
@@ -327,6 +354,14 @@ def mail_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
         ("GET", files): [Probe("GET", files, {"case_id": ids.case})],
         ("GET", files + "/{file_id}"): [
             Probe("GET", files + "/{file_id}", {"case_id": ids.case, "file_id": ids.case_file})
+        ],
+        ("GET", visits): [Probe("GET", visits, {"work_order_id": ids.work_order})],
+        ("GET", visits + "/{file_id}"): [
+            Probe(
+                "GET",
+                visits + "/{file_id}",
+                {"work_order_id": ids.work_order, "file_id": ids.work_order_file},
+            )
         ],
     }
 

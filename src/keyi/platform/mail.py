@@ -1,4 +1,7 @@
-"""Outgoing email over SMTP (plain SMTP to a relay the operator configures).
+"""Outgoing email over SMTP, to a relay the operator configures (``KEYI_SMTP_HOST``), secured
+as ``KEYI_SMTP_SECURITY`` says: ``none``, ``starttls`` or ``ssl`` (keyi.platform.mailboxes
+.security: the certificate is always verified, against the system's CAs and
+``KEYI_MAIL_CA_FILE``; a relay that does not offer STARTTLS when it is asked for is an error).
 
 Keyi does not queue mail yet: callers send after their transaction has committed and treat a
 failure as "not sent" rather than undoing the work, because the link they mail (an invitation,
@@ -12,6 +15,7 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from keyi.platform.mailboxes.security import tls_context
 from keyi.settings import Settings
 
 log = logging.getLogger("keyi.mail")
@@ -86,5 +90,15 @@ def deliver(settings: Settings, message: EmailMessage) -> dict[str, tuple[int, b
     """
     if not settings.smtp_host:
         raise smtplib.SMTPException("SMTP is not configured")
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+    host, port, timeout = settings.smtp_host, settings.smtp_port, SMTP_TIMEOUT_SECONDS
+    smtp: smtplib.SMTP
+    if settings.smtp_security == "ssl":
+        context = tls_context(settings.mail_ca_file)
+        smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=timeout)
+    with smtp:
+        if settings.smtp_security == "starttls":
+            # Raises SMTPNotSupportedError when the relay does not offer it: never plain text.
+            smtp.starttls(context=tls_context(settings.mail_ca_file))
         return smtp.send_message(message)

@@ -56,6 +56,9 @@ export interface CaseMessage {
   direction: 'inbound' | 'outbound';
   created_at: string;
   created_by: string | null;
+  /** A public reply's mail: sending, sent, or not sent with the reason (null for others). */
+  send_status?: 'pending' | 'sent' | 'failed' | null;
+  send_error?: string | null;
   _display?: Record<string, string>;
 }
 
@@ -79,6 +82,9 @@ export const serviceApi = {
     request<CaseMessage>(`/api/v1/service/cases/${enc(caseId)}/messages`, { body: { body, visibility } }),
   action: (caseId: string, name: 'take' | 'assign' | 'resolve' | 'close' | 'reopen', body?: Record<string, unknown>) =>
     request<CaseResult>(`/api/v1/records/case/${enc(caseId)}/${name}`, { method: 'POST', body: body ?? {} }),
+  /** Mail a reply whose sending failed again (the case_message's retry_send action). */
+  retrySend: (messageId: string) =>
+    request<{ send_status: string }>(`/api/v1/records/case_message/${enc(messageId)}/retry_send`, { method: 'POST' }),
   bulk: (name: 'take_many' | 'assign_many', body: { ids: string[]; user?: string }) =>
     request<BulkResult>(`/api/v1/records/case/${name}`, { body }),
 };

@@ -17,6 +17,7 @@ const serviceKnowledgeEn = {
   'knowledge.noResults': 'No published article matches “{q}”.',
   'knowledge.select': 'Choose an article to read it.',
   'knowledge.version': 'Version {n}',
+  'knowledge.views': 'Views {n}',
   'knowledge.versions': 'Versions',
   'knowledge.publishedAt': 'Published {at}',
   'knowledge.status.draft': 'Draft',

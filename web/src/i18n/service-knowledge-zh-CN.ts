@@ -15,6 +15,7 @@ const serviceKnowledgeZhCN: Record<ServiceKnowledgeKey, string> = {
   'knowledge.noResults': '没有与“{q}”匹配的已发布文章。',
   'knowledge.select': '选择一篇文章阅读。',
   'knowledge.version': '第 {n} 版',
+  'knowledge.views': '浏览 {n} 次',
   'knowledge.versions': '版本',
   'knowledge.publishedAt': '发布于 {at}',
   'knowledge.status.draft': '草稿',

@@ -23,7 +23,10 @@ const serviceMailEn = {
   'serviceMail.formTitle': 'Mailbox of {queue}',
   'serviceMail.host': 'IMAP server',
   'serviceMail.port': 'Port',
-  'serviceMail.tls': 'TLS (SSL)',
+  'serviceMail.security': 'Security',
+  'serviceMail.security.ssl': 'SSL/TLS',
+  'serviceMail.security.starttls': 'STARTTLS',
+  'serviceMail.security.none': 'None (plain text)',
   'serviceMail.username': 'User name',
   'serviceMail.password': 'Password',
   'serviceMail.passwordKeep': 'Leave empty to keep the saved password',
@@ -40,6 +43,11 @@ const serviceMailEn = {
   'serviceMail.required': 'Required',
   'serviceMail.readNow': 'Read now',
   'serviceMail.readDone': 'Mails read: {read} · new cases: {cases} · replies: {replies}',
+  'serviceMail.send.pending': 'Sending',
+  'serviceMail.send.failed': 'Not sent',
+  'serviceMail.send.retry': 'Send again',
+  'serviceMail.send.error.smtp_not_configured': 'No mail server (SMTP) is set up for sending.',
+  'serviceMail.send.error.no_recipient': 'The customer has no email address.',
 };
 
 export type ServiceMailKey = keyof typeof serviceMailEn;

@@ -22,7 +22,10 @@ const serviceMailZhCN: Record<ServiceMailKey, string> = {
   'serviceMail.formTitle': '{queue} 的邮箱',
   'serviceMail.host': 'IMAP 服务器',
   'serviceMail.port': '端口',
-  'serviceMail.tls': 'TLS（SSL）',
+  'serviceMail.security': '加密方式',
+  'serviceMail.security.ssl': 'SSL/TLS',
+  'serviceMail.security.starttls': 'STARTTLS',
+  'serviceMail.security.none': '不加密（明文）',
   'serviceMail.username': '用户名',
   'serviceMail.password': '密码',
   'serviceMail.passwordKeep': '留空则保留已保存的密码',
@@ -39,6 +42,11 @@ const serviceMailZhCN: Record<ServiceMailKey, string> = {
   'serviceMail.required': '必填',
   'serviceMail.readNow': '立即读取',
   'serviceMail.readDone': '已读取 {read} 封邮件：新建工单 {cases} 个，回复 {replies} 条',
+  'serviceMail.send.pending': '发送中',
+  'serviceMail.send.failed': '未发出',
+  'serviceMail.send.retry': '重新发送',
+  'serviceMail.send.error.smtp_not_configured': '未配置发信服务器（SMTP）。',
+  'serviceMail.send.error.no_recipient': '客户没有邮箱地址。',
 };
 
 export default serviceMailZhCN;

@@ -34,6 +34,8 @@ const SuggestedArticles = lazy(() => import('../service/knowledge/SuggestedArtic
 /** The Approvals tab's steps and trail: loaded when a record has approvals, not with the page. */
 const RecordApprovals = lazy(() => import('../components/approvals/RecordApprovals').then((m) => ({ default: m.RecordApprovals })));
 const CaseThread = lazy(() => import('../service/console/CaseThread'));
+/** A signed work order's customer signature (service package): loaded on a work order's page only. */
+const WorkOrderSignature = lazy(() => import('../service/care/WorkOrderSignature'));
 
 export default function RecordPage() {
   const { object: objectName = '', id = '' } = useParams();
@@ -233,6 +235,11 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
           <SuggestedArticles caseId={record.id} />
         </Suspense>
       )}
+      {object.name === 'work_order' && !editing && record.signed_at ? (
+        <Suspense fallback={null}>
+          <WorkOrderSignature record={record} />
+        </Suspense>
+      ) : null}
     </div>
   );
 

@@ -6,6 +6,9 @@ skills) are created once per tenant with members from the demo's users. Cases fo
 demo's opportunities batch by batch (keyi.demo.deals), one for about every tenth account of a
 batch, so the service load grows with the demo's scale. Every record goes through the records
 service: numbers, summaries, first-response stamps and the lifecycle's stamps are the hooks'.
+
+The knowledge base, the manager's day of visits and the work orders of fault and installation
+cases come from :mod:`keyi.packages.service.demo_content`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from keyi.demo.deals import Deal
+from keyi.packages.service import demo_content
 from keyi.platform.context import Context
 from keyi.platform.records import RecordsService
 
@@ -158,6 +162,7 @@ def seed_deals(
     queues = ensure_queues(ctx, svc)
     if not queues:
         return {}
+    made = demo_content.ensure_content(ctx, svc, queues[TECH_SUPPORT]["owner"])
     statuses = [s for s, weight in STATUSES for _ in range(weight)]
     plans = []
     for account in chosen:
@@ -215,4 +220,11 @@ def seed_deals(
             svc.update("case", case_id, {"status": "resolved", "resolution": resolution})
             if status == "closed":
                 svc.update("case", case_id, {"status": "closed"})
-    return {"case": len(case_ids), "case_message": len(messages)}
+    visits = [
+        (case_id, kind, account, accounts[account], status, agent)
+        for case_id, (account, kind, _, status, agent) in zip(case_ids, plans, strict=True)
+    ]
+    made["work_order"] = made.get("work_order", 0) + demo_content.seed_work_orders(
+        ctx, svc, visits, rng
+    )
+    return {**made, "case": len(case_ids), "case_message": len(messages)}

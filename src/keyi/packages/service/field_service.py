@@ -3,16 +3,21 @@
 The visit's facts are the server's, not the phone's: check-in and check-out times are the
 server's clock when the action runs (a phone's clock can be wrong or set back); the location
 is what the browser reported, optional (a technician in a basement still checks in, and the
-record shows that no location came). The steps go in order — check in, check out with a work
-summary, sign-off with the customer's name and signature — and the sign-off completes the work
-order; each step refuses (409 ``invalid_status``) when it is not the next one.
+record shows that no location came). The steps go in order — on the way (optional: a
+technician who drives from the office says so, with the time it started), check in, check out
+with a work summary, sign-off with the customer's name and signature — and the sign-off
+completes the work order; each step refuses (409 ``invalid_status``) when it is not the next
+one.
 
 Only the work order's technician, their manager (their ``manager`` or their department's) or
 an administrator runs the steps; anyone else who may edit the record gets 403
 ``work_order_not_yours``. The signature is a PNG (a data URL or base64), decoded with Pillow
-so that nothing but an image of sensible size is stored; the platform has no file store yet,
-so it is kept as its data URL on the record and served as image/png by the ``signature``
-action.
+so that nothing but an image of sensible size is stored. It is kept as a file with the work
+order (``keyi_record_file``, as a mail's attachments are with their case, committed with the
+sign-off), its id in ``signature_file``, and served by the ``signature`` action and the work
+order's file route (``/api/v1/service/work_orders/{id}/files/{file_id}``), both for whoever
+may read the work order. Work orders signed before that kept the PNG as a data URL in
+``signature``; it is still served.
 """
 
 from __future__ import annotations
@@ -34,13 +39,14 @@ from keyi.platform.actions import FileResult, registry
 from keyi.platform.context import Context
 from keyi.platform.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from keyi.platform.i18n import MESSAGES
+from keyi.platform.mailboxes.files import read_file, store_file
 from keyi.platform.records import RecordsService
 
 __all__ = ["MAX_SIGNATURE_BYTES", "decode_signature"]
 
 actions = registry.package("service")
 
-MAX_SIGNATURE_BYTES = 96 * 1024  # a signature pad's PNG is 5–30 kB; its data URL fits a field
+MAX_SIGNATURE_BYTES = 96 * 1024  # a signature pad's PNG is 5–30 kB
 MAX_SIGNATURE_PIXELS = 2000  # per side
 DATA_URL = re.compile(r"^data:image/png;base64,", re.IGNORECASE)
 OPEN_STEPS = ("scheduled", "en_route")
@@ -119,6 +125,7 @@ class SignOff(_Body):
 
 class Visit(BaseModel):
     status: str
+    en_route_at: datetime | None = None
     check_in_at: datetime | None = None
     check_out_at: datetime | None = None
     signed_at: datetime | None = None
@@ -236,6 +243,20 @@ def create_work_order(
 # ---------------------------------------------------------------- the visit
 @actions.record(
     "work_order",
+    "en_route",
+    labels={"en": "On the way", "zh-CN": "出发"},
+    output=Visit,
+)
+def en_route(ctx: Context, record: dict[str, Any], payload: None) -> Visit:
+    """Set off to the customer: the server's time; the work order is on the way (en route).
+    Optional: a technician already on site checks in straight from scheduled."""
+    _may_run(ctx, record)
+    _require(ctx, record, ("scheduled",))
+    return _write(ctx, record["id"], {"en_route_at": ctx.now(), "status": "en_route"})
+
+
+@actions.record(
+    "work_order",
     "check_in",
     labels={"en": "Check in", "zh-CN": "签到"},
     input=Location,
@@ -292,14 +313,24 @@ def sign_off(ctx: Context, record: dict[str, Any], payload: SignOff) -> Visit:
     _require(ctx, record, ("in_progress",))
     if record.get("check_out_at") is None:
         raise Conflict("not_checked_out")
-    data_url = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    number = record.get("work_order_no") or record["id"]
+    file_id = store_file(
+        ctx.conn,
+        object_name="work_order",
+        record_id=record["id"],
+        filename=f"{number}-signature.png",
+        content_type="image/png",
+        content=png,
+        now=ctx.now(),
+        created_by=ctx.actor.id,
+    )
     return _write(
         ctx,
         record["id"],
         {
             "signed_by_name": payload.signed_by_name,
             "signed_at": ctx.now(),
-            "signature": data_url,
+            "signature_file": file_id,
             "status": "completed",
         },
     )
@@ -316,9 +347,21 @@ def sign_off(ctx: Context, record: dict[str, Any], payload: SignOff) -> Visit:
 )
 def signature(ctx: Context, record: dict[str, Any], payload: None) -> FileResult:
     """The customer's signature as a PNG file (404 ``no_signature`` before the sign-off)."""
-    stored = record.get("signature")
-    if not stored:
+    png = signature_png(ctx, record)
+    if png is None:
         raise NotFound("no_signature")
-    png = base64.b64decode(DATA_URL.sub("", str(stored), count=1))
     number = record.get("work_order_no") or record["id"]
     return FileResult(content=png, filename=f"{number}-signature.png")
+
+
+def signature_png(ctx: Context, record: dict[str, Any]) -> bytes | None:
+    """The signature's PNG: the file kept at the sign-off, else (signed before files) the data
+    URL the record kept; None before the sign-off."""
+    if record.get("signature_file"):
+        found = read_file(ctx.conn, "work_order", record["id"], str(record["signature_file"]))
+        if found is not None:
+            return bytes(found["content"])
+    stored = record.get("signature")
+    if stored:
+        return base64.b64decode(DATA_URL.sub("", str(stored), count=1))
+    return None

@@ -143,8 +143,32 @@ def _published_now(ctx: Context) -> dict[str, Any]:
     return {"status": "published", "published_at": ctx.now(), "published_by": ctx.actor.id}
 
 
+def lock_article(ctx: Context, article_id: str) -> None:
+    """Lock every version of the article ``article_id`` belongs to until the transaction ends.
+
+    Publishing, republishing and making a new version read the article's versions, then write
+    on what they read ("archive the published one", "no draft yet"). Two of them at once would
+    both read the state before the other's write: two published versions, or two drafts. So each
+    first locks the article's rows (SELECT ... FOR UPDATE on PostgreSQL, in id order so two
+    lockers never deadlock) and only then reads the record and its versions: the second waits
+    for the first's commit and sees what it did (PostgreSQL's READ COMMITTED gives each
+    statement after the wait a fresh snapshot). SQLite needs no lock: a write transaction
+    begins IMMEDIATE, so writers run one after the other.
+    """
+    if ctx.conn.dialect.name != "postgresql":
+        return
+    number = article_no_of(ctx, article_id)
+    if number is None:
+        return  # the records service answers 404
+    t = ctx.object(ARTICLE).table
+    ctx.conn.execute(
+        sa.select(t.c.id).where(t.c.article_no == number).order_by(t.c.id).with_for_update()
+    ).all()
+
+
 def publish(ctx: Context, article_id: str) -> dict[str, Any]:
     """Publish a draft: the version it replaces is archived, a snapshot is filed."""
+    lock_article(ctx, article_id)
     records = RecordsService(ctx)
     draft = records.get(ARTICLE, article_id)
     require_status(ctx, draft, ("draft",))
@@ -168,6 +192,7 @@ def publish(ctx: Context, article_id: str) -> dict[str, Any]:
 
 def new_version(ctx: Context, article_id: str) -> str:
     """A draft copy of a published version, numbered next; at most one draft per article."""
+    lock_article(ctx, article_id)
     records = RecordsService(ctx)
     current = records.get(ARTICLE, article_id)
     require_status(ctx, current, ("published",))
@@ -187,6 +212,7 @@ def new_version(ctx: Context, article_id: str) -> str:
 
 def archive(ctx: Context, article_id: str) -> dict[str, Any]:
     """Take a published version out of search (and of the portal); its row stays."""
+    lock_article(ctx, article_id)
     current = RecordsService(ctx).get(ARTICLE, article_id)
     require_status(ctx, current, ("published",))
     return _set(ctx, article_id, {"status": "archived"})
@@ -194,6 +220,7 @@ def archive(ctx: Context, article_id: str) -> dict[str, Any]:
 
 def republish(ctx: Context, article_id: str) -> dict[str, Any]:
     """Publish an archived version again; the version published now is archived."""
+    lock_article(ctx, article_id)
     current = RecordsService(ctx).get(ARTICLE, article_id)
     require_status(ctx, current, ("archived",))
     for other in _versions(ctx, str(current["article_no"]), status="published"):
@@ -225,6 +252,32 @@ def feedback(ctx: Context, article_id: str, *, helpful: bool) -> dict[str, int]:
         "helpful_count": int(updated.get("helpful_count") or 0),
         "not_helpful_count": int(updated.get("not_helpful_count") or 0),
     }
+
+
+def count_view(ctx: Context, article: Mapping[str, Any]) -> int:
+    """Count one view of an article opened by someone other than its author; the count now.
+
+    A view is not an edit: one UPDATE adding 1 to the stored count, bypassing the records
+    service on purpose. Through it, every reader's open would write a history entry, an audit
+    line, an outbox event and a new ``updated_at`` (the article would look changed each time
+    it is read, and the history of a popular article would be nothing but views); and a
+    read-modify-write would lose concurrent views, which ``view_count + 1`` in the statement
+    does not. The field is read-only to people, so nothing else writes it. The author's own
+    opens (the owner's, or the creator's) do not count: writing an article means opening it
+    many times.
+    """
+    current = int(article.get("view_count") or 0)
+    actor = ctx.actor.id
+    if actor is None or actor in {str(article.get("owner_id")), str(article.get("created_by"))}:
+        return current
+    t = ctx.object(ARTICLE).table
+    ctx.conn.execute(
+        sa.update(t)
+        .where(t.c.id == article["id"])
+        .values(view_count=sa.func.coalesce(t.c.view_count, 0) + 1)
+    )
+    found = ctx.conn.execute(sa.select(t.c.view_count).where(t.c.id == article["id"])).scalar()
+    return int(found or 0)
 
 
 def article_no_of(ctx: Context, article_id: str) -> str | None:

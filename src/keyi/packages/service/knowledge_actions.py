@@ -105,3 +105,23 @@ def article_republish(ctx: Context, record: dict[str, Any], payload: None) -> St
 def article_feedback(ctx: Context, record: dict[str, Any], payload: FeedbackBody) -> FeedbackResult:
     """Count a reader's answer to "was this helpful?" (any reader of a published version)."""
     return FeedbackResult(**knowledge.feedback(ctx, record["id"], helpful=payload.helpful))
+
+
+class ViewResult(BaseModel):
+    view_count: int
+
+
+@actions.record(
+    knowledge.ARTICLE,
+    "view",
+    labels={"en": "Count a view", "zh-CN": "记录浏览"},
+    access="read",
+    menu=False,
+    output=ViewResult,
+)
+def article_view(ctx: Context, record: dict[str, Any], payload: None) -> ViewResult:
+    """The article page opened it: one view more unless the caller is its author (or the
+    version is not published: drafts are opened by their reviewers); the count now."""
+    if record.get("status") != "published":
+        return ViewResult(view_count=int(record.get("view_count") or 0))
+    return ViewResult(view_count=knowledge.count_view(ctx, record))

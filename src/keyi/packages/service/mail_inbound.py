@@ -26,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from keyi.packages.service.mail_parse import ParsedMail, case_token, clean_text, parse_mail
+from keyi.packages.service.mailbox import imap_settings, security_of
 from keyi.platform import periodic
 from keyi.platform.context import Context
 from keyi.platform.crypto import SecretUnreadable
@@ -104,10 +105,11 @@ def poll_mailbox(ctx: Context, mailbox: dict[str, Any]) -> PollResult:
     error: str | None = None
     t = mailbox_table
     try:
-        settings = imap.ImapSettings(
+        settings = imap_settings(
+            ctx,
             host=mailbox["host"],
             port=mailbox["port"],
-            tls=mailbox["tls"],
+            security=security_of(mailbox),
             username=mailbox["username"],
             password=_password(ctx, mailbox["password"]),
             folder=mailbox["folder"],

@@ -6,9 +6,17 @@ it after the commit through the platform's SMTP relay (``KEYI_SMTP_HOST``), From
 queue address, To the case contact's email (else the address of the case's last inbound mail),
 with the subject ``Re: [GD-2026-000123] <case subject>`` and In-Reply-To/References to the
 thread, so the customer's answer comes back to the same case. The Message-ID, From, To and
-sent_at are stamped on the message in the transaction that finishes the job; a refused or
-unreachable relay fails the job, which the queue retries with backoff (and shows as dead after
-its last attempt). A message already stamped sent is never mailed again. The Message-ID is
+sent_at are stamped on the message in the transaction that finishes the job.
+
+What became of the mail shows on the message itself, not only on the job: ``send_status``
+(read-only) is ``pending`` from the save, ``sent`` once the relay accepted it, ``failed`` with
+``send_error`` saying why. A refused or unreachable relay is failed *and* tried again: the job
+records the failure in its own transaction (so the message shows it at once; a job that raised
+would roll that back) and queues the next attempt after a backoff (1 min, 5 min, 15 min, 1 h,
+4 h), up to MAX_SEND_ATTEMPTS. No SMTP configured, or no address to send to, is failed without
+automatic retries: nothing changes until someone acts. The ``retry_send`` action on a failed
+message queues a new attempt now (the console's thread offers it). A message already stamped
+sent is never mailed again. The Message-ID is
 derived from the message's id, so in the one window where a retry can send twice (the relay
 accepted, then the worker died before its commit) both copies carry the same Message-ID and
 mail programs show one.
@@ -19,16 +27,23 @@ Internal notes, inbound messages and messages saved already sent (imported) are 
 from __future__ import annotations
 
 import logging
-from datetime import UTC
+import smtplib
+from datetime import UTC, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from pydantic import BaseModel
 
 from keyi.platform import mail
-from keyi.platform.hooks import AfterWriteEvent, registry
+from keyi.platform.actions import registry as action_registry
+from keyi.platform.errors import Conflict
+from keyi.platform.fieldtypes import EMAIL_RE
+from keyi.platform.hooks import AfterWriteEvent, WriteEvent, registry
+from keyi.platform.i18n import MESSAGES
+from keyi.platform.ids import new_id
 from keyi.platform.jobs import enqueue, job_handler
 from keyi.platform.records import RecordsService
 
@@ -36,24 +51,64 @@ if TYPE_CHECKING:
     from keyi.platform.context import Context
     from keyi.platform.jobs import ClaimedJob
 
-__all__ = ["SEND_KIND", "build_reply", "queue_reply", "send_reply"]
+__all__ = ["SEND_KIND", "build_reply", "queue_reply", "retry_send", "send_reply"]
 
 log = logging.getLogger("keyi.service.mail")
 hooks = registry.package("service")
+actions = action_registry.package("service")
 SEND_KIND = "service.mail_send"
 MAX_REFERENCES = 20
-STAMPED = frozenset({"message_id", "from_address", "to_addresses", "sent_at"})
+STAMPED = frozenset(
+    {"message_id", "from_address", "to_addresses", "sent_at", "send_status", "send_error"}
+)
+STATUS = frozenset({"send_status", "send_error"})
+MAX_SEND_ATTEMPTS = 6
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=4),
+)
+MAX_ERROR_CHARS = 500
+# send_error values the web app words itself (other values are the relay's own words).
+NOT_CONFIGURED = "smtp_not_configured"
+NO_RECIPIENT = "no_recipient"
+
+MESSAGES.update(
+    {
+        "not_failed": {
+            "en": "Only a reply whose sending failed can be sent again.",
+            "zh-CN": "只有发送失败的回复可以重新发送。",
+        },
+    }
+)
+
+
+def _mailed(values: Any) -> bool:
+    return (
+        values.get("visibility") == "public"
+        and values.get("direction") == "outbound"
+        and values.get("sent_at") is None
+    )
+
+
+@hooks.before_save("case_message")
+def mark_pending(ctx: Context, event: WriteEvent) -> None:
+    """A new public outbound message is ``pending`` until its job mails it (or fails)."""
+    if event.operation != "create":
+        return
+    values = {name: event.final(name) for name in ("visibility", "direction", "sent_at")}
+    if _mailed(values):
+        event.values["send_status"] = "pending"
+        event.values["send_error"] = None
 
 
 @hooks.after_write("case_message")
 def queue_reply(ctx: Context, event: AfterWriteEvent) -> None:
     """A new public outbound message: mail it after the commit (a job, deduplicated by id)."""
     new = event.new
-    if event.operation != "create" or new is None:
-        return
-    if new.get("visibility") != "public" or new.get("direction") != "outbound":
-        return
-    if new.get("sent_at") is not None:
+    if event.operation != "create" or new is None or not _mailed(new):
         return
     enqueue(
         ctx.conn,
@@ -75,26 +130,101 @@ def send_reply(ctx: Context, job: ClaimedJob) -> None:
     case = _row(ctx, ctx.object("case").table, str(message["case"]))
     if case is None:
         return
-    recipient = _recipient(ctx, case)
     settings = ctx.platform_settings
-    if recipient is None or settings is None or not mail.mail_configured(settings):
-        log.info("reply not mailed: no recipient or SMTP", extra={"message": message_id})
+    if settings is None or not mail.mail_configured(settings):
+        log.info("reply not mailed: no SMTP", extra={"case_message": message_id})
+        _set_status(ctx, message_id, "failed", NOT_CONFIGURED)
+        return
+    recipient = _recipient(ctx, case)
+    if recipient is None:
+        log.info("reply not mailed: no recipient", extra={"case_message": message_id})
+        _set_status(ctx, message_id, "failed", NO_RECIPIENT)
         return
     built = build_reply(ctx, case, message, recipient, default_from=settings.smtp_from)
-    refused = mail.deliver(settings, built)
-    if refused:
-        raise RuntimeError(f"the relay refused {len(refused)} recipient(s)")
+    try:
+        refused = mail.deliver(settings, built)
+        if refused:
+            raise smtplib.SMTPException(f"the relay refused {len(refused)} recipient(s)")
+    except (OSError, smtplib.SMTPException) as exc:
+        attempt = int(job.payload.get("attempt") or 1)
+        error = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+        log.warning(
+            "reply not mailed",
+            extra={"case_message": message_id, "attempt": attempt, "error": error},
+        )
+        _set_status(ctx, message_id, "failed", error)
+        if attempt < MAX_SEND_ATTEMPTS:
+            delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
+            _queue_attempt(ctx, message_id, attempt + 1, run_at=ctx.now() + delay)
+        return
     RecordsService(ctx).update(
         "case_message",
         message_id,
         {
             "message_id": str(built["Message-ID"]),
-            "from_address": parseaddr(str(built["From"]))[1].lower() or None,
+            "from_address": _address(str(built["From"])),
             "to_addresses": recipient,
             "sent_at": ctx.now(),
+            "send_status": "sent",
+            "send_error": None,
         },
         trusted_fields=STAMPED,
     )
+
+
+def _address(header: str) -> str | None:
+    """The From's address as the field stores it; None for one the field would refuse (the
+    installation's default sender, no-reply@localhost, has no domain dot): the mail was sent,
+    and the stamp must not undo that."""
+    address = parseaddr(header)[1].lower()
+    return address if address and EMAIL_RE.match(address) else None
+
+
+def _set_status(ctx: Context, message_id: str, status: str, error: str | None) -> None:
+    """The message's send status, written as the system (the job's actor, or the retry
+    action's after the caller's edit access was checked)."""
+    values = {"send_status": status, "send_error": error[:MAX_ERROR_CHARS] if error else None}
+    RecordsService(ctx.as_system()).update(
+        "case_message", message_id, values, trusted_fields=STATUS
+    )
+
+
+def _queue_attempt(ctx: Context, message_id: str, attempt: int, *, run_at: Any) -> None:
+    """One more attempt at mailing a message (a key of its own: earlier attempts' jobs keep
+    theirs until pruned)."""
+    enqueue(
+        ctx.conn,
+        SEND_KIND,
+        {"message": message_id, "attempt": attempt},
+        now=ctx.now(),
+        run_at=run_at,
+        dedupe_key=f"{SEND_KIND}:{message_id}:{new_id()}",
+    )
+
+
+class SendStatus(BaseModel):
+    send_status: str
+
+
+def _failed(ctx: Context, record: dict[str, Any]) -> bool:
+    if record.get("send_status") != "failed" or record.get("sent_at") is not None:
+        raise Conflict("not_failed")
+    return True
+
+
+@actions.record(
+    "case_message",
+    "retry_send",
+    labels={"en": "Send again", "zh-CN": "重新发送"},
+    available=_failed,
+    output=SendStatus,
+)
+def retry_send(ctx: Context, record: dict[str, Any], payload: None) -> SendStatus:
+    """Mail a reply whose sending failed again, now (whoever may edit the case)."""
+    _failed(ctx, record)
+    _set_status(ctx, record["id"], "pending", None)
+    _queue_attempt(ctx, record["id"], 1, run_at=ctx.now())
+    return SendStatus(send_status="pending")
 
 
 def build_reply(

@@ -4,6 +4,13 @@ The password is encrypted with the installation's key (keyi.platform.crypto, as 
 robot secrets are) and leaves this module only decrypted into the IMAP client; what the API
 shows is ``password_set``. Saving without a password keeps the stored one, so an administrator
 can change the folder without typing the password again.
+
+``security`` says how the connection is secured (``none``, ``starttls``, ``ssl``; see
+keyi.platform.mailboxes.security). The older ``tls`` flag is still accepted (true: ``ssl``)
+and answered (true unless ``none``). The host must resolve to addresses a tenant may reach
+(public ones, unless the installation allows private networks): saving or testing a mailbox
+on a private, loopback or link-local address is refused on ``host`` (``mail_host_private``),
+and the poll refuses to connect there too.
 """
 
 from __future__ import annotations
@@ -11,12 +18,14 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldErrors, NotFound
+from keyi.platform.i18n import MESSAGES
 from keyi.platform.ids import new_id
 from keyi.platform.mailboxes import imap
+from keyi.platform.mailboxes.security import AddressRefused, Security, checked_address
 from keyi.platform.mailboxes.table import mailbox_table
 from keyi.platform.records import RecordsService
 
@@ -31,6 +40,15 @@ __all__ = [
 
 OWNER = "queue"
 
+MESSAGES.update(
+    {
+        "mail_host_private": {
+            "en": "{host} is on a private or local network, which mailboxes may not reach.",
+            "zh-CN": "{host} 位于内网或本机地址，邮箱不能连接该地址。",
+        },
+    }
+)
+
 
 class MailboxIn(BaseModel):
     """IMAP settings of a queue's mailbox (the address is the queue's ``email_address``)."""
@@ -40,7 +58,13 @@ class MailboxIn(BaseModel):
 
     host: str = Field(min_length=1, max_length=255)
     port: int = Field(default=993, ge=1, le=65535)
-    tls: bool = True
+    security: Security | None = Field(
+        default=None,
+        description="none, starttls or ssl (TLS from the start). Omitted: from `tls`.",
+    )
+    tls: bool | None = Field(
+        default=None, description="Older form of `security`: true is ssl, false none."
+    )
     username: str = Field(min_length=1, max_length=320)
     password: str | None = Field(
         default=None,
@@ -58,12 +82,24 @@ class MailboxIn(BaseModel):
             raise ValueError("must be a single line of text")
         return value
 
+    @model_validator(mode="after")
+    def _security(self) -> MailboxIn:
+        if self.security is None:
+            self.security = "none" if self.tls is False else "ssl"
+        self.tls = self.security != "none"
+        return self
+
+    @property
+    def mode(self) -> Security:
+        return self.security or "ssl"
+
 
 class MailboxOut(BaseModel):
     queue: str
     address: str | None
     host: str
     port: int
+    security: Security
     tls: bool
     username: str
     password_set: bool
@@ -89,13 +125,40 @@ def _row(ctx: Context, queue_id: str) -> dict[str, Any] | None:
     return dict(row) if row is not None else None
 
 
+def security_of(row: dict[str, Any]) -> Security:
+    """A stored mailbox's mode (one saved before ``security`` reads its ``tls`` flag)."""
+    stored = row.get("security")
+    if stored in ("none", "starttls", "ssl"):
+        return stored
+    return "ssl" if row["tls"] else "none"
+
+
+def allow_private(ctx: Context) -> bool:
+    return ctx.platform is not None and ctx.platform.settings.mail_allow_private
+
+
+def check_host(ctx: Context, host: str, port: int) -> None:
+    """422 on ``host`` when it resolves to an address a tenant's mailbox may not reach; a name
+    that does not resolve (yet) passes here, and fails to connect."""
+    try:
+        checked_address(host, port, allow_private=allow_private(ctx))
+    except AddressRefused:
+        errors = FieldErrors()
+        errors.add("host", "mail_host_private", host=host)
+        errors.raise_if_any()
+    except (OSError, UnicodeError):
+        return
+
+
 def _out(queue: dict[str, Any], row: dict[str, Any]) -> MailboxOut:
+    security = security_of(row)
     return MailboxOut(
         queue=str(queue["id"]),
         address=queue.get("email_address"),
         host=row["host"],
         port=row["port"],
-        tls=row["tls"],
+        security=security,
+        tls=security != "none",
         username=row["username"],
         password_set=bool(row["password"]),
         folder=row["folder"],
@@ -123,10 +186,12 @@ def save_mailbox(ctx: Context, queue_id: str, data: MailboxIn) -> MailboxOut:
         errors = FieldErrors()
         errors.add("password", "required")
         errors.raise_if_any()
+    check_host(ctx, data.host, data.port)
     values: dict[str, Any] = {
         "host": data.host,
         "port": data.port,
-        "tls": data.tls,
+        "security": data.mode,
+        "tls": data.mode != "none",
         "username": data.username,
         "folder": data.folder,
         "active": data.active,
@@ -174,7 +239,7 @@ def test_connection(ctx: Context, queue_id: str, data: MailboxIn | None = None) 
         data = MailboxIn(
             host=row["host"],
             port=row["port"],
-            tls=row["tls"],
+            security=security_of(row),
             username=row["username"],
             folder=row["folder"],
             active=row["active"],
@@ -187,10 +252,12 @@ def test_connection(ctx: Context, queue_id: str, data: MailboxIn | None = None) 
             errors.raise_if_any()
         else:
             password = _box(ctx).decrypt(row["password"])
-    settings = imap.ImapSettings(
+    check_host(ctx, data.host, data.port)
+    settings = imap_settings(
+        ctx,
         host=data.host,
         port=data.port,
-        tls=data.tls,
+        security=data.mode,
         username=data.username,
         password=password or "",
         folder=data.folder,
@@ -202,6 +269,16 @@ def test_connection(ctx: Context, queue_id: str, data: MailboxIn | None = None) 
     except imap.ImapError as exc:
         return {"ok": False, "error": str(exc), "messages": None}
     return {"ok": True, "error": None, "messages": count}
+
+
+def imap_settings(ctx: Context, **values: Any) -> imap.ImapSettings:
+    """IMAP settings with the installation's CA file and private-address allowance."""
+    platform_settings = ctx.platform.settings if ctx.platform is not None else None
+    return imap.ImapSettings(
+        **values,
+        ca_file=platform_settings.mail_ca_file if platform_settings else None,
+        allow_private=allow_private(ctx),
+    )
 
 
 def _box(ctx: Context) -> Any:

@@ -1,5 +1,6 @@
-"""Email to case endpoints: a queue's mailbox settings (administrators) and the files mails
-brought to a case (whoever may read the case).
+"""Email to case endpoints: a queue's mailbox settings (administrators), and the files kept
+with a record (``keyi_record_file``): a case's mail attachments, a work order's signature —
+each for whoever may read the record.
 
 The password is write-only: no answer carries it (``password_set`` says whether one is stored),
 and the audit log records who changed which server and user, never the password.
@@ -96,14 +97,12 @@ def read_mailbox(request: Request, queue_id: str) -> dict[str, Any]:
         return {**dataclasses.asdict(result), "error": error}
 
 
-@router.get("/cases/{case_id}/files")
-def get_case_files(request: Request, case_id: str) -> dict[str, Any]:
-    """The files kept with a case (its mails' attachments), for whoever may read the case."""
+def _list(request: Request, object_name: str, record_id: str) -> dict[str, Any]:
     with request_context(request) as ctx:
         if "service" not in installed_packages(ctx):
             raise NotFound()
-        RecordsService(ctx).get("case", case_id)
-        files = list_files(ctx.conn, "case", case_id)
+        RecordsService(ctx).get(object_name, record_id)  # 404 unless the caller may read it
+        files = list_files(ctx.conn, object_name, record_id)
         return {
             "items": [
                 {
@@ -119,19 +118,18 @@ def get_case_files(request: Request, case_id: str) -> dict[str, Any]:
         }
 
 
-@router.get("/cases/{case_id}/files/{file_id}")
-def get_case_file(request: Request, case_id: str, file_id: str) -> Response:
-    """Download one file, always as an attachment (never rendered by the browser inline);
-    types other than plain text, PDF, CSV and common images are sent as octet-stream."""
+def _download(request: Request, object_name: str, record_id: str, file_id: str) -> Response:
+    """One file, always as an attachment (never rendered by the browser as a page); types
+    other than plain text, PDF, CSV and common images are sent as octet-stream."""
     with request_context(request) as ctx:
         if "service" not in installed_packages(ctx):
             raise NotFound()
-        RecordsService(ctx).get("case", case_id)
+        RecordsService(ctx).get(object_name, record_id)
         try:
             file_id = str(uuid.UUID(file_id))
         except ValueError:
             raise NotFound() from None
-        found = read_file(ctx.conn, "case", case_id, file_id)
+        found = read_file(ctx.conn, object_name, record_id, file_id)
         if found is None:
             raise NotFound()
     content_type = found["content_type"]
@@ -146,3 +144,28 @@ def get_case_file(request: Request, case_id: str, file_id: str) -> Response:
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+@router.get("/cases/{case_id}/files")
+def get_case_files(request: Request, case_id: str) -> dict[str, Any]:
+    """The files kept with a case (its mails' attachments), for whoever may read the case."""
+    return _list(request, "case", case_id)
+
+
+@router.get("/cases/{case_id}/files/{file_id}")
+def get_case_file(request: Request, case_id: str, file_id: str) -> Response:
+    """Download one of a case's files, always as an attachment; types other than plain text,
+    PDF, CSV and common images are sent as octet-stream."""
+    return _download(request, "case", case_id, file_id)
+
+
+@router.get("/work_orders/{work_order_id}/files")
+def get_work_order_files(request: Request, work_order_id: str) -> dict[str, Any]:
+    """The files kept with a work order (the customer's signature), for whoever may read it."""
+    return _list(request, "work_order", work_order_id)
+
+
+@router.get("/work_orders/{work_order_id}/files/{file_id}")
+def get_work_order_file(request: Request, work_order_id: str, file_id: str) -> Response:
+    """Download one of a work order's files (the signature PNG), always as an attachment."""
+    return _download(request, "work_order", work_order_id, file_id)

@@ -3,16 +3,30 @@
 UIDs, not the \\Seen flag, say what is new: a person reading the mailbox in a mail program
 marks mails seen without Keyi having read them, and a mail Keyi read but failed to store is
 read again because the mailbox's last UID did not advance.
+
+The connection is secured as the mailbox says (none, STARTTLS or TLS from the start, the
+certificate always verified) and goes only to an address the installation allows
+(keyi.platform.mailboxes.security).
 """
 
 from __future__ import annotations
 
 import imaplib
 import re
+import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from typing import Any
+
+from keyi.platform.mailboxes.security import (
+    AddressRefused,
+    IPAddress,
+    Security,
+    checked_address,
+    tls_context,
+)
 
 __all__ = ["FetchedMail", "ImapError", "ImapSettings", "connect", "fetch_after", "mark_seen"]
 
@@ -30,10 +44,13 @@ class ImapError(Exception):
 class ImapSettings:
     host: str
     port: int
-    tls: bool
+    security: Security
     username: str
     password: str
     folder: str
+    # The installation's: its CA file for mail servers, and whether private addresses are open.
+    ca_file: str | None = None
+    allow_private: bool = False
 
     def __repr__(self) -> str:  # the password stays out of logs and tracebacks
         return f"ImapSettings(host={self.host!r}, port={self.port}, username={self.username!r})"
@@ -45,22 +62,78 @@ class FetchedMail:
     raw: bytes
 
 
+class _Pinned(imaplib.IMAP4):
+    """IMAP to the address that was checked, under the host's name (for TLS and STARTTLS)."""
+
+    def __init__(self, host: str, port: int, *, address: IPAddress, timeout: float) -> None:
+        self._address = address
+        super().__init__(host, port, timeout=timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return socket.create_connection((str(self._address), self.port), timeout)
+
+
+class _PinnedSSL(imaplib.IMAP4_SSL):
+    """IMAP over TLS from the start to the checked address; the certificate must name the
+    host."""
+
+    def __init__(
+        self, host: str, port: int, *, address: IPAddress, context: ssl.SSLContext, timeout: float
+    ) -> None:
+        self._address = address
+        super().__init__(host, port, ssl_context=context, timeout=timeout)
+
+    def _create_socket(self, timeout: float | None) -> Any:
+        sock = socket.create_connection((str(self._address), self.port), timeout)
+        return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
+
+
+def _open(settings: ImapSettings) -> imaplib.IMAP4:
+    """A connection secured as the settings say, not signed in yet."""
+    try:
+        address = checked_address(
+            settings.host, settings.port, allow_private=settings.allow_private
+        )
+    except AddressRefused:
+        raise ImapError("address not allowed") from None
+    except (OSError, UnicodeError):
+        raise ImapError("host not found") from None
+    try:
+        if settings.security == "ssl":
+            return _PinnedSSL(
+                settings.host,
+                settings.port,
+                address=address,
+                context=tls_context(settings.ca_file),
+                timeout=TIMEOUT_SECONDS,
+            )
+        client = _Pinned(settings.host, settings.port, address=address, timeout=TIMEOUT_SECONDS)
+    except ssl.SSLCertVerificationError:
+        raise ImapError("certificate not trusted") from None
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise ImapError(f"cannot connect: {type(exc).__name__}") from None
+    if settings.security == "starttls":
+        try:
+            # Refuses (IMAP4.error) when the server does not offer STARTTLS: never plain text.
+            client.starttls(ssl_context=tls_context(settings.ca_file))
+        except ssl.SSLCertVerificationError:
+            _close(client)
+            raise ImapError("certificate not trusted") from None
+        except (OSError, imaplib.IMAP4.error):
+            _close(client)
+            raise ImapError("STARTTLS failed") from None
+    return client
+
+
+def _close(client: imaplib.IMAP4) -> None:
+    with suppress(OSError, imaplib.IMAP4.error):
+        client.shutdown()
+
+
 @contextmanager
 def connect(settings: ImapSettings) -> Iterator[tuple[imaplib.IMAP4, int]]:
     """A signed-in connection with the folder selected, and the folder's UIDVALIDITY."""
-    try:
-        client: imaplib.IMAP4
-        if settings.tls:
-            client = imaplib.IMAP4_SSL(
-                settings.host,
-                settings.port,
-                ssl_context=ssl.create_default_context(),
-                timeout=TIMEOUT_SECONDS,
-            )
-        else:
-            client = imaplib.IMAP4(settings.host, settings.port, timeout=TIMEOUT_SECONDS)
-    except (OSError, imaplib.IMAP4.error) as exc:
-        raise ImapError(f"cannot connect: {type(exc).__name__}") from None
+    client = _open(settings)
     try:
         try:
             client.login(settings.username, settings.password)

@@ -24,7 +24,10 @@ mailbox_table = sa.Table(
     sa.Column("owner_id", sa.Uuid(as_uuid=False), nullable=False),
     sa.Column("host", sa.String(255), nullable=False),
     sa.Column("port", sa.Integer, nullable=False),
+    # TLS of any kind (kept for mailboxes saved before `security`): security != "none".
     sa.Column("tls", sa.Boolean, nullable=False),
+    # none | starttls | ssl (keyi.platform.mailboxes.security); null: saved before, read `tls`.
+    sa.Column("security", sa.String(16), nullable=True),
     sa.Column("username", sa.String(320), nullable=False),
     # Encrypted with the installation's key (keyi.platform.crypto); never returned or logged.
     sa.Column("password", sa.Text, nullable=False),

@@ -75,6 +75,22 @@ describe('MyDayPage', { timeout: 60000 }, () => {
     expect(query.body.sort).toEqual([{ field: 'scheduled_start', direction: 'asc' }]);
   });
 
+  it('sets off to the customer, then checks in from on the way', async () => {
+    geolocation('ok');
+    const calls = stub([order('1')], (call) =>
+      call.url.endsWith('/en_route')
+        ? json(200, order('1', { status: 'en_route', en_route_at: '2026-12-07T00:20:00Z' }))
+        : json(200, order('1', { status: 'in_progress', en_route_at: '2026-12-07T00:20:00Z', check_in_at: '2026-12-07T01:05:00Z' })),
+    );
+    renderPage();
+    fireEvent.click(await screen.findByTestId('visit-en-route', {}, WAIT));
+    expect(await screen.findByText('Set off at 00:20', {}, WAIT)).toBeTruthy();
+    expect(calls.some((c) => c.url === '/api/v1/records/work_order/1/en_route')).toBe(true);
+    expect(screen.queryByTestId('visit-en-route')).toBeNull(); // once on the way
+    fireEvent.click(screen.getByTestId('visit-check-in'));
+    expect(await screen.findByText('Checked in at 01:05', {}, WAIT)).toBeTruthy();
+  });
+
   it('checks in with the phone location', async () => {
     geolocation('ok');
     const calls = stub([order('1')], () => json(200, order('1', { status: 'in_progress', check_in_at: '2026-12-07T01:05:00Z' })));

@@ -22,7 +22,8 @@ const STATUS_COLOR: Record<string, string> = {
 function clock(iso: string | null, timeZone: string, lang: string): string {
   if (!iso) return '';
   const d = new Date(iso.endsWith('Z') || /[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
-  return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', hour12: false, timeZone }).format(d);
+  // hourCycle h23, not hour12: false — the latter shows a time just after midnight as 24:20.
+  return new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(d);
 }
 
 /** The server's words for a refused step: its field messages when it named fields. */
@@ -42,7 +43,7 @@ export function VisitCard({ order, contact, onChanged }: { order: WorkOrder; con
   const { t, lang } = useI18n();
   const fmt = useFormatSettings();
   const { message } = App.useApp();
-  const [busy, setBusy] = useState<Step | 'sign' | 'part' | null>(null);
+  const [busy, setBusy] = useState<Step | 'en_route' | 'sign' | 'part' | null>(null);
   const [noLocation, setNoLocation] = useState<{ step: Step; reason: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [summary, setSummary] = useState('');
@@ -60,6 +61,19 @@ export function VisitCard({ order, contact, onChanged }: { order: WorkOrder; con
       const saved = step === 'check_in' ? await fieldApi.checkIn(order.id, at) : await fieldApi.checkOut(order.id, at, summary.trim());
       setNoLocation(null);
       onChanged(saved);
+      message.success(t('care.day.done'));
+    } catch (e) {
+      setError(problemText(e, t));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const setOff = async () => {
+    setBusy('en_route');
+    setError(null);
+    try {
+      onChanged(await fieldApi.enRoute(order.id));
       message.success(t('care.day.done'));
     } catch (e) {
       setError(problemText(e, t));
@@ -155,6 +169,7 @@ export function VisitCard({ order, contact, onChanged }: { order: WorkOrder; con
           )}
         </Typography.Paragraph>
       )}
+      {order.en_route_at && <div>{t('care.day.setOff', { time: clock(order.en_route_at, tz, lang) })}</div>}
       {order.check_in_at && <div>{t('care.day.checkedIn', { time: clock(order.check_in_at, tz, lang) })}</div>}
       {order.check_out_at && <div>{t('care.day.checkedOut', { time: clock(order.check_out_at, tz, lang) })}</div>}
       {order.signed_at && <div>{t('care.day.signedBy', { name: order.signed_by_name ?? '', time: clock(order.signed_at, tz, lang) })}</div>}
@@ -175,6 +190,11 @@ export function VisitCard({ order, contact, onChanged }: { order: WorkOrder; con
       )}
       {error && <Alert style={{ margin: '8px 0' }} type="error" showIcon message={error} />}
 
+      {order.status === 'scheduled' && (
+        <Button block size="large" style={{ marginTop: 8 }} loading={busy === 'en_route'} onClick={() => void setOff()} data-testid="visit-en-route">
+          {t('care.day.enRoute')}
+        </Button>
+      )}
       {open && (
         <Button type="primary" block size="large" style={{ marginTop: 8 }} loading={busy === 'check_in'} onClick={() => void run('check_in')} data-testid="visit-check-in">
           {t('care.day.checkIn')}

@@ -12,6 +12,7 @@ export interface WorkOrder {
   contact: string | null;
   scheduled_start: string;
   scheduled_end: string;
+  en_route_at?: string | null;
   check_in_at: string | null;
   check_out_at: string | null;
   signed_at: string | null;
@@ -33,7 +34,7 @@ export interface Location {
 
 const FIELDS = [
   'work_order_no', 'subject', 'status', 'address', 'contact', 'scheduled_start', 'scheduled_end',
-  'check_in_at', 'check_out_at', 'signed_at', 'signed_by_name',
+  'en_route_at', 'check_in_at', 'check_out_at', 'signed_at', 'signed_by_name',
 ];
 
 const step = <T,>(id: string, name: string, body: object) =>
@@ -75,6 +76,9 @@ export const fieldApi = {
     const page = await api.query('product', { q: q || null, fields: ['name'], limit: 20 });
     return page.records as unknown as { id: string; name: string }[];
   },
+  /** Set off to the customer (optional step before check-in): the server stamps the time. */
+  enRoute: (id: string) =>
+    request<WorkOrder>(`/api/v1/records/work_order/${encodeURIComponent(id)}/en_route`, { method: 'POST' }),
   checkIn: (id: string, at: Location | null) => step<WorkOrder>(id, 'check_in', at ?? {}),
   checkOut: (id: string, at: Location | null, workSummary: string) =>
     step<WorkOrder>(id, 'check_out', { ...(at ?? {}), work_summary: workSummary }),

@@ -5,6 +5,7 @@
  * panel and as the "Conversation" tab of a case's record page.
  */
 import '../../i18n/service-core';
+import '../../i18n/service-mail';
 import { Button, Empty, Form, Input, Modal, Radio, Skeleton, Space, Tag, Typography, App as AntApp } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { serviceApi, type CaseMessage } from '../../api/service';
@@ -17,6 +18,27 @@ import './console.css';
 /** Who wrote it: the customer's contact for their messages, else the colleague who wrote it. */
 function author(m: CaseMessage): string {
   return (m.direction === 'inbound' ? m._display?.author_contact : m._display?.created_by) ?? '';
+}
+
+/** send_error values the server words as codes (others are the mail relay's own words). */
+const SEND_ERRORS = ['smtp_not_configured', 'no_recipient'] as const;
+
+/** A public reply's mail: "sending", or "not sent" with the reason and a retry button. */
+function SendState({ m, busy, onRetry }: { m: CaseMessage; busy: boolean; onRetry: () => void }) {
+  const { t } = useI18n();
+  if (m.send_status === 'pending') return <Tag color="blue" data-testid={`send-status-${m.id}`}>{t('serviceMail.send.pending')}</Tag>;
+  if (m.send_status !== 'failed') return null;
+  const code = SEND_ERRORS.find((c) => c === m.send_error);
+  const reason = code ? t(`serviceMail.send.error.${code}`) : (m.send_error ?? '');
+  return (
+    <Space size={4} wrap data-testid={`send-status-${m.id}`}>
+      <Tag color="red">{t('serviceMail.send.failed')}</Tag>
+      <Typography.Text type="danger">{reason}</Typography.Text>
+      <Button size="small" onClick={onRetry} loading={busy} data-testid={`send-retry-${m.id}`}>
+        {t('serviceMail.send.retry')}
+      </Button>
+    </Space>
+  );
 }
 
 export interface ThreadCase {
@@ -92,6 +114,7 @@ export function CaseThread({ record, onChanged }: { record: ThreadCase; onChange
                   {author(m) ? `${author(m)} · ` : ''}
                   {formatDateTime(m.created_at, fmt)}
                 </Typography.Text>
+                <SendState m={m} busy={busy} onRetry={() => void run(() => serviceApi.retrySend(m.id))} />
               </Space>
               <div className="ky-case-message-body">{m.body}</div>
             </li>

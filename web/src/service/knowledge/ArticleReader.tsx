@@ -1,6 +1,6 @@
 /**
  * One version of an article as a reader sees it: title (query terms marked), number, status,
- * version, visibility and the body. The body is the server's sanitised HTML (scripts, event
+ * version, visibility, views (published versions) and the body. The body is the server's sanitised HTML (scripts, event
  * handlers and unsafe links are removed on every save), shown as it is.
  */
 import { Space, Tag, Typography } from 'antd';
@@ -42,6 +42,7 @@ export function ArticleReader({ article, terms = [] }: { article: RecordData; te
         <Tag color={STATUS_COLOR[status]}>{t(`knowledge.status.${status}` as 'knowledge.status.draft')}</Tag>
         <Tag>{t('knowledge.version', { n: Number(article.version_number ?? 1) })}</Tag>
         <Tag color={visibility === 'public' ? 'blue' : undefined}>{t(`knowledge.visibility.${visibility}` as 'knowledge.visibility.internal')}</Tag>
+        {status === 'published' ? <Tag data-testid="article-views">{t('knowledge.views', { n: Number(article.view_count ?? 0) })}</Tag> : null}
       </Space>
       {article.summary ? <Typography.Paragraph type="secondary">{String(article.summary)}</Typography.Paragraph> : null}
       <div className="ky-article-body" data-testid="article-body" dangerouslySetInnerHTML={{ __html: String(article.body ?? '') }} />

@@ -5,7 +5,7 @@
  */
 import { PlusOutlined } from '@ant-design/icons';
 import { App, Button, Card, Empty, Form, Input, List, Select, Skeleton, Space, Tabs, Tag, Tree, Typography } from 'antd';
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import '../../i18n/service-knowledge';
 import { api } from '../../api/endpoints';
@@ -123,7 +123,9 @@ export default function KnowledgePage() {
     return () => ctrl.abort();
   }, [tab, q, category, categories, tick]);
 
-  // The selected article and its versions.
+  // The selected article and its versions. Opening a published article counts one view (the
+  // server leaves out its author's own); a refresh of the same article does not count again.
+  const counted = useRef<string | null>(null);
   useEffect(() => {
     if (!selectedId) {
       setArticle(null);
@@ -135,6 +137,13 @@ export default function KnowledgePage() {
       .get(ARTICLE, selectedId, ctrl.signal)
       .then(async (record) => {
         setArticle(record);
+        if (record.status === 'published' && counted.current !== record.id) {
+          counted.current = record.id;
+          void knowledgeApi
+            .view(record.id)
+            .then(({ view_count }) => setArticle((a) => (a && a.id === record.id ? { ...a, view_count } : a)))
+            .catch(() => undefined); // a view not counted is not the reader's problem
+        }
         const no = record.article_no ? String(record.article_no) : null;
         setVersions(no ? (await knowledgeApi.versions(no, ctrl.signal)).records : []);
       })

@@ -16,6 +16,7 @@ export type DeclaredRoutes = [
   paths['/api/v1/records/knowledge_article/{record_id}/archive']['post'],
   paths['/api/v1/records/knowledge_article/{record_id}/republish']['post'],
   paths['/api/v1/records/knowledge_article/{record_id}/feedback']['post'],
+  paths['/api/v1/records/knowledge_article/{record_id}/view']['post'],
 ];
 
 export type ArticleHit = components['schemas']['ArticleHit'];
@@ -80,6 +81,10 @@ export const knowledgeApi = {
       method: 'POST',
       body: { helpful },
     });
+  },
+  /** Count this reader's view of a published article; the count now. */
+  view(id: string) {
+    return request<{ view_count: number }>(`/api/v1/records/${ARTICLE}/${enc(id)}/view`, { method: 'POST' });
   },
   attached(caseId: string, signal?: AbortSignal) {
     return api.query(CASE_ARTICLE, { filter: { field: 'case', op: 'eq', value: caseId }, limit: 100 }, signal);

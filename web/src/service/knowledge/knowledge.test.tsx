@@ -122,6 +122,7 @@ describe('ArticleReader', () => {
     expect(screen.getByText('已发布')).toBeTruthy();
     expect(screen.getByText('第 2 版')).toBeTruthy();
     expect(screen.getByText('公开')).toBeTruthy();
+    expect(screen.getByTestId('article-views').textContent).toBe('浏览 0 次');
     expect(screen.getByText('打印').tagName).toBe('MARK');
     expect(screen.getByTestId('article-body').innerHTML).toBe('<h3>步骤</h3><p>检查网线</p>');
   });
@@ -164,6 +165,7 @@ describe('KnowledgePage', () => {
       if (call.url === '/api/v1/records/knowledge_article/query') return { records: [{ id: 'a1', title: '打印机连接故障排查', status: 'published', version_number: 1 }], next_cursor: null };
       if (call.url === '/api/v1/records/knowledge_article/a1/new_version') return { article_id: 'a2' };
       if (call.url === '/api/v1/records/knowledge_article/a1/feedback') return { helpful_count: 1, not_helpful_count: 0 };
+      if (call.url === '/api/v1/records/knowledge_article/a1/view') return { view_count: 8 };
       if (call.url === '/api/v1/records/knowledge_article/a2')
         return { id: 'a2', version: 1, title: '打印机连接故障排查', article_no: 'KB-000001', status: 'draft', version_number: 2, body: '<p>检查网线</p>' };
       return [404, {}];
@@ -177,6 +179,9 @@ describe('KnowledgePage', () => {
     fireEvent.click(await within(list).findByText('检查网线'));
     const reader = await screen.findByTestId('article-reader');
     expect(await within(reader).findByText('KB-000001')).toBeTruthy();
+    // Opening a published article counts a view, once, and shows the count.
+    expect(await within(reader).findByText('Views 8')).toBeTruthy();
+    expect(calls.filter((c) => c.url === '/api/v1/records/knowledge_article/a1/view' && c.method === 'POST')).toHaveLength(1);
     fireEvent.click(within(reader).getByRole('button', { name: 'Yes (0)' }));
     expect(await within(reader).findByRole('button', { name: 'Yes (1)' })).toBeTruthy();
     expect(calls.find((c) => c.url.endsWith('/a1/feedback'))?.body).toEqual({ helpful: true });
@@ -184,5 +189,7 @@ describe('KnowledgePage', () => {
     await waitFor(() => expect(calls.some((c) => c.url === '/api/v1/records/knowledge_article/a1/new_version' && c.method === 'POST')).toBe(true));
     await waitFor(() => expect(within(screen.getByTestId('article-reader')).getByText('Draft')).toBeTruthy());
     expect(within(screen.getByTestId('article-reader')).getByRole('button', { name: 'Publish' })).toBeTruthy();
+    // A draft is not counted.
+    expect(calls.some((c) => c.url === '/api/v1/records/knowledge_article/a2/view')).toBe(false);
   });
 });

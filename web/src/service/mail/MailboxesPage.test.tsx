@@ -13,6 +13,7 @@ const SAVED = {
   address: 'support@keyi.example',
   host: 'imap.keyi.example',
   port: 993,
+  security: 'ssl',
   tls: true,
   username: 'support@keyi.example',
   password_set: true,
@@ -48,7 +49,7 @@ describe('MailboxesPage', () => {
     expect(tested?.body).toEqual({
       host: 'imap.keyi.example',
       port: 993,
-      tls: true,
+      security: 'ssl',
       username: 'support@keyi.example',
       password: 's3cret',
       folder: 'INBOX',
@@ -74,6 +75,31 @@ describe('MailboxesPage', () => {
     fireEvent.click(screen.getByTestId('mailbox-save'));
     await waitFor(() => expect(sent.some((s) => s.method === 'PUT')).toBe(true));
     expect(sent.find((s) => s.method === 'PUT')?.body).toMatchObject({ folder: 'Support', password: null });
+  });
+
+  it('secures a mailbox with STARTTLS, moving the default port with it', async () => {
+    const sent = stubApi(
+      (s: Sent) => {
+        if (s.url.startsWith('/api/v1/records/queue')) return QUEUES;
+        if (s.method === 'PUT') return { ...SAVED, ...s.body, password_set: true };
+        return { title: 'Not found', status: 404, code: 'not_found' };
+      },
+      (s: Sent) => (s.method === 'GET' && s.url === MAILBOX ? 404 : 200),
+    );
+    renderWith(<MailboxesPage />);
+    fireEvent.click(await screen.findByTestId('mailbox-edit-q1'));
+    await screen.findByRole('dialog');
+    fireEvent.change(screen.getByTestId('mailbox-host'), { target: { value: 'mail.keyi.example' } });
+    fireEvent.change(screen.getByTestId('mailbox-password'), { target: { value: 's3cret' } });
+    fireEvent.mouseDown(screen.getByTestId('mailbox-security').querySelector('.ant-select-selector') as Element);
+    fireEvent.click(await screen.findByText('STARTTLS'));
+    fireEvent.click(screen.getByTestId('mailbox-save'));
+    expect(await screen.findByText('Mailbox saved')).toBeTruthy();
+    expect(sent.find((s) => s.method === 'PUT')?.body).toMatchObject({
+      host: 'mail.keyi.example',
+      security: 'starttls',
+      port: 143,
+    });
   });
 
   it('reads a mailbox now and says what became of the mails', async () => {

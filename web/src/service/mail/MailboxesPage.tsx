@@ -1,5 +1,5 @@
 import '../../i18n/service-mail';
-import { App, Button, Empty, Form, Input, InputNumber, Modal, Popconfirm, Skeleton, Space, Switch, Table, Tag, Typography } from 'antd';
+import { App, Button, Empty, Form, Input, InputNumber, Modal, Popconfirm, Select, Skeleton, Space, Switch, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../../api/endpoints';
 import { ApiError } from '../../api/client';
@@ -132,6 +132,10 @@ function MailboxStatus({ mailbox }: { mailbox: Mailbox | null }) {
   return <Tag color="green">{t('serviceMail.ok', { time })}</Tag>;
 }
 
+type Security = NonNullable<MailboxInput['security']>;
+/** The port a mail program uses for each security mode (IMAP): a changed mode moves a default port. */
+const DEFAULT_PORT: Record<Security, number> = { none: 143, starttls: 143, ssl: 993 };
+
 function MailboxForm({ queue, onClose }: { queue: QueueRow; onClose: (changed: boolean) => void }) {
   const { t } = useI18n();
   const { message } = App.useApp();
@@ -142,6 +146,11 @@ function MailboxForm({ queue, onClose }: { queue: QueueRow; onClose: (changed: b
   const values = async (): Promise<MailboxInput> => {
     const v = await form.validateFields();
     return { ...v, password: v.password ? v.password : null };
+  };
+
+  const securityChanged = (mode: Security) => {
+    const port = form.getFieldValue('port') as number | null;
+    if (port == null || Object.values(DEFAULT_PORT).includes(port)) form.setFieldValue('port', DEFAULT_PORT[mode]);
   };
 
   const save = async () => {
@@ -214,7 +223,7 @@ function MailboxForm({ queue, onClose }: { queue: QueueRow; onClose: (changed: b
         initialValues={{
           host: existing?.host ?? '',
           port: existing?.port ?? 993,
-          tls: existing?.tls ?? true,
+          security: existing?.security ?? 'ssl',
           username: existing?.username ?? queue.address ?? '',
           password: '',
           folder: existing?.folder ?? 'INBOX',
@@ -228,8 +237,17 @@ function MailboxForm({ queue, onClose }: { queue: QueueRow; onClose: (changed: b
           <Form.Item name="port" label={t('serviceMail.port')} rules={[{ required: true, message: t('serviceMail.required') }]}>
             <InputNumber min={1} max={65535} data-testid="mailbox-port" />
           </Form.Item>
-          <Form.Item name="tls" label={t('serviceMail.tls')} valuePropName="checked">
-            <Switch data-testid="mailbox-tls" />
+          <Form.Item name="security" label={t('serviceMail.security')}>
+            <Select<Security>
+              data-testid="mailbox-security"
+              style={{ minWidth: 160 }}
+              onChange={securityChanged}
+              options={[
+                { value: 'ssl', label: t('serviceMail.security.ssl') },
+                { value: 'starttls', label: t('serviceMail.security.starttls') },
+                { value: 'none', label: t('serviceMail.security.none') },
+              ]}
+            />
           </Form.Item>
           <Form.Item name="active" label={t('serviceMail.active')} valuePropName="checked">
             <Switch data-testid="mailbox-active" />
