@@ -63,6 +63,7 @@ def mail_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
             "KEYI_SMTP_HOST": "127.0.0.1",
             "KEYI_SMTP_PORT": str(smtp_port),
             "KEYI_PUBLIC_URL": url,
+            "KEYI_MAIL_ALLOW_PRIVATE": "1",  # the IMAP server is on 127.0.0.1
         }
         keyi = [sys.executable, "-m", "keyi.cli"]
         subprocess.run(
