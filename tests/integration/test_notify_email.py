@@ -25,7 +25,8 @@ from keyi.platform.notify import (
     send_email,
 )
 from keyi.settings import Settings
-from tests.integration.test_users import _free_port, smtp_server  # noqa: F401 - a fixture
+from tests.integration.test_users import smtp_server  # noqa: F401 - a fixture
+from tests.mailservers import free_port
 
 TEMPLATE = MessageTemplate(
     subject={"zh-CN": "商机“{{ record.name }}”已赢单", "en": "Deal {{ record.name }} won"},
@@ -119,7 +120,7 @@ class _Refusing:
 @pytest.fixture
 def refusing_server() -> Iterator[tuple[int, _Refusing]]:
     handler = _Refusing()
-    port = _free_port()
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -160,7 +161,7 @@ def test_some_refused_recipients_still_deliver_to_the_rest(
 
 
 def test_server_down_or_not_configured_is_not_ok() -> None:
-    down = send_email(_settings(_free_port()), _mail("a@example.com"))
+    down = send_email(_settings(free_port()), _mail("a@example.com"))
     assert not down.ok and down.retryable
     assert "Connection" in (down.error or "") or "refused" in (down.error or "")
 

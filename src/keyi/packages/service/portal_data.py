@@ -113,8 +113,12 @@ def ensure_list_index(ctx: Context) -> bool:
     contact has (the plain ``contact`` index would fetch them all and sort). Metadata declares
     single-field indexes only, so the package adds this one itself when installed or
     upgraded (tenant revision 0015 adds it to tenants that had cases before); True when it
-    was made now."""
-    cases = ctx.object("case").table
+    was made now (False too while `case` is not in the schema yet: a tenant getting the
+    package in this upgrade gets the index from the install step)."""
+    compiled = ctx.schema.get("case")
+    if compiled is None:
+        return False
+    cases = compiled.table
     existing = {i["name"] for i in sa.inspect(ctx.conn).get_indexes(cases.name)}
     if LIST_INDEX in existing:
         return False

@@ -403,7 +403,24 @@ def recompute_policy(ctx: Context, policy_id: str, *, chunk: int = CHUNK) -> int
 def request(ctx: Context, policy_id: str) -> str | None:
     """Have the policy's open cases recomputed after this transaction commits: a waiting job
     of the policy is reused (see the module), else one is enqueued. The job's id. The job's
-    ``requested_by`` lists who asked (the audit entries name them)."""
+    ``requested_by`` lists who asked (the audit entries name them). None, and no job, when
+    the policy has no open case (a policy just installed or made): a case created later takes
+    its due times from the policy as it then is."""
+    compiled = ctx.schema.get("case")
+    if compiled is None:
+        return None
+    cases = compiled.table
+    open_case = ctx.conn.execute(
+        sa.select(cases.c.id)
+        .where(
+            cases.c.sla_policy == policy_id,
+            cases.c.deleted_at.is_(None),
+            cases.c.status.not_in(sla.CLOSED_STATUSES),
+        )
+        .limit(1)
+    ).first()
+    if open_case is None:
+        return None
     t = job_table
     prefix = f"{RECOMPUTE_JOB}:{policy_id}:start:"
     waiting = ctx.conn.execute(
