@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,3 +69,21 @@ def backdate(platform: Platform, tenant: TenantInfo, case_id: str, **columns: An
 def now(platform: Platform, tenant: TenantInfo) -> Any:
     with platform.context(tenant, Actor.system("test"), write=False) as ctx:
         return ctx.now()
+
+
+@contextmanager
+def with_smtp(platform: Platform, port: int) -> Iterator[Platform]:
+    """The same databases, as an installation with an SMTP relay (the test's real server on
+    `port`) and a public address for the links it mails."""
+    settings = replace(
+        platform.settings,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_from="Keyi <crm@example.com>",
+        public_url="https://crm.example.com",
+    )
+    configured = Platform(settings)
+    try:
+        yield configured
+    finally:
+        configured.dispose()

@@ -9,7 +9,6 @@ import mailbox
 import random
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 from email.header import decode_header, make_header
 from pathlib import Path
@@ -25,7 +24,7 @@ from keyi.platform.jobs.worker import Worker
 from keyi.platform.permissions import Actor
 from keyi.platform.portal.tables import token_table
 from keyi.platform.tenancy import Platform
-from tests.integration.service_helpers import add_to_queue, make_queue, me, reply
+from tests.integration.service_helpers import add_to_queue, make_queue, me, reply, with_smtp
 from tests.integration.test_users import smtp_server  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.packages("core", "sales", "l2c", "service")
@@ -36,19 +35,8 @@ PASSWORD = "Blue-harbour-lantern-42"
 @pytest.fixture
 def mailing(platform: Platform, smtp_server: tuple[int, Path]) -> Iterator[Platform]:  # noqa: F811
     """The same databases, as an installation with an SMTP relay (the test's real server)."""
-    port, _ = smtp_server
-    settings = replace(
-        platform.settings,
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_from="Keyi <crm@example.com>",
-        public_url="https://crm.example.com",
-    )
-    configured = Platform(settings)
-    try:
+    with with_smtp(platform, smtp_server[0]) as configured:
         yield configured
-    finally:
-        configured.dispose()
 
 
 def run_jobs(platform: Platform, tenant: TenantInfo) -> list[str]:

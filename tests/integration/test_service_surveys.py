@@ -8,7 +8,6 @@ import random
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.header import decode_header, make_header
@@ -25,6 +24,7 @@ from keyi.platform.context import TenantInfo
 from keyi.platform.jobs.worker import Worker
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
+from tests.integration.service_helpers import with_smtp
 from tests.integration.test_users import smtp_server  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.packages("core", "sales", "l2c", "service")
@@ -38,19 +38,8 @@ def mailing(
     smtp_server: tuple[int, Path],  # noqa: F811
 ) -> Iterator[Platform]:
     """The same databases, as an installation with an SMTP relay (the test's real server)."""
-    port, _ = smtp_server
-    settings = replace(
-        platform.settings,
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        smtp_from="Keyi <crm@example.com>",
-        public_url="https://crm.example.com",
-    )
-    configured = Platform(settings)
-    try:
+    with with_smtp(platform, smtp_server[0]) as configured:
         yield configured
-    finally:
-        configured.dispose()
 
 
 def _run(platform: Platform, tenant: TenantInfo) -> list[Any]:
