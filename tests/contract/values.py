@@ -102,6 +102,8 @@ SPECIAL: dict[tuple[str, str], Any] = {
     # Targets of at most a year (sla_hooks.MAX_TARGET_HOURS) and above zero.
     ("sla_target", "first_response_hours"): lambda seq: f"{seq % 90 + 1}.25",
     ("sla_target", "resolution_hours"): lambda seq: f"{seq % 900 + 1}.50",
+    ("campaign", "end_date"): later_date,  # not before start_date
+    ("marketing_plan", "fiscal_year"): lambda seq: 2000 + seq % 100,  # a plausible year
 }
 
 # Lookups the per-field round trip leaves alone: an invoice on an order is bounded by the
@@ -240,6 +242,8 @@ def generate(
         value = _text(field, seq)
     elif kind == "long_text":
         value = f"第一行 {seq}\n第二行：{field['name']}"
+    elif kind == "json":
+        value = {"序号": seq, "items": [field["name"], {"nested": seq % 2 == 0}]}
     elif kind == "integer":
         value = 1000 + seq
     elif kind in DECIMALS:

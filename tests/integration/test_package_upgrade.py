@@ -14,7 +14,13 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from keyi.cli import main
-from keyi.packages import DEFAULT_PACKAGES, Package, install_resolved, load_package
+from keyi.packages import (
+    DEFAULT_PACKAGES,
+    Package,
+    install_resolved,
+    load_package,
+    resolve_order,
+)
 from keyi.packages.upgrade import Note, UpgradeReport, upgrade_all, upgrade_tenant
 from keyi.platform.audit import audit_table
 from keyi.platform.context import TenantInfo
@@ -143,7 +149,9 @@ def test_new_tenant_records_its_packages(platform: Platform, tenant: TenantInfo)
     assert rows == {name: load_package(name).digest() for name in DEFAULT_PACKAGES}
     report = upgrade_tenant(platform, tenant)
     assert report.changes == [] and report.conflicts == []
-    assert report.summary().endswith(f"packages up to date ({', '.join(DEFAULT_PACKAGES)})")
+    # In dependency order (alphabetical among equals): marketing needs only sales.
+    resolved = ", ".join(p.name for p in resolve_order(tuple(sorted(DEFAULT_PACKAGES))))
+    assert report.summary().endswith(f"packages up to date ({resolved})")
 
 
 def test_upgrade_installs_a_default_package_the_tenant_lacks(
@@ -335,7 +343,7 @@ def test_cli_tenant_upgrade(tmp_path: Path) -> None:
     assert code == 0, out
     assert "applied" in out and "  + account.website: new field" in out
     code, out = _cli(tmp_path, "tenant", "upgrade", "acme-old")
-    assert code == 0 and "tenant acme-old: packages up to date (core, sales, l2c, service)" in out
+    assert code == 0 and "packages up to date (core, sales, l2c, marketing, service)" in out
     code, out = _cli(tmp_path, "tenant", "upgrade")
     assert code == 2 and "give a tenant NAME or --all" in out
 

@@ -42,7 +42,7 @@ from keyi.platform.metadata.store import load_compiled
 from keyi.platform.schema import package_table
 
 PACKAGES_DIR = Path(__file__).parent
-DEFAULT_PACKAGES = ("core", "sales", "l2c", "service")
+DEFAULT_PACKAGES = ("core", "sales", "l2c", "service", "marketing")
 
 
 @dataclass(frozen=True)

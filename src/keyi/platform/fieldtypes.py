@@ -516,6 +516,42 @@ class RollupType(DecimalType):
         return DecimalType.coerce(self, field, raw)
 
 
+class JsonType(FieldTypeImpl):
+    """A JSON document stored as text: objects and lists in, the same structure out.
+
+    Only null checks filter on it; the structure is the owning package's to interpret."""
+
+    type = FieldType.JSON
+    operators = frozenset({"is_null"})
+    sortable = False
+    max_bytes = 262144
+    json_schema: ClassVar[dict[str, Any]] = {}
+
+    def sql_type(self, field: FieldDef) -> sa.types.TypeEngine[Any]:
+        return sa.Text()
+
+    def coerce(self, field: FieldDef, raw: Any) -> Any:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict | list):
+            raise Invalid("invalid_json")
+        try:
+            text = json.dumps(raw, ensure_ascii=False, sort_keys=True, allow_nan=False)
+        except (TypeError, ValueError):
+            raise Invalid("invalid_json") from None
+        if len(text.encode("utf-8")) > self.max_bytes:
+            raise Invalid("too_long", max=self.max_bytes)
+        return text
+
+    def to_json(self, field: FieldDef, value: Any) -> Any:
+        if value is None or isinstance(value, dict | list):
+            return value
+        return json.loads(value)
+
+    def coerce_filter_value(self, field: FieldDef, raw: Any) -> Any:
+        raise Invalid("invalid_operator")
+
+
 class IdType(ReferenceType):
     type = FieldType.ID
     operators = frozenset({"eq", "ne", "in", "lt", "lte", "gt", "gte"})
@@ -548,6 +584,7 @@ TYPES: Mapping[FieldType, FieldTypeImpl] = {
         OwnerType(),
         FormulaType(),
         RollupType(),
+        JsonType(),
         IdType(),
         VersionType(),
     )

@@ -12,6 +12,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unknown_field": {"en": "Unknown field '{field}'.", "zh-CN": "未知字段“{field}”。"},
     "read_only": {"en": "This field is read-only.", "zh-CN": "此字段为只读。"},
     "invalid_text": {"en": "Must be text.", "zh-CN": "必须是文本。"},
+    "invalid_json": {
+        "en": "Must be a JSON object or list.",
+        "zh-CN": "必须是 JSON 对象或列表。",
+    },
     "too_short": {
         "en": "Must be at least {min} characters.",
         "zh-CN": "长度不能少于 {min} 个字符。",

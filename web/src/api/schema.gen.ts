@@ -4515,7 +4515,7 @@ export interface components {
          * FieldType
          * @enum {string}
          */
-        FieldType: "text" | "long_text" | "integer" | "decimal" | "currency" | "percent" | "boolean" | "date" | "datetime" | "email" | "phone" | "url" | "picklist" | "multi_picklist" | "lookup" | "master_detail" | "owner" | "auto_number" | "formula" | "rollup" | "id" | "version";
+        FieldType: "text" | "long_text" | "integer" | "decimal" | "currency" | "percent" | "boolean" | "date" | "datetime" | "email" | "phone" | "url" | "picklist" | "multi_picklist" | "lookup" | "master_detail" | "owner" | "auto_number" | "formula" | "rollup" | "json" | "id" | "version";
         /** FlowDef */
         FlowDef: {
             /** Name */
@@ -8835,7 +8835,7 @@ export interface operations {
                      * FieldType
                      * @enum {string}
                      */
-                    type?: "text" | "long_text" | "integer" | "decimal" | "currency" | "percent" | "boolean" | "date" | "datetime" | "email" | "phone" | "url" | "picklist" | "multi_picklist" | "lookup" | "master_detail" | "owner" | "auto_number" | "formula" | "rollup" | "id" | "version";
+                    type?: "text" | "long_text" | "integer" | "decimal" | "currency" | "percent" | "boolean" | "date" | "datetime" | "email" | "phone" | "url" | "picklist" | "multi_picklist" | "lookup" | "master_detail" | "owner" | "auto_number" | "formula" | "rollup" | "json" | "id" | "version";
                     /** Labels */
                     labels?: {
                         [key: string]: string;
@@ -8893,7 +8893,7 @@ export interface operations {
                     target?: string | null;
                     /** Expression */
                     expression?: string | null;
-                    return_type?: ("text" | "long_text" | "integer" | "decimal" | "currency" | "percent" | "boolean" | "date" | "datetime" | "email" | "phone" | "url" | "picklist" | "multi_picklist" | "lookup" | "master_detail" | "owner" | "auto_number" | "formula" | "rollup" | "id" | "version") | null;
+                    return_type?: ("text" | "long_text" | "integer" | "decimal" | "currency" | "percent" | "boolean" | "date" | "datetime" | "email" | "phone" | "url" | "picklist" | "multi_picklist" | "lookup" | "master_detail" | "owner" | "auto_number" | "formula" | "rollup" | "json" | "id" | "version") | null;
                     /** Pattern */
                     pattern?: string | null;
                     /** Max Length */

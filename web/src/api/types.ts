@@ -37,8 +37,9 @@ export type Labels = Schemas['ObjectDef']['labels'];
 
 /** Every field type the server knows, including the system-only ones. */
 type AnyFieldType = Schemas['FieldType'];
-/** Types the server uses for system columns (id, version); rendered as text / integer. */
-export type SystemFieldType = Extract<AnyFieldType, 'id' | 'version'>;
+/** Types the server uses for system columns (id, version) and package-defined JSON documents
+ * (a segment's filter tree), which no one creates in Setup. */
+export type SystemFieldType = Extract<AnyFieldType, 'id' | 'version' | 'json'>;
 /** The types a field can be created with. */
 export type FieldType = Exclude<AnyFieldType, SystemFieldType>;
 export const FIELD_TYPES = [

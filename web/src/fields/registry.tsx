@@ -175,8 +175,31 @@ export const FIELD_REGISTRY: Record<FieldType, FieldTypeSpec> = {
   rollup: computed(D.RollupDisplay, true),
 };
 
+/** A package's JSON document (edited by the package's own screen): shown as indented JSON. */
+const JSON_SPEC: FieldTypeSpec = {
+  ...FIELD_REGISTRY.long_text,
+  Display: ({ value, compact }) =>
+    value === null || value === undefined ? (
+      <D.Empty />
+    ) : compact ? (
+      <span className="ky-clamp">{JSON.stringify(value)}</span>
+    ) : (
+      <pre className="ky-prewrap">{JSON.stringify(value, null, 2)}</pre>
+    ),
+  toForm: (r, f) => (r?.[f.name] === null || r?.[f.name] === undefined ? null : JSON.stringify(r[f.name], null, 2)),
+  fromForm: (v, f) => {
+    if (v === null || v === undefined || v === '') return { [f.name]: null };
+    try {
+      return { [f.name]: JSON.parse(String(v)) as unknown };
+    } catch {
+      return { [f.name]: v };
+    }
+  },
+};
+
 export function specFor(field: FieldMeta): FieldTypeSpec {
   if (field.type === 'version') return FIELD_REGISTRY.integer;
+  if (field.type === 'json') return JSON_SPEC;
   // A text field whose allowed values the server lists (a pool's object: an object's API name)
   // is chosen from them, never typed: free text there was accepted and led nowhere.
   if (field.type === 'text' && field.options?.length) return FIELD_REGISTRY.picklist;

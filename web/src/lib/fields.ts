@@ -40,6 +40,7 @@ export function valueType(f: FieldMeta): FieldType {
   if (f.type === 'rollup') return (f.return_type as FieldType) || 'decimal';
   if (f.type === 'id') return 'text';
   if (f.type === 'version') return 'integer';
+  if (f.type === 'json') return 'long_text';
   return f.type;
 }
 

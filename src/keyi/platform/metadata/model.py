@@ -39,6 +39,9 @@ class FieldType(StrEnum):
     AUTO_NUMBER = "auto_number"
     FORMULA = "formula"
     ROLLUP = "rollup"
+    # A JSON document (a segment's filter tree, a web form's field list): packages define
+    # such fields for structures their own screens edit; not creatable in Setup.
+    JSON = "json"
     # System-only types, not creatable through the API.
     ID = "id"
     VERSION = "version"
@@ -208,6 +211,7 @@ class FieldDef(_Frozen):
         ):
             raise ValueError(f"{t.value} fields are computed: no 'required' or 'default'")
         if self.unique and t in (
+            FieldType.JSON,
             FieldType.LONG_TEXT,
             FieldType.MULTI_PICKLIST,
             FieldType.FORMULA,

@@ -365,6 +365,9 @@ class MetadataService:
             errors.add(prefix + "name", "reserved_name", name=f.name)
         if f.type in (FieldType.ID, FieldType.VERSION):
             errors.add(prefix + "type", "invalid_metadata", reason="system type")
+        if f.type == FieldType.JSON and f.custom:
+            # Only a package's own screens know the structure a JSON field holds.
+            errors.add(prefix + "type", "invalid_metadata", reason="package type")
         if f.type == FieldType.CURRENCY and obj.field(f"{f.name}_currency"):
             errors.add(prefix + "name", "name_taken", name=f"{f.name}_currency")
         # The reverse: a field named like an existing currency field's code column.

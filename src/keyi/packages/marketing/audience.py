@@ -1,0 +1,64 @@
+"""Who a segment holds: the ids of its contacts or leads the reader may see.
+
+The one place a segment is turned into people, so a live count, a campaign's audience and an
+email send always agree. A dynamic segment is its filter tree compiled by the platform's query
+layer for the acting user (row access included); a static segment is its member list, limited
+to the members that reader can see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform.context import Context
+from keyi.platform.errors import FieldError, ValidationFailed
+from keyi.platform.query.plan import QueryPlan
+from keyi.platform.records.service import RecordsService
+
+AUDIENCE_OBJECTS = ("contact", "lead")
+
+
+def audience_select(ctx: Context, segment: dict[str, Any]) -> sa.Select[Any]:
+    """``SELECT id`` of the segment's people the context's user may read."""
+    object_name = segment["object"]
+    if object_name not in AUDIENCE_OBJECTS:
+        raise ValidationFailed([FieldError("object", "invalid_choice")])
+    if segment["type"] == "static":
+        members = ctx.object("segment_member").table
+        plan = QueryPlan.build(ctx, object_name)
+        listed = sa.select(members.c[object_name]).where(
+            members.c.segment == segment["id"], members.c.deleted_at.is_(None)
+        )
+        return plan.select(plan.table.c.id, where=(plan.table.c.id.in_(listed),))
+    plan = QueryPlan.build(ctx, object_name, filter=segment.get("filter") or None)
+    return plan.select(plan.table.c.id)
+
+
+def load_segment(ctx: Context, segment_id: str) -> dict[str, Any]:
+    """The segment as its reader sees it (404 where they cannot)."""
+    return RecordsService(ctx).get("segment", segment_id)
+
+
+def audience_count(ctx: Context, segment: dict[str, Any]) -> int:
+    stmt = sa.select(sa.func.count()).select_from(audience_select(ctx, segment).subquery())
+    return int(ctx.conn.execute(stmt).scalar_one())
+
+
+def audience_ids(
+    ctx: Context, segment: dict[str, Any], *, batch: int = 5000
+) -> Iterator[list[str]]:
+    """The segment's people in batches of ids, ordered by id (a send resumes after the last)."""
+    inner = audience_select(ctx, segment).subquery()
+    last: str | None = None
+    while True:
+        stmt = sa.select(inner.c.id).order_by(inner.c.id).limit(batch)
+        if last is not None:
+            stmt = stmt.where(inner.c.id > last)
+        ids = [str(row[0]) for row in ctx.conn.execute(stmt)]
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
