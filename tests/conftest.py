@@ -7,6 +7,12 @@ each test worker also has its own control schema, so parallel workers never coll
 from __future__ import annotations
 
 import os
+
+# Cheap argon2 parameters for the thousands of throw-away passwords the suite hashes (one
+# administrator per test tenant, a sign-in per client); set before Keyi is imported, as the
+# hasher is built at import (keyi.platform.hashing). Servers the suite starts as processes get
+# an environment without KEYI_* variables, so they hash as production does.
+os.environ.setdefault("KEYI_PASSWORD_HASHING", "fast")
 import uuid
 from collections.abc import Iterator
 from pathlib import Path

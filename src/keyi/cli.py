@@ -87,6 +87,16 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None) ->
     ctx.obj = settings
 
 
+def _refuse_fast_hashing() -> None:
+    """A server or worker never runs with the test suites' cheap password hashing."""
+    from keyi.platform.hashing import FAST_ENV, fast_hashing
+
+    if fast_hashing():
+        raise click.ClickException(
+            f"{FAST_ENV}=fast is for test suites only: unset it to serve real passwords."
+        )
+
+
 def _platform(settings: Settings):  # type: ignore[no-untyped-def]
     from keyi.platform.tenancy import Platform
 
@@ -109,6 +119,7 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int |
     """Serve the web app and the API."""
     import uvicorn
 
+    _refuse_fast_hashing()
     from keyi.api.app import create_app
     from keyi.packages import register_all_hooks
     from keyi.packages.upgrade import upgrade_all
@@ -363,6 +374,7 @@ def worker(settings: Settings, concurrency: int, once: bool) -> None:
     workers for production. Stops on SIGTERM/SIGINT after the jobs in hand."""
     import signal
 
+    _refuse_fast_hashing()
     from keyi.packages import register_all_hooks
     from keyi.platform.jobs.registry import import_modules
     from keyi.platform.jobs.worker import Worker

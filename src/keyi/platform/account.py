@@ -16,17 +16,17 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from keyi.platform.auth import LOCK_MINUTES, AuthService, token_hash
 from keyi.platform.errors import FieldError, TooManyAttempts, ValidationFailed
+from keyi.platform.hashing import PASSWORD_HASHER
 from keyi.platform.ids import new_id
 from keyi.platform.passwords import check_password_policy
 from keyi.platform.tenancy import Platform, utcnow
 
 RESET_MINUTES = 60
-_hasher = PasswordHasher()
+_hasher = PASSWORD_HASHER
 
 
 @dataclass(frozen=True)

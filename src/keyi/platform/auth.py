@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import pyotp
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from keyi.platform.clock import utcnow
@@ -25,6 +24,7 @@ from keyi.platform.errors import (
     Unauthenticated,
     ValidationFailed,
 )
+from keyi.platform.hashing import DUMMY_PASSWORD_HASH, PASSWORD_HASHER
 from keyi.platform.ids import new_id
 from keyi.platform.passwords import check_password_policy
 
@@ -41,12 +41,9 @@ __all__ = [
     "token_hash",
 ]
 
-_hasher = PasswordHasher()
-# A hash to verify against when the email is unknown, so timing does not reveal which emails exist.
-_DUMMY_HASH = _hasher.hash("keyi-timing-equaliser")
-# The same hasher and equaliser for the portals' external users (keyi.platform.portal).
-PASSWORD_HASHER = _hasher
-DUMMY_PASSWORD_HASH = _DUMMY_HASH
+# One hasher (keyi.platform.hashing) for sign-in, accounts and the portals' external users.
+_hasher = PASSWORD_HASHER
+_DUMMY_HASH = DUMMY_PASSWORD_HASH
 LOCK_AFTER_FAILURES = 5
 LOCK_MINUTES = 15
 SCOPES = ("read", "write")

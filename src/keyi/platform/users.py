@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 
 import pyotp
 import sqlalchemy as sa
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from keyi.platform.auth import LOCK_MINUTES, AuthService, check_password_policy, token_hash
@@ -37,6 +36,7 @@ from keyi.platform.errors import (
     ValidationFailed,
 )
 from keyi.platform.fieldtypes import UUID_RE, datetime_json
+from keyi.platform.hashing import PASSWORD_HASHER
 from keyi.platform.ids import new_id
 from keyi.platform.mail import invitation_mail, send
 from keyi.platform.permissions import Actor, Operation
@@ -50,7 +50,7 @@ MAX_LIST_LIMIT = 500
 STATUSES = ("invited", "active", "inactive")
 # Fields an invitation may not set: activation is what accepting the invitation does.
 NOT_INVITABLE = frozenset({"is_active"})
-_hasher = PasswordHasher()
+_hasher = PASSWORD_HASHER
 
 
 @dataclass(frozen=True)
