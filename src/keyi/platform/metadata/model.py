@@ -140,12 +140,33 @@ class RollupSpec(_Frozen):
     op: Literal["count", "sum", "min", "max"]
     # Field of the child that is summarised (not needed for count).
     aggregate_field: str | None = None
+    # Which children count: child field → the values it may have, ANDed across fields
+    # (``{status: [approved, paid]}``; a single value may be given bare: ``{won: true}``).
+    # Booleans, picklists, text and integers; None summarises every child.
+    filter: dict[str, tuple[str | bool | int, ...]] | None = None
+
+    @field_validator("filter", mode="before")
+    @classmethod
+    def _bare_values(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: tuple(v) if isinstance(v, (list, tuple)) else (v,) for k, v in value.items()}
+        return value
 
     @model_validator(mode="after")
     def _needs_field(self) -> RollupSpec:
         if self.op != "count" and not self.aggregate_field:
             raise ValueError(f"rollup '{self.op}' needs aggregate_field")
+        if self.filter is not None:
+            if not self.filter:
+                raise ValueError("a rollup filter names at least one field")
+            for name, values in self.filter.items():
+                if not values:
+                    raise ValueError(f"rollup filter on '{name}' allows no value")
         return self
+
+    def filter_fields(self) -> tuple[str, ...]:
+        """The child fields the filter reads (their writes change which children count)."""
+        return tuple(self.filter or ())
 
 
 class FieldDef(_Frozen):
