@@ -247,6 +247,7 @@ def test_a_rep_who_cannot_read_the_opportunity_does_not_see_its_attribution(
             "campaign": rights("all"),
             "campaign_member": rights("all"),
             "contact": rights("all"),
+            "account": rights("all"),
         },
     )
     with TestClient(app) as rep:
@@ -254,6 +255,19 @@ def test_a_rep_who_cannot_read_the_opportunity_does_not_see_its_attribution(
         assert rep.get(f"{R}/opportunity/{opp['id']}").status_code == 404
         seen = ok(rep.post(f"{R}/campaign_influence/query", json={"limit": 50}))
         assert seen["records"] == []
+        # Attribution is derived: not written by hand, even with the object's create right.
+        mine = ok(
+            rep.post(
+                f"{R}/opportunity",
+                json={"name": "自建", "account": account["id"], "close_date": "2027-01-01"},
+            ),
+            201,
+        )
+        forged = rep.post(
+            f"{R}/campaign_influence",
+            json={"opportunity": mine["id"], "campaign": c["id"], "model": "first_touch"},
+        )
+        assert forged.status_code == 403 and forged.json()["code"] == "influence_derived"
         # Their own write of a membership still re-attributes the opportunity they cannot see.
         other = make_contact(client, name="新联系人", account=account["id"])
         made = rep.post(

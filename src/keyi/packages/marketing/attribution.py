@@ -32,7 +32,7 @@ MODELS = ("first_touch", "last_touch")
 WON_STAGES = frozenset({"won"})  # sales' closed-won stage (keyi.packages.sales.analytics.WON)
 # Opportunity fields whose change moves its attribution.
 OPPORTUNITY_INPUTS = frozenset({"account", "amount", "stage", "amount_currency"})
-INFLUENCE_FIELDS = frozenset({"name", "campaign", "model", "member", "touched_at", "amount", "won"})
+INFLUENCE_FIELDS = frozenset({"name"})
 
 
 def attribute(ctx: Context, opportunity_ids: Iterable[str]) -> None:
@@ -114,6 +114,13 @@ def _campaign_names(ctx: Context, ids: set[str]) -> dict[str, str]:
         sa.select(campaigns.c.id, campaigns.c.name).where(campaigns.c.id.in_(sorted(ids)))
     )
     return {str(r.id): r.name or "" for r in rows}
+
+
+def campaign_name(ctx: Context, campaign_id: Any) -> str:
+    """The name an attribution row shows: its campaign's."""
+    if not campaign_id:
+        return ""
+    return _campaign_names(ctx, {str(campaign_id)}).get(str(campaign_id), "")[:200]
 
 
 def _apply(

@@ -61,6 +61,17 @@ def check_parent(ctx: Context, event: WriteEvent) -> None:
     event.errors.add("parent", "campaign_cycle", name="")
 
 
+def own_totals(ctx: Context, event: WriteEvent) -> None:
+    """A campaign's own totals as it is saved (its budget or parent moved), so a new campaign
+    is written once, with them, rather than written and then updated (its version 2)."""
+    if event.operation == "update" and not (INPUTS & set(event.values)):
+        return
+    table = ctx.object("campaign").table
+    children = _children_totals(ctx, table, event.record_id)
+    for total, own in TOTALS.items():
+        event.values[total] = _money(event.final(own)) + _money(children[total])
+
+
 def refresh(ctx: Context, campaign_ids: Iterable[Any]) -> None:
     """Recompute the totals of these campaigns and of every campaign above them."""
     table = ctx.object("campaign").table
@@ -89,15 +100,7 @@ def refresh(ctx: Context, campaign_ids: Iterable[Any]) -> None:
 def _refresh_one(
     ctx: Context, records: RecordsService, table: sa.Table, row: dict[str, Any]
 ) -> None:
-    children = (
-        ctx.conn.execute(
-            sa.select(
-                *(sa.func.coalesce(sa.func.sum(table.c[f]), 0).label(f) for f in TOTALS)
-            ).where(table.c.parent == row["id"], table.c.deleted_at.is_(None))
-        )
-        .mappings()
-        .one()
-    )
+    children = _children_totals(ctx, table, row["id"])
     changed = {}
     for total, own in TOTALS.items():
         value = _money(row.get(own)) + _money(children[total])
@@ -105,6 +108,18 @@ def _refresh_one(
             changed[total] = value
     if changed:
         records.update("campaign", str(row["id"]), changed, trusted_fields=frozenset(TOTALS))
+
+
+def _children_totals(ctx: Context, table: sa.Table, campaign_id: Any) -> Any:
+    return (
+        ctx.conn.execute(
+            sa.select(
+                *(sa.func.coalesce(sa.func.sum(table.c[f]), 0).label(f) for f in TOTALS)
+            ).where(table.c.parent == campaign_id, table.c.deleted_at.is_(None))
+        )
+        .mappings()
+        .one()
+    )
 
 
 def _money(value: Any) -> Decimal:

@@ -12,12 +12,25 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from keyi.packages.marketing import attribution, expenses, hierarchy, members
-from keyi.platform.hooks import AfterWriteEvent, WriteEvent, registry
+from keyi.platform.errors import Forbidden
+from keyi.platform.hooks import AfterWriteEvent, DeleteEvent, WriteEvent, registry
+from keyi.platform.i18n import MESSAGES
+from keyi.platform.permissions import ActorKind
 
 if TYPE_CHECKING:
     from keyi.platform.context import Context
 
 hooks = registry.package("marketing")
+
+MESSAGES.update(
+    {
+        "influence_derived": {
+            "en": "Campaign attribution is computed from campaign memberships and cannot be "
+            "changed by hand.",
+            "zh-CN": "活动归因由活动成员自动计算，不能手工修改。",
+        },
+    }
+)
 
 
 def _both(event: AfterWriteEvent, name: str) -> set[str]:
@@ -36,14 +49,17 @@ def _changed(event: AfterWriteEvent, names: frozenset[str]) -> bool:
 @hooks.before_save("campaign")
 def campaign_parent(ctx: Context, event: WriteEvent) -> None:
     hierarchy.check_parent(ctx, event)
+    if not event.errors.items:
+        hierarchy.own_totals(ctx, event)
 
 
 @hooks.after_write("campaign")
 def campaign_totals(ctx: Context, event: AfterWriteEvent) -> None:
-    """A budget or parent change moves the totals of the campaign and its old and new chain."""
+    """A budget or parent change moves the totals of the old and the new chain above (the
+    campaign's own were set as it was saved; a deleted or restored one moves its chain)."""
     if not _changed(event, hierarchy.INPUTS):
         return
-    hierarchy.refresh(ctx, {event.record_id} | _both(event, "parent"))
+    hierarchy.refresh(ctx, _both(event, "parent"))
 
 
 # ------------------------------------------------------------------ members
@@ -94,6 +110,21 @@ def opportunity_attribution(ctx: Context, event: AfterWriteEvent) -> None:
     if not _changed(event, attribution.OPPORTUNITY_INPUTS):
         return
     attribution.attribute(ctx, [event.record_id])
+
+
+@hooks.before_save("campaign_influence")
+def influence_written_by_the_package(ctx: Context, event: WriteEvent) -> None:
+    """Attribution is derived: users other than administrators cannot write it."""
+    if not ctx.actor.is_admin and ctx.actor.kind != ActorKind.SYSTEM:
+        raise Forbidden("influence_derived")
+    if event.operation == "create" or "campaign" in event.values:
+        event.values["name"] = attribution.campaign_name(ctx, event.final("campaign"))
+
+
+@hooks.before_delete("campaign_influence")
+def influence_deleted_by_the_package(ctx: Context, event: DeleteEvent) -> None:
+    if not ctx.actor.is_admin and ctx.actor.kind != ActorKind.SYSTEM:
+        raise Forbidden("influence_derived")
 
 
 @hooks.after_write("campaign_influence")

@@ -84,6 +84,33 @@ def check_members(ctx: Context, events: Sequence[WriteEvent]) -> None:
         status = event.final("status")
         if status in RESPONDED and not event.final("responded_at"):
             event.values["responded_at"] = ctx.now()
+        _own_touch_flags(ctx, event)
+
+
+def _own_touch_flags(ctx: Context, event: WriteEvent) -> None:
+    """This membership's first/last touch marks as it is saved (the lead's other memberships'
+    follow after the write: refresh_touch_flags), so a write does not update itself again."""
+    if event.operation == "update" and not ({"lead", "responded_at"} & set(event.values)):
+        return
+    lead = event.final("lead")
+    if not lead:
+        event.values.update(first_touch=False, last_touch=False)
+        return
+    me = {
+        "id": event.record_id,
+        "responded_at": event.final("responded_at"),
+        "created_at": event.final("created_at") or ctx.now(),
+    }
+    ordered = sorted(
+        [me, *_lead_memberships(ctx, {str(lead)}, exclude=event.record_id)], key=_order
+    )
+    event.values["first_touch"] = ordered[0]["id"] == event.record_id
+    event.values["last_touch"] = ordered[-1]["id"] == event.record_id
+
+
+def _order(member: dict[str, Any]) -> tuple[datetime, str]:
+    # Stored datetimes are naive UTC on SQLite, aware on PostgreSQL: compare alike.
+    return (touch_time(member).replace(tzinfo=None), str(member["id"]))
 
 
 def _became(ctx: Context, event: WriteEvent, lead: str, contact: str) -> bool:
@@ -129,27 +156,33 @@ def _is_member(ctx: Context, campaign: Any, field: str, person: Any, own_id: str
     )
 
 
+def _lead_memberships(
+    ctx: Context, lead_ids: set[str], exclude: str | None = None
+) -> list[dict[str, Any]]:
+    members = ctx.object("campaign_member").table
+    query = sa.select(
+        members.c.id,
+        members.c.lead,
+        members.c.responded_at,
+        members.c.created_at,
+        members.c.first_touch,
+        members.c.last_touch,
+    ).where(members.c.lead.in_(sorted(lead_ids)), members.c.deleted_at.is_(None))
+    if exclude is not None:
+        query = query.where(members.c.id != exclude)
+    return [dict(row) for row in ctx.conn.execute(query).mappings()]
+
+
 def refresh_touch_flags(ctx: Context, lead_ids: set[str]) -> None:
     """Mark each lead's earliest and latest membership; clear the mark on the others."""
     if not lead_ids:
         return
-    members = ctx.object("campaign_member").table
-    rows = ctx.conn.execute(
-        sa.select(
-            members.c.id,
-            members.c.lead,
-            members.c.responded_at,
-            members.c.created_at,
-            members.c.first_touch,
-            members.c.last_touch,
-        ).where(members.c.lead.in_(sorted(lead_ids)), members.c.deleted_at.is_(None))
-    ).mappings()
     by_lead: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_lead.setdefault(str(row["lead"]), []).append(dict(row))
+    for row in _lead_memberships(ctx, lead_ids):
+        by_lead.setdefault(str(row["lead"]), []).append(row)
     records = RecordsService(ctx.as_system())
     for lead in sorted(by_lead):
-        ordered = sorted(by_lead[lead], key=lambda m: (touch_time(m), str(m["id"])))
+        ordered = sorted(by_lead[lead], key=_order)
         first, last = ordered[0]["id"], ordered[-1]["id"]
         for m in ordered:
             want = {"first_touch": m["id"] == first, "last_touch": m["id"] == last}
