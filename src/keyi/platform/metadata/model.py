@@ -11,7 +11,15 @@ import re
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
@@ -163,6 +171,15 @@ class RollupSpec(_Frozen):
                 if not values:
                     raise ValueError(f"rollup filter on '{name}' allows no value")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_empty_filter(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """No ``filter`` key when there is none: the roll-ups stored before filters existed
+        (package baselines, tenants' metadata) serialise as they did, digests unchanged."""
+        data: dict[str, Any] = handler(self)
+        if data.get("filter") is None:
+            data.pop("filter", None)
+        return data
 
     def filter_fields(self) -> tuple[str, ...]:
         """The child fields the filter reads (their writes change which children count)."""
