@@ -280,3 +280,44 @@ def test_a_rep_who_cannot_read_the_opportunity_does_not_see_its_attribution(
         )
         assert made.status_code == 201, made.text
     assert ref(influence(client, opp["id"])["first_touch"]["member"]) == made.json()["id"]
+
+
+def test_receipts_are_kept_with_the_expense(
+    client: TestClient, app: Any, tenant: TenantInfo, platform: Platform
+) -> None:
+    import base64
+
+    expense = post(client, "marketing_expense", name="展位", amount="100")
+    pdf = b"%PDF-1.4\n% receipt\n"
+    url = f"{R}/marketing_expense/{expense['id']}"
+    body = {
+        "filename": "发票.pdf",
+        "content_type": "application/pdf",
+        "data": base64.b64encode(pdf).decode(),
+    }
+    [kept] = ok(client.post(f"{url}/attach_receipt", json=body))["items"]
+    assert (kept["filename"], kept["size"]) == ("发票.pdf", len(pdf))
+    assert [r["id"] for r in ok(client.get(f"{url}/receipts"))["items"]] == [kept["id"]]
+    got = client.post(f"{url}/receipt", json={"file_id": kept["id"]})
+    assert got.status_code == 200 and got.content == pdf
+    assert got.headers["content-type"].startswith("application/pdf")
+    assert "attachment" in got.headers["content-disposition"]
+    # Not what it claims to be, or not base64: a field error, nothing kept.
+    fake = {**body, "data": base64.b64encode(b"MZ\x90\x00 not a pdf").decode()}
+    refused = client.post(f"{url}/attach_receipt", json=fake)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "invalid_receipt"
+    assert client.post(f"{url}/attach_receipt", json={**body, "data": "%%%"}).status_code == 422
+    assert len(ok(client.get(f"{url}/receipts"))["items"]) == 1
+    # Another record's file is not this expense's receipt.
+    other = post(client, "marketing_expense", name="别的", amount="1")
+    missing = client.post(
+        f"{R}/marketing_expense/{other['id']}/receipt", json={"file_id": kept["id"]}
+    )
+    assert missing.status_code == 404
+    # A reader who cannot see the expense cannot list or fetch its receipts.
+    email = f"noexp-{tenant.name}@mkt.example"
+    add_member(platform, tenant, email, {"marketing_expense": rights("own")})
+    with TestClient(app) as rep:
+        login(rep, email, tenant=tenant.name)
+        assert rep.get(f"{url}/receipts").status_code == 404
+        assert rep.post(f"{url}/receipt", json={"file_id": kept["id"]}).status_code == 404
