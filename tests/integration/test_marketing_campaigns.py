@@ -232,6 +232,15 @@ def test_hierarchy_totals_and_cycles(client: TestClient, tenant_ctx: Any) -> Non
     opp = opportunity(client, account["id"], amount="8000", stage="won")
     assert opp["stage"] == "won"
     assert money(get(client, "campaign", top["id"])["hierarchy_won_amount"]) == 8000
+    # The opportunity deleted: its attribution goes with it, and so do the totals; restored,
+    # they come back.
+    assert client.delete(f"/api/v1/records/opportunity/{opp['id']}").status_code == 204
+    assert money(get(client, "campaign", leaf["id"])["won_amount"]) == 0
+    assert money(get(client, "campaign", top["id"])["hierarchy_won_amount"]) == 0
+    restored = client.post(f"/api/v1/records/opportunity/{opp['id']}/restore")
+    assert restored.status_code == 200, restored.text
+    assert money(get(client, "campaign", leaf["id"])["won_amount"]) == 8000
+    assert money(get(client, "campaign", top["id"])["hierarchy_won_amount"]) == 8000
     # Moving the leaf under the top: the middle loses it, the top keeps it.
     patch(client, "campaign", leaf["id"], parent=top["id"])
     assert money(get(client, "campaign", mid["id"])["hierarchy_budget"]) == 30000
