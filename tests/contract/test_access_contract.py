@@ -132,7 +132,9 @@ def setup(platform: Platform) -> Iterator[Setup]:
                 secrets[o][created["id"]] = created[hidden[o]["name"]]
             # A change of the hidden field, for the history check.
             first = (records[o]["rep"] or records[o]["admin"])[0]
-            change = world.generate(o, hidden[o], n + 1000)
+            # (`changed`: an exclusive partner field is emptied, as a campaign member's lead
+            # when its contact changes.)
+            change = world.changed(o, hidden[o], n + 1000, [])
             changed = admin.ok("PATCH", f"/records/{o}/{first}", json=change)
             secrets[o][first] = changed[hidden[o]["name"]]
         app = create_app(platform.settings, platform)

@@ -143,11 +143,19 @@ DOCUMENT_CURRENCY: frozenset[tuple[str, str]] = frozenset(
 # Optional fields a minimal record fills anyway, because a validation rule wants one of a few
 # (a payment plan belongs to a contract or an order). Pooled plans take the order: a payment
 # naming one of them may then name any contract (a plan's contract must be the payment's).
-ONE_OF: dict[str, str] = {"payment_plan": "order", "sales_target": "user"}
+ONE_OF: dict[str, str] = {
+    "payment_plan": "order",
+    "sales_target": "user",
+    "campaign_member": "contact",
+}
 
 # Optional fields of which a record holds exactly one (a sales target is a rep's or a
 # department's): records are made with the first, and an update of either empties the other.
-EXCLUSIVE: dict[str, tuple[str, str]] = {"sales_target": ("user", "department")}
+EXCLUSIVE: dict[str, tuple[str, str]] = {
+    "sales_target": ("user", "department"),
+    # A campaign member is a contact or a lead (keyi.packages.marketing.members).
+    "campaign_member": ("contact", "lead"),
+}
 
 # Lookups that take a new target for every value instead of a pooled one: a price book holds
 # one entry per product, and pooled products are already in every pooled book (LINKED_POOLS).
@@ -162,6 +170,9 @@ FRESH_TARGETS: frozenset[tuple[str, str]] = frozenset(
         ("case_article", "article"),
         ("sla_target", "policy"),
         ("portal_user", "contact"),
+        # A person is a member of a campaign once.
+        ("campaign_member", "contact"),
+        ("campaign_member", "lead"),
     }
 )
 

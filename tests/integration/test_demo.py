@@ -93,6 +93,11 @@ DOCUMENTS = (
     "knowledge_category",
     "knowledge_article",
     "knowledge_article_version",
+    "marketing_plan",
+    "marketing_budget_line",
+    "campaign",
+    "campaign_member",
+    "marketing_expense",
 )
 
 
@@ -481,3 +486,32 @@ def test_the_knowledge_base_and_field_service_screens_are_not_empty(
         if o["technician"] == str(admin) and local_day(o["scheduled_start"]) == today
     ]
     assert len(mine_today) >= 3
+
+
+def test_marketing_campaigns_show_costs_members_and_won_amounts(
+    platform: Platform, demo: DemoTenants
+) -> None:
+    """The demo's campaigns: a brand campaign over seven sub-campaigns, approved expenses,
+    members from the demo's contacts, and deals attributed to them (keyi.packages.marketing)."""
+    with read(platform, demo.fresh) as ctx:
+        campaigns = all_records(
+            ctx,
+            "campaign",
+            [
+                "name",
+                "parent",
+                "actual_cost",
+                "member_count",
+                "opportunity_count",
+                "won_amount",
+                "hierarchy_actual_cost",
+                "roi",
+            ],
+        )
+    children = [c for c in campaigns if c["parent"]]
+    [parent] = [c for c in campaigns if not c["parent"]]
+    assert len(children) == 7
+    assert sum(D(c["actual_cost"]) for c in children) == D(parent["hierarchy_actual_cost"]) > 0
+    assert sum(c["member_count"] for c in children) > 0
+    assert sum(c["opportunity_count"] for c in children) > 0
+    assert any(D(c["won_amount"]) > 0 and c["roi"] is not None for c in children)

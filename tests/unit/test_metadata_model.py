@@ -81,3 +81,32 @@ def test_object_name_field_must_exist() -> None:
         }
     )
     assert obj.field("name") is not None and obj.field("nope") is None
+
+
+def test_rollup_filter_values_and_serialisation() -> None:
+    """A filter's bare value is a one-value list; without a filter a roll-up serialises as it
+    did before filters existed (package baselines and their digests do not move)."""
+    from keyi.platform.metadata.model import RollupSpec
+
+    plain = RollupSpec(child_object="line", child_field="quote", op="count")
+    assert "filter" not in plain.model_dump(mode="json")
+    assert "filter" not in plain.model_dump_json()
+    spec = RollupSpec(
+        child_object="expense",
+        child_field="plan",
+        op="sum",
+        aggregate_field="amount",
+        filter={"status": ["approved", "paid"], "billable": True},
+    )
+    assert spec.model_dump(mode="json")["filter"] == {
+        "status": ["approved", "paid"],
+        "billable": [True],
+    }
+    assert spec.filter_fields() == ("status", "billable")
+    assert RollupSpec.model_validate(spec.model_dump(mode="json")) == spec
+    for bad in ({}, {"status": []}):
+        try:
+            RollupSpec(child_object="e", child_field="p", op="count", filter=bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"accepted {bad}")

@@ -36,6 +36,8 @@ const RecordApprovals = lazy(() => import('../components/approvals/RecordApprova
 const CaseThread = lazy(() => import('../service/console/CaseThread'));
 /** A signed work order's customer signature (service package): loaded on a work order's page only. */
 const WorkOrderSignature = lazy(() => import('../service/care/WorkOrderSignature'));
+/** A campaign's results and member funnel (marketing package): loaded on a campaign's page only. */
+const CampaignSummary = lazy(() => import('../marketing/campaigns/CampaignSummary'));
 
 export default function RecordPage() {
   const { object: objectName = '', id = '' } = useParams();
@@ -228,6 +230,11 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
     <div className="ky-section">
       {object.name === 'lead' && <ConvertedLeadBanner record={record} />}
       <DealChain object={object.name} record={record} refreshKey={relTick} />
+      {object.name === 'campaign' && !editing && (
+        <Suspense fallback={null}>
+          <CampaignSummary object={object} record={record} refreshKey={relTick} />
+        </Suspense>
+      )}
       <RecordDetails object={object} record={record} onSaved={setRecord} editing={editing} setEditing={setEditing} canEdit={can(object, 'edit')} />
       {!editing && <SystemInfo object={object} record={record} />}
       {object.name === 'case' && !editing && (

@@ -86,6 +86,7 @@ def computed_inputs(schema: CompiledSchema) -> Mapping[FieldKey, frozenset[Input
                 }
                 if spec.aggregate_field:
                     inputs.add((spec.child_object, spec.aggregate_field))
+                inputs.update((spec.child_object, name) for name in spec.filter_fields())
                 graph[(obj.name, f.name)] = frozenset(inputs)
     for object_name, field_name, paths in (*derived_fields(), *derivations.declared()):
         derived = schema.get(object_name)

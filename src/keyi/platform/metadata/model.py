@@ -11,7 +11,15 @@ import re
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
@@ -140,12 +148,42 @@ class RollupSpec(_Frozen):
     op: Literal["count", "sum", "min", "max"]
     # Field of the child that is summarised (not needed for count).
     aggregate_field: str | None = None
+    # Which children count: child field → the values it may have, ANDed across fields
+    # (``{status: [approved, paid]}``; a single value may be given bare: ``{won: true}``).
+    # Booleans, picklists, text and integers; None summarises every child.
+    filter: dict[str, tuple[str | bool | int, ...]] | None = None
+
+    @field_validator("filter", mode="before")
+    @classmethod
+    def _bare_values(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: tuple(v) if isinstance(v, (list, tuple)) else (v,) for k, v in value.items()}
+        return value
 
     @model_validator(mode="after")
     def _needs_field(self) -> RollupSpec:
         if self.op != "count" and not self.aggregate_field:
             raise ValueError(f"rollup '{self.op}' needs aggregate_field")
+        if self.filter is not None:
+            if not self.filter:
+                raise ValueError("a rollup filter names at least one field")
+            for name, values in self.filter.items():
+                if not values:
+                    raise ValueError(f"rollup filter on '{name}' allows no value")
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_empty_filter(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """No ``filter`` key when there is none: the roll-ups stored before filters existed
+        (package baselines, tenants' metadata) serialise as they did, digests unchanged."""
+        data: dict[str, Any] = handler(self)
+        if data.get("filter") is None:
+            data.pop("filter", None)
+        return data
+
+    def filter_fields(self) -> tuple[str, ...]:
+        """The child fields the filter reads (their writes change which children count)."""
+        return tuple(self.filter or ())
 
 
 class FieldDef(_Frozen):

@@ -46,6 +46,7 @@ from keyi.platform.metadata.model import (
     Layout,
     LayoutSection,
     ObjectDef,
+    RollupSpec,
     ValidationRule,
 )
 from keyi.platform.permissions import Actor
@@ -427,6 +428,8 @@ class MetadataService:
                         "invalid_metadata",
                         reason="needs a numeric or date field",
                     )
+            if child is not None:
+                _check_rollup_filter(child, spec, errors, prefix + "rollup.filter.")
         if f.default is not None and f.stored and not f.computed:
             try:
                 impl_for(f).coerce(f, f.default)
@@ -578,6 +581,7 @@ class MetadataService:
                     in (
                         f.rollup.child_field,
                         f.rollup.aggregate_field,
+                        *f.rollup.filter_fields(),
                     )
                 ):
                     errors.add(field_key, "in_use", by=f"{other.name}.{f.name}")
@@ -781,6 +785,42 @@ def check_boolean(
     kind = infer_expression_type(defs, obj, expr, errors, key)
     if kind is not None and kind is not ValueType.BOOLEAN:
         errors.add(key, "not_boolean", type=kind.label)
+
+
+# Child field types a roll-up filter may test, by the Python type of their allowed values.
+_ROLLUP_FILTER_TYPES: dict[FieldType, tuple[type, ...]] = {
+    FieldType.BOOLEAN: (bool,),
+    FieldType.PICKLIST: (str,),
+    FieldType.TEXT: (str,),
+    FieldType.INTEGER: (int,),
+}
+
+
+def _check_rollup_filter(
+    child: ObjectDef, spec: RollupSpec, errors: FieldErrors, prefix: str
+) -> None:
+    """Every filter field is a field of the child of a testable type, every value one it can
+    hold (a picklist option, true/false): a typo would silently summarise nothing."""
+    for name, allowed in (spec.filter or {}).items():
+        f = child.field(name)
+        if f is None:
+            errors.add(prefix + name, "field_not_found", field=f"{child.name}.{name}")
+            continue
+        kinds = _ROLLUP_FILTER_TYPES.get(f.type)
+        if kinds is None:
+            errors.add(
+                prefix + name,
+                "invalid_metadata",
+                reason="a roll-up filter tests boolean, picklist, text or integer fields",
+            )
+            continue
+        options = {o.value for o in f.options or ()}
+        for value in allowed:
+            wrong_kind = not isinstance(value, kinds) or (
+                f.type == FieldType.INTEGER and isinstance(value, bool)
+            )
+            if wrong_kind or (f.type == FieldType.PICKLIST and value not in options):
+                errors.add(prefix + name, "invalid_option", value=str(value))
 
 
 def _check_return_type(

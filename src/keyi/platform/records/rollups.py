@@ -41,6 +41,9 @@ def summary_expression(schema: CompiledSchema, parent: CompiledObject, f: FieldD
     stmt = sa.select(value).where(
         table.c[spec.child_field] == parent.table.c.id, table.c.deleted_at.is_(None)
     )
+    for name, allowed in (spec.filter or {}).items():
+        # ``IN`` over the allowed values: a child whose field is empty never counts.
+        stmt = stmt.where(table.c[name].in_(list(allowed)))
     summary: Any = stmt.scalar_subquery()
     if spec.op == "sum":
         # SQLite adds decimals as floats (7.505 + … = 7.505000000000001); stored unrounded, the
