@@ -47,6 +47,8 @@ MIXES = {
     "l2c": Mix(activities=False, leads=False),
     # The same, with the service package's queues and cases (about one per ten accounts).
     "service": Mix(activities=False, leads=False),
+    # Accounts, contacts and their activities: what a marketing segment counts.
+    "marketing": Mix(leads=False, documents=False),
 }
 KINDS = ("platform", "api", "raw")
 SALES_LOGIN = "li.na"
