@@ -8,6 +8,7 @@ import type { ServiceMailKey } from './service-mail-en';
 import type { TargetsKey } from './targets-en';
 import type { ServiceCareKey } from './service-care-en';
 import type { ServiceKnowledgeKey } from './service-knowledge-en';
+import type { MarketingSegmentsKey } from './marketing-segments-en';
 import type { ServiceSlaKey } from './service-sla-en';
 import type { PortalKey } from './portal-en';
 
@@ -1051,6 +1052,7 @@ export type MessageKey =
   | ServiceCareKey
   | ServiceKnowledgeKey
   | ServiceSlaKey
-  | PortalKey;
+  | PortalKey
+  | MarketingSegmentsKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;
