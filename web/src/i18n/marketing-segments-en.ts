@@ -4,7 +4,6 @@
  * must exist in marketing-segments-zh-CN.ts.
  */
 const marketingSegmentsEn = {
-  'segment.tab': 'Conditions & members',
   'segment.tabStatic': 'Members',
   'segment.conditions': 'Conditions',
   'segment.match.and': 'All of these',

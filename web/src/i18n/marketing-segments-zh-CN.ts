@@ -2,7 +2,6 @@ import type { MarketingSegmentsKey } from './marketing-segments-en';
 
 /** 客户分群构建器的中文文案（与 marketing-segments-en.ts 的键一一对应）。 */
 const marketingSegmentsZhCN: Record<MarketingSegmentsKey, string> = {
-  'segment.tab': '条件与成员',
   'segment.tabStatic': '名单成员',
   'segment.conditions': '筛选条件',
   'segment.match.and': '满足全部条件',
