@@ -218,6 +218,8 @@ def test_static_lists(client: TestClient) -> None:
         "value": 1,
     }
     assert aggregate_count(client, "contact", members_filter) == 4
+    view = {"object": "contact", "name": "展会名单", "filter": members_filter}
+    assert ok(client.post("/api/v1/views", json=view), 201)["filter"] == members_filter
     removed = ok(
         client.post(
             f"{R}/contact/remove_from_segment",

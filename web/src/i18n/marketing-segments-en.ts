@@ -44,6 +44,7 @@ const marketingSegmentsEn = {
   'segment.added': '{added} added, {skipped} already on the list.',
   'segment.remove': 'Remove from list',
   'segment.removed': 'Removed from the list.',
+  'segment.openList': 'Open as list',
   'segment.more': 'Load more',
 } as const;
 

@@ -42,6 +42,7 @@ const marketingSegmentsZhCN: Record<MarketingSegmentsKey, string> = {
   'segment.added': '已加入 {added} 人，{skipped} 人已在名单中。',
   'segment.remove': '移出名单',
   'segment.removed': '已移出名单。',
+  'segment.openList': '在列表中打开',
   'segment.more': '加载更多',
 };
 

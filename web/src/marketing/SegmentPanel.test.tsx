@@ -138,4 +138,20 @@ describe('static list', () => {
     expect(removal?.url).toBe('/api/v1/records/contact/remove_from_segment');
     expect(removal?.body).toEqual({ segment: 's2', ids: ['p2'] });
   });
+
+  it('opens the list as a private saved view, updating the one it made before', async () => {
+    const calls = stub((call) => {
+      if (call.url.startsWith('/api/v1/segments/count')) return { count: 2 };
+      if (call.url.includes('/members')) return PEOPLE;
+      if (call.url.startsWith('/api/v1/views?')) return { views: [{ id: 'v0', name: '展会名单', shared: true }, { id: 'v1', name: '展会名单', shared: false }] };
+      if (call.url.startsWith('/api/v1/views/')) return { id: 'v1' };
+      return {};
+    });
+    renderWith(<SegmentPanel record={listed} onSaved={() => undefined} />, { objects: OBJECTS });
+    fireEvent.click(await screen.findByTestId('segment-open-list'));
+    await waitFor(() => expect(calls.some((c) => c.method === 'PATCH')).toBe(true));
+    const patch = calls.find((c) => c.method === 'PATCH');
+    expect(patch?.url).toBe('/api/v1/views/v1');
+    expect(patch?.body.filter).toEqual({ related: { object: 'segment_member', field: 'contact', filter: { field: 'segment', op: 'eq', value: 's2' } }, op: 'gte', value: 1 });
+  });
 });

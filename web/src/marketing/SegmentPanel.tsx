@@ -7,10 +7,10 @@
  * count of the conditions being edited (debounced, `POST /segments/count`), save, and the first
  * members as saved. Static segment: its member list, with people added and removed.
  */
-import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
+import { DeleteOutlined, PlusOutlined, UnorderedListOutlined } from '@ant-design/icons';
 import { App, Alert, Button, Empty, InputNumber, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Link } from 'react-router-dom';
+import { Link, useNavigate } from 'react-router-dom';
 import type { FieldMeta, ObjectMeta, RecordData } from '../api/types';
 import { errorMessage } from '../components/Status';
 import { FilterBuilder, filterableFields, ValueInput } from '../components/FilterBuilder';
@@ -20,7 +20,7 @@ import '../i18n/marketing-segments';
 import { isSystemField, resolvePath } from '../lib/fields';
 import { newCondition, operatorsFor, valueKind, type UiOp } from '../lib/filter';
 import { useMetadata } from '../state/metadata';
-import { segmentsApi } from './segmentsApi';
+import { audienceFilter, segmentsApi } from './segmentsApi';
 import {
   COUNT_OPS,
   groupToTree,
@@ -42,16 +42,27 @@ const COLUMNS: Record<string, string[]> = {
   lead: ['name', 'title', 'email', 'mobile', 'company'],
 };
 
-function parseFilter(raw: unknown): TreeNode | null {
-  if (!raw) return null;
-  if (typeof raw === 'string') {
+/** "Open as list": the segment's people in the object's list, through a private saved view. */
+function OpenAsList({ record }: { record: RecordData }) {
+  const { t } = useI18n();
+  const { message } = App.useApp();
+  const navigate = useNavigate();
+  const [busy, setBusy] = useState(false);
+  const open = async () => {
+    setBusy(true);
     try {
-      return JSON.parse(raw) as TreeNode;
-    } catch {
-      return null;
+      const view = await segmentsApi.listView(record);
+      navigate(`/o/${encodeURIComponent(String(record.object))}?view=${encodeURIComponent(view)}`);
+    } catch (e) {
+      message.error(errorMessage(e, t));
+      setBusy(false);
     }
-  }
-  return raw as TreeNode;
+  };
+  return (
+    <Button icon={<UnorderedListOutlined />} loading={busy} onClick={() => void open()} data-testid="segment-open-list">
+      {t('segment.openList')}
+    </Button>
+  );
 }
 
 /** The audience's own fields, then one step through each of its lookups (account › industry). */
@@ -95,7 +106,7 @@ export function SegmentBuilder({ record, onSaved }: Props) {
       },
     [objects, getObject],
   );
-  const [group, setGroup] = useState<Group>(() => treeToGroup(parseFilter(record.filter), resolve, relatedResolve));
+  const [group, setGroup] = useState<Group>(() => treeToGroup(audienceFilter({ ...record, type: 'dynamic' }), resolve, relatedResolve));
   const tree = useMemo(() => groupToTree(group, resolve, relatedResolve), [group, resolve, relatedResolve]);
   const treeKey = JSON.stringify(tree);
   const [count, setCount] = useState<number | null>(null);
@@ -154,6 +165,7 @@ export function SegmentBuilder({ record, onSaved }: Props) {
             loading={counting && count === null}
             data-testid="segment-count"
           />
+          <OpenAsList record={record} />
           <Button type="primary" loading={saving} onClick={save} data-testid="segment-save">
             {t('segment.save')}
           </Button>
@@ -403,11 +415,11 @@ export function StaticMembers({ record }: { record: RecordData }) {
   useEffect(() => {
     const controller = new AbortController();
     segmentsApi
-      .count(object, { related: { object: 'segment_member', field: object, filter: { field: 'segment', op: 'eq', value: segmentId } }, op: 'gte', value: 1 }, controller.signal)
+      .count(object, audienceFilter(record), controller.signal)
       .then((answer) => setCount(answer.count))
       .catch(() => undefined);
     return () => controller.abort();
-  }, [object, segmentId, tick]);
+  }, [object, record, tick]);
 
   const add = async () => {
     try {
@@ -433,7 +445,10 @@ export function StaticMembers({ record }: { record: RecordData }) {
     <div className="ky-section" data-testid="segment-members">
       <Space align="start" className="ky-fullwidth" style={{ justifyContent: 'space-between' }}>
         <Typography.Title level={5}>{t('segment.tabStatic')}</Typography.Title>
-        <Statistic title={t('segment.countLabel')} value={count === null ? '—' : t('segment.count', { count })} data-testid="segment-count" />
+        <Space size="large" align="center">
+          <Statistic title={t('segment.countLabel')} value={count === null ? '—' : t('segment.count', { count })} data-testid="segment-count" />
+          <OpenAsList record={record} />
+        </Space>
       </Space>
       <Space.Compact className="ky-fullwidth" style={{ marginBottom: 12 }}>
         <LookupSelect target={object} multiple value={picked} onChange={(v) => setPicked(v ? [v] : [])} onChangeMany={setPicked} placeholder={t('segment.addPick')} className="ky-fullwidth" />
