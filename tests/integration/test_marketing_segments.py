@@ -207,6 +207,13 @@ def test_static_lists(client: TestClient) -> None:
         201,
     )
     assert member["name"] == "名单3"
+    # In one batch too: the second membership of the same person is refused, nothing written.
+    fifth = make_contact(client, name="名单4")
+    twice = [{"segment": listed["id"], "contact": fifth["id"]}] * 2
+    batch = client.post(f"{R}/segment_member/bulk", json={"records": twice})
+    assert batch.status_code == 422 and batch.json()["errors"][0]["field"] == "1.contact"
+    saved_again = client.patch(f"{R}/segment_member/{member['id']}", json={"contact": fourth["id"]})
+    assert saved_again.status_code == 200, saved_again.text
     # The list is a filter too: a list view or report on contacts selects the same people.
     members_filter = {
         "related": {

@@ -165,7 +165,7 @@ def add_members(ctx: Context, object_name: str, segment_id: str, ids: list[str])
     static_segment_for(ctx, segment_id, object_name)
     wanted = list(dict.fromkeys(ids))
     readable = _readable(ctx, object_name, wanted)
-    current = _memberships(ctx, object_name, segment_id, readable)
+    current = memberships(ctx, object_name, segment_id, readable)
     new = [person for person in wanted if person in readable and person not in current]
     if new:
         RecordsService(ctx).create_many(
@@ -184,7 +184,7 @@ def remove_members(
     """Take the listed people off a static list (to the recycle bin, with history)."""
     static_segment_for(ctx, segment_id, object_name)
     wanted = list(dict.fromkeys(ids))
-    current = _memberships(ctx, object_name, segment_id, set(wanted))
+    current = memberships(ctx, object_name, segment_id, set(wanted))
     records = RecordsService(ctx)
     for member_id in current.values():
         records.delete("segment_member", member_id)
@@ -204,7 +204,7 @@ def _readable(ctx: Context, object_name: str, ids: list[str]) -> set[str]:
     return found
 
 
-def _memberships(
+def memberships(
     ctx: Context, object_name: str, segment_id: str, people: set[str]
 ) -> dict[str, str]:
     """Person id → member record id, for those of ``people`` on the list."""
@@ -221,8 +221,3 @@ def _memberships(
         )
         found.update({str(person): str(member) for person, member in rows})
     return found
-
-
-def is_member(ctx: Context, segment_id: str, object_name: str, person: str) -> bool:
-    """Whether the person is on the list already (a member added by hand, say)."""
-    return bool(_memberships(ctx, object_name, segment_id, {person}))
