@@ -309,3 +309,38 @@ def test_members_preview_pages_by_name_with_readable_columns(
     assert len(page["records"]) == 5 and "email" not in page["records"][0]
     assert client.get(f"{S}/{segment['id']}/members", params={"limit": 0}).status_code == 422
     assert client.get(f"{S}/{segment['id']}/members", params={"cursor": "junk"}).status_code == 422
+
+
+@pytest.mark.packages(*MARKETING)
+def test_lead_segments(client: TestClient) -> None:
+    """A segment of leads: counted against the aggregate API, its people join a campaign as
+    leads, and a static lead list takes leads only."""
+    for i, status in enumerate(("new", "new", "contacted")):
+        ok(client.post(f"{R}/lead", json={"name": f"线索{i}", "status": status}), 201)
+    new = {"field": "status", "op": "eq", "value": "new"}
+    segment = ok(
+        client.post(f"{R}/segment", json={"name": "新线索", "object": "lead", "filter": new}), 201
+    )
+    assert ok(client.get(f"{S}/{segment['id']}/count"))["count"] == 2
+    assert aggregate_count(client, "lead", new) == 2
+    campaign = ok(client.post(f"{R}/campaign", json={"name": "线索培育"}), 201)
+    run = f"{R}/segment/{segment['id']}/add_to_campaign"
+    assert ok(client.post(run, json={"campaign": campaign["id"]}))["added"] == 2
+    query = {"filter": {"field": "campaign", "op": "eq", "value": campaign["id"]}}
+    members = ok(client.post(f"{R}/campaign_member/query", json=query))["records"]
+    assert all(m["lead"] and not m["contact"] for m in members) and len(members) == 2
+    page = ok(client.get(f"{S}/{segment['id']}/members"))["records"]
+    assert {r["name"] for r in page} == {"线索0", "线索1"} and "company" in page[0]
+    contact = make_contact(client)
+    by_hand = client.post(
+        f"{R}/segment_member",
+        json={
+            "segment": ok(
+                client.post(f"{R}/segment", json={"name": "l", "object": "lead", "type": "static"}),
+                201,
+            )["id"],
+            "contact": contact["id"],
+        },
+    )
+    assert by_hand.status_code == 422
+    assert {e["field"] for e in by_hand.json()["errors"]} == {"contact", "lead"}
