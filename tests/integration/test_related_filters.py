@@ -177,3 +177,39 @@ def test_bad_count_conditions_are_explained(client: TestClient) -> None:
         assert response.status_code == 422, (condition, response.text)
         expected = "filter.and.0" + (f".{where}" if where else "")
         assert response.json()["errors"][0]["field"] == expected, (condition, response.text)
+
+
+@pytest.mark.packages(*SALES)
+def test_a_kept_report_keys_on_the_related_objects_access(
+    platform: Platform, tenant: TenantInfo
+) -> None:
+    """A dashboard's kept answer is reused only by readers with the same access to every
+    object it reads: a count's related object (and the objects its own paths go through) too."""
+    from keyi.platform.analytics.kept import touched_objects
+    from keyi.platform.analytics.spec import ReportSpec
+    from keyi.platform.permissions import Actor
+
+    spec = ReportSpec.from_json(
+        {
+            "object": "account",
+            "filter": {
+                "related": {
+                    "object": "contact",
+                    "field": "account",
+                    "filter": {
+                        "related": {
+                            "object": "activity",
+                            "field": "contact",
+                            "filter": {"field": "opportunity.name", "op": "eq", "value": "x"},
+                        },
+                        "op": "gte",
+                        "value": 1,
+                    },
+                },
+                "op": "gte",
+                "value": 1,
+            },
+        }
+    )
+    with platform.context(tenant, Actor.system("test")) as ctx:
+        assert touched_objects(ctx, spec) == ["account", "activity", "contact", "opportunity"]
