@@ -30,6 +30,7 @@ from tests.contract.values import (
     EXCLUSIVE,
     FRESH_TARGETS,
     LINKED_POOLS,
+    MINIMAL_VALUES,
     ONE_OF,
     PREPARED_TARGETS,
     WITH_CHILDREN,
@@ -165,6 +166,7 @@ class World:
 
     def create(self, object_name: str, given: dict[str, Any] | None = None) -> str:
         """The id of a new minimal record of `object_name`."""
+        given = {**MINIMAL_VALUES.get(object_name, {}), **(given or {})}
         body = self.values(object_name, full=False, given=given)
         made = str(self.api.ok("POST", f"/records/{object_name}", 201, json=body)["id"])
         child = WITH_CHILDREN.get(object_name)

@@ -9,8 +9,8 @@ a change in how values are stored or serialised shows up as a difference.
 What metadata cannot say — validation rules and package hooks that narrow a field's values or
 tie it to another record (a quote line's product in its quote's price book, one standard price
 book, a payment within its plan) — is declared below as data (SPECIAL, LOCKING_OPTIONS,
-DOCUMENT_CURRENCY, ONE_OF, FRESH_TARGETS, PREPARED_TARGETS, COPIED, AT_MOST_ONE_TRUE,
-LINKED_POOLS, WITH_CHILDREN), which
+DOCUMENT_CURRENCY, ONE_OF, MINIMAL_VALUES, FRESH_TARGETS, PREPARED_TARGETS, COPIED,
+AT_MOST_ONE_TRUE, LINKED_POOLS, WITH_CHILDREN), which
 `World` in conftest.py applies to every object alike.
 """
 
@@ -104,15 +104,25 @@ SPECIAL: dict[tuple[str, str], Any] = {
     ("sla_target", "resolution_hours"): lambda seq: f"{seq % 900 + 1}.50",
     ("campaign", "end_date"): later_date,  # not before start_date
     ("marketing_plan", "fiscal_year"): lambda seq: 2000 + seq % 100,  # a plausible year
+    # A segment's conditions must compile for its object (both have a name); its members
+    # belong to a static list of contacts, one membership per person, no lead beside it
+    # (keyi.packages.marketing.segment_hooks, tested by test_marketing_segments.py).
+    ("segment", "filter"): lambda seq: {"field": "name", "op": "contains", "value": f"值{seq}"},
+    ("segment_member", "lead"): lambda seq: None,
 }
+
+# Values every minimal record of an object carries (the records lookups point at): a segment
+# member needs a static list of contacts, so the segments other records link to are those.
+MINIMAL_VALUES: dict[str, dict[str, Any]] = {"segment": {"type": "static", "object": "contact"}}
 
 # Lookups the per-field round trip leaves alone: an invoice on an order is bounded by the
 # order's grand total, and pooled orders have no lines (nothing to invoice); invoices are
 # exercised on contracts, and the order ceiling by tests/integration/test_l2c_invoices.py.
 # A message's direction is left alone too (an inbound one is always public, and the
 # conversation's rules are tests/integration/test_service_queues.py's).
+# A list member's lead stays empty: it is a contact's membership (MINIMAL_VALUES).
 UNCHANGED: frozenset[tuple[str, str]] = frozenset(
-    {("invoice", "order"), ("case_message", "direction")}
+    {("invoice", "order"), ("case_message", "direction"), ("segment_member", "lead")}
 )
 
 # Picklist values after which a hook refuses every edit (a converted lead is a record of its
@@ -173,6 +183,7 @@ FRESH_TARGETS: frozenset[tuple[str, str]] = frozenset(
         # A person is a member of a campaign once.
         ("campaign_member", "contact"),
         ("campaign_member", "lead"),
+        ("segment_member", "contact"),
     }
 )
 

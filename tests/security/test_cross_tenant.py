@@ -128,6 +128,7 @@ class TenantA:
     survey: str = ""  # a satisfaction survey of A's resolved case
     survey_token: str = ""  # signed, naming B's tenant and A's survey
     tenant_name: str = ""  # A's name, as the customer portal's addresses carry it
+    segment: str = ""  # a static list of A's contact
     versions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -267,6 +268,20 @@ def seed_a(platform: Platform, a: World) -> TenantA:
     kb = ok(c.post("/api/v1/records/knowledge_article", json={"title": f"{MARK} 打印机连接"}))
     ok(c.post(f"/api/v1/records/knowledge_article/{kb['id']}/publish"), 200)
     dashboards = seed_dashboards(platform, a, role["id"])
+    person = ok(c.post("/api/v1/records/contact", json={"name": f"{MARK} 联系人"}))
+    segment = ok(
+        c.post(
+            "/api/v1/records/segment",
+            json={"name": f"{MARK} 名单", "object": "contact", "type": "static"},
+        )
+    )
+    ok(
+        c.post(
+            "/api/v1/records/contact/add_to_segment",
+            json={"segment": segment["id"], "ids": [person["id"]]},
+        ),
+        200,
+    )
     return TenantA(
         **automation,
         **dashboards,
@@ -286,6 +301,7 @@ def seed_a(platform: Platform, a: World) -> TenantA:
         api_key=key,
         deal=deal["id"],
         survey=seed_survey(c),
+        segment=segment["id"],
     )
 
 
@@ -1380,6 +1396,30 @@ def action_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
     found[("GET", suggested)] = [
         Probe("GET", suggested, {"case_id": case_id}, allowed=(404,))
         for case_id in (ids.case or ids.account, ids.account)
+    ]
+    # Segments: A's list is no segment of B's; counting conditions counts B's people only.
+    for route in ("/api/v1/segments/{segment_id}/count", "/api/v1/segments/{segment_id}/members"):
+        found[("GET", route)] = [
+            Probe("GET", route, {"segment_id": segment_id}, allowed=(404,))
+            for segment_id in (ids.segment or ids.account, ids.account)
+        ]
+    in_list = {
+        "related": {
+            "object": "segment_member",
+            "field": "contact",
+            "filter": {"field": "segment", "op": "eq", "value": ids.segment or ids.account},
+        },
+        "op": "gte",
+        "value": 1,
+    }
+    count = "/api/v1/segments/count"
+    found[("POST", count)] = [
+        Probe("POST", count, {}, {"object": "contact", "filter": tree}, allowed=None)
+        for tree in (
+            in_list,
+            {"field": "name", "op": "contains", "value": MARK},
+            {"field": "account", "op": "eq", "value": ids.account},
+        )
     ]
     # An SLA preview answers from B's own policy of that key (every tenant has "standard").
     preview = "/api/v1/service/sla/preview"

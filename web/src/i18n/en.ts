@@ -8,6 +8,7 @@ import type { ServiceMailKey } from './service-mail-en';
 import type { TargetsKey } from './targets-en';
 import type { ServiceCareKey } from './service-care-en';
 import type { ServiceKnowledgeKey } from './service-knowledge-en';
+import type { MarketingSegmentsKey } from './marketing-segments-en';
 import type { ServiceSlaKey } from './service-sla-en';
 import type { PortalKey } from './portal-en';
 import type { MarketingCampaignsKey } from './marketing-campaigns-en';
@@ -1053,6 +1054,7 @@ export type MessageKey =
   | ServiceKnowledgeKey
   | ServiceSlaKey
   | PortalKey
-  | MarketingCampaignsKey;
+  | MarketingCampaignsKey
+  | MarketingSegmentsKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

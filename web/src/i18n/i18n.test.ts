@@ -29,6 +29,8 @@ import portalEn from './portal-en';
 import portalZhCN from './portal-zh-CN';
 import marketingCampaignsEn from './marketing-campaigns-en';
 import marketingCampaignsZhCN from './marketing-campaigns-zh-CN';
+import marketingSegmentsEn from './marketing-segments-en';
+import marketingSegmentsZhCN from './marketing-segments-zh-CN';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -41,6 +43,7 @@ const partCatalogues: [string, Record<string, string>, Record<string, string>][]
   ['Service levels', serviceSlaEn, serviceSlaZhCN],
   ['Customer portal', portalEn, portalZhCN],
   ['Marketing campaigns', marketingCampaignsEn, marketingCampaignsZhCN],
+  ['Segment builder', marketingSegmentsEn, marketingSegmentsZhCN],
 ];
 
 for (const [name, partEn, partZhCN] of partCatalogues) {

@@ -31,6 +31,8 @@ import NotFoundPage from './NotFoundPage';
 
 /** A case's suggested knowledge articles (service package): loaded on a case's page only. */
 const SuggestedArticles = lazy(() => import('../service/knowledge/SuggestedArticles'));
+/** A segment's conditions or member list (marketing package): loaded on a segment's page only. */
+const SegmentPanel = lazy(() => import('../marketing/SegmentPanel'));
 /** The Approvals tab's steps and trail: loaded when a record has approvals, not with the page. */
 const RecordApprovals = lazy(() => import('../components/approvals/RecordApprovals').then((m) => ({ default: m.RecordApprovals })));
 const CaseThread = lazy(() => import('../service/console/CaseThread'));
@@ -287,6 +289,27 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
             children: (
               <Suspense fallback={<Skeleton active paragraph={{ rows: 4 }} />}>
                 <CaseThread record={{ id, status: String(record.status ?? '') }} onChanged={() => load()} />
+              </Suspense>
+            ),
+          },
+        ]
+      : []),
+    // A segment's condition builder or static member list (the marketing package).
+    ...(object.name === 'segment'
+      ? [
+          {
+            key: 'segment',
+            // Labels from the metadata: the panel's own strings load with it.
+            label: (
+              <span data-testid="record-segment-tab">
+                {record.type === 'static'
+                  ? label(getObject('segment_member')?.plural_labels, t('record.details'))
+                  : label(object.fields.find((f) => f.name === 'filter')?.labels, 'filter')}
+              </span>
+            ),
+            children: (
+              <Suspense fallback={<Skeleton active paragraph={{ rows: 4 }} />}>
+                <SegmentPanel record={record} onSaved={setRecord} />
               </Suspense>
             ),
           },

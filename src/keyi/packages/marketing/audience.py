@@ -4,6 +4,11 @@ The one place a segment is turned into people, so a live count, a campaign's aud
 email send always agree. A dynamic segment is its filter tree compiled by the platform's query
 layer for the acting user (row access included); a static segment is its member list, limited
 to the members that reader can see.
+
+Both kinds are a filter tree (:func:`audience_filter`): a static list is the platform's count of
+related records — "at least one ``segment_member`` of this segment links to the person" — so
+the list page, a report or a list view can select a segment's people with the same filter
+(keyi.platform.query.filters, ``related``) and the platform never learns what a segment is.
 """
 
 from __future__ import annotations
@@ -21,19 +26,27 @@ from keyi.platform.records.service import RecordsService
 AUDIENCE_OBJECTS = ("contact", "lead")
 
 
+def audience_filter(segment: dict[str, Any]) -> dict[str, Any] | None:
+    """The filter tree over the segment's object that selects its people (None: everyone)."""
+    if segment["type"] == "static":
+        return {
+            "related": {
+                "object": "segment_member",
+                "field": segment["object"],
+                "filter": {"field": "segment", "op": "eq", "value": segment["id"]},
+            },
+            "op": "gte",
+            "value": 1,
+        }
+    return segment.get("filter") or None
+
+
 def audience_select(ctx: Context, segment: dict[str, Any]) -> sa.Select[Any]:
     """``SELECT id`` of the segment's people the context's user may read."""
     object_name = segment["object"]
     if object_name not in AUDIENCE_OBJECTS:
         raise ValidationFailed([FieldError("object", "invalid_choice")])
-    if segment["type"] == "static":
-        members = ctx.object("segment_member").table
-        plan = QueryPlan.build(ctx, object_name)
-        listed = sa.select(members.c[object_name]).where(
-            members.c.segment == segment["id"], members.c.deleted_at.is_(None)
-        )
-        return plan.select(plan.table.c.id, where=(plan.table.c.id.in_(listed),))
-    plan = QueryPlan.build(ctx, object_name, filter=segment.get("filter") or None)
+    plan = QueryPlan.build(ctx, object_name, filter=audience_filter(segment))
     return plan.select(plan.table.c.id)
 
 
@@ -43,6 +56,8 @@ def load_segment(ctx: Context, segment_id: str) -> dict[str, Any]:
 
 
 def audience_count(ctx: Context, segment: dict[str, Any]) -> int:
+    """How many people the reader may see the segment holds (what the aggregate API counts
+    for the same filter)."""
     stmt = sa.select(sa.func.count()).select_from(audience_select(ctx, segment).subquery())
     return int(ctx.conn.execute(stmt).scalar_one())
 

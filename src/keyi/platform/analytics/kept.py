@@ -85,31 +85,37 @@ def minutes(ctx: Context) -> int:
 def touched_objects(ctx: Context, spec: ReportSpec) -> list[str]:
     """The report's object and every object its paths go through (filter, groupings, values,
     columns, date field), whose row access may shape the answer."""
-    paths: list[str] = []
+    paths: list[tuple[str, str]] = []  # (object the path starts at, path)
 
-    def walk(node: Any) -> None:
+    def walk(node: Any, base: str) -> None:
         if isinstance(node, dict):
             if isinstance(node.get("field"), str):
-                paths.append(node["field"])
+                paths.append((base, node["field"]))
+            related = node.get("related")
+            if isinstance(related, dict) and isinstance(related.get("object"), str):
+                # A count of related records: their row access shapes the answer too.
+                paths.append((base, str(related.get("on") or "id")))
+                found.add(related["object"])
+                walk(related.get("filter"), related["object"])
             for key in ("and", "or"):
                 for child in node.get(key) or []:
-                    walk(child)
+                    walk(child, base)
             if "not" in node:
-                walk(node["not"])
+                walk(node["not"], base)
         elif isinstance(node, list):
             for child in node:
-                walk(child)
+                walk(child, base)
 
-    walk(spec.filter)
+    found = {spec.object}
+    walk(spec.filter, spec.object)
     for item in [*spec.group_by, *spec.column_group_by, *spec.aggregates]:
         if isinstance(item.get("field"), str):
-            paths.append(item["field"])
-    paths += list(spec.columns or [])
+            paths.append((spec.object, item["field"]))
+    paths += [(spec.object, column) for column in spec.columns or []]
     if spec.date_field:
-        paths.append(spec.date_field)
-    found = {spec.object}
-    for path in paths:
-        current = ctx.schema.get(spec.object)
+        paths.append((spec.object, spec.date_field))
+    for base, path in paths:
+        current = ctx.schema.get(base)
         for part in path.split("."):
             f = current.fields.get(part) if current is not None else None
             if f is None or not f.target:

@@ -7,6 +7,26 @@ names where in the tree it is (`filter.and.1.value`).
 Ranges over text (`gt`, `gte`, `lt`, `lte`, `between`) compare with the collation lists sort by
 (keyi.platform.collation: pinyin where the database has it), so "names after 李" are exactly the
 rows a list sorted by name shows after 李, and the collated sort index serves the range.
+
+Counts of related records are a condition too::
+
+    {"related": {"object": "activity", "field": "contact", "filter": F}, "op": "gte", "value": 3}
+
+reads "at least 3 activities whose `contact` is this record and that match F". ``field`` is a
+lookup (or master-detail) of the related object pointing at the filtered object; ``"on":
+"account"`` compares it with a lookup of the filtered record instead of its id ("contacts whose
+account has an open opportunity": ``{"object": "opportunity", "field": "account", "on":
+"account"}``). ``op`` is one of eq ne lt lte gt gte and ``value`` a whole number ≥ 0; ``filter``
+(optional) is a filter tree over the related object, related conditions included. Only related
+records the reader may see are counted — the related object's row access applies inside, as it
+does to a list of it — so a count never tells a reader about records hidden from them; an
+object or field they may not read is refused like an unknown one.
+
+The condition compiles to ``anchor IN (SELECT field FROM related WHERE <visible, F> GROUP BY
+field HAVING count(*) >= n)`` (no GROUP BY for n = 1), negated for conditions that zero related
+records satisfy (``eq 0``, ``lt n``). The subquery is not correlated, so the database runs it
+once, as a hash semi-join, whatever the number of filtered rows; index the related ``field``
+(``indexed: true``) and the fields F narrows by.
 """
 
 from __future__ import annotations
@@ -17,10 +37,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from keyi.platform.access.model import Operation
 from keyi.platform.collation import sorted_by_collation
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.fieldtypes import ALL_OPS, Invalid, impl_for
-from keyi.platform.metadata.model import FieldDef, FieldType
+from keyi.platform.metadata.model import REFERENCE_TYPES, FieldDef, FieldType
 from keyi.platform.query import dates
 from keyi.platform.query.paths import PathError, PathResolver
 
@@ -37,6 +58,10 @@ COMPARISONS = {
 }
 MAX_IN_VALUES = 1000
 RANGES = frozenset({"lt", "lte", "gt", "gte", "between"})
+RELATED_OPS = ("eq", "ne", "lt", "lte", "gt", "gte")
+RELATED_KEYS = frozenset({"object", "field", "on", "filter"})
+# A count condition's value; far above any count a segment or report asks about.
+MAX_RELATED_COUNT = 1_000_000
 
 
 class FilterCompiler:
@@ -70,7 +95,101 @@ class FilterCompiler:
             if len(node) != 1:
                 raise _bad(key, "'not' must be alone in its object")
             return sa.not_(self.compile(node["not"], f"{key}.not", depth + 1))
+        if "related" in node:
+            return self._related(node, key, depth)
         return self._condition(node, key)
+
+    # ------------------------------------------------------------ related counts
+    def _related(self, node: dict[str, Any], key: str, depth: int) -> sa.ColumnElement[bool]:
+        """``{"related": {...}, "op", "value"}``: a count of visible related records."""
+        unknown = set(node) - {"related", "op", "value"}
+        if unknown:
+            raise _bad(key, f"unexpected keys {sorted(unknown)}")
+        spec = node["related"]
+        where = f"{key}.related"
+        if not isinstance(spec, dict):
+            raise _bad(where, "must be an object")
+        extra = set(spec) - RELATED_KEYS
+        if extra:
+            raise _bad(where, f"unexpected keys {sorted(extra)}")
+        op, value = node.get("op"), node.get("value")
+        if op not in RELATED_OPS:
+            raise _bad(f"{key}.op", f"'{op}' does not apply to a count")
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or not 0 <= value <= MAX_RELATED_COUNT
+        ):
+            raise _bad(f"{key}.value", "a count takes a whole number from 0")
+        ctx = self.resolver.ctx
+        name = spec.get("object")
+        related = ctx.schema.get(name) if isinstance(name, str) else None
+        if related is None or not ctx.policy.can(related, Operation.READ):
+            raise _bad(f"{where}.object", f"unknown object '{name}'")
+        link_name = spec.get("field")
+        link = related.fields.get(link_name) if isinstance(link_name, str) else None
+        if link is None or not ctx.policy.can_read_field(related, link):
+            raise _bad(f"{where}.field", f"unknown field '{link_name}'")
+        if link.type not in REFERENCE_TYPES or not link.target:
+            raise _bad(f"{where}.field", f"'{link_name}' is not a lookup")
+        anchor, anchor_target, nullable = self._anchor(spec.get("on", "id"), f"{where}.on")
+        if link.target != anchor_target:
+            raise _bad(f"{where}.field", f"'{link_name}' does not refer to {anchor_target}")
+        alias = related.table.alias()
+        resolver = PathResolver(ctx, related, alias)
+        nested = FilterCompiler(resolver)
+        nested.nodes = self.nodes
+        inner = nested.compile(spec.get("filter") or {"and": []}, f"{where}.filter", depth + 1)
+        self.nodes = nested.nodes
+        linked = alias.c[link.name]
+        predicates: list[Any] = [alias.c.deleted_at.is_(None), linked.is_not(None), inner]
+        access = ctx.policy.row_filter(related, alias, Operation.READ)
+        if access is not None:
+            predicates.append(access)
+
+        def at_least(n: int) -> sa.ColumnElement[bool]:
+            """Anchors with n or more matching related records (n ≥ 1)."""
+            stmt = sa.select(linked).where(*predicates)
+            if n > 1:
+                stmt = stmt.group_by(linked).having(sa.func.count() >= n)
+            ids = resolver.apply_joins(stmt).correlate(None)
+            found = anchor.in_(ids)
+            return sa.and_(anchor.is_not(None), found) if nullable else found
+
+        def exactly(n: int) -> sa.ColumnElement[bool]:
+            stmt = sa.select(linked).where(*predicates).group_by(linked)
+            stmt = stmt.having(sa.func.count() == n)
+            found = anchor.in_(resolver.apply_joins(stmt).correlate(None))
+            return sa.and_(anchor.is_not(None), found) if nullable else found
+
+        if op == "gt":
+            op, value = "gte", value + 1
+        elif op == "lte":
+            op, value = "lt", value + 1
+        if op == "gte":
+            return sa.true() if value == 0 else at_least(value)
+        if op == "lt":
+            return sa.false() if value == 0 else sa.not_(at_least(value))
+        if op == "eq":
+            return sa.not_(at_least(1)) if value == 0 else exactly(value)
+        return at_least(1) if value == 0 else sa.not_(exactly(value))  # ne
+
+    def _anchor(self, on: Any, key: str) -> tuple[sa.ColumnElement[Any], str, bool]:
+        """The filtered record's column a related count matches its link against: its id, or
+        (``on``) a lookup of it — with the object that column refers to and whether it may be
+        empty."""
+        if on == "id":
+            return self.resolver.base.c.id, self.resolver.obj.name, False
+        if not isinstance(on, str):
+            raise _bad(key, "must be a field name")
+        try:
+            _, f = self.resolver.field(on)
+            column = self.resolver.column(on)
+        except PathError as exc:
+            raise _bad(key, exc.reason) from None
+        if f.type not in REFERENCE_TYPES or not f.target:
+            raise _bad(key, f"'{on}' is not a lookup")
+        return column, f.target, True
 
     def _condition(self, node: dict[str, Any], key: str) -> sa.ColumnElement[bool]:
         unknown = set(node) - {"field", "op", "value"}
