@@ -104,6 +104,13 @@ SPECIAL: dict[tuple[str, str], Any] = {
     ("sla_target", "resolution_hours"): lambda seq: f"{seq % 900 + 1}.50",
     ("campaign", "end_date"): later_date,  # not before start_date
     ("marketing_plan", "fiscal_year"): lambda seq: 2000 + seq % 100,  # a plausible year
+    # A web form's fields are lead fields a visitor may fill, the lead's name among them
+    # (keyi.packages.marketing.web_forms); its allowed origins are website origins.
+    ("web_form", "fields"): lambda seq: [
+        {"field": "name", "required": True},
+        {"field": ("email", "mobile", "company")[seq % 3], "required": seq % 2 == 0},
+    ],
+    ("web_form", "allowed_origins"): lambda seq: f"https://www{seq}.example.com",
 }
 
 # Lookups the per-field round trip leaves alone: an invoice on an order is bounded by the
