@@ -3131,6 +3131,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/forms/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Form
+         * @description The form behind a public key, to render it (no sign-in), with a fresh render token.
+         */
+        get: operations["get_form_api_v1_public_forms__key__get"];
+        put?: never;
+        /**
+         * Submit Form
+         * @description Submit the form: 201 when a lead was created, 200 when a returning visitor's lead was
+         *     updated (the body is the same either way and holds no lead data). 422 names an unknown,
+         *     oversized or invalid field and writes nothing; spam is answered like a success and
+         *     dropped.
+         */
+        post: operations["submit_form_api_v1_public_forms__key__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/targets/attainment": {
         parameters: {
             query?: never;
@@ -4560,6 +4587,31 @@ export interface components {
             /** Email */
             email: string;
         };
+        /**
+         * FormAnswer
+         * @description The answer to a submission: the thank-you message or where to go; never lead data.
+         */
+        FormAnswer: {
+            /**
+             * Ok
+             * @default true
+             * @constant
+             */
+            ok?: true;
+            /** Message */
+            message?: string | null;
+            /** Redirect */
+            redirect?: string | null;
+        };
+        /** FormOption */
+        FormOption: {
+            /** Value */
+            value: string;
+            /** Labels */
+            labels: {
+                [key: string]: string;
+            };
+        };
         /** FunnelBody */
         FunnelBody: {
             /**
@@ -5645,6 +5697,58 @@ export interface components {
             language?: string | null;
         } & {
             [key: string]: unknown;
+        };
+        /** PublicConsent */
+        PublicConsent: {
+            /** Required */
+            required: boolean;
+            /** Labels */
+            labels: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * PublicForm
+         * @description What the public page renders; nothing else of the tenant leaves.
+         */
+        PublicForm: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Company */
+            company: string;
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "zh-CN" | "en";
+            /** Fields */
+            fields: components["schemas"]["PublicFormField"][];
+            consent: components["schemas"]["PublicConsent"] | null;
+            /** Honeypot */
+            honeypot: string;
+            /** Token */
+            token: string;
+            /** Min Seconds */
+            min_seconds: number;
+        };
+        /** PublicFormField */
+        PublicFormField: {
+            /** Field */
+            field: string;
+            /** Type */
+            type: string;
+            /** Required */
+            required: boolean;
+            /** Labels */
+            labels: {
+                [key: string]: string;
+            };
+            /** Max Length */
+            max_length?: number | null;
+            /** Options */
+            options?: components["schemas"]["FormOption"][] | null;
         };
         /**
          * QueryBody
@@ -27823,6 +27927,221 @@ export interface operations {
             };
             /** @description Stale version */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_form_api_v1_public_forms__key__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicForm"];
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    submit_form_api_v1_public_forms__key__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: string | number | boolean | string[];
+                };
+                "application/x-www-form-urlencoded": {
+                    [key: string]: string | number | boolean | string[];
+                };
+            };
+        };
+        responses: {
+            /** @description A returning visitor's lead was updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormAnswer"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormAnswer"];
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither JSON nor form-encoded */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
