@@ -22,6 +22,7 @@ from bench.access import AccessFixture, ensure_access_fixture
 from bench.access_operations import access_operations, visible_counts
 from bench.environment import Backend, load_average, machine_info
 from bench.l2c_operations import l2c_operations
+from bench.marketing_operations import marketing_operations
 from bench.operations import Operation, ServerTimer, Subject, all_operations, canonical
 from bench.report_operations import report_operations
 from bench.service_operations import service_operations
@@ -207,12 +208,17 @@ def default_operations(
         service = service_operations(subject)
     except LookupError:  # a tenant without the service package
         service = []
+    try:
+        marketing = marketing_operations(subject)
+    except LookupError:  # a tenant without the marketing package
+        marketing = []
     return [
         *all_operations(subject),
         *access_operations(subject, fixture),
         *report_operations(subject, fixture),
         *documents,
         *service,
+        *marketing,
     ]
 
 
