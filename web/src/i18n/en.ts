@@ -10,6 +10,7 @@ import type { ServiceCareKey } from './service-care-en';
 import type { ServiceKnowledgeKey } from './service-knowledge-en';
 import type { ServiceSlaKey } from './service-sla-en';
 import type { PortalKey } from './portal-en';
+import type { MarketingFormsKey } from './marketing-forms-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
 const en = {
@@ -1051,6 +1052,7 @@ export type MessageKey =
   | ServiceCareKey
   | ServiceKnowledgeKey
   | ServiceSlaKey
-  | PortalKey;
+  | PortalKey
+  | MarketingFormsKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;
