@@ -36,6 +36,8 @@ const RecordApprovals = lazy(() => import('../components/approvals/RecordApprova
 const CaseThread = lazy(() => import('../service/console/CaseThread'));
 /** A signed work order's customer signature (service package): loaded on a work order's page only. */
 const WorkOrderSignature = lazy(() => import('../service/care/WorkOrderSignature'));
+/** A web form's builder, preview and embed snippets (marketing package): on a web form's page only. */
+const WebFormBuilder = lazy(() => import('../marketing/forms/WebFormBuilder'));
 
 export default function RecordPage() {
   const { object: objectName = '', id = '' } = useParams();
@@ -233,6 +235,11 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
       {object.name === 'case' && !editing && (
         <Suspense fallback={null}>
           <SuggestedArticles caseId={record.id} />
+        </Suspense>
+      )}
+      {object.name === 'web_form' && !editing && (
+        <Suspense fallback={null}>
+          <WebFormBuilder key={String(record.version)} record={record} onSaved={setRecord} canEdit={can(object, 'edit')} />
         </Suspense>
       )}
       {object.name === 'work_order' && !editing && record.signed_at ? (

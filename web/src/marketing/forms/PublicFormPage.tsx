@@ -71,7 +71,7 @@ export default function PublicFormPage() {
         (embedded && window.top ? window.top : window).location.assign(target);
         return;
       }
-      setThanks(answer.message ?? t('webform.thanks'));
+      setThanks(answer.message ?? '');
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) setMissing(true);
       else if (e instanceof ApiError && e.status === 429) setFailure(t('webform.rateLimited'));
@@ -81,8 +81,18 @@ export default function PublicFormPage() {
   };
 
   let body: ReactNode;
-  if (missing) body = <Result status="warning" title={t('webform.notFound')} data-testid="webform-missing" />;
-  else if (thanks !== null) body = <Result status="success" title={t('webform.thanks')} subTitle={thanks} data-testid="webform-thanks" />;
+  if (missing)
+    body = (
+      <div data-testid="webform-missing">
+        <Result status="warning" title={t('webform.notFound')} />
+      </div>
+    );
+  else if (thanks !== null)
+    body = (
+      <div data-testid="webform-thanks">
+        <Result status="success" title={t('webform.thanks')} subTitle={thanks || undefined} />
+      </div>
+    );
   else if (!form) body = failure ? <Alert type="error" showIcon message={failure} /> : <Spin style={{ display: 'block', margin: '48px auto' }} />;
   else body = <WebFormView form={form} lang={shown} onSubmit={send} serverErrors={serverErrors} failure={failure} />;
 
