@@ -295,8 +295,8 @@ def _submit(request: Request, key: str, raw: bytes, response: Response) -> FormA
     with platform.context(tenant, Actor.system(ACTOR)) as ctx:
         form = _form(ctx, key)
         _cors(response, request, form)
-        lead_fields = ctx.object(TARGET).fields
-        submission = parse_submission(body, form_fields(form["fields"]), lead_fields)
+        fields = form_fields(form["fields"], ctx.object(TARGET))
+        submission = parse_submission(body, fields, ctx.object(TARGET).fields)
         reason = spam_reason(platform.secret_box, str(form["id"]), submission, now=ctx.now())
         if reason is not None:
             # Nothing written; the bot sees the success a person gets.

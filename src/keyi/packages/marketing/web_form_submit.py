@@ -173,9 +173,9 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def _check_required(form: Mapping[str, Any], submission: Submission) -> None:
+def _check_required(ctx: Context, form: Mapping[str, Any], submission: Submission) -> None:
     errors = FieldErrors()
-    for f in form_fields(form["fields"]):
+    for f in form_fields(form["fields"], ctx.object(TARGET)):
         value = submission.values.get(f.field)
         if f.required and (_empty(value) or (isinstance(value, str) and not value.strip())):
             errors.add(f.field, "required")
@@ -304,7 +304,7 @@ def submit(
     """Create or update the lead for a genuine (not spam) submission, in ctx's transaction
     (a system actor's). ValidationFailed when a required field is empty or a value does not
     fit its lead field; nothing is written then."""
-    _check_required(form, submission)
+    _check_required(ctx, form, submission)
     values = {k: v for k, v in submission.values.items() if not _empty(v)}
     email = normalise_email(values["email"]) if isinstance(values.get("email"), str) else None
     mobile = normalise_mobile(values["mobile"]) if isinstance(values.get("mobile"), str) else None

@@ -291,8 +291,10 @@ def check_fields(target: CompiledObject, raw: Any, errors: FieldErrors) -> None:
             errors.add("fields", "web_form_field_needed", field=field.name)
 
 
-def form_fields(stored: Any) -> list[FormField]:
-    """The fields of a saved form (its JSON text or list), as checked at save."""
+def form_fields(stored: Any, target: CompiledObject | None = None) -> list[FormField]:
+    """The fields of a saved form (its JSON text or list), as checked at save; with
+    ``target``, only those the lead still has (a custom field deleted since the form was
+    saved drops off the form instead of refusing every submission)."""
     items = json.loads(stored) if isinstance(stored, str) else (stored or [])
     return [
         FormField(
@@ -301,6 +303,7 @@ def form_fields(stored: Any) -> list[FormField]:
             labels={k: str(v) for k, v in (item.get("labels") or {}).items()},
         )
         for item in items
+        if target is None or str(item["field"]) in target.fields
     ]
 
 
