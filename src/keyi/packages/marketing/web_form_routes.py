@@ -63,7 +63,10 @@ ERROR = {
 }
 PUBLIC: dict[str, Any] = {
     "openapi_extra": {"security": []},
-    "responses": {404: {"description": "No such form, or not accepting submissions", **ERROR}},
+    "responses": {
+        404: {"description": "No such form, or not accepting submissions", **ERROR},
+        429: {"description": "Too many requests from this address", **ERROR},
+    },
 }
 FIELD_VALUE = {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "boolean"}]}
 SUBMISSION_SCHEMA = {
@@ -320,7 +323,9 @@ def _submit(request: Request, key: str, raw: bytes, response: Response) -> FormA
         "responses": {
             **PUBLIC["responses"],
             200: {"description": "A returning visitor's lead was updated", "model": FormAnswer},
+            413: {"description": "The body is over the small-body limit", **ERROR},
             415: {"description": "Neither JSON nor form-encoded", **ERROR},
+            429: {"description": "Too many submissions from this address", **ERROR},
         },
         "openapi_extra": {
             "security": [],
