@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import operator
 from collections import defaultdict
 from collections.abc import Callable
@@ -122,6 +123,8 @@ def csv_cell(field: dict[str, Any], record: dict[str, Any]) -> str:
         return "true" if value else "false"
     elif kind == "multi_picklist":
         value = ";".join(value)
+    elif kind == "json":
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
     elif kind in ("integer", "decimal", "currency", "percent"):
         return str(value)
     text = str(value)

@@ -109,6 +109,13 @@ SPECIAL: dict[tuple[str, str], Any] = {
     # (keyi.packages.marketing.segment_hooks, tested by test_marketing_segments.py).
     ("segment", "filter"): lambda seq: {"field": "name", "op": "contains", "value": f"值{seq}"},
     ("segment_member", "lead"): lambda seq: None,
+    # A web form's fields are lead fields a visitor may fill, the lead's name among them
+    # (keyi.packages.marketing.web_forms); its allowed origins are website origins.
+    ("web_form", "fields"): lambda seq: [
+        {"field": "name", "required": True},
+        {"field": ("email", "mobile", "company")[seq % 3], "required": seq % 2 == 0},
+    ],
+    ("web_form", "allowed_origins"): lambda seq: f"https://www{seq}.example.com",
 }
 
 # Values every minimal record of an object carries (the records lookups point at): a segment

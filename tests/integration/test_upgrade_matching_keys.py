@@ -22,12 +22,12 @@ from keyi.provisioning import add_user
 from tests.conftest import ADMIN_PASSWORD, login, new_tenant_name
 
 SYSTEM = Actor.system("test")
-KEYS = {"account": "name_key", "contact": "mobile_key"}
+KEYS = {"account": "name_key", "contact": "mobile_key", "lead": "mobile_key"}
 
 
 def sales_before_matching_keys() -> Package:
     """Sales as shipped before lead conversion matched duplicates: no account.name_key, no
-    contact.mobile_key."""
+    contact.mobile_key (nor lead.mobile_key, which web forms match returning visitors by)."""
     sales = load_package("sales")
     objects = tuple(
         obj.model_copy(update={"fields": tuple(f for f in obj.fields if f.name != KEYS[obj.name])})
@@ -56,6 +56,7 @@ def test_upgrade_fills_matching_keys_and_conversion_finds_old_customers(
                 "contact", {"name": "李雷", "mobile": "139 0000 1111", "account": other["id"]}
             )
             records.create("contact", {"name": "韩梅梅"})  # no mobile: nothing to fill
+            old_lead = records.create("lead", {"name": "王芳", "mobile": "+86 137-0000-2222"})
             gone = records.create("account", {"name": "回收站科技有限公司"})
             records.delete("account", gone["id"])
 
@@ -63,7 +64,7 @@ def test_upgrade_fills_matching_keys_and_conversion_finds_old_customers(
         assert report.conflicts == []
         filled = [str(n) for n in report.changes if n.target == "sales:fill_matching_keys"]
         assert filled == [
-            "sales:fill_matching_keys: matching keys filled: 3 account(s), 1 contact(s)"
+            "sales:fill_matching_keys: matching keys filled: 3 account(s), 1 contact(s), 1 lead(s)"
         ], "\n".join(report.lines())
 
         with platform.context(info, SYSTEM, write=False) as ctx:
@@ -75,6 +76,10 @@ def test_upgrade_fills_matching_keys_and_conversion_finds_old_customers(
             assert ctx.conn.execute(
                 sa.select(contact.c.mobile_key).where(contact.c.id == old_contact["id"])
             ).scalar_one() == normalise_mobile("13900001111")
+            lead = ctx.object("lead").table
+            assert ctx.conn.execute(
+                sa.select(lead.c.mobile_key).where(lead.c.id == old_lead["id"])
+            ).scalar_one() == normalise_mobile("13700002222")
 
         email = f"{uuid.uuid4().hex[:8]}-admin@example.com"
         add_user(platform, info, email=email, name="管理员", password=ADMIN_PASSWORD, is_admin=True)

@@ -127,6 +127,8 @@ class TenantA:
     work_order_file: str = ""
     survey: str = ""  # a satisfaction survey of A's resolved case
     survey_token: str = ""  # signed, naming B's tenant and A's survey
+    # A's web form's public key with B's tenant id in place of A's (the random half is A's).
+    form_key: str = ""
     tenant_name: str = ""  # A's name, as the customer portal's addresses carry it
     segment: str = ""  # a static list of A's contact
     versions: dict[str, Any] = field(default_factory=dict)
@@ -178,7 +180,17 @@ def tenants(platform: Platform, app: FastAPI) -> Iterator[tuple[World, World, Te
             platform.secret_box, b.tenant.id, ids.survey, datetime(2099, 1, 1)
         )
         ids.tenant_name = a.tenant.name
+        ids.form_key = seed_form_key(a, b)
         yield a, b, ids
+
+
+def seed_form_key(a: World, b: World) -> str:
+    """A's web form, addressed as if it were B's: B's tenant id, then A's random half."""
+    form = a.client.post("/api/v1/records/web_form", json={"name": f"{MARK} 表单"})
+    assert form.status_code == 201, form.text
+    raw = base64.urlsafe_b64decode(form.json()["public_key"] + "=")
+    mixed = uuid.UUID(b.tenant.id).bytes + raw[16:]
+    return base64.urlsafe_b64encode(mixed).rstrip(b"=").decode()
 
 
 def seed_a(platform: Platform, a: World) -> TenantA:
@@ -1445,6 +1457,12 @@ def action_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
     token = {"token": ids.survey_token}
     found[("GET", survey)] = [Probe("GET", survey, token, allowed=(404,))]
     found[("POST", survey)] = [Probe("POST", survey, token, {"csat": 5}, allowed=(404,))]
+    # Public web forms: A's form's key under B's tenant finds nothing in B (nor in A).
+    form = "/api/v1/public/forms/{key}"
+    key = {"key": ids.form_key}
+    found[("GET", form)] = [Probe("GET", form, key, allowed=(404,))]
+    found[("POST", form)] = [Probe("POST", form, key, {"name": "b"}, allowed=(404,))]
+    found[("OPTIONS", form)] = [Probe("OPTIONS", form, key, allowed=(204,))]
     # The customer portal of A: B's internal session is no portal session (401), whatever it
     # names; the portal's own grants are proved in tests/security/test_portal.py.
     portal = "/api/v1/portal/{tenant}"

@@ -178,7 +178,26 @@ def test_customer_pages_get_no_internal_preloads(tmp_path: Path) -> None:
         client.cookies.set(SESSION_COOKIE, "any")
         portal = client.get("/portal/acme/cases")
         survey = client.get("/survey/abc")
+        form = client.get("/f/abc")
     assert "/api/v1/me" in internal.text
-    for page in (portal, survey):
+    for page in (portal, survey, form):
         assert page.status_code == 200 and "id=root" in page.text
         assert _links(page.text) == []
+
+
+def test_only_a_web_forms_page_may_be_framed_by_other_websites(tmp_path: Path) -> None:
+    """A web form's embed snippet is an iframe: its hosted page (/f/<key>) says any website may
+    frame it (and gets no blanket X-Frame-Options: DENY); every other page, API answers
+    included, still refuses to be framed."""
+    client, _ = _app(tmp_path)
+    with client:
+        form = client.get("/f/abc")
+        deeper = client.get("/f/abc/x")
+        internal = client.get("/o/account")
+        api = client.get("/api/v1/public/forms/abc")
+    assert "frame-ancestors *" in form.headers["content-security-policy"]
+    assert "x-frame-options" not in form.headers
+    for page in (deeper, internal):
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        assert page.headers["x-frame-options"] == "DENY"
+    assert api.headers["x-frame-options"] == "DENY"

@@ -29,6 +29,8 @@ const PipelinePage = lazy(() => import('./pages/analytics/PipelinePage'));
 const ReportsSection = lazy(() => import('./pages/reports/ReportsSection'));
 const ServiceConsolePage = lazy(() => import('./service/console/ServiceConsolePage'));
 const SurveyPage = lazy(() => import('./service/care/SurveyPage'));
+// A marketing web form's hosted page (no sign-in; also the embed snippet's iframe).
+const PublicFormPage = lazy(() => import('./marketing/forms/PublicFormPage'));
 const MyDayPage = lazy(() => import('./service/care/MyDayPage'));
 const KnowledgePage = lazy(() => import('./service/knowledge/KnowledgePage'));
 // The customer portal: its own chunk, its own session, language and API client (src/portal/).
@@ -68,6 +70,7 @@ export function AppRoutes() {
         <Route path="/forgot-password" element={<ForgotPasswordPage />} />
         <Route path="/reset-password" element={<ResetPasswordPage />} />
         <Route path="/survey/:token" element={<SurveyPage />} />
+        <Route path="/f/:key" element={<PublicFormPage />} />
         <Route
           element={
             <RequireAuth>

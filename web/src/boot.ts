@@ -18,8 +18,9 @@ const LIST = /^\/o\/[^/]+\/?$/;
 const KANBAN = /^\/o\/[^/]+\/kanban\/?$/;
 const RECORD = /^\/o\/[^/]+\/[^/]+\/?$/;
 const DASHBOARD = /^\/dashboards\/([^/]+)\/?$/;
-// The sign-in pages and the customer portal (its own session; never the internal one's).
-const SIGNED_OUT = /^\/(login|accept-invite|portal)(\/|$)/;
+// The sign-in pages, the customer portal (its own session; never the internal one's) and a
+// web form's public page (/f/<key>: no session at all).
+const SIGNED_OUT = /^\/(login|accept-invite|portal|f)(\/|$)/;
 const PRELOADED_OBJECTS = '/api/v1/metadata/objects';
 
 /** A plain list's first page asked for at boot; `page` is set once it has arrived. */

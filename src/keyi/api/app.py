@@ -19,7 +19,7 @@ from keyi.api.context import SESSION_COOKIE, Services
 from keyi.api.edge import KeyiAPI
 from keyi.api.errors import install_error_handlers, problem
 from keyi.api.openapi import generic_openapi, tenant_openapi
-from keyi.api.page_hints import PageHints
+from keyi.api.page_hints import PageHints, embeddable
 from keyi.api.params import valid_body_text
 from keyi.api.ratelimit import LoginRateLimiter, parse_networks
 from keyi.api.routes import (
@@ -66,6 +66,8 @@ SPA_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'"
 )
+# An embeddable public page (keyi.api.page_hints.embeddable): any website may frame it.
+EMBEDDABLE_CSP = SPA_CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
 DEFAULT_WEB_DIST = Path(__file__).resolve().parents[3] / "web" / "dist"
 
 
@@ -200,7 +202,7 @@ def mount_web(app: FastAPI, dist: Path) -> None:
                 page,
                 headers={
                     "Cache-Control": "no-cache",
-                    "Content-Security-Policy": SPA_CSP,
+                    "Content-Security-Policy": EMBEDDABLE_CSP if embeddable(path) else SPA_CSP,
                     # the hints differ with and without a session
                     "Vary": "Cookie",
                 },

@@ -49,6 +49,14 @@ class RequestTooLarge(HTTPException):
         self.limit = limit
 
 
+def frames_allowed(headers: MutableHeaders) -> bool:
+    """Whether the response names who may frame it (a CSP ``frame-ancestors`` other than
+    'none', as an embeddable public page does): then that rule decides, not a blanket DENY."""
+    policy = headers.get("content-security-policy", "")
+    match = re.search(r"frame-ancestors\s+([^;]+)", policy)
+    return match is not None and match.group(1).strip() != "'none'"
+
+
 def request_id_of(headers: Headers) -> str:
     sent = headers.get("x-request-id", "")
     return sent if REQUEST_ID_RE.match(sent) else uuid.uuid4().hex
@@ -109,6 +117,8 @@ class Edge:
                 out = MutableHeaders(raw=message["headers"])
                 out["X-Request-Id"] = request_id
                 for key, value in SECURITY_HEADERS.items():
+                    if key == "X-Frame-Options" and frames_allowed(out):
+                        continue
                     out.setdefault(key, value)
             await send(message)
 

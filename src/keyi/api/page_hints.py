@@ -33,12 +33,19 @@ _SIGNED_OUT = re.compile(r"^(login|accept-invite)(/|$)")
 # Pages for people outside the company (the customer portal, a survey): they never use the
 # internal session or metadata, so index.html's own preloads of those are left out as well —
 # two needless 401s and a "preloaded but not used" warning on every customer's visit.
-_PUBLIC = re.compile(r"^(portal|survey)(/|$)")
+_PUBLIC = re.compile(r"^(portal|survey|f)(/|$)")
+# Public pages other websites may show in a frame (a web form's embed snippet is an iframe).
+_EMBEDDABLE = re.compile(r"^f/[^/]+/?$")
 _INTERNAL_PRELOAD = re.compile(r'\s*<link rel="preload" href="/api/v1/[^"]*"[^>]*>')
 _KANBAN = re.compile(r"^o/[^/]+/kanban/?$")
 _LIST = re.compile(r"^o/([^/]+)/?$")
 _RECORD = re.compile(r"^o/[^/]+/[^/]+/?$")
 _DASHBOARD = re.compile(r"^dashboards/([^/]+)/?$")
+
+
+def embeddable(path: str) -> bool:
+    """Whether the page at `path` (without its leading slash) may be framed by any website."""
+    return _EMBEDDABLE.match(path) is not None
 
 
 def page_of(path: str) -> str | None:

@@ -12,6 +12,7 @@ import type { MarketingSegmentsKey } from './marketing-segments-en';
 import type { ServiceSlaKey } from './service-sla-en';
 import type { PortalKey } from './portal-en';
 import type { MarketingCampaignsKey } from './marketing-campaigns-en';
+import type { MarketingFormsKey } from './marketing-forms-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
 const en = {
@@ -1055,6 +1056,7 @@ export type MessageKey =
   | ServiceSlaKey
   | PortalKey
   | MarketingCampaignsKey
-  | MarketingSegmentsKey;
+  | MarketingSegmentsKey
+  | MarketingFormsKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

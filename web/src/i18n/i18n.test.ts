@@ -31,6 +31,8 @@ import marketingCampaignsEn from './marketing-campaigns-en';
 import marketingCampaignsZhCN from './marketing-campaigns-zh-CN';
 import marketingSegmentsEn from './marketing-segments-en';
 import marketingSegmentsZhCN from './marketing-segments-zh-CN';
+import marketingFormsEn from './marketing-forms-en';
+import marketingFormsZhCN from './marketing-forms-zh-CN';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -44,6 +46,7 @@ const partCatalogues: [string, Record<string, string>, Record<string, string>][]
   ['Customer portal', portalEn, portalZhCN],
   ['Marketing campaigns', marketingCampaignsEn, marketingCampaignsZhCN],
   ['Segment builder', marketingSegmentsEn, marketingSegmentsZhCN],
+  ['Web forms', marketingFormsEn, marketingFormsZhCN],
 ];
 
 for (const [name, partEn, partZhCN] of partCatalogues) {

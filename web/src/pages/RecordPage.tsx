@@ -40,6 +40,8 @@ const CaseThread = lazy(() => import('../service/console/CaseThread'));
 const WorkOrderSignature = lazy(() => import('../service/care/WorkOrderSignature'));
 /** A campaign's results and member funnel (marketing package): loaded on a campaign's page only. */
 const CampaignSummary = lazy(() => import('../marketing/campaigns/CampaignSummary'));
+/** A web form's builder, preview and embed snippets (marketing package): on a web form's page only. */
+const WebFormBuilder = lazy(() => import('../marketing/forms/WebFormBuilder'));
 
 export default function RecordPage() {
   const { object: objectName = '', id = '' } = useParams();
@@ -242,6 +244,11 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
       {object.name === 'case' && !editing && (
         <Suspense fallback={null}>
           <SuggestedArticles caseId={record.id} />
+        </Suspense>
+      )}
+      {object.name === 'web_form' && !editing && (
+        <Suspense fallback={null}>
+          <WebFormBuilder key={String(record.version)} record={record} onSaved={setRecord} canEdit={can(object, 'edit')} />
         </Suspense>
       )}
       {object.name === 'work_order' && !editing && record.signed_at ? (

@@ -124,6 +124,14 @@ def contact_mobile_key(ctx: Context, event: WriteEvent) -> None:
         event.values["mobile_key"] = normalise_mobile(event.values["mobile"])
 
 
+@hooks.before_save("lead")
+def lead_mobile_key(ctx: Context, event: WriteEvent) -> None:
+    """The lead's mobile in E.164, for duplicate matching (a web form finds a returning
+    visitor by it, whether they typed 138-1234-5678 or +86 138 1234 5678)."""
+    if "mobile" in event.values and "mobile_key" in ctx.object("lead").fields:
+        event.values["mobile_key"] = normalise_mobile(event.values["mobile"])
+
+
 @hooks.after_upgrade
 def fill_matching_keys(ctx: Context, event: UpgradeEvent) -> str | None:
     """Accounts and contacts from before the matching keys existed get them, so converting a
@@ -137,9 +145,12 @@ def fill_matching_keys(ctx: Context, event: UpgradeEvent) -> str | None:
     contacts = fill_missing_keys(
         ctx, "contact", source="mobile", key="mobile_key", normalise=normalise_mobile
     )
-    if not accounts and not contacts:
+    leads = fill_missing_keys(
+        ctx, "lead", source="mobile", key="mobile_key", normalise=normalise_mobile
+    )
+    if not accounts and not contacts and not leads:
         return None
-    return f"matching keys filled: {accounts} account(s), {contacts} contact(s)"
+    return f"matching keys filled: {accounts} account(s), {contacts} contact(s), {leads} lead(s)"
 
 
 @hooks.before_save("lead")

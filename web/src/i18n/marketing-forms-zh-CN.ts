@@ -1,0 +1,42 @@
+import type { MarketingFormsKey } from './marketing-forms-en';
+
+/** 网页表单（公开表单页 /f/:key 与表单记录页上的表单设计器）的简体中文文字，键与 marketing-forms-en.ts 完全一致。 */
+const marketingFormsZhCN: Record<MarketingFormsKey, string> = {
+  'webform.page.title': '表单',
+  'webform.language': '语言',
+  'webform.submit': '提交',
+  'webform.required': '请填写{field}',
+  'webform.consentRequired': '请勾选后再提交',
+  'webform.invalidEmail': '请输入有效的邮箱地址',
+  'webform.thanks': '提交成功！',
+  'webform.notFound': '该表单不存在或已停止接收提交',
+  'webform.rateLimited': '提交过于频繁，请稍等一分钟再试',
+  'webform.failed': '表单提交失败，请检查网络后重试。',
+  'webform.select': '请选择…',
+  'webform.yes': '是',
+  'webform.builder.title': '表单设计',
+  'webform.builder.fields': '表单字段',
+  'webform.builder.add': '添加字段',
+  'webform.builder.required': '必填',
+  'webform.builder.labelZh': '标签（中文）',
+  'webform.builder.labelEn': '标签（英文）',
+  'webform.builder.remove': '移除',
+  'webform.builder.up': '上移',
+  'webform.builder.down': '下移',
+  'webform.builder.save': '保存字段',
+  'webform.builder.saved': '表单字段已保存',
+  'webform.builder.needName': '每条线索都需要姓名：请保留“{field}”并设为必填。',
+  'webform.builder.preview': '预览',
+  'webform.builder.previewNote': '预览：此处不能提交。',
+  'webform.builder.publish': '发布',
+  'webform.builder.link': '公开链接',
+  'webform.builder.iframe': '用 iframe 嵌入',
+  'webform.builder.script': '用脚本嵌入',
+  'webform.builder.copy': '复制',
+  'webform.builder.copied': '已复制',
+  'webform.builder.inactive': '该表单未在接收提交：公开链接会显示“不存在”。',
+  'webform.builder.utmHint': '在链接后加上 utm_source、utm_medium、utm_campaign、utm_term 或 utm_content 参数，会记录到线索上。',
+  'webform.builder.submissions': '已提交 {count} 次',
+};
+
+export default marketingFormsZhCN;
