@@ -524,7 +524,7 @@ def test_history_of_a_release_0012_tenant_gets_its_period_index(
         history = conn.execute(sa.select(history_table).order_by(history_table.c.id)).all()
     assert "ix_keyi_history_object_at" not in _index_names(platform, tenant)
 
-    assert platform.upgrade_tenant_schema(tenant) == ["0013", "0014", "0015", "0016", "0017"]
+    assert platform.upgrade_tenant_schema(tenant) == ["0013", "0014", "0015", "0016", "0017", "0018"]
     assert platform.upgrade_tenant_schema(tenant) == []
 
     assert "ix_keyi_history_object_at" in _index_names(platform, tenant)
@@ -629,6 +629,7 @@ def test_rollups_left_null_by_an_earlier_release_read_zero(
             "0015",
             "0016",
             "0017",
+            "0018",
         ]
     finally:
         sa.event.remove(engine, "before_cursor_execute", seen)
@@ -708,7 +709,8 @@ def test_dry_run_lists_the_schema_revisions_each_database_lacks(
             assert lines[at + 14].startswith("  > 0015 Portal sign-in: external users'")
             assert lines[at + 15].startswith("  > 0016 Kept dashboard answers: each widget's")
             assert lines[at + 16].startswith("  > 0017 Mailbox security: how a queue mailbox")
-            assert lines[at + 17].startswith(f"tenant {tenant.name}: packages up to date")
+            assert lines[at + 17].startswith("  > 0018 Deliveries of bulk messages")
+            assert lines[at + 18].startswith(f"tenant {tenant.name}: packages up to date")
             assert versions() == ("0001", "0001")  # nothing changed
 
         upgraded = runner.invoke(main, ["tenant", "upgrade", tenant.name])
