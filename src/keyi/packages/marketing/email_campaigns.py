@@ -412,6 +412,11 @@ def queue_audience(
     d = delivery_table
     now = ctx.now()
     uuid_type = d.c.source_id.type
+    # PostgreSQL needs the typed literal (an untyped parameter reads as text); SQLite stores
+    # the bound string as is (a CAST there would make the timestamp a number).
+    stamp: Any = sa.literal(now, sa.DateTime())
+    if ctx.dialect == "postgresql":
+        stamp = sa.cast(stamp, sa.DateTime())
     chosen = sa.select(
         sa.literal("email"),
         sa.literal(OBJECT),
@@ -421,8 +426,8 @@ def queue_audience(
         address,
         sa.literal("queued"),
         sa.literal(0),
-        sa.cast(sa.literal(now, sa.DateTime()), sa.DateTime()),
-        sa.cast(sa.literal(now, sa.DateTime()), sa.DateTime()),
+        stamp,
+        stamp,
     ).where(
         in_audience,
         people.c.deleted_at.is_(None),
