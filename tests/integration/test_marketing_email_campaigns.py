@@ -18,6 +18,7 @@ from keyi.platform.deliveries import delivery_table
 from keyi.platform.jobs import job_table
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
+from tests.conftest import login
 from tests.integration.helpers import add_member, make_account, rights
 from tests.integration.marketing_email_helpers import (
     R,
@@ -31,7 +32,6 @@ from tests.integration.marketing_email_helpers import (
     smtp_relay,
 )
 from tests.integration.service_helpers import with_smtp
-from tests.conftest import login
 
 pytestmark = pytest.mark.packages("core", "sales", "marketing")
 
@@ -103,9 +103,7 @@ def test_send_now_queues_the_consenting_once_per_address_and_mails_them(
     assert "marketing@example.com" in str(li["From"])
     assert str(li["Reply-To"]) == "reply@example.com"
     assert li["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert str(li["List-Unsubscribe"]).startswith(
-        "<https://crm.example.com/api/v1/public/mail/u/"
-    )
+    assert str(li["List-Unsubscribe"]).startswith("<https://crm.example.com/api/v1/public/mail/u/")
     html = li.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "https://crm.example.com/api/v1/public/mail/c/" in html
     assert "https://example.com/launch" not in html  # rewritten through the click redirect

@@ -524,7 +524,8 @@ def test_history_of_a_release_0012_tenant_gets_its_period_index(
         history = conn.execute(sa.select(history_table).order_by(history_table.c.id)).all()
     assert "ix_keyi_history_object_at" not in _index_names(platform, tenant)
 
-    assert platform.upgrade_tenant_schema(tenant) == ["0013", "0014", "0015", "0016", "0017", "0018"]
+    upgraded = platform.upgrade_tenant_schema(tenant)
+    assert upgraded == ["0013", "0014", "0015", "0016", "0017", "0018"]
     assert platform.upgrade_tenant_schema(tenant) == []
 
     assert "ix_keyi_history_object_at" in _index_names(platform, tenant)
