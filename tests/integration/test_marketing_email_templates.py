@@ -93,12 +93,18 @@ def test_blocks_make_the_html_and_bad_blocks_are_refused(client: TestClient) -> 
         {"type": "button", "text": "立即报名", "href": "https://example.com/signup"},
         {"type": "divider"},
     ]
-    answer = _template(client, body_html=None, blocks=blocks)
+    answer = client.post(
+        f"{R}/email_template", json={"name": "发布会", "subject": "邀请", "blocks": blocks}
+    )
     assert answer.status_code == 201, answer.text
     body = answer.json()["body_html"]
     assert "新品发布 &lt;b&gt;" in body
     assert "{{ recipient.name }}" in body
     assert 'href="https://example.com/signup"' in body
+    # blocks sent alone remake the HTML; HTML sent with them is kept
+    blocks[0]["text"] = "新标题"
+    edited = client.patch(f"{R}/email_template/{answer.json()['id']}", json={"blocks": blocks})
+    assert "新标题" in edited.json()["body_html"]
     bad = _template(
         client,
         blocks=[

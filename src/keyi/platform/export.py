@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import replace
@@ -57,6 +58,9 @@ def _cell(record: dict[str, Any], name: str, ftype: FieldType | None) -> Any:
     value = record.get(name)
     if ftype in REFERENCE_TYPES:
         return record.get("_display", {}).get(name, value)
+    if ftype == FieldType.JSON and value is not None:
+        # A package's JSON document (a segment's filter, a template's blocks) as JSON text.
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, list):
         return ";".join(str(v) for v in value)
     if isinstance(value, bool):

@@ -87,7 +87,9 @@ def preview(request: Request, body: PreviewBody) -> Preview:
             if body_html is None and blocks is None:
                 body_html, blocks = saved.get("body_html"), saved.get("blocks")
             language = saved.get("language") or language
-        errors, html_body = email_templates.validate_template(ctx, subject, body_html, blocks)
+        errors, html_body = email_templates.validate_template(
+            ctx, subject, body_html, blocks, from_blocks=body_html is None
+        )
         if errors:
             raise ValidationFailed(errors)
         fields = email_templates.merge_fields(ctx)

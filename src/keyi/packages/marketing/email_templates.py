@@ -44,40 +44,48 @@ def merge_fields(ctx: Context) -> dict[str, frozenset[str]]:
 
 
 def validate_template(
-    ctx: Context, subject: Any, body_html: Any, blocks: Any
+    ctx: Context, subject: Any, body_html: Any, blocks: Any, *, from_blocks: bool = True
 ) -> tuple[list[FieldError], str | None]:
-    """The problems of a template, and its HTML body (made from the blocks when it has
-    some)."""
+    """The problems of a template, and its HTML body: made from the blocks when it has some
+    and ``from_blocks``, else the HTML given."""
     fields = merge_fields(ctx)
     errors = email_render.validate_source("subject", subject, fields=fields, html_body=False)
     block_errors = email_render.validate_blocks(blocks)
     errors += block_errors
     body = body_html if isinstance(body_html, str) or body_html is None else None
     if blocks and not block_errors:
-        body = email_render.blocks_to_html(blocks)
+        made = email_render.blocks_to_html(blocks)
         errors += [
             FieldError("blocks", e.code, e.params)
-            for e in email_render.validate_source("blocks", body, fields=fields, html_body=True)
+            for e in email_render.validate_source("blocks", made, fields=fields, html_body=True)
         ]
-    else:
-        errors += email_render.validate_source(
-            "body_html", body_html, fields=fields, html_body=True
-        )
+        if from_blocks:
+            return errors, made
+    errors += email_render.validate_source("body_html", body_html, fields=fields, html_body=True)
     return errors, body
 
 
 @hooks.before_save("email_template")
 def check_template(ctx: Context, event: WriteEvent) -> None:
-    """Refuse what the template language does not allow; make the HTML from the blocks."""
+    """Refuse what the template language does not allow; make the HTML from the blocks when
+    a write sends blocks without HTML (the block editor). A write sending both keeps the HTML
+    it sends (an editor that switched to raw HTML)."""
     if not {"subject", "body_html", "blocks"} & set(event.values) and event.operation != "create":
         return
     blocks = event.final("blocks")
     if isinstance(blocks, str):  # the json field's stored text
         blocks = json.loads(blocks)
-    errors, body = validate_template(ctx, event.final("subject"), event.final("body_html"), blocks)
+    from_blocks = "blocks" in event.values and "body_html" not in event.values and blocks
+    errors, body = validate_template(
+        ctx,
+        event.final("subject"),
+        event.final("body_html"),
+        blocks,
+        from_blocks=bool(from_blocks),
+    )
     for error in errors:
         event.errors.add(error.field, error.code, **error.params)
-    if not errors and blocks:
+    if not errors and from_blocks:
         event.values["body_html"] = body
 
 
