@@ -31,12 +31,13 @@ open pixel (keyi.packages.marketing.email_tracking).
 
 from __future__ import annotations
 
+import base64
 import logging
+import secrets
 import smtplib
 from datetime import UTC, datetime, timedelta
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.header import Header
+from email.utils import format_datetime, formataddr, parseaddr
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -45,6 +46,7 @@ from keyi.packages.marketing import email_campaigns, email_render, email_templat
 from keyi.packages.marketing.email_tokens import make_token
 from keyi.platform import mail
 from keyi.platform.deliveries import delivery_table
+from keyi.platform.fieldtypes import EMAIL_RE
 from keyi.platform.ids import new_id
 from keyi.platform.jobs import enqueue, job_handler
 from keyi.platform.notifications.email import absolute_url
@@ -75,11 +77,21 @@ def sender_of(ctx: Context, campaign: dict[str, Any], settings: dict[str, Any]) 
     }
 
 
-def _formatted(name: str, address: str) -> str:
-    try:
-        return str(Address(display_name=name or "", addr_spec=address))
-    except (ValueError, IndexError):
-        return address
+def _header(value: str) -> str:
+    """A header value: as is when ASCII, else RFC 2047 encoded words (folded); line breaks
+    never reach a header (no header injection)."""
+    value = " ".join(value.split())
+    if value.isascii():
+        return value
+    return Header(value, "utf-8").encode(linesep="\r\n")
+
+
+def _address_ok(address: str) -> bool:
+    return bool(EMAIL_RE.match(address)) and address.isascii() and len(address) <= 320
+
+
+def _body(text: str) -> str:
+    return base64.encodebytes(text.encode("utf-8")).decode("ascii").replace("\n", "\r\n")
 
 
 def build_message(
@@ -93,25 +105,45 @@ def build_message(
     message_id: str | None,
     unsubscribe: str | None,
     now: datetime,
-) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = _formatted(str(sender["name"] or ""), str(sender["email"]))
-    message["To"] = to
-    message["Subject"] = subject
-    message["Date"] = format_datetime(now.replace(tzinfo=UTC))
+) -> bytes:
+    """The message as the bytes handed to the relay (CRLF line ends: smtplib sends bytes as
+    they are): multipart/alternative (plain text and HTML, UTF-8, base64). Built by hand rather than with ``email.message.EmailMessage``,
+    whose header objects cost ~10 ms a message — the sender's budget is 200 a second."""
+    name = " ".join(str(sender["name"] or "").split())
+    headers = [
+        ("From", formataddr((name, str(sender["email"])), charset="utf-8")),
+        ("To", to),
+        ("Subject", _header(subject)),
+        ("Date", format_datetime(now.replace(tzinfo=UTC))),
+    ]
     if message_id:
-        message["Message-ID"] = message_id
-    if reply_to:
-        message["Reply-To"] = reply_to
+        headers.append(("Message-ID", message_id))
+    if reply_to and _address_ok(reply_to):
+        headers.append(("Reply-To", reply_to))
     if unsubscribe:
         mailto = f"mailto:{reply_to or sender['email']}?subject=unsubscribe"
-        message["List-Unsubscribe"] = f"<{unsubscribe}>, <{mailto}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["Auto-Submitted"] = "auto-generated"
-    message["Precedence"] = "bulk"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    return message
+        headers.append(("List-Unsubscribe", f"<{unsubscribe}>, <{mailto}>"))
+        headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+    boundary = f"=_keyi_{secrets.token_hex(12)}"
+    headers += [
+        ("Auto-Submitted", "auto-generated"),
+        ("Precedence", "bulk"),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+    ]
+    part = 'Content-Type: text/{kind}; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+    lines = [f"{key}: {value}" for key, value in headers]
+    raw = (
+        "\r\n".join(lines)
+        + f"\r\n\r\n--{boundary}\r\n"
+        + part.format(kind="plain")
+        + _body(text)
+        + f"\r\n--{boundary}\r\n"
+        + part.format(kind="html")
+        + _body(html)
+        + f"\r\n--{boundary}--\r\n"
+    )
+    return raw.encode("ascii")
 
 
 # ------------------------------------------------------------------ the lane
@@ -214,6 +246,7 @@ def send_batch(ctx: Context, campaign: dict[str, Any], limit: int) -> tuple[int,
     now = ctx.now()
     domain = _domain(str(sender["email"]))
     tenant = ctx.tenant.id
+    envelope_from = str(sender["email"]) or parseaddr(settings.smtp_from)[1]
     outcome: dict[int, tuple[str, str | None]] = {}
     broken = False
     with mail.relay(settings) as smtp:
@@ -225,6 +258,10 @@ def send_batch(ctx: Context, campaign: dict[str, Any], limit: int) -> tuple[int,
                 continue
             if person.get("email_opt_out"):
                 outcome[delivery_id] = ("cancelled", "opted out")
+                continue
+            address = str(delivery["address"])
+            if not _address_ok(address):
+                outcome[delivery_id] = ("bounced", "not an address this sender can use")
                 continue
             unsubscribe = _public(ctx, f"/u/{make_token(box, 'u', tenant, delivery_id)}")
             values = email_templates.recipient_values(
@@ -253,7 +290,7 @@ def send_batch(ctx: Context, campaign: dict[str, Any], limit: int) -> tuple[int,
             message_id = f"<mk.{delivery_id}.{campaign_id[:8]}@{domain}>"
             message = build_message(
                 sender=sender,
-                to=str(delivery["address"]),
+                to=address,
                 subject=rendered.subject,
                 html=body,
                 text=rendered.text,
@@ -263,9 +300,9 @@ def send_batch(ctx: Context, campaign: dict[str, Any], limit: int) -> tuple[int,
                 now=now,
             )
             try:
-                smtp.send_message(message)
+                smtp.sendmail(envelope_from, [address], message)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
-                outcome[delivery_id] = _answer(exc, str(delivery["address"]))
+                outcome[delivery_id] = _answer(exc, address)
                 continue
             except (OSError, smtplib.SMTPException) as exc:
                 outcome[delivery_id] = ("retry", f"{type(exc).__name__}: {exc}")
@@ -387,4 +424,6 @@ def send_test_mail(ctx: Context, job: ClaimedJob) -> None:
         unsubscribe=None,
         now=ctx.now(),
     )
-    mail.deliver(settings, message)
+    envelope_from = str(sender["email"]) or parseaddr(settings.smtp_from)[1]
+    with mail.relay(settings) as smtp:
+        smtp.sendmail(envelope_from, [str(job.payload["to"])], message)
