@@ -116,6 +116,8 @@ def csv_cell(field: dict[str, Any], record: dict[str, Any]) -> str:
         return ""
     if field["type"] in ("lookup", "master_detail", "owner"):
         value = record["_display"][name]
+    elif field["type"] == "json":
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
     elif kind == "datetime":
         moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(SHANGHAI)
         return moment.strftime("%Y-%m-%d %H:%M:%S")

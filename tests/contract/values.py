@@ -116,6 +116,11 @@ SPECIAL: dict[tuple[str, str], Any] = {
         {"field": ("email", "mobile", "company")[seq % 3], "required": seq % 2 == 0},
     ],
     ("web_form", "allowed_origins"): lambda seq: f"https://www{seq}.example.com",
+    # A template's blocks are a list of blocks (keyi.packages.marketing.email_render).
+    ("email_template", "blocks"): lambda seq: [
+        {"type": "heading", "text": f"标题 {seq}", "level": 1},
+        {"type": "text", "text": f"第 {seq} 段"},
+    ],
 }
 
 # Values every minimal record of an object carries (the records lookups point at): a segment
@@ -127,9 +132,16 @@ MINIMAL_VALUES: dict[str, dict[str, Any]] = {"segment": {"type": "static", "obje
 # exercised on contracts, and the order ceiling by tests/integration/test_l2c_invoices.py.
 # A message's direction is left alone too (an inbound one is always public, and the
 # conversation's rules are tests/integration/test_service_queues.py's).
-# A list member's lead stays empty: it is a contact's membership (MINIMAL_VALUES).
+# A list member's lead stays empty: it is a contact's membership (MINIMAL_VALUES). A template's
+# blocks sent alone remake its HTML (keyi.packages.marketing.email_templates), so they are
+# exercised with the create only.
 UNCHANGED: frozenset[tuple[str, str]] = frozenset(
-    {("invoice", "order"), ("case_message", "direction"), ("segment_member", "lead")}
+    {
+        ("invoice", "order"),
+        ("case_message", "direction"),
+        ("segment_member", "lead"),
+        ("email_template", "blocks"),
+    }
 )
 
 # Picklist values after which a hook refuses every edit (a converted lead is a record of its

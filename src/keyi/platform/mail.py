@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -88,6 +90,15 @@ def deliver(settings: Settings, message: EmailMessage) -> dict[str, tuple[int, b
     shares). Answers the recipients the relay refused while accepting others; raises OSError
     or smtplib.SMTPException when nothing was accepted or the relay could not be reached.
     """
+    with relay(settings) as smtp:
+        return smtp.send_message(message)
+
+
+@contextmanager
+def relay(settings: Settings) -> Iterator[smtplib.SMTP]:
+    """A connection to the configured relay, secured as configured, for a sender that hands
+    over many messages in a row (a bulk send: one connection per batch instead of one per
+    message); closed at the end of the block. Raises as :func:`deliver` does."""
     if not settings.smtp_host:
         raise smtplib.SMTPException("SMTP is not configured")
     host, port, timeout = settings.smtp_host, settings.smtp_port, SMTP_TIMEOUT_SECONDS
@@ -101,4 +112,4 @@ def deliver(settings: Settings, message: EmailMessage) -> dict[str, tuple[int, b
         if settings.smtp_security == "starttls":
             # Raises SMTPNotSupportedError when the relay does not offer it: never plain text.
             smtp.starttls(context=tls_context(settings.mail_ca_file))
-        return smtp.send_message(message)
+        yield smtp
