@@ -149,13 +149,13 @@ def send_to_person(
     ctx: Context, object_name: str, record: dict[str, Any], payload: SendSmsInput
 ) -> SendSmsResult:
     template = RecordsService(ctx).get("sms_template", payload.template)
-    earlier = _earlier(ctx, object_name, record, payload, template)
-    if earlier is not None:
-        return _answer(earlier, duplicate=True)
     if template.get("object") != object_name:
         raise ValidationFailed([FieldError("template", "template_object_mismatch")])
     if template.get("active") is False:
         raise ValidationFailed([FieldError("template", "template_inactive")])
+    earlier = _earlier(ctx, object_name, record, payload, template)
+    if earlier is not None:
+        return _answer(earlier, duplicate=True)
     config = load_config(ctx)
     sign = template.get("sign_name") or config.get("sign_name")
     if config["provider"] != "log" and not sign:

@@ -11,6 +11,7 @@ alike: not opted out (``sms_opt_out``), consent ``granted``, and a usable mobile
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -61,8 +62,19 @@ def variables_in(body: str) -> list[str]:
     return list(dict.fromkeys(VARIABLE.findall(body or "")))
 
 
+def variables_of(value: Any) -> Any:
+    """The ``variables`` document as a structure: stored JSON text is decoded."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
 def mapped_fields(template: dict[str, Any]) -> list[str]:
-    return [str(v["field"]) for v in template.get("variables") or () if isinstance(v, dict)]
+    items = variables_of(template.get("variables")) or ()
+    return [str(v["field"]) for v in items if isinstance(v, dict) and "field" in v]
 
 
 def check_template(ctx: Context, values: dict[str, Any], errors: FieldErrors) -> None:
@@ -73,7 +85,7 @@ def check_template(ctx: Context, values: dict[str, Any], errors: FieldErrors) ->
     names = variables_in(body)
     if len(names) > MAX_VARIABLES:
         errors.add("body", "too_many_variables", max=MAX_VARIABLES)
-    mapping = values.get("variables")
+    mapping = variables_of(values.get("variables"))
     if mapping is None:
         mapping = []
     if not isinstance(mapping, list):
@@ -129,7 +141,7 @@ def _text(value: Any) -> str:
 def params_for(template: dict[str, Any], person: dict[str, Any]) -> dict[str, str]:
     """The template's parameters for one person, in the template's order."""
     params: dict[str, str] = {}
-    for item in template.get("variables") or ():
+    for item in variables_of(template.get("variables")) or ():
         if isinstance(item, dict):
             params[str(item["name"])] = _text(person.get(str(item["field"])))[:MAX_PARAM_CHARS]
     return params

@@ -75,6 +75,9 @@ def insert_messages(ctx: Context, rows: Iterable[dict[str, Any]]) -> int:
     ]
     if not values:
         return 0
+    # One multi-row INSERT needs the same columns in every row.
+    columns = [c.name for c in sms_message_table.columns]
+    values = [{c: row.get(c) for c in columns} for row in values]
     dialect = postgresql if ctx.dialect == "postgresql" else sqlite
     stmt = dialect.insert(sms_message_table).values(values).on_conflict_do_nothing()
     return int(ctx.conn.execute(stmt).rowcount or 0)
