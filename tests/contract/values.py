@@ -104,6 +104,9 @@ SPECIAL: dict[tuple[str, str], Any] = {
     ("sla_target", "resolution_hours"): lambda seq: f"{seq % 900 + 1}.50",
     ("campaign", "end_date"): later_date,  # not before start_date
     ("marketing_plan", "fiscal_year"): lambda seq: 2000 + seq % 100,  # a plausible year
+    # A template's variables are its text's (keyi.packages.marketing.sms_render): the sample
+    # text has none.
+    ("sms_template", "variables"): lambda seq: [] if seq % 2 else None,
 }
 
 # Lookups the per-field round trip leaves alone: an invoice on an order is bounded by the

@@ -222,7 +222,9 @@ def _handler(stand_in: VendorStandIn) -> type[BaseHTTPRequestHandler]:
 
 @contextmanager
 def vendor(
-    name: str, key_id: str = "AKID-test", secret: str = "s3cret-key"
+    name: str,
+    key_id: str = "AKID-test",
+    secret: str = "s3cret-key",  # noqa: S107
 ) -> Iterator[VendorStandIn]:
     stand_in = VendorStandIn(vendor=name, key_id=key_id, secret=secret)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stand_in))

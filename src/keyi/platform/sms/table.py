@@ -17,6 +17,8 @@ asked twice with one key (a double click) is one message.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from keyi.platform.schema import system_metadata
@@ -33,7 +35,7 @@ SMS_MESSAGE_TABLE_NAME = "keyi_sms_message"
 _UUID = sa.Uuid(as_uuid=False)
 
 
-def config_columns() -> list[sa.Column[object]]:
+def config_columns() -> list[sa.Column[Any]]:
     """The columns of keyi_sms_config (also used by revision 0019)."""
     return [
         sa.Column("id", sa.Integer, primary_key=True),
@@ -54,7 +56,7 @@ def config_columns() -> list[sa.Column[object]]:
     ]
 
 
-def message_columns() -> list[sa.Column[object]]:
+def message_columns() -> list[Any]:
     """The columns of keyi_sms_message (also used by revision 0019)."""
     return [
         sa.Column("id", _UUID, primary_key=True),
