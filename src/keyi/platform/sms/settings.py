@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from keyi.platform.context import Context
 from keyi.platform.crypto import SecretUnreadable
 from keyi.platform.errors import FieldErrors, Forbidden, ValidationFailed
+from keyi.platform.fieldtypes import datetime_json
 from keyi.platform.notify.transport import checked_client
 from keyi.platform.sms import aliyun, tencent
 from keyi.platform.sms.log import LogProvider
@@ -135,10 +136,10 @@ def _settings_json(ctx: Context, config: dict[str, Any]) -> dict[str, Any]:
         "sign_name": config["sign_name"],
         "opt_out_keywords": list(opt_out_keywords(config)),
         "rate_per_minute": config["rate_per_minute"],
-        "updated_at": config["updated_at"],
+        "updated_at": datetime_json(config["updated_at"]),
         "last_test_status": config["last_test_status"],
         "last_test_error": config["last_test_error"],
-        "last_test_at": config["last_test_at"],
+        "last_test_at": datetime_json(config["last_test_at"]),
         "inbound_paths": {
             p: f"/api/v1/public/sms/{ctx.tenant.name}/{p}/inbound?token={inbound_token(ctx, p)}"
             for p in ("aliyun", "tencent")
