@@ -73,13 +73,20 @@ MESSAGES.update(
 class SendSmsInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    template: str = Field(pattern=UUID_RE.pattern, description="The SMS template's id.")
+    # x-keyi-lookup / x-keyi-request-key: the web app's action form shows a template picker
+    # and makes the key itself, once per opening (web/src/lib/actionForm.ts).
+    template: str = Field(
+        pattern=UUID_RE.pattern,
+        description="The SMS template's id.",
+        json_schema_extra={"x-keyi-lookup": "sms_template"},
+    )
     request_key: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=100)]
         | None
     ) = Field(
         default=None,
         description="Made by the client once per send (a UUID): the same key sends once.",
+        json_schema_extra={"x-keyi-request-key": True},
     )
 
 
