@@ -186,6 +186,7 @@ def test_campaign_skips_and_counts(
         "audience_count": 5,
         "queued_count": 2,
         "sent_count": 0,
+        "delivered_count": 0,
         "failed_count": 0,
         "skipped_opt_out_count": 1,
         "skipped_no_consent_count": 1,
@@ -279,3 +280,45 @@ def test_opt_out_between_start_and_send(
     run_jobs(platform, tenant)
     done = ok(client.get(f"{R}/sms_campaign/{campaign['id']}"))
     assert done["sent_count"] == 1 and done["skipped_opt_out_count"] == 1
+
+
+def test_delivery_reports_update_messages_and_counters(
+    client: TestClient, app: Any, platform: Platform, tenant: TenantInfo
+) -> None:
+    ok(client.patch("/api/v1/webhooks/settings", json={"allow_private": True}))
+    with vendor("aliyun") as aliyun:
+        ok(
+            client.put(
+                "/api/v1/sms/settings",
+                json={
+                    "provider": "aliyun",
+                    "base_url": aliyun.url,
+                    "access_key_id": aliyun.key_id,
+                    "access_key_secret": aliyun.secret,
+                },
+            )
+        )
+        person(client, "A", mobile="13800000031")
+        person(client, "B", mobile="13800000032")
+        campaign = campaign_for(client)
+        ok(client.post(f"{R}/sms_campaign/{campaign['id']}/send"))
+        run_jobs(platform, tenant)
+        # Each person's parameters, one request per person, with our message id as OutId.
+        assert sorted(r["phone"] for r in aliyun.received) == ["13800000031", "13800000032"]
+        assert all(r["out_id"] and len(r["out_id"]) == 32 for r in aliyun.received)
+    with platform.context(tenant, Actor.system("test"), write=False) as ctx:
+        token = inbound_token(ctx, "aliyun")
+    report = [
+        {"phone_number": "13800000031", "success": True, "err_code": "DELIVERED", "biz_id": "1^0"},
+        {"phone_number": "13800000032", "success": False, "err_code": "MK:0001", "biz_id": "2^0"},
+        {"phone_number": "13800000033", "success": True, "biz_id": "somebody-else"},
+    ]
+    public = TestClient(app)
+    path = f"/api/v1/public/sms/{tenant.name}/aliyun/report"
+    assert public.post(f"{path}?token=forged", json=report).status_code == 404
+    assert ok(public.post(f"{path}?token={token}", json=report)) == {"code": 0, "msg": "成功"}
+    done = ok(client.get(f"{R}/sms_campaign/{campaign['id']}"))
+    assert done["sent_count"] == 2 and done["delivered_count"] == 1
+    rows = {r["provider_message_id"]: r for r in message_rows(platform, tenant)}
+    assert rows["1^0"]["status"] == "delivered" and rows["1^0"]["delivered_at"] is not None
+    assert rows["2^0"]["status"] == "undelivered" and rows["2^0"]["error_code"] == "MK:0001"

@@ -154,7 +154,6 @@ def test_settings_validation_and_access(client: TestClient, app: Any) -> None:
     assert {e["field"] for e in missing.json()["errors"]} == {
         "access_key_id",
         "access_key_secret",
-        "sign_name",
         "sdk_app_id",
     }
     private = client.put("/api/v1/sms/settings", json={"base_url": "http://127.0.0.1:9/"})

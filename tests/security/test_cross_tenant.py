@@ -1416,19 +1416,20 @@ def action_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
     found[("POST", "/api/v1/sms/test")] = [
         Probe("POST", "/api/v1/sms/test", {}, sms_test, allowed=None)
     ]
-    inbound = "/api/v1/public/sms/{tenant}/{provider}/inbound"
-    reply = [{"phone_number": "13800000000", "content": "TD"}]
-    found[("POST", inbound)] = [
-        Probe(
-            "POST",
-            inbound,
-            {"tenant": ids.tenant_name, "provider": provider},
-            reply,
-            query={"token": "forged-token"},
-            allowed=(404,),
-        )
-        for provider in ("aliyun", "tencent")
-    ]
+    reply = [{"phone_number": "13800000000", "content": "TD", "biz_id": "1^0", "success": True}]
+    for kind in ("inbound", "report"):
+        callback = "/api/v1/public/sms/{tenant}/{provider}/" + kind
+        found[("POST", callback)] = [
+            Probe(
+                "POST",
+                callback,
+                {"tenant": ids.tenant_name, "provider": provider},
+                reply,
+                query={"token": "forged-token"},
+                allowed=(404,),
+            )
+            for provider in ("aliyun", "tencent")
+        ]
     # The customer portal of A: B's internal session is no portal session (401), whatever it
     # names; the portal's own grants are proved in tests/security/test_portal.py.
     portal = "/api/v1/portal/{tenant}"

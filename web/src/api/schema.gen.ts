@@ -3276,6 +3276,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/public/sms/{tenant}/{provider}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delivery Report
+         * @description A vendor's push of delivery reports (same token as replies): each message reported
+         *     becomes ``delivered`` or ``undelivered`` and its campaign's counters follow.
+         */
+        post: operations["delivery_report_api_v1_public_sms__tenant___provider__report_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/targets/attainment": {
         parameters: {
             query?: never;
@@ -4335,6 +4356,8 @@ export interface components {
             queued_count: number;
             /** Sent Count */
             sent_count: number;
+            /** Delivered Count */
+            delivered_count: number;
             /** Failed Count */
             failed_count: number;
             /** Skipped Opt Out Count */
@@ -25415,6 +25438,10 @@ export interface operations {
                         inbound_paths: {
                             [key: string]: string;
                         };
+                        /** @description The delivery report callback path per provider, token included. */
+                        report_paths: {
+                            [key: string]: string;
+                        };
                     } & {
                         [key: string]: unknown;
                     };
@@ -25549,6 +25576,10 @@ export interface operations {
                         last_test_at: string | null;
                         /** @description The reply (opt-out) callback path per provider, token included. */
                         inbound_paths: {
+                            [key: string]: string;
+                        };
+                        /** @description The delivery report callback path per provider, token included. */
+                        report_paths: {
                             [key: string]: string;
                         };
                     } & {
@@ -28800,6 +28831,107 @@ export interface operations {
         };
     };
     inbound_api_v1_public_sms__tenant___provider__inbound_post: {
+        parameters: {
+            query?: {
+                token?: string;
+            };
+            header?: never;
+            path: {
+                tenant: string;
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": unknown;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Stale version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delivery_report_api_v1_public_sms__tenant___provider__report_post: {
         parameters: {
             query?: {
                 token?: string;

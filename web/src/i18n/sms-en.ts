@@ -30,6 +30,8 @@ const smsEn = {
   'sms.saved': 'SMS settings saved',
   'sms.inbound': 'Reply callback URLs',
   'sms.inboundHelp': 'Give the provider this address for replies (Aliyun: 上行短信 HTTP 推送; Tencent: 短信回复回调) so opt-out keywords are honoured.',
+  'sms.report': 'Delivery report callback URLs',
+  'sms.reportHelp': 'Give the provider this address for delivery reports (Aliyun: 短信发送状态 HTTP 推送; Tencent: 短信下发状态回调) so campaigns count delivered messages.',
   'sms.test': 'Send a test message',
   'sms.testPhone': 'Mobile number',
   'sms.testTemplate': 'Template code',

@@ -29,6 +29,8 @@ const smsZhCN: Record<SmsKey, string> = {
   'sms.saved': '短信设置已保存',
   'sms.inbound': '回复回调地址',
   'sms.inboundHelp': '将此地址填入服务商的回复推送设置（阿里云：上行短信 HTTP 推送；腾讯云：短信回复回调），以便处理退订回复。',
+  'sms.report': '状态报告回调地址',
+  'sms.reportHelp': '将此地址填入服务商的状态报告推送设置（阿里云：短信发送状态 HTTP 推送；腾讯云：短信下发状态回调），以便统计送达数。',
   'sms.test': '发送测试短信',
   'sms.testPhone': '手机号码',
   'sms.testTemplate': '模板编码',

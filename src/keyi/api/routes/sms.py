@@ -56,6 +56,7 @@ SETTINGS: dict[str, Any] = {
         "last_test_error",
         "last_test_at",
         "inbound_paths",
+        "report_paths",
     ],
     "properties": {
         "provider": _PROVIDER,
@@ -74,6 +75,11 @@ SETTINGS: dict[str, Any] = {
         "inbound_paths": {
             "type": "object",
             "description": "The reply (opt-out) callback path per provider, token included.",
+            "additionalProperties": {"type": "string"},
+        },
+        "report_paths": {
+            "type": "object",
+            "description": "The delivery report callback path per provider, token included.",
             "additionalProperties": {"type": "string"},
         },
     },

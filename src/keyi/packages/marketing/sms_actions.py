@@ -107,6 +107,7 @@ class CampaignCounts(BaseModel):
     audience_count: int
     queued_count: int
     sent_count: int
+    delivered_count: int
     failed_count: int
     skipped_opt_out_count: int
     skipped_no_consent_count: int
@@ -171,7 +172,8 @@ def send_to_person(
     phone, reason = eligibility(person.get(str(record["id"]), {}))
     if reason is not None:
         raise Conflict(f"sms_{reason}")
-    params = params_for(template, person[str(record["id"])])
+    readable = ctx.policy.readable_fields(ctx.object(object_name))
+    params = params_for(template, person[str(record["id"])], readable)
     message_id = new_id()
     row = {
         "id": message_id,

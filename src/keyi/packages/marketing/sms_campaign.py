@@ -50,6 +50,7 @@ __all__ = [
     "cancel_campaign",
     "counters",
     "people",
+    "recount",
     "send_campaign_batch",
     "start_campaign",
 ]
@@ -62,6 +63,7 @@ COUNTERS = (
     "audience_count",
     "queued_count",
     "sent_count",
+    "delivered_count",
     "failed_count",
     "skipped_opt_out_count",
     "skipped_no_consent_count",
@@ -110,6 +112,7 @@ def start_campaign(ctx: Context, campaign: dict[str, Any]) -> dict[str, int]:
         raise ValidationFailed(errors)
     object_name = str(segment["object"])
     extra = mapped_fields(template)
+    readable = set(ctx.policy.readable_fields(ctx.object(object_name)))
     for ids in audience_ids(ctx, segment, batch=BATCH):
         found = people(ctx, object_name, ids, extra)
         rows = []
@@ -127,7 +130,7 @@ def start_campaign(ctx: Context, campaign: dict[str, Any]) -> dict[str, int]:
                 "reason": reason,
             }
             if phone is not None:
-                params = params_for(template, person)
+                params = params_for(template, person, readable)
                 row.update(
                     phone=phone,
                     sign_name=sign,
@@ -163,13 +166,21 @@ def counters(ctx: Context, campaign_id: str) -> dict[str, int]:
         result["audience_count"] += int(count)
         if status in (messages.QUEUED, "sending"):
             result["queued_count"] += int(count)
-        elif status == messages.SENT:
+        elif status in messages.ACCEPTED:
             result["sent_count"] += int(count)
+            if status == messages.DELIVERED:
+                result["delivered_count"] += int(count)
         elif status == messages.FAILED:
             result["failed_count"] += int(count)
         elif reason in _REASON_COUNTER:
             result[_REASON_COUNTER[reason]] += int(count)
     return result
+
+
+def recount(ctx: Context, campaign_id: str) -> None:
+    """Bring a campaign's counters up to its messages (after delivery reports)."""
+    if _campaign_row(ctx, campaign_id) is not None:
+        _write(ctx, campaign_id, counters(ctx, campaign_id))
 
 
 def _write(ctx: Context, campaign_id: str, values: dict[str, Any]) -> None:

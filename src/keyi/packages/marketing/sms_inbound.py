@@ -31,16 +31,18 @@ from fastapi.responses import JSONResponse
 
 from keyi.api.context import services
 from keyi.api.ratelimit import client_address
+from keyi.packages.marketing.sms_campaign import recount
 from keyi.platform.context import Context
 from keyi.platform.errors import NotFound
 from keyi.platform.hooks import installed_packages
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
+from keyi.platform.sms import messages
 from keyi.platform.sms.log import mask
 from keyi.platform.sms.provider import e164
 from keyi.platform.sms.settings import check_inbound_token, load_config, opt_out_keywords
 
-__all__ = ["is_opt_out", "opt_out_phone", "parse_replies", "router"]
+__all__ = ["delivery_report", "inbound", "is_opt_out", "opt_out_phone", "parse_replies", "router"]
 
 log = logging.getLogger("keyi.marketing.sms")
 PACKAGE = "marketing"
@@ -138,6 +140,17 @@ def _limit(request: Request) -> None:
     )
 
 
+def _open(request: Request, tenant: str, provider: str) -> tuple[Any, Any]:
+    _limit(request)
+    if provider not in ("aliyun", "tencent"):
+        raise NotFound()
+    platform = services(request).platform
+    try:
+        return platform, platform.tenant(tenant)
+    except NotFound:
+        raise NotFound() from None
+
+
 def _ack(provider: str) -> JSONResponse:
     if provider == "aliyun":
         return JSONResponse({"code": 0, "msg": "成功"})
@@ -150,14 +163,7 @@ def inbound(
 ) -> JSONResponse:
     """A vendor's push of SMS replies (no sign-in: the token in the URL is the key). Opt-out
     keywords set ``sms_opt_out``; the answer is the acknowledgement the vendor expects."""
-    _limit(request)
-    if provider not in ("aliyun", "tencent"):
-        raise NotFound()
-    platform = services(request).platform
-    try:
-        info = platform.tenant(tenant)
-    except NotFound:
-        raise NotFound() from None
+    platform, info = _open(request, tenant, provider)
     with platform.context(info, Actor.system("sms.inbound")) as ctx:
         if PACKAGE not in installed_packages(ctx) or not check_inbound_token(ctx, provider, token):
             raise NotFound()
@@ -166,4 +172,20 @@ def inbound(
             if phone is not None and is_opt_out(text, keywords):
                 changed = opt_out_phone(ctx, phone)
                 log.info("sms opt-out from %s: %d records", mask(phone), changed)
+    return _ack(provider)
+
+
+@router.post("/{tenant}/{provider}/report", **PUBLIC)
+def delivery_report(
+    request: Request, tenant: str, provider: str, token: str = "", body: Any = Body(default=None)
+) -> JSONResponse:
+    """A vendor's push of delivery reports (same token as replies): each message reported
+    becomes ``delivered`` or ``undelivered`` and its campaign's counters follow."""
+    platform, info = _open(request, tenant, provider)
+    with platform.context(info, Actor.system("sms.report")) as ctx:
+        if PACKAGE not in installed_packages(ctx) or not check_inbound_token(ctx, provider, token):
+            raise NotFound()
+        sources = messages.apply_reports(ctx, provider, messages.parse_reports(provider, body))
+        for campaign_id in sorted(sources):
+            recount(ctx, campaign_id)
     return _ack(provider)

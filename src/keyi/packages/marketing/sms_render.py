@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -138,12 +139,18 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def params_for(template: dict[str, Any], person: dict[str, Any]) -> dict[str, str]:
-    """The template's parameters for one person, in the template's order."""
+def params_for(
+    template: dict[str, Any], person: dict[str, Any], readable: Collection[str] | None = None
+) -> dict[str, str]:
+    """The template's parameters for one person, in the template's order. A field the sender
+    may not read (``readable``: their field access) fills its variable with nothing: an SMS
+    is no way around field-level security."""
     params: dict[str, str] = {}
     for item in variables_of(template.get("variables")) or ():
         if isinstance(item, dict):
-            params[str(item["name"])] = _text(person.get(str(item["field"])))[:MAX_PARAM_CHARS]
+            field_name = str(item["field"])
+            value = person.get(field_name) if readable is None or field_name in readable else None
+            params[str(item["name"])] = _text(value)[:MAX_PARAM_CHARS]
     return params
 
 

@@ -26,14 +26,19 @@ __all__ = [
     "QUEUED",
     "SENT",
     "SKIPPED",
+    "apply_reports",
     "budget",
     "deliver",
     "insert_messages",
     "message_json",
     "messages_of_record",
+    "parse_reports",
 ]
 
 QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", "skipped"
+DELIVERED, UNDELIVERED = "delivered", "undelivered"
+ACCEPTED = (SENT, DELIVERED, UNDELIVERED)
+"""The vendor took the message (a delivery report may have said more since)."""
 WINDOW_SECONDS = 60
 _SHOWN = (
     "id",
@@ -55,6 +60,7 @@ _SHOWN = (
     "created_by",
     "created_at",
     "sent_at",
+    "delivered_at",
 )
 
 
@@ -89,7 +95,7 @@ def budget(ctx: Context, rate_per_minute: int) -> int:
     t = sms_message_table
     since = ctx.now() - timedelta(seconds=WINDOW_SECONDS)
     sent = ctx.conn.execute(
-        sa.select(sa.func.count()).where(t.c.sent_at > since, t.c.status.in_((SENT, FAILED)))
+        sa.select(sa.func.count()).where(t.c.sent_at > since, t.c.status != SKIPPED)
     ).scalar_one()
     return max(0, rate_per_minute - int(sent))
 
@@ -134,3 +140,57 @@ def messages_of_record(ctx: Context, record_id: str, limit: int = 50) -> list[di
         .limit(limit)
     )
     return [message_json(r) for r in rows]
+
+
+def parse_reports(provider: str, body: Any) -> list[tuple[str, bool, str | None]]:
+    """``(vendor message id, delivered, vendor status code)`` of each report in a delivery
+    report push. Alibaba Cloud ("SmsReport"): a JSON array of ``{biz_id, success, err_code,
+    ...}``; Tencent Cloud ("短信下发状态回调"): an array of ``{sid, report_status, errmsg, ...}``
+    where ``sid`` is the SerialNo SendSms answered."""
+    items = body if isinstance(body, list) else [body]
+    reports: list[tuple[str, bool, str | None]] = []
+    for item in items[:1000]:
+        if not isinstance(item, dict):
+            continue
+        if provider == "aliyun":
+            vendor_id, delivered, code = (
+                item.get("biz_id"),
+                item.get("success") is True,
+                item.get("err_code"),
+            )
+        else:
+            vendor_id = item.get("sid")
+            delivered = item.get("report_status") == "SUCCESS"
+            code = item.get("errmsg")
+        if vendor_id:
+            reports.append((str(vendor_id)[:100], delivered, str(code)[:100] if code else None))
+    return reports
+
+
+def apply_reports(
+    ctx: Context, provider: str, reports: list[tuple[str, bool, str | None]]
+) -> set[str]:
+    """Mark the reported messages delivered or undelivered; the source ids they belong to (a
+    campaign recounts). A report for a message this tenant never sent changes nothing."""
+    t = sms_message_table
+    sources: set[str] = set()
+    now = ctx.now()
+    for vendor_id, delivered, code in reports:
+        where = sa.and_(
+            t.c.provider_message_id == vendor_id,
+            t.c.provider == provider,
+            t.c.status.in_(ACCEPTED),
+        )
+        values: dict[str, Any] = {"status": DELIVERED if delivered else UNDELIVERED}
+        if delivered:
+            values["delivered_at"] = now
+        else:
+            values["error_code"] = code
+        ctx.conn.execute(sa.update(t).where(where).values(**values))
+        found = ctx.conn.execute(
+            sa.select(t.c.source_id).where(
+                t.c.provider_message_id == vendor_id, t.c.provider == provider
+            )
+        )
+        sources.update(str(r[0]) for r in found if r[0] is not None)
+    return sources

@@ -140,10 +140,16 @@ def _settings_json(ctx: Context, config: dict[str, Any]) -> dict[str, Any]:
         "last_test_status": config["last_test_status"],
         "last_test_error": config["last_test_error"],
         "last_test_at": datetime_json(config["last_test_at"]),
-        "inbound_paths": {
-            p: f"/api/v1/public/sms/{ctx.tenant.name}/{p}/inbound?token={inbound_token(ctx, p)}"
-            for p in ("aliyun", "tencent")
-        },
+        "inbound_paths": _paths(ctx, "inbound"),
+        "report_paths": _paths(ctx, "report"),
+    }
+
+
+def _paths(ctx: Context, kind: str) -> dict[str, str]:
+    """The reply (``inbound``) or delivery ``report`` callback path per provider."""
+    return {
+        p: f"/api/v1/public/sms/{ctx.tenant.name}/{p}/{kind}?token={inbound_token(ctx, p)}"
+        for p in ("aliyun", "tencent")
     }
 
 
@@ -226,7 +232,8 @@ def update_settings(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _require(config: dict[str, Any], errors: FieldErrors) -> None:
-    needed = ["access_key_id", "access_key_secret", "sign_name"]
+    # No sign name needed here: a template may carry its own (a send without one is refused).
+    needed = ["access_key_id", "access_key_secret"]
     if config["provider"] == "tencent":
         needed.append("sdk_app_id")
     for key in needed:

@@ -82,6 +82,7 @@ def message_columns() -> list[Any]:
         sa.Column("created_by", _UUID, nullable=True),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("sent_at", sa.DateTime, nullable=True),
+        sa.Column("delivered_at", sa.DateTime, nullable=True),  # the handset's receipt
         sa.UniqueConstraint("source_id", "record_id", name="uq_keyi_sms_message_source_record"),
     ]
 
@@ -90,6 +91,7 @@ MESSAGE_INDEXES = (
     ("ix_keyi_sms_message_status", ("source_id", "status")),
     ("ix_keyi_sms_message_record", ("record_id",)),
     ("ix_keyi_sms_message_sent", ("sent_at",)),
+    ("ix_keyi_sms_message_vendor_id", ("provider_message_id",)),
 )
 
 sms_config_table = sa.Table(SMS_CONFIG_TABLE_NAME, system_metadata, *config_columns())

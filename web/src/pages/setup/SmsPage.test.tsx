@@ -22,6 +22,7 @@ const saved: SmsSettings = {
   last_test_error: 'SignatureDoesNotMatch: Specified signature does not match',
   last_test_at: '2026-12-01T01:00:00Z',
   inbound_paths: { aliyun: '/api/v1/public/sms/acme/aliyun/inbound?token=abc', tencent: '/api/v1/public/sms/acme/tencent/inbound?token=def' },
+  report_paths: { aliyun: '/api/v1/public/sms/acme/aliyun/report?token=abc', tencent: '/api/v1/public/sms/acme/tencent/report?token=def' },
 };
 
 function input(testId: string): HTMLInputElement {
@@ -39,6 +40,7 @@ describe('SmsPage', () => {
     expect(input('sms-secret').value).toBe('');
     expect(screen.getByText('Saved — leave empty to keep it')).toBeTruthy();
     expect(screen.getByTestId('sms-inbound-url').textContent).toContain('/api/v1/public/sms/acme/aliyun/inbound?token=abc');
+    expect(screen.getByTestId('sms-report-url').textContent).toContain('/api/v1/public/sms/acme/aliyun/report?token=abc');
     expect(screen.getByTestId('sms-last-test').textContent).toContain('failed');
     expect(screen.getByTestId('sms-last-test').textContent).toContain('SignatureDoesNotMatch');
   });

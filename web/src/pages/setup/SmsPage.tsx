@@ -154,6 +154,11 @@ export default function SmsPage() {
           <Typography.Paragraph copyable code data-testid="sms-inbound-url">
             {callbackUrl(settings.inbound_paths[vendor] ?? '', window.location.origin)}
           </Typography.Paragraph>
+          <Typography.Title level={5}>{t('sms.report')}</Typography.Title>
+          <Typography.Paragraph type="secondary">{t('sms.reportHelp')}</Typography.Paragraph>
+          <Typography.Paragraph copyable code data-testid="sms-report-url">
+            {callbackUrl(settings.report_paths[vendor] ?? '', window.location.origin)}
+          </Typography.Paragraph>
         </>
       )}
       <Divider />

@@ -69,11 +69,13 @@ def upgrade() -> None:
         sa.Column("created_by", _UUID, nullable=True),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("sent_at", sa.DateTime, nullable=True),
+        sa.Column("delivered_at", sa.DateTime, nullable=True),  # the handset's receipt
         sa.UniqueConstraint("source_id", "record_id", name="uq_keyi_sms_message_source_record"),
     )
     op.create_index("ix_keyi_sms_message_status", "keyi_sms_message", ["source_id", "status"])
     op.create_index("ix_keyi_sms_message_record", "keyi_sms_message", ["record_id"])
     op.create_index("ix_keyi_sms_message_sent", "keyi_sms_message", ["sent_at"])
+    op.create_index("ix_keyi_sms_message_vendor_id", "keyi_sms_message", ["provider_message_id"])
 
 
 def downgrade() -> None:
