@@ -121,6 +121,9 @@ SPECIAL: dict[tuple[str, str], Any] = {
         {"type": "heading", "text": f"标题 {seq}", "level": 1},
         {"type": "text", "text": f"第 {seq} 段"},
     ],
+    # A template's variables are its text's (keyi.packages.marketing.sms_render): the sample
+    # text has none.
+    ("sms_template", "variables"): lambda seq: [] if seq % 2 else None,
 }
 
 # Values every minimal record of an object carries (the records lookups point at): a segment

@@ -1129,6 +1129,7 @@ def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], li
         "/api/v1/webhooks",
         "/api/v1/webhooks/settings",
         "/api/v1/robot-channels",
+        "/api/v1/sms/settings",
         "/api/v1/l2c/settings",
         "/api/v1/notifications",
         "/api/v1/notifications/unread-count",
@@ -1463,6 +1464,30 @@ def action_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
     found[("GET", form)] = [Probe("GET", form, key, allowed=(404,))]
     found[("POST", form)] = [Probe("POST", form, key, {"name": "b"}, allowed=(404,))]
     found[("OPTIONS", form)] = [Probe("OPTIONS", form, key, allowed=(204,))]
+    # SMS: B's own settings and test send (the log provider); A's reply callback with a token
+    # that is not A's finds nothing (404) and changes nothing.
+    sms_settings = "/api/v1/sms/settings"
+    found[("PUT", sms_settings)] = [
+        Probe("PUT", sms_settings, {}, {"rate_per_minute": 120}, allowed=None)
+    ]
+    sms_test = {"phone": "13800000000", "template_code": "SMS_1"}
+    found[("POST", "/api/v1/sms/test")] = [
+        Probe("POST", "/api/v1/sms/test", {}, sms_test, allowed=None)
+    ]
+    reply = [{"phone_number": "13800000000", "content": "TD", "biz_id": "1^0", "success": True}]
+    for kind in ("inbound", "report"):
+        callback = "/api/v1/public/sms/{tenant}/{provider}/" + kind
+        found[("POST", callback)] = [
+            Probe(
+                "POST",
+                callback,
+                {"tenant": ids.tenant_name, "provider": provider},
+                reply,
+                query={"token": "forged-token"},
+                allowed=(404,),
+            )
+            for provider in ("aliyun", "tencent")
+        ]
     # The customer portal of A: B's internal session is no portal session (401), whatever it
     # names; the portal's own grants are proved in tests/security/test_portal.py.
     portal = "/api/v1/portal/{tenant}"

@@ -39,6 +39,10 @@ export interface JsonSchema {
   maximum?: number;
   maxLength?: number;
   pattern?: string;
+  /** The input names a record of this object (keyi: a lookup picker in the form). */
+  'x-keyi-lookup'?: string;
+  /** The input is an idempotency key the form makes once per opening (never shown). */
+  'x-keyi-request-key'?: boolean;
 }
 
 /** One entry of GET /records/{object}/{id}/actions. */

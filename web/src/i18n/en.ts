@@ -5,6 +5,7 @@ import type { ServiceCoreKey } from './service-core-en';
 import type { ReportsKey } from './reports-en';
 import type { SetupKey } from './setup-en';
 import type { ServiceMailKey } from './service-mail-en';
+import type { SmsKey } from './sms-en';
 import type { TargetsKey } from './targets-en';
 import type { ServiceCareKey } from './service-care-en';
 import type { ServiceKnowledgeKey } from './service-knowledge-en';
@@ -1051,6 +1052,7 @@ export type MessageKey =
   | ReportsKey
   | ServiceCoreKey
   | ServiceMailKey
+  | SmsKey
   | ServiceCareKey
   | ServiceKnowledgeKey
   | ServiceSlaKey

@@ -33,6 +33,8 @@ import marketingSegmentsEn from './marketing-segments-en';
 import marketingSegmentsZhCN from './marketing-segments-zh-CN';
 import marketingFormsEn from './marketing-forms-en';
 import marketingFormsZhCN from './marketing-forms-zh-CN';
+import smsEn from './sms-en';
+import smsZhCN from './sms-zh-CN';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -47,6 +49,7 @@ const partCatalogues: [string, Record<string, string>, Record<string, string>][]
   ['Marketing campaigns', marketingCampaignsEn, marketingCampaignsZhCN],
   ['Segment builder', marketingSegmentsEn, marketingSegmentsZhCN],
   ['Web forms', marketingFormsEn, marketingFormsZhCN],
+  ['SMS settings', smsEn, smsZhCN],
 ];
 
 for (const [name, partEn, partZhCN] of partCatalogues) {

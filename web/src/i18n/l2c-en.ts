@@ -24,6 +24,7 @@ const l2cEn = {
   'actions.field.amount': 'Amount',
   'actions.field.tax_invoice_number': 'Tax invoice number',
   'actions.field.issued_on': 'Issued on',
+  'actions.field.template': 'Template',
   'convert.action': 'Convert',
   'actions.option.percent': 'By percentage',
   'actions.option.amount': 'By amount',

@@ -22,6 +22,7 @@ const l2cZhCN: Record<L2cKey, string> = {
   'actions.field.amount': '金额',
   'actions.field.tax_invoice_number': '发票号码',
   'actions.field.issued_on': '开票日期',
+  'actions.field.template': '模板',
   'convert.action': '转换',
   'actions.option.percent': '按比例',
   'actions.option.amount': '按金额',

@@ -8,7 +8,7 @@
  */
 import type { JsonSchema } from '../api/l2c';
 
-export type ActionFieldKind = 'text' | 'long_text' | 'date' | 'datetime' | 'integer' | 'decimal' | 'boolean' | 'enum' | 'list';
+export type ActionFieldKind = 'text' | 'long_text' | 'date' | 'datetime' | 'integer' | 'decimal' | 'boolean' | 'enum' | 'list' | 'record' | 'request_key';
 
 export interface ActionField {
   name: string;
@@ -22,6 +22,8 @@ export interface ActionField {
   description?: string;
   /** The fields of one item, for `list` (an array of objects, e.g. installments). */
   item?: ActionField[];
+  /** The object a `record` input names (the form shows a lookup picker over it). */
+  target?: string;
 }
 
 /** Resolve `$ref` into `$defs` and unwrap `Optional[X]` (anyOf X | null). */
@@ -42,7 +44,14 @@ function resolve(schema: JsonSchema, root: JsonSchema): { schema: JsonSchema; nu
         s = { ...s, anyOf: undefined, type: 'number', format: s.format ?? 'decimal' };
         continue;
       }
-      s = { ...rest[0], title: s.title ?? rest[0]?.title, default: s.default ?? rest[0]?.default, description: s.description ?? rest[0]?.description };
+      s = {
+        ...rest[0],
+        title: s.title ?? rest[0]?.title,
+        default: s.default ?? rest[0]?.default,
+        description: s.description ?? rest[0]?.description,
+        'x-keyi-lookup': s['x-keyi-lookup'] ?? rest[0]?.['x-keyi-lookup'],
+        'x-keyi-request-key': s['x-keyi-request-key'] ?? rest[0]?.['x-keyi-request-key'],
+      };
       continue;
     }
     break;
@@ -54,6 +63,8 @@ const LONG_NAMES = /reason|comment|note|description|terms/;
 
 function kindOf(name: string, s: JsonSchema): ActionFieldKind {
   const type = Array.isArray(s.type) ? s.type.find((x) => x !== 'null') : s.type;
+  if (s['x-keyi-request-key']) return 'request_key';
+  if (s['x-keyi-lookup']) return 'record';
   if (s.enum) return 'enum';
   if (type === 'array') return 'list';
   if (type === 'boolean') return 'boolean';
@@ -87,6 +98,7 @@ export function actionFields(schema: JsonSchema | null | undefined, root: JsonSc
     };
     if (s.default !== undefined && s.default !== null) field.default = s.default;
     if (kind === 'enum') field.options = (s.enum ?? []).map(String);
+    if (kind === 'record') field.target = s['x-keyi-lookup'];
     if (kind === 'list' && s.items) field.item = actionFields(s.items, root ?? schema);
     return field;
   });
@@ -105,6 +117,7 @@ export function actionBody(fields: ActionField[], values: Record<string, unknown
     else if (f.kind === 'datetime') body[f.name] = v instanceof Object && 'toISOString' in v ? (v as { toISOString(): string }).toISOString() : String(v);
     else if (f.kind === 'decimal') body[f.name] = String(v).trim();
     else if (f.kind === 'integer') body[f.name] = typeof v === 'number' ? v : Number.parseInt(String(v), 10);
+    else if (f.kind === 'record') body[f.name] = typeof v === 'object' && 'value' in v ? (v as { value: string }).value : String(v);
     else if (f.kind === 'list' && Array.isArray(v)) body[f.name] = v.filter(Boolean).map((item) => actionBody(f.item ?? [], item as Record<string, unknown>, toDate));
     else body[f.name] = v;
   }

@@ -34,6 +34,7 @@ from keyi.platform.schema import (
     system_metadata,
 )
 from keyi.platform.search.rules import record_index_rules
+from keyi.platform.sms import table as _sms  # noqa: F401  (keyi_sms_config, keyi_sms_message)
 from keyi.platform.webhooks import table as _webhooks  # noqa: F401  (keyi_webhook, deliveries)
 
 DEFAULT_SETTINGS: dict[str, Any] = {

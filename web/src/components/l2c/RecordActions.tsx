@@ -19,6 +19,7 @@ import { useI18n, type MessageKey, type TFunction } from '../../i18n';
 import { actionBody, actionFields, returnedRecord, type ActionField } from '../../lib/actionForm';
 import { isDecimal } from '../../lib/decimal';
 import { errorMessage } from '../Status';
+import { LookupSelect, type LookupValue } from '../../fields/LookupSelect';
 
 export interface RecordActionsProps {
   object: string;
@@ -64,6 +65,7 @@ const FIELD_KEYS: Record<string, MessageKey> = {
   amount: 'actions.field.amount',
   tax_invoice_number: 'actions.field.tax_invoice_number',
   issued_on: 'actions.field.issued_on',
+  template: 'actions.field.template',
 };
 
 /** Words for the enum values the l2c actions use. */
@@ -95,6 +97,8 @@ function ActionInput({ field, ...control }: { field: ActionField; [prop: string]
       return <Select {...p} options={(field.options ?? []).map((o) => ({ value: o, label: field.optionLabels?.[o] ?? o }))} allowClear={!field.required} placeholder={field.label} />;
     case 'long_text':
       return <Input.TextArea {...p} autoSize={{ minRows: 2, maxRows: 6 }} />;
+    case 'record':
+      return <LookupSelect id={control.id as string | undefined} target={field.target ?? ''} value={(control.value as LookupValue | undefined) ?? null} onChange={(v) => (control.onChange as ((v: LookupValue | null) => void) | undefined)?.(v)} allowClear={!field.required} />;
     default:
       return <Input {...p} />;
   }
@@ -114,7 +118,7 @@ function ActionFormFields({ fields, prefix = [] }: { fields: ActionField[]; pref
   const { t } = useI18n();
   return (
     <>
-      {fields.map((f) =>
+      {fields.filter((f) => f.kind !== 'request_key').map((f) =>
         f.kind === 'list' ? (
           <Form.Item key={f.name} label={f.label} required={f.required}>
             <Form.List name={[...prefix, f.name]}>
@@ -175,6 +179,8 @@ export function ActionFormModal({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const initial = useMemo(() => Object.fromEntries(fields.filter((f) => f.default !== undefined && f.kind !== 'date').map((f) => [f.name, f.default])), [fields]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- a new key each time the form opens
+  const requestKey = useMemo(() => crypto.randomUUID(), [open]);
 
   const submit = async () => {
     let values: Record<string, unknown>;
@@ -186,7 +192,9 @@ export function ActionFormModal({
     setBusy(true);
     setError(null);
     try {
-      await run(actionBody(fields, values, (v) => dateFromForm(v as Dayjs)));
+      // An idempotency key made once per opening: a double click or a retry sends once.
+      const keys = Object.fromEntries(fields.filter((f) => f.kind === 'request_key').map((f) => [f.name, requestKey]));
+      await run({ ...actionBody(fields, values, (v) => dateFromForm(v as Dayjs)), ...keys });
     } catch (e) {
       if (e instanceof ApiError && e.fieldErrors.length) {
         const known = new Set(fields.map((f) => f.name));

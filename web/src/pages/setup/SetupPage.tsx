@@ -1,7 +1,8 @@
 import '../../i18n/setup';
 import '../../i18n/service-mail';
 import '../../i18n/service-sla';
-import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, FieldTimeOutlined, FileTextOutlined, KeyOutlined, MailOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined, TransactionOutlined } from '@ant-design/icons';
+import '../../i18n/sms';
+import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, FieldTimeOutlined, FileTextOutlined, KeyOutlined, MailOutlined, MessageOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined, TransactionOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
@@ -22,6 +23,7 @@ const DepartmentsPage = lazy(() => import('./DepartmentsPage'));
 const JobsPage = lazy(() => import('./JobsPage'));
 const WebhooksPage = lazy(() => import('./WebhooksPage'));
 const RobotsPage = lazy(() => import('./RobotsPage'));
+const SmsPage = lazy(() => import('./SmsPage'));
 const DocumentTemplatePage = lazy(() => import('./DocumentTemplatePage'));
 const ApprovalProcessesPage = lazy(() => import('./ApprovalProcessesPage'));
 const LeadToCashPage = lazy(() => import('./LeadToCashPage'));
@@ -31,7 +33,7 @@ const SlaSetupPage = lazy(() => import('../../service/sla/SlaSetupPage'));
 /**
  * The administrator's Setup area: objects and fields, page layouts, users, departments, roles,
  * single sign-on, approval processes, the lead-to-cash settings (with the l2c package), webhooks,
- * robot channels, the document template (letterhead of quote and contract PDFs), the audit log
+ * robot channels, the SMS provider, the document template (letterhead of quote and contract PDFs), the audit log
  * and the background jobs.
  * Everything here is loaded on demand, so none of it weighs on the workspace pages.
  */
@@ -82,6 +84,7 @@ export default function SetupPage() {
             ...(hasService ? [{ key: 'service-sla', icon: <FieldTimeOutlined />, label: t('setup.nav.serviceSla') }] : []),
             { key: 'webhooks', icon: <ApiOutlined />, label: t('setup.nav.webhooks') },
             { key: 'robots', icon: <RobotOutlined />, label: t('setup.nav.robots') },
+            { key: 'sms', icon: <MessageOutlined />, label: t('setup.nav.sms') },
             { key: 'document-template', icon: <FileTextOutlined />, label: t('setup.nav.documentTemplate') },
             { key: 'audit', icon: <AuditOutlined />, label: t('setup.nav.audit') },
             { key: 'jobs', icon: <ScheduleOutlined />, label: t('setup.nav.jobs') },
@@ -104,6 +107,7 @@ export default function SetupPage() {
               <Route path="departments" element={<DepartmentsPage />} />
               <Route path="webhooks" element={<WebhooksPage />} />
               <Route path="robots" element={<RobotsPage />} />
+              <Route path="sms" element={<SmsPage />} />
               <Route path="document-template" element={<DocumentTemplatePage />} />
               <Route path="approvals" element={<ApprovalProcessesPage />} />
               <Route path="l2c" element={<LeadToCashPage />} />

@@ -1,0 +1,48 @@
+/** 设置 › 短信 的中文文案（与 sms-en.ts 的键一一对应）。 */
+import type { SmsKey } from './sms-en';
+
+const smsZhCN: Record<SmsKey, string> = {
+  'setup.nav.sms': '短信',
+  'sms.title': '短信服务商',
+  'sms.help':
+    '营销短信和“发送短信”操作都通过此服务商发送。国内短信只能发送已审核的模板和签名，请先在服务商控制台创建。密钥加密保存，保存后不再显示。',
+  'sms.provider': '服务商',
+  'sms.provider.log': '开发模式（只写日志，不发送）',
+  'sms.provider.aliyun': '阿里云短信',
+  'sms.provider.tencent': '腾讯云短信',
+  'sms.accessKeyId.aliyun': 'AccessKey ID',
+  'sms.accessKeyId.tencent': 'SecretId',
+  'sms.secret.aliyun': 'AccessKey Secret',
+  'sms.secret.tencent': 'SecretKey',
+  'sms.secretKept': '已保存，留空则保持不变',
+  'sms.secretMissing': '未设置',
+  'sms.sdkAppId': 'SmsSdkAppId（短信应用 ID）',
+  'sms.signName': '默认签名',
+  'sms.signNameHelp': '已审核的【签名】；模板可另行指定。',
+  'sms.region': '地域',
+  'sms.baseUrl': '接口地址',
+  'sms.baseUrlHelp': '留空则使用服务商的标准地址。',
+  'sms.keywords': '退订关键词',
+  'sms.keywordsHelp': '回复内容为其中任一关键词时，该号码对应的所有联系人和线索将被标记为“拒收短信”。',
+  'sms.rate': '每分钟发送上限',
+  'sms.save': '保存',
+  'sms.saved': '短信设置已保存',
+  'sms.inbound': '回复回调地址',
+  'sms.inboundHelp': '将此地址填入服务商的回复推送设置（阿里云：上行短信 HTTP 推送；腾讯云：短信回复回调），以便处理退订回复。',
+  'sms.report': '状态报告回调地址',
+  'sms.reportHelp': '将此地址填入服务商的状态报告推送设置（阿里云：短信发送状态 HTTP 推送；腾讯云：短信下发状态回调），以便统计送达数。',
+  'sms.test': '发送测试短信',
+  'sms.testPhone': '手机号码',
+  'sms.testTemplate': '模板编码',
+  'sms.testParams': '模板参数',
+  'sms.testParamsHelp': '每行一个：变量名=值（腾讯云：1=值、2=值……）',
+  'sms.testSend': '发送测试',
+  'sms.testOk': '服务商已接收该短信（编号 {id}）。',
+  'sms.testFailed': '服务商未接收该短信：{error}',
+  'sms.lastTest': '上次测试：{status} {time}',
+  'sms.lastTest.sent': '成功',
+  'sms.lastTest.failed': '失败',
+  'sms.paramsInvalid': '请按“变量名=值”的格式每行填写一个参数。',
+};
+
+export default smsZhCN;
