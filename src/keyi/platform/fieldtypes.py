@@ -23,7 +23,20 @@ URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
 ALL_OPS = frozenset(
-    {"eq", "ne", "lt", "lte", "gt", "gte", "in", "contains", "starts_with", "is_null", "between"}
+    {
+        "eq",
+        "ne",
+        "lt",
+        "lte",
+        "gt",
+        "gte",
+        "in",
+        "contains",
+        "starts_with",
+        "is_null",
+        "between",
+        "anniversary",
+    }
 )
 ORDERED_OPS = frozenset({"eq", "ne", "lt", "lte", "gt", "gte", "in", "is_null", "between"})
 TEXT_OPS = frozenset(
@@ -286,6 +299,8 @@ class BooleanType(FieldTypeImpl):
 
 class DateType(FieldTypeImpl):
     type = FieldType.DATE
+    # `anniversary`: the same month and day in any year (birthdays, founding days).
+    operators = ORDERED_OPS | {"anniversary"}
     json_schema: ClassVar[dict[str, Any]] = {"type": "string", "format": "date"}
 
     def sql_type(self, field: FieldDef) -> sa.types.TypeEngine[Any]:

@@ -219,6 +219,8 @@ class FilterCompiler:
                 raise _bad(f"{key}.value", "is_null takes true or false")
             empty = column.is_(None)
             return empty if value else sa.not_(empty)
+        if op == "anniversary":
+            return self._anniversary(column, value, key)
         if op in RANGES:
             column = sorted_by_collation(self.resolver.ctx.conn, f, column)
         kind = _value_kind(f)
@@ -284,6 +286,38 @@ class FilterCompiler:
         if op == "gte":
             return column >= start
         raise _bad(f"{key}.op", f"'{op}' does not take a relative date")
+
+    def _anniversary(
+        self, column: sa.ColumnElement[Any], value: Any, key: str
+    ) -> sa.ColumnElement[bool]:
+        """Dates whose month and day are the given day's, in any year ("birthday today").
+
+        ``value`` is a date or a relative day (``today``, ``tomorrow``, ``yesterday``). In a
+        year without 29 February, the 28th also matches 29 February, so people born on a leap
+        day have an anniversary every year. Compares the ``MM-DD`` of the stored date: a scan,
+        meant for daily jobs and lists, not for a hot path."""
+        ctx = self.resolver.ctx
+        if isinstance(value, str) and dates.is_relative(value):
+            start, end = dates.resolve(value, ctx.today(), dates.fiscal_start_month(ctx.settings))
+            if (end - start).days != 1:
+                raise _bad(f"{key}.value", "an anniversary is of one day")
+            day = start
+        else:
+            try:
+                day = date.fromisoformat(str(value)) if isinstance(value, str) else None
+            except ValueError:
+                day = None
+            if day is None:
+                raise _bad(f"{key}.value", "an anniversary takes a date or a relative day")
+        keys = [f"{day.month:02d}-{day.day:02d}"]
+        leap = day.year % 4 == 0 and (day.year % 100 != 0 or day.year % 400 == 0)
+        if (day.month, day.day) == (2, 28) and not leap:
+            keys.append("02-29")
+        if ctx.conn.dialect.name == "postgresql":
+            month_day: Any = sa.func.to_char(column, "MM-DD")
+        else:
+            month_day = sa.func.strftime("%m-%d", column)
+        return month_day.in_(keys)
 
     def _coerce(self, f: FieldDef, value: Any, key: str) -> Any:
         try:
