@@ -7,6 +7,7 @@ with what a record shows is caught, whatever either side computes.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import json
@@ -69,6 +70,11 @@ def matches(field: dict[str, Any], op: str, wanted: Any, value: Any, backend: st
         return str(have).lower().startswith(str(wanted).lower())
     if op == "in":
         return have in [comparable(field, w) for w in wanted]
+    if op == "anniversary":  # same month and day; 29 Feb on the 28th of a common year
+        born, day = (date.fromisoformat(str(v)[:10]) for v in (have, wanted))
+        common = not calendar.isleap(day.year)
+        leap_day = (born.month, born.day) == (2, 29) and (day.month, day.day) == (2, 28)
+        return (born.month, born.day) == (day.month, day.day) or (leap_day and common)
     if kind == "text":
         have = sort_key(field, value, backend)
         if op == "between":
