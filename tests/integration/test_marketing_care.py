@@ -143,8 +143,8 @@ def test_bad_plans_are_refused(client: TestClient) -> None:
             "send_hour": 24,
         },
     )
-    fields = {e["field"] for e in refused.json()["errors"]}
-    assert fields == {"email_template", "days_before", "send_hour"}
+    names = {e["field"] for e in refused.json()["errors"]}
+    assert names == {"email_template", "days_before", "send_hour"}
 
 
 def test_sms_greetings_start_an_sms_campaign(
