@@ -58,7 +58,7 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
     if (location.pathname.startsWith('/service/knowledge')) return 'knowledge';
     return m ? `o:${decodeURIComponent(m[1])}` : location.pathname === '/' ? 'home' : '';
   }, [location.pathname]);
-  const { business, organisation, l2c, targets } = groupObjects(objects);
+  const { business, organisation, l2c, marketing, targets } = groupObjects(objects);
   const inOrganisation = organisation.some((o) => selected === `o:${o.name}`);
   const [organisationOpen, setOrganisationOpen] = useState(inOrganisation);
   useEffect(() => {
@@ -126,6 +126,13 @@ function NavMenu({ onNavigate, collapsed, approvals = 0 }: { onNavigate?: () => 
             {l2c.map(objectLink)}
             {link('receivables', '/receivables', <AccountBookOutlined />, t('nav.receivables'))}
           </ul>
+        </>
+      )}
+      {marketing.length > 0 && (
+        <>
+          {!collapsed && <div className="ky-nav-group">{t('nav.marketing')}</div>}
+          {collapsed && <div className="ky-nav-divider" />}
+          <ul data-testid="nav-marketing">{marketing.map(objectLink)}</ul>
         </>
       )}
       {organisation.length > 0 && (

@@ -1028,6 +1028,7 @@ const en = {
   'error.404': 'Not found.',
   'error.500': 'The server had a problem. Please try again.',
   'nav.l2c': 'Lead-to-cash',
+  'nav.marketing': 'Marketing',
   'nav.receivables': 'Receivables',
   'nav.service': 'Service console',
   'nav.targets': 'Targets',

@@ -1013,6 +1013,7 @@ const zhCN: Messages = {
   'error.404': '未找到。',
   'error.500': '服务器出现问题，请稍后重试。',
   'nav.l2c': '交易',
+  'nav.marketing': '市场营销',
   'nav.receivables': '应收账款',
   'nav.service': '服务台',
   'nav.targets': '销售目标',

@@ -56,3 +56,21 @@ describe('groupObjects', () => {
     expect(groupObjects([meta('account', 'sales')]).targets).toBe(false);
   });
 });
+
+describe('groupObjects: marketing', () => {
+  it('groups the marketing objects from campaigns to greetings, hiding what their parents edit', () => {
+    const objects = [
+      meta('sms_template', 'marketing'),
+      meta('campaign_member', 'marketing'),
+      meta('care_plan', 'marketing'),
+      meta('segment', 'marketing'),
+      meta('campaign_influence', 'marketing'),
+      meta('campaign', 'marketing'),
+      meta('marketing_budget_line', 'marketing'),
+      meta('account', 'sales'),
+    ];
+    const { business, marketing } = groupObjects(objects);
+    expect(marketing.map((o) => o.name)).toEqual(['campaign', 'segment', 'care_plan', 'sms_template']);
+    expect(business.map((o) => o.name)).toEqual(['account']);
+  });
+});
