@@ -510,3 +510,26 @@ def test_a_flow_on_lead_creation_fires_for_a_form_lead(
     _run_jobs(platform, tenant)
     [lead] = _leads(client)
     assert lead["rating"] == "hot"
+
+
+def test_a_lead_field_deleted_after_the_form_was_saved_drops_off_the_form(
+    client: TestClient, platform: Platform
+) -> None:
+    added = client.post(
+        "/api/v1/metadata/objects/lead/fields",
+        json={"name": "budget_note", "type": "text", "labels": {"en": "Budget", "zh-CN": "预算"}},
+    )
+    assert added.status_code == 201, added.text
+    form = _form(client, fields=[*FIELDS[:2], {"field": "budget_note", "required": True}])
+    public = _public(client)
+    shown = public.get(f"{P}/{form['public_key']}").json()
+    assert [f["field"] for f in shown["fields"]] == ["name", "company", "budget_note"]
+    gone = client.delete("/api/v1/metadata/objects/lead/fields/budget_note")
+    assert gone.status_code == 204, gone.text
+    shown = public.get(f"{P}/{form['public_key']}").json()
+    assert [f["field"] for f in shown["fields"]] == ["name", "company"]
+    sent = _submit(public, platform, form, {"name": "孙七", "company": "某公司"})
+    assert sent.status_code == 201, sent.text
+    assert _errors(_submit(public, platform, form, {"name": "周八", "budget_note": "x"})) == {
+        "budget_note": "unknown_field"
+    }
