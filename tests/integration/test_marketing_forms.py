@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -533,3 +534,28 @@ def test_a_lead_field_deleted_after_the_form_was_saved_drops_off_the_form(
     assert _errors(_submit(public, platform, form, {"name": "周八", "budget_note": "x"})) == {
         "budget_note": "unknown_field"
     }
+
+
+def test_a_double_click_makes_one_lead(client: TestClient, platform: Platform) -> None:
+    """Two submissions of the same person at once: the second waits for the first (an advisory
+    lock on PostgreSQL, the write lock on SQLite) and updates the lead the first created."""
+    campaign = _campaign(client)
+    form = _form(client, campaign=campaign)
+    person = {"name": "双击", "company": "某公司", "email": "double@example.com"}
+    barrier = threading.Barrier(2)
+    answers: list[int] = []
+
+    def send() -> None:
+        public = _public(client)
+        body = {**person, "_token": _token(platform, form)}
+        barrier.wait()
+        answers.append(public.post(f"{P}/{form['public_key']}", json=body).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [200, 201], answers
+    assert len(_leads(client)) == 1
+    assert len(_members(client, campaign)) == 1
