@@ -492,6 +492,12 @@ def test_cors_answers_only_the_forms_listed_websites(client: TestClient) -> None
     assert other.status_code == 204 and "access-control-allow-origin" not in other.headers
     read = public.get(url, headers={"origin": "https://www.example.com"})
     assert read.headers["access-control-allow-origin"] == "https://www.example.com"
+    # The listed website's script can read which field was wrong; another site's cannot.
+    bad = public.post(url, json={"nope": "x"}, headers={"origin": "https://www.example.com"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "nope"
+    assert bad.headers["access-control-allow-origin"] == "https://www.example.com"
+    evil = public.post(url, json={"nope": "x"}, headers={"origin": "https://evil.example"})
+    assert evil.status_code == 422 and "access-control-allow-origin" not in evil.headers
 
 
 # ---------------------------------------------------------------- flows
