@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -491,6 +492,12 @@ def test_cors_answers_only_the_forms_listed_websites(client: TestClient) -> None
     assert other.status_code == 204 and "access-control-allow-origin" not in other.headers
     read = public.get(url, headers={"origin": "https://www.example.com"})
     assert read.headers["access-control-allow-origin"] == "https://www.example.com"
+    # The listed website's script can read which field was wrong; another site's cannot.
+    bad = public.post(url, json={"nope": "x"}, headers={"origin": "https://www.example.com"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "nope"
+    assert bad.headers["access-control-allow-origin"] == "https://www.example.com"
+    evil = public.post(url, json={"nope": "x"}, headers={"origin": "https://evil.example"})
+    assert evil.status_code == 422 and "access-control-allow-origin" not in evil.headers
 
 
 # ---------------------------------------------------------------- flows
@@ -510,3 +517,51 @@ def test_a_flow_on_lead_creation_fires_for_a_form_lead(
     _run_jobs(platform, tenant)
     [lead] = _leads(client)
     assert lead["rating"] == "hot"
+
+
+def test_a_lead_field_deleted_after_the_form_was_saved_drops_off_the_form(
+    client: TestClient, platform: Platform
+) -> None:
+    added = client.post(
+        "/api/v1/metadata/objects/lead/fields",
+        json={"name": "budget_note", "type": "text", "labels": {"en": "Budget", "zh-CN": "预算"}},
+    )
+    assert added.status_code == 201, added.text
+    form = _form(client, fields=[*FIELDS[:2], {"field": "budget_note", "required": True}])
+    public = _public(client)
+    shown = public.get(f"{P}/{form['public_key']}").json()
+    assert [f["field"] for f in shown["fields"]] == ["name", "company", "budget_note"]
+    gone = client.delete("/api/v1/metadata/objects/lead/fields/budget_note")
+    assert gone.status_code == 204, gone.text
+    shown = public.get(f"{P}/{form['public_key']}").json()
+    assert [f["field"] for f in shown["fields"]] == ["name", "company"]
+    sent = _submit(public, platform, form, {"name": "孙七", "company": "某公司"})
+    assert sent.status_code == 201, sent.text
+    assert _errors(_submit(public, platform, form, {"name": "周八", "budget_note": "x"})) == {
+        "budget_note": "unknown_field"
+    }
+
+
+def test_a_double_click_makes_one_lead(client: TestClient, platform: Platform) -> None:
+    """Two submissions of the same person at once: the second waits for the first (an advisory
+    lock on PostgreSQL, the write lock on SQLite) and updates the lead the first created."""
+    campaign = _campaign(client)
+    form = _form(client, campaign=campaign)
+    person = {"name": "双击", "company": "某公司", "email": "double@example.com"}
+    barrier = threading.Barrier(2)
+    answers: list[int] = []
+
+    def send() -> None:
+        public = _public(client)
+        body = {**person, "_token": _token(platform, form)}
+        barrier.wait()
+        answers.append(public.post(f"{P}/{form['public_key']}", json=body).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [200, 201], answers
+    assert len(_leads(client)) == 1
+    assert len(_members(client, campaign)) == 1

@@ -317,6 +317,7 @@ def _submit(request: Request, key: str, raw: bytes, response: Response) -> FormA
 @router.post(
     "/{key}",
     status_code=201,
+    response_model=FormAnswer,
     response_model_exclude_none=True,
     **{
         **PUBLIC,
@@ -340,13 +341,24 @@ def _submit(request: Request, key: str, raw: bytes, response: Response) -> FormA
     },
 )
 @body_class(BodyClass.AUTH)
-async def submit_form(request: Request, response: Response, key: str) -> FormAnswer:
+async def submit_form(request: Request, response: Response, key: str) -> Any:
     """Submit the form: 201 when a lead was created, 200 when a returning visitor's lead was
     updated (the body is the same either way and holds no lead data). 422 names an unknown,
     oversized or invalid field and writes nothing; spam is answered like a success and
     dropped."""
     raw = await request.body()
-    return await run_in_threadpool(_submit, request, key, raw, response)
+    try:
+        return await run_in_threadpool(_submit, request, key, raw, response)
+    except KeyiError as exc:
+        allowed = response.headers.get("Access-Control-Allow-Origin")
+        if allowed is None:
+            raise
+        # A listed website's script must be able to read why (which field): the error as the
+        # app answers it, with the form's CORS headers.
+        answer = await request.app.exception_handlers[KeyiError](request, exc)
+        answer.headers["Access-Control-Allow-Origin"] = allowed
+        answer.headers["Vary"] = "Origin"
+        return answer
 
 
 @router.options("/{key}", include_in_schema=False)

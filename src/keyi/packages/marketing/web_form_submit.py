@@ -187,12 +187,13 @@ def _check_required(ctx: Context, form: Mapping[str, Any], submission: Submissio
 def _serialise(ctx: Context, keys: list[str]) -> None:
     """Hold the person's keys until the transaction ends (PostgreSQL; SQLite's write
     transaction already excludes every other writer)."""
-    if ctx.conn.dialect.name != "postgresql":
+    if ctx.conn.dialect.name != "postgresql" or not keys:
         return
-    for key in sorted(set(keys)):
+    numbers = []
+    for key in sorted(set(keys)):  # one order for everyone: no deadlock between two keys
         digest = hashlib.sha256(f"keyi web form {ctx.tenant.id} {key}".encode()).digest()
-        number = int.from_bytes(digest[:8], "big", signed=True)
-        ctx.conn.execute(sa.select(sa.func.pg_advisory_xact_lock(number)))
+        numbers.append(int.from_bytes(digest[:8], "big", signed=True))
+    ctx.conn.execute(sa.select(*(sa.func.pg_advisory_xact_lock(n) for n in numbers)))
 
 
 def find_lead(ctx: Context, email: str | None, mobile_key: str | None) -> dict[str, Any] | None:
@@ -221,7 +222,8 @@ def find_lead(ctx: Context, email: str | None, mobile_key: str | None) -> dict[s
 
 
 def _join_campaign(records: RecordsService, ctx: Context, campaign_id: str, lead_id: str) -> None:
-    """The lead as a responded member of the campaign, once."""
+    """The lead as a responded member of the campaign, once. Looked up even for a new lead:
+    a hook on the lead's creation may already have made it a member."""
     members = ctx.schema.get("campaign_member")
     if members is None:
         return
