@@ -159,6 +159,9 @@ def test_send_sms_to_a_contact(client: TestClient, platform: Platform, tenant: T
         )
         assert lead_template.status_code == 422
         assert len(aliyun.received) == 1
+    listed = ok(client.get(f"{R}/contact/{li['id']}/sms_messages"))["items"]
+    assert [(m["status"], m["text"]) for m in listed] == [("sent", first["text"])]
+    assert listed[0]["provider_message_id"] == "1^0"
     rows = message_rows(platform, tenant)
     assert [r["status"] for r in rows] == ["sent"]
     assert rows[0]["provider_message_id"] == "1^0" and rows[0]["segments"] == 1
