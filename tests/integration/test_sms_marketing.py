@@ -98,6 +98,12 @@ def test_template_validation(client: TestClient) -> None:
         },
     )
     assert {e["code"] for e in lookup.json()["errors"]} == {"field_not_usable"}
+    # A variable named as a field of the recipients is filled from it without a mapping.
+    named = template(client, body="{name}您好，{title}", variables=None)
+    assert named["variables"] == [
+        {"field": "name", "name": "name"},
+        {"field": "title", "name": "title"},
+    ]
     long = template(client, body="好" * 80, variables=[])
     assert long["segments"] == 2  # 86 characters with the sign: two parts of 67
     # An update is checked against the stored values it does not change.
@@ -153,6 +159,9 @@ def test_send_sms_to_a_contact(client: TestClient, platform: Platform, tenant: T
         )
         assert lead_template.status_code == 422
         assert len(aliyun.received) == 1
+    listed = ok(client.get(f"{R}/contact/{li['id']}/sms_messages"))["items"]
+    assert [(m["status"], m["text"]) for m in listed] == [("sent", first["text"])]
+    assert listed[0]["provider_message_id"] == "1^0"
     rows = message_rows(platform, tenant)
     assert [r["status"] for r in rows] == ["sent"]
     assert rows[0]["provider_message_id"] == "1^0" and rows[0]["segments"] == 1
@@ -322,3 +331,33 @@ def test_delivery_reports_update_messages_and_counters(
     rows = {r["provider_message_id"]: r for r in message_rows(platform, tenant)}
     assert rows["1^0"]["status"] == "delivered" and rows["1^0"]["delivered_at"] is not None
     assert rows["2^0"]["status"] == "undelivered" and rows["2^0"]["error_code"] == "MK:0001"
+
+
+def test_vendor_flow_control_requeues_the_message(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    ok(client.patch("/api/v1/webhooks/settings", json={"allow_private": True}))
+    with vendor("aliyun") as aliyun:
+        ok(
+            client.put(
+                "/api/v1/sms/settings",
+                json={
+                    "provider": "aliyun",
+                    "base_url": aliyun.url,
+                    "access_key_id": aliyun.key_id,
+                    "access_key_secret": aliyun.secret,
+                    "sign_name": "客易科技",
+                },
+            )
+        )
+        person(client, "A", mobile="13800000041")
+        campaign = campaign_for(client)
+        ok(client.post(f"{R}/sms_campaign/{campaign['id']}/send"))
+        aliyun.refuse_with = "isv.BUSINESS_LIMIT_CONTROL"
+        run_jobs(platform, tenant)  # refused; the retry waits a minute
+    progress = ok(client.get(f"{R}/sms_campaign/{campaign['id']}"))
+    assert progress["status"] == "sending" and progress["queued_count"] == 1
+    assert progress["failed_count"] == 0
+    (row,) = message_rows(platform, tenant)
+    assert row["status"] == "queued" and row["attempts"] == 1
+    assert row["error_code"] == "isv.BUSINESS_LIMIT_CONTROL"

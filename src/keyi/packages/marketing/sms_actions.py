@@ -14,7 +14,7 @@ two clicks start it once: the second sees ``sending`` and gets 409 ``action_unav
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -254,3 +254,58 @@ def send_campaign(ctx: Context, record: dict[str, Any], payload: None) -> Campai
 def cancel_campaign(ctx: Context, record: dict[str, Any], payload: None) -> CampaignCounts:
     """Stop sending: waiting messages are dropped, sent ones stay."""
     return _counts("cancelled", sms_campaign.cancel_campaign(ctx, record))
+
+
+class SmsMessageOut(BaseModel):
+    """One SMS to this person: what was sent, when, and what the provider said."""
+
+    id: str
+    source: str
+    source_id: str | None
+    phone: str | None
+    provider: str | None
+    template_code: str | None
+    text: str | None
+    segments: int | None
+    status: str
+    reason: str | None
+    provider_message_id: str | None
+    error_code: str | None
+    error_message: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+
+
+class SmsMessages(BaseModel):
+    items: list[SmsMessageOut]
+
+
+def _utc(row: dict[str, Any]) -> dict[str, Any]:
+    """The row's times as UTC instants (stored naive in UTC)."""
+    out: dict[str, Any] = {k: row.get(k) for k in SmsMessageOut.model_fields}
+    for key in ("created_at", "sent_at", "delivered_at"):
+        moment = out[key]
+        if isinstance(moment, datetime):
+            out[key] = moment.replace(tzinfo=UTC)
+    return out
+
+
+for _object in ("contact", "lead"):
+
+    def _messages(
+        ctx: Context, record: dict[str, Any], payload: None, _object: str = _object
+    ) -> SmsMessages:
+        """The SMS sent (or skipped) to this person, newest first (the last 50)."""
+        rows = messages.messages_of_record(ctx, str(record["id"]))
+        return SmsMessages(items=[SmsMessageOut.model_validate(_utc(r)) for r in rows])
+
+    actions.record(
+        _object,
+        "sms_messages",
+        labels={"en": "SMS sent", "zh-CN": "短信记录"},
+        output=SmsMessages,
+        method="GET",
+        access="read",
+        menu=False,
+    )(_messages)

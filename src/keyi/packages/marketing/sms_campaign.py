@@ -14,6 +14,11 @@ the vendor called per person. A retryable refusal (the vendor's flow control) pu
 in the queue, up to ``MAX_ATTEMPTS``. The job queues its own continuation while rows wait (after
 a minute when the rate is used up), and marks the campaign ``sent`` when none is left.
 
+The vendor is called inside the job's transaction, as other jobs that mail or post do: should
+the worker die after the vendor took a message and before the commit, the retried job sends it
+again (at least once, never lost); each request carries our message id (Aliyun ``OutId``,
+Tencent ``SessionContext``) so the vendor's records show the repeat.
+
 **Counters** are recounted from the rows after each step (a GROUP BY on an indexed column) and
 written through the records service, so the campaign's history shows the progress.
 """

@@ -4,6 +4,8 @@ per message worked out at save (keyi.packages.marketing.sms_render)."""
 
 from __future__ import annotations
 
+import json
+
 from keyi.packages.marketing.sms_render import check_template
 from keyi.platform.context import Context
 from keyi.platform.hooks import WriteEvent, registry
@@ -45,5 +47,9 @@ MESSAGES.update(
 def sms_template_rules(ctx: Context, event: WriteEvent) -> None:
     values = {name: event.final(name) for name in ("body", "object", "variables", "sign_name")}
     check_template(ctx, values, event.errors)
+    if "variables_filled" in values:  # stored as the json field type stores it
+        event.values["variables"] = json.dumps(
+            values["variables_filled"], ensure_ascii=False, sort_keys=True
+        )
     event.values["char_count"] = values.get("char_count")
     event.values["segments"] = values.get("segments")

@@ -114,7 +114,15 @@ def check_template(ctx: Context, values: dict[str, Any], errors: FieldErrors) ->
         elif str(definition.type) not in _READABLE:
             errors.add("variables", "field_not_usable", field=field_name, variable=name)
     for name in names:
-        if name not in mapped:
+        if name in mapped:
+            continue
+        # A variable named as a usable field of the recipients fills from it: ${name} → name.
+        definition = fields.get(name)
+        if definition is not None and str(definition.type) in _READABLE:
+            mapping = [*mapping, {"name": name, "field": name}]
+            mapped.append(name)
+            values["variables_filled"] = mapping
+        else:
             errors.add("variables", "variable_unmapped", variable=name)
     if len(set(mapped)) != len(mapped):
         errors.add("variables", "variable_duplicated")

@@ -128,7 +128,11 @@ def deliver(ctx: Context, provider: SmsProvider, row: dict[str, Any]) -> SmsResu
 
 def message_json(row: Any) -> dict[str, Any]:
     data = dict(row._mapping) if hasattr(row, "_mapping") else dict(row)
-    return {k: data.get(k) for k in _SHOWN}
+    shown = {k: data.get(k) for k in _SHOWN}
+    for key in ("id", "source_id", "record_id", "created_by"):
+        if shown[key] is not None:
+            shown[key] = str(shown[key])
+    return shown
 
 
 def messages_of_record(ctx: Context, record_id: str, limit: int = 50) -> list[dict[str, Any]]:

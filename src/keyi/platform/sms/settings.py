@@ -34,6 +34,7 @@ from keyi.platform.context import Context
 from keyi.platform.crypto import SecretUnreadable
 from keyi.platform.errors import FieldErrors, Forbidden, ValidationFailed
 from keyi.platform.fieldtypes import datetime_json
+from keyi.platform.i18n import MESSAGES
 from keyi.platform.notify.transport import checked_client
 from keyi.platform.sms import aliyun, tencent
 from keyi.platform.sms.log import LogProvider
@@ -75,6 +76,22 @@ _FIELDS = {
     "opt_out_keywords",
     "rate_per_minute",
 }
+MESSAGES.update(
+    {
+        "sms_rate_out_of_range": {
+            "en": "Must be a whole number from {min} to {max}.",
+            "zh-CN": "必须是 {min} 到 {max} 之间的整数。",
+        },
+        "invalid_keywords": {
+            "en": "Give 1 to {max} keywords of at most 20 characters each.",
+            "zh-CN": "请填写 1 到 {max} 个关键词，每个不超过 20 个字符。",
+        },
+        "invalid_params": {
+            "en": "Parameters are names with text values.",
+            "zh-CN": "参数应为“变量名: 文本值”。",
+        },
+    }
+)
 _TEXT_LIMITS = {"region": 64, "access_key_id": 200, "sdk_app_id": 64, "sign_name": 100}
 
 
@@ -210,7 +227,7 @@ def update_settings(ctx: Context, data: dict[str, Any]) -> dict[str, Any]:
     if "rate_per_minute" in data:
         rate = data["rate_per_minute"]
         if not isinstance(rate, int) or isinstance(rate, bool) or not 1 <= rate <= MAX_RATE:
-            errors.add("rate_per_minute", "out_of_range", min=1, max=MAX_RATE)
+            errors.add("rate_per_minute", "sms_rate_out_of_range", min=1, max=MAX_RATE)
         else:
             values["rate_per_minute"] = rate
     errors.raise_if_any()
