@@ -14,8 +14,7 @@ records service as the system actor ``sms.inbound`` — history and audit show w
 the campaign job checks the flag again before each send, so a queued message to someone who has
 just opted out is skipped.
 
-Contacts are found by ``mobile_key`` (E.164, indexed); leads have no such key, so their numbers
-are matched on the last four digits in SQL and normalised here.
+Contacts and leads are found by their ``mobile_key`` (the number in E.164, indexed).
 """
 
 from __future__ import annotations
@@ -90,20 +89,8 @@ def parse_replies(provider: str, body: Any) -> list[tuple[str | None, str]]:
     return replies
 
 
-def _leads_with(ctx: Context, phone: str) -> list[str]:
-    table = ctx.object("lead").table
-    rows = ctx.conn.execute(
-        sa.select(table.c.id, table.c.mobile).where(
-            table.c.deleted_at.is_(None),
-            table.c.mobile.like(f"%{phone[-4:]}"),
-            table.c.sms_opt_out.is_not(True),
-        )
-    )
-    return [str(r.id) for r in rows if e164(r.mobile) == phone]
-
-
-def _contacts_with(ctx: Context, phone: str) -> list[str]:
-    table = ctx.object("contact").table
+def _people_with(ctx: Context, object_name: str, phone: str) -> list[str]:
+    table = ctx.object(object_name).table
     rows = ctx.conn.execute(
         sa.select(table.c.id).where(
             table.c.deleted_at.is_(None),
@@ -119,8 +106,8 @@ def opt_out_phone(ctx: Context, phone: str) -> int:
     records = RecordsService(ctx)
     changed = 0
     for object_name, ids in (
-        ("contact", _contacts_with(ctx, phone)),
-        ("lead", _leads_with(ctx, phone)),
+        ("contact", _people_with(ctx, "contact", phone)),
+        ("lead", _people_with(ctx, "lead", phone)),
     ):
         for record_id in ids:
             records.update(object_name, record_id, {"sms_opt_out": True})
