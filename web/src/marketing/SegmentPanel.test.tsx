@@ -12,7 +12,22 @@ const activity: ObjectMeta = {
   name_field: 'subject',
   fields: [field('subject', 'text'), field('due_date', 'date'), field('contact', 'lookup', { target: 'contact' })],
 };
-const OBJECTS = [account, contact, activity];
+const campaign: ObjectMeta = { name: 'campaign', labels: { en: 'Campaign', 'zh-CN': '市场活动' }, name_field: 'name', fields: [field('name', 'text')] };
+const campaignMember: ObjectMeta = {
+  name: 'campaign_member',
+  labels: { en: 'Campaign member', 'zh-CN': '活动成员' },
+  name_field: 'name',
+  fields: [
+    field('campaign', 'master_detail', { target: 'campaign' }),
+    field('status', 'picklist', {
+      options: [
+        { value: 'invited', labels: { en: 'Invited', 'zh-CN': '已邀请' } },
+        { value: 'registered', labels: { en: 'Registered', 'zh-CN': '已报名' } },
+      ],
+    }),
+  ],
+};
+const OBJECTS = [account, contact, activity, campaign, campaignMember];
 
 interface Call {
   url: string;
@@ -153,5 +168,16 @@ describe('static list', () => {
     const patch = calls.find((c) => c.method === 'PATCH');
     expect(patch?.url).toBe('/api/v1/views/v1');
     expect(patch?.body.filter).toEqual({ related: { object: 'segment_member', field: 'contact', filter: { field: 'segment', op: 'eq', value: 's2' } }, op: 'gte', value: 1 });
+  });
+
+  it('asks for a campaign before adding the segment to it', async () => {
+    stub((call) => (call.url.startsWith('/api/v1/segments/count') ? { count: 2 } : PEOPLE));
+    renderWith(<SegmentPanel record={listed} onSaved={() => undefined} />, { objects: OBJECTS, lang: 'zh-CN' });
+    fireEvent.click(await screen.findByTestId('segment-add-campaign'));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByText('本分群中您可见的所有人将加入该市场活动；已是活动成员的人会被跳过。')).toBeTruthy();
+    expect(within(dialog).getByText('已邀请')).toBeTruthy();
+    const ok = within(dialog).getAllByRole('button').find((b) => b.textContent?.includes('加入市场活动'));
+    expect(ok?.hasAttribute('disabled')).toBe(true);
   });
 });

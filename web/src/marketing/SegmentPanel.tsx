@@ -7,8 +7,8 @@
  * count of the conditions being edited (debounced, `POST /segments/count`), save, and the first
  * members as saved. Static segment: its member list, with people added and removed.
  */
-import { DeleteOutlined, PlusOutlined, UnorderedListOutlined } from '@ant-design/icons';
-import { App, Alert, Button, Empty, InputNumber, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
+import { DeleteOutlined, PlusOutlined, TeamOutlined, UnorderedListOutlined } from '@ant-design/icons';
+import { App, Alert, Button, Empty, InputNumber, Modal, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import type { FieldMeta, ObjectMeta, RecordData } from '../api/types';
@@ -41,6 +41,62 @@ const COLUMNS: Record<string, string[]> = {
   contact: ['name', 'title', 'email', 'mobile', 'account'],
   lead: ['name', 'title', 'email', 'mobile', 'company'],
 };
+
+/** "Add to campaign": everyone in the segment the user may see joins a campaign, once. */
+function AddToCampaign({ record }: { record: RecordData }) {
+  const { t, label } = useI18n();
+  const { message } = App.useApp();
+  const { getObject } = useMetadata();
+  const [open, setOpen] = useState(false);
+  const [campaign, setCampaign] = useState<LookupValue | null>(null);
+  const statuses = getObject('campaign_member')?.fields.find((f) => f.name === 'status')?.options ?? [];
+  const [status, setStatus] = useState<string>('invited');
+  const [busy, setBusy] = useState(false);
+  if (!getObject('campaign')) return null;
+  const run = async () => {
+    if (!campaign) return;
+    setBusy(true);
+    try {
+      const done = await segmentsApi.addToCampaign(String(record.id), campaign.value, status);
+      message.success(t('segment.campaignAdded', { added: done.added, skipped: done.skipped }));
+      setOpen(false);
+    } catch (e) {
+      message.error(errorMessage(e, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <Button icon={<TeamOutlined />} onClick={() => setOpen(true)} data-testid="segment-add-campaign">
+        {t('segment.addToCampaign')}
+      </Button>
+      <Modal
+        open={open}
+        title={t('segment.addToCampaign')}
+        okText={t('segment.addToCampaign')}
+        okButtonProps={{ disabled: !campaign, loading: busy }}
+        onOk={() => void run()}
+        onCancel={() => setOpen(false)}
+        destroyOnHidden
+      >
+        <Space direction="vertical" className="ky-fullwidth">
+          <Typography.Text type="secondary">{t('segment.campaignHelp')}</Typography.Text>
+          <LookupSelect target="campaign" value={campaign} onChange={setCampaign} placeholder={t('segment.campaignPick')} className="ky-fullwidth" />
+          {statuses.length > 0 && (
+            <Select
+              className="ky-fullwidth"
+              value={status}
+              onChange={setStatus}
+              aria-label={t('segment.campaignStatus')}
+              options={statuses.map((o) => ({ value: o.value, label: label(o.labels, o.value) }))}
+            />
+          )}
+        </Space>
+      </Modal>
+    </>
+  );
+}
 
 /** "Open as list": the segment's people in the object's list, through a private saved view. */
 function OpenAsList({ record }: { record: RecordData }) {
@@ -166,6 +222,7 @@ export function SegmentBuilder({ record, onSaved }: Props) {
             data-testid="segment-count"
           />
           <OpenAsList record={record} />
+          <AddToCampaign record={record} />
           <Button type="primary" loading={saving} onClick={save} data-testid="segment-save">
             {t('segment.save')}
           </Button>
@@ -448,6 +505,7 @@ export function StaticMembers({ record }: { record: RecordData }) {
         <Space size="large" align="center">
           <Statistic title={t('segment.countLabel')} value={count === null ? '—' : t('segment.count', { count })} data-testid="segment-count" />
           <OpenAsList record={record} />
+          <AddToCampaign record={record} />
         </Space>
       </Space>
       <Space.Compact className="ky-fullwidth" style={{ marginBottom: 12 }}>
