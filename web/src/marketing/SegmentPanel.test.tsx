@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ObjectMeta, RecordData } from '../api/types';
 import { account, contact, field } from '../test/fixtures';
 import { renderWith } from '../test/render';
-import SegmentPanel, { pathOptions } from './SegmentPanel';
+import SegmentPanel, { nameReferences, pathOptions } from './SegmentPanel';
+import { treeToGroup } from './segmentTree';
+import { resolvePath } from '../lib/fields';
 
 const activity: ObjectMeta = {
   name: 'activity',
@@ -77,6 +79,21 @@ describe('segment builder', () => {
     const options = pathOptions(contact, (n) => OBJECTS.find((o) => o.name === n), (f) => f.name);
     expect(options.map((o) => o.value)).toEqual(expect.arrayContaining(['name', 'email', 'account.industry', 'account.name']));
     expect(options.find((o) => o.value === 'account.industry')?.label).toBe('account › industry');
+  });
+
+  it('names the records a saved lookup condition holds by id', async () => {
+    const calls = stub(() => ({ records: [{ id: 'a1', name: '华为' }], next_cursor: null }));
+    const resolve = (path: string) => resolvePath(OBJECTS, contact, path);
+    const group = treeToGroup({ field: 'account', op: 'in', value: ['a1', 'a2'] }, resolve, () => () => undefined);
+    const named = await nameReferences(group, resolve, (n) => OBJECTS.find((o) => o.name === n));
+    const item = named?.items[0];
+    expect(item?.kind === 'condition' && item.cond.value).toEqual([
+      { value: 'a1', label: '华为' },
+      { value: 'a2', label: 'a2' },
+    ]);
+    expect(calls[0].url).toBe('/api/v1/records/account/query');
+    expect(calls[0].body.filter).toEqual({ field: 'id', op: 'in', value: ['a1', 'a2'] });
+    expect(await nameReferences(treeToGroup(null, resolve, () => () => undefined), resolve, () => undefined)).toBeNull();
   });
 
   it('shows saved conditions, counts them live, adds a related count and saves the tree', async () => {

@@ -12,6 +12,7 @@ import { App, Alert, Button, Empty, InputNumber, Modal, Select, Space, Statistic
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import type { FieldMeta, ObjectMeta, RecordData } from '../api/types';
+import { api } from '../api/endpoints';
 import { errorMessage } from '../components/Status';
 import { FilterBuilder, filterableFields, ValueInput } from '../components/FilterBuilder';
 import { LookupSelect, type LookupValue } from '../fields/LookupSelect';
@@ -41,6 +42,48 @@ const COLUMNS: Record<string, string[]> = {
   contact: ['name', 'title', 'email', 'mobile', 'account'],
   lead: ['name', 'title', 'email', 'mobile', 'company'],
 };
+
+/** The group with the ids of its lookup conditions (as read from a saved tree, labelled with
+ * the id) labelled with the records' names; null when there is nothing to name. */
+export async function nameReferences(
+  group: Group,
+  resolve: Resolve,
+  getObject: (name: string) => ObjectMeta | undefined,
+  signal?: AbortSignal,
+): Promise<Group | null> {
+  const wanted = new Map<string, Set<string>>(); // target object → ids
+  const visit = (g: Group) => {
+    for (const item of g.items) {
+      if (item.kind === 'group') visit(item.group);
+      if (item.kind !== 'condition' || !Array.isArray(item.cond.value)) continue;
+      const target = resolve(item.cond.field)?.target;
+      if (!target) continue;
+      for (const v of item.cond.value as LookupValue[]) if (v && v.label === v.value) (wanted.get(target) ?? wanted.set(target, new Set()).get(target)!).add(v.value);
+    }
+  };
+  visit(group);
+  if (wanted.size === 0) return null;
+  const names = new Map<string, string>();
+  for (const [target, ids] of wanted) {
+    const nameField = getObject(target)?.name_field ?? 'name';
+    try {
+      const page = await api.query(target, { filter: { field: 'id', op: 'in', value: [...ids] }, fields: [nameField], limit: 500 }, signal);
+      for (const r of page.records) names.set(String(r.id), String(r[nameField] ?? r.id));
+    } catch {
+      /* the ids stay as they are */
+    }
+  }
+  const relabel = (g: Group): Group => ({
+    ...g,
+    items: g.items.map((item) => {
+      if (item.kind === 'group') return { ...item, group: relabel(item.group) };
+      if (item.kind !== 'condition' || !Array.isArray(item.cond.value)) return item;
+      const value = (item.cond.value as LookupValue[]).map((v) => (v && names.has(v.value) ? { value: v.value, label: names.get(v.value)! } : v));
+      return { ...item, cond: { ...item.cond, value } };
+    }),
+  });
+  return relabel(group);
+}
 
 /** "Add to campaign": everyone in the segment the user may see joins a campaign, once. */
 function AddToCampaign({ record }: { record: RecordData }) {
@@ -163,6 +206,16 @@ export function SegmentBuilder({ record, onSaved }: Props) {
     [objects, getObject],
   );
   const [group, setGroup] = useState<Group>(() => treeToGroup(audienceFilter({ ...record, type: 'dynamic' }), resolve, relatedResolve));
+  // A saved condition on a lookup holds ids: show the records' names instead (once).
+  useEffect(() => {
+    const controller = new AbortController();
+    const loaded = group;
+    void nameReferences(loaded, resolve, getObject, controller.signal).then((named) => {
+      if (named) setGroup((current) => (current === loaded ? named : current)); // not once edited
+    });
+    return () => controller.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only the group as loaded
+  }, []);
   const tree = useMemo(() => groupToTree(group, resolve, relatedResolve), [group, resolve, relatedResolve]);
   const treeKey = JSON.stringify(tree);
   const [count, setCount] = useState<number | null>(null);
