@@ -307,6 +307,8 @@ def test_members_preview_pages_by_name_with_readable_columns(
     login(client, "masked@example.com", ADMIN_PASSWORD)
     page = ok(client.get(f"{S}/{segment['id']}/members", params={"limit": 5}))
     assert len(page["records"]) == 5 and "email" not in page["records"][0]
+    # No right on leads: counting leads is refused, as a list of them would be.
+    assert client.post(f"{S}/count", json={"object": "lead"}).status_code == 403
     assert client.get(f"{S}/{segment['id']}/members", params={"limit": 0}).status_code == 422
     assert client.get(f"{S}/{segment['id']}/members", params={"cursor": "junk"}).status_code == 422
 

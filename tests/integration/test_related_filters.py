@@ -84,6 +84,11 @@ def test_every_comparison_of_a_count(client: TestClient, people: Any) -> None:
     assert names(client, "contact", activities("eq", 3, calls)) == {"甲"}
     recent = {"and": [calls, {"field": "start_at", "op": "eq", "value": "last_n_days:90"}]}
     assert names(client, "contact", activities("gte", 3, recent)) == {"甲"}
+    # Paths inside the count join within it (the activity's contact is not the outer row).
+    named = {"field": "contact.name", "op": "eq", "value": "甲"}
+    assert names(client, "contact", activities("gte", 1, named)) == {"甲"}
+    assert names(client, "contact", activities("gte", 4, named)) == {"甲"}
+    assert names(client, "contact", activities("eq", 0, named)) == {"乙", "丙", "丁"}
     # Combined with other conditions, negated, and nested in a count of contacts per account.
     assert names(client, "contact", {"not": activities("gte", 1)}) == {"丙", "丁"}
     either = {"or": [activities("eq", 1), {"field": "name", "op": "eq", "value": "丁"}]}

@@ -45,6 +45,11 @@ const marketingSegmentsEn = {
   'segment.remove': 'Remove from list',
   'segment.removed': 'Removed from the list.',
   'segment.openList': 'Open as list',
+  'segment.addToCampaign': 'Add to campaign',
+  'segment.campaignHelp': 'Everyone in this segment you can see joins the campaign; people already members are skipped.',
+  'segment.campaignPick': 'Choose a campaign',
+  'segment.campaignStatus': 'Member status',
+  'segment.campaignAdded': '{added} added to the campaign, {skipped} already members.',
   'segment.more': 'Load more',
 } as const;
 

@@ -43,6 +43,11 @@ const marketingSegmentsZhCN: Record<MarketingSegmentsKey, string> = {
   'segment.remove': '移出名单',
   'segment.removed': '已移出名单。',
   'segment.openList': '在列表中打开',
+  'segment.addToCampaign': '加入市场活动',
+  'segment.campaignHelp': '本分群中您可见的所有人将加入该市场活动；已是活动成员的人会被跳过。',
+  'segment.campaignPick': '选择市场活动',
+  'segment.campaignStatus': '成员状态',
+  'segment.campaignAdded': '已加入 {added} 人，{skipped} 人已是活动成员。',
   'segment.more': '加载更多',
 };
 

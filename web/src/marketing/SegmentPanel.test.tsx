@@ -3,7 +3,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ObjectMeta, RecordData } from '../api/types';
 import { account, contact, field } from '../test/fixtures';
 import { renderWith } from '../test/render';
-import SegmentPanel, { pathOptions } from './SegmentPanel';
+import SegmentPanel, { nameReferences, pathOptions } from './SegmentPanel';
+import { treeToGroup } from './segmentTree';
+import { resolvePath } from '../lib/fields';
 
 const activity: ObjectMeta = {
   name: 'activity',
@@ -12,7 +14,22 @@ const activity: ObjectMeta = {
   name_field: 'subject',
   fields: [field('subject', 'text'), field('due_date', 'date'), field('contact', 'lookup', { target: 'contact' })],
 };
-const OBJECTS = [account, contact, activity];
+const campaign: ObjectMeta = { name: 'campaign', labels: { en: 'Campaign', 'zh-CN': '市场活动' }, name_field: 'name', fields: [field('name', 'text')] };
+const campaignMember: ObjectMeta = {
+  name: 'campaign_member',
+  labels: { en: 'Campaign member', 'zh-CN': '活动成员' },
+  name_field: 'name',
+  fields: [
+    field('campaign', 'master_detail', { target: 'campaign' }),
+    field('status', 'picklist', {
+      options: [
+        { value: 'invited', labels: { en: 'Invited', 'zh-CN': '已邀请' } },
+        { value: 'registered', labels: { en: 'Registered', 'zh-CN': '已报名' } },
+      ],
+    }),
+  ],
+};
+const OBJECTS = [account, contact, activity, campaign, campaignMember];
 
 interface Call {
   url: string;
@@ -62,6 +79,21 @@ describe('segment builder', () => {
     const options = pathOptions(contact, (n) => OBJECTS.find((o) => o.name === n), (f) => f.name);
     expect(options.map((o) => o.value)).toEqual(expect.arrayContaining(['name', 'email', 'account.industry', 'account.name']));
     expect(options.find((o) => o.value === 'account.industry')?.label).toBe('account › industry');
+  });
+
+  it('names the records a saved lookup condition holds by id', async () => {
+    const calls = stub(() => ({ records: [{ id: 'a1', name: '华为' }], next_cursor: null }));
+    const resolve = (path: string) => resolvePath(OBJECTS, contact, path);
+    const group = treeToGroup({ field: 'account', op: 'in', value: ['a1', 'a2'] }, resolve, () => () => undefined);
+    const named = await nameReferences(group, resolve, (n) => OBJECTS.find((o) => o.name === n));
+    const item = named?.items[0];
+    expect(item?.kind === 'condition' && item.cond.value).toEqual([
+      { value: 'a1', label: '华为' },
+      { value: 'a2', label: 'a2' },
+    ]);
+    expect(calls[0].url).toBe('/api/v1/records/account/query');
+    expect(calls[0].body.filter).toEqual({ field: 'id', op: 'in', value: ['a1', 'a2'] });
+    expect(await nameReferences(treeToGroup(null, resolve, () => () => undefined), resolve, () => undefined)).toBeNull();
   });
 
   it('shows saved conditions, counts them live, adds a related count and saves the tree', async () => {
@@ -153,5 +185,16 @@ describe('static list', () => {
     const patch = calls.find((c) => c.method === 'PATCH');
     expect(patch?.url).toBe('/api/v1/views/v1');
     expect(patch?.body.filter).toEqual({ related: { object: 'segment_member', field: 'contact', filter: { field: 'segment', op: 'eq', value: 's2' } }, op: 'gte', value: 1 });
+  });
+
+  it('asks for a campaign before adding the segment to it', async () => {
+    stub((call) => (call.url.startsWith('/api/v1/segments/count') ? { count: 2 } : PEOPLE));
+    renderWith(<SegmentPanel record={listed} onSaved={() => undefined} />, { objects: OBJECTS, lang: 'zh-CN' });
+    fireEvent.click(await screen.findByTestId('segment-add-campaign'));
+    const dialog = await screen.findByRole('dialog');
+    expect(within(dialog).getByText('本分群中您可见的所有人将加入该市场活动；已是活动成员的人会被跳过。')).toBeTruthy();
+    expect(within(dialog).getByText('已邀请')).toBeTruthy();
+    const ok = within(dialog).getAllByRole('button').find((b) => b.textContent?.includes('加入市场活动'));
+    expect(ok?.hasAttribute('disabled')).toBe(true);
   });
 });

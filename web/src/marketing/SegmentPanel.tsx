@@ -7,11 +7,12 @@
  * count of the conditions being edited (debounced, `POST /segments/count`), save, and the first
  * members as saved. Static segment: its member list, with people added and removed.
  */
-import { DeleteOutlined, PlusOutlined, UnorderedListOutlined } from '@ant-design/icons';
-import { App, Alert, Button, Empty, InputNumber, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
+import { DeleteOutlined, PlusOutlined, TeamOutlined, UnorderedListOutlined } from '@ant-design/icons';
+import { App, Alert, Button, Empty, InputNumber, Modal, Select, Space, Statistic, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import type { FieldMeta, ObjectMeta, RecordData } from '../api/types';
+import { api } from '../api/endpoints';
 import { errorMessage } from '../components/Status';
 import { FilterBuilder, filterableFields, ValueInput } from '../components/FilterBuilder';
 import { LookupSelect, type LookupValue } from '../fields/LookupSelect';
@@ -41,6 +42,104 @@ const COLUMNS: Record<string, string[]> = {
   contact: ['name', 'title', 'email', 'mobile', 'account'],
   lead: ['name', 'title', 'email', 'mobile', 'company'],
 };
+
+/** The group with the ids of its lookup conditions (as read from a saved tree, labelled with
+ * the id) labelled with the records' names; null when there is nothing to name. */
+export async function nameReferences(
+  group: Group,
+  resolve: Resolve,
+  getObject: (name: string) => ObjectMeta | undefined,
+  signal?: AbortSignal,
+): Promise<Group | null> {
+  const wanted = new Map<string, Set<string>>(); // target object → ids
+  const visit = (g: Group) => {
+    for (const item of g.items) {
+      if (item.kind === 'group') visit(item.group);
+      if (item.kind !== 'condition' || !Array.isArray(item.cond.value)) continue;
+      const target = resolve(item.cond.field)?.target;
+      if (!target) continue;
+      for (const v of item.cond.value as LookupValue[]) if (v && v.label === v.value) (wanted.get(target) ?? wanted.set(target, new Set()).get(target)!).add(v.value);
+    }
+  };
+  visit(group);
+  if (wanted.size === 0) return null;
+  const names = new Map<string, string>();
+  for (const [target, ids] of wanted) {
+    const nameField = getObject(target)?.name_field ?? 'name';
+    try {
+      const page = await api.query(target, { filter: { field: 'id', op: 'in', value: [...ids] }, fields: [nameField], limit: 500 }, signal);
+      for (const r of page.records) names.set(String(r.id), String(r[nameField] ?? r.id));
+    } catch {
+      /* the ids stay as they are */
+    }
+  }
+  const relabel = (g: Group): Group => ({
+    ...g,
+    items: g.items.map((item) => {
+      if (item.kind === 'group') return { ...item, group: relabel(item.group) };
+      if (item.kind !== 'condition' || !Array.isArray(item.cond.value)) return item;
+      const value = (item.cond.value as LookupValue[]).map((v) => (v && names.has(v.value) ? { value: v.value, label: names.get(v.value)! } : v));
+      return { ...item, cond: { ...item.cond, value } };
+    }),
+  });
+  return relabel(group);
+}
+
+/** "Add to campaign": everyone in the segment the user may see joins a campaign, once. */
+function AddToCampaign({ record }: { record: RecordData }) {
+  const { t, label } = useI18n();
+  const { message } = App.useApp();
+  const { getObject } = useMetadata();
+  const [open, setOpen] = useState(false);
+  const [campaign, setCampaign] = useState<LookupValue | null>(null);
+  const statuses = getObject('campaign_member')?.fields.find((f) => f.name === 'status')?.options ?? [];
+  const [status, setStatus] = useState<string>('invited');
+  const [busy, setBusy] = useState(false);
+  if (!getObject('campaign')) return null;
+  const run = async () => {
+    if (!campaign) return;
+    setBusy(true);
+    try {
+      const done = await segmentsApi.addToCampaign(String(record.id), campaign.value, status);
+      message.success(t('segment.campaignAdded', { added: done.added, skipped: done.skipped }));
+      setOpen(false);
+    } catch (e) {
+      message.error(errorMessage(e, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <Button icon={<TeamOutlined />} onClick={() => setOpen(true)} data-testid="segment-add-campaign">
+        {t('segment.addToCampaign')}
+      </Button>
+      <Modal
+        open={open}
+        title={t('segment.addToCampaign')}
+        okText={t('segment.addToCampaign')}
+        okButtonProps={{ disabled: !campaign, loading: busy }}
+        onOk={() => void run()}
+        onCancel={() => setOpen(false)}
+        destroyOnHidden
+      >
+        <Space direction="vertical" className="ky-fullwidth">
+          <Typography.Text type="secondary">{t('segment.campaignHelp')}</Typography.Text>
+          <LookupSelect target="campaign" value={campaign} onChange={setCampaign} placeholder={t('segment.campaignPick')} className="ky-fullwidth" />
+          {statuses.length > 0 && (
+            <Select
+              className="ky-fullwidth"
+              value={status}
+              onChange={setStatus}
+              aria-label={t('segment.campaignStatus')}
+              options={statuses.map((o) => ({ value: o.value, label: label(o.labels, o.value) }))}
+            />
+          )}
+        </Space>
+      </Modal>
+    </>
+  );
+}
 
 /** "Open as list": the segment's people in the object's list, through a private saved view. */
 function OpenAsList({ record }: { record: RecordData }) {
@@ -107,6 +206,16 @@ export function SegmentBuilder({ record, onSaved }: Props) {
     [objects, getObject],
   );
   const [group, setGroup] = useState<Group>(() => treeToGroup(audienceFilter({ ...record, type: 'dynamic' }), resolve, relatedResolve));
+  // A saved condition on a lookup holds ids: show the records' names instead (once).
+  useEffect(() => {
+    const controller = new AbortController();
+    const loaded = group;
+    void nameReferences(loaded, resolve, getObject, controller.signal).then((named) => {
+      if (named) setGroup((current) => (current === loaded ? named : current)); // not once edited
+    });
+    return () => controller.abort();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only the group as loaded
+  }, []);
   const tree = useMemo(() => groupToTree(group, resolve, relatedResolve), [group, resolve, relatedResolve]);
   const treeKey = JSON.stringify(tree);
   const [count, setCount] = useState<number | null>(null);
@@ -166,6 +275,7 @@ export function SegmentBuilder({ record, onSaved }: Props) {
             data-testid="segment-count"
           />
           <OpenAsList record={record} />
+          <AddToCampaign record={record} />
           <Button type="primary" loading={saving} onClick={save} data-testid="segment-save">
             {t('segment.save')}
           </Button>
@@ -448,6 +558,7 @@ export function StaticMembers({ record }: { record: RecordData }) {
         <Space size="large" align="center">
           <Statistic title={t('segment.countLabel')} value={count === null ? '—' : t('segment.count', { count })} data-testid="segment-count" />
           <OpenAsList record={record} />
+          <AddToCampaign record={record} />
         </Space>
       </Space>
       <Space.Compact className="ky-fullwidth" style={{ marginBottom: 12 }}>

@@ -23,6 +23,7 @@ export type SegmentCount = components['schemas']['SegmentCount'];
 export type MemberPage = components['schemas']['MemberPage'];
 export type MembersAdded = components['schemas']['MembersAdded'];
 export type MembersRemoved = components['schemas']['MembersRemoved'];
+export type CampaignAdded = components['schemas']['CampaignAdded'];
 
 const enc = encodeURIComponent;
 
@@ -70,6 +71,9 @@ export const segmentsApi = {
     const mine = views.find((v) => v.name === name && !v.shared);
     const view = mine ? await api.updateView(mine.id, { filter }) : await api.createView({ object, name, filter, shared: false });
     return view.id;
+  },
+  addToCampaign(segmentId: string, campaign: string, status: string) {
+    return request<CampaignAdded>(`/api/v1/records/segment/${enc(segmentId)}/add_to_campaign`, { body: { campaign, status } });
   },
   saveFilter(segment: RecordData, filter: TreeNode | null) {
     return api.update('segment', String(segment.id), segment.version as number, { filter });

@@ -58,6 +58,9 @@ class MembersRemoved(BaseModel):
     input=AddToCampaign,
     output=CampaignAdded,
     access="read",
+    # The segment's page asks for the campaign with a picker (web/src/marketing): the generic
+    # action form has no lookup input.
+    menu=False,
 )
 def segment_add_to_campaign(
     ctx: Context, record: dict[str, Any], payload: AddToCampaign

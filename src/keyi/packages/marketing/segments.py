@@ -61,6 +61,7 @@ CAMPAIGN_BATCH = 500
 
 
 def check_audience_object(object_name: Any, key: str = "object") -> str:
+    """The object a segment's people are records of (422 at ``key`` unless contact or lead)."""
     if object_name not in AUDIENCE_OBJECTS:
         raise ValidationFailed([FieldError(key, "invalid_choice", {"value": object_name})])
     return str(object_name)

@@ -22,11 +22,11 @@ records the reader may see are counted — the related object's row access appli
 does to a list of it — so a count never tells a reader about records hidden from them; an
 object or field they may not read is refused like an unknown one.
 
-The condition compiles to ``anchor IN (SELECT field FROM related WHERE <visible, F> GROUP BY
-field HAVING count(*) >= n)`` (no GROUP BY for n = 1), negated for conditions that zero related
-records satisfy (``eq 0``, ``lt n``). The subquery is not correlated, so the database runs it
-once, as a hash semi-join, whatever the number of filtered rows; index the related ``field``
-(``indexed: true``) and the fields F narrows by.
+"At least one" compiles to ``EXISTS (SELECT 1 FROM related WHERE field = anchor AND <visible,
+F>)`` — a semi-join, and for conditions that zero related records satisfy (``eq 0``, ``lt 1``,
+a ``not``) an anti-join; "at least n" to ``anchor IN (SELECT field FROM related WHERE <visible,
+F> GROUP BY field HAVING count(*) >= n)``, an uncorrelated subquery the database runs once.
+Index the related ``field`` (lookups are) and the fields F narrows by.
 """
 
 from __future__ import annotations
@@ -147,13 +147,18 @@ class FilterCompiler:
         if access is not None:
             predicates.append(access)
 
+        inner_froms = (alias, *resolver.aliases())
+
         def at_least(n: int) -> sa.ColumnElement[bool]:
             """Anchors with n or more matching related records (n ≥ 1)."""
+            if n == 1:
+                # EXISTS: a semi-join, and negated an anti-join (NOT IN over a large set
+                # would be a subplan per row where it does not fit in memory).
+                stmt = sa.select(sa.literal(1)).where(*predicates, linked == anchor)
+                return resolver.apply_joins(stmt).correlate_except(*inner_froms).exists()
             stmt = sa.select(linked).where(*predicates)
-            if n > 1:
-                stmt = stmt.group_by(linked).having(sa.func.count() >= n)
-            ids = resolver.apply_joins(stmt).correlate(None)
-            found = anchor.in_(ids)
+            stmt = stmt.group_by(linked).having(sa.func.count() >= n)
+            found = anchor.in_(resolver.apply_joins(stmt).correlate(None))
             return sa.and_(anchor.is_not(None), found) if nullable else found
 
         def exactly(n: int) -> sa.ColumnElement[bool]:

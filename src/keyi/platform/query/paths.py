@@ -56,6 +56,10 @@ class PathResolver:
             return None
         return table.c[f"{f.name}_currency"]
 
+    def aliases(self) -> list[Any]:
+        """The tables the paths resolved so far joined (a subquery's own FROM list)."""
+        return [alias for alias, _ in self._joins.values()]
+
     def apply_joins(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
         if not self._joins:
             return stmt
