@@ -25,6 +25,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from tests.mailservers import smtp_maildir
+
 ROOT = Path(__file__).resolve().parents[2]
 DOC_SCREENSHOTS = ROOT / "docs" / "screenshots"
 UPDATE_SCREENSHOTS = "KEYI_UPDATE_SCREENSHOTS"
@@ -112,6 +114,42 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def mail_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A Keyi server mailing through a real SMTP server into a Maildir — (its URL, the Maildir)
+    — for the journeys that follow mail (service, marketing): one server for both, as each
+    journey makes its own records."""
+    with smtp_maildir(tmp_path_factory.mktemp("smtp")) as (smtp_port, maildir):
+        data_dir = tmp_path_factory.mktemp("mail-journey-data")
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KEYI_")}
+        env |= {
+            "KEYI_DATA_DIR": str(data_dir),
+            "KEYI_LOGIN_RATE_LIMIT": "1000",
+            "KEYI_SMTP_HOST": "127.0.0.1",
+            "KEYI_SMTP_PORT": str(smtp_port),
+            "KEYI_PUBLIC_URL": url,
+            "KEYI_MAIL_ALLOW_PRIVATE": "1",  # the IMAP server is on 127.0.0.1
+        }
+        keyi = [sys.executable, "-m", "keyi.cli"]
+        subprocess.run(
+            [*keyi, "demo", "--accounts", "10"], env=env, check=True, capture_output=True,
+            timeout=300,
+        )  # fmt: skip
+        process = start_server([*keyi, "serve", "--port", str(port)], env, data_dir / "server.log")
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=30) as response:  # noqa: S310
+                assert response.status == 200
+            yield url, maildir
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 @pytest.fixture(scope="session")

@@ -13,93 +13,29 @@ from __future__ import annotations
 import email
 import email.policy
 import email.utils
-import mailbox
-import os
-import re
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.api import Api
 from tests.e2e.conftest import (
     DEMO_PASSWORD,
     click_settled,
-    free_port,
     screenshot,
     settled,
     sign_in,
-    start_server,
 )
+from tests.e2e.mail import link_mailed
 from tests.e2e.people import open_page, user_id
-from tests.mailservers import ImapServer, imap_server, smtp_maildir  # noqa: F401 - fixtures
+from tests.mailservers import ImapServer, imap_server  # noqa: F401 - a fixture
 
 expect.set_options(timeout=30_000)
 
 AGENT = "zhao.lei@demo.keyi.dev"
 CUSTOMER = "li.lei@customer.example"
 PORTAL_PASSWORD = "Kehu-portal-2026!"
-
-
-@pytest.fixture(scope="module")
-def mail_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """A Keyi server of this module's own, mailing through a real SMTP server into a Maildir:
-    (its URL, the Maildir)."""
-    with smtp_maildir(tmp_path_factory.mktemp("smtp")) as (smtp_port, maildir):
-        data_dir = tmp_path_factory.mktemp("journey-data")
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KEYI_")}
-        env |= {
-            "KEYI_DATA_DIR": str(data_dir),
-            "KEYI_LOGIN_RATE_LIMIT": "1000",
-            "KEYI_SMTP_HOST": "127.0.0.1",
-            "KEYI_SMTP_PORT": str(smtp_port),
-            "KEYI_PUBLIC_URL": url,
-            "KEYI_MAIL_ALLOW_PRIVATE": "1",  # the IMAP server is on 127.0.0.1
-        }
-        keyi = [sys.executable, "-m", "keyi.cli"]
-        subprocess.run(
-            [*keyi, "demo", "--accounts", "10"], env=env, check=True, capture_output=True,
-            timeout=300,
-        )  # fmt: skip
-        process = start_server([*keyi, "serve", "--port", str(port)], env, data_dir / "server.log")
-        try:
-            with urllib.request.urlopen(url + "/readyz", timeout=30) as response:  # noqa: S310
-                assert response.status == 200
-            yield url, maildir
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-def link_mailed(maildir: Path, address: str, path: str, timeout: float = 60) -> str:
-    """The first link containing `path` in a mail to `address`, waiting for the server's job
-    to send it (the customer also gets the agent's replies by mail)."""
-    pattern = re.compile(r"https?://[^\s\"'<>]+" + re.escape(path) + r"[^\s\"'<>]+")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if maildir.exists():
-            for raw in mailbox.Maildir(str(maildir), create=False):
-                message = email.message_from_bytes(raw.as_bytes(), policy=email.policy.default)
-                if address not in str(message["To"]):
-                    continue
-                body = message.get_body(preferencelist=("plain", "html"))
-                found = pattern.search(str(body.get_content())) if body is not None else None
-                if found:
-                    return found.group(0)
-        time.sleep(0.25)
-    raise AssertionError(f"no mail to {address} with a link to {path}")
 
 
 def test_mail_to_case_console_portal_resolution_and_survey(
