@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from keyi.packages.marketing import attribution, expenses, hierarchy, members
+from keyi.packages.marketing import attribution, backfill, expenses, hierarchy, members
 from keyi.platform.errors import Forbidden
-from keyi.platform.hooks import AfterWriteEvent, DeleteEvent, WriteEvent, registry
+from keyi.platform.hooks import AfterWriteEvent, DeleteEvent, UpgradeEvent, WriteEvent, registry
 from keyi.platform.i18n import MESSAGES
 from keyi.platform.permissions import ActorKind
 
@@ -149,3 +149,9 @@ def expense_totals(ctx: Context, event: AfterWriteEvent) -> None:
 
 hooks.derived("marketing_expense", "plan", ("budget_line", "budget_line.plan"))
 hooks.derived("marketing_expense", "department", ("budget_line", "budget_line.plan"))
+
+
+@hooks.after_upgrade
+def campaign_data_in_line(ctx: Context, event: UpgradeEvent) -> str | None:
+    """Data written before these hooks: touch marks, attribution, totals, expense plans."""
+    return backfill.backfill(ctx)
