@@ -117,7 +117,9 @@ def influence_written_by_the_package(ctx: Context, event: WriteEvent) -> None:
     """Attribution is derived: users other than administrators cannot write it."""
     if not ctx.actor.is_admin and ctx.actor.kind != ActorKind.SYSTEM:
         raise Forbidden("influence_derived")
-    if event.operation == "create" or "campaign" in event.values:
+    if (event.operation == "create" and not event.values.get("name")) or (
+        event.operation == "update" and "campaign" in event.values and "name" not in event.values
+    ):
         event.values["name"] = attribution.campaign_name(ctx, event.final("campaign"))
 
 
@@ -129,8 +131,15 @@ def influence_deleted_by_the_package(ctx: Context, event: DeleteEvent) -> None:
 
 @hooks.after_write("campaign_influence")
 def influence_totals(ctx: Context, event: AfterWriteEvent) -> None:
-    """The campaign's won amount moved: so do the totals above it."""
-    hierarchy.refresh(ctx, _both(event, "campaign"))
+    """The campaign's won amount moved: so do the totals above it. Only a won first-touch
+    row (before or after the write) counts in the won amount."""
+    counted = [
+        row
+        for row in (event.old, event.new)
+        if row and row.get("won") and row.get("model") == "first_touch"
+    ]
+    if counted:
+        hierarchy.refresh(ctx, {str(row["campaign"]) for row in counted if row.get("campaign")})
 
 
 # ------------------------------------------------------------------ expenses
