@@ -38,6 +38,8 @@ const CaseThread = lazy(() => import('../service/console/CaseThread'));
 const WorkOrderSignature = lazy(() => import('../service/care/WorkOrderSignature'));
 /** A campaign's results and member funnel (marketing package): loaded on a campaign's page only. */
 const CampaignSummary = lazy(() => import('../marketing/campaigns/CampaignSummary'));
+/** A marketing expense's receipts (marketing package): loaded on an expense's page only. */
+const ExpenseReceipts = lazy(() => import('../marketing/expenses/ExpenseReceipts'));
 
 export default function RecordPage() {
   const { object: objectName = '', id = '' } = useParams();
@@ -240,6 +242,11 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
       {object.name === 'case' && !editing && (
         <Suspense fallback={null}>
           <SuggestedArticles caseId={record.id} />
+        </Suspense>
+      )}
+      {object.name === 'marketing_expense' && !editing && (
+        <Suspense fallback={null}>
+          <ExpenseReceipts record={record} canEdit={can(object, 'edit')} />
         </Suspense>
       )}
       {object.name === 'work_order' && !editing && record.signed_at ? (
