@@ -892,7 +892,8 @@ export interface paths {
         put?: never;
         /**
          * Attach receipt
-         * @description Keep a receipt (PDF, PNG or JPEG, at most 5 MB) with the expense; its receipts.
+         * @description Keep a receipt (PDF, PNG or JPEG, at most 5 MB) with the expense; its receipts. The
+         *         same file sent twice (a double click) is kept once.
          */
         post: operations["action_record_marketing_expense_attach_receipt"];
         delete?: never;
