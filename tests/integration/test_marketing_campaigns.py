@@ -252,3 +252,51 @@ def test_hierarchy_totals_and_cycles(client: TestClient, tenant_ctx: Any) -> Non
         error = cycle.json()["errors"][0]
         assert (error["field"], error["code"]) == ("parent", "campaign_cycle")
     assert get(client, "campaign", top["id"])["parent"] is None
+
+
+def test_upgrade_backfills_data_written_before_the_hooks(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    """Rows as the first skeleton left them (no marks, no attribution, no totals, no plan on
+    expenses) are brought in line by the package's after-upgrade step; a second run writes
+    nothing."""
+    import sqlalchemy as sa
+
+    from keyi.packages.marketing.backfill import backfill
+    from keyi.platform.permissions import Actor
+
+    account = make_account(client)
+    contact = make_contact(client, account=account["id"])
+    lead = post(client, "lead", name="王芳")
+    parent = campaign(client, "总活动", budget="100")
+    child = campaign(client, "子活动", budget="50", parent=parent["id"])
+    lead_member = member(client, child["id"], lead=lead["id"], responded_at="2026-01-01T00:00:00Z")
+    member(client, child["id"], contact=contact["id"], responded_at="2026-01-01T00:00:00Z")
+    opp = opportunity(client, account["id"], amount="900", stage="won")
+    plan = post(client, "marketing_plan", name="计划", fiscal_year=2027)
+    line = post(client, "marketing_budget_line", name="科目", plan=plan["id"], amount="10")
+    expense = post(client, "marketing_expense", name="费用", amount="5", budget_line=line["id"])
+    with platform.context(tenant, Actor.system("test")) as ctx:
+        t = {n: ctx.object(n).table for n in ("campaign", "campaign_member", "marketing_expense")}
+        ctx.conn.execute(sa.update(t["campaign"]).values(hierarchy_budget=None))
+        ctx.conn.execute(sa.update(t["campaign_member"]).values(first_touch=None, last_touch=None))
+        ctx.conn.execute(sa.update(t["marketing_expense"]).values(plan=None, department=None))
+        influence_table = ctx.object("campaign_influence").table
+        ctx.conn.execute(sa.delete(influence_table))
+    assert influence(client, opp["id"]) == {}
+    with platform.context(tenant, Actor.system("test")) as ctx:
+        assert backfill(ctx) is not None
+    assert money(get(client, "campaign", parent["id"])["hierarchy_budget"]) == 150
+    assert get(client, "campaign_member", lead_member["id"])["first_touch"] is True
+    assert ref(influence(client, opp["id"])["first_touch"]["campaign"]) == child["id"]
+    assert ref(get(client, "marketing_expense", expense["id"])["plan"]) == plan["id"]
+    versions = {
+        name: get(client, name, rid)["version"]
+        for name, rid in (("campaign", parent["id"]), ("campaign_member", lead_member["id"]))
+    }
+    with platform.context(tenant, Actor.system("test")) as ctx:
+        backfill(ctx)
+    assert versions == {
+        name: get(client, name, rid)["version"]
+        for name, rid in (("campaign", parent["id"]), ("campaign_member", lead_member["id"]))
+    }

@@ -1,5 +1,6 @@
 /**
- * English strings of the campaign page's summary strip and member funnel (marketing package),
+ * English strings of the campaign page's summary strip and member funnel and of an expense's
+ * receipts (marketing package),
  * registered by i18n/marketing-campaigns.ts when the campaign page loads them; every key must
  * exist in marketing-campaigns-zh-CN.ts.
  */
@@ -11,6 +12,13 @@ const marketingCampaignsEn = {
   'campaign.funnel.reached': '{count} reached',
   'campaign.funnel.atStatus': '{count} at this status',
   'campaign.funnel.failed': 'Could not load the members.',
+  'expense.receipts.title': 'Receipts',
+  'expense.receipts.attach': 'Attach receipt',
+  'expense.receipts.empty': 'No receipts yet',
+  'expense.receipts.size': '{kb} KB',
+  'expense.receipts.attached': 'Receipt attached',
+  'expense.receipts.invalid': 'A receipt is a PDF, PNG or JPEG file of at most 5 MB.',
+  'expense.receipts.failed': 'The receipt could not be saved or opened. Try again.',
 } as const;
 
 export type MarketingCampaignsKey = keyof typeof marketingCampaignsEn;

@@ -42,6 +42,8 @@ const WorkOrderSignature = lazy(() => import('../service/care/WorkOrderSignature
 const CampaignSummary = lazy(() => import('../marketing/campaigns/CampaignSummary'));
 /** A web form's builder, preview and embed snippets (marketing package): on a web form's page only. */
 const WebFormBuilder = lazy(() => import('../marketing/forms/WebFormBuilder'));
+/** A marketing expense's receipts (marketing package): loaded on an expense's page only. */
+const ExpenseReceipts = lazy(() => import('../marketing/expenses/ExpenseReceipts'));
 
 export default function RecordPage() {
   const { object: objectName = '', id = '' } = useParams();
@@ -249,6 +251,11 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
       {object.name === 'web_form' && !editing && (
         <Suspense fallback={null}>
           <WebFormBuilder key={String(record.version)} record={record} onSaved={setRecord} canEdit={can(object, 'edit')} />
+        </Suspense>
+      )}
+      {object.name === 'marketing_expense' && !editing && (
+        <Suspense fallback={null}>
+          <ExpenseReceipts record={record} canEdit={can(object, 'edit')} />
         </Suspense>
       )}
       {object.name === 'work_order' && !editing && record.signed_at ? (

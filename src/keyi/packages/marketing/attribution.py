@@ -45,9 +45,13 @@ def attribute(ctx: Context, opportunity_ids: Iterable[str]) -> None:
         sa.select(opps).where(opps.c.id.in_(ids), opps.c.deleted_at.is_(None))
     ).mappings()
     records = RecordsService(ctx.as_system())
+    new: list[dict[str, Any]] = []
     for opp in rows:
         wanted = _wanted(ctx, dict(opp))
-        _apply(ctx, records, str(opp["id"]), wanted)
+        new.extend(_apply(ctx, records, str(opp["id"]), wanted))
+    if new:
+        # One write for every new row of these opportunities (not one per row).
+        records.create_many("campaign_influence", new, trusted_fields=INFLUENCE_FIELDS)
 
 
 def _wanted(ctx: Context, opp: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -125,7 +129,8 @@ def campaign_name(ctx: Context, campaign_id: Any) -> str:
 
 def _apply(
     ctx: Context, records: RecordsService, opp_id: str, wanted: dict[str, dict[str, Any]]
-) -> None:
+) -> list[dict[str, Any]]:
+    """Update or delete the opportunity's rows as ``wanted`` says; the rows still to create."""
     table = ctx.object("campaign_influence").table
     existing = ctx.conn.execute(
         sa.select(table).where(table.c.opportunity == opp_id, table.c.deleted_at.is_(None))
@@ -143,13 +148,9 @@ def _apply(
             records.update(
                 "campaign_influence", str(row["id"]), changed, trusted_fields=INFLUENCE_FIELDS
             )
-    for model, values in wanted.items():
-        if model not in kept:
-            records.create_many(
-                "campaign_influence",
-                [{**values, "opportunity": opp_id}],
-                trusted_fields=INFLUENCE_FIELDS,
-            )
+    return [
+        {**values, "opportunity": opp_id} for model, values in wanted.items() if model not in kept
+    ]
 
 
 def _same(stored: Any, value: Any) -> bool:

@@ -115,8 +115,11 @@ def decode_receipt(body: ReceiptUpload) -> bytes:
     menu=False,
 )
 def attach_receipt(ctx: Context, record: dict[str, Any], payload: ReceiptUpload) -> Receipts:
-    """Keep a receipt (PDF, PNG or JPEG, at most 5 MB) with the expense; its receipts."""
+    """Keep a receipt (PDF, PNG or JPEG, at most 5 MB) with the expense; its receipts. The
+    same file sent twice (a double click) is kept once."""
     content = decode_receipt(payload)
+    if _already_kept(ctx, record["id"], payload.filename, content):
+        return _listed(ctx, record["id"])
     store_file(
         ctx.conn,
         object_name=EXPENSE,
@@ -128,6 +131,15 @@ def attach_receipt(ctx: Context, record: dict[str, Any], payload: ReceiptUpload)
         created_by=ctx.actor.id,
     )
     return _listed(ctx, record["id"])
+
+
+def _already_kept(ctx: Context, record_id: str, filename: str, content: bytes) -> bool:
+    for f in list_files(ctx.conn, EXPENSE, record_id):
+        if f["filename"] == filename[:255] and f["size"] == len(content):
+            found = read_file(ctx.conn, EXPENSE, record_id, str(f["id"]))
+            if found is not None and bytes(found["content"]) == content:
+                return True
+    return False
 
 
 @actions.record(

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from keyi.packages.marketing import attribution, expenses, hierarchy, members
+from keyi.packages.marketing import attribution, backfill, expenses, hierarchy, members
 from keyi.platform.errors import Forbidden
-from keyi.platform.hooks import AfterWriteEvent, DeleteEvent, WriteEvent, registry
+from keyi.platform.hooks import AfterWriteEvent, DeleteEvent, UpgradeEvent, WriteEvent, registry
 from keyi.platform.i18n import MESSAGES
 from keyi.platform.permissions import ActorKind
 
@@ -117,7 +117,9 @@ def influence_written_by_the_package(ctx: Context, event: WriteEvent) -> None:
     """Attribution is derived: users other than administrators cannot write it."""
     if not ctx.actor.is_admin and ctx.actor.kind != ActorKind.SYSTEM:
         raise Forbidden("influence_derived")
-    if event.operation == "create" or "campaign" in event.values:
+    if (event.operation == "create" and not event.values.get("name")) or (
+        event.operation == "update" and "campaign" in event.values and "name" not in event.values
+    ):
         event.values["name"] = attribution.campaign_name(ctx, event.final("campaign"))
 
 
@@ -129,8 +131,15 @@ def influence_deleted_by_the_package(ctx: Context, event: DeleteEvent) -> None:
 
 @hooks.after_write("campaign_influence")
 def influence_totals(ctx: Context, event: AfterWriteEvent) -> None:
-    """The campaign's won amount moved: so do the totals above it."""
-    hierarchy.refresh(ctx, _both(event, "campaign"))
+    """The campaign's won amount moved: so do the totals above it. Only a won first-touch
+    row (before or after the write) counts in the won amount."""
+    counted = [
+        row
+        for row in (event.old, event.new)
+        if row and row.get("won") and row.get("model") == "first_touch"
+    ]
+    if counted:
+        hierarchy.refresh(ctx, {str(row["campaign"]) for row in counted if row.get("campaign")})
 
 
 # ------------------------------------------------------------------ expenses
@@ -149,3 +158,9 @@ def expense_totals(ctx: Context, event: AfterWriteEvent) -> None:
 
 hooks.derived("marketing_expense", "plan", ("budget_line", "budget_line.plan"))
 hooks.derived("marketing_expense", "department", ("budget_line", "budget_line.plan"))
+
+
+@hooks.after_upgrade
+def campaign_data_in_line(ctx: Context, event: UpgradeEvent) -> str | None:
+    """Data written before these hooks: touch marks, attribution, totals, expense plans."""
+    return backfill.backfill(ctx)
