@@ -302,18 +302,19 @@ class FilterCompiler:
         day have an anniversary every year. Compares the ``MM-DD`` of the stored date: a scan,
         meant for daily jobs and lists, not for a hot path."""
         ctx = self.resolver.ctx
+        day: date | None = None
         if isinstance(value, str) and dates.is_relative(value):
             start, end = dates.resolve(value, ctx.today(), dates.fiscal_start_month(ctx.settings))
             if (end - start).days != 1:
                 raise _bad(f"{key}.value", "an anniversary is of one day")
             day = start
-        else:
+        elif isinstance(value, str):
             try:
-                day = date.fromisoformat(str(value)) if isinstance(value, str) else None
+                day = date.fromisoformat(value)
             except ValueError:
                 day = None
-            if day is None:
-                raise _bad(f"{key}.value", "an anniversary takes a date or a relative day")
+        if day is None:
+            raise _bad(f"{key}.value", "an anniversary takes a date or a relative day")
         keys = [f"{day.month:02d}-{day.day:02d}"]
         leap = day.year % 4 == 0 and (day.year % 100 != 0 or day.year % 400 == 0)
         if (day.month, day.day) == (2, 28) and not leap:
