@@ -104,6 +104,9 @@ SPECIAL: dict[tuple[str, str], Any] = {
     ("sla_target", "resolution_hours"): lambda seq: f"{seq % 900 + 1}.50",
     ("campaign", "end_date"): later_date,  # not before start_date
     ("marketing_plan", "fiscal_year"): lambda seq: 2000 + seq % 100,  # a plausible year
+    # A care plan sends 0 to 30 days ahead, at an hour of the day (validation rules).
+    ("care_plan", "days_before"): lambda seq: seq % 31,
+    ("care_plan", "send_hour"): lambda seq: seq % 24,
     # A segment's conditions must compile for its object (both have a name); its members
     # belong to a static list of contacts, one membership per person, no lead beside it
     # (keyi.packages.marketing.segment_hooks, tested by test_marketing_segments.py).

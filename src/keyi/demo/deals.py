@@ -52,12 +52,17 @@ def _seeder(package: str) -> SeedDeals | None:
 def seed_deal_documents(
     ctx: Context, svc: RecordsService, deals: list[Deal], rng: random.Random
 ) -> dict[str, int]:
-    """Let every installed package follow up ``deals``; the records created, per object."""
+    """Let every installed package follow up ``deals``; the records created, per object.
+
+    Each package draws from a random sequence of its own (derived from the batch's): a package
+    added to the demo does not change what the others generate."""
     counts: dict[str, int] = {}
+    base = rng.getrandbits(64)
     for package in sorted(installed_packages(ctx)):
         seed = _seeder(package)
         if seed is None:
             continue
-        for object_name, n in seed(ctx, svc, deals, rng).items():
+        own = random.Random(f"{base}:{package}")
+        for object_name, n in seed(ctx, svc, deals, own).items():
             counts[object_name] = counts.get(object_name, 0) + n
     return counts
