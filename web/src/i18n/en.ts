@@ -10,6 +10,7 @@ import type { ServiceCareKey } from './service-care-en';
 import type { ServiceKnowledgeKey } from './service-knowledge-en';
 import type { ServiceSlaKey } from './service-sla-en';
 import type { PortalKey } from './portal-en';
+import type { MarketingEmailKey } from './marketing-email-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
 const en = {
@@ -270,6 +271,8 @@ const en = {
 
   'record.details': 'Details',
   'record.conversation': 'Conversation',
+  'record.emailEditor': 'Email',
+  'record.emailSending': 'Sending',
   'record.related': 'Related',
   'record.activity': 'Activity',
   'record.history': 'History',
@@ -1051,6 +1054,7 @@ export type MessageKey =
   | ServiceCareKey
   | ServiceKnowledgeKey
   | ServiceSlaKey
-  | PortalKey;
+  | PortalKey
+  | MarketingEmailKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

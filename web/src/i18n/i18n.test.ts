@@ -27,6 +27,8 @@ import serviceSlaEn from './service-sla-en';
 import serviceSlaZhCN from './service-sla-zh-CN';
 import portalEn from './portal-en';
 import portalZhCN from './portal-zh-CN';
+import marketingEmailEn from './marketing-email-en';
+import marketingEmailZhCN from './marketing-email-zh-CN';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -38,6 +40,7 @@ const partCatalogues: [string, Record<string, string>, Record<string, string>][]
   ['Knowledge base', serviceKnowledgeEn, serviceKnowledgeZhCN],
   ['Service levels', serviceSlaEn, serviceSlaZhCN],
   ['Customer portal', portalEn, portalZhCN],
+  ['Email marketing', marketingEmailEn, marketingEmailZhCN],
 ];
 
 for (const [name, partEn, partZhCN] of partCatalogues) {

@@ -36,6 +36,9 @@ const RecordApprovals = lazy(() => import('../components/approvals/RecordApprova
 const CaseThread = lazy(() => import('../service/console/CaseThread'));
 /** A signed work order's customer signature (service package): loaded on a work order's page only. */
 const WorkOrderSignature = lazy(() => import('../service/care/WorkOrderSignature'));
+/** The email template editor and an email campaign's sending panel (marketing package). */
+const EmailTemplateEditor = lazy(() => import('../marketing/email/EmailTemplateEditor'));
+const EmailCampaignPanel = lazy(() => import('../marketing/email/EmailCampaignPanel'));
 
 export default function RecordPage() {
   const { object: objectName = '', id = '' } = useParams();
@@ -280,6 +283,24 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
             children: (
               <Suspense fallback={<Skeleton active paragraph={{ rows: 4 }} />}>
                 <CaseThread record={{ id, status: String(record.status ?? '') }} onChanged={() => load()} />
+              </Suspense>
+            ),
+          },
+        ]
+      : []),
+    // An email template's editor and an email campaign's sending (the marketing package).
+    ...(object.name === 'email_template' || object.name === 'email_campaign'
+      ? [
+          {
+            key: 'email',
+            label: <span data-testid="record-email-tab">{t(object.name === 'email_template' ? 'record.emailEditor' : 'record.emailSending')}</span>,
+            children: (
+              <Suspense fallback={<Skeleton active paragraph={{ rows: 4 }} />}>
+                {object.name === 'email_template' ? (
+                  <EmailTemplateEditor key={String(record.version)} record={record} onSaved={() => load()} />
+                ) : (
+                  <EmailCampaignPanel record={record} onChanged={() => load()} />
+                )}
               </Suspense>
             ),
           },
