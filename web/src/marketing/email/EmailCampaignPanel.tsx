@@ -187,7 +187,7 @@ export default function EmailCampaignPanel({ record, onChanged }: { record: Reco
           }
         }}
       >
-        <Input data-testid="email-test-to" addonBefore={t('mkEmail.testTo')} value={testTo} onChange={(e) => setTestTo(e.target.value)} />
+        <Input data-testid="email-test-to" prefix={<span style={{ color: 'rgba(0, 0, 0, 0.45)' }}>{t('mkEmail.testTo')}</span>} value={testTo} onChange={(e) => setTestTo(e.target.value)} />
       </Modal>
       <Modal
         open={scheduleOpen}

@@ -146,21 +146,21 @@ export default function EmailTemplateEditor({ record, onSaved }: { record: Recor
             )}
             {block.type === 'image' && (
               <>
-                <Input addonBefore={t('mkEmail.block.src')} value={block.src ?? ''} onChange={(e) => setBlock(index, { src: e.target.value })} />
-                <Input addonBefore={t('mkEmail.block.alt')} value={block.alt ?? ''} onChange={(e) => setBlock(index, { alt: e.target.value })} />
+                <Input prefix={<span style={{ color: 'rgba(0, 0, 0, 0.45)' }}>{t('mkEmail.block.src')}</span>} value={block.src ?? ''} onChange={(e) => setBlock(index, { src: e.target.value })} />
+                <Input prefix={<span style={{ color: 'rgba(0, 0, 0, 0.45)' }}>{t('mkEmail.block.alt')}</span>} value={block.alt ?? ''} onChange={(e) => setBlock(index, { alt: e.target.value })} />
               </>
             )}
             {(block.type === 'button' || block.type === 'image') && (
               <Input
                 data-testid={`email-block-${index}-href`}
-                addonBefore={t('mkEmail.block.href')}
+                prefix={<span style={{ color: 'rgba(0, 0, 0, 0.45)' }}>{t('mkEmail.block.href')}</span>}
                 value={block.href ?? ''}
                 onFocus={() => (target.current = { kind: 'block', index, key: 'href' })}
                 onChange={(e) => setBlock(index, { href: e.target.value })}
               />
             )}
             {block.type === 'button' && (
-              <Input addonBefore={t('mkEmail.block.color')} placeholder="#1677ff" value={block.color ?? ''} onChange={(e) => setBlock(index, { color: e.target.value || undefined })} />
+              <Input prefix={<span style={{ color: 'rgba(0, 0, 0, 0.45)' }}>{t('mkEmail.block.color')}</span>} placeholder="#1677ff" value={block.color ?? ''} onChange={(e) => setBlock(index, { color: e.target.value || undefined })} />
             )}
           </Space>
         </Card>
@@ -203,7 +203,7 @@ export default function EmailTemplateEditor({ record, onSaved }: { record: Recor
           </Space>
           <Input
             data-testid="email-subject"
-            addonBefore={t('mkEmail.subject')}
+            prefix={<span style={{ color: 'rgba(0, 0, 0, 0.45)' }}>{t('mkEmail.subject')}</span>}
             value={subject}
             onFocus={() => (target.current = { kind: 'subject' })}
             onChange={(e) => setSubject(e.target.value)}
