@@ -263,3 +263,59 @@ def test_who_may_send_and_to_whom(
     rows = _deliveries(mailing, tenant, mine["id"])
     assert [r["address"] for r in rows] == ["lilei.contact@example.com"]
     assert get(client, admins["id"])["status"] == "draft"
+
+
+def test_the_tenant_rate_holds_a_batch_back_and_the_settings_are_for_administrators(
+    client: TestClient,
+    app: Any,
+    mailing: Platform,
+    platform: Platform,
+    tenant: TenantInfo,
+    relay: Relay,
+) -> None:
+    settings = client.get("/api/v1/marketing/email/settings")
+    assert settings.status_code == 200, settings.text
+    assert settings.json()["rate_per_minute"] == 6000
+    bad = client.put(
+        "/api/v1/marketing/email/settings",
+        json={"rate_per_minute": 0, "from_name": "x", "from_address": "nope"},
+    )
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} >= {"rate_per_minute", "from_address"}
+    saved = client.put(
+        "/api/v1/marketing/email/settings",
+        json={"rate_per_minute": 2, "from_name": "客易市场部", "from_address": "news@example.com"},
+    )
+    assert saved.status_code == 200, saved.text
+    for i in range(5):
+        person(client, f"客户{i}", f"c{i}@example.com")
+    sent = campaign(client)
+    assert act(client, sent["id"], "send_now").status_code == 200
+    run_worker(mailing, tenant)
+    assert len(relay.messages) == 2  # two a minute: the rest wait for the next minute
+    state = get(client, sent["id"])
+    assert (state["status"], state["sent"], state["recipients"]) == ("sending", 2, 5)
+    page = client.get(f"/api/v1/marketing/email/campaigns/{sent['id']}/deliveries?status=sent")
+    assert page.status_code == 200, page.text
+    assert len(page.json()["records"]) == 2
+    first = client.get(f"/api/v1/marketing/email/campaigns/{sent['id']}/deliveries?limit=3")
+    assert len(first.json()["records"]) == 3 and first.json()["next_cursor"]
+    rest = client.get(
+        f"/api/v1/marketing/email/campaigns/{sent['id']}/deliveries",
+        params={"cursor": first.json()["next_cursor"]},
+    )
+    assert len(rest.json()["records"]) == 2 and rest.json()["next_cursor"] is None
+    # a new campaign's sender defaults come from the settings
+    fresh = make(client, "email_campaign", name="默认发件人")
+    assert (fresh["from_name"], fresh["from_address"]) == ("客易市场部", "news@example.com")
+
+    add_member(platform, tenant, "li.lei@example.com", {"email_campaign": rights("own")})
+    with TestClient(app) as other:
+        login(other, "li.lei@example.com")
+        refused = other.put(
+            "/api/v1/marketing/email/settings",
+            json={"rate_per_minute": 100000, "from_name": None, "from_address": None},
+        )
+        assert refused.status_code == 403
+        hidden = other.get(f"/api/v1/marketing/email/campaigns/{sent['id']}/deliveries")
+        assert hidden.status_code == 404  # not their campaign
