@@ -107,8 +107,9 @@ def build_message(
     now: datetime,
 ) -> bytes:
     """The message as the bytes handed to the relay (CRLF line ends: smtplib sends bytes as
-    they are): multipart/alternative (plain text and HTML, UTF-8, base64). Built by hand rather than with ``email.message.EmailMessage``,
-    whose header objects cost ~10 ms a message — the sender's budget is 200 a second."""
+    they are): multipart/alternative (plain text and HTML, UTF-8, base64). Built by hand
+    rather than with ``email.message.EmailMessage``, whose header objects cost ~10 ms a
+    message — the sender's budget is 200 a second."""
     name = " ".join(str(sender["name"] or "").split())
     headers = [
         ("From", formataddr((name, str(sender["email"])), charset="utf-8")),
