@@ -319,3 +319,18 @@ def test_the_tenant_rate_holds_a_batch_back_and_the_settings_are_for_administrat
         assert refused.status_code == 403
         hidden = other.get(f"/api/v1/marketing/email/campaigns/{sent['id']}/deliveries")
         assert hidden.status_code == 404  # not their campaign
+
+
+def test_a_template_deleted_while_sending_fails_its_deliveries_instead_of_mailing_blanks(
+    client: TestClient, mailing: Platform, tenant: TenantInfo, relay: Relay
+) -> None:
+    person(client, "李娜", "li.na@example.com")
+    sent = campaign(client)
+    assert act(client, sent["id"], "send_now").status_code == 200
+    assert client.delete(f"{R}/email_template/{sent['template']}").status_code in (200, 204)
+    run_worker(mailing, tenant)
+    state = get(client, sent["id"])
+    assert (state["status"], state["sent"], state["failed"]) == ("sent", 0, 1)
+    assert relay.messages == []
+    [row] = _deliveries(mailing, tenant, sent["id"])
+    assert (row["status"], row["error"]) == ("failed", "template deleted")

@@ -35,6 +35,7 @@ import base64
 import logging
 import secrets
 import smtplib
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
@@ -240,7 +241,12 @@ def send_batch(ctx: Context, campaign: dict[str, Any], limit: int) -> tuple[int,
     if settings is None or not mail.mail_configured(settings) or ctx.platform is None:
         raise MailNotConfigured("SMTP is not configured")
     box = ctx.platform.secret_box
-    template = email_templates.load_row(ctx, "email_template", campaign["template"]) or {}
+    template = email_templates.load_row(ctx, "email_template", campaign["template"])
+    if template is None or not template.get("body_html"):
+        # The template was deleted (or emptied) since the send began: nothing sensible to mail.
+        gone = {int(row["id"]): ("failed", "template deleted") for row in batch}
+        _record(ctx, campaign_id, batch, gone)
+        return len(batch), False
     fields = email_templates.merge_fields(ctx)
     sender = sender_of(ctx, campaign, email_campaigns.campaign_settings(ctx))
     people = _people(ctx, batch)
@@ -318,7 +324,7 @@ def _record(
     ctx: Context,
     campaign_id: str,
     batch: list[dict[str, Any]],
-    outcome: dict[int, tuple[str, str | None]],
+    outcome: Mapping[int, tuple[str, str | None]],
 ) -> None:
     """Each delivery's answer, in as few statements as the answers differ; the counters."""
     d = delivery_table
