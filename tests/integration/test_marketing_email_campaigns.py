@@ -334,3 +334,22 @@ def test_a_template_deleted_while_sending_fails_its_deliveries_instead_of_mailin
     assert relay.messages == []
     [row] = _deliveries(mailing, tenant, sent["id"])
     assert (row["status"], row["error"]) == ("failed", "template deleted")
+
+
+def test_leads_in_english_get_their_company_as_the_account(
+    client: TestClient, mailing: Platform, tenant: TenantInfo, relay: Relay
+) -> None:
+    person(client, "Alex Chen", "alex@example.com", object_name="lead", company="Example Ltd.")
+    sent = campaign(
+        client,
+        segment_object="lead",
+        subject="{{ recipient.name }} at {{ account.name }}: {{ sender.company }}",
+        body_html="<p>Dear {{ recipient.name | upper }},</p>",
+    )
+    assert act(client, sent["id"], "send_now").status_code == 200
+    run_worker(mailing, tenant)
+    [message] = relay.messages
+    assert str(message["Subject"]) == f"Alex Chen at Example Ltd.: {tenant.label}"
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "<p>Dear ALEX CHEN,</p>" in html
+    assert get(client, sent["id"])["sent"] == 1
