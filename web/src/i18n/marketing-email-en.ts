@@ -4,6 +4,13 @@
  * marketing-email-zh-CN.ts.
  */
 const marketingEmailEn = {
+  'setup.nav.marketingEmail': 'Email marketing',
+  'mkEmail.settings.title': 'Email marketing',
+  'mkEmail.settings.help': 'Campaign emails go out through the server’s SMTP relay at most this many a minute, from this sender unless a campaign names its own.',
+  'mkEmail.settings.rate': 'Messages per minute',
+  'mkEmail.settings.fromName': 'Default sender name',
+  'mkEmail.settings.fromAddress': 'Default sender address',
+  'mkEmail.settings.saved': 'Settings saved',
   'mkEmail.editor': 'Email editor',
   'mkEmail.subject': 'Subject',
   'mkEmail.mode.blocks': 'Blocks',

@@ -2,6 +2,13 @@ import type { MarketingEmailKey } from './marketing-email-en';
 
 /** Chinese strings of the email marketing screens: the same keys as marketing-email-en.ts. */
 const marketingEmailZhCN: Record<MarketingEmailKey, string> = {
+  'setup.nav.marketingEmail': '邮件营销',
+  'mkEmail.settings.title': '邮件营销',
+  'mkEmail.settings.help': '营销邮件通过服务器的 SMTP 中继发送，每分钟不超过此数量；邮件营销未指定发件人时使用默认发件人。',
+  'mkEmail.settings.rate': '每分钟发送数量',
+  'mkEmail.settings.fromName': '默认发件人名称',
+  'mkEmail.settings.fromAddress': '默认发件地址',
+  'mkEmail.settings.saved': '设置已保存',
   'mkEmail.editor': '邮件编辑器',
   'mkEmail.subject': '邮件主题',
   'mkEmail.mode.blocks': '内容块',
