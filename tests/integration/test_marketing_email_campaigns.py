@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from keyi.packages.marketing.email_sending import MAX_ATTEMPTS
 from keyi.platform.context import TenantInfo
 from keyi.platform.deliveries import delivery_table
 from keyi.platform.jobs import job_table
@@ -353,3 +354,27 @@ def test_leads_in_english_get_their_company_as_the_account(
     html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "<p>Dear ALEX CHEN,</p>" in html
     assert get(client, sent["id"])["sent"] == 1
+
+
+def test_a_4xx_every_time_fails_after_the_last_attempt(
+    client: TestClient, mailing: Platform, tenant: TenantInfo, relay: Relay
+) -> None:
+    person(client, "乙", "later@example.com")
+    sent = campaign(client)
+    assert act(client, sent["id"], "send_now").status_code == 200
+    for _ in range(MAX_ATTEMPTS):
+        run_worker(mailing, tenant)
+        with mailing.context(tenant, Actor.system("test")) as ctx:  # the retry's time comes
+            past = ctx.now() - timedelta(days=1)
+            d = delivery_table
+            ctx.conn.execute(sa.update(d).values(next_attempt_at=past))
+            ctx.conn.execute(
+                sa.update(job_table).where(job_table.c.status == "pending").values(run_at=past)
+            )
+    [row] = _deliveries(mailing, tenant, sent["id"])
+    assert (row["status"], row["attempts"]) == ("failed", MAX_ATTEMPTS)
+    assert row["error"].startswith("451")
+    run_worker(mailing, tenant)
+    state = get(client, sent["id"])
+    assert (state["status"], state["failed"], state["sent"]) == ("sent", 1, 0)
+    assert relay.messages == []
