@@ -1,11 +1,12 @@
 """The sender: a campaign's deliveries mailed in batches by the worker, at the tenant's rate.
 
-A campaign is sent by a few *lanes* (jobs ``marketing.email_send``, ``LANES`` of them, queued
-by keyi.packages.marketing.email_campaigns): each run of a lane claims a batch of the
-campaign's due deliveries with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL: lanes on two
-workers never take the same delivery; SQLite runs one writer at a time), mails them over one
-SMTP connection, records each answer, adds to the campaign's counters, queues its own next
-run and commits — the deliveries' outcome and the job's completion in one transaction.
+A campaign is sent by a few *lanes* (jobs ``marketing.email_send``: four, or the tenant
+setting ``marketing.email_lanes``; queued by keyi.packages.marketing.email_campaigns): each
+run of a lane claims a batch of the campaign's due deliveries with ``SELECT … FOR UPDATE SKIP
+LOCKED`` (PostgreSQL: lanes on two workers never take the same delivery; SQLite runs one
+writer at a time), mails them over one SMTP connection, records each answer, adds to the
+campaign's counters, queues its own next run and commits — the deliveries' outcome and the
+job's completion in one transaction.
 
 **Answers.** Accepted by the relay → ``sent`` (with ``sent_at`` and its Message-ID). A
 permanent refusal (5xx) → ``bounced``, never tried again. A temporary one (4xx) or a lost
