@@ -28825,6 +28825,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": unknown;
                 };
             };
             /** @description Conflict */
@@ -28919,6 +28920,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": unknown;
                 };
             };
             /** @description Conflict */
