@@ -181,7 +181,8 @@ def _require_ready(ctx: Context, record: dict[str, Any]) -> tuple[dict[str, Any]
             ctx, template.get("subject"), template.get("body_html"), None
         )
         if problems or not template.get("body_html"):
-            errors.append(FieldError("template", "template_render_failed", {"reason": "body"}))
+            reason = "; ".join(f"{p.field}: {p.code}" for p in problems) or "body_html: required"
+            errors.append(FieldError("template", "template_render_failed", {"reason": reason}))
     if errors:
         raise ValidationFailed(errors)
     assert segment is not None and template is not None
