@@ -92,7 +92,13 @@ def _seed(platform: Platform, tenant: Any, count: int) -> str:
         return str(campaign["id"])
 
 
-def run(count: int, workers: int, data_dir: Path, backend: str = "postgresql") -> dict[str, Any]:
+def run(
+    count: int,
+    workers: int,
+    data_dir: Path,
+    backend: str = "postgresql",
+    concurrency: int = 4,
+) -> dict[str, Any]:
     handler = Counting()
     port = _free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
@@ -137,7 +143,14 @@ def run(count: int, workers: int, data_dir: Path, backend: str = "postgresql") -
             KEYI_JOB_POLL_SECONDS="0.05",
             PYTHONPATH=str(REPO),
         )
-        command = [sys.executable, "-c", "from keyi.cli import main; main()", "worker"]
+        command = [
+            sys.executable,
+            "-c",
+            "from keyi.cli import main; main()",
+            "worker",
+            "--concurrency",
+            str(concurrency),
+        ]
         started = time.monotonic()
         processes = [
             subprocess.Popen(  # noqa: S603 - our own CLI
@@ -172,6 +185,7 @@ def run(count: int, workers: int, data_dir: Path, backend: str = "postgresql") -
         "backend": backend,
         "recipients": count,
         "workers": workers,
+        "concurrency": concurrency,
         "status": status,
         "queue_seconds": round(queue_seconds, 2),
         "received": received,
@@ -187,11 +201,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=4, help="jobs at a time per worker")
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
     parser.add_argument("--data-dir", type=Path, default=RESULTS_DIR / "data" / "email")
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
-    result = run(args.count, args.workers, args.data_dir, args.backend)
+    result = run(args.count, args.workers, args.data_dir, args.backend, args.concurrency)
     result.update(at=datetime.now(UTC).isoformat(timespec="seconds"), load_average=load_average())
     print(json.dumps(result, indent=2))
 

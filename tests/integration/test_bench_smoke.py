@@ -318,6 +318,20 @@ def test_notification_drain_bench_end_to_end(tmp_path: Path, backend: str) -> No
     )
 
 
+def test_email_campaign_bench_sends_every_delivery_once(tmp_path: Path, backend: str) -> None:
+    """bench.email_campaigns: every recipient's email arrives at the SMTP receiver once."""
+    from bench.email_campaigns import run as run_email
+
+    result = run_email(120, 1, tmp_path, backend)
+    assert result["status"] == "sent"
+    assert (result["received"], result["distinct"], result["duplicated"], result["lost"]) == (
+        120,
+        120,
+        0,
+        0,
+    )
+
+
 def test_dashboard_bench_makes_its_six_widget_dashboard_once(
     app: Any, platform: Platform, tenant: TenantInfo
 ) -> None:

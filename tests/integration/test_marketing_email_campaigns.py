@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from keyi.packages.marketing.email_sending import MAX_ATTEMPTS
 from keyi.platform.context import TenantInfo
 from keyi.platform.deliveries import delivery_table
 from keyi.platform.jobs import job_table
@@ -263,3 +264,117 @@ def test_who_may_send_and_to_whom(
     rows = _deliveries(mailing, tenant, mine["id"])
     assert [r["address"] for r in rows] == ["lilei.contact@example.com"]
     assert get(client, admins["id"])["status"] == "draft"
+
+
+def test_the_tenant_rate_holds_a_batch_back_and_the_settings_are_for_administrators(
+    client: TestClient,
+    app: Any,
+    mailing: Platform,
+    platform: Platform,
+    tenant: TenantInfo,
+    relay: Relay,
+) -> None:
+    settings = client.get("/api/v1/marketing/email/settings")
+    assert settings.status_code == 200, settings.text
+    assert settings.json()["rate_per_minute"] == 6000
+    bad = client.put(
+        "/api/v1/marketing/email/settings",
+        json={"rate_per_minute": 0, "from_name": "x", "from_address": "nope"},
+    )
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} >= {"rate_per_minute", "from_address"}
+    saved = client.put(
+        "/api/v1/marketing/email/settings",
+        json={"rate_per_minute": 2, "from_name": "客易市场部", "from_address": "news@example.com"},
+    )
+    assert saved.status_code == 200, saved.text
+    for i in range(5):
+        person(client, f"客户{i}", f"c{i}@example.com")
+    sent = campaign(client)
+    assert act(client, sent["id"], "send_now").status_code == 200
+    run_worker(mailing, tenant)
+    assert len(relay.messages) == 2  # two a minute: the rest wait for the next minute
+    state = get(client, sent["id"])
+    assert (state["status"], state["sent"], state["recipients"]) == ("sending", 2, 5)
+    page = client.get(f"/api/v1/marketing/email/campaigns/{sent['id']}/deliveries?status=sent")
+    assert page.status_code == 200, page.text
+    assert len(page.json()["records"]) == 2
+    first = client.get(f"/api/v1/marketing/email/campaigns/{sent['id']}/deliveries?limit=3")
+    assert len(first.json()["records"]) == 3 and first.json()["next_cursor"]
+    rest = client.get(
+        f"/api/v1/marketing/email/campaigns/{sent['id']}/deliveries",
+        params={"cursor": first.json()["next_cursor"]},
+    )
+    assert len(rest.json()["records"]) == 2 and rest.json()["next_cursor"] is None
+    # a new campaign's sender defaults come from the settings
+    fresh = make(client, "email_campaign", name="默认发件人")
+    assert (fresh["from_name"], fresh["from_address"]) == ("客易市场部", "news@example.com")
+
+    add_member(platform, tenant, "li.lei@example.com", {"email_campaign": rights("own")})
+    with TestClient(app) as other:
+        login(other, "li.lei@example.com")
+        refused = other.put(
+            "/api/v1/marketing/email/settings",
+            json={"rate_per_minute": 100000, "from_name": None, "from_address": None},
+        )
+        assert refused.status_code == 403
+        hidden = other.get(f"/api/v1/marketing/email/campaigns/{sent['id']}/deliveries")
+        assert hidden.status_code == 404  # not their campaign
+
+
+def test_a_template_deleted_while_sending_fails_its_deliveries_instead_of_mailing_blanks(
+    client: TestClient, mailing: Platform, tenant: TenantInfo, relay: Relay
+) -> None:
+    person(client, "李娜", "li.na@example.com")
+    sent = campaign(client)
+    assert act(client, sent["id"], "send_now").status_code == 200
+    assert client.delete(f"{R}/email_template/{sent['template']}").status_code in (200, 204)
+    run_worker(mailing, tenant)
+    state = get(client, sent["id"])
+    assert (state["status"], state["sent"], state["failed"]) == ("sent", 0, 1)
+    assert relay.messages == []
+    [row] = _deliveries(mailing, tenant, sent["id"])
+    assert (row["status"], row["error"]) == ("failed", "template deleted")
+
+
+def test_leads_in_english_get_their_company_as_the_account(
+    client: TestClient, mailing: Platform, tenant: TenantInfo, relay: Relay
+) -> None:
+    person(client, "Alex Chen", "alex@example.com", object_name="lead", company="Example Ltd.")
+    sent = campaign(
+        client,
+        segment_object="lead",
+        subject="{{ recipient.name }} at {{ account.name }}: {{ sender.company }}",
+        body_html="<p>Dear {{ recipient.name | upper }},</p>",
+    )
+    assert act(client, sent["id"], "send_now").status_code == 200
+    run_worker(mailing, tenant)
+    [message] = relay.messages
+    assert str(message["Subject"]) == f"Alex Chen at Example Ltd.: {tenant.label}"
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "<p>Dear ALEX CHEN,</p>" in html
+    assert get(client, sent["id"])["sent"] == 1
+
+
+def test_a_4xx_every_time_fails_after_the_last_attempt(
+    client: TestClient, mailing: Platform, tenant: TenantInfo, relay: Relay
+) -> None:
+    person(client, "乙", "later@example.com")
+    sent = campaign(client)
+    assert act(client, sent["id"], "send_now").status_code == 200
+    for _ in range(MAX_ATTEMPTS):
+        run_worker(mailing, tenant)
+        with mailing.context(tenant, Actor.system("test")) as ctx:  # the retry's time comes
+            past = ctx.now() - timedelta(days=1)
+            d = delivery_table
+            ctx.conn.execute(sa.update(d).values(next_attempt_at=past))
+            ctx.conn.execute(
+                sa.update(job_table).where(job_table.c.status == "pending").values(run_at=past)
+            )
+    [row] = _deliveries(mailing, tenant, sent["id"])
+    assert (row["status"], row["attempts"]) == ("failed", MAX_ATTEMPTS)
+    assert row["error"].startswith("451")
+    run_worker(mailing, tenant)
+    state = get(client, sent["id"])
+    assert (state["status"], state["failed"], state["sent"]) == ("sent", 1, 0)
+    assert relay.messages == []

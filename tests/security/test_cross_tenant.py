@@ -30,12 +30,14 @@ from PIL import Image
 from starlette.routing import BaseRoute, Mount
 
 from keyi.packages import register_all_hooks
+from keyi.packages.marketing.email_tokens import make_token as mail_token
 from keyi.packages.service.mailbox import MailboxIn, save_mailbox
 from keyi.packages.service.surveys import make_token
 from keyi.platform.actions import registry as action_registry
 from keyi.platform.analytics import folders
 from keyi.platform.analytics.tables import report_table
 from keyi.platform.auth import AuthService
+from keyi.platform.deliveries import delivery_table
 from keyi.platform.ids import new_id
 from keyi.platform.mailboxes.files import store_file
 from keyi.platform.permissions import Actor
@@ -131,6 +133,13 @@ class TenantA:
     form_key: str = ""
     tenant_name: str = ""  # A's name, as the customer portal's addresses carry it
     segment: str = ""  # a static list of A's contact
+    b_tenant: str = ""  # B's id, which B's public mail tokens name
+    mail_box: Any = None  # the installation's SecretBox, to sign them
+    # An email campaign of A's, sent to one delivery; its template; and the delivery's id
+    # (public mail tokens signed for B naming it find nothing in B).
+    email_campaign: str = ""
+    email_template: str = ""
+    delivery_id: int = 0
     versions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -181,6 +190,7 @@ def tenants(platform: Platform, app: FastAPI) -> Iterator[tuple[World, World, Te
         )
         ids.tenant_name = a.tenant.name
         ids.form_key = seed_form_key(a, b)
+        ids.b_tenant, ids.mail_box = b.tenant.id, platform.secret_box
         yield a, b, ids
 
 
@@ -314,7 +324,51 @@ def seed_a(platform: Platform, a: World) -> TenantA:
         deal=deal["id"],
         survey=seed_survey(c),
         segment=segment["id"],
+        **seed_email(platform, a),
     )
+
+
+def seed_email(platform: Platform, a: World) -> dict[str, Any]:
+    """A's email template and campaign, with one delivery of A's marker address."""
+    c = a.client
+    made = {}
+    for name, body in (
+        ("segment", {"name": MARK, "object": "contact", "type": "dynamic"}),
+        ("email_template", {"name": MARK, "subject": MARK, "body_html": f"<p>{MARK}</p>"}),
+    ):
+        answer = c.post(f"/api/v1/records/{name}", json=body)
+        assert answer.status_code == 201, answer.text
+        made[name] = answer.json()["id"]
+    campaign = c.post(
+        "/api/v1/records/email_campaign",
+        json={"name": MARK, "segment": made["segment"], "template": made["email_template"]},
+    )
+    assert campaign.status_code == 201, campaign.text
+    with platform.context(a.tenant, SYSTEM) as ctx:
+        contact = RecordsService(ctx).create("contact", {"name": MARK, "email": "m@a.example"})
+        now = ctx.now()
+        delivery = ctx.conn.execute(
+            sa.insert(delivery_table)
+            .values(
+                channel="email",
+                source_object="email_campaign",
+                source_id=campaign.json()["id"],
+                recipient_object="contact",
+                recipient_id=contact["id"],
+                address=f"{MARK}@a.example",
+                status="sent",
+                attempts=1,
+                next_attempt_at=now,
+                created_at=now,
+                sent_at=now,
+            )
+            .returning(delivery_table.c.id)
+        ).scalar_one()
+    return {
+        "email_campaign": campaign.json()["id"],
+        "email_template": made["email_template"],
+        "delivery_id": int(delivery),
+    }
 
 
 def seed_mail(platform: Platform, a: World) -> dict[str, str]:
@@ -1488,6 +1542,51 @@ def action_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
             )
             for provider in ("aliyun", "tencent")
         ]
+    # Email marketing: A's template, campaign and deliveries are not there for B; B's own
+    # settings; public mail links signed for B naming A's delivery find nothing in B.
+    email = "/api/v1/marketing/email"
+    found[("POST", f"{email}/preview")] = [
+        Probe("POST", f"{email}/preview", {}, {"template": ids.email_template}, allowed=(404,)),
+        Probe(
+            "POST",
+            f"{email}/preview",
+            {},
+            {
+                "subject": "x",
+                "body_html": "x",
+                "record_object": "contact",
+                "record_id": ids.account,
+            },
+            allowed=(404,),
+        ),
+    ]
+    for tail in ("audience", "deliveries"):
+        path = f"{email}/campaigns/{{campaign_id}}/{tail}"
+        found[("GET", path)] = [Probe("GET", path, {"campaign_id": ids.email_campaign})]
+    found[("GET", f"{email}/settings")] = [Probe("GET", f"{email}/settings", {}, allowed=None)]
+    found[("PUT", f"{email}/settings")] = [
+        Probe(
+            "PUT",
+            f"{email}/settings",
+            {},
+            {"rate_per_minute": 100, "from_name": None, "from_address": None},
+            allowed=None,
+        )
+    ]
+    box = ids.mail_box
+    for method, kind, path in (
+        ("GET", "o", "/api/v1/public/mail/o/{token}.gif"),
+        ("GET", "c", "/api/v1/public/mail/c/{token}"),
+        ("GET", "u", "/api/v1/public/mail/u/{token}"),
+        ("POST", "u", "/api/v1/public/mail/u/{token}"),
+    ):
+        url = "https://example.com/" if kind == "c" else None
+        signed = (
+            mail_token(box, kind, ids.b_tenant, ids.delivery_id, url)  # type: ignore[arg-type]
+            if box is not None
+            else "x"
+        )
+        found[(method, path)] = [Probe(method, path, {"token": signed}, allowed=(404,))]
     # The customer portal of A: B's internal session is no portal session (401), whatever it
     # names; the portal's own grants are proved in tests/security/test_portal.py.
     portal = "/api/v1/portal/{tenant}"

@@ -82,7 +82,12 @@ def document_errors(document: dict[str, Any]) -> None:
         for operation in item.values():
             responses = operation.setdefault("responses", {})
             for status, description in ERROR_RESPONSES.items():
-                responses[status] = {"description": description, "content": content}
+                # An operation may also answer an error as a page (a public page answers a bad
+                # link with a page): kept beside problem+json. FastAPI's own JSON 422 is not
+                # what the error handler answers, so it goes.
+                own = (responses.get(status) or {}).get("content") or {}
+                pages = {kind: value for kind, value in own.items() if kind == "text/html"}
+                responses[status] = {"description": description, "content": {**content, **pages}}
             if path in PUBLIC_PATHS:
                 operation["security"] = []
 

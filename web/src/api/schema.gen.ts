@@ -32073,6 +32073,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": unknown;
                 };
             };
             /** @description Conflict */
@@ -32167,6 +32168,7 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "text/html": unknown;
                 };
             };
             /** @description Conflict */

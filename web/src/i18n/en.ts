@@ -14,6 +14,7 @@ import type { ServiceSlaKey } from './service-sla-en';
 import type { PortalKey } from './portal-en';
 import type { MarketingCampaignsKey } from './marketing-campaigns-en';
 import type { MarketingFormsKey } from './marketing-forms-en';
+import type { MarketingEmailKey } from './marketing-email-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
 const en = {
@@ -274,6 +275,8 @@ const en = {
 
   'record.details': 'Details',
   'record.conversation': 'Conversation',
+  'record.emailEditor': 'Email',
+  'record.emailSending': 'Sending',
   'record.related': 'Related',
   'record.activity': 'Activity',
   'record.history': 'History',
@@ -1060,6 +1063,7 @@ export type MessageKey =
   | PortalKey
   | MarketingCampaignsKey
   | MarketingSegmentsKey
-  | MarketingFormsKey;
+  | MarketingFormsKey
+  | MarketingEmailKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

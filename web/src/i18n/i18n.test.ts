@@ -35,6 +35,8 @@ import marketingFormsEn from './marketing-forms-en';
 import marketingFormsZhCN from './marketing-forms-zh-CN';
 import smsEn from './sms-en';
 import smsZhCN from './sms-zh-CN';
+import marketingEmailEn from './marketing-email-en';
+import marketingEmailZhCN from './marketing-email-zh-CN';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -50,6 +52,7 @@ const partCatalogues: [string, Record<string, string>, Record<string, string>][]
   ['Segment builder', marketingSegmentsEn, marketingSegmentsZhCN],
   ['Web forms', marketingFormsEn, marketingFormsZhCN],
   ['SMS settings', smsEn, smsZhCN],
+  ['Email marketing', marketingEmailEn, marketingEmailZhCN],
 ];
 
 for (const [name, partEn, partZhCN] of partCatalogues) {

@@ -259,6 +259,8 @@ const zhCN: Messages = {
 
   'record.details': '详细信息',
   'record.conversation': '会话',
+  'record.emailEditor': '邮件内容',
+  'record.emailSending': '发送',
   'record.related': '相关',
   'record.activity': '跟进动态',
   'record.history': '修改记录',

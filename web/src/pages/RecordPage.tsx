@@ -44,6 +44,9 @@ const CampaignSummary = lazy(() => import('../marketing/campaigns/CampaignSummar
 const WebFormBuilder = lazy(() => import('../marketing/forms/WebFormBuilder'));
 /** A marketing expense's receipts (marketing package): loaded on an expense's page only. */
 const ExpenseReceipts = lazy(() => import('../marketing/expenses/ExpenseReceipts'));
+/** The email template editor and an email campaign's sending panel (marketing package). */
+const EmailTemplateEditor = lazy(() => import('../marketing/email/EmailTemplateEditor'));
+const EmailCampaignPanel = lazy(() => import('../marketing/email/EmailCampaignPanel'));
 
 export default function RecordPage() {
   const { object: objectName = '', id = '' } = useParams();
@@ -324,6 +327,24 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
             children: (
               <Suspense fallback={<Skeleton active paragraph={{ rows: 4 }} />}>
                 <SegmentPanel record={record} onSaved={setRecord} />
+              </Suspense>
+            ),
+          },
+        ]
+      : []),
+    // An email template's editor and an email campaign's sending (the marketing package).
+    ...(object.name === 'email_template' || object.name === 'email_campaign'
+      ? [
+          {
+            key: 'email',
+            label: <span data-testid="record-email-tab">{t(object.name === 'email_template' ? 'record.emailEditor' : 'record.emailSending')}</span>,
+            children: (
+              <Suspense fallback={<Skeleton active paragraph={{ rows: 4 }} />}>
+                {object.name === 'email_template' ? (
+                  <EmailTemplateEditor key={String(record.version)} record={record} onSaved={() => load()} />
+                ) : (
+                  <EmailCampaignPanel record={record} onChanged={() => load()} />
+                )}
               </Suspense>
             ),
           },

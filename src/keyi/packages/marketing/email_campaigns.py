@@ -113,10 +113,12 @@ def campaign_settings(ctx: Context) -> dict[str, Any]:
     platform = ctx.platform_settings
     default_name, default_address = parseaddr(platform.smtp_from if platform else "")
     rate = ctx.settings.get(RATE_KEY, DEFAULT_RATE)
+    address = ctx.settings.get(FROM_ADDRESS_KEY) or default_address or None
     return {
         "rate_per_minute": int(rate) if isinstance(rate, int) else DEFAULT_RATE,
         "from_name": ctx.settings.get(FROM_NAME_KEY) or default_name or ctx.tenant.label,
-        "from_address": ctx.settings.get(FROM_ADDRESS_KEY) or default_address or None,
+        # The installation's no-reply@localhost is no address a campaign can send from.
+        "from_address": address if address and EMAIL_RE.match(str(address)) else None,
     }
 
 
@@ -129,9 +131,7 @@ def sender_defaults(ctx: Context, event: WriteEvent) -> None:
     if not event.final("from_name"):
         event.values["from_name"] = defaults["from_name"]
     if not event.final("from_address") and defaults["from_address"]:
-        address = str(defaults["from_address"])
-        if "." in address.rpartition("@")[2]:  # the field refuses no-reply@localhost
-            event.values["from_address"] = address
+        event.values["from_address"] = defaults["from_address"]
 
 
 # ------------------------------------------------------------------ counters
@@ -181,7 +181,8 @@ def _require_ready(ctx: Context, record: dict[str, Any]) -> tuple[dict[str, Any]
             ctx, template.get("subject"), template.get("body_html"), None
         )
         if problems or not template.get("body_html"):
-            errors.append(FieldError("template", "template_render_failed", {"reason": "body"}))
+            reason = "; ".join(f"{p.field}: {p.code}" for p in problems) or "body_html: required"
+            errors.append(FieldError("template", "template_render_failed", {"reason": reason}))
     if errors:
         raise ValidationFailed(errors)
     assert segment is not None and template is not None

@@ -1,11 +1,12 @@
 """The sender: a campaign's deliveries mailed in batches by the worker, at the tenant's rate.
 
-A campaign is sent by a few *lanes* (jobs ``marketing.email_send``, ``LANES`` of them, queued
-by keyi.packages.marketing.email_campaigns): each run of a lane claims a batch of the
-campaign's due deliveries with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL: lanes on two
-workers never take the same delivery; SQLite runs one writer at a time), mails them over one
-SMTP connection, records each answer, adds to the campaign's counters, queues its own next
-run and commits — the deliveries' outcome and the job's completion in one transaction.
+A campaign is sent by a few *lanes* (jobs ``marketing.email_send``: four, or the tenant
+setting ``marketing.email_lanes``; queued by keyi.packages.marketing.email_campaigns): each
+run of a lane claims a batch of the campaign's due deliveries with ``SELECT … FOR UPDATE SKIP
+LOCKED`` (PostgreSQL: lanes on two workers never take the same delivery; SQLite runs one
+writer at a time), mails them over one SMTP connection, records each answer, adds to the
+campaign's counters, queues its own next run and commits — the deliveries' outcome and the
+job's completion in one transaction.
 
 **Answers.** Accepted by the relay → ``sent`` (with ``sent_at`` and its Message-ID). A
 permanent refusal (5xx) → ``bounced``, never tried again. A temporary one (4xx) or a lost
@@ -35,6 +36,7 @@ import base64
 import logging
 import secrets
 import smtplib
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
@@ -107,8 +109,9 @@ def build_message(
     now: datetime,
 ) -> bytes:
     """The message as the bytes handed to the relay (CRLF line ends: smtplib sends bytes as
-    they are): multipart/alternative (plain text and HTML, UTF-8, base64). Built by hand rather than with ``email.message.EmailMessage``,
-    whose header objects cost ~10 ms a message — the sender's budget is 200 a second."""
+    they are): multipart/alternative (plain text and HTML, UTF-8, base64). Built by hand
+    rather than with ``email.message.EmailMessage``, whose header objects cost ~10 ms a
+    message — the sender's budget is 200 a second."""
     name = " ".join(str(sender["name"] or "").split())
     headers = [
         ("From", formataddr((name, str(sender["email"])), charset="utf-8")),
@@ -239,7 +242,12 @@ def send_batch(ctx: Context, campaign: dict[str, Any], limit: int) -> tuple[int,
     if settings is None or not mail.mail_configured(settings) or ctx.platform is None:
         raise MailNotConfigured("SMTP is not configured")
     box = ctx.platform.secret_box
-    template = email_templates.load_row(ctx, "email_template", campaign["template"]) or {}
+    template = email_templates.load_row(ctx, "email_template", campaign["template"])
+    if template is None or not template.get("body_html"):
+        # The template was deleted (or emptied) since the send began: nothing sensible to mail.
+        gone = {int(row["id"]): ("failed", "template deleted") for row in batch}
+        _record(ctx, campaign_id, batch, gone)
+        return len(batch), False
     fields = email_templates.merge_fields(ctx)
     sender = sender_of(ctx, campaign, email_campaigns.campaign_settings(ctx))
     people = _people(ctx, batch)
@@ -317,7 +325,7 @@ def _record(
     ctx: Context,
     campaign_id: str,
     batch: list[dict[str, Any]],
-    outcome: dict[int, tuple[str, str | None]],
+    outcome: Mapping[int, tuple[str, str | None]],
 ) -> None:
     """Each delivery's answer, in as few statements as the answers differ; the counters."""
     d = delivery_table

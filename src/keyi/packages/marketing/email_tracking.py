@@ -42,6 +42,14 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/public/mail", tags=["marketing"])
 PUBLIC: dict[str, Any] = {"openapi_extra": {"security": []}}
+# The unsubscribe page answers a bad link with a page too (a person reads it, not a program).
+PAGE: dict[str, Any] = {
+    **PUBLIC,
+    "responses": {
+        200: {"content": {"text/html": {}}},
+        404: {"description": "Not a valid link (a page saying so)", "content": {"text/html": {}}},
+    },
+}
 TRACKS_PER_MINUTE = 600  # a mail provider's image proxy fetches for many readers
 UNSUBSCRIBES_PER_MINUTE = 30
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -177,7 +185,7 @@ def _locale(request: Request) -> str:
     return "en" if locale_of(request) == "en" else "zh-CN"
 
 
-@router.get("/u/{token}", response_class=HTMLResponse, **PUBLIC)
+@router.get("/u/{token}", response_class=HTMLResponse, **PAGE)
 def unsubscribe_page(request: Request, token: str) -> HTMLResponse:
     """The confirmation page (its button POSTs here); 404 page for a bad token."""
     _limit(request, "mail.unsubscribe", UNSUBSCRIBES_PER_MINUTE)
@@ -213,7 +221,7 @@ def unsubscribe(ctx: Context, delivery: dict[str, Any]) -> None:
         )
 
 
-@router.post("/u/{token}", response_class=HTMLResponse, **PUBLIC)
+@router.post("/u/{token}", response_class=HTMLResponse, **PAGE)
 def unsubscribe_now(request: Request, token: str) -> HTMLResponse:
     """One-click unsubscribe (RFC 8058) and the page's button: 200 with a short page."""
     _limit(request, "mail.unsubscribe", UNSUBSCRIBES_PER_MINUTE)

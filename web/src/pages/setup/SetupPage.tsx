@@ -2,7 +2,8 @@ import '../../i18n/setup';
 import '../../i18n/service-mail';
 import '../../i18n/service-sla';
 import '../../i18n/sms';
-import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, FieldTimeOutlined, FileTextOutlined, KeyOutlined, MailOutlined, MessageOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined, TransactionOutlined } from '@ant-design/icons';
+import '../../i18n/marketing-email';
+import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, FieldTimeOutlined, FileTextOutlined, KeyOutlined, MailOutlined, MessageOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SendOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined, TransactionOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
@@ -29,6 +30,7 @@ const ApprovalProcessesPage = lazy(() => import('./ApprovalProcessesPage'));
 const LeadToCashPage = lazy(() => import('./LeadToCashPage'));
 const MailboxesPage = lazy(() => import('../../service/mail/MailboxesPage'));
 const SlaSetupPage = lazy(() => import('../../service/sla/SlaSetupPage'));
+const EmailSettingsPage = lazy(() => import('../../marketing/email/EmailSettingsPage'));
 
 /**
  * The administrator's Setup area: objects and fields, page layouts, users, departments, roles,
@@ -48,6 +50,8 @@ export default function SetupPage() {
   // Service mailboxes (email to case) and service levels (business calendars, SLA policies)
   // come with the service package.
   const hasService = objects.some((o) => o.package === 'service');
+  // The email marketing settings (send rate, default sender) come with the marketing package.
+  const hasMarketing = objects.some((o) => o.package === 'marketing');
 
   if (!session?.user.is_admin) {
     return <Result status="403" title={t('common.forbidden')} subTitle={t('setup.adminOnly')} />;
@@ -82,6 +86,7 @@ export default function SetupPage() {
             ...(hasL2c ? [{ key: 'l2c', icon: <TransactionOutlined />, label: t('setup.nav.l2c') }] : []),
             ...(hasService ? [{ key: 'service-mailboxes', icon: <MailOutlined />, label: t('setup.nav.serviceMailboxes') }] : []),
             ...(hasService ? [{ key: 'service-sla', icon: <FieldTimeOutlined />, label: t('setup.nav.serviceSla') }] : []),
+            ...(hasMarketing ? [{ key: 'marketing-email', icon: <SendOutlined />, label: t('setup.nav.marketingEmail') }] : []),
             { key: 'webhooks', icon: <ApiOutlined />, label: t('setup.nav.webhooks') },
             { key: 'robots', icon: <RobotOutlined />, label: t('setup.nav.robots') },
             { key: 'sms', icon: <MessageOutlined />, label: t('setup.nav.sms') },
@@ -113,6 +118,7 @@ export default function SetupPage() {
               <Route path="l2c" element={<LeadToCashPage />} />
               <Route path="service-mailboxes" element={<MailboxesPage />} />
               <Route path="service-sla" element={<SlaSetupPage />} />
+              <Route path="marketing-email" element={<EmailSettingsPage />} />
               <Route path="*" element={<Navigate to="objects" replace />} />
             </Routes>
           </Suspense>
