@@ -88,6 +88,7 @@ def test_segment_email_click_unsubscribe_web_form_and_roi(
     marketer = open_page(browser, pages)
     sign_in(marketer, server)
     marketer.goto(f"{server}/o/segment/{segment['id']}")
+    marketer.get_by_test_id("record-segment-tab").click()
     builder = marketer.get_by_test_id("segment-builder")
     builder.get_by_test_id("segment-add-condition").click()
     condition = builder.get_by_test_id("segment-condition").first
@@ -112,6 +113,7 @@ def test_segment_email_click_unsubscribe_web_form_and_roi(
         },
     )
     marketer.goto(f"{server}/o/email_campaign/{mailing['id']}")
+    marketer.get_by_test_id("record-email-tab").click()
     panel = marketer.get_by_test_id("email-campaign-panel")
     expect(panel.get_by_test_id("email-audience")).to_contain_text("3")
     panel.get_by_test_id("email-send-now").click()

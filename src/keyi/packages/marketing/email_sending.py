@@ -293,6 +293,9 @@ def send_batch(ctx: Context, campaign: dict[str, Any], limit: int) -> tuple[int,
                 return _public(ctx, f"/c/{make_token(box, 'c', tenant, delivery_id, url)}")
 
             body = email_render.rewrite_links(rendered.html, tracked, keep=(unsubscribe,))
+            # The plain-text part's links go through the click redirect too: a click from a
+            # text-only mail reader counts like one from the HTML.
+            text = email_render.html_to_text(body)
             pixel = _public(ctx, f"/o/{make_token(box, 'o', tenant, delivery_id)}.gif")
             body += f'<img src="{pixel}" width="1" height="1" alt="" style="display:none">'
             message_id = f"<mk.{delivery_id}.{campaign_id[:8]}@{domain}>"
@@ -301,7 +304,7 @@ def send_batch(ctx: Context, campaign: dict[str, Any], limit: int) -> tuple[int,
                 to=address,
                 subject=rendered.subject,
                 html=body,
-                text=rendered.text,
+                text=text,
                 reply_to=campaign.get("reply_to"),
                 message_id=message_id,
                 unsubscribe=unsubscribe,
