@@ -13,7 +13,8 @@ from pathlib import Path
 def link_mailed(maildir: Path, address: str, path: str, timeout: float = 60) -> str:
     """The first link containing `path` in a mail to `address`, waiting for the server's job
     to send it (the customer also gets the agent's replies by mail)."""
-    pattern = re.compile(r"https?://[^\s\"'<>]+" + re.escape(path) + r"[^\s\"'<>]+")
+    # A plain-text part writes links as "text (url)": the parentheses are not the link's.
+    pattern = re.compile(r"https?://[^\s\"'<>()]+" + re.escape(path) + r"[^\s\"'<>()]+")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if maildir.exists():
