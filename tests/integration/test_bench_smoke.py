@@ -60,6 +60,8 @@ ACCESS = {
 REPORTS = {"report_stage_month", "report_province_grade", "report_stage_month_own_scope"}
 # The service console's first page of one queue and a portal user's case list (issue 15).
 SERVICE = {"service_console", "portal_case_list"}
+# A segment's live count and a public web form submission (issue 16).
+MARKETING = {"segment_count", "web_form_submit"}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -81,7 +83,7 @@ def test_every_measurement_is_present_and_positive(backend: str, tmp_path: Path)
     data = result["backends"][backend]
     assert data["sizes"]["rows"]["account"] >= 200
     assert data["seeding"]["records"] > 200 and data["seeding"]["records_per_second"] > 0
-    assert set(data["operations"]) == EXPECTED | ACCESS | REPORTS | SERVICE
+    assert set(data["operations"]) == EXPECTED | ACCESS | REPORTS | SERVICE | MARKETING
     for name, measured in data["operations"].items():
         for kind in (*KINDS, "api_client"):
             summary = measured[kind]
@@ -108,7 +110,10 @@ def test_every_measurement_is_present_and_positive(backend: str, tmp_path: Path)
         assert "actual time" in data["plans"]["search_own_scope"]["raw"][0]["plan"]
 
     saved = json.loads(Path(result["path"]).read_text())
-    assert set(saved["backends"][backend]["operations"]) == EXPECTED | ACCESS | REPORTS | SERVICE
+    assert (
+        set(saved["backends"][backend]["operations"])
+        == EXPECTED | ACCESS | REPORTS | SERVICE | MARKETING
+    )
     assert saved["machine"]["nproc"] >= 1
     table = "\n".join(lines)
     assert "| list_industry |" in table and "platform ÷ raw" in table

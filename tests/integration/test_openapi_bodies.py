@@ -53,6 +53,9 @@ def why_untyped(document: dict[str, Any], schema: dict[str, Any] | None) -> str 
     if variants:
         reasons = [why_untyped(document, v) for v in variants if v.get("type") != "null"]
         return next((r for r in reasons if r), None)
+    if schema.get("type") == "array":
+        # A list of typed objects (a vendor's push of several items) says what it holds.
+        return why_untyped(document, schema.get("items"))
     if schema.get("type") != "object":
         return f"not an object: {schema}"
     if schema.get("properties"):

@@ -144,9 +144,16 @@ def _ack(provider: str) -> JSONResponse:
     return JSONResponse({"result": 0, "errmsg": "OK"})
 
 
+# A vendor's push: one item (an object of scalar values) or a list of them, in the vendor's own
+# field names (keyi.platform.sms documents both vendors' shapes).
+Scalar = str | int | float | bool | None
+PushItem = dict[str, Scalar]
+Push = list[PushItem] | PushItem | None
+
+
 @router.post("/{tenant}/{provider}/inbound", **PUBLIC)
 def inbound(
-    request: Request, tenant: str, provider: str, token: str = "", body: Any = Body(default=None)
+    request: Request, tenant: str, provider: str, token: str = "", body: Push = Body(default=None)
 ) -> JSONResponse:
     """A vendor's push of SMS replies (no sign-in: the token in the URL is the key). Opt-out
     keywords set ``sms_opt_out``; the answer is the acknowledgement the vendor expects."""
@@ -164,7 +171,7 @@ def inbound(
 
 @router.post("/{tenant}/{provider}/report", **PUBLIC)
 def delivery_report(
-    request: Request, tenant: str, provider: str, token: str = "", body: Any = Body(default=None)
+    request: Request, tenant: str, provider: str, token: str = "", body: Push = Body(default=None)
 ) -> JSONResponse:
     """A vendor's push of delivery reports (same token as replies): each message reported
     becomes ``delivered`` or ``undelivered`` and its campaign's counters follow."""

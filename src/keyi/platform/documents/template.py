@@ -190,7 +190,8 @@ def update_template(ctx: Context, data: Any) -> dict[str, Any]:
                 value = ""
             if not isinstance(value, str):
                 errors.add(name, "invalid_text")
-            elif len(value.strip()) > limit:
+            elif len(value) > limit:
+                # As the API documents it (maxLength): the value as sent, padding included.
                 errors.add(name, "too_long", max=limit)
             else:
                 values[name] = value.strip()
