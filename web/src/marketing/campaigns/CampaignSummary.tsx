@@ -53,7 +53,7 @@ export default function CampaignSummary({ object, record, refreshKey = 0 }: { ob
       <Row gutter={[16, 12]}>
         {fields.map((f) => (
           <Col key={f.name} xs={12} sm={8} md={4}>
-            <Statistic title={label(f.labels, f.name)} value={record[f.name] === null || record[f.name] === undefined ? '—' : displayText(f, record, fmt, lang)} data-testid={`campaign-summary-${f.name}`} />
+            <Statistic title={label(f.labels, f.name)} valueStyle={{ fontSize: 18 }} value={record[f.name] === null || record[f.name] === undefined ? '—' : displayText(f, record, fmt, lang)} data-testid={`campaign-summary-${f.name}`} />
           </Col>
         ))}
       </Row>
