@@ -13,12 +13,14 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from keyi.platform.context import TenantInfo
 from keyi.platform.jobs.worker import Worker
 from keyi.platform.tenancy import Platform
+from tests.integration.service_helpers import with_smtp
 from tests.mailservers import free_port
 
 R = "/api/v1/records"
@@ -69,6 +71,20 @@ def smtp_relay() -> Iterator[Relay]:
         yield relay
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def relay() -> Iterator[Relay]:
+    """A real SMTP server for the test (import the fixture into a test module to use it)."""
+    with smtp_relay() as server:
+        yield server
+
+
+@pytest.fixture
+def mailing(platform: Platform, relay: Relay) -> Iterator[Platform]:
+    """The platform with SMTP configured to send through `relay`."""
+    with with_smtp(platform, relay.port) as configured:
+        yield configured
 
 
 def run_worker(platform: Platform, tenant: TenantInfo) -> list[Any]:

@@ -3,7 +3,6 @@ to the people of the segment whose day it is, through a real SMTP server."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,29 +13,17 @@ from keyi.packages.marketing.care import due_day, next_send_on, run_care
 from keyi.platform.context import TenantInfo
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
-from tests.integration.marketing_email_helpers import (
+from tests.integration.marketing_email_helpers import (  # noqa: F401 - fixtures
     R,
     Relay,
+    mailing,
     make,
     person,
+    relay,
     run_worker,
-    smtp_relay,
 )
-from tests.integration.service_helpers import with_smtp
 
 pytestmark = pytest.mark.packages("core", "sales", "marketing")
-
-
-@pytest.fixture
-def relay() -> Iterator[Relay]:
-    with smtp_relay() as server:
-        yield server
-
-
-@pytest.fixture
-def mailing(platform: Platform, relay: Relay) -> Iterator[Platform]:
-    with with_smtp(platform, relay.port) as configured:
-        yield configured
 
 
 def _today(platform: Platform, tenant: TenantInfo) -> date:
@@ -71,7 +58,10 @@ def _plan(client: TestClient, **values: Any) -> dict[str, Any]:
 
 
 def test_birthday_greetings_go_to_whose_birthday_it_is_once_a_day(
-    mailing: Platform, tenant: TenantInfo, client: TestClient, relay: Relay
+    mailing: Platform,  # noqa: F811 - a fixture
+    tenant: TenantInfo,
+    client: TestClient,
+    relay: Relay,  # noqa: F811 - a fixture
 ) -> None:
     today = _today(mailing, tenant)
     born_today = date(1988, today.month, min(today.day, 28)).isoformat()
