@@ -64,7 +64,8 @@ export function businessFields(obj: ObjectMeta): FieldMeta[] {
  */
 export function defaultColumns(obj: ObjectMeta, max = 6): string[] {
   const candidates = businessFields(obj).filter(
-    (f) => f.name !== obj.name_field && !['long_text', 'auto_number', 'multi_picklist'].includes(f.type),
+    // (A package's JSON document — a segment's conditions — is edited on its own screen.)
+    (f) => f.name !== obj.name_field && !['long_text', 'auto_number', 'multi_picklist', 'json'].includes(f.type),
   );
   const picked = new Set<string>();
   const take = (f: FieldMeta | undefined) => {

@@ -15,6 +15,21 @@ describe('default columns', () => {
     expect(cols).toContain('annual_revenue');
     expect(cols).toContain('phone');
   });
+  it('leaves JSON documents out of the columns and the header', () => {
+    const segment: ObjectMeta = {
+      name: 'segment',
+      labels: { en: 'Segment' },
+      name_field: 'name',
+      package: 'marketing',
+      fields: [
+        { name: 'name', type: 'text', labels: { en: 'Name' } },
+        { name: 'object', type: 'picklist', labels: { en: 'Audience' }, options: [] },
+        { name: 'filter', type: 'json', labels: { en: 'Conditions' } },
+      ],
+    } as unknown as ObjectMeta;
+    expect(defaultColumns(segment)).toEqual(['name', 'object']);
+    expect(highlightFields(segment).map((f) => f.name)).toEqual(['object']);
+  });
   it('highlights a few key fields', () => {
     expect(highlightFields(opportunity, 3).map((f) => f.name)).toEqual(['account', 'stage', 'amount']);
   });
