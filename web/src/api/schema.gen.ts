@@ -32699,7 +32699,11 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": unknown;
+                "application/json": {
+                    [key: string]: string | number | boolean | null;
+                }[] | {
+                    [key: string]: string | number | boolean | null;
+                } | null;
             };
         };
         responses: {
@@ -32800,7 +32804,11 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": unknown;
+                "application/json": {
+                    [key: string]: string | number | boolean | null;
+                }[] | {
+                    [key: string]: string | number | boolean | null;
+                } | null;
             };
         };
         responses: {

@@ -242,6 +242,9 @@ def _start(ctx: Context, record: dict[str, Any]) -> dict[str, Any]:
     output=CampaignState,
     available=_startable,
     unavailable_code="email_campaign_not_draft",
+    # The campaign's Sending tab asks for confirmation with the audience count; the generic
+    # action menu would send on one click.
+    menu=False,
 )
 def send_now(ctx: Context, record: dict[str, Any], payload: None) -> CampaignState:
     """Queue the campaign for sending now (once, however often it is clicked)."""
