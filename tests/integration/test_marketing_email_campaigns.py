@@ -241,7 +241,7 @@ def test_who_may_send_and_to_whom(
     member = add_member(
         platform,
         tenant,
-        "li.lei@example.com",
+        "mk.seller@example.com",
         {
             "contact": rights("own"),
             "segment": rights("own"),
@@ -251,7 +251,7 @@ def test_who_may_send_and_to_whom(
     )
     admins = campaign(client)  # the administrator's campaign
     with TestClient(app) as other:
-        login(other, "li.lei@example.com")
+        login(other, "mk.seller@example.com")
         # cannot read the administrator's campaign: cannot send it either
         assert act(other, admins["id"], "send_now").status_code == 404
         person(other, "李雷的联系人", "lilei.contact@example.com")
@@ -310,9 +310,9 @@ def test_the_tenant_rate_holds_a_batch_back_and_the_settings_are_for_administrat
     fresh = make(client, "email_campaign", name="默认发件人")
     assert (fresh["from_name"], fresh["from_address"]) == ("客易市场部", "news@example.com")
 
-    add_member(platform, tenant, "li.lei@example.com", {"email_campaign": rights("own")})
+    add_member(platform, tenant, "mk.seller@example.com", {"email_campaign": rights("own")})
     with TestClient(app) as other:
-        login(other, "li.lei@example.com")
+        login(other, "mk.seller@example.com")
         refused = other.put(
             "/api/v1/marketing/email/settings",
             json={"rate_per_minute": 100000, "from_name": None, "from_address": None},
