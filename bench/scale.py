@@ -47,6 +47,10 @@ COPIED = {
     "lean": ("account", "opportunity"),
     # Cases keep their (two) queues: a copy lands in the same queue as its original.
     "service": ("account", "case"),
+    # A segment counts contacts by their account's industry and their activities: a copied
+    # contact belongs to its account's copy, a copied activity to its contact's copy (its
+    # opportunity stays the original's, which the segment does not read).
+    "marketing": ("account", "contact", "activity"),
 }
 
 

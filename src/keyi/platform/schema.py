@@ -25,6 +25,7 @@ from keyi.platform.metadata.model import (
     LAST_ACTIVITY_FIELD,
     OWNER_FIELD,
     POOL_FIELD,
+    CompositeIndex,
     FieldDef,
     FieldType,
     ObjectDef,
@@ -254,7 +255,19 @@ def object_indexes(obj: ObjectDef, table: sa.Table) -> list[sa.Index]:
         )
     for f in obj.fields:
         indexes.extend(field_indexes(obj, f, table))
+    indexes.extend(composite_index(obj, index, table) for index in obj.indexes)
     return indexes
+
+
+def composite_index(obj: ObjectDef, index: CompositeIndex, table: sa.Table) -> sa.Index:
+    """The object's declared index over several fields, of live rows only (ObjectDef.indexes)."""
+    columns = [table.c[name] for name in index.fields]
+    return sa.Index(
+        index_name(obj.name, "_".join(index.fields) + "_ix"),
+        *columns,
+        sqlite_where=alive(),
+        postgresql_where=alive(),
+    )
 
 
 def field_indexes(obj: ObjectDef, f: FieldDef, table: sa.Table) -> list[sa.Index]:
@@ -520,6 +533,16 @@ class Ddl:
             self.ops.alter_column(
                 obj.name, currency_column(old.name), new_column_name=currency_column(new.name)
             )
+
+    def change_composite_indexes(self, before: ObjectDef, after: ObjectDef) -> None:
+        """Drop the composite indexes ``after`` no longer declares, create the new ones."""
+        old, new = set(before.indexes), set(after.indexes)
+        for index in before.indexes:
+            if index not in new:
+                composite_index(before, index, build_table(before, sa.MetaData())).drop(self.conn)
+        for index in after.indexes:
+            if index not in old:
+                composite_index(after, index, build_table(after, sa.MetaData())).create(self.conn)
 
     def reindex_field(
         self, before: ObjectDef, after: ObjectDef, old: FieldDef, new: FieldDef

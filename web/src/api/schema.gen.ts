@@ -5061,6 +5061,20 @@ export interface components {
             code: string;
         };
         /**
+         * CompositeIndex
+         * @description An index over several stored fields of the object's live records, in this order.
+         *
+         *     Single fields say ``indexed``; this is for the conditions people combine: "contacts with an
+         *     activity due in the last 90 days" reads ``activity (contact, due_date)`` without visiting
+         *     the activity rows (an index-only scan), where the two single-field indexes leave a scan of
+         *     the table. Declared by packages (and the object API); created at once and at every tenant
+         *     upgrade (keyi.platform.schema.Ddl.sync_indexes).
+         */
+        CompositeIndex: {
+            /** Fields */
+            fields: string[];
+        };
+        /**
          * Condition
          * @description A threshold (`op` + `threshold`, over the total or `any_group`) or a change against
          *     `period_days` ago (`change` drop|rise + `percent`).
@@ -6026,6 +6040,11 @@ export interface components {
             layout?: components["schemas"]["Layout"] | null;
             /** Search Criteria */
             search_criteria?: unknown;
+            /**
+             * Indexes
+             * @default []
+             */
+            indexes?: components["schemas"]["CompositeIndex"][];
         };
         /** ObjectFeatures */
         ObjectFeatures: {
@@ -9716,6 +9735,14 @@ export interface operations {
                     } | null;
                     /** Search Criteria */
                     search_criteria?: unknown;
+                    /**
+                     * Indexes
+                     * @default []
+                     */
+                    indexes?: {
+                        /** Fields */
+                        fields: string[];
+                    }[];
                 };
             };
         };

@@ -22,6 +22,7 @@ from keyi.platform.context import Context
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.query.plan import QueryPlan
 from keyi.platform.records.service import RecordsService
+from keyi.platform.search.planning import plan_with_values
 
 AUDIENCE_OBJECTS = ("contact", "lead")
 
@@ -59,6 +60,11 @@ def audience_count(ctx: Context, segment: dict[str, Any]) -> int:
     """How many people the reader may see the segment holds (what the aggregate API counts
     for the same filter)."""
     stmt = sa.select(sa.func.count()).select_from(audience_select(ctx, segment).subquery())
+    # The text of a segment's count is the same every time (its dates and values are
+    # parameters): once psycopg prepared it, PostgreSQL's generic plan for 3 conditions at 1M
+    # contacts took 6.4 s where the plan for the values takes 0.55 s (measured; see
+    # keyi.platform.search.planning).
+    plan_with_values(ctx.conn)
     return int(ctx.conn.execute(stmt).scalar_one())
 
 

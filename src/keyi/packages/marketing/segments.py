@@ -28,6 +28,7 @@ from keyi.platform.query.listing import QuerySpec, run_query
 from keyi.platform.query.paths import PathResolver
 from keyi.platform.query.plan import QueryPlan
 from keyi.platform.records import RecordsService
+from keyi.platform.search.planning import plan_with_values
 
 MESSAGES.update(
     {
@@ -83,6 +84,7 @@ def count_filter(ctx: Context, object_name: str, tree: Any) -> int:
     check_audience_object(object_name)
     plan = QueryPlan.build(ctx, object_name, filter=tree or None)
     stmt = sa.select(sa.func.count()).select_from(plan.select(plan.table.c.id).subquery())
+    plan_with_values(ctx.conn)  # see audience_count
     return int(ctx.conn.execute(stmt).scalar_one())
 
 

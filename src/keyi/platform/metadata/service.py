@@ -98,6 +98,7 @@ UPDATABLE_OBJECT_KEYS = frozenset(
         "sharing_rules",
         "layout",
         "search_criteria",
+        "indexes",
     }
 )
 # What a field's update may not set: whether a field is custom or a system field is fixed.
@@ -197,6 +198,8 @@ class MetadataService:
         self._check_sharing_rules(updated, errors)
         self._check_search_criteria(combined, updated, errors)
         errors.raise_if_any()
+        if updated.indexes != current.indexes:
+            Ddl(self.conn).change_composite_indexes(current, updated)
         store.save_definition(self.conn, updated)
         self._commit_change(combined)
         return updated
@@ -294,6 +297,8 @@ class MetadataService:
             errors.add("name", "name_taken", name=new.name)
         if new.name != old.name:
             self._check_unreferenced(object_name, old.name, errors, field_key="name")
+            if current.indexed_together(old.name):
+                errors.add("name", "in_use", by="indexes")
         self._check_field(combined, updated, new, errors)
         if field_value_type(new) != field_value_type(old):
             self._check_dependents(combined, new, errors)
@@ -338,6 +343,8 @@ class MetadataService:
             errors.add(field_name, "in_use", by="name_field")
         if not f.custom:
             errors.add(field_name, "read_only")
+        if current.indexed_together(field_name):
+            errors.add(field_name, "in_use", by="indexes")
         self._check_unreferenced(object_name, field_name, errors, field_key=field_name)
         errors.raise_if_any()
         updated = current.model_copy(

@@ -29,6 +29,7 @@ from keyi.platform.query.dates import fiscal_start_month
 from keyi.platform.query.listing import NON_NULL_COLUMNS
 from keyi.platform.query.paths import PathError
 from keyi.platform.query.plan import QueryPlan
+from keyi.platform.search.planning import plan_with_values
 
 if TYPE_CHECKING:
     from keyi.platform.context import Context
@@ -252,6 +253,9 @@ def run_aggregate(ctx: Context, object_name: str, spec: AggregateSpec) -> dict[s
     stmt = stmt.limit(limit)
     groups = []
     missing: dict[str, set[str]] = {path: set() for path in unconverted}
+    # An aggregate reads a whole filtered table: a generic plan (made without the dates or
+    # values) turned a 0.55 s count at 1M contacts into 6.4 s (keyi.platform.search.planning).
+    plan_with_values(ctx.conn)
     between: set[str] = set()  # paths with a group whose least and greatest differ
     first = len(group_columns) + len(agg_columns) + len(counted)
     for row in ctx.conn.execute(stmt):
