@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 
 from keyi.platform.context import TenantInfo
+from keyi.platform.errors import ValidationFailed
+from keyi.platform.permissions import Actor
+from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
 from tests.integration.helpers import make_account, make_contact
 from tests.integration.marketing_helpers import (
@@ -84,6 +91,52 @@ def test_member_is_one_person_once_named_and_stamped(client: TestClient) -> None
 
 
 # ------------------------------------------------------------------ attribution
+def test_two_requests_adding_the_same_person_at_once_make_one_member(
+    client: TestClient, tenant_ctx: tuple[Platform, TenantInfo]
+) -> None:
+    """The second writer waits for the first (the campaign is locked while members join), then
+    finds the person a member: no duplicate from a double submission or two marketers."""
+    platform, tenant = tenant_ctx
+    c = campaign(client, "并发活动")
+    lead = post(client, "lead", name="并发线索", company="并发")
+    first_inserted, outcomes = threading.Event(), []
+
+    def first() -> None:
+        with platform.context(tenant, Actor.system("first")) as ctx:
+            RecordsService(ctx).create("campaign_member", {"campaign": c["id"], "lead": lead["id"]})
+            first_inserted.set()
+            time.sleep(0.5)  # still uncommitted while the second one checks
+        outcomes.append("first saved")
+
+    def second() -> None:
+        first_inserted.wait(10)
+        try:
+            with platform.context(tenant, Actor.system("second")) as ctx:
+                RecordsService(ctx).create(
+                    "campaign_member", {"campaign": c["id"], "lead": lead["id"]}
+                )
+            outcomes.append("second saved")
+        except ValidationFailed as refused:
+            outcomes.append(refused.errors[0].code)
+        except OperationalError:  # SQLite: the writer's snapshot was outrun; nothing written
+            outcomes.append("second refused")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert "first saved" in outcomes and "second saved" not in outcomes, outcomes
+    with platform.context(tenant, Actor.system("check"), write=False) as ctx:
+        members = ctx.object("campaign_member").table
+        leads = ctx.conn.execute(
+            sa.select(members.c.lead).where(
+                members.c.campaign == c["id"], members.c.deleted_at.is_(None)
+            )
+        ).scalars()
+        assert [str(x) for x in leads] == [lead["id"]]
+
+
 def test_first_and_last_touch_by_hand(client: TestClient) -> None:
     """Three campaigns touch one account's two contacts; a fourth touch comes after the
     opportunity and does not count.

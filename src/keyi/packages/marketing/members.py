@@ -56,6 +56,7 @@ def touch_time(member: dict[str, Any]) -> datetime:
 def check_members(ctx: Context, events: Sequence[WriteEvent]) -> None:
     """One person per member, once per campaign; the name from the person; the response stamp."""
     names = _person_names(ctx, events)
+    _lock_campaigns(ctx, events)
     seen: set[tuple[str, str, str]] = set()
     for event in events:
         if event.operation == "update" and set(event.values) <= TOUCH_FLAGS:
@@ -85,6 +86,28 @@ def check_members(ctx: Context, events: Sequence[WriteEvent]) -> None:
         if status in RESPONDED and not event.final("responded_at"):
             event.values["responded_at"] = ctx.now()
         _own_touch_flags(ctx, event)
+
+
+def _lock_campaigns(ctx: Context, events: Sequence[WriteEvent]) -> None:
+    """Lock the campaigns people join (PostgreSQL), so two requests adding the same person at
+    once cannot both find them absent: the second waits, then sees the first's member. SQLite
+    writes one transaction at a time already."""
+    if ctx.conn.dialect.name != "postgresql":
+        return
+    joined = {
+        str(e.final("campaign"))
+        for e in events
+        if e.final("campaign") and (e.operation == "create" or {"lead", "contact"} & set(e.values))
+    }
+    if not joined:
+        return
+    campaigns = ctx.object("campaign").table
+    ctx.conn.execute(
+        sa.select(campaigns.c.id)
+        .where(campaigns.c.id.in_(sorted(joined)))
+        .order_by(campaigns.c.id)
+        .with_for_update()
+    ).all()
 
 
 def _own_touch_flags(ctx: Context, event: WriteEvent) -> None:
