@@ -203,6 +203,9 @@ def test_schedule_cancel_and_validation(
     assert state["scheduled_at"].startswith("2099-01-01T00:00:00")
     run_worker(platform, tenant)  # not due: nothing happens
     assert get(client, sent["id"])["status"] == "scheduled"
+    # in flight: cancelled first, then deleted (its queued messages are not left stranded)
+    deleting = client.delete(f"{R}/email_campaign/{sent['id']}")
+    assert deleting.status_code == 409 and deleting.json()["code"] == "campaign_in_flight"
     cancelled = act(client, sent["id"], "cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert act(client, sent["id"], "cancel").status_code == 409
@@ -210,6 +213,7 @@ def test_schedule_cancel_and_validation(
     # status and counters are read-only to the API
     edit = client.patch(f"{R}/email_campaign/{sent['id']}", json={"status": "draft"})
     assert edit.status_code == 422
+    assert client.delete(f"{R}/email_campaign/{sent['id']}").status_code in (200, 204)
     # not ready: no template
     bare = make(client, "email_campaign", name="空")
     refused = act(client, bare["id"], "send_now")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from keyi.packages.marketing import attribution, backfill, expenses, hierarchy, members
-from keyi.platform.errors import Forbidden
+from keyi.platform.errors import Conflict, Forbidden
 from keyi.platform.hooks import AfterWriteEvent, DeleteEvent, UpgradeEvent, WriteEvent, registry
 from keyi.platform.i18n import MESSAGES
 from keyi.platform.permissions import ActorKind
@@ -29,8 +29,14 @@ MESSAGES.update(
             "changed by hand.",
             "zh-CN": "活动归因由活动成员自动计算，不能手工修改。",
         },
+        "campaign_in_flight": {
+            "en": "This campaign is scheduled or sending: cancel it before deleting it.",
+            "zh-CN": "该群发已排期或正在发送，请先取消再删除。",
+        },
     }
 )
+# Statuses of an email or SMS campaign whose messages are still to go out.
+IN_FLIGHT = frozenset({"scheduled", "sending"})
 
 
 def _both(event: AfterWriteEvent, name: str) -> set[str]:
@@ -127,6 +133,16 @@ def influence_written_by_the_package(ctx: Context, event: WriteEvent) -> None:
 def influence_deleted_by_the_package(ctx: Context, event: DeleteEvent) -> None:
     if not ctx.actor.is_admin and ctx.actor.kind != ActorKind.SYSTEM:
         raise Forbidden("influence_derived")
+
+
+@hooks.before_delete("email_campaign")
+@hooks.before_delete("sms_campaign")
+def in_flight_campaigns_are_cancelled_first(ctx: Context, event: DeleteEvent) -> None:
+    """A campaign deleted while sending would leave its queued messages stranded (and a
+    restore would bring back a "sending" campaign nothing sends): cancelling says what happens
+    to them (they become cancelled) and keeps the counts true."""
+    if event.old.get("status") in IN_FLIGHT:
+        raise Conflict("campaign_in_flight")
 
 
 @hooks.after_write("campaign_influence")
