@@ -70,9 +70,7 @@ Json = Any
 # Attributes an upgrade may change when the tenant kept the package's value; any other attribute
 # the package changes is reported as a structural change instead.
 FIELD_SOFT = frozenset({"labels", "help", "indexed", "searchable"})
-OBJECT_SOFT = frozenset(
-    {"labels", "plural_labels", "icon", "layout", "search_criteria", "indexes"}
-)
+OBJECT_SOFT = frozenset({"labels", "plural_labels", "icon", "layout", "search_criteria", "indexes"})
 # Merged item by item (options, fields, rules), identity, or the tenant's own business.
 FIELD_SKIP = frozenset({"name", "options", "custom"})
 OBJECT_SKIP = frozenset(

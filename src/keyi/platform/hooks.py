@@ -110,6 +110,7 @@ BeforeSave = Callable[["Context", WriteEvent], None]
 BeforeSaveMany = Callable[["Context", Sequence[WriteEvent]], None]
 BeforeDelete = Callable[["Context", DeleteEvent], None]
 AfterWrite = Callable[["Context", AfterWriteEvent], None]
+AfterWriteMany = Callable[["Context", Sequence[AfterWriteEvent]], None]
 # Returns a line for the upgrade report (what it did), or None when it had nothing to do.
 AfterUpgrade = Callable[["Context", UpgradeEvent], "str | None"]
 AfterInstall = Callable[["Context"], None]
@@ -151,7 +152,7 @@ class HookRegistry:
     def __init__(self) -> None:
         self._before_save: dict[str, list[tuple[str, _SaveHook]]] = defaultdict(list)
         self._before_delete: dict[str, list[tuple[str, BeforeDelete]]] = defaultdict(list)
-        self._after_write: dict[str, list[tuple[str, AfterWrite]]] = defaultdict(list)
+        self._after_write: dict[str, list[tuple[str, _SaveHook]]] = defaultdict(list)
         self._after_upgrade: dict[str, list[AfterUpgrade]] = defaultdict(list)
         self._after_install: dict[str, list[AfterInstall]] = defaultdict(list)
 
@@ -199,12 +200,28 @@ class HookRegistry:
         self, object_name: str, *, package: str = PLATFORM
     ) -> Callable[[AfterWrite], AfterWrite]:
         def register(fn: AfterWrite) -> AfterWrite:
-            entry = (package, fn)
-            if entry not in self._after_write[object_name]:
-                self._after_write[object_name].append(entry)
+            self._add_after_write(object_name, package, _SaveHook(fn, batched=False))
             return fn
 
         return register
+
+    def after_write_many(
+        self, object_name: str, *, package: str = PLATFORM
+    ) -> Callable[[AfterWriteMany], AfterWriteMany]:
+        """Register an after-write hook that receives every event of a write at once: work per
+        batch (one recomputation for 500 new members) instead of per record. It runs after the
+        write's per-record after-write hooks."""
+
+        def register(fn: AfterWriteMany) -> AfterWriteMany:
+            self._add_after_write(object_name, package, _SaveHook(fn, batched=True))
+            return fn
+
+        return register
+
+    def _add_after_write(self, object_name: str, package: str, hook: _SaveHook) -> None:
+        entry = (package, hook)
+        if entry not in self._after_write[object_name]:  # a module imported twice
+            self._after_write[object_name].append(entry)
 
     def after_upgrade(self, fn: AfterUpgrade, *, package: str) -> AfterUpgrade:
         """Register a data step the package's upgrade runs (packages only: the platform's own
@@ -233,9 +250,16 @@ class HookRegistry:
         return bool(self._after_write.get(object_name))
 
     def run_after_write(self, ctx: Context, events: list[AfterWriteEvent]) -> None:
+        by_object: dict[str, list[AfterWriteEvent]] = defaultdict(list)
         for event in events:
-            for fn in self._active(ctx, self._after_write.get(event.object_name)):
-                fn(ctx, event)
+            by_object[event.object_name].append(event)
+            for hook in self._active(ctx, self._after_write.get(event.object_name)):
+                if not hook.batched:
+                    hook.fn(ctx, event)
+        for object_name, batch in by_object.items():
+            for hook in self._active(ctx, self._after_write.get(object_name)):
+                if hook.batched:
+                    hook.fn(ctx, batch)
 
     def run_before_save(self, ctx: Context, event: WriteEvent) -> None:
         self.run_before_save_many(ctx, [event])
@@ -285,6 +309,9 @@ class PackageHooks:
 
     def after_write(self, object_name: str) -> Callable[[AfterWrite], AfterWrite]:
         return self.registry.after_write(object_name, package=self.name)
+
+    def after_write_many(self, object_name: str) -> Callable[[AfterWriteMany], AfterWriteMany]:
+        return self.registry.after_write_many(object_name, package=self.name)
 
     def after_upgrade(self, fn: AfterUpgrade) -> AfterUpgrade:
         """``@hooks.after_upgrade``: a data step run when an upgrade moves this package."""

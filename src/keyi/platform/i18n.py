@@ -7,7 +7,21 @@ from __future__ import annotations
 
 from typing import Any
 
-MESSAGES: dict[str, dict[str, str]] = {
+
+class MessageCatalogue(dict[str, dict[str, str]]):
+    """Error messages by code. Packages add theirs at import (``MESSAGES.update``); a code
+    already meaning something else is refused, not overwritten: two packages' "already_member"
+    once made a campaign's duplicate member read "Already a member of this segment", depending
+    on which module happened to be imported last."""
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for code, texts in dict(*args, **kwargs).items():
+            if code in self and self[code] != texts:
+                raise ValueError(f"message code {code!r} is already defined differently")
+            self[code] = texts
+
+
+_PLATFORM_MESSAGES: dict[str, dict[str, str]] = {
     "required": {"en": "This field is required.", "zh-CN": "此字段为必填项。"},
     "unknown_field": {"en": "Unknown field '{field}'.", "zh-CN": "未知字段“{field}”。"},
     "read_only": {"en": "This field is read-only.", "zh-CN": "此字段为只读。"},
@@ -584,6 +598,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-CN": "已有回款的回款计划不能被替换。",
     },
 }
+MESSAGES = MessageCatalogue(_PLATFORM_MESSAGES)
 
 
 def negotiate(accept_language: str | None) -> str:

@@ -74,16 +74,19 @@ def member_rules(ctx: Context, events: Sequence[WriteEvent]) -> None:
     members.check_members(ctx, events)
 
 
-@hooks.after_write("campaign_member")
-def member_touches(ctx: Context, event: AfterWriteEvent) -> None:
-    """A membership's lead marks and the attribution of the people's opportunities."""
-    if not _changed(event, frozenset({"lead", "contact", "responded_at", "campaign"})):
+@hooks.after_write_many("campaign_member")
+def member_touches(ctx: Context, events: Sequence[AfterWriteEvent]) -> None:
+    """The memberships' leads' marks and the attribution of the people's opportunities, once
+    for the whole write (a segment of 500 people joins in one recomputation, not 500)."""
+    changed = [
+        e for e in events if _changed(e, frozenset({"lead", "contact", "responded_at", "campaign"}))
+    ]
+    if not changed:
         return
-    members.refresh_touch_flags(ctx, _both(event, "lead"))
-    attribution.attribute(
-        ctx,
-        attribution.opportunities_of_people(ctx, _both(event, "contact"), _both(event, "lead")),
-    )
+    leads = set().union(*(_both(e, "lead") for e in changed))
+    contacts = set().union(*(_both(e, "contact") for e in changed))
+    members.refresh_touch_flags(ctx, leads)
+    attribution.attribute(ctx, attribution.opportunities_of_people(ctx, contacts, leads))
 
 
 # ------------------------------------------------------------------ people and opportunities

@@ -96,7 +96,7 @@ def check_members(ctx: Context, events: Sequence[WriteEvent]) -> None:
                 if keep:
                     keep = False
                     continue
-                event.errors.add(object_name, "already_member")
+                event.errors.add(object_name, "already_on_list")
     _name_members(ctx, events, lists)
 
 

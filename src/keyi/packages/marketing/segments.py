@@ -44,7 +44,8 @@ MESSAGES.update(
             "en": "Remove the list's members before changing who it holds.",
             "zh-CN": "请先移除名单成员，再更改分群对象。",
         },
-        "already_member": {
+        # (not "already_member": that message, naming the person, is the campaign's)
+        "already_on_list": {
             "en": "Already a member of this segment.",
             "zh-CN": "已在该分群名单中。",
         },

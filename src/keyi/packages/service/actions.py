@@ -55,10 +55,6 @@ MESSAGES.update(
             "en": "The case is “{status}”: only an open case can be taken or assigned.",
             "zh-CN": "工单状态为“{status}”，只有未解决的工单可以领取或分配。",
         },
-        "user_inactive": {
-            "en": "This user is inactive.",
-            "zh-CN": "该用户已停用。",
-        },
     }
 )
 
