@@ -298,7 +298,7 @@ def team(client: TestClient, platform: Platform, tenant: TenantInfo) -> Iterator
 
 
 def test_only_the_technician_their_manager_or_an_admin_run_the_visit(
-    client: TestClient, team: dict[str, Any]
+    client: TestClient, team: dict[str, Any], platform: Platform, tenant: TenantInfo
 ) -> None:
     case = make_case(client)
     order = new_work_order(client, case["id"], technician=team["tech_id"])
@@ -317,9 +317,12 @@ def test_only_the_technician_their_manager_or_an_admin_run_the_visit(
     assert step(team["boss"], wo, "check_in").status_code == 200
     # So may an administrator (the test's client).
     assert step(client, wo, "check_out", work_summary="已修复").status_code == 200
-    # The technician's own list: today's orders, then their contacts' phones.
-    # Scheduled within today's UTC day (the test tenant's time zone), whatever the hour now.
-    midnight = now().replace(hour=0, minute=0, second=0)
+    # The technician's own list: today's orders, then their contacts' phones. "Today" is the
+    # company's day: midnight in the tenant's time zone (at 17:00 UTC it is already tomorrow
+    # in Shanghai), whatever the hour now.
+    with platform.context(tenant, Actor.system("test"), write=False) as ctx:
+        local = datetime.combine(ctx.today(), datetime.min.time(), tzinfo=ctx.time_zone)
+    midnight = local.astimezone(UTC)
     mine = new_work_order(
         client,
         case["id"],
