@@ -435,7 +435,7 @@ def test_cli_export_and_install(
     base = ["--data-dir", str(settings.data_dir)]
     if settings.database_url:
         base += ["--database-url", settings.database_url]
-    runner = CliRunner()
+    runner = CliRunner(env={"KEYI_CONTROL_SCHEMA": settings.control_schema})
     path = tmp_path / "pkg.zip"
 
     def run(*args: str, code: int = 0) -> str:
