@@ -197,6 +197,12 @@ def customise(client: TestClient, platform: Platform, tenant: TenantInfo) -> Non
         ),
         201,
     )
+    ok(
+        client.put(
+            "/api/v1/document-template",
+            json={"company_name": "沙箱科技", "accent_color": "#AA3300"},
+        )
+    )
     # Data stays behind: a record of the sandbox must never travel in the package.
     ok(client.post("/api/v1/records/warranty_claim", json={"name": "沙箱记录-机密"}), 201)
 
@@ -248,6 +254,7 @@ EXPECTED = {
     "list_view:warranty_claim/高额索赔": "create",
     "flow:claim_notes": "create",
     "approval:big_claims": "create",
+    "document_template:letterhead": "create",
 }
 
 
@@ -316,6 +323,8 @@ def test_sandbox_to_production_end_to_end(
     board_id = next(b["id"] for b in boards if b["name"] == {"": "索赔看板"})
     board = ok(prod.get(f"/api/v1/dashboards/{board_id}"))
     assert board["layout"][0]["report_id"] == report["id"]
+    letterhead = ok(prod.get("/api/v1/document-template"))
+    assert (letterhead["company_name"], letterhead["accent_color"]) == ("沙箱科技", "#AA3300")
     views = ok(prod.get("/api/v1/views", params={"object": "warranty_claim"}))
     assert [v["name"] for v in views["views"] if v["shared"]] == ["高额索赔"]
 

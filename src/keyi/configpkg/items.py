@@ -9,6 +9,7 @@ by object and name, a report folder by its name, a report or dashboard by folder
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,12 +29,23 @@ from keyi.platform.automation import service as flows
 from keyi.platform.automation.model import FlowDef
 from keyi.platform.automation.tables import flow_table
 from keyi.platform.context import Context
+from keyi.platform.documents import template
+from keyi.platform.documents.table import TEMPLATE_ID, document_template_table
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.schema import list_view_table, package_table
 
 # In the order an install writes them: folders before the reports filed in them, reports
 # before the dashboards showing them, objects before everything that names their fields.
-KINDS = ("object", "report_folder", "report", "dashboard", "list_view", "flow", "approval")
+KINDS = (
+    "object",
+    "report_folder",
+    "report",
+    "dashboard",
+    "list_view",
+    "flow",
+    "approval",
+    "document_template",
+)
 # `--only` groups (a report's folder travels with it).
 GROUPS = {
     "objects": ("object",),
@@ -42,6 +54,7 @@ GROUPS = {
     "approvals": ("approval",),
     "reports": ("report_folder", "report"),
     "dashboards": ("report_folder", "dashboard"),
+    "documents": ("document_template",),
 }
 FOLDERS = {
     "object": "objects",
@@ -51,7 +64,9 @@ FOLDERS = {
     "list_view": "list_views",
     "flow": "flows",
     "approval": "approvals",
+    "document_template": "documents",
 }
+LETTERHEAD = "letterhead"  # the company's one document template
 
 
 @dataclass(frozen=True)
@@ -84,7 +99,7 @@ def label_key(name: Any) -> str:
 def file_name(item: Item, index: int) -> str:
     """The item's path in the archive: readable, unique, safe in any file system."""
     safe = re.sub(r"[^\w.-]+", "-", item.key).strip("-")[:80] or "item"
-    if item.kind in ("object", "flow", "approval"):
+    if item.kind in ("object", "flow", "approval", "document_template"):
         return f"{FOLDERS[item.kind]}/{safe}.yaml"
     return f"{FOLDERS[item.kind]}/{index:03d}-{safe}.yaml"
 
@@ -121,7 +136,23 @@ def read_items(ctx: Context, refs: References, kinds: Iterable[str] = KINDS) -> 
         found += _definitions(ctx, refs, "flow", flow_table, _shipped(ctx, "flow"))
     if "approval" in wanted:
         found += _definitions(ctx, refs, "approval", process_table, _shipped(ctx, "approval"))
+    if "document_template" in wanted:
+        found += _document_template(ctx)
     return found
+
+
+def _document_template(ctx: Context) -> list[Item]:
+    """The letterhead of quotes and contracts, once an administrator saved one (the logo as
+    base64, as the API takes it)."""
+    t = document_template_table
+    if ctx.conn.execute(sa.select(t.c.id).where(t.c.id == TEMPLATE_ID)).first() is None:
+        return []
+    saved = template.load_template(ctx)
+    shown = template.template_json(saved)
+    content: dict[str, Any] = {"key": LETTERHEAD}
+    content.update({k: v for k, v in shown.items() if k in template.TEMPLATE_KEYS})
+    content["logo"] = base64.b64encode(saved.logo).decode("ascii") if saved.logo else None
+    return [Item("document_template", LETTERHEAD, content, TEMPLATE_ID)]
 
 
 def standard_baselines(conn: sa.Connection) -> dict[str, ObjectDef]:
@@ -367,6 +398,9 @@ def apply_item(
         if existing is None:
             return str(approvals.create_process(ctx, content)["id"])
         return str(approvals.update_process(ctx, existing, content)["id"])
+    if item.kind == "document_template":
+        template.update_template(ctx, {k: v for k, v in content.items() if k != "key"})
+        return LETTERHEAD
     if item.kind == "list_view":
         data = {k: v for k, v in content.items() if k != "key"}
         data["shared"] = True
