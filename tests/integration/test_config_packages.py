@@ -467,3 +467,69 @@ def _system() -> Any:
     from keyi.platform.permissions import Actor
 
     return Actor.system("test")
+
+
+def _company(platform: Platform, packages: tuple[str, ...]) -> TenantInfo:
+    return create_tenant(
+        platform,
+        "m" + uuid.uuid4().hex[:12],
+        admin_email=f"{uuid.uuid4().hex[:8]}-boss@cfgpkg.example",
+        admin_password=ADMIN_PASSWORD,
+        admin_name="管理员",
+        packages=packages,
+    )
+
+
+@pytest.mark.packages("core", "sales", "marketing")
+def test_marketing_templates_travel_where_marketing_is_installed(
+    app: Any, client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    ok(
+        client.post(
+            "/api/v1/records/email_template",
+            json={"name": "发布会", "subject": "新品发布", "body_html": "<p>您好</p>"},
+        ),
+        201,
+    )
+    ok(
+        client.post(
+            "/api/v1/records/sms_template",
+            json={
+                "name": "邀请",
+                "object": "contact",
+                "template_code": "SMS_2001",
+                "body": "您好，诚邀您参加发布会。",
+            },
+        ),
+        201,
+    )
+    content = download(client, only="templates")
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    manifest = yaml.safe_load(archive.read("manifest.yaml"))
+    assert manifest["packages"] == ["marketing"] and manifest["items"] == {"template": 2}
+
+    without = _company(platform, ("core", "sales"))
+    with_marketing = _company(platform, ("core", "sales", "marketing"))
+    try:
+        with TestClient(app) as other:
+            login(other, admin_email_of(platform, without), tenant=without.name)
+            refused = upload(other, "install", content)
+            assert refused.status_code == 409, refused.text
+            assert refused.json()["diff"]["refused"] == [
+                "needs the standard package 'marketing', not installed here"
+            ]
+        with TestClient(app) as prod:
+            login(prod, admin_email_of(platform, with_marketing), tenant=with_marketing.name)
+            diff = ok(upload(prod, "install", content))
+            assert entries(diff) == {
+                "template:email_template/发布会": "create",
+                "template:sms_template/邀请": "create",
+            }
+            query = {"fields": ["name", "subject", "body_html"], "limit": 10}
+            found = ok(prod.post("/api/v1/records/email_template/query", json=query))["records"]
+            assert [(r["name"], r["subject"]) for r in found] == [("发布会", "新品发布")]
+            again = ok(upload(prod, "install", content))
+            assert set(entries(again).values()) == {"unchanged"} and not again["applied"]
+    finally:
+        platform.drop_tenant(without.name)
+        platform.drop_tenant(with_marketing.name)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+import yaml
 
 from keyi.configpkg.refs import References, from_portable, to_portable
 from keyi.packages import PACKAGES_DIR, load_package
@@ -31,7 +32,9 @@ from keyi.platform.automation.tables import flow_table
 from keyi.platform.context import Context
 from keyi.platform.documents import template
 from keyi.platform.documents.table import TEMPLATE_ID, document_template_table
-from keyi.platform.metadata.model import ObjectDef
+from keyi.platform.metadata.model import FieldType, ObjectDef
+from keyi.platform.query.listing import MAX_LIMIT, QuerySpec, run_query
+from keyi.platform.records import RecordsService
 from keyi.platform.schema import list_view_table, package_table
 
 # In the order an install writes them: folders before the reports filed in them, reports
@@ -45,6 +48,7 @@ KINDS = (
     "flow",
     "approval",
     "document_template",
+    "template",
 )
 # `--only` groups (a report's folder travels with it).
 GROUPS = {
@@ -55,6 +59,7 @@ GROUPS = {
     "reports": ("report_folder", "report"),
     "dashboards": ("report_folder", "dashboard"),
     "documents": ("document_template",),
+    "templates": ("template",),
 }
 FOLDERS = {
     "object": "objects",
@@ -65,7 +70,12 @@ FOLDERS = {
     "flow": "flows",
     "approval": "approvals",
     "document_template": "documents",
+    "template": "templates",
 }
+# Records that are configuration, not data: a package names them in package.yaml
+# (`config_records`, e.g. marketing's email and SMS templates). Their own fields travel;
+# lookups, owners and computed values do not.
+SKIPPED_TYPES = frozenset({FieldType.LOOKUP, FieldType.MASTER_DETAIL, FieldType.OWNER})
 LETTERHEAD = "letterhead"  # the company's one document template
 
 
@@ -138,6 +148,52 @@ def read_items(ctx: Context, refs: References, kinds: Iterable[str] = KINDS) -> 
         found += _definitions(ctx, refs, "approval", process_table, _shipped(ctx, "approval"))
     if "document_template" in wanted:
         found += _document_template(ctx)
+    if "template" in wanted:
+        found += _templates(ctx)
+    return found
+
+
+def config_record_objects(ctx: Context) -> list[str]:
+    """The objects whose records are configuration, of the packages the tenant installed."""
+    found: list[str] = []
+    for name in sorted(installed_packages(ctx.conn)):
+        manifest = PACKAGES_DIR / name / "package.yaml"
+        if manifest.exists():
+            data = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
+            found += [o for o in data.get("config_records", ()) if ctx.schema.get(o) is not None]
+    return found
+
+
+def _template_fields(ctx: Context, object_name: str) -> list[str]:
+    obj = ctx.object(object_name).definition
+    return [f.name for f in obj.fields if f.writable and f.type not in SKIPPED_TYPES]
+
+
+def _templates(ctx: Context) -> list[Item]:
+    """Each configuration record, read through the query layer (record access and field
+    masks apply as to any reader), oldest first so keys number alike in both tenants."""
+    found: list[Item] = []
+    for object_name in config_record_objects(ctx):
+        fields = _template_fields(ctx, object_name)
+        name_field = ctx.object(object_name).definition.name_field
+        keys: set[str] = set()
+        cursor = None
+        while True:
+            spec = QuerySpec(
+                fields=fields,
+                sort=[{"field": "created_at", "direction": "asc"}],
+                limit=MAX_LIMIT,
+                cursor=cursor,
+            )
+            page = run_query(ctx, object_name, spec)
+            for record in page["records"]:
+                key = _unique(keys, f"{object_name}/{record.get(name_field)}")
+                values = {f: record.get(f) for f in fields}
+                content = {"key": key, "object": object_name, "values": values}
+                found.append(Item("template", key, content, str(record["id"])))
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
     return found
 
 
@@ -398,6 +454,11 @@ def apply_item(
         if existing is None:
             return str(approvals.create_process(ctx, content)["id"])
         return str(approvals.update_process(ctx, existing, content)["id"])
+    if item.kind == "template":
+        records = RecordsService(ctx)
+        if existing is None:
+            return str(records.create(content["object"], dict(content["values"]))["id"])
+        return str(records.update(content["object"], existing, dict(content["values"]))["id"])
     if item.kind == "document_template":
         template.update_template(ctx, {k: v for k, v in content.items() if k != "key"})
         return LETTERHEAD
