@@ -439,7 +439,6 @@ def test_cli_export_and_install(
     tmp_path: Any,
 ) -> None:
     customise(client, platform, tenant)
-    add_user(platform, production, email=APPROVER, name="审批人", password="x" * 12)
     settings = platform.settings
     base = ["--data-dir", str(settings.data_dir)]
     if settings.database_url:
@@ -452,6 +451,15 @@ def test_cli_export_and_install(
         assert result.exit_code == code, result.output
         return result.output
 
+    whole = tmp_path / "whole.zip"
+    run("export", "--tenant", tenant.name, str(whole))
+    # Production lacks the approval process's approver: refused, exit 1, nothing changed.
+    refused = run("install", "--tenant", production.name, str(whole), code=1)
+    assert "blocked approval big_claims: unresolvable: user 'approver@cfgpkg.example'" in refused
+    assert "nothing was changed" in refused
+    with platform.context(production, _system()) as ctx:
+        assert ctx.schema.get("warranty_claim") is None
+    add_user(platform, production, email=APPROVER, name="审批人", password="x" * 12)
     out = run("export", "--tenant", tenant.name, "--only", "objects,flows", str(path))
     assert "2 object" in out and "1 flow" in out
     dry = run("install", "--tenant", production.name, "--dry-run", str(path))
@@ -533,3 +541,31 @@ def test_marketing_templates_travel_where_marketing_is_installed(
     finally:
         platform.drop_tenant(without.name)
         platform.drop_tenant(with_marketing.name)
+
+
+def test_a_compatible_type_change_applies_and_an_incompatible_one_is_refused(
+    client: TestClient,
+    prod: TestClient,
+    platform: Platform,
+    tenant: TenantInfo,
+    production: TenantInfo,
+) -> None:
+    customise(client, platform, tenant)
+    field = "/api/v1/metadata/objects/warranty_claim/fields"
+    ok(client.post(field, json={"name": "ref_no", "type": "text", "labels": {"en": "Ref"}}), 201)
+    ok(upload(prod, "install", download(client, only="objects")))
+    ok(client.patch(f"{field}/notes", json={"type": "long_text"}))
+    ok(upload(prod, "install", download(client, only="objects")))
+    claim = ok(prod.get("/api/v1/metadata/objects/warranty_claim"))
+    assert next(f for f in claim["fields"] if f["name"] == "notes")["type"] == "long_text"
+
+    # The sandbox re-made `ref_no` as a number: production cannot retype its text column.
+    assert client.delete(f"{field}/ref_no").status_code == 204
+    ok(client.post(field, json={"name": "ref_no", "type": "integer", "labels": {"en": "Ref"}}), 201)
+    refused = upload(prod, "install", download(client, only="objects"))
+    assert refused.status_code == 409, refused.text
+    blocked = [e for e in refused.json()["diff"]["entries"] if e["action"] == "blocked"]
+    assert [e["key"] for e in blocked] == ["warranty_claim"]
+    assert "ref_no" in blocked[0]["reason"] and "type" in blocked[0]["reason"]
+    claim = ok(prod.get("/api/v1/metadata/objects/warranty_claim"))
+    assert next(f for f in claim["fields"] if f["name"] == "ref_no")["type"] == "text"
