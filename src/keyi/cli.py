@@ -560,5 +560,9 @@ def sso_remove(settings: Settings, tenant_name: str, name: str) -> None:
     click.echo(f"removed {name}")
 
 
+from keyi.cli_packages import config  # noqa: E402  (keyi config export|install)
+
+main.add_command(config)
+
 if __name__ == "__main__":
     main()

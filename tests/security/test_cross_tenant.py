@@ -1401,6 +1401,16 @@ def automation_probes(ids: TenantA, per_record: Any) -> dict[tuple[str, str], li
             ("PUT", "/api/v1/document-template/logo"): [
                 Probe("PUT", "/api/v1/document-template/logo", {}, {}, allowed=(422,))
             ],
+            # B's own configuration package: B's customisations only, never A's.
+            ("GET", "/api/v1/config-package"): [
+                Probe("GET", "/api/v1/config-package", {}, allowed=None)
+            ],
+            ("POST", "/api/v1/config-package/preview"): [
+                Probe("POST", "/api/v1/config-package/preview", {}, {}, allowed=(422,))
+            ],
+            ("POST", "/api/v1/config-package/install"): [
+                Probe("POST", "/api/v1/config-package/install", {}, {}, allowed=(422,))
+            ],
         }
     )
     found.update(action_probes(ids))

@@ -21,7 +21,7 @@ log = logging.getLogger("keyi.api")
 PROBLEM = "application/problem+json"
 # Parameters that are safe and useful to echo to clients in the problem body.
 # (`reports` and `dashboards`: how many a folder still holds, for `folder_not_empty`.)
-PUBLIC_PARAMS = ("tenants", "current", "candidates", "reports", "dashboards")
+PUBLIC_PARAMS = ("tenants", "current", "candidates", "reports", "dashboards", "diff")
 # Framework errors (unknown route, wrong method, body too large) by status.
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 

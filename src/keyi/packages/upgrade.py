@@ -91,6 +91,27 @@ REASONS = {
 STEP_ORDER = ("create_objects", "add_field", "update_field", "update_object")
 
 
+@dataclass(frozen=True)
+class MergeRules:
+    """What a three-way merge of one object may change by itself: the upgrade's are narrow
+    (soft attributes only); a configuration package (keyi.configpkg) moves an administrator's
+    own work between tenants, so it may change more and merges sharing rules too."""
+
+    field_soft: frozenset[str] = FIELD_SOFT
+    object_soft: frozenset[str] = OBJECT_SOFT
+    object_skip: frozenset[str] = OBJECT_SKIP
+    # Lists merged item by item: (attribute, key of an item, what the report calls one).
+    item_lists: tuple[tuple[str, str, str], ...] = (
+        ("validation_rules", "name", "validation rule"),
+    )
+    # A tenant's custom field where the package has a field of the same name is not the
+    # package's (an upgrade); a configuration package's fields are custom ones themselves.
+    custom_fields_foreign: bool = True
+
+
+UPGRADE_RULES = MergeRules()
+
+
 class Decision(Enum):
     KEEP = "keep"
     TAKE = "take"
@@ -229,7 +250,7 @@ def plan_package(
         elif mine.package != package.name:
             plan.conflict(new.name, "object", "name_taken")
         else:
-            _plan_object(plan, old, new, mine, known=known and old is not None)
+            plan_object(plan, old, new, mine, known=known and old is not None)
     if created:
         notes = [Note(o.name, "new object") for o in created]
         plan.steps.append(
@@ -239,9 +260,16 @@ def plan_package(
     return plan
 
 
-def _plan_object(
-    plan: PackagePlan, old: ObjectDef | None, new: ObjectDef, mine: ObjectDef, *, known: bool
+def plan_object(
+    plan: PackagePlan,
+    old: ObjectDef | None,
+    new: ObjectDef,
+    mine: ObjectDef,
+    *,
+    known: bool,
+    rules: MergeRules = UPGRADE_RULES,
 ) -> None:
+    """The steps bringing `mine` to `new` (three-way with `old`), added to `plan`."""
     name = new.name
     for nf in new.fields:
         of = old.field(nf.name) if old else None
@@ -254,12 +282,12 @@ def _plan_object(
             elif decision is Decision.CONFLICT:
                 plan.conflict(target, "field", "removed")
             continue
-        if mf.custom:
+        if mf.custom and rules.custom_fields_foreign:
             plan.conflict(target, "field", "name_taken")
             continue
         known_f = known and of is not None
         changes, notes = _merge_attrs(
-            plan, target, _dump(of), _dump(nf), _dump(mf), known_f, FIELD_SOFT, FIELD_SKIP
+            plan, target, _dump(of), _dump(nf), _dump(mf), known_f, rules.field_soft, FIELD_SKIP
         )
         if nf.options and mf.options:
             options = _merge_items(
@@ -278,21 +306,29 @@ def _plan_object(
         if changes:
             plan.steps.append(Step("update_field", name, changes, notes, field=nf.name))
     changes, notes = _merge_attrs(
-        plan, name, _dump(old), _dump(new), _dump(mine), known, OBJECT_SOFT, OBJECT_SKIP
-    )
-    rules = _merge_items(
         plan,
-        f"{name}:",
-        "name",
-        [_dump(r) for r in old.validation_rules] if old else [],
-        [_dump(r) for r in new.validation_rules],
-        [_dump(r) for r in mine.validation_rules],
+        name,
+        _dump(old),
+        _dump(new),
+        _dump(mine),
         known,
-        "validation rule",
-        notes,
+        rules.object_soft,
+        rules.object_skip,
     )
-    if rules is not None:
-        changes["validation_rules"] = rules
+    for attribute, key, what in rules.item_lists:
+        items = _merge_items(
+            plan,
+            f"{name}:",
+            key,
+            [_dump(r) for r in getattr(old, attribute)] if old else [],
+            [_dump(r) for r in getattr(new, attribute)],
+            [_dump(r) for r in getattr(mine, attribute)],
+            known,
+            what,
+            notes,
+        )
+        if items is not None:
+            changes[attribute] = items
     if changes:
         plan.steps.append(Step("update_object", name, changes, notes))
 

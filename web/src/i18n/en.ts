@@ -6,6 +6,7 @@ import type { ReportsKey } from './reports-en';
 import type { SetupKey } from './setup-en';
 import type { ServiceMailKey } from './service-mail-en';
 import type { SmsKey } from './sms-en';
+import type { ConfigPackagesKey } from './config-packages-en';
 import type { TargetsKey } from './targets-en';
 import type { ServiceCareKey } from './service-care-en';
 import type { ServiceKnowledgeKey } from './service-knowledge-en';
@@ -1057,6 +1058,7 @@ export type MessageKey =
   | ServiceCoreKey
   | ServiceMailKey
   | SmsKey
+  | ConfigPackagesKey
   | ServiceCareKey
   | ServiceKnowledgeKey
   | ServiceSlaKey

@@ -34,6 +34,8 @@ import marketingSegmentsZhCN from './marketing-segments-zh-CN';
 import marketingFormsEn from './marketing-forms-en';
 import marketingFormsZhCN from './marketing-forms-zh-CN';
 import smsEn from './sms-en';
+import configPackagesEn from './config-packages-en';
+import configPackagesZhCN from './config-packages-zh-CN';
 import smsZhCN from './sms-zh-CN';
 import marketingEmailEn from './marketing-email-en';
 import marketingEmailZhCN from './marketing-email-zh-CN';
@@ -52,6 +54,7 @@ const partCatalogues: [string, Record<string, string>, Record<string, string>][]
   ['Segment builder', marketingSegmentsEn, marketingSegmentsZhCN],
   ['Web forms', marketingFormsEn, marketingFormsZhCN],
   ['SMS settings', smsEn, smsZhCN],
+  ['Configuration packages', configPackagesEn, configPackagesZhCN],
   ['Email marketing', marketingEmailEn, marketingEmailZhCN],
 ];
 

@@ -55,6 +55,8 @@ _TEXTS = {  # field: maximum length
 }
 _LOCALISED = {"footer_text": 300, "terms_text": 4000}
 _FIELDS = {*_TEXTS, *_LOCALISED, "accent_color", "logo"}
+# What the template holds besides its logo (a configuration package carries these).
+TEMPLATE_KEYS = frozenset({*_TEXTS, *_LOCALISED, "accent_color"})
 _MEDIA_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
 
 

@@ -15,6 +15,7 @@ from keyi.platform import audit  # registers its table on system_metadata
 from keyi.platform.analytics import tables as _analytics  # noqa: F401  (reports, dashboards)
 from keyi.platform.approvals import tables as _approvals  # noqa: F401  (approval tables)
 from keyi.platform.automation import tables as _flows  # noqa: F401  (keyi_flow, keyi_flow_run)
+from keyi.platform.config_packages import config_package_table as _config  # noqa: F401
 from keyi.platform.deliveries import table as _deliveries  # noqa: F401  (keyi_delivery)
 from keyi.platform.documents import table as _documents  # noqa: F401  (document template)
 from keyi.platform.ids import new_id

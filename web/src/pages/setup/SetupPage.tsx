@@ -2,8 +2,9 @@ import '../../i18n/setup';
 import '../../i18n/service-mail';
 import '../../i18n/service-sla';
 import '../../i18n/sms';
+import '../../i18n/config-packages';
 import '../../i18n/marketing-email';
-import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, FieldTimeOutlined, FileTextOutlined, KeyOutlined, MailOutlined, MessageOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SendOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined, TransactionOutlined } from '@ant-design/icons';
+import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, DiffOutlined, FieldTimeOutlined, FileTextOutlined, KeyOutlined, MailOutlined, MessageOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SendOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined, TransactionOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
@@ -26,6 +27,7 @@ const WebhooksPage = lazy(() => import('./WebhooksPage'));
 const RobotsPage = lazy(() => import('./RobotsPage'));
 const SmsPage = lazy(() => import('./SmsPage'));
 const DocumentTemplatePage = lazy(() => import('./DocumentTemplatePage'));
+const ConfigPackagesPage = lazy(() => import('./ConfigPackagesPage'));
 const ApprovalProcessesPage = lazy(() => import('./ApprovalProcessesPage'));
 const LeadToCashPage = lazy(() => import('./LeadToCashPage'));
 const MailboxesPage = lazy(() => import('../../service/mail/MailboxesPage'));
@@ -91,6 +93,7 @@ export default function SetupPage() {
             { key: 'robots', icon: <RobotOutlined />, label: t('setup.nav.robots') },
             { key: 'sms', icon: <MessageOutlined />, label: t('setup.nav.sms') },
             { key: 'document-template', icon: <FileTextOutlined />, label: t('setup.nav.documentTemplate') },
+            { key: 'config-packages', icon: <DiffOutlined />, label: t('setup.nav.configPackages') },
             { key: 'audit', icon: <AuditOutlined />, label: t('setup.nav.audit') },
             { key: 'jobs', icon: <ScheduleOutlined />, label: t('setup.nav.jobs') },
           ]}
@@ -114,6 +117,7 @@ export default function SetupPage() {
               <Route path="robots" element={<RobotsPage />} />
               <Route path="sms" element={<SmsPage />} />
               <Route path="document-template" element={<DocumentTemplatePage />} />
+              <Route path="config-packages" element={<ConfigPackagesPage />} />
               <Route path="approvals" element={<ApprovalProcessesPage />} />
               <Route path="l2c" element={<LeadToCashPage />} />
               <Route path="service-mailboxes" element={<MailboxesPage />} />
