@@ -20,7 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
 
-from keyi.platform.analytics.export import Cells, Column, Row, Sheet, word
+from keyi.platform.analytics.export import Cells, Column, Converter, Row, Sheet, word
 from keyi.platform.analytics.spec import ReportSpec
 from keyi.platform.analytics.xlsx import stream_xlsx
 from keyi.platform.context import Context
@@ -37,6 +37,20 @@ CURRENCY_SUFFIX = {"zh-CN": " 币种", "en": " currency"}
 CellOf = Callable[[dict[str, Any]], Any]
 
 
+def _value_of(name: str, convert: Converter) -> CellOf:
+    def cell(record: dict[str, Any]) -> Any:
+        return convert(record.get(name), record.get("_display"))
+
+    return cell
+
+
+def _code_of(name: str) -> CellOf:
+    def cell(record: dict[str, Any]) -> Any:
+        return record.get(name)
+
+    return cell
+
+
 def _columns(ctx: Context, object_name: str, spec: QuerySpec) -> tuple[list[Column], list[CellOf]]:
     """The sheet's columns and how to fill each, decided once per export."""
     obj = ctx.object(object_name)
@@ -48,12 +62,11 @@ def _columns(ctx: Context, object_name: str, spec: QuerySpec) -> tuple[list[Colu
         f = obj.fields[name]
         text = label(f.labels, ctx.locale, name)
         columns.append(Column(text, cells.column_kind(f)))
-        convert = cells.converter(f)
-        fillers.append(lambda r, n=name, c=convert: c(r.get(n), r.get("_display")))
+        fillers.append(_value_of(name, cells.converter(f)))
         if f.type == FieldType.CURRENCY:
             suffix = CURRENCY_SUFFIX.get(ctx.locale, CURRENCY_SUFFIX["en"])
             columns.append(Column(text + suffix))
-            fillers.append(lambda r, n=currency_column(name): r.get(n))
+            fillers.append(_code_of(currency_column(name)))
     return columns, fillers
 
 
