@@ -129,12 +129,16 @@ export const api = {
     return request<{ deleted: number }>(`/api/v1/records/${enc(object)}/mass-delete`, { method: 'POST', body: { ids } });
   },
   /** URL of the streaming CSV export of a list (GET, so the browser downloads it with the session cookie). */
-  exportUrl(object: string, params: { filter?: FilterNode | null; sort?: SortSpec[]; fields?: string[]; q?: string | null }) {
+  exportUrl(
+    object: string,
+    params: { filter?: FilterNode | null; sort?: SortSpec[]; fields?: string[]; q?: string | null; format?: 'csv' | 'xlsx' },
+  ) {
     return `/api/v1/records/${enc(object)}/export${qs({
       filter: params.filter ? JSON.stringify(params.filter) : undefined,
       sort: params.sort?.length ? params.sort.map((s) => (s.direction === 'desc' ? `-${s.field}` : s.field)).join(',') : undefined,
       fields: params.fields?.join(','),
       q: params.q,
+      format: params.format === 'xlsx' ? 'xlsx' : undefined,
     })}`;
   },
 

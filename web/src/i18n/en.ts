@@ -849,6 +849,7 @@ const en = {
   'list.modeList': "List",
   'list.modeKanban': "Kanban",
   'list.export': "Export CSV",
+  'list.exportXlsx': "Export Excel",
   'inline.conflictHelp': "Your value is kept. Load their version, check, and save again.",
   'inline.loadLatest': "Load latest",
   'mass.selected': "{count} selected",
