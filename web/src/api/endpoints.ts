@@ -155,6 +155,17 @@ export const api = {
     return request<void>(`/api/v1/views/${enc(id)}`, { method: 'DELETE' });
   },
 
+  /** A zip of everything held about a contact or lead (administrators; PIPL/GDPR). */
+  personalDataExportUrl(object: string, id: string) {
+    return `/api/v1/privacy/${enc(object)}/${enc(id)}/export`;
+  },
+  /** Anonymise a contact or lead, irreversibly (administrators; PIPL/GDPR). */
+  erasePersonalData(object: string, id: string, reason: string) {
+    return request<{ erased_fields: string[]; already_erased: boolean }>(
+      `/api/v1/privacy/${enc(object)}/${enc(id)}/erase`,
+      { method: 'POST', body: { reason } },
+    );
+  },
   history(object: string, id: string, signal?: AbortSignal) {
     return request<{ entries: HistoryEntry[] }>(`/api/v1/records/${enc(object)}/${enc(id)}/history`, { signal });
   },
