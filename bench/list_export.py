@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from bench.environment import Backend, load_average, postgres_url
 from bench.harness import RESULTS_DIR, platform_users
 from bench.operations import act_as_user
@@ -51,9 +53,10 @@ def export_once(
 
 def count(backend: Backend, tenant: TenantInfo, object_name: str) -> int:
     with backend.platform.db.tenant_transaction(tenant.location, write=False) as conn:
+        table = sa.table(object_name, sa.column("deleted_at"))
         return int(
-            conn.exec_driver_sql(
-                f'SELECT count(*) FROM "{object_name}" WHERE deleted_at IS NULL'  # noqa: S608 (a name we chose)
+            conn.execute(
+                sa.select(sa.func.count()).select_from(table).where(table.c.deleted_at.is_(None))
             ).scalar_one()
         )
 
