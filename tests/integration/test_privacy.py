@@ -17,6 +17,7 @@ from keyi.platform.context import TenantInfo
 from keyi.platform.deliveries import delivery_table
 from keyi.platform.ids import new_id
 from keyi.platform.mailboxes.files import file_table, store_file
+from keyi.platform.notifications.table import notification_table
 from keyi.platform.permissions import Actor
 from keyi.platform.schema import history_table
 from keyi.platform.sms.table import sms_message_table
@@ -85,6 +86,18 @@ def seed_person(client: TestClient, platform: Platform, tenant: TenantInfo) -> d
                 created_at=now,
             )
         )
+        ctx.conn.execute(
+            sa.insert(notification_table).values(
+                id=new_id(),
+                user_id=new_id(),
+                title=f"联系人已分配：{NAME}",
+                body=f"请尽快联系 {NAME}（{EMAIL}）",
+                link_object="contact",
+                link_record_id=person["id"],
+                source="flow",
+                created_at=now,
+            )
+        )
         store_file(
             ctx.conn,
             object_name="contact",
@@ -115,6 +128,7 @@ def test_export_holds_the_record_history_related_records_and_files(
     assert [r["id"] for r in related["activity"]["records"]] == [seeded["activity"]["id"]]
     assert [d["address"] for d in document["email_deliveries"]] == [EMAIL]
     assert [m["phone"] for m in document["sms_messages"]] == [MOBILE]
+    assert [n["title"] for n in document["notifications"]] == [f"联系人已分配：{NAME}"]
     [entry] = document["files"]
     assert archive.read(entry["path"]).decode() == f"{NAME} {EMAIL}"
     audit = client.get("/api/v1/audit", params={"action": "privacy.export"}).json()["entries"]
@@ -171,6 +185,11 @@ def test_erase_leaves_no_trace_and_keeps_the_links(
         files = ctx.conn.execute(
             sa.select(sa.func.count()).where(file_table.c.record_id == person_id)
         ).scalar()
+        notices = ctx.conn.execute(
+            sa.select(notification_table.c.title, notification_table.c.body).where(
+                notification_table.c.link_record_id == person_id
+            )
+        ).all()
         audit_details = ctx.conn.execute(
             sa.text("SELECT details FROM keyi_audit WHERE action = 'privacy.erase'")
         ).scalars()
@@ -179,9 +198,12 @@ def test_erase_leaves_no_trace_and_keeps_the_links(
         assert secret not in stored, secret
         assert secret not in json.dumps(history, ensure_ascii=False), secret
         assert secret not in audit_text, secret
+        assert secret not in repr(notices), secret
     assert all(a.startswith("erased-") for a in addresses)
     assert sms == [(None, None)]
     assert files == 0
+    [(title, _)] = notices
+    assert title.startswith("联系人已分配：") and title.removeprefix("联系人已分配：") in ERASED
     assert "本人书面申请删除" in audit_text  # why, but not what
     for query in (NAME, OLD_EMAIL, EMAIL, "meimei_wx"):
         hits = client.get("/api/v1/search", params={"q": query}).json()["hits"]

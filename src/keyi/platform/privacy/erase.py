@@ -12,6 +12,7 @@ their links and every count and report stays right; what identifies the person g
 * the email deliveries and SMS messages addressed to it lose the address, phone number and
   text (an email delivery's address becomes ``erased-<id>``: the column is part of a unique
   key and may not be empty twice for one send);
+* notifications about it have its old values in their title and text replaced;
 * its files are deleted.
 
 It is not a delete: nothing goes to the recycle bin and nothing can restore the values (the
@@ -34,6 +35,7 @@ from keyi.platform.i18n import label
 from keyi.platform.ids import new_id
 from keyi.platform.jsoncodec import loads_exact
 from keyi.platform.mailboxes.files import file_table
+from keyi.platform.notifications.table import notification_table
 from keyi.platform.privacy.persons import (
     ERASED_NAME,
     OPT_OUT_FIELDS,
@@ -128,11 +130,48 @@ def erase_person(
         )
         .values(phone=None, text=None, params=sa.null(), error_message=None)
     ).rowcount
+    _scrub_notifications(ctx, obj, record_id, row, target)
     f = file_table
     files = ctx.conn.execute(
         sa.delete(f).where(f.c.object == obj.name, f.c.record_id == record_id)
     ).rowcount
     return Erasure(sorted(changed), rewritten, delivered, texted, files)
+
+
+def _scrub_notifications(
+    ctx: Context, obj: CompiledObject, record_id: str, row: dict[str, Any], target: dict[str, Any]
+) -> None:
+    """Notifications about the record name it in their title and text ("线索已分配：韩梅梅"):
+    the person's old values in them are replaced by the erased name."""
+    old_texts = sorted(
+        {
+            str(row[name])
+            for name in target
+            if isinstance(row.get(name), str) and len(str(row[name]).strip()) >= 2
+        },
+        key=len,
+        reverse=True,  # the longest first: "韩梅梅" before a nickname inside it
+    )
+    if not old_texts:
+        return
+    replacement = str(target.get(obj.definition.name_field) or "")
+    n = notification_table
+    rows = ctx.conn.execute(
+        sa.select(n.c.id, n.c.title, n.c.body).where(
+            n.c.link_object == obj.name, n.c.link_record_id == record_id
+        )
+    ).all()
+    for notification_id, title, body in rows:
+        new_title, new_body = title, body
+        for text in old_texts:
+            new_title = new_title.replace(text, replacement)
+            new_body = new_body.replace(text, replacement)
+        if (new_title, new_body) != (title, body):
+            ctx.conn.execute(
+                sa.update(n)
+                .where(n.c.id == notification_id)
+                .values(title=new_title[:200], body=new_body)
+            )
 
 
 def _json_value(obj: CompiledObject, name: str, value: Any) -> Any:

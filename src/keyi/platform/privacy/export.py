@@ -23,6 +23,7 @@ from keyi.platform.context import Context
 from keyi.platform.deliveries.table import delivery_table
 from keyi.platform.jsoncodec import dumps, loads_exact
 from keyi.platform.mailboxes.files import file_table
+from keyi.platform.notifications.table import notification_table
 from keyi.platform.query.listing import QuerySpec, run_query
 from keyi.platform.schema import CompiledObject, history_table
 from keyi.platform.sms.table import sms_message_table
@@ -124,6 +125,17 @@ def sms_messages(ctx: Context, object_name: str, record_id: str) -> list[dict[st
     return [dict(r) for r in rows]
 
 
+def notifications(ctx: Context, object_name: str, record_id: str) -> list[dict[str, Any]]:
+    """Notifications users received about the person (they name it in their text)."""
+    n = notification_table
+    rows = ctx.conn.execute(
+        sa.select(n.c.id, n.c.user_id, n.c.title, n.c.body, n.c.source, n.c.created_at)
+        .where(n.c.link_object == object_name, n.c.link_record_id == record_id)
+        .order_by(n.c.created_at, n.c.id)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
 def _safe_name(name: str) -> str:
     """A file name that stays inside the archive's files/ folder."""
     cleaned = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in name)
@@ -152,6 +164,7 @@ def build_archive(ctx: Context, obj: CompiledObject, record: dict[str, Any]) -> 
         "related": related_records(ctx, obj, record_id),
         "email_deliveries": deliveries(ctx, obj.name, record_id),
         "sms_messages": sms_messages(ctx, obj.name, record_id),
+        "notifications": notifications(ctx, obj.name, record_id),
         "files": entries,
         "exported_at": ctx.now(),
         "exported_by": ctx.actor.id,
