@@ -117,20 +117,30 @@ def column_writer(name: str, f: FieldDef | None, zone: tzinfo) -> Callable[[dict
     kind = value_kind(f)
     ftype = f.type if f is not None else None
     general = partial(_cell, name=name, ftype=ftype)
+    if ftype in REFERENCE_TYPES or ftype == FieldType.JSON:
+        return lambda record: spreadsheet_safe(general(record))
+    # Below, an empty value is an empty cell whatever the kind: most cells of a wide export.
     if kind in NUMBER_TYPES:
 
         def number(record: dict[str, Any]) -> Any:
+            if record.get(name) is None:
+                return None
             value = general(record)
             return spreadsheet_safe(value) if isinstance(value, str) else value
 
         return number
     if kind == FieldType.DATETIME:
-        return lambda record: local_time(general(record), zone)
-    if ftype in REFERENCE_TYPES or ftype == FieldType.JSON:
-        return lambda record: spreadsheet_safe(general(record))
+
+        def moment(record: dict[str, Any]) -> Any:
+            value = record.get(name)
+            return None if value is None else local_time(general(record), zone)
+
+        return moment
 
     def text(record: dict[str, Any]) -> Any:
         value = record.get(name)
+        if value is None:
+            return None
         if value.__class__ is str:
             return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
         return spreadsheet_safe(general(record))
