@@ -340,6 +340,7 @@ const en = {
   'history.update1': 'changed {field}',
   'history.delete': 'deleted the record',
   'history.restore': 'restored the record',
+  'history.erase': 'erased the personal data',
   'history.someone': 'Someone',
   'history.system': 'System',
   // -- issue 11 web UX (webux): history/audit names, number inputs --------------------------

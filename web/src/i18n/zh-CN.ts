@@ -324,6 +324,7 @@ const zhCN: Messages = {
   'history.update1': '修改了{field}',
   'history.delete': '删除了记录',
   'history.restore': '恢复了记录',
+  'history.erase': '删除了个人信息',
   'history.someone': '某人',
   'history.system': '系统',
   // -- issue 11 web UX (webux): history/audit names, number inputs --------------------------
