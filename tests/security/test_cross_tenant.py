@@ -133,6 +133,7 @@ class TenantA:
     form_key: str = ""
     tenant_name: str = ""  # A's name, as the customer portal's addresses carry it
     segment: str = ""  # a static list of A's contact
+    person: str = ""  # that contact (personal data export and erasure aim at it)
     b_tenant: str = ""  # B's id, which B's public mail tokens name
     mail_box: Any = None  # the installation's SecretBox, to sign them
     # An email campaign of A's, sent to one delivery; its template; and the delivery's id
@@ -324,6 +325,7 @@ def seed_a(platform: Platform, a: World) -> TenantA:
         deal=deal["id"],
         survey=seed_survey(c),
         segment=segment["id"],
+        person=person["id"],
         **seed_email(platform, a),
     )
 
@@ -702,6 +704,7 @@ def state_of_a(a: World, ids: TenantA) -> dict[str, Any]:
         ("object", f"/api/v1/metadata/objects/{A_OBJECT}"),
         ("provider", f"/api/v1/sso/providers/{ids.provider}"),
         ("robot_channel", f"/api/v1/robot-channels/{ids.robot_channel}"),
+        ("person", f"/api/v1/records/contact/{ids.person}"),
     ):
         response = c.get(path)
         assert response.status_code == 200, (name, response.text)
@@ -1036,6 +1039,22 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
             Probe("GET", "/api/v1/audit", {}, allowed=None),
             Probe("GET", "/api/v1/audit", {}, query={"actor": ids.admin}, allowed=None),
             Probe("GET", "/api/v1/audit", {}, query={"record_id": ids.account}, allowed=None),
+        ],
+        # --- personal data: B's administrator aims at A's contact
+        ("GET", "/api/v1/privacy/{object_name}/{record_id}/export"): [
+            Probe(
+                "GET",
+                "/api/v1/privacy/{object_name}/{record_id}/export",
+                {"object_name": "contact", "record_id": ids.person},
+            )
+        ],
+        ("POST", "/api/v1/privacy/{object_name}/{record_id}/erase"): [
+            Probe(
+                "POST",
+                "/api/v1/privacy/{object_name}/{record_id}/erase",
+                {"object_name": "contact", "record_id": ids.person},
+                {"reason": MARK},
+            )
         ],
         ("GET", "/api/v1/audit/export"): [
             Probe("GET", "/api/v1/audit/export", {}, query={"actor": ids.admin}, allowed=None)

@@ -129,12 +129,16 @@ export const api = {
     return request<{ deleted: number }>(`/api/v1/records/${enc(object)}/mass-delete`, { method: 'POST', body: { ids } });
   },
   /** URL of the streaming CSV export of a list (GET, so the browser downloads it with the session cookie). */
-  exportUrl(object: string, params: { filter?: FilterNode | null; sort?: SortSpec[]; fields?: string[]; q?: string | null }) {
+  exportUrl(
+    object: string,
+    params: { filter?: FilterNode | null; sort?: SortSpec[]; fields?: string[]; q?: string | null; format?: 'csv' | 'xlsx' },
+  ) {
     return `/api/v1/records/${enc(object)}/export${qs({
       filter: params.filter ? JSON.stringify(params.filter) : undefined,
       sort: params.sort?.length ? params.sort.map((s) => (s.direction === 'desc' ? `-${s.field}` : s.field)).join(',') : undefined,
       fields: params.fields?.join(','),
       q: params.q,
+      format: params.format === 'xlsx' ? 'xlsx' : undefined,
     })}`;
   },
 
@@ -151,6 +155,17 @@ export const api = {
     return request<void>(`/api/v1/views/${enc(id)}`, { method: 'DELETE' });
   },
 
+  /** A zip of everything held about a contact or lead (administrators; PIPL/GDPR). */
+  personalDataExportUrl(object: string, id: string) {
+    return `/api/v1/privacy/${enc(object)}/${enc(id)}/export`;
+  },
+  /** Anonymise a contact or lead, irreversibly (administrators; PIPL/GDPR). */
+  erasePersonalData(object: string, id: string, reason: string) {
+    return request<{ erased_fields: string[]; already_erased: boolean }>(
+      `/api/v1/privacy/${enc(object)}/${enc(id)}/erase`,
+      { method: 'POST', body: { reason } },
+    );
+  },
   history(object: string, id: string, signal?: AbortSignal) {
     return request<{ entries: HistoryEntry[] }>(`/api/v1/records/${enc(object)}/${enc(id)}/history`, { signal });
   },

@@ -165,7 +165,7 @@ export interface HistoryEntry {
   at: string;
   by?: string | null;
   by_name?: string | null;
-  operation: 'create' | 'update' | 'delete' | 'restore';
+  operation: 'create' | 'update' | 'delete' | 'restore' | 'erase';
   /** `_display`: titles of the records a changed reference names (when the reader may see them). */
   changes: { field: string; old: unknown; new: unknown; _display?: { old?: string; new?: string } }[];
 }

@@ -46,3 +46,21 @@ describe('HistoryList', () => {
     expect(table.textContent).not.toContain(HIDDEN);
   });
 });
+
+describe('HistoryList erasure', () => {
+  it('shows a personal data erasure as such', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () =>
+        new Response(
+          JSON.stringify({
+            entries: [{ id: 'h9', at: '2024-05-01T02:30:00Z', by: OWNER_OLD, by_name: '王芳', operation: 'erase', changes: [{ field: 'email', old: null, new: null }] }],
+          }),
+          { status: 200, headers: { 'Content-Type': 'application/json' } },
+        ),
+      ),
+    );
+    renderWith(<HistoryList object={account} recordId="a1" />);
+    expect(await screen.findByText('erased the personal data')).toBeTruthy();
+  });
+});

@@ -10,7 +10,7 @@ import { formatDateTime } from '../lib/format';
 import { useFormatSettings } from '../state/session';
 import { errorMessage } from './Status';
 
-const OP_COLORS: Record<string, string> = { create: 'green', update: 'blue', delete: 'red', restore: 'gray' };
+const OP_COLORS: Record<string, string> = { create: 'green', update: 'blue', delete: 'red', restore: 'gray', erase: 'red' };
 
 export function HistoryList({ object, recordId, version }: { object: ObjectMeta; recordId: string; version?: number }) {
   const { t, label, lang } = useI18n();

@@ -139,3 +139,25 @@ describe('FilterBuilder', () => {
     expect(state.conditions).toHaveLength(0);
   });
 });
+
+describe('ListPage export menu', () => {
+  it('offers the view as CSV and as Excel, with its filter, sort and columns', async () => {
+    stubApi(({ url }) =>
+      url.endsWith('/aggregate')
+        ? { groups: [{ key: {}, values: { count: 0 } }] }
+        : { records: [], next_cursor: null },
+    );
+    renderList('/o/opportunity?sort=-amount');
+    fireEvent.click(await screen.findByTestId('list-more-actions'));
+    const csv = new URL((await screen.findByTestId('list-export')).getAttribute('href')!, 'http://x');
+    const xlsx = new URL(screen.getByTestId('list-export-xlsx').getAttribute('href')!, 'http://x');
+    expect(screen.getByText('Export CSV')).toBeTruthy();
+    expect(screen.getByText('Export Excel')).toBeTruthy();
+    expect(csv.pathname).toBe('/api/v1/records/opportunity/export');
+    expect(csv.searchParams.get('format')).toBeNull();
+    expect(xlsx.pathname).toBe('/api/v1/records/opportunity/export');
+    expect(xlsx.searchParams.get('format')).toBe('xlsx');
+    expect(xlsx.searchParams.get('sort')).toBe('-amount');
+    expect(xlsx.searchParams.get('fields')).toBe(csv.searchParams.get('fields'));
+  });
+});

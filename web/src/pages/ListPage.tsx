@@ -161,6 +161,7 @@ function ObjectList({ object }: { object: ObjectMeta }) {
   const definition: ListDefinition = { filter, sort, columns, q };
 
   const exportHref = api.exportUrl(object.name, { filter, sort, fields: columns, q: q || null });
+  const exportXlsxHref = api.exportUrl(object.name, { filter, sort, fields: columns, q: q || null, format: 'xlsx' });
 
   // total count (aggregate) for the header: the same filter and quick search as the rows
   // (asked for once the rows are painted: nobody waits for it, and it is the slow query)
@@ -296,6 +297,11 @@ function ObjectList({ object }: { object: ObjectMeta }) {
             menu={{
               items: [
                 { key: 'export', icon: <DownloadOutlined />, label: <a href={exportHref} download data-testid="list-export">{t('list.export')}</a> },
+                {
+                  key: 'export-xlsx',
+                  icon: <DownloadOutlined />,
+                  label: <a href={exportXlsxHref} download data-testid="list-export-xlsx">{t('list.exportXlsx')}</a>,
+                },
                 ...(can(object, 'delete') ? [{ key: 'bin', icon: <DeleteOutlined />, label: t('bin.title') }] : []),
               ],
               onClick: ({ key }) => {

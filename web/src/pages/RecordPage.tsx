@@ -15,6 +15,7 @@ import { ConvertedLeadBanner, isConverted } from '../components/l2c/ConvertedLea
 import { LineItemsEditor, lineRelation } from '../components/l2c/LineItemsEditor';
 import { RecordActions, useRecordActions } from '../components/l2c/RecordActions';
 import '../components/records.css';
+import { PersonalDataActions } from '../components/privacy/PersonalDataActions';
 import { AccessExplainButton } from '../components/setup/AccessExplainButton';
 import { ErrorResult, errorMessage, FullPageSpinner } from '../components/Status';
 import { Timeline } from '../components/Timeline';
@@ -444,6 +445,17 @@ function RecordView({ object, id }: { object: ObjectMeta; id: string }) {
               </Button>
             )}
             <AccessExplainButton object={object} id={id} />
+            {!editing && record && (
+              <PersonalDataActions
+                object={object.name}
+                id={id}
+                name={title}
+                onErased={() => {
+                  load();
+                  setTimelineTick((x) => x + 1);
+                }}
+              />
+            )}
             <Dropdown
               trigger={['click']}
               menu={{

@@ -17,6 +17,8 @@ from keyi.api.traits import BodyClass, body_class, read_only
 from keyi.platform.analytics import money
 from keyi.platform.errors import FieldError, ValidationFailed
 from keyi.platform.export import export_csv
+from keyi.platform.export_xlsx import XLSX_MEDIA_TYPE, export_xlsx
+from keyi.platform.i18n import label
 from keyi.platform.idempotency import IdempotencyService
 from keyi.platform.query import AggregateSpec, QuerySpec, run_aggregate, run_query
 from keyi.platform.query.aggregate import AGG_OPS, BUCKETS
@@ -29,6 +31,12 @@ router = APIRouter(prefix="/api/v1/records", tags=["records"], route_class=Exact
 # Exports stream CSV, not JSON: say so in the OpenAPI document.
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"description": "CSV (UTF-8)", "content": {"text/csv": {}}}
+}
+EXPORT_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "CSV (UTF-8) or an xlsx workbook (`format=xlsx`)",
+        "content": {"text/csv": {}, XLSX_MEDIA_TYPE: {}},
+    }
 }
 
 
@@ -153,24 +161,37 @@ def list_records(
         return ExactJSONResponse(run_query(ctx, object_name, spec))
 
 
-@router.get("/{object_name}/export", response_class=StreamingResponse, responses=CSV_RESPONSE)
+@router.get("/{object_name}/export", response_class=StreamingResponse, responses=EXPORT_RESPONSE)
 def export_records(
-    object_name: str, request: Request, spec: QuerySpec = Depends(list_spec)
+    object_name: str,
+    request: Request,
+    spec: QuerySpec = Depends(list_spec),
+    format: Literal["csv", "xlsx"] = Query("csv", description="csv (default) or xlsx"),
 ) -> StreamingResponse:
     # Check access and parameters before the first byte is sent: errors after that point
     # could no longer become a proper problem response.
     with request_context(request, write=True) as ctx:
         run_query(ctx, object_name, replace(spec, limit=1))
         ctx.audit(
-            "data.export", object_name=object_name, filter=spec.filter, fields=spec.fields, q=spec.q
+            "data.export",
+            object_name=object_name,
+            filter=spec.filter,
+            fields=spec.fields,
+            q=spec.q,
+            format=format,
         )
-        filename = f"{object_name}-{ctx.now():%Y%m%d-%H%M}.csv"
+        filename = f"{object_name}-{ctx.now():%Y%m%d-%H%M}.{format}"
+        obj = ctx.object(object_name)
+        title = label(obj.definition.plural_labels or obj.definition.labels, ctx.locale, obj.name)
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if format == "xlsx":
+        return StreamingResponse(
+            export_xlsx(lambda: request_context(request), object_name, spec, title),
+            media_type=XLSX_MEDIA_TYPE,
+            headers=headers,
+        )
     chunks = export_csv(lambda: request_context(request), object_name, spec)
-    return StreamingResponse(
-        chunks,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.post("/{object_name}/query", response_model=dict[str, Any])

@@ -16,12 +16,30 @@ from keyi.platform import pools
 from keyi.platform.dedupe import fill_missing_keys, normalise_company_name, normalise_mobile
 from keyi.platform.errors import Conflict
 from keyi.platform.hooks import UpgradeEvent, WriteEvent, registry
+from keyi.platform.privacy import register_person
 
 if TYPE_CHECKING:
     from keyi.platform.context import Context
 
 # Run only for tenants that installed the sales package.
 hooks = registry.package("sales")
+
+# People, for personal data export and erasure (keyi.platform.privacy.persons): their text,
+# contact and date fields are personal by default; a contact's gender too. A lead's company,
+# credit code and UTM parameters describe the company and the campaign, not the person.
+register_person("contact", personal={"gender"})
+register_person(
+    "lead",
+    non_personal={
+        "company",
+        "credit_code",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+    },
+)
 
 
 @hooks.before_save("opportunity")
