@@ -1,0 +1,348 @@
+"""`restore_tenant`: a tenant back from an archive, on either database, all or nothing.
+
+Everything that can be checked is checked before anything changes: the manifest, the format
+and revision (an archive from a newer Keyi is refused), the target name, the secrets' key or
+passphrase, and every table file's checksum. Then the namespace is made with this code's
+schema: system tables, the archived metadata, the object tables from that metadata, the rows
+(PostgreSQL ``COPY``, SQLite ``executemany``), the object indexes, the sequences moved past the
+restored values and the search index rebuilt; then the tenant upgrade brings an older
+archive's packages up to date; the control rows come last, so the tenant appears only when
+whole. A failure at any step drops the namespace: no tenant is left behind.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform import audit, migrations
+from keyi.platform.backup.archive import FORMAT_VERSION, ArchiveReader, Manifest, TableEntry
+from keyi.platform.backup.codec import column_kind, decode_row, decoder
+from keyi.platform.backup.control_rows import ControlRestore
+from keyi.platform.backup.errors import BackupRefused
+from keyi.platform.backup.secrets import SecretsIn
+from keyi.platform.backup.tables import system_tables
+from keyi.platform.clock import utcnow
+from keyi.platform.context import TenantInfo
+from keyi.platform.ids import new_id
+from keyi.platform.metadata.store import load_compiled, load_definitions
+from keyi.platform.migrations import Chain, stamp_head
+from keyi.platform.records.reindex import rebuild_search_index
+from keyi.platform.schema import Ddl, build_table, meta_state_table, system_metadata
+from keyi.platform.tenancy import TENANT_NAME_RE, Platform
+
+BATCH = 5000
+
+
+@dataclass
+class RestoreReport:
+    tenant: TenantInfo
+    rows: int = 0
+    indexed: int = 0
+    seconds: float = 0.0
+    upgraded: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+    reused_identities: int = 0
+
+
+def _known_revisions() -> set[str]:
+    script = migrations._script(Chain.TENANT.location)
+    return {r.revision for r in script.walk_revisions()}
+
+
+def check_archive(platform: Platform, reader: ArchiveReader, name: str) -> None:
+    """Refuse what cannot be restored, before anything is changed."""
+    m = reader.manifest
+    if m.format_version > FORMAT_VERSION:
+        raise BackupRefused(
+            "archive_newer",
+            f"archive format {m.format_version} is newer than this Keyi's ({FORMAT_VERSION}): "
+            f"made by Keyi {m.keyi_version}, upgrade Keyi to restore it",
+        )
+    if m.revision not in _known_revisions():
+        raise BackupRefused(
+            "archive_newer",
+            f"archive at tenant schema revision {m.revision}, unknown to this Keyi "
+            f"(made by Keyi {m.keyi_version}, newer than this one): upgrade Keyi to restore it",
+        )
+    if not TENANT_NAME_RE.match(name):
+        raise BackupRefused("invalid_name", f"{name!r} is not a valid tenant name")
+    with platform.db.control_read() as conn:
+        taken = conn.execute(
+            sa.select(platform.t["tenant"].c.id).where(platform.t["tenant"].c.name == name)
+        ).first()
+    if taken:
+        raise BackupRefused(
+            "name_taken", f"a tenant named {name} exists: restore with --as NEW_NAME"
+        )
+    known = {t.name for t in system_tables()}
+    for entry in m.part("system"):
+        if entry.name not in known:
+            raise BackupRefused("archive_unknown_table", f"unknown system table {entry.name}")
+    for required in ("keyi_meta_object", "keyi_meta_state"):
+        if m.table("system", required) is None:
+            raise BackupRefused("archive_corrupt", f"the archive lacks {required}")
+    if m.table("control", "tenant") is None:
+        raise BackupRefused("archive_corrupt", "the archive lacks the tenant row")
+
+
+def _tenant_id(platform: Platform, m: Manifest, renamed: bool) -> str:
+    archived = str(m.tenant["id"])
+    if renamed:
+        return new_id()
+    with platform.db.control_read() as conn:
+        used = conn.execute(
+            sa.select(platform.t["tenant"].c.id).where(platform.t["tenant"].c.id == archived)
+        ).first()
+    return new_id() if used else archived
+
+
+def _records(
+    reader: ArchiveReader,
+    entry: TableEntry,
+    table: sa.Table,
+    convert: Callable[[str], str] | None = None,
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """The archived columns this table has, and the decoded rows (secrets converted)."""
+    names = entry.column_names
+    unknown = [n for n in names if n not in table.c]
+    if unknown:
+        raise BackupRefused(
+            "archive_unknown_column", f"{entry.name}: columns unknown to this Keyi: {unknown}"
+        )
+    decoders = [decoder(table.c[n]) for n in names]
+    secret_positions = (
+        [i for i, n in enumerate(names) if column_kind(table.c[n]) == "string"] if convert else []
+    )
+
+    def rows() -> Iterator[list[Any]]:
+        for raw in reader.rows(entry):
+            values = decode_row(decoders, raw)
+            for i in secret_positions:
+                if isinstance(values[i], str):
+                    values[i] = convert(values[i])  # type: ignore[misc]
+            yield values
+
+    return names, rows()
+
+
+def _copy(conn: sa.Connection, table: sa.Table, names: list[str], rows: Iterator[list[Any]]) -> int:
+    from psycopg import sql
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
+    )
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    count = 0
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def _executemany(
+    conn: sa.Connection, table: sa.Table, names: list[str], rows: Iterator[list[Any]]
+) -> int:
+    """Batched INSERTs; JSON columns bound as their archived text (no re-encoding)."""
+    postgres = conn.dialect.name == "postgresql"
+    keys = list(names)
+    overrides: dict[str, Any] = {}
+    for i, name in enumerate(names):
+        if column_kind(table.c[name]) == "json":
+            keys[i] = f"{name}__text"
+            param = sa.bindparam(keys[i], type_=sa.Text)
+            overrides[name] = sa.cast(param, table.c[name].type) if postgres else param
+    statement = sa.insert(table).values(overrides) if overrides else sa.insert(table)
+    count = 0
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(dict(zip(keys, row, strict=True)))
+        if len(batch) >= BATCH:
+            conn.execute(statement, batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        conn.execute(statement, batch)
+        count += len(batch)
+    return count
+
+
+def load_table(
+    conn: sa.Connection,
+    reader: ArchiveReader,
+    entry: TableEntry,
+    table: sa.Table,
+    convert: Callable[[str], str] | None = None,
+) -> int:
+    names, rows = _records(reader, entry, table, convert)
+    if entry.rows == 0:
+        return 0
+    complete = set(names) == {c.name for c in table.columns}
+    if conn.dialect.name == "postgresql" and complete:
+        return _copy(conn, table, names, rows)
+    return _executemany(conn, table, names, rows)  # python-side defaults for missing columns
+
+
+def reset_sequences(conn: sa.Connection, schema: str) -> None:
+    """PostgreSQL: every serial column's sequence continues after its largest restored value."""
+    columns = sa.table(
+        "columns",
+        sa.column("table_schema"),
+        sa.column("table_name"),
+        sa.column("column_name"),
+        sa.column("column_default"),
+        schema="information_schema",
+    )
+    found = conn.execute(
+        sa.select(columns.c.table_name, columns.c.column_name).where(
+            columns.c.table_schema == schema, columns.c.column_default.like("nextval(%")
+        )
+    ).all()
+    quote = conn.dialect.identifier_preparer.quote
+    for table_name, column_name in found:
+        qualified = f"{quote(schema)}.{quote(table_name)}"
+        conn.execute(
+            sa.text(
+                f"SELECT setval(pg_get_serial_sequence(:table, :column), "  # noqa: S608
+                f"COALESCE(MAX({quote(column_name)}), 0) + 1, false) FROM {qualified}"
+            ),
+            {"table": qualified, "column": column_name},
+        )
+
+
+def _load_namespace(
+    platform: Platform,
+    reader: ArchiveReader,
+    info: TenantInfo,
+    secrets: SecretsIn,
+    report: RestoreReport,
+) -> None:
+    m = reader.manifest
+    schema = platform.db.tenant_schema(info.location)
+    with platform.db.tenant_transaction(info.location) as conn:
+        system_metadata.create_all(conn)
+        audit.install_append_only(conn)
+        stamp_head(conn, Chain.TENANT, schema=schema)
+        by_name = {t.name: t for t in system_tables()}
+        for entry in m.part("system"):
+            report.rows += load_table(conn, reader, entry, by_name[entry.name], secrets.convert)
+        # A new revision: no process may serve this namespace from a schema cached before.
+        conn.execute(
+            sa.update(meta_state_table).where(meta_state_table.c.id == 1).values(revision=new_id())
+        )
+        definitions = load_definitions(conn)
+        tables = {obj.name: build_table(obj, sa.MetaData()) for obj in definitions}
+        archived = {e.name: e for e in m.part("object")}
+        if set(archived) != set(tables):
+            raise BackupRefused(
+                "archive_corrupt",
+                f"object tables {sorted(archived)} do not match the metadata {sorted(tables)}",
+            )
+        for name, table in tables.items():
+            table.create(conn)  # indexes after the rows: one sort each instead of row by row
+            report.rows += load_table(conn, reader, archived[name], table)
+        Ddl(conn).sync_indexes(definitions)
+        if schema is not None:
+            reset_sequences(conn, schema)
+        report.indexed = rebuild_search_index(conn, load_compiled(conn))
+        audit.record(
+            conn,
+            actor_id=None,
+            actor_name="cli",
+            action="tenant.restore",
+            at=utcnow(),
+            details={
+                "from_tenant": m.tenant.get("name"),
+                "keyi_version": m.keyi_version,
+                "revision": m.revision,
+                "created_at": m.created_at,
+                "rows": report.rows,
+            },
+        )
+
+
+def _control_rows(
+    platform: Platform, reader: ArchiveReader, info: TenantInfo, secrets: SecretsIn
+) -> ControlRestore:
+    m = reader.manifest
+    t = platform.t
+    with platform.db.control.begin() as conn:
+        restore = ControlRestore(conn, t, info.id, secrets.convert)
+        tenant_entry = m.table("control", "tenant")
+        assert tenant_entry is not None
+        _names, rows = _records(reader, tenant_entry, t["tenant"])
+        original = [dict(zip(tenant_entry.column_names, r, strict=True)) for r in rows]
+        conn.execute(
+            sa.insert(t["tenant"]).values(
+                id=info.id,
+                name=info.name,
+                label=info.label,
+                location=info.location,
+                status=original[0]["status"] if original else "active",
+                created_at=original[0]["created_at"] if original else utcnow(),
+            )
+        )
+        for table_name in ("identity", "membership", "api_key", "invitation"):
+            _put(restore, reader, m, table_name)
+        for table_name in ("sso_provider", "sso_link"):
+            _put(restore, reader, m, table_name)
+    return restore
+
+
+def _put(restore: ControlRestore, reader: ArchiveReader, m: Manifest, name: str) -> None:
+    entry = m.table("control", name)
+    if entry is None:
+        return
+    names, rows = _records(reader, entry, restore.t[name])
+    restore.put(name, (dict(zip(names, r, strict=True)) for r in rows))
+
+
+def restore_tenant(
+    platform: Platform,
+    path: Path,
+    *,
+    as_name: str | None = None,
+    passphrase: str | None = None,
+    upgrade: Callable[[Platform, TenantInfo], list[str]] | None = None,
+) -> RestoreReport:
+    """Restore the archive at ``path`` as a new tenant (named as archived, or ``as_name``)."""
+    started = time.perf_counter()
+    reader = ArchiveReader(Path(path))
+    try:
+        m = reader.manifest
+        name = as_name or str(m.tenant["name"])
+        check_archive(platform, reader, name)
+        secrets = SecretsIn(m.secrets, platform.secret_box, passphrase)
+        reader.verify()
+        tenant_id = _tenant_id(platform, m, renamed=as_name is not None)
+        label = str(m.tenant.get("label") or name)
+        info = TenantInfo(
+            id=tenant_id,
+            name=name,
+            label=label,
+            location=platform.db.tenant_location(tenant_id),
+        )
+        report = RestoreReport(tenant=info)
+        platform.db.create_namespace(info.location)
+        try:
+            _load_namespace(platform, reader, info, secrets, report)
+            if upgrade is not None:
+                report.upgraded = upgrade(platform, info)
+            control = _control_rows(platform, reader, info, secrets)
+        except BaseException:
+            platform.db.drop_namespace(info.location)
+            platform.schemas.forget(info.location)
+            raise
+        report.skipped = control.skipped
+        report.reused_identities = control.reused_identities
+    finally:
+        reader.close()
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,91 @@
+"""Which tables make a tenant, and reading one in keyset pages.
+
+A tenant's namespace holds the system tables (``system_metadata``: metadata, history, outbox,
+files, jobs, approvals, flows, deliveries…), one table per object (built from its metadata,
+never reflected) and alembic's version table (carried as the manifest's revision). The search
+index is derived from the records and its storage differs by database (token rows on SQLite,
+``tsvector`` documents on PostgreSQL), so it is left out and rebuilt by the restore.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+from keyi.platform.backup.codec import select_expression
+from keyi.platform.backup.errors import BackupRefused
+from keyi.platform.metadata.model import ObjectDef
+from keyi.platform.metadata.store import load_definitions
+from keyi.platform.migrations import VERSION_TABLE
+from keyi.platform.schema import build_table, system_metadata
+from keyi.platform.search.documents import DOCUMENT_TABLE_NAME
+from keyi.platform.search.index import SEARCH_TABLE_NAME
+from keyi.platform.search.rules import STATE_TABLE_NAME
+from keyi.platform.search.storage import SHADOW_NAME
+
+DERIVED = frozenset({SEARCH_TABLE_NAME, DOCUMENT_TABLE_NAME, SHADOW_NAME, STATE_TABLE_NAME})
+"""Rebuilt by a restore rather than archived (the search index and its rules)."""
+
+PAGE_ROWS = 5000
+PAGE_ROWS_WITH_BYTES = 200  # files: a page of attachments stays a few megabytes
+
+
+def system_tables() -> list[sa.Table]:
+    """The archived system tables, parents before children (as ``create_all`` orders them)."""
+    return [t for t in system_metadata.sorted_tables if t.name not in DERIVED]
+
+
+def object_tables(definitions: list[ObjectDef]) -> list[tuple[ObjectDef, sa.Table]]:
+    return [(obj, build_table(obj, sa.MetaData())) for obj in definitions]
+
+
+def tenant_tables(
+    conn: sa.Connection, schema: str | None
+) -> tuple[list[sa.Table], list[tuple[ObjectDef, sa.Table]]]:
+    """The system and object tables of the tenant on ``conn``; refused when the namespace has a
+    table that is neither (an archive must never leave data behind without saying so)."""
+    objects = object_tables(load_definitions(conn))
+    known = {t.name for t in system_metadata.sorted_tables} | {t.name for _o, t in objects}
+    present = set(sa.inspect(conn).get_table_names(schema=schema))
+    unknown = sorted(present - known - {VERSION_TABLE} - DERIVED)
+    if unknown:
+        raise BackupRefused(
+            "unknown_tables", f"the tenant has tables this Keyi does not know: {', '.join(unknown)}"
+        )
+    missing = sorted({t.name for _o, t in objects} - present)
+    if missing:
+        raise BackupRefused(
+            "missing_tables", f"objects without a table (run keyi tenant upgrade): {missing}"
+        )
+    return system_tables(), objects
+
+
+def _key(table: sa.Table) -> list[sa.Column[Any]]:
+    key = list(table.primary_key.columns)
+    if not key:
+        raise BackupRefused("no_primary_key", f"{table.name} has no primary key to page by")
+    return key
+
+
+def read_pages(conn: sa.Connection, table: sa.Table) -> Iterator[list[sa.Row[Any]]]:
+    """The rows of ``table`` in primary-key order, a page at a time (keyset: each page starts
+    after the last key of the one before, so a page costs the same at any depth)."""
+    key = _key(table)
+    has_bytes = any(isinstance(c.type, sa.LargeBinary) for c in table.columns)
+    size = PAGE_ROWS_WITH_BYTES if has_bytes else PAGE_ROWS
+    columns = [select_expression(c) for c in table.columns]
+    positions = [list(table.columns).index(c) for c in key]
+    base = sa.select(*columns).order_by(*key).limit(size)
+    last: tuple[Any, ...] | None = None
+    while True:
+        query = base if last is None else base.where(sa.tuple_(*key) > sa.tuple_(*last))
+        rows = list(conn.execute(query).all())
+        if not rows:
+            return
+        yield rows
+        if len(rows) < size:
+            return
+        final = rows[-1]
+        last = tuple(final[i] for i in positions)
