@@ -90,7 +90,7 @@ def tenant_restore(
         platform.dispose()
     click.echo(
         f"restored tenant {report.tenant.name} ({report.tenant.id}): {report.rows:,} rows, "
-        f"{report.indexed:,} records indexed in {report.seconds:.1f} s"
+        f"search index {report.search} ({report.indexed:,}) in {report.seconds:.1f} s"
     )
     for line in report.upgraded:
         click.echo(line)

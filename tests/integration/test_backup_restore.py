@@ -28,6 +28,7 @@ from keyi.cli import main
 from keyi.demo import DEMO_PASSWORD, admin_email, ensure_demo
 from keyi.platform.approvals.tables import approval_table, process_table, task_table
 from keyi.platform.backup import ArchiveReader
+from keyi.platform.backup import tables as backup_tables
 from keyi.platform.backup.codec import column_kind, encode_value
 from keyi.platform.backup.dump import snapshot
 from keyi.platform.backup.tables import tenant_tables
@@ -341,7 +342,12 @@ def _demo_name(site: Site, info: TenantInfo) -> str:
 
 # ---------------------------------------------------------------- the round trip
 @pytest.mark.skipif(not POSTGRES_URL, reason="the PostgreSQL leg needs KEYI_TEST_POSTGRES_URL")
-def test_round_trip_sqlite_postgres_sqlite(base: Path, source: tuple[Site, TenantInfo]) -> None:
+def test_round_trip_sqlite_postgres_sqlite(
+    base: Path, source: tuple[Site, TenantInfo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small pages, so every table of any size is read over several keyset pages.
+    monkeypatch.setattr(backup_tables, "PAGE_ROWS", 7)
+    monkeypatch.setattr(backup_tables, "PAGE_ROWS_WITH_BYTES", 2)
     site_a, info_a = source
     original = tenant_rows(site_a.platform, info_a)
     assert original["account"] and original["keyi_history"] and original["keyi_record_file"]
@@ -354,6 +360,7 @@ def test_round_trip_sqlite_postgres_sqlite(base: Path, source: tuple[Site, Tenan
     try:
         out = site_b.cli("tenant", "restore", str(first))
         assert f"restored tenant {info_a.name}" in out.output
+        assert "search index rebuilt" in out.output  # tokens from SQLite do not fit
         info_b = site_b.platform.tenant(info_a.name)
         assert info_b.id == info_a.id
         assert_same_tenant((site_a.platform, info_a), (site_b.platform, info_b), original)
@@ -364,6 +371,20 @@ def test_round_trip_sqlite_postgres_sqlite(base: Path, source: tuple[Site, Tenan
         # PostgreSQL → SQLite on an installation with another key: secrets by passphrase.
         second = base / "second.zip"
         site_b.cli("tenant", "backup", info_b.name, str(second), "--passphrase", "open sesame")
+        # Another installation on the same PostgreSQL database (its own control schema): the
+        # archived id's schema is taken there, so the copy gets a new one and the original
+        # stays as it was.
+        site_d = _site(base, "pg-other", KEY_ONE, postgres=True)
+        try:
+            site_d.cli("tenant", "restore", str(second), "--passphrase", "open sesame")
+            info_d = site_d.platform.tenant(info_a.name)
+            assert info_d.location != info_b.location
+            assert_same_tenant((site_b.platform, info_b), (site_d.platform, info_d), original)
+            assert tenant_rows(site_b.platform, info_b) == original
+            serves_api(site_d, info_d)  # its search index loaded from the archive
+        finally:
+            _close(site_d)
+        assert tenant_rows(site_b.platform, info_b) == original
         site_c = _site(base, "sqlite-again", KEY_TWO)
         try:
             refused = site_c.cli("tenant", "restore", str(second), ok=False)
@@ -433,7 +454,8 @@ def test_name_taken_refused_and_as_new_restores_beside(
     assert refused.exit_code != 0 and "exists" in refused.output
     assert _tenant_count(site) == before
     copy = "copy" + uuid.uuid4().hex[:8]
-    site.cli("tenant", "restore", str(archive), "--as", copy)
+    out = site.cli("tenant", "restore", str(archive), "--as", copy)
+    assert "search index loaded" in out.output
     restored = site.platform.tenant(copy)
     assert restored.id != info.id and site.platform.tenant(info.name).id == info.id
     original = {k: v for k, v in tenant_rows(site.platform, info).items()}
@@ -515,26 +537,37 @@ def test_other_key_without_passphrase_refused(base: Path, archive: Path) -> None
         _close(other)
 
 
+@pytest.mark.parametrize("step", ["search index", "control rows"])
 def test_failed_restore_leaves_no_tenant(
-    source: tuple[Site, TenantInfo], archive: Path, monkeypatch: pytest.MonkeyPatch
+    source: tuple[Site, TenantInfo], archive: Path, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
-    """A failure after the namespace is made (here: the search rebuild) undoes everything."""
-    from keyi.platform.backup import load
+    """A failure after the namespace is made — while loading it, or at the very end while
+    writing the control rows — undoes everything: no tenant row, no namespace, no sign-in."""
+    from keyi.platform.backup import control_rows, load
 
     site, _info = source
     before = _tenant_count(site)
+    files_before = sorted((site.settings.data_dir / "tenants").iterdir())
 
-    def boom(*_args: Any) -> int:
+    def boom(*_args: Any) -> Any:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(load, "rebuild_search_index", boom)
+    if step == "search index":
+        monkeypatch.setattr(load, "_search_index", boom)
+    else:
+        monkeypatch.setattr(control_rows.ControlRestore, "_put_sso_link", boom)
     with pytest.raises(RuntimeError):
         load.restore_tenant(site.platform, archive, as_name="half-copy")
     assert _tenant_count(site) == before
-    tenants_dir = site.settings.data_dir / "tenants"
-    files = {p.name for p in tenants_dir.iterdir()}
-    assert all(site.platform.tenant(t.name) for t in site.platform.list_tenants())
-    assert len([f for f in files if f.endswith(".sqlite")]) == before
+    assert sorted((site.settings.data_dir / "tenants").iterdir()) == files_before
+    t = site.platform.t
+    with site.platform.db.control.connect() as conn:
+        orphans = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(t["membership"])
+            .where(t["membership"].c.tenant_id.not_in(sa.select(t["tenant"].c.id)))
+        ).scalar_one()
+    assert orphans == 0
 
 
 def test_manifest_describes_the_archive(archive: Path) -> None:
@@ -546,6 +579,7 @@ def test_manifest_describes_the_archive(archive: Path) -> None:
         account = m.table("object", "account")
         assert account is not None and account.rows >= 12 and len(account.sha256) == 64
         assert m.secrets["mode"] == "installation-key" and m.secrets["count"] == 2
-        assert m.table("system", "keyi_search_token") is None  # rebuilt, not archived
+        assert m.table("system", "keyi_search_token") is None
+        assert m.search_storage == "sqlite" and m.table("search", "keyi_search_token")
     finally:
         reader.close()

@@ -71,6 +71,7 @@ class Manifest:
     secrets: dict[str, Any]
     tables: list[TableEntry] = field(default_factory=list)
     format_version: int = FORMAT_VERSION
+    search_storage: str = ""  # the database whose search index the ``search`` part holds
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +82,7 @@ class Manifest:
             "created_at": self.created_at,
             "tenant": self.tenant,
             "secrets": self.secrets,
+            "search_storage": self.search_storage,
             "tables": [t.as_json() for t in self.tables],
         }
 
@@ -186,6 +188,7 @@ class ArchiveReader:
                 secrets=dict(data["secrets"]),
                 tables=[TableEntry.from_json(t) for t in data["tables"]],
                 format_version=int(data["format_version"]),
+                search_storage=str(data.get("search_storage") or ""),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise BackupRefused("archive_corrupt", f"unreadable manifest: {exc}") from None

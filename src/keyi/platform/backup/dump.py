@@ -25,7 +25,7 @@ from keyi.platform.backup.codec import column_kind, encode_row
 from keyi.platform.backup.control_rows import ARCHIVED, control_selects
 from keyi.platform.backup.errors import BackupRefused
 from keyi.platform.backup.secrets import SecretsOut
-from keyi.platform.backup.tables import read_pages, tenant_tables
+from keyi.platform.backup.tables import read_pages, search_tables, tenant_tables
 from keyi.platform.clock import utcnow
 from keyi.platform.context import TenantInfo
 from keyi.platform.migrations import Chain
@@ -129,6 +129,9 @@ def backup_tenant(
                 entries.append(_write_table(writer, conn, "system", table, secrets))
             for _obj, table in objects:
                 entries.append(_write_table(writer, conn, "object", table, None))
+            search_storage = conn.dialect.name
+            for table in search_tables(search_storage):
+                entries.append(_write_table(writer, conn, "search", table, None))
         with platform.db.control.connect() as conn:
             t = platform.t
             selects = control_selects(t, tenant.id)
@@ -144,6 +147,7 @@ def backup_tenant(
             tenant={"id": tenant.id, "name": tenant.name, "label": tenant.label},
             secrets=secrets.manifest(),
             tables=entries,
+            search_storage=search_storage,
         )
         writer.finish(manifest)
     except BaseException:

@@ -26,9 +26,10 @@ from keyi.platform.backup.codec import column_kind, decode_row, decoder
 from keyi.platform.backup.control_rows import ControlRestore
 from keyi.platform.backup.errors import BackupRefused
 from keyi.platform.backup.secrets import SecretsIn
-from keyi.platform.backup.tables import system_tables
+from keyi.platform.backup.tables import search_tables, system_tables
 from keyi.platform.clock import utcnow
 from keyi.platform.context import TenantInfo
+from keyi.platform.database import SCHEMA_RE
 from keyi.platform.ids import new_id
 from keyi.platform.metadata.store import load_compiled, load_definitions
 from keyi.platform.migrations import Chain, stamp_head
@@ -43,7 +44,8 @@ BATCH = 5000
 class RestoreReport:
     tenant: TenantInfo
     rows: int = 0
-    indexed: int = 0
+    indexed: int = 0  # records indexed by a rebuild, or index rows loaded
+    search: str = ""  # "loaded" (archive from this kind of database) or "rebuilt"
     seconds: float = 0.0
     upgraded: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
@@ -84,6 +86,10 @@ def check_archive(platform: Platform, reader: ArchiveReader, name: str) -> None:
     for entry in m.part("system"):
         if entry.name not in known:
             raise BackupRefused("archive_unknown_table", f"unknown system table {entry.name}")
+    derived = {t.name for t in search_tables("postgresql") + search_tables("sqlite")}
+    for entry in m.part("search"):
+        if entry.name not in derived:
+            raise BackupRefused("archive_unknown_table", f"unknown search table {entry.name}")
     for required in ("keyi_meta_object", "keyi_meta_state"):
         if m.table("system", required) is None:
             raise BackupRefused("archive_corrupt", f"the archive lacks {required}")
@@ -91,7 +97,20 @@ def check_archive(platform: Platform, reader: ArchiveReader, name: str) -> None:
         raise BackupRefused("archive_corrupt", "the archive lacks the tenant row")
 
 
+def _namespace_exists(platform: Platform, location: str) -> bool:
+    """Whether a tenant namespace is there already: another installation sharing this
+    PostgreSQL database (its own control schema) may hold a tenant with the archived id."""
+    if not platform.db.is_postgres:
+        return Path(location).exists()
+    with platform.db.control_read() as conn:
+        found = conn.execute(
+            sa.text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": location}
+        ).first()
+    return found is not None
+
+
 def _tenant_id(platform: Platform, m: Manifest, renamed: bool) -> str:
+    """The archived id when it is free here (same id after a move), else a new one."""
     archived = str(m.tenant["id"])
     if renamed:
         return new_id()
@@ -99,7 +118,23 @@ def _tenant_id(platform: Platform, m: Manifest, renamed: bool) -> str:
         used = conn.execute(
             sa.select(platform.t["tenant"].c.id).where(platform.t["tenant"].c.id == archived)
         ).first()
-    return new_id() if used else archived
+    if used or _namespace_exists(platform, platform.db.tenant_location(archived)):
+        return new_id()
+    return archived
+
+
+def create_fresh_namespace(platform: Platform, location: str) -> None:
+    """Create the tenant's namespace, failing if it exists: a restore never writes into (nor,
+    when it fails, drops) a namespace it did not make."""
+    if platform.db.is_postgres:
+        if not SCHEMA_RE.match(location):
+            raise ValueError("invalid tenant schema")
+        with platform.db.control.begin() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{location}"')
+        return
+    if _namespace_exists(platform, location):
+        raise BackupRefused("namespace_exists", f"{location} exists already")
+    platform.db.create_namespace(location)
 
 
 def _records(
@@ -251,7 +286,7 @@ def _load_namespace(
         Ddl(conn).sync_indexes(definitions)
         if schema is not None:
             reset_sequences(conn, schema)
-        report.indexed = rebuild_search_index(conn, load_compiled(conn))
+        report.search, report.indexed = _search_index(conn, reader)
         audit.record(
             conn,
             actor_id=None,
@@ -266,6 +301,26 @@ def _load_namespace(
                 "rows": report.rows,
             },
         )
+
+
+def _search_index(conn: sa.Connection, reader: ArchiveReader) -> tuple[str, int]:
+    """Load the archived index when it was made on this kind of database (its GIN index built
+    once after the rows), else rebuild it from the records; the number of records indexed."""
+    m = reader.manifest
+    wanted = search_tables(conn.dialect.name)
+    entries = [m.table("search", t.name) for t in wanted]
+    if m.search_storage != conn.dialect.name or None in entries:
+        return "rebuilt", rebuild_search_index(conn, load_compiled(conn))
+    indexes = [i for i in wanted[0].indexes if i.dialect_kwargs.get("postgresql_using") == "gin"]
+    for index in indexes:
+        index.drop(conn, checkfirst=True)
+    for table, entry in zip(wanted, entries, strict=True):
+        assert entry is not None
+        conn.execute(sa.delete(table))
+        load_table(conn, reader, entry, table)
+    for index in indexes:
+        index.create(conn)
+    return "loaded", entries[0].rows if entries[0] is not None else 0
 
 
 def _control_rows(
@@ -330,7 +385,7 @@ def restore_tenant(
             location=platform.db.tenant_location(tenant_id),
         )
         report = RestoreReport(tenant=info)
-        platform.db.create_namespace(info.location)
+        create_fresh_namespace(platform, info.location)
         try:
             _load_namespace(platform, reader, info, secrets, report)
             if upgrade is not None:

@@ -4,7 +4,9 @@ A tenant's namespace holds the system tables (``system_metadata``: metadata, his
 files, jobs, approvals, flows, deliveries…), one table per object (built from its metadata,
 never reflected) and alembic's version table (carried as the manifest's revision). The search
 index is derived from the records and its storage differs by database (token rows on SQLite,
-``tsvector`` documents on PostgreSQL), so it is left out and rebuilt by the restore.
+``tsvector`` documents on PostgreSQL): the archive carries the source database's storage as
+its ``search`` part, loaded as it is by a restore on the same kind of database and rebuilt from
+the records by one on the other kind (rebuilding costs far more than loading).
 """
 
 from __future__ import annotations
@@ -35,6 +37,12 @@ PAGE_ROWS_WITH_BYTES = 200  # files: a page of attachments stays a few megabytes
 def system_tables() -> list[sa.Table]:
     """The archived system tables, parents before children (as ``create_all`` orders them)."""
     return [t for t in system_metadata.sorted_tables if t.name not in DERIVED]
+
+
+def search_tables(dialect: str) -> list[sa.Table]:
+    """The search index as ``dialect`` stores it, with the rules it was built under."""
+    stored = DOCUMENT_TABLE_NAME if dialect == "postgresql" else SEARCH_TABLE_NAME
+    return [system_metadata.tables[stored], system_metadata.tables[STATE_TABLE_NAME]]
 
 
 def object_tables(definitions: list[ObjectDef]) -> list[tuple[ObjectDef, sa.Table]]:
@@ -69,6 +77,15 @@ def _key(table: sa.Table) -> list[sa.Column[Any]]:
     return key
 
 
+def _after(key: list[sa.Column[Any]], last: tuple[Any, ...]) -> sa.ColumnElement[bool]:
+    """Rows after ``last`` in key order; values bound with their column's type (a uuid
+    compares with a uuid on PostgreSQL, not with text)."""
+    values = [sa.literal(v, type_=c.type) for c, v in zip(key, last, strict=True)]
+    if len(key) == 1:
+        return key[0] > values[0]
+    return sa.tuple_(*key) > sa.tuple_(*values)
+
+
 def read_pages(conn: sa.Connection, table: sa.Table) -> Iterator[list[sa.Row[Any]]]:
     """The rows of ``table`` in primary-key order, a page at a time (keyset: each page starts
     after the last key of the one before, so a page costs the same at any depth)."""
@@ -80,7 +97,7 @@ def read_pages(conn: sa.Connection, table: sa.Table) -> Iterator[list[sa.Row[Any
     base = sa.select(*columns).order_by(*key).limit(size)
     last: tuple[Any, ...] | None = None
     while True:
-        query = base if last is None else base.where(sa.tuple_(*key) > sa.tuple_(*last))
+        query = base if last is None else base.where(_after(key, last))
         rows = list(conn.execute(query).all())
         if not rows:
             return
