@@ -8,6 +8,7 @@ memory used does not grow with the tenant.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,8 @@ from keyi.platform.clock import utcnow
 from keyi.platform.context import TenantInfo
 from keyi.platform.migrations import Chain
 from keyi.platform.tenancy import Platform
+
+log = logging.getLogger(__name__)
 
 
 def keyi_version() -> str:
@@ -86,6 +89,7 @@ def _write_table(
     secrets: SecretsOut | None,
     select: sa.Select[Any] | None = None,
 ) -> TableEntry:
+    started = time.perf_counter()
     entry = _entry(part, table)
     positions = _secret_positions(table) if secrets is not None else []
     with writer.table(entry) as out:
@@ -99,6 +103,7 @@ def _write_table(
                         values[i] = secrets.convert(values[i])  # type: ignore[union-attr]
                 lines.append(encode_row(values))
             out.write_lines(lines)
+    log.info("backup: %s %d rows in %.1f s", table.name, entry.rows, time.perf_counter() - started)
     return entry
 
 
