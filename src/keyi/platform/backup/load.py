@@ -36,9 +36,18 @@ from keyi.platform.metadata.store import load_compiled, load_definitions
 from keyi.platform.migrations import Chain, stamp_head
 from keyi.platform.records.reindex import rebuild_search_index
 from keyi.platform.schema import Ddl, build_table, meta_state_table, system_metadata
+from keyi.platform.search.documents import WEIGHT_CLASSES
 from keyi.platform.tenancy import TENANT_NAME_RE, Platform
 
 BATCH = 5000
+_TOKENS = sa.Table(
+    "keyi_restore_tokens",
+    sa.MetaData(),
+    sa.Column("token", sa.Text),
+    sa.Column("object", sa.Text),
+    sa.Column("record_id", sa.Uuid(as_uuid=False)),
+    sa.Column("weight", sa.SmallInteger),
+)
 log = logging.getLogger(__name__)
 
 
@@ -47,7 +56,8 @@ class RestoreReport:
     tenant: TenantInfo
     rows: int = 0
     indexed: int = 0  # records indexed by a rebuild, or index rows loaded
-    search: str = ""  # "loaded" (archive from this kind of database) or "rebuilt"
+    search: str = ""  # "loaded" (same kind of database), "converted" (SQLite → PostgreSQL)
+    # or "rebuilt" (PostgreSQL → SQLite: tokens are made from the records again)
     seconds: float = 0.0
     upgraded: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
@@ -363,18 +373,63 @@ def _search_index(conn: sa.Connection, reader: ArchiveReader) -> tuple[str, int]
     m = reader.manifest
     wanted = search_tables(conn.dialect.name)
     entries = [m.table("search", t.name) for t in wanted]
-    if m.search_storage != conn.dialect.name or None in entries:
+    sources = [m.table("search", t.name) for t in search_tables(m.search_storage or "none")]
+    convert = m.search_storage == "sqlite" and conn.dialect.name == "postgresql"
+    if None in (sources if convert else entries):
         return "rebuilt", rebuild_search_index(conn, load_compiled(conn))
     indexes = [i for i in wanted[0].indexes if i.dialect_kwargs.get("postgresql_using") == "gin"]
     for index in indexes:
         index.drop(conn, checkfirst=True)
-    for table, entry in zip(wanted, entries, strict=True):
-        assert entry is not None
+    for table in wanted:
         conn.execute(sa.delete(table))
-        load_table(conn, reader, entry, table)
+    if convert:
+        tokens, state = sources
+        assert tokens is not None and state is not None
+        count = _documents_from_tokens(conn, reader, tokens)
+        load_table(conn, reader, state, wanted[1])
+    else:
+        for table, entry in zip(wanted, entries, strict=True):
+            assert entry is not None
+            load_table(conn, reader, entry, table)
+        count = entries[0].rows if entries[0] is not None else 0
     for index in indexes:
         index.create(conn)
-    return "loaded", entries[0].rows if entries[0] is not None else 0
+    return ("converted" if convert else "loaded"), count
+
+
+_WEIGHT_CLASS = sa.case(
+    *((_TOKENS.c.weight == w, sa.literal(c)) for w, c in WEIGHT_CLASSES.items()),
+    else_=sa.literal(""),
+)
+
+
+def _documents_from_tokens(conn: sa.Connection, reader: ArchiveReader, entry: TableEntry) -> int:
+    """SQLite's token rows (a token, a record, its best weight) made into PostgreSQL's
+    documents by the server: the same lexemes and weight classes `document_from_tokens` writes,
+    without tokenizing a record again (a rebuild is most of a move's time). Rows of records."""
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE {_TOKENS.name} (token text, object text, record_id uuid, "
+        "weight smallint) ON COMMIT DROP"
+    )
+    names, rows = _records(reader, entry, search_tables("sqlite")[0])
+    _copy(conn, _TOKENS, names, rows)
+    t = _TOKENS.c
+    lexeme = (
+        sa.literal("'")
+        + sa.func.replace(sa.func.replace(t.token, "\\", "\\\\"), "'", "''")
+        + sa.literal("':1")
+        + _WEIGHT_CLASS
+    )
+    documents = search_tables("postgresql")[0]
+    select = sa.select(
+        t.object,
+        t.record_id,
+        sa.cast(sa.func.string_agg(lexeme, sa.literal(" ")), documents.c.document.type),
+    ).group_by(t.object, t.record_id)
+    inserted = conn.execute(
+        sa.insert(documents).from_select(["object", "record_id", "document"], select)
+    )
+    return int(inserted.rowcount or 0)
 
 
 def _control_rows(

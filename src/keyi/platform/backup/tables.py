@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from keyi.platform.backup.codec import select_expression
+from keyi.platform.backup.codec import column_kind, select_expression
 from keyi.platform.backup.errors import BackupRefused
 from keyi.platform.metadata.model import ObjectDef
 from keyi.platform.metadata.store import load_definitions
@@ -106,3 +106,43 @@ def read_pages(conn: sa.Connection, table: sa.Table) -> Iterator[list[sa.Row[Any
             return
         final = rows[-1]
         last = tuple(final[i] for i in positions)
+
+
+# PostgreSQL functions take at most 100 arguments: wider tables take the general path.
+JSON_ARRAY_MAX_COLUMNS = 100
+
+
+def _pg_json_value(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+    """The column as `codec.encode_value` would write it, computed by PostgreSQL."""
+    kind = column_kind(column)
+    if kind in ("json", "decimal"):
+        return sa.cast(column, sa.Text)
+    if kind == "datetime":
+        naive = (
+            sa.func.timezone("UTC", column) if getattr(column.type, "timezone", False) else column
+        )
+        return sa.func.to_char(naive, 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+    if kind == "bytes":
+        return sa.func.translate(sa.func.encode(column, "base64"), "\n", "")
+    return column
+
+
+def pg_json_pages(conn: sa.Connection, table: sa.Table) -> Iterator[list[bytes]]:
+    """PostgreSQL: each row already encoded as its archive line by the server
+    (``json_build_array``), a keyset page at a time — no value passes through Python objects,
+    several times faster than decoding and encoding them here."""
+    key = _key(table)
+    has_bytes = any(isinstance(c.type, sa.LargeBinary) for c in table.columns)
+    size = PAGE_ROWS_WITH_BYTES if has_bytes else PAGE_ROWS
+    line = sa.cast(sa.func.json_build_array(*[_pg_json_value(c) for c in table.columns]), sa.Text)
+    base = sa.select(line, *key).order_by(*key).limit(size)
+    last: tuple[Any, ...] | None = None
+    while True:
+        query = base if last is None else base.where(_after(key, last))
+        rows = conn.execute(query).all()
+        if not rows:
+            return
+        yield [row[0].encode() + b"\n" for row in rows]
+        if len(rows) < size:
+            return
+        last = tuple(rows[-1][1:])
