@@ -28,10 +28,9 @@ from keyi.platform.backup.control_rows import ARCHIVED, control_selects
 from keyi.platform.backup.errors import BackupRefused
 from keyi.platform.backup.secrets import SecretsOut
 from keyi.platform.backup.tables import (
-    JSON_ARRAY_MAX_COLUMNS,
-    pg_json_pages,
     read_pages,
     search_tables,
+    server_json_pages,
     tenant_tables,
 )
 from keyi.platform.clock import utcnow
@@ -100,12 +99,9 @@ def _write_table(
     entry = _entry(part, table)
     positions = _secret_positions(table) if secrets is not None else []
     with writer.table(entry) as out:
-        if (
-            select is None
-            and conn.dialect.name == "postgresql"
-            and len(table.columns) <= JSON_ARRAY_MAX_COLUMNS
-        ):
-            for lines in pg_json_pages(conn, table):
+        encoded = server_json_pages(conn, table) if select is None else None
+        if encoded is not None:
+            for lines in encoded:
                 if secrets is not None:
                     lines = [_with_secrets(line, secrets) for line in lines]
                 out.write_lines(lines)

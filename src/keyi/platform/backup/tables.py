@@ -11,7 +11,7 @@ the records by one on the other kind (rebuilding costs far more than loading).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -127,14 +127,57 @@ def _pg_json_value(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
     return column
 
 
-def pg_json_pages(conn: sa.Connection, table: sa.Table) -> Iterator[list[bytes]]:
-    """PostgreSQL: each row already encoded as its archive line by the server
-    (``json_build_array``), a keyset page at a time — no value passes through Python objects,
-    several times faster than decoding and encoding them here."""
+# What SQLite can write as the archive does by itself: its stored form (SQLAlchemy's) is the
+# archive's, or a string function away (uuid dashes, the ISO "T" and zone).
+SQLITE_JSON_KINDS = frozenset({"string", "int", "bool", "uuid", "datetime", "json"})
+
+
+def _sqlite_json_value(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+    kind = column_kind(column)
+    if kind == "uuid":  # stored as 32 hex digits (SQLAlchemy's Uuid without a native type)
+        parts = [sa.func.substr(column, start, length) for start, length in _UUID_PARTS]
+        return _joined(parts)
+    if kind == "datetime":  # stored as "YYYY-MM-DD HH:MM:SS.ffffff", naive UTC
+        return sa.func.replace(column, " ", "T").op("||")("+00:00")
+    return column
+
+
+_UUID_PARTS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+
+
+def _joined(parts: Sequence[sa.ColumnElement[Any]]) -> sa.ColumnElement[Any]:
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined.op("||")("-").op("||")(part)
+    return joined
+
+
+def server_json_pages(conn: sa.Connection, table: sa.Table) -> Iterator[list[bytes]] | None:
+    """Each row already encoded as its archive line by the database (PostgreSQL's
+    ``json_build_array``, SQLite's ``json_array``), a keyset page at a time: no value passes
+    through Python objects, several times faster than decoding and encoding them here. None
+    for a table the database cannot encode so (too wide; on SQLite, a decimal, float, date or
+    bytes column, whose stored form differs from the archive's)."""
+    if len(table.columns) > JSON_ARRAY_MAX_COLUMNS:
+        return None
+    line: sa.ColumnElement[Any]
+    if conn.dialect.name == "postgresql":
+        line = sa.cast(
+            sa.func.json_build_array(*[_pg_json_value(c) for c in table.columns]), sa.Text
+        )
+    elif all(column_kind(c) in SQLITE_JSON_KINDS for c in table.columns):
+        line = sa.func.json_array(*[_sqlite_json_value(c) for c in table.columns])
+    else:
+        return None
+    return _json_pages(conn, table, line)
+
+
+def _json_pages(
+    conn: sa.Connection, table: sa.Table, line: sa.ColumnElement[Any]
+) -> Iterator[list[bytes]]:
     key = _key(table)
     has_bytes = any(isinstance(c.type, sa.LargeBinary) for c in table.columns)
     size = PAGE_ROWS_WITH_BYTES if has_bytes else PAGE_ROWS
-    line = sa.cast(sa.func.json_build_array(*[_pg_json_value(c) for c in table.columns]), sa.Text)
     base = sa.select(line, *key).order_by(*key).limit(size)
     last: tuple[Any, ...] | None = None
     while True:
