@@ -29,6 +29,7 @@ from keyi.cli import main
 from keyi.demo import DEMO_PASSWORD, admin_email, ensure_demo
 from keyi.platform.approvals.tables import approval_table, process_table, task_table
 from keyi.platform.backup import ArchiveReader
+from keyi.platform.backup import load as backup_load
 from keyi.platform.backup import tables as backup_tables
 from keyi.platform.backup.codec import column_kind, encode_value
 from keyi.platform.backup.dump import snapshot
@@ -317,6 +318,12 @@ def serves_api(site: Site, info: TenantInfo) -> None:
         history = client.get(f"/api/v1/records/account/{record_id}/history")
         assert history.status_code == 200 and len(history.json()["entries"]) >= 2
     with site.platform.context(info, Actor.system("test")) as ctx:
+        schema = site.platform.db.tenant_schema(info.location)
+        inspector = sa.inspect(ctx.conn)
+        history = {i["name"] for i in inspector.get_indexes("keyi_history", schema=schema)}
+        assert {"ix_keyi_history_record", "ix_keyi_history_object_at"} <= history
+        outbox = {i["name"] for i in inspector.get_indexes("keyi_outbox", schema=schema)}
+        assert "ix_keyi_outbox_pending" in outbox
         found = ctx.conn.execute(
             sa.select(file_table.c.object, file_table.c.record_id, file_table.c.id).where(
                 file_table.c.filename == "合同.bin"
@@ -351,6 +358,7 @@ def test_round_trip_sqlite_postgres_sqlite(
     # Small pages, so every table of any size is read over several keyset pages.
     monkeypatch.setattr(backup_tables, "PAGE_ROWS", 7)
     monkeypatch.setattr(backup_tables, "PAGE_ROWS_WITH_BYTES", 2)
+    monkeypatch.setattr(backup_load, "INDEXES_AFTER_ROWS", 3)  # tables indexed after loading
     site_a, info_a = source
     original = tenant_rows(site_a.platform, info_a)
     assert original["account"] and original["keyi_history"] and original["keyi_record_file"]
