@@ -36,6 +36,7 @@ from keyi.platform.backup.dump import snapshot
 from keyi.platform.backup.tables import tenant_tables
 from keyi.platform.context import TenantInfo
 from keyi.platform.crypto import is_encrypted
+from keyi.platform.deliveries.table import delivery_table
 from keyi.platform.ids import new_id
 from keyi.platform.mailboxes.files import file_table, read_file, store_file
 from keyi.platform.metadata.store import load_compiled
@@ -186,6 +187,8 @@ def _add_extras(platform: Platform, info: TenantInfo) -> None:
                 updated_at=now,
             )
         )
+        for i in range(3):
+            _delivery(ctx.conn, account["id"], now, f"backup{i}@bak.example")
     with platform.db.control.begin() as conn:
         conn.execute(
             sa.insert(platform.t["sso_provider"]).values(
@@ -203,6 +206,28 @@ def _add_extras(platform: Platform, info: TenantInfo) -> None:
                 updated_at=now,
             )
         )
+
+
+def _delivery(
+    conn: sa.Connection, record_id: str, now: Any, address: str = "next@bak.example"
+) -> int:
+    """A delivery row (its id from the table's sequence); its id."""
+    result = conn.execute(
+        sa.insert(delivery_table)
+        .values(
+            channel="email",
+            source_object="account",
+            source_id=record_id,
+            recipient_object="account",
+            recipient_id=record_id,
+            address=address,
+            status="queued",
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .returning(delivery_table.c.id)
+    )
+    return int(result.scalar_one())
 
 
 # ---------------------------------------------------------------- comparing tenants
@@ -440,8 +465,10 @@ def _auto_numbers_continue(pa: Platform, ia: TenantInfo, pb: Platform, ib: Tenan
     for platform, info in ((pa, ia), (pb, ib)):
         with platform.context(info, Actor.system("test")) as ctx:
             made = RecordsService(ctx).create("opportunity", _opportunity(ctx))
-            numbers.append(made["opportunity_no"])
-    assert numbers[0] and numbers[0] == numbers[1], numbers
+            # The delivery table's sequence (PostgreSQL: moved past the restored ids).
+            delivery = _delivery(ctx.conn, made["id"], ctx.now())
+            numbers.append((made["opportunity_no"], delivery))
+    assert numbers[0][0] and numbers[0] == numbers[1] and numbers[0][1] == 4, numbers
 
 
 def _opportunity(ctx: Any) -> dict[str, Any]:
