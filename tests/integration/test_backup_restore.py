@@ -693,3 +693,61 @@ def _replace_manifest(path: Path, manifest: dict[str, Any]) -> None:
     with zipfile.ZipFile(path, "w") as z:
         for name, data in members.items():
             z.writestr(name, data)
+
+
+# ---------------------------------------------------------------- the same on PostgreSQL
+@pytest.fixture(scope="module")
+def pg_site(base: Path, archive: Path) -> Iterator[Site]:
+    """A PostgreSQL installation holding the source tenant, restored from the archive."""
+    if not POSTGRES_URL:
+        pytest.skip("needs KEYI_TEST_POSTGRES_URL")
+    site = _site(base, "pg-refusals", KEY_ONE, postgres=True)
+    site.cli("tenant", "restore", str(archive))
+    yield site
+    _close(site)
+
+
+def _schema_exists(site: Site, name: str) -> bool:
+    with site.platform.db.control.connect() as conn:
+        found = conn.execute(
+            sa.text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": name}
+        ).first()
+    return found is not None
+
+
+def test_postgres_name_taken_refused(pg_site: Site, archive: Path) -> None:
+    before = _tenant_count(pg_site)
+    refused = pg_site.cli("tenant", "restore", str(archive), ok=False)
+    assert refused.exit_code != 0 and "exists" in refused.output
+    assert _tenant_count(pg_site) == before
+
+
+@pytest.mark.parametrize("step", ["search index", "control rows"])
+def test_postgres_failed_restore_leaves_no_tenant(
+    pg_site: Site, archive: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    from keyi.platform.backup import control_rows, load
+
+    before = _tenant_count(pg_site)
+    made: list[str] = []
+    create = load.create_fresh_namespace
+
+    def record_creation(platform: Platform, location: str) -> None:
+        made.append(location)
+        create(platform, location)
+
+    def boom(*_args: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(load, "create_fresh_namespace", record_creation)
+
+    if step == "search index":
+        monkeypatch.setattr(load, "_search_index", boom)
+    else:
+        monkeypatch.setattr(control_rows.ControlRestore, "_put_sso_link", boom)
+    with pytest.raises(RuntimeError):
+        load.restore_tenant(pg_site.platform, archive, as_name="half-copy")
+    assert _tenant_count(pg_site) == before
+    assert len(made) == 1 and not _schema_exists(pg_site, made[0])  # made, then dropped
+    original = pg_site.platform.list_tenants()[0]
+    serves_api(pg_site, original)  # the tenant beside it is untouched
