@@ -190,6 +190,24 @@ def _add_extras(platform: Platform, info: TenantInfo) -> None:
         for i in range(3):
             _delivery(ctx.conn, account["id"], now, f"backup{i}@bak.example")
     with platform.db.control.begin() as conn:
+        admin = conn.execute(
+            sa.select(platform.t["membership"].c.user_id)
+            .where(platform.t["membership"].c.tenant_id == info.id)
+            .order_by(platform.t["membership"].c.user_id)
+            .limit(1)
+        ).scalar_one()
+        conn.execute(
+            sa.insert(platform.t["api_key"]).values(
+                id=new_id(),
+                key_hash="b" * 64,
+                prefix="kyb_test",
+                name="backup test key",
+                scope="read",
+                tenant_id=info.id,
+                user_id=admin,
+                created_at=now,
+            )
+        )
         conn.execute(
             sa.insert(platform.t["sso_provider"]).values(
                 id=new_id(),
@@ -301,8 +319,14 @@ def control_view(platform: Platform, info: TenantInfo) -> dict[str, Any]:
                 t["sso_provider"].c.tenant_id == info.id
             )
         ).all()
+        keys = conn.execute(
+            sa.select(t["api_key"].c.key_hash, t["api_key"].c.user_id).where(
+                t["api_key"].c.tenant_id == info.id
+            )
+        ).all()
     return {
         "members": sorted((e, u, a) for e, u, a in members),
+        "api_keys": sorted(tuple(k) for k in keys),
         "sso": sorted((n, platform.secret_box.decrypt(s)) for n, s in providers),
     }
 
@@ -514,6 +538,7 @@ def test_name_taken_refused_and_as_new_restores_beside(
     copy = "copy" + uuid.uuid4().hex[:8]
     out = site.cli("tenant", "restore", str(archive), "--as", copy)
     assert "search index loaded" in out.output
+    assert "skipped 1 api_key row(s)" in out.output  # the key identifies the original
     restored = site.platform.tenant(copy)
     assert restored.id != info.id and site.platform.tenant(info.name).id == info.id
     original = {k: v for k, v in tenant_rows(site.platform, info).items()}
