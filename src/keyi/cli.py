@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from keyi.cli_backup import register as _register_backup
 from keyi.settings import Settings
 
 DEMO_TENANT = "demo"
@@ -197,6 +198,9 @@ def openapi() -> None:
 @main.group(cls=KeyiGroup)
 def tenant() -> None:
     """Create and list tenants (companies)."""
+
+
+_register_backup(tenant)
 
 
 @tenant.command("create")
