@@ -8,6 +8,7 @@ status, since the rest were imported as asked.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,7 @@ def import_file(
                 bar = click.progressbar(
                     length=max(source.total, 1),
                     label="importing",
-                    file=click.get_text_stream("stderr"),
+                    file=sys.stderr,
                 )
                 bar.__enter__()
 

@@ -644,7 +644,7 @@ def undo(ctx: Context, run_id: str) -> dict[str, Any]:
     deleted = restored = 0
     skipped: list[dict[str, Any]] = []
     skipped_count = 0
-    last = ""
+    last = "00000000-0000-0000-0000-000000000000"
     while True:
         items = (
             ctx.conn.execute(
