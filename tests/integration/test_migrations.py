@@ -525,7 +525,7 @@ def test_history_of_a_release_0012_tenant_gets_its_period_index(
     assert "ix_keyi_history_object_at" not in _index_names(platform, tenant)
 
     upgraded = platform.upgrade_tenant_schema(tenant)
-    assert upgraded == ["0013", "0014", "0015", "0016", "0017", "0018", "0019"]
+    assert upgraded == ["0013", "0014", "0015", "0016", "0017", "0018", "0019", "0020"]
     assert platform.upgrade_tenant_schema(tenant) == []
 
     assert "ix_keyi_history_object_at" in _index_names(platform, tenant)
@@ -632,6 +632,7 @@ def test_rollups_left_null_by_an_earlier_release_read_zero(
             "0017",
             "0018",
             "0019",
+            "0020",
         ]
     finally:
         sa.event.remove(engine, "before_cursor_execute", seen)
@@ -694,7 +695,7 @@ def test_dry_run_lists_the_schema_revisions_each_database_lacks(
             lines = result.output.splitlines()
             at = lines.index("control database: would apply 1 schema revision(s)")
             assert lines[at + 1].startswith("  > 0002 Account security: password reset links")
-            at = lines.index(f"tenant {tenant.name}: would apply 18 schema revision(s)")
+            at = lines.index(f"tenant {tenant.name}: would apply 19 schema revision(s)")
             assert lines[at + 1].startswith("  > 0002 The compact search index: one document")
             assert lines[at + 2].startswith("  > 0003 Count and sum roll-ups of parents")
             assert lines[at + 3].startswith("  > 0004 Search tokens v2")
@@ -713,7 +714,8 @@ def test_dry_run_lists_the_schema_revisions_each_database_lacks(
             assert lines[at + 16].startswith("  > 0017 Mailbox security: how a queue mailbox")
             assert lines[at + 17].startswith("  > 0018 Deliveries of bulk messages")
             assert lines[at + 18].startswith("  > 0019 SMS: the tenant's provider settings")
-            assert lines[at + 19].startswith(f"tenant {tenant.name}: packages up to date")
+            assert lines[at + 19].startswith("  > 0020 Imports: runs, their written records")
+            assert lines[at + 20].startswith(f"tenant {tenant.name}: packages up to date")
             assert versions() == ("0001", "0001")  # nothing changed
 
         upgraded = runner.invoke(main, ["tenant", "upgrade", tenant.name])
