@@ -4,6 +4,7 @@ run, error report, cancel, undo, permissions, the CLI."""
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def test_chinese_headers_labels_amounts_owners(
     admin = admin_email_of(platform, tenant)
     text = (
         "客户名称,行业,客户级别,年营业额,员工人数,统一社会信用代码,负责人,标签\n"
-        f"华为,制造业,A,1.5万,\"1,200\",{uscc(1)},{admin},Strategic;大客户\n"
+        f'华为,制造业,A,1.5万,"1,200",{uscc(1)},{admin},Strategic;大客户\n'
         f"腾讯,Technology & Internet,b,￥3亿,５０,{uscc(2)},管理员,\n"
     )
     summary = run_file(platform, tenant, write_csv(tmp_path, "a.csv", text, "gbk"))
@@ -79,9 +80,10 @@ def test_row_errors_ambiguous_lookup_formula_ragged(
         6: ["invalid_reference"],
     }
     with platform.context(tenant, SYSTEM, write=False) as ctx:
-        contact = ctx.conn.execute(
-            sa.select(ctx.object("contact").table).where(ctx.object("contact").table.c.name == "李四")
-        ).mappings().one()
+        contacts = ctx.object("contact").table
+        contact = (
+            ctx.conn.execute(sa.select(contacts).where(contacts.c.name == "李四")).mappings().one()
+        )
         assert contact["description"] == "=SUM(A1:A3)"
 
 
@@ -132,9 +134,11 @@ def test_dry_run_writes_nothing_and_previews(
     assert (summary.status, summary.created, summary.failed) == ("done", 2, 1)
     assert not {"好公司", "另一家"} & set(_accounts(platform, tenant))
     with platform.context(tenant, SYSTEM, write=False) as ctx:
-        run = ctx.conn.execute(
-            sa.select(run_table).where(run_table.c.id == summary.run_id)
-        ).mappings().one()
+        run = (
+            ctx.conn.execute(sa.select(run_table).where(run_table.c.id == summary.run_id))
+            .mappings()
+            .one()
+        )
         report = "".join(runs.error_report_csv(ctx, summary.run_id))
     assert [p["record"]["name"] for p in run["preview"]] == ["好公司", "另一家"]
     assert run["preview"][0]["record"]["account_no"]  # as stored: the auto-number given
@@ -146,9 +150,7 @@ def test_cancel_keeps_written_chunks_unless_all_or_nothing(
     platform: Platform, tenant: TenantInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(runs, "CHUNK_SIZE", 2)
-    path = write_csv(
-        tmp_path, "many.csv", "客户名称\n" + "".join(f"公司{i}\n" for i in range(10))
-    )
+    path = write_csv(tmp_path, "many.csv", "客户名称\n" + "".join(f"公司{i}\n" for i in range(10)))
     for all_or_nothing, kept in ((False, 2), (True, 0)):
         calls = iter([False, True])
         with platform.context(tenant, SYSTEM) as ctx:
@@ -158,7 +160,7 @@ def test_cancel_keeps_written_chunks_unless_all_or_nothing(
                 runs.ImportOptions("account", all_or_nothing=all_or_nothing),
                 file_name="many.csv",
             )
-            summary = runs.execute(ctx, run_id, path, cancelled=lambda: next(calls))
+            summary = runs.execute(ctx, run_id, path, cancelled=partial(next, calls))
         assert (summary.status, summary.processed) == ("cancelled", 2)
         names = {n for n in _accounts(platform, tenant) if n.startswith("公司")}
         assert len(names) == kept
@@ -173,9 +175,7 @@ def test_undo_recycles_created_restores_updated_and_spares_edited(
         records = RecordsService(ctx)
         kept = records.create("account", {"name": "甲", "credit_code": uscc(1), "grade": "A"})
         edited = records.create("account", {"name": "乙", "credit_code": uscc(2), "grade": "A"})
-    text = (
-        f"客户名称,统一社会信用代码,客户级别\n甲,{uscc(1)},B\n乙,{uscc(2)},B\n丙,{uscc(3)},C\n"
-    )
+    text = f"客户名称,统一社会信用代码,客户级别\n甲,{uscc(1)},B\n乙,{uscc(2)},B\n丙,{uscc(3)},C\n"
     summary = run_file(
         platform, tenant, write_csv(tmp_path, "u.csv", text), mode="upsert", key="credit_code"
     )
@@ -228,9 +228,7 @@ def test_cli_exit_codes_and_output(platform: Platform, tenant: TenantInfo, tmp_p
     assert relaxed.exit_code == 0, relaxed.output
     assert "import done: 3 rows, 2 created, 0 updated, 1 failed" in relaxed.output
 
-    wrong = runner.invoke(
-        main, [*base, "--mode", "update", "--key", "name"]
-    )  # name is not unique
+    wrong = runner.invoke(main, [*base, "--mode", "update", "--key", "name"])  # name is not unique
     assert wrong.exit_code == 1 and "or a unique field" in wrong.output
 
     missing = runner.invoke(main, [*base, "--mapping", "没有"])

@@ -84,7 +84,7 @@ class RecordsWriter:
         result = ChunkResult()
         inserts = [(p, r) for p, r in rows if not isinstance(r, Update)]
         if inserts:
-            ids = service.create_many(object_name, [r for _, r in inserts])  # type: ignore[misc]
+            ids = service.create_many(object_name, [r for _, r in inserts])
             result.created.update({p: i for (p, _), i in zip(inserts, ids, strict=True)})
         updates = [(p, r) for p, r in rows if isinstance(r, Update)]
         if updates:

@@ -11,13 +11,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from keyi.imports import tables as _imports  # noqa: F401  (keyi_import_* tables)
 from keyi.platform import audit  # registers its table on system_metadata
 from keyi.platform.analytics import tables as _analytics  # noqa: F401  (reports, dashboards)
 from keyi.platform.approvals import tables as _approvals  # noqa: F401  (approval tables)
 from keyi.platform.automation import tables as _flows  # noqa: F401  (keyi_flow, keyi_flow_run)
 from keyi.platform.deliveries import table as _deliveries  # noqa: F401  (keyi_delivery)
 from keyi.platform.documents import table as _documents  # noqa: F401  (document template)
-from keyi.imports import tables as _imports  # noqa: F401  (keyi_import_* tables)
 from keyi.platform.ids import new_id
 from keyi.platform.jobs import table as _jobs  # noqa: F401  (registers keyi_job likewise)
 from keyi.platform.mailboxes import files as _files  # noqa: F401  (keyi_record_file)
