@@ -4,11 +4,13 @@ run, error report, cancel, undo, permissions, the CLI."""
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import xlsxwriter
 from click.testing import CliRunner
 
 from keyi.cli import main
@@ -233,3 +235,44 @@ def test_cli_exit_codes_and_output(platform: Platform, tenant: TenantInfo, tmp_p
 
     missing = runner.invoke(main, [*base, "--mapping", "没有"])
     assert missing.exit_code == 1 and "No saved mapping" in missing.output
+
+
+def test_xlsx_dates_serials_booleans_and_row_numbers(
+    platform: Platform, tenant: TenantInfo, tmp_path: Path
+) -> None:
+    """A workbook whose table starts in row 3: dates as date cells, as bare serial numbers
+    and as Chinese text; yes/no in Chinese; errors name the sheet's own row numbers."""
+    path = tmp_path / "联系人.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("联系人")
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write(2, 0, "姓名")
+    sheet.write(2, 1, "生日")
+    sheet.write(2, 2, "首要联系人")
+    sheet.write(3, 0, "甲")
+    sheet.write_datetime(3, 1, datetime(1990, 1, 2), dates)
+    sheet.write(3, 2, "是")
+    sheet.write(4, 0, "乙")
+    sheet.write_number(4, 1, 46363)  # a serial number without a date format
+    sheet.write(4, 2, "否")
+    sheet.write(5, 0, "丙")
+    sheet.write(5, 1, "1990年1月3日")
+    sheet.write(6, 0, "丁")
+    sheet.write(6, 1, "去年")
+    book.close()
+    summary = run_file(platform, tenant, path, "contact")
+    assert (summary.created, summary.failed) == (3, 1)
+    assert [(row, [e.code for e in errors]) for row, _, errors in summary.errors] == [
+        (7, ["invalid_date"])
+    ]
+    with platform.context(tenant, SYSTEM, write=False) as ctx:
+        contacts = ctx.object("contact").table
+        found = {
+            r["name"]: (r["birthday"], r["is_primary"])
+            for r in ctx.conn.execute(sa.select(contacts)).mappings()
+        }
+    assert found == {
+        "甲": (date(1990, 1, 2), True),
+        "乙": (date(2026, 12, 7), False),
+        "丙": (date(1990, 1, 3), False),  # the field's default
+    }

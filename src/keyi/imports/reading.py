@@ -4,8 +4,9 @@ CSV is read as a stream, row by row, in two passes: the first checks that the wh
 decodes in the detected encoding and counts its rows (so a progress bar knows the end and a
 file that stops decoding half-way is refused before anything is written), the second yields
 the rows. Memory stays flat whatever the file size. Excel files (xlsx and xls) go through
-calamine (Rust), which reads a sheet's cells much faster than openpyxl; a sheet is read into
-memory by it, so workbooks are bounded by the upload limit in practice.
+calamine (Rust), which reads a sheet's cells much faster than openpyxl; calamine holds the
+chosen sheet's cells (compactly, not as Python objects) while rows are made one at a time, so
+a very large table is better imported as CSV.
 
 Encodings are tried strictly, in order: a byte-order mark (UTF-8, UTF-16 LE/BE) decides;
 otherwise UTF-8, then GBK, then GB18030 — the first that decodes a sample and the whole
@@ -193,7 +194,7 @@ def _open_excel(
         chosen = sheet if sheet is not None else (names[0] if names else None)
         if chosen is None:
             raise FileRefused("file_empty")
-        grid = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+        grid = workbook.get_sheet_by_name(chosen)
     except FileRefused:
         raise
     except Exception as exc:  # calamine's errors: zip, XML, CFB, password...
@@ -202,10 +203,13 @@ def _open_excel(
         ) from exc
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
-        for number, cells in enumerate(grid, start=1):
+        # Python lists made a row at a time from calamine's cells (the sheet itself is held
+        # by calamine, compactly, while the file is read).
+        # iter_rows starts at the sheet's first row (its columns at the first with data).
+        for number, cells in enumerate(grid.iter_rows(), start=1):
             yield number, list(cells)
 
-    if not any(not _blank(list(r)) for r in grid):
+    if not any(not _blank(cells) for _, cells in rows()):
         raise FileRefused("file_empty")
     header_row, headers = _find_header(rows(), header_score)
     total = sum(1 for n, cells in rows() if n > header_row and not _blank(cells))
