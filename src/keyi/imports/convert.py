@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -56,6 +58,28 @@ class ConvertedRow:
     errors: list[FieldError] = field(default_factory=list)
 
 
+MEMO_SIZE = 10_000
+"""Distinct texts remembered per column (names and phone numbers rarely repeat; the memo stops
+growing at this size, so a column of unique values costs no more than without it)."""
+
+
+def _text(cell: Any) -> str:
+    text = cell_text(cell).strip()
+    if not text:
+        raise Unparsable("empty")
+    return text
+
+
+def _memoisable(f: FieldDef | None) -> bool:
+    """Columns whose values repeat and whose conversion reads nothing but the text."""
+    return (
+        f is not None
+        and f.type not in TEXT_LIKE
+        and f.type not in REFERENCE_TYPES
+        and (f.type != FieldType.LONG_TEXT)
+    )
+
+
 class RowConverter:
     """Converts rows of one file for one object; ``columns`` maps a column's index to its
     field (the checked mapping)."""
@@ -75,6 +99,13 @@ class RowConverter:
         self.width = width
         self.from_workbook = from_workbook
         self._options: dict[str, dict[str, str]] = {}
+        # Per column: its field, how a cell becomes a value, and a memo of texts already seen
+        # (a column of industries or amounts repeats a few hundred texts a million times).
+        self._plan = [
+            (index, name, self._converter(name), _memoisable(obj.fields.get(name)))
+            for index, name in sorted(columns.items())
+        ]
+        self._memo: dict[str, dict[str, tuple[bool, Any]]] = {name: {} for name in columns.values()}
 
     # ------------------------------------------------------------ rows
     def convert(self, rows: list[tuple[int, list[Any]]]) -> list[ConvertedRow]:
@@ -85,75 +116,119 @@ class RowConverter:
     def _convert_row(self, number: int, cells: list[Any]) -> ConvertedRow:
         row = ConvertedRow(number, cells)
         filled = len(cells)
-        while filled > self.width and (
-            cells[filled - 1] is None or cell_text(cells[filled - 1]).strip() == ""
-        ):
+        while filled > self.width and cell_text(cells[filled - 1]).strip() == "":
             filled -= 1
         if filled != self.width and not (filled < self.width and self.from_workbook):
             row.errors.append(
                 FieldError("_row", "ragged_row", {"cells": filled, "expected": self.width})
             )
             return row
-        for index, name in self.columns.items():
-            cell = cells[index] if index < len(cells) else None
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
+        values = row.values
+        for index, name, convert, memoisable in self._plan:
+            cell = cells[index] if index < filled else None
+            if cell is None or cell == "":
+                continue
+            if memoisable and isinstance(cell, str):
+                memo = self._memo[name]
+                known = memo.get(cell)
+                if known is None:
+                    try:
+                        known = (True, convert(cell))
+                    except Unparsable as exc:
+                        known = (False, exc.code)
+                    if len(memo) < MEMO_SIZE:
+                        memo[cell] = known
+                if known[0]:
+                    values[name] = known[1]
+                elif known[1] != "empty":
+                    row.errors.append(FieldError(name, known[1], {"value": cell[:100]}))
                 continue
             try:
-                row.values[name] = self._value(name, cell)
+                values[name] = convert(cell)
             except Unparsable as exc:
-                row.errors.append(FieldError(name, exc.code, {"value": cell_text(cell)[:100]}))
+                if exc.code != "empty":
+                    row.errors.append(FieldError(name, exc.code, {"value": cell_text(cell)[:100]}))
         return row
 
-    def _value(self, name: str, cell: Any) -> Any:
+    def _converter(self, name: str) -> Callable[[Any], Any]:
+        """How a non-empty cell of this field's column becomes its value (raises Unparsable;
+        a cell of only spaces raises it with code ``empty``: nothing to set)."""
         f = self.obj.fields.get(name)
         if f is None:  # a currency code column (`amount_currency`)
-            return cell_text(cell).strip().upper()
-        text = cell_text(cell).strip()
-        if text.startswith("=") and f.type not in TEXT_LIKE and f.type != FieldType.LONG_TEXT:
-            raise Unparsable("formula_not_allowed")
+            return lambda cell: _text(cell).upper()
         kind = f.type
-        if kind in TEXT_LIKE or kind == FieldType.LONG_TEXT:
-            return cell_text(cell) if kind == FieldType.LONG_TEXT else text
+        if kind == FieldType.LONG_TEXT:
+            return lambda cell: cell_text(cell) if cell_text(cell).strip() else _text(cell)
+        if kind in TEXT_LIKE:
+            return _text
+        from_workbook = self.from_workbook
+
+        def guarded(convert: Callable[[Any, str], Any]) -> Callable[[Any], Any]:
+            def run(cell: Any) -> Any:
+                text = _text(cell)
+                if text.startswith("="):
+                    raise Unparsable("formula_not_allowed")
+                return convert(cell, text)
+
+            return run
+
         if kind in _NUMBERS:
-            if isinstance(cell, int | float) and not isinstance(cell, bool):
-                number = parse_amount(repr(cell) if isinstance(cell, float) else str(cell))
-            else:
-                number = parse_amount(text, percent=kind == FieldType.PERCENT)
-            if kind == FieldType.INTEGER:
-                if number != number.to_integral_value():
-                    raise Unparsable("invalid_integer")
-                return int(number)
-            return number
+            percent = kind == FieldType.PERCENT
+            integer = kind == FieldType.INTEGER
+
+            def number(cell: Any, text: str) -> Any:
+                if isinstance(cell, int | float) and not isinstance(cell, bool):
+                    value = parse_amount(repr(cell) if isinstance(cell, float) else str(cell))
+                elif text.isdigit() and text.isascii():
+                    value = Decimal(text)
+                else:
+                    value = parse_amount(text, percent=percent)
+                if integer:
+                    if value != value.to_integral_value():
+                        raise Unparsable("invalid_integer")
+                    return int(value)
+                return value
+
+            return guarded(number)
         if kind == FieldType.BOOLEAN:
-            return cell if isinstance(cell, bool) else parse_bool(text)
+            return guarded(lambda cell, text: cell if isinstance(cell, bool) else parse_bool(text))
         if kind == FieldType.DATE:
-            if isinstance(cell, datetime):
-                return cell.date()
-            if isinstance(cell, date):
-                return cell
-            if self.from_workbook and isinstance(cell, int | float):
-                return excel_serial_date(float(cell)).date()
-            return parse_date(text)
+
+            def day(cell: Any, text: str) -> Any:
+                if isinstance(cell, datetime):
+                    return cell.date()
+                if isinstance(cell, date):
+                    return cell
+                if from_workbook and isinstance(cell, int | float):
+                    return excel_serial_date(float(cell)).date()
+                return parse_date(text)
+
+            return guarded(day)
         if kind == FieldType.DATETIME:
             zone = self.ctx.time_zone
-            if isinstance(cell, datetime | date):
-                moment = (
-                    cell
-                    if isinstance(cell, datetime)
-                    else datetime(cell.year, cell.month, cell.day)
-                )
-                return parse_datetime(moment.isoformat(), zone)
-            if self.from_workbook and isinstance(cell, int | float):
-                return parse_datetime(excel_serial_date(float(cell)).isoformat(), zone)
-            return parse_datetime(text, zone)
+
+            def moment(cell: Any, text: str) -> Any:
+                if isinstance(cell, datetime):
+                    return parse_datetime(cell.isoformat(), zone)
+                if isinstance(cell, date):
+                    return parse_datetime(cell.isoformat(), zone)
+                if from_workbook and isinstance(cell, int | float):
+                    return parse_datetime(excel_serial_date(float(cell)).isoformat(), zone)
+                return parse_datetime(text, zone)
+
+            return guarded(moment)
         if kind == FieldType.PICKLIST:
-            return self._option(f, text)
+            return guarded(lambda cell, text: self._option(f, text))
         if kind == FieldType.MULTI_PICKLIST:
-            parts = [p.strip() for p in _MULTI_SEPARATORS.split(text) if p.strip()]
-            return [self._option(f, p) for p in parts]
+
+            def several(cell: Any, text: str) -> Any:
+                parts = [p.strip() for p in _MULTI_SEPARATORS.split(text) if p.strip()]
+                return tuple(self._option(f, p) for p in parts)
+
+            return guarded(several)
         if kind in REFERENCE_TYPES:
-            return _Reference(text)
-        return text
+            return lambda cell: _Reference(_text(cell))
+        return _text
 
     def _option(self, f: FieldDef, text: str) -> str:
         options = self._options.get(f.name)
