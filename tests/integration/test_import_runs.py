@@ -276,3 +276,31 @@ def test_xlsx_dates_serials_booleans_and_row_numbers(
         "乙": (date(2026, 12, 7), False),
         "丙": (date(1990, 1, 3), False),  # the field's default
     }
+
+
+def test_an_unexpected_failure_fails_the_run_and_writes_nothing(
+    platform: Platform, tenant: TenantInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database error in the middle (here: a broken statement after the first chunk) leaves
+    nothing written and the run `failed`, not `running` for ever."""
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 2)
+    path = write_csv(tmp_path, "many.csv", "客户名称\n" + "".join(f"公司{i}\n" for i in range(6)))
+    real = runs.RecordsWriter.write
+    calls: list[int] = []
+
+    def breaks(self: object, ctx: object, object_name: str, rows: list[object]) -> object:
+        calls.append(1)
+        if len(calls) == 2:
+            ctx.conn.exec_driver_sql("SELECT * FROM no_such_table")  # type: ignore[attr-defined]
+        return real(self, ctx, object_name, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runs.RecordsWriter, "write", breaks)
+    summary = run_file(platform, tenant, path)
+    assert (summary.status, summary.created) == ("failed", 0)
+    assert summary.file_error is not None and summary.file_error["code"] == "internal_error"
+    assert not {n for n in _accounts(platform, tenant) if n.startswith("公司")}
+    with platform.context(tenant, SYSTEM, write=False) as ctx:
+        status = ctx.conn.execute(
+            sa.select(run_table.c.status).where(run_table.c.id == summary.run_id)
+        ).scalar_one()
+    assert status == "failed"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,7 @@ MAX_REPORTED_ERRORS = 10_000
 PREVIEW_ROWS = 20
 MAX_UNDO_REPORT = 1000
 ACTIVE = ("queued", "running")
+log = logging.getLogger("keyi.imports")
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,16 @@ def execute(
         summary.status = "failed"
         summary.file_error = _refusal(refused, ctx.locale)
         summary.created = summary.updated = 0
+    except Exception:
+        # Whatever broke (a lost connection aside), the run must not stay "running": the
+        # savepoint's rollback also clears PostgreSQL's aborted-transaction state.
+        log.exception("import failed", extra={"run_id": run_id})
+        whole.rollback()
+        ctx.aborted_by = None
+        summary.status = "failed"
+        summary.file_error = _refusal(KeyiError("internal_error"), ctx.locale)
+        summary.created = summary.updated = 0
+        summary.errors = []
     else:
         keep = not options.dry_run and not (
             options.all_or_nothing and (summary.failed or summary.status == "cancelled")
