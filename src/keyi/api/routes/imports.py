@@ -70,13 +70,115 @@ class MappingBody(BaseModel):
     columns: dict[str, str | None] = Field(max_length=500)
 
 
+# ---------------------------------------------------------------- answers (typed for clients)
+class FileError(BaseModel):
+    """Why a whole file (or its mapping) was refused."""
+
+    code: str
+    params: dict[str, str] = {}
+    message: str
+    errors: list[dict[str, Any]] = []
+
+
+class RunOut(BaseModel):
+    """An import run (a dry run when ``dry_run``)."""
+
+    id: str
+    object: str
+    file_name: str
+    upload_id: str | None
+    mode: Literal["insert", "update", "upsert"]
+    key: str | None
+    all_or_nothing: bool
+    dry_run: bool
+    mapping: dict[str, str | None] | None
+    saved_mapping: str | None
+    sheet: str | None
+    headers: list[str] | None
+    status: Literal["queued", "running", "done", "failed", "cancelled", "undone"]
+    cancel_requested: bool
+    encoding: str | None
+    total: int
+    processed: int
+    created: int
+    updated: int
+    failed: int
+    file_error: FileError | None
+    preview: list[dict[str, Any]] | None = Field(
+        description="A dry run's first rows as they would be stored: {row, action, record}"
+    )
+    undo_report: dict[str, Any] | None
+    created_by: str | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    undone_at: str | None
+
+
+class RunList(BaseModel):
+    runs: list[RunOut]
+
+
+class FieldOut(BaseModel):
+    name: str
+    label: str
+    type: str
+    required: bool
+    unique: bool
+    importable: bool
+    reason: str | None = Field(description="computed, read_only or masked; null if importable")
+
+
+class FieldList(BaseModel):
+    fields: list[FieldOut]
+
+
+class PreviewRow(BaseModel):
+    row: int
+    cells: list[str]
+
+
+class PreviewOut(BaseModel):
+    """How an uploaded file reads: what the wizard shows before the mapping step."""
+
+    upload_id: str
+    object: str
+    file_name: str
+    size: int
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    sheets: list[str]
+    header_row: int
+    headers: list[str]
+    total: int
+    mapping: dict[str, str | None]
+    rows: list[PreviewRow]
+    fields: list[FieldOut]
+
+
+class MappingOut(BaseModel):
+    id: str
+    object: str
+    name: str
+    columns: dict[str, str | None]
+    created_by: str | None
+    created_at: str
+    updated_at: str
+
+
+class MappingList(BaseModel):
+    mappings: list[MappingOut]
+
+
 def _may_import(ctx: Any, object_name: str) -> None:
     obj = ctx.object(object_name)
     if not (ctx.policy.can(obj, Operation.CREATE) or ctx.policy.can(obj, Operation.EDIT)):
         raise Forbidden()
 
 
-@router.post("/uploads", status_code=201, openapi_extra=_UPLOAD)
+@router.post("/uploads", status_code=201, openapi_extra=_UPLOAD, response_model=PreviewOut)
 @body_class(BodyClass.UPLOAD)
 async def upload_file(request: Request) -> dict[str, Any]:
     """Upload a CSV or Excel file (multipart: ``file``, ``object``, optional ``sheet``);
@@ -117,7 +219,7 @@ def _store_and_preview(
         return preview.preview_upload(ctx, uploads.load_upload(ctx, upload_id), sheet)
 
 
-@router.get("/uploads/{upload_id}")
+@router.get("/uploads/{upload_id}", response_model=PreviewOut)
 def preview_upload(
     request: Request, upload_id: str, sheet: str | None = Query(None, max_length=200)
 ) -> dict[str, Any]:
@@ -126,14 +228,14 @@ def preview_upload(
         return preview.preview_upload(ctx, uploads.load_upload(ctx, upload_id), sheet)
 
 
-@router.get("/fields/{object_name}")
+@router.get("/fields/{object_name}", response_model=FieldList)
 def importable_fields(request: Request, object_name: str) -> dict[str, Any]:
     """The object's fields as the importer sees them: which the user may map, and why not."""
     with request_context(request) as ctx:
         return {"fields": preview.importable_fields(ctx, object_name)}
 
 
-@router.get("/mappings")
+@router.get("/mappings", response_model=MappingList)
 def list_mappings(
     request: Request, object: str = Query(..., min_length=1, max_length=64)
 ) -> dict[str, Any]:
@@ -142,7 +244,7 @@ def list_mappings(
         return {"mappings": mapping.list_mappings(ctx, object)}
 
 
-@router.put("/mappings/{object_name}/{name}")
+@router.put("/mappings/{object_name}/{name}", response_model=MappingOut)
 def save_mapping(
     request: Request, object_name: str, name: str, body: MappingBody
 ) -> dict[str, Any]:
@@ -160,7 +262,7 @@ def delete_mapping(request: Request, object_name: str, name: str) -> Response:
     return Response(status_code=204)
 
 
-@router.post("", status_code=202)
+@router.post("", status_code=202, response_model=RunOut)
 def start_import(request: Request, body: StartBody) -> dict[str, Any]:
     """Queue an import (or, with ``dry_run``, a check of every row that writes nothing) of an
     uploaded file; answers the run, to poll."""
@@ -183,7 +285,7 @@ def start_import(request: Request, body: StartBody) -> dict[str, Any]:
         return runs.get_run(ctx, run_id)
 
 
-@router.get("")
+@router.get("", response_model=RunList)
 def list_runs(
     request: Request,
     object: str | None = Query(None, max_length=64),
@@ -195,14 +297,14 @@ def list_runs(
         return {"runs": runs.list_runs(ctx, object_name=object, limit=limit, before=before)}
 
 
-@router.get("/{run_id}")
+@router.get("/{run_id}", response_model=RunOut)
 def get_run(request: Request, run_id: str) -> dict[str, Any]:
     """A run: status, counts and progress; a dry run's preview; an undo's report."""
     with request_context(request) as ctx:
         return runs.get_run(ctx, run_id)
 
 
-@router.post("/{run_id}/cancel")
+@router.post("/{run_id}/cancel", response_model=RunOut)
 def cancel_run(request: Request, run_id: str) -> dict[str, Any]:
     """Stop a run after its current chunk (a queued one at once)."""
     with request_context(request) as ctx:
@@ -215,7 +317,7 @@ def cancel_run(request: Request, run_id: str) -> dict[str, Any]:
         return runs.request_cancel(ctx, run_id)
 
 
-@router.post("/{run_id}/undo")
+@router.post("/{run_id}/undo", response_model=RunOut)
 def undo_run(request: Request, run_id: str) -> dict[str, Any]:
     """Created records to the recycle bin, updated ones restored (unless changed since)."""
     with request_context(request, write=True) as ctx:
