@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from keyi.imports import runs
 from keyi.platform.context import TenantInfo
 from keyi.platform.jobs.worker import Worker
 from keyi.platform.tenancy import Platform
@@ -105,6 +106,13 @@ def test_upload_preview_dry_run_import_report_undo(
     again = client.post(f"/api/v1/imports/{run['id']}/undo")
     assert again.status_code == 409 and again.json()["code"] == "import_not_undoable"
 
+    assert client.delete("/api/v1/imports/mappings/account/客户名单").status_code == 204
+    assert client.get("/api/v1/imports/mappings", params={"object": "account"}).json() == {
+        "mappings": []
+    }
+    gone = client.delete("/api/v1/imports/mappings/account/客户名单")
+    assert gone.status_code == 404 and gone.json()["code"] == "mapping_not_found"
+
 
 def test_refusals_bad_file_bad_mapping_cancel(
     client: TestClient, platform: Platform, tenant: TenantInfo
@@ -191,3 +199,34 @@ def test_permissions(client: TestClient, app: Any, platform: Platform, tenant: T
         assert [r["id"] for r in rep.get("/api/v1/imports").json()["runs"]] == [run["id"]]
     every = {r["id"] for r in client.get("/api/v1/imports").json()["runs"]}
     assert {admin_run.json()["id"], run["id"]} <= every
+
+
+def test_progress_and_cancel_of_a_running_import(
+    client: TestClient, platform: Platform, tenant: TenantInfo, monkeypatch: Any
+) -> None:
+    """While the worker imports, GET shows it running with its counts so far; a cancel then
+    stops it after the current chunk, keeping the chunks written (not all-or-nothing)."""
+    monkeypatch.setattr(runs, "CHUNK_SIZE", 2)
+    text = "客户名称\n" + "".join(f"进度公司{i}\n" for i in range(10))
+    upload_id = _upload(client, text).json()["upload_id"]
+    run_id = client.post("/api/v1/imports", json={"upload_id": upload_id}).json()["id"]
+    seen: list[dict[str, Any]] = []
+    real = runs.RecordsWriter.write
+
+    def watched(self: Any, ctx: Any, object_name: str, rows: list[Any]) -> Any:
+        if len(seen) == 1:
+            cancelled = client.post(f"/api/v1/imports/{run_id}/cancel")
+            assert cancelled.status_code == 200, cancelled.text
+            assert cancelled.json()["cancel_requested"] is True
+        seen.append(client.get(f"/api/v1/imports/{run_id}").json())
+        return real(self, ctx, object_name, rows)
+
+    monkeypatch.setattr(runs.RecordsWriter, "write", watched)
+    _work(platform, tenant)
+    assert [(s["status"], s["processed"], s["total"]) for s in seen] == [
+        ("running", 0, 10),
+        ("running", 2, 10),
+    ]
+    run = client.get(f"/api/v1/imports/{run_id}").json()
+    assert (run["status"], run["processed"], run["created"]) == ("cancelled", 4, 4)
+    assert count(client, "account") == 4

@@ -21,6 +21,7 @@ from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform
 from tests.conftest import admin_email_of
+from tests.integration.helpers import add_member, rights
 from tests.integration.import_helpers import run_file, uscc, write_csv
 
 SYSTEM = Actor.system("test")
@@ -304,3 +305,37 @@ def test_an_unexpected_failure_fails_the_run_and_writes_nothing(
             sa.select(run_table.c.status).where(run_table.c.id == summary.run_id)
         ).scalar_one()
     assert status == "failed"
+
+
+def test_cli_as_a_user_with_their_rights(
+    platform: Platform, tenant: TenantInfo, tmp_path: Path
+) -> None:
+    """`--as EMAIL` imports with that user's rights: a reader is refused, a rep's rows are
+    theirs (created_by, owner); lookups by id work for them."""
+    add_member(platform, tenant, "reader@imp.example", {"account": {"read": True}})
+    rep = add_member(
+        platform,
+        tenant,
+        "rep@imp.example",
+        {"account": rights("all"), "contact": rights("all")},
+        name="代表",
+        role="导入代表",
+    )
+    with platform.context(tenant, SYSTEM) as ctx:
+        account = RecordsService(ctx).create("account", {"name": "按编号找"})["id"]
+    runner = CliRunner(env=_cli_env(platform))
+    path = write_csv(tmp_path, "c.csv", f"姓名,所属客户\n孙八,{account}\n")
+    base = ["import", "--tenant", tenant.name, "--object", "contact", str(path)]
+    refused = runner.invoke(main, [*base, "--as", "reader@imp.example"])
+    assert refused.exit_code == 1 and "not allowed" in refused.output
+    done = runner.invoke(main, [*base, "--as", "rep@imp.example"])
+    assert done.exit_code == 0, done.output
+    assert "1 created" in done.output
+    with platform.context(tenant, SYSTEM, write=False) as ctx:
+        contacts = ctx.object("contact").table
+        row = (
+            ctx.conn.execute(sa.select(contacts).where(contacts.c.name == "孙八")).mappings().one()
+        )
+    assert (row["account"], row["created_by"], row["owner_id"]) == (account, rep["id"], rep["id"])
+    nobody = runner.invoke(main, [*base, "--as", "nobody@imp.example"])
+    assert nobody.exit_code == 1 and "no user" in nobody.output
