@@ -216,6 +216,9 @@ def execute(
             wanted = load_mapping(ctx, obj.name, options.saved_mapping)
         else:
             wanted = auto_map(obj, source.headers)
+        # A saved mapping may name headers this file lacks: only the file's own count.
+        present = set(source.headers)
+        wanted = {h: name for h, name in wanted.items() if h in present}
         mapping = check_mapping(ctx, obj, wanted, mode=options.mode, key=options.key)
         if on_start is not None:
             on_start(source)
