@@ -4,6 +4,7 @@ run, error report, cancel, undo, permissions, the CLI."""
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -339,3 +340,20 @@ def test_cli_as_a_user_with_their_rights(
     assert (row["account"], row["created_by"], row["owner_id"]) == (account, rep["id"], rep["id"])
     nobody = runner.invoke(main, [*base, "--as", "nobody@imp.example"])
     assert nobody.exit_code == 1 and "no user" in nobody.output
+
+
+def test_update_by_id(platform: Platform, tenant: TenantInfo, tmp_path: Path) -> None:
+    """The key `id` finds records by their id (never written); a malformed or unknown id is
+    an error on its row."""
+    with platform.context(tenant, SYSTEM) as ctx:
+        first = RecordsService(ctx).create("account", {"name": "编号甲", "grade": "A"})
+    text = f"ID,客户级别\n{first['id'].upper()},C\nnot-an-id,B\n{uuid.uuid4()},B\n"
+    summary = run_file(
+        platform, tenant, write_csv(tmp_path, "id.csv", text), mode="update", key="id"
+    )
+    assert (summary.updated, summary.failed) == (1, 2), summary.errors
+    assert [[e.code for e in errors] for _, _, errors in summary.errors] == [
+        ["key_not_found"],
+        ["key_not_found"],
+    ]
+    assert _accounts(platform, tenant)["编号甲"]["grade"] == "C"

@@ -46,7 +46,7 @@ from keyi.platform.errors import (
     ValidationFailed,
 )
 from keyi.platform.export import BOM, spreadsheet_safe
-from keyi.platform.fieldtypes import Invalid, impl_for
+from keyi.platform.fieldtypes import UUID_RE, Invalid, impl_for
 from keyi.platform.i18n import label, message
 from keyi.platform.ids import new_id
 from keyi.platform.permissions import Operation
@@ -415,11 +415,17 @@ def _match_keys(
             if options.mode != "insert":
                 row.errors.append(FieldError(key, "key_missing"))
             continue
-        try:
-            value = impl_for(f).coerce_filter_value(f, raw) if key != "id" else str(raw).lower()
-        except Invalid as exc:
-            row.errors.append(FieldError(key, exc.code, exc.params))
-            continue
+        if key == "id":
+            if not UUID_RE.match(str(raw)):
+                row.errors.append(FieldError(key, "key_not_found"))
+                continue
+            value: Any = str(raw).lower()
+        else:
+            try:
+                value = impl_for(f).coerce_filter_value(f, raw)
+            except Invalid as exc:
+                row.errors.append(FieldError(key, exc.code, exc.params))
+                continue
         if value in seen:
             row.errors.append(
                 FieldError(key, "duplicate_key", {"value": str(raw)[:100], "row": seen[value]})
