@@ -135,12 +135,18 @@ def test_refusals_bad_file_bad_mapping_cancel(
         "/api/v1/imports",
         json={"upload_id": upload_id, "mapping": {"客户名称": "name", "Industry": "account_no"}},
     )
-    assert bad.status_code == 202
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["errors"][0]["field"] == "mapping.Industry"
+    # An automatic mapping is checked when the worker reads the file: a file whose columns
+    # are all unknown fails its run there.
+    unknown = _upload(client, "甲列,乙列\n1,2\n").json()["upload_id"]
+    queued = client.post("/api/v1/imports", json={"upload_id": unknown})
+    assert queued.status_code == 202
     _work(platform, tenant)
-    failed = client.get(f"/api/v1/imports/{bad.json()['id']}").json()
+    failed = client.get(f"/api/v1/imports/{queued.json()['id']}").json()
     assert failed["status"] == "failed"
     assert failed["file_error"]["code"] == "invalid_mapping"
-    assert failed["file_error"]["errors"][0]["field"] == "mapping.Industry"
+    assert failed["file_error"]["errors"][0]["field"] == "mapping"
     assert count(client, "account") == 0
 
     wrong_key = client.post(

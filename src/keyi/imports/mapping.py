@@ -161,6 +161,8 @@ def check_mapping(
         out[header] = name
     if key is not None and key not in used:
         errors.add("key", "key_not_mapped", field=key)
+    if not out and not errors:
+        errors.add("mapping", "nothing_mapped")
     errors.raise_if_any()
     return out
 

@@ -71,6 +71,10 @@ MESSAGES.update(
             "en": "No column is mapped to the key field '{field}'.",
             "zh-CN": "没有列映射到键字段“{field}”。",
         },
+        "nothing_mapped": {
+            "en": "No column is mapped to a field.",
+            "zh-CN": "没有列映射到字段。",
+        },
         "mapping_not_found": {
             "en": "No saved mapping '{name}' for this object.",
             "zh-CN": "此对象没有名为“{name}”的已保存映射。",

@@ -123,14 +123,19 @@ def create_run(
     file_name: str,
     upload_id: str | None = None,
 ) -> str:
-    """A queued run, its options checked (mode, key, rights, saved mapping)."""
+    """A queued run, its options checked (mode, key, rights, the mapping if one is given)."""
     obj = ctx.object(options.object_name)
     if options.mode not in MODES:
         raise ValidationFailed([FieldError("mode", "invalid_option", {"value": options.mode})])
     require_rights(ctx, obj, options.mode)
     check_key(obj, options.mode, options.key)
-    if options.saved_mapping is not None:
-        load_mapping(ctx, obj.name, options.saved_mapping)  # refused now if absent
+    # A mapping given (or saved) is checked now, so a client learns of an unimportable field
+    # before the run is queued; an automatic one only once the worker reads the file.
+    given = options.mapping
+    if given is None and options.saved_mapping is not None:
+        given = load_mapping(ctx, obj.name, options.saved_mapping)
+    if given is not None:
+        check_mapping(ctx, obj, given, mode=options.mode, key=options.key)
     run_id = new_id()
     ctx.conn.execute(
         sa.insert(run_table).values(
