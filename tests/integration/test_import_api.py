@@ -74,6 +74,9 @@ def test_upload_preview_dry_run_import_report_undo(
     checked = client.get(f"/api/v1/imports/{dry.json()['id']}").json()
     assert (checked["status"], checked["created"], checked["failed"]) == ("done", 2, 1)
     assert [p["record"]["credit_code"] for p in checked["preview"]] == [uscc(1), uscc(3)]
+    first = checked["preview"][0]
+    assert (first["row"], first["action"], first["record"]["employees"]) == (3, "created", 1200)
+    assert first["record"]["industry"] == "manufacturing" and first["record"]["account_no"]
     assert count(client, "account") == 0
 
     report = client.get(f"/api/v1/imports/{dry.json()['id']}/errors.csv")

@@ -521,7 +521,7 @@ def _finish(
             updated=summary.updated,
             failed=summary.failed,
             file_error=summary.file_error,
-            preview=_plain(preview) if options.dry_run else None,
+            preview=preview if options.dry_run else None,
             encoding=source.encoding if source is not None else None,
             options=extra,
             started_at=run["started_at"] or ctx.now(),
