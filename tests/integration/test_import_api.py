@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from keyi.api.routes import imports as import_routes
 from keyi.imports import runs
 from keyi.platform.context import TenantInfo
 from keyi.platform.jobs.worker import Worker
@@ -118,8 +119,12 @@ def test_upload_preview_dry_run_import_report_undo(
 
 
 def test_refusals_bad_file_bad_mapping_cancel(
-    client: TestClient, platform: Platform, tenant: TenantInfo
+    client: TestClient, platform: Platform, tenant: TenantInfo, monkeypatch: Any
 ) -> None:
+    monkeypatch.setattr(import_routes, "MAX_IMPORT_BYTES", 1024 * 1024)
+    large = _upload(client, "客户名称\n" + "很大的公司\n" * 120_000)
+    assert large.status_code == 422 and large.json()["code"] == "file_too_large"
+    assert "1 MB" in large.json()["detail"]
     pdf = client.post(
         "/api/v1/imports/uploads",
         data={"object": "account"},
