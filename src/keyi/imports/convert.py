@@ -70,14 +70,20 @@ def _text(cell: Any) -> str:
     return text
 
 
+def _long_text(cell: Any) -> str:
+    """Long text as written (its line breaks and indentation kept)."""
+    text = cell_text(cell)
+    if not text.strip():
+        raise Unparsable("empty")
+    return text
+
+
+_AS_TEXT = TEXT_LIKE | {FieldType.LONG_TEXT}
+
+
 def _memoisable(f: FieldDef | None) -> bool:
     """Columns whose values repeat and whose conversion reads nothing but the text."""
-    return (
-        f is not None
-        and f.type not in TEXT_LIKE
-        and f.type not in REFERENCE_TYPES
-        and (f.type != FieldType.LONG_TEXT)
-    )
+    return f is not None and f.type not in _AS_TEXT and f.type not in REFERENCE_TYPES
 
 
 class RowConverter:
@@ -158,7 +164,7 @@ class RowConverter:
             return lambda cell: _text(cell).upper()
         kind = f.type
         if kind == FieldType.LONG_TEXT:
-            return lambda cell: cell_text(cell) if cell_text(cell).strip() else _text(cell)
+            return _long_text
         if kind in TEXT_LIKE:
             return _text
         from_workbook = self.from_workbook
