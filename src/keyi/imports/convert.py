@@ -50,7 +50,7 @@ _NUMBERS = frozenset({FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY, 
 _CHUNK = 500
 
 
-@dataclass
+@dataclass(slots=True)
 class ConvertedRow:
     row_no: int
     cells: list[Any]
@@ -112,6 +112,11 @@ class RowConverter:
             for index, name in sorted(columns.items())
         ]
         self._memo: dict[str, dict[str, tuple[bool, Any]]] = {name: {} for name in columns.values()}
+        self._references = [
+            name
+            for name in columns.values()
+            if (f := obj.fields.get(name)) is not None and f.type in REFERENCE_TYPES
+        ]
 
     # ------------------------------------------------------------ rows
     def convert(self, rows: list[tuple[int, list[Any]]]) -> list[ConvertedRow]:
@@ -251,14 +256,19 @@ class RowConverter:
 
     # ------------------------------------------------------------ references
     def _resolve_references(self, rows: list[ConvertedRow]) -> None:
+        names = self._references
+        if not names:
+            return
         wanted: dict[str, set[str]] = defaultdict(set)
         for row in rows:
-            for name, value in row.values.items():
+            for name in names:
+                value = row.values.get(name)
                 if isinstance(value, _Reference) and not UUID_RE.match(value.text):
                     wanted[name].add(value.text)
         found = {name: self._lookup(name, texts) for name, texts in wanted.items()}
         for row in rows:
-            for name, value in list(row.values.items()):
+            for name in names:
+                value = row.values.get(name)
                 if not isinstance(value, _Reference):
                     continue
                 if UUID_RE.match(value.text):
