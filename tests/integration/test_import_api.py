@@ -125,6 +125,11 @@ def test_upload_preview_dry_run_import_report_undo(
 def test_refusals_bad_file_bad_mapping_cancel(
     client: TestClient, platform: Platform, tenant: TenantInfo, monkeypatch: Any
 ) -> None:
+    # Ids that are not UUIDs are simply not found (PostgreSQL would refuse the query).
+    for path in ("/api/v1/imports/nope", "/api/v1/imports/uploads/nope"):
+        assert client.get(path).status_code == 404
+    assert client.post("/api/v1/imports/nope/undo").status_code == 404
+    assert client.post("/api/v1/imports", json={"upload_id": "nope"}).status_code == 422
     monkeypatch.setattr(import_routes, "MAX_IMPORT_BYTES", 1024 * 1024)
     large = _upload(client, "客户名称\n" + "很大的公司\n" * 120_000)
     assert large.status_code == 422 and large.json()["code"] == "file_too_large"
