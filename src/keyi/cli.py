@@ -411,6 +411,59 @@ def jobs_run(settings: Settings) -> None:
         click.echo(f"{name}: {count}")
 
 
+@main.command("import")
+@click.option("--tenant", "tenant_name", required=True)
+@click.option("--object", "object_name", required=True, help="API name of the object.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--mode",
+    type=click.Choice(["insert", "update", "upsert"]),
+    default="insert",
+    show_default=True,
+)
+@click.option("--key", default=None, help="Unique field (or id) that finds existing records.")
+@click.option("--all-or-nothing", is_flag=True, help="Write nothing if any row fails.")
+@click.option("--dry-run", is_flag=True, help="Check every row; write nothing.")
+@click.option("--mapping", "saved_mapping", default=None, help="A saved column mapping.")
+@click.option("--sheet", default=None, help="Workbook sheet (default: the first).")
+@click.option("--as", "as_email", default=None, help="Import as this user (default: admin).")
+@click.pass_obj
+def import_command(
+    settings: Settings,
+    tenant_name: str,
+    object_name: str,
+    file: Path,
+    mode: str,
+    key: str | None,
+    all_or_nothing: bool,
+    dry_run: bool,
+    saved_mapping: str | None,
+    sheet: str | None,
+    as_email: str | None,
+) -> None:
+    """Import FILE (CSV or Excel) into OBJECT; headers are matched to fields by name or label."""
+    from keyi.imports.cli import echo_summary, import_file
+    from keyi.imports.runs import ImportOptions
+    from keyi.packages import register_all_hooks
+
+    register_all_hooks()
+    options = ImportOptions(
+        object_name=object_name,
+        mode=mode,
+        key=key,
+        all_or_nothing=all_or_nothing,
+        dry_run=dry_run,
+        saved_mapping=saved_mapping,
+        sheet=sheet,
+    )
+    summary = import_file(
+        _platform(settings), tenant_name=tenant_name, path=file, options=options, as_email=as_email
+    )
+    echo_summary(summary, options)
+    if summary.file_error is not None or (all_or_nothing and summary.failed):
+        sys.exit(1)
+
+
 @main.command()
 @click.option(
     "--accounts",

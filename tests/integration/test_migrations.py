@@ -525,7 +525,17 @@ def test_history_of_a_release_0012_tenant_gets_its_period_index(
     assert "ix_keyi_history_object_at" not in _index_names(platform, tenant)
 
     upgraded = platform.upgrade_tenant_schema(tenant)
-    assert upgraded == ["0013", "0014", "0015", "0016", "0017", "0018", "0019", "0020"]
+    assert upgraded == [
+        "0013",
+        "0014",
+        "0015",
+        "0016",
+        "0017",
+        "0018",
+        "0019",
+        "0020",
+        "0021",
+    ]
     assert platform.upgrade_tenant_schema(tenant) == []
 
     assert "ix_keyi_history_object_at" in _index_names(platform, tenant)
@@ -633,6 +643,7 @@ def test_rollups_left_null_by_an_earlier_release_read_zero(
             "0018",
             "0019",
             "0020",
+            "0021",
         ]
     finally:
         sa.event.remove(engine, "before_cursor_execute", seen)
@@ -715,7 +726,8 @@ def test_dry_run_lists_the_schema_revisions_each_database_lacks(
             assert lines[at + 17].startswith("  > 0018 Deliveries of bulk messages")
             assert lines[at + 18].startswith("  > 0019 SMS: the tenant's provider settings")
             assert lines[at + 19].startswith("  > 0020 Configuration packages a tenant")
-            assert lines[at + 20].startswith(f"tenant {tenant.name}: packages up to date")
+            assert lines[at + 20].startswith("  > 0021 Imports: runs, their written records")
+            assert lines[at + 21].startswith(f"tenant {tenant.name}: packages up to date")
             assert versions() == ("0001", "0001")  # nothing changed
 
         upgraded = runner.invoke(main, ["tenant", "upgrade", tenant.name])

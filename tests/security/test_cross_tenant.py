@@ -141,6 +141,9 @@ class TenantA:
     email_campaign: str = ""
     email_template: str = ""
     delivery_id: int = 0
+    # A file A uploaded for import (its name and cells carry the mark) and a run of it.
+    import_upload: str = ""
+    import_run: str = ""
     versions: dict[str, Any] = field(default_factory=dict)
 
 
@@ -192,7 +195,28 @@ def tenants(platform: Platform, app: FastAPI) -> Iterator[tuple[World, World, Te
         ids.tenant_name = a.tenant.name
         ids.form_key = seed_form_key(a, b)
         ids.b_tenant, ids.mail_box = b.tenant.id, platform.secret_box
+        ids.import_upload, ids.import_run = seed_import(a)
         yield a, b, ids
+
+
+def seed_import(a: World) -> tuple[str, str]:
+    """A's uploaded file, its saved mapping and a queued dry run of it."""
+    text = f"客户名称\n{MARK} 导入\n".encode()
+    upload = a.client.post(
+        "/api/v1/imports/uploads",
+        data={"object": "account"},
+        files={"file": (f"{MARK}.csv", text, "text/csv")},
+    )
+    assert upload.status_code == 201, upload.text
+    saved = a.client.put(
+        "/api/v1/imports/mappings/account/a_only", json={"columns": {f"{MARK} 列": "name"}}
+    )
+    assert saved.status_code == 200, saved.text
+    run = a.client.post(
+        "/api/v1/imports", json={"upload_id": upload.json()["upload_id"], "dry_run": True}
+    )
+    assert run.status_code == 202, run.text
+    return str(upload.json()["upload_id"]), str(run.json()["id"])
 
 
 def seed_form_key(a: World, b: World) -> str:
@@ -710,6 +734,8 @@ def state_of_a(a: World, ids: TenantA) -> dict[str, Any]:
         assert response.status_code == 200, (name, response.text)
         got[name] = response.json()
     got["views"] = c.get("/api/v1/views", params={"object": "account"}).json()
+    got["import_mappings"] = c.get("/api/v1/imports/mappings", params={"object": "account"}).json()
+    got["import_run"] = c.get(f"/api/v1/imports/{ids.import_run}").json()
     got["dashboard"] = c.get(f"/api/v1/dashboards/{ids.dashboard}").json()
     got["dashboards"] = c.get("/api/v1/dashboards").json()
     got["home"] = c.get("/api/v1/dashboards/home").json()
@@ -1084,6 +1110,7 @@ def probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
         },
         # --- automation: flows, approvals, webhooks, jobs, notifications (issue 12)
         **automation_probes(ids, per_record),
+        **import_probes(ids),
         # --- dashboards (issue 14)
         **dashboard_probes(ids),
         # --- service: email to case (issue 15)
@@ -1186,6 +1213,47 @@ def report_probes(ids: TenantA, id_filter: dict[str, Any]) -> dict[tuple[str, st
             )
         ],
     }
+    return found
+
+
+def import_probes(ids: TenantA) -> dict[tuple[str, str], list[Probe]]:
+    """A's uploads and runs by id (404), A's custom object named (404), B's own lists."""
+    run = "/api/v1/imports/{run_id}"
+    saved = "/api/v1/imports/mappings/{object_name}/{name}"
+    found: dict[tuple[str, str], list[Probe]] = {
+        ("POST", "/api/v1/imports/uploads"): [
+            Probe("POST", "/api/v1/imports/uploads", {}, {}, allowed=(422,))
+        ],
+        ("GET", "/api/v1/imports/uploads/{upload_id}"): [
+            Probe("GET", "/api/v1/imports/uploads/{upload_id}", {"upload_id": ids.import_upload})
+        ],
+        ("GET", "/api/v1/imports/fields/{object_name}"): [
+            Probe("GET", "/api/v1/imports/fields/{object_name}", {"object_name": A_OBJECT})
+        ],
+        ("GET", "/api/v1/imports/mappings"): [
+            Probe("GET", "/api/v1/imports/mappings", {}, query={"object": A_OBJECT}),
+            Probe("GET", "/api/v1/imports/mappings", {}, query={"object": "account"}, allowed=None),
+        ],
+        ("PUT", saved): [
+            Probe("PUT", saved, {"object_name": A_OBJECT, "name": "m"}, {"columns": {}})
+        ],
+        ("DELETE", saved): [
+            Probe("DELETE", saved, {"object_name": "account", "name": "a_only"}),
+            Probe("DELETE", saved, {"object_name": A_OBJECT, "name": "m"}),
+        ],
+        ("POST", "/api/v1/imports"): [
+            Probe("POST", "/api/v1/imports", {}, {"upload_id": ids.import_upload})
+        ],
+        ("GET", "/api/v1/imports"): [Probe("GET", "/api/v1/imports", {}, allowed=None)],
+        ("GET", run): [Probe("GET", run, {"run_id": ids.import_run})],
+        ("GET", run + "/errors.csv"): [
+            Probe("GET", run + "/errors.csv", {"run_id": ids.import_run})
+        ],
+    }
+    for verb in ("cancel", "undo"):
+        found[("POST", f"{run}/{verb}")] = [
+            Probe("POST", f"{run}/{verb}", {"run_id": ids.import_run})
+        ]
     return found
 
 

@@ -46,6 +46,7 @@ STANDARD_JOB_MODULES = (
     "keyi.platform.webhooks.delivery",
     "keyi.platform.approvals.engine",
     "keyi.platform.analytics.subscriptions",
+    "keyi.imports.jobs",
 )
 """The platform's own job kinds and outbox subscribers, imported by every worker (by name:
 they use the records service, which itself enqueues jobs, so a static import would be a
