@@ -706,7 +706,7 @@ def test_dry_run_lists_the_schema_revisions_each_database_lacks(
             lines = result.output.splitlines()
             at = lines.index("control database: would apply 1 schema revision(s)")
             assert lines[at + 1].startswith("  > 0002 Account security: password reset links")
-            at = lines.index(f"tenant {tenant.name}: would apply 19 schema revision(s)")
+            at = lines.index(f"tenant {tenant.name}: would apply 20 schema revision(s)")
             assert lines[at + 1].startswith("  > 0002 The compact search index: one document")
             assert lines[at + 2].startswith("  > 0003 Count and sum roll-ups of parents")
             assert lines[at + 3].startswith("  > 0004 Search tokens v2")
