@@ -37,6 +37,8 @@ import smsEn from './sms-en';
 import smsZhCN from './sms-zh-CN';
 import marketingEmailEn from './marketing-email-en';
 import marketingEmailZhCN from './marketing-email-zh-CN';
+import importsEn from './imports-en';
+import importsZhCN from './imports-zh-CN';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -53,6 +55,7 @@ const partCatalogues: [string, Record<string, string>, Record<string, string>][]
   ['Web forms', marketingFormsEn, marketingFormsZhCN],
   ['SMS settings', smsEn, smsZhCN],
   ['Email marketing', marketingEmailEn, marketingEmailZhCN],
+  ['Import wizard', importsEn, importsZhCN],
 ];
 
 for (const [name, partEn, partZhCN] of partCatalogues) {

@@ -223,6 +223,7 @@ function UploadStep({ preview, uploading, onFile, onSheet, onNext }: { preview: 
   const { t } = useI18n();
   return (
     <Space direction="vertical" size="middle" className="ky-import-stack">
+      <div data-testid="import-dropzone">
       <Upload.Dragger
         accept=".csv,.txt,.tsv,.xlsx,.xls"
         multiple={false}
@@ -232,12 +233,12 @@ function UploadStep({ preview, uploading, onFile, onSheet, onNext }: { preview: 
           onFile(file);
           return false;
         }}
-        data-testid="import-dropzone"
       >
         <p className="ant-upload-drag-icon">{uploading ? <Spin /> : <InboxOutlined />}</p>
         <p className="ant-upload-text">{uploading ? t('imports.upload.reading') : t('imports.upload.drop')}</p>
         <p className="ant-upload-hint">{t('imports.upload.hint')}</p>
       </Upload.Dragger>
+      </div>
       {preview && (
         <>
           <Descriptions size="small" bordered column={{ xs: 1, sm: 2, lg: 3 }} data-testid="import-file-info">
@@ -559,6 +560,7 @@ function DryRunStep(props: {
         <Button onClick={onBack}>{t('imports.previous')}</Button>
         <Upload
           accept=".csv,.txt,.tsv,.xlsx,.xls"
+          data-testid="import-fixed-input"
           showUploadList={false}
           beforeUpload={(file) => {
             onUploadFixed(file);
