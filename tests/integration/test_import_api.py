@@ -4,13 +4,18 @@ import in the worker, error report, undo, cancel, who sees which runs, permissio
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from keyi.api.routes import imports as import_routes
 from keyi.imports import runs
+from keyi.imports.tables import upload_table
 from keyi.platform.context import TenantInfo
 from keyi.platform.jobs.worker import Worker
+from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform
 from tests.conftest import login
 from tests.integration.helpers import add_member, count, rights
@@ -118,8 +123,17 @@ def test_upload_preview_dry_run_import_report_undo(
 
 
 def test_refusals_bad_file_bad_mapping_cancel(
-    client: TestClient, platform: Platform, tenant: TenantInfo
+    client: TestClient, platform: Platform, tenant: TenantInfo, monkeypatch: Any
 ) -> None:
+    # Ids that are not UUIDs are simply not found (PostgreSQL would refuse the query).
+    for path in ("/api/v1/imports/nope", "/api/v1/imports/uploads/nope"):
+        assert client.get(path).status_code == 404
+    assert client.post("/api/v1/imports/nope/undo").status_code == 404
+    assert client.post("/api/v1/imports", json={"upload_id": "nope"}).status_code == 422
+    monkeypatch.setattr(import_routes, "MAX_IMPORT_BYTES", 1024 * 1024)
+    large = _upload(client, "客户名称\n" + "很大的公司\n" * 120_000)
+    assert large.status_code == 422 and large.json()["code"] == "file_too_large"
+    assert "1 MB" in large.json()["detail"]
     pdf = client.post(
         "/api/v1/imports/uploads",
         data={"object": "account"},
@@ -239,3 +253,21 @@ def test_progress_and_cancel_of_a_running_import(
     run = client.get(f"/api/v1/imports/{run_id}").json()
     assert (run["status"], run["processed"], run["created"]) == ("cancelled", 4, 4)
     assert count(client, "account") == 4
+
+
+def test_old_uploads_are_removed_unless_an_import_needs_them(
+    client: TestClient, platform: Platform, tenant: TenantInfo
+) -> None:
+    old = _upload(client).json()["upload_id"]
+    needed = _upload(client).json()["upload_id"]
+    queued = client.post("/api/v1/imports", json={"upload_id": needed})
+    assert queued.status_code == 202
+    with platform.context(tenant, Actor.system("test")) as ctx:
+        ctx.conn.execute(
+            sa.update(upload_table)
+            .where(upload_table.c.id.in_([old, needed]))
+            .values(created_at=ctx.now() - timedelta(days=8))
+        )
+    _upload(client)  # the next upload tidies up
+    assert client.get(f"/api/v1/imports/uploads/{old}").status_code == 404
+    assert client.get(f"/api/v1/imports/uploads/{needed}").status_code == 200

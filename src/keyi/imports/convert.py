@@ -50,7 +50,7 @@ _NUMBERS = frozenset({FieldType.INTEGER, FieldType.DECIMAL, FieldType.CURRENCY, 
 _CHUNK = 500
 
 
-@dataclass
+@dataclass(slots=True)
 class ConvertedRow:
     row_no: int
     cells: list[Any]
@@ -70,14 +70,20 @@ def _text(cell: Any) -> str:
     return text
 
 
+def _long_text(cell: Any) -> str:
+    """Long text as written (its line breaks and indentation kept)."""
+    text = cell_text(cell)
+    if not text.strip():
+        raise Unparsable("empty")
+    return text
+
+
+_AS_TEXT = TEXT_LIKE | {FieldType.LONG_TEXT}
+
+
 def _memoisable(f: FieldDef | None) -> bool:
     """Columns whose values repeat and whose conversion reads nothing but the text."""
-    return (
-        f is not None
-        and f.type not in TEXT_LIKE
-        and f.type not in REFERENCE_TYPES
-        and (f.type != FieldType.LONG_TEXT)
-    )
+    return f is not None and f.type not in _AS_TEXT and f.type not in REFERENCE_TYPES
 
 
 class RowConverter:
@@ -106,6 +112,11 @@ class RowConverter:
             for index, name in sorted(columns.items())
         ]
         self._memo: dict[str, dict[str, tuple[bool, Any]]] = {name: {} for name in columns.values()}
+        self._references = [
+            name
+            for name in columns.values()
+            if (f := obj.fields.get(name)) is not None and f.type in REFERENCE_TYPES
+        ]
 
     # ------------------------------------------------------------ rows
     def convert(self, rows: list[tuple[int, list[Any]]]) -> list[ConvertedRow]:
@@ -158,7 +169,7 @@ class RowConverter:
             return lambda cell: _text(cell).upper()
         kind = f.type
         if kind == FieldType.LONG_TEXT:
-            return lambda cell: cell_text(cell) if cell_text(cell).strip() else _text(cell)
+            return _long_text
         if kind in TEXT_LIKE:
             return _text
         from_workbook = self.from_workbook
@@ -245,14 +256,19 @@ class RowConverter:
 
     # ------------------------------------------------------------ references
     def _resolve_references(self, rows: list[ConvertedRow]) -> None:
+        names = self._references
+        if not names:
+            return
         wanted: dict[str, set[str]] = defaultdict(set)
         for row in rows:
-            for name, value in row.values.items():
+            for name in names:
+                value = row.values.get(name)
                 if isinstance(value, _Reference) and not UUID_RE.match(value.text):
                     wanted[name].add(value.text)
         found = {name: self._lookup(name, texts) for name, texts in wanted.items()}
         for row in rows:
-            for name, value in list(row.values.items()):
+            for name in names:
+                value = row.values.get(name)
                 if not isinstance(value, _Reference):
                     continue
                 if UUID_RE.match(value.text):

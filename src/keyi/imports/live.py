@@ -50,8 +50,10 @@ def progress(run_id: str) -> Progress | None:
 def cancel(run_id: str) -> bool:
     """Ask a run of this process to stop; True if it is running here."""
     with _lock:
+        if run_id not in _running:
+            return False
         _cancelled.add(run_id)
-        return run_id in _running
+        return True
 
 
 def is_cancelled(run_id: str) -> bool:

@@ -71,6 +71,10 @@ MESSAGES.update(
             "en": "No column is mapped to the key field '{field}'.",
             "zh-CN": "没有列映射到键字段“{field}”。",
         },
+        "invalid_mapping": {
+            "en": "The column mapping cannot be used; see its errors.",
+            "zh-CN": "列映射无法使用，请查看其中的错误。",
+        },
         "nothing_mapped": {
             "en": "No column is mapped to a field.",
             "zh-CN": "没有列映射到字段。",

@@ -73,7 +73,10 @@ class Source:
 
 
 def _blank(cells: list[Any]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+    try:
+        return not "".join(cells).strip()  # a CSV row: all text
+    except TypeError:
+        return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
 def _unique_headers(cells: list[Any]) -> list[str]:
@@ -90,6 +93,8 @@ def _unique_headers(cells: list[Any]) -> list[str]:
 
 def cell_text(cell: Any) -> str:
     """A cell as the text a person sees (12.0 → "12", a date → ISO)."""
+    if type(cell) is str:
+        return cell
     if cell is None:
         return ""
     if isinstance(cell, bool):

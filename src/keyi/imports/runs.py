@@ -283,10 +283,11 @@ def _refusal(error: KeyiError, locale: str) -> dict[str, Any]:
             {"field": e.field, "code": e.code, "message": message(e.code, locale, **e.params)}
             for e in error.errors
         ]
+    code = "invalid_mapping" if isinstance(error, ValidationFailed) else error.code
     return {
-        "code": error.code if not isinstance(error, ValidationFailed) else "invalid_mapping",
+        "code": code,
         "params": {k: str(v) for k, v in error.params.items()},
-        "message": message(error.code, locale, **error.params),
+        "message": message(code, locale, **error.params),
         "errors": details,
     }
 

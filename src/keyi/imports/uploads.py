@@ -10,20 +10,31 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 
 from keyi.imports.reading import CSV_SUFFIXES, EXCEL_SUFFIXES, FileRefused
-from keyi.imports.tables import upload_part_table, upload_table
+from keyi.imports.tables import run_table, upload_part_table, upload_table
 from keyi.platform.context import Context
 from keyi.platform.errors import NotFound
 from keyi.platform.ids import new_id
 
-__all__ = ["DEFAULT_MAX_BYTES", "PART_BYTES", "load_upload", "materialise", "store_upload"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "PART_BYTES",
+    "load_upload",
+    "materialise",
+    "prune_uploads",
+    "store_upload",
+]
 
 PART_BYTES = 1024 * 1024
+KEEP_UPLOADS = timedelta(days=7)
+"""How long an uploaded file is kept (for dry runs and the import after them); older ones are
+removed when the next file is uploaded, unless a queued or running import still needs them."""
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 """The import's own cap on an uploaded file (the request body limit, KEYI_MAX_BODY_UPLOAD,
 applies first)."""
@@ -34,6 +45,7 @@ def store_upload(
 ) -> str:
     """Store an uploaded file; refuses a file of an unknown kind or over ``max_bytes``."""
     ctx.object(object_name)
+    prune_uploads(ctx)
     suffix = Path(file_name).suffix.lower()
     if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES:
         raise FileRefused("file_format")
@@ -102,3 +114,22 @@ def materialise(conn: sa.Connection, upload: dict[str, Any]) -> Iterator[Path]:
                     out.write(content)
                     seq = number
         yield path
+
+
+def prune_uploads(ctx: Context) -> int:
+    """Remove uploads older than KEEP_UPLOADS that no queued or running import needs."""
+    busy = sa.select(run_table.c.upload_id).where(
+        run_table.c.upload_id.is_not(None), run_table.c.status.in_(("queued", "running"))
+    )
+    old = list(
+        ctx.conn.execute(
+            sa.select(upload_table.c.id).where(
+                upload_table.c.created_at < ctx.now() - KEEP_UPLOADS,
+                upload_table.c.id.not_in(busy),
+            )
+        ).scalars()
+    )
+    if old:
+        ctx.conn.execute(sa.delete(upload_part_table).where(upload_part_table.c.upload_id.in_(old)))
+        ctx.conn.execute(sa.delete(upload_table).where(upload_table.c.id.in_(old)))
+    return len(old)

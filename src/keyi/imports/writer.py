@@ -7,6 +7,14 @@ savepoint; when the chunk fails, it is rolled back and retried a row at a time, 
 savepoint of its own, to tell the bad rows from the good — so every check of a single write
 (coercion, required and unique, references, owners, hooks, validation rules, record access)
 decides, and each failed row gets its own errors.
+
+Switching to ``keyi.platform.records.bulk.bulk_write``: the rows of a chunk are new records
+(dicts) or :class:`Update` (an existing id and the values to set; the importer has matched the
+key already, with the user's record access). A bulk writer answers the same
+:class:`ChunkResult`: created ids and failed rows by position, and for each update the values
+the written fields had before and the version it left (undo restores only records still at
+that version) — ``bulk_write(..., mode="insert")`` for the dicts and ``mode="update",
+key="id"`` for the updates, with ``collect_errors`` so one bad row does not fail the chunk.
 """
 
 from __future__ import annotations

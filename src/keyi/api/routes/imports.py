@@ -20,10 +20,21 @@ from keyi.api.context import request_context
 from keyi.api.traits import BodyClass, body_class
 from keyi.imports import live, mapping, preview, runs, uploads
 from keyi.imports.jobs import enqueue_run
-from keyi.platform.errors import FieldErrors, Forbidden
+from keyi.platform.errors import FieldErrors, Forbidden, NotFound
+from keyi.platform.fieldtypes import UUID_RE
 from keyi.platform.permissions import Operation
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+def _id(value: str) -> str:
+    """A run's or upload's id from the path: anything but a UUID is simply not found."""
+    if not UUID_RE.match(value):
+        raise NotFound("not_found")
+    return value.lower()
+
 
 MAX_IMPORT_BYTES = int(os.environ.get("KEYI_IMPORT_MAX_BYTES", str(uploads.DEFAULT_MAX_BYTES)))
 
@@ -52,7 +63,7 @@ class StartBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    upload_id: str = Field(min_length=1, max_length=36)
+    upload_id: str = Field(pattern=UUID_PATTERN)
     mode: Literal["insert", "update", "upsert"] = "insert"
     key: str | None = Field(default=None, max_length=64)
     all_or_nothing: bool = False
@@ -228,7 +239,7 @@ def preview_upload(
 ) -> dict[str, Any]:
     """The preview of an uploaded file again (another ``sheet`` of a workbook, say)."""
     with request_context(request) as ctx:
-        return preview.preview_upload(ctx, uploads.load_upload(ctx, upload_id), sheet)
+        return preview.preview_upload(ctx, uploads.load_upload(ctx, _id(upload_id)), sheet)
 
 
 @router.get("/fields/{object_name}", response_model=FieldList)
@@ -292,7 +303,7 @@ def start_import(request: Request, body: StartBody) -> dict[str, Any]:
 def list_runs(
     request: Request,
     object: str | None = Query(None, max_length=64),
-    before: str | None = Query(None, max_length=36),
+    before: str | None = Query(None, pattern=UUID_PATTERN),
     limit: int = Query(50, ge=1, le=200),
 ) -> dict[str, Any]:
     """Imports, newest first (administrators: everyone's; others: their own)."""
@@ -304,12 +315,13 @@ def list_runs(
 def get_run(request: Request, run_id: str) -> dict[str, Any]:
     """A run: status, counts and progress; a dry run's preview; an undo's report."""
     with request_context(request) as ctx:
-        return runs.get_run(ctx, run_id)
+        return runs.get_run(ctx, _id(run_id))
 
 
 @router.post("/{run_id}/cancel", response_model=RunOut)
 def cancel_run(request: Request, run_id: str) -> dict[str, Any]:
     """Stop a run after its current chunk (a queued one at once)."""
+    run_id = _id(run_id)
     with request_context(request) as ctx:
         run = runs.get_run(ctx, run_id)  # visible to the caller, else 404
     if run["status"] == "running" and live.cancel(run_id):
@@ -324,7 +336,7 @@ def cancel_run(request: Request, run_id: str) -> dict[str, Any]:
 def undo_run(request: Request, run_id: str) -> dict[str, Any]:
     """Created records to the recycle bin, updated ones restored (unless changed since)."""
     with request_context(request, write=True) as ctx:
-        return runs.undo(ctx, run_id)
+        return runs.undo(ctx, _id(run_id))
 
 
 @router.get(
@@ -334,6 +346,7 @@ def undo_run(request: Request, run_id: str) -> dict[str, Any]:
 )
 def error_report(request: Request, run_id: str) -> Response:
     """The failed rows with their errors, as CSV (UTF-8 with BOM)."""
+    run_id = _id(run_id)
     with request_context(request) as ctx:
         body = "".join(runs.error_report_csv(ctx, run_id))
     return Response(
