@@ -302,6 +302,7 @@ function MappingStep(props: {
   const [saveOpen, setSaveOpen] = useState(false);
   const [saveName, setSaveName] = useState('');
   const [saving, setSaving] = useState(false);
+  const [applied, setApplied] = useState<string | null>(null);
   const options = useMemo(() => mappableFields(fields).map((f) => ({ value: f.name, label: `${f.label}${f.required ? ' *' : ''}` })), [fields]);
   const missing = missingRequired(fields, mapping, 'insert');
   const nothing = !anyMapped(mapping);
@@ -319,6 +320,7 @@ function MappingStep(props: {
     const m = saved.find((s) => s.name === name);
     if (!m) return;
     onChange(applySavedMapping(preview.headers, mapping, m.columns));
+    setApplied(name);
     message.success(t('imports.mapping.applied', { name }));
   };
 
@@ -347,7 +349,7 @@ function MappingStep(props: {
             aria-label={t('imports.mapping.apply')}
             options={saved.map((s) => ({ value: s.name, label: s.name }))}
             onChange={apply}
-            value={null}
+            value={applied}
             style={{ minWidth: 220 }}
             data-testid="import-saved-mapping"
           />
