@@ -189,7 +189,7 @@ describe('ImportWizard', () => {
     await waitFor(() => expect(within(table).getByText('Industry: Not an option')).toBeTruthy());
     expect(within(table).getByText('Account name: Required')).toBeTruthy();
     expect((screen.getByTestId('import-error-report')).getAttribute('href')).toBe('/api/v1/imports/run-1/errors.csv');
-    expect(within(screen.getByTestId('import-preview')).getByText('manufacturing')).toBeTruthy();
+    expect(within(screen.getByTestId('import-preview')).getByText('Manufacturing')).toBeTruthy();
     expect(polls).toBeGreaterThan(0);
     // Skip-bad-rows: the good rows may be imported.
     expect((screen.getByTestId('import-start')).textContent).toContain('Import the good rows');

@@ -3,7 +3,9 @@ import { ArrowLeftOutlined, DownloadOutlined, InboxOutlined, SaveOutlined, UndoO
 import { Alert, App, Button, type ButtonProps, Descriptions, Grid, Input, Modal, Popconfirm, Progress, Radio, Result, Select, Space, Spin, Steps, Table, Tag, Typography, Upload } from 'antd';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router-dom';
-import type { ObjectMeta } from '../api/types';
+import type { ObjectMeta, RecordData } from '../api/types';
+import { FieldDisplay } from '../fields/registry';
+import { getField } from '../lib/fields';
 import { errorMessage, FullPageSpinner } from '../components/Status';
 import { useI18n } from '../i18n';
 import { can } from '../lib/layout';
@@ -188,6 +190,7 @@ export function ImportWizard({ object }: { object: ObjectMeta }) {
         )}
         {step === 'dryRun' && dryRun && (
           <DryRunStep
+            object={object}
             run={dryRun}
             fields={fields}
             mapping={mapping}
@@ -484,6 +487,7 @@ function FileErrorAlert({ run }: { run: ImportRun }) {
 }
 
 function DryRunStep(props: {
+  object: ObjectMeta;
   run: ImportRun;
   fields: ImportField[];
   mapping: Mapping;
@@ -494,7 +498,7 @@ function DryRunStep(props: {
   onUploadFixed: (f: File) => void;
   onImport: () => void;
 }) {
-  const { run, fields, mapping, errors, allOrNothing, busy, onBack, onUploadFixed, onImport } = props;
+  const { object, run, fields, mapping, errors, allOrNothing, busy, onBack, onUploadFixed, onImport } = props;
   const { t } = useI18n();
   if (isActive(run)) {
     return (
@@ -553,7 +557,15 @@ function DryRunStep(props: {
             columns={[
               { title: t('imports.dryRun.row'), dataIndex: 'row', width: 64 },
               { title: t('imports.dryRun.action'), dataIndex: 'action', width: 80, render: (a: string) => (a === 'update' ? t('imports.dryRun.action.update') : t('imports.dryRun.action.create')) },
-              ...mapped.map((f) => ({ title: f.label, key: f.name, render: (_: unknown, r: { record: Record<string, unknown> }) => display(r.record?.[f.name]) })),
+              ...mapped.map((f) => {
+                // Shown as the list shows it (option labels, amounts, dates) when the field is known.
+                const meta = getField(object, f.name);
+                return {
+                  title: f.label,
+                  key: f.name,
+                  render: (_: unknown, r: { record: Record<string, unknown> }) => (meta ? <FieldDisplay field={meta} record={(r.record ?? {}) as RecordData} compact plain /> : display(r.record?.[f.name])),
+                };
+              }),
             ]}
           />
         </>
