@@ -6,6 +6,7 @@ import { Link } from 'react-router-dom';
 import { ErrorResult, errorMessage } from '../components/Status';
 import { useI18n } from '../i18n';
 import { formatDateTime } from '../lib/format';
+import { fetchTitles } from '../lib/referenceLabels';
 import { useMetadata } from '../state/metadata';
 import { useFormatSettings } from '../state/session';
 import { importsApi, type ImportRun } from './api';
@@ -27,6 +28,8 @@ export default function ImportRunsPage() {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  // Who ran each import: user ids answered by the API, shown by name once looked up.
+  const [people, setPeople] = useState<Map<string, string>>(new Map());
 
   const load = useCallback(async (before: string | null) => {
     setLoading(true);
@@ -34,13 +37,20 @@ export default function ImportRunsPage() {
     try {
       const page = await importsApi.runs({ before, limit: PAGE });
       setRuns((prev) => (before ? [...prev, ...page] : page));
+      const ids = [...new Set(page.map((r) => r.created_by).filter((u): u is string => !!u))];
+      if (ids.length) {
+        fetchTitles(new Map([['user', ids]]), getObject).then(
+          (names) => setPeople((prev) => new Map([...prev, ...names])),
+          () => undefined,
+        );
+      }
       setMore(page.length === PAGE);
     } catch (e) {
       setError(e);
     } finally {
       setLoading(false);
     }
-  }, []);
+  }, [getObject]);
 
   useEffect(() => {
     void load(null);
@@ -100,7 +110,7 @@ export default function ImportRunsPage() {
                   </span>
                 ),
               },
-              { title: t('imports.runs.who'), dataIndex: 'created_by', render: (u: string | null) => <span className="ky-setup-mono">{u ?? '—'}</span>, responsive: ['lg'] },
+              { title: t('imports.runs.who'), dataIndex: 'created_by', render: (u: string | null) => (u ? (people.get(u) ?? <span className="ky-setup-mono">{u}</span>) : '—') },
               { title: t('imports.runs.when'), dataIndex: 'created_at', width: 170, render: (at: string) => formatDateTime(at, fmt) },
               {
                 title: t('imports.runs.status'),
