@@ -14,10 +14,18 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.api import Api
-from tests.e2e.conftest import click_settled, menu_choice, pick, screenshot, settled, sign_in
+from tests.e2e.conftest import (
+    click_settled,
+    menu_choice,
+    new_page,
+    pick,
+    screenshot,
+    settled,
+    sign_in,
+)
 
 expect.set_options(timeout=30_000)
 
@@ -123,3 +131,29 @@ def test_gbk_import_with_saved_mapping_dry_run_fix_import_undo(
     one = quote(json.dumps({"field": "name", "op": "eq", "value": f"{tag}客户00042"}))
     binned = api.get(f"/api/v1/records/account?deleted=true&filter={one}")["records"]
     assert [r["name"] for r in binned] == [f"{tag}客户00042"]
+
+
+def test_wizard_at_phone_width(browser: Browser, server: str, tmp_path: Path) -> None:
+    """On a phone the steps stack, nothing overflows the screen sideways, and the mapping's
+    selects and buttons stay reachable."""
+    page = new_page(browser, width=390, height=844)
+    try:
+        tag = f"机{uuid.uuid4().hex[:6]}"
+        small = tmp_path / "手机.csv"
+        rows = [f"{tag}客户{i},制造业,{tag}" for i in range(20)]
+        small.write_bytes("\r\n".join(["客户名称,行业,城市", *rows]).encode("gbk"))
+        sign_in(page, server)
+        page.goto(server + "/o/account/import")
+        page.get_by_test_id("import-dropzone").locator("input[type=file]").set_input_files(small)
+        expect(page.get_by_test_id("import-total")).to_have_text("20")
+        expect(page.locator(".ky-import-steps.ant-steps-vertical")).to_be_visible()
+        page.get_by_test_id("import-next").click()
+        expect(page.get_by_test_id("import-map-0")).to_be_visible()
+        expect(page.get_by_test_id("import-map-0")).to_contain_text("客户名称")
+        expect(page.get_by_test_id("import-next")).to_be_enabled()
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 1, f"the page is {overflow}px wider than the phone"
+    finally:
+        page.context.close()
