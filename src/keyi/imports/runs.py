@@ -354,6 +354,9 @@ def _run_chunks(
         if result is not None:
             for position, errors in result.errors.items():
                 positions[position].errors.extend(errors)
+            # The version each new record has now (an after-write hook may have written it
+            # again): undo recycles it only while it is still at that version.
+            versions = _versions(ctx, obj, list(result.created.values()))
             for record_id in result.created.values():
                 items.append(
                     {
@@ -361,7 +364,7 @@ def _run_chunks(
                         "record_id": record_id,
                         "action": "created",
                         "before": None,
-                        "version": 1,
+                        "version": versions.get(record_id, 1),
                     }
                 )
             for record_id, before, version in result.updated.values():
@@ -379,8 +382,7 @@ def _run_chunks(
             if options.dry_run and len(preview) < PREVIEW_ROWS:
                 _add_preview(service, obj, result, positions, preview)
         if items and not options.dry_run:
-            # One row per record: a file that names one record twice (upsert by a key given
-            # twice is refused, but `id` and another key could meet) keeps the first.
+            # One row per record (a key repeated in the file is refused, so this is a guard).
             unique = {item["record_id"]: item for item in reversed(items)}
             ctx.conn.execute(sa.insert(item_table), list(unique.values()))
         for row in converted:
@@ -399,6 +401,16 @@ def _run_chunks(
                     summary.failed,
                 )
             )
+
+
+def _versions(ctx: Context, obj: CompiledObject, ids: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        stmt = sa.select(obj.table.c.id, obj.table.c.version).where(
+            obj.table.c.id.in_(ids[start : start + 500])
+        )
+        out.update({str(i): int(v) for i, v in ctx.conn.execute(stmt)})
+    return out
 
 
 def _match_keys(
