@@ -15,6 +15,7 @@ import { THEME } from './theme';
 const LoginPage = lazy(() => import('./pages/LoginPage'));
 const AcceptInvitePage = lazy(() => import('./pages/AcceptInvitePage'));
 const RecycleBinPage = lazy(() => import('./pages/RecycleBinPage'));
+const ImportWizardPage = lazy(() => import('./imports/ImportWizard'));
 const NotFoundPage = lazy(() => import('./pages/NotFoundPage'));
 const SetupPage = lazy(() => import('./pages/setup/SetupPage'));
 const ForgotPasswordPage = lazy(() => import('./pages/ForgotPasswordPage'));
@@ -84,6 +85,7 @@ export function AppRoutes() {
           <Route path="o/:object" element={<ListPage />} />
           <Route path="o/:object/kanban" element={<KanbanPage />} />
           <Route path="o/:object/bin" element={<RecycleBinPage />} />
+          <Route path="o/:object/import" element={<ImportWizardPage />} />
           <Route path="o/:object/:id" element={<RecordPage />} />
           <Route path="o/lead/:id/convert" element={<LeadConvertPage />} />
           <Route path="receivables" element={<ReceivablesPage />} />

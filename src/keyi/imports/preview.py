@@ -32,6 +32,8 @@ def importable_fields(ctx: Context, object_name: str) -> list[dict[str, Any]]:
                 "type": f.type.value,
                 "required": f.required,
                 "unique": f.unique or f.name == "id",
+                # The wizard asks for a column only for required fields nothing else fills.
+                "has_default": f.default is not None,
                 "importable": reason is None and f.name != "id",
                 "reason": reason,
             }

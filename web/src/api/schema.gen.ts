@@ -5709,6 +5709,12 @@ export interface components {
             required: boolean;
             /** Unique */
             unique: boolean;
+            /**
+             * Has Default
+             * @description a new record gets a value when no column gives one
+             * @default false
+             */
+            has_default?: boolean;
             /** Importable */
             importable: boolean;
             /**

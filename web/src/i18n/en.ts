@@ -16,6 +16,7 @@ import type { PortalKey } from './portal-en';
 import type { MarketingCampaignsKey } from './marketing-campaigns-en';
 import type { MarketingFormsKey } from './marketing-forms-en';
 import type { MarketingEmailKey } from './marketing-email-en';
+import type { ImportsKey } from './imports-en';
 
 /** English UI strings. Every key here must exist in zh-CN.ts (checked by tsc and a test). */
 const en = {
@@ -863,6 +864,7 @@ const en = {
   'list.modeKanban': "Kanban",
   'list.export': "Export CSV",
   'list.exportXlsx': "Export Excel",
+  'list.import': "Import",
   'inline.conflictHelp': "Your value is kept. Load their version, check, and save again.",
   'inline.loadLatest': "Load latest",
   'mass.selected': "{count} selected",
@@ -1079,6 +1081,7 @@ export type MessageKey =
   | MarketingCampaignsKey
   | MarketingSegmentsKey
   | MarketingFormsKey
-  | MarketingEmailKey;
+  | MarketingEmailKey
+  | ImportsKey;
 export type Messages = Record<CoreKey, string>;
 export default en as Messages;

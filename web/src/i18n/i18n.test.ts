@@ -39,6 +39,8 @@ import configPackagesZhCN from './config-packages-zh-CN';
 import smsZhCN from './sms-zh-CN';
 import marketingEmailEn from './marketing-email-en';
 import marketingEmailZhCN from './marketing-email-zh-CN';
+import importsEn from './imports-en';
+import importsZhCN from './imports-zh-CN';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -56,6 +58,7 @@ const partCatalogues: [string, Record<string, string>, Record<string, string>][]
   ['SMS settings', smsEn, smsZhCN],
   ['Configuration packages', configPackagesEn, configPackagesZhCN],
   ['Email marketing', marketingEmailEn, marketingEmailZhCN],
+  ['Import wizard', importsEn, importsZhCN],
 ];
 
 for (const [name, partEn, partZhCN] of partCatalogues) {

@@ -846,6 +846,7 @@ const zhCN: Messages = {
   'list.modeKanban': "看板",
   'list.export': "导出 CSV",
   'list.exportXlsx': "导出 Excel",
+  'list.import': "导入",
   'inline.conflictHelp': "您输入的值已保留。请加载对方的版本，核对后再保存。",
   'inline.loadLatest': "加载最新版本",
   'mass.selected': "已选择 {count} 条",

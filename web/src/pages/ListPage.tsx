@@ -1,4 +1,4 @@
-import { DeleteOutlined, DownloadOutlined, FilterOutlined, MoreOutlined, PlusOutlined, ReloadOutlined, SearchOutlined, TableOutlined } from '@ant-design/icons';
+import { CloudUploadOutlined, DeleteOutlined, DownloadOutlined, FilterOutlined, MoreOutlined, PlusOutlined, ReloadOutlined, SearchOutlined, TableOutlined } from '@ant-design/icons';
 import { Alert, Badge, Button, Checkbox, Drawer, Dropdown, Empty, Grid, Input, Popover, Skeleton, Space, Tag, Tooltip, Typography } from 'antd';
 import '../components/records.css';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
@@ -302,10 +302,12 @@ function ObjectList({ object }: { object: ObjectMeta }) {
                   icon: <DownloadOutlined />,
                   label: <a href={exportXlsxHref} download data-testid="list-export-xlsx">{t('list.exportXlsx')}</a>,
                 },
+                ...(can(object, 'create') || can(object, 'edit') ? [{ key: 'import', icon: <CloudUploadOutlined />, label: <span data-testid="list-import">{t('list.import')}</span> }] : []),
                 ...(can(object, 'delete') ? [{ key: 'bin', icon: <DeleteOutlined />, label: t('bin.title') }] : []),
               ],
               onClick: ({ key }) => {
                 if (key === 'bin') navigate(`/o/${object.name}/bin`);
+                if (key === 'import') navigate(`/o/${object.name}/import`);
               },
             }}
           >

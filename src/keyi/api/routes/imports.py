@@ -136,6 +136,9 @@ class FieldOut(BaseModel):
     type: str
     required: bool
     unique: bool
+    has_default: bool = Field(
+        default=False, description="a new record gets a value when no column gives one"
+    )
     importable: bool
     reason: str | None = Field(description="computed, read_only or masked; null if importable")
 

@@ -4,7 +4,8 @@ import '../../i18n/service-sla';
 import '../../i18n/sms';
 import '../../i18n/config-packages';
 import '../../i18n/marketing-email';
-import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, DiffOutlined, FieldTimeOutlined, FileTextOutlined, KeyOutlined, MailOutlined, MessageOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SendOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined, TransactionOutlined } from '@ant-design/icons';
+import '../../i18n/imports';
+import { ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, CloudUploadOutlined, DiffOutlined, FieldTimeOutlined, FileTextOutlined, KeyOutlined, MailOutlined, MessageOutlined, RobotOutlined, SafetyCertificateOutlined, ScheduleOutlined, SendOutlined, SettingOutlined, TeamOutlined, ThunderboltOutlined, TransactionOutlined } from '@ant-design/icons';
 import { Menu, Result } from 'antd';
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
@@ -33,6 +34,7 @@ const LeadToCashPage = lazy(() => import('./LeadToCashPage'));
 const MailboxesPage = lazy(() => import('../../service/mail/MailboxesPage'));
 const SlaSetupPage = lazy(() => import('../../service/sla/SlaSetupPage'));
 const EmailSettingsPage = lazy(() => import('../../marketing/email/EmailSettingsPage'));
+const ImportRunsPage = lazy(() => import('../../imports/ImportRunsPage'));
 
 /**
  * The administrator's Setup area: objects and fields, page layouts, users, departments, roles,
@@ -95,6 +97,7 @@ export default function SetupPage() {
             { key: 'document-template', icon: <FileTextOutlined />, label: t('setup.nav.documentTemplate') },
             { key: 'config-packages', icon: <DiffOutlined />, label: t('setup.nav.configPackages') },
             { key: 'audit', icon: <AuditOutlined />, label: t('setup.nav.audit') },
+            { key: 'imports', icon: <CloudUploadOutlined />, label: t('setup.nav.imports') },
             { key: 'jobs', icon: <ScheduleOutlined />, label: t('setup.nav.jobs') },
           ]}
           onClick={({ key }) => navigate(`/setup/${key}`)}
@@ -110,6 +113,7 @@ export default function SetupPage() {
               <Route path="roles/:roleId" element={<RolesPage />} />
               <Route path="audit" element={<AuditPage />} />
               <Route path="jobs" element={<JobsPage />} />
+              <Route path="imports" element={<ImportRunsPage />} />
               <Route path="users" element={<UsersPage />} />
               <Route path="sso" element={<SsoPage />} />
               <Route path="departments" element={<DepartmentsPage />} />
