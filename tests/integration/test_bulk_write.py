@@ -546,3 +546,17 @@ def test_field_write_masks_and_create_permission_hold(
         assert [(e.field, e.code) for e in result.errors[1]] == [("name_key", "read_only")]
         with pytest.raises(Forbidden):
             bulk_write(ctx, "role", [{"name": "x"}])
+
+
+# ---------------------------------------------------------------- the bench, tiny
+def test_bulk_import_bench_runs(platform: Platform) -> None:
+    """``python -m bench.bulk_import`` end to end on 60 rows (the backend of ``platform``)."""
+    from bench.bulk_import import parse_args, run
+
+    backend = "postgresql" if platform.db.is_postgres else "sqlite"
+    args = parse_args(["--rows", "60", "--backend", backend, "--batch-size", "25"])
+    args.commit_every = 40
+    result = run(args, echo=lambda _text: None)
+    assert result.rows == 60
+    assert result.bulk_rows_per_second > 0 and result.floor_rows_per_second > 0
+    assert result.peak_memory_mb > 0

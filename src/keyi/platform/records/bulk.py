@@ -50,7 +50,7 @@ from keyi.platform.metadata.model import FieldType
 from keyi.platform.permissions import Operation
 from keyi.platform.query.plan import visible_rows
 from keyi.platform.records.service import MAX_BATCH, REGEX_BATCH_SECONDS, RecordsService
-from keyi.platform.records.values import check_required, coerce_input
+from keyi.platform.records.values import Verdicts, check_required, coerce_input
 from keyi.platform.schema import CompiledObject
 
 Mode = Literal["insert", "update", "upsert"]
@@ -395,12 +395,15 @@ class _Writer:
         errors = FieldErrors()
         changes: list[dict[str, Any]] = []
         currency = ctx.settings.get("currency", "CNY")
+        verdicts: Verdicts = {}
         for k, (data, old) in enumerate(zip(rows, olds, strict=True)):
             prefix = f"{k}."
             # The key finds the record; it is not a value to write (an external id may be
             # read-only to the importer).
             given = {name: value for name, value in data.items() if name != key}
-            values = coerce_input(ctx, obj, given, errors, prefix, trusted_fields=self.trusted)
+            values = coerce_input(
+                ctx, obj, given, errors, prefix, trusted_fields=self.trusted, verdicts=verdicts
+            )
             changed = {name: v for name, v in values.items() if old.get(name) != v}
             for f in obj.definition.fields:
                 if (

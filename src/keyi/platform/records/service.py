@@ -61,7 +61,12 @@ from keyi.platform.query.plan import visible_rows
 from keyi.platform.query.serialize import readable_name_column, reference_titles
 from keyi.platform.records import autonumber, rollups, statistics
 from keyi.platform.records.rowwrite import insert_rows
-from keyi.platform.records.values import apply_defaults, check_required, coerce_input
+from keyi.platform.records.values import (
+    Verdicts,
+    apply_defaults,
+    check_required,
+    coerce_input,
+)
 from keyi.platform.schema import CompiledObject, history_table, outbox_table, search_table
 from keyi.platform.search import index_records, remove_record
 from keyi.platform.search.storage import stored_table
@@ -222,10 +227,17 @@ class RecordsService:
         """Typed values with defaults and the required check; which fields were defaulted."""
         batch: list[dict[str, Any]] = []
         defaulted: list[frozenset[str]] = []
+        verdicts: Verdicts = {}
         for i, data in enumerate(rows):
             prefix = f"{i}." if many else ""
             values = coerce_input(
-                self.ctx, obj, data, errors, prefix, trusted_fields=trusted_fields
+                self.ctx,
+                obj,
+                data,
+                errors,
+                prefix,
+                trusted_fields=trusted_fields,
+                verdicts=verdicts,
             )
             given = set(values)
             apply_defaults(self.ctx, obj, values)
