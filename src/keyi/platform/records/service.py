@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +34,7 @@ from keyi.platform.errors import (
     ValidationFailed,
 )
 from keyi.platform.expressions import (
+    Expression,
     ExpressionError,
     RegexTimeout,
     evaluate,
@@ -750,8 +751,8 @@ class RecordsService:
             if not rule.active:
                 continue
             try:
-                expr = parse(rule.condition)
-                values = self._expression_values(obj, final, references(expr))
+                expr, paths = _parsed(rule.condition)
+                values = self._expression_values(obj, final, paths)
                 failed = is_truthy(
                     evaluate(expr, values, today=self.ctx.today(), now=self.ctx.now())
                 )
@@ -987,6 +988,14 @@ class RecordsService:
         if access is not None:
             stmt = stmt.where(access)
         return {row[0]: row[1] for row in self.conn.execute(stmt)}
+
+
+@lru_cache(maxsize=1024)
+def _parsed(condition: str) -> tuple[Expression, frozenset[str]]:
+    """A rule's tree and the paths it reads: the same for every row a batch checks (finding
+    the paths per row was a fifth of the rules' cost in a bulk create)."""
+    expr = parse(condition)
+    return expr, references(expr)
 
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:
