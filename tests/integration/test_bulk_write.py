@@ -378,16 +378,21 @@ def test_a_duplicate_refused_late_lets_the_next_one_in(
 
 # ---------------------------------------------------------------- all or nothing
 def test_without_collect_errors_nothing_is_written(platform: Platform, tenant: TenantInfo) -> None:
-    rows = [{"name": "好的"}, {"name": None}, {"name": "也好", "grade": "Z"}, {"name": "好"}]
-    with pytest.raises(ValidationFailed) as refused, platform.context(tenant, SYSTEM) as ctx:
-        bulk_write(ctx, "account", rows)
+    rows = [{"name": "好的"}, {"name": "也好"}, {"name": None}, {"name": "也", "grade": "Z"}]
+    # The caller catches the error and commits: the first batch (good) is not kept either.
+    with platform.context(tenant, SYSTEM) as ctx:
+        with pytest.raises(ValidationFailed) as refused:
+            bulk_write(ctx, "account", rows, batch_size=2)
+        RecordsService(ctx).create("account", {"name": "之后"})
     assert [(e.field, e.code) for e in refused.value.errors] == [
-        ("1.name", "required"),
-        ("2.grade", "invalid_option"),
+        ("2.name", "required"),
+        ("3.grade", "invalid_option"),
     ]
     with platform.context(tenant, SYSTEM, write=False) as ctx:
         table = ctx.object("account").table
-        assert ctx.conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
+        assert list(ctx.conn.execute(sa.select(table.c.name)).scalars()) == ["之后"]
+        accounts = sa.select(history_table.c.id).where(history_table.c.object == "account")
+        assert len(ctx.conn.execute(accounts).all()) == 1
 
 
 def test_collect_errors_skips_exactly_the_bad_rows(platform: Platform, tenant: TenantInfo) -> None:

@@ -18,8 +18,8 @@ decide. Two rules make that hold for a batch:
   next row with that value gets its turn.
 
 Without ``collect_errors`` the whole call is all or nothing: every row is still checked (so the
-caller sees every error at once) and :class:`ValidationFailed` is raised with errors keyed
-``N.field``; the caller's transaction, rolled back by it, keeps nothing. With it, refused rows
+caller sees every error at once), then everything the call wrote is rolled back to a savepoint
+and :class:`ValidationFailed` is raised with errors keyed ``N.field``. With it, refused rows
 are skipped and listed in :attr:`BulkResult.errors`.
 
 Updates and upserts find records by ``key``: ``id`` or a unique field. A key the actor cannot
@@ -127,19 +127,33 @@ def bulk_write(
     if mode == "update" and not ctx.policy.can(obj, Operation.EDIT):
         raise Forbidden()
     writer = _Writer(ctx, obj, trusted_fields)
-    for start in range(0, len(rows), batch_size):
-        positions = list(range(start, min(start + batch_size, len(rows))))
-        chunk = [rows[i] for i in positions]
-        if mode == "insert":
-            writer.create(positions, chunk)
-        else:
-            assert key is not None
-            writer.write_keyed(positions, chunk, key, upsert=mode == "upsert")
+    # All or nothing whatever the caller does with the error: the rows written before a later
+    # batch turned out bad are undone here, not only when the caller's transaction rolls back.
+    whole = None if collect_errors else ctx.conn.begin_nested()
+    status_before = dict(ctx.user_status_changes)
+    try:
+        for start in range(0, len(rows), batch_size):
+            positions = list(range(start, min(start + batch_size, len(rows))))
+            chunk = [rows[i] for i in positions]
+            if mode == "insert":
+                writer.create(positions, chunk)
+            else:
+                assert key is not None
+                writer.write_keyed(positions, chunk, key, upsert=mode == "upsert")
+    except BaseException:
+        if whole is not None and whole.is_active:
+            whole.rollback()
+        raise
     result = writer.result
+    if whole is not None:
+        if result.errors:
+            whole.rollback()
+            ctx.user_status_changes.clear()
+            ctx.user_status_changes.update(status_before)
+            result.raise_if_errors()
+        whole.commit()
     result.created = [result.ids[i] for i in sorted(writer.created_at)]
     result.updated = [result.ids[i] for i in sorted(writer.updated_at)]
-    if not collect_errors:
-        result.raise_if_errors()
     return result
 
 
