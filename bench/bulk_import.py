@@ -66,6 +66,8 @@ class Result:
     floor_rows_per_second: float
     peak_memory_mb: float
     budget_rows_per_second: int
+    update_seconds: float
+    update_rows_per_second: float
     load_average: list[float]
 
 
@@ -80,6 +82,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-copy", action="store_true", help="executemany instead of COPY")
     parser.add_argument("--no-floor", action="store_true", help="skip the plain-table floor")
     parser.add_argument("--profile", action="store_true", help="cProfile the bulk phase")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="then update every row by its credit code (grade and employees), timed apart",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, default=None, help="also write the result here")
     return parser.parse_args(argv)
@@ -149,6 +156,26 @@ def measure(args: argparse.Namespace, backend: Backend, tenant: TenantInfo, echo
         cpu_seconds += time.process_time() - cpu_started
         written += len(result.created)
         echo(f"bulk: {written:,}/{args.rows:,} rows · {written / bulk_seconds:,.0f} rows/s")
+    update_seconds = updated = 0.0
+    if args.update:
+        for start, count in chunks(args.rows, args.commit_every):
+            changes = [
+                {"credit_code": row["credit_code"], "grade": "D", "employees": k}
+                for k, row in enumerate(generated(generator, start, count))
+            ]
+            started = time.perf_counter()
+            with platform.context(tenant, actor) as ctx:
+                done = bulk_write(
+                    ctx,
+                    "account",
+                    changes,
+                    mode="update",
+                    key="credit_code",
+                    batch_size=args.batch_size,
+                )
+            update_seconds += time.perf_counter() - started
+            updated += len(done.updated)
+            echo(f"update: {updated:,.0f} rows · {updated / update_seconds:,.0f} rows/s")
     floor_seconds = 0.0 if args.no_floor else floor(args, backend, tenant, generator)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     outcome = Result(
@@ -166,6 +193,8 @@ def measure(args: argparse.Namespace, backend: Backend, tenant: TenantInfo, echo
         floor_rows_per_second=round(args.rows / floor_seconds) if floor_seconds else 0,
         peak_memory_mb=round(peak, 1),
         budget_rows_per_second=BUDGET[args.backend],
+        update_seconds=round(update_seconds, 2),
+        update_rows_per_second=round(updated / update_seconds) if update_seconds else 0,
         load_average=load_average(),
     )
     if profiler:

@@ -559,9 +559,10 @@ def test_bulk_import_bench_runs(platform: Platform) -> None:
     from bench.bulk_import import parse_args, run
 
     backend = "postgresql" if platform.db.is_postgres else "sqlite"
-    args = parse_args(["--rows", "60", "--backend", backend, "--batch-size", "25"])
+    args = parse_args(["--rows", "60", "--backend", backend, "--batch-size", "25", "--update"])
     args.commit_every = 40
     result = run(args, echo=lambda _text: None)
     assert result.rows == 60
     assert result.bulk_rows_per_second > 0 and result.floor_rows_per_second > 0
     assert result.peak_memory_mb > 0
+    assert result.update_rows_per_second > 0
