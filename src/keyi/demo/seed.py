@@ -1,7 +1,8 @@
 """Create or top up the demo company through the records service, in durable batches.
 
-Every record is written by ``RecordsService.create_many`` — the same validation, hooks, roll-ups,
-history, outbox and search indexing as any import — in contexts of the system actor ``demo``.
+Every record is written by the bulk write path (:func:`keyi.platform.records.bulk.bulk_write`,
+all or nothing) — the same validation, hooks, roll-ups, history, outbox and search indexing as
+any import — in contexts of the system actor ``demo``.
 Each batch of accounts and their children is one transaction, so progress survives an
 interruption and memory stays flat however many accounts are asked for.
 """
@@ -9,7 +10,7 @@ interruption and memory stays flat however many accounts are asked for.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,6 +28,7 @@ from keyi.platform.metadata.model import REFERENCE_TYPES
 from keyi.platform.permissions import Actor
 from keyi.platform.query import AggregateSpec, QuerySpec, run_aggregate, run_query
 from keyi.platform.records import RecordsService
+from keyi.platform.records.bulk import bulk_write
 from keyi.platform.records.service import MAX_BATCH
 from keyi.platform.tenancy import Platform
 from keyi.provisioning import add_user, create_tenant
@@ -53,7 +55,7 @@ class SeedReport:
     accounts_before: int
     accounts_after: int
     created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OBJECTS, 0))
-    # Seconds inside RecordsService.create_many per object (the rest is generation and commits).
+    # Seconds inside bulk_write per object (the rest is generation and commits).
     write_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(OBJECTS, 0.0))
     seconds: float = 0.0
 
@@ -365,17 +367,15 @@ class _BatchSeeder:
         self, svc: RecordsService, object_name: str, rows: Sequence[dict[str, Any]]
     ) -> list[str]:
         started = time.perf_counter()
-        ids: list[str] = []
-        for chunk in _chunks(rows):
-            try:
-                ids.extend(svc.create_many(object_name, chunk))
-            except ValidationFailed as exc:
-                sample = "; ".join(
-                    f"{e.field}: {e.code} {e.params or ''}".strip() for e in exc.errors[:5]
-                )
-                raise DemoError(
-                    f"{object_name}: {len(exc.errors)} invalid values, e.g. {sample}"
-                ) from exc
+        try:
+            ids = bulk_write(svc.ctx, object_name, rows, batch_size=MAX_BATCH).created
+        except ValidationFailed as exc:
+            sample = "; ".join(
+                f"{e.field}: {e.code} {e.params or ''}".strip() for e in exc.errors[:5]
+            )
+            raise DemoError(
+                f"{object_name}: {len(exc.errors)} invalid values, e.g. {sample}"
+            ) from exc
         self.write_seconds[object_name] += time.perf_counter() - started
         return ids
 
@@ -424,10 +424,3 @@ def _clean(row: dict[str, Any], **links: Any) -> dict[str, Any]:
     out = {k: v for k, v in row.items() if not k.startswith("_")}
     out.update(links)
     return out
-
-
-def _chunks(
-    rows: Sequence[dict[str, Any]], size: int = MAX_BATCH
-) -> Iterator[Sequence[dict[str, Any]]]:
-    for i in range(0, len(rows), size):
-        yield rows[i : i + size]

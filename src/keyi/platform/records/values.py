@@ -8,7 +8,7 @@ from typing import Any
 from keyi.platform.context import Context
 from keyi.platform.errors import FieldErrors
 from keyi.platform.fieldtypes import Invalid, coerce_currency_code, currency_column, impl_for
-from keyi.platform.metadata.model import OWNER_FIELD, POOL_FIELD, FieldType
+from keyi.platform.metadata.model import OWNER_FIELD, POOL_FIELD, FieldDef, FieldType
 from keyi.platform.schema import CompiledObject
 
 # System fields a caller may set directly: who owns a record, and which pool it sits in.
@@ -20,6 +20,10 @@ ECHO_KEYS = frozenset(
 )
 
 
+Verdicts = dict[str, tuple[FieldDef | None, str | None]]
+"""Per input key: its field and why it may not be written (None: it may), for one batch."""
+
+
 def coerce_input(
     ctx: Context,
     obj: CompiledObject,
@@ -27,10 +31,13 @@ def coerce_input(
     errors: FieldErrors,
     prefix: str = "",
     trusted_fields: frozenset[str] = frozenset(),
+    verdicts: Verdicts | None = None,
 ) -> dict[str, Any]:
     """Typed values for the columns to write; every problem is added to `errors`.
 
     `trusted_fields` are read-only system fields a platform service (never a request) sets.
+    `verdicts`: a dict shared by the rows of one batch, so the field-level permission checks
+    run once per key and batch rather than once per key and row (a fifth of a bulk create).
     """
     values: dict[str, Any] = {}
     if not isinstance(data, dict):
@@ -51,14 +58,16 @@ def coerce_input(
             except Invalid as exc:
                 errors.add(prefix + key, exc.code, **exc.params)
             continue
-        f = obj.fields.get(key)
-        if f is None or not ctx.policy.can_read_field(obj, f):
+        verdict = verdicts.get(key) if verdicts is not None else None
+        if verdict is None:
+            verdict = _verdict(ctx, obj, key, trusted_fields)
+            if verdicts is not None:
+                verdicts[key] = verdict
+        f, refusal = verdict
+        if refusal == "unknown_field":
             errors.add(prefix + key, "unknown_field", field=key)
             continue
-        trusted = key in trusted_fields
-        if not trusted and (
-            not ctx.policy.can_edit_field(obj, f) or (not f.writable and key not in ASSIGNABLE)
-        ):
+        if refusal is not None or f is None:
             errors.add(prefix + key, "read_only")
             continue
         if raw is None:
@@ -72,6 +81,19 @@ def coerce_input(
         if isinstance(values[key], Decimal) and not _storable(ctx, values[key]):
             errors.add(prefix + key, "precision_exceeded", digits=SQLITE_DIGITS)
     return values
+
+
+def _verdict(
+    ctx: Context, obj: CompiledObject, key: str, trusted_fields: frozenset[str]
+) -> tuple[FieldDef | None, str | None]:
+    f = obj.fields.get(key)
+    if f is None or not ctx.policy.can_read_field(obj, f):
+        return None, "unknown_field"
+    if key not in trusted_fields and (
+        not ctx.policy.can_edit_field(obj, f) or (not f.writable and key not in ASSIGNABLE)
+    ):
+        return f, "read_only"
+    return f, None
 
 
 SQLITE_DIGITS = 15
