@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from keyi.api.routes import imports as import_routes
 from keyi.imports import runs
-from keyi.imports.tables import upload_table
 from keyi.platform.context import TenantInfo
+from keyi.platform.import_tables import upload_table
 from keyi.platform.jobs.worker import Worker
 from keyi.platform.permissions import Actor
 from keyi.platform.tenancy import Platform

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 
 from keyi.cli import main
 from keyi.imports import runs
-from keyi.imports.tables import run_table
 from keyi.platform.context import TenantInfo
+from keyi.platform.import_tables import run_table
 from keyi.platform.permissions import Actor
 from keyi.platform.records import RecordsService
 from keyi.platform.tenancy import Platform

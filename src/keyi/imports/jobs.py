@@ -14,9 +14,9 @@ import logging
 import sqlalchemy as sa
 
 from keyi.imports import live, runs, uploads
-from keyi.imports.tables import run_table
 from keyi.platform.analytics.readers import as_user
 from keyi.platform.context import Context
+from keyi.platform.import_tables import run_table
 from keyi.platform.jobs import ClaimedJob, enqueue, job_handler
 
 __all__ = ["RUN_JOB", "enqueue_run"]

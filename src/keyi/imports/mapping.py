@@ -19,12 +19,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from keyi.imports import messages as _messages  # noqa: F401
-from keyi.imports.tables import mapping_table
 from keyi.imports.values import normalise
 from keyi.platform.context import Context
 from keyi.platform.errors import Conflict, FieldError, FieldErrors, NotFound, ValidationFailed
 from keyi.platform.fieldtypes import currency_column
 from keyi.platform.ids import new_id
+from keyi.platform.import_tables import mapping_table
 from keyi.platform.metadata.model import FieldDef, FieldType
 from keyi.platform.records.values import ASSIGNABLE
 from keyi.platform.schema import CompiledObject

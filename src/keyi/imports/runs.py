@@ -33,7 +33,6 @@ from keyi.imports import messages as _messages  # noqa: F401
 from keyi.imports.convert import ConvertedRow, RowConverter
 from keyi.imports.mapping import auto_map, check_key, check_mapping, header_score, load_mapping
 from keyi.imports.reading import FileRefused, Source, cell_text, open_source
-from keyi.imports.tables import error_table, item_table, run_table
 from keyi.imports.writer import ChunkWriter, RecordsWriter, Update
 from keyi.platform.context import Context
 from keyi.platform.errors import (
@@ -49,6 +48,7 @@ from keyi.platform.export import BOM, spreadsheet_safe
 from keyi.platform.fieldtypes import UUID_RE, Invalid, impl_for
 from keyi.platform.i18n import label, message
 from keyi.platform.ids import new_id
+from keyi.platform.import_tables import error_table, item_table, run_table
 from keyi.platform.permissions import Operation
 from keyi.platform.query.plan import visible_rows
 from keyi.platform.records.service import RecordsService

@@ -17,10 +17,10 @@ from typing import Any, BinaryIO
 import sqlalchemy as sa
 
 from keyi.imports.reading import CSV_SUFFIXES, EXCEL_SUFFIXES, FileRefused
-from keyi.imports.tables import run_table, upload_part_table, upload_table
 from keyi.platform.context import Context
 from keyi.platform.errors import NotFound
 from keyi.platform.ids import new_id
+from keyi.platform.import_tables import run_table, upload_part_table, upload_table
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

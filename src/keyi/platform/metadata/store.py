@@ -11,8 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from keyi.imports import tables as _imports  # noqa: F401  (keyi_import_* tables)
 from keyi.platform import audit  # registers its table on system_metadata
+from keyi.platform import import_tables as _imports  # noqa: F401  (keyi_import_* tables)
 from keyi.platform.analytics import tables as _analytics  # noqa: F401  (reports, dashboards)
 from keyi.platform.approvals import tables as _approvals  # noqa: F401  (approval tables)
 from keyi.platform.automation import tables as _flows  # noqa: F401  (keyi_flow, keyi_flow_run)

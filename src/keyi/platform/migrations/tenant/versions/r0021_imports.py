@@ -1,6 +1,6 @@
 """Imports: runs, their written records (for undo) and failed rows, uploads, saved mappings.
 
-The tables as keyi.imports.tables defines them at this revision.
+The tables as keyi.platform.import_tables defines them at this revision.
 
 Revision ID: 0021
 Revises: 0020
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from keyi.imports import tables
+from keyi.platform import import_tables as tables
 
 revision = "0021"
 down_revision = "0020"
